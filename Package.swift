@@ -1,0 +1,72 @@
+// swift-tools-version:6.0
+// Earshot — always-on gunshot detector for Linux. See README.md and the module map in it.
+import PackageDescription
+
+/// One system-library module per C library: modulemap + umbrella header (`shim.h`), found through pkg-config,
+/// with the Debian package that provides it.
+func cLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
+    .systemLibrary(name: name, pkgConfig: pkgConfig, providers: [.apt([apt])])
+}
+
+let package = Package(
+    name: "Earshot",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "earshot", targets: ["earshot"]),
+        .executable(name: "earshotd", targets: ["earshotd"]),
+        .executable(name: "earshot-train", targets: ["earshot-train"]),
+        .library(name: "EarshotDSP", targets: ["EarshotDSP"]),
+        .library(name: "EarshotNN", targets: ["EarshotNN"]),
+        .library(name: "EarshotDetect", targets: ["EarshotDetect"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // C libraries (Debian -dev packages)
+        cLibrary("CALSA", pkgConfig: "alsa", apt: "libasound2-dev"),
+        cLibrary("CFFTW", pkgConfig: "fftw3f", apt: "libfftw3-dev"),
+        cLibrary("COpenBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
+        cLibrary("CSystemd", pkgConfig: "libsystemd", apt: "libsystemd-dev"),
+        cLibrary("CSndfile", pkgConfig: "sndfile", apt: "libsndfile1-dev"),
+        cLibrary("CSoxr", pkgConfig: "soxr", apt: "libsoxr-dev"),
+
+        // Libraries
+        .target(name: "EarshotDSP", dependencies: ["CFFTW", "CSndfile", "CSoxr"]),
+        .target(name: "EarshotNN", dependencies: ["COpenBLAS", "EarshotDSP"]),
+        .target(name: "EarshotDetect", dependencies: ["EarshotDSP", "EarshotNN"]),
+        .target(name: "EarshotTrain", dependencies: ["EarshotDSP", "EarshotNN", "EarshotDetect"]),
+        .target(name: "EarshotDaemon", dependencies: [
+            "CALSA", "CSystemd", "EarshotDSP", "EarshotDetect",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+
+        // Executables: argument parsing and wiring only
+        .executableTarget(name: "earshot", dependencies: [
+            "EarshotDSP", "EarshotNN", "EarshotDetect", "EarshotDaemon",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "earshotd", dependencies: [
+            "EarshotDaemon",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "earshot-train", dependencies: [
+            "EarshotTrain",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Tests mirror targets
+        .testTarget(name: "EarshotDSPTests", dependencies: ["EarshotDSP"]),
+        .testTarget(name: "EarshotNNTests", dependencies: ["EarshotNN"]),
+        .testTarget(name: "EarshotDetectTests", dependencies: ["EarshotDetect"]),
+        .testTarget(name: "EarshotTrainTests", dependencies: ["EarshotTrain"]),
+        .testTarget(name: "EarshotDaemonTests", dependencies: ["EarshotDaemon"]),
+        .testTarget(name: "EarshotCLITests", dependencies: ["EarshotDSP"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,3 @@
+// Umbrella header for alsa-lib (libasound2-dev). The corresponding C API is <alsa/asoundlib.h>.
+#pragma once
+#include <alsa/asoundlib.h>

@@ -1,0 +1,1 @@
+// EarshotDaemon — placeholder until its issue lands.

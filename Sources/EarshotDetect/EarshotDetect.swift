@@ -1,0 +1,1 @@
+// EarshotDetect — placeholder until its issue lands.

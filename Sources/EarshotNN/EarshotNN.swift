@@ -1,0 +1,1 @@
+// EarshotNN — placeholder until its issue lands.

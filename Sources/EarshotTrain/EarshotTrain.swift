@@ -1,0 +1,1 @@
+// EarshotTrain — placeholder until its issue lands.
