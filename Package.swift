@@ -55,6 +55,10 @@ let package = Package(
             "EarshotDaemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "earshot-bench", dependencies: [
+            "EarshotDSP", "EarshotNN", "EarshotDetect", "EarshotTrain",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .executableTarget(name: "earshot-train", dependencies: [
             "EarshotTrain",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

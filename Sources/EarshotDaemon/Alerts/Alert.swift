@@ -1,0 +1,39 @@
+import Foundation
+
+/// One gunshot alert as every sink sees it (journal, hook, evidence clip, metrics).
+public struct Alert: Sendable, Equatable {
+    /// Unique id of the event (also the evidence clip's name and EARSHOT_EVENT_ID).
+    public var eventID: String
+    /// Peak model score so far, 0…1.
+    public var score: Float
+    /// Wall-clock time of the event's first window above threshold.
+    public var start: Date
+    /// ALSA PCM name the audio came from (or the file for `earshot test-alert`).
+    public var device: String
+    /// Model file name (and version) that made the decision.
+    public var model: String
+    /// Path of the evidence clip once written, nil until then or if it could not be written.
+    public var clipPath: String?
+    /// True for `earshot test-alert`: every sink marks it so operators can tell drills from incidents.
+    public var test: Bool
+
+    public init(eventID: String, score: Float, start: Date, device: String, model: String, clipPath: String? = nil, test: Bool = false) {
+        self.eventID = eventID; self.score = score; self.start = start; self.device = device
+        self.model = model; self.clipPath = clipPath; self.test = test
+    }
+
+    /// RFC 3339 with milliseconds, UTC (EARSHOT_START).
+    public var startRFC3339: String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: start)
+    }
+}
+
+/// Where alerts go. Implementations must never block the detection loop: `send` returns quickly and does any
+/// slow work (process spawning, disk) on their own tasks or threads.
+public protocol AlertSink: Sendable {
+    /// A short name for logs ("journal", "hook", "clip").
+    var name: String { get }
+    func send(_ alert: Alert) async
+}
