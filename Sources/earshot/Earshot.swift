@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The operator's CLI. Subcommands live in one file each.
+@main
+struct Earshot: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "earshot",
+        abstract: "Earshot gunshot detector: analyse files, inspect models, check the set-up.",
+        subcommands: [DevicesCommand.self, CheckConfigCommand.self, TestAlertCommand.self]
+    )
+}
