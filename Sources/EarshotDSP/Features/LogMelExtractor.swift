@@ -1,0 +1,88 @@
+import Foundation
+
+/// Streaming log-mel features: fed samples in chunks of any size, emits exactly the frames the whole-signal
+/// computation yields. center = false: frame k covers samples [hop·k, hop·k + nFFT).
+///
+/// Per frame: periodic-Hann window → FFTW r2c → power → sparse mel → ln(mel + eps). All buffers are
+/// allocated in `init`; `push` never allocates. This is the only feature code path: `LogMel.compute`
+/// (trainer, CLI) runs on top of it, and the detector (daemon, `earshot detect`) streams through it.
+public final class LogMelExtractor {
+    public let config: FeatureConfig
+    public let filterbank: MelFilterbank
+    private let spectrum: PowerSpectrum
+    private let pending: UnsafeMutablePointer<Float> // (nFFT) samples of the frame being filled
+    private var filled = 0
+    private let power: UnsafeMutablePointer<Float>   // (nBins)
+    private let mel: UnsafeMutablePointer<Float>     // (nMels)
+    private let eps: Float
+    /// Frames emitted since creation or the last `reset()`.
+    public private(set) var framesEmitted = 0
+
+    /// - Parameter filterbank: dense (nMels, nBins) weights, e.g. from a model file; nil builds the Slaney
+    ///   filterbank from `config`.
+    public init(config: FeatureConfig = FeatureConfig(), filterbank: [Float]? = nil) throws {
+        guard config.window == "hann-periodic" else {
+            throw FeatureConfigError.badValue(source: "features", key: "feature.window", value: config.window)
+        }
+        guard config.hop > 0, config.hop <= config.nFFT else {
+            throw FeatureConfigError.badValue(source: "features", key: "feature.hop", value: String(config.hop))
+        }
+        self.config = config
+        if let fb = filterbank {
+            guard fb.count == config.nMels * config.nBins else {
+                throw FeatureConfigError.badValue(source: "features", key: "mel_filterbank",
+                                                  value: "\(fb.count) weights, expected \(config.nMels)×\(config.nBins)")
+            }
+            self.filterbank = MelFilterbank(weights: fb, nMels: config.nMels, nBins: config.nBins)
+        } else {
+            self.filterbank = MelFilterbank(config: config)
+        }
+        spectrum = try PowerSpectrum(nFFT: config.nFFT)
+        pending = .allocate(capacity: config.nFFT)
+        power = .allocate(capacity: config.nBins)
+        mel = .allocate(capacity: config.nMels)
+        eps = Float(config.logEpsilon)
+    }
+
+    deinit {
+        pending.deallocate(); power.deallocate(); mel.deallocate()
+    }
+
+    /// Forgets buffered samples; the next sample starts frame 0 again.
+    public func reset() {
+        filled = 0
+        framesEmitted = 0
+    }
+
+    /// Appends samples (16 kHz mono float) and calls `onFrame` once per completed frame with its nMels
+    /// log-mel values. The buffer passed to `onFrame` is valid only during the call.
+    public func push(_ samples: UnsafeBufferPointer<Float>, onFrame: (UnsafeBufferPointer<Float>) -> Void) {
+        guard var src = samples.baseAddress else { return }
+        var left = samples.count
+        let n = config.nFFT, hop = config.hop
+        while left > 0 {
+            let take = min(left, n - filled)
+            (pending + filled).update(from: src, count: take)
+            filled += take; src += take; left -= take
+            if filled == n {
+                emitFrame(onFrame)
+                // keep the overlap: samples [hop, n) become [0, n − hop)
+                pending.update(from: pending + hop, count: n - hop)
+                filled = n - hop
+            }
+        }
+    }
+
+    /// Convenience for arrays.
+    public func push(_ samples: [Float], onFrame: (UnsafeBufferPointer<Float>) -> Void) {
+        samples.withUnsafeBufferPointer { push($0, onFrame: onFrame) }
+    }
+
+    private func emitFrame(_ onFrame: (UnsafeBufferPointer<Float>) -> Void) {
+        spectrum.compute(frame: pending, power: power)
+        filterbank.apply(power: power, mel: mel)
+        for m in 0..<config.nMels { mel[m] = logf(mel[m] + eps) }
+        framesEmitted += 1
+        onFrame(UnsafeBufferPointer(start: mel, count: config.nMels))
+    }
+}
