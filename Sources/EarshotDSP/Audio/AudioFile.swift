@@ -1,0 +1,72 @@
+import CSndfile
+import Foundation
+
+/// Decoded audio: mono float samples in [-1, 1) at `sampleRate`, and what the source file was.
+public struct AudioClip: Sendable {
+    public var samples: [Float]
+    public var sampleRate: Int
+    public var sourceSampleRate: Int
+    public var sourceChannels: Int
+    public var sourceFormat: String
+    public var duration: Double { Double(samples.count) / Double(sampleRate) }
+}
+
+/// What a file holds, without decoding it.
+public struct AudioFileInfo: Sendable {
+    public var frames: Int
+    public var sampleRate: Int
+    public var channels: Int
+    public var format: String
+}
+
+/// Reads any audio file libsndfile understands (WAV 8/16/24/32-bit PCM and float, FLAC, OGG/Vorbis, AIFF, …),
+/// mixes all channels down to mono (mean) and converts to the requested rate with libsoxr (high quality).
+public enum AudioFile {
+    /// Frames decoded per `sf_readf_float` call: memory per block stays bounded whatever the file.
+    static let blockFrames = 16_384
+
+    public static func info(_ url: URL) throws -> AudioFileInfo {
+        let r = try SndfileReader(path: url.path)
+        return AudioFileInfo(frames: Int(r.info.frames), sampleRate: Int(r.info.samplerate), channels: Int(r.info.channels), format: r.formatName)
+    }
+
+    /// Decodes `url` to mono at `sampleRate` (default 16 kHz).
+    public static func read(_ url: URL, sampleRate: Int = 16_000) throws -> AudioClip {
+        let path = url.path
+        let r = try SndfileReader(path: path)
+        let channels = Int(r.info.channels)
+        let declared = Int(r.info.frames)
+        guard r.info.samplerate > 0, channels > 0 else { throw AudioFileError.notAudio(path: path, reason: "header gives \(r.info.samplerate) Hz, \(channels) channels") }
+        guard declared > 0 else { throw AudioFileError.zeroFrames(path: path) }
+        let log = r.log
+        if log.contains("should be") || log.contains("truncated") || log.contains("Truncated") {
+            let line = log.split(separator: "\n").first { $0.contains("should be") || $0.lowercased().contains("truncated") } ?? ""
+            throw AudioFileError.truncated(path: path, reason: line.trimmingCharacters(in: .whitespaces))
+        }
+        var mono = [Float]()
+        mono.reserveCapacity(min(declared, 1 << 28))
+        let block = UnsafeMutablePointer<Float>.allocate(capacity: blockFrames * channels)
+        defer { block.deallocate() }
+        while true {
+            let n = try r.read(into: block, frames: blockFrames)
+            if n == 0 { break }
+            if channels == 1 {
+                mono.append(contentsOf: UnsafeBufferPointer(start: block, count: n))
+            } else {
+                let scale = 1 / Float(channels)
+                for f in 0..<n {
+                    var s: Float = 0
+                    for c in 0..<channels { s += block[f * channels + c] }
+                    mono.append(s * scale)
+                }
+            }
+        }
+        guard !mono.isEmpty else { throw AudioFileError.zeroFrames(path: path) }
+        if mono.count < declared {
+            throw AudioFileError.truncated(path: path, reason: "header declares \(declared) frames but only \(mono.count) could be decoded")
+        }
+        let sourceRate = Int(r.info.samplerate)
+        let samples = sourceRate == sampleRate ? mono : try Resampler.resample(mono, from: Double(sourceRate), to: Double(sampleRate))
+        return AudioClip(samples: samples, sampleRate: sampleRate, sourceSampleRate: sourceRate, sourceChannels: channels, sourceFormat: r.formatName)
+    }
+}

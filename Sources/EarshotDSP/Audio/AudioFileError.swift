@@ -1,0 +1,39 @@
+/// Why an audio file could not be read or written. Each case names the file, what is wrong and the fix.
+public enum AudioFileError: Error, CustomStringConvertible, Equatable {
+    case missing(path: String)
+    case unreadable(path: String, reason: String)
+    case empty(path: String)
+    case notAudio(path: String, reason: String)
+    case truncated(path: String, reason: String)
+    case zeroFrames(path: String)
+    case unsupportedEncoding(path: String, reason: String)
+    case cannotWrite(path: String, reason: String)
+
+    public var path: String {
+        switch self {
+        case let .missing(p), let .unreadable(p, _), let .empty(p), let .notAudio(p, _), let .truncated(p, _),
+             let .zeroFrames(p), let .unsupportedEncoding(p, _), let .cannotWrite(p, _):
+            return p
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .missing(p): return "\(p): no such file — check the path"
+        case let .unreadable(p, r): return "\(p): cannot open (\(r)) — check the file's permissions"
+        case let .empty(p): return "\(p): file is empty (0 bytes) — the recording was not written; re-record or re-copy it"
+        case let .notAudio(p, r): return "\(p): not an audio file libsndfile can read (\(r)) — use WAV, FLAC, OGG/Vorbis or AIFF"
+        case let .truncated(p, r): return "\(p): audio data is truncated or corrupt (\(r)) — re-copy the file; a partial download or full disk does this"
+        case let .zeroFrames(p): return "\(p): contains no audio frames — the recording is empty"
+        case let .unsupportedEncoding(p, r): return "\(p): unsupported encoding (\(r)) — convert it, e.g. `sox \(p) -b 16 out.wav`"
+        case let .cannotWrite(p, r): return "\(p): cannot write audio (\(r)) — check the directory exists, is writable and has space"
+        }
+    }
+}
+
+/// A failing libsndfile or libsoxr call, with the library's own message.
+public struct AudioLibraryError: Error, CustomStringConvertible {
+    public var call: String
+    public var message: String
+    public var description: String { "\(call) failed: \(message)" }
+}

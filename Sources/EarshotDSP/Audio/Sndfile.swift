@@ -1,0 +1,76 @@
+import CSndfile
+import Foundation
+
+/// The one checker for libsndfile calls: a non-zero return code becomes `AudioLibraryError` with
+/// `sf_strerror`'s text for `file` (or the last open error when `file` is nil).
+@discardableResult
+func sndfileCheck(_ rc: Int32, _ call: String, file: OpaquePointer?) throws -> Int32 {
+    guard rc == 0 else { throw AudioLibraryError(call: call, message: String(cString: sf_strerror(file))) }
+    return rc
+}
+
+/// An open libsndfile handle (read side), closed on deinit.
+final class SndfileReader {
+    let handle: OpaquePointer
+    let info: SF_INFO
+    let path: String
+
+    /// Opens `path` for reading. The corresponding C function is `sf_open`; its errors map to `AudioFileError`.
+    init(path: String) throws {
+        var attrs = stat()
+        guard stat(path, &attrs) == 0 else {
+            if errno == ENOENT { throw AudioFileError.missing(path: path) }
+            throw AudioFileError.unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        guard (attrs.st_mode & S_IFMT) == S_IFREG else { throw AudioFileError.unreadable(path: path, reason: "not a regular file") }
+        guard attrs.st_size > 0 else { throw AudioFileError.empty(path: path) }
+        guard access(path, R_OK) == 0 else { throw AudioFileError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+        var info = SF_INFO()
+        guard let h = sf_open(path, Int32(SFM_READ), &info) else {
+            let code = sf_error(nil)
+            let msg = String(cString: sf_strerror(nil))
+            if code == Int32(SF_ERR_UNRECOGNISED_FORMAT) { throw AudioFileError.notAudio(path: path, reason: msg) }
+            if code == Int32(SF_ERR_UNSUPPORTED_ENCODING) { throw AudioFileError.unsupportedEncoding(path: path, reason: msg) }
+            if code == Int32(SF_ERR_MALFORMED_FILE) { throw AudioFileError.truncated(path: path, reason: msg) }
+            throw AudioFileError.notAudio(path: path, reason: msg)
+        }
+        handle = h
+        self.info = info
+        self.path = path
+    }
+
+    deinit { sf_close(handle) }
+
+    /// libsndfile's parse log for this file (warnings such as a data chunk longer than the file).
+    /// The corresponding C function is `sf_command(SFC_GET_LOG_INFO)`.
+    var log: String {
+        var buf = [CChar](repeating: 0, count: 8192)
+        sf_command(handle, Int32(SFC_GET_LOG_INFO), &buf, Int32(buf.count))
+        return String(cString: buf)
+    }
+
+    /// Reads up to `frames` interleaved frames. The corresponding C function is `sf_readf_float`.
+    func read(into buffer: UnsafeMutablePointer<Float>, frames: Int) throws -> Int {
+        let n = sf_readf_float(handle, buffer, sf_count_t(frames))
+        if n < frames {
+            let code = sf_error(handle)
+            if code != 0 {
+                throw AudioFileError.truncated(path: path, reason: String(cString: sf_strerror(handle)))
+            }
+        }
+        return Int(n)
+    }
+
+    /// "WAV PCM_16"-style description of the container and encoding.
+    var formatName: String {
+        func name(_ value: Int32, _ cmd: Int32) -> String {
+            var f = SF_FORMAT_INFO()
+            f.format = value
+            guard sf_command(nil, cmd, &f, Int32(MemoryLayout<SF_FORMAT_INFO>.size)) == 0, let n = f.name else { return String(format: "0x%x", value) }
+            return String(cString: n)
+        }
+        let major = name(info.format & Int32(SF_FORMAT_TYPEMASK), Int32(SFC_GET_FORMAT_INFO))
+        let sub = name(info.format & Int32(SF_FORMAT_SUBMASK), Int32(SFC_GET_FORMAT_INFO))
+        return "\(major) \(sub)"
+    }
+}
