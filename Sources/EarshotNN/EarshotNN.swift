@@ -1,1 +1,0 @@
-// EarshotNN — placeholder until its issue lands.

@@ -1,0 +1,67 @@
+/// Serving-side inference: a copy of the network with every batch norm folded into the convolution before
+/// it (W' = W·γ/√(σ²+ε), b' = (b − μ)·γ/√(σ²+ε) + β), buffers preallocated, so scoring a window allocates
+/// nothing. ref: Jacob et al. 2018, "Quantization and Training of Neural Networks…", §3.2 (BN folding).
+public final class InferenceSession {
+    public let network: Network
+    public let gunshotIndex: Int
+    private var probs: [Float]
+
+    /// - Parameters: source: the trained network (not modified); maxBatch: largest batch `logits` will see.
+    public init(source: Network, gunshotIndex: Int = 1, maxBatch: Int = 1) throws {
+        network = try Self.fold(source)
+        self.gunshotIndex = gunshotIndex
+        network.reserve(batch: maxBatch)
+        probs = [Float](repeating: 0, count: maxBatch * network.outputCount)
+    }
+
+    /// A new network without batchnorm layers, numerically equal in inference mode.
+    static func fold(_ src: Network) throws -> Network {
+        var specs: [LayerSpec] = []
+        var foldInto: [Int: BatchNorm] = [:] // index in new specs → BN to fold into that conv
+        for (i, s) in src.specs.enumerated() {
+            if s.type == "batchnorm", let bn = src.layers[i] as? BatchNorm, i > 0, src.layers[i - 1] is Conv2D {
+                foldInto[specs.count - 1] = bn
+                continue
+            }
+            specs.append(s)
+        }
+        let dst = try Network(specs: specs, inputShape: src.inputShape)
+        for p in dst.parameters { if let sp = src.parameter(named: p.name) { p.value = sp.value } }
+        for (idx, bn) in foldInto {
+            guard let conv = dst.layers[idx] as? Conv2D else { continue }
+            let per = conv.weight.value.count / conv.outShape.c
+            for o in 0..<conv.outShape.c {
+                let s = bn.gamma.value[o] / (bn.runningVar.value[o] + bn.eps).squareRoot()
+                for j in 0..<per { conv.weight.value[o * per + j] *= s }
+                conv.bias.value[o] = (conv.bias.value[o] - bn.runningMean.value[o]) * s + bn.beta.value[o]
+            }
+        }
+        return dst
+    }
+
+    /// Logits for n windows. in: x (n, C, H, W) → (n, K), valid until the next call.
+    public func logits(_ x: UnsafePointer<Float>, n: Int = 1) -> UnsafeBufferPointer<Float> {
+        network.forward(x, n: n, training: false)
+    }
+
+    /// Probability of the gunshot class for one window (C, H, W) = (1, mels, frames). No allocation.
+    public func gunshotProbability(_ window: UnsafePointer<Float>) -> Float {
+        let z = network.forward(window, n: 1, training: false)
+        let k = network.outputCount
+        return probs.withUnsafeMutableBufferPointer { p in
+            SoftmaxCrossEntropy.softmax(z.baseAddress!, p.baseAddress!, n: 1, k: k)
+            return p[gunshotIndex]
+        }
+    }
+
+    /// Gunshot probabilities for n windows (batched path for offline analysis).
+    public func gunshotProbabilities(_ x: UnsafePointer<Float>, n: Int, into out: UnsafeMutablePointer<Float>) {
+        let z = network.forward(x, n: n, training: false)
+        let k = network.outputCount
+        if probs.count < n * k { probs = [Float](repeating: 0, count: n * k) }
+        probs.withUnsafeMutableBufferPointer { p in
+            SoftmaxCrossEntropy.softmax(z.baseAddress!, p.baseAddress!, n: n, k: k)
+            for i in 0..<n { out[i] = p[i * k + gunshotIndex] }
+        }
+    }
+}

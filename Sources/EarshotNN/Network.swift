@@ -1,0 +1,140 @@
+import Foundation
+
+/// A feed-forward stack of layers built from a `LayerSpec` list, with activation and gradient buffers
+/// preallocated for a maximum batch size (`reserve(batch:)`); forward and backward never allocate.
+public final class Network {
+    public let specs: [LayerSpec]
+    public let inputShape: Shape3
+    public let layers: [Layer]
+    public let parameters: [Parameter]
+    public private(set) var batchCapacity = 0
+    private var acts: [UnsafeMutablePointer<Float>] = []  // acts[i] = output of layer i: (N, outShape_i)
+    private var grads: [UnsafeMutablePointer<Float>] = [] // grads[i] = dL/d input of layer i: (N, inShape_i)
+
+    public var outputCount: Int { layers.last?.outShape.count ?? inputShape.count }
+
+    /// Builds the layers; throws if the list is inconsistent (unknown type, missing sizes, dense on a map…).
+    public init(specs: [LayerSpec], inputShape: Shape3) throws {
+        self.specs = specs
+        self.inputShape = inputShape
+        var shape = inputShape
+        var layers: [Layer] = []
+        for (i, s) in specs.enumerated() {
+            func need<T>(_ v: T?, _ what: String) throws -> T {
+                guard let v else { throw ArchitectureError(message: "layer \(i) (\(s.type)) lacks '\(what)'") }
+                return v
+            }
+            let layer: Layer
+            switch s.type {
+            case "conv2d":
+                let k = s.kernel ?? 3
+                guard k % 2 == 1, k <= 7 else { throw ArchitectureError(message: "layer \(i): kernel \(k) must be odd and ≤ 7") }
+                layer = Conv2D(name: try need(s.name, "name"), inChannels: shape.c, outChannels: try need(s.out, "out"), k: k, h: shape.h, w: shape.w)
+            case "batchnorm":
+                layer = BatchNorm(name: try need(s.name, "name"), shape: shape, eps: s.eps ?? 1e-3, momentum: s.momentum ?? 0.99)
+            case "relu": layer = ReLU(shape: shape)
+            case "maxpool2":
+                guard shape.h >= 2, shape.w >= 2 else { throw ArchitectureError(message: "layer \(i): maxpool2 on a \(shape) map") }
+                layer = MaxPool2(shape: shape)
+            case "gap": layer = GlobalAvgPool(shape: shape)
+            case "dense":
+                guard shape.h == 1, shape.w == 1 else { throw ArchitectureError(message: "layer \(i): dense needs a vector input, got \(shape) (add gap)") }
+                layer = Dense(name: try need(s.name, "name"), inFeatures: shape.c, outFeatures: try need(s.out, "out"))
+            case "input_norm":
+                guard let m = InputNorm.Mode(rawValue: s.mode ?? "global") else { throw ArchitectureError(message: "layer \(i): input_norm mode '\(s.mode ?? "")'") }
+                layer = InputNorm(shape: shape, mode: m)
+            default:
+                throw ArchitectureError(message: "layer \(i): unknown layer type '\(s.type)' (this earshot knows conv2d, batchnorm, relu, maxpool2, gap, dense, input_norm)")
+            }
+            guard (s.out ?? 1) > 0, (s.out ?? 1) <= 4096 else { throw ArchitectureError(message: "layer \(i): size \(s.out!) out of range") }
+            layers.append(layer)
+            shape = layer.outShape
+        }
+        self.layers = layers
+        parameters = layers.flatMap(\.parameters)
+    }
+
+    deinit { release() }
+
+    private func release() {
+        acts.forEach { $0.deallocate() }
+        grads.forEach { $0.deallocate() }
+        acts = []; grads = []
+    }
+
+    /// Allocates buffers for batches of up to `n` samples (only grows).
+    public func reserve(batch n: Int) {
+        guard n > batchCapacity else { return }
+        release()
+        acts = layers.map { .allocate(capacity: n * $0.outShape.count) }
+        grads = layers.map { .allocate(capacity: n * $0.inShape.count) }
+        layers.forEach { $0.reserve(batch: n) }
+        batchCapacity = n
+    }
+
+    /// He-normal weights (fan-in), zero biases; seeded and reproducible. ref: He et al. 2015, §2.2.
+    public func initialize(seed: UInt64) {
+        var rng = NormalRNG(seed: seed)
+        for l in layers {
+            if let c = l as? Conv2D {
+                let std = (2.0 / Double(c.inShape.c * c.k * c.k)).squareRoot()
+                for i in c.weight.value.indices { c.weight.value[i] = Float(rng.next() * std) }
+            } else if let d = l as? Dense {
+                let std = (2.0 / Double(d.inShape.c)).squareRoot()
+                for i in d.weight.value.indices { d.weight.value[i] = Float(rng.next() * std) }
+            }
+        }
+    }
+
+    /// Runs all layers. in: x (N, inputShape) → logits (N, outputCount), valid until the next call.
+    @discardableResult
+    public func forward(_ x: UnsafePointer<Float>, n: Int, training: Bool) -> UnsafeBufferPointer<Float> {
+        reserve(batch: n)
+        var input = x
+        for (i, l) in layers.enumerated() {
+            l.forward(input, acts[i], n: n, training: training)
+            input = UnsafePointer(acts[i])
+        }
+        return UnsafeBufferPointer(start: input, count: n * outputCount)
+    }
+
+    /// Backpropagates dL/dlogits (N, outputCount) through the last `forward(training: true)`,
+    /// accumulating parameter gradients.
+    public func backward(_ x: UnsafePointer<Float>, dlogits: UnsafePointer<Float>, n: Int) {
+        var dy = dlogits
+        for i in stride(from: layers.count - 1, through: 0, by: -1) {
+            let input = i == 0 ? x : UnsafePointer(acts[i - 1])
+            layers[i].backward(input, acts[i], dy, grads[i], n: n)
+            dy = UnsafePointer(grads[i])
+        }
+    }
+
+    public func zeroGrad() { parameters.forEach { $0.zeroGrad() } }
+
+    public func parameter(named name: String) -> Parameter? { parameters.first { $0.name == name } }
+
+    /// Copies of all parameter values (an early-stopping snapshot).
+    public func snapshot() -> [[Float]] { parameters.map(\.value) }
+
+    public func restore(_ s: [[Float]]) {
+        precondition(s.count == parameters.count)
+        for (p, v) in zip(parameters, s) { p.value = v }
+    }
+
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+}
+
+/// Box–Muller normal samples from SplitMix64 (ref: Steele, Lea, Flood 2014; Box & Muller 1958).
+struct NormalRNG {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func nextU64() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func uniform() -> Double { (Double(nextU64() >> 11) + 0.5) / Double(1 << 53) }
+    mutating func next() -> Double { (-2 * log(uniform())).squareRoot() * cos(2 * .pi * uniform()) }
+}
