@@ -17,6 +17,7 @@ public final class Network {
     public init(specs: [LayerSpec], inputShape: Shape3) throws {
         self.specs = specs
         self.inputShape = inputShape
+        try Self.checkSize(specs, inputShape)
         var shape = inputShape
         var layers: [Layer] = []
         for (i, s) in specs.enumerated() {
@@ -55,6 +56,31 @@ public final class Network {
     }
 
     deinit { release() }
+
+    /// Largest network (parameters + per-sample scratch, in floats) a layer list may describe: a damaged or
+    /// hostile model file is rejected before anything is allocated for it.
+    public static let maxFloats = 1 << 26
+
+    static func checkSize(_ specs: [LayerSpec], _ input: Shape3) throws {
+        guard specs.count <= 256, input.count > 0, input.count <= maxFloats else { throw ArchitectureError(message: "network too large") }
+        var (c, h, w) = (input.c, input.h, input.w)
+        var total = c * h * w
+        for s in specs {
+            let out = s.out ?? c
+            guard out > 0, out <= 4096 else { throw ArchitectureError(message: "layer size \(out) out of range") }
+            switch s.type {
+            case "conv2d":
+                let k = max(1, s.kernel ?? 3)
+                total += out * c * k * k + c * k * k * h * w + out * h * w
+                c = out
+            case "dense": total += out * c * h * w; c = out; h = 1; w = 1
+            case "maxpool2": h /= 2; w /= 2
+            case "gap": h = 1; w = 1
+            default: total += c * h * w
+            }
+            guard total <= maxFloats else { throw ArchitectureError(message: "layer list describes more than \(maxFloats) floats") }
+        }
+    }
 
     private func release() {
         acts.forEach { $0.deallocate() }

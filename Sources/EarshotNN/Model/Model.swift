@@ -1,0 +1,149 @@
+import EarshotDSP
+import Foundation
+
+/// A trained detector: the network, the features it was trained on (with the mel filterbank itself, so
+/// serving cannot drift from training), class names, decision thresholds and training provenance.
+///
+/// File format: safetensors (loads in numpy/PyTorch too). Tensors: the parameters by name (`conv1.weight`, …,
+/// OIHW / (out, in) layouts) and `mel_filterbank` (nMels, nBins). `__metadata__`: `format` = earshot-model,
+/// `format_version`, `layers` (LayerSpec JSON), `input_shape`, `feature.*` (FeatureConfig), `classes` (JSON),
+/// `threshold`, `thresholds` (JSON: false alarms per hour → threshold), `train.*` provenance.
+public final class Model {
+    public static let formatName = "earshot-model"
+    public static let formatVersion = 1
+    /// Sizes above this are rejected before anything is allocated for them.
+    static let maxTensorElements = 1 << 26
+
+    public let network: Network
+    public var features: FeatureConfig
+    public var melFilterbank: [Float]
+    public var classes: [String]
+    public var threshold: Float
+    /// False alarms per hour (as a string key, e.g. "1") → threshold chosen on validation.
+    public var thresholds: [String: Float]
+    /// Free-form provenance: `train.data`, `train.seed`, `train.date`, `train.commit`, `train.metrics`, …
+    public var provenance: [String: String]
+    /// Where it was loaded from (for messages), if anywhere.
+    public private(set) var path: String?
+
+    public var gunshotIndex: Int { classes.firstIndex(of: "gunshot") ?? (classes.count - 1) }
+    public var name: String { path.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "in-memory model" }
+
+    public init(network: Network, features: FeatureConfig, melFilterbank: [Float]? = nil, classes: [String] = ["other", "gunshot"],
+                threshold: Float = 0.5, thresholds: [String: Float] = [:], provenance: [String: String] = [:]) {
+        self.network = network
+        self.features = features
+        self.melFilterbank = melFilterbank ?? MelFilterbank(config: features).weights
+        self.classes = classes
+        self.threshold = threshold
+        self.thresholds = thresholds
+        self.provenance = provenance
+    }
+
+    /// A serving session (BN folded, buffers preallocated). Also pins OpenBLAS to `threads`.
+    public func makeInference(threads: Int = 1, maxBatch: Int = 1) throws -> InferenceSession {
+        BLAS.setThreads(threads)
+        return try InferenceSession(source: network, gunshotIndex: gunshotIndex, maxBatch: maxBatch)
+    }
+
+    /// Throws `featureMismatch` naming each differing parameter.
+    public func checkCompatible(with other: FeatureConfig) throws {
+        let d = features.differences(from: other)
+        if !d.isEmpty { throw ModelFileError.featureMismatch(path: path ?? name, differences: d) }
+    }
+
+    // MARK: Save
+
+    public func metadata() -> [String: String] {
+        var m = provenance
+        for (k, v) in features.metadata { m[k] = v }
+        m["format"] = Self.formatName
+        m["format_version"] = String(Self.formatVersion)
+        m["layers"] = LayerSpec.encode(network.specs)
+        let s = network.inputShape
+        m["input_shape"] = "[\(s.c),\(s.h),\(s.w)]"
+        m["classes"] = String(decoding: (try? JSONEncoder().encode(classes)) ?? Data(), as: UTF8.self)
+        m["threshold"] = String(threshold)
+        let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
+        m["thresholds"] = String(decoding: (try? enc.encode(thresholds)) ?? Data("{}".utf8), as: UTF8.self)
+        return m
+    }
+
+    /// Writes the model atomically.
+    public func save(to url: URL) throws {
+        var w = SafetensorsWriter(metadata: metadata())
+        for p in network.parameters { w.add(p.name, shape: p.shape, floats: p.value) }
+        w.add("mel_filterbank", shape: [features.nMels, features.nBins], floats: melFilterbank)
+        try w.write(to: url)
+        path = url.path
+    }
+
+    // MARK: Load
+
+    /// Loads and validates a model file: everything is checked before any tensor is copied.
+    public static func load(_ url: URL) throws -> Model {
+        let path = url.path
+        let st: Safetensors
+        do { st = try Safetensors(contentsOf: url) } catch let e as SafetensorsError {
+            switch e {
+            case let .unreadable(_, r): throw ModelFileError.unreadable(path: path, reason: r)
+            default: throw ModelFileError.unreadable(path: path, reason: "\(e)")
+            }
+        }
+        let m = st.metadata
+        guard let format = m["format"], format == formatName else { throw ModelFileError.notAModel(path: path, found: m["format"] ?? "none") }
+        guard let vs = m["format_version"], let v = Int(vs), v >= 1 else {
+            throw ModelFileError.badMetadata(path: path, key: "format_version", reason: "'\(m["format_version"] ?? "")' is not a version number")
+        }
+        guard v <= formatVersion else { throw ModelFileError.futureVersion(path: path, version: v) }
+        let features: FeatureConfig
+        do { features = try FeatureConfig(metadata: m, source: path) } catch {
+            throw ModelFileError.badMetadata(path: path, key: "feature.*", reason: "\(error)")
+        }
+        guard features.nMels <= 512, features.nFFT <= 65536, features.windowFrames <= 4096, features.hop <= features.nFFT else {
+            throw ModelFileError.badMetadata(path: path, key: "feature.*", reason: "sizes out of range")
+        }
+        guard let layersJSON = m["layers"], let specs = try? LayerSpec.decode(layersJSON), !specs.isEmpty else {
+            throw ModelFileError.badMetadata(path: path, key: "layers", reason: "missing or not a JSON layer list")
+        }
+        let inputShape = Shape3(1, features.nMels, features.windowFrames)
+        if let s = m["input_shape"] {
+            guard s.replacingOccurrences(of: " ", with: "") == "[1,\(features.nMels),\(features.windowFrames)]" else {
+                throw ModelFileError.badMetadata(path: path, key: "input_shape", reason: "\(s) does not match the feature parameters (1, \(features.nMels), \(features.windowFrames))")
+            }
+        }
+        guard let classesJSON = m["classes"], let classes = try? JSONDecoder().decode([String].self, from: Data(classesJSON.utf8)), classes.count >= 2 else {
+            throw ModelFileError.badMetadata(path: path, key: "classes", reason: "missing or not a JSON list of ≥ 2 names")
+        }
+        guard let ts = m["threshold"], let threshold = Float(ts), threshold >= 0, threshold <= 1 else {
+            throw ModelFileError.badMetadata(path: path, key: "threshold", reason: "'\(m["threshold"] ?? "")' is not a probability in [0, 1]")
+        }
+        let thresholds = (m["thresholds"].flatMap { try? JSONDecoder().decode([String: Float].self, from: Data($0.utf8)) }) ?? [:]
+        // Shapes first, from the layer list alone: a hostile list must not make us allocate much.
+        let network: Network
+        do { network = try Network(specs: specs, inputShape: inputShape) } catch {
+            throw ModelFileError.architecture(path: path, reason: "\(error)")
+        }
+        guard network.outputCount == classes.count else {
+            throw ModelFileError.architecture(path: path, reason: "network has \(network.outputCount) outputs for \(classes.count) classes")
+        }
+        var expected = network.parameters.map { ($0.name, $0.shape) }
+        expected.append(("mel_filterbank", [features.nMels, features.nBins]))
+        for (name, shape) in expected {
+            guard let info = st.tensors[name] else { throw ModelFileError.missingTensor(path: path, name: name) }
+            guard info.dtype == "F32" else { throw ModelFileError.badMetadata(path: path, key: name, reason: "dtype \(info.dtype), expected F32") }
+            guard info.shape == shape else { throw ModelFileError.wrongShape(path: path, name: name, expected: shape, found: info.shape) }
+        }
+        for p in network.parameters {
+            let v = try st.floats(p.name)
+            guard v.allSatisfy(\.isFinite) else { throw ModelFileError.badMetadata(path: path, key: p.name, reason: "contains NaN or infinity") }
+            p.value = v
+        }
+        let fb = try st.floats("mel_filterbank")
+        guard fb.allSatisfy({ $0.isFinite && $0 >= 0 }) else { throw ModelFileError.badMetadata(path: path, key: "mel_filterbank", reason: "negative or non-finite weights") }
+        let provenance = m.filter { $0.key.hasPrefix("train.") || $0.key.hasPrefix("eval.") }
+        let model = Model(network: network, features: features, melFilterbank: fb, classes: classes, threshold: threshold, thresholds: thresholds, provenance: provenance)
+        model.path = path
+        return model
+    }
+}

@@ -1,0 +1,32 @@
+/// Why a model file was rejected. Every case names the file, the problem and what to do.
+public enum ModelFileError: Error, CustomStringConvertible {
+    case unreadable(path: String, reason: String)
+    case notAModel(path: String, found: String)
+    case futureVersion(path: String, version: Int)
+    case badMetadata(path: String, key: String, reason: String)
+    case missingTensor(path: String, name: String)
+    case wrongShape(path: String, name: String, expected: [Int], found: [Int])
+    case architecture(path: String, reason: String)
+    case featureMismatch(path: String, differences: [String])
+
+    public var description: String {
+        switch self {
+        case let .unreadable(p, r):
+            return "\(p): cannot load model: \(r)"
+        case let .notAModel(p, f):
+            return "\(p): not an Earshot model (format is '\(f)', expected 'earshot-model'); point --model/model: at a file written by earshot-train"
+        case let .futureVersion(p, v):
+            return "\(p): model format version \(v) is newer than this earshot understands (\(Model.formatVersion)); upgrade earshot or use an older model"
+        case let .badMetadata(p, k, r):
+            return "\(p): model metadata '\(k)' is invalid (\(r)); the file is damaged — retrain or re-export it"
+        case let .missingTensor(p, n):
+            return "\(p): model lacks tensor '\(n)' required by its layer list; the file is damaged or incomplete — retrain or re-export it"
+        case let .wrongShape(p, n, e, f):
+            return "\(p): tensor '\(n)' has shape \(f) but the layer list needs \(e); the file is damaged — retrain or re-export it"
+        case let .architecture(p, r):
+            return "\(p): model architecture is invalid: \(r); retrain with this version of earshot-train"
+        case let .featureMismatch(p, d):
+            return "\(p): model was trained with different features (\(d.joined(separator: "; "))): retrain the model for these features or use a model that matches"
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+@testable import EarshotNN
+
+/// Finite-difference checks of every layer's backward on small random shapes: for a random projection
+/// L = Σ r·y, compare dL/dx and dL/dθ from `backward` with (L(θ+h) − L(θ−h)) / 2h in Double accumulation.
+@Suite struct GradientCheckTests {
+    struct RNG {
+        var s: UInt64
+        mutating func next() -> Float {
+            s &+= 0x9E37_79B9_7F4A_7C15
+            var z = s; z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9; z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Float(Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)) * 2 - 1
+        }
+    }
+
+    /// Checks `layer` on input shape n × inShape; returns the worst relative error.
+    /// `kinkFree` makes inputs well separated (|x| ≥ 0.1, all values distinct by ≥ 0.05) so that piecewise-linear
+    /// layers (ReLU, max-pool) are differentiable within the probe step.
+    static func check(_ layer: Layer, n: Int, training: Bool = true, seed: UInt64 = 1, kinkFree: Bool = false) -> Double {
+        var rng = RNG(s: seed)
+        var x = (0..<(n * layer.inShape.count)).map { _ in rng.next() }
+        if kinkFree {
+            // distinct values ±(0.1 + 0.05·rank) in a seeded random order
+            let order = x.indices.sorted { x[$0] < x[$1] }
+            for (rank, i) in order.enumerated() { x[i] = (rank % 2 == 0 ? 1 : -1) * (0.1 + 0.05 * Float(rank)) }
+        }
+        let r = (0..<(n * layer.outShape.count)).map { _ in rng.next() }
+        for p in layer.parameters where p.trainable { for i in p.value.indices { p.value[i] = rng.next() * 0.5 } }
+        func loss() -> Double {
+            var y = [Float](repeating: 0, count: r.count)
+            x.withUnsafeBufferPointer { xb in y.withUnsafeMutableBufferPointer { layer.forward(xb.baseAddress!, $0.baseAddress!, n: n, training: training) } }
+            return zip(y, r).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        }
+        var y = [Float](repeating: 0, count: r.count)
+        var dx = [Float](repeating: 0, count: x.count)
+        layer.parameters.forEach { $0.zeroGrad() }
+        x.withUnsafeBufferPointer { xb in y.withUnsafeMutableBufferPointer { layer.forward(xb.baseAddress!, $0.baseAddress!, n: n, training: training) } }
+        x.withUnsafeBufferPointer { xb in y.withUnsafeBufferPointer { yb in r.withUnsafeBufferPointer { rb in dx.withUnsafeMutableBufferPointer {
+            layer.backward(xb.baseAddress!, yb.baseAddress!, rb.baseAddress!, $0.baseAddress!, n: n)
+        } } } }
+        let h: Float = 1e-2
+        var worst = 0.0
+        func compare(_ analytic: Float, _ numeric: Double) {
+            let err = abs(Double(analytic) - numeric) / max(1e-2, abs(numeric) + abs(Double(analytic)))
+            worst = max(worst, err)
+        }
+        let probes = stride(from: 0, to: x.count, by: max(1, x.count / 40))
+        for i in probes {
+            let v = x[i]
+            x[i] = v + h; let lp = loss()
+            x[i] = v - h; let lm = loss()
+            x[i] = v
+            compare(dx[i], (lp - lm) / Double(2 * h))
+        }
+        for p in layer.parameters where p.trainable {
+            let g = p.grad
+            for i in stride(from: 0, to: p.value.count, by: max(1, p.value.count / 20)) {
+                let v = p.value[i]
+                p.value[i] = v + h; let lp = loss()
+                p.value[i] = v - h; let lm = loss()
+                p.value[i] = v
+                compare(g[i], (lp - lm) / Double(2 * h))
+            }
+        }
+        return worst
+    }
+
+    @Test func conv2D() {
+        let e = Self.check(Conv2D(name: "c", inChannels: 3, outChannels: 4, k: 3, h: 5, w: 7), n: 2)
+        print("conv2d fd max rel err \(e)"); #expect(e < 1e-2)
+    }
+
+    @Test func batchNormTraining() {
+        let e = Self.check(BatchNorm(name: "bn", shape: Shape3(3, 4, 5)), n: 3)
+        print("batchnorm fd max rel err \(e)"); #expect(e < 1e-2)
+    }
+
+    @Test func reluMaxPoolGapInputNorm() {
+        for seed: UInt64 in 1...3 {
+            #expect(Self.check(ReLU(shape: Shape3(2, 3, 4)), n: 2, seed: seed, kinkFree: true) < 1e-3)
+            #expect(Self.check(MaxPool2(shape: Shape3(2, 4, 6)), n: 2, seed: seed, kinkFree: true) < 1e-3)
+        }
+        #expect(Self.check(GlobalAvgPool(shape: Shape3(3, 4, 5)), n: 2) < 1e-3)
+        #expect(Self.check(InputNorm(shape: Shape3(1, 4, 6), mode: .global), n: 2) < 1e-3)
+        #expect(Self.check(InputNorm(shape: Shape3(1, 4, 6), mode: .band), n: 2) < 1e-3)
+    }
+
+    @Test func dense() {
+        let e = Self.check(Dense(name: "fc", inFeatures: 6, outFeatures: 3), n: 4)
+        print("dense fd max rel err \(e)"); #expect(e < 1e-2)
+    }
+
+    @Test func softmaxCrossEntropyOnLogits() {
+        var rng = RNG(s: 9)
+        let n = 5, k = 3
+        var z = (0..<(n * k)).map { _ in rng.next() * 3 }
+        let labels: [Int32] = [0, 2, 1, 1, 0]
+        let w: [Float] = [1, 2, 0.5, 1, 3]
+        var d = [Float](repeating: 0, count: n * k)
+        func loss() -> Float {
+            var tmp = [Float](repeating: 0, count: n * k)
+            return SoftmaxCrossEntropy.lossAndGradient(logits: z, labels: labels, weights: w, dlogits: &tmp, n: n, k: k)
+        }
+        _ = SoftmaxCrossEntropy.lossAndGradient(logits: z, labels: labels, weights: w, dlogits: &d, n: n, k: k)
+        for i in 0..<(n * k) {
+            let v = z[i]
+            z[i] = v + 1e-2; let lp = loss()
+            z[i] = v - 1e-2; let lm = loss()
+            z[i] = v
+            #expect(abs(d[i] - (lp - lm) / 2e-2) < 1e-3, "dlogit \(i)")
+        }
+        // on logits: a confident correct prediction has ~0 loss; a confident wrong one has a large loss
+        var g = [Float](repeating: 0, count: 2)
+        #expect(SoftmaxCrossEntropy.lossAndGradient(logits: [20, -20], labels: [0], weights: nil, dlogits: &g, n: 1, k: 2) < 1e-6)
+        #expect(SoftmaxCrossEntropy.lossAndGradient(logits: [20, -20], labels: [1], weights: nil, dlogits: &g, n: 1, k: 2) > 39)
+    }
+
+    @Test func wholeNetworkLossFallsWithEachOptimizer() throws {
+        for opt in [SGD(learningRate: 0.05, momentum: 0.9) as Optimizer, AdamW(learningRate: 3e-3)] {
+            let net = try Network(specs: [.inputNorm(.global), .conv("c1", 4), .bn("b1"), .relu, .maxpool, .gap, .dense("fc", 2)], inputShape: Shape3(1, 8, 8))
+            net.initialize(seed: 3)
+            let s = TrainingSession(network: net, optimizer: opt, maxBatch: 8)
+            var rng = RNG(s: 5)
+            // class 1: a bright 2×2 blob; class 0: noise only
+            var x = [Float](repeating: 0, count: 8 * 64)
+            var labels = [Int32](repeating: 0, count: 8)
+            for i in 0..<8 {
+                labels[i] = Int32(i % 2)
+                for j in 0..<64 { x[i * 64 + j] = rng.next() * 0.1 }
+                if i % 2 == 1 { for (a, b) in [(3, 3), (3, 4), (4, 3), (4, 4)] { x[i * 64 + a * 8 + b] += 3 } }
+            }
+            let first = x.withUnsafeBufferPointer { s.step(inputs: $0.baseAddress!, labels: labels) }
+            var last = first
+            for _ in 0..<150 { last = x.withUnsafeBufferPointer { s.step(inputs: $0.baseAddress!, labels: labels) } }
+            #expect(last < first * 0.5, "\(type(of: opt)): loss \(first) → \(last)")
+        }
+    }
+}
