@@ -1,6 +1,89 @@
 import ArgumentParser
+import EarshotDSP
+import Foundation
 
+/// Log-mel throughput: `--seconds` of synthetic audio (the Python peers' signal: 0.05·N(0, 1) noise plus a
+/// 0.1-amplitude 440 Hz sine, 16 kHz) pushed through the streaming `LogMelExtractor` on one thread, in
+/// `--chunk`-sample pushes (the capture path's period). Prints `figure value unit` lines like the peers'
+/// `features.py`; the signal is generated before the clock starts, as the peers do.
 struct FeaturesBench: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "features", abstract: "not yet implemented")
-    func run() throws { throw ValidationError("not yet implemented") }
+    static let configuration = CommandConfiguration(
+        commandName: "features",
+        abstract: "Streaming log-mel throughput on one thread, as × real time."
+    )
+
+    @Option(help: "Seconds of audio per round.")
+    var seconds: Double = 3600
+
+    @Option(help: "Separate timed rounds (each prints its own lines).")
+    var rounds: Int = 1
+
+    @Option(help: "Samples per push into the extractor.")
+    var chunk: Int = 1600
+
+    func validate() throws {
+        guard seconds >= 1 else { throw ValidationError("--seconds must be ≥ 1 (got \(seconds))") }
+        guard rounds >= 1 else { throw ValidationError("--rounds must be ≥ 1 (got \(rounds))") }
+        guard chunk >= 1 else { throw ValidationError("--chunk must be ≥ 1 (got \(chunk))") }
+    }
+
+    func run() throws {
+        let config = FeatureConfig()
+        let extractor = try LogMelExtractor(config: config)
+        let signal = Self.peerSignal(samples: Int(seconds * Double(config.sampleRate)), seed: 0)
+        _ = Self.pushAll(Self.peerSignal(samples: 10 * config.sampleRate, seed: 1), extractor: extractor, chunk: chunk) // warm-up
+        let expectedFrames = LogMel.frameCount(samples: signal.count, config: config)
+        for _ in 0..<rounds {
+            extractor.reset()
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let checksum = Self.pushAll(signal, extractor: extractor, chunk: chunk)
+            let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            guard extractor.framesEmitted == expectedFrames, checksum.isFinite else {
+                throw ValidationError("bad run: \(extractor.framesEmitted) frames (expected \(expectedFrames)), checksum \(checksum)")
+            }
+            let sPerHour = dt * 3600 / seconds
+            print("swift_features_s_per_hour \(String(format: "%.4f", sPerHour)) s")
+            print("swift_features_xrt \(String(format: "%.1f", 3600 / sPerHour)) x_realtime")
+            print("swift_features_ns_per_frame \(String(format: "%.1f", dt * 1e9 / Double(expectedFrames))) ns")
+        }
+        print("# frames=\(expectedFrames) chunk=\(chunk) seconds=\(seconds) single thread, center=false")
+    }
+
+    /// The hot loop: pushes `signal` in `chunk`-sample slices; sums every emitted value (keeps the work
+    /// observable and checks finiteness). No allocation inside.
+    static func pushAll(_ signal: [Float], extractor: LogMelExtractor, chunk: Int) -> Double {
+        var sum: Float = 0
+        signal.withUnsafeBufferPointer { all in
+            var i = 0
+            while i < all.count {
+                let end = min(all.count, i + chunk)
+                extractor.push(UnsafeBufferPointer(rebasing: all[i..<end])) { frame in
+                    for v in frame { sum += v }
+                }
+                i = end
+            }
+        }
+        return Double(sum)
+    }
+
+    /// 0.05·N(0, 1) + 0.1·sin(2π·440·t) at 16 kHz (peers' `make_signal`; our own seeded generator, so the
+    /// samples differ but the statistics match). ref: Box–Muller transform; SplitMix64 (Steele et al. 2014).
+    static func peerSignal(samples n: Int, seed: UInt64) -> [Float] {
+        var state = seed
+        func next() -> Double {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+        }
+        let w = 2 * Double.pi * 440 / 16_000
+        return [Float](unsafeUninitializedCapacity: n) { buf, count in
+            for i in 0..<n {
+                let g = (-2 * log(1 - next())).squareRoot() * cos(2 * Double.pi * next())
+                buf[i] = Float(0.05 * g + 0.1 * sin(w * Double(i % 16_000)))
+            }
+            count = n
+        }
+    }
 }

@@ -1,0 +1,33 @@
+/// `clips:` section — evidence clips: 16-bit WAV of the audio around every alert, so an operator can listen to
+/// what the microphone heard. Retention keeps the newest clips within all three limits.
+public struct ClipSettings: Sendable, Equatable {
+    /// `clips.enabled`: write a clip per alert (default true).
+    public var enabled: Bool = true
+    /// `clips.directory`: where clips go (default /var/lib/earshot/clips, inside the unit's StateDirectory).
+    public var directory: String = "/var/lib/earshot/clips"
+    /// `clips.pre_roll`: seconds of audio before the event start (default 5, 0…60).
+    public var preRoll: Double = 5
+    /// `clips.post_roll`: seconds of audio after the event start (default 5, 0.1…60).
+    public var postRoll: Double = 5
+    /// `clips.max_count`: clips kept; the oldest are deleted beyond it (default 200, 1…100000).
+    public var maxCount: Int = 200
+    /// `clips.max_bytes`: total bytes of clips kept (default 200 MB, ≥ 1 MB).
+    public var maxBytes: Int = 200_000_000
+    /// `clips.max_age_days`: clips older than this are deleted; 0 = no age limit (default 30, 0…3650).
+    public var maxAgeDays: Double = 30
+
+    public init(enabled: Bool = true, directory: String = "/var/lib/earshot/clips", preRoll: Double = 5,
+                postRoll: Double = 5, maxCount: Int = 200, maxBytes: Int = 200_000_000, maxAgeDays: Double = 30) {
+        self.enabled = enabled; self.directory = directory; self.preRoll = preRoll; self.postRoll = postRoll
+        self.maxCount = maxCount; self.maxBytes = maxBytes; self.maxAgeDays = maxAgeDays
+    }
+
+    public func validate() throws {
+        try SettingsError.checkAbsolutePath(directory, key: "clips.directory")
+        try SettingsError.checkRange(preRoll, 0, 60, key: "clips.pre_roll", unit: " seconds")
+        try SettingsError.checkRange(postRoll, 0.1, 60, key: "clips.post_roll", unit: " seconds")
+        try SettingsError.checkRange(maxCount, 1, 100_000, key: "clips.max_count")
+        try SettingsError.checkRange(maxBytes, 1_000_000, Int.max, key: "clips.max_bytes", unit: " bytes")
+        try SettingsError.checkRange(maxAgeDays, 0, 3650, key: "clips.max_age_days", unit: " days (0 = keep forever)")
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// `hook:` section — the operator's alert script. Run directly (no shell) with the event in its environment
+/// (EARSHOT_*) and as one JSON object on stdin; see `HookRunner` and config/hooks/ for examples.
+public struct HookSettings: Sendable, Equatable {
+    /// `hook.path`: absolute path of the executable to run for every alert; nil (default) = no hook.
+    public var path: String? = nil
+    /// `hook.timeout`: seconds a hook may run before it gets SIGTERM (default 10, 0.1…3600).
+    public var timeout: Double = 10
+    /// `hook.kill_after`: seconds between SIGTERM and SIGKILL to the hook's process group (default 2, 0…60).
+    public var killAfter: Double = 2
+    /// `hook.max_concurrent`: hooks running at once (default 4, 1…64).
+    public var maxConcurrent: Int = 4
+    /// `hook.max_queued`: alerts waiting for a free slot; more are dropped with a logged error (default 32, 0…1024).
+    public var maxQueued: Int = 32
+    /// `hook.stderr_tail`: bytes of the end of the hook's stderr kept for the log (default 4096, 0…65536).
+    public var stderrTailBytes: Int = 4096
+
+    public init(path: String? = nil, timeout: Double = 10, killAfter: Double = 2, maxConcurrent: Int = 4,
+                maxQueued: Int = 32, stderrTailBytes: Int = 4096) {
+        self.path = path; self.timeout = timeout; self.killAfter = killAfter
+        self.maxConcurrent = maxConcurrent; self.maxQueued = maxQueued; self.stderrTailBytes = stderrTailBytes
+    }
+
+    /// Range and form checks (no file-system access: a missing hook is reported at run time and by
+    /// `executableProblem()`, and never stops detection).
+    public func validate() throws {
+        if let path {
+            if path.isEmpty {
+                throw SettingsError(key: "hook.path", value: "\"\"", problem: "is empty",
+                                    fix: "remove the key for no hook, or give the absolute path of an executable")
+            }
+            try SettingsError.checkAbsolutePath(path, key: "hook.path")
+        }
+        try SettingsError.checkRange(timeout, 0.1, 3600, key: "hook.timeout", unit: " seconds")
+        try SettingsError.checkRange(killAfter, 0, 60, key: "hook.kill_after", unit: " seconds")
+        try SettingsError.checkRange(maxConcurrent, 1, 64, key: "hook.max_concurrent")
+        try SettingsError.checkRange(maxQueued, 0, 1024, key: "hook.max_queued")
+        try SettingsError.checkRange(stderrTailBytes, 0, 65536, key: "hook.stderr_tail", unit: " bytes")
+    }
+
+    /// Why the configured hook cannot run right now (missing, a directory, not executable), with the fix;
+    /// nil when there is no hook or it looks runnable. Used by `earshot check-config` and `HookRunner`.
+    public func executableProblem() -> String? {
+        guard let path else { return nil }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            return "hook.path: \(path) does not exist; create it (examples in /usr/local/share/earshot/hooks/) or fix the path"
+        }
+        if isDir.boolValue {
+            return "hook.path: \(path) is a directory; point it at an executable file inside it"
+        }
+        guard access(path, X_OK) == 0 else {
+            return "hook.path: \(path) is not executable; run `chmod +x \(path)`"
+        }
+        return nil
+    }
+}

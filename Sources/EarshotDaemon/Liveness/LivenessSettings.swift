@@ -1,0 +1,36 @@
+/// `liveness:` section — is the microphone alive? Warnings (journal + STATUS) when the input is digital
+/// silence, stuck at one value, or clipping for longer than these times, and a message when it recovers.
+public struct LivenessSettings: Sendable, Equatable {
+    /// `liveness.enabled`: watch the input (default true).
+    public var enabled: Bool = true
+    /// `liveness.silence_seconds`: every sample exactly 0 for this long → "digital silence" (default 30, 1…86400).
+    public var silenceSeconds: Double = 30
+    /// `liveness.stuck_seconds`: every sample the same non-zero value for this long → "stuck" (default 10, 1…86400).
+    public var stuckSeconds: Double = 10
+    /// `liveness.clip_seconds`: input clipping without a break for this long → "clipping" (default 5, 0.5…86400).
+    public var clipSeconds: Double = 5
+    /// `liveness.clip_level`: |sample| at or above this counts as clipped (default 0.999, 0.5…1).
+    public var clipLevel: Float = 0.999
+    /// `liveness.clip_fraction`: a 100 ms block is clipping when at least this fraction of its samples is
+    /// clipped (default 0.01, 0.0001…1).
+    public var clipFraction: Float = 0.01
+    /// `liveness.recover_seconds`: the condition must be gone this long before "recovered" is logged
+    /// (default 1, 0…3600) — keeps a flapping input from flooding the journal.
+    public var recoverSeconds: Double = 1
+
+    public init(enabled: Bool = true, silenceSeconds: Double = 30, stuckSeconds: Double = 10, clipSeconds: Double = 5,
+                clipLevel: Float = 0.999, clipFraction: Float = 0.01, recoverSeconds: Double = 1) {
+        self.enabled = enabled; self.silenceSeconds = silenceSeconds; self.stuckSeconds = stuckSeconds
+        self.clipSeconds = clipSeconds; self.clipLevel = clipLevel; self.clipFraction = clipFraction
+        self.recoverSeconds = recoverSeconds
+    }
+
+    public func validate() throws {
+        try SettingsError.checkRange(silenceSeconds, 1, 86400, key: "liveness.silence_seconds", unit: " seconds")
+        try SettingsError.checkRange(stuckSeconds, 1, 86400, key: "liveness.stuck_seconds", unit: " seconds")
+        try SettingsError.checkRange(clipSeconds, 0.5, 86400, key: "liveness.clip_seconds", unit: " seconds")
+        try SettingsError.checkRange(Double(clipLevel), 0.5, 1, key: "liveness.clip_level")
+        try SettingsError.checkRange(Double(clipFraction), 0.0001, 1, key: "liveness.clip_fraction")
+        try SettingsError.checkRange(recoverSeconds, 0, 3600, key: "liveness.recover_seconds", unit: " seconds")
+    }
+}

@@ -1,0 +1,33 @@
+/// How window scores become events. One rule for the CLI, the daemon and the trainer's evaluation.
+public struct DecisionRule: Sendable, Equatable {
+    /// A window scores "above" when its gunshot probability is ≥ threshold (default: the model's).
+    public var threshold: Float
+    /// Consecutive above-threshold windows needed to confirm an event (the alert fires then).
+    public var minConsecutive: Int = 2
+    /// Above-threshold windows separated by less than this (seconds) belong to one event.
+    public var mergeGap: Double = 0.5
+    /// After an event ends, no new event may start for this long (seconds).
+    public var cooldown: Double = 2.0
+    /// The CNN scores a window every `hopSeconds` (rounded to whole feature frames).
+    public var hopSeconds: Double = 0.1
+
+    public init(threshold: Float, minConsecutive: Int = 2, mergeGap: Double = 0.5, cooldown: Double = 2.0, hopSeconds: Double = 0.1) {
+        self.threshold = threshold; self.minConsecutive = minConsecutive; self.mergeGap = mergeGap
+        self.cooldown = cooldown; self.hopSeconds = hopSeconds
+    }
+
+    /// Throws `DecisionRuleError` naming the setting and its valid range.
+    public func validate() throws {
+        func bad(_ k: String, _ v: Any, _ range: String) -> DecisionRuleError { DecisionRuleError(setting: k, value: "\(v)", valid: range) }
+        guard threshold >= 0, threshold <= 1 else { throw bad("threshold", threshold, "0…1") }
+        guard minConsecutive >= 1, minConsecutive <= 50 else { throw bad("min_consecutive", minConsecutive, "1…50") }
+        guard mergeGap >= 0, mergeGap <= 60 else { throw bad("merge_gap", mergeGap, "0…60 s") }
+        guard cooldown >= 0, cooldown <= 3600 else { throw bad("cooldown", cooldown, "0…3600 s") }
+        guard hopSeconds >= 0.01, hopSeconds <= 1 else { throw bad("hop", hopSeconds, "0.01…1 s") }
+    }
+}
+
+public struct DecisionRuleError: Error, CustomStringConvertible, Equatable {
+    public var setting: String, value: String, valid: String
+    public var description: String { "\(setting) = \(value) is out of range (valid: \(valid))" }
+}

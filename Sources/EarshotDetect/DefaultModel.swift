@@ -1,0 +1,37 @@
+import Foundation
+
+/// Finds the shipped model without any flag: `$EARSHOT_MODEL`, then the install locations, then the
+/// repository's `models/` (so a binary built from a clone works before `make install`).
+public enum DefaultModel {
+    public static let fileName = "earshot-default.safetensors"
+
+    public static var searchPaths: [URL] {
+        var paths: [URL] = []
+        if let env = ProcessInfo.processInfo.environment["EARSHOT_MODEL"], !env.isEmpty { paths.append(URL(fileURLWithPath: env)) }
+        let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
+        paths.append(exe.deletingLastPathComponent().appendingPathComponent("share/earshot/\(fileName)"))
+        paths.append(URL(fileURLWithPath: "/usr/local/share/earshot/\(fileName)"))
+        paths.append(URL(fileURLWithPath: "/usr/share/earshot/\(fileName)"))
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        paths.append(repo.appendingPathComponent("models/\(fileName)"))
+        return paths
+    }
+
+    public static func locate() -> URL? {
+        searchPaths.first { FileManager.default.isReadableFile(atPath: $0.path) }
+    }
+
+    /// The model to use: `explicit` if given, else the default; the error lists every place tried.
+    public static func resolve(_ explicit: String?) throws -> URL {
+        if let explicit { return URL(fileURLWithPath: explicit) }
+        guard let u = locate() else { throw DefaultModelError(tried: searchPaths.map(\.path)) }
+        return u
+    }
+}
+
+public struct DefaultModelError: Error, CustomStringConvertible {
+    public var tried: [String]
+    public var description: String {
+        "no model found (tried: \(tried.joined(separator: ", "))); pass --model FILE, set EARSHOT_MODEL, or run `make install`"
+    }
+}

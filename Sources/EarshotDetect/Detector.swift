@@ -1,0 +1,107 @@
+import EarshotDSP
+import EarshotNN
+
+/// The streaming detector: samples → log-mel frames (the MODEL's feature parameters and filterbank) → every
+/// hop the CNN scores the last `windowFrames` frames → `EventTracker` → events. One implementation for
+/// `earshot detect`, `earshotd` and the trainer's evaluation. No allocation per frame or per window.
+public final class Detector {
+    public let model: Model
+    public let rule: DecisionRule
+    public let hopFrames: Int
+    private let extractor: LogMelExtractor
+    private let session: InferenceSession
+    private var tracker: EventTracker
+    private let nMels: Int, frames: Int
+    private let ring: UnsafeMutablePointer<Float>    // (frames, nMels): the last `frames` log-mel frames, circular
+    private let energy: UnsafeMutablePointer<Float>  // (frames): mean log-mel per frame, same circular index
+    private let window: UnsafeMutablePointer<Float>  // (1, nMels, frames) = (C, H = mel, W = time) for the CNN
+    private var frameIndex = 0
+    private let secondsPerFrame: Double
+    private let frameSeconds: Double
+
+    /// Score of the most recent window (0 before the first).
+    public private(set) var lastScore: Float = 0
+    public private(set) var windowsScored = 0
+    /// Called for every scored window with (window centre time, score) — for traces and evaluation.
+    public var onScore: ((Double, Float) -> Void)?
+
+    public init(model: Model, rule: DecisionRule, threads: Int = 1) throws {
+        try rule.validate()
+        let f = model.features
+        self.model = model
+        self.rule = rule
+        extractor = try LogMelExtractor(config: f, filterbank: model.melFilterbank)
+        session = try model.makeInference(threads: threads)
+        tracker = EventTracker(rule: rule)
+        nMels = f.nMels
+        frames = f.windowFrames
+        secondsPerFrame = Double(f.hop) / Double(f.sampleRate)
+        frameSeconds = Double(f.nFFT) / Double(f.sampleRate)
+        hopFrames = max(1, Int((rule.hopSeconds / secondsPerFrame).rounded()))
+        ring = .allocate(capacity: frames * nMels)
+        energy = .allocate(capacity: frames)
+        window = .allocate(capacity: frames * nMels)
+    }
+
+    deinit { ring.deallocate(); energy.deallocate(); window.deallocate() }
+
+    /// Sample rate the detector expects (the model's).
+    public var sampleRate: Int { model.features.sampleRate }
+
+    /// Feeds mono samples at `sampleRate`; emits events as they are confirmed and closed.
+    public func process(_ samples: UnsafeBufferPointer<Float>, _ emit: (DetectorOutput) -> Void) {
+        extractor.push(samples) { frame in self.consume(frame, emit) }
+    }
+
+    public func process(_ samples: [Float], _ emit: (DetectorOutput) -> Void) {
+        samples.withUnsafeBufferPointer { process($0, emit) }
+    }
+
+    /// Closes any open event (end of file or stream).
+    public func finish(_ emit: (DetectorOutput) -> Void) { tracker.finish(emit) }
+
+    /// Forgets all state, e.g. after a capture gap.
+    public func reset() {
+        extractor.reset()
+        tracker = EventTracker(rule: rule)
+        frameIndex = 0
+        lastScore = 0
+        windowsScored = 0
+    }
+
+    /// Seconds of audio consumed so far, measured in completed feature frames.
+    public var streamTime: Double { Double(frameIndex) * secondsPerFrame }
+
+    private func consume(_ frame: UnsafeBufferPointer<Float>, _ emit: (DetectorOutput) -> Void) {
+        let slot = frameIndex % frames
+        (ring + slot * nMels).update(from: frame.baseAddress!, count: nMels)
+        var e: Float = 0
+        for m in 0..<nMels { e += frame[m] }
+        energy[slot] = e / Float(nMels)
+        frameIndex += 1
+        guard frameIndex >= frames, (frameIndex - frames) % hopFrames == 0 else { return }
+        scoreWindow(emit)
+    }
+
+    /// Assembles the window — frames arrive as (frame, mel) rows; the CNN wants (mel, time) — and scores it.
+    private func scoreWindow(_ emit: (DetectorOutput) -> Void) {
+        let first = frameIndex - frames           // absolute index of the oldest frame
+        var bestRise: Float = -.infinity, onsetFrame = first
+        var prev = energy[first % frames]
+        for t in 0..<frames {
+            let slot = (first + t) % frames
+            let src = ring + slot * nMels
+            for m in 0..<nMels { window[m * frames + t] = src[m] }
+            let cur = energy[slot]
+            if t > 0, cur - prev > bestRise { bestRise = cur - prev; onsetFrame = first + t }
+            prev = cur
+        }
+        let score = session.gunshotProbability(window)
+        lastScore = score
+        windowsScored += 1
+        let start = Double(first) * secondsPerFrame
+        let end = Double(frameIndex - 1) * secondsPerFrame + frameSeconds
+        onScore?((start + end) / 2, score)
+        tracker.observe(score: score, windowStart: start, windowEnd: end, onset: Double(onsetFrame) * secondsPerFrame, emit)
+    }
+}

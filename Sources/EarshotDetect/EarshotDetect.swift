@@ -1,1 +1,0 @@
-// EarshotDetect — placeholder until its issue lands.

@@ -1,1 +1,0 @@
-// EarshotTrain — placeholder until its issue lands.

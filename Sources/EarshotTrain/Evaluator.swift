@@ -1,0 +1,73 @@
+import EarshotDetect
+import EarshotNN
+import Foundation
+
+/// Everything reported for one model on one split.
+public struct EvalReport: Codable, Sendable {
+    public var model: String
+    public var threshold: Float
+    public var clips: Int
+    public var metrics: BinaryMetrics
+    public var accuracy: Double, precision: Double, recall: Double, f1: Double, rocAUC: Double
+    public var falseAlarmsPerHour: Double
+    public var negativeHours: Double
+    public var recallAtSNR: [String: Double]        // "+20", "+10", "0", "-5", "-10"
+    public var recallAtGain: [String: Double]       // "0", "-10", …, "-40"
+    public var falseAlarmRateAtGain: [String: Double] // fraction of negative clips with an event
+    public var recallBySource: [String: Double]
+    public var roc: [[Double]]                      // [fpr, tpr] points of the clip-level ROC
+}
+
+/// Clip-level and stream-level evaluation through the Detector, with crowd mixed at fixed SNRs and clean
+/// shots played at fixed levels.
+public struct Evaluator {
+    public static let snrs: [Double] = [20, 10, 0, -5, -10]
+    public static let gains: [Double] = [0, -10, -20, -30, -40]
+    public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+
+    public init() {}
+
+    public func evaluate(model: Model, name: String, rule: DecisionRule, gunshots: [Clip], negatives: [Clip], crowd: [Clip]) throws -> EvalReport {
+        let detector = try Detector(model: model, rule: rule)
+        var rng = SeededRNG(seed: 2024)
+        let guns = gunshots.map(\.samples)
+        let others = (negatives + crowd).map(\.samples)
+        let gunScores = StreamScores.collect(guns, detector: detector, progress: ProgressBar("\(name): gunshot clips", total: guns.count))
+        let negScores = StreamScores.collect(others, detector: detector, progress: ProgressBar("\(name): negative + crowd clips", total: others.count))
+        let gunDetected = gunScores.events(rule: rule).map { $0 > 0 }
+        let negDetected = negScores.events(rule: rule).map { $0 > 0 }
+        var m = BinaryMetrics()
+        m.tp = gunDetected.filter { $0 }.count; m.fn = gunDetected.count - m.tp
+        m.fp = negDetected.filter { $0 }.count; m.tn = negDetected.count - m.fp
+        let scores = gunScores.maxScores() + negScores.maxScores()
+        let labels = [Bool](repeating: true, count: guns.count) + [Bool](repeating: false, count: others.count)
+        let auc = ROC.auc(scores: scores, labels: labels)
+        let roc = ROC.curve(scores: scores, labels: labels).map { [$0.fpr, $0.tpr] }
+
+        func recall(_ clips: [[Float]]) -> Double {
+            let d = StreamScores.collect(clips, detector: detector).events(rule: rule)
+            return Double(d.filter { $0 > 0 }.count) / Double(max(1, d.count))
+        }
+        var bySNR: [String: Double] = [:]
+        let noise = crowd.isEmpty ? negatives : crowd
+        for snr in Self.snrs where !noise.isEmpty {
+            let mixed = guns.map { Augment.mix($0, noise: noise[rng.int(noise.count)].samples, snrDB: snr) }
+            bySNR[String(format: "%+.0f", snr)] = recall(mixed)
+        }
+        var byGain: [String: Double] = [:], faByGain: [String: Double] = [:]
+        for g in Self.gains {
+            let k = Float(pow(10, g / 20))
+            byGain[String(format: "%.0f", g)] = recall(guns.map { $0.map { $0 * k } })
+            let d = StreamScores.collect(others.map { $0.map { $0 * k } }, detector: detector).events(rule: rule)
+            faByGain[String(format: "%.0f", g)] = Double(d.filter { $0 > 0 }.count) / Double(max(1, d.count))
+        }
+        var bySource: [String: Double] = [:]
+        for (src, idx) in Dictionary(grouping: gunshots.indices, by: { gunshots[$0].info.source }) {
+            bySource[src] = Double(idx.filter { gunDetected[$0] }.count) / Double(idx.count)
+        }
+        let fah = negScores.falseAlarmsPerHour(rule: rule)
+        return EvalReport(model: name, threshold: rule.threshold, clips: labels.count, metrics: m, accuracy: m.accuracy, precision: m.precision,
+                          recall: m.recall, f1: m.f1, rocAUC: auc, falseAlarmsPerHour: fah, negativeHours: negScores.seconds / 3600,
+                          recallAtSNR: bySNR, recallAtGain: byGain, falseAlarmRateAtGain: faByGain, recallBySource: bySource, roc: roc)
+    }
+}

@@ -1,0 +1,83 @@
+/// Train/validation/test assignment BY RECORDING GROUP (never by clip), seeded and stratified by class and
+/// source: within each (class, source) the groups are shuffled and dealt in proportion, so no recording,
+/// gun or upload appears on two sides. A source with fewer than three groups goes whole to one side
+/// (chosen by the seed, with the largest such sources kept for training), which holds out whole guns.
+public struct GroupSplit: Sendable {
+    public let assignment: [String: Split] // group → side
+
+    public init(clips: [ClipInfo], seed: UInt64, validation: Double = 0.15, test: Double = 0.15) {
+        var rng = SeededRNG(seed: seed)
+        var a: [String: Split] = [:]
+        let buckets = Dictionary(grouping: clips.filter { $0.label != "rir" }) { "\($0.label)|\($0.source)" }
+        var small: [(key: String, groups: [String], clips: Int)] = []
+        for key in buckets.keys.sorted() {
+            let groups = Array(Set(buckets[key]!.map(\.group))).sorted()
+            if groups.count < 3 { small.append((key, groups, buckets[key]!.count)); continue }
+            var g = groups
+            rng.shuffle(&g)
+            let nv = max(1, Int((Double(g.count) * validation).rounded()))
+            let nt = max(1, Int((Double(g.count) * test).rounded()))
+            for (i, name) in g.enumerated() where a[name] == nil {
+                a[name] = i < nv ? .validation : (i < nv + nt ? .test : .train)
+            }
+        }
+        // Whole-source assignment for sources with 1–2 groups: the largest per class stay in training,
+        // the others are dealt in turn to test, validation, train.
+        let byClass = Dictionary(grouping: small) { $0.key.split(separator: "|")[0] }
+        for cls in byClass.keys.sorted() {
+            var list = byClass[cls]!.sorted { $0.clips > $1.clips }
+            let keep = list.removeFirst()
+            for g in keep.groups where a[g] == nil { a[g] = .train }
+            rng.shuffle(&list)
+            let order: [Split] = [.test, .validation, .train]
+            for (i, s) in list.enumerated() { for g in s.groups where a[g] == nil { a[g] = order[i % 3] } }
+        }
+        assignment = a
+    }
+
+    public func side(of clip: ClipInfo) -> Split { clip.label == "rir" ? .train : (assignment[clip.group] ?? .train) }
+
+    /// "class/source: clips, groups, minutes per side" table.
+    public func report(_ clips: [ClipInfo]) -> String {
+        var lines = ["| class | source | train clips (groups, min) | validation | test |", "|---|---|---|---|---|"]
+        let buckets = Dictionary(grouping: clips.filter { $0.label != "rir" }) { "\($0.label)|\($0.source)" }
+        for key in buckets.keys.sorted() {
+            let parts = key.split(separator: "|").map(String.init)
+            var cells: [String] = []
+            for s in Split.allCases {
+                let c = buckets[key]!.filter { side(of: $0) == s }
+                cells.append(c.isEmpty ? "–" : String(format: "%d (%d, %.1f)", c.count, Set(c.map(\.group)).count, c.reduce(0) { $0 + $1.seconds } / 60))
+            }
+            lines.append("| \(parts[0]) | \(parts[1]) | \(cells.joined(separator: " | ")) |")
+        }
+        for cls in ["gunshot", "negative", "crowd"] {
+            var cells: [String] = []
+            for s in Split.allCases {
+                let c = clips.filter { $0.label == cls && side(of: $0) == s }
+                cells.append(String(format: "**%d (%d, %.1f)**", c.count, Set(c.map(\.group)).count, c.reduce(0) { $0 + $1.seconds } / 60))
+            }
+            lines.append("| **\(cls)** | all | \(cells.joined(separator: " | ")) |")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// SplitMix64: small, seeded, reproducible across platforms. ref: Steele, Lea, Flood 2014.
+public struct SeededRNG: RandomNumberGenerator, Sendable {
+    var state: UInt64
+    public init(seed: UInt64) { state = seed &+ 0x1234_5678 }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    public mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    public mutating func uniform(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * uniform() }
+    public mutating func int(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
+    public mutating func shuffle<T>(_ a: inout [T]) {
+        guard a.count > 1 else { return }
+        for i in stride(from: a.count - 1, to: 0, by: -1) { a.swapAt(i, int(i + 1)) }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// The evaluation report: markdown with the comparison table, JSON with every figure, SVG plots.
+public enum Report {
+    static func pct(_ x: Double?) -> String { x.map { String(format: "%.1f %%", $0 * 100) } ?? "–" }
+
+    public static func table(_ rs: [ThreeModelProtocol.Trained]) -> String {
+        var s = "| model | thr (1 FA/h val) | val recall | test acc | precision | recall | F1 | ROC-AUC | FA/h (test) | recall +20/+10/0/−5/−10 dB SNR | recall 0/−10/−20/−30/−40 dB gain | FA rate 0/−20/−40 dB gain |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        for r in rs {
+            guard let t = r.test else { continue }
+            let snr = ["+20", "+10", "+0", "-5", "-10"].map { pct(t.recallAtSNR[$0]) }.joined(separator: " / ")
+            let gain = ["0", "-10", "-20", "-30", "-40"].map { pct(t.recallAtGain[$0]) }.joined(separator: " / ")
+            let fa = ["0", "-20", "-40"].map { pct(t.falseAlarmRateAtGain[$0]) }.joined(separator: " / ")
+            s += String(format: "| %@ | %.3f | %@ | %@ | %@ | %@ | %.3f | %.3f | %.1f | %@ | %@ | %@ |\n", r.title, t.threshold, pct(r.valRecall), pct(t.accuracy), pct(t.precision), pct(t.recall), t.f1, t.rocAUC, t.falseAlarmsPerHour, snr, gain, fa)
+        }
+        return s
+    }
+
+    public static func write(_ rs: [ThreeModelProtocol.Trained], best: Int, split: String, unreadable: [String], options o: ThreeModelProtocol.Options) throws {
+        var md = "# Earshot model report\n\nCommand: `\(o.command)`  \nData: `\(o.data.path)` (seed \(o.seed)); split by recording group.\n\n"
+        md += "## Comparison on the held-out test split\n\nThresholds were chosen on VALIDATION for ≤ 1 false alarm per hour of validation negative+crowd audio; every figure below is on the TEST split, which no model or threshold saw. Recall = fraction of test gunshot clips with a detected event (the detector streams each clip exactly as `earshot detect` does); FA/h = events per hour streaming all test negative and crowd clips.\n\n"
+        md += table(rs)
+        md += "\nShipped model: **\(rs[best].title)** (`\(rs[best].name)`), chosen by validation recall at its 1 FA/h threshold.\n"
+        if let t = rs[best].test {
+            md += "\nPer-source recall of the shipped model (test):\n\n| source | recall |\n|---|---|\n"
+            for (k, v) in t.recallBySource.sorted(by: { $0.key < $1.key }) { md += "| \(k) | \(pct(v)) |\n" }
+            md += String(format: "\nTest negatives streamed: %.2f h. Confusion (clips): TP %d, FN %d, FP %d, TN %d.\n", t.negativeHours, t.metrics.tp, t.metrics.fn, t.metrics.fp, t.metrics.tn)
+        }
+        md += "\n## Training\n\n| model | epochs run | best val recall@1%FPR (windows) | val AUC (windows) |\n|---|---|---|---|\n"
+        for r in rs {
+            let b = r.history.max { $0.valRecallAt1pct < $1.valRecallAt1pct }
+            md += String(format: "| %@ | %d | %.3f | %.4f |\n", r.title, r.history.count, b?.valRecallAt1pct ?? 0, b?.valAUC ?? 0)
+        }
+        md += "\nPlots: [ROC](roc.svg) · [recall vs SNR](recall_vs_snr.svg) · [recall vs level](recall_vs_gain.svg) · [training curves](training_curves.svg)\n"
+        md += "\n## Split\n\nclips (groups, minutes) per side:\n\n\(split)\n"
+        if !unreadable.isEmpty { md += "\n## Unreadable clips (skipped)\n\n" + unreadable.map { "- \($0)" }.joined(separator: "\n") + "\n" }
+        try md.write(to: o.out.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
+
+        let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try enc.encode(rs.compactMap(\.test)).write(to: o.out.appendingPathComponent("report.json"))
+
+        var roc = SVGPlot(title: "ROC (test clips, max window score)", xLabel: "false-positive rate", yLabel: "true-positive rate", xRange: 0...1, yRange: 0...1)
+        var snr = SVGPlot(title: "Recall vs SNR (crowd mixed into test shots)", xLabel: "SNR (dB)", yLabel: "recall", xRange: -10...20, yRange: 0...1)
+        var gain = SVGPlot(title: "Recall vs level (clean test shots)", xLabel: "gain (dB)", yLabel: "recall", xRange: -40...0, yRange: 0...1)
+        var curves = SVGPlot(title: "Validation recall@1% FPR per epoch", xLabel: "epoch", yLabel: "recall", xRange: 1...Double(max(2, rs.map(\.history.count).max() ?? 2)), yRange: 0...1)
+        for r in rs {
+            guard let t = r.test else { continue }
+            roc.series.append(.init(name: r.name, points: t.roc.map { ($0[0], $0[1]) }))
+            snr.series.append(.init(name: r.name, points: Evaluator.snrs.sorted().map { ($0, t.recallAtSNR[String(format: "%+.0f", $0)] ?? 0) }))
+            gain.series.append(.init(name: r.name, points: Evaluator.gains.sorted().map { ($0, t.recallAtGain[String(format: "%.0f", $0)] ?? 0) }))
+            curves.series.append(.init(name: r.name, points: r.history.map { (Double($0.epoch), $0.valRecallAt1pct) }))
+        }
+        for (p, f) in [(roc, "roc.svg"), (snr, "recall_vs_snr.svg"), (gain, "recall_vs_gain.svg"), (curves, "training_curves.svg")] {
+            try p.render().write(to: o.out.appendingPathComponent(f), atomically: true, encoding: .utf8)
+        }
+    }
+}

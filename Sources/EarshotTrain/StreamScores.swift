@@ -1,0 +1,68 @@
+import EarshotDetect
+import EarshotNN
+import Foundation
+
+/// Window scores of audio streamed through the `Detector` (exactly the daemon's/CLI's path), kept so that
+/// event counts can be recomputed for any threshold without re-running the CNN.
+public struct StreamScores {
+    /// Per stream: (window start, window end, onset, score).
+    public var streams: [[(start: Double, end: Double, onset: Double, score: Float)]] = []
+    public var seconds = 0.0
+
+    /// Pads each clip with 0.5 s of faint noise on both sides (so a shot at a clip's edge still fills a
+    /// window, for every class alike) and streams it.
+    public static func collect(_ clips: [[Float]], detector: Detector, progress: ProgressBar? = nil) -> StreamScores {
+        var out = StreamScores()
+        let hopSec = Double(detector.hopFrames * detector.model.features.hop) / Double(detector.sampleRate)
+        let winSec = Double((detector.model.features.windowFrames - 1) * detector.model.features.hop + detector.model.features.nFFT) / Double(detector.sampleRate)
+        var rng = SeededRNG(seed: 99)
+        for (i, c) in clips.enumerated() {
+            let pad = (0..<8000).map { _ in Float(rng.uniform(-1, 1) * 3e-5) }
+            var s: [(Double, Double, Double, Float)] = []
+            detector.reset()
+            detector.onScore = { centre, score in s.append((centre - winSec / 2, centre + winSec / 2, centre, score)) }
+            detector.process(pad + c + pad) { _ in }
+            detector.onScore = nil
+            _ = hopSec
+            out.streams.append(s)
+            out.seconds += Double(c.count) / Double(detector.sampleRate)
+            progress?.update(i + 1)
+        }
+        progress?.finish()
+        return out
+    }
+
+    /// Events per stream under `rule` (recomputed from the stored scores).
+    public func events(rule: DecisionRule) -> [Int] {
+        streams.map { s in
+            var t = EventTracker(rule: rule)
+            var n = 0
+            for w in s { t.observe(score: w.score, windowStart: w.start, windowEnd: w.end, onset: w.onset) { if case .started = $0 { n += 1 } } }
+            return n
+        }
+    }
+
+    public func maxScores() -> [Float] { streams.map { $0.map(\.score).max() ?? 0 } }
+
+    /// False alarms per hour at `rule` when every stream is negative audio.
+    public func falseAlarmsPerHour(rule: DecisionRule) -> Double {
+        Double(events(rule: rule).reduce(0, +)) / max(1e-9, seconds / 3600)
+    }
+
+    /// Lowest threshold whose false-alarm rate is ≤ `target` per hour (searching the stored scores).
+    public func threshold(forFalseAlarmsPerHour target: Double, base: DecisionRule) -> Float {
+        var candidates = Array(Set(streams.flatMap { $0.map(\.score) })).sorted()
+        candidates = stride(from: 0, to: candidates.count, by: max(1, candidates.count / 400)).map { candidates[$0] } + [candidates.last ?? 0.5]
+        var lo = 0, hi = candidates.count - 1
+        var rule = base
+        // FA/h falls as the threshold rises: binary search for the first candidate meeting the target
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            rule.threshold = candidates[mid]
+            if falseAlarmsPerHour(rule: rule) <= target { hi = mid } else { lo = mid + 1 }
+        }
+        rule.threshold = candidates.isEmpty ? 0.5 : candidates[lo]
+        if falseAlarmsPerHour(rule: rule) > target { return min(1, (candidates.last ?? 0.5) + 1e-6) }
+        return rule.threshold
+    }
+}

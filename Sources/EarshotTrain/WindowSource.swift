@@ -1,0 +1,111 @@
+import EarshotDSP
+import Foundation
+
+/// What to apply to training windows; each effect has a probability and a range.
+public struct AugmentConfig: Sendable, Codable {
+    public var noiseProbability = 0.0
+    public var snrRange: ClosedRange<Double> = -10...20
+    public var gainProbability = 0.0
+    public var gainRange: ClosedRange<Double> = -30...10
+    public var lowpassProbability = 0.0
+    public var lowpassRange: ClosedRange<Double> = 1500...6000
+    public var reverbProbability = 0.0
+    public init() {}
+
+    public static let clean = AugmentConfig()
+    public static var noise: AugmentConfig { var a = AugmentConfig(); a.noiseProbability = 0.7; return a }
+    public static var energy: AugmentConfig { var a = AugmentConfig(); a.gainProbability = 0.8; a.lowpassProbability = 0.3; return a }
+    public static var all: AugmentConfig {
+        var a = AugmentConfig(); a.noiseProbability = 0.6; a.gainProbability = 0.8; a.lowpassProbability = 0.3; a.reverbProbability = 0.25; return a
+    }
+}
+
+/// Cuts fixed-length training windows from clips: gunshot windows contain the shot (located by its peak
+/// 10 ms energy) at a random position — including near the window's end, where the daemon first sees it —
+/// and negative/crowd windows come from anywhere. Short clips are padded with a faint noise floor (the same
+/// for both classes, so padding is no cue).
+public struct WindowSource {
+    public let length: Int
+    public let features: FeatureConfig
+
+    public init(features: FeatureConfig = FeatureConfig()) {
+        self.features = features
+        length = (features.windowFrames - 1) * features.hop + features.nFFT
+    }
+
+    /// Index of the loudest 10 ms frame (the shot).
+    public static func peakIndex(_ x: [Float], frame: Int = 160) -> Int {
+        var best = -1.0, at = 0
+        var i = 0
+        while i + frame <= max(frame, x.count) && i < x.count {
+            var e = 0.0
+            for j in i..<min(x.count, i + frame) { e += Double(x[j] * x[j]) }
+            if e > best { best = e; at = i + frame / 2 }
+            i += frame / 2
+        }
+        return min(at, max(0, x.count - 1))
+    }
+
+    /// samples[start ..< start + length] with faint seeded noise where the range leaves the clip.
+    public func cut(_ x: [Float], start: Int, rng: inout SeededRNG) -> [Float] {
+        var out = [Float](repeating: 0, count: length)
+        for i in 0..<length {
+            let j = start + i
+            out[i] = (j >= 0 && j < x.count) ? x[j] : Float(rng.uniform(-1, 1) * 3e-5)
+        }
+        return out
+    }
+
+    public func gunshotWindow(_ clip: Clip, peak: Int, rng: inout SeededRNG, position: Double? = nil) -> [Float] {
+        let u = position ?? rng.uniform(0.08, 0.92)
+        return cut(clip.samples, start: peak - Int(u * Double(length)), rng: &rng)
+    }
+
+    public func randomWindow(_ clip: Clip, rng: inout SeededRNG) -> [Float] {
+        let start = clip.samples.count > length ? rng.int(clip.samples.count - length + 1) : 0
+        return cut(clip.samples, start: start, rng: &rng)
+    }
+
+    /// Applies `aug` to a window; `noisePool` supplies crowd/negative audio to inject, `rirs` impulse responses.
+    public func augment(_ w: [Float], aug: AugmentConfig, noisePool: [Clip], rirs: [[Float]], rng: inout SeededRNG) -> [Float] {
+        var x = w
+        if aug.reverbProbability > 0, !rirs.isEmpty, rng.uniform() < aug.reverbProbability {
+            x = Augment.reverb(x, rir: rirs[rng.int(rirs.count)])
+        }
+        if aug.lowpassProbability > 0, rng.uniform() < aug.lowpassProbability {
+            x = Augment.lowpass(x, cutoff: rng.uniform(aug.lowpassRange.lowerBound, aug.lowpassRange.upperBound))
+        }
+        if aug.noiseProbability > 0, !noisePool.isEmpty, rng.uniform() < aug.noiseProbability {
+            let n = randomWindow(noisePool[rng.int(noisePool.count)], rng: &rng)
+            x = Augment.mix(x, noise: n, snrDB: rng.uniform(aug.snrRange.lowerBound, aug.snrRange.upperBound))
+        }
+        if aug.gainProbability > 0, rng.uniform() < aug.gainProbability {
+            x = Augment.gain(x, db: rng.uniform(aug.gainRange.lowerBound, aug.gainRange.upperBound))
+        }
+        return x
+    }
+}
+
+/// Window samples → CNN input (1, nMels, frames): log-mel via the shared extractor, transposed to (mel, time).
+public final class Featurizer {
+    public let extractor: LogMelExtractor
+    let nMels: Int, frames: Int
+
+    public init(features: FeatureConfig = FeatureConfig(), filterbank: [Float]? = nil) throws {
+        extractor = try LogMelExtractor(config: features, filterbank: filterbank)
+        nMels = features.nMels
+        frames = features.windowFrames
+    }
+
+    /// Writes (nMels, frames) into `out` (count nMels·frames).
+    public func input(_ window: [Float], into out: UnsafeMutablePointer<Float>) {
+        extractor.reset()
+        var t = 0
+        extractor.push(window) { f in
+            guard t < self.frames else { return }
+            for m in 0..<self.nMels { out[m * self.frames + t] = f[m] }
+            t += 1
+        }
+        precondition(t == frames, "window of \(window.count) samples gave \(t) frames, expected \(frames)")
+    }
+}
