@@ -16,10 +16,12 @@ public struct Alert: Sendable, Equatable {
     public var clipPath: String?
     /// True for `earshot test-alert`: every sink marks it so operators can tell drills from incidents.
     public var test: Bool
+    /// Seconds from the start of the capture stream to the event's onset (EARSHOT_OFFSET), when known.
+    public var streamOffset: Double?
 
-    public init(eventID: String, score: Float, start: Date, device: String, model: String, clipPath: String? = nil, test: Bool = false) {
+    public init(eventID: String, score: Float, start: Date, device: String, model: String, clipPath: String? = nil, test: Bool = false, streamOffset: Double? = nil) {
         self.eventID = eventID; self.score = score; self.start = start; self.device = device
-        self.model = model; self.clipPath = clipPath; self.test = test
+        self.model = model; self.clipPath = clipPath; self.test = test; self.streamOffset = streamOffset
     }
 
     /// RFC 3339 with milliseconds, UTC (EARSHOT_START).

@@ -1,0 +1,35 @@
+import CALSA
+import Foundation
+
+/// A failing alsa-lib call: the call, its negative errno, `snd_strerror`'s text, the device, and a hint.
+public struct ALSAError: Error, CustomStringConvertible {
+    public var call: String
+    public var code: Int32
+    public var device: String?
+
+    public var message: String { String(cString: snd_strerror(code)) }
+
+    public var hint: String {
+        switch -code {
+        case ENOENT, ENODEV: return "no such capture device: run `earshot devices` and set `device:` in the config"
+        case EACCES, EPERM: return "permission denied: the service user must be in the `audio` group"
+        case EBUSY: return "device busy: another program is capturing from it"
+        case EIO, ESTRPIPE: return "the device stopped responding (unplugged?)"
+        default: return "check `device:` in the config and `earshot devices`"
+        }
+    }
+
+    public var description: String {
+        "\(call)\(device.map { " on '\($0)'" } ?? "") failed: \(message) (\(code)) — \(hint)"
+    }
+
+    /// True for errors that mean the device is gone or not there (retry later), not a bad configuration.
+    public var isDeviceMissing: Bool { [ENOENT, ENODEV, EIO, ESTRPIPE, EBUSY, ENXIO].contains(-code) }
+}
+
+/// The one checker for alsa-lib calls: a negative return becomes `ALSAError`; other values pass through.
+@discardableResult
+public func alsaCheck(_ rc: Int32, _ call: String, device: String? = nil) throws -> Int32 {
+    if rc < 0 { throw ALSAError(call: call, code: rc, device: device) }
+    return rc
+}

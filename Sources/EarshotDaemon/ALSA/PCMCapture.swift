@@ -1,0 +1,94 @@
+import CALSA
+import Foundation
+
+/// A capture PCM: S16_LE interleaved, opened by name (or from a private config string, for tests), with
+/// hardware parameters negotiated once. Blocking reads: use only from the capture thread.
+public final class PCMCapture {
+    public let device: String
+    public private(set) var rate: Int
+    public private(set) var channels: Int
+    public private(set) var periodFrames: Int
+    private var pcm: OpaquePointer?
+    private var config: OpaquePointer?
+
+    /// Opens `device` for capture and sets S16_LE, interleaved, `channels`, rate near `rate`, a period near
+    /// `periodFrames`. With `configText`, the PCM is resolved from that private ALSA configuration instead of
+    /// the system's (`snd_config_load` + `snd_pcm_open_lconf`).
+    /// The corresponding C functions are `snd_pcm_open`/`snd_pcm_open_lconf` and `snd_pcm_hw_params_*`.
+    public init(device: String, rate: Int, channels: Int, periodFrames: Int = 1600, configText: String? = nil) throws {
+        self.device = device
+        var handle: OpaquePointer?
+        if let text = configText {
+            var cfg: OpaquePointer?
+            try alsaCheck(snd_config_top(&cfg), "snd_config_top")
+            var input: OpaquePointer?
+            let bytes = Array(text.utf8CString)
+            try bytes.withUnsafeBufferPointer { b in
+                try alsaCheck(snd_input_buffer_open(&input, b.baseAddress, b.count - 1), "snd_input_buffer_open")
+            }
+            let rc = snd_config_load(cfg, input)
+            snd_input_close(input)
+            if rc < 0 { snd_config_delete(cfg); try alsaCheck(rc, "snd_config_load", device: device) }
+            let orc = snd_pcm_open_lconf(&handle, device, SND_PCM_STREAM_CAPTURE, 0, cfg)
+            if orc < 0 { snd_config_delete(cfg); try alsaCheck(orc, "snd_pcm_open_lconf", device: device) }
+            config = cfg
+        } else {
+            try alsaCheck(snd_pcm_open(&handle, device, SND_PCM_STREAM_CAPTURE, 0), "snd_pcm_open", device: device)
+        }
+        pcm = handle
+        self.rate = rate
+        self.channels = channels
+        self.periodFrames = periodFrames
+        do { try configure() } catch { close(); throw error }
+    }
+
+    deinit { close() }
+
+    private func configure() throws {
+        var hw: OpaquePointer?
+        try alsaCheck(snd_pcm_hw_params_malloc(&hw), "snd_pcm_hw_params_malloc", device: device)
+        defer { snd_pcm_hw_params_free(hw) }
+        try alsaCheck(snd_pcm_hw_params_any(pcm, hw), "snd_pcm_hw_params_any", device: device)
+        try alsaCheck(snd_pcm_hw_params_set_access(pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED), "snd_pcm_hw_params_set_access", device: device)
+        try alsaCheck(snd_pcm_hw_params_set_format(pcm, hw, SND_PCM_FORMAT_S16_LE), "snd_pcm_hw_params_set_format(S16_LE)", device: device)
+        var ch = UInt32(channels)
+        try alsaCheck(snd_pcm_hw_params_set_channels_near(pcm, hw, &ch), "snd_pcm_hw_params_set_channels_near", device: device)
+        var r = UInt32(rate), dir: Int32 = 0
+        try alsaCheck(snd_pcm_hw_params_set_rate_near(pcm, hw, &r, &dir), "snd_pcm_hw_params_set_rate_near", device: device)
+        var period = snd_pcm_uframes_t(periodFrames)
+        try alsaCheck(snd_pcm_hw_params_set_period_size_near(pcm, hw, &period, &dir), "snd_pcm_hw_params_set_period_size_near", device: device)
+        var buffer = snd_pcm_uframes_t(periodFrames * 8)
+        try alsaCheck(snd_pcm_hw_params_set_buffer_size_near(pcm, hw, &buffer), "snd_pcm_hw_params_set_buffer_size_near", device: device)
+        try alsaCheck(snd_pcm_hw_params(pcm, hw), "snd_pcm_hw_params", device: device)
+        channels = Int(ch)
+        rate = Int(r)
+        periodFrames = Int(period)
+        try alsaCheck(snd_pcm_prepare(pcm), "snd_pcm_prepare", device: device)
+    }
+
+    /// Reads up to `frames` interleaved frames into `buffer` (capacity frames × channels); returns the count.
+    /// An overrun (-EPIPE) or suspend is recovered with `snd_pcm_recover` and reported through `onOverrun`;
+    /// other errors throw. The corresponding C function is `snd_pcm_readi`.
+    public func read(into buffer: UnsafeMutablePointer<Int16>, frames: Int, onOverrun: () -> Void) throws -> Int {
+        while true {
+            let n = snd_pcm_readi(pcm, buffer, snd_pcm_uframes_t(frames))
+            if n >= 0 { return Int(n) }
+            let err = Int32(n)
+            if err == -EAGAIN || err == -EINTR { continue }
+            if err == -EPIPE || err == -ESTRPIPE {
+                onOverrun()
+                try alsaCheck(snd_pcm_recover(pcm, err, 1), "snd_pcm_recover", device: device)
+                continue
+            }
+            try alsaCheck(err, "snd_pcm_readi", device: device)
+        }
+    }
+
+    /// The corresponding C function is `snd_pcm_close`.
+    public func close() {
+        if let p = pcm { snd_pcm_close(p) }
+        pcm = nil
+        if let c = config { snd_config_delete(c) }
+        config = nil
+    }
+}

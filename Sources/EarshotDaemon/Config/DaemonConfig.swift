@@ -1,0 +1,143 @@
+import EarshotDetect
+import Foundation
+import Yams
+
+/// earshotd's settings, from YAML (`/etc/earshot/earshot.yaml`, `--config PATH`). Every key, its default and
+/// its range are documented in `config/earshot.yaml`. Unknown keys, wrong types and out-of-range values are
+/// `ConfigError`s naming the key and line; no file means defaults that work.
+public struct DaemonConfig: Sendable, Equatable {
+    public static let defaultPath = "/etc/earshot/earshot.yaml"
+
+    /// ALSA PCM to capture from (`earshot devices` lists them).
+    public var device = "default"
+    /// Channels to open; `channel` picks one (0-based) or "mix" averages them.
+    public var channels = 1
+    public var channel: Int? = nil
+    /// Rate requested from the device; anything other than the model's rate is resampled with libsoxr.
+    public var sampleRate = 16_000
+    /// ALSA period (read size) in milliseconds.
+    public var periodMs = 100
+    /// Capture ring size in seconds (absorbs detection stalls before overruns are counted).
+    public var ringSeconds = 30.0
+    /// Model file; nil = the shipped default model.
+    public var model: String? = nil
+    /// Overrides the model's threshold.
+    public var threshold: Double? = nil
+    public var minConsecutive = 2
+    public var mergeGap = 0.5
+    public var cooldown = 10.0
+    public var hop = 0.1
+    /// Journal PRIORITY of alerts (2 = crit).
+    public var priority = 2
+    public var blasThreads = 1
+    public var logLevel = "info"
+    /// Device retry back-off, seconds (doubles up to `retryMax`).
+    public var retryMin = 1.0
+    public var retryMax = 30.0
+    public var hook = HookSettings()
+    public var clips = ClipSettings()
+    public var liveness = LivenessSettings()
+    public var metrics = MetricsSettings()
+
+    public init() {}
+
+    public var rule: (Float) -> DecisionRule {
+        { modelThreshold in
+            DecisionRule(threshold: self.threshold.map { Float($0) } ?? modelThreshold, minConsecutive: self.minConsecutive,
+                         mergeGap: self.mergeGap, cooldown: self.cooldown, hopSeconds: self.hop)
+        }
+    }
+
+    /// Loads `path`, or `defaultPath` if it exists, or defaults.
+    public static func load(path: String?) throws -> DaemonConfig {
+        let p = path ?? defaultPath
+        guard FileManager.default.fileExists(atPath: p) else {
+            if path != nil { throw ConfigError(source: p, key: "", line: nil, problem: "config file not found — check --config, or remove it to use defaults") }
+            return DaemonConfig()
+        }
+        guard let text = try? String(contentsOfFile: p, encoding: .utf8) else {
+            throw ConfigError(source: p, key: "", line: nil, problem: "cannot be read (permissions?) or is not UTF-8 text")
+        }
+        return try parse(text, source: p)
+    }
+
+    public static func parse(_ yaml: String, source: String) throws -> DaemonConfig {
+        let node: Node?
+        do { node = try Yams.compose(yaml: yaml) } catch {
+            throw ConfigError(source: source, key: "", line: nil, problem: "is not valid YAML: \(error)")
+        }
+        var r = try ConfigReader(node: node, source: source)
+        var c = DaemonConfig()
+        c.device = try r.string("device", c.device)
+        guard !c.device.isEmpty else { throw r.fail("device", "must not be empty") }
+        c.channels = try r.int("channels", c.channels, 1...32)
+        if let ch = try r.optionalString("channel") {
+            if ch == "mix" { c.channel = nil } else if let i = Int(ch), i >= 0, i < c.channels { c.channel = i } else {
+                throw r.fail("channel", "must be \"mix\" or a channel index 0…\(c.channels - 1), got '\(ch)'")
+            }
+        }
+        c.sampleRate = try r.int("sample_rate", c.sampleRate, 8_000...192_000)
+        c.periodMs = try r.int("period_ms", c.periodMs, 5...1000)
+        c.ringSeconds = try r.double("ring_seconds", c.ringSeconds, 2...600)
+        c.model = try r.optionalString("model")
+        c.threshold = try r.optionalDouble("threshold", 0...1)
+        c.minConsecutive = try r.int("min_consecutive", c.minConsecutive, 1...50)
+        c.mergeGap = try r.double("merge_gap", c.mergeGap, 0...60)
+        c.cooldown = try r.double("cooldown", c.cooldown, 0...3600)
+        c.hop = try r.double("hop", c.hop, 0.01...1)
+        c.priority = try r.int("priority", c.priority, 0...7)
+        c.blasThreads = try r.int("blas_threads", c.blasThreads, 1...64)
+        c.logLevel = try r.string("log_level", c.logLevel)
+        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(c.logLevel) else {
+            throw r.fail("log_level", "must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        c.retryMin = try r.double("retry_min", c.retryMin, 0.05...60)
+        c.retryMax = try r.double("retry_max", c.retryMax, c.retryMin...3600)
+
+        var h = try r.section("hook")
+        c.hook.path = try h.optionalString("path")
+        c.hook.timeout = try h.double("timeout", c.hook.timeout, 0.1...3600)
+        c.hook.killAfter = try h.double("kill_after", c.hook.killAfter, 0.1...60)
+        c.hook.maxConcurrent = try h.int("max_concurrent", c.hook.maxConcurrent, 1...64)
+        c.hook.maxQueued = try h.int("max_queued", c.hook.maxQueued, 0...10_000)
+        c.hook.stderrTailBytes = try h.int("stderr_tail", c.hook.stderrTailBytes, 0...1_048_576)
+        try h.finish(known: ["path", "timeout", "kill_after", "max_concurrent", "max_queued", "stderr_tail"])
+
+        var cl = try r.section("clips")
+        c.clips.enabled = try cl.bool("enabled", c.clips.enabled)
+        c.clips.directory = try cl.string("directory", c.clips.directory)
+        c.clips.preRoll = try cl.double("pre_roll", c.clips.preRoll, 0...60)
+        c.clips.postRoll = try cl.double("post_roll", c.clips.postRoll, 0...60)
+        c.clips.maxCount = try cl.int("max_count", c.clips.maxCount, 1...1_000_000)
+        c.clips.maxBytes = try cl.int("max_bytes", c.clips.maxBytes, 1_000...Int(1) << 40)
+        c.clips.maxAgeDays = try cl.double("max_age_days", c.clips.maxAgeDays, 0.001...36_500)
+        try cl.finish(known: ["enabled", "directory", "pre_roll", "post_roll", "max_count", "max_bytes", "max_age_days"])
+
+        var lv = try r.section("liveness")
+        c.liveness.enabled = try lv.bool("enabled", c.liveness.enabled)
+        c.liveness.silenceSeconds = try lv.double("silence_seconds", c.liveness.silenceSeconds, 0.1...86_400)
+        c.liveness.stuckSeconds = try lv.double("stuck_seconds", c.liveness.stuckSeconds, 0.1...86_400)
+        c.liveness.clipSeconds = try lv.double("clip_seconds", c.liveness.clipSeconds, 0.1...86_400)
+        c.liveness.clipLevel = Float(try lv.double("clip_level", Double(c.liveness.clipLevel), 0.5...1))
+        c.liveness.clipFraction = Float(try lv.double("clip_fraction", Double(c.liveness.clipFraction), 0.0001...1))
+        c.liveness.recoverSeconds = try lv.double("recover_seconds", c.liveness.recoverSeconds, 0.01...3600)
+        try lv.finish(known: ["enabled", "silence_seconds", "stuck_seconds", "clip_seconds", "clip_level", "clip_fraction", "recover_seconds"])
+
+        var mt = try r.section("metrics")
+        c.metrics.enabled = try mt.bool("enabled", c.metrics.enabled)
+        c.metrics.path = try mt.string("path", c.metrics.path)
+        c.metrics.intervalSeconds = try mt.double("interval_seconds", c.metrics.intervalSeconds, 1...3600)
+        try mt.finish(known: ["enabled", "path", "interval_seconds"])
+
+        try r.finish(known: ["device", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "min_consecutive",
+                             "merge_gap", "cooldown", "hop", "priority", "blas_threads", "log_level", "retry_min", "retry_max",
+                             "hook", "clips", "liveness", "metrics"])
+        // The sections' own cross-field checks (ops' validate()) — mapped to the key's line.
+        do {
+            try c.hook.validate(); try c.clips.validate(); try c.liveness.validate(); try c.metrics.validate()
+        } catch let e as SettingsError {
+            throw ConfigError(source: source, key: e.key, line: nil, problem: "\(e.value) \(e.problem); \(e.fix)")
+        }
+        return c
+    }
+}

@@ -1,1 +1,0 @@
-// EarshotDaemon — placeholder until its issue lands.

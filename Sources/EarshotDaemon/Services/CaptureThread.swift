@@ -1,0 +1,164 @@
+import EarshotDSP
+import Foundation
+import Logging
+import Synchronization
+
+/// The capture side: a dedicated OS thread (never the concurrency pool) that opens the ALSA device, reads
+/// period-sized S16_LE blocks with `snd_pcm_readi`, picks a channel or mixes down, resamples to the model's
+/// rate when the device runs at another, and writes into the lock-free `SampleRing`. A missing or lost
+/// device is closed, logged once, and retried with exponential back-off; the thread never gives up.
+public final class CaptureThread: @unchecked Sendable {
+    public enum State: Int, Sendable { case starting = 0, capturing, retrying, stopped }
+
+    public struct Options: Sendable {
+        public var device: String
+        public var sampleRate: Int
+        public var channels: Int
+        public var channel: Int?
+        public var periodMs: Int
+        public var retryMin: Double
+        public var retryMax: Double
+        public var targetRate: Int
+        /// Test/benchmark knobs: stop after this many device frames (ALSA's file plugin repeats its last
+        /// data at end of file), and pace reads to `pace` × real time (0 = as fast as the device delivers).
+        public var maxFrames: Int?
+        public var pace: Double = 0
+    }
+
+    public let ring: SampleRing
+    private let opts: Options
+    private let log: Logger
+    private let stateValue = Atomic<Int>(State.starting.rawValue)
+    private let stopFlag = Atomic<Bool>(false)
+    private let overrunCount = Atomic<Int>(0)
+    private let lossCount = Atomic<Int>(0)
+    private let lastErrorLock = NSLock()
+    private var lastErrorText = ""
+    private var thread: Thread?
+    private let done = DispatchSemaphore(value: 0)
+    /// The device's real rate once open (0 before).
+    private let deviceRate = Atomic<Int>(0)
+
+    public init(options: Options, ring: SampleRing, logger: Logger) {
+        opts = options
+        self.ring = ring
+        log = logger
+    }
+
+    public var state: State { State(rawValue: stateValue.load(ordering: .acquiring)) ?? .stopped }
+    public var overruns: Int { overrunCount.load(ordering: .relaxed) }
+    public var deviceLosses: Int { lossCount.load(ordering: .relaxed) }
+    public var rate: Int { deviceRate.load(ordering: .relaxed) }
+    public var lastError: String { lastErrorLock.lock(); defer { lastErrorLock.unlock() }; return lastErrorText }
+
+    public func start() {
+        let t = Thread { [self] in self.main(); self.done.signal() }
+        t.name = "earshot-capture"
+        t.stackSize = 1 << 20
+        thread = t
+        t.start()
+    }
+
+    /// Asks the thread to stop and waits (a blocked read returns within one period).
+    public func stop(timeout: Double = 3) {
+        stopFlag.store(true, ordering: .releasing)
+        _ = done.wait(timeout: .now() + timeout)
+    }
+
+    private var stopping: Bool { stopFlag.load(ordering: .acquiring) }
+
+    private func setError(_ s: String) { lastErrorLock.lock(); lastErrorText = s; lastErrorLock.unlock() }
+
+    private func main() {
+        var delay = opts.retryMin
+        var reportedMissing = false
+        var framesTotal = 0
+        while !stopping {
+            let pcm: PCMCapture
+            do {
+                let period = max(16, opts.sampleRate * opts.periodMs / 1000)
+                pcm = try PCMCapture(device: opts.device, rate: opts.sampleRate, channels: opts.channels, periodFrames: period)
+            } catch {
+                setError("\(error)")
+                if !reportedMissing { log.error("capture device unavailable, retrying", metadata: ["error": "\(error)"]) }
+                reportedMissing = true
+                stateValue.store(State.retrying.rawValue, ordering: .releasing)
+                sleepInterruptibly(delay)
+                delay = min(opts.retryMax, delay * 2)
+                continue
+            }
+            if reportedMissing { log.notice("capture device available again", metadata: ["device": "\(opts.device)"]) }
+            reportedMissing = false
+            delay = opts.retryMin
+            deviceRate.store(pcm.rate, ordering: .relaxed)
+            log.info("capturing", metadata: ["device": "\(opts.device)", "rate": "\(pcm.rate)", "channels": "\(pcm.channels)", "period": "\(pcm.periodFrames)"])
+            stateValue.store(State.capturing.rawValue, ordering: .releasing)
+            do {
+                try capture(pcm, framesTotal: &framesTotal)
+            } catch {
+                setError("\(error)")
+                lossCount.add(1, ordering: .relaxed)
+                log.error("capture device lost, reopening", metadata: ["error": "\(error)"])
+                stateValue.store(State.retrying.rawValue, ordering: .releasing)
+            }
+            pcm.close()
+            if let max = opts.maxFrames, framesTotal >= max { break }
+        }
+        stateValue.store(State.stopped.rawValue, ordering: .releasing)
+    }
+
+    /// Reads until stopped or the device fails. All buffers are allocated here, before the loop.
+    private func capture(_ pcm: PCMCapture, framesTotal: inout Int) throws {
+        let period = pcm.periodFrames, ch = pcm.channels
+        let raw = UnsafeMutablePointer<Int16>.allocate(capacity: period * ch)
+        let mono = UnsafeMutablePointer<Float>.allocate(capacity: period)
+        defer { raw.deallocate(); mono.deallocate() }
+        let resampler = pcm.rate == opts.targetRate ? nil : try Resampler(inputRate: Double(pcm.rate), outputRate: Double(opts.targetRate))
+        let outCap = resampler?.maxOutput(forInput: period) ?? 0
+        let out = UnsafeMutablePointer<Float>.allocate(capacity: max(1, outCap))
+        defer { out.deallocate() }
+        if let r = resampler { log.notice("device runs at \(pcm.rate) Hz; resampling to \(opts.targetRate) Hz with libsoxr", metadata: ["rate": "\(r.inputRate)"]) }
+        let channel = opts.channel.map { min($0, ch - 1) }
+        let started = Date()
+        while !stopping {
+            var want = period
+            if let max = opts.maxFrames {
+                if framesTotal >= max { return }
+                want = min(want, max - framesTotal)
+            }
+            let n = try pcm.read(into: raw, frames: want) { overrunCount.add(1, ordering: .relaxed); log.warning("capture overrun (-EPIPE), recovered") }
+            if n == 0 { continue }
+            let scale: Float = 1 / 32768
+            if let c = channel {
+                for f in 0..<n { mono[f] = Float(raw[f * ch + c]) * scale }
+            } else {
+                let k = scale / Float(ch)
+                for f in 0..<n {
+                    var s: Int32 = 0
+                    for c in 0..<ch { s += Int32(raw[f * ch + c]) }
+                    mono[f] = Float(s) * k
+                }
+            }
+            framesTotal += n
+            if let r = resampler {
+                let m = try r.process(UnsafeBufferPointer(start: mono, count: n), into: UnsafeMutableBufferPointer(start: out, count: outCap))
+                ring.write(UnsafeBufferPointer(start: out, count: m))
+            } else {
+                ring.write(UnsafeBufferPointer(start: mono, count: n))
+            }
+            if opts.pace > 0 {
+                let due = Double(framesTotal) / Double(pcm.rate) / opts.pace
+                let ahead = due - Date().timeIntervalSince(started)
+                if ahead > 0 { Thread.sleep(forTimeInterval: ahead) }
+            } else if opts.maxFrames != nil {
+                // Unpaced test input: never let the producer lap the consumer.
+                while ring.available > ring.capacity / 2 && !stopping { Thread.sleep(forTimeInterval: 0.002) }
+            }
+        }
+    }
+
+    private func sleepInterruptibly(_ seconds: Double) {
+        let end = Date().addingTimeInterval(seconds)
+        while !stopping && Date() < end { Thread.sleep(forTimeInterval: min(0.05, end.timeIntervalSinceNow)) }
+    }
+}

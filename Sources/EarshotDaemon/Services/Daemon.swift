@@ -1,0 +1,28 @@
+import Dispatch
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// earshotd: configuration, services in dependency order, signals (SIGTERM/SIGINT → graceful stop,
+/// SIGHUP → reload).
+public enum Daemon {
+    public static func run(options: RuntimeOptions) async throws {
+        let config = try DaemonConfig.load(path: options.configPath)
+        JournalLogHandler.bootstrap(level: Logger.Level(rawValue: config.logLevel) ?? .info)
+        let logger = Logger(label: "earshotd")
+        let detection = try DetectionService(config: config, options: options, logger: logger)
+        signal(SIGHUP, SIG_IGN)
+        let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        hup.setEventHandler { logger.notice("SIGHUP: reloading configuration"); detection.requestReload() }
+        hup.resume()
+        defer { hup.cancel() }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: detection, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "detection"),
+        ]
+        if config.metrics.enabled {
+            services.append(.init(service: MetricsService(metrics: detection.metrics), serviceName: "metrics"))
+        }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}

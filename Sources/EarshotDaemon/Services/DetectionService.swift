@@ -1,0 +1,173 @@
+import EarshotDetect
+import EarshotDSP
+import EarshotNN
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The detection loop, a swift-service-lifecycle `Service`: drains the capture ring, streams it through the
+/// `Detector`, sends one alert per confirmed event (journal first, then hook — never waiting on it), keeps
+/// STATUS= current and pings the watchdog FROM THIS LOOP, so a stalled pipeline trips systemd. SIGHUP
+/// reloads config and model (an invalid new config is rejected and the old one keeps running).
+public final class DetectionService: Service, @unchecked Sendable {
+    private var config: DaemonConfig
+    private let options: RuntimeOptions
+    private let log: Logger
+    private let notifier = Notifier.shared
+    private var model: Model
+    private var detector: Detector
+    private var capture: CaptureThread
+    private let journal: JournalAlertSink
+    private var hooks: HookRunner
+    public let metrics: MetricsFile
+    private let reloadRequested = Atomic<Bool>(false)
+    private var eventsToday = 0
+    private var day = Calendar.current.component(.day, from: Date())
+    private var lastStatus = ""
+
+    public init(config: DaemonConfig, options: RuntimeOptions, logger: Logger) throws {
+        self.config = config
+        self.options = options
+        log = logger
+        model = try Self.loadModel(config)
+        detector = try Self.makeDetector(model, config)
+        journal = JournalAlertSink(priority: config.priority)
+        metrics = MetricsFile(settings: config.metrics, logger: logger)
+        hooks = HookRunner(settings: config.hook, logger: logger, metrics: metrics)
+        capture = Self.makeCapture(config, options, model: model, logger: logger)
+        if let problem = config.hook.executableProblem(), config.hook.path != nil {
+            log.error("hook will fail: \(problem)")
+        }
+    }
+
+    static func loadModel(_ c: DaemonConfig) throws -> Model {
+        let url = try DefaultModel.resolve(c.model)
+        let m = try Model.load(url)
+        try m.checkCompatible(with: m.features) // the detector builds its features from the model itself
+        return m
+    }
+
+    static func makeDetector(_ m: Model, _ c: DaemonConfig) throws -> Detector {
+        try Detector(model: m, rule: c.rule(m.threshold), threads: c.blasThreads)
+    }
+
+    static func makeCapture(_ c: DaemonConfig, _ o: RuntimeOptions, model: Model, logger: Logger) -> CaptureThread {
+        let ring = SampleRing(capacity: Int(c.ringSeconds * Double(model.features.sampleRate)))
+        let opts = CaptureThread.Options(device: c.device, sampleRate: c.sampleRate, channels: c.channels, channel: c.channel,
+                                         periodMs: c.periodMs, retryMin: c.retryMin, retryMax: c.retryMax,
+                                         targetRate: model.features.sampleRate, maxFrames: o.maxFrames, pace: o.pace)
+        return CaptureThread(options: opts, ring: ring, logger: logger)
+    }
+
+    /// Called from the SIGHUP handler.
+    public func requestReload() { reloadRequested.store(true, ordering: .releasing) }
+
+    public func run() async throws {
+        capture.start()
+        // READY once the model is loaded and the device is open — or its first retry is scheduled.
+        while capture.state == .starting { try await Task.sleep(for: .milliseconds(5)) }
+        notifier.ready(status: statusLine())
+        log.notice("earshotd ready", metadata: ["model": "\(model.name)", "device": "\(config.device)", "threshold": "\(detector.rule.threshold)"])
+
+        let chunk = 1600
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
+        defer { buffer.deallocate() }
+        let watchdogEvery = (notifier.watchdogInterval ?? 10) / 4
+        var lastPing = Date.distantPast, lastStatusAt = Date.distantPast
+        var lastOverruns = 0, lastLosses = 0
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            if reloadRequested.exchange(false, ordering: .acquiring) { reload() }
+            let n = capture.ring.read(into: UnsafeMutableBufferPointer(start: buffer, count: chunk))
+            if n > 0 {
+                detector.process(UnsafeBufferPointer(start: buffer, count: n)) { self.handle($0) }
+            }
+            let now = Date()
+            if now.timeIntervalSince(lastPing) >= watchdogEvery { notifier.watchdog(); lastPing = now }
+            if now.timeIntervalSince(lastStatusAt) >= 1 {
+                lastStatusAt = now
+                let s = statusLine()
+                if s != lastStatus { notifier.status(s); lastStatus = s }
+                let (o, l) = (capture.overruns, capture.deviceLosses)
+                if o != lastOverruns || l != lastLosses {
+                    metrics.update { $0.overrunsTotal = o; $0.deviceLossesTotal = l }
+                    lastOverruns = o; lastLosses = l
+                }
+            }
+            if n == 0 {
+                if options.exitAtEnd && capture.state == .stopped && capture.ring.available == 0 { break }
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        detector.finish { self.handle($0) }
+        log.notice("stopping: finishing in-flight alerts")
+        _ = hooks.waitIdle(timeout: config.hook.timeout + config.hook.killAfter)
+        notifier.stopping()
+        capture.stop()
+        try? metrics.write()
+    }
+
+    private func handle(_ out: DetectorOutput) {
+        switch out {
+        case let .started(e):
+            let today = Calendar.current.component(.day, from: Date())
+            if today != day { day = today; eventsToday = 0 }
+            eventsToday += 1
+            let lag = detector.streamTime - e.start
+            let id = Self.eventID(Date())
+            let alert = Alert(eventID: id, score: e.peakScore, start: Date().addingTimeInterval(-lag), device: config.device,
+                              model: model.name, streamOffset: e.start)
+            journal.deliver(alert)     // a datagram: microseconds
+            _ = hooks.submit(alert)    // queued to a worker thread; never blocks
+            metrics.update { $0.eventsTotal += 1; $0.lastEventTimestamp = Date().timeIntervalSince1970 }
+            notifier.status(statusLine())
+        case let .ended(e):
+            log.info("event ended", metadata: ["start": "\(String(format: "%.2f", e.start))", "end": "\(String(format: "%.2f", e.end))", "peak": "\(String(format: "%.3f", e.peakScore))"])
+        }
+    }
+
+    /// Sortable, unique enough across restarts: UTC time to the millisecond + 4 random hex digits.
+    static func eventID(_ d: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX"); f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd'T'HHmmss.SSS"
+        return "\(f.string(from: d))-\(String(format: "%04x", UInt16.random(in: 0...UInt16.max)))"
+    }
+
+    func statusLine() -> String {
+        switch capture.state {
+        case .capturing, .stopped:
+            let r = capture.rate
+            return "listening on \(config.device) (\(r) Hz) · \(eventsToday) event\(eventsToday == 1 ? "" : "s") today · last score \(String(format: "%.2f", detector.lastScore))"
+        case .retrying, .starting:
+            return "waiting for capture device \(config.device): \(capture.lastError) — retrying"
+        }
+    }
+
+    private func reload() {
+        notifier.reloading()
+        defer { notifier.ready(status: statusLine()) }
+        let new: DaemonConfig
+        do { new = try DaemonConfig.load(path: options.configPath) } catch {
+            log.error("reload rejected, keeping the running configuration: \(error)")
+            return
+        }
+        do {
+            let m = try Self.loadModel(new)
+            let d = try Self.makeDetector(m, new)
+            let captureChanged = new.device != config.device || new.sampleRate != config.sampleRate || new.channels != config.channels
+                || new.channel != config.channel || new.periodMs != config.periodMs || new.ringSeconds != config.ringSeconds
+            model = m; detector = d
+            if new.hook != config.hook { _ = hooks.waitIdle(timeout: 0); hooks = HookRunner(settings: new.hook, logger: log, metrics: metrics) }
+            if captureChanged {
+                capture.stop()
+                capture = Self.makeCapture(new, options, model: m, logger: log)
+                capture.start()
+            }
+            config = new
+            log.notice("configuration reloaded", metadata: ["model": "\(m.name)", "device": "\(new.device)", "threshold": "\(d.rule.threshold)"])
+        } catch {
+            log.error("reload rejected, keeping the running configuration: \(error)")
+        }
+    }
+}

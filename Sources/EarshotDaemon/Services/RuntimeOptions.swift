@@ -1,0 +1,11 @@
+/// Command-line knobs of earshotd that are not configuration (mostly for tests, benchmarks and the demo).
+public struct RuntimeOptions: Sendable {
+    public var configPath: String?
+    /// Stop capturing after this many device frames (ALSA's file plugin repeats data at end of file).
+    public var maxFrames: Int?
+    /// Pace capture to this multiple of real time (0 = as fast as the device delivers; real devices pace themselves).
+    public var pace: Double = 0
+    /// Exit once capture has stopped (after `maxFrames`) and every sample was analysed.
+    public var exitAtEnd = false
+    public init() {}
+}

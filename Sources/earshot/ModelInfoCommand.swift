@@ -1,0 +1,39 @@
+import ArgumentParser
+import EarshotDetect
+import EarshotNN
+import Foundation
+
+struct ModelInfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model-info",
+        abstract: "Show a model's architecture, feature parameters, thresholds and training provenance.",
+        discussion: "Example:\n  earshot model-info                 # the shipped model\n  earshot model-info my-model.safetensors"
+    )
+    @Argument(help: "Model file (default: the shipped model).") var path: String?
+
+    func run() throws {
+        let url = try DefaultModel.resolve(path)
+        let m = try Model.load(url)
+        print("model      \(url.path)")
+        print("format     earshot-model v\(Model.formatVersion), \(m.network.parameterCount) parameters, classes \(m.classes)")
+        print("input      \(m.network.inputShape) = (channels, mel bands, frames)")
+        print("layers")
+        var shape = m.network.inputShape
+        for (spec, layer) in zip(m.network.specs, m.network.layers) {
+            let params = layer.parameters.reduce(0) { $0 + $1.value.count }
+            var what = spec.type
+            if let n = spec.name { what += " \(n)" }
+            if let o = spec.out { what += " out=\(o)" }
+            if let md = spec.mode { what += " mode=\(md)" }
+            print(String(format: "  %-28@ %@ → %@  %@", what, shape.description, layer.outShape.description, params > 0 ? "\(params) params" : ""))
+            shape = layer.outShape
+        }
+        let f = m.features
+        print("features   \(f.sampleRate) Hz, n_fft \(f.nFFT), hop \(f.hop), \(f.nMels) \(f.melScale) mels \(Int(f.fMin))–\(Int(f.fMax)) Hz (norm \(f.melNorm)), window \(f.window), ln(mel + \(f.logEpsilon)), \(f.windowFrames)-frame windows")
+        print(String(format: "threshold  %.4f (operating point)", m.threshold))
+        for (k, v) in m.thresholds.sorted(by: { (Double($0.key) ?? 0) < (Double($1.key) ?? 0) }) {
+            print(String(format: "           %.4f for ≤ %@ false alarm(s)/hour on validation", v, k))
+        }
+        for (k, v) in m.provenance.sorted(by: { $0.key < $1.key }) { print("\(k.padding(toLength: 16, withPad: " ", startingAt: 0)) \(v)") }
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import EarshotDaemon
+import Foundation
+
+@main
+struct Earshotd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "earshotd",
+        abstract: "Earshot's always-on gunshot detector service (systemd Type=notify).",
+        discussion: """
+        Normally started by systemd (systemd/earshot.service). By hand:
+          earshotd --config /etc/earshot/earshot.yaml
+        Alerts go to the journal (MESSAGE_ID=88a049a25a974a828bee9f70b35c0a93) and to the configured hook;
+        without a journal they are printed to stderr.
+        """
+    )
+    @Option(help: "Configuration file (default /etc/earshot/earshot.yaml if present, else built-in defaults).") var config: String?
+    @Option(help: ArgumentHelp("Stop capturing after N device frames (tests; ALSA's file plugin repeats at end of file).", visibility: .hidden)) var maxFrames: Int?
+    @Option(help: ArgumentHelp("Pace capture at this multiple of real time (tests/benchmarks).", visibility: .hidden)) var pace: Double = 0
+    @Flag(help: "Exit when capture has stopped and all audio was analysed (with --max-frames; for demos).") var exitAtEnd = false
+
+    func run() async throws {
+        var o = RuntimeOptions()
+        o.configPath = config; o.maxFrames = maxFrames; o.pace = pace; o.exitAtEnd = exitAtEnd
+        do {
+            try await Daemon.run(options: o)
+        } catch {
+            FileHandle.standardError.write(Data("earshotd: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
