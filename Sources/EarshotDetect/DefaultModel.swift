@@ -31,6 +31,7 @@ public enum DefaultModel {
 
 public struct DefaultModelError: Error, CustomStringConvertible {
     public var tried: [String]
+    public init(tried: [String]) { self.tried = tried }
     public var description: String {
         "no model found (tried: \(tried.joined(separator: ", "))); pass --model FILE, set EARSHOT_MODEL, or run `make install`"
     }

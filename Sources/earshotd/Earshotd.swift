@@ -18,12 +18,14 @@ struct Earshotd: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Stop capturing after N device frames (tests; ALSA's file plugin repeats at end of file).", visibility: .hidden)) var maxFrames: Int?
     @Option(help: ArgumentHelp("Pace capture at this multiple of real time (tests/benchmarks).", visibility: .hidden)) var pace: Double = 0
     @Flag(help: "Exit when capture has stopped and all audio was analysed (with --max-frames; for demos).") var exitAtEnd = false
+    @Option(help: "Play this recording (any format) through the real ALSA capture path at real time, then exit. Example: earshotd --replay demo/demo.flac") var replay: String?
 
     func run() async throws {
         var o = RuntimeOptions()
         o.configPath = config; o.maxFrames = maxFrames; o.pace = pace; o.exitAtEnd = exitAtEnd
         do {
-            try await Daemon.run(options: o)
+            if replay != nil && pace == 0 { o.pace = 1 }
+            try await Daemon.run(options: o, replay: replay)
         } catch {
             FileHandle.standardError.write(Data("earshotd: \(error)\n".utf8))
             throw ExitCode(1)

@@ -23,6 +23,8 @@ public final class CaptureThread: @unchecked Sendable {
         /// data at end of file), and pace reads to `pace` × real time (0 = as fast as the device delivers).
         public var maxFrames: Int?
         public var pace: Double = 0
+        /// Private ALSA configuration defining `device` (see `PCMCapture`).
+        public var configText: String?
     }
 
     public let ring: SampleRing
@@ -77,7 +79,7 @@ public final class CaptureThread: @unchecked Sendable {
             let pcm: PCMCapture
             do {
                 let period = max(16, opts.sampleRate * opts.periodMs / 1000)
-                pcm = try PCMCapture(device: opts.device, rate: opts.sampleRate, channels: opts.channels, periodFrames: period)
+                pcm = try PCMCapture(device: opts.device, rate: opts.sampleRate, channels: opts.channels, periodFrames: period, configText: opts.configText)
             } catch {
                 setError("\(error)")
                 if !reportedMissing { log.error("capture device unavailable, retrying", metadata: ["error": "\(error)"]) }

@@ -6,8 +6,10 @@ import ServiceLifecycle
 /// earshotd: configuration, services in dependency order, signals (SIGTERM/SIGINT → graceful stop,
 /// SIGHUP → reload).
 public enum Daemon {
-    public static func run(options: RuntimeOptions) async throws {
-        let config = try DaemonConfig.load(path: options.configPath)
+    public static func run(options: RuntimeOptions, replay: String? = nil) async throws {
+        var config = try DaemonConfig.load(path: options.configPath)
+        var options = options
+        if let replay { try Replay.prepare(replay, config: &config, options: &options) }
         JournalLogHandler.bootstrap(level: Logger.Level(rawValue: config.logLevel) ?? .info)
         let logger = Logger(label: "earshotd")
         let detection = try DetectionService(config: config, options: options, logger: logger)

@@ -7,5 +7,8 @@ public struct RuntimeOptions: Sendable {
     public var pace: Double = 0
     /// Exit once capture has stopped (after `maxFrames`) and every sample was analysed.
     public var exitAtEnd = false
+    /// Private ALSA configuration text defining the capture PCM (`snd_config_load` + `snd_pcm_open_lconf`),
+    /// used by `--replay` to play a recording through the real capture path.
+    public var alsaConfigText: String?
     public init() {}
 }

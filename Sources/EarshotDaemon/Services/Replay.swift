@@ -1,0 +1,31 @@
+import EarshotDSP
+import Foundation
+
+/// `earshotd --replay FILE`: decodes any audio file to 16 kHz mono S16_LE and defines a private ALSA PCM
+/// (`file` plugin over a `null` slave with that data as `infile`), so the recording is captured through
+/// the real `snd_pcm_readi` path — the demo and a way to re-check a recording exactly as the service hears it.
+public enum Replay {
+    public static let device = "earshot_replay"
+
+    /// Returns the options and config that capture `file` once, paced at `pace` × real time.
+    public static func prepare(_ file: String, config: inout DaemonConfig, options: inout RuntimeOptions) throws {
+        let clip = try AudioFile.read(URL(fileURLWithPath: file), sampleRate: 16_000)
+        let raw = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-replay-\(getpid()).raw")
+        try AudioFileWriter.writeRawS16LE(clip.samples, to: raw)
+        options.alsaConfigText = """
+        pcm.\(device) {
+            type file
+            slave.pcm { type null }
+            file "/dev/null"
+            infile "\(raw.path)"
+            format "raw"
+        }
+        """
+        options.maxFrames = clip.samples.count
+        options.exitAtEnd = true
+        config.device = device
+        config.sampleRate = 16_000
+        config.channels = 1
+        config.channel = nil
+    }
+}

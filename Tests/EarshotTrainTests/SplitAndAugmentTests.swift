@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+@testable import EarshotTrain
+
+@Suite struct SplitAndAugmentTests {
+    static func clips() -> [ClipInfo] {
+        var c: [ClipInfo] = []
+        for s in 0..<4 { for g in 0..<6 { for k in 0..<3 { c.append(ClipInfo(file: "gunshot/s\(s)g\(g)__\(k).flac", label: "gunshot", source: "src\(s)", group: "s\(s)g\(g)", seconds: 2, licence: "x")) } } }
+        for g in 0..<10 { c.append(ClipInfo(file: "negative/n\(g)__a.flac", label: "negative", source: "neg", group: "n\(g)", seconds: 3, licence: "x")) }
+        c.append(contentsOf: (0..<50).map { ClipInfo(file: "gunshot/big__\($0).flac", label: "gunshot", source: "bigforest", group: "big", seconds: 4, licence: "x") })
+        c.append(ClipInfo(file: "gunshot/lone__1.flac", label: "gunshot", source: "lone", group: "lone", seconds: 1, licence: "x"))
+        return c
+    }
+
+    @Test func splitKeepsEveryGroupOnOneSideAndIsReproducible() {
+        let c = Self.clips()
+        let a = GroupSplit(clips: c, seed: 7), b = GroupSplit(clips: c, seed: 7), d = GroupSplit(clips: c, seed: 8)
+        #expect(a.assignment == b.assignment)
+        #expect(a.assignment != d.assignment, "another seed should deal groups differently")
+        for (_, members) in Dictionary(grouping: c, by: \.group) {
+            #expect(Set(members.map { a.side(of: $0) }).count == 1)
+        }
+        // every multi-group source appears on all three sides; the largest single-group source trains
+        for s in 0..<4 {
+            #expect(Set(c.filter { $0.source == "src\(s)" }.map { a.side(of: $0) }) == Set(Split.allCases))
+        }
+        #expect(a.side(of: c.first { $0.source == "bigforest" }!) == .train)
+        #expect(a.report(c).contains("| gunshot | src0 |"))
+    }
+
+    @Test func mixingHitsTheRequestedSNR() {
+        var rng = SeededRNG(seed: 3)
+        // quiet enough that the limiter never engages, so the added noise can be measured exactly
+        let shot = (0..<16000).map { i in i > 4000 && i < 6000 ? Float(rng.uniform(-0.05, 0.05)) : 0 }
+        let noise = (0..<16000).map { _ in Float(rng.uniform(-0.01, 0.01)) }
+        for snr in [20.0, 10, 0, -5, -10] {
+            let mixed = Augment.mix(shot, noise: noise, snrDB: snr)
+            let added = zip(mixed, shot).map { $0 - $1 }
+            let measured = 10 * log10(Augment.loudestPower(shot) / Augment.meanPower(added))
+            #expect(abs(measured - snr) < 0.01, "requested \(snr) dB, measured \(measured) dB")
+        }
+    }
+
+    @Test func gainIsExactAndNeverClips() {
+        let x: [Float] = [0.5, -0.25, 0.1]
+        let q = Augment.gain(x, db: -20)
+        #expect(zip(q, x).allSatisfy { abs($0 - $1 * 0.1) < 1e-6 })
+        let loud = Augment.gain(x, db: 20)
+        #expect(loud.map { abs($0) }.max()! <= 0.99 + 1e-6)
+        #expect(abs(loud[1] / loud[0] - (-0.5)) < 1e-6, "limiting keeps the waveform's shape")
+    }
+
+    @Test func lowpassAttenuatesHighFrequencies() {
+        let hi = (0..<16000).map { Float(sin(2 * Double.pi * 6000 * Double($0) / 16000)) }
+        let lo = (0..<16000).map { Float(sin(2 * Double.pi * 200 * Double($0) / 16000)) }
+        let fh = Augment.lowpass(hi, cutoff: 1000), fl = Augment.lowpass(lo, cutoff: 1000)
+        #expect(Augment.meanPower(Array(fh[1000...])) < 0.02 * Augment.meanPower(hi))
+        #expect(Augment.meanPower(Array(fl[1000...])) > 0.9 * Augment.meanPower(lo))
+    }
+
+    @Test func peakIsFoundInsideGunshotWindows() {
+        var x = [Float](repeating: 0.001, count: 40000)
+        for i in 30000..<30400 { x[i] = 0.9 }
+        let p = WindowSource.peakIndex(x)
+        #expect(abs(p - 30200) < 300)
+        let src = WindowSource()
+        var rng = SeededRNG(seed: 1)
+        let clip = Clip(info: ClipInfo(file: "g", label: "gunshot", source: "s", group: "g", seconds: 2.5, licence: ""), samples: x)
+        for _ in 0..<20 {
+            let w = src.gunshotWindow(clip, peak: p, rng: &rng)
+            #expect(w.count == src.length && w.contains { $0 > 0.5 }, "the shot must be inside every gunshot window")
+        }
+    }
+}
