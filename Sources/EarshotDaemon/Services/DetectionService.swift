@@ -20,6 +20,11 @@ public final class DetectionService: Service, @unchecked Sendable {
     private var capture: CaptureThread
     private let journal: JournalAlertSink
     private var hooks: HookRunner
+    private var clips: ClipRecorder
+    private var liveness: LivenessMonitor
+    private var livenessChanges: [LivenessEvent] = { var a = [LivenessEvent](); a.reserveCapacity(8); return a }()
+    /// Samples handed to the detector (and the clip recorder) since start.
+    private var samplesConsumed = 0
     public let metrics: MetricsFile
     private let reloadRequested = Atomic<Bool>(false)
     private var eventsToday = 0
@@ -35,6 +40,8 @@ public final class DetectionService: Service, @unchecked Sendable {
         journal = JournalAlertSink(priority: config.priority)
         metrics = MetricsFile(settings: config.metrics, logger: logger)
         hooks = HookRunner(settings: config.hook, logger: logger, metrics: metrics)
+        clips = ClipRecorder(settings: config.clips, sampleRate: model.features.sampleRate, logger: logger, metrics: metrics)
+        liveness = LivenessMonitor(settings: config.liveness, sampleRate: model.features.sampleRate)
         capture = Self.makeCapture(config, options, model: model, logger: logger)
         if let problem = config.hook.executableProblem(), config.hook.path != nil {
             log.error("hook will fail: \(problem)")
@@ -80,7 +87,18 @@ public final class DetectionService: Service, @unchecked Sendable {
             if reloadRequested.exchange(false, ordering: .acquiring) { reload() }
             let n = capture.ring.read(into: UnsafeMutableBufferPointer(start: buffer, count: chunk))
             if n > 0 {
-                detector.process(UnsafeBufferPointer(start: buffer, count: n)) { self.handle($0) }
+                let block = UnsafeBufferPointer(start: buffer, count: n)
+                clips.append(block)
+                samplesConsumed += n
+                if config.liveness.enabled {
+                    // collected first: the handler reads `liveness`, which `observe` is mutating
+                    var changes = livenessChanges
+                    liveness.observe(block) { changes.append($0) }
+                    for c in changes { livenessChanged(c) }
+                    changes.removeAll(keepingCapacity: true)
+                    livenessChanges = changes
+                }
+                detector.process(block) { self.handle($0) }
             }
             let now = Date()
             if now.timeIntervalSince(lastPing) >= watchdogEvery { notifier.watchdog(); lastPing = now }
@@ -89,10 +107,10 @@ public final class DetectionService: Service, @unchecked Sendable {
                 let s = statusLine()
                 if s != lastStatus { notifier.status(s); lastStatus = s }
                 let (o, l) = (capture.overruns, capture.deviceLosses)
-                if o != lastOverruns || l != lastLosses {
-                    metrics.update { $0.overrunsTotal = o; $0.deviceLossesTotal = l }
-                    lastOverruns = o; lastLosses = l
-                }
+                let audio = Double(samplesConsumed) / Double(model.features.sampleRate), score = Double(detector.lastScore)
+                let up = capture.state == .capturing
+                metrics.update { $0.overrunsTotal = o; $0.deviceLossesTotal = l; $0.audioSecondsTotal = audio; $0.lastScore = score; $0.deviceUp = up }
+                lastOverruns = o; lastLosses = l
             }
             if n == 0 {
                 if options.exitAtEnd && capture.state == .stopped && capture.ring.available == 0 { break }
@@ -103,7 +121,11 @@ public final class DetectionService: Service, @unchecked Sendable {
         log.notice("stopping: finishing in-flight alerts")
         _ = hooks.waitIdle(timeout: config.hook.timeout + config.hook.killAfter)
         notifier.stopping()
+        clips.flush()
         capture.stop()
+        let audio = Double(samplesConsumed) / Double(model.features.sampleRate), score = Double(detector.lastScore)
+        let (o, l) = (capture.overruns, capture.deviceLosses)
+        metrics.update { $0.overrunsTotal = o; $0.deviceLossesTotal = l; $0.audioSecondsTotal = audio; $0.lastScore = score; $0.deviceUp = false }
         try? metrics.write()
     }
 
@@ -115,8 +137,10 @@ public final class DetectionService: Service, @unchecked Sendable {
             eventsToday += 1
             let lag = detector.streamTime - e.start
             let id = Self.eventID(Date())
-            let alert = Alert(eventID: id, score: e.peakScore, start: Date().addingTimeInterval(-lag), device: config.device,
-                              model: model.name, streamOffset: e.start)
+            let start = Date().addingTimeInterval(-lag)
+            var alert = Alert(eventID: id, score: e.peakScore, start: start, device: config.device, model: model.name, streamOffset: e.start)
+            let after = max(0, samplesConsumed - Int(e.start * Double(model.features.sampleRate)))
+            alert.clipPath = clips.begin(eventID: id, at: start, samplesSinceStart: after)
             journal.deliver(alert)     // a datagram: microseconds
             _ = hooks.submit(alert)    // queued to a worker thread; never blocks
             metrics.update { $0.eventsTotal += 1; $0.lastEventTimestamp = Date().timeIntervalSince1970 }
@@ -124,6 +148,19 @@ public final class DetectionService: Service, @unchecked Sendable {
         case let .ended(e):
             log.info("event ended", metadata: ["start": "\(String(format: "%.2f", e.start))", "end": "\(String(format: "%.2f", e.end))", "peak": "\(String(format: "%.3f", e.peakScore))"])
         }
+    }
+
+    private func livenessChanged(_ e: LivenessEvent) {
+        let warning = e.kind == .warning
+        try? Journal.send([("MESSAGE", e.message), ("MESSAGE_ID", EarshotMessageID.liveness), ("PRIORITY", warning ? "4" : "5"),
+                           ("SYSLOG_IDENTIFIER", "earshotd"), ("EARSHOT_DEVICE", config.device), ("EARSHOT_LIVENESS", e.condition.rawValue)])
+        if !Journal.isAvailable { log.log(level: warning ? .warning : .notice, "\(e.message)") }
+        let active = liveness.active
+        metrics.update {
+            if warning { $0.livenessWarningsTotal[e.condition, default: 0] += 1 }
+            $0.livenessActive = active
+        }
+        notifier.status(statusLine())
     }
 
     /// Sortable, unique enough across restarts: UTC time to the millisecond + 4 random hex digits.
@@ -138,7 +175,8 @@ public final class DetectionService: Service, @unchecked Sendable {
         switch capture.state {
         case .capturing, .stopped:
             let r = capture.rate
-            return "listening on \(config.device) (\(r) Hz) · \(eventsToday) event\(eventsToday == 1 ? "" : "s") today · last score \(String(format: "%.2f", detector.lastScore))"
+            let mic = liveness.active.isEmpty ? "" : " · \(liveness.statusText)"
+            return "listening on \(config.device) (\(r) Hz) · \(eventsToday) event\(eventsToday == 1 ? "" : "s") today · last score \(String(format: "%.2f", detector.lastScore))\(mic)"
         case .retrying, .starting:
             return "waiting for capture device \(config.device): \(capture.lastError) — retrying"
         }
@@ -159,6 +197,8 @@ public final class DetectionService: Service, @unchecked Sendable {
                 || new.channel != config.channel || new.periodMs != config.periodMs || new.ringSeconds != config.ringSeconds
             model = m; detector = d
             if new.hook != config.hook { _ = hooks.waitIdle(timeout: 0); hooks = HookRunner(settings: new.hook, logger: log, metrics: metrics) }
+            if new.clips != config.clips { clips.flush(); clips = ClipRecorder(settings: new.clips, sampleRate: m.features.sampleRate, logger: log, metrics: metrics) }
+            if new.liveness != config.liveness { liveness = LivenessMonitor(settings: new.liveness, sampleRate: m.features.sampleRate) }
             if captureChanged {
                 capture.stop()
                 capture = Self.makeCapture(new, options, model: m, logger: log)
