@@ -8,13 +8,21 @@ public enum DefaultModel {
     public static var searchPaths: [URL] {
         var paths: [URL] = []
         if let env = ProcessInfo.processInfo.environment["EARSHOT_MODEL"], !env.isEmpty { paths.append(URL(fileURLWithPath: env)) }
-        let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
-        paths.append(exe.deletingLastPathComponent().appendingPathComponent("share/earshot/\(fileName)"))
+        paths.append(executableDirectory.deletingLastPathComponent().appendingPathComponent("share/earshot/\(fileName)"))
         paths.append(URL(fileURLWithPath: "/usr/local/share/earshot/\(fileName)"))
         paths.append(URL(fileURLWithPath: "/usr/share/earshot/\(fileName)"))
         let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         paths.append(repo.appendingPathComponent("models/\(fileName)"))
         return paths
+    }
+
+    /// The running binary's directory: /proc/self/exe (right even when started through $PATH or a
+    /// symlink), else argv[0].
+    static var executableDirectory: URL {
+        if let p = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            return URL(fileURLWithPath: p).deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
     }
 
     public static func locate() -> URL? {

@@ -28,6 +28,13 @@ public final class Detector {
     public init(model: Model, rule: DecisionRule, threads: Int = 1) throws {
         try rule.validate()
         let f = model.features
+        let want = Shape3(1, f.nMels, f.windowFrames)
+        guard model.network.inputShape == want else {
+            throw DetectorError.inputShape(model: model.name, network: model.network.inputShape.description, features: want.description)
+        }
+        guard model.melFilterbank.count == f.nMels * f.nBins else {
+            throw DetectorError.filterbank(model: model.name, count: model.melFilterbank.count, expected: f.nMels * f.nBins)
+        }
         self.model = model
         self.rule = rule
         extractor = try LogMelExtractor(config: f, filterbank: model.melFilterbank)

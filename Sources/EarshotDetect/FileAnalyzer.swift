@@ -15,6 +15,11 @@ public struct FileResult: Sendable {
 public enum FileAnalyzer {
     public static let chunk = 4096
 
+    /// One-shot convenience: builds a `Detector` for `model` and `rule` (use the `detector:` form for many files).
+    public static func analyze(_ url: URL, model: Model, rule: DecisionRule) throws -> FileResult {
+        try analyze(url, detector: Detector(model: model, rule: rule))
+    }
+
     public static func analyze(_ url: URL, detector: Detector) throws -> FileResult {
         let clip = try AudioFile.read(url, sampleRate: detector.sampleRate)
         return analyze(samples: clip.samples, detector: detector)

@@ -4,7 +4,9 @@ import Foundation
 
 /// Log-mel throughput: `--seconds` of synthetic audio (the Python peers' signal: 0.05·N(0, 1) noise plus a
 /// 0.1-amplitude 440 Hz sine, 16 kHz) pushed through the streaming `LogMelExtractor` on one thread, in
-/// `--chunk`-sample pushes (the capture path's period). Prints `figure value unit` lines like the peers'
+/// `--chunk`-sample pushes (the capture path's period). Allocation check: run it under
+/// `valgrind --tool=memcheck` with two `--seconds` values — the heap-allocation count must not grow with the
+/// audio length (docs/benchmarks/features.md). Prints `figure value unit` lines like the peers'
 /// `features.py`; the signal is generated before the clock starts, as the peers do.
 struct FeaturesBench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,7 +23,11 @@ struct FeaturesBench: ParsableCommand {
     @Option(help: "Samples per push into the extractor.")
     var chunk: Int = 1600
 
+    @Option(help: "FFT plan: 'measured' (FFTWWisdom.measure first, as a long-running daemon would) or 'estimate'.")
+    var plan: String = "measured"
+
     func validate() throws {
+        guard ["measured", "estimate"].contains(plan) else { throw ValidationError("--plan must be 'measured' or 'estimate' (got '\(plan)')") }
         guard seconds >= 1 else { throw ValidationError("--seconds must be ≥ 1 (got \(seconds))") }
         guard rounds >= 1 else { throw ValidationError("--rounds must be ≥ 1 (got \(rounds))") }
         guard chunk >= 1 else { throw ValidationError("--chunk must be ≥ 1 (got \(chunk))") }
@@ -29,6 +35,7 @@ struct FeaturesBench: ParsableCommand {
 
     func run() throws {
         let config = FeatureConfig()
+        if plan == "measured" { try FFTWWisdom.measure(nFFT: config.nFFT) }
         let extractor = try LogMelExtractor(config: config)
         let signal = Self.peerSignal(samples: Int(seconds * Double(config.sampleRate)), seed: 0)
         _ = Self.pushAll(Self.peerSignal(samples: 10 * config.sampleRate, seed: 1), extractor: extractor, chunk: chunk) // warm-up
@@ -46,7 +53,7 @@ struct FeaturesBench: ParsableCommand {
             print("swift_features_xrt \(String(format: "%.1f", 3600 / sPerHour)) x_realtime")
             print("swift_features_ns_per_frame \(String(format: "%.1f", dt * 1e9 / Double(expectedFrames))) ns")
         }
-        print("# frames=\(expectedFrames) chunk=\(chunk) seconds=\(seconds) single thread, center=false")
+        print("# frames=\(expectedFrames) chunk=\(chunk) seconds=\(seconds) plan=\(plan) single thread, center=false")
     }
 
     /// The hot loop: pushes `signal` in `chunk`-sample slices; sums every emitted value (keeps the work

@@ -1,6 +1,123 @@
 import ArgumentParser
+import EarshotNN
+import Foundation
 
+/// CNN inference latency and throughput, measured like the Python peers' `infer.py`: 20 warm-up windows, then
+/// batch-1 calls for `--budget` seconds (median and minimum latency), then batch-64 calls for `--budget`
+/// seconds (median ms per window and windows/s). Random N(0, 1) inputs, generated before the clock starts.
+/// Uses the serving path (`InferenceSession`: BN folded, buffers preallocated, no allocation per window).
 struct InferBench: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "infer", abstract: "not yet implemented")
-    func run() throws { throw ValidationError("not yet implemented") }
+    static let configuration = CommandConfiguration(
+        commandName: "infer",
+        abstract: "CNN inference: ms/window at batch 1 and windows/s at batch 64, like the peers' infer.py."
+    )
+
+    @Option(help: "OpenBLAS threads (the daemon uses 1).")
+    var threads: Int = 1
+
+    @Option(help: "Seconds per timed phase (batch 1, then batch 64).")
+    var budget: Double = 2
+
+    @Option(help: "Separate timed rounds (each prints its own lines).")
+    var rounds: Int = 1
+
+    @Option(help: "Model file to time (default: the reference architecture, seeded random weights).")
+    var model: String?
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1 (got \(threads))") }
+        guard budget > 0 else { throw ValidationError("--budget must be > 0 seconds (got \(budget))") }
+        guard rounds >= 1 else { throw ValidationError("--rounds must be ≥ 1 (got \(rounds))") }
+    }
+
+    func run() throws {
+        let batch = 64
+        let network = try model.map { try Model.load(URL(fileURLWithPath: $0)).network } ?? Self.referenceNetwork()
+        BLAS.setThreads(threads)
+        let session = try InferenceSession(source: network, maxBatch: batch)
+        let perWindow = network.inputShape.count
+        let x = NNBench.normals(count: batch * perWindow, seed: 0)
+        var sink: Float = 0
+        try x.withUnsafeBufferPointer { xb in
+            let p = xb.baseAddress!
+            for _ in 0..<20 { sink += session.gunshotProbability(p) }
+            for _ in 0..<3 { sink += session.logits(p, n: batch)[0] }
+            for _ in 0..<rounds {
+                var lat: [Double] = []
+                lat.reserveCapacity(100_000)
+                let end1 = NNBench.now() + budget
+                while NNBench.now() < end1 || lat.count < 50 {
+                    let t0 = NNBench.now()
+                    sink += session.gunshotProbability(p)
+                    lat.append(NNBench.now() - t0)
+                }
+                var per: [Double] = []
+                let t0 = NNBench.now()
+                while NNBench.now() - t0 < budget || per.count < 5 {
+                    let t1 = NNBench.now()
+                    sink += session.logits(p, n: batch)[0]
+                    per.append(NNBench.now() - t1)
+                }
+                let total = NNBench.now() - t0
+                guard sink.isFinite else { throw ValidationError("non-finite output: the benchmark is broken") }
+                let t = "\(threads)t"
+                let med = NNBench.median(lat)
+                print("infer_swift_\(t)_b1_ms \(String(format: "%.4f", med * 1e3)) ms")
+                print("infer_swift_\(t)_b1_minms \(String(format: "%.4f", lat.min()! * 1e3)) ms")
+                print("infer_swift_\(t)_b1_wps \(String(format: "%.1f", 1 / med)) windows/s")
+                print("infer_swift_\(t)_b64_ms_per_window \(String(format: "%.4f", NNBench.median(per) * 1e3 / Double(batch))) ms")
+                print("infer_swift_\(t)_b64_wps \(String(format: "%.1f", Double(batch * per.count) / total)) windows/s")
+            }
+        }
+        print("# openblas core=\(BLAS.coreName) threads=\(BLAS.threads) input=\(network.inputShape) params=\(network.parameterCount)")
+    }
+
+    /// The reference CNN with seeded He weights and non-trivial BN statistics (as the peers' build_keras).
+    static func referenceNetwork() throws -> Network {
+        let net = try Network(specs: LayerSpec.reference(), inputShape: Shape3(1, 64, 96))
+        net.initialize(seed: 0)
+        let r = NNBench.normals(count: 4 * 64, seed: 7)
+        for l in net.layers {
+            guard let bn = l as? BatchNorm else { continue }
+            for c in 0..<bn.inShape.c {
+                bn.gamma.value[c] = 1 + 0.1 * r[c]
+                bn.beta.value[c] = 0.1 * r[64 + c]
+                bn.runningMean.value[c] = 0.1 * r[128 + c]
+                bn.runningVar.value[c] = 0.5 + abs(r[192 + c]) * 0.5
+            }
+        }
+        return net
+    }
+}
+
+/// Helpers shared by the `infer` and `train` benchmarks: a monotonic clock, the median and seeded N(0, 1) data.
+enum NNBench {
+    /// Seconds on the monotonic clock. The corresponding C function is `clock_gettime` (via `DispatchTime`).
+    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+    static func median(_ v: [Double]) -> Double {
+        let s = v.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    /// `count` standard-normal floats (Box–Muller on SplitMix64), reproducible per seed.
+    static func normals(count: Int, seed: UInt64) -> [Float] {
+        var rng = SplitMix(state: seed)
+        return (0..<count).map { _ in
+            Float((-2 * log(rng.uniform())).squareRoot() * cos(2 * .pi * rng.uniform()))
+        }
+    }
+
+    /// ref: Steele, Lea, Flood 2014 (SplitMix64).
+    struct SplitMix {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / Double(1 << 53) }
+    }
 }

@@ -1,6 +1,85 @@
 import ArgumentParser
+import EarshotNN
+import Foundation
 
+/// Raw training throughput of the NN engine, measured like the Python peers' `train.py`: 4096 random
+/// (1, 64, 96) inputs with random labels, batch 32, one network per optimiser (SGD momentum 0.9 lr 0.01;
+/// Adam lr 1e-3, no weight decay), a first (warm-up) epoch each, then alternating timed epochs SGD/Adam/…,
+/// reshuffled every epoch. No data loading or augmentation: the trainer's end-to-end figure is separate.
 struct TrainBench: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "train", abstract: "not yet implemented")
-    func run() throws { throw ValidationError("not yet implemented") }
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "CNN training samples/s (batch 32, SGD and Adam), like the peers' train.py."
+    )
+
+    @Option(help: "OpenBLAS threads.")
+    var threads: Int = 2
+
+    @Option(help: "Timed epochs per optimiser (after one warm-up epoch).")
+    var epochs: Int = 3
+
+    @Option(help: "Random samples per epoch.")
+    var samples: Int = 4096
+
+    @Option(help: "Batch size.")
+    var batch: Int = 32
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1 (got \(threads))") }
+        guard epochs >= 1 else { throw ValidationError("--epochs must be ≥ 1 (got \(epochs))") }
+        guard batch >= 1, samples >= batch else { throw ValidationError("need --samples ≥ --batch ≥ 1 (got \(samples), \(batch))") }
+    }
+
+    func run() throws {
+        BLAS.setThreads(threads)
+        let shape = Shape3(1, 64, 96)
+        let x = NNBench.normals(count: samples * shape.count, seed: 0)
+        var rng = NNBench.SplitMix(state: 1)
+        let y = (0..<samples).map { _ in Int32(rng.next() & 1) }
+        var runs: [(String, TrainingSession)] = []
+        for (name, opt) in [("sgd", SGD(learningRate: 0.01, momentum: 0.9) as Optimizer), ("adam", AdamW(learningRate: 1e-3, weightDecay: 0))] {
+            let net = try Network(specs: LayerSpec.reference(), inputShape: shape)
+            net.initialize(seed: 0)
+            runs.append((name, TrainingSession(network: net, optimizer: opt, maxBatch: batch)))
+        }
+        var xb = [Float](repeating: 0, count: batch * shape.count)
+        var yb = [Int32](repeating: 0, count: batch)
+        var order = Array(0..<samples)
+        /// One shuffled epoch; returns (samples/s, mean loss).
+        func epoch(_ s: TrainingSession) -> (Double, Double) {
+            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+            var loss = 0.0, steps = 0
+            let t0 = NNBench.now()
+            x.withUnsafeBufferPointer { all in
+                var i = 0
+                while i + batch <= samples {
+                    xb.withUnsafeMutableBufferPointer { dst in
+                        for j in 0..<batch {
+                            let src = all.baseAddress! + order[i + j] * shape.count
+                            (dst.baseAddress! + j * shape.count).update(from: src, count: shape.count)
+                            yb[j] = y[order[i + j]]
+                        }
+                    }
+                    loss += Double(xb.withUnsafeBufferPointer { s.step(inputs: $0.baseAddress!, labels: yb) })
+                    steps += 1
+                    i += batch
+                }
+            }
+            let dt = NNBench.now() - t0
+            return (Double(steps * batch) / dt, loss / Double(steps))
+        }
+        let t = "\(threads)t"
+        for (name, s) in runs {
+            let (sps, _) = epoch(s)
+            print("train_swift_\(name)_\(t)_first_epoch_sps \(String(format: "%.1f", sps)) samples/s")
+        }
+        for _ in 0..<epochs {
+            for (name, s) in runs {
+                let (sps, loss) = epoch(s)
+                guard loss.isFinite else { throw ValidationError("\(name): non-finite loss: the benchmark is broken") }
+                print("train_swift_\(name)_\(t)_sps \(String(format: "%.1f", sps)) samples/s")
+            }
+        }
+        print("# openblas core=\(BLAS.coreName) threads=\(BLAS.threads) samples=\(samples) batch=\(batch) params=\(runs[0].1.network.parameterCount)")
+    }
 }

@@ -1,6 +1,38 @@
 import ArgumentParser
+import EarshotDaemon
+import Foundation
 
+/// `earshot check-config [PATH]`: the daemon's own validation, exit 0 (valid) or 1 (an error naming key and line).
 struct CheckConfigCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check-config", abstract: "not yet implemented")
-    func run() throws { throw ValidationError("not yet implemented") }
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate an earshotd config file exactly as the daemon does (exit 0 = valid, 1 = invalid).",
+        discussion: """
+            Unknown keys, wrong types and out-of-range values are reported with the file, line and key. Problems \
+            the daemon only logs at run time (a hook that does not exist or is not executable, a model file \
+            that is missing) are printed as warnings and do not change the exit status.
+
+            Example:
+              earshot check-config /etc/earshot/earshot.yaml && sudo systemctl reload earshot
+            """
+    )
+
+    @Argument(help: "Config file (default: /etc/earshot/earshot.yaml, or built-in defaults if it does not exist).")
+    var path: String?
+
+    func run() throws {
+        let config: DaemonConfig
+        do { config = try DaemonConfig.load(path: path) } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let shown = path ?? (FileManager.default.fileExists(atPath: DaemonConfig.defaultPath) ? DaemonConfig.defaultPath : "built-in defaults")
+        var warnings: [String] = []
+        if let p = config.hook.executableProblem() { warnings.append(p) }
+        if let m = config.model, !m.isEmpty, !FileManager.default.fileExists(atPath: m) {
+            warnings.append("model: \(m) does not exist; fix the path, or remove the key to use the shipped model")
+        }
+        for w in warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+        print("\(shown): OK — device \(config.device), hook \(config.hook.path ?? "none"), clips \(config.clips.enabled ? config.clips.directory : "off"), metrics \(config.metrics.enabled ? config.metrics.path : "off")")
+    }
 }

@@ -44,8 +44,9 @@ struct DetectCommand: ParsableCommand {
                     for e in r.events { print(JSONLine.event(file: f, e)) }
                     print(JSONLine.file(file: f, r))
                 } else {
-                    for e in r.events { print(String(format: "%@  gunshot  %.2f–%.2f s  score %.3f", f, e.start, e.end, e.peakScore)) }
-                    print(String(format: "%@: %d event%@ in %.1f s (max score %.3f, threshold %.3f)", f, r.events.count, r.events.count == 1 ? "" : "s", r.duration, r.maxScore, rule.threshold))
+                    for e in r.events { print("\(f)  gunshot  \(fmt(e.start, 2))–\(fmt(e.end, 2)) s  score \(fmt(Double(e.peakScore), 3))") }
+                    let n = r.events.count
+                    print("\(f): \(n) event\(n == 1 ? "" : "s") in \(fmt(r.duration, 1)) s (max score \(fmt(Double(r.maxScore), 3)), threshold \(fmt(Double(rule.threshold), 3)))")
                 }
             } catch {
                 failed += 1
@@ -55,36 +56,6 @@ struct DetectCommand: ParsableCommand {
         }
         if failed > 0 { throw ExitCode(1) }
     }
-}
 
-/// The `--json` records, keys in a fixed order.
-enum JSONLine {
-    static func quote(_ s: String) -> String {
-        var o = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": o += "\\\""
-            case "\\": o += "\\\\"
-            case "\n": o += "\\n"
-            case "\r": o += "\\r"
-            case "\t": o += "\\t"
-            default: o += u.value < 0x20 ? String(format: "\\u%04x", u.value) : String(u)
-            }
-        }
-        return o + "\""
-    }
-
-    static func num(_ x: Double) -> String { String(format: "%.3f", x) }
-
-    static func event(file: String, _ e: DetectionEvent) -> String {
-        "{\"type\":\"event\",\"file\":\(quote(file)),\"start\":\(num(e.start)),\"end\":\(num(e.end)),\"score\":\(num(Double(e.peakScore)))}"
-    }
-
-    static func file(file: String, _ r: FileResult) -> String {
-        "{\"type\":\"file\",\"file\":\(quote(file)),\"duration\":\(num(r.duration)),\"max_score\":\(num(Double(r.maxScore))),\"events\":\(r.events.count)}"
-    }
-
-    static func error(file: String, _ message: String) -> String {
-        "{\"type\":\"error\",\"file\":\(quote(file)),\"error\":\(quote(message))}"
-    }
+    private func fmt(_ x: Double, _ decimals: Int) -> String { String(format: "%.\(decimals)f", x) }
 }

@@ -1,6 +1,42 @@
 import ArgumentParser
+import EarshotDaemon
+import Foundation
 
+/// `earshot devices`: the ALSA capture devices and the names to put in the config.
 struct DevicesCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "devices", abstract: "not yet implemented")
-    func run() throws { throw ValidationError("not yet implemented") }
+    static let configuration = CommandConfiguration(
+        commandName: "devices",
+        abstract: "List ALSA capture devices and the names to put in the config (`device:`).",
+        discussion: """
+            Each device is opened for capture once (non-blocking) to show whether it works for the user running \
+            the command; run it as the service's user (in the `audio` group) for a faithful answer. The ALSA \
+            configuration is read as usual, so ALSA_CONFIG_PATH is honoured.
+
+            Example:
+              earshot devices
+              sudo -u earshot earshot devices --no-probe
+            Then set the chosen name in /etc/earshot/earshot.yaml, e.g.  device: "plughw:CARD=Mic,DEV=0"
+            (prefer plughw: over hw: so ALSA converts the format and rate if the device insists).
+            """
+    )
+
+    @Flag(name: .customLong("probe"), inversion: .prefixedNo, help: "Try to open each device for capture.")
+    var probe = true
+
+    func run() throws {
+        let devices: [CaptureDevice]
+        do { devices = try DeviceList.captureDevices(probe: probe) } catch {
+            throw ValidationError("cannot list ALSA devices: \(error)")
+        }
+        if devices.isEmpty {
+            print("No ALSA capture devices found. Plug in a microphone, check `arecord -l`, and that the user is in the `audio` group.")
+            throw ExitCode(1)
+        }
+        print("ALSA capture devices (put the name in the config as  device: NAME):\n")
+        for d in devices {
+            let state = !probe ? "" : d.problem == nil ? "  [opens for capture]" : "  [cannot open: \(d.problem!)]"
+            print("\(d.name)\(state)")
+            for line in d.description.split(separator: "\n") { print("    \(line)") }
+        }
+    }
 }

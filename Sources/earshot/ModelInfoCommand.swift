@@ -25,14 +25,15 @@ struct ModelInfoCommand: ParsableCommand {
             if let n = spec.name { what += " \(n)" }
             if let o = spec.out { what += " out=\(o)" }
             if let md = spec.mode { what += " mode=\(md)" }
-            print(String(format: "  %-28@ %@ → %@  %@", what, shape.description, layer.outShape.description, params > 0 ? "\(params) params" : ""))
+            let col = what.padding(toLength: max(28, what.count), withPad: " ", startingAt: 0)
+            print("  \(col) \(shape) → \(layer.outShape)\(params > 0 ? "  \(params) params" : "")")
             shape = layer.outShape
         }
         let f = m.features
         print("features   \(f.sampleRate) Hz, n_fft \(f.nFFT), hop \(f.hop), \(f.nMels) \(f.melScale) mels \(Int(f.fMin))–\(Int(f.fMax)) Hz (norm \(f.melNorm)), window \(f.window), ln(mel + \(f.logEpsilon)), \(f.windowFrames)-frame windows")
         print(String(format: "threshold  %.4f (operating point)", m.threshold))
         for (k, v) in m.thresholds.sorted(by: { (Double($0.key) ?? 0) < (Double($1.key) ?? 0) }) {
-            print(String(format: "           %.4f for ≤ %@ false alarm(s)/hour on validation", v, k))
+            print("           \(String(format: "%.4f", v)) for ≤ \(k) false alarm(s)/hour on validation")
         }
         for (k, v) in m.provenance.sorted(by: { $0.key < $1.key }) { print("\(k.padding(toLength: 16, withPad: " ", startingAt: 0)) \(v)") }
     }

@@ -36,13 +36,12 @@ public final class BatchNorm: Layer {
         for ch in 0..<c {
             var mu: Float, istd: Float
             if training {
+                // two passes (mean, then Σ(x − μ)²): no cancellation when |μ| ≫ σ
                 var s = 0.0, s2 = 0.0
-                for i in 0..<n {
-                    let p = x + (i * c + ch) * hw
-                    for j in 0..<hw { let v = Double(p[j]); s += v; s2 += v * v }
-                }
+                for i in 0..<n { s += Kernels.sum(x + (i * c + ch) * hw, count: hw) }
                 let mean = s / m
-                let variance = max(0, s2 / m - mean * mean)
+                for i in 0..<n { s2 += Kernels.sumSquaredDeviations(x + (i * c + ch) * hw, from: Float(mean), count: hw) }
+                let variance = s2 / m
                 mu = Float(mean)
                 istd = Float(1 / (variance + Double(eps)).squareRoot())
                 self.mean[ch] = mu
@@ -54,10 +53,7 @@ public final class BatchNorm: Layer {
                 istd = 1 / (runningVar.value[ch] + eps).squareRoot()
             }
             let g = gamma.value[ch] * istd, b = beta.value[ch] - mu * g
-            for i in 0..<n {
-                let p = x + (i * c + ch) * hw, q = y + (i * c + ch) * hw
-                for j in 0..<hw { q[j] = p[j] * g + b }
-            }
+            for i in 0..<n { Kernels.scaleShift(x + (i * c + ch) * hw, y + (i * c + ch) * hw, scale: g, shift: b, count: hw) }
         }
     }
 
@@ -71,15 +67,16 @@ public final class BatchNorm: Layer {
             var sdy = 0.0, sdyx = 0.0
             for i in 0..<n {
                 let p = x + (i * c + ch) * hw, d = dy + (i * c + ch) * hw
-                for j in 0..<hw { sdy += Double(d[j]); sdyx += Double(d[j] * (p[j] - mu) * istd) }
+                sdy += Kernels.sum(d, count: hw)
+                sdyx += Kernels.dotCentered(d, p, minus: mu, count: hw) * Double(istd)
             }
             gamma.grad[ch] += Float(sdyx)
             beta.grad[ch] += Float(sdy)
             let g = gamma.value[ch] * istd / m
             let a = Float(sdy), b = Float(sdyx)
             for i in 0..<n {
-                let p = x + (i * c + ch) * hw, d = dy + (i * c + ch) * hw, o = dx + (i * c + ch) * hw
-                for j in 0..<hw { o[j] = g * (m * d[j] - a - (p[j] - mu) * istd * b) }
+                let off = (i * c + ch) * hw
+                Kernels.batchNormBackward(x + off, dy + off, dx + off, mean: mu, g: g, m: m, a: a, s: istd * b, count: hw)
             }
         }
     }

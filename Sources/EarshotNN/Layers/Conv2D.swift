@@ -64,7 +64,7 @@ public final class Conv2D: Layer {
                         let src = row + oy * w
                         let dst = dx + (ci * h + iy) * w
                         let x0 = max(0, p - kx), x1 = min(w, w + p - kx)
-                        for ox in x0..<x1 { dst[ox + kx - p] += src[ox] }
+                        Kernels.add(src + x0, into: dst + (x0 + kx - p), count: x1 - x0)
                     }
                 }
             }
@@ -103,12 +103,7 @@ public final class Conv2D: Layer {
                     col.withUnsafeMutableBufferPointer { cb in
                         for s in 0..<n {
                             let dys = dy + s * co * hw
-                            for o in 0..<co {
-                                var acc: Float = 0
-                                let r = dys + o * hw
-                                for i in 0..<hw { acc += r[i] }
-                                db[o] += acc
-                            }
+                            for o in 0..<co { db[o] += Float(Kernels.sum(dys + o * hw, count: hw)) }
                             Self.im2col(x + s * ci * hw, cb.baseAddress!, c: ci, h: h, w: w, k: k)
                             // dW (O, kk) += dy (O, hw) · colᵀ (hw, kk)
                             BLAS.gemm(transB: true, m: co, n: kk, k: hw, a: dys, lda: hw, b: cb.baseAddress!, ldb: hw, beta: 1, c: dw.baseAddress!, ldc: kk)

@@ -15,10 +15,8 @@ public final class MaxPool2: Layer {
         for p in 0..<(n * inShape.c) {
             let src = x + p * h * w, dst = y + p * oh * ow
             for oy in 0..<oh {
-                let r0 = src + 2 * oy * w, r1 = r0 + w
-                for ox in 0..<ow {
-                    dst[oy * ow + ox] = max(max(r0[2 * ox], r0[2 * ox + 1]), max(r1[2 * ox], r1[2 * ox + 1]))
-                }
+                let r0 = src + 2 * oy * w
+                Kernels.maxPoolRow(r0, r0 + w, dst + oy * ow, ow: ow)
             }
         }
     }
@@ -30,12 +28,8 @@ public final class MaxPool2: Layer {
         for p in 0..<(n * inShape.c) {
             let src = x + p * h * w, out = y + p * oh * ow, d = dy + p * oh * ow, g = dx + p * h * w
             for oy in 0..<oh {
-                for ox in 0..<ow {
-                    let m = out[oy * ow + ox]
-                    let i0 = 2 * oy * w + 2 * ox
-                    let idx = src[i0] == m ? i0 : src[i0 + 1] == m ? i0 + 1 : src[i0 + w] == m ? i0 + w : i0 + w + 1
-                    g[idx] += d[oy * ow + ox]
-                }
+                let r0 = src + 2 * oy * w
+                Kernels.maxPoolBackwardRow(r0, r0 + w, out + oy * ow, d + oy * ow, g + 2 * oy * w, g + (2 * oy + 1) * w, ow: ow)
             }
         }
     }

@@ -6,10 +6,10 @@ public final class ReLU: Layer {
 
     // in: x (N, C, H, W) → out: y (same)
     public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, n: Int, training: Bool) {
-        for i in 0..<(n * inShape.count) { y[i] = max(0, x[i]) }
+        Kernels.relu(x, y, count: n * inShape.count)
     }
 
     public func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, n: Int) {
-        for i in 0..<(n * inShape.count) { dx[i] = y[i] > 0 ? dy[i] : 0 }
+        Kernels.reluBackward(y, dy, dx, count: n * inShape.count)
     }
 }

@@ -21,12 +21,19 @@ public final class SGD: Optimizer {
     public func step(_ parameters: [Parameter]) {
         for p in parameters where p.trainable {
             let id = ObjectIdentifier(p)
-            var v = velocity[id] ?? [Float](repeating: 0, count: p.value.count)
-            for i in p.value.indices {
-                v[i] = momentum * v[i] + p.grad[i] + weightDecay * p.value[i]
-                p.value[i] -= learningRate * v[i]
+            if velocity[id] == nil { velocity[id] = [Float](repeating: 0, count: p.value.count) } // first step only
+            let (mu, wd, lr) = (momentum, weightDecay, learningRate)
+            // in place (no copy-on-write of the state arrays): no allocation per step
+            velocity[id]!.withUnsafeMutableBufferPointer { v in
+                p.value.withUnsafeMutableBufferPointer { th in
+                    p.grad.withUnsafeBufferPointer { g in
+                        for i in 0..<v.count {
+                            v[i] = mu * v[i] + g[i] + wd * th[i]
+                            th[i] -= lr * v[i]
+                        }
+                    }
+                }
             }
-            velocity[id] = v
         }
     }
 }
@@ -50,16 +57,27 @@ public final class AdamW: Optimizer {
         let c1 = 1 - Float(pow(Double(beta1), Double(t))), c2 = 1 - Float(pow(Double(beta2), Double(t)))
         for p in parameters where p.trainable {
             let id = ObjectIdentifier(p)
-            var mm = m[id] ?? [Float](repeating: 0, count: p.value.count)
-            var vv = v[id] ?? [Float](repeating: 0, count: p.value.count)
-            for i in p.value.indices {
-                let g = p.grad[i]
-                mm[i] = beta1 * mm[i] + (1 - beta1) * g
-                vv[i] = beta2 * vv[i] + (1 - beta2) * g * g
-                let mh = mm[i] / c1, vh = vv[i] / c2
-                p.value[i] -= learningRate * (mh / (vh.squareRoot() + eps) + weightDecay * p.value[i])
+            if m[id] == nil { // first step only
+                m[id] = [Float](repeating: 0, count: p.value.count)
+                v[id] = [Float](repeating: 0, count: p.value.count)
             }
-            m[id] = mm; v[id] = vv
+            let (b1, b2, e, wd, lr) = (beta1, beta2, eps, weightDecay, learningRate)
+            // in place (no copy-on-write of the moment arrays): no allocation per step
+            m[id]!.withUnsafeMutableBufferPointer { mm in
+                v[id]!.withUnsafeMutableBufferPointer { vv in
+                    p.value.withUnsafeMutableBufferPointer { th in
+                        p.grad.withUnsafeBufferPointer { gr in
+                            for i in 0..<mm.count {
+                                let g = gr[i]
+                                mm[i] = b1 * mm[i] + (1 - b1) * g
+                                vv[i] = b2 * vv[i] + (1 - b2) * g * g
+                                let mh = mm[i] / c1, vh = vv[i] / c2
+                                th[i] -= lr * (mh / (vh.squareRoot() + e) + wd * th[i])
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -1,0 +1,81 @@
+# Earshot — build, install and uninstall the service.
+#   make                      release build of earshot, earshotd, earshot-train
+#   sudo make install         binaries, systemd unit, journal catalog, default config (only if absent),
+#                             default model and hook examples; then journalctl --update-catalog and
+#                             systemctl daemon-reload (when systemd runs and DESTDIR is empty)
+#   sudo make uninstall       removes all of that except /etc/earshot (your config) and /var/lib/earshot
+#   make test                 scripts/test.sh (set-up + the whole test suite)
+# Variables: PREFIX (/usr/local), DESTDIR (staging root for packaging), SYSCONFDIR (/etc),
+#   UNITDIR (/etc/systemd/system for PREFIX=/usr/local, else $(PREFIX)/lib/systemd/system),
+#   CATALOGDIR (/usr/lib/systemd/catalog), SCRATCH (.build), BINSRC (where the built binaries are;
+#   set it together with NOBUILD=1 to install binaries built elsewhere, e.g. a debug build in tests).
+
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(if $(filter /usr/local,$(PREFIX)),/etc/systemd/system,$(PREFIX)/lib/systemd/system)
+CATALOGDIR ?= /usr/lib/systemd/catalog
+BINDIR     := $(PREFIX)/bin
+DATADIR    := $(PREFIX)/share/earshot
+SWIFT      ?= swift
+SCRATCH    ?= .build
+BINSRC     ?= $(SCRATCH)/release
+NOBUILD    ?=
+INSTALL    ?= install
+
+BINARIES := earshot earshotd earshot-train
+MODEL    := models/earshot-default.safetensors
+UNIT     := systemd/earshot.service
+CATALOG  := systemd/earshot.catalog
+CONFIG   := config/earshot.yaml
+HOOKS    := $(wildcard config/hooks/*.sh)
+
+.PHONY: all build install uninstall test clean
+
+all: build
+
+build:
+ifeq ($(NOBUILD),)
+	$(SWIFT) build -c release --scratch-path $(SCRATCH) --product earshot
+	$(SWIFT) build -c release --scratch-path $(SCRATCH) --product earshotd
+	$(SWIFT) build -c release --scratch-path $(SCRATCH) --product earshot-train
+endif
+
+install: build
+	@for f in $(UNIT) $(CATALOG) $(CONFIG); do \
+	  test -f "$$f" || { echo "make install: $$f is missing from the checkout" >&2; exit 1; }; done
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/hooks $(DESTDIR)$(UNITDIR) \
+	  $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(SYSCONFDIR)/earshot
+	for b in $(BINARIES); do $(INSTALL) -m 0755 $(BINSRC)/$$b $(DESTDIR)$(BINDIR)/$$b || exit 1; done
+	sed -e 's|/usr/local/bin/earshotd|$(BINDIR)/earshotd|g' -e 's|/usr/local/share/earshot|$(DATADIR)|g' \
+	  $(UNIT) > $(DESTDIR)$(UNITDIR)/earshot.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/earshot.service
+	$(INSTALL) -m 0644 $(CATALOG) $(DESTDIR)$(CATALOGDIR)/earshot.catalog
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml ]; then \
+	  echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml (the new default is in $(DATADIR)/earshot.yaml)"; \
+	else $(INSTALL) -m 0644 $(CONFIG) $(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml; fi
+	$(INSTALL) -m 0644 $(CONFIG) $(DESTDIR)$(DATADIR)/earshot.yaml
+	@if [ -f $(MODEL) ]; then $(INSTALL) -m 0644 $(MODEL) $(DESTDIR)$(DATADIR)/earshot-default.safetensors; \
+	else echo "make install: WARNING: $(MODEL) not found — train one (earshot-train) or set model: in the config" >&2; fi
+	for h in $(HOOKS); do $(INSTALL) -m 0755 $$h $(DESTDIR)$(DATADIR)/hooks/ || exit 1; done
+	$(INSTALL) -m 0644 config/hooks/README.md $(DESTDIR)$(DATADIR)/hooks/README.md
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+	  echo "journalctl --update-catalog && systemctl daemon-reload"; \
+	  journalctl --update-catalog && systemctl daemon-reload; \
+	  echo "Installed. Next: edit $(SYSCONFDIR)/earshot/earshot.yaml (earshot devices; earshot check-config), then"; \
+	  echo "  systemctl enable --now earshot && journalctl -u earshot -f"; \
+	fi
+
+uninstall:
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl disable --now earshot.service 2>/dev/null || true; fi
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(BINARIES))
+	rm -f $(DESTDIR)$(UNITDIR)/earshot.service $(DESTDIR)$(CATALOGDIR)/earshot.catalog
+	rm -rf $(DESTDIR)$(DATADIR)
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then journalctl --update-catalog; systemctl daemon-reload; fi
+	@echo "Kept $(DESTDIR)$(SYSCONFDIR)/earshot (config) and /var/lib/earshot (clips, metrics); remove them by hand if wanted."
+
+test:
+	bash scripts/test.sh
+
+clean:
+	rm -rf $(SCRATCH)

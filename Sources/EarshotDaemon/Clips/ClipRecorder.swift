@@ -1,0 +1,120 @@
+import Dispatch
+import EarshotDSP
+import Foundation
+import Logging
+
+/// Evidence clips: keeps the last seconds of captured audio (a preallocated `HistoryBuffer`), and for each
+/// alert writes pre-roll + post-roll as a 16-bit mono WAV named by time and event id, atomically (temporary
+/// file + rename), on its own serial queue — never on the detection thread. Retention (count, total bytes,
+/// age) runs after every write. A failing write (disk full, directory unwritable) is logged and counted;
+/// alerts are unaffected.
+///
+/// `append`, `begin` and `flush` must be called from one thread (the detection loop).
+public final class ClipRecorder: @unchecked Sendable {
+    public let settings: ClipSettings
+    public let sampleRate: Int
+    private let logger: Logger
+    private let metrics: MetricsFile?
+    private let onWritten: (@Sendable (String, Error?) -> Void)?
+    private var history: HistoryBuffer
+    private let preSamples: Int, postSamples: Int
+    /// Clips waiting for their post-roll: (path, first sample index, end sample index), oldest first.
+    private var pending: [(path: String, from: Int, end: Int)] = []
+    private static let maxPending = 16
+    /// How far back an event's start may lie before `begin` (detector latency).
+    public static let maxLookbackSeconds = 10.0
+    private let writer = DispatchQueue(label: "earshot.clips")
+    private let retention: ClipRetention
+
+    /// - Parameter onWritten: called on the writer queue after each clip (error nil = written), e.g. by tests.
+    public init(settings: ClipSettings, sampleRate: Int = 16_000, logger: Logger, metrics: MetricsFile? = nil,
+                onWritten: (@Sendable (String, Error?) -> Void)? = nil) {
+        self.settings = settings; self.sampleRate = sampleRate; self.logger = logger
+        self.metrics = metrics; self.onWritten = onWritten
+        preSamples = Int((settings.preRoll * Double(sampleRate)).rounded())
+        postSamples = Int((settings.postRoll * Double(sampleRate)).rounded())
+        let lookback = Int(Self.maxLookbackSeconds * Double(sampleRate))
+        history = HistoryBuffer(capacity: settings.enabled ? preSamples + postSamples + lookback + sampleRate : 1)
+        pending.reserveCapacity(Self.maxPending)
+        retention = ClipRetention(settings: settings)
+    }
+
+    /// Samples appended so far (absolute index of the next sample).
+    public var samplesAppended: Int { history.totalAppended }
+
+    /// Feeds captured samples (16 kHz mono). No allocation unless a clip completes.
+    public func append(_ samples: UnsafeBufferPointer<Float>) {
+        guard settings.enabled else { return }
+        history.append(samples)
+        while let first = pending.first, history.totalAppended >= first.end {
+            pending.removeFirst()
+            finish(first, upTo: first.end)
+        }
+    }
+
+    public func append(_ samples: [Float]) { samples.withUnsafeBufferPointer { append($0) } }
+
+    /// Starts a clip for an event and returns the path it will be written to (nil when clips are disabled or
+    /// too many are pending). No I/O: the path can go into the journal entry and the hook at once.
+    /// - Parameters:
+    ///   - start: wall-clock time of the event start (names the file).
+    ///   - samplesSinceStart: how many of the samples already appended came after the event start (e.g. the
+    ///     detector's window length); the clip covers [start − pre_roll, start + post_roll).
+    public func begin(eventID: String, at start: Date, samplesSinceStart: Int = 0) -> String? {
+        guard settings.enabled else { return nil }
+        guard pending.count < Self.maxPending else {
+            logger.error("evidence clip for event \(eventID) skipped: \(Self.maxPending) clips already waiting for post-roll")
+            metrics?.update { $0.clipFailuresTotal += 1 }
+            return nil
+        }
+        let back = max(0, min(samplesSinceStart, Int(Self.maxLookbackSeconds * Double(sampleRate))))
+        let startIndex = history.totalAppended - back
+        let path = Self.path(directory: settings.directory, eventID: eventID, start: start)
+        pending.append((path, startIndex - preSamples, startIndex + postSamples))
+        return path
+    }
+
+    /// Writes every pending clip with the audio there is (shutdown), and waits for the writer queue.
+    public func flush() {
+        let now = history.totalAppended
+        for p in pending { finish(p, upTo: min(p.end, now)) }
+        pending.removeAll(keepingCapacity: true)
+        writer.sync {}
+    }
+
+    /// Copies [from, upTo) (clamped to what the history still holds) and hands it to the writer queue.
+    private func finish(_ p: (path: String, from: Int, end: Int), upTo end: Int) {
+        let total = history.totalAppended
+        let from = max(p.from, total - history.count, 0)
+        guard end > from else { return }
+        var samples = history.last(total - from)
+        samples.removeLast(total - end)
+        let (path, rate, clip) = (p.path, sampleRate, samples)
+        writer.async { [self] in
+            do {
+                try FileManager.default.createDirectory(atPath: settings.directory, withIntermediateDirectories: true)
+                try AudioFileWriter.writeWAV16(clip, sampleRate: rate, to: URL(fileURLWithPath: path))
+                metrics?.update { $0.clipsWrittenTotal += 1 }
+                logger.info("evidence clip written: \(path) (\(String(format: "%.1f", Double(clip.count) / Double(rate))) s)")
+                retention.enforce(keeping: path, logger: logger)
+                onWritten?(path, nil)
+            } catch {
+                metrics?.update { $0.clipFailuresTotal += 1 }
+                logger.error("evidence clip \(path) could not be written: \(error); check free space and that clips.directory (\(settings.directory)) is writable by the daemon — alerts continue without clips")
+                onWritten?(path, error)
+            }
+        }
+    }
+
+    /// `<directory>/<UTC yyyyMMdd'T'HHmmss.SSS'Z'>_<event id>.wav`; the event id is reduced to [A-Za-z0-9._-].
+    public static func path(directory: String, eventID: String, start: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd'T'HHmmss.SSS'Z'"
+        let safe = String(eventID.unicodeScalars.map {
+            CharacterSet.alphanumerics.contains($0) && $0.isASCII || "._-".unicodeScalars.contains($0) ? Character($0) : "_"
+        })
+        return (directory as NSString).appendingPathComponent("\(f.string(from: start))_\(safe).wav")
+    }
+}

@@ -1,0 +1,61 @@
+import CALSA
+import Foundation
+
+/// An ALSA PCM that can capture, as `earshot devices` lists it.
+public struct CaptureDevice: Sendable, Equatable {
+    /// The PCM name to put in the config (`device: <name>`), e.g. `default`, `plughw:CARD=Mic,DEV=0`.
+    public var name: String
+    /// ALSA's description (first line: card/device name; more lines: details).
+    public var description: String
+    /// nil when the device opened for capture; otherwise why not (ALSAError text with the fix).
+    public var problem: String?
+
+    public init(name: String, description: String, problem: String? = nil) {
+        self.name = name; self.description = description; self.problem = problem
+    }
+}
+
+/// Lists ALSA capture PCMs from the name hints of the ALSA configuration (which honours ALSA_CONFIG_PATH).
+public enum DeviceList {
+    /// Every PCM whose hint says it does input (IOID absent = both directions, or "Input").
+    /// The corresponding C functions are `snd_device_name_hint`, `snd_device_name_get_hint` and
+    /// `snd_device_name_free_hint`.
+    public static func captureDevices(probe: Bool = true) throws -> [CaptureDevice] {
+        var hints: UnsafeMutablePointer<UnsafeMutableRawPointer?>? = nil
+        try alsaCheck(snd_device_name_hint(-1, "pcm", &hints), "snd_device_name_hint")
+        guard let list = hints else { return [] }
+        defer { snd_device_name_free_hint(list) }
+        var out: [CaptureDevice] = []
+        var i = 0
+        while let hint = list[i] {
+            i += 1
+            guard let name = string(hint, "NAME") else { continue }
+            let ioid = string(hint, "IOID")
+            guard ioid == nil || ioid == "Input" else { continue }
+            var d = CaptureDevice(name: name, description: string(hint, "DESC") ?? "")
+            if probe { d.problem = Self.probe(name) }
+            out.append(d)
+        }
+        return out
+    }
+
+    /// Opens `name` for capture (non-blocking) and closes it again: nil if that worked, else the error with
+    /// its fix. The corresponding C functions are `snd_pcm_open` and `snd_pcm_close`.
+    public static func probe(_ name: String) -> String? {
+        var pcm: OpaquePointer? = nil
+        do {
+            try alsaCheck(snd_pcm_open(&pcm, name, SND_PCM_STREAM_CAPTURE, SND_PCM_NONBLOCK), "snd_pcm_open", device: name)
+        } catch {
+            return "\(error)"
+        }
+        snd_pcm_close(pcm)
+        return nil
+    }
+
+    /// One hint field, freeing the C string. The corresponding C function is `snd_device_name_get_hint`.
+    private static func string(_ hint: UnsafeMutableRawPointer, _ id: String) -> String? {
+        guard let c = snd_device_name_get_hint(hint, id) else { return nil }
+        defer { free(c) }
+        return String(cString: c)
+    }
+}

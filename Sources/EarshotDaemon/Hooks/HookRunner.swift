@@ -1,0 +1,140 @@
+import Foundation
+import Logging
+
+/// Runs the operator's hook for every alert (`AlertSink`). `send`/`submit` only enqueue, so a hook that hangs,
+/// crashes, floods its output or is missing never delays the detection loop, the journal alert or the next
+/// event's hook: at most `hook.max_concurrent` hooks run at once, each supervised on its own worker thread
+/// (never the concurrency pool); up to `hook.max_queued` more alerts wait; beyond that an alert's hook is
+/// dropped with a logged error. Exit status and the tail of stderr are logged; failures are counted in
+/// `metrics`.
+///
+/// Creating a HookRunner sets SIGPIPE to ignored for the process (a hook that exits without reading stdin
+/// must not kill the daemon); hooks themselves start with every signal at its default.
+public final class HookRunner: AlertSink, @unchecked Sendable {
+    public let name = "hook"
+    public let settings: HookSettings
+    public let host: String
+    private let logger: Logger
+    private let metrics: MetricsFile?
+    private let onFinish: (@Sendable (HookResult) -> Void)?
+
+    private let cond = NSCondition()       // guards everything below
+    private var queue: [Alert] = []        // waiting alerts, ≤ settings.maxQueued
+    private var running = 0                // worker threads alive (= hooks running or about to)
+    private var counts = HookStats()
+
+    /// - Parameter onFinish: called on the worker thread after each run (after logging), e.g. by tests.
+    public init(settings: HookSettings, host: String = HookPayload.hostName, logger: Logger,
+                metrics: MetricsFile? = nil, onFinish: (@Sendable (HookResult) -> Void)? = nil) {
+        self.settings = settings; self.host = host; self.logger = logger
+        self.metrics = metrics; self.onFinish = onFinish
+        signal(SIGPIPE, SIG_IGN)
+        queue.reserveCapacity(settings.maxQueued)
+    }
+
+    public func send(_ alert: Alert) async { submit(alert) }
+
+    /// Starts or queues the hook for `alert` and returns at once. False when no hook is configured or the
+    /// alert was dropped because `max_concurrent` hooks run and `max_queued` wait already.
+    @discardableResult
+    public func submit(_ alert: Alert) -> Bool {
+        guard settings.path != nil else { return false }
+        cond.lock()
+        if running < settings.maxConcurrent {
+            running += 1
+            cond.unlock()
+            startWorker(alert)
+            return true
+        }
+        if queue.count < settings.maxQueued {
+            queue.append(alert)
+            cond.unlock()
+            return true
+        }
+        counts.dropped += 1
+        cond.unlock()
+        logger.error("hook dropped for event \(alert.eventID): \(settings.maxConcurrent) hooks running and \(settings.maxQueued) queued; make the hook faster (or background its slow part) or raise hook.max_concurrent / hook.max_queued")
+        metrics?.update { $0.hookDroppedTotal += 1; $0.hookFailuresTotal += 1 }
+        return false
+    }
+
+    /// Counters since creation.
+    public var stats: HookStats {
+        cond.lock(); defer { cond.unlock() }
+        var s = counts
+        s.running = running; s.queued = queue.count
+        return s
+    }
+
+    /// Waits until no hook runs or waits (graceful shutdown). False if `timeout` seconds passed first.
+    @discardableResult
+    public func waitIdle(timeout: Double) -> Bool {
+        let until = Date(timeIntervalSinceNow: timeout)
+        cond.lock(); defer { cond.unlock() }
+        while running > 0 || !queue.isEmpty {
+            if !cond.wait(until: until) { return running == 0 && queue.isEmpty }
+        }
+        return true
+    }
+
+    private func startWorker(_ first: Alert) {
+        let t = Thread { [self] in
+            var next: Alert? = first
+            while let alert = next {
+                runOne(alert)
+                next = takeNext()
+            }
+        }
+        t.name = "earshot-hook"
+        t.stackSize = 256 << 10
+        t.start()
+    }
+
+    private func takeNext() -> Alert? {
+        cond.lock(); defer { cond.unlock() }
+        if !queue.isEmpty { return queue.removeFirst() }
+        running -= 1
+        cond.broadcast()
+        return nil
+    }
+
+    private func runOne(_ alert: Alert) {
+        guard let path = settings.path else { return }
+        let result = HookProcess(path: path, settings: settings).run(HookPayload(alert: alert, host: host))
+        cond.lock()
+        if result.pid != nil { counts.started += 1 }
+        if result.succeeded { counts.succeeded += 1 } else { counts.failed += 1 }
+        if result.timedOut { counts.timedOut += 1 }
+        cond.unlock()
+        metrics?.update {
+            if result.pid != nil { $0.hookRunsTotal += 1 }
+            if !result.succeeded { $0.hookFailuresTotal += 1 }
+            if result.timedOut { $0.hookTimeoutsTotal += 1 }
+        }
+        var meta: Logger.Metadata = ["EARSHOT_EVENT_ID": "\(alert.eventID)"]
+        if let pid = result.pid { meta["HOOK_PID"] = "\(pid)" }
+        if let code = result.exitCode { meta["HOOK_EXIT_STATUS"] = "\(code)" }
+        if result.succeeded {
+            logger.info("\(result.summary)", metadata: meta)
+        } else {
+            logger.error("\(result.summary)", metadata: meta)
+        }
+        onFinish?(result)
+    }
+}
+
+/// Hook runner counters (see `HookRunner.stats`).
+public struct HookStats: Sendable, Equatable {
+    /// Processes spawned.
+    public var started = 0
+    public var succeeded = 0
+    /// Runs that failed in any way (includes not started, timed out).
+    public var failed = 0
+    public var timedOut = 0
+    /// Alerts whose hook was dropped (cap and queue full).
+    public var dropped = 0
+    /// Now: hooks running (worker threads) and alerts waiting.
+    public var running = 0
+    public var queued = 0
+    public init() {}
+}

@@ -1,0 +1,37 @@
+/// What can be wrong with a microphone's signal.
+public enum LivenessCondition: String, Sendable, CaseIterable {
+    /// Every sample exactly zero (rounds to 0 in 16 bit): muted, unplugged analogue input, dead preamp.
+    case silence
+    /// Every sample the same non-zero value: a stuck ADC or a driver replaying one value.
+    case stuck
+    /// A large share of the samples at full scale: gain far too high, or a broken input.
+    case clipping
+}
+
+/// A change of the microphone's liveness, for the journal and STATUS=.
+public struct LivenessEvent: Sendable, Equatable {
+    public enum Kind: String, Sendable { case warning, recovered }
+    public var condition: LivenessCondition
+    public var kind: Kind
+    /// For a warning: how long the condition had lasted; for a recovery: how long the episode lasted.
+    public var seconds: Double
+
+    public init(condition: LivenessCondition, kind: Kind, seconds: Double) {
+        self.condition = condition; self.kind = kind; self.seconds = seconds
+    }
+
+    /// One line for the journal.
+    public var message: String {
+        let s = String(format: "%.1f", seconds)
+        switch (kind, condition) {
+        case (.warning, .silence):
+            return "Microphone input is digital silence for \(s) s: check the device, its mute switch and mixer levels (alsamixer)"
+        case (.warning, .stuck):
+            return "Microphone input is stuck at one value for \(s) s: the device or driver has stopped delivering audio; replug or restart it"
+        case (.warning, .clipping):
+            return "Microphone input is clipping for \(s) s: lower the capture gain (alsamixer) so loud sounds stay below full scale"
+        case (.recovered, _):
+            return "Microphone input recovered from \(condition.rawValue) after \(s) s"
+        }
+    }
+}

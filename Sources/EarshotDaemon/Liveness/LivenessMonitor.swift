@@ -1,0 +1,97 @@
+/// Watches the captured signal for a dead or broken microphone, in 100 ms blocks, allocation-free:
+/// - silence: every sample of a block rounds to 0 in 16 bit (|x| < 0.5/32768);
+/// - stuck: every sample of a block equals the previous block's single value (non-zero);
+/// - clipping: at least `clip_fraction` of a block's samples have |x| ≥ `clip_level`.
+/// A condition held for its configured time gives a `.warning`; once it has been absent for
+/// `recover_seconds` a `.recovered` follows. The daemon logs both (journal) and shows `statusText` in STATUS=.
+///
+/// Single-threaded: call `observe` from the detection loop.
+public struct LivenessMonitor: Sendable {
+    public let settings: LivenessSettings
+    public let sampleRate: Int
+    private let blockSize: Int
+    private let blockSeconds: Double
+    // current block
+    private var inBlock = 0, clipped = 0, allSilent = true, allSame = true
+    private var firstValue: Float = 0
+    private var previousConstant: Float? = nil
+    private var silence = Tracker(condition: .silence), stuck = Tracker(condition: .stuck), clipping = Tracker(condition: .clipping)
+    /// Conditions warned about and not yet recovered.
+    public var active: Set<LivenessCondition> {
+        Set([silence, stuck, clipping].filter(\.active).map(\.condition))
+    }
+    /// Warnings given per condition.
+    public var warnings: [LivenessCondition: Int] {
+        [.silence: silence.warnings, .stuck: stuck.warnings, .clipping: clipping.warnings]
+    }
+
+    public init(settings: LivenessSettings, sampleRate: Int = 16_000) {
+        self.settings = settings; self.sampleRate = sampleRate
+        blockSize = max(1, sampleRate / 10)
+        blockSeconds = Double(blockSize) / Double(sampleRate)
+    }
+
+    /// Feeds samples; `onChange` is called for each warning or recovery (rarely; on the calling thread).
+    public mutating func observe(_ samples: UnsafeBufferPointer<Float>, onChange: (LivenessEvent) -> Void) {
+        guard settings.enabled else { return }
+        let silentLevel: Float = 0.5 / 32768
+        for x in samples {
+            if inBlock == 0 { firstValue = x }
+            let a = abs(x)
+            if a >= silentLevel { allSilent = false }
+            if x != firstValue { allSame = false }
+            if a >= settings.clipLevel { clipped += 1 }
+            inBlock += 1
+            if inBlock == blockSize { endBlock(onChange) }
+        }
+    }
+
+    public mutating func observe(_ samples: [Float], onChange: (LivenessEvent) -> Void) {
+        samples.withUnsafeBufferPointer { observe($0, onChange: onChange) }
+    }
+
+    /// "microphone: digital silence, clipping" or "microphone ok", for STATUS=.
+    public var statusText: String {
+        active.isEmpty ? "microphone ok"
+            : "microphone: " + LivenessCondition.allCases.filter { active.contains($0) }.map { $0 == .silence ? "digital silence" : $0.rawValue }.joined(separator: ", ")
+    }
+
+    private mutating func endBlock(_ onChange: (LivenessEvent) -> Void) {
+        let silent = allSilent
+        let isStuck = !allSilent && allSame && previousConstant == firstValue
+        // The first stuck block follows one constant block: count that one too.
+        let stuckStart = isStuck && stuck.held == 0
+        let isClipping = Float(clipped) >= settings.clipFraction * Float(blockSize)
+        previousConstant = allSame ? firstValue : nil
+        inBlock = 0; clipped = 0; allSilent = true; allSame = true
+        let (b, r) = (blockSeconds, settings.recoverSeconds)
+        silence.step(silent, block: b, limit: settings.silenceSeconds, recover: r, onChange)
+        stuck.step(isStuck, block: stuckStart ? 2 * b : b, limit: settings.stuckSeconds, recover: r, onChange)
+        clipping.step(isClipping, block: b, limit: settings.clipSeconds, recover: r, onChange)
+    }
+}
+
+/// One condition's state machine: held long enough → warning; absent long enough while active → recovered.
+private struct Tracker: Sendable {
+    let condition: LivenessCondition
+    var held = 0.0, absent = 0.0, episode = 0.0
+    var active = false
+    var warnings = 0
+
+    mutating func step(_ present: Bool, block: Double, limit: Double, recover: Double, _ onChange: (LivenessEvent) -> Void) {
+        if present { held += block; absent = 0 } else { held = 0; if active { absent += block } }
+        if active {
+            episode += block
+            if !present && absent >= recover - 1e-9 {
+                active = false
+                onChange(LivenessEvent(condition: condition, kind: .recovered, seconds: episode - absent))
+                absent = 0; episode = 0
+            }
+        } else if held >= limit - 1e-9 {
+            active = true
+            warnings += 1
+            episode = held
+            onChange(LivenessEvent(condition: condition, kind: .warning, seconds: held))
+        }
+    }
+}

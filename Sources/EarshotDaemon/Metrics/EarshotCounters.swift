@@ -1,0 +1,35 @@
+import Foundation
+
+/// Everything `MetricsFile` exports. Counters only grow while the daemon runs; gauges are set.
+public struct EarshotCounters: Sendable, Equatable {
+    /// Gunshot events alerted (test alerts excluded).
+    public var eventsTotal = 0
+    /// ALSA overruns (`-EPIPE` recovered).
+    public var overrunsTotal = 0
+    /// Times the capture device disappeared or failed and had to be reopened.
+    public var deviceLossesTotal = 0
+    /// Hook processes started.
+    public var hookRunsTotal = 0
+    /// Hook runs that failed: non-zero exit, killed by a signal, timed out, could not be spawned.
+    public var hookFailuresTotal = 0
+    /// Hook runs killed at the timeout (also counted in hookFailuresTotal).
+    public var hookTimeoutsTotal = 0
+    /// Alerts whose hook was not run because too many were running and queued.
+    public var hookDroppedTotal = 0
+    /// Evidence clips written / failed.
+    public var clipsWrittenTotal = 0
+    public var clipFailuresTotal = 0
+    /// Liveness warnings per condition, and whether each condition is active now.
+    public var livenessWarningsTotal: [LivenessCondition: Int] = [:]
+    public var livenessActive: Set<LivenessCondition> = []
+    /// Seconds of audio captured and analysed.
+    public var audioSecondsTotal: Double = 0
+    /// Score of the most recent event (0 before the first).
+    public var lastScore: Double = 0
+    /// Unix time of the most recent event (0 before the first).
+    public var lastEventTimestamp: Double = 0
+    /// Capture device open and delivering.
+    public var deviceUp = false
+
+    public init() {}
+}

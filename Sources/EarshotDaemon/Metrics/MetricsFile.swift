@@ -1,0 +1,126 @@
+import Foundation
+import Logging
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The daemon's counters as a Prometheus text file (node_exporter textfile-collector format), rewritten
+/// atomically: written to a temporary file in the same directory (a name not ending in `.prom`, so the
+/// collector never reads it half-written), fsync'ed, then renamed over `settings.path`.
+/// Thread-safe: any thread may `update`; `write` may run concurrently with updates.
+public final class MetricsFile: Sendable {
+    public let settings: MetricsSettings
+    /// Daemon start, for `earshot_uptime_seconds` and `earshot_start_time_seconds`.
+    public let start: Date
+    private let counters = Mutex(EarshotCounters())
+    private let logger: Logger?
+    private let failing = Atomic<Bool>(false)
+
+    public init(settings: MetricsSettings, start: Date = Date(), logger: Logger? = nil) {
+        self.settings = settings; self.start = start; self.logger = logger
+    }
+
+    /// Changes counters under the lock: `metrics.update { $0.eventsTotal += 1 }`.
+    public func update(_ body: (inout EarshotCounters) -> Void) {
+        counters.withLock { body(&$0) }
+    }
+
+    /// A copy of the counters now.
+    public var snapshot: EarshotCounters { counters.withLock { $0 } }
+
+    /// The file's text for the counters now (exposition format 0.0.4: HELP, TYPE, samples, trailing newline).
+    public func render(now: Date = Date()) -> String {
+        let c = snapshot
+        var out = ""
+        func metric(_ name: String, _ type: String, _ help: String, _ samples: [(String, String)]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for (labels, value) in samples { out += "\(name)\(labels) \(value)\n" }
+        }
+        func one(_ name: String, _ type: String, _ help: String, _ value: String) { metric(name, type, help, [("", value)]) }
+        one("earshot_events_total", "counter", "Gunshot events alerted since the daemon started.", "\(c.eventsTotal)")
+        one("earshot_overruns_total", "counter", "ALSA capture overruns recovered.", "\(c.overrunsTotal)")
+        one("earshot_device_losses_total", "counter", "Times the capture device was lost and reopened.", "\(c.deviceLossesTotal)")
+        one("earshot_device_up", "gauge", "1 while the capture device is open and delivering audio.", c.deviceUp ? "1" : "0")
+        one("earshot_hook_runs_total", "counter", "Hook processes started.", "\(c.hookRunsTotal)")
+        one("earshot_hook_failures_total", "counter", "Hook runs that failed (exit status, signal, timeout, spawn error).", "\(c.hookFailuresTotal)")
+        one("earshot_hook_timeouts_total", "counter", "Hook runs killed at the timeout.", "\(c.hookTimeoutsTotal)")
+        one("earshot_hook_dropped_total", "counter", "Alerts whose hook was dropped because too many were running and queued.", "\(c.hookDroppedTotal)")
+        one("earshot_clips_written_total", "counter", "Evidence clips written.", "\(c.clipsWrittenTotal)")
+        one("earshot_clip_failures_total", "counter", "Evidence clips that could not be written.", "\(c.clipFailuresTotal)")
+        metric("earshot_liveness_warnings_total", "counter", "Microphone liveness warnings by condition.",
+               LivenessCondition.allCases.map { ("{condition=\"\($0.rawValue)\"}", "\(c.livenessWarningsTotal[$0, default: 0])") })
+        metric("earshot_liveness_active", "gauge", "1 while the liveness condition is present.",
+               LivenessCondition.allCases.map { ("{condition=\"\($0.rawValue)\"}", c.livenessActive.contains($0) ? "1" : "0") })
+        one("earshot_audio_seconds_total", "counter", "Seconds of audio analysed.", Self.number(c.audioSecondsTotal))
+        one("earshot_last_score", "gauge", "Score of the most recent event.", Self.number(c.lastScore))
+        one("earshot_last_event_timestamp_seconds", "gauge", "Unix time of the most recent event (0 = none yet).", Self.number(c.lastEventTimestamp))
+        one("earshot_start_time_seconds", "gauge", "Unix time the daemon started.", Self.number(start.timeIntervalSince1970))
+        one("earshot_uptime_seconds", "gauge", "Seconds since the daemon started.", Self.number(now.timeIntervalSince(start)))
+        return out
+    }
+
+    /// Writes `render()` to `settings.path` atomically, creating the directory if needed.
+    public func write(now: Date = Date()) throws {
+        try MetricsFile.writeAtomically(render(now: now), to: settings.path)
+    }
+
+    /// Rewrites the file every `settings.intervalSeconds` until the task is cancelled (wrap it in a Service).
+    /// A failing write is logged once, and its recovery once, not every interval.
+    public func run() async {
+        guard settings.enabled else { return }
+        while !Task.isCancelled {
+            writeLogged()
+            do { try await Task.sleep(nanoseconds: UInt64(settings.intervalSeconds * 1e9)) } catch { break }
+        }
+        writeLogged()
+    }
+
+    /// `write()`, logging a failure (once until it recovers) instead of throwing.
+    public func writeLogged() {
+        guard settings.enabled else { return }
+        do {
+            try write()
+            if failing.exchange(false, ordering: .relaxed) {
+                logger?.notice("metrics file \(settings.path) is being written again")
+            }
+        } catch {
+            if !failing.exchange(true, ordering: .relaxed) {
+                logger?.error("cannot write metrics file: \(error)")
+            }
+        }
+    }
+
+    static func number(_ v: Double) -> String {
+        if v.isNaN { return "NaN" }
+        if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
+        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+        return String(format: "%.6f", v)
+    }
+
+    /// temp file + fsync + rename. The corresponding C functions are `open`, `write`, `fsync`, `rename`.
+    static func writeAtomically(_ text: String, to path: String) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty && !FileManager.default.fileExists(atPath: dir) {
+            try metricsCheck(mkdir(dir, 0o755), "mkdir", path: dir)
+        }
+        let tmp = path + ".tmp.\(getpid())"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        try metricsCheck(fd, "open", path: tmp)
+        var ok = false
+        defer { if !ok { unlink(tmp) } }
+        var bytes = Array(text.utf8)
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { close(fd); try metricsCheck(-1, "write", path: tmp) }
+            done += n
+        }
+        if fsync(fd) != 0 { close(fd); try metricsCheck(-1, "fsync", path: tmp) }
+        try metricsCheck(close(fd), "close", path: tmp)
+        try metricsCheck(rename(tmp, path), "rename", path: path)
+        ok = true
+        bytes.removeAll()
+    }
+}

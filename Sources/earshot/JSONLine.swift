@@ -1,0 +1,34 @@
+import Foundation
+import EarshotDetect
+
+/// The `--json` records, keys in a fixed order.
+enum JSONLine {
+    static func quote(_ s: String) -> String {
+        var o = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": o += "\\\""
+            case "\\": o += "\\\\"
+            case "\n": o += "\\n"
+            case "\r": o += "\\r"
+            case "\t": o += "\\t"
+            default: o += u.value < 0x20 ? String(format: "\\u%04x", u.value) : String(u)
+            }
+        }
+        return o + "\""
+    }
+
+    static func num(_ x: Double) -> String { String(format: "%.3f", x) }
+
+    static func event(file: String, _ e: DetectionEvent) -> String {
+        "{\"type\":\"event\",\"file\":\(quote(file)),\"start\":\(num(e.start)),\"end\":\(num(e.end)),\"score\":\(num(Double(e.peakScore)))}"
+    }
+
+    static func file(file: String, _ r: FileResult) -> String {
+        "{\"type\":\"file\",\"file\":\(quote(file)),\"duration\":\(num(r.duration)),\"max_score\":\(num(Double(r.maxScore))),\"events\":\(r.events.count)}"
+    }
+
+    static func error(file: String, _ message: String) -> String {
+        "{\"type\":\"error\",\"file\":\(quote(file)),\"error\":\(quote(message))}"
+    }
+}

@@ -1,0 +1,44 @@
+import EarshotDSP
+import Foundation
+
+/// Runs the BUILT `earshot` binary (a sibling of the test bundle) as a subprocess.
+enum CLIRunner {
+    struct Result { var status: Int32; var stdout: String; var stderr: String }
+
+    static var binary: URL? {
+        var dirs: [URL] = []
+        if let a = CommandLine.arguments.first { dirs.append(URL(fileURLWithPath: a).resolvingSymlinksInPath().deletingLastPathComponent()) }
+        dirs.append(Bundle.main.bundleURL.deletingLastPathComponent())
+        dirs.append(Bundle.main.bundleURL)
+        if let e = Bundle.main.executableURL { dirs.append(e.deletingLastPathComponent()) }
+        dirs.append(TestPaths.repo.appendingPathComponent(".build/debug"))
+        return dirs.map { $0.appendingPathComponent("earshot") }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }
+
+    static func run(_ args: [String], environment: [String: String] = [:]) throws -> Result {
+        guard let exe = binary else { throw CLITestError("earshot binary not found next to the test bundle — run `swift build` first") }
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        // read both pipes fully before waiting, so a chatty child cannot block on a full pipe
+        var o = Data(), e = Data()
+        let g = DispatchGroup()
+        g.enter(); DispatchQueue.global().async { o = out.fileHandleForReading.readDataToEndOfFile(); g.leave() }
+        e = err.fileHandleForReading.readDataToEndOfFile()
+        g.wait()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+}
+
+struct CLITestError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}

@@ -1,0 +1,86 @@
+import EarshotDSP
+import Foundation
+import Testing
+
+/// `earshot detect`, run as the operator runs it: the built binary in a subprocess.
+@Suite struct DetectCLITests {
+    func lines(_ s: String) -> [[String: Any]] {
+        s.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    func wav(_ dir: URL, _ name: String, seconds: Double) throws -> URL {
+        var x = [Float](repeating: 0, count: Int(seconds * 16_000))
+        for i in x.indices { x[i] = 0.01 * sinf(Float(i) * 0.3) }
+        for i in 16_000..<20_000 { x[i] += 0.7 * sinf(Float(i) * 1.7) * expf(-Float(i - 16_000) / 900) }
+        let u = dir.appendingPathComponent(name)
+        try AudioFileWriter.writeWAV16(x, sampleRate: 16_000, to: u)
+        return u
+    }
+
+    @Test func jsonRecordsForAGoodFileAndAMissingOne() throws {
+        let dir = TestPaths.tempDir("cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try FixtureModel.write(to: dir)
+        let good = try wav(dir, "good.wav", seconds: 4)
+        let missing = dir.appendingPathComponent("missing.wav").path
+        // threshold 0: every window is above, so exactly one event spanning the file
+        let r = try CLIRunner.run(["detect", "--model", model.path, "--threshold", "0", "--json", missing, good.path])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("missing.wav"))
+        let out = r.stdout.split(separator: "\n").map(String.init)
+        #expect(out.count == 3, "stdout: \(r.stdout)")
+        guard out.count == 3 else { return }
+        #expect(out[0].hasPrefix("{\"type\":\"error\",\"file\":\"\(missing)\",\"error\":\""))
+        #expect(out[1].range(of: #"^\{"type":"event","file":"[^"]+good\.wav","start":[0-9.]+,"end":[0-9.]+,"score":[0-9.]+\}$"#, options: .regularExpression) != nil, "\(out[1])")
+        #expect(out[2].range(of: #"^\{"type":"file","file":"[^"]+good\.wav","duration":4\.000,"max_score":[0-9.]+,"events":1\}$"#, options: .regularExpression) != nil, "\(out[2])")
+        let recs = lines(r.stdout)
+        let ev = recs[1]
+        let start = ev["start"] as? Double ?? -1, end = ev["end"] as? Double ?? -1
+        #expect(start >= 0 && start < 1 && end > 3 && end <= 4)
+        let maxScore = recs[2]["max_score"] as? Double ?? -1
+        #expect(maxScore >= 0 && maxScore <= 1)
+        #expect(abs((ev["score"] as? Double ?? -1) - maxScore) < 1e-9)
+    }
+
+    @Test func allGoodFilesExitZeroAndHumanOutputNamesTheFile() throws {
+        let dir = TestPaths.tempDir("cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try FixtureModel.write(to: dir)
+        let a = try wav(dir, "a.wav", seconds: 2)
+        let r = try CLIRunner.run(["detect", "--model", model.path, "--threshold", "0", a.path])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(r.stdout.contains("a.wav"))
+        #expect(r.stdout.contains("1 event"))
+        let none = try CLIRunner.run(["detect", "--model", model.path, "--threshold", "1", "--json", a.path])
+        #expect(none.status == 0)
+        #expect(lines(none.stdout).count == 1)
+        #expect(lines(none.stdout).first?["events"] as? Int == 0)
+    }
+
+    @Test func badOptionsAndBadModelFailClearly() throws {
+        let dir = TestPaths.tempDir("cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try FixtureModel.write(to: dir)
+        let a = try wav(dir, "a.wav", seconds: 2)
+        let r = try CLIRunner.run(["detect", "--model", model.path, "--threshold", "3", a.path])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("threshold"))
+        let notModel = dir.appendingPathComponent("not-a-model.safetensors")
+        _ = FileManager.default.createFile(atPath: notModel.path, contents: Data("garbage".utf8))
+        let m = try CLIRunner.run(["detect", "--model", notModel.path, a.path])
+        #expect(m.status != 0)
+        #expect(m.stderr.contains("not-a-model.safetensors"))
+        let nothing = try CLIRunner.run(["detect", a.path], environment: ["EARSHOT_MODEL": "/nonexistent/m.safetensors"])
+        // either the shipped model is found further down the search path, or the error lists the paths tried
+        if nothing.status != 0 { #expect(nothing.stderr.contains("--model FILE")) }
+    }
+
+    @Test func helpShowsAnExample() throws {
+        for cmd in ["detect", "model-info", "features"] {
+            let r = try CLIRunner.run([cmd, "--help"])
+            #expect(r.status == 0)
+            #expect(r.stdout.contains("Example"), "\(cmd) --help")
+            #expect(r.stdout.contains("earshot \(cmd)"), "\(cmd) --help")
+        }
+    }
+}

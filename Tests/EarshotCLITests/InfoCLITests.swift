@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+
+/// `earshot model-info` and `earshot features` on the shared fixtures.
+@Suite struct InfoCLITests {
+    @Test func modelInfoShowsLayersParametersAndFeatures() throws {
+        let dir = TestPaths.tempDir("cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try FixtureModel.write(to: dir, threshold: 0.625)
+        let r = try CLIRunner.run(["model-info", model.path])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(r.stdout.contains("62818"))            // fixtures/README.md: 62,818 parameters
+        #expect(r.stdout.contains("conv2d conv1"))
+        #expect(r.stdout.contains("(1, 64, 96)"))
+        #expect(r.stdout.contains("0.6250"))
+        #expect(r.stdout.contains("n_fft 512") && r.stdout.contains("hop 160"))
+        #expect(r.stdout.contains("shared fixtures"))   // provenance
+    }
+
+    @Test func modelInfoOnAMissingFileNamesIt() throws {
+        let r = try CLIRunner.run(["model-info", "/nonexistent/x.safetensors"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("/nonexistent/x.safetensors"))
+    }
+
+    @Test func featuresOfTheFixtureAudio() throws {
+        let r = try CLIRunner.run(["features", TestPaths.fixtures.appendingPathComponent("logmel_input.wav").path])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(r.stdout.contains("197 frames × 64 mels"))   // fixtures/README.md: 197 frames
+        let j = try CLIRunner.run(["features", "--json", TestPaths.fixtures.appendingPathComponent("logmel_input.wav").path])
+        let obj = try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any]
+        #expect(obj?["frames"] as? Int == 197)
+        #expect(obj?["mels"] as? Int == 64)
+    }
+}

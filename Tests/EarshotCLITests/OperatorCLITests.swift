@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+
+@Suite("Operator commands: earshot devices / check-config / test-alert, run as subprocesses", .serialized)
+struct OperatorCLITests {
+    @Test("check-config accepts a good file (exit 0) and rejects bad ones naming file, line and key (exit 1)")
+    func checkConfig() throws {
+        let dir = TestPaths.tempDir("op-check")
+        let good = try Operator.write("""
+            device: "plughw:CARD=Mic,DEV=0"
+            hook:
+              path: /bin/true
+              timeout: 5
+            clips:
+              pre_roll: 3
+            metrics:
+              path: /var/lib/earshot/earshot.prom
+            """, to: dir.appendingPathComponent("good.yaml"))
+        let r = try CLIRunner.run(["check-config", good.path])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("OK") && r.stdout.contains("plughw:CARD=Mic,DEV=0"))
+
+        let cases: [(String, String, [String])] = [
+            ("range", "device: default\nhook:\n  timeout: -1\n", [":3", "hook.timeout"]),
+            ("unknown", "device: default\nclips:\n  pre_rol: 3\n", [":3", "pre_rol"]),
+            ("type", "device: default\nliveness:\n  silence_seconds: loud\n", [":3", "liveness.silence_seconds"]),
+            ("metrics", "metrics:\n  path: /var/lib/earshot/metrics.txt\n", ["metrics.path", ".prom"]),
+        ]
+        for (name, text, needles) in cases {
+            let f = try Operator.write(text, to: dir.appendingPathComponent("\(name).yaml"))
+            let b = try CLIRunner.run(["check-config", f.path])
+            #expect(b.status == 1, "\(name): \(b.stdout)\(b.stderr)")
+            for n in needles + [f.path] { #expect(b.stderr.contains(n), "\(name): '\(n)' not in: \(b.stderr)") }
+        }
+        let missing = try CLIRunner.run(["check-config", dir.path + "/nope.yaml"])
+        #expect(missing.status == 1 && missing.stderr.contains("nope.yaml"))
+
+        // A missing hook is a warning (the daemon runs without it), not an error.
+        let warn = try Operator.write("hook:\n  path: /nonexistent/hook.sh\n", to: dir.appendingPathComponent("warn.yaml"))
+        let w = try CLIRunner.run(["check-config", warn.path])
+        #expect(w.status == 0 && w.stderr.contains("warning") && w.stderr.contains("/nonexistent/hook.sh"))
+    }
+
+    @Test("devices lists the file-plugin capture device of a test ALSA configuration (ALSA_CONFIG_PATH)")
+    func devices() throws {
+        let dir = TestPaths.tempDir("op-devices")
+        let raw = dir.appendingPathComponent("in.raw")
+        try Data(count: 32_000).write(to: raw)
+        let conf = try Operator.write("""
+            pcm.earshot_test_mic {
+                type file
+                slave { pcm { type null } }
+                file "/dev/null"
+                infile "\(raw.path)"
+                format "raw"
+                hint { show on description "Earshot test microphone (file plugin)" }
+            }
+            """, to: dir.appendingPathComponent("asound.conf"))
+        let r = try CLIRunner.run(["devices"], environment: ["ALSA_CONFIG_PATH": conf.path])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("earshot_test_mic  [opens for capture]"), "\(r.stdout)")
+        #expect(r.stdout.contains("Earshot test microphone (file plugin)"))
+        // Without the test configuration the device is not there.
+        let plain = try CLIRunner.run(["devices", "--no-probe"])
+        #expect(!plain.stdout.contains("earshot_test_mic"))
+
+        let help = try CLIRunner.run(["devices", "--help"])
+        #expect(help.stdout.contains("Example:") && help.stdout.contains("device:"))
+    }
+
+    @Test("test-alert writes a [TEST] alert to a private journald and runs the hook with EARSHOT_TEST=1")
+    func testAlert() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/lib/systemd/systemd-journald") else {
+            Issue.record("systemd-journald not installed: run scripts/setup.sh"); return
+        }
+        let dir = TestPaths.tempDir("op-alert")
+        let out = dir.appendingPathComponent("hook.out")
+        let hook = try Operator.write("#!/bin/sh\nenv | grep '^EARSHOT_' > '\(out.path)'\necho '--' >> '\(out.path)'\ncat >> '\(out.path)'\n",
+                                      to: dir.appendingPathComponent("hook.sh"), mode: 0o755)
+        let cfg = try Operator.write("device: test_mic\npriority: 3\nhook:\n  path: \(hook.path)\n  timeout: 5\n",
+                                     to: dir.appendingPathComponent("earshot.yaml"))
+        let exe = try #require(CLIRunner.binary).path
+        let r = try Operator.withPrivateJournal([exe, "test-alert", "--config", cfg.path], dir: dir)
+        #expect(r.status == 0, "\(r.output)")
+        let alerts = r.entries.filter { $0["MESSAGE_ID"] as? String == "88a049a25a974a828bee9f70b35c0a93" }
+        #expect(alerts.count == 1, "journal: \(r.entries)")
+        let a = try #require(alerts.first)
+        #expect((a["MESSAGE"] as? String)?.hasPrefix("[TEST] Gunshot detected on test_mic") == true)
+        #expect(a["EARSHOT_TEST"] as? String == "1")
+        #expect(a["EARSHOT_DEVICE"] as? String == "test_mic")
+        let eventID = try #require(a["EARSHOT_EVENT_ID"] as? String)
+
+        let hookOut = try String(contentsOf: out, encoding: .utf8)
+        #expect(hookOut.contains("EARSHOT_TEST=1\n"))
+        #expect(hookOut.contains("EARSHOT_EVENT_ID=\(eventID)\n"), "hook and journal must describe the same event")
+        #expect(hookOut.contains("EARSHOT_DEVICE=test_mic\n"))
+        let json = try #require(hookOut.components(separatedBy: "--\n").last)
+        let obj = try #require(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect(obj["test"] as? Bool == true && obj["event_id"] as? String == eventID)
+
+        // A failing hook makes test-alert fail, with the hook's stderr in the report.
+        let bad = try Operator.write("#!/bin/sh\necho 'curl: (6) Could not resolve host' >&2\nexit 6\n",
+                                     to: dir.appendingPathComponent("bad.sh"), mode: 0o755)
+        let cfg2 = try Operator.write("hook:\n  path: \(bad.path)\n", to: dir.appendingPathComponent("bad.yaml"))
+        let r2 = try Operator.withPrivateJournal([exe, "test-alert", "--config", cfg2.path], dir: dir)
+        #expect(r2.status == 1)
+        #expect(r2.output.contains("status 6") && r2.output.contains("Could not resolve host"), "\(r2.output)")
+    }
+
+    @Test("--help of each operator command shows an example")
+    func help() throws {
+        for c in ["devices", "check-config", "test-alert"] {
+            let r = try CLIRunner.run([c, "--help"])
+            #expect(r.status == 0 && r.stdout.contains("Example:") && r.stdout.contains("earshot \(c)"), "\(c): \(r.stdout)")
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+
+/// Helpers for the operator-command tests: shell scripts, a private journald, `make`.
+enum Operator {
+    /// Runs `launchPath args` with extra environment; returns status and combined output.
+    static func run(_ launchPath: String, _ args: [String], cwd: URL? = nil, environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: launchPath)
+        p.arguments = args
+        if let cwd { p.currentDirectoryURL = cwd }
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        let pipe = Pipe()
+        p.standardOutput = pipe; p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    static func write(_ text: String, to url: URL, mode: Int = 0o644) throws -> URL {
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: url.path)
+        return url
+    }
+
+    /// Runs a command inside a private mount namespace (`unshare -m`) with its own systemd-journald on tmpfs
+    /// (/run/systemd, /run/log, /var/log/journal), then dumps the `earshotd` entries as JSON lines.
+    /// Same recipe as the daemon's end-to-end tests (DEVELOPERS.md), copied here to stay independent.
+    static let privateJournalScript = """
+        set -eu
+        for d in /run/systemd /run/log /var/log/journal; do mkdir -p "$d"; mount -t tmpfs tmpfs "$d"; done
+        /lib/systemd/systemd-journald &
+        J=$!
+        for i in $(seq 1 200); do [ -S /run/systemd/journal/socket ] && break; sleep 0.05; done
+        set +e
+        "$@"
+        rc=$?
+        set -e
+        sleep 0.3
+        journalctl -o json --no-pager -t earshotd > "$OUT_JSON" || true
+        kill $J; wait $J 2>/dev/null || true
+        exit $rc
+        """
+
+    /// Journal entries (JSON objects) written by `command` run under a private journald.
+    static func withPrivateJournal(_ command: [String], dir: URL) throws -> (status: Int32, output: String, entries: [[String: Any]]) {
+        let script = try write(privateJournalScript, to: dir.appendingPathComponent("private-journal.sh"))
+        let json = dir.appendingPathComponent("journal.json")
+        let r = try run("/usr/bin/unshare", ["-m", "/bin/bash", script.path] + command, environment: ["OUT_JSON": json.path])
+        let lines = ((try? String(contentsOf: json, encoding: .utf8)) ?? "").split(separator: "\n")
+        let entries = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        return (r.status, r.output, entries)
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import Testing
+
+let shippedModel = TestPaths.repo.appendingPathComponent("models/earshot-default.safetensors")
+
+/// The shipped model, found with no flag, hears the shots in the shared audio. Skipped (with this reason)
+/// until the trainer commits `models/earshot-default.safetensors`.
+@Suite(.serialized, .enabled(if: FileManager.default.fileExists(atPath: shippedModel.path),
+                             "models/earshot-default.safetensors does not exist yet (the trainer ships it)"))
+struct ShippedModelCLITests {
+    @Test func detectsTheFixtureBurstsWithoutModelFlag() throws {
+        let wav = TestPaths.fixtures.appendingPathComponent("logmel_input.wav").path
+        let r = try CLIRunner.run(["detect", "--json", wav], environment: ["EARSHOT_MODEL": ""])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let events = r.stdout.split(separator: "\n").filter { $0.contains("\"type\":\"event\"") }
+        #expect(events.count >= 1, "no event in \(wav): \(r.stdout)")
+    }
+
+    @Test func detectsRealGunshotClips() throws {
+        let dir = TestPaths.corpus.appendingPathComponent("gunshot")
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).sorted()
+        guard names.count >= 5 else { return }
+        // about ten clips spread evenly over the sorted list (so over sources), not a hand-picked set
+        let picks = stride(from: 0, to: names.count, by: max(1, names.count / 10)).map { dir.appendingPathComponent(names[$0]).path }
+        let r = try CLIRunner.run(["detect", "--json"] + picks, environment: ["EARSHOT_MODEL": ""])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let hits = r.stdout.split(separator: "\n").filter { $0.contains("\"type\":\"file\"") && !$0.contains("\"events\":0}") }.count
+        #expect(hits * 2 >= picks.count, "only \(hits) of \(picks.count) clips detected:\n\(r.stdout)")
+    }
+}

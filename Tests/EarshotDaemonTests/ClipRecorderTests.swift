@@ -1,0 +1,139 @@
+import EarshotDSP
+import Foundation
+import Testing
+@testable import EarshotDaemon
+
+@Suite("ClipRecorder: evidence clips")
+struct ClipRecorderTests {
+    /// A signal whose every sample says where it is: a slow sawtooth, plus a loud "shot" planted at `shotAt`.
+    static func signal(_ i: Int, shotAt: Int) -> Float {
+        if i >= shotAt && i < shotAt + 1600 { return (i - shotAt) % 2 == 0 ? 0.9 : -0.9 }
+        return Float(i % 1000) / 2000 - 0.25
+    }
+
+    @Test("the clip covers pre-roll + post-roll around the event start, sample-exact, with the planted shot in place")
+    func contentAroundShot() throws {
+        let dir = TestPaths.tempDir("clip")
+        let written = Collected<String>()
+        let metrics = MetricsFile(settings: MetricsSettings(path: dir.path + "/m.prom"))
+        let rec = ClipRecorder(settings: ClipSettings(directory: dir.path, preRoll: 1, postRoll: 1.5), logger: LogCapture().logger,
+                               metrics: metrics, onWritten: { p, e in if e == nil { written.add(p) } })
+        let shotAt = 32_000 // 2.0 s
+        var chunk = [Float](repeating: 0, count: 160)
+        var i = 0
+        func feed(until n: Int) {
+            while i < n {
+                for k in 0..<160 { chunk[k] = Self.signal(i + k, shotAt: shotAt) }
+                rec.append(chunk); i += 160
+            }
+        }
+        feed(until: shotAt + 3200) // the detector notices 0.2 s after the onset
+        let start = Date(timeIntervalSince1970: 1_764_059_000.5)
+        let t0 = Date()
+        let path = try #require(rec.begin(eventID: "evt/42", at: start, samplesSinceStart: 3200))
+        #expect(Date().timeIntervalSince(t0) < 0.2)
+        #expect(path == dir.path + "/20251125T082320.500Z_evt_42.wav")
+        feed(until: shotAt + 16_000) // not yet all post-roll (1.5 s = 24 000 samples)
+        usleep(100_000)
+        #expect(!FileManager.default.fileExists(atPath: path))
+        feed(until: shotAt + 30_000)
+        #expect(written.wait(count: 1, timeout: 5) == [path])
+
+        let clip = try AudioFile.read(URL(fileURLWithPath: path))
+        #expect(clip.sampleRate == 16_000)
+        #expect(clip.samples.count == 16_000 + 24_000)
+        var maxDiff: Float = 0
+        for (k, x) in clip.samples.enumerated() { maxDiff = max(maxDiff, abs(x - Self.signal(shotAt - 16_000 + k, shotAt: shotAt))) }
+        print("clip max diff vs planted signal: \(maxDiff)")
+        #expect(maxDiff <= 1.0 / 32768 + 1e-6)
+        #expect(abs(clip.samples[16_000] - 0.9) < 1e-3 && abs(clip.samples[15_999] - Self.signal(shotAt - 1, shotAt: shotAt)) < 1e-3)
+        #expect(metrics.snapshot.clipsWrittenTotal == 1)
+        // No temporary files left behind.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") }.isEmpty)
+    }
+
+    @Test("flush writes a pending clip with the audio there is (shutdown), and a clip at start-up has a short pre-roll")
+    func flushShort() throws {
+        let dir = TestPaths.tempDir("clip-flush")
+        let rec = ClipRecorder(settings: ClipSettings(directory: dir.path, preRoll: 5, postRoll: 5), logger: LogCapture().logger)
+        rec.append([Float](repeating: 0.1, count: 8_000))
+        let path = try #require(rec.begin(eventID: "e1", at: Date()))
+        rec.append([Float](repeating: -0.1, count: 4_000))
+        rec.flush()
+        let clip = try AudioFile.read(URL(fileURLWithPath: path))
+        #expect(clip.samples.count == 12_000)
+        #expect(abs(clip.samples[7_999] - 0.1) < 1e-3 && abs(clip.samples[8_000] + 0.1) < 1e-3)
+    }
+
+    @Test("retention deletes the oldest clips beyond max_count, and clips older than max_age_days")
+    func retentionCount() throws {
+        let dir = TestPaths.tempDir("clip-ret")
+        let old = dir.appendingPathComponent("20000101T000000.000Z_ancient.wav")
+        try Data(count: 100).write(to: old)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -40 * 86_400)], ofItemAtPath: old.path)
+        let unrelated = dir.appendingPathComponent("notes.txt")
+        try Data("keep".utf8).write(to: unrelated)
+        let written = Collected<String>()
+        let rec = ClipRecorder(settings: ClipSettings(directory: dir.path, preRoll: 0, postRoll: 0.1, maxCount: 3, maxAgeDays: 30),
+                               logger: LogCapture().logger, onWritten: { p, _ in written.add(p) })
+        var paths: [String] = []
+        for n in 0..<5 {
+            paths.append(try #require(rec.begin(eventID: "ev\(n)", at: Date(timeIntervalSince1970: 1_764_000_000 + Double(n)))))
+            rec.append([Float](repeating: 0.2, count: 1_600))
+            _ = written.wait(count: n + 1, timeout: 5)
+            usleep(20_000) // distinct modification times
+        }
+        rec.flush()
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(left == (paths.suffix(3).map { ($0 as NSString).lastPathComponent } + ["notes.txt"]).sorted())
+        #expect(!FileManager.default.fileExists(atPath: old.path))
+    }
+
+    @Test("retention by total bytes keeps the newest clips that fit")
+    func retentionBytes() throws {
+        let dir = TestPaths.tempDir("clip-bytes")
+        for n in 0..<4 {
+            let u = dir.appendingPathComponent("c\(n).wav")
+            try Data(count: 400_000).write(to: u)
+            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: Double(n - 10))], ofItemAtPath: u.path)
+        }
+        let deleted = ClipRetention(settings: ClipSettings(directory: dir.path, maxBytes: 1_000_000)).enforce()
+        #expect(deleted.map { ($0 as NSString).lastPathComponent } == ["c0.wav", "c1.wav"])
+    }
+
+    @Test("an unwritable clip directory is logged with the fix and never holds up the alert")
+    func unwritable() throws {
+        let dir = TestPaths.tempDir("clip-bad")
+        let file = dir.appendingPathComponent("a-file")
+        try Data().write(to: file)
+        let log = LogCapture()
+        let results = Collected<Bool>()
+        let metrics = MetricsFile(settings: MetricsSettings(path: dir.path + "/m.prom"))
+        let bad = file.path + "/clips" // a directory below a regular file cannot exist
+        let rec = ClipRecorder(settings: ClipSettings(directory: bad, preRoll: 0.5, postRoll: 0.5), logger: log.logger,
+                               metrics: metrics, onWritten: { _, e in results.add(e != nil) })
+        rec.append([Float](repeating: 0.3, count: 16_000))
+        let t0 = Date()
+        let path = rec.begin(eventID: "e", at: Date())
+        rec.append([Float](repeating: 0.3, count: 16_000))
+        #expect(Date().timeIntervalSince(t0) < 0.2)
+        #expect(path != nil)
+        #expect(results.wait(count: 1, timeout: 5) == [true])
+        #expect(log.messages(.error).contains { $0.contains("clips.directory") && $0.contains(bad) })
+        #expect(metrics.snapshot.clipFailuresTotal == 1)
+        // Later clips are attempted again (the recorder keeps going).
+        _ = rec.begin(eventID: "e2", at: Date())
+        rec.append([Float](repeating: 0.3, count: 16_000))
+        #expect(results.wait(count: 2, timeout: 5) == [true, true])
+    }
+
+    @Test("disabled clips: begin returns nil and nothing is written")
+    func disabled() {
+        let dir = TestPaths.tempDir("clip-off")
+        let rec = ClipRecorder(settings: ClipSettings(enabled: false, directory: dir.path), logger: LogCapture().logger)
+        rec.append([Float](repeating: 0.3, count: 16_000))
+        #expect(rec.begin(eventID: "e", at: Date()) == nil)
+        rec.flush()
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: dir.path))?.isEmpty == true)
+    }
+}

@@ -1,0 +1,61 @@
+import EarshotDaemon
+import EarshotDSP
+import Foundation
+import Testing
+
+/// End to end: a recording with shots planted at known times → ALSA `file` plugin → the earshotd binary →
+/// alerts in a private journald, read back with `journalctl -o json`.
+@Suite(.serialized) struct DaemonJournalTests {
+    static let shots = [3.0, 8.0, 13.0]
+    static let hop = 0.1
+
+    func checkAlerts(_ alerts: [[String: String]], model: String) {
+        #expect(alerts.count == Self.shots.count, "one alert per planted shot")
+        let offsets = alerts.compactMap { $0["EARSHOT_OFFSET"].flatMap(Double.init) }.sorted()
+        #expect(offsets.count == alerts.count)
+        for (o, t) in zip(offsets, Self.shots) { #expect(abs(o - t) <= Self.hop, "alert at \(o) s, shot planted at \(t) s") }
+        #expect(Set(alerts.compactMap { $0["EARSHOT_EVENT_ID"] }).count == alerts.count, "event ids are unique")
+        let rfc = ISO8601DateFormatter(); rfc.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        for a in alerts {
+            #expect(a["PRIORITY"] == "2")
+            #expect(a["SYSLOG_IDENTIFIER"] == "earshotd")
+            #expect(a["EARSHOT_DEVICE"] == "default")
+            #expect(a["EARSHOT_MODEL"] == model)
+            #expect(a["EARSHOT_TEST"] == nil)
+            let score = Double(a["EARSHOT_SCORE"] ?? "") ?? -1
+            #expect(score >= 0.5 && score <= 1, "score \(score) is above the model threshold")
+            #expect(a["MESSAGE"]?.hasPrefix("Gunshot detected on default, score ") == true, "\(a["MESSAGE"] ?? "nil")")
+            #expect(a["EARSHOT_START"].flatMap { rfc.date(from: $0) } != nil, "EARSHOT_START is RFC 3339 with ms: \(a["EARSHOT_START"] ?? "nil")")
+        }
+    }
+
+    @Test func plantedShotsGiveOneAlertEachAtTheRightTime() throws {
+        let run = try DaemonRun()
+        let fx = try AlsaFileFixture(DaemonTestSignals.recording(seconds: 16, shots: Self.shots), rate: 16_000, dir: run.dir)
+        let r = try run.journalRun(fx, config: try run.writeConfig())
+        #expect(r.status == 0, "earshotd exit status; stderr:\n\(r.stderr)")
+        #expect(r.entries.contains { $0["MESSAGE"]?.contains("ready") == true }, "earshotd logged to the journal")
+        checkAlerts(DaemonRun.alerts(r.entries), model: run.model.lastPathComponent)
+    }
+
+    @Test func negativeRecordingGivesNoAlert() throws {
+        let run = try DaemonRun()
+        let fx = try AlsaFileFixture(DaemonTestSignals.recording(seconds: 12, shots: []), rate: 16_000, dir: run.dir)
+        let r = try run.journalRun(fx, config: try run.writeConfig())
+        #expect(r.status == 0, "stderr:\n\(r.stderr)")
+        #expect(!r.entries.isEmpty, "the private journal received earshotd's log (so no alert is a real negative)")
+        #expect(DaemonRun.alerts(r.entries).isEmpty)
+    }
+
+    @Test func source48kHzStereoDetectsTheSameEvents() throws {
+        let run = try DaemonRun()
+        // The same content as the 16 kHz test, at 48 kHz (band-limited like a real 48 kHz microphone feed).
+        let mono = try Resampler.resample(DaemonTestSignals.recording(seconds: 16, shots: Self.shots), from: 16_000, to: 48_000)
+        let fx = try AlsaFileFixture(DaemonTestSignals.interleave(mono, channels: 2, loud: 1), rate: 48_000, channels: 2, dir: run.dir)
+        let cfg = try run.writeConfig(sampleRate: 48_000, extra: "channels: 2\nchannel: 1")
+        let r = try run.journalRun(fx, config: cfg)
+        #expect(r.status == 0, "stderr:\n\(r.stderr)")
+        #expect(r.entries.contains { $0["MESSAGE"]?.contains("resampling") == true }, "the device rate was converted with libsoxr")
+        checkAlerts(DaemonRun.alerts(r.entries), model: run.model.lastPathComponent)
+    }
+}

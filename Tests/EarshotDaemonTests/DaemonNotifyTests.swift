@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+/// The earshotd binary under a fake service manager: sd_notify READY/STATUS/WATCHDOG/STOPPING, a missing
+/// device at start, and SIGHUP with a broken configuration. Capture is the ALSA `file` plugin paced at real time.
+@Suite(.serialized) struct DaemonNotifyTests {
+    struct Live {
+        let run: DaemonRun
+        let notify: NotifySocket
+        let daemon: DaemonProcess
+        let config: URL
+
+        /// Starts earshotd on a paced (real-time) recording with shots at `shots`.
+        init(seconds: Double = 30, shots: [Double] = [], device: String = "default", watchdogUsec: Int = 400_000) throws {
+            run = try DaemonRun()
+            notify = try NotifySocket()
+            config = try run.writeConfig(device: device)
+            let fx = try AlsaFileFixture(DaemonTestSignals.recording(seconds: seconds, shots: shots), rate: 16_000, dir: run.dir)
+            let asound = try fx.writeConfigFile(in: run.dir)
+            daemon = try DaemonProcess(args: ["--config", config.path, "--max-frames", String(fx.frames), "--pace", "1"],
+                                       environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": String(watchdogUsec), "ALSA_CONFIG_PATH": asound.path],
+                                       dir: run.dir)
+        }
+
+        func stop() -> Int32? {
+            daemon.signal(SIGTERM)
+            return daemon.waitExit(timeout: 10)
+        }
+    }
+
+    static func has(_ key: String) -> (String) -> Bool { { $0.split(separator: "\n").contains(Substring(key)) } }
+
+    @Test func readyStatusWatchdogAndStopping() throws {
+        let live = try Live(shots: [1.5])
+        let ready = live.notify.wait(timeout: 15, for: Self.has("READY=1"))
+        #expect(ready != nil, "READY=1 within 15 s; stderr:\n\(live.daemon.stderr)")
+        #expect(ready?.contains("STATUS=listening on default (16000 Hz)") == true, "READY carries the status: \(ready ?? "nil")")
+        // The watchdog is pinged from the detection loop: WATCHDOG_USEC = 0.4 s → several pings per second.
+        let before = live.notify.count("WATCHDOG=1")
+        live.notify.wait(timeout: 1.5) { _ in false }
+        #expect(live.notify.count("WATCHDOG=1") - before >= 3, "WATCHDOG=1 pings in 1.5 s: \(live.notify.count("WATCHDOG=1") - before)")
+        // The planted shot at 1.5 s shows up in STATUS.
+        let s = live.notify.wait(timeout: 10) { $0.contains("STATUS=") && $0.contains("1 event today") }
+        #expect(s != nil, "STATUS counts the event; statuses: \(live.notify.statuses)")
+        #expect(live.daemon.stderr.contains("ALERT MESSAGE=Gunshot detected on default"), "without a journal the alert goes to stderr")
+        let code = live.stop()
+        #expect(live.notify.wait(timeout: 5, for: Self.has("STOPPING=1")) != nil, "STOPPING=1 on SIGTERM")
+        #expect(code == 0, "graceful exit status \(String(describing: code)); stderr:\n\(live.daemon.stderr)")
+    }
+
+    @Test func missingDeviceKeepsRetryingAndIsReady() throws {
+        let live = try Live(device: "hw:0")
+        let ready = live.notify.wait(timeout: 15, for: Self.has("READY=1"))
+        #expect(ready?.contains("STATUS=waiting for capture device hw:0") == true, "READY with STATUS saying so: \(ready ?? "nil")")
+        live.notify.wait(timeout: 3) { _ in false }
+        #expect(live.daemon.isRunning, "a missing device never makes earshotd exit")
+        #expect(live.notify.count("WATCHDOG=1") >= 3, "the detection loop keeps pinging the watchdog while the device is missing")
+        let err = live.daemon.stderr
+        #expect(err.contains("run `earshot devices` and set `device:` in the config"), "the error names the fix:\n\(err)")
+        #expect(err.components(separatedBy: "capture device unavailable").count - 1 == 1, "logged once, not per retry:\n\(err)")
+        #expect(live.stop() == 0)
+    }
+
+    @Test func sighupWithBrokenConfigKeepsTheRunningOne() throws {
+        let live = try Live(shots: [6.0])
+        #expect(live.notify.wait(timeout: 15, for: Self.has("READY=1")) != nil, "stderr:\n\(live.daemon.stderr)")
+        try "threshold: 7\n".write(to: live.config, atomically: true, encoding: .utf8)
+        live.daemon.signal(SIGHUP)
+        #expect(live.notify.wait(timeout: 5, for: Self.has("RELOADING=1")) != nil, "RELOADING=1 on SIGHUP")
+        let again = live.notify.wait(timeout: 5) { Self.has("READY=1")($0) && live.notify.count("RELOADING=1") > 0 && live.notify.count("READY=1") >= 2 }
+        #expect(again != nil, "READY=1 again after the rejected reload")
+        #expect(live.daemon.isRunning)
+        let err = live.daemon.stderr
+        #expect(err.contains("reload rejected"), "the rejection is logged:\n\(err)")
+        #expect(err.contains("'threshold'") && err.contains(":1"), "the error names the key and line:\n\(err)")
+        // The old configuration (and model) still detects: the shot planted at 6 s raises an alert.
+        let deadline = Date().addingTimeInterval(12)
+        while !live.daemon.stderr.contains("ALERT MESSAGE=") && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        #expect(live.daemon.stderr.contains("ALERT MESSAGE=Gunshot detected on default"), "old config keeps detecting:\n\(live.daemon.stderr)")
+        // A valid new config IS applied (so the rejection above was not a no-op reload).
+        try run(live, reloadTo: try live.run.writeConfig(device: "hw:0", name: "valid.yaml"))
+        #expect(live.stop() == 0)
+    }
+
+    private func run(_ live: Live, reloadTo valid: URL) throws {
+        try FileManager.default.removeItem(at: live.config)
+        try FileManager.default.copyItem(at: valid, to: live.config)
+        live.daemon.signal(SIGHUP)
+        let s = live.notify.wait(timeout: 8) { $0.contains("STATUS=waiting for capture device hw:0") }
+        #expect(s != nil, "the valid reload switched the device; statuses: \(live.notify.statuses.suffix(5))")
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// The BUILT `earshotd` (a sibling of the test bundle) as a child process, with stdout/stderr going to files
+/// in the test's directory so a chatty child can never block on a pipe.
+final class DaemonProcess {
+    let process = Process()
+    let stderrURL: URL
+
+    static var binary: URL? {
+        var dirs: [URL] = []
+        if let a = CommandLine.arguments.first { dirs.append(URL(fileURLWithPath: a).resolvingSymlinksInPath().deletingLastPathComponent()) }
+        dirs.append(Bundle.main.bundleURL.deletingLastPathComponent())
+        dirs.append(Bundle.main.bundleURL)
+        if let e = Bundle.main.executableURL { dirs.append(e.deletingLastPathComponent()) }
+        return dirs.map { $0.appendingPathComponent("earshotd") }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }
+
+    static func requireBinary() throws -> URL {
+        guard let b = binary else { throw DaemonTestError("earshotd binary not found next to the test bundle — run `swift build --product earshotd` first") }
+        return b
+    }
+
+    /// Starts `executable` (default: earshotd) with `args`; `environment` is added to a minimal environment
+    /// (PATH, plus the model path) — JOURNAL_STREAM and NOTIFY_SOCKET from the test runner never leak in.
+    init(executable: URL? = nil, args: [String], environment: [String: String], dir: URL) throws {
+        process.executableURL = try executable ?? Self.requireBinary()
+        process.arguments = args
+        var env = ["PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"]
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        stderrURL = dir.appendingPathComponent("stderr-\(UUID().uuidString.prefix(8)).txt")
+        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: stderrURL)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
+    var stderr: String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
+
+    func signal(_ sig: Int32) { kill(pid, sig) }
+
+    /// Waits for exit; SIGKILLs and returns nil after `timeout`.
+    func waitExit(timeout: Double) -> Int32? {
+        let end = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < end { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning { kill(pid, SIGKILL); process.waitUntilExit(); return nil }
+        return process.terminationStatus
+    }
+
+    deinit { if process.isRunning { kill(pid, SIGKILL); process.waitUntilExit() } }
+}

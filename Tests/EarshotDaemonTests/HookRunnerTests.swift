@@ -1,0 +1,193 @@
+import Foundation
+import Testing
+@testable import EarshotDaemon
+
+@Suite("HookRunner: real hook processes")
+struct HookRunnerTests {
+    @Test("hook gets the event in its environment and as JSON on stdin, in its own process group, with no shell interpolation")
+    func envAndStdin() throws {
+        let dir = TestPaths.tempDir("hook-env")
+        let out = dir.appendingPathComponent("out")
+        let hook = try HookFixture.script(dir, "hook.sh", """
+            env > '\(out.path).env'
+            cat > '\(out.path).json'
+            echo "$$ $(cut -d' ' -f5 /proc/$$/stat)" > '\(out.path).pgid'
+            """)
+        let log = LogCapture()
+        let results = Collected<HookResult>()
+        let runner = HookRunner(settings: HookSettings(path: hook), host: "venue-box", logger: log.logger,
+                                onFinish: { results.add($0) })
+        let evil = "hw:0; touch \(dir.path)/pwned $(id) `id`"
+        #expect(runner.submit(HookFixture.alert("ev-1", device: evil, clip: "/var/lib/earshot/clips/x.wav")))
+        #expect(runner.waitIdle(timeout: 10))
+        let r = try #require(results.all.first)
+        #expect(r.succeeded, "\(r.summary)")
+
+        let env = try String(contentsOf: URL(fileURLWithPath: out.path + ".env"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        #expect(env.contains("EARSHOT_EVENT_ID=ev-1"))
+        #expect(env.contains("EARSHOT_SCORE=0.973"))
+        #expect(env.contains("EARSHOT_START=2025-11-25T08:23:20.125Z"))
+        #expect(env.contains("EARSHOT_DEVICE=\(evil)"))
+        #expect(env.contains("EARSHOT_CLIP=/var/lib/earshot/clips/x.wav"))
+        #expect(env.contains("EARSHOT_HOST=venue-box"))
+        #expect(env.contains("EARSHOT_TEST=0"))
+        #expect(env.contains { $0.hasPrefix("PATH=") })
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("pwned").path))
+
+        let json = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out.path + ".json"))) as? [String: Any])
+        #expect(json["event_id"] as? String == "ev-1")
+        #expect(abs((json["score"] as? Double ?? 0) - 0.973) < 1e-9)
+        #expect(json["start"] as? String == "2025-11-25T08:23:20.125Z")
+        #expect(json["device"] as? String == evil)
+        #expect(json["clip"] as? String == "/var/lib/earshot/clips/x.wav")
+        #expect(json["host"] as? String == "venue-box")
+        #expect(json["test"] as? Bool == false)
+
+        let pg = try String(contentsOf: URL(fileURLWithPath: out.path + ".pgid"), encoding: .utf8).split(separator: " ")
+        #expect(pg.count == 2 && pg[0] == pg[1].trimmingCharacters(in: .whitespacesAndNewlines), "hook must lead its own process group: \(pg)")
+        #expect(r.exitCode == 0 && r.pid != nil)
+        #expect(log.messages(.info).contains { $0.contains("ev-1") && $0.contains("status 0") })
+    }
+
+    @Test("test alerts are marked EARSHOT_TEST=1 and test:true")
+    func testMarker() throws {
+        let dir = TestPaths.tempDir("hook-test")
+        let out = dir.appendingPathComponent("t")
+        let hook = try HookFixture.script(dir, "hook.sh", "echo \"$EARSHOT_TEST\" > '\(out.path)'; cat >> '\(out.path)'")
+        let runner = HookRunner(settings: HookSettings(path: hook), logger: LogCapture().logger)
+        runner.submit(HookFixture.alert("drill", test: true))
+        #expect(runner.waitIdle(timeout: 10))
+        let text = try String(contentsOf: out, encoding: .utf8)
+        #expect(text.hasPrefix("1\n"))
+        #expect(text.contains("\"test\":true"))
+    }
+
+    @Test("a hook that hangs is killed at the timeout (with its children) while the next event's hook runs on time")
+    func timeout() throws {
+        let dir = TestPaths.tempDir("hook-timeout")
+        let hook = try HookFixture.script(dir, "hook.sh", """
+            if [ "$EARSHOT_EVENT_ID" = hang ]; then
+              sleep 1000 & echo $! > '\(dir.path)/child.pid'
+              echo "hanging" >&2
+              wait
+            fi
+            date +%s.%N > '\(dir.path)/second.done'
+            """)
+        let results = Collected<HookResult>()
+        let runner = HookRunner(settings: HookSettings(path: hook, timeout: 1.5, killAfter: 0.5),
+                                logger: LogCapture().logger, onFinish: { results.add($0) })
+        let t0 = Date()
+        runner.submit(HookFixture.alert("hang"))
+        usleep(100_000)
+        runner.submit(HookFixture.alert("second"))
+        #expect(Date().timeIntervalSince(t0) < 0.5, "submit must not wait for hooks")
+        let first = results.wait(count: 1, timeout: 5)
+        #expect(first.first?.eventID == "second", "second event's hook must finish while the first still hangs")
+        print(String(format: "second hook done %.3f s after the first (hanging) was submitted; its run took %.3f s", Date().timeIntervalSince(t0), first.first?.seconds ?? -1))
+        #expect(Date().timeIntervalSince(t0) < 1.4)
+        let all = results.wait(count: 2, timeout: 10)
+        let hung = try #require(all.first { $0.eventID == "hang" })
+        #expect(hung.timedOut)
+        #expect(hung.signal == SIGTERM)
+        #expect(hung.seconds >= 1.4 && hung.seconds < 4, "killed at the timeout, took \(hung.seconds) s")
+        #expect(hung.stderrTail == "hanging")
+        // The hook's own child went down with its process group.
+        let childPID = try Int32(#require(Int32(String(contentsOfFile: dir.path + "/child.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))))
+        usleep(200_000)
+        let stat = (try? String(contentsOfFile: "/proc/\(childPID)/stat", encoding: .utf8)) ?? ""
+        #expect(stat.isEmpty || stat.contains(") Z "), "grandchild \(childPID) still alive: \(stat)")
+    }
+
+    @Test("a hook that ignores SIGTERM gets SIGKILL after kill_after")
+    func sigkill() throws {
+        let dir = TestPaths.tempDir("hook-kill")
+        let hook = try HookFixture.script(dir, "hook.sh", "trap '' TERM\nsleep 1000")
+        let results = Collected<HookResult>()
+        let runner = HookRunner(settings: HookSettings(path: hook, timeout: 0.5, killAfter: 0.5),
+                                logger: LogCapture().logger, onFinish: { results.add($0) })
+        runner.submit(HookFixture.alert("stubborn"))
+        let r = try #require(results.wait(count: 1, timeout: 5).first)
+        #expect(r.timedOut && r.signal == SIGKILL)
+        #expect(r.seconds >= 0.9 && r.seconds < 3)
+    }
+
+    @Test("a missing, non-executable or broken hook is logged with the fix and the next alert still runs")
+    func missingHook() throws {
+        let dir = TestPaths.tempDir("hook-missing")
+        let log = LogCapture()
+        let results = Collected<HookResult>()
+        let missing = HookRunner(settings: HookSettings(path: dir.path + "/nope.sh"), logger: log.logger, onFinish: { results.add($0) })
+        missing.submit(HookFixture.alert("a1"))
+        missing.submit(HookFixture.alert("a2"))
+        #expect(missing.waitIdle(timeout: 5))
+        #expect(results.all.count == 2)
+        #expect(results.all.allSatisfy { $0.spawnError?.contains("does not exist") == true })
+        #expect(log.messages(.error).filter { $0.contains("hook.path") && $0.contains("nope.sh") }.count == 2)
+
+        let plain = try HookFixture.script(dir, "plain.sh", "exit 0", mode: 0o644)
+        let notExec = HookRunner(settings: HookSettings(path: plain), logger: log.logger, onFinish: { results.add($0) })
+        notExec.submit(HookFixture.alert("a3"))
+        #expect(notExec.waitIdle(timeout: 5))
+        #expect(results.all.last?.spawnError?.contains("chmod +x") == true)
+
+        let badInterp = dir.appendingPathComponent("bad.sh")
+        try "#!/nonexistent/interpreter\n".write(to: badInterp, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: badInterp.path)
+        let broken = HookRunner(settings: HookSettings(path: badInterp.path), logger: log.logger, onFinish: { results.add($0) })
+        broken.submit(HookFixture.alert("a4"))
+        #expect(broken.waitIdle(timeout: 5))
+        let r4 = try #require(results.all.last)
+        #expect(r4.eventID == "a4" && r4.spawnError?.contains("posix_spawn") == true, "\(r4.summary)")
+        #expect(broken.stats.failed == 1)
+
+        // The runner is still usable: a good hook after the failures succeeds.
+        let good = try HookFixture.script(dir, "good.sh", "exit 0")
+        let ok = HookRunner(settings: HookSettings(path: good), logger: log.logger, onFinish: { results.add($0) })
+        ok.submit(HookFixture.alert("a5"))
+        #expect(ok.waitIdle(timeout: 5))
+        #expect(results.all.last?.succeeded == true)
+    }
+
+    @Test("more events than the cap never pile up processes: the excess queues, then is dropped and logged")
+    func cap() throws {
+        let dir = TestPaths.tempDir("hook-cap")
+        let hook = try HookFixture.script(dir, "capped-hook.sh", "sleep 1")
+        let log = LogCapture()
+        let runner = HookRunner(settings: HookSettings(path: hook, maxConcurrent: 2, maxQueued: 3), logger: log.logger)
+        let t0 = Date()
+        let accepted = (0..<10).map { runner.submit(HookFixture.alert("c\($0)")) }
+        let submitTime = Date().timeIntervalSince(t0)
+        print(String(format: "10 submits (2 started, 3 queued, 5 dropped) took %.1f µs in total", submitTime * 1e6))
+        #expect(submitTime < 0.5)
+        #expect(accepted.filter { $0 }.count == 5)
+        #expect(runner.stats.dropped == 5)
+        var peak = 0
+        let end = Date(timeIntervalSinceNow: 2.5)
+        while Date() < end {
+            peak = max(peak, HookFixture.processCount(containing: "capped-hook.sh"))
+            usleep(20_000)
+        }
+        #expect(peak >= 1 && peak <= 2, "peak hook processes \(peak)")
+        #expect(runner.waitIdle(timeout: 10))
+        #expect(runner.stats.started == 5 && runner.stats.succeeded == 5)
+        #expect(log.messages(.error).filter { $0.contains("dropped") }.count == 5)
+    }
+
+    @Test("a hook flooding stderr neither blocks nor grows memory: the tail is kept and the status logged")
+    func flood() throws {
+        let dir = TestPaths.tempDir("hook-flood")
+        let hook = try HookFixture.script(dir, "hook.sh", "head -c 30000000 /dev/zero | tr '\\0' x >&2\necho ' END' >&2\nexit 3")
+        let log = LogCapture()
+        let results = Collected<HookResult>()
+        let runner = HookRunner(settings: HookSettings(path: hook, stderrTailBytes: 1024), logger: log.logger,
+                                onFinish: { results.add($0) })
+        runner.submit(HookFixture.alert("flood"))
+        let r = try #require(results.wait(count: 1, timeout: 20).first)
+        print(String(format: "flood hook: %d bytes of stderr drained in %.2f s", r.stderrBytes, r.seconds))
+        #expect(r.exitCode == 3 && !r.timedOut)
+        #expect(r.stderrBytes == 30_000_005)
+        #expect(r.stderrTail.utf8.count <= 1024 && r.stderrTail.hasSuffix("x END"))
+        #expect(log.messages(.error).contains { $0.contains("status 3") && $0.hasSuffix("x END") })
+    }
+}

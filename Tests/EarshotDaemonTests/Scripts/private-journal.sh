@@ -1,0 +1,28 @@
+#!/bin/bash
+# Runs a command with a private systemd-journald and dumps what earshotd logged as JSON lines.
+# Usage (as root): unshare -m bash private-journal.sh OUT.json COMMAND [ARGS...]
+# The mount namespace keeps the tmpfs mounts (and this journald) away from the host's journal.
+set -euo pipefail
+out="$1"; shift
+mount --make-rprivate / 2>/dev/null || true
+for d in /run/systemd /run/log /var/log/journal; do
+    mkdir -p "$d"
+    mount -t tmpfs tmpfs "$d"
+done
+mkdir -p /run/systemd/journal
+/lib/systemd/systemd-journald &
+jpid=$!
+for _ in $(seq 1 200); do
+    [ -S /run/systemd/journal/socket ] && break
+    sleep 0.05
+done
+[ -S /run/systemd/journal/socket ] || { echo "private-journal.sh: journald did not start" >&2; kill "$jpid"; exit 90; }
+set +e
+"$@"
+rc=$?
+set -e
+journalctl --sync 2>/dev/null || sleep 0.5
+journalctl -o json --no-pager SYSLOG_IDENTIFIER=earshotd > "$out" || true
+kill "$jpid" 2>/dev/null || true
+wait "$jpid" 2>/dev/null || true
+exit "$rc"

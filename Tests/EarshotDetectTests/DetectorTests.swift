@@ -1,0 +1,97 @@
+import EarshotDetect
+import EarshotDSP
+import EarshotNN
+import Foundation
+import Testing
+
+@Suite struct DetectorTests {
+    /// Streams `x` in chunks of `chunk`, returning every (time, score) and every output.
+    func stream(_ d: Detector, _ x: [Float], chunk: Int) -> ([Double], [Float], [DetectorOutput]) {
+        d.reset()
+        var times: [Double] = [], scores: [Float] = [], out: [DetectorOutput] = []
+        d.onScore = { times.append($0); scores.append($1) }
+        x.withUnsafeBufferPointer { all in
+            var i = 0
+            while i < all.count {
+                let n = min(chunk, all.count - i)
+                d.process(UnsafeBufferPointer(rebasing: all[i..<(i + n)])) { out.append($0) }
+                i += n
+            }
+        }
+        d.finish { out.append($0) }
+        d.onScore = nil
+        return (times, scores, out)
+    }
+
+    @Test func chunkSizeDoesNotChangeScoresOrEvents() throws {
+        let m = try TestModel.random()
+        let x = TestModel.audio(seconds: 6, bursts: [1.0, 3.7])
+        let probe = try Detector(model: m, rule: DecisionRule(threshold: 0.5))
+        let (t0, s0, _) = stream(probe, x, chunk: x.count)
+        // a threshold between the scores so that the rule has something to do
+        let th = s0.sorted()[s0.count * 3 / 4]
+        let d = try Detector(model: m, rule: DecisionRule(threshold: th, cooldown: 0.5))
+        let (tr, sr, er) = stream(d, x, chunk: x.count)
+        #expect(sr == s0)
+        #expect(!er.isEmpty)
+        for chunk in [1, 160, 1000, 4096] {
+            let (t, s, e) = stream(d, x, chunk: chunk)
+            #expect(t == tr, "chunk \(chunk)")
+            #expect(s == sr, "chunk \(chunk)")
+            #expect(e == er, "chunk \(chunk)")
+        }
+        #expect(t0.count == (LogMel.frameCount(samples: x.count) - 96) / 10 + 1)
+    }
+
+    @Test func windowsAreTransposedLogMelScoredByTheModel() throws {
+        let m = try TestModel.random()
+        let c = m.features
+        let x = TestModel.audio(seconds: 2, bursts: [0.4, 1.3])
+        let d = try Detector(model: m, rule: DecisionRule(threshold: 0.5))
+        let (_, scores, _) = stream(d, x, chunk: 4096)
+        let lm = try LogMel.compute(x, config: c, filterbank: m.melFilterbank)   // (frames, nMels)
+        let frames = lm.count / c.nMels
+        let session = try m.makeInference()
+        var win = [Float](repeating: 0, count: c.nMels * c.windowFrames)       // (1, H = mel, W = time)
+        var asIs = win
+        #expect(scores.count == (frames - c.windowFrames) / d.hopFrames + 1)
+        var discriminates = false
+        for (k, score) in scores.enumerated() {
+            let f0 = k * d.hopFrames
+            for t in 0..<c.windowFrames { for mel in 0..<c.nMels { win[mel * c.windowFrames + t] = lm[(f0 + t) * c.nMels + mel] } }
+            asIs.replaceSubrange(0..<asIs.count, with: lm[(f0 * c.nMels)..<((f0 + c.windowFrames) * c.nMels)])
+            let ref = session.gunshotProbability(win)
+            let wrong = session.gunshotProbability(asIs)
+            #expect(abs(ref - score) < 1e-5, "window \(k): detector \(score) vs reference \(ref)")
+            if abs(wrong - ref) > 1e-3 { discriminates = true }
+        }
+        #expect(discriminates, "the test model cannot tell transposed from untransposed windows")
+    }
+
+    @Test func countersAndResetAndTiming() throws {
+        let m = try TestModel.random()
+        let d = try Detector(model: m, rule: DecisionRule(threshold: 0.5, hopSeconds: 0.05))
+        #expect(d.hopFrames == 5)
+        #expect(d.windowsScored == 0 && d.lastScore == 0)
+        var times: [Double] = []
+        d.onScore = { t, _ in times.append(t) }
+        d.process(TestModel.audio(seconds: 1.5, bursts: [])) { _ in }
+        #expect(d.windowsScored == times.count && d.windowsScored > 0)
+        #expect(d.lastScore > 0)
+        // first window covers frames 0…95: samples [0, 95·160 + 512) → centre 0.4915 s; then every 50 ms
+        #expect(abs(times[0] - (95.0 * 160 + 512) / 16000 / 2) < 1e-9)
+        #expect(abs(times[1] - times[0] - 0.05) < 1e-9)
+        d.reset()
+        #expect(d.windowsScored == 0 && d.streamTime == 0)
+    }
+
+    @Test func incompatibleModelIsRejected() throws {
+        let m = try TestModel.random()
+        m.melFilterbank = Array(m.melFilterbank.dropLast())
+        #expect(throws: DetectorError.self) { try Detector(model: m, rule: DecisionRule(threshold: 0.5)) }
+        let n = try TestModel.random()
+        n.features.windowFrames = 48    // the network still expects 96 frames
+        #expect(throws: DetectorError.self) { try Detector(model: n, rule: DecisionRule(threshold: 0.5)) }
+        #expect(throws: DecisionRuleError.self) { try Detector(model: try TestModel.random(), rule: DecisionRule(threshold: 2)) }
+    }
+}

@@ -1,0 +1,107 @@
+@testable import EarshotDetect
+import Testing
+
+/// The decision rule on synthetic score sequences: window i spans [0.1 i, 0.1 i + 0.1) s, onset = its start.
+@Suite struct EventTrackerTests {
+    func run(_ scores: [Float], _ rule: DecisionRule, finish: Bool = true) -> [DetectorOutput] {
+        var t = EventTracker(rule: rule)
+        var out: [DetectorOutput] = []
+        for (i, s) in scores.enumerated() {
+            let a = Double(i) * 0.1
+            t.observe(score: s, windowStart: a, windowEnd: a + 0.1, onset: a) { out.append($0) }
+        }
+        if finish { t.finish { out.append($0) } }
+        return out
+    }
+
+    func ended(_ o: [DetectorOutput]) -> [DetectionEvent] { o.compactMap { if case let .ended(e) = $0 { return e } else { return nil } } }
+    func started(_ o: [DetectorOutput]) -> [DetectionEvent] { o.compactMap { if case let .started(e) = $0 { return e } else { return nil } } }
+
+    @Test func singleWindowIsNotEnoughWithMinConsecutiveTwo() {
+        let o = run([0.1, 0.9, 0.1, 0.1, 0.95, 0.1], DecisionRule(threshold: 0.5))
+        #expect(o.isEmpty)
+    }
+
+    @Test func twoConsecutiveWindowsStartAnEventAtTheSecond() {
+        var startedAfter = -1
+        var t = EventTracker(rule: DecisionRule(threshold: 0.5))
+        for (i, s) in ([0.1, 0.8, 0.9, 0.7, 0.1] as [Float]).enumerated() {
+            let a = Double(i) * 0.1
+            t.observe(score: s, windowStart: a, windowEnd: a + 0.1, onset: a) { if case .started = $0, startedAfter < 0 { startedAfter = i } }
+        }
+        #expect(startedAfter == 2)
+    }
+
+    @Test func minConsecutiveThree() {
+        #expect(run([0.9, 0.9, 0.1, 0.9, 0.9, 0.1], DecisionRule(threshold: 0.5, minConsecutive: 3)).isEmpty)
+        let e = ended(run([0.1, 0.9, 0.9, 0.9, 0.1], DecisionRule(threshold: 0.5, minConsecutive: 3)))
+        #expect(e.count == 1)
+        #expect(abs(e[0].start - 0.1) < 1e-9)
+    }
+
+    @Test func scoreEqualToThresholdCountsAsAbove() {
+        #expect(ended(run([0.5, 0.5], DecisionRule(threshold: 0.5))).count == 1)
+        #expect(ended(run([0.49, 0.49], DecisionRule(threshold: 0.5))).isEmpty)
+    }
+
+    @Test func windowsWithinMergeGapFormOneEvent() {
+        // above 0.1–0.3, gap of 3 windows (0.3 s < 0.5 s), above 0.6–0.8
+        let s: [Float] = [0.1, 0.9, 0.9, 0.1, 0.1, 0.1, 0.8, 0.99, 0.1]
+        let e = ended(run(s, DecisionRule(threshold: 0.5, cooldown: 0)))
+        #expect(e.count == 1)
+        #expect(abs(e[0].start - 0.1) < 1e-9)
+        #expect(abs(e[0].end - 0.8) < 1e-9)
+        #expect(e[0].peakScore == 0.99)
+        #expect(abs(e[0].peakTime - 0.75) < 1e-9)
+    }
+
+    @Test func gapLongerThanMergeGapSplitsEvents() {
+        // gap of 7 windows = 0.7 s > 0.5 s; no cooldown
+        let s: [Float] = [0.9, 0.9] + Array(repeating: 0.1, count: 7) + [0.9, 0.9, 0.1]
+        let e = ended(run(s, DecisionRule(threshold: 0.5, cooldown: 0)))
+        #expect(e.map(\.id) == [1, 2])
+        #expect(abs(e[1].start - 0.9) < 1e-9)
+    }
+
+    @Test func cooldownSuppressesANewEventThenAllowsOne() {
+        let gap = Array(repeating: Float(0.1), count: 7)
+        // event 1 ends at 0.2 s (+ cooldown 2 s → 2.2 s); a run starting at 0.9 s is suppressed
+        let s1: [Float] = [0.9, 0.9] + gap + [0.9, 0.9, 0.1]
+        #expect(ended(run(s1, DecisionRule(threshold: 0.5, cooldown: 2))).count == 1)
+        // a run starting at 2.5 s is allowed
+        let s2: [Float] = [0.9, 0.9] + Array(repeating: 0.1, count: 23) + [0.9, 0.9, 0.1]
+        let e = ended(run(s2, DecisionRule(threshold: 0.5, cooldown: 2)))
+        #expect(e.count == 2)
+        #expect(abs((e.last?.start ?? 0) - 2.5) < 1e-9)
+    }
+
+    @Test func startedComesBeforeEndedWithFinalValues() {
+        let o = run([0.1, 0.6, 0.7, 0.95, 0.9, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1], DecisionRule(threshold: 0.5))
+        #expect(o.count == 2)
+        guard o.count == 2, case let .started(s) = o[0], case let .ended(e) = o[1] else { Issue.record("expected started then ended, got \(o)"); return }
+        #expect(s.id == e.id)
+        #expect(s.start == e.start)
+        #expect(abs(s.end - 0.3) < 1e-9)   // at confirmation: end of the 2nd window
+        #expect(s.peakScore == 0.7)
+        #expect(abs(e.end - 0.5) < 1e-9)   // final: end of the last above window
+        #expect(e.peakScore == 0.95)
+    }
+
+    @Test func eventOpenAtStreamEndIsClosedByFinish() {
+        let o = run([0.1, 0.9, 0.9, 0.9], DecisionRule(threshold: 0.5), finish: false)
+        #expect(started(o).count == 1)
+        #expect(ended(o).isEmpty)
+        let f = run([0.1, 0.9, 0.9, 0.9], DecisionRule(threshold: 0.5))
+        #expect(ended(f).count == 1)
+        #expect(abs((ended(f).first?.end ?? 0) - 0.4) < 1e-9)
+    }
+
+    @Test func onsetOfFirstWindowIsTheEventStart() {
+        var t = EventTracker(rule: DecisionRule(threshold: 0.5))
+        var got: DetectionEvent?
+        t.observe(score: 0.9, windowStart: 1.0, windowEnd: 1.96, onset: 1.73) { _ in }
+        t.observe(score: 0.9, windowStart: 1.1, windowEnd: 2.06, onset: 1.1) { if case let .started(e) = $0 { got = e } }
+        #expect(got?.start == 1.73)
+        #expect(got?.end == 2.06)
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+@testable import EarshotNN
+
+/// The vectorised kernels against plain scalar definitions, on lengths that exercise both the 16-wide body
+/// and the scalar tail, plus the cases the vector code could get wrong (ties in max-pool, large BN means).
+@Suite struct KernelTests {
+    static func random(_ n: Int, seed: UInt64) -> [Float] {
+        var r = GradientCheckTests.RNG(s: seed)
+        return (0..<n).map { _ in r.next() }
+    }
+
+    @Test func reluAndAddMatchScalarDefinitions() {
+        for n in [1, 15, 16, 17, 100] {
+            let x = Self.random(n, seed: UInt64(n)), d = Self.random(n, seed: UInt64(n + 1))
+            var y = [Float](repeating: 9, count: n), dx = [Float](repeating: 9, count: n)
+            Kernels.relu(x, &y, count: n)
+            #expect(y == x.map { max(0, $0) })
+            Kernels.reluBackward(y, d, &dx, count: n)
+            #expect(dx == (0..<n).map { y[$0] > 0 ? d[$0] : 0 })
+            var acc = x
+            Kernels.add(d, into: &acc, count: n)
+            #expect(acc == (0..<n).map { x[$0] + d[$0] })
+            #expect(abs(Kernels.sum(x, count: n) - x.reduce(0.0) { $0 + Double($1) }) < 1e-5)
+        }
+    }
+
+    @Test func maxPoolOnWideRowsWithGradientCheck() {
+        // ow = 10: one 8-wide vector step plus a 2-column scalar tail; odd H and W drop the last row/column
+        for seed: UInt64 in 1...3 {
+            let e = GradientCheckTests.check(MaxPool2(shape: Shape3(2, 5, 21)), n: 2, seed: seed, kinkFree: true)
+            #expect(e < 1e-3, "seed \(seed): \(e)")
+        }
+    }
+
+    @Test func maxPoolRoutesTiesToTheFirstMaximum() {
+        let pool = MaxPool2(shape: Shape3(1, 2, 32)) // 16 outputs: two vector steps
+        // window j: (r0[2j], r0[2j+1], r1[2j], r1[2j+1]); cycle the position(s) of the maximum 1.0
+        let patterns: [[Float]] = [[1, 1, 1, 1], [0, 1, 1, 0], [0, 0, 1, 1], [0, 0, 0, 1], [1, 0, 0, 0], [0, 1, 0, 1], [0, 0, 1, 0], [1, 0, 1, 0]]
+        var x = [Float](repeating: 0, count: 64)
+        for j in 0..<16 {
+            let p = patterns[j % 8]
+            x[2 * j] = p[0]; x[2 * j + 1] = p[1]; x[32 + 2 * j] = p[2]; x[32 + 2 * j + 1] = p[3]
+        }
+        var y = [Float](repeating: 0, count: 16)
+        pool.forward(x, &y, n: 1, training: false)
+        #expect(y == [Float](repeating: 1, count: 16))
+        let dy = (0..<16).map { Float($0 + 1) }
+        var dx = [Float](repeating: -1, count: 64)
+        pool.backward(x, y, dy, &dx, n: 1)
+        for j in 0..<16 {
+            let p = patterns[j % 8]
+            let first = p.firstIndex(of: 1)!
+            let got = [dx[2 * j], dx[2 * j + 1], dx[32 + 2 * j], dx[32 + 2 * j + 1]]
+            var want: [Float] = [0, 0, 0, 0]; want[first] = dy[j]
+            #expect(got == want, "window \(j) pattern \(p)")
+        }
+    }
+
+    @Test func batchNormVarianceSurvivesALargeMean() {
+        // E[x²] − E[x]² in Float would lose every digit here; the two-pass variance must not
+        let bn = BatchNorm(name: "bn", shape: Shape3(1, 4, 64), eps: 1e-5, momentum: 0)
+        let x = Self.random(2 * 256, seed: 4).map { 1000 + 0.01 * $0 }
+        var y = [Float](repeating: 0, count: x.count)
+        bn.forward(x, &y, n: 2, training: true)
+        let mean = x.reduce(0.0) { $0 + Double($1) } / Double(x.count)
+        let variance = x.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(x.count)
+        #expect(abs(Double(bn.runningVar.value[0]) - variance) <= 1e-3 * variance, "\(bn.runningVar.value[0]) vs \(variance)")
+        let ov = y.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(y.count)
+        #expect(abs(ov - variance / (variance + 1e-5)) < 1e-2)
+    }
+}

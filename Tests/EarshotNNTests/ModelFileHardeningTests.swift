@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+@testable import EarshotDSP
+@testable import EarshotNN
+
+/// Damaged and hostile model files beyond ModelFileTests: every cut point of the header, every bit of the
+/// header length, raw header edits (offsets, dtypes, overlap), non-finite weights and inconsistent metadata.
+/// Each must end in a typed `ModelFileError` naming the file — never a crash or an unbounded allocation.
+@Suite struct ModelFileHardeningTests {
+    /// A valid model file's bytes, split into (header JSON object, data section).
+    static func goodFile() throws -> (bytes: [UInt8], header: [String: Any], data: [UInt8]) {
+        let m = try ModelFileTests.makeModel(seed: 5)
+        var w = SafetensorsWriter(metadata: m.metadata())
+        for p in m.network.parameters { w.add(p.name, shape: p.shape, floats: p.value) }
+        w.add("mel_filterbank", shape: [m.features.nMels, m.features.nBins], floats: m.melFilterbank)
+        let bytes = try w.bytes()
+        let n = (0..<8).reduce(0) { $0 | Int(bytes[$1]) << (8 * $1) }
+        let header = try JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + n)])) as! [String: Any]
+        return (bytes, header, Array(bytes[(8 + n)...]))
+    }
+
+    /// Re-assembles a file from a (possibly edited) header and data section.
+    static func assemble(_ header: [String: Any], _ data: [UInt8]) throws -> [UInt8] {
+        let json = [UInt8](try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
+        let n = UInt64(json.count)
+        return (0..<8).map { UInt8(truncatingIfNeeded: n >> (8 * UInt64($0))) } + json + data
+    }
+
+    /// Loads `bytes` from a temp file; returns the error text (nil if it loaded). Untyped errors are recorded.
+    static func loadError(_ bytes: [UInt8], _ dir: URL, _ name: String = "m.safetensors") -> String? {
+        let url = dir.appendingPathComponent(name)
+        _ = FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
+        do {
+            _ = try Model.load(url)
+            return nil
+        } catch let e as ModelFileError {
+            #expect(e.description.contains(url.path), "error does not name the file: \(e)")
+            return e.description
+        } catch {
+            Issue.record("\(name): untyped error \(error)")
+            return "\(error)"
+        }
+    }
+
+    @Test func everyCutThroughTheHeaderAndManyThroughTheDataAreRejected() throws {
+        let dir = TestPaths.tempDir("cuts"); defer { try? FileManager.default.removeItem(at: dir) }
+        let (good, _, data) = try Self.goodFile()
+        #expect(Self.loadError(good, dir) == nil, "the untouched file must load")
+        let headerEnd = good.count - data.count
+        var cuts = Array(0..<min(64, headerEnd)) + Array(stride(from: 64, to: headerEnd + 8, by: 13))
+        cuts += stride(from: headerEnd + 8, to: good.count, by: max(1, data.count / 60)).map { $0 }
+        cuts.append(good.count - 1)
+        for cut in cuts {
+            #expect(Self.loadError(Array(good[0..<cut]), dir) != nil, "file cut at \(cut)/\(good.count) bytes loaded")
+        }
+        // trailing bytes after the described tensors: the format tolerates them; it must at least not crash
+        _ = Self.loadError(good + [UInt8](repeating: 0xAB, count: 100), dir)
+    }
+
+    @Test func everyBitOfTheHeaderLengthIsChecked() throws {
+        let dir = TestPaths.tempDir("len"); defer { try? FileManager.default.removeItem(at: dir) }
+        let (good, _, _) = try Self.goodFile()
+        for bit in 0..<64 {
+            var b = good
+            b[bit / 8] ^= UInt8(1 << (bit % 8))
+            let e = Self.loadError(b, dir)
+            #expect(e != nil, "flipping header-length bit \(bit) was not detected")
+        }
+    }
+
+    @Test func hostileOffsetsDtypesAndSizesAreRejected() throws {
+        let dir = TestPaths.tempDir("hostile"); defer { try? FileManager.default.removeItem(at: dir) }
+        let (_, header, data) = try Self.goodFile()
+        func edit(_ name: String, _ f: (inout [String: Any]) -> Void) throws -> String? {
+            var h = header
+            var t = h[name] as! [String: Any]
+            f(&t)
+            h[name] = t
+            return Self.loadError(try Self.assemble(h, data), dir)
+        }
+        let conv1 = header["conv1.weight"] as! [String: Any]
+        let off = (conv1["data_offsets"] as! [Int])
+        // offsets past the end of the data section
+        #expect(try edit("conv1.weight") { $0["data_offsets"] = [data.count, data.count + 576] }?.contains("truncated") == true)
+        // huge offsets and shapes: no allocation, a clear error
+        #expect(try edit("conv1.weight") { $0["data_offsets"] = [0, Int(Int64.max / 2)] } != nil)
+        #expect(try edit("conv1.weight") { $0["shape"] = [1 << 40, 1 << 40, 1 << 40, 9] } != nil)
+        #expect(try edit("conv1.weight") { $0["shape"] = [-16, 1, 3, 3] } != nil)
+        // overlapping another tensor
+        let conv1b = header["conv1.bias"] as! [String: Any]
+        let offB = conv1b["data_offsets"] as! [Int]
+        #expect(try edit("conv1.bias") { $0["data_offsets"] = [off[0], off[0] + (offB[1] - offB[0])] }?.contains("overlap") == true)
+        // right byte count, wrong dtype: F16 with twice the elements → the shape/dtype check names the tensor
+        #expect(try edit("conv1.weight") { $0["dtype"] = "I32" }?.contains("conv1.weight") == true)
+        #expect(try edit("conv1.weight") { $0["dtype"] = "Q4" }?.contains("Q4") == true)
+        // header that is not an object / metadata that is not strings
+        #expect(Self.loadError(try Self.assemble(["__metadata__": ["format": 1]], []), dir) != nil)
+        let arr = [UInt8]("[]".utf8)
+        #expect(Self.loadError([2, 0, 0, 0, 0, 0, 0, 0] + arr, dir) != nil)
+        // not a safetensors file at all, an empty file, a directory, a missing file
+        #expect(Self.loadError([UInt8]("model: big.onnx\nthreshold: 0.5\n".utf8), dir) != nil)
+        #expect(Self.loadError([], dir) != nil)
+        for url in [dir, dir.appendingPathComponent("nope.safetensors")] {
+            do { _ = try Model.load(url); Issue.record("\(url.path) loaded") } catch let e as ModelFileError {
+                #expect(e.description.contains(url.path))
+            }
+        }
+    }
+
+    @Test func inconsistentContentGetsSpecificMessages() throws {
+        let dir = TestPaths.tempDir("content"); defer { try? FileManager.default.removeItem(at: dir) }
+        let m = try ModelFileTests.makeModel(seed: 6)
+        func variant(meta: (inout [String: String]) -> Void = { _ in }, poison: String? = nil, filterbankMels: Int? = nil) throws -> String? {
+            var md = m.metadata(); meta(&md)
+            var w = SafetensorsWriter(metadata: md)
+            for p in m.network.parameters {
+                var v = p.value
+                if p.name == poison { v[v.count / 2] = .nan }
+                w.add(p.name, shape: p.shape, floats: v)
+            }
+            let mels = filterbankMels ?? m.features.nMels
+            w.add("mel_filterbank", shape: [mels, m.features.nBins], floats: [Float](repeating: 0.01, count: mels * m.features.nBins))
+            return Self.loadError(try w.bytes(), dir)
+        }
+        #expect(try variant() == nil)
+        #expect(try variant(poison: "fc1.weight")?.contains("NaN") == true)
+        #expect(try variant(poison: "bn2.running_var")?.contains("bn2.running_var") == true)
+        #expect(try variant(filterbankMels: 40)?.contains("mel_filterbank") == true)
+        #expect(try variant(meta: { $0["classes"] = "[\"a\",\"b\",\"c\"]" })?.contains("3 classes") == true)
+        #expect(try variant(meta: { $0["classes"] = "gunshot" })?.contains("classes") == true)
+        #expect(try variant(meta: { $0["input_shape"] = "[1,40,96]" })?.contains("input_shape") == true)
+        #expect(try variant(meta: { $0["format_version"] = "one" })?.contains("format_version") == true)
+        #expect(try variant(meta: { $0["format_version"] = "999" })?.contains("upgrade earshot") == true)
+        #expect(try variant(meta: { $0.removeValue(forKey: "feature.hop") })?.contains("feature.hop") == true)
+        #expect(try variant(meta: { $0["feature.n_mels"] = "100000" }) != nil)
+        #expect(try variant(meta: { $0["layers"] = "{not json" })?.contains("layers") == true)
+        #expect(try variant(meta: { $0.removeValue(forKey: "format") })?.contains("not an Earshot model") == true)
+    }
+}

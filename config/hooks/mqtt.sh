@@ -1,0 +1,14 @@
+#!/bin/sh
+# Earshot hook: publish the alert to an MQTT broker (Home Assistant, Node-RED, a building system).
+# Needs mosquitto_pub (Debian: apt install mosquitto-clients).
+# Install: copy to /etc/earshot/hooks/, chmod +x, set  hook: { path: /etc/earshot/hooks/mqtt.sh }
+# The event arrives as one JSON object on stdin, and as EARSHOT_* environment variables.
+set -eu
+BROKER="mqtt.example.org"   # host name of your broker
+PORT=1883                   # 8883 with --cafile for TLS
+TOPIC="earshot/$EARSHOT_HOST/alert"
+[ "$EARSHOT_TEST" = 1 ] && TOPIC="earshot/$EARSHOT_HOST/test"
+
+# -s reads the message (the JSON event) from stdin; QoS 1 so the broker acknowledges it.
+# Credentials: add  -u USER -P PASS  or better  --id earshot -F /etc/earshot/mqtt.conf (not world-readable).
+exec mosquitto_pub -h "$BROKER" -p "$PORT" -q 1 -t "$TOPIC" -s

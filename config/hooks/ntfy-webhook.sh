@@ -1,0 +1,19 @@
+#!/bin/sh
+# Earshot hook: push the alert to a phone via ntfy (https://ntfy.sh) or any webhook that takes a POST.
+# Install: copy to /etc/earshot/hooks/, chmod +x, set in /etc/earshot/earshot.yaml:
+#   hook:
+#     path: /etc/earshot/hooks/ntfy-webhook.sh
+# earshotd runs it directly (no shell interpolation of the values) with EARSHOT_EVENT_ID, EARSHOT_SCORE,
+# EARSHOT_START, EARSHOT_DEVICE, EARSHOT_CLIP, EARSHOT_HOST, EARSHOT_TEST in the environment and the same
+# event as one JSON object on stdin. It is killed after hook.timeout (default 10 s); stderr is logged.
+set -eu
+NTFY_URL="https://ntfy.sh/earshot-CHANGE-ME"   # your topic (keep it secret) or your own ntfy server
+
+title="Gunshot detected on $EARSHOT_HOST"
+[ "$EARSHOT_TEST" = 1 ] && title="[TEST] $title"
+
+# --data-binary @- sends the JSON from stdin unchanged; headers carry the summary for the notification.
+exec curl --silent --show-error --fail --max-time 8 \
+  -H "Title: $title" -H "Priority: urgent" -H "Tags: rotating_light" \
+  -H "X-Earshot-Score: $EARSHOT_SCORE" -H "X-Earshot-Device: $EARSHOT_DEVICE" \
+  --data-binary @- "$NTFY_URL"
