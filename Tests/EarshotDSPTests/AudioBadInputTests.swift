@@ -91,7 +91,7 @@ import Testing
         let cut = dir.appendingPathComponent("cut.ogg")
         try b.prefix(b.count * 2 / 3).write(to: cut)
         // libsndfile cannot find the last granule position: it reports SF_COUNT_MAX frames and decodes nothing.
-        withKnownIssue("a cut OGG/Vorbis is reported as .zeroFrames (info: frames = Int.max), not .truncated") {
+        do {
             Self.expectError(cut) { if case .truncated = $0 { true } else { false } }
             #expect(((try? AudioFile.info(cut))?.frames ?? 0) < 88200, "info should not report Int.max frames")
         }
@@ -133,7 +133,7 @@ import Testing
         S.putLE32(&b, at: d + 4, 0xFFFF_FFFF)
         let url = dir.appendingPathComponent("piped.wav")
         try b.write(to: url)
-        withKnownIssue("the 'should be' log check rejects a complete WAV whose header has the unknown-length sizes") {
+        do {
             let clip = try AudioFile.read(url)
             #expect(clip.samples.count == 16000)
         }
@@ -154,7 +154,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         Self.expectError(dir.appendingPathComponent("absent.flac"), info: true) { if case .missing = $0 { true } else { false } }
         let empty = dir.appendingPathComponent("empty.ogg")
-        FileManager.default.createFile(atPath: empty.path, contents: Data())
+        #expect(FileManager.default.createFile(atPath: empty.path, contents: Data()))
         Self.expectError(empty, info: true) { if case .empty = $0 { true } else { false } }
         let text = dir.appendingPathComponent("readme.aiff")
         try "not a sound".write(to: text, atomically: true, encoding: .utf8)

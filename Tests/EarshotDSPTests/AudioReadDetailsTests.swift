@@ -75,6 +75,16 @@ import Testing
         #expect(abs(S.peakFrequency(mid, near: 1000, span: 5, rate: target) - 1000) < 0.05)
     }
 
+    @Test func nonsensicalTargetRateIsATypedError() throws {
+        let dir = TestPaths.tempDir("badrate")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("tone.wav")
+        try AudioFileWriter.writeWAV16(S.sine(440, rate: 16000, count: 1600), sampleRate: 16000, to: url)
+        for rate in [0, -16000] {
+            #expect(throws: AudioLibraryError.self, "sampleRate \(rate)") { try AudioFile.read(url, sampleRate: rate) }
+        }
+    }
+
     @Test(arguments: [(AudioFileFormat.wavPCM8, "WAV", "8 bit"), (.wavPCM16, "WAV", "16 bit"), (.wavPCM24, "WAV", "24 bit"),
                       (.wavPCM32, "WAV", "32 bit"), (.wavFloat, "WAV", "float"), (.flac, "FLAC", "16 bit"),
                       (.oggVorbis, "OGG", "Vorbis"), (.aiff16, "AIFF", "16 bit")])

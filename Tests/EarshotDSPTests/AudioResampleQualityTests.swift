@@ -18,10 +18,11 @@ import Testing
         let mid = Self.middle(y, rate: 16000)
         let fHat = S.peakFrequency(mid, near: f, span: 3, rate: 16000)
         #expect(abs(fHat - f) < 0.02, "\(f) Hz at \(rate) Hz came out at \(fHat) Hz")
-        // Level: ±0.01 dB for tones in the passband (6 kHz is 75 % of the new Nyquist).
+        // Level: ±0.001 dB for tones in the passband (6 kHz is 75 % of the new Nyquist).
         let a = S.amplitude(mid, at: f, rate: 16000)
-        #expect(abs(20 * log10(a / 0.5)) < 0.01, "amplitude \(a), want 0.5")
+        #expect(abs(20 * log10(a / 0.5)) < 0.001, "amplitude \(a), want 0.5")
         #expect(abs(S.rms(mid) - 0.5 / 2.0.squareRoot()) < 0.5e-3, "rms \(S.rms(mid))")
+        print(String(format: "resample %.0f Hz tone %d → 16000 Hz: frequency error %.2e Hz, level error %.2e dB", f, rate, fHat - f, 20 * log10(a / 0.5)))
     }
 
     @Test(arguments: [(10000.0, 48000), (12000.0, 44100), (9000.0, 22050)])
@@ -30,8 +31,10 @@ import Testing
         let y = try Resampler.resample(x, from: Double(rate), to: 16000)
         let mid = Self.middle(y, rate: 16000)
         let alias = 16000 - f  // where a missing anti-alias filter would put it
-        #expect(S.amplitude(mid, at: alias, rate: 16000) < 0.5e-4, "alias at \(alias) Hz")
-        #expect(S.rms(mid) < 0.5e-4, "rms \(S.rms(mid)) after removing a \(f) Hz tone")
+        // At least 100 dB down (libsoxr HQ promises more; measured figures are printed).
+        #expect(S.amplitude(mid, at: alias, rate: 16000) < 0.5e-5, "alias at \(alias) Hz")
+        #expect(S.rms(mid) < 0.35e-5, "rms \(S.rms(mid)) after removing a \(f) Hz tone")
+        print(String(format: "resample %.0f Hz tone %d → 16000 Hz: residual %.1f dB re input rms", f, rate, 20 * log10(S.rms(mid) / (0.5 / 2.0.squareRoot()))))
     }
 
     @Test func upsamplingCreatesNoImages() throws {
@@ -40,7 +43,7 @@ import Testing
         #expect(abs(y.count - 32000) <= 1)
         let mid = Self.middle(y, rate: 16000)
         #expect(abs(S.amplitude(mid, at: 1000, rate: 16000) - 0.5) < 0.5e-3)
-        #expect(S.amplitude(mid, at: 7000, rate: 16000) < 0.5e-4, "image at 8000 − 1000 Hz")
+        #expect(S.amplitude(mid, at: 7000, rate: 16000) < 0.5e-5, "image at 8000 − 1000 Hz")
     }
 
     @Test func equalRatesAreNearlyTheIdentity() throws {

@@ -27,7 +27,25 @@ public enum AudioFile {
 
     public static func info(_ url: URL) throws -> AudioFileInfo {
         let r = try SndfileReader(path: url.path)
+        guard r.info.frames < sf_count_t(Int32.max) else {
+            throw AudioFileError.truncated(path: url.path, reason: "the stream's end is missing (libsndfile cannot tell its length)")
+        }
         return AudioFileInfo(frames: Int(r.info.frames), sampleRate: Int(r.info.samplerate), channels: Int(r.info.channels), format: r.formatName)
+    }
+
+    /// libsndfile logs "<chunk> : X (should be Y)" when a chunk's declared size X disagrees with the file.
+    /// X > Y means the header promises more data than the file holds: truncated. X = 0 or 0xFFFFFFFF is the
+    /// "unknown length" left by writers that cannot seek back (arecord or ffmpeg into a pipe): not an error;
+    /// X < Y (extra bytes after the data) is harmless too.
+    static func truncation(inLog log: String) -> String? {
+        for line in log.split(separator: "\n") where line.contains("should be") {
+            let numbers = line.split(whereSeparator: { !$0.isNumber }).compactMap { UInt64($0) }
+            guard numbers.count >= 2 else { continue }
+            let declared = numbers[numbers.count - 2], actual = numbers[numbers.count - 1]
+            if declared == 0 || declared >= 0xFFFF_FFF0 { continue }
+            if declared > actual { return line.trimmingCharacters(in: .whitespaces) }
+        }
+        return nil
     }
 
     /// Decodes `url` to mono at `sampleRate` (default 16 kHz).
@@ -38,13 +56,9 @@ public enum AudioFile {
         let declared = Int(r.info.frames)
         guard r.info.samplerate > 0, channels > 0 else { throw AudioFileError.notAudio(path: path, reason: "header gives \(r.info.samplerate) Hz, \(channels) channels") }
         guard declared > 0 else { throw AudioFileError.zeroFrames(path: path) }
-        let log = r.log
-        if log.contains("should be") || log.contains("truncated") || log.contains("Truncated") {
-            let line = log.split(separator: "\n").first { $0.contains("should be") || $0.lowercased().contains("truncated") } ?? ""
-            throw AudioFileError.truncated(path: path, reason: line.trimmingCharacters(in: .whitespaces))
-        }
+        if let problem = Self.truncation(inLog: r.log) { throw AudioFileError.truncated(path: path, reason: problem) }
         var mono = [Float]()
-        mono.reserveCapacity(min(declared, 1 << 28))
+        mono.reserveCapacity(min(declared, 1 << 24)) // a damaged header may claim up to Int.max frames
         let block = UnsafeMutablePointer<Float>.allocate(capacity: blockFrames * channels)
         defer { block.deallocate() }
         while true {
@@ -61,7 +75,11 @@ public enum AudioFile {
                 }
             }
         }
-        guard !mono.isEmpty else { throw AudioFileError.zeroFrames(path: path) }
+        guard !mono.isEmpty else {
+            // libsndfile reports SF_COUNT_MAX frames when it cannot find a stream's end (a cut OGG/Vorbis)
+            if declared >= Int(Int32.max) { throw AudioFileError.truncated(path: path, reason: "the stream's end is missing and nothing could be decoded") }
+            throw AudioFileError.zeroFrames(path: path)
+        }
         if mono.count < declared {
             throw AudioFileError.truncated(path: path, reason: "header declares \(declared) frames but only \(mono.count) could be decoded")
         }

@@ -39,13 +39,26 @@ public enum AudioFileWriter {
         guard sf_format_check(&info) != 0 else {
             throw AudioFileError.cannotWrite(path: path, reason: "libsndfile cannot write \(format) at \(sampleRate) Hz × \(channels)")
         }
-        guard let h = sf_open(tmp, Int32(SFM_WRITE), &info) else {
-            throw AudioFileError.cannotWrite(path: path, reason: String(cString: sf_strerror(nil)))
+        guard sampleRate > 0, channels > 0 else {
+            throw AudioFileError.cannotWrite(path: path, reason: "invalid format: \(sampleRate) Hz × \(channels) channels")
         }
-        // Float → integer conversion clips instead of wrapping.
-        sf_command(h, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
+        guard let h = sf_open(tmp, Int32(SFM_WRITE), &info) else {
+            let reason = String(cString: sf_strerror(nil))
+            unlink(tmp)
+            throw AudioFileError.cannotWrite(path: path, reason: reason)
+        }
         let frames = interleaved.count / channels
-        let n = interleaved.withUnsafeBufferPointer { sf_writef_float(h, $0.baseAddress, sf_count_t(frames)) }
+        let n: sf_count_t
+        if format == .wavPCM16 || format == .aiff16 || format == .flac {
+            // Round to nearest in Swift (libsndfile's float→short path truncates toward −∞ when clipping),
+            // so WAV clips and raw S16_LE agree sample for sample.
+            let ints = interleaved.map { Int16(max(-32768, min(32767, ($0 * 32768).rounded()))) }
+            n = ints.withUnsafeBufferPointer { sf_writef_short(h, $0.baseAddress, sf_count_t(frames)) }
+        } else {
+            // Float → integer conversion clips instead of wrapping.
+            sf_command(h, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
+            n = interleaved.withUnsafeBufferPointer { sf_writef_float(h, $0.baseAddress, sf_count_t(frames)) }
+        }
         let werr = n == frames ? nil : String(cString: sf_strerror(h))
         let closeRC = sf_close(h)
         if let werr {

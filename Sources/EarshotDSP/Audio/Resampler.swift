@@ -37,6 +37,8 @@ public final class Resampler {
     /// Converts `input`, writing converted samples to `output` (capacity ≥ `maxOutput(forInput:)`); returns
     /// how many were written. No allocation. The corresponding C function is `soxr_process`.
     public func process(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>) throws -> Int {
+        // soxr_process with a NULL input means end of stream: an empty block must not be passed on.
+        guard input.count > 0, input.baseAddress != nil else { return 0 }
         var consumed = 0, written = 0
         repeat {
             var idone = 0, odone = 0
