@@ -17,6 +17,7 @@ UNITDIR    ?= $(if $(filter /usr/local,$(PREFIX)),/etc/systemd/system,$(PREFIX)/
 CATALOGDIR ?= /usr/lib/systemd/catalog
 BINDIR     := $(PREFIX)/bin
 DATADIR    := $(PREFIX)/share/earshot
+DOCDIR     := $(PREFIX)/share/doc/earshot
 SWIFT      ?= swift
 SCRATCH    ?= .build
 BINSRC     ?= $(SCRATCH)/release
@@ -45,12 +46,14 @@ install: build
 	@for f in $(UNIT) $(CATALOG) $(CONFIG); do \
 	  test -f "$$f" || { echo "make install: $$f is missing from the checkout" >&2; exit 1; }; done
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/hooks $(DESTDIR)$(UNITDIR) \
-	  $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(SYSCONFDIR)/earshot
+	  $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(SYSCONFDIR)/earshot $(DESTDIR)$(DOCDIR)
 	for b in $(BINARIES); do $(INSTALL) -m 0755 $(BINSRC)/$$b $(DESTDIR)$(BINDIR)/$$b || exit 1; done
 	sed -e 's|/usr/local/bin/earshotd|$(BINDIR)/earshotd|g' -e 's|/usr/local/share/earshot|$(DATADIR)|g' \
+	  -e 's|/usr/local/share/doc/earshot|$(DOCDIR)|g' \
 	  $(UNIT) > $(DESTDIR)$(UNITDIR)/earshot.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/earshot.service
 	$(INSTALL) -m 0644 $(CATALOG) $(DESTDIR)$(CATALOGDIR)/earshot.catalog
+	$(INSTALL) -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml ]; then \
 	  echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml (the new default is in $(DATADIR)/earshot.yaml)"; \
 	else $(INSTALL) -m 0644 $(CONFIG) $(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml; fi
@@ -70,7 +73,7 @@ uninstall:
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl disable --now earshot.service 2>/dev/null || true; fi
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(BINARIES))
 	rm -f $(DESTDIR)$(UNITDIR)/earshot.service $(DESTDIR)$(CATALOGDIR)/earshot.catalog
-	rm -rf $(DESTDIR)$(DATADIR)
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then journalctl --update-catalog; systemctl daemon-reload; fi
 	@echo "Kept $(DESTDIR)$(SYSCONFDIR)/earshot (config) and /var/lib/earshot (clips, metrics); remove them by hand if wanted."
 

@@ -29,5 +29,5 @@ public struct DecisionRule: Sendable, Equatable {
 
 public struct DecisionRuleError: Error, CustomStringConvertible, Equatable {
     public var setting: String, value: String, valid: String
-    public var description: String { "\(setting) = \(value) is out of range (valid: \(valid))" }
+    public var description: String { "\(setting) = \(value) is out of range; use a value in \(valid)" }
 }

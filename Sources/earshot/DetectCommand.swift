@@ -13,6 +13,7 @@ struct DetectCommand: ParsableCommand {
         Examples:
           earshot detect recording.wav
           earshot detect --json --threshold 0.8 /var/lib/earshot/clips/*.wav
+          earshot detect --trace clip.flac 2> scores.txt      # per-window scores for plotting
         With --json, one object per line: {"type":"event",...} per event and {"type":"file",...} after each
         file; an unreadable file gives {"type":"error",...}, the others are still analysed, and the exit
         status is 1 at the end.
@@ -24,6 +25,7 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Consecutive windows above threshold needed for an event.") var minConsecutive: Int = 2
     @Option(help: "Seconds between CNN windows.") var hop: Double = 0.1
     @Flag(help: "JSON lines output.") var json = false
+    @Flag(help: "Also print every window's score to stderr as 'FILE TIME SCORE' lines (TIME = window centre, s).") var trace = false
     @Argument(help: "Audio files.") var files: [String]
 
     func run() throws {
@@ -32,12 +34,14 @@ struct DetectCommand: ParsableCommand {
             FileHandle.standardError.write(Data("earshot: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        var rule = DecisionRule(threshold: threshold ?? m.threshold, minConsecutive: minConsecutive, hopSeconds: hop)
-        rule.cooldown = 2
+        let rule = DecisionRule(threshold: threshold ?? m.threshold, minConsecutive: minConsecutive, hopSeconds: hop)
         do { try rule.validate() } catch { throw ValidationError("\(error)") }
         let detector = try Detector(model: m, rule: rule)
         var failed = 0
         for f in files {
+            if trace {
+                detector.onScore = { t, s in FileHandle.standardError.write(Data("\(f) \(String(format: "%.3f %.4f", t, s))\n".utf8)) }
+            }
             do {
                 let r = try FileAnalyzer.analyze(URL(fileURLWithPath: f), detector: detector)
                 if json {

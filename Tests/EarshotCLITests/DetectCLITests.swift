@@ -55,6 +55,11 @@ import Testing
         #expect(none.status == 0)
         #expect(lines(none.stdout).count == 1)
         #expect(lines(none.stdout).first?["events"] as? Int == 0)
+        // --trace: one stderr line per window; 2 s → 1 + (32000 − 512) / 160 = 197 frames → (197 − 96) / 10 + 1 = 11 windows
+        let t = try CLIRunner.run(["detect", "--model", model.path, "--trace", "--json", a.path])
+        let traced = t.stderr.split(separator: "\n").filter { $0.hasPrefix(a.path + " ") }
+        #expect(traced.count == 11, "stderr: \(t.stderr)")
+        #expect(lines(t.stdout).filter { $0["type"] as? String == "file" }.count == 1)
     }
 
     @Test func badOptionsAndBadModelFailClearly() throws {

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Helpers for the operator-command tests: shell scripts, a private journald, `make`.
 enum Operator {
@@ -19,8 +22,16 @@ enum Operator {
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    /// Writes a file through a close-on-exec descriptor: other tests fork and exec concurrently, and a child
+    /// that inherited a write descriptor on a script would make executing it fail with ETXTBSY.
+    @discardableResult
     static func write(_ text: String, to url: URL, mode: Int = 0o644) throws -> URL {
-        try text.write(to: url, atomically: true, encoding: .utf8)
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
+        guard fd >= 0 else { throw CLITestError("open \(url.path): \(String(cString: strerror(errno)))") }
+        let bytes = Array(text.utf8)
+        let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        guard n == bytes.count else { throw CLITestError("short write to \(url.path)") }
         try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: url.path)
         return url
     }

@@ -74,8 +74,8 @@ import Testing
         #expect(err.contains("reload rejected"), "the rejection is logged:\n\(err)")
         #expect(err.contains("'threshold'") && err.contains(":1"), "the error names the key and line:\n\(err)")
         // The old configuration (and model) still detects: the shot planted at 6 s raises an alert.
-        let deadline = Date().addingTimeInterval(12)
-        while !live.daemon.stderr.contains("ALERT MESSAGE=") && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        // (Keep reading the notify socket while waiting, as systemd does: sd_notify blocks on a full socket queue.)
+        live.notify.wait(timeout: 12) { _ in live.daemon.stderr.contains("ALERT MESSAGE=") }
         #expect(live.daemon.stderr.contains("ALERT MESSAGE=Gunshot detected on default"), "old config keeps detecting:\n\(live.daemon.stderr)")
         // A valid new config IS applied (so the rejection above was not a no-op reload).
         try run(live, reloadTo: try live.run.writeConfig(device: "hw:0", name: "valid.yaml"))

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 @testable import EarshotDaemon
 
-@Suite("HookRunner: real hook processes")
+// Serialized: HookRunner sets SIGPIPE to ignored (process-wide state), and the timing checks are steadier alone.
+@Suite("HookRunner: real hook processes", .serialized)
 struct HookRunnerTests {
     @Test("hook gets the event in its environment and as JSON on stdin, in its own process group, with no shell interpolation")
     func envAndStdin() throws {
@@ -189,5 +190,19 @@ struct HookRunnerTests {
         #expect(r.stderrBytes == 30_000_005)
         #expect(r.stderrTail.utf8.count <= 1024 && r.stderrTail.hasSuffix("x END"))
         #expect(log.messages(.error).contains { $0.contains("status 3") && $0.hasSuffix("x END") })
+    }
+
+    @Test("a hook that floods stderr forever is still killed at the timeout")
+    func endlessFlood() throws {
+        let dir = TestPaths.tempDir("hook-endless")
+        let hook = try HookFixture.script(dir, "hook.sh", "yes 'spam spam spam' >&2")
+        let results = Collected<HookResult>()
+        let runner = HookRunner(settings: HookSettings(path: hook, timeout: 1, killAfter: 0.5, stderrTailBytes: 64),
+                                logger: LogCapture().logger, onFinish: { results.add($0) })
+        runner.submit(HookFixture.alert("endless"))
+        let r = try #require(results.wait(count: 1, timeout: 10).first)
+        print(String(format: "endless flood: %d bytes drained, killed after %.2f s", r.stderrBytes, r.seconds))
+        #expect(r.timedOut && r.seconds < 3)
+        #expect(r.stderrBytes > 100_000 && r.stderrTail.utf8.count <= 64 && r.stderrTail.contains("spam spam"))
     }
 }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import Synchronization
 @testable import EarshotDaemon
@@ -49,8 +52,14 @@ final class Collected<T: Sendable>: Sendable {
 enum HookFixture {
     /// Writes an executable shell script into `dir`.
     static func script(_ dir: URL, _ name: String, _ body: String, mode: Int = 0o755) throws -> String {
+        // Written through a close-on-exec descriptor: other tests fork and exec concurrently, and a child that
+        // inherited a write descriptor on the script would make executing it fail with ETXTBSY.
         let u = dir.appendingPathComponent(name)
-        try ("#!/bin/sh\n" + body + "\n").write(to: u, atomically: true, encoding: .utf8)
+        let fd = open(u.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
+        guard fd >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+        let bytes = Array(("#!/bin/sh\n" + body + "\n").utf8)
+        _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        close(fd)
         try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: u.path)
         return u.path
     }
@@ -60,12 +69,19 @@ enum HookFixture {
               model: "earshot-default.safetensors", clipPath: clip, test: test)
     }
 
-    /// Processes whose command line contains `needle` (from /proc).
+    /// Direct children of this process whose command line contains `needle` (from /proc). Only direct
+    /// children: a hook shell's own short-lived forks carry the same command line until they exec.
     static func processCount(containing needle: String) -> Int {
+        let me = getpid()
         let procs = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         var n = 0
         for p in procs where Int(p) != nil {
-            guard let d = FileManager.default.contents(atPath: "/proc/\(p)/cmdline") else { continue }
+            guard let d = FileManager.default.contents(atPath: "/proc/\(p)/cmdline"),
+                  let stat = try? String(contentsOfFile: "/proc/\(p)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            // stat: pid (comm) state ppid …
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 1, Int32(fields[1]) == me else { continue }
             let cmd = String(decoding: d.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
             if cmd.contains(needle) { n += 1 }
         }

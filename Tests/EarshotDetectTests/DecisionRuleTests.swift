@@ -21,7 +21,7 @@ import Testing
         #expect(throws: DecisionRuleError.self) { try rule.validate() }
         do { try rule.validate() } catch let e as DecisionRuleError {
             #expect(e.setting == setting)
-            #expect(e.description.contains("valid"))
+            #expect(e.description.contains("use a value in"))
         } catch { Issue.record("unexpected \(error)") }
     }
 }

@@ -68,6 +68,19 @@ import Testing
         #expect(discriminates, "the test model cannot tell transposed from untransposed windows")
     }
 
+    @Test func eventStartIsTheBurstOnsetNotTheWindowStart() throws {
+        // threshold 0: every window is above, so the first window [0, 0.99) s opens the event; its start must be
+        // the burst's energy onset (frames reach the burst at 0.6 s − 512/16000 s ≈ 0.57 s), not 0.
+        let d = try Detector(model: TestModel.random(), rule: DecisionRule(threshold: 0))
+        let (_, _, out) = stream(d, TestModel.audio(seconds: 3, bursts: [0.6]), chunk: 4096)
+        guard case let .started(e)? = out.first else { Issue.record("no event: \(out)"); return }
+        #expect(e.start > 0.54 && e.start < 0.62, "start \(e.start)")
+        // 3 s → 297 frames → 21 windows; the last covers frames 200…295 and ends at 2.95 + 0.032 s
+        guard out.count == 2, case let .ended(f) = out[1] else { Issue.record("expected started + ended: \(out)"); return }
+        #expect(abs(f.end - 2.982) < 1e-9)
+        #expect(f.start == e.start)
+    }
+
     @Test func countersAndResetAndTiming() throws {
         let m = try TestModel.random()
         let d = try Detector(model: m, rule: DecisionRule(threshold: 0.5, hopSeconds: 0.05))

@@ -10,8 +10,9 @@ public final class LogMelExtractor {
     public let config: FeatureConfig
     public let filterbank: MelFilterbank
     private let spectrum: PowerSpectrum
-    private let pending: UnsafeMutablePointer<Float> // (nFFT) samples of the frame being filled
-    private var filled = 0
+    private let pending: UnsafeMutablePointer<Float> // (nFFT) circular: the last nFFT samples
+    private var writePos = 0                          // slot of the next sample in `pending`
+    private var filled = 0                            // samples of the next frame already in `pending`
     private let power: UnsafeMutablePointer<Float>   // (nBins)
     private let mel: UnsafeMutablePointer<Float>     // (nMels)
     private let eps: Float
@@ -51,6 +52,7 @@ public final class LogMelExtractor {
     /// Forgets buffered samples; the next sample starts frame 0 again.
     public func reset() {
         filled = 0
+        writePos = 0
         framesEmitted = 0
     }
 
@@ -61,14 +63,15 @@ public final class LogMelExtractor {
         var left = samples.count
         let n = config.nFFT, hop = config.hop
         while left > 0 {
-            let take = min(left, n - filled)
-            (pending + filled).update(from: src, count: take)
+            let take = min(left, n - filled, n - writePos)
+            (pending + writePos).update(from: src, count: take)
             filled += take; src += take; left -= take
+            writePos += take
+            if writePos == n { writePos = 0 }
             if filled == n {
-                emitFrame(onFrame)
-                // keep the overlap: samples [hop, n) become [0, n − hop)
-                pending.update(from: pending + hop, count: n - hop)
-                filled = n - hop
+                // the oldest sample sits where the next one will be written
+                emitFrame(oldest: writePos, onFrame)
+                filled = n - hop // keep the overlap in place
             }
         }
     }
@@ -78,10 +81,10 @@ public final class LogMelExtractor {
         samples.withUnsafeBufferPointer { push($0, onFrame: onFrame) }
     }
 
-    private func emitFrame(_ onFrame: (UnsafeBufferPointer<Float>) -> Void) {
-        spectrum.compute(frame: pending, power: power)
+    private func emitFrame(oldest: Int, _ onFrame: (UnsafeBufferPointer<Float>) -> Void) {
+        spectrum.compute(ring: pending, oldest: oldest, power: power)
         filterbank.apply(power: power, mel: mel)
-        for m in 0..<config.nMels { mel[m] = logf(mel[m] + eps) }
+        VectorLog.apply(mel, add: eps, count: config.nMels, out: mel)
         framesEmitted += 1
         onFrame(UnsafeBufferPointer(start: mel, count: config.nMels))
     }

@@ -27,15 +27,20 @@ public struct MelFilterbank: Sendable, Equatable {
         self.nMels = nMels
         self.nBins = nBins
         self.weights = weights
+        // Each band keeps the bins from its first to its last non-zero weight, widened to a multiple of 4 (zeros
+        // from the dense row) so `apply` runs 4 lanes at a time; the window is shifted left if it would pass nBins.
         var start = [Int](), length = [Int](), offset = [Int](), packed = [Float]()
         for m in 0..<nMels {
             let row = weights[(m * nBins)..<((m + 1) * nBins)]
-            let first = row.firstIndex { $0 != 0 } ?? row.startIndex
-            let last = row.lastIndex { $0 != 0 } ?? (row.startIndex - 1)
-            start.append(first - m * nBins)
-            length.append(max(0, last - first + 1))
+            let first = (row.firstIndex { $0 != 0 } ?? row.startIndex) - m * nBins
+            let last = (row.lastIndex { $0 != 0 } ?? (row.startIndex - 1)) - m * nBins
+            let used = max(0, last - first + 1)
+            let len = used == 0 ? 0 : min(nBins, (used + 3) / 4 * 4)
+            let s = max(0, min(first, nBins - len))
+            start.append(s)
+            length.append(len)
             offset.append(packed.count)
-            if last >= first { packed.append(contentsOf: row[first...last]) }
+            packed.append(contentsOf: row[(m * nBins + s)..<(m * nBins + s + len)])
         }
         self.start = start; self.length = length; self.offset = offset; self.packed = packed
     }
@@ -43,14 +48,27 @@ public struct MelFilterbank: Sendable, Equatable {
     /// mel[m] = Σ_k W[m, k] · power[k]. power: (nBins) → mel: (nMels). No allocation.
     public func apply(power: UnsafePointer<Float>, mel: UnsafeMutablePointer<Float>) {
         packed.withUnsafeBufferPointer { w in
+        start.withUnsafeBufferPointer { st in
+        length.withUnsafeBufferPointer { len in
+        offset.withUnsafeBufferPointer { off in
             for m in 0..<nMels {
-                let p = power + start[m]
-                let wm = w.baseAddress! + offset[m]
-                var acc: Float = 0
-                for k in 0..<length[m] { acc += wm[k] * p[k] }
-                mel[m] = acc
+                let p = UnsafeRawPointer(power + st[m])
+                let wm = UnsafeRawPointer(w.baseAddress! + off[m])
+                let n = len[m]
+                var acc = SIMD4<Float>()
+                var k = 0
+                while k + 4 <= n {
+                    acc += wm.loadUnaligned(fromByteOffset: 4 * k, as: SIMD4<Float>.self)
+                        * p.loadUnaligned(fromByteOffset: 4 * k, as: SIMD4<Float>.self)
+                    k += 4
+                }
+                var sum = acc.sum()
+                while k < n { // only when a band spans almost all bins
+                    sum += w[off[m] + k] * power[st[m] + k]; k += 1
+                }
+                mel[m] = sum
             }
-        }
+        }}}}
     }
 
     // MARK: Slaney mel scale (ref: librosa.core.convert.hz_to_mel / mel_to_hz with htk=False)

@@ -37,6 +37,10 @@ public final class ClipRecorder: @unchecked Sendable {
         history = HistoryBuffer(capacity: settings.enabled ? preSamples + postSamples + lookback + sampleRate : 1)
         pending.reserveCapacity(Self.maxPending)
         retention = ClipRetention(settings: settings)
+        if settings.enabled {
+            // Old clips may have outlived a lowered limit while the daemon was down.
+            writer.async { [retention, logger] in retention.enforce(logger: logger) }
+        }
     }
 
     /// Samples appended so far (absolute index of the next sample).

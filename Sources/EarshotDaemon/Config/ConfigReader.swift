@@ -23,6 +23,9 @@ struct ConfigReader {
         }
     }
 
+    /// Line of `key` in this mapping (or of the mapping itself when the key is absent).
+    func lineOf(_ key: String) -> Int? { entries[key]?.line ?? line }
+
     func path(_ key: String) -> String { prefix.isEmpty ? key : "\(prefix).\(key)" }
 
     func fail(_ key: String, _ problem: String) -> ConfigError {

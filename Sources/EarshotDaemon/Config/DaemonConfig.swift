@@ -136,7 +136,10 @@ public struct DaemonConfig: Sendable, Equatable {
         do {
             try c.hook.validate(); try c.clips.validate(); try c.liveness.validate(); try c.metrics.validate()
         } catch let e as SettingsError {
-            throw ConfigError(source: source, key: e.key, line: nil, problem: "\(e.value) \(e.problem); \(e.fix)")
+            let parts = e.key.split(separator: ".", maxSplits: 1).map(String.init)
+            let section: ConfigReader? = ["hook": h, "clips": cl, "liveness": lv, "metrics": mt][parts.first ?? ""]
+            let line = parts.count == 2 ? section?.lineOf(parts[1]) : r.lineOf(e.key)
+            throw ConfigError(source: source, key: e.key, line: line, problem: "\(e.value) \(e.problem); \(e.fix)")
         }
         return c
     }

@@ -42,9 +42,13 @@ struct HookProcess {
         var inPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
         try hookCheck(GNUSpawnExtensions.cloexecPipe(&inPipe), "pipe2", errnoStyle: true)
         defer { close(inPipe[0]); if inPipe[1] >= 0 { close(inPipe[1]) } }
-        do { try hookCheck(GNUSpawnExtensions.cloexecPipe(&errPipe), "pipe2", errnoStyle: true) }
+        try hookCheck(GNUSpawnExtensions.cloexecPipe(&errPipe), "pipe2", errnoStyle: true)
         var spawned = false
         defer { close(errPipe[1]); if !spawned { close(errPipe[0]) } }
+
+        // Our ends are non-blocking (their own open file descriptions; the hook's ends stay blocking).
+        try hookCheck(fcntl(inPipe[1], F_SETFL, O_NONBLOCK), "fcntl", errnoStyle: true)
+        try hookCheck(fcntl(errPipe[0], F_SETFL, O_NONBLOCK), "fcntl", errnoStyle: true)
 
         var actions = posix_spawn_file_actions_t()
         try hookCheck(posix_spawn_file_actions_init(&actions), "posix_spawn_file_actions_init")
@@ -76,11 +80,9 @@ struct HookProcess {
 
         // stdin: the payload is far smaller than a pipe buffer, so one non-blocking write never waits, even if
         // the hook never reads it. EPIPE (hook already gone) is ignored; SIGPIPE is ignored by HookRunner.
-        _ = fcntl(inPipe[1], F_SETFL, O_NONBLOCK)
         let json = payload.json()
         _ = json.withUnsafeBytes { Glibc.write(inPipe[1], $0.baseAddress, $0.count) }
         close(inPipe[1]); inPipe[1] = -1
-        _ = fcntl(errPipe[0], F_SETFL, O_NONBLOCK)
         return (pid, errPipe[0])
     }
 
@@ -97,7 +99,8 @@ struct HookProcess {
             if errOpen {
                 var pfd = pollfd(fd: errFD, events: Int16(POLLIN), revents: 0)
                 _ = poll(&pfd, 1, 20)
-                while true {
+                // At most 64 chunks (256 KB) per round, so an endless flood still reaches the timeout checks.
+                for _ in 0..<64 {
                     let n = chunk.withUnsafeMutableBytes { read(errFD, $0.baseAddress, $0.count) }
                     if n > 0 { tail.append(chunk, count: n); continue }
                     if n == 0 { errOpen = false }
@@ -108,8 +111,8 @@ struct HookProcess {
             }
             let r = waitpid(pid, &status, WNOHANG)
             if r == pid || (r == -1 && errno == ECHILD) {
-                // Pick up what the hook wrote just before exiting.
-                while errOpen {
+                // Pick up what the hook wrote just before exiting (bounded: a left-behind child may keep writing).
+                for _ in 0..<256 where errOpen {
                     let n = chunk.withUnsafeMutableBytes { read(errFD, $0.baseAddress, $0.count) }
                     if n > 0 { tail.append(chunk, count: n) } else { break }
                 }

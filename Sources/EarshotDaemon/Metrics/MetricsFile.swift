@@ -109,10 +109,10 @@ public final class MetricsFile: Sendable {
         try metricsCheck(fd, "open", path: tmp)
         var ok = false
         defer { if !ok { unlink(tmp) } }
-        var bytes = Array(text.utf8)
+        let bytes = Array(text.utf8)
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
             if n < 0 && errno == EINTR { continue }
             if n < 0 { close(fd); try metricsCheck(-1, "write", path: tmp) }
             done += n
@@ -121,6 +121,5 @@ public final class MetricsFile: Sendable {
         try metricsCheck(close(fd), "close", path: tmp)
         try metricsCheck(rename(tmp, path), "rename", path: path)
         ok = true
-        bytes.removeAll()
     }
 }

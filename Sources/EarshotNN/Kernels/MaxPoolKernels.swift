@@ -1,56 +1,33 @@
-/// 2×2 max-pool row kernels, 8 output columns per step: the even/odd lanes of a 16-float load are the two
-/// columns of each window. The backward pass routes dy to the FIRST maximum of each window (order r0[0],
-/// r0[1], r1[0], r1[1]) with masks instead of branches. ref: cs231n notes "Convolutional Networks", Pooling.
+/// 2×2 max-pool row kernels, written as branch-free scalar loops that LLVM vectorises (packed max / compare
+/// plus shuffles for the even/odd columns). The backward pass routes dy to the FIRST maximum of each window
+/// (order r0[0], r0[1], r1[0], r1[1]) through bit masks instead of branches, which mispredicted on
+/// real activations. ref: cs231n notes "Convolutional Networks", Pooling Layer.
 extension Kernels {
-    typealias H = SIMD8<Float>
-
     /// One output row: out[ox] = max(r0[2ox], r0[2ox+1], r1[2ox], r1[2ox+1]) for ox in 0..<ow.
     static func maxPoolRow(_ r0: UnsafePointer<Float>, _ r1: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, ow: Int) {
-        var ox = 0
-        while ox + 8 <= ow {
-            let a = load(r0 + 2 * ox), b = load(r1 + 2 * ox)
-            let m = pointwiseMax(pointwiseMax(a.evenHalf, a.oddHalf), pointwiseMax(b.evenHalf, b.oddHalf))
-            UnsafeMutableRawPointer(out + ox).storeBytes(of: m, as: H.self)
-            ox += 8
-        }
-        while ox < ow {
-            out[ox] = max(max(r0[2 * ox], r0[2 * ox + 1]), max(r1[2 * ox], r1[2 * ox + 1]))
-            ox += 1
+        for ox in 0..<ow {
+            let a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1]
+            let top = a > b ? a : b, bottom = c > d ? c : d
+            out[ox] = top > bottom ? top : bottom
         }
     }
 
-    /// One output row of the backward pass: writes (not accumulates) g0/g1 at the 2·ow input columns.
+    /// One output row of the backward pass: WRITES (not accumulates) g0/g1 at the 2·ow input columns.
+    /// Bit masks on the float bit patterns (integer compares → packed `pcmpeqd`/`pand`, no branches):
+    /// rest_k is what is left of dy after the first k window positions had their chance.
     static func maxPoolBackwardRow(_ r0: UnsafePointer<Float>, _ r1: UnsafePointer<Float>, _ out: UnsafePointer<Float>,
                                    _ dy: UnsafePointer<Float>, _ g0: UnsafeMutablePointer<Float>, _ g1: UnsafeMutablePointer<Float>, ow: Int) {
-        var ox = 0
-        let zero = H(repeating: 0)
-        while ox + 8 <= ow {
-            let a = load(r0 + 2 * ox), b = load(r1 + 2 * ox)
-            let m = UnsafeRawPointer(out + ox).loadUnaligned(as: H.self)
-            let d = UnsafeRawPointer(dy + ox).loadUnaligned(as: H.self)
-            let e0 = a.evenHalf .== m
-            let e1 = (a.oddHalf .== m) .& .!e0
-            let e2 = (b.evenHalf .== m) .& .!(e0 .| e1)
-            let e3 = .!(e0 .| e1 .| e2)
-            var top = V(), bottom = V()
-            top.evenHalf = zero.replacing(with: d, where: e0)
-            top.oddHalf = zero.replacing(with: d, where: e1)
-            bottom.evenHalf = zero.replacing(with: d, where: e2)
-            bottom.oddHalf = zero.replacing(with: d, where: e3)
-            store(top, g0 + 2 * ox)
-            store(bottom, g1 + 2 * ox)
-            ox += 8
-        }
-        while ox < ow {
-            let m = out[ox], d = dy[ox]
-            let e0 = r0[2 * ox] == m
-            let e1 = !e0 && r0[2 * ox + 1] == m
-            let e2 = !e0 && !e1 && r1[2 * ox] == m
-            g0[2 * ox] = e0 ? d : 0
-            g0[2 * ox + 1] = e1 ? d : 0
-            g1[2 * ox] = e2 ? d : 0
-            g1[2 * ox + 1] = !(e0 || e1 || e2) ? d : 0
-            ox += 1
+        for ox in 0..<ow {
+            let m = out[ox], d = dy[ox].bitPattern
+            let k0 = eqMask(r0[2 * ox], m), k1 = eqMask(r0[2 * ox + 1], m), k2 = eqMask(r1[2 * ox], m)
+            let rest1 = d & ~k0, rest2 = rest1 & ~k1
+            g0[2 * ox] = Float(bitPattern: d & k0)
+            g0[2 * ox + 1] = Float(bitPattern: rest1 & k1)
+            g1[2 * ox] = Float(bitPattern: rest2 & k2)
+            g1[2 * ox + 1] = Float(bitPattern: rest2 & ~k2)
         }
     }
+
+    /// All ones when x and y are the same float (bit for bit: the pooled value is a copy of one input).
+    @inline(__always) static func eqMask(_ x: Float, _ y: Float) -> UInt32 { x.bitPattern == y.bitPattern ? ~0 : 0 }
 }

@@ -1,0 +1,102 @@
+import EarshotDaemon
+import Foundation
+import Testing
+
+/// DaemonConfig: defaults, the shipped documented file, and errors that name the key, the line and the fix.
+@Suite struct ConfigTests {
+    static let shipped = TestPaths.repo.appendingPathComponent("config/earshot.yaml")
+
+    func error(_ yaml: String) -> ConfigError? {
+        do { _ = try DaemonConfig.parse(yaml, source: "t.yaml"); return nil } catch let e as ConfigError { return e } catch {
+            Issue.record("untyped error \(error)"); return nil
+        }
+    }
+
+    @Test func emptyFileIsDefaults() throws {
+        #expect(try DaemonConfig.parse("", source: "t.yaml") == DaemonConfig())
+        #expect(try DaemonConfig.parse("# only a comment\n", source: "t.yaml") == DaemonConfig())
+    }
+
+    @Test func shippedFileDocumentsEveryKeyWithItsDefault() throws {
+        let text = try String(contentsOf: Self.shipped, encoding: .utf8)
+        #expect(try DaemonConfig.parse(text, source: Self.shipped.path) == DaemonConfig(), "the shipped file's values are the defaults")
+        // Every key the parser knows appears, and each has a comment line above it or in its section.
+        for key in ["device", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "min_consecutive",
+                    "merge_gap", "cooldown", "hop", "priority", "blas_threads", "log_level", "retry_min", "retry_max",
+                    "hook", "clips", "liveness", "metrics", "timeout", "kill_after", "max_concurrent", "max_queued", "stderr_tail",
+                    "enabled", "directory", "pre_roll", "post_roll", "max_count", "max_bytes", "max_age_days",
+                    "silence_seconds", "stuck_seconds", "clip_seconds", "clip_level", "clip_fraction", "recover_seconds", "interval_seconds"] {
+            #expect(text.range(of: "\n\\s*\(key):", options: .regularExpression) != nil, "config/earshot.yaml lacks '\(key)'")
+        }
+    }
+
+    @Test func valuesAreRead() throws {
+        let c = try DaemonConfig.parse("""
+        device: "hw:1,0"
+        channels: 2
+        channel: 1
+        sample_rate: 48000
+        threshold: 0.8
+        cooldown: 3.5
+        hook:
+          path: /usr/local/bin/notify
+          timeout: 4
+        clips:
+          enabled: no
+        """, source: "t.yaml")
+        #expect(c.device == "hw:1,0" && c.channels == 2 && c.channel == 1 && c.sampleRate == 48_000)
+        #expect(c.threshold == 0.8 && c.cooldown == 3.5)
+        #expect(c.hook.path == "/usr/local/bin/notify" && c.hook.timeout == 4 && !c.clips.enabled)
+        #expect(c.rule(0.5).threshold == 0.8, "the config's threshold overrides the model's")
+        #expect(DaemonConfig().rule(0.42).threshold == 0.42, "no threshold: the model's")
+    }
+
+    @Test func unknownKeyNamesKeyLineAndKnownKeys() throws {
+        let e = try #require(error("device: default\ntreshold: 0.5\n"))
+        #expect(e.key == "treshold" && e.line == 2)
+        #expect(e.description.contains("t.yaml:2") && e.description.contains("threshold"), "\(e)")
+    }
+
+    @Test func unknownKeyInSectionHasDottedPath() throws {
+        let e = try #require(error("clips:\n  enabled: true\n  pre_rol: 3\n"))
+        #expect(e.key == "clips.pre_rol" && e.line == 3, "\(e)")
+    }
+
+    @Test func wrongTypesAreErrors() throws {
+        #expect(error("channels: two\n")?.key == "channels")
+        #expect(error("cooldown: [1, 2]\n")?.key == "cooldown")
+        #expect(error("clips:\n  enabled: maybe\n")?.key == "clips.enabled")
+        #expect(error("hook: 3\n")?.key == "hook")
+        #expect(error("- a\n- b\n") != nil, "a list at the top is not a configuration")
+        #expect(error("device: [\n") != nil, "broken YAML")
+    }
+
+    @Test func outOfRangeValuesNameTheRange() throws {
+        let e = try #require(error("\n\nthreshold: 1.5\n"))
+        #expect(e.key == "threshold" && e.line == 3 && e.description.contains("0.0…1.0"), "\(e)")
+        #expect(error("priority: 9\n")?.key == "priority")
+        #expect(error("sample_rate: 100\n")?.key == "sample_rate")
+        #expect(error("channels: 2\nchannel: 2\n")?.key == "channel", "channel index must be below channels")
+        #expect(error("log_level: loud\n")?.key == "log_level")
+        #expect(error("retry_min: 5\nretry_max: 2\n")?.key == "retry_max")
+    }
+
+    @Test func sectionValidationIsReportedWithTheKey() throws {
+        // ops' validate(): a relative hook path is a settings error, surfaced as a ConfigError naming the key.
+        let e = try #require(error("hook:\n  path: relative/script.sh\n"))
+        #expect(e.key.hasPrefix("hook"), "\(e)")
+    }
+
+    @Test func loadMissingExplicitPathIsAnErrorNamingIt() throws {
+        do { _ = try DaemonConfig.load(path: "/nonexistent/earshot.yaml"); Issue.record("expected an error") } catch let e as ConfigError {
+            #expect(e.source == "/nonexistent/earshot.yaml" && e.description.contains("--config"), "\(e)")
+        }
+    }
+
+    @Test func loadReadsAFile() throws {
+        let dir = TestPaths.tempDir("cfg")
+        let u = dir.appendingPathComponent("e.yaml")
+        try "cooldown: 7\n".write(to: u, atomically: true, encoding: .utf8)
+        #expect(try DaemonConfig.load(path: u.path).cooldown == 7)
+    }
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""earshotd benchmark (docs/benchmarks/daemon.md). Run as root from the repository root after
+`swift build -c release --product earshotd`:
+    python3 Tests/EarshotDaemonTests/Scripts/bench-daemon.py EARSHOTD REF_MODEL ENERGY_MODEL [SECONDS]
+REF_MODEL: any model with the reference CNN (62,818 params, 37.2 MFLOP/window) — CPU, RSS, exec→READY.
+ENERGY_MODEL: the tests' hand-set energy model (detects planted bursts) — alert latency in a private journal.
+Capture is alsa-lib's file plugin over a null slave (ALSA_CONFIG_PATH), paced at real time (--pace 1).
+Prints `figure value unit` lines."""
+import json, os, random, socket, struct, subprocess, sys, tempfile, time, math, statistics
+
+exe, ref, energy = sys.argv[1], sys.argv[2], sys.argv[3]
+SEC = int(sys.argv[4]) if len(sys.argv) > 4 else 65
+RATE = 16000
+here = os.path.dirname(os.path.abspath(__file__))
+tmp = tempfile.mkdtemp(prefix="earshot-bench-")
+SHOTS = [5.0 + 10 * k for k in range(int((SEC - 6) // 10) + 1)]
+
+def recording(path):
+    rnd = random.Random(1); n = SEC * RATE; x = [rnd.uniform(-1, 1) * 0.003 for _ in range(n)]
+    for t in SHOTS:
+        i0 = int(t * RATE)
+        for k in range(RATE // 4):
+            if i0 + k < n: x[i0 + k] += 0.8 * rnd.uniform(-1, 1) * math.exp(-k / (RATE / 20))
+    with open(path, "wb") as f:
+        f.write(struct.pack("<%dh" % n, *[max(-32768, min(32767, round(v * 32768))) for v in x]))
+    return n
+
+raw = os.path.join(tmp, "capture.raw"); frames = recording(raw)
+asound = os.path.join(tmp, "asound.conf")
+open(asound, "w").write('pcm.!default { type file slave.pcm { type null } file "/dev/null" infile "%s" format "raw" }\n' % raw)
+
+def config(model):
+    p = os.path.join(tmp, os.path.basename(model) + ".yaml")
+    open(p, "w").write("device: default\nmodel: %s\ncooldown: 1\nclips:\n  enabled: false\nmetrics:\n  enabled: false\n" % model)
+    return p
+
+def notify_socket():
+    path = os.path.join(tmp, "notify-%d.sock" % random.randrange(1 << 30))
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(path); s.settimeout(0.05)
+    return s, path
+
+def run(model, pace=True, journal_out=None, frames_=frames):
+    """Runs earshotd to the end of the recording; returns (t_exec, ready_time, messages, rusage lines)."""
+    s, path = notify_socket()
+    env = {"PATH": "/usr/bin:/bin", "ALSA_CONFIG_PATH": asound, "NOTIFY_SOCKET": path, "WATCHDOG_USEC": "30000000"}
+    args = [exe, "--config", config(model), "--max-frames", str(frames_), "--exit-at-end"] + (["--pace", "1"] if pace else [])
+    tv = os.path.join(tmp, "time.txt")
+    if journal_out:
+        env["JOURNAL_STREAM"] = "8:1"
+        args = ["unshare", "-m", "bash", os.path.join(here, "private-journal.sh"), journal_out] + args
+    args = ["/usr/bin/time", "-f", "%U %S %M %e", "-o", tv] + args
+    t0 = time.time(); p = subprocess.Popen(args, env=env, stderr=subprocess.DEVNULL); ready = None; msgs = []
+    while p.poll() is None:
+        try:
+            m = s.recv(4096).decode(); now = time.time(); msgs.append((now, m))
+            if ready is None and "READY=1" in m.split("\n"): ready = now
+        except socket.timeout: pass
+    s.close(); os.unlink(path)
+    u, st, maxrss, el = open(tv).read().split()[-4:]
+    return dict(t0=t0, ready=ready, msgs=msgs, user=float(u), sys=float(st), maxrss_kb=int(maxrss), elapsed=float(el), rc=p.returncode)
+
+# 1) exec → READY (reference CNN), 5 cold starts on 1 s of audio
+readys = []
+for _ in range(5):
+    r = run(ref, pace=False, frames_=RATE)
+    readys.append((r["ready"] - r["t0"]) * 1e3)
+print("# exec_to_ready runs:", " ".join("%.1f" % v for v in readys))
+print("daemon_exec_to_ready_ms_median %.1f ms" % statistics.median(readys))
+
+# 2) CPU and peak RSS at real time, reference CNN, hop 0.1 s (10 windows/s)
+r = run(ref)
+cpu = r["user"] + r["sys"]
+print("# ref run: user %.2f s sys %.2f s elapsed %.1f s audio %d s rc %d" % (r["user"], r["sys"], r["elapsed"], SEC, r["rc"]))
+print("daemon_ref_cpu_ms_per_audio_second %.2f ms" % (cpu / SEC * 1e3))
+print("daemon_ref_cpu_percent_of_one_core %.2f %%" % (cpu / r["elapsed"] * 100))
+print("daemon_ref_peak_rss_mb %.1f MB" % (r["maxrss_kb"] / 1024))
+print("daemon_ref_watchdog_pings %d" % sum("WATCHDOG=1" in m for _, m in r["msgs"]))
+
+# 3) alert latency: planted onset → journal entry (energy model, private journald, real time)
+out = os.path.join(tmp, "journal.json")
+r = run(energy, journal_out=out)
+origin = r["ready"]   # capture starts (paced from its first read) right after READY
+alerts = [json.loads(l) for l in open(out) if '"MESSAGE_ID":"88a049a25a974a828bee9f70b35c0a93"' in l]
+lat = []
+for a in alerts:
+    t_entry = int(a["__REALTIME_TIMESTAMP"]) / 1e6
+    shot = min(SHOTS, key=lambda t: abs(t - float(a["EARSHOT_OFFSET"])))
+    lat.append((t_entry - (origin + shot)) * 1e3)
+print("# energy run: user %.2f s sys %.2f s elapsed %.1f s; %d alerts for %d shots; latencies ms: %s" % (
+    r["user"], r["sys"], r["elapsed"], len(alerts), len(SHOTS), " ".join("%.0f" % v for v in lat)))
+print("daemon_energy_cpu_ms_per_audio_second %.2f ms" % ((r["user"] + r["sys"]) / SEC * 1e3))
+if lat:
+    print("daemon_alert_latency_ms_median %.0f ms" % statistics.median(lat))
+    print("daemon_alert_latency_ms_max %.0f ms" % max(lat))
