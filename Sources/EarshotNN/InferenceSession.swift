@@ -4,12 +4,17 @@
 public final class InferenceSession {
     public let network: Network
     public let gunshotIndex: Int
+    /// Scores are softmax(logits / temperature): temperature scaling calibrates an over-confident network so
+    /// that scores stay resolvable in Float near 1 (monotonic: rankings and AUC are unchanged).
+    /// ref: Guo et al. 2017, "On Calibration of Modern Neural Networks", §4.2.
+    public let temperature: Float
     private var probs: [Float]
 
     /// - Parameters: source: the trained network (not modified); maxBatch: largest batch `logits` will see.
-    public init(source: Network, gunshotIndex: Int = 1, maxBatch: Int = 1) throws {
+    public init(source: Network, gunshotIndex: Int = 1, maxBatch: Int = 1, temperature: Float = 1) throws {
         network = try Self.fold(source)
         self.gunshotIndex = gunshotIndex
+        self.temperature = temperature
         network.reserve(batch: maxBatch)
         probs = [Float](repeating: 0, count: maxBatch * network.outputCount)
     }
@@ -48,8 +53,10 @@ public final class InferenceSession {
     public func gunshotProbability(_ window: UnsafePointer<Float>) -> Float {
         let z = network.forward(window, n: 1, training: false)
         let k = network.outputCount
+        let invT = 1 / temperature
         return probs.withUnsafeMutableBufferPointer { p in
-            SoftmaxCrossEntropy.softmax(z.baseAddress!, p.baseAddress!, n: 1, k: k)
+            for j in 0..<k { p[j] = z[j] * invT }
+            SoftmaxCrossEntropy.softmax(p.baseAddress!, p.baseAddress!, n: 1, k: k)
             return p[gunshotIndex]
         }
     }
@@ -59,8 +66,10 @@ public final class InferenceSession {
         let z = network.forward(x, n: n, training: false)
         let k = network.outputCount
         if probs.count < n * k { probs = [Float](repeating: 0, count: n * k) }
+        let invT = 1 / temperature
         probs.withUnsafeMutableBufferPointer { p in
-            SoftmaxCrossEntropy.softmax(z.baseAddress!, p.baseAddress!, n: n, k: k)
+            for j in 0..<(n * k) { p[j] = z[j] * invT }
+            SoftmaxCrossEntropy.softmax(p.baseAddress!, p.baseAddress!, n: n, k: k)
             for i in 0..<n { out[i] = p[i * k + gunshotIndex] }
         }
     }

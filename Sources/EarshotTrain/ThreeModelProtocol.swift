@@ -19,7 +19,39 @@ public struct ThreeModelProtocol {
         public var ship: URL?
         public var command = ""
         public var threads = 2
+        /// Skip training: take the four models (and `history.json`) from this folder of an earlier run, and
+        /// redo calibration, threshold selection, evaluation and the report.
+        public var reuse: URL?
         public init(data: URL, out: URL) { self.data = data; self.out = out }
+    }
+
+    /// Temperature T minimising the validation windows' negative log-likelihood of softmax(logits / T)
+    /// (grid search over 0.5…50, log-spaced). ref: Guo et al. 2017, §4.2 "temperature scaling".
+    static func fitTemperature(_ net: Network, _ v: WindowSet) throws -> Float {
+        let batch = 64
+        let s = try InferenceSession(source: net, maxBatch: batch)
+        let size = net.inputShape.count
+        var margins = [Double](repeating: 0, count: v.count)
+        v.inputs.withUnsafeBufferPointer { x in
+            var i = 0
+            while i < v.count {
+                let n = min(batch, v.count - i)
+                let z = s.logits(x.baseAddress! + i * size, n: n)
+                for j in 0..<n { margins[i + j] = Double(z[2 * j + 1] - z[2 * j]) }
+                i += n
+            }
+        }
+        var best = (t: 1.0, nll: Double.infinity)
+        for k in 0...80 {
+            let t = 0.5 * pow(100.0, Double(k) / 80)
+            var nll = 0.0
+            for (m, y) in zip(margins, v.labels) {
+                let a = (y ? 1.0 : -1.0) * m / t
+                nll += a > 30 ? exp(-a) : log1p(exp(-a)) // log(1 + e^−a), stable
+            }
+            if nll < best.nll { best = (t, nll) }
+        }
+        return Float(best.t)
     }
 
     public struct Trained {
@@ -75,27 +107,39 @@ public struct ThreeModelProtocol {
         }
 
         var results: [Trained] = []
-        let m1 = try Network(specs: LayerSpec.reference(), inputShape: shape)
-        m1.initialize(seed: o.seed)
-        let h1 = trainer.train(m1, settings: settings(12, .clean, lr: 1e-3, balanced: false, seed: o.seed &+ 1), validation: valSet, name: "model1")
-        let m2 = try copy(m1)
-        let h2 = trainer.train(m2, settings: settings(6, .noise, lr: 3e-4, balanced: false, seed: o.seed &+ 2), validation: valSet, name: "model2")
-        let m3 = try copy(m1)
-        let h3 = trainer.train(m3, settings: settings(6, .energy, lr: 3e-4, balanced: false, seed: o.seed &+ 3), validation: valSet, name: "model3")
-        let m4 = try Network(specs: LayerSpec.reference(inputNorm: .global), inputShape: shape)
-        m4.initialize(seed: o.seed &+ 4)
-        let h4 = trainer.train(m4, settings: settings(16, .all, lr: 1e-3, balanced: true, seed: o.seed &+ 4), validation: valSet, name: "model4")
-        let runs: [(String, String, Network, [EpochRecord])] = [
-            ("model1-paper-clean", "Model 1: from scratch, clean (paper)", m1, h1),
-            ("model2-paper-noise", "Model 2: M1 + crowd/noise injection (paper)", m2, h2),
-            ("model3-paper-energy", "Model 3: M1 + energy augmentation (paper)", m3, h3),
-            ("model4-earshot", "Model 4: level-invariant, all augmentation, source-balanced", m4, h4),
-        ]
+        let names = ["model1-paper-clean", "model2-paper-noise", "model3-paper-energy", "model4-earshot"]
+        let titles = ["Model 1: from scratch, clean (paper)", "Model 2: M1 + crowd/noise injection (paper)",
+                      "Model 3: M1 + energy augmentation (paper)", "Model 4: level-invariant, all augmentation, source-balanced"]
+        var runs: [(String, String, Network, [EpochRecord])] = []
+        if let dir = o.reuse {
+            let histories = (try? JSONDecoder().decode([String: [EpochRecord]].self, from: Data(contentsOf: dir.appendingPathComponent("history.json")))) ?? [:]
+            for (n, t) in zip(names, titles) {
+                let m = try Model.load(dir.appendingPathComponent("\(n).safetensors"))
+                runs.append((n, t, m.network, histories[n] ?? []))
+            }
+            log("reusing the trained models in \(dir.path)")
+        } else {
+            let m1 = try Network(specs: LayerSpec.reference(), inputShape: shape)
+            m1.initialize(seed: o.seed)
+            let h1 = trainer.train(m1, settings: settings(12, .clean, lr: 1e-3, balanced: false, seed: o.seed &+ 1), validation: valSet, name: "model1")
+            let m2 = try copy(m1)
+            let h2 = trainer.train(m2, settings: settings(6, .noise, lr: 3e-4, balanced: false, seed: o.seed &+ 2), validation: valSet, name: "model2")
+            let m3 = try copy(m1)
+            let h3 = trainer.train(m3, settings: settings(6, .energy, lr: 3e-4, balanced: false, seed: o.seed &+ 3), validation: valSet, name: "model3")
+            let m4 = try Network(specs: LayerSpec.reference(inputNorm: .global), inputShape: shape)
+            m4.initialize(seed: o.seed &+ 4)
+            let h4 = trainer.train(m4, settings: settings(16, .all, lr: 1e-3, balanced: true, seed: o.seed &+ 4), validation: valSet, name: "model4")
+            runs = [(names[0], titles[0], m1, h1), (names[1], titles[1], m2, h2), (names[2], titles[2], m3, h3), (names[3], titles[3], m4, h4)]
+        }
+        var histories: [String: [EpochRecord]] = [:]
+        for r in runs { histories[r.0] = r.3 }
+        try JSONEncoder().encode(histories).write(to: o.out.appendingPathComponent("history.json"))
 
         let baseRule = DecisionRule(threshold: 0.5)
         let commit = (try? String(contentsOfFile: ".git/HEAD", encoding: .utf8)).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? "unknown"
         for (name, title, net, hist) in runs {
             let model = Model(network: net, features: features)
+            model.scoreTemperature = try Self.fitTemperature(net, valSet)
             let probe = try Detector(model: model, rule: baseRule)
             let valNeg = StreamScores.collect(val.others.map(\.samples), detector: probe)
             let valGun = StreamScores.collect(val.gunshots.map(\.samples), detector: probe)
@@ -110,6 +154,7 @@ public struct ThreeModelProtocol {
             let valRecall = Double(detected.filter { $0 > 0 }.count) / Double(max(1, detected.count))
             let valAUC = ROC.auc(scores: valGun.maxScores() + valNeg.maxScores(),
                                  labels: [Bool](repeating: true, count: valGun.streams.count) + [Bool](repeating: false, count: valNeg.streams.count))
+            log(String(format: "%@: score temperature %.2f (fitted on validation NLL)", name, model.scoreTemperature))
             log(String(format: "%@: threshold for 1 FA/h on %.2f h of validation negatives = %.4f; validation clip recall %.3f, clip AUC %.4f", name, valNeg.seconds / 3600, model.threshold, valRecall, valAUC))
             model.provenance = [
                 "train.protocol": title, "train.seed": String(o.seed), "train.date": ISO8601DateFormatter().string(from: Date()),

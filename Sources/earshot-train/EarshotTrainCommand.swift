@@ -27,11 +27,13 @@ struct Train: ParsableCommand {
     @Option(help: "Training windows per epoch.") var windowsPerEpoch: Int = 4096
     @Option(help: "OpenBLAS threads.") var threads: Int = 2
     @Option(help: "Also write the model chosen on validation here (e.g. models/earshot-default.safetensors).") var ship: String?
+    @Option(help: "Skip training: re-calibrate, re-select thresholds and re-evaluate the models saved in this folder by an earlier run.") var reuse: String?
 
     func run() throws {
         var o = ThreeModelProtocol.Options(data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out))
         o.seed = seed; o.epochScale = epochScale; o.windowsPerEpoch = windowsPerEpoch; o.threads = threads
         o.ship = ship.map { URL(fileURLWithPath: $0) }
+        o.reuse = reuse.map { URL(fileURLWithPath: $0) }
         o.command = "earshot-train " + CommandLine.arguments.dropFirst().joined(separator: " ")
         let results = try ThreeModelProtocol(o).run()
         print(Report.table(results))

@@ -19,6 +19,8 @@ public final class Model {
     public var melFilterbank: [Float]
     public var classes: [String]
     public var threshold: Float
+    /// Temperature applied to the logits before softmax (1 = none); fitted on validation by earshot-train.
+    public var scoreTemperature: Float = 1
     /// False alarms per hour (as a string key, e.g. "1") → threshold chosen on validation.
     public var thresholds: [String: Float]
     /// Free-form provenance: `train.data`, `train.seed`, `train.date`, `train.commit`, `train.metrics`, …
@@ -43,7 +45,7 @@ public final class Model {
     /// A serving session (BN folded, buffers preallocated). Also pins OpenBLAS to `threads`.
     public func makeInference(threads: Int = 1, maxBatch: Int = 1) throws -> InferenceSession {
         BLAS.setThreads(threads)
-        return try InferenceSession(source: network, gunshotIndex: gunshotIndex, maxBatch: maxBatch)
+        return try InferenceSession(source: network, gunshotIndex: gunshotIndex, maxBatch: maxBatch, temperature: scoreTemperature)
     }
 
     /// Throws `featureMismatch` naming each differing parameter.
@@ -64,6 +66,7 @@ public final class Model {
         m["input_shape"] = "[\(s.c),\(s.h),\(s.w)]"
         m["classes"] = String(decoding: (try? JSONEncoder().encode(classes)) ?? Data(), as: UTF8.self)
         m["threshold"] = String(threshold)
+        m["score_temperature"] = String(scoreTemperature)
         let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
         m["thresholds"] = String(decoding: (try? enc.encode(thresholds)) ?? Data("{}".utf8), as: UTF8.self)
         return m
@@ -118,6 +121,13 @@ public final class Model {
         guard let ts = m["threshold"], let threshold = Float(ts), threshold >= 0, threshold <= 1 else {
             throw ModelFileError.badMetadata(path: path, key: "threshold", reason: "'\(m["threshold"] ?? "")' is not a probability in [0, 1]")
         }
+        var temperature: Float = 1
+        if let t = m["score_temperature"] {
+            guard let v = Float(t), v.isFinite, v > 0, v <= 1000 else {
+                throw ModelFileError.badMetadata(path: path, key: "score_temperature", reason: "'\(t)' is not a positive number")
+            }
+            temperature = v
+        }
         let thresholds = (m["thresholds"].flatMap { try? JSONDecoder().decode([String: Float].self, from: Data($0.utf8)) }) ?? [:]
         // Shapes first, from the layer list alone: a hostile list must not make us allocate much.
         let network: Network
@@ -144,6 +154,7 @@ public final class Model {
         let provenance = m.filter { $0.key.hasPrefix("train.") || $0.key.hasPrefix("eval.") }
         let model = Model(network: network, features: features, melFilterbank: fb, classes: classes, threshold: threshold, thresholds: thresholds, provenance: provenance)
         model.path = path
+        model.scoreTemperature = temperature
         return model
     }
 }
