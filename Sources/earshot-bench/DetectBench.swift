@@ -22,7 +22,7 @@ struct DetectBench: ParsableCommand {
     @Option(help: "Separate timed rounds.") var rounds: Int = 1
     @Option(help: "Samples per push (the daemon's capture period; stream.py uses 16000).") var chunk: Int = 4096
     @Option(help: "OpenBLAS threads.") var threads: Int = 1
-    @Option(help: "Model file (default: the shipped model if found, else the reference CNN with seeded weights).") var model: String?
+    @Option(help: "Model file, or 'reference' for the peers' architecture with seeded weights (default: the shipped model if found, else 'reference').") var model: String?
     @Flag(help: "Skip the file (decode + detect) figure.") var noFile = false
 
     func validate() throws {
@@ -41,7 +41,7 @@ struct DetectBench: ParsableCommand {
         _ = Self.stream(Array(signal.prefix(10 * sr)), detector, chunk: chunk)   // warm-up
         var wav: URL?
         if !noFile {
-            let u = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-bench-\(getpid()).wav")
+            let u = FileManager.default.temporaryDirectory.appendingPathComponent("detectbench-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).wav")
             try AudioFileWriter.writeWAV16(signal, sampleRate: sr, to: u)
             wav = u
         }
@@ -69,8 +69,8 @@ struct DetectBench: ParsableCommand {
     }
 
     private func loadModel() throws -> (Model, String) {
-        if let model { return (try Model.load(URL(fileURLWithPath: model)), model) }
-        if let u = DefaultModel.locate() { return (try Model.load(u), u.path) }
+        if let model, model != "reference" { return (try Model.load(URL(fileURLWithPath: model)), model) }
+        if model == nil, let u = DefaultModel.locate() { return (try Model.load(u), u.path) }
         let c = FeatureConfig()
         return (Model(network: try InferBench.referenceNetwork(), features: c, threshold: 0.5), "reference CNN, seeded weights")
     }

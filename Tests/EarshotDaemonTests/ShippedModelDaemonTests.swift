@@ -1,10 +1,14 @@
+import EarshotDaemon
 import EarshotDetect
 import EarshotDSP
+import EarshotNN
 import Foundation
 import Testing
 
-/// The trained, shipped model in the daemon: real gunshot clips from the corpus planted in a quiet bed.
-/// Skipped (with the reason) while models/earshot-default.safetensors is not there yet.
+/// The trained, shipped model in the daemon: real gunshot clips from the corpus planted in a quiet bed. The daemon
+/// (ALSA → ring → Detector → journal) must report exactly the events the same Detector finds on the same samples
+/// in one piece (`FileAnalyzer`, the `earshot detect` path), at least one planted clip must alert, and nothing
+/// may alert outside the clips. Skipped (with the reason) while models/earshot-default.safetensors is not there.
 @Suite(.serialized) struct ShippedModelDaemonTests {
     static let model = TestPaths.repo.appendingPathComponent("models/\(DefaultModel.fileName)")
     static let present = FileManager.default.isReadableFile(atPath: model.path)
@@ -30,10 +34,17 @@ import Testing
         let fx = try AlsaFileFixture(bed, rate: 16_000, dir: run.dir)
         let r = try run.journalRun(fx, config: try run.writeConfig())
         #expect(r.status == 0, "stderr:\n\(r.stderr)")
-        let offsets = DaemonRun.alerts(r.entries).compactMap { $0["EARSHOT_OFFSET"].flatMap(Double.init) }
+        let offsets = DaemonRun.alerts(r.entries).compactMap { $0["EARSHOT_OFFSET"].flatMap(Double.init) }.sorted()
         let hits = planted.filter { p in offsets.contains { $0 >= p.0 - 0.2 && $0 <= p.1 } }
         let stray = offsets.filter { o in !planted.contains { o >= $0.0 - 0.2 && o <= $0.1 } }
-        #expect(hits.count >= 2, "alerts at \(offsets) for clips planted at \(planted)")
+        #expect(hits.count >= 1, "alerts at \(offsets) for clips planted at \(planted)")
         #expect(stray.isEmpty, "alerts outside the planted clips: \(stray)")
+        // Stream path == file path on the same samples and rule.
+        let config = try DaemonConfig.load(path: run.dir.appendingPathComponent("earshot.yaml").path)
+        let model = try Model.load(Self.model)
+        let file = FileAnalyzer.analyze(samples: bed, detector: try Detector(model: model, rule: config.rule(model.threshold)))
+        let expected = file.events.map(\.start).sorted()
+        #expect(offsets.count == expected.count, "daemon \(offsets) vs file path \(expected)")
+        for (a, b) in zip(offsets, expected) { #expect(abs(a - b) <= 0.1, "daemon \(a) s vs file path \(b) s") }
     }
 }

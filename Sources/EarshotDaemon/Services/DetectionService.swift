@@ -114,7 +114,9 @@ public final class DetectionService: Service, @unchecked Sendable {
             }
             if n == 0 {
                 if options.exitAtEnd && capture.state == .stopped && capture.ring.available == 0 { break }
-                try? await Task.sleep(for: .milliseconds(10))
+                // Nothing captured yet: wait about a quarter of an ALSA period (25 ms at the default 100 ms).
+                // Polling every 10 ms cost ≈ 14 ms CPU per audio second in wake-ups alone (docs/benchmarks/daemon.md).
+                try? await Task.sleep(for: .milliseconds(max(5, config.periodMs / 4)))
             }
         }
         detector.finish { self.handle($0) }

@@ -67,6 +67,15 @@ for _ in range(5):
 print("# exec_to_ready runs:", " ".join("%.1f" % v for v in readys))
 print("daemon_exec_to_ready_ms_median %.1f ms" % statistics.median(readys))
 
+# 1b) the same work unpaced (as fast as the file plugin delivers): processing cost without the idle loop,
+#     comparable with the peers' "ms per audio second" (which excludes start-up: subtract the 1 s run's CPU)
+short = [run(ref, pace=False, frames_=RATE) for _ in range(3)]
+startup_cpu = statistics.median(x["user"] + x["sys"] for x in short)
+full = run(ref, pace=False)
+print("# unpaced ref run: user %.2f s sys %.2f s elapsed %.2f s; start-up CPU (1 s audio) %.3f s" % (full["user"], full["sys"], full["elapsed"], startup_cpu))
+print("daemon_ref_unpaced_cpu_ms_per_audio_second %.2f ms" % ((full["user"] + full["sys"] - startup_cpu) / (SEC - 1) * 1e3))
+print("daemon_ref_startup_cpu_ms %.0f ms" % (startup_cpu * 1e3))
+
 # 2) CPU and peak RSS at real time, reference CNN, hop 0.1 s (10 windows/s)
 r = run(ref)
 cpu = r["user"] + r["sys"]
