@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "EarshotNNTests", dependencies: ["EarshotNN"]),
         .testTarget(name: "EarshotDetectTests", dependencies: ["EarshotDetect"]),
         .testTarget(name: "EarshotTrainTests", dependencies: ["EarshotTrain"]),
-        .testTarget(name: "EarshotDaemonTests", dependencies: ["EarshotDaemon"]),
+        .testTarget(name: "EarshotDaemonTests", dependencies: ["EarshotDaemon"], exclude: ["Scripts"]),
         .testTarget(name: "EarshotCLITests", dependencies: ["EarshotDSP"]),
     ],
     swiftLanguageModes: [.v5]

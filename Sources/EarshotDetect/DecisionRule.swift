@@ -7,11 +7,11 @@ public struct DecisionRule: Sendable, Equatable {
     /// Above-threshold windows separated by less than this (seconds) belong to one event.
     public var mergeGap: Double = 0.5
     /// After an event ends, no new event may start for this long (seconds).
-    public var cooldown: Double = 2.0
+    public var cooldown: Double = 10.0
     /// The CNN scores a window every `hopSeconds` (rounded to whole feature frames).
     public var hopSeconds: Double = 0.1
 
-    public init(threshold: Float, minConsecutive: Int = 2, mergeGap: Double = 0.5, cooldown: Double = 2.0, hopSeconds: Double = 0.1) {
+    public init(threshold: Float, minConsecutive: Int = 2, mergeGap: Double = 0.5, cooldown: Double = 10.0, hopSeconds: Double = 0.1) {
         self.threshold = threshold; self.minConsecutive = minConsecutive; self.mergeGap = mergeGap
         self.cooldown = cooldown; self.hopSeconds = hopSeconds
     }

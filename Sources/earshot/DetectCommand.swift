@@ -24,6 +24,7 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Score threshold (default: the model's, chosen for ≤ 1 false alarm/hour on validation).") var threshold: Float?
     @Option(help: "Consecutive windows above threshold needed for an event.") var minConsecutive: Int = 2
     @Option(help: "Seconds between CNN windows.") var hop: Double = 0.1
+    @Option(help: "Seconds after an event during which no new event starts (earshotd's default too).") var cooldown: Double = 10
     @Flag(help: "JSON lines output.") var json = false
     @Flag(help: "Also print every window's score to stderr as 'FILE TIME SCORE' lines (TIME = window centre, s).") var trace = false
     @Argument(help: "Audio files.") var files: [String]
@@ -34,7 +35,7 @@ struct DetectCommand: ParsableCommand {
             FileHandle.standardError.write(Data("earshot: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let rule = DecisionRule(threshold: threshold ?? m.threshold, minConsecutive: minConsecutive, hopSeconds: hop)
+        let rule = DecisionRule(threshold: threshold ?? m.threshold, minConsecutive: minConsecutive, cooldown: cooldown, hopSeconds: hop)
         do { try rule.validate() } catch { throw ValidationError("\(error)") }
         let detector = try Detector(model: m, rule: rule)
         var failed = 0

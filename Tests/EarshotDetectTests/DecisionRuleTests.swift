@@ -4,7 +4,7 @@ import Testing
 @Suite struct DecisionRuleTests {
     @Test func defaultsAreTheDocumentedOnes() throws {
         let r = DecisionRule(threshold: 0.7)
-        #expect(r.minConsecutive == 2 && r.mergeGap == 0.5 && r.cooldown == 2 && r.hopSeconds == 0.1)
+        #expect(r.minConsecutive == 2 && r.mergeGap == 0.5 && r.cooldown == 10 && r.hopSeconds == 0.1)
         try r.validate()
     }
 
