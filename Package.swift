@@ -64,13 +64,14 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        // Tests mirror targets
-        .testTarget(name: "EarshotDSPTests", dependencies: ["EarshotDSP"]),
-        .testTarget(name: "EarshotNNTests", dependencies: ["EarshotNN"]),
-        .testTarget(name: "EarshotDetectTests", dependencies: ["EarshotDetect"]),
-        .testTarget(name: "EarshotTrainTests", dependencies: ["EarshotTrain"]),
-        .testTarget(name: "EarshotDaemonTests", dependencies: ["EarshotDaemon"], exclude: ["Scripts"]),
-        .testTarget(name: "EarshotCLITests", dependencies: ["EarshotDSP"]),
+        // Tests mirror targets; EarshotTestSupport holds the paths every test target shares
+        .target(name: "EarshotTestSupport", path: "Tests/EarshotTestSupport"),
+        .testTarget(name: "EarshotDSPTests", dependencies: ["EarshotTestSupport", "EarshotDSP"]),
+        .testTarget(name: "EarshotNNTests", dependencies: ["EarshotTestSupport", "EarshotNN"]),
+        .testTarget(name: "EarshotDetectTests", dependencies: ["EarshotTestSupport", "EarshotDetect"]),
+        .testTarget(name: "EarshotTrainTests", dependencies: ["EarshotTestSupport", "EarshotTrain"]),
+        .testTarget(name: "EarshotDaemonTests", dependencies: ["EarshotTestSupport", "EarshotDaemon"], exclude: ["Scripts"]),
+        .testTarget(name: "EarshotCLITests", dependencies: ["EarshotTestSupport", "EarshotDSP"]),
     ],
     swiftLanguageModes: [.v5]
 )
