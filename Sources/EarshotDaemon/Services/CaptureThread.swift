@@ -82,14 +82,14 @@ public final class CaptureThread: @unchecked Sendable {
                 pcm = try PCMCapture(device: opts.device, rate: opts.sampleRate, channels: opts.channels, periodFrames: period, configText: opts.configText)
             } catch {
                 setError("\(error)")
-                if !reportedMissing { log.error("capture device unavailable, retrying", metadata: ["error": "\(error)"]) }
+                if !reportedMissing { log.error("capture device unavailable, retrying", metadata: ["error": "\(error)", "message_id": "\(EarshotMessageID.device)", "earshot_device": "\(opts.device)"]) }
                 reportedMissing = true
                 stateValue.store(State.retrying.rawValue, ordering: .releasing)
                 sleepInterruptibly(delay)
                 delay = min(opts.retryMax, delay * 2)
                 continue
             }
-            if reportedMissing { log.notice("capture device available again", metadata: ["device": "\(opts.device)"]) }
+            if reportedMissing { log.notice("capture device available again", metadata: ["earshot_device": "\(opts.device)", "message_id": "\(EarshotMessageID.device)"]) }
             reportedMissing = false
             delay = opts.retryMin
             deviceRate.store(pcm.rate, ordering: .relaxed)
@@ -100,7 +100,7 @@ public final class CaptureThread: @unchecked Sendable {
             } catch {
                 setError("\(error)")
                 lossCount.add(1, ordering: .relaxed)
-                log.error("capture device lost, reopening", metadata: ["error": "\(error)"])
+                log.error("capture device lost, reopening", metadata: ["error": "\(error)", "message_id": "\(EarshotMessageID.device)", "earshot_device": "\(opts.device)"])
                 stateValue.store(State.retrying.rawValue, ordering: .releasing)
             }
             pcm.close()
