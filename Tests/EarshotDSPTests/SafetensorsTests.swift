@@ -52,3 +52,11 @@ import Testing
         #expect(try Safetensors(bytes: file(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: 4)).tensors.count == 1)
     }
 }
+
+@Suite struct SafetensorsFileTests {
+    @Test func refusesDevicesAndDirectoriesWithoutReadingThem() {
+        #expect(throws: SafetensorsError.self) { try Safetensors(contentsOf: URL(fileURLWithPath: "/dev/zero")) }
+        #expect(throws: SafetensorsError.self) { try Safetensors(contentsOf: URL(fileURLWithPath: "/tmp")) }
+        #expect(throws: SafetensorsError.self) { try Safetensors(contentsOf: URL(fileURLWithPath: "/nonexistent/model.safetensors")) }
+    }
+}

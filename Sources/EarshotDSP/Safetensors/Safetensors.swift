@@ -32,8 +32,21 @@ public struct Safetensors: Sendable {
     public var names: [String] { tensors.keys.sorted() }
 
     /// Reads and validates a safetensors file.
+    /// Largest file accepted (a model is ≈ 0.3 MB; fixtures a few MB).
+    public static let maxFileBytes = 1 << 30
+
     public init(contentsOf url: URL) throws {
         let path = url.path
+        // Check type and size before reading anything: a path to /dev/zero or a huge file must not be read.
+        if let attrs = try? FileManager.default.attributesOfItem(atPath: path) {
+            guard (attrs[.type] as? FileAttributeType) == .typeRegular else {
+                throw SafetensorsError.unreadable(path: path, reason: "not a regular file")
+            }
+            let size = (attrs[.size] as? NSNumber)?.intValue ?? 0
+            guard size <= Self.maxFileBytes else {
+                throw SafetensorsError.malformed(path: path, reason: "file is \(size) bytes, larger than the \(Self.maxFileBytes)-byte limit")
+            }
+        }
         guard let bytes = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "permission denied or not a regular file" : "no such file"
             throw SafetensorsError.unreadable(path: path, reason: reason)

@@ -129,6 +129,9 @@ public final class Model {
             temperature = v
         }
         let thresholds = (m["thresholds"].flatMap { try? JSONDecoder().decode([String: Float].self, from: Data($0.utf8)) }) ?? [:]
+        guard thresholds.values.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
+            throw ModelFileError.badMetadata(path: path, key: "thresholds", reason: "every threshold must be a probability in [0, 1]")
+        }
         // Shapes first, from the layer list alone: a hostile list must not make us allocate much.
         let network: Network
         do { network = try Network(specs: specs, inputShape: inputShape) } catch {
