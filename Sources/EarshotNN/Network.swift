@@ -1,3 +1,4 @@
+import EarshotDSP
 import Foundation
 
 /// A feed-forward stack of layers built from a `LayerSpec` list, with activation and gradient buffers
@@ -100,14 +101,14 @@ public final class Network {
 
     /// He-normal weights (fan-in), zero biases; seeded and reproducible. ref: He et al. 2015, §2.2.
     public func initialize(seed: UInt64) {
-        var rng = NormalRNG(seed: seed)
+        var rng = SeededRNG(seed: seed)
         for l in layers {
             if let c = l as? Conv2D {
                 let std = (2.0 / Double(c.inShape.c * c.k * c.k)).squareRoot()
-                for i in c.weight.value.indices { c.weight.value[i] = Float(rng.next() * std) }
+                for i in c.weight.value.indices { c.weight.value[i] = Float(rng.normal() * std) }
             } else if let d = l as? Dense {
                 let std = (2.0 / Double(d.inShape.c)).squareRoot()
-                for i in d.weight.value.indices { d.weight.value[i] = Float(rng.next() * std) }
+                for i in d.weight.value.indices { d.weight.value[i] = Float(rng.normal() * std) }
             }
         }
     }
@@ -148,19 +149,4 @@ public final class Network {
     }
 
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
-}
-
-/// Box–Muller normal samples from SplitMix64 (ref: Steele, Lea, Flood 2014; Box & Muller 1958).
-struct NormalRNG {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func nextU64() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { (Double(nextU64() >> 11) + 0.5) / Double(1 << 53) }
-    mutating func next() -> Double { (-2 * log(uniform())).squareRoot() * cos(2 * .pi * uniform()) }
 }

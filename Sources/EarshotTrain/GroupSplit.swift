@@ -1,3 +1,5 @@
+import EarshotDSP
+
 /// Train/validation/test assignment BY RECORDING GROUP (never by clip), seeded and stratified by class and
 /// source: within each (class, source) the groups are shuffled and dealt in proportion, so no recording,
 /// gun or upload appears on two sides. A source with fewer than three groups goes whole to one side
@@ -59,25 +61,5 @@ public struct GroupSplit: Sendable {
             lines.append("| **\(cls)** | all | \(cells.joined(separator: " | ")) |")
         }
         return lines.joined(separator: "\n")
-    }
-}
-
-/// SplitMix64: small, seeded, reproducible across platforms. ref: Steele, Lea, Flood 2014.
-public struct SeededRNG: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed &+ 0x1234_5678 }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    public mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    public mutating func uniform(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * uniform() }
-    public mutating func int(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
-    public mutating func shuffle<T>(_ a: inout [T]) {
-        guard a.count > 1 else { return }
-        for i in stride(from: a.count - 1, to: 0, by: -1) { a.swapAt(i, int(i + 1)) }
     }
 }

@@ -1,3 +1,4 @@
+import EarshotDSP
 import EarshotDetect
 import EarshotNN
 import Foundation

@@ -74,20 +74,13 @@ struct FeaturesBench: ParsableCommand {
     }
 
     /// 0.05·N(0, 1) + 0.1·sin(2π·440·t) at 16 kHz (peers' `make_signal`; our own seeded generator, so the
-    /// samples differ but the statistics match). ref: Box–Muller transform; SplitMix64 (Steele et al. 2014).
+    /// samples differ but the statistics match). ref: `SeededRNG.normal` (Box–Muller on SplitMix64).
     static func peerSignal(samples n: Int, seed: UInt64) -> [Float] {
-        var state = seed
-        func next() -> Double {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-        }
+        var rng = SeededRNG(seed: seed)
         let w = 2 * Double.pi * 440 / 16_000
         return [Float](unsafeUninitializedCapacity: n) { buf, count in
             for i in 0..<n {
-                let g = (-2 * log(1 - next())).squareRoot() * cos(2 * Double.pi * next())
+                let g = rng.normal()
                 buf[i] = Float(0.05 * g + 0.1 * sin(w * Double(i % 16_000)))
             }
             count = n

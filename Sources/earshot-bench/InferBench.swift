@@ -1,3 +1,4 @@
+import EarshotDSP
 import ArgumentParser
 import EarshotNN
 import Foundation
@@ -100,24 +101,9 @@ enum NNBench {
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
-    /// `count` standard-normal floats (Box–Muller on SplitMix64), reproducible per seed.
+    /// `count` standard-normal floats (`SeededRNG.normal`), reproducible per seed.
     static func normals(count: Int, seed: UInt64) -> [Float] {
-        var rng = SplitMix(state: seed)
-        return (0..<count).map { _ in
-            Float((-2 * log(rng.uniform())).squareRoot() * cos(2 * .pi * rng.uniform()))
-        }
-    }
-
-    /// ref: Steele, Lea, Flood 2014 (SplitMix64).
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / Double(1 << 53) }
+        var rng = SeededRNG(seed: seed)
+        return (0..<count).map { _ in Float(rng.normal()) }
     }
 }

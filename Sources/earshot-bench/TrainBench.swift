@@ -1,3 +1,4 @@
+import EarshotDSP
 import ArgumentParser
 import EarshotNN
 import Foundation
@@ -34,7 +35,7 @@ struct TrainBench: ParsableCommand {
         BLAS.setThreads(threads)
         let shape = Shape3(1, 64, 96)
         let x = NNBench.normals(count: samples * shape.count, seed: 0)
-        var rng = NNBench.SplitMix(state: 1)
+        var rng = SeededRNG(seed: 1)
         let y = (0..<samples).map { _ in Int32(rng.next() & 1) }
         var runs: [(String, TrainingSession)] = []
         for (name, opt) in [("sgd", SGD(learningRate: 0.01, momentum: 0.9) as Optimizer), ("adam", AdamW(learningRate: 1e-3, weightDecay: 0))] {

@@ -1,4 +1,5 @@
 import Foundation
+import EarshotDSP
 import Testing
 @testable import EarshotTrain
 
