@@ -14,7 +14,6 @@ public struct StreamScores {
     /// window, for every class alike) and streams it.
     public static func collect(_ clips: [[Float]], detector: Detector, progress: ProgressBar? = nil) -> StreamScores {
         var out = StreamScores()
-        let hopSec = Double(detector.hopFrames * detector.model.features.hop) / Double(detector.sampleRate)
         let winSec = Double((detector.model.features.windowFrames - 1) * detector.model.features.hop + detector.model.features.nFFT) / Double(detector.sampleRate)
         var rng = SeededRNG(seed: 99)
         for (i, c) in clips.enumerated() {
@@ -24,7 +23,6 @@ public struct StreamScores {
             detector.onScore = { centre, score in s.append((centre - winSec / 2, centre + winSec / 2, centre, score)) }
             detector.process(pad + c + pad) { _ in }
             detector.onScore = nil
-            _ = hopSec
             out.streams.append(s)
             out.seconds += Double(c.count) / Double(detector.sampleRate)
             progress?.update(i + 1)

@@ -5,15 +5,7 @@ import Foundation
 enum CLIRunner {
     struct Result { var status: Int32; var stdout: String; var stderr: String }
 
-    static var binary: URL? {
-        var dirs: [URL] = []
-        if let a = CommandLine.arguments.first { dirs.append(URL(fileURLWithPath: a).resolvingSymlinksInPath().deletingLastPathComponent()) }
-        dirs.append(Bundle.main.bundleURL.deletingLastPathComponent())
-        dirs.append(Bundle.main.bundleURL)
-        if let e = Bundle.main.executableURL { dirs.append(e.deletingLastPathComponent()) }
-        dirs.append(TestPaths.repo.appendingPathComponent(".build/debug"))
-        return dirs.map { $0.appendingPathComponent("earshot") }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
+    static var binary: URL? { TestPaths.builtProduct("earshot") }
 
     static func run(_ args: [String], environment: [String: String] = [:]) throws -> Result {
         guard let exe = binary else { throw CLITestError("earshot binary not found next to the test bundle — run `swift build` first") }

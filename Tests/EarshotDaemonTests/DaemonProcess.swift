@@ -6,14 +6,7 @@ final class DaemonProcess {
     let process = Process()
     let stderrURL: URL
 
-    static var binary: URL? {
-        var dirs: [URL] = []
-        if let a = CommandLine.arguments.first { dirs.append(URL(fileURLWithPath: a).resolvingSymlinksInPath().deletingLastPathComponent()) }
-        dirs.append(Bundle.main.bundleURL.deletingLastPathComponent())
-        dirs.append(Bundle.main.bundleURL)
-        if let e = Bundle.main.executableURL { dirs.append(e.deletingLastPathComponent()) }
-        return dirs.map { $0.appendingPathComponent("earshotd") }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
+    static var binary: URL? { TestPaths.builtProduct("earshotd") }
 
     static func requireBinary() throws -> URL {
         guard let b = binary else { throw DaemonTestError("earshotd binary not found next to the test bundle — run `swift build --product earshotd` first") }

@@ -13,4 +13,16 @@ public enum TestPaths {
         try? FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
         return u
     }
+
+    /// A built executable of this package (`earshot`, `earshotd`, …): a sibling of the test bundle, else in
+    /// `.build/debug`. nil when it has not been built.
+    public static func builtProduct(_ name: String) -> URL? {
+        var dirs: [URL] = []
+        if let a = CommandLine.arguments.first { dirs.append(URL(fileURLWithPath: a).resolvingSymlinksInPath().deletingLastPathComponent()) }
+        dirs.append(Bundle.main.bundleURL.deletingLastPathComponent())
+        dirs.append(Bundle.main.bundleURL)
+        if let e = Bundle.main.executableURL { dirs.append(e.deletingLastPathComponent()) }
+        dirs.append(repo.appendingPathComponent(".build/debug"))
+        return dirs.map { $0.appendingPathComponent(name) }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }
 }

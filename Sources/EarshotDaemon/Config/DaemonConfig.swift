@@ -41,11 +41,10 @@ public struct DaemonConfig: Sendable, Equatable {
 
     public init() {}
 
-    public var rule: (Float) -> DecisionRule {
-        { modelThreshold in
-            DecisionRule(threshold: self.threshold.map { Float($0) } ?? modelThreshold, minConsecutive: self.minConsecutive,
-                         mergeGap: self.mergeGap, cooldown: self.cooldown, hopSeconds: self.hop)
-        }
+    /// The decision rule for a model whose own threshold is `modelThreshold` (overridden by `threshold:`).
+    public func rule(_ modelThreshold: Float) -> DecisionRule {
+        DecisionRule(threshold: threshold.map { Float($0) } ?? modelThreshold, minConsecutive: minConsecutive,
+                     mergeGap: mergeGap, cooldown: cooldown, hopSeconds: hop)
     }
 
     /// Loads `path`, or `defaultPath` if it exists, or defaults.

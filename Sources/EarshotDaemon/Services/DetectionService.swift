@@ -50,9 +50,7 @@ public final class DetectionService: Service, @unchecked Sendable {
 
     static func loadModel(_ c: DaemonConfig) throws -> Model {
         let url = try DefaultModel.resolve(c.model)
-        let m = try Model.load(url)
-        try m.checkCompatible(with: m.features) // the detector builds its features from the model itself
-        return m
+        return try Model.load(url) // the Detector builds its features from the model itself: nothing can drift
     }
 
     static func makeDetector(_ m: Model, _ c: DaemonConfig) throws -> Detector {
