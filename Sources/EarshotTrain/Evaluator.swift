@@ -16,6 +16,12 @@ public struct EvalReport: Codable, Sendable {
     public var recallAtGain: [String: Double]       // "0", "-10", …, "-40"
     public var falseAlarmRateAtGain: [String: Double] // fraction of negative clips with an event
     public var recallBySource: [String: Double]
+    /// Events (false alarms) per negative/crowd source, streaming the clips as for `falseAlarmsPerHour`.
+    public var falseAlarmsBySource: [String: Int]
+    /// Recall when the threshold is set on these same negatives for N false alarms per hour (keys "5",
+    /// "10", "20"): every model at an equal false-alarm rate, for ranking models only (the threshold saw
+    /// the test negatives).
+    public var recallAtEqualFA: [String: Double]
     public var roc: [[Double]]                      // [fpr, tpr] points of the clip-level ROC
 }
 
@@ -24,6 +30,7 @@ public struct EvalReport: Codable, Sendable {
 public struct Evaluator {
     public static let snrs: [Double] = [20, 10, 0, -5, -10]
     public static let gains: [Double] = [0, -10, -20, -30, -40]
+    public static let equalFATargets: [Double] = [5, 10, 20]
     public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
     public init() {}
@@ -66,9 +73,18 @@ public struct Evaluator {
         for (src, idx) in Dictionary(grouping: gunshots.indices, by: { gunshots[$0].info.source }) {
             bySource[src] = Double(idx.filter { gunDetected[$0] }.count) / Double(idx.count)
         }
+        var faBySource: [String: Int] = [:]
+        for (src, n) in zip((negatives + crowd).map(\.info.source), negScores.events(rule: rule)) where n > 0 { faBySource[src, default: 0] += n }
         let fah = negScores.falseAlarmsPerHour(rule: rule)
+        var equal: [String: Double] = [:]
+        for target in Self.equalFATargets {
+            var r = rule
+            r.threshold = negScores.threshold(forFalseAlarmsPerHour: target, base: rule)
+            let e = gunScores.events(rule: r)
+            equal[String(format: "%.0f", target)] = Double(e.filter { $0 > 0 }.count) / Double(max(1, e.count))
+        }
         return EvalReport(model: name, threshold: rule.threshold, clips: labels.count, metrics: m, accuracy: m.accuracy, precision: m.precision,
                           recall: m.recall, f1: m.f1, rocAUC: auc, falseAlarmsPerHour: fah, negativeHours: negScores.seconds / 3600,
-                          recallAtSNR: bySNR, recallAtGain: byGain, falseAlarmRateAtGain: faByGain, recallBySource: bySource, roc: roc)
+                          recallAtSNR: bySNR, recallAtGain: byGain, falseAlarmRateAtGain: faByGain, recallBySource: bySource, falseAlarmsBySource: faBySource, recallAtEqualFA: equal, roc: roc)
     }
 }

@@ -13,6 +13,10 @@ public struct TrainSettings: Sendable {
     public var patience = 4
     public var augment = AugmentConfig.clean
     public var balanceSources = false
+    /// Share of negative windows drawn from the mined hard negatives (0 = off).
+    public var hardNegativeFraction = 0.0
+    /// Re-mine hard negatives before every `mineEvery`-th epoch (from the second epoch on).
+    public var mineEvery = 2
     public var seed: UInt64 = 1
     public init() {}
 }
@@ -29,8 +33,10 @@ public struct EpochRecord: Codable, Sendable {
 }
 
 /// The training loop: balanced gunshot/other batches built on the fly (augmentation in the waveform
-/// domain), AdamW with cosine learning-rate decay, cross-entropy on logits, early stopping on VALIDATION
-/// recall at 1 % FPR with the best weights restored.
+/// domain, optional masking of the features), optional hard-negative mining, AdamW with cosine
+/// learning-rate decay, cross-entropy on logits, early stopping on VALIDATION recall at 1 % FPR with the
+/// best weights restored. With an empty validation set it runs exactly `epochs` epochs and keeps the last
+/// weights (the out-of-fold runs, whose epoch count comes from the main run).
 public final class ModelTrainer {
     public let data: TrainingData
     public let source: WindowSource
@@ -55,8 +61,14 @@ public final class ModelTrainer {
         var history: [EpochRecord] = []
         var best = -1.0, bestWeights = network.snapshot(), since = 0
         let steps = max(1, s.windowsPerEpoch / s.batch)
+        var hard = HardNegatives()
         for epoch in 1...s.epochs {
             let t0 = Date()
+            if s.hardNegativeFraction > 0, epoch > 1, (epoch - 1) % max(1, s.mineEvery) == 0 {
+                hard.mine(session: session, clips: data.others, source: source, featurizer: featurizer)
+                log(String(format: "%@: mined %d hard negatives (top score %.3f, %d-th %.3f) in %.0f s", name, hard.windows.count,
+                           hard.windows.first?.score ?? 0, hard.windows.count, hard.windows.last?.score ?? 0, Date().timeIntervalSince(t0)))
+            }
             let progress = (0.5 * (1 + cos(Double.pi * Double(epoch - 1) / Double(max(1, s.epochs - 1)))))
             opt.learningRate = s.learningRate * (s.finalLearningRateFraction + (1 - s.finalLearningRateFraction) * Float(progress))
             let bar = ProgressBar("\(name) epoch \(epoch)/\(s.epochs)", total: steps)
@@ -70,12 +82,16 @@ public final class ModelTrainer {
                         if positive {
                             let k = data.pick(data.gunBySource, count: data.gunshots.count, balanced: s.balanceSources, rng: &rng)
                             w = source.gunshotWindow(data.gunshots[k], peak: data.peaks[k], rng: &rng)
+                        } else if !hard.windows.isEmpty, rng.uniform() < s.hardNegativeFraction {
+                            let h = hard.windows[rng.int(hard.windows.count)]
+                            w = source.cut(data.others[h.clip].samples, start: h.start + rng.int(3201) - 1600, rng: &rng)
                         } else {
                             let k = data.pick(data.otherBySource, count: data.others.count, balanced: s.balanceSources, rng: &rng)
                             w = source.randomWindow(data.others[k], rng: &rng)
                         }
                         w = source.augment(w, aug: s.augment, noisePool: data.noisePool, rirs: data.rirs, rng: &rng)
                         featurizer.input(w, into: b.baseAddress! + i * size)
+                        s.augment.specMask.apply(b.baseAddress! + i * size, nMels: network.inputShape.h, frames: network.inputShape.w, rng: &rng)
                     }
                 }
                 let loss = batch.withUnsafeBufferPointer { session.step(inputs: $0.baseAddress!, labels: labels) }
@@ -83,12 +99,17 @@ public final class ModelTrainer {
                 bar.update(step + 1, note: String(format: "loss %.4f", lossSum / Double(step + 1)))
             }
             bar.finish()
-            let (vl, auc, rec) = evaluate(session, validation)
+            let (vl, auc, rec) = validation.count > 0 ? evaluate(session, validation) : (0, 0, 0)
             let rec1 = EpochRecord(epoch: epoch, trainLoss: lossSum / Double(steps), valLoss: vl, valAUC: auc, valRecallAt1pct: rec, seconds: Date().timeIntervalSince(t0))
             history.append(rec1)
-            let metric = rec + 0.01 * auc // recall at 1 % FPR, AUC breaks ties
-            let stats = String(format: "train loss %.4f  val loss %.4f  val AUC %.4f  val recall@1%%FPR %.3f  (%.0f s)", rec1.trainLoss, vl, auc, rec, rec1.seconds)
-            log("\(name) epoch \(epoch): \(stats)\(metric > best ? "  ← best" : "")")
+            // recall at 1 % FPR, AUC breaks ties; without validation the latest epoch is the best
+            let metric = validation.count > 0 ? rec + 0.01 * auc : Double(epoch)
+            if validation.count > 0 {
+                let stats = String(format: "train loss %.4f  val loss %.4f  val AUC %.4f  val recall@1%%FPR %.3f  (%.0f s)", rec1.trainLoss, vl, auc, rec, rec1.seconds)
+                log("\(name) epoch \(epoch): \(stats)\(metric > best ? "  ← best" : "")")
+            } else {
+                log(String(format: "%@ epoch %d/%d: train loss %.4f  (%.0f s)", name, epoch, s.epochs, rec1.trainLoss, rec1.seconds))
+            }
             if metric > best { best = metric; bestWeights = network.snapshot(); since = 0 } else {
                 since += 1
                 if since >= s.patience { log("\(name): early stop (no validation improvement for \(s.patience) epochs)"); break }

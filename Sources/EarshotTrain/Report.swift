@@ -5,25 +5,40 @@ public enum Report {
     static func pct(_ x: Double?) -> String { x.map { String(format: "%.1f %%", $0 * 100) } ?? "–" }
 
     public static func table(_ rs: [ThreeModelProtocol.Trained]) -> String {
-        var s = "| model | thr (1 FA/h val) | val recall | test acc | precision | recall | F1 | ROC-AUC | FA/h (test) | recall +20/+10/0/−5/−10 dB SNR | recall 0/−10/−20/−30/−40 dB gain | FA rate 0/−20/−40 dB gain |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        var s = "| model | threshold | val recall | test acc | precision | recall | F1 | ROC-AUC | FA/h (test) | recall +20/+10/0/−5/−10 dB SNR | recall 0/−10/−20/−30/−40 dB gain | FA rate 0/−20/−40 dB gain |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
         for r in rs {
             guard let t = r.test else { continue }
             let snr = ["+20", "+10", "+0", "-5", "-10"].map { pct(t.recallAtSNR[$0]) }.joined(separator: " / ")
             let gain = ["0", "-10", "-20", "-30", "-40"].map { pct(t.recallAtGain[$0]) }.joined(separator: " / ")
             let fa = ["0", "-20", "-40"].map { pct(t.falseAlarmRateAtGain[$0]) }.joined(separator: " / ")
-            s += String(format: "| %@ | %.3f | %@ | %@ | %@ | %@ | %.3f | %.3f | %.1f | %@ | %@ | %@ |\n", r.title, t.threshold, pct(r.valRecall), pct(t.accuracy), pct(t.precision), pct(t.recall), t.f1, t.rocAUC, t.falseAlarmsPerHour, snr, gain, fa)
+            s += String(format: "| %@ | %.6f | %@ | %@ | %@ | %@ | %.3f | %.3f | %.1f | %@ | %@ | %@ |\n", r.title, t.threshold, pct(r.valRecall), pct(t.accuracy), pct(t.precision), pct(t.recall), t.f1, t.rocAUC, t.falseAlarmsPerHour, snr, gain, fa)
         }
         return s
     }
 
-    public static func write(_ rs: [ThreeModelProtocol.Trained], best: Int, split: String, unreadable: [String], options o: ThreeModelProtocol.Options) throws {
+    /// Recall of every model at equal false-alarm rates set on the test negatives (ranking only).
+    public static func equalFATable(_ rs: [ThreeModelProtocol.Trained]) -> String {
+        let keys = Evaluator.equalFATargets.map { String(format: "%.0f", $0) }
+        var s = "| model | " + keys.map { "recall @ \($0) FA/h" }.joined(separator: " | ") + " |\n|---|" + keys.map { _ in "---|" }.joined() + "\n"
+        for r in rs { guard let t = r.test else { continue }; s += "| \(r.title) | " + keys.map { pct(t.recallAtEqualFA[$0]) }.joined(separator: " | ") + " |\n" }
+        return s
+    }
+
+    public static func write(_ rs: [ThreeModelProtocol.Trained], best: Int, oof: OOFSummary?, split: String, unreadable: [String], options o: ThreeModelProtocol.Options) throws {
         var md = "# Earshot model report\n\nCommand: `\(o.command)`  \nData: `\(o.data.path)` (seed \(o.seed)); split by recording group.\n\n"
-        md += "## Comparison on the held-out test split\n\nThresholds were chosen on VALIDATION for ≤ 1 false alarm per hour of validation negative+crowd audio; every figure below is on the TEST split, which no model or threshold saw. Recall = fraction of test gunshot clips with a detected event (the detector streams each clip exactly as `earshot detect` does); FA/h = events per hour streaming all test negative and crowd clips.\n\n"
+        md += "## Comparison on the held-out test split\n\nEach model's threshold was chosen for ≤ 1 false alarm per hour of VALIDATION negative+crowd audio, except the shipped model's, which comes from the out-of-fold calibration below (when it ran); every figure below is on the TEST split, which no model or threshold saw. Recall = fraction of test gunshot clips with a detected event (the detector streams each clip exactly as `earshot detect` does); FA/h = events per hour streaming all test negative and crowd clips.\n\n"
         md += table(rs)
-        md += "\nShipped model: **\(rs[best].title)** (`\(rs[best].name)`), chosen by validation recall at its 1 FA/h threshold.\n"
+        md += "\nShipped model: **\(rs[best].title)** (`\(rs[best].name)`), chosen by validation clip recall at each model's own 1 FA/h validation threshold (validation clip ROC-AUC breaks ties).\n"
+        md += "\n### Every model at equal false-alarm rates\n\nThe thresholds above differ per model, so the table above mixes operating points. Here each model's threshold is set on the TEST negatives for the same false-alarm rate (so these thresholds saw the test negatives: use this table to rank models, not as a deployment figure).\n\n" + equalFATable(rs)
+        if let f = oof {
+            md += String(format: "\n## Out-of-fold thresholds of the shipped model\n\nThe recipe of `%@` was re-trained from scratch %d times (grouped %d-fold over all train+validation audio, epochs %@ as the main run's early stopping chose), each fold's model scoring only the fold it never trained on, with the shipped model's score temperature: %.2f h of negative+crowd audio and %d gunshot clips, streamed through the detector. The shipped model stores these thresholds; its default is the %@ FA/h one.\n\n| target false alarms per hour | threshold | out-of-fold false alarms per hour | out-of-fold gunshot-clip recall |\n|---|---|---|---|\n", f.model, f.folds, f.folds, f.epochs.map(String.init).joined(separator: "+"), f.negativeHours, f.gunshotClips, o.shipTarget)
+            for k in ["1", "2", "5", "10"] { md += String(format: "| %@ | %.6f | %.2f | %@ |\n", k, f.thresholds[k] ?? 0, f.falseAlarmsPerHour[k] ?? 0, pct(f.recall[k])) }
+            md += "\nThe fold models run their fixed epoch count with the cosine learning-rate schedule fitted to it (annealed to the end), where the main run's best epoch sat part-way along a longer schedule.\n"
+        }
         if let t = rs[best].test {
             md += "\nPer-source recall of the shipped model (test):\n\n| source | recall |\n|---|---|\n"
             for (k, v) in t.recallBySource.sorted(by: { $0.key < $1.key }) { md += "| \(k) | \(pct(v)) |\n" }
+            md += "\nFalse alarms of the shipped model by source (test): " + (t.falseAlarmsBySource.isEmpty ? "none" : t.falseAlarmsBySource.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) + ".\n"
             md += String(format: "\nTest negatives streamed: %.2f h. Confusion (clips): TP %d, FN %d, FP %d, TN %d.\n", t.negativeHours, t.metrics.tp, t.metrics.fn, t.metrics.fp, t.metrics.tn)
         }
         md += "\n## Training\n\n| model | epochs run | best val recall@1%FPR (windows) | val AUC (windows) |\n|---|---|---|---|\n"
@@ -31,26 +46,32 @@ public enum Report {
             let b = r.history.max { $0.valRecallAt1pct < $1.valRecallAt1pct }
             md += String(format: "| %@ | %d | %.3f | %.4f |\n", r.title, r.history.count, b?.valRecallAt1pct ?? 0, b?.valAUC ?? 0)
         }
-        md += "\nPlots: [ROC](roc.svg) · [recall vs SNR](recall_vs_snr.svg) · [recall vs level](recall_vs_gain.svg) · [training curves](training_curves.svg)\n"
+        md += "\nPlots: [ROC](roc.svg) · [recall vs SNR](recall_vs_snr.svg) · [recall vs level](recall_vs_gain.svg) · [validation recall per epoch](training_curves.svg) · [loss curves](loss_curves.svg)\n"
         md += "\n## Split\n\nclips (groups, minutes) per side:\n\n\(split)\n"
         if !unreadable.isEmpty { md += "\n## Unreadable clips (skipped)\n\n" + unreadable.map { "- \($0)" }.joined(separator: "\n") + "\n" }
         try md.write(to: o.out.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
 
         let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try enc.encode(rs.compactMap(\.test)).write(to: o.out.appendingPathComponent("report.json"))
+        if let f = oof { try enc.encode(f).write(to: o.out.appendingPathComponent("oof.json")) }
 
         var roc = SVGPlot(title: "ROC (test clips, max window score)", xLabel: "false-positive rate", yLabel: "true-positive rate", xRange: 0...1, yRange: 0...1)
         var snr = SVGPlot(title: "Recall vs SNR (crowd mixed into test shots)", xLabel: "SNR (dB)", yLabel: "recall", xRange: -10...20, yRange: 0...1)
         var gain = SVGPlot(title: "Recall vs level (clean test shots)", xLabel: "gain (dB)", yLabel: "recall", xRange: -40...0, yRange: 0...1)
-        var curves = SVGPlot(title: "Validation recall@1% FPR per epoch", xLabel: "epoch", yLabel: "recall", xRange: 1...Double(max(2, rs.map(\.history.count).max() ?? 2)), yRange: 0...1)
+        let maxEpoch = Double(max(2, rs.map(\.history.count).max() ?? 2))
+        var curves = SVGPlot(title: "Validation recall@1% FPR per epoch", xLabel: "epoch", yLabel: "recall", xRange: 1...maxEpoch, yRange: 0...1)
+        let maxLoss = max(0.1, rs.flatMap { $0.history.flatMap { [$0.trainLoss, $0.valLoss] } }.filter(\.isFinite).max() ?? 1)
+        var losses = SVGPlot(title: "Loss per epoch (solid names: train, \"val\": validation)", xLabel: "epoch", yLabel: "cross-entropy", xRange: 1...maxEpoch, yRange: 0...maxLoss)
         for r in rs {
             guard let t = r.test else { continue }
             roc.series.append(.init(name: r.name, points: t.roc.map { ($0[0], $0[1]) }))
             snr.series.append(.init(name: r.name, points: Evaluator.snrs.sorted().map { ($0, t.recallAtSNR[String(format: "%+.0f", $0)] ?? 0) }))
             gain.series.append(.init(name: r.name, points: Evaluator.gains.sorted().map { ($0, t.recallAtGain[String(format: "%.0f", $0)] ?? 0) }))
             curves.series.append(.init(name: r.name, points: r.history.map { (Double($0.epoch), $0.valRecallAt1pct) }))
+            losses.series.append(.init(name: r.name, points: r.history.map { (Double($0.epoch), $0.trainLoss) }))
+            losses.series.append(.init(name: r.name + " val", points: r.history.map { (Double($0.epoch), $0.valLoss) }))
         }
-        for (p, f) in [(roc, "roc.svg"), (snr, "recall_vs_snr.svg"), (gain, "recall_vs_gain.svg"), (curves, "training_curves.svg")] {
+        for (p, f) in [(roc, "roc.svg"), (snr, "recall_vs_snr.svg"), (gain, "recall_vs_gain.svg"), (curves, "training_curves.svg"), (losses, "loss_curves.svg")] {
             try p.render().write(to: o.out.appendingPathComponent(f), atomically: true, encoding: .utf8)
         }
     }

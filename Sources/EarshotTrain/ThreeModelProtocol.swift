@@ -5,10 +5,10 @@ import Foundation
 
 /// The seed paper's protocol, done right: Model 1 from scratch on clean data; Model 2 = Model 1 fine-tuned
 /// with crowd/negative noise injected into gunshot AND negative windows; Model 3 = Model 1 fine-tuned with
-/// energy (gain + low-pass) augmentation; Model 4 = Earshot's own: from scratch with a level-invariant input
-/// (per-window mean subtraction), every augmentation incl. room reverb, and source-balanced sampling.
-/// Thresholds are chosen on validation for target false alarms per hour; the model to ship is picked on
-/// validation; everything is then evaluated once on the held-out test split.
+/// energy (gain + low-pass) augmentation; Models 4–6 = Earshot’s own (see `Recipe.lineup`). Each model's
+/// temperature and validation thresholds come from validation; the model to ship is picked on validation;
+/// its thresholds are then re-set out-of-fold over all non-test audio (`OutOfFold`); everything is
+/// evaluated once on the held-out test split.
 public struct ThreeModelProtocol {
     public struct Options {
         public var data: URL
@@ -22,11 +22,18 @@ public struct ThreeModelProtocol {
         /// Skip training: take the four models (and `history.json`) from this folder of an earlier run, and
         /// redo calibration, threshold selection, evaluation and the report.
         public var reuse: URL?
+        /// Folds of the out-of-fold threshold calibration of the chosen model (< 2: validation thresholds).
+        public var folds = 4
+        /// Which false-alarm target ("1", "2", "5", "10" per hour) becomes the shipped default threshold.
+        public var shipTarget = "1"
         public init(data: URL, out: URL) { self.data = data; self.out = out }
     }
 
     /// Temperature T minimising the validation windows' negative log-likelihood of softmax(logits / T)
-    /// (grid search over 0.5…50, log-spaced). ref: Guo et al. 2017, §4.2 "temperature scaling".
+    /// (grid search over 0.5…50, log-spaced), but never below max|margin| / 8 over those windows: a
+    /// sharper T rounds the scores of confident windows to exactly 1 in Float32, and no threshold can then
+    /// tell a hard negative from a shot (thresholds for 1–10 false alarms/hour live in that top range).
+    /// ref: Guo et al. 2017, §4.2 "temperature scaling".
     static func fitTemperature(_ net: Network, _ v: WindowSet) throws -> Float {
         let batch = 64
         let s = try InferenceSession(source: net, maxBatch: batch)
@@ -51,7 +58,8 @@ public struct ThreeModelProtocol {
             }
             if nll < best.nll { best = (t, nll) }
         }
-        return Float(best.t)
+        let resolvable = (margins.map(abs).max() ?? 0) / 8 // sigmoid(8) = 0.99966: thousands of Float steps below 1
+        return Float(max(best.t, resolvable))
     }
 
     /// The checked-out commit (HEAD resolved through its ref), or "unknown" outside a git checkout.
@@ -103,51 +111,36 @@ public struct ThreeModelProtocol {
         let valSet = WindowSet(data: val, source: trainer.source, featurizer: trainer.featurizer, seed: o.seed &+ 7)
         log("validation windows: \(valSet.labels.filter { $0 }.count) gunshot, \(valSet.labels.filter { !$0 }.count) other")
         let shape = Shape3(1, features.nMels, features.windowFrames)
-        func epochs(_ n: Int) -> Int { max(1, Int((Double(n) * o.epochScale).rounded())) }
-        func settings(_ e: Int, _ aug: AugmentConfig, lr: Float, balanced: Bool, seed: UInt64) -> TrainSettings {
-            var s = TrainSettings()
-            s.epochs = epochs(e); s.augment = aug; s.learningRate = lr; s.balanceSources = balanced
-            s.seed = seed; s.windowsPerEpoch = o.windowsPerEpoch
-            return s
-        }
         func copy(_ n: Network) throws -> Network {
             let c = try Network(specs: n.specs, inputShape: n.inputShape)
             c.restore(n.snapshot())
             return c
         }
 
-        var results: [Trained] = []
-        let names = ["model1-paper-clean", "model2-paper-noise", "model3-paper-energy", "model4-earshot"]
-        let titles = ["Model 1: from scratch, clean (paper)", "Model 2: M1 + crowd/noise injection (paper)",
-                      "Model 3: M1 + energy augmentation (paper)", "Model 4: level-invariant, all augmentation, source-balanced"]
-        var runs: [(String, String, Network, [EpochRecord])] = []
-        if let dir = o.reuse {
-            let histories = (try? JSONDecoder().decode([String: [EpochRecord]].self, from: Data(contentsOf: dir.appendingPathComponent("history.json")))) ?? [:]
-            for (n, t) in zip(names, titles) {
-                let m = try Model.load(dir.appendingPathComponent("\(n).safetensors"))
-                runs.append((n, t, m.network, histories[n] ?? []))
+        // Train every recipe of the lineup (or take it from --reuse when its file is there).
+        let recipes = Recipe.lineup(seed: o.seed, epochScale: o.epochScale, windowsPerEpoch: o.windowsPerEpoch)
+        let oldHistories = o.reuse.flatMap { try? JSONDecoder().decode([String: [EpochRecord]].self, from: Data(contentsOf: $0.appendingPathComponent("history.json"))) } ?? [:]
+        var nets: [Network] = [], histories: [String: [EpochRecord]] = [:]
+        for r in recipes {
+            if let dir = o.reuse, let m = try? Model.load(dir.appendingPathComponent("\(r.name).safetensors")) {
+                log("\(r.name): reusing \(dir.path)/\(r.name).safetensors")
+                nets.append(m.network); histories[r.name] = oldHistories[r.name] ?? []
+                continue
             }
-            log("reusing the trained models in \(dir.path)")
-        } else {
-            let m1 = try Network(specs: LayerSpec.reference(), inputShape: shape)
-            m1.initialize(seed: o.seed)
-            let h1 = trainer.train(m1, settings: settings(12, .clean, lr: 1e-3, balanced: false, seed: o.seed &+ 1), validation: valSet, name: "model1")
-            let m2 = try copy(m1)
-            let h2 = trainer.train(m2, settings: settings(6, .noise, lr: 3e-4, balanced: false, seed: o.seed &+ 2), validation: valSet, name: "model2")
-            let m3 = try copy(m1)
-            let h3 = trainer.train(m3, settings: settings(6, .energy, lr: 3e-4, balanced: false, seed: o.seed &+ 3), validation: valSet, name: "model3")
-            let m4 = try Network(specs: LayerSpec.reference(inputNorm: .global), inputShape: shape)
-            m4.initialize(seed: o.seed &+ 4)
-            let h4 = trainer.train(m4, settings: settings(16, .all, lr: 1e-3, balanced: true, seed: o.seed &+ 4), validation: valSet, name: "model4")
-            runs = [(names[0], titles[0], m1, h1), (names[1], titles[1], m2, h2), (names[2], titles[2], m3, h3), (names[3], titles[3], m4, h4)]
+            let net = try r.base.map { try copy(nets[$0]) } ?? r.freshNetwork(inputShape: shape)
+            histories[r.name] = trainer.train(net, settings: r.settings, validation: valSet, name: r.name)
+            nets.append(net)
+            // saved at once (uncalibrated; rewritten below) so an interrupted run can go on with --reuse
+            try Model(network: net, features: features).save(to: o.out.appendingPathComponent("\(r.name).safetensors"))
+            try JSONEncoder().encode(histories).write(to: o.out.appendingPathComponent("history.json"))
         }
-        var histories: [String: [EpochRecord]] = [:]
-        for r in runs { histories[r.0] = r.3 }
         try JSONEncoder().encode(histories).write(to: o.out.appendingPathComponent("history.json"))
 
         let baseRule = DecisionRule(threshold: 0.5)
         let commit = Self.gitCommit()
-        for (name, title, net, hist) in runs {
+        var results: [Trained] = []
+        for (r, net) in zip(recipes, nets) {
+            let (name, title, hist) = (r.name, r.title, histories[r.name] ?? [])
             let model = Model(network: net, features: features)
             model.scoreTemperature = try Self.fitTemperature(net, valSet)
             let probe = try Detector(model: model, rule: baseRule)
@@ -175,6 +168,38 @@ public struct ThreeModelProtocol {
             results.append(Trained(name: name, title: title, model: model, history: hist, valRecall: valRecall, valAUC: valAUC))
         }
 
+        // The model to ship: the best validation clip recall at each model's own 1 FA/h validation threshold
+        // (every model at the same false-alarm rate); validation clip ROC-AUC breaks ties.
+        let best = results.indices.max { (results[$0].valRecall, results[$0].valAUC) < (results[$1].valRecall, results[$1].valAUC) }!
+
+        // Out-of-fold thresholds for the chosen recipe over all non-test audio.
+        var oof: OOFSummary?
+        if o.folds >= 2 {
+            let chain = [recipes[best].base.map { recipes[$0] }, recipes[best]].compactMap { $0 }
+            let epochs = chain.map { Recipe.bestEpoch(histories[$0.name] ?? []) ?? $0.settings.epochs }
+            var fs = OutOfFold.Settings(); fs.k = o.folds; fs.seed = o.seed; fs.features = features
+            fs.temperature = results[best].model.scoreTemperature
+            let nonTest = loaded.filter { $0.info.label != "rir" && split.side(of: $0.info) != .test }
+            log("out-of-fold calibration of \(recipes[best].name): \(o.folds) folds, epochs \(epochs)")
+            let r = try OutOfFold.run(chain: chain, epochs: epochs, clips: nonTest, rirs: rirs, settings: fs, log: log)
+            var thresholds: [String: Float] = [:], recalls: [String: Double] = [:], achieved: [String: Double] = [:]
+            for target in [1.0, 2.0, 5.0, 10.0] {
+                let key = String(format: "%.0f", target)
+                let t = r.negatives.threshold(forFalseAlarmsPerHour: target, base: baseRule)
+                var rule = baseRule; rule.threshold = t
+                thresholds[key] = t; recalls[key] = r.recall(rule: rule); achieved[key] = r.negatives.falseAlarmsPerHour(rule: rule)
+            }
+            oof = OOFSummary(model: recipes[best].name, folds: o.folds, epochs: epochs, negativeHours: r.negatives.seconds / 3600,
+                             gunshotClips: r.gunshots.streams.count, thresholds: thresholds, recall: recalls, falseAlarmsPerHour: achieved)
+            log(String(format: "out-of-fold: %.2f h of negatives; thresholds 1/2/5/10 FA/h = %@; OOF recall %@", r.negatives.seconds / 3600,
+                       ["1", "2", "5", "10"].map { String(format: "%.4f", thresholds[$0] ?? 0) }.joined(separator: "/"),
+                       ["1", "2", "5", "10"].map { String(format: "%.3f", recalls[$0] ?? 0) }.joined(separator: "/")))
+            let m = results[best].model
+            m.thresholds = thresholds
+            m.threshold = thresholds[o.shipTarget] ?? m.threshold
+            m.provenance["train.thresholds"] = String(format: "out-of-fold over %.2f h of non-test negative+crowd audio (%d folds by recording group); default = %@ FA/h", r.negatives.seconds / 3600, o.folds, o.shipTarget)
+        }
+
         // Test split, once per model.
         let ev = Evaluator()
         for i in results.indices {
@@ -187,8 +212,7 @@ public struct ThreeModelProtocol {
             results[i].model.provenance["eval.test"] = String(format: "{\"recall\":%.4f,\"precision\":%.4f,\"f1\":%.4f,\"auc\":%.4f,\"fa_per_hour\":%.2f,\"negative_hours\":%.3f}", r.recall, r.precision, r.f1, r.rocAUC, r.falseAlarmsPerHour, r.negativeHours)
             try results[i].model.save(to: o.out.appendingPathComponent("\(results[i].name).safetensors"))
         }
-        let best = results.indices.max { (results[$0].valRecall, results[$0].valAUC) < (results[$1].valRecall, results[$1].valAUC) }!
-        try Report.write(results, best: best, split: splitTable, unreadable: bad, options: o)
+        try Report.write(results, best: best, oof: oof, split: splitTable, unreadable: bad, options: o)
         if let ship = o.ship {
             try results[best].model.save(to: ship)
             log("shipped \(results[best].name) (best on validation) → \(ship.path)")

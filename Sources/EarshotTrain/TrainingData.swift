@@ -38,6 +38,10 @@ public struct WindowSet {
     public var labels: [Bool]
     public var count: Int { labels.count }
 
+    public init(inputs: [Float], labels: [Bool]) { self.inputs = inputs; self.labels = labels }
+    /// No validation windows: the trainer then runs a fixed number of epochs and keeps the last weights.
+    public static let empty = WindowSet(inputs: [], labels: [])
+
     /// Gunshot clips: a centred clean window, one with crowd at 0…+10 dB, one 20 dB quieter; others: windows
     /// every 0.5 s across every clip.
     public init(data: TrainingData, source: WindowSource, featurizer: Featurizer, seed: UInt64) {

@@ -10,6 +10,8 @@ public struct AugmentConfig: Sendable, Codable {
     public var lowpassProbability = 0.0
     public var lowpassRange: ClosedRange<Double> = 1500...6000
     public var reverbProbability = 0.0
+    /// Masking of the log-mel input (applied after features, in the trainer).
+    public var specMask = SpecMask()
     public init() {}
 
     public static let clean = AugmentConfig()
@@ -18,6 +20,8 @@ public struct AugmentConfig: Sendable, Codable {
     public static var all: AugmentConfig {
         var a = AugmentConfig(); a.noiseProbability = 0.6; a.gainProbability = 0.8; a.lowpassProbability = 0.3; a.reverbProbability = 0.25; return a
     }
+    /// Every waveform augmentation plus SpecAugment masking on half the windows.
+    public static var allMasked: AugmentConfig { var a = all; a.specMask = SpecMask(probability: 0.5); return a }
 }
 
 /// Cuts fixed-length training windows from clips: gunshot windows contain the shot (located by its peak
@@ -90,6 +94,8 @@ public struct WindowSource {
 public final class Featurizer {
     public let extractor: LogMelExtractor
     let nMels: Int, frames: Int
+    /// Floats per CNN input (nMels · frames).
+    public var inputCount: Int { nMels * frames }
 
     public init(features: FeatureConfig = FeatureConfig(), filterbank: [Float]? = nil) throws {
         extractor = try LogMelExtractor(config: features, filterbank: filterbank)

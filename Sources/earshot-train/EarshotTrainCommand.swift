@@ -10,7 +10,7 @@ struct EarshotTrainCommand: ParsableCommand {
         commandName: "earshot-train",
         abstract: "Train and evaluate Earshot gunshot models (the paper's three-model protocol, done right).",
         discussion: """
-        Example (rebuilds the shipped model, ~20–30 min on 2 cores):
+        Example (rebuilds the shipped model, about 1–1.5 h on 2 cores):
           earshot-train train --data ../shared/corpus --out reports/latest --ship models/earshot-default.safetensors
           earshot-train evaluate --model models/earshot-default.safetensors --data ../shared/corpus --json
         """,
@@ -19,7 +19,7 @@ struct EarshotTrainCommand: ParsableCommand {
 }
 
 struct Train: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Train models 1–4 on a labelled corpus, pick the best on validation, write the report.")
+    static let configuration = CommandConfiguration(abstract: "Train models 1–6 on a labelled corpus, pick the best on validation, set its thresholds out-of-fold, write the report.")
     @Option(help: "Corpus folder (gunshot/, negative/, crowd/, rir/, manifest.tsv).") var data: String
     @Option(help: "Output folder for models, report.md, report.json and SVG plots.") var out: String = "reports/latest"
     @Option(help: "Seed for the split, initialisation and sampling.") var seed: UInt64 = 1
@@ -27,13 +27,18 @@ struct Train: ParsableCommand {
     @Option(help: "Training windows per epoch.") var windowsPerEpoch: Int = 4096
     @Option(help: "OpenBLAS threads.") var threads: Int = 2
     @Option(help: "Also write the model chosen on validation here (e.g. models/earshot-default.safetensors).") var ship: String?
-    @Option(help: "Skip training: re-calibrate, re-select thresholds and re-evaluate the models saved in this folder by an earlier run.") var reuse: String?
+    @Option(help: "Take each model saved in this folder by an earlier run instead of training it (models missing there are trained); calibration, thresholds, evaluation and the report are redone.") var reuse: String?
+    @Option(help: "Folds of the out-of-fold threshold calibration of the chosen model (0 = keep its validation thresholds).") var folds: Int = 4
+    @Option(help: "False alarms per hour (1, 2, 5 or 10) whose threshold becomes the shipped default.") var shipTarget: String = "1"
 
     func run() throws {
         var o = ThreeModelProtocol.Options(data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out))
         o.seed = seed; o.epochScale = epochScale; o.windowsPerEpoch = windowsPerEpoch; o.threads = threads
         o.ship = ship.map { URL(fileURLWithPath: $0) }
         o.reuse = reuse.map { URL(fileURLWithPath: $0) }
+        guard ["1", "2", "5", "10"].contains(shipTarget) else { throw ValidationError("--ship-target \(shipTarget): use 1, 2, 5 or 10 (false alarms per hour)") }
+        guard folds == 0 || folds >= 2 else { throw ValidationError("--folds \(folds): use 0 (off) or at least 2") }
+        o.folds = folds; o.shipTarget = shipTarget
         o.command = "earshot-train " + CommandLine.arguments.dropFirst().joined(separator: " ")
         let results = try ThreeModelProtocol(o).run()
         print(Report.table(results))
@@ -72,6 +77,7 @@ struct Evaluate: ParsableCommand {
             print("confusion: TP \(r.metrics.tp) FN \(r.metrics.fn) FP \(r.metrics.fp) TN \(r.metrics.tn)")
             print("recall by SNR: " + r.recallAtSNR.sorted { $0.key < $1.key }.map { "\($0.key) dB \(String(format: "%.2f", $0.value))" }.joined(separator: ", "))
             print("recall by gain: " + r.recallAtGain.sorted { $0.key < $1.key }.map { "\($0.key) dB \(String(format: "%.2f", $0.value))" }.joined(separator: ", "))
+            print("false alarms by source: " + (r.falseAlarmsBySource.isEmpty ? "none" : r.falseAlarmsBySource.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
             print("recall by source: " + r.recallBySource.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.2f", $0.value))" }.joined(separator: ", "))
         }
     }

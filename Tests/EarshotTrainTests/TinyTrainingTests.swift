@@ -18,6 +18,8 @@ import Testing
         (0..<n).map { Float(0.2 * sin(2 * Double.pi * f * Double($0) / 16000) + rng.uniform(-0.003, 0.003)) }
     }
 
+    static let tinySpecs: [LayerSpec] = [.inputNorm(.global), .conv("conv1", 4), LayerSpec(type: "batchnorm", name: "bn1", eps: 1e-3, momentum: 0.9), .relu, .maxpool, .maxpool, .conv("conv2", 8), .relu, .gap, .dense("fc1", 2)]
+
     @Test func tinyModelLearnsSavesAndDetects() throws {
         var rng = SeededRNG(seed: 5)
         func clip(_ label: String, _ i: Int, _ s: [Float]) -> Clip {
@@ -32,8 +34,7 @@ import Testing
         let trainer = try ModelTrainer(data: data)
         trainer.log = { _ in }
         let val = WindowSet(data: data, source: trainer.source, featurizer: trainer.featurizer, seed: 1)
-        let net = try Network(specs: [.inputNorm(.global), .conv("conv1", 4), LayerSpec(type: "batchnorm", name: "bn1", eps: 1e-3, momentum: 0.9), .relu, .maxpool, .maxpool, .conv("conv2", 8), .relu, .gap, .dense("fc1", 2)],
-                              inputShape: Shape3(1, 64, 96))
+        let net = try Network(specs: Self.tinySpecs, inputShape: Shape3(1, 64, 96))
         net.initialize(seed: 2)
         var s = TrainSettings()
         s.epochs = 8; s.windowsPerEpoch = 256; s.batch = 16; s.learningRate = 5e-3; s.patience = 20

@@ -1,0 +1,120 @@
+import EarshotDSP
+import EarshotDetect
+import EarshotNN
+import Foundation
+
+/// Grouped k-fold assignment of the non-test clips: every recording group goes whole to one fold, and within
+/// each class the groups (largest source first, shuffled within a source by the seed) are dealt to the fold
+/// that holds the least audio of that class so far, so every fold gets a similar share of every class.
+public struct FoldAssignment: Sendable {
+    public let k: Int
+    public let fold: [String: Int] // group → fold
+
+    public init(clips: [ClipInfo], k: Int, seed: UInt64) {
+        precondition(k >= 2, "k-fold needs k ≥ 2")
+        self.k = k
+        var rng = SeededRNG(seed: seed)
+        var a: [String: Int] = [:]
+        for (_, ofClass) in Dictionary(grouping: clips.filter { $0.label != "rir" }, by: \.label).sorted(by: { $0.key < $1.key }) {
+            var load = [Double](repeating: 0, count: k)
+            let bySource = Dictionary(grouping: ofClass, by: \.source)
+            func size(_ s: String) -> Double { bySource[s]!.reduce(0) { $0 + max($1.seconds, 1) } }
+            let order = bySource.keys.sorted { (size($0), $1) > (size($1), $0) }
+            for src in order {
+                let byGroup = Dictionary(grouping: bySource[src]!, by: \.group)
+                var groups = byGroup.keys.sorted()
+                rng.shuffle(&groups)
+                for g in groups where a[g] == nil {
+                    let f = load.indices.min { (load[$0], $0) < (load[$1], $1) }!
+                    a[g] = f
+                    load[f] += byGroup[g]!.reduce(0) { $0 + max($1.seconds, 1) } // unknown length (no manifest): count clips
+                }
+            }
+        }
+        fold = a
+    }
+
+    public func fold(of clip: ClipInfo) -> Int { fold[clip.group] ?? 0 }
+}
+
+/// Out-of-fold calibration of one recipe: for each fold, the recipe (and its base) is trained from scratch
+/// on the other folds for the epoch counts the main run's early stopping chose, and the held-out fold's
+/// gunshot and negative+crowd clips are streamed through the Detector. Every fold model scores with the
+/// shipped model's temperature, so a threshold on the pooled scores is a threshold on the logit margin
+/// that means the same for the shipped model (a temperature fitted per held-out fold would rescale each
+/// fold differently: a fold holding out a whole gun source fits a very different one). Pooled over folds this scores ALL non-test audio with models that never
+/// trained on it — hours of negatives instead of validation's minutes — so thresholds for 1, 2, 5 and 10
+/// false alarms per hour rest on many more events.
+/// ref: Hastie, Tibshirani, Friedman, "The Elements of Statistical Learning", §7.10 (cross-validation).
+public struct OutOfFold {
+    public var negatives = StreamScores()
+    public var gunshots = StreamScores()
+    public var foldSeconds: [Double] = []
+
+    public struct Settings {
+        public var k = 4
+        public var seed: UInt64 = 1
+        public var features = FeatureConfig()
+        /// The shipped model's score temperature, applied to every fold model.
+        public var temperature: Float = 1
+        public init() {}
+    }
+
+    /// `chain`: the recipe and, before it, the base it fine-tunes; `epochs[i]`: fixed epochs for chain[i].
+    public static func run(chain: [Recipe], epochs: [Int], clips: [Clip], rirs: [[Float]], settings o: Settings,
+                           log: @escaping (String) -> Void) throws -> OutOfFold {
+        let folds = FoldAssignment(clips: clips.map(\.info), k: o.k, seed: o.seed &+ 31)
+        var out = OutOfFold()
+        let shape = Shape3(1, o.features.nMels, o.features.windowFrames)
+        for f in 0..<o.k {
+            let held = clips.filter { folds.fold(of: $0.info) == f }
+            let rest = clips.filter { folds.fold(of: $0.info) != f }
+            let train = TrainingData(clips: rest, rirs: rirs)
+            let heldData = TrainingData(clips: held)
+            guard !train.gunshots.isEmpty, !train.others.isEmpty, !heldData.others.isEmpty else {
+                log("fold \(f + 1)/\(o.k): skipped (a class is missing on one side)"); continue
+            }
+            log("fold \(f + 1)/\(o.k): training on \(train.gunshots.count) gunshot / \(train.others.count) other clips, scoring \(heldData.gunshots.count) / \(heldData.others.count) held-out clips")
+            let trainer = try ModelTrainer(data: train, features: o.features)
+            var net: Network?
+            for (recipe, e) in zip(chain, epochs) {
+                let n = try net ?? recipe.freshNetwork(inputShape: shape)
+                var s = recipe.settings
+                s.epochs = e
+                s.seed = s.seed &+ UInt64(100 * (f + 1))
+                _ = trainer.train(n, settings: s, validation: .empty, name: "fold \(f + 1) \(recipe.name)")
+                net = n
+            }
+            let model = Model(network: net!, features: o.features)
+            model.scoreTemperature = o.temperature
+            let probe = try Detector(model: model, rule: DecisionRule(threshold: 0.5))
+            let neg = StreamScores.collect(heldData.others.map(\.samples), detector: probe)
+            let gun = StreamScores.collect(heldData.gunshots.map(\.samples), detector: probe)
+            out.negatives.append(neg)
+            out.gunshots.append(gun)
+            out.foldSeconds.append(neg.seconds)
+            log(String(format: "fold %d/%d: scored %.2f h of held-out negatives and %d gunshot clips", f + 1, o.k, neg.seconds / 3600, gun.streams.count))
+        }
+        return out
+    }
+
+    /// Recall of the pooled out-of-fold gunshot clips under `rule`.
+    public func recall(rule: DecisionRule) -> Double {
+        let e = gunshots.events(rule: rule)
+        return Double(e.filter { $0 > 0 }.count) / Double(max(1, e.count))
+    }
+}
+
+/// What the out-of-fold calibration found, for the report and the model file.
+public struct OOFSummary: Codable, Sendable {
+    public var model: String
+    public var folds: Int
+    public var epochs: [Int]
+    public var negativeHours: Double
+    public var gunshotClips: Int
+    /// False alarms per hour ("1", "2", "5", "10") → threshold, and the out-of-fold gunshot-clip recall there.
+    public var thresholds: [String: Float]
+    public var recall: [String: Double]
+    /// The out-of-fold false-alarm rate each threshold really gives (above the target if none reaches it).
+    public var falseAlarmsPerHour: [String: Double]
+}

@@ -1,0 +1,51 @@
+import EarshotNN
+
+/// One way of training a model, as data: the architecture, the settings of its training stage, and the
+/// recipe it fine-tunes (if any). The protocol trains each recipe once; the out-of-fold calibration
+/// re-trains the chosen one (and its base) from scratch on other data with fixed epoch counts.
+public struct Recipe: Sendable {
+    public var name: String
+    public var title: String
+    public var specs: [LayerSpec]
+    public var settings: TrainSettings
+    /// Index (in the lineup) of the recipe whose trained weights this one starts from; nil = from scratch.
+    public var base: Int?
+    public var initSeed: UInt64
+
+    /// The paper's three models and Earshot's own three, in training order (a base precedes its fine-tunes).
+    public static func lineup(seed: UInt64, epochScale: Double = 1, windowsPerEpoch: Int = 4096) -> [Recipe] {
+        func s(_ epochs: Int, _ aug: AugmentConfig, lr: Float, balanced: Bool = false, hard: Double = 0, patience: Int = 4, seed k: UInt64) -> TrainSettings {
+            var t = TrainSettings()
+            t.epochs = max(1, Int((Double(epochs) * epochScale).rounded())); t.augment = aug; t.learningRate = lr
+            t.balanceSources = balanced; t.hardNegativeFraction = hard; t.patience = patience
+            t.seed = seed &+ k; t.windowsPerEpoch = windowsPerEpoch
+            return t
+        }
+        return [
+            Recipe(name: "model1-paper-clean", title: "Model 1: from scratch, clean (paper)", specs: LayerSpec.reference(),
+                   settings: s(12, .clean, lr: 1e-3, seed: 1), base: nil, initSeed: seed),
+            Recipe(name: "model2-paper-noise", title: "Model 2: M1 + crowd/noise injection (paper)", specs: LayerSpec.reference(),
+                   settings: s(6, .noise, lr: 3e-4, seed: 2), base: 0, initSeed: seed),
+            Recipe(name: "model3-paper-energy", title: "Model 3: M1 + energy augmentation (paper)", specs: LayerSpec.reference(),
+                   settings: s(6, .energy, lr: 3e-4, seed: 3), base: 0, initSeed: seed),
+            Recipe(name: "model4-earshot", title: "Model 4: level-invariant, all augmentation, source-balanced", specs: LayerSpec.reference(inputNorm: .global),
+                   settings: s(16, .all, lr: 1e-3, balanced: true, seed: 4), base: nil, initSeed: seed &+ 4),
+            Recipe(name: "model5-earshot-hardneg", title: "Model 5: Model 4 + hard-negative mining + SpecAugment masking, longer", specs: LayerSpec.reference(inputNorm: .global),
+                   settings: s(30, .allMasked, lr: 1e-3, balanced: true, hard: 0.3, patience: 8, seed: 5), base: nil, initSeed: seed &+ 5),
+            Recipe(name: "model6-earshot-bandnorm", title: "Model 6: Model 5 with per-band normalisation (microphone-colour invariant), lower learning rate", specs: LayerSpec.reference(inputNorm: .band),
+                   settings: s(24, .allMasked, lr: 5e-4, balanced: true, hard: 0.3, patience: 6, seed: 6), base: nil, initSeed: seed &+ 6),
+        ]
+    }
+
+    /// A fresh, initialised network of this recipe's architecture.
+    public func freshNetwork(inputShape: Shape3) throws -> Network {
+        let n = try Network(specs: specs, inputShape: inputShape)
+        n.initialize(seed: initSeed)
+        return n
+    }
+
+    /// The epoch whose weights early stopping kept (the best validation metric), or the last one.
+    public static func bestEpoch(_ history: [EpochRecord]) -> Int? {
+        history.max { ($0.valRecallAt1pct + 0.01 * $0.valAUC) < ($1.valRecallAt1pct + 0.01 * $1.valAUC) }?.epoch
+    }
+}

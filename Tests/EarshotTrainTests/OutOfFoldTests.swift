@@ -1,0 +1,60 @@
+import EarshotDetect
+import EarshotDSP
+import EarshotNN
+import Foundation
+import Testing
+@testable import EarshotTrain
+
+@Suite struct OutOfFoldTests {
+    @Test func foldsKeepGroupsWholeBalanceClassesAndAreReproducible() {
+        let c = SplitAndAugmentTests.clips()
+        let a = FoldAssignment(clips: c, k: 4, seed: 3), b = FoldAssignment(clips: c, k: 4, seed: 3)
+        #expect(a.fold == b.fold)
+        #expect(Set(c.map(\.group)) == Set(a.fold.keys), "every group has a fold")
+        for (_, members) in Dictionary(grouping: c, by: \.group) { #expect(Set(members.map { a.fold(of: $0) }).count == 1) }
+        // 24 small gunshot groups (6 s each) around one 200 s group: the small ones fill the other three folds
+        let gunSeconds = (0..<4).map { f in c.filter { $0.label == "gunshot" && a.fold(of: $0) == f }.reduce(0) { $0 + $1.seconds } }
+        #expect(gunSeconds.filter { $0 > 0 }.count == 4, "seconds per fold \(gunSeconds)")
+        let negSeconds = (0..<4).map { f in c.filter { $0.label == "negative" && a.fold(of: $0) == f }.reduce(0) { $0 + $1.seconds } }
+        #expect(negSeconds.max()! - negSeconds.min()! <= 3, "ten 3 s negative groups dealt evenly: \(negSeconds)")
+    }
+
+    @Test func foldsCountClipsWhenLengthsAreUnknown() {
+        let c = (0..<8).map { ClipInfo(file: "negative/n\($0)__a.wav", label: "negative", source: "n", group: "n\($0)", seconds: 0, licence: "") }
+        let a = FoldAssignment(clips: c, k: 4, seed: 1)
+        #expect((0..<4).map { f in c.filter { a.fold(of: $0) == f }.count } == [2, 2, 2, 2])
+    }
+
+    @Test func bestEpochIsTheOneEarlyStoppingKept() {
+        func r(_ e: Int, _ rec: Double, _ auc: Double) -> EpochRecord { EpochRecord(epoch: e, trainLoss: 0, valLoss: 0, valAUC: auc, valRecallAt1pct: rec, seconds: 0) }
+        #expect(Recipe.bestEpoch([r(1, 0.2, 0.9), r(2, 0.5, 0.9), r(3, 0.5, 0.8), r(4, 0.4, 0.99)]) == 2)
+        #expect(Recipe.bestEpoch([]) == nil)
+    }
+
+    /// Two folds of a tiny recipe on generated bursts vs tones: every non-test clip is scored exactly once by
+    /// a model that never trained on it, and the pooled scores separate the classes.
+    @Test func outOfFoldScoresEveryClipOnceWithAModelThatNeverSawIt() throws {
+        var rng = SeededRNG(seed: 11)
+        var clips: [Clip] = []
+        func clip(_ label: String, _ i: Int, _ s: [Float]) -> Clip {
+            Clip(info: ClipInfo(file: "\(label)/\(i).wav", label: label, source: "gen\(label)", group: "\(label)\(i)", seconds: Double(s.count) / 16000, licence: "generated"), samples: s)
+        }
+        for i in 0..<8 { clips.append(clip("gunshot", i, TinyTrainingTests.burst(at: 9000 + 500 * i, in: 32000, rng: &rng))) }
+        for i in 0..<8 { clips.append(clip("negative", i, TinyTrainingTests.tone(300 + 170 * Double(i), n: 32000, rng: &rng))) }
+        for i in 8..<12 { clips.append(clip("negative", i, (0..<32000).map { _ in Float(rng.uniform(-0.003, 0.003)) })) }
+        var s = TrainSettings()
+        s.windowsPerEpoch = 256; s.batch = 16; s.learningRate = 5e-3
+        let recipe = Recipe(name: "tiny", title: "tiny", specs: TinyTrainingTests.tinySpecs, settings: s, base: nil, initSeed: 2)
+        var o = OutOfFold.Settings(); o.k = 2
+        var lines: [String] = []
+        let r = try OutOfFold.run(chain: [recipe], epochs: [6], clips: clips, rirs: [], settings: o) { lines.append($0) }
+        #expect(r.gunshots.streams.count == 8 && r.negatives.streams.count == 12)
+        #expect(abs(r.negatives.seconds - 12 * 2.0) < 1e-6)
+        #expect(r.foldSeconds.count == 2)
+        #expect(lines.filter { $0.contains("training on") }.count == 2, "\(lines)")
+        let auc = ROC.auc(scores: r.gunshots.maxScores() + r.negatives.maxScores(), labels: [Bool](repeating: true, count: 8) + [Bool](repeating: false, count: 12))
+        #expect(auc > 0.9, "out-of-fold clip AUC \(auc)")
+        let t = r.negatives.threshold(forFalseAlarmsPerHour: 1, base: DecisionRule(threshold: 0.5))
+        #expect(r.negatives.falseAlarmsPerHour(rule: DecisionRule(threshold: t)) <= 1)
+    }
+}

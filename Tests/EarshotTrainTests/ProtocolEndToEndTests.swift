@@ -1,0 +1,49 @@
+import EarshotDetect
+import EarshotDSP
+import EarshotNN
+import Foundation
+import Testing
+@testable import EarshotTrain
+
+/// The whole protocol on a generated corpus folder (no manifest): five models trained briefly, the chosen
+/// one re-calibrated out-of-fold, every model evaluated, the report, plots and model files written, and the
+/// shipped file carrying the out-of-fold thresholds.
+@Suite struct ProtocolEndToEndTests {
+    @Test func protocolWritesReportOOFThresholdsAndShipsTheChosenModel() throws {
+        let dir = TestPaths.tempDir("protocol"); defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = dir.appendingPathComponent("corpus"), out = dir.appendingPathComponent("out")
+        var rng = SeededRNG(seed: 21)
+        func write(_ label: String, _ name: String, _ x: [Float]) throws {
+            let d = corpus.appendingPathComponent(label)
+            try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+            try AudioFileWriter.writeWAV16(x, sampleRate: 16000, to: d.appendingPathComponent(name + ".wav"))
+        }
+        for g in 0..<7 { for k in 0..<2 { try write("gunshot", "shot\(g)__\(k)", TinyTrainingTests.burst(at: 12000 + 900 * k, in: 32000, rng: &rng)) } }
+        for g in 0..<7 { for k in 0..<2 { try write("negative", "tone\(g)__\(k)", TinyTrainingTests.tone(250 + 140 * Double(g) + 30 * Double(k), n: 32000, rng: &rng)) } }
+        for g in 0..<4 { try write("crowd", "babble\(g)__0", (0..<32000).map { _ in Float(rng.uniform(-0.02, 0.02)) }) }
+
+        var o = ThreeModelProtocol.Options(data: corpus, out: out)
+        o.epochScale = 0.1; o.windowsPerEpoch = 32; o.threads = 1; o.folds = 2; o.shipTarget = "2"
+        o.ship = dir.appendingPathComponent("shipped.safetensors")
+        let results = try ThreeModelProtocol(o).run()
+        #expect(results.map(\.name) == Recipe.lineup(seed: 1).map(\.name))
+        #expect(results.allSatisfy { $0.test != nil })
+        for f in ["report.md", "report.json", "oof.json", "history.json", "split.md", "roc.svg", "loss_curves.svg", "training_curves.svg"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(f).path), "\(f) missing")
+        }
+        let oof = try JSONDecoder().decode(OOFSummary.self, from: Data(contentsOf: out.appendingPathComponent("oof.json")))
+        #expect(oof.folds == 2 && oof.negativeHours > 0 && oof.gunshotClips > 0)
+        let shipped = try Model.load(o.ship!)
+        #expect(shipped.threshold == oof.thresholds["2"], "the shipped default is the 2 FA/h out-of-fold threshold")
+        #expect(shipped.thresholds == oof.thresholds)
+        #expect(shipped.provenance["train.thresholds"]?.contains("out-of-fold") == true)
+        let md = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(md.contains("Out-of-fold thresholds") && md.contains("equal false-alarm rates") && md.contains(oof.model))
+        // a second run reuses every saved model (no training) with its history
+        var again = o
+        again.reuse = out; again.out = dir.appendingPathComponent("out2"); again.ship = nil; again.folds = 0
+        let second = try ThreeModelProtocol(again).run()
+        #expect(second.count == results.count)
+        #expect(zip(second, results).allSatisfy { $0.history.count == $1.history.count }, "histories come back with the models")
+    }
+}
