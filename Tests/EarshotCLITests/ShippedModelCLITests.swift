@@ -13,9 +13,9 @@ struct ShippedModelCLITests {
         let r = try CLIRunner.run(["detect", "--json", wav], environment: ["EARSHOT_MODEL": ""])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let events = r.stdout.split(separator: "\n").filter { $0.contains("\"type\":\"event\"") }
-        // Issue 4 is open: the shipped model (39 % test recall at its 1 FA/h validation threshold) scores the
-        // fixture's synthetic bursts at most ≈ 0.15. When a better model ships, this known issue stops
-        // reproducing and the test fails: then remove the wrapper.
+        // Issue 4 is open: the shipped model (trained on real gunshots only) does not take the fixture's
+        // synthetic bursts (a chirp plus two noise bursts) for shots at its out-of-fold 1 FA/h threshold. When
+        // a model that does ships, this known issue stops reproducing and the test fails: remove the wrapper.
         withKnownIssue("issue 4: the shipped model does not fire on the fixture's synthetic bursts") {
             #expect(events.count >= 1, "no event in \(wav): \(r.stdout)")
         }
@@ -31,8 +31,8 @@ struct ShippedModelCLITests {
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let hits = r.stdout.split(separator: "\n").filter { $0.contains("\"type\":\"file\"") && !$0.contains("\"events\":0}") }.count
         #expect(hits >= 1, "no clip detected at all:\n\(r.stdout)")
-        withKnownIssue("issue 4: the shipped model's recall (39 % on the test split) is below one in two") {
-            #expect(hits * 2 >= picks.count, "only \(hits) of \(picks.count) clips detected:\n\(r.stdout)")
-        }
+        // a sanity check of the CLI with the shipped model (these clips are spread over the corpus, some were
+        // trained on); the held-out figures are in reports/latest/report.md
+        #expect(hits * 2 >= picks.count, "only \(hits) of \(picks.count) clips detected:\n\(r.stdout)")
     }
 }
