@@ -30,6 +30,8 @@ public struct EpochRecord: Codable, Sendable {
     /// Early-stopping metric: recall of validation gunshot windows at a 1 % false-positive window rate.
     public var valRecallAt1pct: Double
     public var seconds: Double
+    /// What early stopping maximises: validation recall at 1 % FPR, AUC breaking ties.
+    public var selectionScore: Double { valRecallAt1pct + 0.01 * valAUC }
 }
 
 /// The training loop: balanced gunshot/other batches built on the fly (augmentation in the waveform
@@ -102,8 +104,8 @@ public final class ModelTrainer {
             let (vl, auc, rec) = validation.count > 0 ? evaluate(session, validation) : (0, 0, 0)
             let rec1 = EpochRecord(epoch: epoch, trainLoss: lossSum / Double(steps), valLoss: vl, valAUC: auc, valRecallAt1pct: rec, seconds: Date().timeIntervalSince(t0))
             history.append(rec1)
-            // recall at 1 % FPR, AUC breaks ties; without validation the latest epoch is the best
-            let metric = validation.count > 0 ? rec + 0.01 * auc : Double(epoch)
+            // without validation the latest epoch is the best
+            let metric = validation.count > 0 ? rec1.selectionScore : Double(epoch)
             if validation.count > 0 {
                 let stats = String(format: "train loss %.4f  val loss %.4f  val AUC %.4f  val recall@1%%FPR %.3f  (%.0f s)", rec1.trainLoss, vl, auc, rec, rec1.seconds)
                 log("\(name) epoch \(epoch): \(stats)\(metric > best ? "  ← best" : "")")

@@ -46,6 +46,6 @@ public struct Recipe: Sendable {
 
     /// The epoch whose weights early stopping kept (the best validation metric), or the last one.
     public static func bestEpoch(_ history: [EpochRecord]) -> Int? {
-        history.max { ($0.valRecallAt1pct + 0.01 * $0.valAUC) < ($1.valRecallAt1pct + 0.01 * $1.valAUC) }?.epoch
+        history.max { $0.selectionScore < $1.selectionScore }?.epoch
     }
 }

@@ -19,8 +19,9 @@ public struct ThreeModelProtocol {
         public var ship: URL?
         public var command = ""
         public var threads = 2
-        /// Skip training: take the four models (and `history.json`) from this folder of an earlier run, and
-        /// redo calibration, threshold selection, evaluation and the report.
+        /// Take each model saved in this folder by an earlier run (with its `history.json` entry) instead of
+        /// training it; models missing there are trained. Calibration, thresholds, evaluation and the report
+        /// are always redone.
         public var reuse: URL?
         /// Folds of the out-of-fold threshold calibration of the chosen model (< 2: validation thresholds).
         public var folds = 4
