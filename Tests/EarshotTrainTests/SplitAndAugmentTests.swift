@@ -72,4 +72,19 @@ import Testing
             #expect(w.count == src.length && w.contains { $0 > 0.5 }, "the shot must be inside every gunshot window")
         }
     }
+
+    /// Where a window leaves its clip, the padding has the clip's own floor level (no silence→sound step).
+    @Test func paddingMatchesTheClipsNoiseFloor() {
+        var rng = SeededRNG(seed: 12)
+        let floorRMS = 0.01
+        var x = (0..<20000).map { _ in Float(rng.uniform(-1, 1) * floorRMS * 3.0.squareRoot()) }
+        for i in 1000..<1400 { x[i] = 0.8 } // a shot 62 ms into the clip: its windows run past the start
+        let src = WindowSource()
+        let w = src.cut(x, start: 1200 - src.length / 2, rng: &rng)
+        let pad = Array(w[0..<(src.length / 2 - 1200)])
+        let padRMS = Augment.meanPower(pad).squareRoot()
+        #expect(abs(padRMS - floorRMS) < 0.15 * floorRMS, "padding RMS \(padRMS), clip floor \(floorRMS)")
+        let silent = [Float](repeating: 0, count: 4000)
+        #expect(abs(WindowSource.floorAmplitude(silent) - 3e-5) < 1e-12, "a silent clip still gets a faint floor")
+    }
 }
