@@ -53,8 +53,7 @@ public struct Evaluator {
         let roc = ROC.curve(scores: scores, labels: labels).map { [$0.fpr, $0.tpr] }
 
         func recall(_ clips: [[Float]]) -> Double {
-            let d = StreamScores.collect(clips, detector: detector).events(rule: rule)
-            return Double(d.filter { $0 > 0 }.count) / Double(max(1, d.count))
+            StreamScores.collect(clips, detector: detector).fractionWithEvents(rule: rule)
         }
         var bySNR: [String: Double] = [:]
         let noise = crowd.isEmpty ? negatives : crowd
@@ -66,8 +65,7 @@ public struct Evaluator {
         for g in Self.gains {
             let k = Float(pow(10, g / 20))
             byGain[String(format: "%.0f", g)] = recall(guns.map { $0.map { $0 * k } })
-            let d = StreamScores.collect(others.map { $0.map { $0 * k } }, detector: detector).events(rule: rule)
-            faByGain[String(format: "%.0f", g)] = Double(d.filter { $0 > 0 }.count) / Double(max(1, d.count))
+            faByGain[String(format: "%.0f", g)] = StreamScores.collect(others.map { $0.map { $0 * k } }, detector: detector).fractionWithEvents(rule: rule)
         }
         var bySource: [String: Double] = [:]
         for (src, idx) in Dictionary(grouping: gunshots.indices, by: { gunshots[$0].info.source }) {
@@ -80,8 +78,7 @@ public struct Evaluator {
         for target in Self.equalFATargets {
             var r = rule
             r.threshold = negScores.threshold(forFalseAlarmsPerHour: target, base: rule)
-            let e = gunScores.events(rule: r)
-            equal[String(format: "%.0f", target)] = Double(e.filter { $0 > 0 }.count) / Double(max(1, e.count))
+            equal[String(format: "%.0f", target)] = gunScores.fractionWithEvents(rule: r)
         }
         return EvalReport(model: name, threshold: rule.threshold, clips: labels.count, metrics: m, accuracy: m.accuracy, precision: m.precision,
                           recall: m.recall, f1: m.f1, rocAUC: auc, falseAlarmsPerHour: fah, negativeHours: negScores.seconds / 3600,

@@ -42,9 +42,9 @@ public struct FoldAssignment: Sendable {
 /// gunshot and negative+crowd clips are streamed through the Detector. Every fold model scores with the
 /// shipped model's temperature, so a threshold on the pooled scores is a threshold on the logit margin
 /// that means the same for the shipped model (a temperature fitted per held-out fold would rescale each
-/// fold differently: a fold holding out a whole gun source fits a very different one). Pooled over folds this scores ALL non-test audio with models that never
-/// trained on it — hours of negatives instead of validation's minutes — so thresholds for 1, 2, 5 and 10
-/// false alarms per hour rest on many more events.
+/// fold differently: a fold holding out a whole gun source fits a very different one). Pooled over folds
+/// this scores ALL non-test audio with models that never trained on it — hours of negatives instead of
+/// validation's minutes — so thresholds for 1, 2, 5 and 10 false alarms per hour rest on many more events.
 /// ref: Hastie, Tibshirani, Friedman, "The Elements of Statistical Learning", §7.10 (cross-validation).
 public struct OutOfFold {
     public var negatives = StreamScores()
@@ -96,12 +96,6 @@ public struct OutOfFold {
             log(String(format: "fold %d/%d: scored %.2f h of held-out negatives and %d gunshot clips", f + 1, o.k, neg.seconds / 3600, gun.streams.count))
         }
         return out
-    }
-
-    /// Recall of the pooled out-of-fold gunshot clips under `rule`.
-    public func recall(rule: DecisionRule) -> Double {
-        let e = gunshots.events(rule: rule)
-        return Double(e.filter { $0 > 0 }.count) / Double(max(1, e.count))
     }
 }
 

@@ -47,6 +47,13 @@ public struct StreamScores {
         seconds += other.seconds
     }
 
+    /// Fraction of streams with at least one event under `rule` (recall when the streams are gunshot clips,
+    /// the false-alarm clip rate when they are negatives).
+    public func fractionWithEvents(rule: DecisionRule) -> Double {
+        let e = events(rule: rule)
+        return Double(e.filter { $0 > 0 }.count) / Double(max(1, e.count))
+    }
+
     public func maxScores() -> [Float] { streams.map { $0.map(\.score).max() ?? 0 } }
 
     /// False alarms per hour at `rule` when every stream is negative audio.

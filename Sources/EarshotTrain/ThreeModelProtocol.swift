@@ -154,8 +154,7 @@ public struct ThreeModelProtocol {
             model.threshold = thresholds["1"] ?? 0.5
             model.thresholds = thresholds
             var rule = baseRule; rule.threshold = model.threshold
-            let detected = valGun.events(rule: rule)
-            let valRecall = Double(detected.filter { $0 > 0 }.count) / Double(max(1, detected.count))
+            let valRecall = valGun.fractionWithEvents(rule: rule)
             let valAUC = ROC.auc(scores: valGun.maxScores() + valNeg.maxScores(),
                                  labels: [Bool](repeating: true, count: valGun.streams.count) + [Bool](repeating: false, count: valNeg.streams.count))
             log(String(format: "%@: score temperature %.2f (fitted on validation NLL)", name, model.scoreTemperature))
@@ -188,7 +187,7 @@ public struct ThreeModelProtocol {
                 let key = String(format: "%.0f", target)
                 let t = r.negatives.threshold(forFalseAlarmsPerHour: target, base: baseRule)
                 var rule = baseRule; rule.threshold = t
-                thresholds[key] = t; recalls[key] = r.recall(rule: rule); achieved[key] = r.negatives.falseAlarmsPerHour(rule: rule)
+                thresholds[key] = t; recalls[key] = r.gunshots.fractionWithEvents(rule: rule); achieved[key] = r.negatives.falseAlarmsPerHour(rule: rule)
             }
             oof = OOFSummary(model: recipes[best].name, folds: o.folds, epochs: epochs, negativeHours: r.negatives.seconds / 3600,
                              gunshotClips: r.gunshots.streams.count, thresholds: thresholds, recall: recalls, falseAlarmsPerHour: achieved)
