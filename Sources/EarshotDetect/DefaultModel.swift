@@ -5,9 +5,11 @@ import Foundation
 public enum DefaultModel {
     public static let fileName = "earshot-default.safetensors"
 
-    public static var searchPaths: [URL] {
+    /// Where the default model is looked for, in order. `environment` is the process's unless given (tests
+    /// pass their own rather than mutate process-global state that concurrent tests and children read).
+    public static func searchPaths(environment: [String: String] = ProcessInfo.processInfo.environment) -> [URL] {
         var paths: [URL] = []
-        if let env = ProcessInfo.processInfo.environment["EARSHOT_MODEL"], !env.isEmpty { paths.append(URL(fileURLWithPath: env)) }
+        if let env = environment["EARSHOT_MODEL"], !env.isEmpty { paths.append(URL(fileURLWithPath: env)) }
         paths.append(executableDirectory.deletingLastPathComponent().appendingPathComponent("share/earshot/\(fileName)"))
         paths.append(URL(fileURLWithPath: "/usr/local/share/earshot/\(fileName)"))
         paths.append(URL(fileURLWithPath: "/usr/share/earshot/\(fileName)"))
@@ -25,14 +27,16 @@ public enum DefaultModel {
         return URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
     }
 
-    public static func locate() -> URL? {
-        searchPaths.first { FileManager.default.isReadableFile(atPath: $0.path) }
+    public static func locate(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
+        searchPaths(environment: environment).first { FileManager.default.isReadableFile(atPath: $0.path) }
     }
 
     /// The model to use: `explicit` if given, else the default; the error lists every place tried.
-    public static func resolve(_ explicit: String?) throws -> URL {
+    public static func resolve(_ explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
         if let explicit { return URL(fileURLWithPath: explicit) }
-        guard let u = locate() else { throw DefaultModelError(tried: searchPaths.map(\.path)) }
+        guard let u = locate(environment: environment) else {
+            throw DefaultModelError(tried: searchPaths(environment: environment).map(\.path))
+        }
         return u
     }
 }

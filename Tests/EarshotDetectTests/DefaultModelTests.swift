@@ -2,21 +2,23 @@ import EarshotDetect
 import Foundation
 import Testing
 
-@Suite(.serialized) struct DefaultModelTests {
+/// The environment is passed in, never set on the process (other suites run concurrently and spawn children).
+@Suite struct DefaultModelTests {
     @Test func searchOrderAndEnvironmentOverride() throws {
         let dir = TestPaths.tempDir("dm")
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("m.safetensors")
         _ = FileManager.default.createFile(atPath: file.path, contents: Data("x".utf8))
-        setenv("EARSHOT_MODEL", file.path, 1)
-        defer { unsetenv("EARSHOT_MODEL") }
-        let p = DefaultModel.searchPaths.map(\.path)
+        let env = ["EARSHOT_MODEL": file.path]
+        let p = DefaultModel.searchPaths(environment: env).map(\.path)
         #expect(p.first == file.path)
         #expect(p.contains("/usr/local/share/earshot/earshot-default.safetensors"))
         #expect(p.contains("/usr/share/earshot/earshot-default.safetensors"))
         #expect(p.last == TestPaths.repo.appendingPathComponent("models/earshot-default.safetensors").path)
-        #expect(DefaultModel.locate()?.path == file.path)
-        #expect(try DefaultModel.resolve("/explicit.safetensors").path == "/explicit.safetensors")
+        #expect(DefaultModel.locate(environment: env)?.path == file.path)
+        #expect(try DefaultModel.resolve("/explicit.safetensors", environment: env).path == "/explicit.safetensors")
+        #expect(try DefaultModel.resolve(nil, environment: env).path == file.path)
+        #expect(DefaultModel.searchPaths(environment: [:]).first?.path != file.path, "no EARSHOT_MODEL, no entry")
     }
 
     @Test func errorNamesThePathsAndTheFix() {
@@ -26,8 +28,8 @@ import Testing
     }
 
     @Test func missingEnvironmentFileFallsThrough() {
-        setenv("EARSHOT_MODEL", "/nonexistent/earshot.safetensors", 1)
-        defer { unsetenv("EARSHOT_MODEL") }
-        #expect(DefaultModel.locate()?.path != "/nonexistent/earshot.safetensors")
+        let env = ["EARSHOT_MODEL": "/nonexistent/earshot.safetensors"]
+        #expect(DefaultModel.searchPaths(environment: env).first?.path == "/nonexistent/earshot.safetensors")
+        #expect(DefaultModel.locate(environment: env)?.path != "/nonexistent/earshot.safetensors")
     }
 }
