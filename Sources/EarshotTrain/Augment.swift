@@ -1,3 +1,4 @@
+import EarshotDSP
 import Foundation
 
 /// Waveform-domain augmentation (applied before features, so every effect is physically meaningful).
@@ -66,23 +67,16 @@ public enum Augment {
         return y
     }
 
-    /// Convolution with a room impulse response (direct form, RIR truncated to `maxTaps`), normalised so
-    /// the direct path keeps its level. ref: Allen & Berkley 1979 (image-method RIR use in augmentation).
-    public static func reverb(_ x: [Float], rir: [Float], maxTaps: Int = 1200) -> [Float] {
+    /// Taps of a room impulse response kept for reverberation (75 ms at 16 kHz), from its direct path on.
+    public static let reverbTaps = 1200
+
+    /// Convolution with a room impulse response (truncated to `reverbTaps` from its strongest tap, the direct
+    /// path), normalised so the direct path keeps its level; by FFT (`convolver`), the same as the direct
+    /// form y[i] = Σ_k h[k]·x[i−k] / |h[0]|. ref: Allen & Berkley 1979 (image-method RIR use in augmentation).
+    public static func reverb(_ x: [Float], rir: [Float], convolver: FFTConvolver) -> [Float] {
         guard let peakIndex = rir.indices.max(by: { abs(rir[$0]) < abs(rir[$1]) }) else { return x }
-        let h = Array(rir[peakIndex..<min(rir.count, peakIndex + maxTaps)])
+        let h = Array(rir[peakIndex..<min(rir.count, peakIndex + min(reverbTaps, convolver.maxKernel))])
         let norm = 1 / max(1e-6, abs(h[0]))
-        var y = [Float](repeating: 0, count: x.count)
-        x.withUnsafeBufferPointer { xb in
-            h.withUnsafeBufferPointer { hb in
-                for i in 0..<x.count {
-                    var acc: Float = 0
-                    let kmax = min(hb.count, i + 1)
-                    for k in 0..<kmax { acc += hb[k] * xb[i - k] }
-                    y[i] = acc * norm
-                }
-            }
-        }
-        return limit(y)
+        return limit(convolver.convolve(x, h).map { $0 * norm })
     }
 }

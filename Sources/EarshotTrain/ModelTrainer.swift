@@ -47,7 +47,7 @@ public final class ModelTrainer {
 
     public init(data: TrainingData, features: FeatureConfig = FeatureConfig()) throws {
         self.data = data
-        source = WindowSource(features: features)
+        source = try WindowSource(features: features)
         featurizer = try Featurizer(features: features)
     }
 

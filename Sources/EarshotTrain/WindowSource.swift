@@ -31,10 +31,13 @@ public struct AugmentConfig: Sendable, Codable {
 public struct WindowSource {
     public let length: Int
     public let features: FeatureConfig
+    /// Reverberation by FFT for windows of `length` samples and room responses of `Augment.reverbTaps`.
+    let convolver: FFTConvolver
 
-    public init(features: FeatureConfig = FeatureConfig()) {
+    public init(features: FeatureConfig = FeatureConfig()) throws {
         self.features = features
         length = (features.windowFrames - 1) * features.hop + features.nFFT
+        convolver = try FFTConvolver(maxSignal: length, maxKernel: Augment.reverbTaps)
     }
 
     /// Index of the loudest 10 ms frame (the shot).
@@ -93,7 +96,7 @@ public struct WindowSource {
     public func augment(_ w: [Float], aug: AugmentConfig, noisePool: [Clip], rirs: [[Float]], rng: inout SeededRNG) -> [Float] {
         var x = w
         if aug.reverbProbability > 0, !rirs.isEmpty, rng.uniform() < aug.reverbProbability {
-            x = Augment.reverb(x, rir: rirs[rng.int(rirs.count)])
+            x = Augment.reverb(x, rir: rirs[rng.int(rirs.count)], convolver: convolver)
         }
         if aug.lowpassProbability > 0, rng.uniform() < aug.lowpassProbability {
             x = Augment.lowpass(x, cutoff: rng.uniform(aug.lowpassRange.lowerBound, aug.lowpassRange.upperBound))

@@ -24,7 +24,7 @@ import Testing
         let clips = [quiet, loud].enumerated().map { Clip(info: ClipInfo(file: "n\($0.offset)", label: "negative", source: "n", group: "n\($0.offset)", seconds: 3, licence: ""), samples: $0.element) }
         let net = try Self.energyNetwork()
         let session = TrainingSession(network: net, optimizer: AdamW(learningRate: 0), maxBatch: 8)
-        let source = WindowSource()
+        let source = try WindowSource()
         var h = HardNegatives()
         h.mine(session: session, clips: clips, source: source, featurizer: try Featurizer(), hop: 4000, keep: 5, batch: 3)
         #expect(h.windows.count == 5)

@@ -59,12 +59,12 @@ import Testing
         #expect(Augment.meanPower(Array(fl[1000...])) > 0.9 * Augment.meanPower(lo))
     }
 
-    @Test func peakIsFoundInsideGunshotWindows() {
+    @Test func peakIsFoundInsideGunshotWindows() throws {
         var x = [Float](repeating: 0.001, count: 40000)
         for i in 30000..<30400 { x[i] = 0.9 }
         let p = WindowSource.peakIndex(x)
         #expect(abs(p - 30200) < 300)
-        let src = WindowSource()
+        let src = try WindowSource()
         var rng = SeededRNG(seed: 1)
         let clip = Clip(info: ClipInfo(file: "g", label: "gunshot", source: "s", group: "g", seconds: 2.5, licence: ""), samples: x)
         for _ in 0..<20 {
@@ -74,17 +74,38 @@ import Testing
     }
 
     /// Where a window leaves its clip, the padding has the clip's own floor level (no silence→sound step).
-    @Test func paddingMatchesTheClipsNoiseFloor() {
+    @Test func paddingMatchesTheClipsNoiseFloor() throws {
         var rng = SeededRNG(seed: 12)
         let floorRMS = 0.01
         var x = (0..<20000).map { _ in Float(rng.uniform(-1, 1) * floorRMS * 3.0.squareRoot()) }
         for i in 1000..<1400 { x[i] = 0.8 } // a shot 62 ms into the clip: its windows run past the start
-        let src = WindowSource()
+        let src = try WindowSource()
         let w = src.cut(x, start: 1200 - src.length / 2, rng: &rng)
         let pad = Array(w[0..<(src.length / 2 - 1200)])
         let padRMS = Augment.meanPower(pad).squareRoot()
         #expect(abs(padRMS - floorRMS) < 0.15 * floorRMS, "padding RMS \(padRMS), clip floor \(floorRMS)")
         let silent = [Float](repeating: 0, count: 4000)
         #expect(abs(WindowSource.floorAmplitude(silent) - 3e-5) < 1e-12, "a silent clip still gets a faint floor")
+    }
+
+    /// Reverberation keeps the direct path at its level and adds the room's reflections after it: an impulse
+    /// comes out as the room response from its strongest tap on, divided by that tap.
+    @Test func reverbOfAnImpulseIsTheNormalisedRoomResponse() throws {
+        var rng = SeededRNG(seed: 3)
+        var rir = (0..<3000).map { i in Float(rng.uniform(-1, 1) * exp(-Double(i) / 400)) * 0.1 }
+        rir[40] = -0.5 // the direct path, after 40 samples of pre-delay
+        var x = [Float](repeating: 0, count: 15_680)
+        x[100] = 0.5
+        let src = try WindowSource()
+        let y = Augment.reverb(x, rir: rir, convolver: src.convolver)
+        #expect(y.count == x.count)
+        var worst: Float = 0
+        for i in 0..<x.count {
+            let k = i - 100
+            let want: Float = (k >= 0 && k < Augment.reverbTaps) ? 0.5 * rir[40 + k] / 0.5 : 0
+            worst = max(worst, abs(y[i] - want))
+        }
+        #expect(worst < 1e-5, "max |reverb − normalised response| = \(worst)")
+        #expect(abs(y[100] + 0.5) < 1e-5, "the direct path keeps its level (and sign)")
     }
 }
