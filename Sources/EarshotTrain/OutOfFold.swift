@@ -60,9 +60,17 @@ public struct OutOfFold {
         public init() {}
     }
 
+    /// Fold models already trained in this run, by chain prefix and fold: candidates that fine-tune the same
+    /// base (Models 2 and 3 both start from Model 1) train each base fold model once.
+    public final class Cache {
+        var weights: [String: [[Float]]] = [:]
+        public init() {}
+        public var count: Int { weights.count }
+    }
+
     /// `chain`: the recipe and, before it, the base it fine-tunes; `epochs[i]`: fixed epochs for chain[i].
     public static func run(chain: [Recipe], epochs: [Int], clips: [Clip], rirs: [[Float]], settings o: Settings,
-                           log: @escaping (String) -> Void) throws -> OutOfFold {
+                           cache: Cache = Cache(), log: @escaping (String) -> Void) throws -> OutOfFold {
         let folds = FoldAssignment(clips: clips.map(\.info), k: o.k, seed: o.seed &+ 31)
         var out = OutOfFold()
         let shape = Shape3(1, o.features.nMels, o.features.windowFrames)
@@ -77,12 +85,20 @@ public struct OutOfFold {
             log("fold \(f + 1)/\(o.k): training on \(train.gunshots.count) gunshot / \(train.others.count) other clips, scoring \(heldData.gunshots.count) / \(heldData.others.count) held-out clips")
             let trainer = try ModelTrainer(data: train, features: o.features)
             var net: Network?
+            var key = "fold \(f)"
             for (recipe, e) in zip(chain, epochs) {
+                key += " → \(recipe.name)×\(e)"
                 let n = try net ?? recipe.freshNetwork(inputShape: shape)
-                var s = recipe.settings
-                s.epochs = e
-                s.seed = s.seed &+ UInt64(100 * (f + 1))
-                _ = trainer.train(n, settings: s, validation: .empty, name: "fold \(f + 1) \(recipe.name)")
+                if let w = cache.weights[key] {
+                    n.restore(w)
+                    log("fold \(f + 1) \(recipe.name): \(e) epochs already trained in this run (shared base)")
+                } else {
+                    var s = recipe.settings
+                    s.epochs = e
+                    s.seed = s.seed &+ UInt64(100 * (f + 1))
+                    _ = trainer.train(n, settings: s, validation: .empty, name: "fold \(f + 1) \(recipe.name)")
+                    cache.weights[key] = n.snapshot()
+                }
                 net = n
             }
             let model = Model(network: net!, features: o.features)
@@ -111,4 +127,28 @@ public struct OOFSummary: Codable, Sendable {
     public var recall: [String: Double]
     /// The out-of-fold false-alarm rate each threshold really gives (above the target if none reaches it).
     public var falseAlarmsPerHour: [String: Double]
+
+    /// Mean out-of-fold recall over the 1, 2, 5 and 10 FA/h thresholds: how models are compared at equal
+    /// false-alarm rates (one operating point alone rests on a handful of events).
+    public var meanRecall: Double {
+        let v = ["1", "2", "5", "10"].compactMap { recall[$0] }
+        return v.isEmpty ? 0 : v.reduce(0, +) / Double(v.count)
+    }
+
+    /// Thresholds for 1, 2, 5 and 10 false alarms per hour of `r`'s pooled held-out negatives, with the recall
+    /// and false-alarm rate each one gives out-of-fold.
+    public init(model: String, epochs: [Int], folds: Int, from r: OutOfFold, base: DecisionRule) {
+        self.model = model; self.folds = folds; self.epochs = epochs
+        negativeHours = r.negatives.seconds / 3600
+        gunshotClips = r.gunshots.streams.count
+        thresholds = [:]; recall = [:]; falseAlarmsPerHour = [:]
+        for target in [1.0, 2.0, 5.0, 10.0] {
+            let key = String(format: "%.0f", target)
+            var rule = base
+            rule.threshold = r.negatives.threshold(forFalseAlarmsPerHour: target, base: base)
+            thresholds[key] = rule.threshold
+            recall[key] = r.gunshots.fractionWithEvents(rule: rule)
+            falseAlarmsPerHour[key] = r.negatives.falseAlarmsPerHour(rule: rule)
+        }
+    }
 }

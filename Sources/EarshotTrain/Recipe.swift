@@ -12,7 +12,8 @@ public struct Recipe: Sendable {
     public var base: Int?
     public var initSeed: UInt64
 
-    /// The paper's three models and Earshot's own three, in training order (a base precedes its fine-tunes).
+    /// The paper's three models, Earshot's own three and the paper's two fine-tunes combined, in training
+    /// order (a base precedes its fine-tunes).
     public static func lineup(seed: UInt64, epochScale: Double = 1, windowsPerEpoch: Int = 4096) -> [Recipe] {
         func s(_ epochs: Int, _ aug: AugmentConfig, lr: Float, balanced: Bool = false, hard: Double = 0, patience: Int = 4, seed k: UInt64) -> TrainSettings {
             var t = TrainSettings()
@@ -25,15 +26,17 @@ public struct Recipe: Sendable {
             Recipe(name: "model1-paper-clean", title: "Model 1: from scratch, clean (paper)", specs: LayerSpec.reference(),
                    settings: s(12, .clean, lr: 1e-3, seed: 1), base: nil, initSeed: seed),
             Recipe(name: "model2-paper-noise", title: "Model 2: M1 + crowd/noise injection (paper)", specs: LayerSpec.reference(),
-                   settings: s(6, .noise, lr: 3e-4, seed: 2), base: 0, initSeed: seed),
+                   settings: s(8, .noise, lr: 3e-4, seed: 2), base: 0, initSeed: seed),
             Recipe(name: "model3-paper-energy", title: "Model 3: M1 + energy augmentation (paper)", specs: LayerSpec.reference(),
-                   settings: s(6, .energy, lr: 3e-4, seed: 3), base: 0, initSeed: seed),
+                   settings: s(8, .energy, lr: 3e-4, seed: 3), base: 0, initSeed: seed),
             Recipe(name: "model4-earshot", title: "Model 4: level-invariant, all augmentation, source-balanced", specs: LayerSpec.reference(inputNorm: .global),
                    settings: s(16, .all, lr: 1e-3, balanced: true, seed: 4), base: nil, initSeed: seed &+ 4),
             Recipe(name: "model5-earshot-hardneg", title: "Model 5: Model 4 + hard-negative mining + SpecAugment masking, longer", specs: LayerSpec.reference(inputNorm: .global),
                    settings: s(30, .allMasked, lr: 1e-3, balanced: true, hard: 0.3, patience: 8, seed: 5), base: nil, initSeed: seed &+ 5),
             Recipe(name: "model6-earshot-bandnorm", title: "Model 6: Model 5 with per-band normalisation (microphone-colour invariant), lower learning rate", specs: LayerSpec.reference(inputNorm: .band),
                    settings: s(24, .allMasked, lr: 5e-4, balanced: true, hard: 0.3, patience: 6, seed: 6), base: nil, initSeed: seed &+ 6),
+            Recipe(name: "model7-paper-combined", title: "Model 7: M1 fine-tuned with noise, energy and reverberation together, source-balanced", specs: LayerSpec.reference(),
+                   settings: s(8, .all, lr: 3e-4, balanced: true, seed: 7), base: 0, initSeed: seed),
         ]
     }
 

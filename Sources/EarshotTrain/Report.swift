@@ -11,7 +11,7 @@ public enum Report {
             let snr = ["+20", "+10", "+0", "-5", "-10"].map { pct(t.recallAtSNR[$0]) }.joined(separator: " / ")
             let gain = ["0", "-10", "-20", "-30", "-40"].map { pct(t.recallAtGain[$0]) }.joined(separator: " / ")
             let fa = ["0", "-20", "-40"].map { pct(t.falseAlarmRateAtGain[$0]) }.joined(separator: " / ")
-            s += String(format: "| %@ | %.6f | %@ | %@ | %@ | %@ | %.3f | %.3f | %.1f | %@ | %@ | %@ |\n", r.title, t.threshold, pct(r.valRecall), pct(t.accuracy), pct(t.precision), pct(t.recall), t.f1, t.rocAUC, t.falseAlarmsPerHour, snr, gain, fa)
+            s += String(format: "| %@%@ | %.6f | %@ | %@ | %@ | %@ | %.3f | %.3f | %.1f | %@ | %@ | %@ |\n", r.title, r.model.provenance["train.thresholds"] == nil ? "" : " †", t.threshold, pct(r.valRecall), pct(t.accuracy), pct(t.precision), pct(t.recall), t.f1, t.rocAUC, t.falseAlarmsPerHour, snr, gain, fa)
         }
         return s
     }
@@ -24,12 +24,31 @@ public enum Report {
         return s
     }
 
-    public static func write(_ rs: [ThreeModelProtocol.Trained], best: Int, oof: OOFSummary?, split: String, unreadable: [String], options o: ThreeModelProtocol.Options) throws {
+    /// Out-of-fold recall of every calibrated candidate at equal false-alarm rates (the selection table).
+    public static func candidatesTable(_ cs: [OOFSummary], titles: [String: String], shipped: String) -> String {
+        var s = "| model | epochs | recall @ 1 FA/h | @ 2 FA/h | @ 5 FA/h | @ 10 FA/h | mean | threshold @ 1 FA/h |\n|---|---|---|---|---|---|---|---|\n"
+        for c in cs {
+            let name = (titles[c.model] ?? c.model) + (c.model == shipped ? " **(shipped)**" : "")
+            s += "| \(name) | \(c.epochs.map(String.init).joined(separator: "+")) | " + ["1", "2", "5", "10"].map { pct(c.recall[$0]) }.joined(separator: " | ")
+                + String(format: " | %@ | %.6f |\n", pct(c.meanRecall), c.thresholds["1"] ?? 0)
+        }
+        return s
+    }
+
+    public static func write(_ rs: [ThreeModelProtocol.Trained], best: Int, oof: OOFSummary?, candidates: [OOFSummary] = [], split: String, unreadable: [String], options o: ThreeModelProtocol.Options) throws {
         var md = "# Earshot model report\n\nCommand: `\(o.command)`  \nData: `\(o.data.path)` (seed \(o.seed)); split by recording group.\n\n"
         md += "## Comparison on the held-out test split\n\nEach model's threshold was chosen for ≤ 1 false alarm per hour of VALIDATION negative+crowd audio, except the shipped model's, which comes from the out-of-fold calibration below (when it ran); every figure below is on the TEST split, which no model or threshold saw. Recall = fraction of test gunshot clips with a detected event (the detector streams each clip exactly as `earshot detect` does); FA/h = events per hour streaming all test negative and crowd clips.\n\n"
         md += table(rs)
-        md += "\nShipped model: **\(rs[best].title)** (`\(rs[best].name)`), chosen by validation clip recall at each model's own 1 FA/h validation threshold (validation clip ROC-AUC breaks ties).\n"
+        if candidates.isEmpty {
+            md += "\nShipped model: **\(rs[best].title)** (`\(rs[best].name)`), chosen by validation clip recall at each model's own 1 FA/h validation threshold (validation clip ROC-AUC breaks ties).\n"
+        } else {
+            md += "\nShipped model: **\(rs[best].title)** (`\(rs[best].name)`). Validation ranked the models (clip recall at each model's own 1 FA/h validation threshold, clip ROC-AUC breaking ties); the top \(candidates.count) were calibrated out-of-fold, and the one with the best mean out-of-fold recall at 1, 2, 5 and 10 false alarms per hour ships.\n"
+        }
         md += "\n### Every model at equal false-alarm rates\n\nThe thresholds above differ per model, so the table above mixes operating points. Here each model's threshold is set on the TEST negatives for the same false-alarm rate (so these thresholds saw the test negatives: use this table to rank models, not as a deployment figure).\n\n" + equalFATable(rs)
+        if !candidates.isEmpty {
+            let titles = Dictionary(rs.map { ($0.name, $0.title) }, uniquingKeysWith: { a, _ in a })
+            md += "\n## Model selection out-of-fold\n\nEach candidate's recipe (with its base) was re-trained from scratch on all but one fold of the train+validation audio (grouped by recording, \(candidates[0].folds) folds), for the epoch counts its early stopping chose; every fold model scored only the fold it never trained on. Recall of held-out gunshot clips at thresholds set for equal false-alarm rates on the pooled held-out negative+crowd audio (\(String(format: "%.2f", candidates[0].negativeHours)) h):\n\n" + candidatesTable(candidates, titles: titles, shipped: rs[best].name)
+        }
         if let f = oof {
             md += String(format: "\n## Out-of-fold thresholds of the shipped model\n\nThe recipe of `%@` was re-trained from scratch %d times (grouped %d-fold over all train+validation audio, epochs %@ as the main run's early stopping chose), each fold's model scoring only the fold it never trained on, with the shipped model's score temperature: %.2f h of negative+crowd audio and %d gunshot clips, streamed through the detector. The shipped model stores these thresholds; its default is the %@ FA/h one.\n\n| target false alarms per hour | threshold | out-of-fold false alarms per hour | out-of-fold gunshot-clip recall |\n|---|---|---|---|\n", f.model, f.folds, f.folds, f.epochs.map(String.init).joined(separator: "+"), f.negativeHours, f.gunshotClips, o.shipTarget)
             for k in ["1", "2", "5", "10"] { md += String(format: "| %@ | %.6f | %.2f | %@ |\n", k, f.thresholds[k] ?? 0, f.falseAlarmsPerHour[k] ?? 0, pct(f.recall[k])) }
@@ -54,6 +73,7 @@ public enum Report {
         let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try enc.encode(rs.compactMap(\.test)).write(to: o.out.appendingPathComponent("report.json"))
         if let f = oof { try enc.encode(f).write(to: o.out.appendingPathComponent("oof.json")) }
+        if !candidates.isEmpty { try enc.encode(candidates).write(to: o.out.appendingPathComponent("oof_candidates.json")) }
 
         var roc = SVGPlot(title: "ROC (test clips, max window score)", xLabel: "false-positive rate", yLabel: "true-positive rate", xRange: 0...1, yRange: 0...1)
         var snr = SVGPlot(title: "Recall vs SNR (crowd mixed into test shots)", xLabel: "SNR (dB)", yLabel: "recall", xRange: -10...20, yRange: 0...1)

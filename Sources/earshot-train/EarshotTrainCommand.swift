@@ -19,16 +19,17 @@ struct EarshotTrainCommand: ParsableCommand {
 }
 
 struct Train: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Train models 1–6 on a labelled corpus, pick the best on validation, set its thresholds out-of-fold, write the report.")
+    static let configuration = CommandConfiguration(abstract: "Train models 1–7 on a labelled corpus, rank them on validation, calibrate the best few out-of-fold, ship the best at equal out-of-fold false-alarm rates, write the report.")
     @Option(help: "Corpus folder (gunshot/, negative/, crowd/, rir/, manifest.tsv).") var data: String
     @Option(help: "Output folder for models, report.md, report.json and SVG plots.") var out: String = "reports/latest"
     @Option(help: "Seed for the split, initialisation and sampling.") var seed: UInt64 = 1
     @Option(help: "Scale every model's epoch budget (e.g. 0.25 for a quick run).") var epochScale: Double = 1.0
     @Option(help: "Training windows per epoch.") var windowsPerEpoch: Int = 4096
     @Option(help: "OpenBLAS threads.") var threads: Int = 2
-    @Option(help: "Also write the model chosen on validation here (e.g. models/earshot-default.safetensors).") var ship: String?
+    @Option(help: "Also write the chosen model here (e.g. models/earshot-default.safetensors).") var ship: String?
     @Option(help: "Take each model saved in this folder by an earlier run instead of training it (models missing there are trained); calibration, thresholds, evaluation and the report are redone.") var reuse: String?
-    @Option(help: "Folds of the out-of-fold threshold calibration of the chosen model (0 = keep its validation thresholds).") var folds: Int = 4
+    @Option(help: "Folds of the out-of-fold calibration (0 = off: validation picks the model and sets its thresholds).") var folds: Int = 4
+    @Option(help: "How many of the models ranked best on validation are calibrated out-of-fold (the best of them at equal out-of-fold false-alarm rates ships).") var candidates: Int = 3
     @Option(help: "False alarms per hour (1, 2, 5 or 10) whose threshold becomes the shipped default.") var shipTarget: String = "1"
 
     func run() throws {
@@ -38,7 +39,8 @@ struct Train: ParsableCommand {
         o.reuse = reuse.map { URL(fileURLWithPath: $0) }
         guard ["1", "2", "5", "10"].contains(shipTarget) else { throw ValidationError("--ship-target \(shipTarget): use 1, 2, 5 or 10 (false alarms per hour)") }
         guard folds == 0 || folds >= 2 else { throw ValidationError("--folds \(folds): use 0 (off) or at least 2") }
-        o.folds = folds; o.shipTarget = shipTarget
+        guard candidates >= 1 else { throw ValidationError("--candidates \(candidates): use at least 1") }
+        o.folds = folds; o.shipTarget = shipTarget; o.oofCandidates = candidates
         o.command = "earshot-train " + CommandLine.arguments.dropFirst().joined(separator: " ")
         let results = try ThreeModelProtocol(o).run()
         print(Report.table(results))

@@ -56,5 +56,20 @@ import Testing
         #expect(auc > 0.9, "out-of-fold clip AUC \(auc)")
         let t = r.negatives.threshold(forFalseAlarmsPerHour: 1, base: DecisionRule(threshold: 0.5))
         #expect(r.negatives.falseAlarmsPerHour(rule: DecisionRule(threshold: t)) <= 1)
+        let f = OOFSummary(model: "tiny", epochs: [6], folds: 2, from: r, base: DecisionRule(threshold: 0.5))
+        #expect(f.thresholds["1"] == t && f.negativeHours == r.negatives.seconds / 3600)
+        #expect(f.falseAlarmsPerHour.values.allSatisfy { $0 >= 0 } && (f.meanRecall - ["1", "2", "5", "10"].map { f.recall[$0]! }.reduce(0, +) / 4) == 0)
+
+        // A fine-tune of the same base, with a shared cache: the base's fold models are not trained again,
+        // and the base-only scores come back the same from cached weights.
+        let cache = OutOfFold.Cache()
+        var lines1: [String] = [], lines2: [String] = []
+        let base1 = try OutOfFold.run(chain: [recipe], epochs: [6], clips: clips, rirs: [], settings: o, cache: cache) { lines1.append($0) }
+        #expect(cache.count == 2)
+        var fine = recipe; fine.name = "tiny-fine"; fine.settings.learningRate = 1e-3
+        _ = try OutOfFold.run(chain: [recipe, fine], epochs: [6, 1], clips: clips, rirs: [], settings: o, cache: cache) { lines2.append($0) }
+        #expect(lines2.filter { $0.contains("already trained") }.count == 2, "\(lines2)")
+        #expect(cache.count == 4)
+        #expect(base1.gunshots.maxScores() == r.gunshots.maxScores(), "training is deterministic per fold, so cached and fresh agree")
     }
 }

@@ -5,9 +5,9 @@ import Foundation
 import Testing
 @testable import EarshotTrain
 
-/// The whole protocol on a generated corpus folder (no manifest): five models trained briefly, the chosen
-/// one re-calibrated out-of-fold, every model evaluated, the report, plots and model files written, and the
-/// shipped file carrying the out-of-fold thresholds.
+/// The whole protocol on a generated corpus folder (no manifest): six models trained briefly, the two best
+/// on validation calibrated out-of-fold and the better of those shipped, every model evaluated, the
+/// report, plots and model files written, and the shipped file carrying its out-of-fold thresholds.
 @Suite struct ProtocolEndToEndTests {
     @Test func protocolWritesReportOOFThresholdsAndShipsTheChosenModel() throws {
         let dir = TestPaths.tempDir("protocol"); defer { try? FileManager.default.removeItem(at: dir) }
@@ -23,7 +23,7 @@ import Testing
         for g in 0..<4 { try write("crowd", "babble\(g)__0", (0..<32000).map { _ in Float(rng.uniform(-0.02, 0.02)) }) }
 
         var o = ThreeModelProtocol.Options(data: corpus, out: out)
-        o.epochScale = 0.1; o.windowsPerEpoch = 32; o.threads = 1; o.folds = 2; o.shipTarget = "2"
+        o.epochScale = 0.1; o.windowsPerEpoch = 32; o.threads = 1; o.folds = 2; o.shipTarget = "2"; o.oofCandidates = 2
         o.ship = dir.appendingPathComponent("shipped.safetensors")
         let results = try ThreeModelProtocol(o).run()
         #expect(results.map(\.name) == Recipe.lineup(seed: 1).map(\.name))
@@ -33,12 +33,16 @@ import Testing
         }
         let oof = try JSONDecoder().decode(OOFSummary.self, from: Data(contentsOf: out.appendingPathComponent("oof.json")))
         #expect(oof.folds == 2 && oof.negativeHours > 0 && oof.gunshotClips > 0)
+        let candidates = try JSONDecoder().decode([OOFSummary].self, from: Data(contentsOf: out.appendingPathComponent("oof_candidates.json")))
+        #expect(candidates.count == 2 && Set(candidates.map(\.model)).count == 2, "two distinct candidates: \(candidates.map(\.model))")
+        #expect(candidates.contains { $0.model == oof.model }, "the shipped model is one of the candidates")
+        #expect(oof.meanRecall == candidates.map(\.meanRecall).max(), "the shipped candidate has the best mean out-of-fold recall")
         let shipped = try Model.load(o.ship!)
         #expect(shipped.threshold == oof.thresholds["2"], "the shipped default is the 2 FA/h out-of-fold threshold")
         #expect(shipped.thresholds == oof.thresholds)
         #expect(shipped.provenance["train.thresholds"]?.contains("out-of-fold") == true)
         let md = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
-        #expect(md.contains("Out-of-fold thresholds") && md.contains("equal false-alarm rates") && md.contains(oof.model))
+        #expect(md.contains("Out-of-fold thresholds") && md.contains("Model selection out-of-fold") && md.contains("equal false-alarm rates") && md.contains(oof.model))
         // a second run reuses every saved model (no training) with its history
         var again = o
         again.reuse = out; again.out = dir.appendingPathComponent("out2"); again.ship = nil; again.folds = 0
