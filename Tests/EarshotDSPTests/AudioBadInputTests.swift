@@ -110,16 +110,34 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         var b = try Self.goodWAV(in: dir)
         let f = try #require(S.chunkOffset(b, "fmt "))
-        S.putLE16(&b, at: f + 8, 0x0160)  // WAVE_FORMAT_WMAUDIO2: a real codec libsndfile does not decode
+        S.putLE16(&b, at: f + 8, 0x0160)  // WAVE_FORMAT_MSAUDIO1 (WMA v1): a real codec libsndfile does not decode
         let url = dir.appendingPathComponent("wma.wav")
         try b.write(to: url)
-        // libsndfile answers "Malformed 'fmt ' chunk" (SFE_WAV_FMT_…) or "unimplemented format" (SFE_UNIMPLEMENTED),
-        // never SF_ERR_UNSUPPORTED_ENCODING, so the reader files it under .notAudio ("use WAV, FLAC…" for a WAV).
-        withKnownIssue("unknown codecs map to .notAudio; .unsupportedEncoding is unreachable from real files") {
-            Self.expectError(url) { if case .unsupportedEncoding = $0 { true } else { false } }
-        }
-        // Whatever the case, it must be a typed error naming the file.
-        Self.expectError(url) { switch $0 { case .notAudio, .unsupportedEncoding: true; default: false } }
+        // libsndfile itself answers "Malformed 'fmt ' chunk"; the reader reads the codec tag and says what it is.
+        let e = Self.expectError(url) { if case .unsupportedEncoding = $0 { true } else { false } }
+        let text = try #require(e?.description)
+        #expect(text.contains("0x0160") && text.contains("Windows Media Audio"), "\(text)")
+        #expect(text.contains("ffmpeg -i \(url.path)"), "\(text)")
+        // `info` (used by `earshot detect` before decoding) gives the same answer.
+        Self.expectError(url, info: true) { if case .unsupportedEncoding = $0 { true } else { false } }
+    }
+
+    @Test func wavCodecTagReadsPlainAndExtensibleHeaders() throws {
+        let dir = TestPaths.tempDir("tag")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let b = try Self.goodWAV(in: dir)
+        let pcm = try #require(WavCodecTag(header: [UInt8](b)))
+        #expect(pcm.value == 0x0001 && pcm.isDecodable)
+        // WAVE_FORMAT_EXTENSIBLE with an AAC sub-format GUID (00FF0000-0000-0010-8000-00AA00389B71).
+        var ext = [UInt8]("RIFF".utf8) + [0, 0, 0, 0] + [UInt8]("WAVE".utf8)
+        ext += [UInt8]("LIST".utf8) + [3, 0, 0, 0] + [1, 2, 3, 0]  // odd-sized chunk with its pad byte
+        ext += [UInt8]("fmt ".utf8) + [40, 0, 0, 0] + [0xFE, 0xFF] + [UInt8](repeating: 0, count: 22)
+        ext += [0xFF, 0x00] + [UInt8](repeating: 0, count: 14)
+        let aac = try #require(WavCodecTag(header: ext))
+        #expect(aac.value == 0x00FF && !aac.isDecodable && aac.description == "WAV codec tag 0x00FF (AAC)")
+        // Not WAVE, or the fmt chunk cut short: no tag (the reader then keeps libsndfile's own answer).
+        #expect(WavCodecTag(header: [UInt8]("fLaC".utf8) + [UInt8](repeating: 0, count: 60)) == nil)
+        #expect(WavCodecTag(header: Array(ext.prefix(ext.count - 16))) == nil)
     }
 
     @Test func streamingWavHeaderWithUnknownLengthDecodes() throws {

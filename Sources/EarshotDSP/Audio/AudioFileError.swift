@@ -25,7 +25,7 @@ public enum AudioFileError: Error, CustomStringConvertible, Equatable {
         case let .notAudio(p, r): return "\(p): not an audio file libsndfile can read (\(r)) — use WAV, FLAC, OGG/Vorbis or AIFF"
         case let .truncated(p, r): return "\(p): audio data is truncated or corrupt (\(r)) — re-copy the file; a partial download or full disk does this"
         case let .zeroFrames(p): return "\(p): contains no audio frames — the recording is empty"
-        case let .unsupportedEncoding(p, r): return "\(p): unsupported encoding (\(r)) — convert it, e.g. `sox \(p) -b 16 out.wav`"
+        case let .unsupportedEncoding(p, r): return "\(p): unsupported encoding (\(r)) — convert it to PCM, e.g. `ffmpeg -i \(p) -c:a pcm_s16le out.wav`"
         case let .cannotWrite(p, r): return "\(p): cannot write audio (\(r)) — check the directory exists, is writable and has space"
         }
     }

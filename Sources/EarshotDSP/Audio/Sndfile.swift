@@ -29,6 +29,10 @@ final class SndfileReader {
         guard let h = sf_open(path, Int32(SFM_READ), &info) else {
             let code = sf_error(nil)
             let msg = String(cString: sf_strerror(nil))
+            // libsndfile calls a WAV with a codec it does not decode "malformed"; say which codec it is.
+            if let tag = WavCodecTag(path: path), !tag.isDecodable {
+                throw AudioFileError.unsupportedEncoding(path: path, reason: "\(tag.description); libsndfile: \(msg)")
+            }
             if code == Int32(SF_ERR_UNRECOGNISED_FORMAT) { throw AudioFileError.notAudio(path: path, reason: msg) }
             if code == Int32(SF_ERR_UNSUPPORTED_ENCODING) { throw AudioFileError.unsupportedEncoding(path: path, reason: msg) }
             if code == Int32(SF_ERR_MALFORMED_FILE) { throw AudioFileError.truncated(path: path, reason: msg) }
