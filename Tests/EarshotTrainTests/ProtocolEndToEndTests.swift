@@ -5,7 +5,7 @@ import Foundation
 import Testing
 @testable import EarshotTrain
 
-/// The whole protocol on a generated corpus folder (no manifest): six models trained briefly, the two best
+/// The whole protocol on a generated corpus folder (no manifest): all seven models trained briefly, the two best
 /// on validation calibrated out-of-fold and the better of those shipped, every model evaluated, the
 /// report, plots and model files written, and the shipped file carrying its out-of-fold thresholds.
 @Suite struct ProtocolEndToEndTests {
