@@ -71,6 +71,14 @@ public struct OutOfFold {
     /// `chain`: the recipe and, before it, the base it fine-tunes; `epochs[i]`: fixed epochs for chain[i].
     public static func run(chain: [Recipe], epochs: [Int], clips: [Clip], rirs: [[Float]], settings o: Settings,
                            cache: Cache = Cache(), log: @escaping (String) -> Void) throws -> OutOfFold {
+        try run(soup: [chain], epochs: [epochs], clips: clips, rirs: rirs, settings: o, cache: cache, log: log)
+    }
+
+    /// As `run(chain:…)` for a model soup: each fold's model is the weight average of the fold models of
+    /// `chains` (each a recipe after its base, `epochs[c][i]` fixed epochs for `chains[c][i]`).
+    public static func run(soup chains: [[Recipe]], epochs: [[Int]], clips: [Clip], rirs: [[Float]], settings o: Settings,
+                           cache: Cache = Cache(), log: @escaping (String) -> Void) throws -> OutOfFold {
+        precondition(!chains.isEmpty && chains.count == epochs.count)
         let folds = FoldAssignment(clips: clips.map(\.info), k: o.k, seed: o.seed &+ 31)
         var out = OutOfFold()
         let shape = Shape3(1, o.features.nMels, o.features.windowFrames)
@@ -84,24 +92,29 @@ public struct OutOfFold {
             }
             log("fold \(f + 1)/\(o.k): training on \(train.gunshots.count) gunshot / \(train.others.count) other clips, scoring \(heldData.gunshots.count) / \(heldData.others.count) held-out clips")
             let trainer = try ModelTrainer(data: train, features: o.features)
-            var net: Network?
-            var key = "fold \(f)"
-            for (recipe, e) in zip(chain, epochs) {
-                key += " → \(recipe.name)×\(e)"
-                let n = try net ?? recipe.freshNetwork(inputShape: shape)
-                if let w = cache.weights[key] {
-                    n.restore(w)
-                    log("fold \(f + 1) \(recipe.name): \(e) epochs already trained in this run (shared base)")
-                } else {
-                    var s = recipe.settings
-                    s.epochs = e
-                    s.seed = s.seed &+ UInt64(100 * (f + 1))
-                    _ = trainer.train(n, settings: s, validation: .empty, name: "fold \(f + 1) \(recipe.name)")
-                    cache.weights[key] = n.snapshot()
+            var finals: [Network] = []
+            for (chain, chainEpochs) in zip(chains, epochs) {
+                var net: Network?
+                var key = "fold \(f)"
+                for (recipe, e) in zip(chain, chainEpochs) {
+                    key += " → \(recipe.name)×\(e)"
+                    let n = try net ?? recipe.freshNetwork(inputShape: shape)
+                    if let w = cache.weights[key] {
+                        n.restore(w)
+                        log("fold \(f + 1) \(recipe.name): \(e) epochs already trained in this run (shared base)")
+                    } else {
+                        var s = recipe.settings
+                        s.epochs = e
+                        s.seed = s.seed &+ UInt64(100 * (f + 1))
+                        _ = trainer.train(n, settings: s, validation: .empty, name: "fold \(f + 1) \(recipe.name)")
+                        cache.weights[key] = n.snapshot()
+                    }
+                    net = n
                 }
-                net = n
+                finals.append(net!)
             }
-            let model = Model(network: net!, features: o.features)
+            if finals.count > 1 { finals[0].restore(WeightAverage.mean(of: finals.map { $0.snapshot() })) }
+            let model = Model(network: finals[0], features: o.features)
             model.scoreTemperature = o.temperature
             let probe = try Detector(model: model, rule: DecisionRule(threshold: 0.5))
             let neg = StreamScores.collect(heldData.others.map(\.samples), detector: probe)

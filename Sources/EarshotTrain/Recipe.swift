@@ -11,9 +11,13 @@ public struct Recipe: Sendable {
     /// Index (in the lineup) of the recipe whose trained weights this one starts from; nil = from scratch.
     public var base: Int?
     public var initSeed: UInt64
+    /// Indices (in the lineup) of trained recipes whose weights this one averages instead of training
+    /// (a "model soup"); empty = trained. ref: Wortsman et al. 2022, "Model soups: averaging weights of
+    /// multiple fine-tuned models improves accuracy without increasing inference time".
+    public var soup: [Int] = []
 
-    /// The paper's three models, Earshot's own three and the paper's two fine-tunes combined, in training
-    /// order (a base precedes its fine-tunes).
+    /// The paper's three models, Earshot's own three, the paper's two fine-tunes combined, and the average
+    /// of Model 1's fine-tunes, in training order (a base precedes its fine-tunes, ingredients their soup).
     public static func lineup(seed: UInt64, epochScale: Double = 1, windowsPerEpoch: Int = 4096) -> [Recipe] {
         func s(_ epochs: Int, _ aug: AugmentConfig, lr: Float, balanced: Bool = false, hard: Double = 0, patience: Int = 4, seed k: UInt64) -> TrainSettings {
             var t = TrainSettings()
@@ -37,6 +41,8 @@ public struct Recipe: Sendable {
                    settings: s(24, .allMasked, lr: 5e-4, balanced: true, hard: 0.3, patience: 6, seed: 6), base: nil, initSeed: seed &+ 6),
             Recipe(name: "model7-paper-combined", title: "Model 7: M1 fine-tuned with noise, energy and reverberation together, source-balanced", specs: LayerSpec.reference(),
                    settings: s(8, .all, lr: 3e-4, balanced: true, seed: 7), base: 0, initSeed: seed),
+            Recipe(name: "model8-soup", title: "Model 8: weight average of Models 2, 3 and 7 (Model 1's three fine-tunes)", specs: LayerSpec.reference(),
+                   settings: s(0, .clean, lr: 0, seed: 8), base: nil, initSeed: seed, soup: [1, 2, 6]),
         ]
     }
 

@@ -62,8 +62,9 @@ public enum Report {
         }
         md += "\n## Training\n\n| model | epochs run | best val recall@1%FPR (windows) | val AUC (windows) |\n|---|---|---|---|\n"
         for r in rs {
-            let b = r.history.max { $0.valRecallAt1pct < $1.valRecallAt1pct }
-            md += String(format: "| %@ | %d | %.3f | %.4f |\n", r.title, r.history.count, b?.valRecallAt1pct ?? 0, b?.valAUC ?? 0)
+            // no history: a weight average (not trained) or a model reused without its history
+            guard let b = r.history.max(by: { $0.valRecallAt1pct < $1.valRecallAt1pct }) else { md += "| \(r.title) | — | — | — |\n"; continue }
+            md += String(format: "| %@ | %d | %.3f | %.4f |\n", r.title, r.history.count, b.valRecallAt1pct, b.valAUC)
         }
         md += "\nPlots: [ROC](roc.svg) · [recall vs SNR](recall_vs_snr.svg) · [recall vs level](recall_vs_gain.svg) · [validation recall per epoch](training_curves.svg) · [loss curves](loss_curves.svg)\n"
         md += "\n## Split\n\nclips (groups, minutes) per side:\n\n\(split)\n"

@@ -5,7 +5,7 @@ import Foundation
 
 /// The seed paper's protocol, done right: Model 1 from scratch on clean data; Model 2 = Model 1 fine-tuned
 /// with crowd/negative noise injected into gunshot AND negative windows; Model 3 = Model 1 fine-tuned with
-/// energy (gain + low-pass) augmentation; Models 4–7 = Earshot’s own (see `Recipe.lineup`). Each model's
+/// energy (gain + low-pass) augmentation; Models 4–8 = Earshot’s own (see `Recipe.lineup`). Each model's
 /// temperature and validation thresholds come from validation; validation ranks the models, the top few are
 /// calibrated out-of-fold over all non-test audio (`OutOfFold`), and the best of those at equal
 /// out-of-fold false-alarm rates ships with its out-of-fold thresholds; everything is evaluated once on
@@ -132,6 +132,13 @@ public struct ThreeModelProtocol {
                 nets.append(m.network); histories[r.name] = oldHistories[r.name] ?? []
                 continue
             }
+            if !r.soup.isEmpty {
+                let net = try r.freshNetwork(inputShape: shape)
+                net.restore(WeightAverage.mean(of: r.soup.map { nets[$0].snapshot() }))
+                log("\(r.name): weight average of \(r.soup.map { recipes[$0].name }.joined(separator: ", "))")
+                nets.append(net); histories[r.name] = []
+                continue
+            }
             let net = try r.base.map { try copy(nets[$0]) } ?? r.freshNetwork(inputShape: shape)
             histories[r.name] = trainer.train(net, settings: r.settings, validation: valSet, name: r.name)
             nets.append(net)
@@ -183,12 +190,14 @@ public struct ThreeModelProtocol {
             let nonTest = loaded.filter { $0.info.label != "rir" && split.side(of: $0.info) != .test }
             let cache = OutOfFold.Cache()
             for i in ranked.prefix(max(1, o.oofCandidates)) {
-                let chain = [recipes[i].base.map { recipes[$0] }, recipes[i]].compactMap { $0 }
-                let epochs = chain.map { Recipe.bestEpoch(histories[$0.name] ?? []) ?? $0.settings.epochs }
+                let chains = (recipes[i].soup.isEmpty ? [i] : recipes[i].soup).map { j in [recipes[j].base.map { recipes[$0] }, recipes[j]].compactMap { $0 } }
+                let chainEpochs = chains.map { $0.map { Recipe.bestEpoch(histories[$0.name] ?? []) ?? $0.settings.epochs } }
+                // reported as the first chain's epochs, then each further ingredient's own (a soup of fine-tunes of one base: 10+8+8+7)
+                let epochs = chainEpochs[0] + chainEpochs.dropFirst().compactMap(\.last)
                 var fs = OutOfFold.Settings(); fs.k = o.folds; fs.seed = o.seed; fs.features = features
                 fs.temperature = results[i].model.scoreTemperature
                 log("out-of-fold calibration of \(recipes[i].name): \(o.folds) folds, epochs \(epochs)")
-                let r = try OutOfFold.run(chain: chain, epochs: epochs, clips: nonTest, rirs: rirs, settings: fs, cache: cache, log: log)
+                let r = try OutOfFold.run(soup: chains, epochs: chainEpochs, clips: nonTest, rirs: rirs, settings: fs, cache: cache, log: log)
                 let f = OOFSummary(model: recipes[i].name, epochs: epochs, folds: o.folds, from: r, base: baseRule)
                 log(String(format: "out-of-fold %@: %.2f h of negatives; thresholds 1/2/5/10 FA/h = %@; OOF recall %@ (mean %.3f)", f.model, f.negativeHours,
                            ["1", "2", "5", "10"].map { String(format: "%.4f", f.thresholds[$0] ?? 0) }.joined(separator: "/"),

@@ -42,4 +42,20 @@ public struct WeightAverage {
         defer { network.restore(own) }
         return body()
     }
+
+    /// The element-wise mean of several networks' snapshots (same architecture), BN running statistics
+    /// included: the weights of a model soup. ref: Wortsman et al. 2022, "Model soups", §2 (uniform soup).
+    public static func mean(of snapshots: [[[Float]]]) -> [[Float]] {
+        precondition(!snapshots.isEmpty && snapshots.allSatisfy { $0.count == snapshots[0].count }, "a soup needs networks of one architecture")
+        let scale = 1 / Float(snapshots.count)
+        return snapshots[0].indices.map { i in
+            var m = [Float](repeating: 0, count: snapshots[0][i].count)
+            for s in snapshots {
+                precondition(s[i].count == m.count, "a soup needs networks of one architecture")
+                for j in m.indices { m[j] += s[i][j] }
+            }
+            for j in m.indices { m[j] *= scale }
+            return m
+        }
+    }
 }

@@ -19,7 +19,7 @@ struct EarshotTrainCommand: ParsableCommand {
 }
 
 struct Train: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Train models 1–7 on a labelled corpus, rank them on validation, calibrate the best few out-of-fold, ship the best at equal out-of-fold false-alarm rates, write the report.")
+    static let configuration = CommandConfiguration(abstract: "Train models 1–8 on a labelled corpus (Model 8 averages the weights of Model 1's fine-tunes), rank them on validation, calibrate the best few out-of-fold, ship the best at equal out-of-fold false-alarm rates, write the report.")
     @Option(help: "Corpus folder (gunshot/, negative/, crowd/, rir/, manifest.tsv).") var data: String
     @Option(help: "Output folder for models, report.md, report.json and SVG plots.") var out: String = "reports/latest"
     @Option(help: "Seed for the split, initialisation and sampling.") var seed: UInt64 = 1

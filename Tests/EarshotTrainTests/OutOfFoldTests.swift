@@ -67,9 +67,19 @@ import Testing
         let base1 = try OutOfFold.run(chain: [recipe], epochs: [6], clips: clips, rirs: [], settings: o, cache: cache) { lines1.append($0) }
         #expect(cache.count == 2)
         var fine = recipe; fine.name = "tiny-fine"; fine.settings.learningRate = 1e-3
-        _ = try OutOfFold.run(chain: [recipe, fine], epochs: [6, 1], clips: clips, rirs: [], settings: o, cache: cache) { lines2.append($0) }
+        let fine1 = try OutOfFold.run(chain: [recipe, fine], epochs: [6, 1], clips: clips, rirs: [], settings: o, cache: cache) { lines2.append($0) }
         #expect(lines2.filter { $0.contains("already trained") }.count == 2, "\(lines2)")
         #expect(cache.count == 4)
         #expect(base1.gunshots.maxScores() == r.gunshots.maxScores(), "training is deterministic per fold, so cached and fresh agree")
+
+        // A soup of the base and its fine-tune: every fold model comes from the cache (nothing is trained),
+        // and each fold scores with the average of the two, which is neither of them.
+        var lines3: [String] = []
+        let soup = try OutOfFold.run(soup: [[recipe], [recipe, fine]], epochs: [[6], [6, 1]], clips: clips, rirs: [], settings: o, cache: cache) { lines3.append($0) }
+        #expect(lines3.filter { $0.contains("already trained") }.count == 6, "\(lines3)")
+        #expect(cache.count == 4)
+        #expect(soup.gunshots.streams.count == base1.gunshots.streams.count)
+        let (sm, b, f1) = (soup.gunshots.maxScores(), base1.gunshots.maxScores(), fine1.gunshots.maxScores())
+        #expect(sm != b && sm != f1, "soup \(sm), base \(b), fine-tune \(f1)")
     }
 }

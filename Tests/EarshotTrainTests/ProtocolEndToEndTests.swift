@@ -5,7 +5,7 @@ import Foundation
 import Testing
 @testable import EarshotTrain
 
-/// The whole protocol on a generated corpus folder (no manifest): all seven models trained briefly, the two best
+/// The whole protocol on a generated corpus folder (no manifest): all eight models (seven trained briefly, one weight average), the two best
 /// on validation calibrated out-of-fold and the better of those shipped, every model evaluated, the
 /// report, plots and model files written, and the shipped file carrying its out-of-fold thresholds.
 @Suite struct ProtocolEndToEndTests {
@@ -37,6 +37,11 @@ import Testing
         #expect(candidates.count == 2 && Set(candidates.map(\.model)).count == 2, "two distinct candidates: \(candidates.map(\.model))")
         #expect(candidates.contains { $0.model == oof.model }, "the shipped model is one of the candidates")
         #expect(oof.meanRecall == candidates.map(\.meanRecall).max(), "the shipped candidate has the best mean out-of-fold recall")
+        // Model 8 is the weight average of its ingredients (Models 2, 3 and 7), not trained
+        let lineup = Recipe.lineup(seed: 1)
+        let soupIndex = try #require(lineup.firstIndex { !$0.soup.isEmpty })
+        let expected = WeightAverage.mean(of: lineup[soupIndex].soup.map { results[$0].model.network.snapshot() })
+        #expect(results[soupIndex].model.network.snapshot() == expected && results[soupIndex].history.isEmpty)
         let shipped = try Model.load(o.ship!)
         #expect(shipped.threshold == oof.thresholds["2"], "the shipped default is the 2 FA/h out-of-fold threshold")
         #expect(shipped.thresholds == oof.thresholds)

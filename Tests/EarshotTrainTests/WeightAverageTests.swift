@@ -44,4 +44,28 @@ struct WeightAverageTests {
         #expect(seen != own)
         #expect(net.snapshot() == own, "own weights are back afterwards")
     }
+
+    /// A soup of three networks is their element-wise mean, BN running statistics included, and a network
+    /// holding it computes something different from each ingredient (the average is not just one of them).
+    @Test func soupIsTheElementwiseMeanOfItsIngredients() throws {
+        let nets = try (1...3).map { (k: UInt64) -> Network in
+            let n = try Self.network()
+            n.initialize(seed: k)
+            for p in n.parameters where p.name.hasSuffix("running_mean") { p.value = p.value.map { $0 + Float(k) } }
+            return n
+        }
+        let soup = WeightAverage.mean(of: nets.map { $0.snapshot() })
+        #expect(soup.count == nets[0].parameters.count)
+        var worst: Float = 0
+        for (i, p) in soup.enumerated() {
+            for j in p.indices {
+                let m = (nets[0].parameters[i].value[j] + nets[1].parameters[i].value[j] + nets[2].parameters[i].value[j]) / 3
+                worst = max(worst, abs(p[j] - m))
+            }
+        }
+        #expect(worst < 1e-6)
+        let bnMean = try #require(nets[0].parameters.firstIndex { $0.name.hasSuffix("running_mean") })
+        #expect(soup[bnMean].allSatisfy { abs($0 - 2) < 1e-6 }, "BN running means 1, 2, 3 average to 2: \(soup[bnMean])")
+        #expect(nets.allSatisfy { $0.snapshot() != soup })
+    }
 }
