@@ -127,16 +127,17 @@ public struct ThreeModelProtocol {
         let oldHistories = o.reuse.flatMap { try? JSONDecoder().decode([String: [EpochRecord]].self, from: Data(contentsOf: $0.appendingPathComponent("history.json"))) } ?? [:]
         var nets: [Network] = [], histories: [String: [EpochRecord]] = [:]
         for r in recipes {
-            if let dir = o.reuse, let m = try? Model.load(dir.appendingPathComponent("\(r.name).safetensors")) {
-                log("\(r.name): reusing \(dir.path)/\(r.name).safetensors")
-                nets.append(m.network); histories[r.name] = oldHistories[r.name] ?? []
-                continue
-            }
+            // a soup is always re-averaged (it costs nothing), never reused: its ingredients may have changed
             if !r.soup.isEmpty {
                 let net = try r.freshNetwork(inputShape: shape)
                 net.restore(WeightAverage.mean(of: r.soup.map { nets[$0].snapshot() }))
                 log("\(r.name): weight average of \(r.soup.map { recipes[$0].name }.joined(separator: ", "))")
                 nets.append(net); histories[r.name] = []
+                continue
+            }
+            if let dir = o.reuse, let m = try? Model.load(dir.appendingPathComponent("\(r.name).safetensors")) {
+                log("\(r.name): reusing \(dir.path)/\(r.name).safetensors")
+                nets.append(m.network); histories[r.name] = oldHistories[r.name] ?? []
                 continue
             }
             let net = try r.base.map { try copy(nets[$0]) } ?? r.freshNetwork(inputShape: shape)

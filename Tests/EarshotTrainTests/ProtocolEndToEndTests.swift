@@ -48,11 +48,17 @@ import Testing
         #expect(shipped.provenance["train.thresholds"]?.contains("out-of-fold") == true)
         let md = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(md.contains("Out-of-fold thresholds") && md.contains("Model selection out-of-fold") && md.contains("equal false-alarm rates") && md.contains(oof.model))
-        // a second run reuses every saved model (no training) with its history
+        // a second run reuses every saved model (no training) with its history, except the soup, which is
+        // re-averaged from the ingredients it finds (here Model 2's file replaced by Model 3's)
+        let m2 = out.appendingPathComponent("\(lineup[1].name).safetensors"), m3 = out.appendingPathComponent("\(lineup[2].name).safetensors")
+        try FileManager.default.removeItem(at: m2)
+        try FileManager.default.copyItem(at: m3, to: m2)
         var again = o
         again.reuse = out; again.out = dir.appendingPathComponent("out2"); again.ship = nil; again.folds = 0
         let second = try ThreeModelProtocol(again).run()
         #expect(second.count == results.count)
         #expect(zip(second, results).allSatisfy { $0.history.count == $1.history.count }, "histories come back with the models")
+        let reaveraged = WeightAverage.mean(of: lineup[soupIndex].soup.map { second[$0].model.network.snapshot() })
+        #expect(second[soupIndex].model.network.snapshot() == reaveraged && reaveraged != expected)
     }
 }

@@ -45,8 +45,8 @@ struct WeightAverageTests {
         #expect(net.snapshot() == own, "own weights are back afterwards")
     }
 
-    /// A soup of three networks is their element-wise mean, BN running statistics included, and a network
-    /// holding it computes something different from each ingredient (the average is not just one of them).
+    /// A soup of three networks is their element-wise mean, BN running statistics included, and differs
+    /// from each ingredient (the average is not just one of them).
     @Test func soupIsTheElementwiseMeanOfItsIngredients() throws {
         let nets = try (1...3).map { (k: UInt64) -> Network in
             let n = try Self.network()

@@ -7,7 +7,7 @@ import Foundation
 /// WMA- or AAC-in-WAV recording would be told the file is not audio. With the tag, the error can say
 /// which codec it is and how to convert it.
 /// ref: Microsoft, "WAVEFORMATEX" and "WAVEFORMATEXTENSIBLE"; RFC 2361 (WAVE and AVI codec registries).
-struct WavCodecTag: Equatable {
+struct WavCodecTag: Equatable, CustomStringConvertible {
     /// The tag; for `WAVE_FORMAT_EXTENSIBLE` (0xFFFE) the first two bytes of the sub-format GUID.
     let value: UInt16
 
