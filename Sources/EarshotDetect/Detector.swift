@@ -10,6 +10,8 @@ public final class Detector {
     public let hopFrames: Int
     private let extractor: LogMelExtractor
     private let session: InferenceSession
+    /// Incremental scoring of overlapping windows (nil if the network cannot be streamed, or if disabled).
+    private let stream: StreamingInference?
     private var tracker: EventTracker
     private let nMels: Int, frames: Int
     private let ring: UnsafeMutablePointer<Float>    // (frames, nMels): the last `frames` log-mel frames, circular
@@ -25,7 +27,9 @@ public final class Detector {
     /// Called for every scored window with (window centre time, score) — for traces and evaluation.
     public var onScore: ((Double, Float) -> Void)?
 
-    public init(model: Model, rule: DecisionRule, threads: Int = 1) throws {
+    /// - Parameter streaming: score windows incrementally (`StreamingInference`, same scores up to float
+    ///   rounding, several times fewer FLOPs); false forces a full forward pass per window.
+    public init(model: Model, rule: DecisionRule, threads: Int = 1, streaming: Bool = true) throws {
         try rule.validate()
         let f = model.features
         let want = Shape3(1, f.nMels, f.windowFrames)
@@ -39,6 +43,7 @@ public final class Detector {
         self.rule = rule
         extractor = try LogMelExtractor(config: f, filterbank: model.melFilterbank)
         session = try model.makeInference(threads: threads)
+        stream = streaming ? StreamingInference(session: session) : nil
         tracker = EventTracker(rule: rule)
         nMels = f.nMels
         frames = f.windowFrames
@@ -51,6 +56,9 @@ public final class Detector {
     }
 
     deinit { ring.deallocate(); energy.deallocate(); window.deallocate() }
+
+    /// True when windows are scored incrementally.
+    public var isStreaming: Bool { stream != nil }
 
     /// Sample rate the detector expects (the model's).
     public var sampleRate: Int { model.features.sampleRate }
@@ -70,6 +78,7 @@ public final class Detector {
     /// Forgets all state, e.g. after a capture gap.
     public func reset() {
         extractor.reset()
+        stream?.reset()
         tracker = EventTracker(rule: rule)
         frameIndex = 0
         lastScore = 0
@@ -81,33 +90,41 @@ public final class Detector {
 
     private func consume(_ frame: UnsafeBufferPointer<Float>, _ emit: (DetectorOutput) -> Void) {
         let slot = frameIndex % frames
-        (ring + slot * nMels).update(from: frame.baseAddress!, count: nMels)
+        if let stream { stream.push(frame.baseAddress!) } else { (ring + slot * nMels).update(from: frame.baseAddress!, count: nMels) }
         var e: Float = 0
         for m in 0..<nMels { e += frame[m] }
         energy[slot] = e / Float(nMels)
         frameIndex += 1
         guard frameIndex >= frames, (frameIndex - frames) % hopFrames == 0 else { return }
-        scoreWindow(emit)
+        let first = frameIndex - frames           // absolute index of the oldest frame
+        let onset = assemble(first)
+        let score = stream?.gunshotProbability() ?? session.gunshotProbability(window)
+        report(score, first: first, onset: onset, emit)
     }
 
-    /// Assembles the window — frames arrive as (frame, mel) rows; the CNN wants (mel, time) — and scores it.
-    private func scoreWindow(_ emit: (DetectorOutput) -> Void) {
-        let first = frameIndex - frames           // absolute index of the oldest frame
+    /// Finds the window's onset (steepest rise of mean log-mel) and, for a full forward pass, assembles it
+    /// (frames arrive as (frame, mel) rows; the CNN wants (mel, time)). Returns the onset frame.
+    private func assemble(_ first: Int) -> Int {
         var bestRise: Float = -.infinity, onsetFrame = first
         var prev = energy[first % frames]
         for t in 0..<frames {
             let slot = (first + t) % frames
-            let src = ring + slot * nMels
-            for m in 0..<nMels { window[m * frames + t] = src[m] }
+            if stream == nil {
+                let src = ring + slot * nMels
+                for m in 0..<nMels { window[m * frames + t] = src[m] }
+            }
             let cur = energy[slot]
             if t > 0, cur - prev > bestRise { bestRise = cur - prev; onsetFrame = first + t }
             prev = cur
         }
-        let score = session.gunshotProbability(window)
+        return onsetFrame
+    }
+
+    private func report(_ score: Float, first: Int, onset onsetFrame: Int, _ emit: (DetectorOutput) -> Void) {
         lastScore = score
         windowsScored += 1
         let start = Double(first) * secondsPerFrame
-        let end = Double(frameIndex - 1) * secondsPerFrame + frameSeconds
+        let end = Double(first + frames - 1) * secondsPerFrame + frameSeconds
         onScore?((start + end) / 2, score)
         tracker.observe(score: score, windowStart: start, windowEnd: end, onset: Double(onsetFrame) * secondsPerFrame, emit)
     }

@@ -24,6 +24,7 @@ struct DetectBench: ParsableCommand {
     @Option(help: "OpenBLAS threads.") var threads: Int = 1
     @Option(help: "Model file, or 'reference' for the peers' architecture with seeded weights (default: the shipped model if found, else 'reference').") var model: String?
     @Flag(help: "Skip the file (decode + detect) figure.") var noFile = false
+    @Flag(help: "Score every window with a full forward pass instead of incrementally (the pre-streaming figure).") var full = false
 
     func validate() throws {
         guard seconds >= 2 else { throw ValidationError("--seconds must be ≥ 2 (got \(seconds))") }
@@ -34,7 +35,7 @@ struct DetectBench: ParsableCommand {
 
     func run() throws {
         let (m, which) = try loadModel()
-        let detector = try Detector(model: m, rule: DecisionRule(threshold: m.threshold, hopSeconds: hop), threads: threads)
+        let detector = try Detector(model: m, rule: DecisionRule(threshold: m.threshold, hopSeconds: hop), threads: threads, streaming: !full)
         let sr = detector.sampleRate
         let signal = NNBench.normals(count: Int(seconds * Double(sr)), seed: 0).map { 0.05 * $0 }
         let expectedWindows = (LogMel.frameCount(samples: signal.count, config: m.features) - m.features.windowFrames) / detector.hopFrames + 1
@@ -65,7 +66,7 @@ struct DetectBench: ParsableCommand {
             }
             print("# events=\(events) windows=\(expectedWindows)")
         }
-        print("# model=\(which) hop=\(hop)s (\(detector.hopFrames) frames) windows/s=\(String(format: "%.1f", 1 / (Double(detector.hopFrames * m.features.hop) / Double(sr)))) chunk=\(chunk) seconds=\(seconds) openblas=\(BLAS.coreName) threads=\(threads)")
+        print("# scoring=\(detector.isStreaming ? "incremental" : "full forward pass") model=\(which) hop=\(hop)s (\(detector.hopFrames) frames) windows/s=\(String(format: "%.1f", 1 / (Double(detector.hopFrames * m.features.hop) / Double(sr)))) chunk=\(chunk) seconds=\(seconds) openblas=\(BLAS.coreName) threads=\(threads)")
     }
 
     private func loadModel() throws -> (Model, String) {

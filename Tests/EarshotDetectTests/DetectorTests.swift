@@ -43,6 +43,43 @@ import Testing
         #expect(t0.count == (LogMel.frameCount(samples: x.count) - 96) / 10 + 1)
     }
 
+    /// Incremental scoring and a full forward pass per window give the same scores (up to rounding) and
+    /// events, whatever the chunking.
+    @Test func streamingScoresEqualTheFullForwardPass() throws {
+        let m = try TestModel.random(outputScale: 0.3, inputNorm: nil)
+        let x = TestModel.audio(seconds: 12, bursts: [1.0, 3.7, 8.2])
+        let full = try Detector(model: m, rule: DecisionRule(threshold: 0.5), streaming: false)
+        #expect(!full.isStreaming)
+        let (_, s0, _) = stream(full, x, chunk: 4096)
+        // a threshold in the widest gap of the upper scores, so rounding cannot flip a decision
+        let sorted = s0.sorted(), upper = sorted[(sorted.count / 2)...]
+        let gap = zip(upper, upper.dropFirst()).max { ($0.1 - $0.0) < ($1.1 - $1.0) }!
+        let th = (gap.0 + gap.1) / 2
+        let rule = DecisionRule(threshold: th, cooldown: 0.5)
+        let reference = try Detector(model: m, rule: rule, streaming: false)
+        let (tr, sr, er) = stream(reference, x, chunk: 4096)
+        #expect(!er.isEmpty)
+        #expect(sr.max()! - sr.min()! > 0.05)
+        let inc = try Detector(model: m, rule: rule)
+        #expect(inc.isStreaming)
+        for chunk in [1, 1600, 4096, 16_000, x.count] {
+            let (t, s, e) = stream(inc, x, chunk: chunk)
+            #expect(t == tr, "chunk \(chunk)")
+            let diff = zip(s, sr).map { abs($0 - $1) }.max() ?? 1
+            #expect(s.count == sr.count && diff <= 1e-5, "chunk \(chunk): max |Δscore| \(diff)")
+            // the same events; peak scores equal up to rounding
+            func rounded(_ o: [DetectorOutput]) -> [DetectorOutput] {
+                o.map {
+                    switch $0 {
+                    case .started(var ev): ev.peakScore = (ev.peakScore * 1e4).rounded() / 1e4; return .started(ev)
+                    case .ended(var ev): ev.peakScore = (ev.peakScore * 1e4).rounded() / 1e4; return .ended(ev)
+                    }
+                }
+            }
+            #expect(rounded(e) == rounded(er), "chunk \(chunk)")
+        }
+    }
+
     @Test func windowsAreTransposedLogMelScoredByTheModel() throws {
         let m = try TestModel.random()
         let c = m.features

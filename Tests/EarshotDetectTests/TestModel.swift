@@ -5,9 +5,10 @@ import EarshotNN
 /// Test-only models: the reference CNN with seeded random weights (never a shipped model).
 enum TestModel {
     /// `outputScale` shrinks the last layer so probabilities stay away from 0/1 and differences stay visible.
-    static func random(seed: UInt64 = 7, threshold: Float = 0.5, outputScale: Float = 0.05) throws -> Model {
+    /// `inputNorm: nil` gives the shipped models' layout, which `Detector` scores incrementally.
+    static func random(seed: UInt64 = 7, threshold: Float = 0.5, outputScale: Float = 0.05, inputNorm: InputNorm.Mode? = .global) throws -> Model {
         let c = FeatureConfig()
-        let net = try Network(specs: LayerSpec.reference(inputNorm: .global), inputShape: Shape3(1, c.nMels, c.windowFrames))
+        let net = try Network(specs: LayerSpec.reference(inputNorm: inputNorm), inputShape: Shape3(1, c.nMels, c.windowFrames))
         net.initialize(seed: seed)
         if let w = net.parameter(named: "fc2.weight") { w.value = w.value.map { $0 * outputScale } }
         return Model(network: net, features: c, threshold: threshold)

@@ -1,0 +1,126 @@
+/// One trunk block of a streamable CNN, applied to time COLUMNS: conv k×k → optional ReLU → optional 2×2
+/// max pooling. Columns are channel-last (H, C), so the GEMM output of n columns is already n columns:
+/// out (n·H, O) = im2col (n·H, k·k·I) · Wᵀ (k·k·I, O). Input columns carry `pad` zero rows above and
+/// below ((H + 2·pad, I)), which is the conv's "same" padding in height; in time the caller hands over,
+/// for each output column, the k input columns its taps read (a zero column beyond a window's edge).
+/// With padded columns, tap kx of output row y reads one contiguous run of k·I floats (rows y…y+2·pad),
+/// so im2col orders a row (kx, ky, i) and copies k runs per row.
+/// ref: Chellapilla, Puri, Simard 2006 (im2col + GEMM); the layout is NHWC with W = time.
+final class ColumnConv {
+    let inC: Int, outC: Int, h: Int, k: Int
+    let relu: Bool
+    let pool: Bool
+    /// Weights reordered from (O, I, k, k) to (O, k, k, I) as (O, kx, ky, i), the im2col row order.
+    private let weight: [Float]
+    private let bias: [Float]
+    private var col: UnsafeMutablePointer<Float>   // im2col scratch: (n·H, k·k·I) for n ≤ colCapacity
+    private var out: UnsafeMutablePointer<Float>   // conv output scratch: (n·H, O)
+    private var colCapacity = 0
+    /// One zero input column (H + 2·pad, I), for positions beyond a window's edge.
+    let zeros: UnsafeMutablePointer<Float>
+
+    var pad: Int { k / 2 }
+    var q: Int { k * k * inC }
+    /// Floats in one (padded) input column.
+    var inLength: Int { (h + 2 * pad) * inC }
+    /// Height of the block's output (after pooling, if any).
+    var outH: Int { pool ? h / 2 : h }
+
+    /// - Parameters: conv: the (batch-norm-folded) convolution; relu, pool: whether ReLU / 2×2 max pooling follow.
+    init(_ conv: Conv2D, relu: Bool, pool: Bool) {
+        inC = conv.inShape.c; outC = conv.outShape.c; h = conv.inShape.h; k = conv.k
+        self.relu = relu; self.pool = pool
+        let (kk, ic) = (conv.k, conv.inShape.c)
+        var w = [Float](repeating: 0, count: conv.weight.value.count)
+        for o in 0..<outC { for i in 0..<ic { for ky in 0..<kk { for kx in 0..<kk {
+            w[((o * kk + kx) * kk + ky) * ic + i] = conv.weight.value[((o * ic + i) * kk + ky) * kk + kx]
+        } } } }
+        weight = w
+        bias = conv.bias.value
+        let len = (conv.inShape.h + 2 * (kk / 2)) * ic
+        zeros = .allocate(capacity: len)
+        zeros.initialize(repeating: 0, count: len)
+        col = .allocate(capacity: 1); out = .allocate(capacity: 1)
+        reserve(columns: 1)
+    }
+
+    deinit { col.deallocate(); out.deallocate(); zeros.deallocate() }
+
+    /// Grows the scratch to hold n output columns (outside the hot path once warmed up).
+    func reserve(columns n: Int) {
+        guard n > colCapacity else { return }
+        col.deallocate(); out.deallocate()
+        col = .allocate(capacity: n * h * q)
+        out = .allocate(capacity: n * h * outC)
+        colCapacity = n
+    }
+
+    /// Convolution (+ ReLU) of n output columns, BEFORE pooling, in one GEMM.
+    /// in: input(t, kx) for t in 0..<n, kx in 0..<k: the padded input column (H + 2·pad, I) that tap kx of
+    ///     output column t reads (its column t + kx − pad, in whatever coordinates the caller uses)
+    /// out: n columns (H, O), contiguous — (n·H, O); valid until the next call.
+    func convolve(n: Int, input: (Int, Int) -> UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {
+        reserve(columns: n)
+        let (rows, qq, c, out, run) = (n * h, q, col, out, k * inC)
+        // col (n·H, Q): row (t, y) = [kx][ky][i] = padded input column (t, kx), rows y…y+2·pad
+        for t in 0..<n {
+            for kx in 0..<k {
+                let src = input(t, kx)
+                var dst = c + t * h * qq + kx * run
+                if run <= 8 {
+                    for y in 0..<h {
+                        let s = src + y * inC
+                        for j in 0..<run { dst[j] = s[j] }
+                        dst += qq
+                    }
+                } else {
+                    for y in 0..<h { dst.update(from: src + y * inC, count: run); dst += qq }
+                }
+            }
+        }
+        // out (n·H, O) = bias + col (n·H, Q) · Wᵀ (Q, O), then ReLU
+        bias.withUnsafeBufferPointer { b in
+            for r in 0..<rows { (out + r * outC).update(from: b.baseAddress!, count: outC) }
+        }
+        weight.withUnsafeBufferPointer { w in
+            BLAS.gemm(transB: true, m: rows, n: outC, k: qq, a: c, lda: qq, b: w.baseAddress!, ldb: qq, beta: 1, c: out, ldc: outC)
+        }
+        if relu { Self.relu(out, count: rows * outC) }
+        return out
+    }
+
+    /// 2×2 max pooling of two consecutive conv columns (H, O) into one column (H/2, O) (odd last row dropped).
+    func poolColumns(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        let lanes = outC / 8 * 8
+        for y in 0..<(h / 2) {
+            let r0 = 2 * y * outC, r1 = r0 + outC, d = out + y * outC
+            var o = 0
+            while o < lanes {   // 8 channels at a time
+                let m = Self.load(a + r0 + o).max(Self.load(a + r1 + o)).max(Self.load(b + r0 + o).max(Self.load(b + r1 + o)))
+                UnsafeMutableRawPointer(d + o).storeBytes(of: m, as: SIMD8<Float>.self)
+                o += 8
+            }
+            while o < outC { d[o] = Swift.max(Swift.max(a[r0 + o], a[r1 + o]), Swift.max(b[r0 + o], b[r1 + o])); o += 1 }
+        }
+    }
+
+    /// x = max(x, 0), 8 lanes at a time.
+    static func relu(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        var j = 0
+        let zero = SIMD8<Float>(repeating: 0)
+        while j + 8 <= count {
+            UnsafeMutableRawPointer(x + j).storeBytes(of: load(x + j).max(zero), as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < count { x[j] = Swift.max(x[j], 0); j += 1 }
+    }
+
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+}
+
+extension SIMD8 where Scalar == Float {
+    /// Lane-wise maximum.
+    @inline(__always) func max(_ o: SIMD8<Float>) -> SIMD8<Float> { replacing(with: o, where: self .< o) }
+}

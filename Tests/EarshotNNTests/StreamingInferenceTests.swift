@@ -1,0 +1,95 @@
+import Testing
+@testable import EarshotNN
+
+/// Incremental scoring must give the full forward pass's score for every window, whatever the hop (one or
+/// several pooling phases), kernel size or trunk shape, and must refuse networks it cannot stream.
+@Suite struct StreamingInferenceTests {
+    /// A stream of `frames` log-mel-like frames (64 rows), with a loud "event" so scores vary.
+    static func frames(_ frames: Int, rows: Int = 64, seed: UInt64) -> [Float] {
+        var r = GradientCheckTests.RNG(s: seed)
+        var x = (0..<(frames * rows)).map { _ in r.next() * 2 - 6 }
+        for t in (frames / 3)..<min(frames, frames / 3 + 12) { for m in 0..<rows { x[t * rows + m] += 5 * Float(rows - m) / Float(rows) } }
+        return x
+    }
+
+    /// Scores every window (hop `hop`) of `stream` both ways; returns the largest |difference| and the
+    /// number of windows, and checks the streaming path really was used.
+    static func compare(_ net: Network, stream x: [Float], hop: Int, temperature: Float = 1) throws -> (diff: Float, windows: Int, spread: Float, low: Float) {
+        let session = try InferenceSession(source: net, temperature: temperature)
+        let streaming = try #require(StreamingInference(session: session))
+        let (h, w) = (net.inputShape.h, net.inputShape.w)
+        let total = x.count / h
+        var window = [Float](repeating: 0, count: h * w)
+        var worst: Float = 0, n = 0, lo: Float = 1, hi: Float = 0
+        for t in 0..<total {
+            x.withUnsafeBufferPointer { streaming.push($0.baseAddress! + t * h) }
+            guard t + 1 >= w, (t + 1 - w) % hop == 0 else { continue }
+            let s = t + 1 - w
+            for j in 0..<w { for m in 0..<h { window[m * w + j] = x[(s + j) * h + m] } }
+            let full = window.withUnsafeBufferPointer { session.gunshotProbability($0.baseAddress!) }
+            let inc = streaming.gunshotProbability()
+            worst = max(worst, abs(full - inc)); n += 1
+            lo = min(lo, full); hi = max(hi, full)
+        }
+        return (worst, n, hi - lo, lo)
+    }
+
+    @Test(arguments: [1, 3, 8, 10, 16, 40, 150])
+    func referenceNetworkScoresEqualTheFullForwardPass(hop: Int) throws {
+        let net = try InferenceSessionTests.network()
+        let r = try Self.compare(net, stream: Self.frames(420, seed: 5), hop: hop, temperature: 4)
+        print("hop \(hop): \(r.windows) windows, max |Δscore| \(r.diff), score spread \(r.spread)")
+        #expect(r.windows == (420 - 96) / hop + 1)
+        #expect(r.spread > 0.01)          // the windows differ, so equality is not trivial
+        #expect(r.diff <= 2e-5)
+    }
+
+    @Test func otherKernelsAndTrunksStreamExactly() throws {
+        // 5×5 kernels (wider edges), a pooled last block, no ReLU before a pool, three dense layers.
+        let specs: [LayerSpec] = [
+            LayerSpec(type: "conv2d", name: "c1", out: 8, kernel: 5), .bn("b1"), .relu, .maxpool,
+            LayerSpec(type: "conv2d", name: "c2", out: 12, kernel: 3), .maxpool,
+            LayerSpec(type: "conv2d", name: "c3", out: 6, kernel: 5), .relu, .maxpool,
+            .gap, .dense("f1", 10), .relu, .dense("f2", 7), .relu, .dense("f3", 2),
+        ]
+        let net = try Network(specs: specs, inputShape: Shape3(1, 20, 128))
+        net.initialize(seed: 3)
+        for case let d as Dense in net.layers { for j in d.bias.value.indices { d.bias.value[j] = 0.5 } } // no dead head
+        for hop in [1, 6, 8] {
+            let r = try Self.compare(net, stream: Self.frames(330, rows: 20, seed: 7), hop: hop, temperature: 200)
+            print("5×5 trunk, hop \(hop): \(r.windows) windows, max |Δscore| \(r.diff), spread \(r.spread) from \(r.low)")
+            #expect(r.spread > 0.001)
+            #expect(r.diff <= 0.01 * r.spread)
+        }
+    }
+
+    @Test func resetStartsAFreshStream() throws {
+        let net = try InferenceSessionTests.network()
+        let session = try InferenceSession(source: net, temperature: 4)
+        let s = try #require(StreamingInference(session: session))
+        let a = Self.frames(200, seed: 1), b = Self.frames(96, seed: 2)
+        a.withUnsafeBufferPointer { p in for t in 0..<200 { s.push(p.baseAddress! + t * 64) } }
+        _ = s.gunshotProbability()
+        s.reset()
+        #expect(s.framesPushed == 0)
+        b.withUnsafeBufferPointer { p in for t in 0..<96 { s.push(p.baseAddress! + t * 64) } }
+        var window = [Float](repeating: 0, count: 64 * 96)
+        for j in 0..<96 { for m in 0..<64 { window[m * 96 + j] = b[j * 64 + m] } }
+        let full = window.withUnsafeBufferPointer { session.gunshotProbability($0.baseAddress!) }
+        #expect(abs(s.gunshotProbability() - full) <= 2e-5)
+    }
+
+    @Test func networksItCannotStreamAreRefused() throws {
+        // An input normalisation subtracts a per-window mean: no stream column equals a window column.
+        let norm = try InferenceSession(source: try InferenceSessionTests.network(inputNorm: .global))
+        #expect(StreamingInference(session: norm) == nil)
+        // A width that pooling would truncate.
+        let odd = try Network(specs: LayerSpec.reference(), inputShape: Shape3(1, 64, 90))
+        #expect(StreamingInference(session: try InferenceSession(source: odd)) == nil)
+        // A window too narrow for its edges to leave any shared column.
+        let narrow = try Network(specs: LayerSpec.reference(), inputShape: Shape3(1, 64, 16))
+        #expect(StreamingInference(session: try InferenceSession(source: narrow)) == nil)
+        // The reference network streams.
+        #expect(StreamingInference(session: try InferenceSession(source: try InferenceSessionTests.network())) != nil)
+    }
+}
