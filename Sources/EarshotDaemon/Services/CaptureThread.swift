@@ -40,11 +40,15 @@ public final class CaptureThread: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     /// The device's real rate once open (0 before).
     private let deviceRate = Atomic<Int>(0)
+    /// Called on this thread after each block written to the ring, and once when the thread stops, so the
+    /// consumer can sleep until there is something to do instead of polling.
+    private let onData: @Sendable () -> Void
 
-    public init(options: Options, ring: SampleRing, logger: Logger) {
+    public init(options: Options, ring: SampleRing, logger: Logger, onData: @escaping @Sendable () -> Void = {}) {
         opts = options
         self.ring = ring
         log = logger
+        self.onData = onData
     }
 
     public var state: State { State(rawValue: stateValue.load(ordering: .acquiring)) ?? .stopped }
@@ -107,6 +111,7 @@ public final class CaptureThread: @unchecked Sendable {
             if let max = opts.maxFrames, framesTotal >= max { break }
         }
         stateValue.store(State.stopped.rawValue, ordering: .releasing)
+        onData()
     }
 
     /// Reads until stopped or the device fails. All buffers are allocated here, before the loop.
@@ -148,6 +153,7 @@ public final class CaptureThread: @unchecked Sendable {
             } else {
                 ring.write(UnsafeBufferPointer(start: mono, count: n))
             }
+            onData()
             if opts.pace > 0 {
                 let due = Double(framesTotal) / Double(pcm.rate) / opts.pace
                 let ahead = due - Date().timeIntervalSince(started)

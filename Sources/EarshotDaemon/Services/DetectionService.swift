@@ -27,6 +27,9 @@ public final class DetectionService: Service, @unchecked Sendable {
     private var samplesConsumed = 0
     public let metrics: MetricsFile
     private let reloadRequested = Atomic<Bool>(false)
+    /// Wakes the detection loop: the capture thread after each block (and when it stops), a 1 s tick for
+    /// STATUS=/watchdog while no audio flows, a reload request, graceful shutdown. Holds at most one.
+    private let wake = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     private var eventsToday = 0
     private var day = Calendar.current.component(.day, from: Date())
     private var lastStatus = ""
@@ -42,7 +45,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         hooks = HookRunner(settings: config.hook, logger: logger, metrics: metrics)
         clips = ClipRecorder(settings: config.clips, sampleRate: model.features.sampleRate, logger: logger, metrics: metrics)
         liveness = LivenessMonitor(settings: config.liveness, sampleRate: model.features.sampleRate)
-        capture = Self.makeCapture(config, options, model: model, logger: logger)
+        capture = Self.makeCapture(config, options, model: model, logger: logger, wake: wake.continuation)
         if let problem = config.hook.executableProblem(), config.hook.path != nil {
             log.error("hook will fail: \(problem)")
         }
@@ -57,16 +60,16 @@ public final class DetectionService: Service, @unchecked Sendable {
         try Detector(model: m, rule: c.rule(m.threshold), threads: c.blasThreads)
     }
 
-    static func makeCapture(_ c: DaemonConfig, _ o: RuntimeOptions, model: Model, logger: Logger) -> CaptureThread {
+    static func makeCapture(_ c: DaemonConfig, _ o: RuntimeOptions, model: Model, logger: Logger, wake: AsyncStream<Void>.Continuation) -> CaptureThread {
         let ring = SampleRing(capacity: Int(c.ringSeconds * Double(model.features.sampleRate)))
         let opts = CaptureThread.Options(device: c.device, sampleRate: c.sampleRate, channels: c.channels, channel: c.channel,
                                          periodMs: c.periodMs, retryMin: c.retryMin, retryMax: c.retryMax,
                                          targetRate: model.features.sampleRate, maxFrames: o.maxFrames, pace: o.pace, configText: o.alsaConfigText)
-        return CaptureThread(options: opts, ring: ring, logger: logger)
+        return CaptureThread(options: opts, ring: ring, logger: logger, onData: { wake.yield() })
     }
 
     /// Called from the SIGHUP handler.
-    public func requestReload() { reloadRequested.store(true, ordering: .releasing) }
+    public func requestReload() { reloadRequested.store(true, ordering: .releasing); wake.continuation.yield() }
 
     public func run() async throws {
         capture.start()
@@ -80,43 +83,48 @@ public final class DetectionService: Service, @unchecked Sendable {
         defer { buffer.deallocate() }
         let watchdogEvery = (notifier.watchdogInterval ?? 10) / 4
         var lastPing = Date.distantPast, lastStatusAt = Date.distantPast
-        var lastOverruns = 0, lastLosses = 0
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            if reloadRequested.exchange(false, ordering: .acquiring) { reload() }
-            let n = capture.ring.read(into: UnsafeMutableBufferPointer(start: buffer, count: chunk))
-            if n > 0 {
-                let block = UnsafeBufferPointer(start: buffer, count: n)
-                clips.append(block)
-                samplesConsumed += n
-                if config.liveness.enabled {
-                    // collected first: the handler reads `liveness`, which `observe` is mutating
-                    var changes = livenessChanges
-                    liveness.observe(block) { changes.append($0) }
-                    for c in changes { livenessChanged(c) }
-                    changes.removeAll(keepingCapacity: true)
-                    livenessChanges = changes
+        var wakes = wake.stream.makeAsyncIterator()
+        let (tick, wakeUp) = (min(1, watchdogEvery), wake.continuation)
+        let ticker = Task { while !Task.isCancelled { try? await Task.sleep(for: .seconds(tick)); wakeUp.yield() } }
+        defer { ticker.cancel() }
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                if reloadRequested.exchange(false, ordering: .acquiring) { reload() }
+                let n = capture.ring.read(into: UnsafeMutableBufferPointer(start: buffer, count: chunk))
+                if n > 0 {
+                    let block = UnsafeBufferPointer(start: buffer, count: n)
+                    clips.append(block)
+                    samplesConsumed += n
+                    if config.liveness.enabled {
+                        // collected first: the handler reads `liveness`, which `observe` is mutating
+                        var changes = livenessChanges
+                        liveness.observe(block) { changes.append($0) }
+                        for c in changes { livenessChanged(c) }
+                        changes.removeAll(keepingCapacity: true)
+                        livenessChanges = changes
+                    }
+                    detector.process(block) { self.handle($0) }
                 }
-                detector.process(block) { self.handle($0) }
+                let now = Date()
+                if now.timeIntervalSince(lastPing) >= watchdogEvery { notifier.watchdog(); lastPing = now }
+                if now.timeIntervalSince(lastStatusAt) >= 1 {
+                    lastStatusAt = now
+                    let s = statusLine()
+                    if s != lastStatus { notifier.status(s); lastStatus = s }
+                    let (o, l) = (capture.overruns, capture.deviceLosses)
+                    let audio = Double(samplesConsumed) / Double(model.features.sampleRate), score = Double(detector.lastScore)
+                    let up = capture.state == .capturing
+                    metrics.update { $0.overrunsTotal = o; $0.deviceLossesTotal = l; $0.audioSecondsTotal = audio; $0.lastScore = score; $0.deviceUp = up }
+                }
+                if n == 0 {
+                    if options.exitAtEnd && capture.state == .stopped && capture.ring.available == 0 { break }
+                    // Nothing to read: sleep until the capture thread writes a block (once per ALSA period), the
+                    // tick, a reload or shutdown. Polling (every 10 ms, later every period/4) cost ≈ 14 ms CPU per
+                    // audio second in wake-ups alone (docs/benchmarks/daemon.md).
+                    _ = await wakes.next()
+                }
             }
-            let now = Date()
-            if now.timeIntervalSince(lastPing) >= watchdogEvery { notifier.watchdog(); lastPing = now }
-            if now.timeIntervalSince(lastStatusAt) >= 1 {
-                lastStatusAt = now
-                let s = statusLine()
-                if s != lastStatus { notifier.status(s); lastStatus = s }
-                let (o, l) = (capture.overruns, capture.deviceLosses)
-                let audio = Double(samplesConsumed) / Double(model.features.sampleRate), score = Double(detector.lastScore)
-                let up = capture.state == .capturing
-                metrics.update { $0.overrunsTotal = o; $0.deviceLossesTotal = l; $0.audioSecondsTotal = audio; $0.lastScore = score; $0.deviceUp = up }
-                lastOverruns = o; lastLosses = l
-            }
-            if n == 0 {
-                if options.exitAtEnd && capture.state == .stopped && capture.ring.available == 0 { break }
-                // Nothing captured yet: wait about a quarter of an ALSA period (25 ms at the default 100 ms).
-                // Polling every 10 ms cost ≈ 14 ms CPU per audio second in wake-ups alone (docs/benchmarks/daemon.md).
-                try? await Task.sleep(for: .milliseconds(max(5, config.periodMs / 4)))
-            }
-        }
+        } onGracefulShutdown: { wakeUp.yield() }
         detector.finish { self.handle($0) }
         log.notice("stopping: finishing in-flight alerts")
         _ = hooks.waitIdle(timeout: config.hook.timeout + config.hook.killAfter)
@@ -201,7 +209,7 @@ public final class DetectionService: Service, @unchecked Sendable {
             if new.liveness != config.liveness { liveness = LivenessMonitor(settings: new.liveness, sampleRate: m.features.sampleRate) }
             if captureChanged {
                 capture.stop()
-                capture = Self.makeCapture(new, options, model: m, logger: log)
+                capture = Self.makeCapture(new, options, model: m, logger: log, wake: wake.continuation)
                 capture.start()
             }
             config = new

@@ -42,7 +42,8 @@ def notify_socket():
 def run(model, pace=True, journal_out=None, frames_=frames):
     """Runs earshotd to the end of the recording; returns (t_exec, ready_time, messages, rusage lines)."""
     s, path = notify_socket()
-    env = {"PATH": "/usr/bin:/bin", "ALSA_CONFIG_PATH": asound, "NOTIFY_SOCKET": path, "WATCHDOG_USEC": "30000000"}
+    env = {"PATH": "/usr/bin:/bin", "ALSA_CONFIG_PATH": asound, "NOTIFY_SOCKET": path, "WATCHDOG_USEC": "30000000",
+           "OPENBLAS_NUM_THREADS": "1"}  # as systemd/earshotd.service sets it
     args = [exe, "--config", config(model), "--max-frames", str(frames_), "--exit-at-end"] + (["--pace", "1"] if pace else [])
     tv = os.path.join(tmp, "time.txt")
     if journal_out:
