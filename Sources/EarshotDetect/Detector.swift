@@ -96,15 +96,13 @@ public final class Detector {
         energy[slot] = e / Float(nMels)
         frameIndex += 1
         guard frameIndex >= frames, (frameIndex - frames) % hopFrames == 0 else { return }
-        let first = frameIndex - frames           // absolute index of the oldest frame
-        let onset = assemble(first)
-        let score = stream?.gunshotProbability() ?? session.gunshotProbability(window)
-        report(score, first: first, onset: onset, emit)
+        scoreWindow(emit)
     }
 
-    /// Finds the window's onset (steepest rise of mean log-mel) and, for a full forward pass, assembles it
-    /// (frames arrive as (frame, mel) rows; the CNN wants (mel, time)). Returns the onset frame.
-    private func assemble(_ first: Int) -> Int {
+    /// Scores the window — incrementally, or by assembling it for a full forward pass (frames arrive as
+    /// (frame, mel) rows; the CNN wants (mel, time)) — and finds its onset (steepest rise of mean log-mel).
+    private func scoreWindow(_ emit: (DetectorOutput) -> Void) {
+        let first = frameIndex - frames           // absolute index of the oldest frame
         var bestRise: Float = -.infinity, onsetFrame = first
         var prev = energy[first % frames]
         for t in 0..<frames {
@@ -117,14 +115,11 @@ public final class Detector {
             if t > 0, cur - prev > bestRise { bestRise = cur - prev; onsetFrame = first + t }
             prev = cur
         }
-        return onsetFrame
-    }
-
-    private func report(_ score: Float, first: Int, onset onsetFrame: Int, _ emit: (DetectorOutput) -> Void) {
+        let score = stream?.gunshotProbability() ?? session.gunshotProbability(window)
         lastScore = score
         windowsScored += 1
         let start = Double(first) * secondsPerFrame
-        let end = Double(first + frames - 1) * secondsPerFrame + frameSeconds
+        let end = Double(frameIndex - 1) * secondsPerFrame + frameSeconds
         onScore?((start + end) / 2, score)
         tracker.observe(score: score, windowStart: start, windowEnd: end, onset: Double(onsetFrame) * secondsPerFrame, emit)
     }

@@ -27,6 +27,7 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Seconds after an event during which no new event starts (earshotd's default too).") var cooldown: Double = 10
     @Flag(help: "JSON lines output.") var json = false
     @Flag(help: "Also print every window's score to stderr as 'FILE TIME SCORE' lines (TIME = window centre, s).") var trace = false
+    @Option(help: "Files analysed in parallel (default: one per CPU core; 1 with --trace). Reports keep the order of the files.") var jobs: Int?
     @Argument(help: "Audio files.") var files: [String]
 
     func run() throws {
@@ -37,30 +38,49 @@ struct DetectCommand: ParsableCommand {
         }
         let rule = DecisionRule(threshold: threshold ?? m.threshold, minConsecutive: minConsecutive, cooldown: cooldown, hopSeconds: hop)
         do { try rule.validate() } catch { throw ValidationError("\(error)") }
-        let detector = try Detector(model: m, rule: rule)
-        var failed = 0
-        for f in files {
-            if trace {
-                detector.onScore = { t, s in FileHandle.standardError.write(Data("\(f) \(String(format: "%.3f %.4f", t, s))\n".utf8)) }
-            }
-            do {
-                let r = try FileAnalyzer.analyze(URL(fileURLWithPath: f), detector: detector)
-                if json {
-                    for e in r.events { print(JSONLine.event(file: f, e)) }
-                    print(JSONLine.file(file: f, r))
-                } else {
-                    for e in r.events { print("\(f)  gunshot  \(fmt(e.start, 2))–\(fmt(e.end, 2)) s  score \(fmt(Double(e.peakScore), 3))") }
-                    let n = r.events.count
-                    print("\(f): \(n) event\(n == 1 ? "" : "s") in \(fmt(r.duration, 1)) s (max score \(fmt(Double(r.maxScore), 3)), threshold \(fmt(Double(rule.threshold), 3)))")
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1 (got \(jobs))") }
+        let workers = trace ? 1 : max(1, min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, files.count))
+        // One detector per worker, built here in turn (FFTW's planner is not thread-safe); each scores on
+        // its own thread with single-threaded OpenBLAS.
+        let detectors = DetectorBox(try (0..<workers).map { _ in try Detector(model: m, rule: rule) })
+        let reports = OrderedReports(count: files.count)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let detector = detectors.all[w]
+            while let i = reports.take() {
+                let f = files[i]
+                if trace {
+                    detector.onScore = { t, s in FileHandle.standardError.write(Data("\(f) \(String(format: "%.3f %.4f", t, s))\n".utf8)) }
                 }
-            } catch {
-                failed += 1
-                FileHandle.standardError.write(Data("earshot: \(error)\n".utf8))
-                if json { print(JSONLine.error(file: f, "\(error)")) }
+                do {
+                    let r = try FileAnalyzer.analyze(URL(fileURLWithPath: f), detector: detector)
+                    reports.finish(i, failed: false) { self.report(f, r, threshold: rule.threshold) }
+                } catch {
+                    reports.finish(i, failed: true) {
+                        FileHandle.standardError.write(Data("earshot: \(error)\n".utf8))
+                        if self.json { print(JSONLine.error(file: f, "\(error)")) }
+                    }
+                }
             }
         }
-        if failed > 0 { throw ExitCode(1) }
+        if reports.failed > 0 { throw ExitCode(1) }
+    }
+
+    private func report(_ f: String, _ r: FileResult, threshold: Float) {
+        if json {
+            for e in r.events { print(JSONLine.event(file: f, e)) }
+            print(JSONLine.file(file: f, r))
+        } else {
+            for e in r.events { print("\(f)  gunshot  \(fmt(e.start, 2))–\(fmt(e.end, 2)) s  score \(fmt(Double(e.peakScore), 3))") }
+            let n = r.events.count
+            print("\(f): \(n) event\(n == 1 ? "" : "s") in \(fmt(r.duration, 1)) s (max score \(fmt(Double(r.maxScore), 3)), threshold \(fmt(Double(threshold), 3)))")
+        }
     }
 
     private func fmt(_ x: Double, _ decimals: Int) -> String { String(format: "%.\(decimals)f", x) }
+}
+
+/// The workers' detectors; each is used by one worker only.
+private final class DetectorBox: @unchecked Sendable {
+    let all: [Detector]
+    init(_ all: [Detector]) { self.all = all }
 }

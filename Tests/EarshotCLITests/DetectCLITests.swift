@@ -80,6 +80,24 @@ import Testing
         if nothing.status != 0 { #expect(nothing.stderr.contains("--model FILE")) }
     }
 
+    /// Several files analysed in parallel print exactly what one worker prints, in the order given (an
+    /// unreadable file in the middle included), and a bad --jobs is refused.
+    @Test func parallelJobsKeepTheOrderAndTheResults() throws {
+        let dir = TestPaths.tempDir("cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try FixtureModel.write(to: dir)
+        var files = try (0..<5).map { try wav(dir, "f\($0).wav", seconds: Double(2 + 3 * ($0 % 3))).path }
+        files.insert(dir.appendingPathComponent("missing.wav").path, at: 2)
+        let one = try CLIRunner.run(["detect", "--model", model.path, "--threshold", "0.5", "--json", "--jobs", "1"] + files)
+        let two = try CLIRunner.run(["detect", "--model", model.path, "--threshold", "0.5", "--json", "--jobs", "2"] + files)
+        #expect(one.status == 1 && two.status == 1)
+        #expect(two.stdout == one.stdout)
+        let order = lines(two.stdout).filter { $0["type"] as? String != "event" }.compactMap { $0["file"] as? String }
+        #expect(order == files)
+        let bad = try CLIRunner.run(["detect", "--model", model.path, "--jobs", "0", files[0]])
+        #expect(bad.status != 0 && bad.stderr.contains("--jobs"))
+    }
+
     @Test func helpShowsAnExample() throws {
         for cmd in ["detect", "model-info", "features"] {
             let r = try CLIRunner.run([cmd, "--help"])
