@@ -1,0 +1,44 @@
+import EarshotDSP
+import Foundation
+import Logging
+import Synchronization
+import Testing
+@testable import EarshotDaemon
+
+/// The capture thread through the real ALSA path: every block it writes to the ring, and its stop, wake the
+/// consumer through `onData` (the detection loop sleeps on that instead of polling).
+@Suite struct CaptureThreadTests {
+    final class Calls: Sendable {
+        let count = Atomic<Int>(0)
+        let stoppedSeen = Atomic<Bool>(false)
+    }
+
+    @Test func onDataFiresOncePerBlockWrittenAndOnceAtTheEnd() throws {
+        let dir = TestPaths.tempDir("capture")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let seconds = 3, rate = 16_000, periodMs = 100
+        let x = (0..<(seconds * rate)).map { Float(($0 % 200) - 100) / 1000 }
+        let fx = try AlsaFileFixture(x, rate: rate, dir: dir)
+        let ring = SampleRing(capacity: 2 * seconds * rate)   // holds everything: the unpaced producer never waits
+        let opts = CaptureThread.Options(device: "cap", sampleRate: rate, channels: 1, channel: nil, periodMs: periodMs,
+                                         retryMin: 0.1, retryMax: 1, targetRate: rate, maxFrames: fx.frames,
+                                         configText: fx.configText(name: "cap"))
+        let calls = Calls()
+        let box = Mutex<CaptureThread?>(nil)
+        let capture = CaptureThread(options: opts, ring: ring, logger: Logger(label: "test")) {
+            calls.count.add(1, ordering: .relaxed)
+            if box.withLock({ $0?.state == .stopped }) { calls.stoppedSeen.store(true, ordering: .relaxed) }
+        }
+        box.withLock { $0 = capture }
+        capture.start()
+        let deadline = Date().addingTimeInterval(10)
+        while capture.state != .stopped && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        capture.stop()
+        #expect(capture.state == .stopped)
+        #expect(ring.available == fx.frames)
+        let blocks = fx.frames / (rate * periodMs / 1000)
+        let (n, stoppedSeen) = (calls.count.load(ordering: .relaxed), calls.stoppedSeen.load(ordering: .relaxed))
+        #expect(n == blocks + 1, "\(blocks) blocks of \(periodMs) ms, then the stop")
+        #expect(stoppedSeen, "the last call comes after the state is .stopped")
+    }
+}
