@@ -48,9 +48,13 @@ public final class ModelTrainer {
     public let source: WindowSource
     public let featurizer: Featurizer
     public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    /// OpenBLAS threads for training, set at the start of every `train` call: OpenBLAS's thread count is
+    /// process-wide, and each `Detector` built for scoring in between pins it to one thread.
+    public let threads: Int
 
-    public init(data: TrainingData, features: FeatureConfig = FeatureConfig()) throws {
+    public init(data: TrainingData, features: FeatureConfig = FeatureConfig(), threads: Int = 2) throws {
         self.data = data
+        self.threads = threads
         source = try WindowSource(features: features)
         featurizer = try Featurizer(features: features)
     }
@@ -58,6 +62,7 @@ public final class ModelTrainer {
     /// Trains `network` in place; returns the per-epoch history. `name` labels progress output.
     public func train(_ network: Network, settings s: TrainSettings, validation: WindowSet, name: String) -> [EpochRecord] {
         guard !data.gunshots.isEmpty, !data.others.isEmpty else { log("\(name): no training data"); return [] }
+        BLAS.setThreads(threads)
         let opt = AdamW(learningRate: s.learningRate, weightDecay: s.weightDecay)
         let session = TrainingSession(network: network, optimizer: opt, maxBatch: s.batch)
         let size = network.inputShape.count

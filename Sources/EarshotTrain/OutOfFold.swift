@@ -57,6 +57,8 @@ public struct OutOfFold {
         public var features = FeatureConfig()
         /// The shipped model's score temperature, applied to every fold model.
         public var temperature: Float = 1
+        /// OpenBLAS threads for the fold models' training.
+        public var threads = 2
         public init() {}
     }
 
@@ -91,7 +93,7 @@ public struct OutOfFold {
                 log("fold \(f + 1)/\(o.k): skipped (a class is missing on one side)"); continue
             }
             log("fold \(f + 1)/\(o.k): training on \(train.gunshots.count) gunshot / \(train.others.count) other clips, scoring \(heldData.gunshots.count) / \(heldData.others.count) held-out clips")
-            let trainer = try ModelTrainer(data: train, features: o.features)
+            let trainer = try ModelTrainer(data: train, features: o.features, threads: o.threads)
             var finals: [Network] = []
             for (chain, chainEpochs) in zip(chains, epochs) {
                 var net: Network?

@@ -93,7 +93,6 @@ public struct ThreeModelProtocol {
 
     public func run() throws -> [Trained] {
         try FileManager.default.createDirectory(at: o.out, withIntermediateDirectories: true)
-        BLAS.setThreads(o.threads)
         let corpus = try Corpus(root: o.data)
         let split = GroupSplit(clips: corpus.clips, seed: o.seed)
         let splitTable = split.report(corpus.clips)
@@ -112,7 +111,7 @@ public struct ThreeModelProtocol {
         log("train: \(train.gunshots.count) gunshot / \(train.others.count) other clips; validation: \(val.gunshots.count) / \(val.others.count); test: \(testClips.filter { $0.info.label == "gunshot" }.count) / \(testClips.filter { $0.info.label != "gunshot" }.count); unreadable: \(bad.count)")
 
         let features = FeatureConfig()
-        let trainer = try ModelTrainer(data: train, features: features)
+        let trainer = try ModelTrainer(data: train, features: features, threads: o.threads)
         let valSet = WindowSet(data: val, source: trainer.source, featurizer: trainer.featurizer, seed: o.seed &+ 7)
         log("validation windows: \(valSet.labels.filter { $0 }.count) gunshot, \(valSet.labels.filter { !$0 }.count) other")
         let shape = Shape3(1, features.nMels, features.windowFrames)
@@ -195,7 +194,7 @@ public struct ThreeModelProtocol {
                 let chainEpochs = chains.map { $0.map { Recipe.bestEpoch(histories[$0.name] ?? []) ?? $0.settings.epochs } }
                 // reported as the first chain's epochs, then each further ingredient's own (a soup of fine-tunes of one base: 10+8+8+7)
                 let epochs = chainEpochs[0] + chainEpochs.dropFirst().compactMap(\.last)
-                var fs = OutOfFold.Settings(); fs.k = o.folds; fs.seed = o.seed; fs.features = features
+                var fs = OutOfFold.Settings(); fs.k = o.folds; fs.seed = o.seed; fs.features = features; fs.threads = o.threads
                 fs.temperature = results[i].model.scoreTemperature
                 log("out-of-fold calibration of \(recipes[i].name): \(o.folds) folds, epochs \(epochs)")
                 let r = try OutOfFold.run(soup: chains, epochs: chainEpochs, clips: nonTest, rirs: rirs, settings: fs, cache: cache, log: log)
