@@ -45,10 +45,12 @@ import Testing
     }
 
     @Test func otherKernelsAndTrunksStreamExactly() throws {
-        // 5×5 kernels (wider edges), a pooled last block, no ReLU before a pool, three dense layers.
+        // 5×5 kernels (wider edges), a pooled last block, no ReLU before a pool, a block without pooling
+        // between pooled ones, three dense layers.
         let specs: [LayerSpec] = [
             LayerSpec(type: "conv2d", name: "c1", out: 8, kernel: 5), .bn("b1"), .relu, .maxpool,
             LayerSpec(type: "conv2d", name: "c2", out: 12, kernel: 3), .maxpool,
+            LayerSpec(type: "conv2d", name: "c2b", out: 10, kernel: 3), .relu,            // a block without pooling
             LayerSpec(type: "conv2d", name: "c3", out: 6, kernel: 5), .relu, .maxpool,
             .gap, .dense("f1", 10), .relu, .dense("f2", 7), .relu, .dense("f3", 2),
         ]

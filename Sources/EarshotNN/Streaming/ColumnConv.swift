@@ -21,8 +21,6 @@ final class ColumnConv {
 
     var pad: Int { k / 2 }
     var q: Int { k * k * inC }
-    /// Floats in one (padded) input column.
-    var inLength: Int { (h + 2 * pad) * inC }
     /// Height of the block's output (after pooling, if any).
     var outH: Int { pool ? h / 2 : h }
 
