@@ -12,7 +12,7 @@ public final class Conv2D: Layer {
     public let weight: Parameter // (O, I, k, k)
     public let bias: Parameter   // (O)
     public var parameters: [Parameter] { [weight, bias] }
-    private var col: [Float]     // (I·k·k, H·W) scratch for one sample
+    private var col: [Float] = [] // (I·k·k, H·W) scratch for one sample, allocated by the first pass that needs it
 
     public init(name: String, inChannels: Int, outChannels: Int, k: Int = 3, h: Int, w: Int) {
         precondition(k % 2 == 1, "same padding needs an odd kernel")
@@ -22,7 +22,12 @@ public final class Conv2D: Layer {
         weight = Parameter(name: name + ".weight", shape: [outChannels, inChannels, k, k],
                            value: [Float](repeating: 0, count: outChannels * inChannels * k * k))
         bias = Parameter(name: name + ".bias", shape: [outChannels], value: [Float](repeating: 0, count: outChannels))
-        col = [Float](repeating: 0, count: inChannels * k * k * h * w)
+    }
+
+    /// The im2col scratch, once: a network that is only folded or streamed (`StreamingInference`) never
+    /// pays for it.
+    private func allocateScratch() {
+        if col.isEmpty { col = [Float](repeating: 0, count: inShape.c * k * k * inShape.h * inShape.w) }
     }
 
     /// x: (I, H, W) → col: (I·k·k, H·W); zero outside the image.
@@ -73,6 +78,7 @@ public final class Conv2D: Layer {
 
     // in: x (N, I, H, W) → out: y (N, O, H, W)
     public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, n: Int, training: Bool) {
+        if k != 1 { allocateScratch() }
         let (ci, h, w, co) = (inShape.c, inShape.h, inShape.w, outShape.c)
         let kk = ci * k * k, hw = h * w
         weight.value.withUnsafeBufferPointer { wt in
@@ -95,6 +101,7 @@ public final class Conv2D: Layer {
 
     // in: x (N, I, H, W), dy (N, O, H, W) → dx (N, I, H, W); dW (O, I·k·k) += dy·colᵀ; db (O) += Σ dy
     public func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, n: Int) {
+        allocateScratch()
         let (ci, h, w, co) = (inShape.c, inShape.h, inShape.w, outShape.c)
         let kk = ci * k * k, hw = h * w
         weight.value.withUnsafeBufferPointer { wt in
