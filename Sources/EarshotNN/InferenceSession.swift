@@ -51,7 +51,12 @@ public final class InferenceSession {
 
     /// Probability of the gunshot class for one window (C, H, W) = (1, mels, frames). No allocation.
     public func gunshotProbability(_ window: UnsafePointer<Float>) -> Float {
-        let z = network.forward(window, n: 1, training: false)
+        gunshotProbability(logits: network.forward(window, n: 1, training: false).baseAddress!)
+    }
+
+    /// softmax(logits / temperature)[gunshot] for one window's logits (`outputCount` of them), however they
+    /// were computed (a forward pass, or `StreamingInference`). No allocation.
+    public func gunshotProbability(logits z: UnsafePointer<Float>) -> Float {
         let k = network.outputCount
         let invT = 1 / temperature
         return probs.withUnsafeMutableBufferPointer { p in

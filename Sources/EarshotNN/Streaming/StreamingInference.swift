@@ -22,8 +22,9 @@
 /// ref: "overlap" reuse of convolutional feature maps as in Sermanet et al. 2014, "OverFeat", §4.2;
 ///      the edge bookkeeping is Earshot's (zero "same" padding per window).
 public final class StreamingInference {
-    public let temperature: Float
-    public let gunshotIndex: Int
+    /// The session whose folded weights this streams, and whose temperature and class order turn the
+    /// logits into the score.
+    private let session: InferenceSession
     /// Window width in frames and frame height (mels).
     public let windowFrames: Int, rows: Int
 
@@ -43,7 +44,6 @@ public final class StreamingInference {
     private let rightEdge: [UnsafeMutablePointer<Float>]
     private let headBuffers: [UnsafeMutablePointer<Float>] // [i]: (out_i)
     private let pooled: UnsafeMutablePointer<Float>        // GAP output (C_L)
-    private var probs: [Float]
     private var start = 0                                   // the current window's first frame
     private var taps: [UnsafePointer<Float>]                // the current GEMM's input columns, (n, k)
     /// Frames pushed since the start or the last `reset()`.
@@ -90,8 +90,7 @@ public final class StreamingInference {
         self.head = head
         self.width = width; self.rate = rate; self.left = left; self.right = right
         self.heights = heights; self.channels = channels
-        temperature = session.temperature
-        gunshotIndex = session.gunshotIndex
+        self.session = session
         windowFrames = inShape.w
         rows = inShape.h
         // Level l's columns carry the zero rows block l+1's kernel reaches beyond the top and bottom.
@@ -106,7 +105,6 @@ public final class StreamingInference {
         rightEdge = (0..<width.count).map { l in Self.zeroed(max(1, right[l] * colLen[l])) }
         headBuffers = head.map { Self.zeroed($0.outShape.count) }
         pooled = Self.zeroed(channels.last!)
-        probs = [Float](repeating: 0, count: head.last?.outShape.count ?? channels.last!)
         taps = []
         taps.reserveCapacity(1024)
     }
@@ -158,12 +156,7 @@ public final class StreamingInference {
             layer.forward(x, buf, n: 1, training: false)
             x = UnsafePointer(buf)
         }
-        let k = probs.count, invT = 1 / temperature
-        return probs.withUnsafeMutableBufferPointer { p in
-            for j in 0..<k { p[j] = x[j] * invT }
-            SoftmaxCrossEntropy.softmax(p.baseAddress!, p.baseAddress!, n: 1, k: k)
-            return p[gunshotIndex]
-        }
+        return session.gunshotProbability(logits: x)
     }
 
     /// Brings level l up to date for the current window: the stream columns inside it (between its edges)
