@@ -20,6 +20,7 @@ public final class Detector {
     private var frameIndex = 0
     private let secondsPerFrame: Double
     private let frameSeconds: Double
+    private var timeOrigin = 0.0
 
     /// Score of the most recent window (0 before the first).
     public private(set) var lastScore: Float = 0
@@ -75,8 +76,11 @@ public final class Detector {
     /// Closes any open event (end of file or stream).
     public func finish(_ emit: (DetectorOutput) -> Void) { tracker.finish(emit) }
 
-    /// Forgets all state, e.g. after a capture gap.
-    public func reset() {
+    /// Forgets all state, e.g. after a capture gap. Times reported from then on (events, `onScore`) are
+    /// seconds since the reset minus `timeOrigin`: `FileAnalyzer` streams `timeOrigin` seconds of padding
+    /// before a file, so its times stay seconds into the file.
+    public func reset(timeOrigin: Double = 0) {
+        self.timeOrigin = timeOrigin
         extractor.reset()
         stream?.reset()
         tracker = EventTracker(rule: rule)
@@ -85,7 +89,7 @@ public final class Detector {
         windowsScored = 0
     }
 
-    /// Seconds of audio consumed so far, measured in completed feature frames.
+    /// Seconds of audio consumed since the reset, measured in completed feature frames.
     public var streamTime: Double { Double(frameIndex) * secondsPerFrame }
 
     private func consume(_ frame: UnsafeBufferPointer<Float>, _ emit: (DetectorOutput) -> Void) {
@@ -118,9 +122,9 @@ public final class Detector {
         let score = stream?.gunshotProbability() ?? session.gunshotProbability(window)
         lastScore = score
         windowsScored += 1
-        let start = Double(first) * secondsPerFrame
-        let end = Double(frameIndex - 1) * secondsPerFrame + frameSeconds
+        let start = Double(first) * secondsPerFrame - timeOrigin
+        let end = Double(frameIndex - 1) * secondsPerFrame + frameSeconds - timeOrigin
         onScore?((start + end) / 2, score)
-        tracker.observe(score: score, windowStart: start, windowEnd: end, onset: Double(onsetFrame) * secondsPerFrame, emit)
+        tracker.observe(score: score, windowStart: start, windowEnd: end, onset: Double(onsetFrame) * secondsPerFrame - timeOrigin, emit)
     }
 }

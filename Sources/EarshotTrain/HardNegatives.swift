@@ -13,8 +13,8 @@ public struct HardNegatives {
     public private(set) var windows: [Window] = []
     public init() {}
 
-    /// Re-scores every window start 0, hop, 2·hop… of each clip (at least one window per clip) in inference
-    /// mode and keeps the `keep` highest-scoring ones, highest first.
+    /// Re-scores windows every `hop` samples whose centres cover each clip (`WindowSource.scanStarts`) in
+    /// inference mode and keeps the `keep` highest-scoring ones, highest first.
     public mutating func mine(session: TrainingSession, clips: [Clip], source: WindowSource, featurizer: Featurizer,
                               hop: Int = 8000, keep: Int = 512, batch: Int = 64) {
         let size = featurizer.inputCount
@@ -29,14 +29,12 @@ public struct HardNegatives {
             pending.removeAll(keepingCapacity: true)
         }
         for (c, clip) in clips.enumerated() {
-            var start = 0
-            repeat {
+            for start in source.scanStarts(count: clip.samples.count, hop: hop) {
                 let w = source.cut(clip.samples, start: start, rng: &rng)
                 buffer.withUnsafeMutableBufferPointer { featurizer.input(w, into: $0.baseAddress! + pending.count * size) }
                 pending.append((c, start))
                 if pending.count == batch { flush() }
-                start += hop
-            } while start + source.length <= clip.samples.count
+            }
         }
         flush()
         windows = Array(scored.sorted { $0.score > $1.score }.prefix(keep))

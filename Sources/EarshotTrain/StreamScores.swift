@@ -10,18 +10,20 @@ public struct StreamScores {
     public var streams: [[(start: Double, end: Double, onset: Double, score: Float)]] = []
     public var seconds = 0.0
 
-    /// Streams each clip through the detector exactly as `earshot detect` reads a file: no padding. (Padding
-    /// with digital near-silence, as an earlier version did, puts a silence→ambience step at every clip's
-    /// start that no microphone stream has; 10 of the shipped model's 11 test false alarms came from it.)
+    /// Streams each clip through the detector exactly as `earshot detect` reads a file
+    /// (`FileAnalyzer.stream`: between stretches of noise at the clip's own floor, so clips shorter than a
+    /// window — door slams, drum hits, key drops — are scored too, and sounds at clip edges are seen in the
+    /// middle of some window). (Padding with digital near-silence, as an earlier version did, puts a
+    /// silence→ambience step at every clip's start that no microphone stream has; 10 of the shipped
+    /// model's 11 test false alarms came from it. An unpadded stream never scored the 212 negative clips
+    /// shorter than a window.) `seconds` counts the clips' own audio only.
     public static func collect(_ clips: [[Float]], detector: Detector, progress: ProgressBar? = nil) -> StreamScores {
         var out = StreamScores()
         let winSec = Double((detector.model.features.windowFrames - 1) * detector.model.features.hop + detector.model.features.nFFT) / Double(detector.sampleRate)
         for (i, c) in clips.enumerated() {
             var s: [(Double, Double, Double, Float)] = []
-            detector.reset()
             detector.onScore = { centre, score in s.append((centre - winSec / 2, centre + winSec / 2, centre, score)) }
-            detector.process(c) { _ in }
-            detector.finish { _ in }
+            FileAnalyzer.stream(samples: c, detector: detector) { _ in }
             detector.onScore = nil
             out.streams.append(s)
             out.seconds += Double(c.count) / Double(detector.sampleRate)

@@ -43,7 +43,7 @@ public struct WindowSet {
     public static let empty = WindowSet(inputs: [], labels: [])
 
     /// Gunshot clips: a centred clean window, one with crowd at 0…+10 dB, one 20 dB quieter; others: windows
-    /// every 0.5 s across every clip.
+    /// every 0.5 s whose centres cover every clip (`WindowSource.scanStarts`).
     public init(data: TrainingData, source: WindowSource, featurizer: Featurizer, seed: UInt64) {
         var rng = SeededRNG(seed: seed)
         var windows: [[Float]] = []
@@ -52,17 +52,15 @@ public struct WindowSet {
             let clean = source.gunshotWindow(g, peak: data.peaks[i], rng: &rng, position: rng.uniform(0.2, 0.8))
             windows.append(clean); labels.append(true)
             if !data.noisePool.isEmpty {
-                let n = source.randomWindow(data.noisePool[rng.int(data.noisePool.count)], rng: &rng)
+                let n = source.noiseWindow(data.noisePool[rng.int(data.noisePool.count)], rng: &rng)
                 windows.append(Augment.mix(clean, noise: n, snrDB: rng.uniform(0, 10))); labels.append(true)
             }
             windows.append(Augment.gain(clean, db: -20)); labels.append(true)
         }
         for o in data.others {
-            var start = 0
-            repeat {
+            for start in source.scanStarts(count: o.samples.count, hop: 8000) {
                 windows.append(source.cut(o.samples, start: start, rng: &rng)); labels.append(false)
-                start += 8000
-            } while start + source.length <= o.samples.count
+            }
         }
         let size = source.features.nMels * source.features.windowFrames
         var inputs = [Float](repeating: 0, count: windows.count * size)

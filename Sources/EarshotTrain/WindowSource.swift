@@ -66,30 +66,34 @@ public struct WindowSource {
         return out
     }
 
-    /// Amplitude of uniform noise with the RMS of the clip's quiet floor: the 10th percentile of its
-    /// 10 ms frame RMS (at least 3e-5).
-    public static func floorAmplitude(_ x: [Float], frame: Int = 160) -> Double {
-        var rms: [Double] = []
-        var k = 0
-        while k + frame <= x.count {
-            var e = 0.0
-            for j in k..<(k + frame) { e += Double(x[j] * x[j]) }
-            rms.append((e / Double(frame)).squareRoot())
-            k += frame
-        }
-        guard !rms.isEmpty else { return 3e-5 }
-        rms.sort()
-        return max(3e-5, rms[rms.count / 10] * 3.0.squareRoot()) // uniform(−a, a) has RMS a/√3
-    }
+    /// Amplitude of the clip's quiet floor (`NoiseFloor.amplitude`, shared with `earshot detect`'s file padding).
+    public static func floorAmplitude(_ x: [Float], frame: Int = 160) -> Double { NoiseFloor.amplitude(x, frame: frame) }
 
     public func gunshotWindow(_ clip: Clip, peak: Int, rng: inout SeededRNG, position: Double? = nil) -> [Float] {
         let u = position ?? rng.uniform(0.08, 0.92)
         return cut(clip.samples, start: peak - Int(u * Double(length)), rng: &rng)
     }
 
+    /// A negative/crowd training window: its centre anywhere in the clip (the rest padded at the clip's
+    /// floor), as the detector sees a sound pass through every position of its windows — and as
+    /// `earshot detect` pads a file. Windows kept inside the clip put a short clip's sound (a 0.4 s drum hit,
+    /// a door slam) always at the window's start, while shots sit anywhere: a position cue, and the models
+    /// never saw a door slam mid-window, where the stream shows it ten times a second.
     public func randomWindow(_ clip: Clip, rng: inout SeededRNG) -> [Float] {
+        cut(clip.samples, start: rng.int(clip.samples.count + 1) - length / 2, rng: &rng)
+    }
+
+    /// A window of noise to inject: inside the clip where it is long enough (no padding in the noise).
+    public func noiseWindow(_ clip: Clip, rng: inout SeededRNG) -> [Float] {
         let start = clip.samples.count > length ? rng.int(clip.samples.count - length + 1) : 0
         return cut(clip.samples, start: start, rng: &rng)
+    }
+
+    /// Window starts every `hop` samples whose centres cover a clip of `count` samples, from the window
+    /// centred on its first sample to the one centred on or before its last (validation and hard-negative
+    /// scans: every sound is seen mid-window, as in the stream).
+    public func scanStarts(count: Int, hop: Int) -> [Int] {
+        stride(from: -length / 2, through: max(-length / 2, count - 1 - length / 2), by: hop).map { $0 }
     }
 
     /// Applies `aug` to a window; `noisePool` supplies crowd/negative audio to inject, `rirs` impulse responses.
@@ -102,7 +106,7 @@ public struct WindowSource {
             x = Augment.lowpass(x, cutoff: rng.uniform(aug.lowpassRange.lowerBound, aug.lowpassRange.upperBound))
         }
         if aug.noiseProbability > 0, !noisePool.isEmpty, rng.uniform() < aug.noiseProbability {
-            let n = randomWindow(noisePool[rng.int(noisePool.count)], rng: &rng)
+            let n = noiseWindow(noisePool[rng.int(noisePool.count)], rng: &rng)
             x = Augment.mix(x, noise: n, snrDB: rng.uniform(aug.snrRange.lowerBound, aug.snrRange.upperBound))
         }
         if aug.gainProbability > 0, rng.uniform() < aug.gainProbability {

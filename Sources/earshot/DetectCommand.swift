@@ -17,11 +17,14 @@ struct DetectCommand: ParsableCommand {
         With --json, one object per line: {"type":"event",...} per event and {"type":"file",...} after each
         file; an unreadable file gives {"type":"error",...}, the others are still analysed, and the exit
         status is 1 at the end.
+        Each file is analysed as a slice of a microphone stream: half a window (0.4 s at the default hop)
+        of noise at the file's own quiet floor is streamed before and after it, so a clip shorter than a
+        window, or a shot in a file's first or last moments, is scored as the daemon would score it.
         """
     )
 
     @Option(help: "Model file (default: the shipped model).") var model: String?
-    @Option(help: "Score threshold (default: the model's, chosen for ≤ 1 false alarm/hour on validation).") var threshold: Float?
+    @Option(help: "Score threshold (default: the model's, calibrated for ≤ 1 false alarm/hour).") var threshold: Float?
     @Option(help: "Consecutive windows above threshold needed for an event.") var minConsecutive: Int = 2
     @Option(help: "Seconds between CNN windows.") var hop: Double = 0.1
     @Option(help: "Seconds after an event during which no new event starts (earshotd's default too).") var cooldown: Double = 10

@@ -55,10 +55,13 @@ import Testing
         #expect(none.status == 0)
         #expect(lines(none.stdout).count == 1)
         #expect(lines(none.stdout).first?["events"] as? Int == 0)
-        // --trace: one stderr line per window; 2 s → 1 + (32000 − 512) / 160 = 197 frames → (197 − 96) / 10 + 1 = 11 windows
+        // --trace: one stderr line per window; 2 s and 0.4 s of floor noise on each side (see FileAnalyzer) →
+        // 1 + (44800 − 512) / 160 = 277 frames → (277 − 96) / 10 + 1 = 19 windows, centred 0.091 … 1.891 s
         let t = try CLIRunner.run(["detect", "--model", model.path, "--trace", "--json", a.path])
         let traced = t.stderr.split(separator: "\n").filter { $0.hasPrefix(a.path + " ") }
-        #expect(traced.count == 11, "stderr: \(t.stderr)")
+        #expect(traced.count == 19, "stderr: \(t.stderr)")
+        let centres = traced.compactMap { $0.split(separator: " ").dropFirst().first.flatMap { Double($0) } }
+        #expect(centres.first.map { abs($0 - 0.091) < 1e-3 } == true && centres.last.map { abs($0 - 1.891) < 1e-3 } == true, "\(centres)")
         #expect(lines(t.stdout).filter { $0["type"] as? String == "file" }.count == 1)
     }
 

@@ -14,8 +14,8 @@ struct ShippedModelCLITests {
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let events = r.stdout.split(separator: "\n").filter { $0.contains("\"type\":\"event\"") }
         // Issue 4 is open: the shipped model (trained on real gunshots only) does not take the fixture's
-        // synthetic bursts (a chirp plus two noise bursts) for shots at its out-of-fold 1 FA/h threshold (Model 7
-        // scores them 0.746 against 0.9648). When a model that does ships, this known issue stops reproducing
+        // synthetic bursts (a chirp plus two noise bursts) for shots at its out-of-fold 1 FA/h threshold (Model 8
+        // scores them 0.758 against 0.9451). When a model that does ships, this known issue stops reproducing
         // and the test fails: remove the wrapper.
         withKnownIssue("issue 4: the shipped model does not fire on the fixture's synthetic bursts") {
             #expect(events.count >= 1, "no event in \(wav): \(r.stdout)")
@@ -33,7 +33,7 @@ struct ShippedModelCLITests {
         let hits = r.stdout.split(separator: "\n").filter { $0.contains("\"type\":\"file\"") && !$0.contains("\"events\":0}") }.count
         #expect(hits >= 1, "no clip detected at all:\n\(r.stdout)")
         // these clips are spread over the corpus (some were trained on); the held-out figures are in
-        // reports/latest/report.md. The shipped Model 7 at its out-of-fold 1 FA/h threshold finds 8 of these 11.
+        // reports/latest/report.md. The shipped Model 8 at its out-of-fold 1 FA/h threshold finds 10 of these 11.
         #expect(hits * 2 >= picks.count, "only \(hits) of \(picks.count) clips detected:\n\(r.stdout)")
     }
 }

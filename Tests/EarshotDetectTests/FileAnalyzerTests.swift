@@ -14,7 +14,9 @@ import Testing
         let d = try Detector(model: m, rule: DecisionRule(threshold: 0.5))
         let r = try FileAnalyzer.analyze(url, detector: d)
         #expect(abs(r.duration - 4) < 1e-6)
-        #expect(r.windows == (LogMel.frameCount(samples: x.count) - 96) / 10 + 1)
+        let (lead, tail) = FileAnalyzer.padding(samples: x.count, detector: d)
+        #expect(lead == 40 * 160 && tail == lead, "half a window in whole hops on each side")
+        #expect(r.windows == (LogMel.frameCount(samples: lead + x.count + tail) - 96) / 10 + 1)
         // PCM16 rounding only: same decisions and nearly the same scores as the float samples
         let f = FileAnalyzer.analyze(samples: x, detector: d)
         #expect(f.windows == r.windows)
@@ -52,8 +54,63 @@ import Testing
         }
     }
 
-    @Test func shortFileHasNoWindowsAndNoEvents() throws {
-        let r = FileAnalyzer.analyze(samples: [Float](repeating: 0.1, count: 8000), detector: try Detector(model: TestModel.random(), rule: DecisionRule(threshold: 0)))
-        #expect(r.windows == 0 && r.events.isEmpty && r.maxScore == 0)
+    /// The windows over the file are the unpadded stream's (same frames, same scores, same times); the
+    /// padding only adds windows that see the file's edges.
+    @Test func paddingKeepsTheWindowsOverTheFileAndAddsEdgeWindows() throws {
+        let x = TestModel.audio(seconds: 3, bursts: [1.1])
+        let d = try Detector(model: TestModel.random(), rule: DecisionRule(threshold: 0.5))
+        var plain: [Double: Float] = [:]
+        d.reset()
+        d.onScore = { t, s in plain[(t * 1000).rounded()] = s }
+        d.process(x) { _ in }
+        var padded: [(Double, Float)] = []
+        d.onScore = { t, s in padded.append((t, s)) }
+        let r = FileAnalyzer.analyze(samples: x, detector: d)
+        #expect(r.windows == padded.count && padded.count == plain.count + 8, "4 more windows at each end")
+        var shared = 0
+        for (t, s) in padded { if let p = plain[(t * 1000).rounded()] { shared += 1; #expect(abs(p - s) < 1e-5, "window at \(t) s") } }
+        #expect(shared == plain.count)
+        // a 0.982 s window starting 0.4 s before the file is centred at 0.091 s; the last starts at 2.4 s
+        #expect(abs(padded[0].0 - 0.091) < 1e-9 && abs(padded.last!.0 - 2.891) < 1e-9)
+    }
+
+    /// A burst in a file's first or last 30 ms is seen near the middle of some window, as mid-stream.
+    @Test func burstsAtTheFileEdgesSitInsideSomeWindow() throws {
+        let d = try Detector(model: TestModel.random(), rule: DecisionRule(threshold: 0.5))
+        for burst in [0.01, 2.97] {
+            var centres: [Double] = []
+            d.onScore = { t, _ in centres.append(t) }
+            _ = FileAnalyzer.analyze(samples: TestModel.audio(seconds: 3, bursts: [burst]), detector: d)
+            let nearest = centres.map { abs($0 - burst) }.min() ?? .infinity
+            #expect(nearest < 0.1, "burst at \(burst) s: nearest window centre \(nearest) s away")
+        }
+    }
+
+    /// A file shorter than one window (0.5 s) gets `minConsecutive` windows, and its event stays in the file.
+    @Test func shortFileIsScoredAndItsEventStaysInsideIt() throws {
+        for n in [800, 8000] {
+            let d = try Detector(model: TestModel.random(), rule: DecisionRule(threshold: 0, minConsecutive: 3))
+            let r = FileAnalyzer.analyze(samples: TestModel.audio(seconds: Double(n) / 16_000, bursts: [0.02]), detector: d)
+            #expect(r.windows >= 3 && r.maxScore > 0, "\(n) samples: \(r.windows) windows")
+            #expect(r.events.count == 1)
+            if let e = r.events.first { #expect(e.start >= 0 && e.end <= r.duration && e.start <= e.end && e.peakTime <= r.duration) }
+        }
+    }
+
+    /// The padding is noise at the file's floor, not digital silence (a step no microphone stream has) and
+    /// not louder than the file's quiet parts; it is the same for the same file (reproducible reports).
+    @Test func paddingIsTheFilesOwnFloorAndReproducible() throws {
+        var rng = SeededRNG(seed: 3)
+        let x = (0..<32_000).map { i in Float(rng.uniform(-1, 1)) * (i > 12_000 && i < 13_000 ? 0.5 : 0.01) }
+        let a = NoiseFloor.amplitude(x)
+        #expect(abs(a - 0.01) < 0.002, "floor of uniform(±0.01) audio: \(a)")
+        #expect(NoiseFloor.amplitude([Float](repeating: 0, count: 4000)) == 3e-5)
+        var r1 = SeededRNG(seed: 9), r2 = SeededRNG(seed: 9)
+        let n = NoiseFloor.noise(count: 1000, amplitude: a, rng: &r1)
+        #expect(n == NoiseFloor.noise(count: 1000, amplitude: a, rng: &r2))
+        #expect(n.allSatisfy { abs($0) <= Float(a) } && n.contains { abs($0) > Float(a) / 2 })
+        let d = try Detector(model: TestModel.random(), rule: DecisionRule(threshold: 0.5))
+        let once = FileAnalyzer.analyze(samples: x, detector: d), again = FileAnalyzer.analyze(samples: x, detector: d)
+        #expect(once.maxScore == again.maxScore && once.windows == again.windows)
     }
 }

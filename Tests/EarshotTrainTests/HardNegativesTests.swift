@@ -31,11 +31,13 @@ import Testing
         #expect(zip(h.windows, h.windows.dropFirst()).allSatisfy { $0.score >= $1.score }, "highest first")
         let top = h.windows[0]
         #expect(top.clip == 1 && top.start <= 30000 && top.start + source.length >= 31000, "top window \(top) must hold the slam")
-        // starts 0, 4000, … while a whole window fits: 48000 samples, window \(source.length)
+        // starts −length/2, −length/2 + 4000, … while the window's centre is in the clip (every sample seen
+        // mid-window): 48000 samples → 12 windows per clip
         var all = HardNegatives()
         all.mine(session: session, clips: clips, source: source, featurizer: try Featurizer(), hop: 4000, keep: 1000, batch: 3)
-        let perClip = (48000 - source.length) / 4000 + 1
-        #expect(all.windows.count == 2 * perClip)
+        let perClip = (48000 - 1) / 4000 + 1
+        #expect(all.windows.count == 2 * perClip && perClip == 12)
+        #expect(Set(all.windows.map(\.start)) == Set(source.scanStarts(count: 48000, hop: 4000)))
         // the scores are the network's own: re-score the top window directly
         var x = [Float](repeating: 0, count: 64 * 96)
         var r2 = SeededRNG(seed: 0)

@@ -88,6 +88,38 @@ import Testing
         #expect(abs(WindowSource.floorAmplitude(silent) - 3e-5) < 1e-12, "a silent clip still gets a faint floor")
     }
 
+    /// A short negative clip's sound lands anywhere in its training windows, not only at their start (where
+    /// the old inside-the-clip rule always put a 0.4 s drum hit while shots sit anywhere); a long clip's
+    /// windows are mostly inside it.
+    @Test func negativeWindowsPutAShortClipsSoundAnywhere() throws {
+        let src = try WindowSource()
+        var rng = SeededRNG(seed: 5)
+        var x = (0..<6400).map { _ in Float(rng.uniform(-0.001, 0.001)) }
+        for i in 200..<400 { x[i] = 0.7 }                       // the hit, 12–25 ms into a 0.4 s clip
+        let clip = Clip(info: ClipInfo(file: "negative/d__1.flac", label: "negative", source: "d", group: "d", seconds: 0.4, licence: "x"), samples: x)
+        let positions = (0..<400).map { _ in Double(WindowSource.peakIndex(src.randomWindow(clip, rng: &rng))) / Double(src.length) }
+        #expect(positions.filter { $0 < 0.2 }.count > 40 && positions.filter { $0 > 0.45 && $0 < 0.55 }.count > 20,
+                "hit positions spread over the window: \(positions.prefix(20))")
+        // a 4 s clip of positive samples: its floor padding (uniform ±0.17) shows as negative samples; about
+        // length/2 ÷ 64000 ≈ 12 % of the windows start in it
+        let long = Clip(info: clip.info, samples: (0..<64_000).map { _ in Float(rng.uniform(0.05, 0.15)) })
+        let padded = (0..<400).filter { _ in src.randomWindow(long, rng: &rng).prefix(50).contains { $0 < 0 } }.count
+        #expect(padded > 20 && padded < 90, "windows of a 4 s clip starting in padding: \(padded) of 400")
+        let noise = (0..<400).filter { _ in src.noiseWindow(long, rng: &rng).prefix(50).contains { $0 < 0 } }.count
+        #expect(noise == 0, "noise to inject stays inside its clip")
+    }
+
+    /// Validation and hard-negative scans see every part of a clip mid-window, short clips included.
+    @Test func scanStartsCentreWindowsOverTheWholeClip() throws {
+        let src = try WindowSource()
+        #expect(src.scanStarts(count: 6400, hop: 8000) == [-src.length / 2])
+        #expect(src.scanStarts(count: 1, hop: 8000) == [-src.length / 2])
+        let starts = src.scanStarts(count: 64_000, hop: 8000)
+        #expect(starts.first == -src.length / 2 && starts.count == 8)
+        let centres = starts.map { $0 + src.length / 2 }
+        #expect(centres.last! <= 63_999 && centres.last! + 8000 > 63_999)
+    }
+
     /// Reverberation keeps the direct path at its level and adds the room's reflections after it: an impulse
     /// comes out as the room response from its strongest tap on, divided by that tap.
     @Test func reverbOfAnImpulseIsTheNormalisedRoomResponse() throws {
