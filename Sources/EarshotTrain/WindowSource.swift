@@ -54,20 +54,18 @@ public struct WindowSource {
     }
 
     /// samples[start ..< start + length]; where the range leaves the clip, seeded noise at the clip's own
-    /// floor (`floorAmplitude`). Digital near-silence there would put a silence→sound step into mostly
-    /// gunshot windows (shots sit near clip edges) that no microphone stream has — a cue the models learnt.
+    /// floor (`NoiseFloor`, the filler `earshot detect` streams around a file). Digital near-silence there
+    /// would put a silence→sound step into mostly gunshot windows (shots sit near clip edges) that no
+    /// microphone stream has — a cue the models learnt.
     public func cut(_ x: [Float], start: Int, rng: inout SeededRNG) -> [Float] {
         var out = [Float](repeating: 0, count: length)
-        let amp = (start < 0 || start + length > x.count) ? Self.floorAmplitude(x) : 0
+        let amp = (start < 0 || start + length > x.count) ? NoiseFloor.amplitude(x) : 0
         for i in 0..<length {
             let j = start + i
             out[i] = (j >= 0 && j < x.count) ? x[j] : Float(rng.uniform(-1, 1) * amp)
         }
         return out
     }
-
-    /// Amplitude of the clip's quiet floor (`NoiseFloor.amplitude`, shared with `earshot detect`'s file padding).
-    public static func floorAmplitude(_ x: [Float], frame: Int = 160) -> Double { NoiseFloor.amplitude(x, frame: frame) }
 
     public func gunshotWindow(_ clip: Clip, peak: Int, rng: inout SeededRNG, position: Double? = nil) -> [Float] {
         let u = position ?? rng.uniform(0.08, 0.92)

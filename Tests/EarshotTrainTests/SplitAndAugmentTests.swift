@@ -85,7 +85,7 @@ import Testing
         let padRMS = Augment.meanPower(pad).squareRoot()
         #expect(abs(padRMS - floorRMS) < 0.15 * floorRMS, "padding RMS \(padRMS), clip floor \(floorRMS)")
         let silent = [Float](repeating: 0, count: 4000)
-        #expect(abs(WindowSource.floorAmplitude(silent) - 3e-5) < 1e-12, "a silent clip still gets a faint floor")
+        #expect(abs(NoiseFloor.amplitude(silent) - 3e-5) < 1e-12, "a silent clip still gets a faint floor")
     }
 
     /// A short negative clip's sound lands anywhere in its training windows, not only at their start (where
