@@ -1,31 +1,32 @@
 import EarshotDetect
 import EarshotDSP
+import EarshotNN
+import Foundation
 import Testing
 @testable import EarshotTrain
 
+/// The evaluation's scores are `earshot detect`'s: the same windows with the same scores and times, short
+/// clips included; hours count the clips' own audio.
 @Suite struct StreamScoresTests {
-    /// One hour of negative streams (36,000 windows) with 20 isolated spikes: the threshold for N false alarms
-    /// per hour must sit exactly between the N-th and (N+1)-th highest spike, for every N.
-    @Test func thresholdResolvesTheTopEventsExactly() {
+    @Test func clipsAreScoredExactlyAsFilesAreShortOnesToo() throws {
+        let net = try Network(specs: LayerSpec.reference(), inputShape: Shape3(1, 64, 96))
+        net.initialize(seed: 3)
+        let detector = try Detector(model: Model(network: net, features: FeatureConfig(), threshold: 0.5), rule: DecisionRule(threshold: 0.5))
         var rng = SeededRNG(seed: 8)
-        var s = StreamScores()
-        for k in 0..<1000 {
-            var w: [(start: Double, end: Double, onset: Double, score: Float)] = []
-            for i in 0..<36 {
-                let t = Double(i) * 0.1
-                var score = Float(rng.uniform(0, 0.5))
-                if k < 20, (10...12).contains(i) { score = 0.9 + Float(k) * 0.004 } // a 3-window spike
-                w.append((t, t + 0.97, t + 0.5, score))
-            }
-            s.streams.append(w)
+        let clips = [6400, 40_000].map { n in
+            (0..<n).map { i in Float(rng.uniform(-0.01, 0.01)) + (i >= 100 && i < 900 ? Float(rng.uniform(-0.6, 0.6)) : 0) }
         }
-        s.seconds = 3600
-        let base = DecisionRule(threshold: 0.5, minConsecutive: 2, cooldown: 0)
-        for n in [1, 2, 5, 10, 19] {
-            let t = s.threshold(forFalseAlarmsPerHour: Double(n), base: base)
-            var r = base; r.threshold = t
-            #expect(s.falseAlarmsPerHour(rule: r) == Double(n), "target \(n)/h: threshold \(t) gives \(s.falseAlarmsPerHour(rule: r))/h")
-            #expect(abs(t - (0.9 + Float(20 - n) * 0.004)) < 1e-6, "lowest threshold meeting \(n)/h")
+        let s = StreamScores.collect(clips, detector: detector)
+        #expect(abs(s.seconds - 46_400.0 / 16_000) < 1e-9, "own audio only, not the padding")
+        for (k, c) in clips.enumerated() {
+            var trace: [(Double, Float)] = []
+            detector.onScore = { trace.append(($0, $1)) }
+            let r = FileAnalyzer.analyze(samples: c, detector: detector)
+            detector.onScore = nil
+            #expect(s.streams[k].count == r.windows && r.windows >= 2, "clip \(k): \(s.streams[k].count) vs \(r.windows) windows")
+            for (w, t) in zip(s.streams[k], trace) {
+                #expect(abs((w.start + w.end) / 2 - t.0) < 1e-9 && w.score == t.1)
+            }
         }
     }
 }

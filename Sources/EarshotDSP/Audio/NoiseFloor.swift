@@ -5,7 +5,7 @@
 public enum NoiseFloor {
     /// Amplitude of uniform noise with the RMS of `x`'s quiet floor: the 10th percentile of its `frame`-sample
     /// frame RMS (at least 3e-5, ≈ −90 dBFS, so silence still gets a faint floor).
-    public static func amplitude(_ x: UnsafeBufferPointer<Float>, frame: Int = 160) -> Double {
+    public static func amplitude(_ x: [Float], frame: Int = 160) -> Double {
         var rms: [Double] = []
         rms.reserveCapacity(x.count / frame)
         var k = 0
@@ -18,10 +18,6 @@ public enum NoiseFloor {
         guard !rms.isEmpty else { return 3e-5 }
         rms.sort()
         return max(3e-5, rms[rms.count / 10] * 3.0.squareRoot()) // uniform(−a, a) has RMS a/√3
-    }
-
-    public static func amplitude(_ x: [Float], frame: Int = 160) -> Double {
-        x.withUnsafeBufferPointer { amplitude($0, frame: frame) }
     }
 
     /// `count` samples of uniform noise in (−amplitude, amplitude).
