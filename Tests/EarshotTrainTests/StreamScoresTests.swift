@@ -24,8 +24,11 @@ import Testing
             let r = FileAnalyzer.analyze(samples: c, detector: detector)
             detector.onScore = nil
             #expect(s.streams[k].count == r.windows && r.windows >= 2, "clip \(k): \(s.streams[k].count) vs \(r.windows) windows")
+            // Scores agree to float rounding, not bit for bit: OpenBLAS's thread count is process-wide and
+            // tests training in parallel change it, which changes how a GEMM is split and so its rounding
+            // (seen on an AVX-512 CI machine: 2 windows differed in the last bits).
             for (w, t) in zip(s.streams[k], trace) {
-                #expect(abs((w.start + w.end) / 2 - t.0) < 1e-9 && w.score == t.1)
+                #expect(abs((w.start + w.end) / 2 - t.0) < 1e-9 && abs(w.score - t.1) <= 1e-5, "clip \(k) at \(t.0) s: \(w.score) vs \(t.1)")
             }
         }
     }
