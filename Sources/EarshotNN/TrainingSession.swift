@@ -1,40 +1,111 @@
+import Dispatch
+
 /// One optimisation step at a time: forward (BN in training mode) → softmax cross-entropy on logits →
 /// backward → optimiser. Buffers are reserved for `maxBatch`; `step` does not allocate.
+///
+/// With `workers` > 1 the batch is split into that many contiguous shards, each run forward and backward
+/// on its own thread by its own copy of the network (data parallelism, OpenBLAS on one thread each: the
+/// small GEMMs of this CNN do not split well across OpenBLAS threads); the gradient is the shards'
+/// sample-weighted mean, so it is the full batch's except that batch norm normalises each shard by its
+/// own statistics ("ghost batch norm", ref: Hoffer, Hubara, Soudry 2017, "Train longer, generalize
+/// better", §4) and its running statistics become the shards' mean.
 public final class TrainingSession {
     public let network: Network
     public let optimizer: Optimizer
-    private var dlogits: [Float]
-    private var labelBuf: [Int32]
-    private var weightBuf: [Float]
+    /// Shard k is run by shards[k].net; shards[0].net is `network`, the others are its replicas.
+    private let shards: [Shard]
+    /// (maxBatch, K): every shard writes its own rows (a raw buffer: shards write it concurrently).
+    private let logitsBuf: UnsafeMutablePointer<Float>
+    private let maxBatch: Int
 
-    public init(network: Network, optimizer: Optimizer, maxBatch: Int) {
+    /// One worker's network and its loss buffers.
+    private final class Shard {
+        let net: Network
+        var dlogits: [Float]
+        var labels: [Int32]
+        var weights: [Float]
+        var loss: Float = 0
+        init(_ net: Network, maxBatch: Int) {
+            self.net = net
+            net.reserve(batch: maxBatch)
+            dlogits = [Float](repeating: 0, count: maxBatch * net.outputCount)
+            labels = [Int32](repeating: 0, count: maxBatch)
+            weights = [Float](repeating: 1, count: maxBatch)
+        }
+    }
+
+    public init(network: Network, optimizer: Optimizer, maxBatch: Int, workers: Int = 1) {
         self.network = network
         self.optimizer = optimizer
-        network.reserve(batch: maxBatch)
-        dlogits = [Float](repeating: 0, count: maxBatch * network.outputCount)
-        labelBuf = [Int32](repeating: 0, count: maxBatch)
-        weightBuf = [Float](repeating: 1, count: maxBatch)
+        let w = max(1, min(workers, maxBatch))
+        let per = (maxBatch + w - 1) / w
+        // a replica is built from the same (already validated) layer list, so it cannot fail
+        shards = [Shard(network, maxBatch: per)] + (1..<w).map { _ in
+            Shard(try! Network(specs: network.specs, inputShape: network.inputShape), maxBatch: per)
+        }
+        self.maxBatch = maxBatch
+        logitsBuf = .allocate(capacity: maxBatch * network.outputCount)
+        logitsBuf.initialize(repeating: 0, count: maxBatch * network.outputCount)
     }
+
+    deinit { logitsBuf.deallocate() }
+
+    /// Threads a step runs on.
+    public var workers: Int { shards.count }
 
     /// Loss and gradients for one batch, without updating (the parity tests compare these with TensorFlow).
     /// in: inputs (N, C, H, W), labels (N), optional per-sample loss weights (N).
     public func lossAndGradients(inputs: UnsafePointer<Float>, labels: [Int32], weights: [Float]? = nil) -> (loss: Float, logits: [Float]) {
         let n = labels.count
-        precondition(n <= labelBuf.count, "batch \(n) exceeds the reserved \(labelBuf.count)")
-        network.zeroGrad()
-        let logits = network.forward(inputs, n: n, training: true)
-        let k = network.outputCount
-        let loss = labels.withUnsafeBufferPointer { lb in
-            dlogits.withUnsafeMutableBufferPointer { d in
-                if let weights {
-                    return weights.withUnsafeBufferPointer { SoftmaxCrossEntropy.lossAndGradient(logits: logits.baseAddress!, labels: lb.baseAddress!, weights: $0.baseAddress, dlogits: d.baseAddress!, n: n, k: k) }
+        precondition(n <= maxBatch, "batch \(n) exceeds the reserved \(maxBatch)")
+        let k = network.outputCount, size = network.inputShape.count
+        let per = (n + min(shards.count, n) - 1) / min(shards.count, n)
+        let used = (n + per - 1) / per                 // shards with samples (every one non-empty)
+        // replicas start from the primary's weights (BN running statistics included)
+        for s in shards.dropFirst().prefix(used - 1) { Self.copy(network.parameters, to: s.net.parameters) }
+        let run = { (j: Int) in
+            let s = self.shards[j]
+            let lo = j * per, m = min(n, lo + per) - lo
+            s.net.zeroGrad()
+            for i in 0..<m { s.labels[i] = labels[lo + i]; s.weights[i] = weights?[lo + i] ?? 1 }
+            let x = inputs + lo * size
+            let logits = s.net.forward(x, n: m, training: true)
+            s.loss = s.labels.withUnsafeBufferPointer { lb in
+                s.weights.withUnsafeBufferPointer { wb in
+                    s.dlogits.withUnsafeMutableBufferPointer { d in
+                        SoftmaxCrossEntropy.lossAndGradient(logits: logits.baseAddress!, labels: lb.baseAddress!, weights: weights == nil ? nil : wb.baseAddress,
+                                                            dlogits: d.baseAddress!, n: m, k: k)
+                    }
                 }
-                return SoftmaxCrossEntropy.lossAndGradient(logits: logits.baseAddress!, labels: lb.baseAddress!, weights: nil, dlogits: d.baseAddress!, n: n, k: k)
+            }
+            (self.logitsBuf + lo * k).update(from: logits.baseAddress!, count: m * k)
+            s.dlogits.withUnsafeBufferPointer { s.net.backward(x, dlogits: $0.baseAddress!, n: m) }
+        }
+        if used == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: used, execute: run) }
+        var loss: Float = shards[0].loss
+        if used > 1 {
+            // the batch's gradient and loss: shard means weighted by shard size (each shard's loss is its mean)
+            let sizes = (0..<used).map { Float(min(n, $0 * per + per) - $0 * per) / Float(n) }
+            loss = zip(shards, sizes).reduce(0) { $0 + $1.0.loss * $1.1 }
+            for (pi, p) in network.parameters.enumerated() {
+                let others = shards[1..<used].map { $0.net.parameters[pi] }
+                if p.trainable {
+                    for i in p.grad.indices {
+                        var g = p.grad[i] * sizes[0]
+                        for (q, w) in zip(others, sizes.dropFirst()) { g += q.grad[i] * w }
+                        p.grad[i] = g
+                    }
+                } else {
+                    // BN running statistics: each shard moved them from the same start; keep the mean
+                    for i in p.value.indices {
+                        var v = p.value[i]
+                        for q in others { v += q.value[i] }
+                        p.value[i] = v / Float(used)
+                    }
+                }
             }
         }
-        let out = Array(logits)
-        dlogits.withUnsafeBufferPointer { network.backward(inputs, dlogits: $0.baseAddress!, n: n) }
-        return (loss, out)
+        return (loss, Array(UnsafeBufferPointer(start: logitsBuf, count: n * k)))
     }
 
     /// One training step; returns the batch's mean loss.
@@ -49,7 +120,7 @@ public final class TrainingSession {
     public func predict(inputs: UnsafePointer<Float>, n: Int) -> [Float] {
         let k = network.outputCount
         var probs = [Float](repeating: 0, count: n * k)
-        let chunk = max(1, labelBuf.count)
+        let chunk = max(1, maxBatch)
         var s = 0
         while s < n {
             let m = min(chunk, n - s)
@@ -58,5 +129,10 @@ public final class TrainingSession {
             s += m
         }
         return probs
+    }
+
+    /// In-place copy of parameter values (no allocation: the arrays are uniquely owned).
+    private static func copy(_ from: [Parameter], to: [Parameter]) {
+        for (p, q) in zip(from, to) { q.value.withUnsafeMutableBufferPointer { d in p.value.withUnsafeBufferPointer { d.baseAddress!.update(from: $0.baseAddress!, count: $0.count) } } }
     }
 }

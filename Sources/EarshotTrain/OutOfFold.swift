@@ -57,7 +57,7 @@ public struct OutOfFold {
         public var features = FeatureConfig()
         /// The shipped model's score temperature, applied to every fold model.
         public var temperature: Float = 1
-        /// OpenBLAS threads for the fold models' training.
+        /// Training threads (data-parallel workers) for the fold models.
         public var threads = 2
         public init() {}
     }

@@ -16,6 +16,9 @@ struct TrainBench: ParsableCommand {
     @Option(help: "OpenBLAS threads.")
     var threads: Int = 2
 
+    @Option(help: "Data-parallel workers: each runs a share of every batch on its own thread and network copy (as earshot-train does; use with --threads 1).")
+    var workers: Int = 1
+
     @Option(help: "Timed epochs per optimiser (after one warm-up epoch).")
     var epochs: Int = 3
 
@@ -26,6 +29,7 @@ struct TrainBench: ParsableCommand {
     var batch: Int = 32
 
     func validate() throws {
+        guard workers >= 1 else { throw ValidationError("--workers must be ≥ 1 (got \(workers))") }
         guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1 (got \(threads))") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be ≥ 1 (got \(epochs))") }
         guard batch >= 1, samples >= batch else { throw ValidationError("need --samples ≥ --batch ≥ 1 (got \(samples), \(batch))") }
@@ -41,7 +45,7 @@ struct TrainBench: ParsableCommand {
         for (name, opt) in [("sgd", SGD(learningRate: 0.01, momentum: 0.9) as Optimizer), ("adam", AdamW(learningRate: 1e-3, weightDecay: 0))] {
             let net = try Network(specs: LayerSpec.reference(), inputShape: shape)
             net.initialize(seed: 0)
-            runs.append((name, TrainingSession(network: net, optimizer: opt, maxBatch: batch)))
+            runs.append((name, TrainingSession(network: net, optimizer: opt, maxBatch: batch, workers: workers)))
         }
         var xb = [Float](repeating: 0, count: batch * shape.count)
         var yb = [Int32](repeating: 0, count: batch)
@@ -69,7 +73,7 @@ struct TrainBench: ParsableCommand {
             let dt = NNBench.now() - t0
             return (Double(steps * batch) / dt, loss / Double(steps))
         }
-        let t = "\(threads)t"
+        let t = workers > 1 ? "\(threads)t\(workers)w" : "\(threads)t"
         for (name, s) in runs {
             let (sps, _) = epoch(s)
             print("train_swift_\(name)_\(t)_first_epoch_sps \(String(format: "%.1f", sps)) samples/s")
