@@ -116,17 +116,29 @@ public final class TrainingSession {
         return r.loss
     }
 
-    /// Class probabilities (N, K) in inference mode (running BN statistics), batched for evaluation.
+    /// Class probabilities (N, K) in inference mode (running BN statistics), batched for evaluation; with
+    /// workers, each scores a contiguous share of the inputs.
     public func predict(inputs: UnsafePointer<Float>, n: Int) -> [Float] {
-        let k = network.outputCount
+        let k = network.outputCount, size = network.inputShape.count
         var probs = [Float](repeating: 0, count: n * k)
-        let chunk = max(1, maxBatch)
-        var s = 0
-        while s < n {
-            let m = min(chunk, n - s)
-            let logits = network.forward(inputs + s * network.inputShape.count, n: m, training: false)
-            probs.withUnsafeMutableBufferPointer { SoftmaxCrossEntropy.softmax(logits.baseAddress!, $0.baseAddress! + s * k, n: m, k: k) }
-            s += m
+        guard n > 0 else { return probs }
+        let used = min(shards.count, n), per = (n + used - 1) / used
+        for s in shards.dropFirst().prefix(used - 1) { Self.copy(network.parameters, to: s.net.parameters) }
+        probs.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            let run = { (j: Int) in
+                let net = self.shards[j].net
+                let chunk = max(1, net.batchCapacity)
+                var s = j * per
+                let end = min(n, s + per)
+                while s < end {
+                    let m = min(chunk, end - s)
+                    let logits = net.forward(inputs + s * size, n: m, training: false)
+                    SoftmaxCrossEntropy.softmax(logits.baseAddress!, base + s * k, n: m, k: k)
+                    s += m
+                }
+            }
+            if used == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: used, execute: run) }
         }
         return probs
     }

@@ -81,4 +81,19 @@ import Testing
             for i in p.value.indices { #expect(Self.close(p.value[i], q.value[i], 1e-4), "\(p.name)[\(i)]") }
         }
     }
+
+    @Test(arguments: [1, 7, 40])
+    func predictionSharedByWorkersIsTheSame(n: Int) throws {
+        let x = TrainingSessionTests.data(n: n, seed: 13)
+        let one = try Self.session(Self.withBN, batch: 8, workers: 1), two = try Self.session(Self.withBN, batch: 8, workers: 2)
+        // train a step first so the replicas must pick up changed weights and running statistics
+        let y = Self.labels(8)
+        let t = TrainingSessionTests.data(n: 8, seed: 14)
+        for s in [one, two] { _ = t.withUnsafeBufferPointer { s.step(inputs: $0.baseAddress!, labels: y) } }
+        for s in [one, two] { for (p, q) in zip(one.network.parameters, s.network.parameters) { q.value = p.value } }
+        let a = x.withUnsafeBufferPointer { one.predict(inputs: $0.baseAddress!, n: n) }
+        let b = x.withUnsafeBufferPointer { two.predict(inputs: $0.baseAddress!, n: n) }
+        #expect(a.count == 2 * n && a == b)
+        #expect(n == 1 || Set(a.map { ($0 * 1e4).rounded() }).count > 2)   // not a constant
+    }
 }
