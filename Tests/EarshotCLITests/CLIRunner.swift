@@ -20,15 +20,18 @@ enum CLIRunner {
         p.standardError = err
         try p.run()
         // read both pipes fully before waiting, so a chatty child cannot block on a full pipe
-        var o = Data(), e = Data()
+        let o = Collected()
         let g = DispatchGroup()
-        g.enter(); DispatchQueue.global().async { o = out.fileHandleForReading.readDataToEndOfFile(); g.leave() }
-        e = err.fileHandleForReading.readDataToEndOfFile()
+        g.enter(); DispatchQueue.global().async { o.data = out.fileHandleForReading.readDataToEndOfFile(); g.leave() }
+        let e = err.fileHandleForReading.readDataToEndOfFile()
         g.wait()
         p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return Result(status: p.terminationStatus, stdout: String(decoding: o.data, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 }
+
+/// stdout as read on another thread; `DispatchGroup.wait` orders the write before the read.
+private final class Collected: @unchecked Sendable { var data = Data() }
 
 struct CLITestError: Error, CustomStringConvertible {
     var description: String
