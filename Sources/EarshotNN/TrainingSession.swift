@@ -1,7 +1,7 @@
 import Dispatch
 
 /// One optimisation step at a time: forward (BN in training mode) → softmax cross-entropy on logits →
-/// backward → optimiser. Buffers are reserved for `maxBatch`; `step` does not allocate.
+/// backward → optimiser. Buffers are reserved for `maxBatch`; a step allocates only the logits it returns.
 ///
 /// With `workers` > 1 the batch is split into that many contiguous shards, each run forward and backward
 /// on its own thread by its own copy of the network (data parallelism, OpenBLAS on one thread each: the
@@ -53,14 +53,19 @@ public final class TrainingSession {
     /// Threads a step runs on.
     public var workers: Int { shards.count }
 
+    /// How n samples are shared: `per` consecutive samples each for the first `used` shards (all non-empty).
+    private func split(_ n: Int) -> (per: Int, used: Int) {
+        let per = (n + min(shards.count, n) - 1) / min(shards.count, n)
+        return (per, (n + per - 1) / per)
+    }
+
     /// Loss and gradients for one batch, without updating (the parity tests compare these with TensorFlow).
     /// in: inputs (N, C, H, W), labels (N), optional per-sample loss weights (N).
     public func lossAndGradients(inputs: UnsafePointer<Float>, labels: [Int32], weights: [Float]? = nil) -> (loss: Float, logits: [Float]) {
         let n = labels.count
-        precondition(n <= maxBatch, "batch \(n) exceeds the reserved \(maxBatch)")
+        precondition(n >= 1 && n <= maxBatch, "batch \(n) outside 1…\(maxBatch)")
         let k = network.outputCount, size = network.inputShape.count
-        let per = (n + min(shards.count, n) - 1) / min(shards.count, n)
-        let used = (n + per - 1) / per                 // shards with samples (every one non-empty)
+        let (per, used) = split(n)
         // replicas start from the primary's weights (BN running statistics included)
         for s in shards.dropFirst().prefix(used - 1) { Self.copy(network.parameters, to: s.net.parameters) }
         let run = { (j: Int) in
@@ -82,25 +87,19 @@ public final class TrainingSession {
             s.dlogits.withUnsafeBufferPointer { s.net.backward(x, dlogits: $0.baseAddress!, n: m) }
         }
         if used == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: used, execute: run) }
-        var loss: Float = shards[0].loss
+        // The batch's loss and gradient: the shards' means weighted by their share of the batch (each shard's
+        // loss is its own mean). BN running statistics moved from the same start in every shard: their mean.
+        let share = { (j: Int) in Float(min(n, (j + 1) * per) - j * per) / Float(n) }
+        var loss: Float = 0
+        for j in 0..<used { loss += shards[j].loss * share(j) }
         if used > 1 {
-            // the batch's gradient and loss: shard means weighted by shard size (each shard's loss is its mean)
-            let sizes = (0..<used).map { Float(min(n, $0 * per + per) - $0 * per) / Float(n) }
-            loss = zip(shards, sizes).reduce(0) { $0 + $1.0.loss * $1.1 }
             for (pi, p) in network.parameters.enumerated() {
-                let others = shards[1..<used].map { $0.net.parameters[pi] }
-                if p.trainable {
-                    for i in p.grad.indices {
-                        var g = p.grad[i] * sizes[0]
-                        for (q, w) in zip(others, sizes.dropFirst()) { g += q.grad[i] * w }
-                        p.grad[i] = g
-                    }
-                } else {
-                    // BN running statistics: each shard moved them from the same start; keep the mean
-                    for i in p.value.indices {
-                        var v = p.value[i]
-                        for q in others { v += q.value[i] }
-                        p.value[i] = v / Float(used)
+                let field: ReferenceWritableKeyPath<Parameter, [Float]> = p.trainable ? \.grad : \.value
+                let weight = { (j: Int) in p.trainable ? share(j) : 1 / Float(used) }
+                p[keyPath: field].withUnsafeMutableBufferPointer { d in
+                    for i in d.indices { d[i] *= weight(0) }
+                    for j in 1..<used {
+                        shards[j].net.parameters[pi][keyPath: field].withUnsafeBufferPointer { q in for i in d.indices { d[i] += q[i] * weight(j) } }
                     }
                 }
             }
@@ -122,7 +121,7 @@ public final class TrainingSession {
         let k = network.outputCount, size = network.inputShape.count
         var probs = [Float](repeating: 0, count: n * k)
         guard n > 0 else { return probs }
-        let used = min(shards.count, n), per = (n + used - 1) / used
+        let (per, used) = split(n)
         for s in shards.dropFirst().prefix(used - 1) { Self.copy(network.parameters, to: s.net.parameters) }
         probs.withUnsafeMutableBufferPointer { out in
             let base = out.baseAddress!

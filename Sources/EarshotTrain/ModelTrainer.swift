@@ -50,8 +50,8 @@ public final class ModelTrainer {
     public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
     /// Training threads: every batch is split over this many data-parallel workers
     /// (`TrainingSession(workers:)`), each with OpenBLAS on one thread — set at the start of every `train`
-    /// call, as OpenBLAS's thread count is process-wide. On the 2-core VMs of BENCHMARKS.md two workers
-    /// train ≈ 1.6× faster than one thread and ≈ 1.45× faster than two OpenBLAS threads.
+    /// call, as OpenBLAS's thread count is process-wide. On the 2-core VM of BENCHMARKS.md two workers
+    /// trained 1.5–1.7× as fast as one OpenBLAS thread and 1.45–1.6× as fast as two.
     public let threads: Int
 
     public init(data: TrainingData, features: FeatureConfig = FeatureConfig(), threads: Int = 2) throws {
