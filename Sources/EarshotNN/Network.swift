@@ -126,14 +126,25 @@ public final class Network {
     }
 
     /// Backpropagates dL/dlogits (N, outputCount) through the last `forward(training: true)`,
-    /// accumulating parameter gradients.
+    /// accumulating parameter gradients. Nothing below the first layer with trainable parameters needs a
+    /// gradient, and that layer only its parameters' (nobody reads the input's): backpropagation stops
+    /// there, and a first convolution skips its dcol GEMM and col2im.
     public func backward(_ x: UnsafePointer<Float>, dlogits: UnsafePointer<Float>, n: Int) {
         var dy = dlogits
-        for i in stride(from: layers.count - 1, through: 0, by: -1) {
+        for i in stride(from: layers.count - 1, through: firstTrainable, by: -1) {
             let input = i == 0 ? x : UnsafePointer(acts[i - 1])
+            if i == firstTrainable, let conv = layers[i] as? Conv2D {
+                conv.backwardParameters(input, dy, n: n)
+                return
+            }
             layers[i].backward(input, acts[i], dy, grads[i], n: n)
             dy = UnsafePointer(grads[i])
         }
+    }
+
+    /// Index of the first layer with a trainable parameter (layers.count if none).
+    private var firstTrainable: Int {
+        layers.firstIndex { $0.parameters.contains(where: \.trainable) } ?? layers.count
     }
 
     public func zeroGrad() { parameters.forEach { $0.zeroGrad() } }

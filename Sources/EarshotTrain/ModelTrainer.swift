@@ -48,17 +48,20 @@ public final class ModelTrainer {
     public let source: WindowSource
     public let featurizer: Featurizer
     public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-    /// Training threads: every batch is split over this many data-parallel workers
-    /// (`TrainingSession(workers:)`), each with OpenBLAS on one thread — set at the start of every `train`
-    /// call, as OpenBLAS's thread count is process-wide. On the 2-core VM of BENCHMARKS.md two workers
-    /// trained 1.5–1.7× as fast as one OpenBLAS thread and 1.45–1.6× as fast as two.
+    /// Training threads: every batch is prepared on this many threads (`BatchBuilder`) and split over this
+    /// many data-parallel workers (`TrainingSession(workers:)`), each with OpenBLAS on one thread — set at
+    /// the start of every `train` call, as OpenBLAS's thread count is process-wide. On the 2-core VM of
+    /// BENCHMARKS.md two workers trained 1.5–1.7× as fast as one OpenBLAS thread and 1.45–1.6× as fast as
+    /// two; preparing batches on two threads took epochs from 12–13 s to 9–10 s.
     public let threads: Int
+    private let builder: BatchBuilder
 
     public init(data: TrainingData, features: FeatureConfig = FeatureConfig(), threads: Int = 2) throws {
         self.data = data
         self.threads = threads
         source = try WindowSource(features: features)
         featurizer = try Featurizer(features: features)
+        builder = try BatchBuilder(features: features, lanes: threads)
     }
 
     /// Trains `network` in place; returns the per-epoch history. `name` labels progress output.
@@ -89,24 +92,7 @@ public final class ModelTrainer {
             var lossSum = 0.0
             for step in 0..<steps {
                 batch.withUnsafeMutableBufferPointer { b in
-                    for i in 0..<s.batch {
-                        let positive = i % 2 == 0
-                        labels[i] = positive ? 1 : 0
-                        var w: [Float]
-                        if positive {
-                            let k = data.pick(data.gunBySource, count: data.gunshots.count, balanced: s.balanceSources, rng: &rng)
-                            w = source.gunshotWindow(data.gunshots[k], peak: data.peaks[k], rng: &rng)
-                        } else if !hard.windows.isEmpty, rng.uniform() < s.hardNegativeFraction {
-                            let h = hard.windows[rng.int(hard.windows.count)]
-                            w = source.cut(data.others[h.clip].samples, start: h.start + rng.int(3201) - 1600, rng: &rng)
-                        } else {
-                            let k = data.pick(data.otherBySource, count: data.others.count, balanced: s.balanceSources, rng: &rng)
-                            w = source.randomWindow(data.others[k], rng: &rng)
-                        }
-                        w = source.augment(w, aug: s.augment, noisePool: data.noisePool, rirs: data.rirs, rng: &rng)
-                        featurizer.input(w, into: b.baseAddress! + i * size)
-                        s.augment.specMask.apply(b.baseAddress! + i * size, nMels: network.inputShape.h, frames: network.inputShape.w, rng: &rng)
-                    }
+                    builder.fill(b.baseAddress!, labels: &labels, count: s.batch, shape: network.inputShape, data: data, settings: s, hard: hard.windows, rng: &rng)
                 }
                 let loss = batch.withUnsafeBufferPointer { session.step(inputs: $0.baseAddress!, labels: labels) }
                 lossSum += Double(loss)

@@ -25,7 +25,7 @@ struct Train: ParsableCommand {
     @Option(help: "Seed for the split, initialisation and sampling.") var seed: UInt64 = 1
     @Option(help: "Scale every model's epoch budget (e.g. 0.25 for a quick run).") var epochScale: Double = 1.0
     @Option(help: "Training windows per epoch.") var windowsPerEpoch: Int = 4096
-    @Option(help: "Training threads: each batch is split over this many workers, each with its own copy of the network and OpenBLAS on one thread (batch norm then normalises each share by its own statistics). Scoring uses one.") var threads: Int = 2
+    @Option(help: "Training threads: each batch is prepared (augmentation, features) on this many threads and split over this many workers, each with its own copy of the network and OpenBLAS on one thread (batch norm then normalises each share by its own statistics). Scoring uses one.") var threads: Int = 2
     @Option(help: "Also write the chosen model here (e.g. models/earshot-default.safetensors).") var ship: String?
     @Option(help: "Take each model saved in this folder by an earlier run instead of training it (models missing there are trained); calibration, thresholds, evaluation and the report are redone.") var reuse: String?
     @Option(help: "Folds of the out-of-fold calibration (0 = off: validation picks the model and sets its thresholds).") var folds: Int = 4

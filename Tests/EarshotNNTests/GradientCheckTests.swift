@@ -71,6 +71,28 @@ import Testing
         print("conv2d fd max rel err \(e)"); #expect(e < 1e-2)
     }
 
+    /// A network's first convolution computes only its parameter gradients: they must equal the full
+    /// backward's, which the finite-difference check above vouches for.
+    @Test func conv2DParametersOnlyMatchFullBackward() {
+        var rng = RNG(s: 7)
+        let (n, shape) = (2, Shape3(2, 6, 8))
+        let full = Conv2D(name: "c", inChannels: 2, outChannels: 3, k: 3, h: 6, w: 8)
+        let only = Conv2D(name: "c", inChannels: 2, outChannels: 3, k: 3, h: 6, w: 8)
+        for (p, q) in zip(full.parameters, only.parameters) { p.value = p.value.map { _ in rng.next() }; q.value = p.value }
+        let x = (0..<(n * shape.count)).map { _ in rng.next() }
+        let dy = (0..<(n * full.outShape.count)).map { _ in rng.next() }
+        var y = [Float](repeating: 0, count: dy.count), dx = [Float](repeating: 0, count: x.count)
+        full.parameters.forEach { $0.zeroGrad() }; only.parameters.forEach { $0.zeroGrad() }
+        x.withUnsafeBufferPointer { xb in y.withUnsafeMutableBufferPointer { yb in dy.withUnsafeBufferPointer { db in dx.withUnsafeMutableBufferPointer {
+            full.forward(xb.baseAddress!, yb.baseAddress!, n: n, training: true)
+            full.backward(xb.baseAddress!, UnsafePointer(yb.baseAddress!), db.baseAddress!, $0.baseAddress!, n: n)
+            only.backwardParameters(xb.baseAddress!, db.baseAddress!, n: n)
+        } } } }
+        #expect(full.weight.grad.contains { $0 != 0 })
+        #expect(only.weight.grad == full.weight.grad)
+        #expect(only.bias.grad == full.bias.grad)
+    }
+
     @Test func batchNormTraining() {
         let e = Self.check(BatchNorm(name: "bn", shape: Shape3(3, 4, 5)), n: 3)
         print("batchnorm fd max rel err \(e)"); #expect(e < 1e-2)

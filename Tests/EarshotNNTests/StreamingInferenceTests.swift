@@ -65,6 +65,28 @@ import Testing
         }
     }
 
+    /// Blocks with few taps (k·k·I ≤ 32) and whole groups of 8 output channels are convolved directly, the
+    /// others by im2col + GEMM; a trunk mixing both, with I > 1 on the direct path, streams exactly.
+    @Test func directAndGEMMBlocksStreamExactly() throws {
+        let specs: [LayerSpec] = [
+            LayerSpec(type: "conv2d", name: "c1", out: 3, kernel: 3), .relu, .maxpool,   // Q = 9, 3 channels: GEMM
+            LayerSpec(type: "conv2d", name: "c2", out: 8, kernel: 3), .relu, .maxpool,   // Q = 27: direct, I = 3
+            LayerSpec(type: "conv2d", name: "c3", out: 16, kernel: 3), .relu,            // Q = 72: GEMM
+            .gap, .dense("f1", 2),
+        ]
+        let net = try Network(specs: specs, inputShape: Shape3(1, 24, 64))
+        net.initialize(seed: 4)
+        let convs = net.layers.compactMap { $0 as? Conv2D }
+        #expect(convs.map { ColumnConv($0, relu: true, pool: false).direct } == [false, true, false])
+        #expect(ColumnConv(try InferenceSessionTests.network().layers.compactMap { $0 as? Conv2D }[0], relu: true, pool: true).direct)
+        for hop in [1, 5, 8] {
+            let r = try Self.compare(net, stream: Self.frames(200, rows: 24, seed: 9), hop: hop, temperature: 0.2)
+            print("direct/GEMM trunk, hop \(hop): \(r.windows) windows, max |Δscore| \(r.diff), spread \(r.spread)")
+            #expect(r.spread > 0.001)
+            #expect(r.diff <= 0.01 * r.spread)
+        }
+    }
+
     @Test func resetStartsAFreshStream() throws {
         let net = try InferenceSessionTests.network()
         let session = try InferenceSession(source: net, temperature: 4)

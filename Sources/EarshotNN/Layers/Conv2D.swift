@@ -101,6 +101,17 @@ public final class Conv2D: Layer {
 
     // in: x (N, I, H, W), dy (N, O, H, W) → dx (N, I, H, W); dW (O, I·k·k) += dy·colᵀ; db (O) += Σ dy
     public func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, n: Int) {
+        backward(x, dy, dx, n: n)
+    }
+
+    /// The parameter gradients alone — dW += dy·colᵀ, db += Σ dy — for a network's first trainable layer,
+    /// whose input gradient nobody reads (no dcol GEMM, no col2im).
+    // in: x (N, I, H, W), dy (N, O, H, W)
+    public func backwardParameters(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, n: Int) {
+        backward(x, dy, nil, n: n)
+    }
+
+    private func backward(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>?, n: Int) {
         allocateScratch()
         let (ci, h, w, co) = (inShape.c, inShape.h, inShape.w, outShape.c)
         let kk = ci * k * k, hw = h * w
@@ -114,6 +125,7 @@ public final class Conv2D: Layer {
                             Self.im2col(x + s * ci * hw, cb.baseAddress!, c: ci, h: h, w: w, k: k)
                             // dW (O, kk) += dy (O, hw) · colᵀ (hw, kk)
                             BLAS.gemm(transB: true, m: co, n: kk, k: hw, a: dys, lda: hw, b: cb.baseAddress!, ldb: hw, beta: 1, c: dw.baseAddress!, ldc: kk)
+                            guard let dx else { continue }
                             // dcol (kk, hw) = Wᵀ (kk, O) · dy (O, hw), reusing the col scratch
                             BLAS.gemm(transA: true, m: kk, n: hw, k: co, a: wt.baseAddress!, lda: kk, b: dys, ldb: hw, beta: 0, c: cb.baseAddress!, ldc: hw)
                             Self.col2im(cb.baseAddress!, dx + s * ci * hw, c: ci, h: h, w: w, k: k)

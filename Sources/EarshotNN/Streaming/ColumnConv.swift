@@ -12,6 +12,15 @@ final class ColumnConv {
     let pool: Bool
     /// Weights reordered from (O, I, k, k) to (O, k, k, I) as (O, kx, ky, i), the im2col row order.
     private let weight: [Float]
+    /// The same transposed to (kx, ky, i, O) for the direct path (`direct`), else empty.
+    private let weightT: [Float]
+    /// Few taps (Q = k·k·I ≤ `directMaxTaps`, e.g. the first block: I = 1, Q = 9) and whole 8-lane groups of
+    /// output channels: convolve directly. A GEMM with K = 9 spends more on im2col and OpenBLAS's packing than
+    /// on arithmetic — the first block cost 31 of ≈ 270 µs per window for 2 % of the multiply-adds.
+    let direct: Bool
+    static let directMaxTaps = 32
+    /// The direct path's k input columns of the current output column.
+    private let taps: UnsafeMutablePointer<UnsafePointer<Float>?>
     private let bias: [Float]
     private var col: UnsafeMutablePointer<Float>   // im2col scratch: (n·H, k·k·I) for n ≤ colCapacity
     private var out: UnsafeMutablePointer<Float>   // conv output scratch: (n·H, O)
@@ -35,6 +44,13 @@ final class ColumnConv {
         } } } }
         weight = w
         bias = conv.bias.value
+        let q = kk * kk * ic
+        direct = q <= Self.directMaxTaps && outC % 8 == 0
+        var wt = [Float](repeating: 0, count: direct ? w.count : 0)
+        if direct { for o in 0..<outC { for j in 0..<q { wt[j * outC + o] = w[o * q + j] } } }
+        weightT = wt
+        taps = .allocate(capacity: kk)
+        taps.initialize(repeating: nil, count: kk)
         let len = (conv.inShape.h + 2 * (kk / 2)) * ic
         zeros = .allocate(capacity: len)
         zeros.initialize(repeating: 0, count: len)
@@ -42,7 +58,7 @@ final class ColumnConv {
         reserve(columns: 1)
     }
 
-    deinit { col.deallocate(); out.deallocate(); zeros.deallocate() }
+    deinit { col.deallocate(); out.deallocate(); zeros.deallocate(); taps.deallocate() }
 
     /// Grows the scratch to hold n output columns (outside the hot path once warmed up).
     func reserve(columns n: Int) {
@@ -59,6 +75,7 @@ final class ColumnConv {
     /// out: n columns (H, O), contiguous — (n·H, O); valid until the next call.
     func convolve(n: Int, input: (Int, Int) -> UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {
         reserve(columns: n)
+        if direct { return convolveDirect(n: n, input: input) }
         let (rows, qq, c, out, run) = (n * h, q, col, out, k * inC)
         // col (n·H, Q): row (t, y) = [kx][ky][i] = padded input column (t, kx), rows y…y+2·pad
         for t in 0..<n {
@@ -84,6 +101,61 @@ final class ColumnConv {
             BLAS.gemm(transB: true, m: rows, n: outC, k: qq, a: c, lda: qq, b: w.baseAddress!, ldb: qq, beta: 1, c: out, ldc: outC)
         }
         if relu { Self.relu(out, count: rows * outC) }
+        return out
+    }
+
+    /// `convolve` without im2col or GEMM, for blocks with few taps: out[y, o] = bias[o] +
+    /// Σ_(kx, ky, i) in(t, kx)[y + ky, i] · W[o, kx, ky, i] (then ReLU), 8 channels × 4 rows at a time (four
+    /// independent accumulators: one would wait on its own additions).
+    private func convolveDirect(n: Int, input: (Int, Int) -> UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {
+        let (run, oc, out, ic) = (k * inC, outC, out, inC)
+        let zero = SIMD8<Float>(repeating: 0)
+        weightT.withUnsafeBufferPointer { wb in
+            bias.withUnsafeBufferPointer { bb in
+                let (w, b) = (wb.baseAddress!, bb.baseAddress!)
+                for t in 0..<n {
+                    for kx in 0..<k { taps[kx] = input(t, kx) }
+                    let dst = out + t * h * oc
+                    var y = 0
+                    while y < h {
+                        let rows = min(4, h - y)
+                        var g = 0
+                        while g < oc {
+                            let bv = Self.load(b + g)
+                            var (a0, a1, a2, a3) = (bv, bv, bv, bv)
+                            for kx in 0..<k {
+                                let src = taps[kx]! + y * ic        // rows y…y+2·pad (+3) of tap kx
+                                let wk = w + kx * run * oc + g
+                                if rows == 4 {
+                                    for j in 0..<run {
+                                        let wv = Self.load(wk + j * oc)
+                                        a0 += SIMD8(repeating: src[j]) * wv
+                                        a1 += SIMD8(repeating: src[j + ic]) * wv
+                                        a2 += SIMD8(repeating: src[j + 2 * ic]) * wv
+                                        a3 += SIMD8(repeating: src[j + 3 * ic]) * wv
+                                    }
+                                } else {
+                                    for j in 0..<run { a0 += SIMD8(repeating: src[j]) * Self.load(wk + j * oc) }
+                                }
+                            }
+                            if rows == 4 {
+                                if relu { a0 = a0.max(zero); a1 = a1.max(zero); a2 = a2.max(zero); a3 = a3.max(zero) }
+                                let d = UnsafeMutableRawPointer(dst + y * oc + g), stride = oc * MemoryLayout<Float>.stride
+                                d.storeBytes(of: a0, as: SIMD8<Float>.self)
+                                d.storeBytes(of: a1, toByteOffset: stride, as: SIMD8<Float>.self)
+                                d.storeBytes(of: a2, toByteOffset: 2 * stride, as: SIMD8<Float>.self)
+                                d.storeBytes(of: a3, toByteOffset: 3 * stride, as: SIMD8<Float>.self)
+                            } else {
+                                if relu { a0 = a0.max(zero) }
+                                UnsafeMutableRawPointer(dst + y * oc + g).storeBytes(of: a0, as: SIMD8<Float>.self)
+                            }
+                            g += 8
+                        }
+                        y += rows == 4 ? 4 : 1
+                    }
+                }
+            }
+        }
         return out
     }
 

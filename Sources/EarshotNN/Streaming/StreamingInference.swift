@@ -11,7 +11,8 @@
 /// "phase" (window start mod 2^pools-so-far) that the hop produces: hop 8 frames → 1 phase per block;
 /// the default hop of 10 frames → 1, 1, 2, 4 phases.
 ///
-/// Per window, ONE GEMM per block computes both the new stream columns and the window's edge columns.
+/// Per window, ONE GEMM per block computes both the new stream columns and the window's edge columns (a
+/// block with few taps, like the first, is convolved directly instead: `ColumnConv.direct`).
 /// (Batching several windows into one GEMM was measured slower here: the larger im2col matrices fall out
 /// of cache.)
 ///
