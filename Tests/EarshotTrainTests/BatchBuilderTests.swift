@@ -8,9 +8,8 @@ import Testing
 @Suite struct BatchBuilderTests {
     static func data() -> TrainingData {
         var rng = SeededRNG(seed: 3)
-        func clip(_ label: String, _ i: Int, _ s: [Float]) -> Clip {
-            Clip(info: ClipInfo(file: "\(label)/\(i).wav", label: label, source: "gen\(label)\(i % 2)", group: "\(label)\(i)", seconds: Double(s.count) / 16000, licence: "generated"), samples: s)
-        }
+        // two sources per class, so source balancing has a choice to make
+        let clip = { (label: String, i: Int, s: [Float]) in TinyTrainingTests.clip(label, i, s, source: "gen\(label)\(i % 2)") }
         var clips: [Clip] = []
         for i in 0..<4 { clips.append(clip("gunshot", i, TinyTrainingTests.burst(at: 6000 + 900 * i, in: 24000, rng: &rng))) }
         for i in 0..<4 { clips.append(clip("negative", i, TinyTrainingTests.tone(400 + 200 * Double(i), n: 24000, rng: &rng))) }

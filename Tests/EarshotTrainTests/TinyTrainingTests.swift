@@ -20,11 +20,14 @@ import Testing
 
     static let tinySpecs: [LayerSpec] = [.inputNorm(.global), .conv("conv1", 4), LayerSpec(type: "batchnorm", name: "bn1", eps: 1e-3, momentum: 0.9), .relu, .maxpool, .maxpool, .conv("conv2", 8), .relu, .gap, .dense("fc1", 2)]
 
+    /// A generated clip `label`/`i` of its own recording group, from source `source` (default "gen<label>").
+    static func clip(_ label: String, _ i: Int, _ s: [Float], source: String? = nil) -> Clip {
+        Clip(info: ClipInfo(file: "\(label)/\(i).wav", label: label, source: source ?? "gen\(label)", group: "\(label)\(i)", seconds: Double(s.count) / 16000, licence: "generated"), samples: s)
+    }
+
     @Test func tinyModelLearnsSavesAndDetects() throws {
         var rng = SeededRNG(seed: 5)
-        func clip(_ label: String, _ i: Int, _ s: [Float]) -> Clip {
-            Clip(info: ClipInfo(file: "\(label)/\(i).wav", label: label, source: "gen\(label)", group: "\(label)\(i)", seconds: Double(s.count) / 16000, licence: "generated"), samples: s)
-        }
+        let clip = { (label: String, i: Int, s: [Float]) in Self.clip(label, i, s) }
         var clips: [Clip] = []
         for i in 0..<8 { clips.append(clip("gunshot", i, Self.burst(at: 8000 + 700 * i, in: 32000, rng: &rng))) }
         for i in 0..<8 { clips.append(clip("negative", i, Self.tone(300 + 150 * Double(i), n: 32000, rng: &rng))) }
