@@ -52,7 +52,7 @@ public final class ModelTrainer {
     /// many data-parallel workers (`TrainingSession(workers:)`), each with OpenBLAS on one thread — set at
     /// the start of every `train` call, as OpenBLAS's thread count is process-wide. On the 2-core VM of
     /// BENCHMARKS.md two workers trained 1.5–1.7× as fast as one OpenBLAS thread and 1.45–1.6× as fast as
-    /// two; preparing batches on two threads took epochs from 12–13 s to 9–10 s.
+    /// two; preparing batches on two threads saved ≈ 1 s of a 10–12 s epoch.
     public let threads: Int
     private let builder: BatchBuilder
 

@@ -60,11 +60,12 @@ final class ColumnConv {
 
     deinit { col.deallocate(); out.deallocate(); zeros.deallocate(); taps.deallocate() }
 
-    /// Grows the scratch to hold n output columns (outside the hot path once warmed up).
+    /// Grows the scratch to hold n output columns (outside the hot path once warmed up); the direct path
+    /// needs no im2col.
     func reserve(columns n: Int) {
         guard n > colCapacity else { return }
         col.deallocate(); out.deallocate()
-        col = .allocate(capacity: n * h * q)
+        col = .allocate(capacity: direct ? 1 : n * h * q)
         out = .allocate(capacity: n * h * outC)
         colCapacity = n
     }
