@@ -8,6 +8,8 @@ public final class Network {
     public let inputShape: Shape3
     public let layers: [Layer]
     public let parameters: [Parameter]
+    /// Index of the first layer with a trainable parameter (layers.count if none): where backpropagation stops.
+    private let firstTrainable: Int
     public private(set) var batchCapacity = 0
     private var acts: [UnsafeMutablePointer<Float>] = []  // acts[i] = output of layer i: (N, outShape_i)
     private var grads: [UnsafeMutablePointer<Float>] = [] // grads[i] = dL/d input of layer i: (N, inShape_i)
@@ -54,6 +56,7 @@ public final class Network {
         }
         self.layers = layers
         parameters = layers.flatMap(\.parameters)
+        firstTrainable = layers.firstIndex { $0.parameters.contains(where: \.trainable) } ?? layers.count
     }
 
     deinit { release() }
@@ -140,11 +143,6 @@ public final class Network {
             layers[i].backward(input, acts[i], dy, grads[i], n: n)
             dy = UnsafePointer(grads[i])
         }
-    }
-
-    /// Index of the first layer with a trainable parameter (layers.count if none).
-    private var firstTrainable: Int {
-        layers.firstIndex { $0.parameters.contains(where: \.trainable) } ?? layers.count
     }
 
     public func zeroGrad() { parameters.forEach { $0.zeroGrad() } }

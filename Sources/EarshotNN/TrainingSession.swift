@@ -1,5 +1,3 @@
-import Dispatch
-
 /// One optimisation step at a time: forward (BN in training mode) → softmax cross-entropy on logits →
 /// backward → optimiser. Buffers are reserved for `maxBatch`; a step allocates only the logits it returns.
 ///
@@ -37,8 +35,8 @@ public final class TrainingSession {
     public init(network: Network, optimizer: Optimizer, maxBatch: Int, workers: Int = 1) {
         self.network = network
         self.optimizer = optimizer
-        let w = max(1, min(workers, maxBatch))
-        let per = (maxBatch + w - 1) / w
+        let capacity = Shares(maxBatch, parts: workers)
+        let (w, per) = (capacity.used, capacity.per)
         // a replica is built from the same (already validated) layer list, so it cannot fail
         shards = [Shard(network, maxBatch: per)] + (1..<w).map { _ in
             Shard(try! Network(specs: network.specs, inputShape: network.inputShape), maxBatch: per)
@@ -53,24 +51,18 @@ public final class TrainingSession {
     /// Threads a step runs on.
     public var workers: Int { shards.count }
 
-    /// How n samples are shared: `per` consecutive samples each for the first `used` shards (all non-empty).
-    private func split(_ n: Int) -> (per: Int, used: Int) {
-        let per = (n + min(shards.count, n) - 1) / min(shards.count, n)
-        return (per, (n + per - 1) / per)
-    }
-
     /// Loss and gradients for one batch, without updating (the parity tests compare these with TensorFlow).
     /// in: inputs (N, C, H, W), labels (N), optional per-sample loss weights (N).
     public func lossAndGradients(inputs: UnsafePointer<Float>, labels: [Int32], weights: [Float]? = nil) -> (loss: Float, logits: [Float]) {
         let n = labels.count
         precondition(n >= 1 && n <= maxBatch, "batch \(n) outside 1…\(maxBatch)")
         let k = network.outputCount, size = network.inputShape.count
-        let (per, used) = split(n)
+        let split = Shares(n, parts: shards.count), used = split.used
         // replicas start from the primary's weights (BN running statistics included)
         for s in shards.dropFirst().prefix(used - 1) { Self.copy(network.parameters, to: s.net.parameters) }
-        let run = { (j: Int) in
+        split.run { j in
             let s = self.shards[j]
-            let lo = j * per, m = min(n, lo + per) - lo
+            let lo = split.range(j).lowerBound, m = split.range(j).count
             s.net.zeroGrad()
             for i in 0..<m { s.labels[i] = labels[lo + i]; s.weights[i] = weights?[lo + i] ?? 1 }
             let x = inputs + lo * size
@@ -86,10 +78,9 @@ public final class TrainingSession {
             (self.logitsBuf + lo * k).update(from: logits.baseAddress!, count: m * k)
             s.dlogits.withUnsafeBufferPointer { s.net.backward(x, dlogits: $0.baseAddress!, n: m) }
         }
-        if used == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: used, execute: run) }
         // The batch's loss and gradient: the shards' means weighted by their share of the batch (each shard's
         // loss is its own mean). BN running statistics moved from the same start in every shard: their mean.
-        let share = { (j: Int) in Float(min(n, (j + 1) * per) - j * per) / Float(n) }
+        let share = split.fraction
         var loss: Float = 0
         for j in 0..<used { loss += shards[j].loss * share(j) }
         if used > 1 {
@@ -121,15 +112,15 @@ public final class TrainingSession {
         let k = network.outputCount, size = network.inputShape.count
         var probs = [Float](repeating: 0, count: n * k)
         guard n > 0 else { return probs }
-        let (per, used) = split(n)
-        for s in shards.dropFirst().prefix(used - 1) { Self.copy(network.parameters, to: s.net.parameters) }
+        let split = Shares(n, parts: shards.count)
+        for s in shards.dropFirst().prefix(split.used - 1) { Self.copy(network.parameters, to: s.net.parameters) }
         probs.withUnsafeMutableBufferPointer { out in
             let base = out.baseAddress!
-            let run = { (j: Int) in
+            split.run { j in
                 let net = self.shards[j].net
                 let chunk = max(1, net.batchCapacity)
-                var s = j * per
-                let end = min(n, s + per)
+                var s = split.range(j).lowerBound
+                let end = split.range(j).upperBound
                 while s < end {
                     let m = min(chunk, end - s)
                     let logits = net.forward(inputs + s * size, n: m, training: false)
@@ -137,7 +128,6 @@ public final class TrainingSession {
                     s += m
                 }
             }
-            if used == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: used, execute: run) }
         }
         return probs
     }

@@ -1,4 +1,3 @@
-import Dispatch
 import EarshotDSP
 import EarshotNN
 
@@ -22,18 +21,16 @@ final class BatchBuilder {
         let seeds = (0..<count).map { _ in rng.next() }
         for i in 0..<count { labels[i] = i % 2 == 0 ? 1 : 0 }
         let size = shape.count
-        let per = (count + lanes.count - 1) / lanes.count
-        let used = (count + per - 1) / per
-        let run = { (j: Int) in
+        let split = Shares(count, parts: lanes.count)
+        split.run { j in
             let (source, featurizer) = self.lanes[j]
-            for i in (j * per)..<min(count, (j + 1) * per) {
+            for i in split.range(j) {
                 var r = SeededRNG(seed: seeds[i])
                 let w = Self.window(positive: i % 2 == 0, data: data, settings: s, hard: hard, source: source, rng: &r)
                 featurizer.input(w, into: inputs + i * size)
                 s.augment.specMask.apply(inputs + i * size, nMels: shape.h, frames: shape.w, rng: &r)
             }
         }
-        if used == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: used, execute: run) }
     }
 
     /// One augmented training window (samples).

@@ -38,7 +38,9 @@ struct DetectBench: ParsableCommand {
         let detector = try Detector(model: m, rule: DecisionRule(threshold: m.threshold, hopSeconds: hop), threads: threads, streaming: !full)
         let sr = detector.sampleRate
         let signal = NNBench.normals(count: Int(seconds * Double(sr)), seed: 0).map { 0.05 * $0 }
-        let expectedWindows = (LogMel.frameCount(samples: signal.count, config: m.features) - m.features.windowFrames) / detector.hopFrames + 1
+        /// Windows a stream of `samples` samples gives: one per hop once a window's frames are there.
+        func windows(samples: Int) -> Int { (LogMel.frameCount(samples: samples, config: m.features) - m.features.windowFrames) / detector.hopFrames + 1 }
+        let expectedWindows = windows(samples: signal.count)
         _ = Self.stream(Array(signal.prefix(10 * sr)), detector, chunk: chunk)   // warm-up
         var wav: URL?
         if !noFile {
@@ -63,7 +65,7 @@ struct DetectBench: ParsableCommand {
                 let df = NNBench.now() - t1
                 // a file is streamed between stretches of its own noise floor (`FileAnalyzer.padding`): a few more windows
                 let (lead, tail) = FileAnalyzer.padding(samples: signal.count, detector: detector)
-                let expectedFileWindows = (LogMel.frameCount(samples: lead + signal.count + tail, config: m.features) - m.features.windowFrames) / detector.hopFrames + 1
+                let expectedFileWindows = windows(samples: lead + signal.count + tail)
                 guard r.windows == expectedFileWindows else { throw ValidationError("bad file run: \(r.windows) windows, expected \(expectedFileWindows)") }
                 print("detect_swift_\(threads)t_file_xrt \(String(format: "%.1f", seconds / df)) x")
             }
