@@ -21,12 +21,16 @@ public final class Detector {
     private let secondsPerFrame: Double
     private let frameSeconds: Double
     private var timeOrigin = 0.0
+    private var firstFrame = 0                       // absolute index of the first frame since the reset
 
     /// Score of the most recent window (0 before the first).
     public private(set) var lastScore: Float = 0
     public private(set) var windowsScored = 0
     /// Called for every scored window with (window centre time, score) — for traces and evaluation.
     public var onScore: ((Double, Float) -> Void)?
+    /// When set, scored windows go here instead of to the decision rule (and `onScore`): a worker scoring
+    /// a stretch of a file for `FileAnalyzer`, which replays them in order through one detector's rule.
+    public var collect: ((ScoredWindow) -> Void)?
 
     /// - Parameter streaming: score windows incrementally (`StreamingInference`, same scores up to float
     ///   rounding, several times fewer FLOPs); false forces a full forward pass per window.
@@ -78,9 +82,11 @@ public final class Detector {
 
     /// Forgets all state, e.g. after a capture gap. Times reported from then on (events, `onScore`) are
     /// seconds since the reset minus `timeOrigin`: `FileAnalyzer` streams `timeOrigin` seconds of padding
-    /// before a file, so its times stay seconds into the file.
-    public func reset(timeOrigin: Double = 0) {
+    /// before a file, so its times stay seconds into the file. `firstFrame`: the absolute index of the
+    /// next frame (a worker that starts at frame f of a longer stream reports that stream's times).
+    public func reset(timeOrigin: Double = 0, firstFrame: Int = 0) {
         self.timeOrigin = timeOrigin
+        self.firstFrame = firstFrame
         extractor.reset()
         stream?.reset()
         tracker = EventTracker(rule: rule)
@@ -91,6 +97,23 @@ public final class Detector {
 
     /// Seconds of audio consumed since the reset, measured in completed feature frames.
     public var streamTime: Double { Double(frameIndex) * secondsPerFrame }
+
+    /// Windows per alignment period: a stream started at a multiple of this many windows scores them
+    /// exactly as a stream from the start does (incremental scoring pairs pooled columns by frame index).
+    public var windowPeriod: Int {
+        let p = stream?.columnPeriod ?? 1
+        var w = 1
+        while (w * hopFrames) % p != 0 { w += 1 }
+        return w
+    }
+
+    /// Feeds one scored window to the decision rule (and `onScore`), as if this detector had scored it.
+    public func replay(_ w: ScoredWindow, _ emit: (DetectorOutput) -> Void) {
+        lastScore = w.score
+        windowsScored += 1
+        onScore?(w.centre, w.score)
+        tracker.observe(score: w.score, windowStart: w.start, windowEnd: w.end, onset: w.onset, emit)
+    }
 
     private func consume(_ frame: UnsafeBufferPointer<Float>, _ emit: (DetectorOutput) -> Void) {
         let slot = frameIndex % frames
@@ -120,11 +143,9 @@ public final class Detector {
             prev = cur
         }
         let score = stream?.gunshotProbability() ?? session.gunshotProbability(window)
-        lastScore = score
-        windowsScored += 1
-        let start = Double(first) * secondsPerFrame - timeOrigin
-        let end = Double(frameIndex - 1) * secondsPerFrame + frameSeconds - timeOrigin
-        onScore?((start + end) / 2, score)
-        tracker.observe(score: score, windowStart: start, windowEnd: end, onset: Double(onsetFrame) * secondsPerFrame - timeOrigin, emit)
+        let w = ScoredWindow(start: Double(firstFrame + first) * secondsPerFrame - timeOrigin,
+                             end: Double(firstFrame + frameIndex - 1) * secondsPerFrame + frameSeconds - timeOrigin,
+                             onset: Double(firstFrame + onsetFrame) * secondsPerFrame - timeOrigin, score: score)
+        if let collect { collect(w) } else { replay(w, emit) }
     }
 }

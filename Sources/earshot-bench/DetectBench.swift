@@ -9,7 +9,9 @@ import Foundation
 /// - `stream`: the peers' signal (0.05·N(0, 1), generated before the clock starts) pushed through `Detector`
 ///   in `--chunk`-sample slices — the same work as stream.py (features + one CNN window per hop);
 /// - `file`: the same audio written once as a 16-bit WAV, then `FileAnalyzer.analyze` timed — what
-///   `earshot detect FILE` does (libsndfile decode + features + CNN + decision rule).
+///   `earshot detect FILE` does (libsndfile decode + features + CNN + decision rule); with `--jobs J`
+///   also the file's windows split among J detectors, as `earshot detect --jobs J FILE` does (compare
+///   with the peers' `run_stream.sh ROUNDS SECONDS J`: J threads each).
 struct DetectBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "detect",
@@ -22,6 +24,7 @@ struct DetectBench: ParsableCommand {
     @Option(help: "Separate timed rounds.") var rounds: Int = 1
     @Option(help: "Samples per push (the daemon's capture period; stream.py uses 16000).") var chunk: Int = 4096
     @Option(help: "OpenBLAS threads.") var threads: Int = 1
+    @Option(help: "Detectors sharing the file figure's windows (earshot detect --jobs); > 1 adds a figure.") var jobs: Int = 1
     @Option(help: "Model file, or 'reference' for the peers' architecture with seeded weights (default: the shipped model if found, else 'reference').") var model: String?
     @Flag(help: "Skip the file (decode + detect) figure.") var noFile = false
     @Flag(help: "Score every window with a full forward pass instead of incrementally (the pre-streaming figure).") var full = false
@@ -31,11 +34,15 @@ struct DetectBench: ParsableCommand {
         guard rounds >= 1 else { throw ValidationError("--rounds must be ≥ 1 (got \(rounds))") }
         guard chunk >= 1 else { throw ValidationError("--chunk must be ≥ 1 (got \(chunk))") }
         guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1 (got \(threads))") }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be ≥ 1 (got \(jobs))") }
+        guard jobs == 1 || !noFile else { throw ValidationError("--jobs needs the file figure (drop --no-file)") }
     }
 
     func run() throws {
         let (m, which) = try loadModel()
-        let detector = try Detector(model: m, rule: DecisionRule(threshold: m.threshold, hopSeconds: hop), threads: threads, streaming: !full)
+        let rule = DecisionRule(threshold: m.threshold, hopSeconds: hop)
+        let detector = try Detector(model: m, rule: rule, threads: threads, streaming: !full)
+        let workers = try [detector] + (1..<jobs).map { _ in try Detector(model: m, rule: rule, threads: threads, streaming: !full) }
         let sr = detector.sampleRate
         let signal = NNBench.normals(count: Int(seconds * Double(sr)), seed: 0).map { 0.05 * $0 }
         /// Windows a stream of `samples` samples gives: one per hop once a window's frames are there.
@@ -68,6 +75,15 @@ struct DetectBench: ParsableCommand {
                 let expectedFileWindows = windows(samples: lead + signal.count + tail)
                 guard r.windows == expectedFileWindows else { throw ValidationError("bad file run: \(r.windows) windows, expected \(expectedFileWindows)") }
                 print("detect_swift_\(threads)t_file_xrt \(String(format: "%.1f", seconds / df)) x")
+                if jobs > 1 {
+                    let t2 = NNBench.now()
+                    let rj = try FileAnalyzer.analyze(wav, detectors: workers)
+                    let dj = NNBench.now() - t2
+                    guard rj.windows == expectedFileWindows, rj.events == r.events else {
+                        throw ValidationError("bad split file run: \(rj.windows) windows, \(rj.events.count) events; one detector: \(r.windows), \(r.events.count)")
+                    }
+                    print("detect_swift_\(threads)t_file_\(jobs)jobs_xrt \(String(format: "%.1f", seconds / dj)) x")
+                }
             }
             print("# events=\(events) windows=\(expectedWindows)")
         }

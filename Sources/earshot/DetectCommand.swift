@@ -30,7 +30,7 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Seconds after an event during which no new event starts (earshotd's default too).") var cooldown: Double = 10
     @Flag(help: "JSON lines output.") var json = false
     @Flag(help: "Also print every window's score to stderr as 'FILE TIME SCORE' lines (TIME = window centre, s).") var trace = false
-    @Option(help: "Files analysed in parallel (default: one per CPU core; 1 with --trace). Reports keep the order of the files.") var jobs: Int?
+    @Option(help: "Threads (default: one per CPU core). Files are analysed in parallel; with fewer files than threads (one long recording), a file's windows are split among them — same scores and events. Reports keep the order of the files.") var jobs: Int?
     @Argument(help: "Audio files.") var files: [String]
 
     func run() throws {
@@ -42,20 +42,25 @@ struct DetectCommand: ParsableCommand {
         let rule = DecisionRule(threshold: threshold ?? m.threshold, minConsecutive: minConsecutive, cooldown: cooldown, hopSeconds: hop)
         do { try rule.validate() } catch { throw ValidationError("\(error)") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1 (got \(jobs))") }
-        let workers = trace ? 1 : max(1, min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, files.count))
-        // One detector per worker, built here in turn (FFTW's planner is not thread-safe); each scores on
-        // its own thread with single-threaded OpenBLAS.
-        let detectors = DetectorBox(try (0..<workers).map { _ in try Detector(model: m, rule: rule) })
+        // `threads` detectors in `workers` groups: a group takes one file at a time and splits its windows
+        // among its detectors (`FileAnalyzer`). --trace: one group, so trace lines stay in file order.
+        let threads = max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+        let workers = trace ? 1 : max(1, min(threads, files.count))
+        let perFile = max(1, threads / workers)
+        // Detectors are built here in turn (FFTW's planner is not thread-safe); each scores on one thread
+        // with single-threaded OpenBLAS.
+        let detectors = DetectorBox(try (0..<(workers * perFile)).map { _ in try Detector(model: m, rule: rule) })
         let reports = OrderedReports(count: files.count)
         DispatchQueue.concurrentPerform(iterations: workers) { w in
-            let detector = detectors.all[w]
+            let group = Array(detectors.all[(w * perFile)..<((w + 1) * perFile)])
+            let detector = group[0]
             while let i = reports.take() {
                 let f = files[i]
                 if trace {
                     detector.onScore = { t, s in FileHandle.standardError.write(Data("\(f) \(String(format: "%.3f %.4f", t, s))\n".utf8)) }
                 }
                 do {
-                    let r = try FileAnalyzer.analyze(URL(fileURLWithPath: f), detector: detector)
+                    let r = try FileAnalyzer.analyze(URL(fileURLWithPath: f), detectors: group)
                     reports.finish(i, failed: false) { self.report(f, r, threshold: rule.threshold) }
                 } catch {
                     reports.finish(i, failed: true) {

@@ -101,6 +101,38 @@ import Testing
         #expect(bad.status != 0 && bad.stderr.contains("--jobs"))
     }
 
+    /// One long recording and two threads: its windows are split between two detectors, and the output —
+    /// events, file record and every window's score in --trace — is byte for byte one thread's.
+    @Test func oneLongFileOnTwoThreadsPrintsWhatOneThreadPrints() throws {
+        let dir = TestPaths.tempDir("cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try FixtureModel.write(to: dir)
+        var x = [Float](repeating: 0, count: 40 * 16_000)
+        var rng = SeededRNG(seed: 5)
+        for i in x.indices { x[i] = 0.01 * Float(rng.uniform(-1, 1)) }
+        for b in stride(from: 16_000, to: x.count - 8_000, by: 41_000) {
+            for k in 0..<6_000 { x[b + k] += 0.7 * Float(rng.uniform(-1, 1)) * expf(-Float(k) / 900) }
+        }
+        let url = dir.appendingPathComponent("long.wav")
+        try AudioFileWriter.writeWAV16(x, sampleRate: 16_000, to: url)
+        let base = ["detect", "--model", model.path, "--trace"]
+        let t1 = try CLIRunner.run(base + ["--jobs", "1", url.path]), t2 = try CLIRunner.run(base + ["--jobs", "2", url.path])
+        #expect(t1.status == 0 && t2.status == 0)
+        #expect(t2.stderr == t1.stderr && t2.stdout == t1.stdout)
+        // a threshold in the widest gap of the upper scores, so there are events to compare
+        let scores = t1.stderr.split(separator: "\n").compactMap { Float($0.split(separator: " ").last ?? "") }.sorted()
+        #expect(scores.count > 300, "\(scores.count) trace lines")
+        guard scores.count > 300 else { return }
+        let upper = scores[(scores.count / 2)...]
+        let gap = zip(upper, upper.dropFirst()).max { ($0.1 - $0.0) < ($1.1 - $1.0) }!
+        let th = String(format: "%.6f", (gap.0 + gap.1) / 2)
+        let args = ["detect", "--model", model.path, "--threshold", th, "--min-consecutive", "1", "--cooldown", "1", "--json"]
+        let one = try CLIRunner.run(args + ["--jobs", "1", url.path]), two = try CLIRunner.run(args + ["--jobs", "2", url.path])
+        #expect(one.status == 0 && two.status == 0)
+        #expect(two.stdout == one.stdout)
+        #expect(lines(one.stdout).filter { $0["type"] as? String == "event" }.count >= 2, "\(one.stdout)")
+    }
+
     @Test func helpShowsAnExample() throws {
         for cmd in ["detect", "model-info", "features"] {
             let r = try CLIRunner.run([cmd, "--help"])

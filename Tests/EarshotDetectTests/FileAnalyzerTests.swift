@@ -1,5 +1,6 @@
 import EarshotDetect
 import EarshotDSP
+import EarshotNN
 import Foundation
 import Testing
 
@@ -112,5 +113,55 @@ import Testing
         let d = try Detector(model: TestModel.random(), rule: DecisionRule(threshold: 0.5))
         let once = FileAnalyzer.analyze(samples: x, detector: d), again = FileAnalyzer.analyze(samples: x, detector: d)
         #expect(once.maxScore == again.maxScore && once.windows == again.windows)
+    }
+
+    /// Splitting a file's windows among detectors (`earshot detect` on one long recording with several
+    /// cores) changes nothing: the same windows at the same times, the same scores, the same events —
+    /// for incremental scoring (stretches start on its pooling grid) and for a full forward pass.
+    @Test(arguments: [nil, InputNorm.Mode.global])
+    func splittingAFileAmongDetectorsGivesTheSameResult(inputNorm: InputNorm.Mode?) throws {
+        let m = try TestModel.random(outputScale: 0.3, inputNorm: inputNorm)
+        let x = TestModel.audio(seconds: 24, bursts: stride(from: 0.7, to: 24, by: 1.9).map { $0 })
+        func run(_ n: Int, _ rule: DecisionRule) throws -> (FileResult, [(Double, Float)], [Range<Int>]) {
+            let ds = try (0..<n).map { _ in try Detector(model: m, rule: rule) }
+            var trace: [(Double, Float)] = []
+            ds[0].onScore = { trace.append(($0, $1)) }
+            let (lead, tail) = FileAnalyzer.padding(samples: x.count, detector: ds[0])
+            let stretches = FileAnalyzer.split(samples: lead + x.count + tail, detector: ds[0], parts: n)
+            return (FileAnalyzer.analyze(samples: x, detectors: ds), trace, stretches)
+        }
+        // a threshold in the widest gap of the upper scores, so rounding cannot flip a decision
+        let (_, s0, _) = try run(1, DecisionRule(threshold: 0.5))
+        let upper = s0.map(\.1).sorted()[(s0.count / 2)...]
+        let gap = zip(upper, upper.dropFirst()).max { ($0.1 - $0.0) < ($1.1 - $1.0) }!
+        let rule = DecisionRule(threshold: (gap.0 + gap.1) / 2, cooldown: 1)
+        let (one, t1, _) = try run(1, rule)
+        #expect(one.events.count >= 3, "the test needs events: \(one.events.count)")
+        for n in [2, 3, 5] {
+            let (r, t, stretches) = try run(n, rule)
+            #expect(stretches.count == min(n, one.windows / FileAnalyzer.minWindowsPerWorker) && stretches.count > 1)
+            #expect(stretches.first?.lowerBound == 0 && stretches.last?.upperBound == one.windows)
+            #expect(r.windows == one.windows && t.count == t1.count, "\(n) detectors")
+            #expect(t.map(\.0) == t1.map(\.0), "\(n) detectors: window times")
+            let diff = zip(t, t1).map { abs($0.1 - $1.1) }.max() ?? 1
+            #expect(diff <= 1e-6, "\(n) detectors: max |Δscore| \(diff)")
+            #expect(r.events.count == one.events.count, "\(n) detectors")
+            for (a, b) in zip(r.events, one.events) {
+                #expect(a.id == b.id && a.start == b.start && a.end == b.end && a.peakTime == b.peakTime && abs(a.peakScore - b.peakScore) <= 1e-6)
+            }
+            #expect(abs(r.maxScore - one.maxScore) <= 1e-6)
+        }
+    }
+
+    /// A file too short for two workers' minimum stays on one detector; stretches start on the period.
+    @Test func splitKeepsShortFilesWholeAndAlignsStretches() throws {
+        let d = try Detector(model: TestModel.random(inputNorm: nil), rule: DecisionRule(threshold: 0.5))
+        #expect(d.windowPeriod == 4, "hop 10 frames, 3 poolings (8 frames per column): 4 windows")
+        #expect(FileAnalyzer.split(samples: 16_000 * 5, detector: d, parts: 2).count == 1)
+        let s = FileAnalyzer.split(samples: 16_000 * 600, detector: d, parts: 3)
+        #expect(s.count == 3 && s.dropFirst().allSatisfy { $0.lowerBound % 4 == 0 })
+        #expect(zip(s, s.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+        let full = try Detector(model: TestModel.random(), rule: DecisionRule(threshold: 0.5))
+        #expect(full.windowPeriod == 1, "a full forward pass per window has no grid")
     }
 }

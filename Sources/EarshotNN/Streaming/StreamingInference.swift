@@ -49,6 +49,9 @@ public final class StreamingInference {
     private var taps: [UnsafePointer<Float>]                // the current GEMM's input columns, (n, k)
     /// Frames pushed since the start or the last `reset()`.
     public private(set) var framesPushed = 0
+    /// Frames per column of the deepest level: a stream started `columnPeriod` (or a multiple) frames
+    /// later pairs every pooled column the same way, so it computes the same columns with the same GEMMs.
+    public var columnPeriod: Int { rate.max() ?? 1 }
 
     /// Plans streaming for `session`'s (batch-norm-folded) network; nil if it has a layer pattern the
     /// column scheme does not cover.
