@@ -51,11 +51,7 @@ import Testing
         let full = try Detector(model: m, rule: DecisionRule(threshold: 0.5), streaming: false)
         #expect(!full.isStreaming)
         let (_, s0, _) = stream(full, x, chunk: 4096)
-        // a threshold in the widest gap of the upper scores, so rounding cannot flip a decision
-        let sorted = s0.sorted(), upper = sorted[(sorted.count / 2)...]
-        let gap = zip(upper, upper.dropFirst()).max { ($0.1 - $0.0) < ($1.1 - $1.0) }!
-        let th = (gap.0 + gap.1) / 2
-        let rule = DecisionRule(threshold: th, cooldown: 0.5)
+        let rule = DecisionRule(threshold: TestModel.gapThreshold(s0), cooldown: 0.5)
         let reference = try Detector(model: m, rule: rule, streaming: false)
         let (tr, sr, er) = stream(reference, x, chunk: 4096)
         #expect(!er.isEmpty)

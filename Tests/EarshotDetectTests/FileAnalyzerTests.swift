@@ -130,11 +130,8 @@ import Testing
             let stretches = FileAnalyzer.split(samples: lead + x.count + tail, detector: ds[0], parts: n)
             return (FileAnalyzer.analyze(samples: x, detectors: ds), trace, stretches)
         }
-        // a threshold in the widest gap of the upper scores, so rounding cannot flip a decision
         let (_, s0, _) = try run(1, DecisionRule(threshold: 0.5))
-        let upper = s0.map(\.1).sorted()[(s0.count / 2)...]
-        let gap = zip(upper, upper.dropFirst()).max { ($0.1 - $0.0) < ($1.1 - $1.0) }!
-        let rule = DecisionRule(threshold: (gap.0 + gap.1) / 2, cooldown: 1)
+        let rule = DecisionRule(threshold: TestModel.gapThreshold(s0.map(\.1)), cooldown: 1)
         let (one, t1, _) = try run(1, rule)
         #expect(one.events.count >= 3, "the test needs events: \(one.events.count)")
         for n in [2, 3, 5] {
