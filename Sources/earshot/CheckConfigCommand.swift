@@ -1,5 +1,7 @@
 import ArgumentParser
 import EarshotDaemon
+import EarshotDetect
+import EarshotNN
 import Foundation
 
 /// `earshot check-config [PATH]`: the daemon's own validation, exit 0 (valid) or 1 (an error naming key and line).
@@ -10,7 +12,7 @@ struct CheckConfigCommand: ParsableCommand {
         discussion: """
             Unknown keys, wrong types and out-of-range values are reported with the file, line and key. Problems \
             the daemon only logs at run time (a hook that does not exist or is not executable, a model file \
-            that is missing) are printed as warnings and do not change the exit status.
+            that is missing, a false_alarms_per_hour the model has no threshold for) are printed as warnings and do not change the exit status.
 
             Example:
               earshot check-config /etc/earshot/earshot.yaml && sudo systemctl reload earshot
@@ -31,6 +33,9 @@ struct CheckConfigCommand: ParsableCommand {
         if let p = config.hook.executableProblem() { warnings.append(p) }
         if let m = config.model, !m.isEmpty, !FileManager.default.fileExists(atPath: m) {
             warnings.append("model: \(m) does not exist; fix the path, or remove the key to use the shipped model")
+        }
+        if config.falseAlarmsPerHour != nil, let url = try? DefaultModel.resolve(config.model), let m = try? Model.load(url) {
+            do { _ = try config.threshold(for: m) } catch { warnings.append("false_alarms_per_hour: \(error)") }
         }
         for w in warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         print("\(shown): OK — device \(config.device), hook \(config.hook.path ?? "none"), clips \(config.clips.enabled ? config.clips.directory : "off"), metrics \(config.metrics.enabled ? config.metrics.path : "off")")

@@ -13,6 +13,7 @@ struct DetectCommand: ParsableCommand {
         Examples:
           earshot detect recording.wav
           earshot detect --json --threshold 0.8 /var/lib/earshot/clips/*.wav
+          earshot detect --false-alarms-per-hour 10 recording.wav   # more sensitive: the model's 10 FA/h point
           earshot detect --trace clip.flac 2> scores.txt      # per-window scores for plotting
         With --json, one object per line: {"type":"event",...} per event and {"type":"file",...} after each
         file; an unreadable file gives {"type":"error",...}, the others are still analysed, and the exit
@@ -25,6 +26,7 @@ struct DetectCommand: ParsableCommand {
 
     @Option(help: "Model file (default: the shipped model).") var model: String?
     @Option(help: "Score threshold (default: the model's, calibrated for ≤ 1 false alarm/hour).") var threshold: Float?
+    @Option(help: "Use the model's threshold calibrated for this many false alarms per hour (earshot model-info lists them, e.g. 1, 2, 5, 10) instead of --threshold.") var falseAlarmsPerHour: Double?
     @Option(help: "Consecutive windows above threshold needed for an event.") var minConsecutive: Int = 2
     @Option(help: "Seconds between CNN windows.") var hop: Double = 0.1
     @Option(help: "Seconds after an event during which no new event starts (earshotd's default too).") var cooldown: Double = 10
@@ -39,7 +41,12 @@ struct DetectCommand: ParsableCommand {
             FileHandle.standardError.write(Data("earshot: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let rule = DecisionRule(threshold: threshold ?? m.threshold, minConsecutive: minConsecutive, cooldown: cooldown, hopSeconds: hop)
+        if threshold != nil, falseAlarmsPerHour != nil { throw ValidationError("--threshold and --false-alarms-per-hour both pick the threshold: give one") }
+        var th = threshold ?? m.threshold
+        if let falseAlarmsPerHour {
+            do { th = try m.threshold(falseAlarmsPerHour: falseAlarmsPerHour) } catch { throw ValidationError("\(error)") }
+        }
+        let rule = DecisionRule(threshold: th, minConsecutive: minConsecutive, cooldown: cooldown, hopSeconds: hop)
         do { try rule.validate() } catch { throw ValidationError("\(error)") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1 (got \(jobs))") }
         // `threads` detectors in `workers` groups: a group takes one file at a time and splits its windows

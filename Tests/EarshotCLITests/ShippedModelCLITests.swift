@@ -22,6 +22,24 @@ struct ShippedModelCLITests {
         }
     }
 
+    /// `--false-alarms-per-hour` picks the shipped model's calibrated operating points: a higher rate is a
+    /// lower threshold; a rate it has no threshold for is refused with the rates it has.
+    @Test func falseAlarmRatePicksAnOperatingPoint() throws {
+        let wav = TestPaths.fixtures.appendingPathComponent("logmel_input.wav").path
+        func threshold(_ extra: [String]) throws -> Double? {
+            let r = try CLIRunner.run(["detect"] + extra + [wav], environment: ["EARSHOT_MODEL": ""])
+            #expect(r.status == 0, "stderr: \(r.stderr)")
+            return r.stdout.range(of: #"threshold [0-9.]+"#, options: .regularExpression).flatMap { Double(r.stdout[$0].dropFirst(10)) }
+        }
+        let own = try threshold([]), one = try threshold(["--false-alarms-per-hour", "1"]), ten = try threshold(["--false-alarms-per-hour", "10"])
+        #expect(own != nil && one == own, "the model's own threshold is its 1 FA/h point")
+        #expect((ten ?? 1) < (one ?? 0), "10 FA/h: \(String(describing: ten)), 1 FA/h: \(String(describing: one))")
+        let bad = try CLIRunner.run(["detect", "--false-alarms-per-hour", "3", wav], environment: ["EARSHOT_MODEL": ""])
+        #expect(bad.status != 0 && bad.stderr.contains("3 false alarm(s)/hour") && bad.stderr.contains("1, 2, 5, 10"), "\(bad.stderr)")
+        let both = try CLIRunner.run(["detect", "--threshold", "0.5", "--false-alarms-per-hour", "1", wav], environment: ["EARSHOT_MODEL": ""])
+        #expect(both.status != 0 && both.stderr.contains("--threshold"))
+    }
+
     @Test func detectsRealGunshotClips() throws {
         let dir = TestPaths.corpus.appendingPathComponent("gunshot")
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).sorted()

@@ -1,4 +1,6 @@
 import EarshotDaemon
+import EarshotDSP
+import EarshotNN
 import Foundation
 import Testing
 
@@ -21,7 +23,7 @@ import Testing
         let text = try String(contentsOf: Self.shipped, encoding: .utf8)
         #expect(try DaemonConfig.parse(text, source: Self.shipped.path) == DaemonConfig(), "the shipped file's values are the defaults")
         // Every key the parser knows appears, and each has a comment line above it or in its section.
-        for key in ["device", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "min_consecutive",
+        for key in ["device", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "false_alarms_per_hour", "min_consecutive",
                     "merge_gap", "cooldown", "hop", "priority", "blas_threads", "log_level", "retry_min", "retry_max",
                     "hook", "clips", "liveness", "metrics", "timeout", "kill_after", "max_concurrent", "max_queued", "stderr_tail",
                     "enabled", "directory", "pre_roll", "post_roll", "max_count", "max_bytes", "max_age_days",
@@ -49,6 +51,23 @@ import Testing
         #expect(c.hook.path == "/usr/local/bin/notify" && c.hook.timeout == 4 && !c.clips.enabled)
         #expect(c.rule(0.5).threshold == 0.8, "the config's threshold overrides the model's")
         #expect(DaemonConfig().rule(0.42).threshold == 0.42, "no threshold: the model's")
+    }
+
+    /// `false_alarms_per_hour:` picks the model's calibrated threshold; it and `threshold:` exclude each other.
+    @Test func falseAlarmRatePicksTheModelsCalibratedThreshold() throws {
+        let net = try Network(specs: LayerSpec.reference(), inputShape: Shape3(1, 64, 96))
+        let m = Model(network: net, features: FeatureConfig(), threshold: 0.9, thresholds: ["1": 0.9, "5": 0.8, "10": 0.75])
+        let c = try DaemonConfig.parse("false_alarms_per_hour: 5\n", source: "t.yaml")
+        #expect(c.falseAlarmsPerHour == 5)
+        #expect(try c.threshold(for: m) == 0.8)
+        #expect(try DaemonConfig().threshold(for: m) == 0.9, "neither key: the model's own")
+        #expect(try DaemonConfig.parse("threshold: 0.6\n", source: "t.yaml").threshold(for: m) == 0.6)
+        let odd = try DaemonConfig.parse("false_alarms_per_hour: 3\n", source: "t.yaml")
+        #expect(throws: ModelFileError.self) { try odd.threshold(for: m) }
+        let both = try #require(error("threshold: 0.5\nfalse_alarms_per_hour: 5\n"))
+        #expect(both.key == "false_alarms_per_hour" && both.line == 2 && both.problem.contains("threshold"), "\(both)")
+        let range = try #require(error("false_alarms_per_hour: -1\n"))
+        #expect(range.key == "false_alarms_per_hour")
     }
 
     @Test func unknownKeyNamesKeyLineAndKnownKeys() throws {

@@ -115,6 +115,22 @@ import Testing
         try m.checkCompatible(with: FeatureConfig())
     }
 
+    /// An operating point is picked by its false-alarm rate; a rate the file has no threshold for names the
+    /// rates it has (none for a model without calibration).
+    @Test func thresholdForAFalseAlarmRateIsTheCalibratedOne() throws {
+        let m = try Self.makeModel()
+        #expect(try m.threshold(falseAlarmsPerHour: 1) == 0.9 && m.threshold(falseAlarmsPerHour: 10) == 0.7)
+        do {
+            _ = try m.threshold(falseAlarmsPerHour: 5)
+            Issue.record("expected no operating point for 5 FA/h")
+        } catch let e as ModelFileError {
+            #expect(e.description.contains("5 false alarm(s)/hour") && e.description.contains("has: 1, 10"), "\(e)")
+        }
+        m.thresholds = [:]
+        #expect(throws: ModelFileError.self) { try m.threshold(falseAlarmsPerHour: 1) }
+        do { _ = try m.threshold(falseAlarmsPerHour: 0.5) } catch { #expect("\(error)".contains("0.5 false alarm(s)/hour") && "\(error)".contains("none")) }
+    }
+
     @Test func inputNormMakesTheModelGainInvariant() throws {
         let s = try Self.makeModel().makeInference()
         let w = Self.window(seed: 4)

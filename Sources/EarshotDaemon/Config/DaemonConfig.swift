@@ -1,4 +1,5 @@
 import EarshotDetect
+import EarshotNN
 import Foundation
 import Yams
 
@@ -23,6 +24,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var model: String? = nil
     /// Overrides the model's threshold.
     public var threshold: Double? = nil
+    /// Picks the model's threshold calibrated for this many false alarms per hour (instead of `threshold`).
+    public var falseAlarmsPerHour: Double? = nil
     public var minConsecutive = 2
     public var mergeGap = 0.5
     public var cooldown = 10.0
@@ -40,6 +43,14 @@ public struct DaemonConfig: Sendable, Equatable {
     public var metrics = MetricsSettings()
 
     public init() {}
+
+    /// The score threshold for `model`: `threshold:`, else the model's threshold for `false_alarms_per_hour:`
+    /// (`ModelFileError.noOperatingPoint` if the model has none for that rate), else the model's own.
+    public func threshold(for model: Model) throws -> Float {
+        if let threshold { return Float(threshold) }
+        if let falseAlarmsPerHour { return try model.threshold(falseAlarmsPerHour: falseAlarmsPerHour) }
+        return model.threshold
+    }
 
     /// The decision rule for a model whose own threshold is `modelThreshold` (overridden by `threshold:`).
     public func rule(_ modelThreshold: Float) -> DecisionRule {
@@ -80,6 +91,10 @@ public struct DaemonConfig: Sendable, Equatable {
         c.ringSeconds = try r.double("ring_seconds", c.ringSeconds, 2...600)
         c.model = try r.optionalString("model")
         c.threshold = try r.optionalDouble("threshold", 0...1)
+        c.falseAlarmsPerHour = try r.optionalDouble("false_alarms_per_hour", 0.001...10_000)
+        if c.threshold != nil, c.falseAlarmsPerHour != nil {
+            throw r.fail("false_alarms_per_hour", "conflicts with 'threshold': set one of them (a rate picks the model's calibrated threshold)")
+        }
         c.minConsecutive = try r.int("min_consecutive", c.minConsecutive, 1...50)
         c.mergeGap = try r.double("merge_gap", c.mergeGap, 0...60)
         c.cooldown = try r.double("cooldown", c.cooldown, 0...3600)
@@ -128,7 +143,7 @@ public struct DaemonConfig: Sendable, Equatable {
         c.metrics.intervalSeconds = try mt.double("interval_seconds", c.metrics.intervalSeconds, 1...3600)
         try mt.finish(known: ["enabled", "path", "interval_seconds"])
 
-        try r.finish(known: ["device", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "min_consecutive",
+        try r.finish(known: ["device", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "false_alarms_per_hour", "min_consecutive",
                              "merge_gap", "cooldown", "hop", "priority", "blas_threads", "log_level", "retry_min", "retry_max",
                              "hook", "clips", "liveness", "metrics"])
         // The sections' own cross-field checks (ops' validate()) — mapped to the key's line.

@@ -57,7 +57,7 @@ public final class DetectionService: Service, @unchecked Sendable {
     }
 
     static func makeDetector(_ m: Model, _ c: DaemonConfig) throws -> Detector {
-        try Detector(model: m, rule: c.rule(m.threshold), threads: c.blasThreads)
+        try Detector(model: m, rule: c.rule(try c.threshold(for: m)), threads: c.blasThreads)
     }
 
     static func makeCapture(_ c: DaemonConfig, _ o: RuntimeOptions, model: Model, logger: Logger, wake: AsyncStream<Void>.Continuation) -> CaptureThread {

@@ -42,6 +42,15 @@ public final class Model {
         self.provenance = provenance
     }
 
+    /// The threshold calibrated for at most `falseAlarmsPerHour` false alarms per hour (`thresholds`, chosen by
+    /// earshot-train on out-of-fold or validation audio): an operator picks an operating point by its cost in
+    /// false alarms, not by a raw score. Throws `noOperatingPoint` listing the rates the file has.
+    public func threshold(falseAlarmsPerHour rate: Double) throws -> Float {
+        let available = thresholds.compactMap { k, v in Double(k).map { ($0, v) } }.sorted { $0.0 < $1.0 }
+        if let hit = available.first(where: { abs($0.0 - rate) < 1e-9 }) { return hit.1 }
+        throw ModelFileError.noOperatingPoint(path: path ?? name, requested: rate, available: available.map(\.0))
+    }
+
     /// A serving session (BN folded, buffers preallocated). Also pins OpenBLAS to `threads`.
     public func makeInference(threads: Int = 1, maxBatch: Int = 1) throws -> InferenceSession {
         BLAS.setThreads(threads)
