@@ -28,6 +28,8 @@ public final class Detector {
     public private(set) var windowsScored = 0
     /// Called for every scored window with (window centre time, score) — for traces and evaluation.
     public var onScore: ((Double, Float) -> Void)?
+    /// Called for every scored window with all of it (span, onset, score) — `earshot calibrate`.
+    public var onWindow: ((ScoredWindow) -> Void)?
     /// When set, scored windows go here instead of to the decision rule (and `onScore`): a worker scoring
     /// a stretch of a file for `FileAnalyzer`, which replays them in order through one detector's rule.
     public var collect: ((ScoredWindow) -> Void)?
@@ -112,6 +114,7 @@ public final class Detector {
         lastScore = w.score
         windowsScored += 1
         onScore?(w.centre, w.score)
+        onWindow?(w)
         tracker.observe(score: w.score, windowStart: w.start, windowEnd: w.end, onset: w.onset, emit)
     }
 

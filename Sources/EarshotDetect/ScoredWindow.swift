@@ -8,6 +8,10 @@ public struct ScoredWindow: Sendable, Equatable {
     public var onset: Double
     public var score: Float
 
+    public init(start: Double, end: Double, onset: Double, score: Float) {
+        self.start = start; self.end = end; self.onset = onset; self.score = score
+    }
+
     /// Centre of the window (the time `Detector.onScore` reports).
     public var centre: Double { (start + end) / 2 }
 }

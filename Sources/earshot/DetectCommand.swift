@@ -49,31 +49,21 @@ struct DetectCommand: ParsableCommand {
         let rule = DecisionRule(threshold: th, minConsecutive: minConsecutive, cooldown: cooldown, hopSeconds: hop)
         do { try rule.validate() } catch { throw ValidationError("\(error)") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1 (got \(jobs))") }
-        // `threads` detectors in `workers` groups: a group takes one file at a time and splits its windows
-        // among its detectors (`FileAnalyzer`). --trace: one group, so trace lines stay in file order.
-        let threads = max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount)
-        let workers = trace ? 1 : max(1, min(threads, files.count))
-        let perFile = max(1, threads / workers)
-        // Detectors are built here in turn (FFTW's planner is not thread-safe); each scores on one thread
-        // with single-threaded OpenBLAS.
-        let detectors = DetectorBox(try (0..<(workers * perFile)).map { _ in try Detector(model: m, rule: rule) })
+        let workers = try FileWorkers(model: m, rule: rule, threads: max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount),
+                                      files: files.count, oneGroup: trace)
         let reports = OrderedReports(count: files.count)
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            let group = Array(detectors.all[(w * perFile)..<((w + 1) * perFile)])
-            let detector = group[0]
-            while let i = reports.take() {
-                let f = files[i]
-                if trace {
-                    detector.onScore = { t, s in FileHandle.standardError.write(Data("\(f) \(String(format: "%.3f %.4f", t, s))\n".utf8)) }
-                }
-                do {
-                    let r = try FileAnalyzer.analyze(URL(fileURLWithPath: f), detectors: group)
-                    reports.finish(i, failed: false) { self.report(f, r, threshold: rule.threshold) }
-                } catch {
-                    reports.finish(i, failed: true) {
-                        FileHandle.standardError.write(Data("earshot: \(error)\n".utf8))
-                        if self.json { print(JSONLine.error(file: f, "\(error)")) }
-                    }
+        workers.run(reports) { i, group in
+            let f = files[i]
+            if trace {
+                group[0].onScore = { t, s in FileHandle.standardError.write(Data("\(f) \(String(format: "%.3f %.4f", t, s))\n".utf8)) }
+            }
+            do {
+                let r = try FileAnalyzer.analyze(URL(fileURLWithPath: f), detectors: group)
+                reports.finish(i, failed: false) { self.report(f, r, threshold: rule.threshold) }
+            } catch {
+                reports.finish(i, failed: true) {
+                    FileHandle.standardError.write(Data("earshot: \(error)\n".utf8))
+                    if self.json { print(JSONLine.error(file: f, "\(error)")) }
                 }
             }
         }
@@ -92,10 +82,4 @@ struct DetectCommand: ParsableCommand {
     }
 
     private func fmt(_ x: Double, _ decimals: Int) -> String { String(format: "%.\(decimals)f", x) }
-}
-
-/// The workers' detectors; each is used by one worker only.
-private final class DetectorBox: @unchecked Sendable {
-    let all: [Detector]
-    init(_ all: [Detector]) { self.all = all }
 }

@@ -6,6 +6,6 @@ struct Earshot: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "earshot",
         abstract: "Earshot gunshot detector: analyse files, inspect models, check the set-up.",
-        subcommands: [DetectCommand.self, ModelInfoCommand.self, FeaturesCommand.self, DevicesCommand.self, CheckConfigCommand.self, TestAlertCommand.self]
+        subcommands: [DetectCommand.self, CalibrateCommand.self, ModelInfoCommand.self, FeaturesCommand.self, DevicesCommand.self, CheckConfigCommand.self, TestAlertCommand.self]
     )
 }

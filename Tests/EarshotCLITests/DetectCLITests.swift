@@ -134,7 +134,7 @@ import Testing
     }
 
     @Test func helpShowsAnExample() throws {
-        for cmd in ["detect", "model-info", "features"] {
+        for cmd in ["detect", "calibrate", "model-info", "features"] {
             let r = try CLIRunner.run([cmd, "--help"])
             #expect(r.status == 0)
             #expect(r.stdout.contains("Example"), "\(cmd) --help")

@@ -1,36 +1,18 @@
-import EarshotDSP
-import EarshotDetect
-import EarshotNN
-import Foundation
-
 /// Window scores of audio streamed through the `Detector` (exactly the daemon's/CLI's path), kept so that
-/// event counts can be recomputed for any threshold without re-running the CNN.
-public struct StreamScores {
-    /// Per stream: (window start, window end, onset, score).
-    public var streams: [[(start: Double, end: Double, onset: Double, score: Float)]] = []
+/// event counts can be recomputed for any threshold without re-running the CNN: the trainer's evaluation and
+/// calibration (`StreamScores.collect` in EarshotTrain) and `earshot calibrate` on a site's own recordings.
+public struct StreamScores: Sendable {
+    /// Per stream (a clip or a file), its windows in order.
+    public var streams: [[ScoredWindow]] = []
+    /// Seconds of audio the streams cover (the clips' or files' own audio, not padding).
     public var seconds = 0.0
 
-    /// Streams each clip through the detector exactly as `earshot detect` reads a file
-    /// (`FileAnalyzer.stream`: between stretches of noise at the clip's own floor, so clips shorter than a
-    /// window — door slams, drum hits, key drops — are scored too, and sounds at clip edges are seen in the
-    /// middle of some window). (Padding with digital near-silence, as an earlier version did, puts a
-    /// silence→ambience step at every clip's start that no microphone stream has; 10 of the shipped
-    /// model's 11 test false alarms came from it. An unpadded stream never scored the 212 negative clips
-    /// shorter than a window.) `seconds` counts the clips' own audio only.
-    public static func collect(_ clips: [[Float]], detector: Detector, progress: ProgressBar? = nil) -> StreamScores {
-        var out = StreamScores()
-        let winSec = Double((detector.model.features.windowFrames - 1) * detector.model.features.hop + detector.model.features.nFFT) / Double(detector.sampleRate)
-        for (i, c) in clips.enumerated() {
-            var s: [(Double, Double, Double, Float)] = []
-            detector.onScore = { centre, score in s.append((centre - winSec / 2, centre + winSec / 2, centre, score)) }
-            FileAnalyzer.stream(samples: c, detector: detector) { _ in }
-            detector.onScore = nil
-            out.streams.append(s)
-            out.seconds += Double(c.count) / Double(detector.sampleRate)
-            progress?.update(i + 1)
-        }
-        progress?.finish()
-        return out
+    public init() {}
+
+    /// Adds one stream's windows and the seconds of audio they cover.
+    public mutating func add(_ windows: [ScoredWindow], seconds: Double) {
+        streams.append(windows)
+        self.seconds += seconds
     }
 
     /// Events per stream under `rule` (recomputed from the stored scores).
@@ -40,6 +22,18 @@ public struct StreamScores {
             var n = 0
             for w in s { t.observe(score: w.score, windowStart: w.start, windowEnd: w.end, onset: w.onset) { if case .started = $0 { n += 1 } } }
             return n
+        }
+    }
+
+    /// The events themselves, per stream, under `rule` (closed at each stream's end), times as stored.
+    public func detections(rule: DecisionRule) -> [[DetectionEvent]] {
+        streams.map { s in
+            var t = EventTracker(rule: rule)
+            var out: [DetectionEvent] = []
+            func keep(_ o: DetectorOutput) { if case let .ended(e) = o { out.append(e) } }
+            for w in s { t.observe(score: w.score, windowStart: w.start, windowEnd: w.end, onset: w.onset, keep) }
+            t.finish(keep)
+            return out
         }
     }
 

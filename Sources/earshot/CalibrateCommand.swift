@@ -1,0 +1,123 @@
+import ArgumentParser
+import EarshotDetect
+import EarshotDSP
+import EarshotNN
+import Foundation
+
+/// `earshot calibrate`: thresholds for target false-alarm rates, from recordings of the operator's own site.
+struct CalibrateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "calibrate",
+        abstract: "Choose the threshold for a target false-alarm rate from this site's own recordings (with no gunshots in them).",
+        discussion: """
+        The model's thresholds were calibrated on the training corpus; a venue has its own sounds (a door that
+        slams, a kitchen, a PA). Record a few hours of the venue's normal sound (e.g. with `arecord -f S16_LE
+        -r 16000 -c 1 -d 3600 day1.wav`), then run it over them. Examples:
+          earshot calibrate day1.wav day2.wav
+          earshot calibrate --rate 1 --rate 0.5 --json /srv/recordings/*.flac
+        Every event in these recordings counts as a false alarm. For each rate the command prints the lowest
+        threshold at which the detector (exactly earshot detect's and earshotd's: the same decision rule)
+        raises at most that many events per hour of this audio, and the loudest events at the model's own
+        threshold, with file and time, so you can listen to them. Put the chosen value into `threshold:` in
+        /etc/earshot/earshot.yaml. A rate below 1 per (hours of audio) cannot be measured: the command says so.
+        """
+    )
+
+    @Option(help: "Model file (default: the shipped model).") var model: String?
+    @Option(name: .customLong("rate"), help: "Target false alarms per hour (repeatable; default 1, 2, 5, 10).") var rates: [Double] = []
+    @Option(help: "Consecutive windows above threshold needed for an event (as configured for earshotd).") var minConsecutive: Int = 2
+    @Option(help: "Seconds between CNN windows.") var hop: Double = 0.1
+    @Option(help: "Seconds after an event during which no new event starts.") var cooldown: Double = 10
+    @Option(help: "Loudest events at the model's own threshold to list.") var top: Int = 10
+    @Option(help: "Threads (default: one per CPU core).") var jobs: Int?
+    @Flag(help: "JSON lines output.") var json = false
+    @Argument(help: "Recordings of the site (any format/rate libsndfile reads).") var files: [String]
+
+    func run() throws {
+        let m: Model
+        do { m = try Model.load(DefaultModel.resolve(model)) } catch {
+            FileHandle.standardError.write(Data("earshot: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let targets = rates.isEmpty ? [1, 2, 5, 10] : rates
+        guard targets.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw ValidationError("--rate must be > 0 false alarms per hour") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1 (got \(jobs))") }
+        guard top >= 0 else { throw ValidationError("--top must be ≥ 0 (got \(top))") }
+        let base = DecisionRule(threshold: m.threshold, minConsecutive: minConsecutive, cooldown: cooldown, hopSeconds: hop)
+        do { try base.validate() } catch { throw ValidationError("\(error)") }
+
+        let workers = try FileWorkers(model: m, rule: base, threads: max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount), files: files.count)
+        let reports = OrderedReports(count: files.count)
+        let scored = Slots(count: files.count)
+        workers.run(reports) { i, group in
+            var windows: [ScoredWindow] = []
+            group[0].onWindow = { windows.append($0) }
+            defer { group[0].onWindow = nil }
+            do {
+                let r = try FileAnalyzer.analyze(URL(fileURLWithPath: files[i]), detectors: group)
+                scored.set(i, (windows, r.duration))
+                reports.finish(i, failed: false) {}
+            } catch {
+                reports.finish(i, failed: true) {
+                    FileHandle.standardError.write(Data("earshot: \(error)\n".utf8))
+                    if self.json { print(JSONLine.error(file: self.files[i], "\(error)")) }
+                }
+            }
+        }
+        var scores = StreamScores()
+        var names: [String] = []
+        for (i, s) in scored.all.enumerated() { if let s { scores.add(s.0, seconds: s.1); names.append(files[i]) } }
+        guard scores.seconds > 0 else {
+            FileHandle.standardError.write(Data("earshot: no readable audio to calibrate on\n".utf8))
+            throw ExitCode(1)
+        }
+        report(scores, names: names, model: m, base: base, targets: targets)
+        if reports.failed > 0 { throw ExitCode(1) }
+    }
+
+    private func report(_ scores: StreamScores, names: [String], model m: Model, base: DecisionRule, targets: [Double]) {
+        let hours = scores.seconds / 3600
+        let own = scores.detections(rule: base)
+        let ownCount = own.reduce(0) { $0 + $1.count }
+        let loudest = zip(names, own).flatMap { f, es in es.map { (f, $0) } }.sorted { $0.1.peakScore > $1.1.peakScore }.prefix(top)
+        var rows: [(rate: Double, threshold: Float, events: Int)] = []
+        for t in targets.sorted() {
+            var rule = base
+            rule.threshold = scores.threshold(forFalseAlarmsPerHour: t, base: base)
+            rows.append((t, rule.threshold, scores.events(rule: rule).reduce(0, +)))
+        }
+        let unresolved = targets.filter { $0 * hours < 1 }.sorted()
+        func r(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
+        if json {
+            print("{\"type\":\"calibration\",\"files\":\(names.count),\"hours\":\(String(format: "%.4f", hours)),\"model_threshold\":\(String(format: "%.6f", m.threshold)),\"model_threshold_events\":\(ownCount)}")
+            for row in rows {
+                print("{\"type\":\"threshold\",\"false_alarms_per_hour\":\(r(row.rate)),\"threshold\":\(row.threshold),\"events\":\(row.events),\"resolved\":\(row.rate * hours >= 1)}")
+            }
+            for (f, e) in loudest { print(JSONLine.event(file: f, e)) }
+            return
+        }
+        print(String(format: "site audio: %d file%@, %.2f h; model %@, its own threshold %.4f: %d event%@ here (%.1f per hour)",
+                     names.count, names.count == 1 ? "" : "s", hours, m.name, m.threshold, ownCount, ownCount == 1 ? "" : "s", Double(ownCount) / hours))
+        print("false alarms/hour   threshold   events in this audio")
+        for row in rows { print("\(r(row.rate).padding(toLength: 19, withPad: " ", startingAt: 0)) \(String(describing: row.threshold).padding(toLength: 11, withPad: " ", startingAt: 0)) \(row.events)") }
+        if !loudest.isEmpty {
+            print("loudest events at the model's own threshold (listen: is any a real shot? then this audio cannot calibrate):")
+            for (f, e) in loudest { print(String(format: "  %@  %.2f–%.2f s  score %.3f", f, e.start, e.end, Double(e.peakScore))) }
+        }
+        if let first = rows.first {
+            print("to use it: `threshold: \(first.threshold)` in /etc/earshot/earshot.yaml (≤ \(r(first.rate)) false alarm(s)/hour on this audio), then `systemctl reload earshot`")
+        }
+        if !unresolved.isEmpty {
+            print(String(format: "note: %.2f h of audio cannot measure %@ false alarm(s)/hour (that needs ≥ %@ h): the threshold shown is the lowest with no event at all here, an underestimate of what the rate needs — record more",
+                         hours, unresolved.map(r).joined(separator: ", "), r((1 / unresolved[0] * 100).rounded(.up) / 100)))
+        }
+    }
+}
+
+/// Per-file results written by the workers (each slot by one worker).
+private final class Slots: @unchecked Sendable {
+    private(set) var all: [([ScoredWindow], Double)?]
+    private let lock = NSLock()
+    init(count: Int) { all = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ v: ([ScoredWindow], Double)) { lock.lock(); all[i] = v; lock.unlock() }
+}

@@ -1,0 +1,37 @@
+import EarshotDetect
+import EarshotNN
+import Foundation
+
+/// The detectors `earshot detect` and `earshot calibrate` analyse files with: `threads` detectors in groups;
+/// each group takes one file at a time and splits that file's windows among its detectors (`FileAnalyzer`),
+/// so one long recording uses every core and many files run side by side.
+struct FileWorkers {
+    private let detectors: DetectorBox
+    let groups: Int
+    let perGroup: Int
+
+    /// - Parameter oneGroup: a single group (all threads on one file at a time), e.g. so that `--trace`
+    ///   lines come out in file order.
+    init(model: Model, rule: DecisionRule, threads: Int, files: Int, oneGroup: Bool = false) throws {
+        groups = oneGroup ? 1 : max(1, min(threads, files))
+        perGroup = max(1, threads / groups)
+        // built here in turn (FFTW's planner is not thread-safe); each scores on one thread with
+        // single-threaded OpenBLAS
+        detectors = DetectorBox(try (0..<(groups * perGroup)).map { _ in try Detector(model: model, rule: rule) })
+    }
+
+    /// Runs `body(file index, its group's detectors)` for every index `reports` hands out, on `groups`
+    /// threads; `body` reports through `reports.finish`.
+    func run(_ reports: OrderedReports, _ body: (Int, [Detector]) -> Void) {
+        DispatchQueue.concurrentPerform(iterations: groups) { g in
+            let group = Array(detectors.all[(g * perGroup)..<((g + 1) * perGroup)])
+            while let i = reports.take() { body(i, group) }
+        }
+    }
+}
+
+/// The workers' detectors; each group is used by one thread at a time.
+private final class DetectorBox: @unchecked Sendable {
+    let all: [Detector]
+    init(_ all: [Detector]) { self.all = all }
+}

@@ -1,0 +1,64 @@
+import EarshotDSP
+import Foundation
+import Testing
+
+/// `earshot calibrate` on "site recordings", run as an operator runs it: its thresholds give, through
+/// `earshot detect`, exactly the event counts it reports, within the target rates.
+@Suite struct CalibrateCLITests {
+    func lines(_ s: String) -> [[String: Any]] {
+        s.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    /// `seconds` of quiet noise with loud decaying bursts of random levels every ~1.7 s.
+    func site(_ dir: URL, _ name: String, seconds: Int, seed: UInt64) throws -> URL {
+        var rng = SeededRNG(seed: seed)
+        var x = (0..<(seconds * 16_000)).map { _ in 0.01 * Float(rng.uniform(-1, 1)) }
+        for b in stride(from: 8_000, to: x.count - 8_000, by: 27_000) {
+            let a = Float(rng.uniform(0.05, 0.9))
+            for k in 0..<6_000 { x[b + k] += a * Float(rng.uniform(-1, 1)) * expf(-Float(k) / 900) }
+        }
+        let u = dir.appendingPathComponent(name)
+        try AudioFileWriter.writeWAV16(x, sampleRate: 16_000, to: u)
+        return u
+    }
+
+    @Test func thresholdsGiveTheReportedEventsThroughDetect() throws {
+        let dir = TestPaths.tempDir("cal")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try FixtureModel.write(to: dir)
+        let files = [try site(dir, "a.wav", seconds: 30, seed: 1).path, try site(dir, "b.wav", seconds: 24, seed: 2).path]
+        let hours = 54.0 / 3600
+        // rates allowing 1, 3 and 8 events in 54 s of audio, and one that cannot be measured
+        let rates = [1 / hours, 3 / hours, 8 / hours, 0.5 / hours]
+        let args = ["calibrate", "--model", model.path, "--min-consecutive", "1", "--cooldown", "0", "--json"] + rates.flatMap { ["--rate", String($0)] }
+        let r = try CLIRunner.run(args + files)
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let recs = lines(r.stdout)
+        let summary = try #require(recs.first { $0["type"] as? String == "calibration" })
+        #expect(abs((summary["hours"] as? Double ?? 0) - hours) < 1e-4 && summary["files"] as? Int == 2)
+        let rows = r.stdout.split(separator: "\n").filter { $0.contains("\"type\":\"threshold\"") }
+        #expect(rows.count == 4)
+        var counts: [Int] = []
+        for line in rows {
+            let row = lines(String(line))[0]
+            let rate = row["false_alarms_per_hour"] as? Double ?? -1, events = row["events"] as? Int ?? -1
+            // the threshold as printed: the shortest text that reads back as the same Float
+            let th = try #require(line.range(of: #""threshold":[0-9.e-]+"#, options: .regularExpression).map { String(line[$0].dropFirst(12)) })
+            #expect(Double(events) <= rate * hours + 1e-9, "rate \(rate): \(events) events")
+            #expect((row["resolved"] as? Bool) == (rate * hours >= 1))
+            let d = try CLIRunner.run(["detect", "--model", model.path, "--min-consecutive", "1", "--cooldown", "0", "--json",
+                                       "--threshold", th] + files)
+            let n = lines(d.stdout).filter { $0["type"] as? String == "event" }.count
+            #expect(n == events, "rate \(rate), threshold \(th): detect finds \(n), calibrate said \(events)")
+            counts.append(events)
+        }
+        #expect(counts == counts.sorted() && counts.last! >= 3, "more events allowed at higher rates: \(counts)")
+        // a missing file: an error record and exit 1, the others still calibrated
+        let m = try CLIRunner.run(args + files + [dir.appendingPathComponent("missing.wav").path])
+        #expect(m.status == 1 && m.stderr.contains("missing.wav"))
+        #expect(lines(m.stdout).contains { $0["type"] as? String == "error" } && lines(m.stdout).filter { $0["type"] as? String == "threshold" }.count == 4)
+        // human output: the config line to paste, and the note for a rate this audio cannot measure
+        let h = try CLIRunner.run(["calibrate", "--model", model.path, "--rate", "1"] + files)
+        #expect(h.status == 0 && h.stdout.contains("threshold: 0.") && h.stdout.contains("cannot measure 1 false alarm(s)/hour"), "\(h.stdout)")
+    }
+}

@@ -1,0 +1,45 @@
+import EarshotDetect
+import Testing
+
+/// Event counts and thresholds recomputed from stored window scores (the trainer's calibration and
+/// `earshot calibrate`).
+@Suite struct StreamScoresTests {
+    /// Two streams of windows every 0.1 s with a few peaks; the rule needs 2 consecutive windows.
+    func scores() -> StreamScores {
+        var s = StreamScores()
+        for peaks in [[(12, 0.97), (40, 0.91), (90, 0.99)], [(5, 0.93), (60, 0.95), (61, 0.96)]] as [[(Int, Double)]] {
+            var w = (0..<120).map { i in ScoredWindow(start: Double(i) / 10, end: Double(i) / 10 + 0.98, onset: Double(i) / 10 + 0.4, score: 0.2) }
+            for (i, p) in peaks { w[i].score = Float(p); w[i + 1].score = Float(p - 0.01) }
+            s.add(w, seconds: 600)
+        }
+        return s
+    }
+
+    @Test func thresholdIsTheLowestMeetingTheTarget() {
+        let s = scores()
+        #expect(abs(s.seconds - 1200) < 1e-9)
+        let base = DecisionRule(threshold: 0.5, minConsecutive: 2, cooldown: 0)
+        // 1200 s = 1/3 h: 3 FA/h allows 1 event, 6 FA/h 2, 15 FA/h all 6 peaks (the 60/61 pair is one event)
+        for (target, allowed) in [(3.0, 1), (6.0, 2), (15.0, 5), (0.5, 0)] {
+            var rule = base
+            rule.threshold = s.threshold(forFalseAlarmsPerHour: target, base: base)
+            let n = s.events(rule: rule).reduce(0, +)
+            #expect(n <= allowed && s.falseAlarmsPerHour(rule: rule) <= target, "target \(target): \(n) events at \(rule.threshold)")
+            // the next lower window score would exceed the target (the lowest threshold meeting it)
+            let lower = Set(s.streams.flatMap { $0.map(\.score) }).filter { $0 < rule.threshold }.max()
+            if let lower, allowed < 5 {
+                rule.threshold = lower
+                #expect(s.events(rule: rule).reduce(0, +) > allowed, "target \(target): \(lower) should give more events")
+            }
+        }
+    }
+
+    @Test func detectionsAreTheEventsCounted() {
+        let s = scores()
+        let rule = DecisionRule(threshold: 0.9, minConsecutive: 2, mergeGap: 0.5, cooldown: 0)
+        let d = s.detections(rule: rule)
+        #expect(d.map(\.count) == s.events(rule: rule) && d.map(\.count) == [3, 2])
+        #expect(d[0].map(\.peakScore) == [0.97, 0.91, 0.99].map { Float($0) } && d[1][1].peakScore == 0.96)
+        #expect(d[1][1].start == 6.4, "onset of the run's first window")
+    }
+}
