@@ -34,11 +34,7 @@ struct CalibrateCommand: ParsableCommand {
     @Argument(help: "Recordings of the site (any format/rate libsndfile reads).") var files: [String]
 
     func run() throws {
-        let m: Model
-        do { m = try Model.load(DefaultModel.resolve(model)) } catch {
-            FileHandle.standardError.write(Data("earshot: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
+        let m = try FileWorkers.loadModel(model)
         let targets = rates.isEmpty ? [1, 2, 5, 10] : rates
         guard targets.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw ValidationError("--rate must be > 0 false alarms per hour") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1 (got \(jobs))") }

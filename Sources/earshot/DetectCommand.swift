@@ -36,11 +36,7 @@ struct DetectCommand: ParsableCommand {
     @Argument(help: "Audio files.") var files: [String]
 
     func run() throws {
-        let m: Model
-        do { m = try Model.load(DefaultModel.resolve(model)) } catch {
-            FileHandle.standardError.write(Data("earshot: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
+        let m = try FileWorkers.loadModel(model)
         if threshold != nil, falseAlarmsPerHour != nil { throw ValidationError("--threshold and --false-alarms-per-hour both pick the threshold: give one") }
         var th = threshold ?? m.threshold
         if let falseAlarmsPerHour {

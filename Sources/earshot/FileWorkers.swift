@@ -1,3 +1,4 @@
+import ArgumentParser
 import EarshotDetect
 import EarshotNN
 import Foundation
@@ -18,6 +19,14 @@ struct FileWorkers {
         // built here in turn (FFTW's planner is not thread-safe); each scores on one thread with
         // single-threaded OpenBLAS
         detectors = DetectorBox(try (0..<(groups * perGroup)).map { _ in try Detector(model: model, rule: rule) })
+    }
+
+    /// The model at `path` (nil: the shipped one); on failure prints why and exits with status 2.
+    static func loadModel(_ path: String?) throws -> Model {
+        do { return try Model.load(DefaultModel.resolve(path)) } catch {
+            FileHandle.standardError.write(Data("earshot: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
     }
 
     /// Runs `body(file index, its group's detectors)` for every index `reports` hands out, on `groups`

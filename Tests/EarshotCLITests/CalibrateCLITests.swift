@@ -5,10 +5,6 @@ import Testing
 /// `earshot calibrate` on "site recordings", run as an operator runs it: its thresholds give, through
 /// `earshot detect`, exactly the event counts it reports, within the target rates.
 @Suite struct CalibrateCLITests {
-    func lines(_ s: String) -> [[String: Any]] {
-        s.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-    }
-
     /// `seconds` of quiet noise with loud decaying bursts of random levels every ~1.7 s.
     func site(_ dir: URL, _ name: String, seconds: Int, seed: UInt64) throws -> URL {
         var rng = SeededRNG(seed: seed)
@@ -33,14 +29,14 @@ import Testing
         let args = ["calibrate", "--model", model.path, "--min-consecutive", "1", "--cooldown", "0", "--json"] + rates.flatMap { ["--rate", String($0)] }
         let r = try CLIRunner.run(args + files)
         #expect(r.status == 0, "stderr: \(r.stderr)")
-        let recs = lines(r.stdout)
+        let recs = jsonLines(r.stdout)
         let summary = try #require(recs.first { $0["type"] as? String == "calibration" })
         #expect(abs((summary["hours"] as? Double ?? 0) - hours) < 1e-4 && summary["files"] as? Int == 2)
         let rows = r.stdout.split(separator: "\n").filter { $0.contains("\"type\":\"threshold\"") }
         #expect(rows.count == 4)
         var counts: [Int] = []
         for line in rows {
-            let row = lines(String(line))[0]
+            let row = jsonLines(String(line))[0]
             let rate = row["false_alarms_per_hour"] as? Double ?? -1, events = row["events"] as? Int ?? -1
             // the threshold as printed: the shortest text that reads back as the same Float
             let th = try #require(line.range(of: #""threshold":[0-9.e-]+"#, options: .regularExpression).map { String(line[$0].dropFirst(12)) })
@@ -48,7 +44,7 @@ import Testing
             #expect((row["resolved"] as? Bool) == (rate * hours >= 1))
             let d = try CLIRunner.run(["detect", "--model", model.path, "--min-consecutive", "1", "--cooldown", "0", "--json",
                                        "--threshold", th] + files)
-            let n = lines(d.stdout).filter { $0["type"] as? String == "event" }.count
+            let n = jsonLines(d.stdout).filter { $0["type"] as? String == "event" }.count
             #expect(n == events, "rate \(rate), threshold \(th): detect finds \(n), calibrate said \(events)")
             counts.append(events)
         }
@@ -56,7 +52,7 @@ import Testing
         // a missing file: an error record and exit 1, the others still calibrated
         let m = try CLIRunner.run(args + files + [dir.appendingPathComponent("missing.wav").path])
         #expect(m.status == 1 && m.stderr.contains("missing.wav"))
-        #expect(lines(m.stdout).contains { $0["type"] as? String == "error" } && lines(m.stdout).filter { $0["type"] as? String == "threshold" }.count == 4)
+        #expect(jsonLines(m.stdout).contains { $0["type"] as? String == "error" } && jsonLines(m.stdout).filter { $0["type"] as? String == "threshold" }.count == 4)
         // human output: the config line to paste, and the note for a rate this audio cannot measure
         let h = try CLIRunner.run(["calibrate", "--model", model.path, "--rate", "1"] + files)
         #expect(h.status == 0 && h.stdout.contains("threshold: 0.") && h.stdout.contains("cannot measure 1 false alarm(s)/hour"), "\(h.stdout)")

@@ -4,10 +4,6 @@ import Testing
 
 /// `earshot detect`, run as the operator runs it: the built binary in a subprocess.
 @Suite struct DetectCLITests {
-    func lines(_ s: String) -> [[String: Any]] {
-        s.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-    }
-
     func wav(_ dir: URL, _ name: String, seconds: Double) throws -> URL {
         var x = [Float](repeating: 0, count: Int(seconds * 16_000))
         for i in x.indices { x[i] = 0.01 * sinf(Float(i) * 0.3) }
@@ -33,7 +29,7 @@ import Testing
         #expect(out[0].hasPrefix("{\"type\":\"error\",\"file\":\"\(missing)\",\"error\":\""))
         #expect(out[1].range(of: #"^\{"type":"event","file":"[^"]+good\.wav","start":[0-9.]+,"end":[0-9.]+,"score":[0-9.]+\}$"#, options: .regularExpression) != nil, "\(out[1])")
         #expect(out[2].range(of: #"^\{"type":"file","file":"[^"]+good\.wav","duration":4\.000,"max_score":[0-9.]+,"events":1\}$"#, options: .regularExpression) != nil, "\(out[2])")
-        let recs = lines(r.stdout)
+        let recs = jsonLines(r.stdout)
         let ev = recs[1]
         let start = ev["start"] as? Double ?? -1, end = ev["end"] as? Double ?? -1
         #expect(start >= 0 && start < 1 && end > 3 && end <= 4)
@@ -53,8 +49,8 @@ import Testing
         #expect(r.stdout.contains("1 event"))
         let none = try CLIRunner.run(["detect", "--model", model.path, "--threshold", "1", "--json", a.path])
         #expect(none.status == 0)
-        #expect(lines(none.stdout).count == 1)
-        #expect(lines(none.stdout).first?["events"] as? Int == 0)
+        #expect(jsonLines(none.stdout).count == 1)
+        #expect(jsonLines(none.stdout).first?["events"] as? Int == 0)
         // --trace: one stderr line per window; 2 s and 0.4 s of floor noise on each side (see FileAnalyzer) →
         // 1 + (44800 − 512) / 160 = 277 frames → (277 − 96) / 10 + 1 = 19 windows, centred 0.091 … 1.891 s
         let t = try CLIRunner.run(["detect", "--model", model.path, "--trace", "--json", a.path])
@@ -62,7 +58,7 @@ import Testing
         #expect(traced.count == 19, "stderr: \(t.stderr)")
         let centres = traced.compactMap { $0.split(separator: " ").dropFirst().first.flatMap { Double($0) } }
         #expect(centres.first.map { abs($0 - 0.091) < 1e-3 } == true && centres.last.map { abs($0 - 1.891) < 1e-3 } == true, "\(centres)")
-        #expect(lines(t.stdout).filter { $0["type"] as? String == "file" }.count == 1)
+        #expect(jsonLines(t.stdout).filter { $0["type"] as? String == "file" }.count == 1)
     }
 
     @Test func badOptionsAndBadModelFailClearly() throws {
@@ -95,7 +91,7 @@ import Testing
         let two = try CLIRunner.run(["detect", "--model", model.path, "--threshold", "0.5", "--json", "--jobs", "2"] + files)
         #expect(one.status == 1 && two.status == 1)
         #expect(two.stdout == one.stdout)
-        let order = lines(two.stdout).filter { $0["type"] as? String != "event" }.compactMap { $0["file"] as? String }
+        let order = jsonLines(two.stdout).filter { $0["type"] as? String != "event" }.compactMap { $0["file"] as? String }
         #expect(order == files)
         let bad = try CLIRunner.run(["detect", "--model", model.path, "--jobs", "0", files[0]])
         #expect(bad.status != 0 && bad.stderr.contains("--jobs"))
@@ -130,7 +126,7 @@ import Testing
         let one = try CLIRunner.run(args + ["--jobs", "1", url.path]), two = try CLIRunner.run(args + ["--jobs", "2", url.path])
         #expect(one.status == 0 && two.status == 0)
         #expect(two.stdout == one.stdout)
-        #expect(lines(one.stdout).filter { $0["type"] as? String == "event" }.count >= 2, "\(one.stdout)")
+        #expect(jsonLines(one.stdout).filter { $0["type"] as? String == "event" }.count >= 2, "\(one.stdout)")
     }
 
     @Test func helpShowsAnExample() throws {
