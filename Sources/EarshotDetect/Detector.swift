@@ -87,14 +87,20 @@ public final class Detector {
     /// before a file, so its times stay seconds into the file. `firstFrame`: the absolute index of the
     /// next frame (a worker that starts at frame f of a longer stream reports that stream's times).
     public func reset(timeOrigin: Double = 0, firstFrame: Int = 0) {
+        restartScoring(timeOrigin: timeOrigin, firstFrame: firstFrame)
+        tracker = EventTracker(rule: rule)
+        lastScore = 0
+        windowsScored = 0
+    }
+
+    /// `reset` of the features and scoring only: the decision rule's state, `lastScore` and `windowsScored`
+    /// stay (a detector that scores a stretch of a file for `FileAnalyzer` and also replays the file's windows).
+    public func restartScoring(timeOrigin: Double, firstFrame: Int) {
         self.timeOrigin = timeOrigin
         self.firstFrame = firstFrame
         extractor.reset()
         stream?.reset()
-        tracker = EventTracker(rule: rule)
         frameIndex = 0
-        lastScore = 0
-        windowsScored = 0
     }
 
     /// Seconds of audio consumed since the reset, measured in completed feature frames.

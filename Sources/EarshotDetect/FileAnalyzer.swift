@@ -29,11 +29,24 @@ public enum FileAnalyzer {
     }
 
     /// `detectors`: built from one model and rule; with more than one, the file's windows are scored in
-    /// parallel (`stream(samples:detectors:_:)`) and the result is the same as with the first alone.
-    public static func analyze(_ url: URL, detectors: [Detector]) throws -> FileResult {
-        let clip = try AudioFile.read(url, sampleRate: detectors[0].sampleRate)
-        return analyze(samples: clip.samples, detectors: detectors)
+    /// parallel (`stream(samples:detectors:_:)`) and the result is the same as with the first alone. A file
+    /// longer than `segmentSeconds` is decoded and analysed segment by segment (`SegmentedFile`): memory
+    /// stays bounded (≈ one segment) whatever its length, with the same windows, scores and events.
+    public static func analyze(_ url: URL, detectors: [Detector], segmentSeconds: Double = FileAnalyzer.segmentSeconds) throws -> FileResult {
+        let stream = try AudioFileStream(url, sampleRate: detectors[0].sampleRate)
+        let segment = Int(min(segmentSeconds, 1e7) * Double(stream.sampleRate))
+        var head: [Float] = []
+        head.reserveCapacity(stream.expectedSamples <= segment ? stream.expectedSamples + AudioFile.blockFrames : SegmentedFile.capacity(segment: segment))
+        var more = true
+        while more, head.count < segment { more = try stream.read(appendingTo: &head) }
+        if !more { return analyze(samples: head, detectors: detectors) }
+        let file = SegmentedFile(head: head, rest: stream, segment: segment, detectors: detectors)
+        head = []   // the segmented file holds the only reference
+        return try result(detectors[0]) { emit in try file.stream(emit) }
     }
+
+    /// Files longer than this (seconds) are analysed segment by segment.
+    public static let segmentSeconds = 600.0
 
     public static func analyze(samples: [Float], detector: Detector) -> FileResult {
         analyze(samples: samples, detectors: [detector])
@@ -42,19 +55,27 @@ public enum FileAnalyzer {
     /// Events, duration, peak score and window count of `samples`; the first detector's `onScore` (if set)
     /// sees every window in order.
     public static func analyze(samples: [Float], detectors: [Detector]) -> FileResult {
-        let detector = detectors[0]
+        // `result` rethrows only what its body throws: this body does not throw
+        try! result(detectors[0]) { emit in
+            stream(samples: samples, detectors: detectors, emit)
+            return samples.count
+        }
+    }
+
+    /// Runs `body` (which streams a file through `detector`, reporting to `emit`, and returns the file's
+    /// sample count) and collects the events, clipped to the file, its peak score and window count.
+    private static func result(_ detector: Detector, _ body: ((DetectorOutput) -> Void) throws -> Int) rethrows -> FileResult {
         var events: [DetectionEvent] = []
         var maxScore: Float = 0
         let previous = detector.onScore
         detector.onScore = { t, s in maxScore = max(maxScore, s); previous?(t, s) }
         defer { detector.onScore = previous }
-        let duration = Double(samples.count) / Double(detector.sampleRate)
-        stream(samples: samples, detectors: detectors) { out in
-            guard case var .ended(e) = out else { return }
-            e.start = min(max(0, e.start), duration)
-            e.end = min(max(e.start, e.end), duration)
-            e.peakTime = min(max(0, e.peakTime), duration)
-            events.append(e)
+        let count = try body { out in if case let .ended(e) = out { events.append(e) } }
+        let duration = Double(count) / Double(detector.sampleRate)
+        for i in events.indices {
+            events[i].start = min(max(0, events[i].start), duration)
+            events[i].end = min(max(events[i].start, events[i].end), duration)
+            events[i].peakTime = min(max(0, events[i].peakTime), duration)
         }
         return FileResult(events: events, duration: duration, maxScore: maxScore, windows: detector.windowsScored)
     }
@@ -80,16 +101,14 @@ public enum FileAnalyzer {
         stream(samples: samples, detectors: [detector], emit)
     }
 
-    /// Windows a worker scores at least (≈ 6 s at the default hop): shorter files stay on one detector.
-    public static let minWindowsPerWorker = 64
+    /// Windows a worker scores at least: shorter files stay on one detector.
+    public static let minWindowsPerWorker = StretchScorer.minWindows
 
-    /// `stream(samples:detector:_:)` on several cores: the padded stream's windows are cut into contiguous
-    /// stretches (starting at multiples of `Detector.windowPeriod`), one per detector; each worker resets
-    /// its detector to the stretch's first frame and feeds it the stretch's samples only (a window depends
-    /// on its own frames, and a frame on its own samples), collecting the scored windows. Then the first
-    /// detector replays all windows, in order, through its decision rule — the same windows, scores and
-    /// events as one detector streaming the whole file (`FileAnalyzerTests`). All detectors must come from
-    /// the same model and rule.
+    /// `stream(samples:detector:_:)` on several cores (`StretchScorer`): the padded stream's windows are cut
+    /// into contiguous stretches, one per detector, scored in parallel; then the first detector replays
+    /// all windows, in order, through its decision rule — the same windows, scores and events as one
+    /// detector streaming the whole file (`FileAnalyzerTests`). All detectors must come from the same
+    /// model and rule.
     public static func stream(samples: [Float], detectors: [Detector], _ emit: (DetectorOutput) -> Void) {
         let detector = detectors[0]
         let (lead, tail) = padding(samples: samples.count, detector: detector)
@@ -98,50 +117,32 @@ public enum FileAnalyzer {
         let parts = [NoiseFloor.noise(count: lead, amplitude: amplitude, rng: &rng), samples,
                      NoiseFloor.noise(count: tail, amplitude: amplitude, rng: &rng)]
         let origin = Double(lead) / Double(detector.sampleRate)
-        let stretches = split(samples: lead + samples.count + tail, detector: detector, parts: detectors.count)
-        if stretches.count <= 1 {
-            detector.reset(timeOrigin: origin)
-            feed(parts, from: 0, to: Int.max, detector, emit)
-            detector.finish(emit)
-            return
-        }
-        let f = detector.model.features
-        let scored = ScoredStretches(count: stretches.count)
-        DispatchQueue.concurrentPerform(iterations: stretches.count) { p in
-            let d = detectors[p], w = stretches[p]
-            let frame = w.lowerBound * d.hopFrames
-            var out: [ScoredWindow] = []
-            out.reserveCapacity(w.count)
-            d.reset(timeOrigin: origin, firstFrame: frame)
-            d.collect = { out.append($0) }
-            // the stretch's samples: its first window's first frame … its last window's last frame
-            let end = ((w.upperBound - 1) * d.hopFrames + f.windowFrames - 1) * f.hop + f.nFFT
-            feed(parts, from: frame * f.hop, to: end, d) { _ in }
-            d.collect = nil
-            scored.set(p, out)
-        }
+        let windows = windowCount(samples: lead + samples.count + tail, detector: detector)
         detector.reset(timeOrigin: origin)
-        for windows in scored.all { for w in windows { detector.replay(w, emit) } }
+        if detectors.count == 1 || windows < 2 * minWindowsPerWorker {
+            feed(parts, from: 0, to: Int.max, detector, emit)
+        } else {
+            let scorer = StretchScorer(detectors: detectors, origin: origin)
+            for w in scorer.score(0..<windows, feed: { from, to, d in feed(parts, from: from, to: to, d) { _ in } }) { detector.replay(w, emit) }
+        }
         detector.finish(emit)
     }
 
-    /// Contiguous window ranges, one per part, of the windows a stream of `samples` samples gives; each
-    /// starts at a multiple of `windowPeriod` and has at least `minWindowsPerWorker` windows (so fewer
-    /// ranges than `parts` for short streams).
-    public static func split(samples: Int, detector: Detector, parts: Int) -> [Range<Int>] {
+    /// Windows a stream of `samples` samples gives `detector` (one per hop once a window's frames are there).
+    static func windowCount(samples: Int, detector: Detector) -> Int {
         let f = detector.model.features
         let frames = LogMel.frameCount(samples: samples, config: f)
-        let windows = frames >= f.windowFrames ? (frames - f.windowFrames) / detector.hopFrames + 1 : 0
-        let period = detector.windowPeriod
-        let n = max(1, min(parts, windows / minWindowsPerWorker))
-        var bounds = [0]
-        for i in 1..<n { bounds.append((windows * i / n) / period * period) }
-        bounds.append(windows)
-        return zip(bounds, bounds.dropFirst()).map { $0..<$1 }.filter { !$0.isEmpty }
+        return frames >= f.windowFrames ? (frames - f.windowFrames) / detector.hopFrames + 1 : 0
+    }
+
+    /// The stretches `stream(samples:detectors:_:)` scores on `parts` detectors, for a padded stream of
+    /// `samples` samples.
+    public static func split(samples: Int, detector: Detector, parts: Int) -> [Range<Int>] {
+        StretchScorer.split(0..<windowCount(samples: samples, detector: detector), detector: detector, parts: parts)
     }
 
     /// Streams samples [from, to) of the concatenation of `parts` through `detector` in `chunk` blocks.
-    private static func feed(_ parts: [[Float]], from: Int, to: Int, _ detector: Detector, _ emit: (DetectorOutput) -> Void) {
+    static func feed(_ parts: [[Float]], from: Int, to: Int, _ detector: Detector, _ emit: (DetectorOutput) -> Void) {
         var offset = 0
         for part in parts {
             let lo = max(from - offset, 0), hi = min(to - offset, part.count)
@@ -157,12 +158,4 @@ public enum FileAnalyzer {
             }
         }
     }
-}
-
-/// The workers' scored windows, one slot per stretch (each written by one worker).
-private final class ScoredStretches: @unchecked Sendable {
-    private(set) var all: [[ScoredWindow]]
-    private let lock = NSLock()
-    init(count: Int) { all = Array(repeating: [], count: count) }
-    func set(_ i: Int, _ w: [ScoredWindow]) { lock.lock(); all[i] = w; lock.unlock() }
 }

@@ -34,10 +34,11 @@ enum TestModel {
         return x
     }
 
-    /// A threshold in the widest gap between the upper half of `scores`, so float rounding cannot flip a
-    /// decision when two ways of scoring the same windows are compared.
-    static func gapThreshold(_ scores: [Float]) -> Float {
-        let upper = scores.sorted()[(scores.count / 2)...]
+    /// A threshold in the widest gap between the scores in the `quantiles` range (default: the upper half),
+    /// so float rounding cannot flip a decision when two ways of scoring the same windows are compared.
+    static func gapThreshold(_ scores: [Float], quantiles: ClosedRange<Double> = 0.5...1) -> Float {
+        let sorted = scores.sorted()
+        let upper = sorted[Int(Double(sorted.count - 1) * quantiles.lowerBound)...Int(Double(sorted.count - 1) * quantiles.upperBound)]
         let gap = zip(upper, upper.dropFirst()).max { ($0.1 - $0.0) < ($1.1 - $1.0) }!
         return (gap.0 + gap.1) / 2
     }

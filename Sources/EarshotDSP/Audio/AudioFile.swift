@@ -23,7 +23,7 @@ public struct AudioFileInfo: Sendable {
 /// mixes all channels down to mono (mean) and converts to the requested rate with libsoxr (high quality).
 public enum AudioFile {
     /// Frames decoded per `sf_readf_float` call: memory per block stays bounded whatever the file.
-    static let blockFrames = 16_384
+    public static let blockFrames = 16_384
 
     public static func info(_ url: URL) throws -> AudioFileInfo {
         let r = try SndfileReader(path: url.path)
@@ -48,43 +48,13 @@ public enum AudioFile {
         return nil
     }
 
-    /// Decodes `url` to mono at `sampleRate` (default 16 kHz).
+    /// Decodes `url` to mono at `sampleRate` (default 16 kHz): `AudioFileStream` read to the end.
     public static func read(_ url: URL, sampleRate: Int = 16_000) throws -> AudioClip {
-        let path = url.path
-        let r = try SndfileReader(path: path)
-        let channels = Int(r.info.channels)
-        let declared = Int(r.info.frames)
-        guard r.info.samplerate > 0, channels > 0 else { throw AudioFileError.notAudio(path: path, reason: "header gives \(r.info.samplerate) Hz, \(channels) channels") }
-        guard declared > 0 else { throw AudioFileError.zeroFrames(path: path) }
-        if let problem = Self.truncation(inLog: r.log) { throw AudioFileError.truncated(path: path, reason: problem) }
-        var mono = [Float]()
-        mono.reserveCapacity(min(declared, 1 << 24)) // a damaged header may claim up to Int.max frames
-        let block = UnsafeMutablePointer<Float>.allocate(capacity: blockFrames * channels)
-        defer { block.deallocate() }
-        while true {
-            let n = try r.read(into: block, frames: blockFrames)
-            if n == 0 { break }
-            if channels == 1 {
-                mono.append(contentsOf: UnsafeBufferPointer(start: block, count: n))
-            } else {
-                let scale = 1 / Float(channels)
-                for f in 0..<n {
-                    var s: Float = 0
-                    for c in 0..<channels { s += block[f * channels + c] }
-                    mono.append(s * scale)
-                }
-            }
-        }
-        guard !mono.isEmpty else {
-            // libsndfile reports SF_COUNT_MAX frames when it cannot find a stream's end (a cut OGG/Vorbis)
-            if declared >= Int(Int32.max) { throw AudioFileError.truncated(path: path, reason: "the stream's end is missing and nothing could be decoded") }
-            throw AudioFileError.zeroFrames(path: path)
-        }
-        if mono.count < declared {
-            throw AudioFileError.truncated(path: path, reason: "header declares \(declared) frames but only \(mono.count) could be decoded")
-        }
-        let sourceRate = Int(r.info.samplerate)
-        let samples = sourceRate == sampleRate ? mono : try Resampler.resample(mono, from: Double(sourceRate), to: Double(sampleRate))
-        return AudioClip(samples: samples, sampleRate: sampleRate, sourceSampleRate: sourceRate, sourceChannels: channels, sourceFormat: r.formatName)
+        let stream = try AudioFileStream(url, sampleRate: sampleRate)
+        var samples = [Float]()
+        samples.reserveCapacity(min(stream.expectedSamples, 1 << 24)) // a damaged header may claim up to Int.max frames
+        while try stream.read(appendingTo: &samples) {}
+        return AudioClip(samples: samples, sampleRate: sampleRate, sourceSampleRate: stream.sourceSampleRate,
+                         sourceChannels: stream.sourceChannels, sourceFormat: stream.sourceFormat)
     }
 }

@@ -1,0 +1,95 @@
+import CSndfile
+import Foundation
+
+/// An audio file decoded block by block to mono at `sampleRate`: libsndfile frames → mean of the channels →
+/// libsoxr (streaming, high quality). Memory stays bounded whatever the file's length; `AudioFile.read` is
+/// this stream read to the end, so both give the same samples.
+public final class AudioFileStream {
+    public let path: String
+    public let sampleRate: Int
+    public let sourceSampleRate: Int
+    public let sourceChannels: Int
+    public let sourceFormat: String
+    /// Frames the header declares (at the source rate).
+    public let declaredFrames: Int
+    /// Samples the whole file gives at `sampleRate` (if it decodes to the end).
+    public var expectedSamples: Int { resampler == nil ? declaredFrames : Int((Double(declaredFrames) * Double(sampleRate) / Double(sourceSampleRate)).rounded()) }
+
+    private let reader: SndfileReader
+    private let resampler: Resampler?
+    private let block: UnsafeMutablePointer<Float>   // (blockFrames, channels) interleaved
+    private var mono: [Float]
+    private var converted: [Float]
+    private var decoded = 0, delivered = 0
+    private var ended = false
+
+    /// Opens `url` and checks its header (any format libsndfile reads). Throws `AudioFileError` naming the file.
+    public init(_ url: URL, sampleRate: Int = 16_000) throws {
+        path = url.path
+        reader = try SndfileReader(path: path)
+        let channels = Int(reader.info.channels)
+        declaredFrames = Int(reader.info.frames)
+        guard reader.info.samplerate > 0, channels > 0 else { throw AudioFileError.notAudio(path: path, reason: "header gives \(reader.info.samplerate) Hz, \(channels) channels") }
+        guard declaredFrames > 0 else { throw AudioFileError.zeroFrames(path: path) }
+        if let problem = AudioFile.truncation(inLog: reader.log) { throw AudioFileError.truncated(path: path, reason: problem) }
+        self.sampleRate = sampleRate
+        sourceSampleRate = Int(reader.info.samplerate)
+        sourceChannels = channels
+        sourceFormat = reader.formatName
+        resampler = sourceSampleRate == sampleRate ? nil : try Resampler(inputRate: Double(sourceSampleRate), outputRate: Double(sampleRate))
+        block = .allocate(capacity: AudioFile.blockFrames * channels)
+        mono = [Float](repeating: 0, count: AudioFile.blockFrames)
+        converted = [Float](repeating: 0, count: resampler?.maxOutput(forInput: AudioFile.blockFrames) ?? 0)
+    }
+
+    deinit { block.deallocate() }
+
+    /// Appends the next decoded samples (up to `AudioFile.blockFrames` at the source rate) to `out`; returns
+    /// false once the file is exhausted. At the end, throws `truncated` if fewer frames than the header
+    /// declares could be decoded. Resampled output is trimmed to `expectedSamples` (libsoxr's tail).
+    public func read(appendingTo out: inout [Float]) throws -> Bool {
+        guard !ended else { return false }
+        let n = try reader.read(into: block, frames: AudioFile.blockFrames)
+        if n == 0 {
+            ended = true
+            guard decoded > 0 else {
+                // libsndfile reports SF_COUNT_MAX frames when it cannot find a stream's end (a cut OGG/Vorbis)
+                if declaredFrames >= Int(Int32.max) { throw AudioFileError.truncated(path: path, reason: "the stream's end is missing and nothing could be decoded") }
+                throw AudioFileError.zeroFrames(path: path)
+            }
+            if decoded < declaredFrames {
+                throw AudioFileError.truncated(path: path, reason: "header declares \(declaredFrames) frames but only \(decoded) could be decoded")
+            }
+            if let resampler {
+                let k = try converted.withUnsafeMutableBufferPointer { try resampler.flush(into: $0) }
+                deliver(converted[..<k], to: &out)
+            }
+            return false
+        }
+        decoded += n
+        let channels = sourceChannels
+        if channels == 1 {
+            mono.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: block, count: n) }
+        } else {
+            let scale = 1 / Float(channels)
+            for f in 0..<n {
+                var s: Float = 0
+                for c in 0..<channels { s += block[f * channels + c] }
+                mono[f] = s * scale
+            }
+        }
+        guard let resampler else { deliver(mono[..<n], to: &out); return true }
+        let k = try mono.withUnsafeBufferPointer { m in
+            try converted.withUnsafeMutableBufferPointer { try resampler.process(UnsafeBufferPointer(rebasing: m[..<n]), into: $0) }
+        }
+        deliver(converted[..<k], to: &out)
+        return true
+    }
+
+    /// Appends `x`, never past `expectedSamples` when resampling.
+    private func deliver(_ x: ArraySlice<Float>, to out: inout [Float]) {
+        let room = resampler == nil ? x.count : max(0, min(x.count, expectedSamples - delivered))
+        out.append(contentsOf: x.prefix(room))
+        delivered += room
+    }
+}

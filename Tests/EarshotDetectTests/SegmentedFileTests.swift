@@ -1,0 +1,78 @@
+import EarshotDetect
+import EarshotDSP
+import EarshotNN
+import Foundation
+import Testing
+
+/// A long file analysed segment by segment (bounded memory) gives what analysing it whole gives.
+@Suite struct SegmentedFileTests {
+    /// 40 s: a 100 Hz hum (exactly 160 samples per period, so every frame has the same RMS and the quiet
+    /// floor of any stretch is the same) with decaying bursts at irregular times.
+    static func audio() -> [Float] {
+        var rng = SeededRNG(seed: 11)
+        var x = (0..<(40 * 16_000)).map { i in 0.01 * sinf(2 * .pi * Float(i % 160) / 160) }
+        var t = 8_000
+        while t < x.count - 8_000 {
+            let a = Float(rng.uniform(0.05, 0.8))
+            for k in 0..<5_000 where t + k < x.count { x[t + k] += a * Float(rng.uniform(-1, 1)) * expf(-Float(k) / 700) }
+            t += Int(rng.uniform(9_000, 60_000))
+        }
+        return x
+    }
+
+    func trace(_ url: URL, _ detectors: [Detector], segment: Double) throws -> (FileResult, [(Double, Float)]) {
+        var t: [(Double, Float)] = []
+        detectors[0].onScore = { t.append(($0, $1)) }
+        defer { detectors[0].onScore = nil }
+        return (try FileAnalyzer.analyze(url, detectors: detectors, segmentSeconds: segment), t)
+    }
+
+    @Test(arguments: [16_000, 44_100])
+    func segmentsGiveTheWholeFilesResult(rate: Int) throws {
+        let dir = TestPaths.tempDir("seg")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let x = Self.audio()
+        let url = dir.appendingPathComponent("long.flac")
+        if rate == 16_000 {
+            try AudioFileWriter.write(x, channels: 1, sampleRate: 16_000, format: .flac, to: url)
+        } else {   // stereo at 44.1 kHz: decoded, mixed down and resampled block by block
+            let y = try Resampler.resample(x, from: 16_000, to: 44_100)
+            try AudioFileWriter.write(y.flatMap { [$0, $0] }, channels: 2, sampleRate: 44_100, format: .flac, to: url)
+        }
+        let m = try TestModel.random(outputScale: 0.3, inputNorm: nil)
+        let probe = try Detector(model: m, rule: DecisionRule(threshold: 0.5))
+        let (_, s0) = try trace(url, [probe], segment: 1e9)
+        let rule = DecisionRule(threshold: TestModel.gapThreshold(s0.map(\.1), quantiles: 0.7...0.97), minConsecutive: 1, cooldown: 1)
+        let one = [try Detector(model: m, rule: rule)], two = try (0..<2).map { _ in try Detector(model: m, rule: rule) }
+        let (whole, tw) = try trace(url, one, segment: 1e9)
+        #expect(whole.events.count >= 3, "the test needs events: \(whole.events.count)")
+        // 7 s segments: six boundaries, each inside some window; 25 s: one, and a short last segment
+        for (detectors, segment) in [(one, 7.0), (two, 7.0), (two, 25.0)] {
+            let (r, t) = try trace(url, detectors, segment: segment)
+            let label = "\(detectors.count) detector(s), \(segment) s segments, \(rate) Hz"
+            #expect(r.windows == whole.windows && r.duration == whole.duration, "\(label)")
+            #expect(t.map(\.0) == tw.map(\.0), "\(label): window times")
+            let diff = zip(t, tw).map { abs($0.1 - $1.1) }.max() ?? 1
+            // float rounding only: a stretch's first window computes columns the whole-file stream computed
+            // in other GEMMs (and resampling a block at a time rounds differently at 44.1 kHz)
+            #expect(diff <= (rate == 16_000 ? 1e-6 : 1e-5), "\(label): max |Δscore| \(diff)")
+            #expect(r.events.count == whole.events.count, "\(label)")
+            for (a, b) in zip(r.events, whole.events) {
+                #expect(a.id == b.id && a.start == b.start && a.end == b.end && a.peakTime == b.peakTime && abs(a.peakScore - b.peakScore) <= 1e-5, "\(label)")
+            }
+        }
+    }
+
+    /// A file cut short is still reported as truncated when it is read segment by segment.
+    @Test func truncatedLongFileIsAnError() throws {
+        let dir = TestPaths.tempDir("seg")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("cut.wav")
+        try AudioFileWriter.writeWAV16(Self.audio(), sampleRate: 16_000, to: url)
+        let h = try FileHandle(forWritingTo: url)
+        try h.truncate(atOffset: 44 + 2 * 16_000 * 25)
+        try h.close()
+        let d = try Detector(model: TestModel.random(inputNorm: nil), rule: DecisionRule(threshold: 0.5))
+        #expect(throws: AudioFileError.self) { try FileAnalyzer.analyze(url, detectors: [d], segmentSeconds: 7) }
+    }
+}
