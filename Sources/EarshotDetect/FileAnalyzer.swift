@@ -55,8 +55,7 @@ public enum FileAnalyzer {
     /// Events, duration, peak score and window count of `samples`; the first detector's `onScore` (if set)
     /// sees every window in order.
     public static func analyze(samples: [Float], detectors: [Detector]) -> FileResult {
-        // `result` rethrows only what its body throws: this body does not throw
-        try! result(detectors[0]) { emit in
+        result(detectors[0]) { emit in
             stream(samples: samples, detectors: detectors, emit)
             return samples.count
         }
