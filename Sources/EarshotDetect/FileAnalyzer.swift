@@ -128,7 +128,7 @@ public enum FileAnalyzer {
     }
 
     /// Windows a stream of `samples` samples gives `detector` (one per hop once a window's frames are there).
-    static func windowCount(samples: Int, detector: Detector) -> Int {
+    public static func windowCount(samples: Int, detector: Detector) -> Int {
         let f = detector.model.features
         let frames = LogMel.frameCount(samples: samples, config: f)
         return frames >= f.windowFrames ? (frames - f.windowFrames) / detector.hopFrames + 1 : 0

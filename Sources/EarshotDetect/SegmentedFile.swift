@@ -52,16 +52,9 @@ final class SegmentedFile {
             var last = end >= windowSamples ? (end - windowSamples) / hopSamples + 1 : 0
             if more { last = last / period * period }   // the next segment's stretches start on the grid too
             if last > nextWindow {
+                let held = [buffer], start = bufferStart
                 let windows = scorer.score(nextWindow..<last) { from, to, worker in
-                    buffer.withUnsafeBufferPointer { all in
-                        var i = from - bufferStart
-                        let stop = min(to, end) - bufferStart
-                        while i < stop {
-                            let n = min(FileAnalyzer.chunk, stop - i)
-                            worker.process(UnsafeBufferPointer(rebasing: all[i..<(i + n)])) { _ in }
-                            i += n
-                        }
-                    }
+                    FileAnalyzer.feed(held, from: from - start, to: to - start, worker) { _ in }
                 }
                 for w in windows { d.replay(w, emit) }
                 nextWindow = last

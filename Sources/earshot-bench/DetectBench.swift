@@ -45,8 +45,7 @@ struct DetectBench: ParsableCommand {
         let workers = try [detector] + (1..<jobs).map { _ in try Detector(model: m, rule: rule, threads: threads, streaming: !full) }
         let sr = detector.sampleRate
         let signal = NNBench.normals(count: Int(seconds * Double(sr)), seed: 0).map { 0.05 * $0 }
-        /// Windows a stream of `samples` samples gives: one per hop once a window's frames are there.
-        func windows(samples: Int) -> Int { (LogMel.frameCount(samples: samples, config: m.features) - m.features.windowFrames) / detector.hopFrames + 1 }
+        func windows(samples: Int) -> Int { FileAnalyzer.windowCount(samples: samples, detector: detector) }
         let expectedWindows = windows(samples: signal.count)
         _ = Self.stream(Array(signal.prefix(10 * sr)), detector, chunk: chunk)   // warm-up
         var wav: URL?
