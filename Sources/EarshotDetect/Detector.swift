@@ -21,7 +21,7 @@ public final class Detector {
     private let secondsPerFrame: Double
     private let frameSeconds: Double
     private var timeOrigin = 0.0
-    private var firstFrame = 0                       // absolute index of the first frame since the reset
+    private var firstFrame = 0                       // absolute index of the first frame since the restart
 
     /// Score of the most recent window (0 before the first).
     public private(set) var lastScore: Float = 0
@@ -84,17 +84,18 @@ public final class Detector {
 
     /// Forgets all state, e.g. after a capture gap. Times reported from then on (events, `onScore`) are
     /// seconds since the reset minus `timeOrigin`: `FileAnalyzer` streams `timeOrigin` seconds of padding
-    /// before a file, so its times stay seconds into the file. `firstFrame`: the absolute index of the
-    /// next frame (a worker that starts at frame f of a longer stream reports that stream's times).
-    public func reset(timeOrigin: Double = 0, firstFrame: Int = 0) {
-        restartScoring(timeOrigin: timeOrigin, firstFrame: firstFrame)
+    /// before a file, so its times stay seconds into the file.
+    public func reset(timeOrigin: Double = 0) {
+        restartScoring(timeOrigin: timeOrigin, firstFrame: 0)
         tracker = EventTracker(rule: rule)
         lastScore = 0
         windowsScored = 0
     }
 
     /// `reset` of the features and scoring only: the decision rule's state, `lastScore` and `windowsScored`
-    /// stay (a detector that scores a stretch of a file for `FileAnalyzer` and also replays the file's windows).
+    /// stay (a detector that scores a stretch of a file for `FileAnalyzer` and also replays the file's
+    /// windows). `firstFrame`: the absolute index of the next frame, so a worker that starts at frame f of
+    /// a longer stream reports that stream's times.
     public func restartScoring(timeOrigin: Double, firstFrame: Int) {
         self.timeOrigin = timeOrigin
         self.firstFrame = firstFrame

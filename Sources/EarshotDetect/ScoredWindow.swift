@@ -1,5 +1,5 @@
 /// One CNN window as the detector scored it: its span and onset estimate (seconds, on the detector's
-/// clock: see `Detector.reset(timeOrigin:firstFrame:)`) and its gunshot probability. `Detector.collect`
+/// clock: see `Detector.restartScoring(timeOrigin:firstFrame:)`) and its gunshot probability. `Detector.collect`
 /// hands these out instead of deciding; `Detector.replay` feeds them to the decision rule in order.
 public struct ScoredWindow: Sendable, Equatable {
     public var start: Double

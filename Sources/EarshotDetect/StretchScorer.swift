@@ -8,7 +8,7 @@ import Foundation
 /// (`FileAnalyzerTests`). The decision rule is not touched: the caller replays the windows in order.
 struct StretchScorer {
     let detectors: [Detector]
-    /// Time origin of the stream (see `Detector.reset(timeOrigin:firstFrame:)`).
+    /// Time origin of the stream (see `Detector.reset(timeOrigin:)`).
     let origin: Double
     /// Windows a detector scores at least (≈ 6 s at the default hop): shorter ranges stay on one detector.
     static let minWindows = 64
