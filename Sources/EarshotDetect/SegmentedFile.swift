@@ -36,7 +36,6 @@ final class SegmentedFile {
         var rng = SeededRNG(seed: UInt64(rest.expectedSamples))
         let origin = Double(lead) / Double(d.sampleRate)
         let hopSamples = d.hopFrames * f.hop
-        let windowSamples = (f.windowFrames - 1) * f.hop + f.nFFT
         let period = d.windowPeriod
         let scorer = StretchScorer(detectors: detectors, origin: origin)
         // buffer = the padded stream's samples [bufferStart, bufferStart + buffer.count)
@@ -49,10 +48,10 @@ final class SegmentedFile {
         d.reset(timeOrigin: origin)
         while true {
             let end = bufferStart + buffer.count
-            var last = end >= windowSamples ? (end - windowSamples) / hopSamples + 1 : 0
+            var last = FileAnalyzer.windowCount(samples: end, detector: d)
             if more { last = last / period * period }   // the next segment's stretches start on the grid too
             if last > nextWindow {
-                let held = [buffer], start = bufferStart
+                let held = [buffer], start = bufferStart   // `feed` reads parts; shares the storage, no copy
                 let windows = scorer.score(nextWindow..<last) { from, to, worker in
                     FileAnalyzer.feed(held, from: from - start, to: to - start, worker) { _ in }
                 }

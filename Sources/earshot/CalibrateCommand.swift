@@ -37,22 +37,22 @@ struct CalibrateCommand: ParsableCommand {
         let m = try FileWorkers.loadModel(model)
         let targets = rates.isEmpty ? [1, 2, 5, 10] : rates
         guard targets.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw ValidationError("--rate must be > 0 false alarms per hour") }
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1 (got \(jobs))") }
         guard top >= 0 else { throw ValidationError("--top must be ≥ 0 (got \(top))") }
         let base = DecisionRule(threshold: m.threshold, minConsecutive: minConsecutive, cooldown: cooldown, hopSeconds: hop)
         do { try base.validate() } catch { throw ValidationError("\(error)") }
 
-        let workers = try FileWorkers(model: m, rule: base, threads: max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount), files: files.count)
+        let workers = try FileWorkers(model: m, rule: base, jobs: jobs, files: files.count)
         let reports = OrderedReports(count: files.count)
-        let scored = Slots(count: files.count)
+        // filled by the report closures, which OrderedReports runs one at a time in file order
+        var scores = StreamScores()
+        var names: [String] = []
         workers.run(reports) { i, group in
             var windows: [ScoredWindow] = []
             group[0].onWindow = { windows.append($0) }
             defer { group[0].onWindow = nil }
             do {
                 let r = try FileAnalyzer.analyze(URL(fileURLWithPath: files[i]), detectors: group)
-                scored.set(i, (windows, r.duration))
-                reports.finish(i, failed: false) {}
+                reports.finish(i, failed: false) { scores.add(windows, seconds: r.duration); names.append(self.files[i]) }
             } catch {
                 reports.finish(i, failed: true) {
                     FileHandle.standardError.write(Data("earshot: \(error)\n".utf8))
@@ -60,9 +60,6 @@ struct CalibrateCommand: ParsableCommand {
                 }
             }
         }
-        var scores = StreamScores()
-        var names: [String] = []
-        for (i, s) in scored.all.enumerated() { if let s { scores.add(s.0, seconds: s.1); names.append(files[i]) } }
         guard scores.seconds > 0 else {
             FileHandle.standardError.write(Data("earshot: no readable audio to calibrate on\n".utf8))
             throw ExitCode(1)
@@ -108,12 +105,4 @@ struct CalibrateCommand: ParsableCommand {
                          hours, unresolved.map(r).joined(separator: ", "), r((1 / unresolved[0] * 100).rounded(.up) / 100)))
         }
     }
-}
-
-/// Per-file results written by the workers (each slot by one worker).
-private final class Slots: @unchecked Sendable {
-    private(set) var all: [([ScoredWindow], Double)?]
-    private let lock = NSLock()
-    init(count: Int) { all = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ v: ([ScoredWindow], Double)) { lock.lock(); all[i] = v; lock.unlock() }
 }

@@ -38,15 +38,11 @@ struct DetectCommand: ParsableCommand {
     func run() throws {
         let m = try FileWorkers.loadModel(model)
         if threshold != nil, falseAlarmsPerHour != nil { throw ValidationError("--threshold and --false-alarms-per-hour both pick the threshold: give one") }
-        var th = threshold ?? m.threshold
-        if let falseAlarmsPerHour {
-            do { th = try m.threshold(falseAlarmsPerHour: falseAlarmsPerHour) } catch { throw ValidationError("\(error)") }
-        }
+        let th: Float
+        do { th = try m.threshold(explicit: threshold, falseAlarmsPerHour: falseAlarmsPerHour) } catch { throw ValidationError("\(error)") }
         let rule = DecisionRule(threshold: th, minConsecutive: minConsecutive, cooldown: cooldown, hopSeconds: hop)
         do { try rule.validate() } catch { throw ValidationError("\(error)") }
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1 (got \(jobs))") }
-        let workers = try FileWorkers(model: m, rule: rule, threads: max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount),
-                                      files: files.count, oneGroup: trace)
+        let workers = try FileWorkers(model: m, rule: rule, jobs: jobs, files: files.count, oneGroup: trace)
         let reports = OrderedReports(count: files.count)
         workers.run(reports) { i, group in
             let f = files[i]

@@ -11,9 +11,13 @@ struct FileWorkers {
     let groups: Int
     let perGroup: Int
 
-    /// - Parameter oneGroup: a single group (all threads on one file at a time), e.g. so that `--trace`
-    ///   lines come out in file order.
-    init(model: Model, rule: DecisionRule, threads: Int, files: Int, oneGroup: Bool = false) throws {
+    /// - Parameters:
+    ///   - jobs: the `--jobs` option: threads in all (nil: one per CPU core); < 1 is a usage error.
+    ///   - oneGroup: a single group (all threads on one file at a time), e.g. so that `--trace` lines come
+    ///     out in file order.
+    init(model: Model, rule: DecisionRule, jobs: Int?, files: Int, oneGroup: Bool = false) throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1 (got \(jobs))") }
+        let threads = jobs ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
         groups = oneGroup ? 1 : max(1, min(threads, files))
         perGroup = max(1, threads / groups)
         // built here in turn (FFTW's planner is not thread-safe); each scores on one thread with

@@ -18,8 +18,8 @@ public final class AudioFileStream {
     private let reader: SndfileReader
     private let resampler: Resampler?
     private let block: UnsafeMutablePointer<Float>   // (blockFrames, channels) interleaved
-    private var mono: [Float]
-    private var converted: [Float]
+    private let mono: UnsafeMutablePointer<Float>    // (blockFrames): the channels' mean (several channels only)
+    private let converted: UnsafeMutableBufferPointer<Float>  // resampler output for one block (resampling only)
     private var decoded = 0, delivered = 0
     private var ended = false
 
@@ -38,11 +38,11 @@ public final class AudioFileStream {
         sourceFormat = reader.formatName
         resampler = sourceSampleRate == sampleRate ? nil : try Resampler(inputRate: Double(sourceSampleRate), outputRate: Double(sampleRate))
         block = .allocate(capacity: AudioFile.blockFrames * channels)
-        mono = [Float](repeating: 0, count: AudioFile.blockFrames)
-        converted = [Float](repeating: 0, count: resampler?.maxOutput(forInput: AudioFile.blockFrames) ?? 0)
+        mono = .allocate(capacity: channels > 1 ? AudioFile.blockFrames : 0)
+        converted = .allocate(capacity: resampler?.maxOutput(forInput: AudioFile.blockFrames) ?? 0)
     }
 
-    deinit { block.deallocate() }
+    deinit { block.deallocate(); mono.deallocate(); converted.deallocate() }
 
     /// Appends the next decoded samples (up to `AudioFile.blockFrames` at the source rate) to `out`; returns
     /// false once the file is exhausted. At the end, throws `truncated` if fewer frames than the header
@@ -61,33 +61,30 @@ public final class AudioFileStream {
                 throw AudioFileError.truncated(path: path, reason: "header declares \(declaredFrames) frames but only \(decoded) could be decoded")
             }
             if let resampler {
-                let k = try converted.withUnsafeMutableBufferPointer { try resampler.flush(into: $0) }
-                deliver(converted[..<k], to: &out)
+                let k = try resampler.flush(into: converted)
+                deliver(UnsafeBufferPointer(rebasing: converted[..<k]), to: &out)
             }
             return false
         }
         decoded += n
-        let channels = sourceChannels
-        if channels == 1 {
-            mono.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: block, count: n) }
-        } else {
-            let scale = 1 / Float(channels)
+        // one channel: the decoded block itself; several: their mean, in `mono`
+        if sourceChannels > 1 {
+            let channels = sourceChannels, scale = 1 / Float(channels)
             for f in 0..<n {
                 var s: Float = 0
                 for c in 0..<channels { s += block[f * channels + c] }
                 mono[f] = s * scale
             }
         }
-        guard let resampler else { deliver(mono[..<n], to: &out); return true }
-        let k = try mono.withUnsafeBufferPointer { m in
-            try converted.withUnsafeMutableBufferPointer { try resampler.process(UnsafeBufferPointer(rebasing: m[..<n]), into: $0) }
-        }
-        deliver(converted[..<k], to: &out)
+        let src = UnsafeBufferPointer(start: sourceChannels > 1 ? mono : block, count: n)
+        guard let resampler else { deliver(src, to: &out); return true }
+        let k = try resampler.process(src, into: converted)
+        deliver(UnsafeBufferPointer(rebasing: converted[..<k]), to: &out)
         return true
     }
 
     /// Appends `x`, never past `expectedSamples` when resampling.
-    private func deliver(_ x: ArraySlice<Float>, to out: inout [Float]) {
+    private func deliver(_ x: UnsafeBufferPointer<Float>, to out: inout [Float]) {
         let room = resampler == nil ? x.count : max(0, min(x.count, expectedSamples - delivered))
         out.append(contentsOf: x.prefix(room))
         delivered += room

@@ -47,9 +47,7 @@ public struct DaemonConfig: Sendable, Equatable {
     /// The score threshold for `model`: `threshold:`, else the model's threshold for `false_alarms_per_hour:`
     /// (`ModelFileError.noOperatingPoint` if the model has none for that rate), else the model's own.
     public func threshold(for model: Model) throws -> Float {
-        if let threshold { return Float(threshold) }
-        if let falseAlarmsPerHour { return try model.threshold(falseAlarmsPerHour: falseAlarmsPerHour) }
-        return model.threshold
+        try model.threshold(explicit: threshold.map { Float($0) }, falseAlarmsPerHour: falseAlarmsPerHour)
     }
 
     /// The decision rule for a model whose own threshold is `modelThreshold` (overridden by `threshold:`).

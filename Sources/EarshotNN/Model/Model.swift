@@ -51,6 +51,15 @@ public final class Model {
         throw ModelFileError.noOperatingPoint(path: path ?? name, requested: rate, available: available.map(\.0))
     }
 
+    /// The score threshold to run at: `explicit` if given, else the one calibrated for `falseAlarmsPerHour`
+    /// (throws `noOperatingPoint` if the file has none for it), else the model's own. The daemon's config
+    /// and `earshot detect` resolve their settings through this.
+    public func threshold(explicit: Float?, falseAlarmsPerHour rate: Double?) throws -> Float {
+        if let explicit { return explicit }
+        if let rate { return try threshold(falseAlarmsPerHour: rate) }
+        return threshold
+    }
+
     /// A serving session (BN folded, buffers preallocated). Also pins OpenBLAS to `threads`.
     public func makeInference(threads: Int = 1, maxBatch: Int = 1) throws -> InferenceSession {
         BLAS.setThreads(threads)
