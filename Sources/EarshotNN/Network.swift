@@ -41,14 +41,15 @@ public final class Network {
                 guard shape.h >= 2, shape.w >= 2 else { throw ArchitectureError(message: "layer \(i): maxpool2 on a \(shape) map") }
                 layer = MaxPool2(shape: shape)
             case "gap": layer = GlobalAvgPool(shape: shape)
+            case "mean_max_pool": layer = MeanMaxPool(shape: shape)
             case "dense":
-                guard shape.h == 1, shape.w == 1 else { throw ArchitectureError(message: "layer \(i): dense needs a vector input, got \(shape) (add gap)") }
+                guard shape.h == 1, shape.w == 1 else { throw ArchitectureError(message: "layer \(i): dense needs a vector input, got \(shape) (add gap or mean_max_pool)") }
                 layer = Dense(name: try need(s.name, "name"), inFeatures: shape.c, outFeatures: try need(s.out, "out"))
             case "input_norm":
                 guard let m = InputNorm.Mode(rawValue: s.mode ?? "global") else { throw ArchitectureError(message: "layer \(i): input_norm mode '\(s.mode ?? "")'") }
                 layer = InputNorm(shape: shape, mode: m)
             default:
-                throw ArchitectureError(message: "layer \(i): unknown layer type '\(s.type)' (this earshot knows conv2d, batchnorm, relu, maxpool2, gap, dense, input_norm)")
+                throw ArchitectureError(message: "layer \(i): unknown layer type '\(s.type)' (this earshot knows conv2d, batchnorm, relu, maxpool2, gap, mean_max_pool, dense, input_norm)")
             }
             guard (s.out ?? 1) > 0, (s.out ?? 1) <= 4096 else { throw ArchitectureError(message: "layer \(i): size \(s.out!) out of range") }
             layers.append(layer)
@@ -79,7 +80,7 @@ public final class Network {
                 c = out
             case "dense": total += out * c * h * w; c = out; h = 1; w = 1
             case "maxpool2": h /= 2; w /= 2
-            case "gap": h = 1; w = 1
+            case "gap", "mean_max_pool": h = 1; w = 1
             default: total += c * h * w
             }
             guard total <= maxFloats else { throw ArchitectureError(message: "layer list describes more than \(maxFloats) floats") }

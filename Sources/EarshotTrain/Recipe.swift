@@ -16,8 +16,9 @@ public struct Recipe: Sendable {
     /// multiple fine-tuned models improves accuracy without increasing inference time".
     public var soup: [Int] = []
 
-    /// The paper's three models, Earshot's own three, the paper's two fine-tunes combined, and the average
-    /// of Model 1's fine-tunes, in training order (a base precedes its fine-tunes, ingredients their soup).
+    /// The paper's three models, Earshot's own three, the paper's two fine-tunes combined, the average of
+    /// Model 1's fine-tunes, and Model 5's training on a network that pools mean + max over time
+    /// (`MeanMaxPool`), in training order (a base precedes its fine-tunes, ingredients their soup).
     public static func lineup(seed: UInt64, epochScale: Double = 1, windowsPerEpoch: Int = 4096) -> [Recipe] {
         func s(_ epochs: Int, _ aug: AugmentConfig, lr: Float, balanced: Bool = false, hard: Double = 0, patience: Int = 4, seed k: UInt64) -> TrainSettings {
             var t = TrainSettings()
@@ -43,6 +44,8 @@ public struct Recipe: Sendable {
                    settings: s(8, .all, lr: 3e-4, balanced: true, seed: 7), base: 0, initSeed: seed),
             Recipe(name: "model8-soup", title: "Model 8: weight average of Models 2, 3 and 7 (Model 1's three fine-tunes)", specs: LayerSpec.reference(),
                    settings: s(0, .clean, lr: 0, seed: 8), base: nil, initSeed: seed, soup: [1, 2, 6]),
+            Recipe(name: "model9-meanmax", title: "Model 9: Model 5's training with mean+max pooling over time (a short shot is not averaged away by the noise around it), streamable", specs: LayerSpec.reference(pool: .meanMaxPool),
+                   settings: s(30, .allMasked, lr: 1e-3, balanced: true, hard: 0.3, patience: 8, seed: 9), base: nil, initSeed: seed &+ 9),
         ]
     }
 

@@ -104,6 +104,10 @@ import Testing
             #expect(Self.check(MaxPool2(shape: Shape3(2, 4, 6)), n: 2, seed: seed, kinkFree: true) < 1e-3)
         }
         #expect(Self.check(GlobalAvgPool(shape: Shape3(3, 4, 5)), n: 2) < 1e-3)
+        for seed: UInt64 in 1...3 {
+            let e = Self.check(MeanMaxPool(shape: Shape3(3, 4, 5)), n: 2, seed: seed, kinkFree: true)
+            print("mean+max pool fd max rel err \(e)"); #expect(e < 1e-3)
+        }
         #expect(Self.check(InputNorm(shape: Shape3(1, 4, 6), mode: .global), n: 2) < 1e-3)
         #expect(Self.check(InputNorm(shape: Shape3(1, 4, 6), mode: .band), n: 2) < 1e-3)
     }

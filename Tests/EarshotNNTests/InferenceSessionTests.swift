@@ -6,8 +6,8 @@ import Testing
 /// the batched path must equal the single-window path, and repeated calls must not drift.
 @Suite struct InferenceSessionTests {
     /// The reference network with seeded weights and non-trivial BN statistics.
-    static func network(inputNorm: InputNorm.Mode? = nil) throws -> Network {
-        let net = try Network(specs: LayerSpec.reference(inputNorm: inputNorm), inputShape: Shape3(1, 64, 96))
+    static func network(inputNorm: InputNorm.Mode? = nil, pool: LayerSpec = .gap) throws -> Network {
+        let net = try Network(specs: LayerSpec.reference(inputNorm: inputNorm, pool: pool), inputShape: Shape3(1, 64, 96))
         net.initialize(seed: 9)
         var r = GradientCheckTests.RNG(s: 21)
         for case let bn as BatchNorm in net.layers {

@@ -41,6 +41,26 @@ import Testing
         #expect(raw.metadata["format"] == "earshot-model" && raw.tensors["conv1.weight"]?.shape == [16, 1, 3, 3])
     }
 
+    /// A mean+max-pooled network (Model 9's) is described by its layer list in the file and scores the same
+    /// after loading; it differs from the same weights pooled by average only.
+    @Test func meanMaxPoolingRoundTrips() throws {
+        let dir = TestPaths.tempDir("model-meanmax"); defer { try? FileManager.default.removeItem(at: dir) }
+        let net = try Network(specs: LayerSpec.reference(pool: .meanMaxPool), inputShape: Shape3(1, 64, 96))
+        net.initialize(seed: 4)
+        let m = Model(network: net, features: FeatureConfig())
+        let url = dir.appendingPathComponent("m.safetensors")
+        try m.save(to: url)
+        let back = try Model.load(url)
+        #expect(back.network.layers.contains { $0 is MeanMaxPool })
+        let gap = try Network(specs: LayerSpec.reference(), inputShape: Shape3(1, 64, 96))
+        gap.restore(net.snapshot())
+        let a = try m.makeInference(), b = try back.makeInference(), c = try Model(network: gap, features: FeatureConfig()).makeInference()
+        let w = Self.window(seed: 5)
+        let (pa, pb, pc) = w.withUnsafeBufferPointer { (a.gunshotProbability($0.baseAddress!), b.gunshotProbability($0.baseAddress!), c.gunshotProbability($0.baseAddress!)) }
+        #expect(pa == pb)
+        #expect(pa != pc)
+    }
+
     static func expectRejected(_ bytes: [UInt8], _ dir: URL, _ name: String, contains: String? = nil) {
         let url = dir.appendingPathComponent(name)
         FileManager.default.createFile(atPath: url.path, contents: Data(bytes))

@@ -44,6 +44,17 @@ import Testing
         #expect(r.diff <= 2e-5)
     }
 
+    /// Mean-plus-max pooling over time streams exactly too: the max term is taken over the same columns.
+    @Test(arguments: [1, 10, 40])
+    func meanMaxPoolingScoresEqualTheFullForwardPass(hop: Int) throws {
+        let net = try InferenceSessionTests.network(pool: .meanMaxPool)
+        #expect(net.layers.contains { $0 is MeanMaxPool })
+        let r = try Self.compare(net, stream: Self.frames(420, seed: 5), hop: hop, temperature: 4)
+        print("mean+max pool, hop \(hop): \(r.windows) windows, max |Δscore| \(r.diff), score spread \(r.spread)")
+        #expect(r.spread > 0.01)
+        #expect(r.diff <= 2e-5)
+    }
+
     @Test func otherKernelsAndTrunksStreamExactly() throws {
         // 5×5 kernels (wider edges), a pooled last block, no ReLU before a pool, a block without pooling
         // between pooled ones, three dense layers.

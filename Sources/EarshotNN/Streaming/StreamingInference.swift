@@ -44,7 +44,11 @@ public final class StreamingInference {
     private let leftEdge: [UnsafeMutablePointer<Float>]    // [l]: left[l] columns (H_l + 2·pad, C_l)
     private let rightEdge: [UnsafeMutablePointer<Float>]
     private let headBuffers: [UnsafeMutablePointer<Float>] // [i]: (out_i)
-    private let pooled: UnsafeMutablePointer<Float>        // GAP output (C_L)
+    private let pooled: UnsafeMutablePointer<Float>        // pooling output (C_L)
+    private let columnMean: UnsafeMutablePointer<Float>    // one column's mean over frequency (C_L)
+    private let columnMax: UnsafeMutablePointer<Float>     // the largest column mean so far (C_L)
+    /// The network pools with `MeanMaxPool` (mean + max over time of the frequency means), not `GlobalAvgPool`.
+    private let addTimeMax: Bool
     private var start = 0                                   // the current window's first frame
     private var taps: [UnsafePointer<Float>]                // the current GEMM's input columns, (n, k)
     /// Frames pushed since the start or the last `reset()`.
@@ -72,7 +76,8 @@ public final class StreamingInference {
             }
             blocks.append(ColumnConv(conv, relu: relu, pool: pool))
         }
-        guard !blocks.isEmpty, i < layers.count, layers[i] is GlobalAvgPool else { return nil }
+        guard !blocks.isEmpty, i < layers.count, layers[i] is GlobalAvgPool || layers[i] is MeanMaxPool else { return nil }
+        addTimeMax = layers[i] is MeanMaxPool
         let head = Array(layers[(i + 1)...])
         guard head.allSatisfy({ $0 is Dense || $0 is ReLU }) else { return nil }
 
@@ -109,6 +114,8 @@ public final class StreamingInference {
         rightEdge = (0..<width.count).map { l in Self.zeroed(max(1, right[l] * colLen[l])) }
         headBuffers = head.map { Self.zeroed($0.outShape.count) }
         pooled = Self.zeroed(channels.last!)
+        columnMean = Self.zeroed(channels.last!)
+        columnMax = Self.zeroed(channels.last!)
         taps = []
         taps.reserveCapacity(1024)
     }
@@ -124,6 +131,8 @@ public final class StreamingInference {
         rightEdge.forEach { $0.deallocate() }
         headBuffers.forEach { $0.deallocate() }
         pooled.deallocate()
+        columnMean.deallocate()
+        columnMax.deallocate()
     }
 
     /// Forgets the stream (e.g. after a capture gap).
@@ -146,15 +155,23 @@ public final class StreamingInference {
         start = framesPushed - windowFrames
         let levels = width.count
         for l in 1..<levels { advance(level: l) }
-        // Global average pool over the last level's window, then the dense head.
+        // Global average pool over the last level's window (plus, for MeanMaxPool, the largest of its
+        // columns' frequency means), then the dense head.
         let L = levels - 1, (hL, cL) = (heights[L], channels[L])
         pooled.update(repeating: 0, count: cL)
+        let invH = 1 / Float(hL)
         for j in 0..<width[L] {
             let col = windowColumn(L, j) + dataOffset[L]
-            for y in 0..<hL { for c in 0..<cL { pooled[c] += col[y * cL + c] } }
+            columnMean.update(repeating: 0, count: cL)
+            for y in 0..<hL { for c in 0..<cL { columnMean[c] += col[y * cL + c] } }
+            for c in 0..<cL {
+                let m = columnMean[c] * invH
+                pooled[c] += m
+                if j == 0 || m > columnMax[c] { columnMax[c] = m }
+            }
         }
-        let scale = 1 / Float(hL * width[L])
-        for c in 0..<cL { pooled[c] *= scale }
+        let scale = 1 / Float(width[L])
+        for c in 0..<cL { pooled[c] = pooled[c] * scale + (addTimeMax ? columnMax[c] : 0) }
         var x = UnsafePointer(pooled)
         for (layer, buf) in zip(head, headBuffers) {
             layer.forward(x, buf, n: 1, training: false)
