@@ -3,7 +3,8 @@
 `swift build -c release --product earshotd`:
     python3 Tests/EarshotDaemonTests/Scripts/bench-daemon.py EARSHOTD REF_MODEL ENERGY_MODEL [SECONDS]
 REF_MODEL: any model with the reference CNN (62,818 params, 37.2 MFLOP/window) — CPU, RSS, exec→READY.
-ENERGY_MODEL: the tests' hand-set energy model (detects planted bursts) — alert latency in a private journal.
+ENERGY_MODEL: the tests' hand-set energy model (detects planted bursts) — alert latency in a private journal;
+with EARSHOT_BENCH_SHOT (below) a real shot is planted instead, for a model trained on real shots.
 Capture is alsa-lib's file plugin over a null slave (ALSA_CONFIG_PATH), paced at real time (--pace 1).
 Prints `figure value unit` lines."""
 import json, os, random, socket, struct, subprocess, sys, tempfile, time, math, statistics
@@ -15,10 +16,28 @@ here = os.path.dirname(os.path.abspath(__file__))
 tmp = tempfile.mkdtemp(prefix="earshot-bench-")
 SHOTS = [5.0 + 10 * k for k in range(int((SEC - 6) // 10) + 1)]
 
+# EARSHOT_BENCH_SHOT: a raw S16_LE 16 kHz mono recording of a real shot planted at each shot time instead of the
+# synthetic burst (a model trained on real shots need not take a bare noise burst for one), e.g.
+#   sox demo/demo-gunshots.flac -t raw -e signed -b 16 -r 16000 -c 1 /tmp/shot.raw trim 2.0 1.0
+# The planted onset is then its first sample above 10 % of its peak.
+SHOT_RAW = os.environ.get("EARSHOT_BENCH_SHOT")
+SHOT = None
+if SHOT_RAW:
+    d = open(SHOT_RAW, "rb").read()
+    SHOT = [v / 32768 for v in struct.unpack("<%dh" % (len(d) // 2), d)]
+ONSET = 0.0
+if SHOT:
+    peak = max(abs(v) for v in SHOT)
+    ONSET = next(k for k, v in enumerate(SHOT) if abs(v) > 0.1 * peak) / RATE
+
 def recording(path):
     rnd = random.Random(1); n = SEC * RATE; x = [rnd.uniform(-1, 1) * 0.003 for _ in range(n)]
     for t in SHOTS:
         i0 = int(t * RATE)
+        if SHOT:
+            for k, v in enumerate(SHOT):
+                if i0 + k < n: x[i0 + k] += v
+            continue
         for k in range(RATE // 4):
             if i0 + k < n: x[i0 + k] += 0.8 * rnd.uniform(-1, 1) * math.exp(-k / (RATE / 20))
     with open(path, "wb") as f:
@@ -94,7 +113,7 @@ alerts = [json.loads(l) for l in open(out) if '"MESSAGE_ID":"88a049a25a974a828be
 lat = []
 for a in alerts:
     t_entry = int(a["__REALTIME_TIMESTAMP"]) / 1e6
-    shot = min(SHOTS, key=lambda t: abs(t - float(a["EARSHOT_OFFSET"])))
+    shot = min(SHOTS, key=lambda t: abs(t + ONSET - float(a["EARSHOT_OFFSET"]))) + ONSET
     lat.append((t_entry - (origin + shot)) * 1e3)
 print("# energy run: user %.2f s sys %.2f s elapsed %.1f s; %d alerts for %d shots; latencies ms: %s" % (
     r["user"], r["sys"], r["elapsed"], len(alerts), len(SHOTS), " ".join("%.0f" % v for v in lat)))
