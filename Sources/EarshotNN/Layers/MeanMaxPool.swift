@@ -10,7 +10,9 @@
 public final class MeanMaxPool: Layer {
     public let inShape: Shape3
     public let outShape: Shape3
-    /// Time profile m (N, C, W) of the last forward pass in training mode, and its arg-max per (N, C).
+    /// Time profile m (N, C, W) of the last forward pass, and its arg-max per (N, C), which `backward` routes
+    /// to (the network calls backward right after its training forward pass). Sized by `reserve(batch:)`,
+    /// which `Network.reserve` calls for the largest batch; `forward` only grows them for a larger one.
     private var profile: [Float] = []
     private var argmax: [Int] = []
 
