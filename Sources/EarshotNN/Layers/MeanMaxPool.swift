@@ -36,7 +36,7 @@ public final class MeanMaxPool: Layer {
                 let src = x + p * h * w, row = m.baseAddress! + p * w
                 row.update(repeating: 0, count: w)
                 for r in 0..<h { for j in 0..<w { row[j] += src[r * w + j] } }        // m: (W) of channel p
-                var sum: Float = 0, best = row[0] * invH, at = 0
+                var sum: Float = 0, best = -Float.infinity, at = 0
                 for j in 0..<w {
                     row[j] *= invH
                     sum += row[j]
