@@ -55,10 +55,15 @@ struct Evaluate: ParsableCommand {
     @Option(help: "test (the held-out split for --seed) or all.") var split: String = "test"
     @Option(help: "Seed of the split.") var seed: UInt64 = 1
     @Option(help: "Override the model's threshold.") var threshold: Float?
+    @Option(help: "Seconds between scored windows (the detector's hop).") var hop: Double = 0.1
+    @Option(help: "Consecutive above-threshold windows that confirm an event.") var minConsecutive: Int = 2
     @Flag(help: "Print the report as JSON.") var json = false
 
     func run() throws {
         let m = try Model.load(DefaultModel.resolve(model))
+        // the rule first: a bad --hop or --min-consecutive fails before minutes of decoding
+        let rule = DecisionRule(threshold: threshold ?? m.threshold, minConsecutive: minConsecutive, hopSeconds: hop)
+        try rule.validate()
         let corpus = try Corpus(root: URL(fileURLWithPath: data))
         let sp = GroupSplit(clips: corpus.clips, seed: seed)
         let chosen = corpus.clips.filter { $0.label != "rir" && (split == "all" || sp.side(of: $0).rawValue == split) }
@@ -66,7 +71,6 @@ struct Evaluate: ParsableCommand {
         let clips = corpus.load(chosen, progress: ProgressBar("decoding", total: chosen.count)) { info, e in
             FileHandle.standardError.write(Data("skipping \(info.file): \(e)\n".utf8))
         }
-        let rule = DecisionRule(threshold: threshold ?? m.threshold)
         let r = try Evaluator().evaluate(model: m, name: m.name, rule: rule, gunshots: clips.filter { $0.info.label == "gunshot" },
                                          negatives: clips.filter { $0.info.label == "negative" }, crowd: clips.filter { $0.info.label == "crowd" })
         if json {

@@ -7,8 +7,11 @@ enum CLIRunner {
 
     static var binary: URL? { TestPaths.builtProduct("earshot") }
 
-    static func run(_ args: [String], environment: [String: String] = [:]) throws -> Result {
-        guard let exe = binary else { throw CLITestError("earshot binary not found next to the test bundle — run `swift build` first") }
+    /// Runs `product` (default `earshot`; `earshot-train` for the trainer's commands).
+    static func run(_ args: [String], environment: [String: String] = [:], product: String = "earshot") throws -> Result {
+        guard let exe = product == "earshot" ? binary : TestPaths.builtProduct(product) else {
+            throw CLITestError("\(product) binary not found next to the test bundle — run `swift build` first")
+        }
         let p = Process()
         p.executableURL = exe
         p.arguments = args
