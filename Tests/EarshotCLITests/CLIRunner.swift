@@ -9,7 +9,7 @@ enum CLIRunner {
 
     /// Runs `product` (default `earshot`; `earshot-train` for the trainer's commands).
     static func run(_ args: [String], environment: [String: String] = [:], product: String = "earshot") throws -> Result {
-        guard let exe = product == "earshot" ? binary : TestPaths.builtProduct(product) else {
+        guard let exe = TestPaths.builtProduct(product) else {
             throw CLITestError("\(product) binary not found next to the test bundle — run `swift build` first")
         }
         let p = Process()
