@@ -18,6 +18,10 @@ public struct EvalReport: Codable, Sendable {
     public var recallBySource: [String: Double]
     /// Events (false alarms) per negative/crowd source, streaming the clips as for `falseAlarmsPerHour`.
     public var falseAlarmsBySource: [String: Int]
+    /// Gunshot clips per peak-level band and how many were detected (`LevelBands`).
+    public var recallByLevel: [LevelBand]
+    /// Negative and crowd clips per peak-level band and how many raised a false alarm.
+    public var falseAlarmClipsByLevel: [LevelBand]
     /// Recall when the threshold is set on these same negatives for N false alarms per hour (keys "5",
     /// "10", "20"): every model at an equal false-alarm rate, for ranking models only (the threshold saw
     /// the test negatives).
@@ -74,6 +78,7 @@ public struct Evaluator {
         var faBySource: [String: Int] = [:]
         for (src, n) in zip((negatives + crowd).map(\.info.source), negScores.events(rule: rule)) where n > 0 { faBySource[src, default: 0] += n }
         let fah = negScores.falseAlarmsPerHour(rule: rule)
+        let byLevel = LevelBands.tally(guns, hits: gunDetected), faByLevel = LevelBands.tally(others, hits: negDetected)
         var equal: [String: Double] = [:]
         for target in Self.equalFATargets {
             var r = rule
@@ -82,6 +87,7 @@ public struct Evaluator {
         }
         return EvalReport(model: name, threshold: rule.threshold, clips: labels.count, metrics: m, accuracy: m.accuracy, precision: m.precision,
                           recall: m.recall, f1: m.f1, rocAUC: auc, falseAlarmsPerHour: fah, negativeHours: negScores.seconds / 3600,
-                          recallAtSNR: bySNR, recallAtGain: byGain, falseAlarmRateAtGain: faByGain, recallBySource: bySource, falseAlarmsBySource: faBySource, recallAtEqualFA: equal, roc: roc)
+                          recallAtSNR: bySNR, recallAtGain: byGain, falseAlarmRateAtGain: faByGain, recallBySource: bySource, falseAlarmsBySource: faBySource,
+                          recallByLevel: byLevel, falseAlarmClipsByLevel: faByLevel, recallAtEqualFA: equal, roc: roc)
     }
 }

@@ -4,6 +4,18 @@ import Foundation
 public enum Report {
     static func pct(_ x: Double?) -> String { x.map { String(format: "%.1f %%", $0 * 100) } ?? "–" }
 
+    /// The shipped model's test clips by peak level: recall of the gunshot clips, false-alarm clips of the rest.
+    static func levelTable(_ t: EvalReport) -> String {
+        var md = "By clip peak level (test; the features' log floor, ln(mel + 1e-6), clamps most of a shot's spectrogram below about −40 dBFS, leaving only its loudest cells):\n\n| peak level | gunshot clips | recall | negative + crowd clips | with a false alarm |\n|---|---|---|---|---|\n"
+        for e in LevelBands.edges {
+            let g = t.recallByLevel.first { $0.loudest == e }, n = t.falseAlarmClipsByLevel.first { $0.loudest == e }
+            guard g != nil || n != nil else { continue }
+            let label = LevelBands.label(g ?? n!)
+            md += "| \(label) | \(g?.clips ?? 0) | \(pct(g.map(\.fraction))) | \(n?.clips ?? 0) | \(pct(n.map(\.fraction))) |\n"
+        }
+        return md
+    }
+
     public static func table(_ rs: [ThreeModelProtocol.Trained]) -> String {
         var s = "| model | threshold | val recall | test acc | precision | recall | F1 | ROC-AUC | FA/h (test) | recall +20/+10/0/−5/−10 dB SNR | recall 0/−10/−20/−30/−40 dB gain | FA rate 0/−20/−40 dB gain |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
         for r in rs {
@@ -58,6 +70,7 @@ public enum Report {
             md += "\nPer-source recall of the shipped model (test):\n\n| source | recall |\n|---|---|\n"
             for (k, v) in t.recallBySource.sorted(by: { $0.key < $1.key }) { md += "| \(k) | \(pct(v)) |\n" }
             md += "\nFalse alarms of the shipped model by source (test): " + (t.falseAlarmsBySource.isEmpty ? "none" : t.falseAlarmsBySource.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) + ".\n"
+            md += "\n" + levelTable(t)
             md += String(format: "\nTest negatives streamed: %.2f h. Confusion (clips): TP %d, FN %d, FP %d, TN %d.\n", t.negativeHours, t.metrics.tp, t.metrics.fn, t.metrics.fp, t.metrics.tn)
         }
         md += "\n## Training\n\n| model | epochs run | best val recall@1%FPR (windows) | val AUC (windows) |\n|---|---|---|---|\n"

@@ -48,6 +48,16 @@ import Testing
         #expect(shipped.provenance["train.thresholds"]?.contains("out-of-fold") == true)
         let md = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(md.contains("Out-of-fold thresholds") && md.contains("Model selection out-of-fold") && md.contains("equal false-alarm rates") && md.contains(oof.model))
+        // the level bands account for every test clip, each clip once
+        for r in results {
+            let t = try #require(r.test)
+            let (guns, others) = (t.recallByLevel, t.falseAlarmClipsByLevel)
+            let gunClips: Int = guns.reduce(0) { $0 + $1.clips }, otherClips: Int = others.reduce(0) { $0 + $1.clips }
+            let detected: Int = guns.reduce(0) { $0 + $1.withEvent }, falseAlarms: Int = others.reduce(0) { $0 + $1.withEvent }
+            #expect(gunClips + otherClips == t.clips)
+            #expect(detected == t.metrics.tp && falseAlarms == t.metrics.fp)
+        }
+        #expect(md.contains("By clip peak level"))
         // a second run reuses every saved model (no training) with its history, except the soup, which is
         // re-averaged from the ingredients it finds (here Model 2's file replaced by Model 3's)
         let m2 = out.appendingPathComponent("\(lineup[1].name).safetensors"), m3 = out.appendingPathComponent("\(lineup[2].name).safetensors")
