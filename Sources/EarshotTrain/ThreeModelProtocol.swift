@@ -67,6 +67,18 @@ public struct ThreeModelProtocol {
         return Float(max(best.t, resolvable))
     }
 
+    /// A model saved by an earlier run, if `--reuse` may take it: nil (and no reason) when there is no file;
+    /// nil and the reason when the file cannot be loaded or was trained with other feature parameters than
+    /// this run's (its network would be served with features it never saw).
+    static func reusable(_ url: URL, features: FeatureConfig) -> (Model?, String?) {
+        guard FileManager.default.fileExists(atPath: url.path) else { return (nil, nil) }
+        let m: Model
+        do { m = try Model.load(url) } catch { return (nil, "\(error)") }
+        let diff = m.features.differences(from: features)
+        guard diff.isEmpty else { return (nil, "\(url.path): trained with other feature parameters (\(diff.joined(separator: ", ")))") }
+        return (m, nil)
+    }
+
     /// The checked-out commit (HEAD resolved through its ref), or "unknown" outside a git checkout.
     static func gitCommit() -> String {
         guard let head = try? String(contentsOfFile: ".git/HEAD", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) else { return "unknown" }
@@ -150,10 +162,14 @@ public struct ThreeModelProtocol {
                 nets.append(net); histories[r.name] = []
                 continue
             }
-            if let dir = o.reuse, let m = try? Model.load(dir.appendingPathComponent("\(r.name).safetensors")) {
-                log("\(r.name): reusing \(dir.path)/\(r.name).safetensors")
-                nets.append(m.network); histories[r.name] = oldHistories[r.name] ?? []
-                continue
+            if let dir = o.reuse {
+                let (m, why) = Self.reusable(dir.appendingPathComponent("\(r.name).safetensors"), features: features)
+                if let m {
+                    log("\(r.name): reusing \(dir.path)/\(r.name).safetensors")
+                    nets.append(m.network); histories[r.name] = oldHistories[r.name] ?? []
+                    continue
+                }
+                if let why { log("\(r.name): not reusing \(why); training it") }
             }
             let net = try r.base.map { try copy(nets[$0]) } ?? r.freshNetwork(inputShape: shape)
             histories[r.name] = trainer.train(net, settings: r.settings, validation: valSet, name: r.name)

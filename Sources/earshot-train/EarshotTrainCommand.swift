@@ -27,7 +27,7 @@ struct Train: ParsableCommand {
     @Option(help: "Training windows per epoch.") var windowsPerEpoch: Int = 4096
     @Option(help: "Training threads: each batch is prepared (augmentation, features) on this many threads and split over this many workers, each with its own copy of the network and OpenBLAS on one thread (batch norm then normalises each share by its own statistics). Scoring uses one.") var threads: Int = 2
     @Option(help: "Also write the chosen model here (e.g. models/earshot-default.safetensors).") var ship: String?
-    @Option(help: "Take each model saved in this folder by an earlier run instead of training it (models missing there are trained); calibration, thresholds, evaluation and the report are redone.") var reuse: String?
+    @Option(help: "Take each model saved in this folder by an earlier run instead of training it (models missing there, unreadable or made with other feature parameters are trained, the last two with a message); calibration, thresholds, evaluation and the report are redone.") var reuse: String?
     @Option(help: "Folds of the out-of-fold calibration (0 = off: validation picks the model and sets its thresholds).") var folds: Int = 4
     @Option(help: "How many of the models ranked best on validation (clip recall at the 1 FA/h validation threshold) are calibrated out-of-fold, besides the leader of validation window recall at 1 % FPR (the best of them at equal out-of-fold false-alarm rates ships).") var candidates: Int = 3
     @Option(help: "False alarms per hour (1, 2, 5 or 10) whose threshold becomes the shipped default.") var shipTarget: String = "1"
