@@ -10,8 +10,8 @@ public struct LevelBand: Codable, Sendable, Equatable {
     public var fraction: Double { clips == 0 ? 0 : Double(withEvent) / Double(clips) }
 }
 
-/// "Recall by level": clips grouped by their peak sample level. The shipped models have no input
-/// normalisation, so a clip's level is what the features see; and the log floor (ln(mel + ε), ε = 1e-6)
+/// "Recall by level": clips grouped by their peak sample level. A model without input normalisation (the
+/// shipped Model 9) sees a clip's level in its features; and the log floor (ln(mel + ε), ε = 1e-6)
 /// clamps the quiet cells of a spectrogram: measured on five kaggle and us8k shots scaled to a −50 dBFS peak,
 /// only 9–50 % of the mel cells stay more than 3 dB above the floor (the loudest 21–28 dB above it), at
 /// −40 dBFS 19–79 %. The bands tell "the model misses quiet shots" apart from "it misses loud ones".
@@ -21,8 +21,7 @@ public enum LevelBands {
 
     /// Peak |sample| in dBFS (−∞ for digital silence).
     public static func peakDBFS(_ x: [Float]) -> Double {
-        let peak = x.reduce(Float(0)) { max($0, abs($1)) }
-        return 20 * log10(Double(peak))
+        20 * log10(Double(Augment.peak(x)))
     }
 
     /// Index in `edges` of the band a peak level falls into: the quietest edge at or above it.

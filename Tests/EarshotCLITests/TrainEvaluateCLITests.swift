@@ -22,7 +22,7 @@ import Testing
         #expect(!ok.stderr.contains("out of range") && ok.stderr.contains("no-corpus"), "\(ok.stderr)")
     }
 
-    /// The whole command on a generated folder (no manifest, `--split all`): loud and −50 dBFS bursts, tones. The
+    /// The whole command on a generated folder (no manifest, `--split all`): loud (≈ −2 dBFS) and quiet (≈ −52 dBFS) bursts, tones. The
     /// JSON report accounts for every clip once in the level bands, consistently with its confusion matrix; the
     /// text report prints the bands. (What the shipped model detects here is not asserted: that is its own
     /// held-out report's job.)

@@ -1,5 +1,6 @@
 import EarshotDSP
 import EarshotNN
+import EarshotTestSupport
 import Foundation
 import Testing
 @testable import EarshotTrain
@@ -7,9 +8,7 @@ import Testing
 /// `earshot-train train --reuse`: which saved models a run may take instead of training them.
 struct ReuseTests {
     @Test func takesOnlyModelsWithThisRunsFeatureParameters() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-reuse-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = TestPaths.tempDir("reuse"); defer { try? FileManager.default.removeItem(at: dir) }
         let features = FeatureConfig()
         let net = try Recipe.lineup(seed: 1)[0].freshNetwork(inputShape: Shape3(1, features.nMels, features.windowFrames))
         let url = dir.appendingPathComponent("m.safetensors")
