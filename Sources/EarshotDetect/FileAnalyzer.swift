@@ -8,6 +8,11 @@ public struct FileResult: Sendable {
     public var duration: Double
     public var maxScore: Float
     public var windows: Int
+    /// Largest |sample| of the file as the detector heard it (decoded, mixed to mono, at the model's rate);
+    /// the padding is not counted, nor `gain`. `PeakLevel.dBFS` turns it into dBFS.
+    public var peak: Float
+    /// Gain the file was amplified by before detection (`PeakNormalization`; 1 if it was not).
+    public var gain: Float = 1
 }
 
 /// `earshot detect` on one file: decode (any format/rate → the model's rate, mono), then stream through
@@ -32,17 +37,47 @@ public enum FileAnalyzer {
     /// parallel (`stream(samples:detectors:_:)`) and the result is the same as with the first alone. A file
     /// longer than `segmentSeconds` is decoded and analysed segment by segment (`SegmentedFile`): memory
     /// stays bounded (≈ one segment) whatever its length, with the same windows, scores and events.
-    public static func analyze(_ url: URL, detectors: [Detector], segmentSeconds: Double = FileAnalyzer.segmentSeconds) throws -> FileResult {
+    ///
+    /// `normalize`: amplify the file first (`PeakNormalization`); a long file is then decoded twice, once
+    /// for its peak. The result's `peak` is the file's own, its `gain` the one applied.
+    public static func analyze(_ url: URL, detectors: [Detector], normalize: PeakNormalization? = nil,
+                               segmentSeconds: Double = FileAnalyzer.segmentSeconds) throws -> FileResult {
         let stream = try AudioFileStream(url, sampleRate: detectors[0].sampleRate)
         let segment = Int(min(segmentSeconds, 1e7) * Double(stream.sampleRate))
         var head: [Float] = []
         head.reserveCapacity(stream.expectedSamples <= segment ? stream.expectedSamples + AudioFile.blockFrames : SegmentedFile.capacity(segment: segment))
         var more = true
         while more, head.count < segment { more = try stream.read(appendingTo: &head) }
-        if !more { return analyze(samples: head, detectors: detectors) }
-        let file = SegmentedFile(head: head, rest: stream, segment: segment, detectors: detectors)
-        head = []   // the segmented file holds the only reference
-        return try result(detectors[0]) { emit in try file.stream(emit) }
+        let peak = normalize == nil ? nil : more ? try filePeak(url, sampleRate: stream.sampleRate) : PeakLevel.peak(head)
+        let gain = peak.map { normalize!.gain(peak: $0) } ?? 1
+        if gain != 1 { Self.scale(&head, by: gain) }
+        var r: FileResult
+        if !more {
+            r = analyze(samples: head, detectors: detectors)
+        } else {
+            let file = SegmentedFile(head: head, rest: stream, segment: segment, detectors: detectors, gain: gain)
+            head = []   // the segmented file holds the only reference
+            r = try result(detectors[0]) { emit in try file.stream(emit) }
+        }
+        if let peak { r.peak = peak; r.gain = gain }
+        return r
+    }
+
+    /// Largest |sample| of the whole file, decoded block by block (bounded memory) as `analyze` decodes it.
+    static func filePeak(_ url: URL, sampleRate: Int) throws -> Float {
+        let s = try AudioFileStream(url, sampleRate: sampleRate)
+        var block: [Float] = [], peak: Float = 0, more = true
+        while more {
+            block.removeAll(keepingCapacity: true)
+            more = try s.read(appendingTo: &block)
+            peak = max(peak, PeakLevel.peak(block))
+        }
+        return peak
+    }
+
+    /// x[from...] *= gain, in place.
+    static func scale(_ x: inout [Float], from: Int = 0, by gain: Float) {
+        x.withUnsafeMutableBufferPointer { b in for i in from..<b.count { b[i] *= gain } }
     }
 
     /// Files longer than this (seconds) are analysed segment by segment.
@@ -57,26 +92,27 @@ public enum FileAnalyzer {
     public static func analyze(samples: [Float], detectors: [Detector]) -> FileResult {
         result(detectors[0]) { emit in
             stream(samples: samples, detectors: detectors, emit)
-            return samples.count
+            return (samples.count, PeakLevel.peak(samples))
         }
     }
 
     /// Runs `body` (which streams a file through `detector`, reporting to `emit`, and returns the file's
-    /// sample count) and collects the events, clipped to the file, its peak score and window count.
-    private static func result(_ detector: Detector, _ body: ((DetectorOutput) -> Void) throws -> Int) rethrows -> FileResult {
+    /// sample count and peak sample) and collects the events, clipped to the file, its peak score and
+    /// window count.
+    private static func result(_ detector: Detector, _ body: ((DetectorOutput) -> Void) throws -> (count: Int, peak: Float)) rethrows -> FileResult {
         var events: [DetectionEvent] = []
         var maxScore: Float = 0
         let previous = detector.onScore
         detector.onScore = { t, s in maxScore = max(maxScore, s); previous?(t, s) }
         defer { detector.onScore = previous }
-        let count = try body { out in if case let .ended(e) = out { events.append(e) } }
+        let (count, peak) = try body { out in if case let .ended(e) = out { events.append(e) } }
         let duration = Double(count) / Double(detector.sampleRate)
         for i in events.indices {
             events[i].start = min(max(0, events[i].start), duration)
             events[i].end = min(max(events[i].start, events[i].end), duration)
             events[i].peakTime = min(max(0, events[i].peakTime), duration)
         }
-        return FileResult(events: events, duration: duration, maxScore: maxScore, windows: detector.windowsScored)
+        return FileResult(events: events, duration: duration, maxScore: maxScore, windows: detector.windowsScored, peak: peak)
     }
 
     /// Samples of floor noise streamed before (`lead`) and after (`tail`) a file of `count` samples: half a

@@ -17,9 +17,11 @@ final class SegmentedFile {
     /// Samples decoded per step (at the model's rate).
     private let segment: Int
     private let detectors: [Detector]
+    /// Gain applied to every decoded segment after the first (`head` comes already scaled).
+    private let gain: Float
 
-    init(head: [Float], rest: AudioFileStream, segment: Int, detectors: [Detector]) {
-        self.head = head; self.rest = rest; self.segment = segment; self.detectors = detectors
+    init(head: [Float], rest: AudioFileStream, segment: Int, detectors: [Detector], gain: Float = 1) {
+        self.head = head; self.rest = rest; self.segment = segment; self.detectors = detectors; self.gain = gain
     }
 
     /// Capacity to reserve for the first segment so that one buffer holds every later one too (the lead
@@ -28,8 +30,8 @@ final class SegmentedFile {
     static func capacity(segment: Int) -> Int { segment + 4 * AudioFile.blockFrames + 64_000 }
 
     /// Streams the file through `detectors[0]`'s decision rule, reporting to `emit`; returns the file's
-    /// sample count. Throws the decoder's errors (a file cut short is still an error at its end).
-    func stream(_ emit: (DetectorOutput) -> Void) throws -> Int {
+    /// sample count and peak sample (`PeakLevel.peak`). Throws the decoder's errors (a file cut short is still an error at its end).
+    func stream(_ emit: (DetectorOutput) -> Void) throws -> (count: Int, peak: Float) {
         let d = detectors[0], f = d.model.features
         let lead = FileAnalyzer.padding(samples: max(head.count, rest.expectedSamples), detector: d).lead
         let amplitude = NoiseFloor.amplitude(head)
@@ -42,6 +44,7 @@ final class SegmentedFile {
         var buffer: [Float] = []
         swap(&buffer, &head)
         let count0 = buffer.count
+        var peak = PeakLevel.peak(buffer)
         buffer.insert(contentsOf: NoiseFloor.noise(count: lead, amplitude: amplitude, rng: &rng), at: 0)
         var bufferStart = 0, nextWindow = 0, count = count0
         var more = true
@@ -64,9 +67,11 @@ final class SegmentedFile {
             let before = buffer.count
             while more, buffer.count - before < segment { more = try rest.read(appendingTo: &buffer) }
             count += buffer.count - before
+            if gain != 1 { FileAnalyzer.scale(&buffer, from: before, by: gain) }
+            peak = max(peak, PeakLevel.peak(buffer[before...]))
             if !more { buffer += NoiseFloor.noise(count: FileAnalyzer.padding(samples: count, detector: d).tail, amplitude: amplitude, rng: &rng) }
         }
         d.finish(emit)
-        return count
+        return (count, peak)
     }
 }

@@ -39,12 +39,9 @@ public enum Augment {
         return limit(x.map { $0 * g })
     }
 
-    /// Largest |sample| (0 for an empty or silent signal).
-    public static func peak(_ x: [Float]) -> Float { x.reduce(Float(0)) { max($0, abs($1)) } }
-
     /// Scales down if the peak exceeds 0.99.
     public static func limit(_ x: [Float]) -> [Float] {
-        let peak = peak(x)
+        let peak = PeakLevel.peak(x)
         guard peak > 0.99 else { return x }
         let k = 0.99 / peak
         return x.map { $0 * k }

@@ -1,3 +1,4 @@
+import EarshotDSP
 import Foundation
 
 /// Clips of one peak-level band and how many of them raised an event.
@@ -21,7 +22,7 @@ public enum LevelBands {
 
     /// Peak |sample| in dBFS (−∞ for digital silence).
     public static func peakDBFS(_ x: [Float]) -> Double {
-        20 * log10(Double(Augment.peak(x)))
+        PeakLevel.dBFS(PeakLevel.peak(x))
     }
 
     /// Index in `edges` of the band a peak level falls into: the quietest edge at or above it.

@@ -15,12 +15,15 @@ struct DetectCommand: ParsableCommand {
           earshot detect --json --threshold 0.8 /var/lib/earshot/clips/*.wav
           earshot detect --false-alarms-per-hour 10 recording.wav   # more sensitive: the model's 10 FA/h point
           earshot detect --trace clip.flac 2> scores.txt      # per-window scores for plotting
+          earshot detect --normalize quiet-recorder.wav       # amplify a quiet file to a −1 dBFS peak first
         With --json, one object per line: {"type":"event",...} per event and {"type":"file",...} after each
         file; an unreadable file gives {"type":"error",...}, the others are still analysed, and the exit
         status is 1 at the end.
         Each file is analysed as a slice of a microphone stream: half a window (0.4 s at the default hop)
         of noise at the file's own quiet floor is streamed before and after it, so a clip shorter than a
         window, or a shot in a file's first or last moments, is scored as the daemon would score it.
+        A file whose loudest sample is below −30 dBFS gets a warning on stderr: the shipped model rarely
+        detects shots that quiet; --normalize brings such a file up before analysing it.
         """
     )
 
@@ -30,6 +33,7 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Consecutive windows above threshold needed for an event.") var minConsecutive: Int = 2
     @Option(help: "Seconds between CNN windows.") var hop: Double = 0.1
     @Option(help: "Seconds after an event during which no new event starts (earshotd's default too).") var cooldown: Double = 10
+    @Flag(help: "Amplify each file so its loudest sample is at −1 dBFS (by at most +60 dB; loud files are left as they are) before detection: for re-checking recordings made with too little gain. Not what earshotd hears.") var normalize = false
     @Flag(help: "JSON lines output.") var json = false
     @Flag(help: "Also print every window's score to stderr as 'FILE TIME SCORE' lines (TIME = window centre, s).") var trace = false
     @Option(help: "Threads (default: one per CPU core). Files are analysed in parallel; with fewer files than threads (one long recording), a file's windows are split among them — same scores and events. Reports keep the order of the files.") var jobs: Int?
@@ -50,7 +54,7 @@ struct DetectCommand: ParsableCommand {
                 group[0].onScore = { t, s in FileHandle.standardError.write(Data("\(f) \(String(format: "%.3f %.4f", t, s))\n".utf8)) }
             }
             do {
-                let r = try FileAnalyzer.analyze(URL(fileURLWithPath: f), detectors: group)
+                let r = try FileAnalyzer.analyze(URL(fileURLWithPath: f), detectors: group, normalize: normalize ? PeakNormalization() : nil)
                 reports.finish(i, failed: false) { self.report(f, r, threshold: rule.threshold) }
             } catch {
                 reports.finish(i, failed: true) {
@@ -63,13 +67,16 @@ struct DetectCommand: ParsableCommand {
     }
 
     private func report(_ f: String, _ r: FileResult, threshold: Float) {
+        if let w = QuietFileWarning.message(file: f, r, normalized: normalize) { FileHandle.standardError.write(Data((w + "\n").utf8)) }
         if json {
             for e in r.events { print(JSONLine.event(file: f, e)) }
             print(JSONLine.file(file: f, r))
         } else {
             for e in r.events { print("\(f)  gunshot  \(fmt(e.start, 2))–\(fmt(e.end, 2)) s  score \(fmt(Double(e.peakScore), 3))") }
             let n = r.events.count
-            print("\(f): \(n) event\(n == 1 ? "" : "s") in \(fmt(r.duration, 1)) s (max score \(fmt(Double(r.maxScore), 3)), threshold \(fmt(Double(threshold), 3)))")
+            let level = r.peak > 0 ? "peak \(fmt(PeakLevel.dBFS(r.peak), 1)) dBFS" : "digital silence"
+            let gain = r.gain != 1 ? ", amplified by \(fmt(PeakLevel.dBFS(r.gain), 1)) dB" : ""
+            print("\(f): \(n) event\(n == 1 ? "" : "s") in \(fmt(r.duration, 1)) s (max score \(fmt(Double(r.maxScore), 3)), threshold \(fmt(Double(threshold), 3)); \(level)\(gain))")
         }
     }
 

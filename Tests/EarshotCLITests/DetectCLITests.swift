@@ -129,6 +129,43 @@ import Testing
         #expect(jsonLines(one.stdout).filter { $0["type"] as? String == "event" }.count >= 2, "\(one.stdout)")
     }
 
+    /// A file that peaks below −30 dBFS gets a warning naming it, its level and the remedy; `--normalize`
+    /// analyses it amplified (the summary says by how much) and drops the warning; a loud file gets none.
+    @Test func quietFileIsWarnedAboutAndNormalizeAmplifiesIt() throws {
+        let dir = TestPaths.tempDir("cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try FixtureModel.write(to: dir)
+        let loud = try wav(dir, "loud.wav", seconds: 2)   // peaks ≈ −3 dBFS
+        let x = (0..<32_000).map { i in 0.01 * sinf(Float(i) * 0.3) }   // −40 dBFS
+        let quiet = dir.appendingPathComponent("quiet.wav")
+        try AudioFileWriter.writeWAV16(x, sampleRate: 16_000, to: quiet)
+        let silent = dir.appendingPathComponent("silent.wav")
+        try AudioFileWriter.writeWAV16([Float](repeating: 0, count: 16_000), sampleRate: 16_000, to: silent)
+
+        let r = try CLIRunner.run(["detect", "--model", model.path, "--json", loud.path, quiet.path, silent.path])
+        #expect(r.status == 0, "a quiet file is a warning, not an error: \(r.stderr)")
+        let warnings = r.stderr.split(separator: "\n").filter { $0.contains("warning") }
+        #expect(warnings.count == 2, "stderr: \(r.stderr)")
+        #expect(warnings.contains { $0.contains("quiet.wav") && $0.contains("-40.0 dBFS") && $0.contains("--normalize") })
+        #expect(warnings.contains { $0.contains("silent.wav") && $0.contains("digital silence") })
+        #expect(!r.stderr.contains("loud.wav"))
+        #expect(jsonLines(r.stdout).filter { $0["type"] as? String == "file" }.count == 3, "records unchanged: \(r.stdout)")
+
+        let plain = try CLIRunner.run(["detect", "--model", model.path, quiet.path])
+        #expect(plain.stdout.contains("peak -40.0 dBFS") && !plain.stdout.contains("amplified"), "\(plain.stdout)")
+        let n = try CLIRunner.run(["detect", "--model", model.path, "--normalize", quiet.path, loud.path])
+        #expect(n.status == 0 && !n.stderr.contains("warning"), "stderr: \(n.stderr)")
+        let lines = n.stdout.split(separator: "\n")
+        #expect(lines.contains { $0.contains("quiet.wav") && $0.contains("peak -40.0 dBFS, amplified by 39.0 dB") }, "\(n.stdout)")
+        #expect(lines.contains { $0.contains("loud.wav") && !$0.contains("amplified") }, "\(n.stdout)")
+        let scores = [plain.stdout, n.stdout].map { out in
+            guard let line = out.split(separator: "\n").first(where: { $0.contains("quiet.wav:") }),
+                  let range = line.range(of: #"max score [0-9.]+"#, options: .regularExpression) else { return "" }
+            return String(line[range])
+        }
+        #expect(scores[0] != scores[1], "the amplified file scores differently: \(scores)")
+    }
+
     @Test func helpShowsAnExample() throws {
         for cmd in ["detect", "calibrate", "model-info", "features"] {
             let r = try CLIRunner.run([cmd, "--help"])

@@ -20,11 +20,11 @@ import Testing
         return x
     }
 
-    func trace(_ url: URL, _ detectors: [Detector], segment: Double) throws -> (FileResult, [(Double, Float)]) {
+    func trace(_ url: URL, _ detectors: [Detector], segment: Double, normalize: PeakNormalization? = nil) throws -> (FileResult, [(Double, Float)]) {
         var t: [(Double, Float)] = []
         detectors[0].onScore = { t.append(($0, $1)) }
         defer { detectors[0].onScore = nil }
-        return (try FileAnalyzer.analyze(url, detectors: detectors, segmentSeconds: segment), t)
+        return (try FileAnalyzer.analyze(url, detectors: detectors, normalize: normalize, segmentSeconds: segment), t)
     }
 
     @Test(arguments: [16_000, 44_100])
@@ -74,5 +74,30 @@ import Testing
         try h.close()
         let d = try Detector(model: TestModel.random(inputNorm: nil), rule: DecisionRule(threshold: 0.5))
         #expect(throws: AudioFileError.self) { try FileAnalyzer.analyze(url, detectors: [d], segmentSeconds: 7) }
+    }
+
+    /// `--normalize` on a long file: its peak is taken in a first pass over the whole file, every segment is
+    /// amplified by the same gain, and the result is the whole-file analysis of the amplified file.
+    @Test func normalisingALongFileAmplifiesEverySegmentAlike() throws {
+        let dir = TestPaths.tempDir("seg")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let x = Self.audio().map { $0 * 0.03 }   // peak ≈ −32 dBFS, the loudest burst somewhere in the file
+        let url = dir.appendingPathComponent("quiet.flac")
+        try AudioFileWriter.write(x, channels: 1, sampleRate: 16_000, format: .flac, to: url)
+        let decoded = try AudioFile.read(url).samples
+        let m = try TestModel.random(outputScale: 0.3, inputNorm: nil)
+        let rule = DecisionRule(threshold: 0.5, minConsecutive: 1, cooldown: 1)
+        let d = try Detector(model: m, rule: rule)
+        let n = PeakNormalization()
+        let (whole, tw) = try trace(url, [d], segment: 1e9, normalize: n)
+        let (seg, ts) = try trace(url, [d], segment: 7, normalize: n)
+        let peak = PeakLevel.peak(decoded), loudestAt = decoded.firstIndex { abs($0) == peak } ?? 0
+        #expect(loudestAt >= 7 * 16_000, "the peak must lie beyond the first segment to test the first pass")
+        #expect(whole.peak == peak && seg.peak == peak && seg.gain == n.gain(peak: peak) && whole.gain == seg.gain)
+        #expect(ts.map(\.0) == tw.map(\.0))
+        let diff = zip(ts, tw).map { abs($0.1 - $1.1) }.max() ?? 1
+        #expect(diff <= 1e-6, "max |Δscore| \(diff)")
+        let amplified = FileAnalyzer.analyze(samples: decoded.map { $0 * seg.gain }, detector: d)
+        #expect(abs(amplified.maxScore - whole.maxScore) <= 1e-6 && amplified.windows == whole.windows)
     }
 }
