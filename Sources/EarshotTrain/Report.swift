@@ -5,8 +5,10 @@ public enum Report {
     static func pct(_ x: Double?) -> String { x.map { String(format: "%.1f %%", $0 * 100) } ?? "–" }
 
     /// The shipped model's test clips by peak level: recall of the gunshot clips, false-alarm clips of the rest.
-    static func levelTable(_ t: EvalReport) -> String {
-        var md = "By clip peak level (test; the features' log floor, ln(mel + 1e-6), clamps most of a shot's spectrogram below about −40 dBFS, leaving only its loudest cells):\n\n| peak level | gunshot clips | recall | negative + crowd clips | with a false alarm |\n|---|---|---|---|---|\n"
+    /// `logEpsilon`: the model's log floor (`FeatureConfig.logEpsilon`), named in the table's caption.
+    static func levelTable(_ t: EvalReport, logEpsilon: Double) -> String {
+        let e = log10(logEpsilon), eps = e == e.rounded() ? "1e\(Int(e))" : "\(logEpsilon)"
+        var md = "By clip peak level (test; the features' log floor, ln(mel + \(eps)), flattens the cells of a quiet shot's spectrogram that fall below it — with 1e-6, most of a shot that peaks below about −40 dBFS):\n\n| peak level | gunshot clips | recall | negative + crowd clips | with a false alarm |\n|---|---|---|---|---|\n"
         for e in LevelBands.edges {
             let g = t.recallByLevel.first { $0.loudest == e }, n = t.falseAlarmClipsByLevel.first { $0.loudest == e }
             guard g != nil || n != nil else { continue }
@@ -70,7 +72,7 @@ public enum Report {
             md += "\nPer-source recall of the shipped model (test):\n\n| source | recall |\n|---|---|\n"
             for (k, v) in t.recallBySource.sorted(by: { $0.key < $1.key }) { md += "| \(k) | \(pct(v)) |\n" }
             md += "\nFalse alarms of the shipped model by source (test): " + (t.falseAlarmsBySource.isEmpty ? "none" : t.falseAlarmsBySource.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) + ".\n"
-            md += "\n" + levelTable(t)
+            md += "\n" + levelTable(t, logEpsilon: rs[best].model.features.logEpsilon)
             md += String(format: "\nTest negatives streamed: %.2f h. Confusion (clips): TP %d, FN %d, FP %d, TN %d.\n", t.negativeHours, t.metrics.tp, t.metrics.fn, t.metrics.fp, t.metrics.tn)
         }
         md += "\n## Training\n\n| model | epochs run | best val recall@1%FPR (windows) | val AUC (windows) |\n|---|---|---|---|\n"

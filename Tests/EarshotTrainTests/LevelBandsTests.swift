@@ -25,4 +25,20 @@ import Testing
         #expect(bands[0].fraction == 0.5 && LevelBand(loudest: -10, clips: 0, withEvent: 0).fraction == 0)
         #expect(bands.map(LevelBands.label) == ["0 to −10 dBFS", "−20 to −30 dBFS", "below −50 dBFS"])
     }
+
+    /// The report's level table names the model's own log floor and lists only bands that hold clips.
+    @Test func reportTableCaptionNamesTheModelsFloor() {
+        let t = EvalReport(model: "m", threshold: 0.5, clips: 11, metrics: BinaryMetrics(), accuracy: 0, precision: 0, recall: 0,
+                           f1: 0, rocAUC: 0, falseAlarmsPerHour: 0, negativeHours: 0, recallAtSNR: [:], recallAtGain: [:],
+                           falseAlarmRateAtGain: [:], recallBySource: [:], falseAlarmsBySource: [:],
+                           recallByLevel: [LevelBand(loudest: 0, clips: 4, withEvent: 3)],
+                           falseAlarmClipsByLevel: [LevelBand(loudest: 0, clips: 2, withEvent: 1), LevelBand(loudest: -30, clips: 5, withEvent: 0)],
+                           recallAtEqualFA: [:], roc: [])
+        let a = Report.levelTable(t, logEpsilon: 1e-6), b = Report.levelTable(t, logEpsilon: 1e-10)
+        let c = Report.levelTable(t, logEpsilon: 2.5e-7)
+        #expect(a.contains("ln(mel + 1e-6)") && b.contains("ln(mel + 1e-10)") && c.contains("ln(mel + 2.5e-07)"), "\(a)\n\(b)\n\(c)")
+        #expect(a.contains("| 0 to −10 dBFS | 4 | 75.0 % | 2 | 50.0 % |"), "\(a)")
+        #expect(a.contains("| −30 to −40 dBFS | 0 | – | 5 | 0.0 % |"), "\(a)")
+        #expect(!a.contains("−10 to −20"), "empty bands are left out")
+    }
 }

@@ -57,7 +57,7 @@ import Testing
             #expect(gunClips + otherClips == t.clips)
             #expect(detected == t.metrics.tp && falseAlarms == t.metrics.fp)
         }
-        #expect(md.contains("By clip peak level"))
+        #expect(md.contains("By clip peak level (test; the features' log floor, ln(mel + 1e-6)"), "the caption names the model's floor")
         // a second run reuses every saved model (no training) with its history, except the soup, which is
         // re-averaged from the ingredients it finds (here Model 2's file replaced by Model 3's)
         let m2 = out.appendingPathComponent("\(lineup[1].name).safetensors"), m3 = out.appendingPathComponent("\(lineup[2].name).safetensors")
