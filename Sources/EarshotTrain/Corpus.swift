@@ -55,13 +55,16 @@ public struct Corpus {
         }
     }
 
-    /// Decodes clips to 16 kHz mono. A clip that cannot be read is reported through `onError` and skipped.
+    /// Decodes clips to 16 kHz mono. A clip that cannot be read, or holds NaN or infinite samples (a damaged
+    /// float file: `AudioFileError.nonFinite`), is reported through `onError` and skipped.
     public func load(_ infos: [ClipInfo], progress: ProgressBar? = nil, onError: (ClipInfo, Error) -> Void) -> [Clip] {
         var out: [Clip] = []
         out.reserveCapacity(infos.count)
         for (i, info) in infos.enumerated() {
             do {
-                let a = try AudioFile.read(root.appendingPathComponent(info.file))
+                let url = root.appendingPathComponent(info.file)
+                let a = try AudioFile.read(url)
+                if let bad = a.nonFinite { throw AudioFileError.nonFinite(path: url.path, bad) }
                 out.append(Clip(info: info, samples: a.samples))
             } catch { onError(info, error) }
             progress?.update(i + 1)

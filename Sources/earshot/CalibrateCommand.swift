@@ -52,7 +52,10 @@ struct CalibrateCommand: ParsableCommand {
             defer { group[0].onWindow = nil }
             do {
                 let r = try FileAnalyzer.analyze(URL(fileURLWithPath: files[i]), detectors: group)
-                reports.finish(i, failed: false) { scores.add(windows, seconds: r.duration); names.append(self.files[i]) }
+                reports.finish(i, failed: false) {
+                    FileWarnings.write(FileWarnings.messages(file: self.files[i], r, quiet: false))
+                    scores.add(windows, seconds: r.duration); names.append(self.files[i])
+                }
             } catch {
                 reports.finish(i, failed: true) {
                     FileHandle.standardError.write(Data("earshot: \(error)\n".utf8))

@@ -23,7 +23,8 @@ struct DetectCommand: ParsableCommand {
         of noise at the file's own quiet floor is streamed before and after it, so a clip shorter than a
         window, or a shot in a file's first or last moments, is scored as the daemon would score it.
         A file whose loudest sample is below −30 dBFS gets a warning on stderr: the shipped model rarely
-        detects shots that quiet; --normalize brings such a file up before analysing it.
+        detects shots that quiet; --normalize brings such a file up before analysing it. A damaged float
+        file's NaN or infinite samples are analysed as silence, with a warning.
         """
     )
 
@@ -67,7 +68,7 @@ struct DetectCommand: ParsableCommand {
     }
 
     private func report(_ f: String, _ r: FileResult, threshold: Float) {
-        if let w = QuietFileWarning.message(file: f, r, normalized: normalize) { FileHandle.standardError.write(Data((w + "\n").utf8)) }
+        FileWarnings.write(FileWarnings.messages(file: f, r, quiet: !normalize))
         if json {
             for e in r.events { print(JSONLine.event(file: f, e)) }
             print(JSONLine.file(file: f, r))

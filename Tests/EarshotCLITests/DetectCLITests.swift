@@ -166,6 +166,27 @@ import Testing
         #expect(scores[0] != scores[1], "the amplified file scores differently: \(scores)")
     }
 
+    /// A damaged float file (NaN and ∞ samples) is analysed with those samples as silence, with a warning
+    /// that names it; its records are the usual ones and the exit status 0.
+    @Test func damagedFloatFileIsAnalysedWithAWarning() throws {
+        let dir = TestPaths.tempDir("cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try FixtureModel.write(to: dir)
+        var x = (0..<32_000).map { i in 0.3 * sinf(Float(i) * 0.3) }
+        x[16_000] = .nan; x[24_000] = .infinity
+        let bad = dir.appendingPathComponent("damaged.wav")
+        try AudioFileWriter.write(x, channels: 1, sampleRate: 16_000, format: .wavFloat, to: bad)
+        let r = try CLIRunner.run(["detect", "--model", model.path, "--json", bad.path])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(r.stderr.contains("warning: \(bad.path): 2 samples are NaN or infinite (the first at 1.000 s); analysed as silence"), "\(r.stderr)")
+        let rec = jsonLines(r.stdout).filter { $0["type"] as? String == "file" }
+        #expect(rec.count == 1 && !r.stdout.contains("\"error\""), "\(r.stdout)")
+        let score = rec.first?["max_score"] as? Double ?? -1
+        #expect(score > 0 && score < 1, "every window scored: \(score)")
+        let cal = try CLIRunner.run(["calibrate", "--model", model.path, bad.path])
+        #expect(cal.stderr.contains("2 samples are NaN or infinite"), "\(cal.stderr)")
+    }
+
     @Test func helpShowsAnExample() throws {
         for cmd in ["detect", "calibrate", "model-info", "features"] {
             let r = try CLIRunner.run([cmd, "--help"])

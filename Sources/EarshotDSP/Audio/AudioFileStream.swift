@@ -22,6 +22,9 @@ public final class AudioFileStream {
     private let converted: UnsafeMutableBufferPointer<Float>  // resampler output for one block (resampling only)
     private var decoded = 0, delivered = 0
     private var ended = false
+    /// NaN or infinite samples met so far, replaced with 0 (nil: none). A damaged float file; callers warn
+    /// (`earshot detect`) or skip the clip (the trainer).
+    public private(set) var nonFinite: NonFiniteSamples?
 
     /// Opens `url` and checks its header (any format libsndfile reads). Throws `AudioFileError` naming the file.
     public init(_ url: URL, sampleRate: Int = 16_000) throws {
@@ -66,6 +69,7 @@ public final class AudioFileStream {
             }
             return false
         }
+        replaceNonFinite(frames: n)
         decoded += n
         // one channel: the decoded block itself; several: their mean, in `mono`
         if sourceChannels > 1 {
@@ -81,6 +85,16 @@ public final class AudioFileStream {
         let k = try resampler.process(src, into: converted)
         deliver(UnsafeBufferPointer(rebasing: converted[..<k]), to: &out)
         return true
+    }
+
+    /// Sets the block's NaN and ±∞ samples (n frames, all channels) to 0 and counts them in `nonFinite`.
+    private func replaceNonFinite(frames n: Int) {
+        let channels = sourceChannels
+        for i in 0..<(n * channels) where !block[i].isFinite {
+            block[i] = 0
+            if nonFinite == nil { nonFinite = NonFiniteSamples(count: 0, firstSeconds: Double(decoded + i / channels) / Double(sourceSampleRate)) }
+            nonFinite!.count += 1
+        }
     }
 
     /// Appends `x`, never past `expectedSamples` when resampling.

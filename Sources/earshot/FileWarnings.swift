@@ -1,0 +1,39 @@
+import EarshotDetect
+import EarshotDSP
+import Foundation
+
+/// The warnings `earshot detect` and `earshot calibrate` write to stderr about a file they could analyse but
+/// whose result deserves doubt:
+/// - damaged: NaN or infinite samples (a broken float file), analysed as silence;
+/// - quiet: its loudest sample below −30 dBFS. On the test split the shipped model found 1 of the 42 gunshot
+///   clips that peak below −30 dBFS, and 26 of the same 42 once each was brought to a −1 dBFS peak
+///   (`PeakNormalization`, models/README.md "Quiet shots").
+enum FileWarnings {
+    /// Files whose loudest sample is below this (dBFS) get the quiet warning.
+    static let quietBelowDBFS = -30.0
+
+    /// The warnings for `file`, each a full line ("earshot: warning: FILE: …"). `quiet`: also warn about a
+    /// quiet file or digital silence — `earshot detect` does unless the file was normalised (the remedy);
+    /// `earshot calibrate` does not (the site's normal sound may well be quiet; no shot is in it).
+    static func messages(file: String, _ r: FileResult, quiet: Bool) -> [String] {
+        var out: [String] = []
+        if let bad = r.nonFinite {
+            out.append("\(bad); analysed as silence: the file is damaged — re-export or re-record it")
+        }
+        if quiet, r.duration > 0 {
+            if r.peak == 0 {
+                out.append("every sample is 0 (digital silence): nothing could be detected; check the recorder's input and mute switch")
+            } else if PeakLevel.dBFS(r.peak) < quietBelowDBFS {
+                out.append("its loudest sample is \(String(format: "%.1f", PeakLevel.dBFS(r.peak))) dBFS; shots that quiet are rarely detected "
+                    + "(the shipped model found 1 of the 42 test shots that peak below \(Int(quietBelowDBFS)) dBFS). "
+                    + "Re-check it with --normalize (amplifies the file to a −1 dBFS peak first), and raise the recorder's input gain.")
+            }
+        }
+        return out.map { "earshot: warning: \(file): \($0)" }
+    }
+
+    /// Writes `messages` to stderr, one per line.
+    static func write(_ messages: [String]) {
+        for m in messages { FileHandle.standardError.write(Data((m + "\n").utf8)) }
+    }
+}
