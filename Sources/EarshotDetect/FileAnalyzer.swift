@@ -13,8 +13,8 @@ public struct FileResult: Sendable {
     public var peak: Float
     /// Gain the file was amplified by before detection (`PeakNormalization`; 1 if it was not).
     public var gain: Float = 1
-    /// NaN or infinite samples of a damaged file, analysed as 0 (`AudioFileStream.nonFinite`).
-    public var nonFinite: NonFiniteSamples? = nil
+    /// Damaged samples (NaN, ±∞, beyond ±1e10), analysed as 0 (`AudioFileStream.damaged`).
+    public var damaged: DamagedSamples? = nil
 }
 
 /// `earshot detect` on one file: decode (any format/rate → the model's rate, mono), then stream through
@@ -62,7 +62,7 @@ public enum FileAnalyzer {
             r = try result(detectors[0]) { emit in try file.stream(emit) }
         }
         if let peak { r.peak = peak; r.gain = gain }
-        r.nonFinite = stream.nonFinite
+        r.damaged = stream.damaged
         return r
     }
 

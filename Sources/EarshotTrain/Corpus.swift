@@ -55,8 +55,8 @@ public struct Corpus {
         }
     }
 
-    /// Decodes clips to 16 kHz mono. A clip that cannot be read, or holds NaN or infinite samples (a damaged
-    /// float file: `AudioFileError.nonFinite`), is reported through `onError` and skipped.
+    /// Decodes clips to 16 kHz mono. A clip that cannot be read, or holds damaged samples (NaN, ±∞ or beyond ±1e10 — a damaged
+    /// float file, `AudioFileError.damaged`), is reported through `onError` and skipped.
     public func load(_ infos: [ClipInfo], progress: ProgressBar? = nil, onError: (ClipInfo, Error) -> Void) -> [Clip] {
         var out: [Clip] = []
         out.reserveCapacity(infos.count)
@@ -64,7 +64,7 @@ public struct Corpus {
             do {
                 let url = root.appendingPathComponent(info.file)
                 let a = try AudioFile.read(url)
-                if let bad = a.nonFinite { throw AudioFileError.nonFinite(path: url.path, bad) }
+                if let bad = a.damaged { throw AudioFileError.damaged(path: url.path, bad) }
                 out.append(Clip(info: info, samples: a.samples))
             } catch { onError(info, error) }
             progress?.update(i + 1)

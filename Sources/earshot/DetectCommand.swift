@@ -24,7 +24,7 @@ struct DetectCommand: ParsableCommand {
         window, or a shot in a file's first or last moments, is scored as the daemon would score it.
         A file whose loudest sample is below −30 dBFS gets a warning on stderr: the shipped model rarely
         detects shots that quiet; --normalize brings such a file up before analysing it. A damaged float
-        file's NaN or infinite samples are analysed as silence, with a warning.
+        file's NaN, infinite or absurdly large samples are analysed as silence, with a warning.
         """
     )
 

@@ -4,7 +4,7 @@ import Foundation
 
 /// The warnings `earshot detect` and `earshot calibrate` write to stderr about a file they could analyse but
 /// whose result deserves doubt:
-/// - damaged: NaN or infinite samples (a broken float file), analysed as silence;
+/// - damaged: NaN, infinite or absurdly large samples (a broken float file), analysed as silence;
 /// - quiet: its loudest sample below −30 dBFS. On the test split the shipped model found 1 of the 42 gunshot
 ///   clips that peak below −30 dBFS, and 26 of the same 42 once each was brought to a −1 dBFS peak
 ///   (`PeakNormalization`, models/README.md "Quiet shots").
@@ -17,7 +17,7 @@ enum FileWarnings {
     /// `earshot calibrate` does not (the site's normal sound may well be quiet; no shot is in it).
     static func messages(file: String, _ r: FileResult, quiet: Bool) -> [String] {
         var out: [String] = []
-        if let bad = r.nonFinite {
+        if let bad = r.damaged {
             out.append("\(bad); analysed as silence: the file is damaged — re-export or re-record it")
         }
         if quiet, r.duration > 0 {

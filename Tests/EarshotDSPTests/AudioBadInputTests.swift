@@ -191,19 +191,20 @@ import Testing
         #expect(e?.description.contains("permission") == true)
     }
 
-    /// A damaged float file's NaN and ±∞ samples decode as 0 and are counted, with the first one's time;
+    /// A damaged float file's NaN, ±∞ and absurdly large samples decode as 0 and are counted, with the first one's time;
     /// before mixing and resampling, so none spreads to its neighbours. The rest of the file is untouched.
-    @Test func nonFiniteSamplesOfAFloatFileDecodeAsSilenceAndAreCounted() throws {
+    @Test func damagedSamplesOfAFloatFileDecodeAsSilenceAndAreCounted() throws {
         let dir = TestPaths.tempDir("nan")
         defer { try? FileManager.default.removeItem(at: dir) }
         var x = S.sine(500, rate: 16000, count: 16000).map { $0 * 0.5 }
-        x[8000] = .nan; x[12000] = .infinity; x[12001] = -.infinity
+        x[8000] = .nan; x[12000] = .infinity; x[12001] = -.infinity; x[13000] = -1e20
+        x[14000] = 2e9   // a float written on a 32-bit integer scale: loud, but sound
         let mono = dir.appendingPathComponent("mono.wav")
         try AudioFileWriter.write(x, channels: 1, sampleRate: 16000, format: .wavFloat, to: mono)
         let a = try AudioFile.read(mono)
-        #expect(a.nonFinite == NonFiniteSamples(count: 3, firstSeconds: 0.5))
-        #expect(a.samples[8000] == 0 && a.samples[12000] == 0 && a.samples[12001] == 0)
-        #expect(a.samples[7999] == x[7999] && a.samples[12002] == x[12002])
+        #expect(a.damaged == DamagedSamples(count: 4, firstSeconds: 0.5))
+        #expect(a.samples[8000] == 0 && a.samples[12000] == 0 && a.samples[12001] == 0 && a.samples[13000] == 0)
+        #expect(a.samples[7999] == x[7999] && a.samples[12002] == x[12002] && a.samples[14000] == 2e9)
         // stereo at 44.1 kHz: one bad sample in the right channel, mixed down and resampled
         var st = [Float](repeating: 0, count: 2 * 44_100)
         for f in 0..<44_100 { st[2 * f] = 0.3 * sinf(Float(f) * 0.05); st[2 * f + 1] = st[2 * f] }
@@ -211,13 +212,13 @@ import Testing
         let stereo = dir.appendingPathComponent("stereo.wav")
         try AudioFileWriter.write(st, channels: 2, sampleRate: 44_100, format: .wavFloat, to: stereo)
         let b = try AudioFile.read(stereo)
-        #expect(b.nonFinite == NonFiniteSamples(count: 1, firstSeconds: 0.25))
+        #expect(b.damaged == DamagedSamples(count: 1, firstSeconds: 0.25))
         #expect(b.samples.allSatisfy(\.isFinite) && b.samples.count == 16000)
-        #expect(try AudioFile.read(dir.appendingPathComponent("mono.wav"), sampleRate: 8000).nonFinite?.count == 3)
+        #expect(try AudioFile.read(dir.appendingPathComponent("mono.wav"), sampleRate: 8000).damaged?.count == 4)
         let clean = dir.appendingPathComponent("clean.wav")
         try AudioFileWriter.write(S.sine(500, rate: 16000, count: 1600), channels: 1, sampleRate: 16000, format: .wavFloat, to: clean)
-        #expect(try AudioFile.read(clean).nonFinite == nil)
-        #expect(NonFiniteSamples(count: 3, firstSeconds: 0.5).description == "3 samples are NaN or infinite (the first at 0.500 s)")
+        #expect(try AudioFile.read(clean).damaged == nil)
+        #expect(DamagedSamples(count: 3, firstSeconds: 0.5).description == "3 samples are NaN, infinite or beyond ±1e10 (the first at 0.500 s)")
     }
 
     @Test func everyErrorDescriptionNamesTheFileAndAFix() {
@@ -225,7 +226,7 @@ import Testing
         let all: [AudioFileError] = [.missing(path: p), .unreadable(path: p, reason: "Permission denied"), .empty(path: p),
                                      .notAudio(path: p, reason: "x"), .truncated(path: p, reason: "x"), .zeroFrames(path: p),
                                      .unsupportedEncoding(path: p, reason: "x"), .cannotWrite(path: p, reason: "x"),
-                                     .nonFinite(path: p, NonFiniteSamples(count: 2, firstSeconds: 1))]
+                                     .damaged(path: p, DamagedSamples(count: 2, firstSeconds: 1))]
         for e in all {
             #expect(e.path == p)
             #expect(e.description.hasPrefix(p), "\(e)")

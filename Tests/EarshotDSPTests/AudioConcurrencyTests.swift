@@ -30,7 +30,7 @@ import Testing
         case .zeroFrames: "zeroFrames"
         case .unsupportedEncoding: "unsupportedEncoding"
         case .cannotWrite: "cannotWrite"
-        case .nonFinite: "nonFinite"
+        case .damaged: "damaged"
         }
     }
 

@@ -8,8 +8,8 @@ public struct AudioClip: Sendable {
     public var sourceSampleRate: Int
     public var sourceChannels: Int
     public var sourceFormat: String
-    /// NaN or infinite samples of a damaged file, decoded as 0 (`AudioFileStream.nonFinite`).
-    public var nonFinite: NonFiniteSamples? = nil
+    /// Damaged samples (NaN, ±∞, beyond ±1e10), decoded as 0 (`AudioFileStream.damaged`).
+    public var damaged: DamagedSamples? = nil
     public var duration: Double { Double(samples.count) / Double(sampleRate) }
 }
 
@@ -57,6 +57,6 @@ public enum AudioFile {
         samples.reserveCapacity(min(stream.expectedSamples, 1 << 24)) // a damaged header may claim up to Int.max frames
         while try stream.read(appendingTo: &samples) {}
         return AudioClip(samples: samples, sampleRate: sampleRate, sourceSampleRate: stream.sourceSampleRate,
-                         sourceChannels: stream.sourceChannels, sourceFormat: stream.sourceFormat, nonFinite: stream.nonFinite)
+                         sourceChannels: stream.sourceChannels, sourceFormat: stream.sourceFormat, damaged: stream.damaged)
     }
 }

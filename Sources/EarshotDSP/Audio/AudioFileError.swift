@@ -8,13 +8,13 @@ public enum AudioFileError: Error, CustomStringConvertible, Equatable {
     case zeroFrames(path: String)
     case unsupportedEncoding(path: String, reason: String)
     case cannotWrite(path: String, reason: String)
-    /// A floating-point file with NaN or infinite samples (where a clip must be clean, e.g. for training).
-    case nonFinite(path: String, NonFiniteSamples)
+    /// A floating-point file with NaN, infinite or absurdly large samples (where a clip must be clean, e.g. for training).
+    case damaged(path: String, DamagedSamples)
 
     public var path: String {
         switch self {
         case let .missing(p), let .unreadable(p, _), let .empty(p), let .notAudio(p, _), let .truncated(p, _),
-             let .zeroFrames(p), let .unsupportedEncoding(p, _), let .cannotWrite(p, _), let .nonFinite(p, _):
+             let .zeroFrames(p), let .unsupportedEncoding(p, _), let .cannotWrite(p, _), let .damaged(p, _):
             return p
         }
     }
@@ -29,7 +29,7 @@ public enum AudioFileError: Error, CustomStringConvertible, Equatable {
         case let .zeroFrames(p): return "\(p): contains no audio frames — the recording is empty"
         case let .unsupportedEncoding(p, r): return "\(p): unsupported encoding (\(r)) — convert it to PCM, e.g. `ffmpeg -i \(p) -c:a pcm_s16le out.wav`"
         case let .cannotWrite(p, r): return "\(p): cannot write audio (\(r)) — check the directory exists, is writable and has space"
-        case let .nonFinite(p, n): return "\(p): damaged audio: \(n) — re-export or re-record it"
+        case let .damaged(p, n): return "\(p): damaged audio: \(n) — re-export or re-record it"
         }
     }
 }

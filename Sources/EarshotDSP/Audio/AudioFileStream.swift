@@ -22,9 +22,9 @@ public final class AudioFileStream {
     private let converted: UnsafeMutableBufferPointer<Float>  // resampler output for one block (resampling only)
     private var decoded = 0, delivered = 0
     private var ended = false
-    /// NaN or infinite samples met so far, replaced with 0 (nil: none). A damaged float file; callers warn
+    /// Damaged samples (NaN, ±∞, beyond ±1e10) met so far, replaced with 0 (nil: none); callers warn
     /// (`earshot detect`) or skip the clip (the trainer).
-    public private(set) var nonFinite: NonFiniteSamples?
+    public private(set) var damaged: DamagedSamples?
 
     /// Opens `url` and checks its header (any format libsndfile reads). Throws `AudioFileError` naming the file.
     public init(_ url: URL, sampleRate: Int = 16_000) throws {
@@ -69,7 +69,7 @@ public final class AudioFileStream {
             }
             return false
         }
-        replaceNonFinite(frames: n)
+        replaceDamaged(frames: n)
         decoded += n
         // one channel: the decoded block itself; several: their mean, in `mono`
         if sourceChannels > 1 {
@@ -87,13 +87,14 @@ public final class AudioFileStream {
         return true
     }
 
-    /// Sets the block's NaN and ±∞ samples (n frames, all channels) to 0 and counts them in `nonFinite`.
-    private func replaceNonFinite(frames n: Int) {
+    /// Sets the block's damaged samples (NaN, ±∞, beyond ±1e10; n frames, all channels) to 0 and counts them
+    /// in `damaged`.
+    private func replaceDamaged(frames n: Int) {
         let channels = sourceChannels
-        for i in 0..<(n * channels) where !block[i].isFinite {
+        for i in 0..<(n * channels) where DamagedSamples.isDamaged(block[i]) {
             block[i] = 0
-            if nonFinite == nil { nonFinite = NonFiniteSamples(count: 0, firstSeconds: Double(decoded + i / channels) / Double(sourceSampleRate)) }
-            nonFinite!.count += 1
+            if damaged == nil { damaged = DamagedSamples(count: 0, firstSeconds: Double(decoded + i / channels) / Double(sourceSampleRate)) }
+            damaged!.count += 1
         }
     }
 
