@@ -30,7 +30,8 @@ final class SegmentedFile {
     static func capacity(segment: Int) -> Int { segment + 4 * AudioFile.blockFrames + 64_000 }
 
     /// Streams the file through `detectors[0]`'s decision rule, reporting to `emit`; returns the file's
-    /// sample count and peak sample (`PeakLevel.peak`). Throws the decoder's errors (a file cut short is still an error at its end).
+    /// sample count and peak sample (`PeakLevel.peak`). Throws the decoder's errors (a file cut short is
+    /// still an error at its end).
     func stream(_ emit: (DetectorOutput) -> Void) throws -> (count: Int, peak: Float) {
         let d = detectors[0], f = d.model.features
         let lead = FileAnalyzer.padding(samples: max(head.count, rest.expectedSamples), detector: d).lead

@@ -55,8 +55,9 @@ public struct Corpus {
         }
     }
 
-    /// Decodes clips to 16 kHz mono. A clip that cannot be read, or holds damaged samples (NaN, ±∞ or beyond ±1e10 — a damaged
-    /// float file, `AudioFileError.damaged`), is reported through `onError` and skipped.
+    /// Decodes clips to 16 kHz mono. A clip that cannot be read, or holds damaged samples (NaN, ±∞ or
+    /// beyond ±1e10 — a damaged float file, `AudioFileError.damaged`), is reported through `onError` and
+    /// skipped.
     public func load(_ infos: [ClipInfo], progress: ProgressBar? = nil, onError: (ClipInfo, Error) -> Void) -> [Clip] {
         var out: [Clip] = []
         out.reserveCapacity(infos.count)
