@@ -42,8 +42,11 @@ public enum FileAnalyzer {
     ///
     /// `normalize`: amplify the file first (`PeakNormalization`); a long file is then decoded twice, once
     /// for its peak. The result's `peak` is the file's own, its `gain` the one applied.
+    /// `progress`: told the seconds of the file analysed so far — after each segment of a long file, and
+    /// its whole duration at the end.
     public static func analyze(_ url: URL, detectors: [Detector], normalize: PeakNormalization? = nil,
-                               segmentSeconds: Double = FileAnalyzer.segmentSeconds) throws -> FileResult {
+                               segmentSeconds: Double = FileAnalyzer.segmentSeconds,
+                               progress: ((Double) -> Void)? = nil) throws -> FileResult {
         let stream = try AudioFileStream(url, sampleRate: detectors[0].sampleRate)
         let segment = Int(min(segmentSeconds, 1e7) * Double(stream.sampleRate))
         var head: [Float] = []
@@ -57,12 +60,13 @@ public enum FileAnalyzer {
         if !more {
             r = analyze(samples: head, detectors: detectors)
         } else {
-            let file = SegmentedFile(head: head, rest: stream, segment: segment, detectors: detectors, gain: gain)
+            let file = SegmentedFile(head: head, rest: stream, segment: segment, detectors: detectors, gain: gain, progress: progress)
             head = []   // the segmented file holds the only reference
             r = try result(detectors[0]) { emit in try file.stream(emit) }
         }
         if let peak { r.peak = peak; r.gain = gain }
         r.damaged = stream.damaged
+        progress?(r.duration)
         return r
     }
 

@@ -19,9 +19,13 @@ final class SegmentedFile {
     private let detectors: [Detector]
     /// Gain applied to every decoded segment after the first (`head` comes already scaled).
     private let gain: Float
+    /// Told the seconds of the file decoded and analysed so far, after each segment.
+    private let progress: ((Double) -> Void)?
 
-    init(head: [Float], rest: AudioFileStream, segment: Int, detectors: [Detector], gain: Float = 1) {
+    init(head: [Float], rest: AudioFileStream, segment: Int, detectors: [Detector], gain: Float = 1,
+         progress: ((Double) -> Void)? = nil) {
         self.head = head; self.rest = rest; self.segment = segment; self.detectors = detectors; self.gain = gain
+        self.progress = progress
     }
 
     /// Capacity to reserve for the first segment so that one buffer holds every later one too (the lead
@@ -63,6 +67,7 @@ final class SegmentedFile {
                 nextWindow = last
             }
             guard more else { break }
+            progress?(Double(count) / Double(d.sampleRate))
             buffer.removeFirst(nextWindow * hopSamples - bufferStart)
             bufferStart = nextWindow * hopSamples
             let before = buffer.count

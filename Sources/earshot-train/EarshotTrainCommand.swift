@@ -1,5 +1,6 @@
 import ArgumentParser
 import EarshotDetect
+import EarshotDSP
 import EarshotNN
 import EarshotTrain
 import Foundation

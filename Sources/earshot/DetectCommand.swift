@@ -24,7 +24,8 @@ struct DetectCommand: ParsableCommand {
         window, or a shot in a file's first or last moments, is scored as the daemon would score it.
         A file whose loudest sample is below −30 dBFS gets a warning on stderr: the shipped model rarely
         detects shots that quiet; --normalize brings such a file up before analysing it. A damaged float
-        file's NaN, infinite or absurdly large samples are analysed as silence, with a warning.
+        file's NaN, infinite or absurdly large samples are analysed as silence, with a warning. On a
+        terminal, a progress bar over all the files' audio (with an ETA) is drawn on stderr.
         """
     )
 
@@ -49,22 +50,33 @@ struct DetectCommand: ParsableCommand {
         do { try rule.validate() } catch { throw ValidationError("\(error)") }
         let workers = try FileWorkers(model: m, rule: rule, jobs: jobs, files: files.count, oneGroup: trace)
         let reports = OrderedReports(count: files.count)
+        let progress = DetectProgress(files: files, enabled: !trace)
+        defer { progress?.finish() }
         workers.run(reports) { i, group in
             let f = files[i]
             if trace {
                 group[0].onScore = { t, s in FileHandle.standardError.write(Data("\(f) \(String(format: "%.3f %.4f", t, s))\n".utf8)) }
             }
             do {
-                let r = try FileAnalyzer.analyze(URL(fileURLWithPath: f), detectors: group, normalize: normalize ? PeakNormalization() : nil)
-                reports.finish(i, failed: false) { self.report(f, r, threshold: rule.threshold) }
+                let r = try FileAnalyzer.analyze(URL(fileURLWithPath: f), detectors: group, normalize: normalize ? PeakNormalization() : nil,
+                                                 progress: progress.map { p in { p.advance(file: i, to: $0) } })
+                reports.finish(i, failed: false) { Self.printing(progress) { self.report(f, r, threshold: rule.threshold) } }
             } catch {
+                progress?.advance(file: i, to: .infinity)
                 reports.finish(i, failed: true) {
-                    FileHandle.standardError.write(Data("earshot: \(error)\n".utf8))
-                    if self.json { print(JSONLine.error(file: f, "\(error)")) }
+                    Self.printing(progress) {
+                        FileHandle.standardError.write(Data("earshot: \(error)\n".utf8))
+                        if self.json { print(JSONLine.error(file: f, "\(error)")) }
+                    }
                 }
             }
         }
         if reports.failed > 0 { throw ExitCode(1) }
+    }
+
+    /// Runs `body` through `progress` (lifting the bar off the terminal), or directly without one.
+    private static func printing(_ progress: DetectProgress?, _ body: () -> Void) {
+        if let progress { progress.printing(body) } else { body() }
     }
 
     private func report(_ f: String, _ r: FileResult, threshold: Float) {

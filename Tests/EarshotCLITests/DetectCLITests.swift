@@ -187,6 +187,44 @@ import Testing
         #expect(cal.stderr.contains("2 samples are NaN, infinite or beyond ±1e10"), "\(cal.stderr)")
     }
 
+    /// On a terminal (a pseudo-terminal from util-linux `script`), a progress bar over the files' audio is
+    /// drawn on stderr and lifted off the line before each result; off a terminal nothing is drawn.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs util-linux script"))
+    func progressBarOnlyOnATerminal() throws {
+        let dir = TestPaths.tempDir("cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try FixtureModel.write(to: dir)
+        let a = try wav(dir, "a.wav", seconds: 4), b = try wav(dir, "b.wav", seconds: 2)
+        let plain = try CLIRunner.run(["detect", "--model", model.path, a.path, b.path])
+        #expect(plain.status == 0 && !plain.stderr.contains("earshot detect:") && !plain.stderr.contains("\r"), "\(plain.stderr)")
+
+        let exe = try #require(CLIRunner.binary)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        p.arguments = ["-qec", "\(exe.path) detect --model \(model.path) \(a.path) \(b.path)", "/dev/null"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let tty = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(tty)")
+        #expect(tty.contains("earshot detect: 2 files, seconds of audio") && tty.contains("100% 6/6"), "\(tty)")
+        // what a terminal shows of each line is what follows its last carriage return: every result line must
+        // show only the result — the bar cleared off it ("ESC[K"), never glued in front of it
+        // (split on unicode scalars: a pty ends lines with "\r\n", which Swift's String treats as one Character)
+        let shown = tty.unicodeScalars.split(separator: "\n").map { line in
+            line.split(separator: "\r").last.map { String(String.UnicodeScalarView($0)) } ?? ""
+        }
+        let results = shown.filter { $0.contains(".wav") }
+        #expect(results.count >= 2, "\(tty.debugDescription)")
+        for line in results {
+            let l = line.hasPrefix("\u{1B}[K") ? String(line.dropFirst(3)) : line
+            #expect(l.hasPrefix(dir.path), "a result line with something before it: \(line.debugDescription)")
+        }
+        #expect(tty.contains("\r\u{1B}[K\(a.path)"), "the bar is cleared before the first result: \(tty.debugDescription)")
+    }
+
     @Test func helpShowsAnExample() throws {
         for cmd in ["detect", "calibrate", "model-info", "features"] {
             let r = try CLIRunner.run([cmd, "--help"])

@@ -63,6 +63,23 @@ import Testing
         }
     }
 
+    /// `progress` hears the seconds analysed after each segment, rising, and the whole duration at the end.
+    @Test func progressIsReportedPerSegment() throws {
+        let dir = TestPaths.tempDir("seg")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("long.wav")
+        try AudioFileWriter.writeWAV16(Self.audio(), sampleRate: 16_000, to: url)
+        let d = try Detector(model: TestModel.random(inputNorm: nil), rule: DecisionRule(threshold: 0.5))
+        var seen: [Double] = []
+        let r = try FileAnalyzer.analyze(url, detectors: [d], segmentSeconds: 7) { seen.append($0) }
+        #expect(seen.count >= 6, "one report per 7 s segment of 40 s, and the end: \(seen)")
+        #expect(zip(seen, seen.dropFirst()).allSatisfy { $0 < $1 }, "\(seen)")
+        #expect(seen.last == r.duration && abs(r.duration - 40) < 1e-9)
+        var once: [Double] = []
+        _ = try FileAnalyzer.analyze(url, detectors: [d]) { once.append($0) }
+        #expect(once == [r.duration], "a file in one piece: only its end")
+    }
+
     /// A file cut short is still reported as truncated when it is read segment by segment.
     @Test func truncatedLongFileIsAnError() throws {
         let dir = TestPaths.tempDir("seg")
