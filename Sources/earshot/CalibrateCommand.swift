@@ -20,6 +20,7 @@ struct CalibrateCommand: ParsableCommand {
         raises at most that many events per hour of this audio, and the loudest events at the model's own
         threshold, with file and time, so you can listen to them. Put the chosen value into `threshold:` in
         /etc/earshot/earshot.yaml. A rate below 1 per (hours of audio) cannot be measured: the command says so.
+        On a terminal, a progress bar over all the recordings' audio (with an ETA) is drawn on stderr.
         """
     )
 
@@ -46,23 +47,29 @@ struct CalibrateCommand: ParsableCommand {
         // filled by the report closures, which OrderedReports runs one at a time in file order
         var scores = StreamScores()
         var names: [String] = []
+        let progress = FilesProgress("earshot calibrate", files: files)
         workers.run(reports) { i, group in
             var windows: [ScoredWindow] = []
             group[0].onWindow = { windows.append($0) }
             defer { group[0].onWindow = nil }
             do {
-                let r = try FileAnalyzer.analyze(URL(fileURLWithPath: files[i]), detectors: group)
+                let r = try FileAnalyzer.analyze(URL(fileURLWithPath: files[i]), detectors: group,
+                                                 progress: progress.map { p in { p.advance(file: i, to: $0) } })
                 reports.finish(i, failed: false) {
-                    FileWarnings.write(FileWarnings.messages(file: self.files[i], r, quiet: false))
+                    FilesProgress.printing(progress) { FileWarnings.write(FileWarnings.messages(file: self.files[i], r, quiet: false)) }
                     scores.add(windows, seconds: r.duration); names.append(self.files[i])
                 }
             } catch {
+                progress?.advance(file: i, to: .infinity)
                 reports.finish(i, failed: true) {
-                    FileHandle.standardError.write(Data("earshot: \(error)\n".utf8))
-                    if self.json { print(JSONLine.error(file: self.files[i], "\(error)")) }
+                    FilesProgress.printing(progress) {
+                        FileHandle.standardError.write(Data("earshot: \(error)\n".utf8))
+                        if self.json { print(JSONLine.error(file: self.files[i], "\(error)")) }
+                    }
                 }
             }
         }
+        progress?.finish()
         guard scores.seconds > 0 else {
             FileHandle.standardError.write(Data("earshot: no readable audio to calibrate on\n".utf8))
             throw ExitCode(1)

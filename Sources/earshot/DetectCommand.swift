@@ -50,7 +50,7 @@ struct DetectCommand: ParsableCommand {
         do { try rule.validate() } catch { throw ValidationError("\(error)") }
         let workers = try FileWorkers(model: m, rule: rule, jobs: jobs, files: files.count, oneGroup: trace)
         let reports = OrderedReports(count: files.count)
-        let progress = DetectProgress(files: files, enabled: !trace)
+        let progress = FilesProgress("earshot detect", files: files, enabled: !trace)
         defer { progress?.finish() }
         workers.run(reports) { i, group in
             let f = files[i]
@@ -60,11 +60,11 @@ struct DetectCommand: ParsableCommand {
             do {
                 let r = try FileAnalyzer.analyze(URL(fileURLWithPath: f), detectors: group, normalize: normalize ? PeakNormalization() : nil,
                                                  progress: progress.map { p in { p.advance(file: i, to: $0) } })
-                reports.finish(i, failed: false) { Self.printing(progress) { self.report(f, r, threshold: rule.threshold) } }
+                reports.finish(i, failed: false) { FilesProgress.printing(progress) { self.report(f, r, threshold: rule.threshold) } }
             } catch {
                 progress?.advance(file: i, to: .infinity)
                 reports.finish(i, failed: true) {
-                    Self.printing(progress) {
+                    FilesProgress.printing(progress) {
                         FileHandle.standardError.write(Data("earshot: \(error)\n".utf8))
                         if self.json { print(JSONLine.error(file: f, "\(error)")) }
                     }
@@ -72,11 +72,6 @@ struct DetectCommand: ParsableCommand {
             }
         }
         if reports.failed > 0 { throw ExitCode(1) }
-    }
-
-    /// Runs `body` through `progress` (lifting the bar off the terminal), or directly without one.
-    private static func printing(_ progress: DetectProgress?, _ body: () -> Void) {
-        if let progress { progress.printing(body) } else { body() }
     }
 
     private func report(_ f: String, _ r: FileResult, threshold: Float) {

@@ -199,16 +199,21 @@ import Testing
         #expect(plain.status == 0 && !plain.stderr.contains("earshot detect:") && !plain.stderr.contains("\r"), "\(plain.stderr)")
 
         let exe = try #require(CLIRunner.binary)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-        p.arguments = ["-qec", "\(exe.path) detect --model \(model.path) \(a.path) \(b.path)", "/dev/null"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let tty = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(tty)")
+        /// `earshot ARGS` with stdout and stderr on a pseudo-terminal; what the terminal was sent.
+        func underTerminal(_ args: String) throws -> (status: Int32, output: String) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+            p.arguments = ["-qec", "\(exe.path) \(args)", "/dev/null"]
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardInput = FileHandle.nullDevice
+            try p.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            return (p.terminationStatus, text)
+        }
+        let (status, tty) = try underTerminal("detect --model \(model.path) \(a.path) \(b.path)")
+        #expect(status == 0, "\(tty)")
         #expect(tty.contains("earshot detect: 2 files, seconds of audio") && tty.contains("100% 6/6"), "\(tty)")
         // what a terminal shows of each line is what follows its last carriage return: every result line must
         // show only the result — the bar cleared off it ("ESC[K"), never glued in front of it
@@ -223,6 +228,9 @@ import Testing
             #expect(l.hasPrefix(dir.path), "a result line with something before it: \(line.debugDescription)")
         }
         #expect(tty.contains("\r\u{1B}[K\(a.path)"), "the bar is cleared before the first result: \(tty.debugDescription)")
+        let cal = try underTerminal("calibrate --model \(model.path) \(a.path)")
+        #expect(cal.output.contains("earshot calibrate: 1 file, seconds of audio") && cal.output.contains("100% 4/4"), "\(cal.output)")
+        #expect(cal.output.contains("\r\u{1B}[K"), "the bar is cleared before the report: \(cal.output.debugDescription)")
     }
 
     @Test func helpShowsAnExample() throws {
