@@ -20,7 +20,7 @@ struct FeaturesCommand: ParsableCommand {
 
     func run() throws {
         let clip = try AudioFile.read(URL(fileURLWithPath: file))
-        if let bad = clip.damaged { FileHandle.standardError.write(Data("earshot: warning: \(file): \(bad); read as silence: the file is damaged\n".utf8)) }
+        if let bad = clip.damaged { FileHandle.standardError.write(Data((bad.warning(file: file, handled: "read as silence") + "\n").utf8)) }
         let c = FeatureConfig()
         let lm = try LogMel.compute(clip.samples, config: c)   // (frames, nMels)
         let frames = lm.count / c.nMels

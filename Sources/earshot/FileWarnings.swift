@@ -16,20 +16,17 @@ enum FileWarnings {
     /// quiet file or digital silence — `earshot detect` does unless the file was normalised (the remedy);
     /// `earshot calibrate` does not (the site's normal sound may well be quiet; no shot is in it).
     static func messages(file: String, _ r: FileResult, quiet: Bool) -> [String] {
-        var out: [String] = []
-        if let bad = r.damaged {
-            out.append("\(bad); analysed as silence: the file is damaged — re-export or re-record it")
-        }
+        var out = r.damaged.map { [$0.warning(file: file, handled: "analysed as silence")] } ?? []
         if quiet, r.duration > 0 {
             if r.peak == 0 {
-                out.append("every sample is 0 (digital silence): nothing could be detected; check the recorder's input and mute switch")
+                out.append("earshot: warning: \(file): every sample is 0 (digital silence): nothing could be detected; check the recorder's input and mute switch")
             } else if PeakLevel.dBFS(r.peak) < quietBelowDBFS {
-                out.append("its loudest sample is \(String(format: "%.1f", PeakLevel.dBFS(r.peak))) dBFS; shots that quiet are rarely detected "
+                out.append("earshot: warning: \(file): its loudest sample is \(String(format: "%.1f", PeakLevel.dBFS(r.peak))) dBFS; shots that quiet are rarely detected "
                     + "(the shipped model found 1 of the 42 test shots that peak below \(Int(quietBelowDBFS)) dBFS). "
                     + "Re-check it with --normalize (amplifies the file to a −1 dBFS peak first), and raise the recorder's input gain.")
             }
         }
-        return out.map { "earshot: warning: \(file): \($0)" }
+        return out
     }
 
     /// Writes `messages` to stderr, one per line.

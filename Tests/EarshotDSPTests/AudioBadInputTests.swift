@@ -219,6 +219,8 @@ import Testing
         try AudioFileWriter.write(S.sine(500, rate: 16000, count: 1600), channels: 1, sampleRate: 16000, format: .wavFloat, to: clean)
         #expect(try AudioFile.read(clean).damaged == nil)
         #expect(DamagedSamples(count: 3, firstSeconds: 0.5).description == "3 samples are NaN, infinite or beyond ±1e10 (the first at 0.500 s)")
+        #expect(DamagedSamples(count: 1, firstSeconds: 2).warning(program: "earshotd", file: "x.wav", handled: "replayed as silence")
+                == "earshotd: warning: x.wav: 1 sample is NaN, infinite or beyond ±1e10 (the first at 2.000 s); replayed as silence: the file is damaged — re-export or re-record it")
     }
 
     @Test func everyErrorDescriptionNamesTheFileAndAFix() {

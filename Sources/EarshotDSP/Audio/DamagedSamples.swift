@@ -21,6 +21,13 @@ public struct DamagedSamples: Sendable, Equatable, CustomStringConvertible {
     /// Whether a sample is one of these.
     @inline(__always) public static func isDamaged(_ x: Float) -> Bool { !(abs(x) <= limit) }   // NaN compares false
 
+    /// The warning line a program prints about `file`, whose damaged samples it `handled` (e.g. "analysed
+    /// as silence"): "PROGRAM: warning: FILE: N samples are …; HANDLED: the file is damaged — re-export or
+    /// re-record it". One wording for `earshot detect`/`calibrate`/`features` and `earshotd --replay`.
+    public func warning(program: String = "earshot", file: String, handled: String) -> String {
+        "\(program): warning: \(file): \(self); \(handled): the file is damaged — re-export or re-record it"
+    }
+
     public var description: String {
         "\(count) sample\(count == 1 ? " is" : "s are") NaN, infinite or beyond ±1e10 (the first at \(String(format: "%.3f", firstSeconds)) s)"
     }

@@ -7,7 +7,7 @@ public final class ProgressBar {
     let label: String
     let total: Int
     let start = Date()
-    let tty = isatty(STDERR_FILENO) != 0
+    let tty = ProgressBar.onTerminal
     let plainLines: Bool
     var lastTenth = -1
     var lastDraw = Date.distantPast

@@ -10,7 +10,7 @@ public enum Replay {
     /// Returns the options and config that capture `file` once, paced at `pace` × real time.
     public static func prepare(_ file: String, config: inout DaemonConfig, options: inout RuntimeOptions) throws {
         let clip = try AudioFile.read(URL(fileURLWithPath: file), sampleRate: 16_000)
-        if let bad = clip.damaged { FileHandle.standardError.write(Data("earshotd: warning: \(file): \(bad); replayed as silence: the file is damaged\n".utf8)) }
+        if let bad = clip.damaged { FileHandle.standardError.write(Data((bad.warning(program: "earshotd", file: file, handled: "replayed as silence") + "\n").utf8)) }
         let raw = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-replay-\(getpid()).raw")
         try AudioFileWriter.writeRawS16LE(clip.samples, to: raw)
         options.alsaConfigText = """
