@@ -50,6 +50,8 @@ public struct OutOfFold {
     public var negatives = StreamScores()
     public var gunshots = StreamScores()
     public var foldSeconds: [Double] = []
+    /// Per fold, in order, its held-out gunshot clips by source (`gunshots` holds their streams fold by fold).
+    public var foldGunshotSources: [[String: Int]] = []
 
     public struct Settings {
         public var k = 4
@@ -124,6 +126,7 @@ public struct OutOfFold {
             out.negatives.append(neg)
             out.gunshots.append(gun)
             out.foldSeconds.append(neg.seconds)
+            out.foldGunshotSources.append(Dictionary(grouping: heldData.gunshots, by: \.info.source).mapValues(\.count))
             log(String(format: "fold %d/%d: scored %.2f h of held-out negatives and %d gunshot clips", f + 1, o.k, neg.seconds / 3600, gun.streams.count))
         }
         return out
@@ -142,6 +145,15 @@ public struct OOFSummary: Codable, Sendable {
     public var recall: [String: Double]
     /// The out-of-fold false-alarm rate each threshold really gives (above the target if none reaches it).
     public var falseAlarmsPerHour: [String: Double]
+    /// Where the recall is lost: per fold, its held-out gunshot clips by source and their recall at the pooled
+    /// thresholds (nil in summaries written before it was kept).
+    public var byFold: [Fold]?
+
+    public struct Fold: Codable, Sendable, Equatable {
+        public var sources: [String: Int]
+        public var recall: [String: Double]
+        public var clips: Int { sources.values.reduce(0, +) }
+    }
 
     /// Mean out-of-fold recall over the 1, 2, 5 and 10 FA/h thresholds: how models are compared at equal
     /// false-alarm rates (one operating point alone rests on a handful of events).
@@ -164,6 +176,16 @@ public struct OOFSummary: Codable, Sendable {
             thresholds[key] = rule.threshold
             recall[key] = r.gunshots.fractionWithEvents(rule: rule)
             falseAlarmsPerHour[key] = r.negatives.falseAlarmsPerHour(rule: rule)
+        }
+        var next = 0
+        byFold = r.foldGunshotSources.map { sources in
+            var fold = StreamScores()
+            let n = sources.values.reduce(0, +)
+            for stream in r.gunshots.streams[next..<(next + n)] { fold.add(stream, seconds: 0) }
+            next += n
+            var recall: [String: Double] = [:]
+            for (key, t) in thresholds { var rule = base; rule.threshold = t; recall[key] = fold.fractionWithEvents(rule: rule) }
+            return Fold(sources: sources, recall: recall)
         }
     }
 }

@@ -38,6 +38,18 @@ public enum Report {
         return s
     }
 
+    /// "source n, source n" by descending count (ties by name).
+    static func sourceList(_ sources: [String: Int]) -> String {
+        sources.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+    }
+
+    /// One row per out-of-fold fold: its held-out gunshot clips by source and their recall at 1 and 10 FA/h.
+    static func foldTable(_ folds: [OOFSummary.Fold]) -> String {
+        var s = "| fold | held-out gunshot clips (by source) | recall @ 1 FA/h | @ 10 FA/h |\n|---|---|---|---|\n"
+        for (k, f) in folds.enumerated() { s += "| \(k + 1) | \(f.clips): \(sourceList(f.sources)) | \(pct(f.recall["1"])) | \(pct(f.recall["10"])) |\n" }
+        return s
+    }
+
     /// Out-of-fold recall of every calibrated candidate at equal false-alarm rates (the selection table).
     public static func candidatesTable(_ cs: [OOFSummary], titles: [String: String], shipped: String) -> String {
         var s = "| model | epochs | recall @ 1 FA/h | @ 2 FA/h | @ 5 FA/h | @ 10 FA/h | mean | threshold @ 1 FA/h |\n|---|---|---|---|---|---|---|---|\n"
@@ -66,6 +78,9 @@ public enum Report {
         if let f = oof {
             md += String(format: "\n## Out-of-fold thresholds of the shipped model\n\nThe recipe of `%@` was re-trained from scratch %d times (grouped %d-fold over all train+validation audio, epochs %@ as the main run's early stopping chose), each fold's model scoring only the fold it never trained on, with the shipped model's score temperature: %.2f h of negative+crowd audio and %d gunshot clips, streamed through the detector. The shipped model stores these thresholds; its default is the %@ FA/h one.\n\n| target false alarms per hour | threshold | out-of-fold false alarms per hour | out-of-fold gunshot-clip recall |\n|---|---|---|---|\n", f.model, f.folds, f.folds, f.epochs.map(String.init).joined(separator: "+"), f.negativeHours, f.gunshotClips, o.shipTarget)
             for k in ["1", "2", "5", "10"] { md += String(format: "| %@ | %.6f | %.2f | %@ |\n", k, f.thresholds[k] ?? 0, f.falseAlarmsPerHour[k] ?? 0, pct(f.recall[k])) }
+            if let folds = f.byFold, !folds.isEmpty {
+                md += "\nBy fold (each fold's held-out gunshot clips, at the pooled thresholds above):\n\n" + foldTable(folds)
+            }
             md += "\nThe fold models run their fixed epoch count with the cosine learning-rate schedule fitted to it (annealed to the end), where the main run's best epoch sat part-way along a longer schedule.\n"
         }
         if let t = rs[best].test {

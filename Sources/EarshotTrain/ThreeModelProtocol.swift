@@ -236,6 +236,10 @@ public struct ThreeModelProtocol {
                 log(String(format: "out-of-fold %@: %.2f h of negatives; thresholds 1/2/5/10 FA/h = %@; OOF recall %@ (mean %.3f)", f.model, f.negativeHours,
                            ["1", "2", "5", "10"].map { String(format: "%.4f", f.thresholds[$0] ?? 0) }.joined(separator: "/"),
                            ["1", "2", "5", "10"].map { String(format: "%.3f", f.recall[$0] ?? 0) }.joined(separator: "/"), f.meanRecall))
+                for (k, fold) in (f.byFold ?? []).enumerated() {
+                    log(String(format: "out-of-fold %@, fold %d: %d held-out gunshot clips (%@): recall %.3f at 1 FA/h, %.3f at 10 FA/h", f.model, k + 1, fold.clips,
+                               Report.sourceList(fold.sources), fold.recall["1"] ?? 0, fold.recall["10"] ?? 0))
+                }
                 // every calibrated candidate keeps its out-of-fold thresholds (its test row is then a deployment figure)
                 let m = results[i].model
                 m.thresholds = f.thresholds

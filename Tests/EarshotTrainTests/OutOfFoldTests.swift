@@ -72,6 +72,16 @@ import Testing
         let f = OOFSummary(model: "tiny", epochs: [6], folds: 2, from: r, base: DecisionRule(threshold: 0.5))
         #expect(f.thresholds["1"] == t && f.negativeHours == r.negatives.seconds / 3600)
         #expect(f.falseAlarmsPerHour.values.allSatisfy { $0 >= 0 } && (f.meanRecall - ["1", "2", "5", "10"].map { f.recall[$0]! }.reduce(0, +) / 4) == 0)
+        // by fold: the folds' held-out shots add up to the pooled ones, and their recalls, weighted by clips,
+        // to the pooled recall at every threshold
+        let folds = try #require(f.byFold)
+        #expect(folds.count == 2 && folds.map(\.clips).reduce(0, +) == 8 && folds.allSatisfy { Set($0.sources.keys) == ["gengunshot"] })
+        for key in ["1", "2", "5", "10"] {
+            let weighted = folds.map { Double($0.clips) * $0.recall[key]! }.reduce(0, +) / 8
+            #expect(abs(weighted - f.recall[key]!) < 1e-12, "fold recalls at \(key) FA/h: \(folds.map { $0.recall[key]! }), pooled \(f.recall[key]!)")
+        }
+        let table = Report.foldTable(folds)
+        #expect(table.contains("| 1 | \(folds[0].clips): gengunshot \(folds[0].clips) |") && table.split(separator: "\n").count == 4, "\(table)")
 
         // A fine-tune of the same base, with a shared cache: the base's fold models are not trained again,
         // and the base-only scores come back the same from cached weights.
@@ -94,5 +104,24 @@ import Testing
         #expect(soup.gunshots.streams.count == base1.gunshots.streams.count)
         let (sm, b, f1) = (soup.gunshots.maxScores(), base1.gunshots.maxScores(), fine1.gunshots.maxScores())
         #expect(sm != b && sm != f1, "soup \(sm), base \(b), fine-tune \(f1)")
+    }
+
+    /// The by-fold table takes each fold's own streams: three shots held out by fold 1 score high, two by fold
+    /// 2 score low, so fold 1 has all its shots at the pooled thresholds and fold 2 none.
+    @Test func byFoldRecallTakesEachFoldsOwnStreams() {
+        func stream(_ score: Float) -> [ScoredWindow] {
+            (0..<10).map { ScoredWindow(start: Double($0) * 0.1, end: Double($0) * 0.1 + 0.96, onset: Double($0) * 0.1, score: score) }
+        }
+        var r = OutOfFold()
+        for score: Float in [0.99, 0.98, 0.97] { r.gunshots.add(stream(score), seconds: 1) }
+        for score: Float in [0.02, 0.03] { r.gunshots.add(stream(score), seconds: 1) }
+        for score: Float in [0.5, 0.6, 0.1] { r.negatives.add(stream(score), seconds: 1200) }
+        r.foldGunshotSources = [["forest": 2, "kaggle": 1], ["us8k": 2]]
+        let f = OOFSummary(model: "m", epochs: [1], folds: 2, from: r, base: DecisionRule(threshold: 0.5))
+        let folds = f.byFold ?? []
+        #expect(folds.map(\.clips) == [3, 2])
+        #expect(folds.map { $0.recall["1"] } == [1, 0] && folds.map { $0.recall["10"] } == [1, 0], "\(folds)")
+        #expect(f.recall["1"] == 0.6)
+        #expect(Report.foldTable(folds).contains("| 1 | 3: forest 2, kaggle 1 | 100.0 % | 100.0 % |"), "\(Report.foldTable(folds))")
     }
 }

@@ -33,6 +33,9 @@ import Testing
         }
         let oof = try JSONDecoder().decode(OOFSummary.self, from: Data(contentsOf: out.appendingPathComponent("oof.json")))
         #expect(oof.folds == 2 && oof.negativeHours > 0 && oof.gunshotClips > 0)
+        #expect(oof.byFold?.map(\.clips).reduce(0, +) == oof.gunshotClips, "by-fold clips \(String(describing: oof.byFold)) vs \(oof.gunshotClips)")
+        let report = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(report.contains("By fold (each fold's held-out gunshot clips"))
         let candidates = try JSONDecoder().decode([OOFSummary].self, from: Data(contentsOf: out.appendingPathComponent("oof_candidates.json")))
         #expect(candidates.count == 2 && Set(candidates.map(\.model)).count == 2, "two distinct candidates: \(candidates.map(\.model))")
         #expect(candidates.contains { $0.model == oof.model }, "the shipped model is one of the candidates")
