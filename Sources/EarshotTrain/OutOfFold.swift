@@ -178,6 +178,7 @@ public struct OOFSummary: Codable, Sendable {
             falseAlarmsPerHour[key] = r.negatives.falseAlarmsPerHour(rule: rule)
         }
         var next = 0
+        guard r.foldGunshotSources.flatMap(\.values).reduce(0, +) == r.gunshots.streams.count else { return }
         byFold = r.foldGunshotSources.map { sources in
             var fold = StreamScores()
             let n = sources.values.reduce(0, +)

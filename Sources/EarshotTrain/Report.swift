@@ -39,7 +39,7 @@ public enum Report {
     }
 
     /// "source n, source n" by descending count (ties by name).
-    static func sourceList(_ sources: [String: Int]) -> String {
+    public static func sourceList(_ sources: [String: Int]) -> String {
         sources.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
     }
 
@@ -86,7 +86,7 @@ public enum Report {
         if let t = rs[best].test {
             md += "\nPer-source recall of the shipped model (test):\n\n| source | recall |\n|---|---|\n"
             for (k, v) in t.recallBySource.sorted(by: { $0.key < $1.key }) { md += "| \(k) | \(pct(v)) |\n" }
-            md += "\nFalse alarms of the shipped model by source (test): " + (t.falseAlarmsBySource.isEmpty ? "none" : t.falseAlarmsBySource.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) + ".\n"
+            md += "\nFalse alarms of the shipped model by source (test): " + (t.falseAlarmsBySource.isEmpty ? "none" : sourceList(t.falseAlarmsBySource)) + ".\n"
             md += "\n" + levelTable(t, logEpsilon: rs[best].model.features.logEpsilon)
             md += String(format: "\nTest negatives streamed: %.2f h. Confusion (clips): TP %d, FN %d, FP %d, TN %d.\n", t.negativeHours, t.metrics.tp, t.metrics.fn, t.metrics.fp, t.metrics.tn)
         }

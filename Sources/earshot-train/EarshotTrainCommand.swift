@@ -84,7 +84,7 @@ struct Evaluate: ParsableCommand {
             print("confusion: TP \(r.metrics.tp) FN \(r.metrics.fn) FP \(r.metrics.fp) TN \(r.metrics.tn)")
             print("recall by SNR: " + r.recallAtSNR.sorted { $0.key < $1.key }.map { "\($0.key) dB \(String(format: "%.2f", $0.value))" }.joined(separator: ", "))
             print("recall by gain: " + r.recallAtGain.sorted { $0.key < $1.key }.map { "\($0.key) dB \(String(format: "%.2f", $0.value))" }.joined(separator: ", "))
-            print("false alarms by source: " + (r.falseAlarmsBySource.isEmpty ? "none" : r.falseAlarmsBySource.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+            print("false alarms by source: " + (r.falseAlarmsBySource.isEmpty ? "none" : Report.sourceList(r.falseAlarmsBySource)))
             print("recall by peak level: " + r.recallByLevel.map { "\(LevelBands.label($0)) \(String(format: "%.2f", $0.fraction)) of \($0.clips)" }.joined(separator: ", "))
             print("false-alarm clips by peak level: " + r.falseAlarmClipsByLevel.map { "\(LevelBands.label($0)) \($0.withEvent) of \($0.clips)" }.joined(separator: ", "))
             print("recall by source: " + r.recallBySource.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.2f", $0.value))" }.joined(separator: ", "))
