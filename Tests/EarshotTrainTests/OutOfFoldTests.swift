@@ -123,5 +123,8 @@ import Testing
         #expect(folds.map { $0.recall["1"] } == [1, 0] && folds.map { $0.recall["10"] } == [1, 0], "\(folds)")
         #expect(f.recall["1"] == 0.6)
         #expect(Report.foldTable(folds).contains("| 1 | 3: forest 2, kaggle 1 | 100.0 % | 100.0 % |"), "\(Report.foldTable(folds))")
+        // fold counts that do not add up to the pooled streams give no table rather than a mis-sliced one
+        r.foldGunshotSources = [["forest": 2, "kaggle": 1], ["us8k": 1]]
+        #expect(OOFSummary(model: "m", epochs: [1], folds: 2, from: r, base: DecisionRule(threshold: 0.5)).byFold == nil)
     }
 }
