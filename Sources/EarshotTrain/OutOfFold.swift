@@ -177,8 +177,8 @@ public struct OOFSummary: Codable, Sendable {
             recall[key] = r.gunshots.fractionWithEvents(rule: rule)
             falseAlarmsPerHour[key] = r.negatives.falseAlarmsPerHour(rule: rule)
         }
-        var next = 0
         guard r.foldGunshotSources.flatMap(\.values).reduce(0, +) == r.gunshots.streams.count else { return }
+        var next = 0 // the first gunshot stream of the fold being sliced
         byFold = r.foldGunshotSources.map { sources in
             var fold = StreamScores()
             let n = sources.values.reduce(0, +)
