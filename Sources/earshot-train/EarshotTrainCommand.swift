@@ -17,6 +17,13 @@ struct EarshotTrainCommand: ParsableCommand {
         """,
         subcommands: [Train.self, Evaluate.self]
     )
+
+    /// OpenBLAS's kernel is fixed before anything else runs (it may re-execute this program once).
+    static func main() {
+        OpenBLASKernel.upgradeIfNeeded()
+        if let note = OpenBLASKernel.note { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+        main(nil)
+    }
 }
 
 struct Train: ParsableCommand {

@@ -12,7 +12,9 @@ struct CheckConfigCommand: ParsableCommand {
         discussion: """
             Unknown keys, wrong types and out-of-range values are reported with the file, line and key. Problems \
             the daemon only logs at run time (a hook that does not exist or is not executable, a model file \
-            that is missing, a false_alarms_per_hour the model has no threshold for) are printed as warnings and do not change the exit status.
+            that is missing, a false_alarms_per_hour the model has no threshold for) are printed as warnings and do not change the exit status. \
+            A second line names the OpenBLAS kernels the CNN runs on (Earshot restarts itself once with \
+            OPENBLAS_CORETYPE set when OpenBLAS falls back to pre-AVX2 kernels on a CPU it does not know).
 
             Example:
               earshot check-config /etc/earshot/earshot.yaml && sudo systemctl reload earshot
@@ -39,5 +41,6 @@ struct CheckConfigCommand: ParsableCommand {
         }
         for w in warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         print("\(shown): OK — device \(config.device), hook \(config.hook.path ?? "none"), clips \(config.clips.enabled ? config.clips.directory : "off"), metrics \(config.metrics.enabled ? config.metrics.path : "off")")
+        print("OpenBLAS: \(BLAS.coreName) kernels" + (OpenBLASKernel.note.map { " — \($0)" } ?? ""))
     }
 }

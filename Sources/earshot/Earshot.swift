@@ -1,4 +1,5 @@
 import ArgumentParser
+import EarshotNN
 
 /// The operator's CLI. Subcommands live in one file each.
 @main
@@ -8,4 +9,10 @@ struct Earshot: ParsableCommand {
         abstract: "Earshot gunshot detector: analyse files, inspect models, check the set-up.",
         subcommands: [DetectCommand.self, CalibrateCommand.self, ModelInfoCommand.self, FeaturesCommand.self, DevicesCommand.self, CheckConfigCommand.self, TestAlertCommand.self]
     )
+
+    /// OpenBLAS's kernel is fixed before anything else runs (it may re-execute this program once).
+    static func main() {
+        OpenBLASKernel.upgradeIfNeeded()
+        main(nil)
+    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EarshotDaemon
+import EarshotNN
 import Foundation
 
 @main
@@ -19,6 +20,12 @@ struct Earshotd: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Pace capture at this multiple of real time (tests/benchmarks).", visibility: .hidden)) var pace: Double = 0
     @Flag(help: "Exit when capture has stopped and all audio was analysed (with --max-frames; for demos).") var exitAtEnd = false
     @Option(help: "Play this recording (any format) through the real ALSA capture path at real time, then exit. Example: earshotd --replay demo/demo.flac") var replay: String?
+
+    /// OpenBLAS's kernel is fixed before anything else runs (it may re-execute this program once).
+    static func main() async {
+        OpenBLASKernel.upgradeIfNeeded()
+        await main(nil)
+    }
 
     func run() async throws {
         var o = RuntimeOptions()

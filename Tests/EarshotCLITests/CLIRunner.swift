@@ -7,8 +7,9 @@ enum CLIRunner {
 
     static var binary: URL? { TestPaths.builtProduct("earshot") }
 
-    /// Runs `product` (default `earshot`; `earshot-train` for the trainer's commands).
-    static func run(_ args: [String], environment: [String: String] = [:], product: String = "earshot") throws -> Result {
+    /// Runs `product` (default `earshot`; `earshot-train` for the trainer's commands) with this process's
+    /// environment plus `environment`, minus the variables in `unsetting`.
+    static func run(_ args: [String], environment: [String: String] = [:], unsetting: [String] = [], product: String = "earshot") throws -> Result {
         guard let exe = TestPaths.builtProduct(product) else {
             throw CLITestError("\(product) binary not found next to the test bundle — run `swift build` first")
         }
@@ -17,6 +18,7 @@ enum CLIRunner {
         p.arguments = args
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
+        for k in unsetting { env[k] = nil }
         p.environment = env
         let out = Pipe(), err = Pipe()
         p.standardOutput = out

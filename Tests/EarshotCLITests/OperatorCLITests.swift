@@ -41,6 +41,26 @@ struct OperatorCLITests {
         #expect(w.status == 0 && w.stderr.contains("warning") && w.stderr.contains("/nonexistent/hook.sh"))
     }
 
+    @Test("check-config names the OpenBLAS kernels: never a pre-AVX2 fallback on a CPU with AVX2 and FMA, and an operator's OPENBLAS_CORETYPE is kept")
+    func openBLASKernel() throws {
+        func kernelLine(_ r: CLIRunner.Result) -> String {
+            r.stdout.split(separator: "\n").first { $0.hasPrefix("OpenBLAS: ") }.map(String.init) ?? "(no OpenBLAS line in: \(r.stdout))"
+        }
+        let own = try CLIRunner.run(["check-config"], unsetting: ["OPENBLAS_CORETYPE"])
+        #expect(own.status == 0, "\(own.stdout)\(own.stderr)")
+        let line = kernelLine(own)
+        if TestCPU.hasAVX2AndFMA {
+            for slow in TestCPU.preAVX2Kernels { #expect(!line.hasPrefix("OpenBLAS: \(slow) "), "\(line)") }
+        }
+        if line.contains("restarted with OPENBLAS_CORETYPE=") {
+            let forced = try #require(line.split(separator: "=").last?.split(separator: " ").first.map(String.init))
+            #expect(line.hasPrefix("OpenBLAS: \(forced) kernels"), "the restarted process runs the kernels it asked for: \(line)")
+        }
+
+        let operatorChoice = try CLIRunner.run(["check-config"], environment: ["OPENBLAS_CORETYPE": "Prescott"])
+        #expect(kernelLine(operatorChoice) == "OpenBLAS: Prescott kernels", "\(operatorChoice.stdout)")
+    }
+
     @Test("devices lists the file-plugin capture device of a test ALSA configuration (ALSA_CONFIG_PATH)")
     func devices() throws {
         let dir = TestPaths.tempDir("op-devices")

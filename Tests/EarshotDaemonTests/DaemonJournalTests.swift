@@ -1,5 +1,6 @@
 import EarshotDaemon
 import EarshotDSP
+import EarshotTestSupport
 import Foundation
 import Testing
 
@@ -34,7 +35,11 @@ import Testing
         let fx = try AlsaFileFixture(DaemonTestSignals.recording(seconds: 16, shots: Self.shots), rate: 16_000, dir: run.dir)
         let r = try run.journalRun(fx, config: try run.writeConfig())
         #expect(r.status == 0, "earshotd exit status; stderr:\n\(r.stderr)")
-        #expect(r.entries.contains { $0["MESSAGE"]?.contains("ready") == true }, "earshotd logged to the journal")
+        let ready = r.entries.first { $0["MESSAGE"] == "earshotd ready" }
+        #expect(ready != nil, "earshotd logged to the journal")
+        let kernel = ready?["OPENBLAS"] ?? ""
+        #expect(!kernel.isEmpty, "the ready entry names the OpenBLAS kernels")
+        if TestCPU.hasAVX2AndFMA { #expect(!TestCPU.preAVX2Kernels.contains(kernel), "earshotd runs OpenBLAS's \(kernel) kernels on an AVX2 CPU") }
         checkAlerts(DaemonRun.alerts(r.entries), model: run.model.lastPathComponent)
     }
 

@@ -76,7 +76,8 @@ public final class DetectionService: Service, @unchecked Sendable {
         // READY once the model is loaded and the device is open — or its first retry is scheduled.
         while capture.state == .starting { try await Task.sleep(for: .milliseconds(5)) }
         notifier.ready(status: statusLine())
-        log.notice("earshotd ready", metadata: ["model": "\(model.name)", "device": "\(config.device)", "threshold": "\(detector.rule.threshold)"])
+        if let note = OpenBLASKernel.note { log.notice("\(note)") }
+        log.notice("earshotd ready", metadata: ["model": "\(model.name)", "device": "\(config.device)", "threshold": "\(detector.rule.threshold)", "openblas": "\(BLAS.coreName)"])
 
         let chunk = 1600
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
