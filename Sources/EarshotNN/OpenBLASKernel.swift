@@ -3,9 +3,9 @@ import Foundation
 /// Keeps OpenBLAS off its slowest kernels on CPUs newer than the library.
 ///
 /// OpenBLAS picks its CPU kernels once, while the library loads (its constructor reads `OPENBLAS_CORETYPE`),
-/// by the CPU's family and model number. Debian 12's OpenBLAS 0.3.21 does not know Sapphire/Emerald Rapids
-/// (family 6, models 143 and 207) and falls back to "Prescott": SSE3 kernels that ran `earshot detect` at 166×
-/// real time on such a VM where the AVX-512 kernels give 371× (2026-12-02, BENCHMARKS.md). A running process
+/// by the CPU's family and model number. Debian 12's OpenBLAS 0.3.21 does not know Intel's Emerald Rapids
+/// (family 6, model 207) and falls back to "Prescott": SSE3 kernels that ran `earshot detect` at 162–166× real
+/// time on such a VM where its AVX-512 kernels give 306–339× (2026-12-02, BENCHMARKS.md). A running process
 /// cannot switch kernels, so `upgradeIfNeeded` re-executes the program once, at its first line, with
 /// `OPENBLAS_CORETYPE` set to the best kernel the CPU's flags allow. An `OPENBLAS_CORETYPE` set by the operator
 /// is never overridden (it is also the way to opt out).

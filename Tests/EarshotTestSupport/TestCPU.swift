@@ -12,6 +12,6 @@ public enum TestCPU {
     }
 
     /// OpenBLAS kernel names (`openblas_get_corename`) without AVX2 GEMM: what OpenBLAS falls back to on a CPU
-    /// it does not know (Debian 12's 0.3.21 gives "Prescott" on Sapphire/Emerald Rapids).
+    /// it does not know (Debian 12's 0.3.21 gives "Prescott" on Emerald Rapids, family 6 model 207).
     public static let preAVX2Kernels: Set<String> = ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Sandybridge", "Atom", "Barcelona"]
 }
