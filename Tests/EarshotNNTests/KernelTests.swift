@@ -57,6 +57,22 @@ import Testing
         }
     }
 
+    @Test func maxPoolBackwardOverwritesEveryInputGradient() {
+        // dx arrives holding garbage (the caller's buffers are reused): every position must be written — the
+        // pooled ones with dy or 0, the rows/columns an odd H or W drops with 0.
+        for shape in [Shape3(2, 4, 6), Shape3(2, 5, 6), Shape3(2, 4, 7), Shape3(1, 3, 5)] {
+            let pool = MaxPool2(shape: shape)
+            let x = Self.random(shape.count * 2, seed: UInt64(shape.count))
+            var y = [Float](repeating: 0, count: pool.outShape.count * 2)
+            pool.forward(x, &y, n: 2, training: true)
+            let dy = [Float](repeating: 1, count: y.count)
+            var dx = [Float](repeating: .nan, count: x.count)
+            pool.backward(x, y, dy, &dx, n: 2)
+            #expect(!dx.contains { $0.isNaN }, "\(shape): an input gradient was left unwritten")
+            #expect(dx.reduce(0, +) == Float(y.count), "\(shape): each window routes its dy to one input")
+        }
+    }
+
     @Test func batchNormVarianceSurvivesALargeMean() {
         // E[x²] − E[x]² in Float would lose every digit here; the two-pass variance must not
         let bn = BatchNorm(name: "bn", shape: Shape3(1, 4, 64), eps: 1e-5, momentum: 0)

@@ -24,7 +24,10 @@ public final class MaxPool2: Layer {
     // in: x (N, C, H, W), y, dy (N, C, H/2, W/2) → dx (N, C, H, W)
     public func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, n: Int) {
         let (h, w, oh, ow) = (inShape.h, inShape.w, outShape.h, outShape.w)
-        dx.update(repeating: 0, count: n * inShape.count)
+        // The row kernel writes every position of the pooled rows; only the rows/columns an odd H or W drops need
+        // zeros. (Skipping the full memset saves one pass over dx, ≈ 1 % of a training step: within the noise of
+        // an A/B on 2026-12-02.)
+        if h % 2 == 1 || w % 2 == 1 { dx.update(repeating: 0, count: n * inShape.count) }
         for p in 0..<(n * inShape.c) {
             let src = x + p * h * w, out = y + p * oh * ow, d = dy + p * oh * ow, g = dx + p * h * w
             for oy in 0..<oh {
