@@ -21,8 +21,11 @@ public enum OpenBLASKernel {
 
     /// The kernel to force, or nil to leave OpenBLAS's choice alone: only when OpenBLAS chose a pre-AVX2
     /// kernel on a CPU with AVX2 and FMA (x86-64 flag names as in /proc/cpuinfo; any other CPU gives nil).
-    public static func upgrade(current: String, cpuFlags: Set<String>) -> String? {
+    /// The flags are read only for a pre-AVX2 kernel: every program start asks, and /proc/cpuinfo grows with the
+    /// core count (0.02 ms to read on a 2-core VM, one block per core).
+    public static func upgrade(current: String, cpuFlags readFlags: @autoclosure () -> Set<String>) -> String? {
         guard preAVX2.contains(current) else { return nil }
+        let cpuFlags = readFlags()
         if cpuFlags.isSuperset(of: ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]) {
             return cpuFlags.contains("avx512_bf16") ? "Cooperlake" : "SkylakeX"
         }
@@ -55,8 +58,8 @@ public enum OpenBLASKernel {
         }
         guard env["OPENBLAS_CORETYPE"] == nil else { return }
         let current = BLAS.coreName
-        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        guard let target = upgrade(current: current, cpuFlags: cpuFlags(cpuinfo: cpuinfo)) else { return }
+        let flags = cpuFlags(cpuinfo: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
+        guard let target = upgrade(current: current, cpuFlags: flags) else { return }
         setenv("OPENBLAS_CORETYPE", target, 1)
         setenv(fallbackVariable, current, 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)

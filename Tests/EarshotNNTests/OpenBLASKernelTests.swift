@@ -23,6 +23,9 @@ import Testing
         #expect(OpenBLASKernel.upgrade(current: "Prescott", cpuFlags: ["sse3", "avx"]) == nil)
         #expect(OpenBLASKernel.upgrade(current: "Prescott", cpuFlags: ["avx2"]) == nil, "AVX2 without FMA")
         #expect(OpenBLASKernel.upgrade(current: "Prescott", cpuFlags: []) == nil)
+        var read = false
+        #expect(OpenBLASKernel.upgrade(current: "Zen", cpuFlags: { read = true; return Self.avx512 }()) == nil)
+        #expect(!read, "the CPU's flags are not read when OpenBLAS chose an AVX2-or-better kernel itself")
     }
 
     @Test func cpuFlagsAreReadFromTheFirstFlagsLineOfProcCpuinfo() {
