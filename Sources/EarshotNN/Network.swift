@@ -10,14 +10,25 @@ public final class Network {
     public let parameters: [Parameter]
     /// Index of the first layer with a trainable parameter (layers.count if none): where backpropagation stops.
     private let firstTrainable: Int
+    /// What forward and backward run: each layer on its own, except that a batchnorm followed by a relu runs as
+    /// one `BatchNormReLU` (layers first…last, output in acts[last]; acts of the layers inside are not written).
+    private let steps: [Step]
+    /// Whether batchnorm → relu pairs run fused (`init(fuse:)`).
+    public let fusesBatchNormReLU: Bool
+    private struct Step {
+        let layer: Layer
+        let first: Int, last: Int
+    }
     public private(set) var batchCapacity = 0
-    private var acts: [UnsafeMutablePointer<Float>] = []  // acts[i] = output of layer i: (N, outShape_i)
-    private var grads: [UnsafeMutablePointer<Float>] = [] // grads[i] = dL/d input of layer i: (N, inShape_i)
+    private var acts: [UnsafeMutablePointer<Float>] = []  // acts[i] = output of layer i: (N, outShape_i); empty inside a fused step
+    private var grads: [UnsafeMutablePointer<Float>] = [] // grads[i] = dL/d input of layer i: (N, inShape_i); empty inside a fused step
 
     public var outputCount: Int { layers.last?.outShape.count ?? inputShape.count }
 
     /// Builds the layers; throws if the list is inconsistent (unknown type, missing sizes, dense on a map…).
-    public init(specs: [LayerSpec], inputShape: Shape3) throws {
+    /// `fuse: false` runs every layer on its own (no `BatchNormReLU`): the reference the fused network is tested
+    /// and benchmarked against.
+    public init(specs: [LayerSpec], inputShape: Shape3, fuse: Bool = true) throws {
         self.specs = specs
         self.inputShape = inputShape
         try Self.checkSize(specs, inputShape)
@@ -58,7 +69,28 @@ public final class Network {
         self.layers = layers
         parameters = layers.flatMap(\.parameters)
         firstTrainable = layers.firstIndex { $0.parameters.contains(where: \.trainable) } ?? layers.count
+        steps = Self.fuse(layers, enabled: fuse)
+        fusesBatchNormReLU = fuse
     }
+
+    /// The layers as steps, each batchnorm → relu pair fused (if enabled).
+    private static func fuse(_ layers: [Layer], enabled: Bool) -> [Step] {
+        var steps: [Step] = []
+        var i = 0
+        while i < layers.count {
+            if enabled, let bn = layers[i] as? BatchNorm, i + 1 < layers.count, layers[i + 1] is ReLU {
+                steps.append(Step(layer: BatchNormReLU(bn), first: i, last: i + 1))
+                i += 2
+            } else {
+                steps.append(Step(layer: layers[i], first: i, last: i))
+                i += 1
+            }
+        }
+        return steps
+    }
+
+    /// How many layer pairs run fused (batchnorm → relu).
+    public var fusedPairs: Int { steps.count(where: { $0.first != $0.last }) }
 
     deinit { release() }
 
@@ -97,8 +129,10 @@ public final class Network {
     public func reserve(batch n: Int) {
         guard n > batchCapacity else { return }
         release()
-        acts = layers.map { .allocate(capacity: n * $0.outShape.count) }
-        grads = layers.map { .allocate(capacity: n * $0.inShape.count) }
+        // the layers inside a fused step neither write an output nor receive a gradient: no buffer for them
+        let outputs = Set(steps.map(\.last)), inputs = Set(steps.map(\.first))
+        acts = layers.indices.map { .allocate(capacity: outputs.contains($0) ? n * layers[$0].outShape.count : 0) }
+        grads = layers.indices.map { .allocate(capacity: inputs.contains($0) ? n * layers[$0].inShape.count : 0) }
         layers.forEach { $0.reserve(batch: n) }
         batchCapacity = n
     }
@@ -122,9 +156,9 @@ public final class Network {
     public func forward(_ x: UnsafePointer<Float>, n: Int, training: Bool) -> UnsafeBufferPointer<Float> {
         reserve(batch: n)
         var input = x
-        for (i, l) in layers.enumerated() {
-            l.forward(input, acts[i], n: n, training: training)
-            input = UnsafePointer(acts[i])
+        for s in steps {
+            s.layer.forward(input, acts[s.last], n: n, training: training)
+            input = UnsafePointer(acts[s.last])
         }
         return UnsafeBufferPointer(start: input, count: n * outputCount)
     }
@@ -135,14 +169,14 @@ public final class Network {
     /// there, and a first convolution skips its dcol GEMM and col2im.
     public func backward(_ x: UnsafePointer<Float>, dlogits: UnsafePointer<Float>, n: Int) {
         var dy = dlogits
-        for i in stride(from: layers.count - 1, through: firstTrainable, by: -1) {
-            let input = i == 0 ? x : UnsafePointer(acts[i - 1])
-            if i == firstTrainable, let conv = layers[i] as? Conv2D {
+        for s in steps.reversed() where s.last >= firstTrainable {
+            let input = s.first == 0 ? x : UnsafePointer(acts[s.first - 1])
+            if s.first == firstTrainable, let conv = s.layer as? Conv2D {
                 conv.backwardParameters(input, dy, n: n)
                 return
             }
-            layers[i].backward(input, acts[i], dy, grads[i], n: n)
-            dy = UnsafePointer(grads[i])
+            s.layer.backward(input, acts[s.last], dy, grads[s.first], n: n)
+            dy = UnsafePointer(grads[s.first])
         }
     }
 

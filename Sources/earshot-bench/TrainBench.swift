@@ -28,6 +28,9 @@ struct TrainBench: ParsableCommand {
     @Option(help: "Batch size.")
     var batch: Int = 32
 
+    @Flag(help: "Also train a copy of each network with every layer run on its own (no batchnorm → relu fusion), alternating batches with the fused one, and print both rates: an A/B that shares the machine's moment-to-moment speed.")
+    var compareUnfused = false
+
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be ≥ 1 (got \(workers))") }
         guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1 (got \(threads))") }
@@ -47,13 +50,20 @@ struct TrainBench: ParsableCommand {
             net.initialize(seed: 0)
             runs.append((name, TrainingSession(network: net, optimizer: opt, maxBatch: batch, workers: workers)))
         }
+        let unfused: [TrainingSession] = try compareUnfused ? runs.map { name, _ in
+            let net = try Network(specs: LayerSpec.reference(), inputShape: shape, fuse: false)
+            net.initialize(seed: 0)
+            let opt: Optimizer = name == "sgd" ? SGD(learningRate: 0.01, momentum: 0.9) : AdamW(learningRate: 1e-3, weightDecay: 0)
+            return TrainingSession(network: net, optimizer: opt, maxBatch: batch, workers: workers)
+        } : []
         var xb = [Float](repeating: 0, count: batch * shape.count)
         var yb = [Int32](repeating: 0, count: batch)
         var order = Array(0..<samples)
-        /// One shuffled epoch; returns (samples/s, mean loss).
-        func epoch(_ s: TrainingSession) -> (Double, Double) {
+        /// One shuffled epoch; returns (samples/s, mean loss). With `twin`, every batch is also a step of the
+        /// twin (timed apart), whose samples/s is returned third.
+        func epoch(_ s: TrainingSession, twin: TrainingSession? = nil) -> (Double, Double, Double) {
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
-            var loss = 0.0, steps = 0
+            var loss = 0.0, steps = 0, twinTime = 0.0
             let t0 = NNBench.now()
             x.withUnsafeBufferPointer { all in
                 var i = 0
@@ -66,23 +76,33 @@ struct TrainBench: ParsableCommand {
                         }
                     }
                     loss += Double(xb.withUnsafeBufferPointer { s.step(inputs: $0.baseAddress!, labels: yb) })
+                    if let twin {
+                        let t1 = NNBench.now()
+                        xb.withUnsafeBufferPointer { _ = twin.step(inputs: $0.baseAddress!, labels: yb) }
+                        twinTime += NNBench.now() - t1
+                    }
                     steps += 1
                     i += batch
                 }
             }
-            let dt = NNBench.now() - t0
-            return (Double(steps * batch) / dt, loss / Double(steps))
+            let dt = NNBench.now() - t0 - twinTime
+            return (Double(steps * batch) / dt, loss / Double(steps), twin == nil ? 0 : Double(steps * batch) / twinTime)
         }
         let t = workers > 1 ? "\(threads)t\(workers)w" : "\(threads)t"
-        for (name, s) in runs {
-            let (sps, _) = epoch(s)
+        func twin(_ k: Int) -> TrainingSession? { unfused.isEmpty ? nil : unfused[k] }
+        for (k, (name, s)) in runs.enumerated() {
+            let (sps, _, _) = epoch(s, twin: twin(k))
             print("train_swift_\(name)_\(t)_first_epoch_sps \(String(format: "%.1f", sps)) samples/s")
         }
         for _ in 0..<epochs {
-            for (name, s) in runs {
-                let (sps, loss) = epoch(s)
+            for (k, (name, s)) in runs.enumerated() {
+                let (sps, loss, twinSps) = epoch(s, twin: twin(k))
                 guard loss.isFinite else { throw ValidationError("\(name): non-finite loss: the benchmark is broken") }
                 print("train_swift_\(name)_\(t)_sps \(String(format: "%.1f", sps)) samples/s")
+                if twin(k) != nil {
+                    print("train_swift_\(name)_\(t)_unfused_sps \(String(format: "%.1f", twinSps)) samples/s")
+                    print("train_swift_\(name)_\(t)_fused_over_unfused \(String(format: "%.3f", sps / twinSps)) x")
+                }
             }
         }
         print("# openblas core=\(BLAS.coreName) threads=\(BLAS.threads) samples=\(samples) batch=\(batch) params=\(runs[0].1.network.parameterCount)")

@@ -20,6 +20,8 @@ import Testing
     @Test func referenceArchitectureHas62818Parameters() throws {
         let net = try Network(specs: LayerSpec.reference(), inputShape: Shape3(1, 64, 96))
         #expect(net.parameterCount == 62_818)
+        // its three batchnorm → relu pairs run fused (the parity tests below check the fused path against Keras)
+        #expect(net.fusedPairs == 3)
     }
 
     @Test func inferenceLogitsMatchKeras() throws {

@@ -25,6 +25,22 @@ import Testing
         }
     }
 
+    /// BN backward's one-pass sums, and the fused batchnorm → relu kernels, against scalar definitions.
+    @Test func batchNormSumsAndReLUKernelsMatchScalarDefinitions() {
+        for n in [1, 15, 16, 17, 100] {
+            let x = Self.random(n, seed: UInt64(n)), d = Self.random(n, seed: UInt64(n + 7))
+            let (s, sd) = Kernels.sumAndDotCentered(d, x, minus: 0.25, count: n)
+            #expect(s == Kernels.sum(d, count: n))
+            let ref = (0..<n).reduce(0.0) { $0 + Double(d[$1]) * Double(x[$1] - 0.25) }
+            #expect(abs(sd - ref) < 1e-5, "n \(n): \(sd) vs \(ref)")
+            var y = [Float](repeating: 9, count: n), dx = [Float](repeating: 9, count: n)
+            Kernels.scaleShiftReLU(x, &y, scale: 1.5, shift: -0.2, count: n)
+            #expect(y == x.map { max(0, $0 * 1.5 - 0.2) })
+            Kernels.reluBackwardRecomputed(x, d, &dx, scale: 1.5, shift: -0.2, count: n)
+            #expect(dx == (0..<n).map { x[$0] * 1.5 - 0.2 > 0 ? d[$0] : 0 })
+        }
+    }
+
     @Test func maxPoolOnWideRowsWithGradientCheck() {
         // ow = 10: one 8-wide vector step plus a 2-column scalar tail; odd H and W drop the last row/column
         for seed: UInt64 in 1...3 {

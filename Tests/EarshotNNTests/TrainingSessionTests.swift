@@ -20,6 +20,37 @@ import Testing
         return (0..<(n * shape.count)).map { _ in r.next() }
     }
 
+    /// A network runs batchnorm → relu fused; with `fuse: false` every layer runs on its own. Both must train
+    /// identically, bit for bit: loss, logits, every parameter and running statistic after three steps (one and
+    /// two workers), and inference-mode predictions.
+    @Test func fusedAndUnfusedNetworksTrainIdentically() throws {
+        // a batchnorm followed by a relu inside the network, and one at the end that nothing fuses with
+        let specs = Self.specs.prefix(5) + [.conv("c2", 6), .bn("b2"), .relu, .conv("c3", 3), .bn("b3"), .gap, .dense("fc2", 2)]
+        for workers in [1, 2] {
+            var sessions: [TrainingSession] = []
+            for fuse in [true, false] {
+                let net = try Network(specs: Array(specs), inputShape: Self.shape, fuse: fuse)
+                #expect(net.fusedPairs == (fuse ? 2 : 0))
+                net.initialize(seed: 5)
+                sessions.append(TrainingSession(network: net, optimizer: SGD(learningRate: 0.05, momentum: 0.9), maxBatch: 8, workers: workers))
+            }
+            let labels: [Int32] = [0, 1, 1, 0, 1, 0, 0, 1]
+            for step in 0..<3 {
+                let x = Self.data(n: 8, seed: UInt64(10 + step))
+                let (a, b) = x.withUnsafeBufferPointer { (sessions[0].lossAndGradients(inputs: $0.baseAddress!, labels: labels), sessions[1].lossAndGradients(inputs: $0.baseAddress!, labels: labels)) }
+                #expect(a.loss == b.loss && a.logits == b.logits, "workers \(workers), step \(step)")
+                for (p, q) in zip(sessions[0].network.parameters, sessions[1].network.parameters) {
+                    #expect(p.grad == q.grad && p.value == q.value, "workers \(workers), step \(step): \(p.name)")
+                }
+                sessions.forEach { $0.optimizer.step($0.network.parameters) }
+            }
+            let x = Self.data(n: 5, seed: 99)
+            let pa = x.withUnsafeBufferPointer { sessions[0].predict(inputs: $0.baseAddress!, n: 5) }
+            let pb = x.withUnsafeBufferPointer { sessions[1].predict(inputs: $0.baseAddress!, n: 5) }
+            #expect(pa == pb && pa.contains { $0 != 0.5 })
+        }
+    }
+
     @Test func classWeightsScaleLossAndGradients() throws {
         let x = Self.data(n: 6, seed: 1)
         let labels: [Int32] = [0, 1, 1, 0, 1, 0]

@@ -50,16 +50,17 @@ enum Kernels {
         return s
     }
 
-    /// Σ a·(b − c): used for BN's Σ dy·(x − μ).
-    static func dotCentered(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, minus c: Float, count: Int) -> Double {
-        var acc = V(repeating: 0)
+    /// (Σ a, Σ a·(b − c)) in one pass over a: BN backward's Σdy and Σ dy·(x − μ). The first is accumulated
+    /// exactly as `sum` does (16 Float partial sums, then Double), so it is `sum`'s bit for bit.
+    static func sumAndDotCentered(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, minus c: Float, count: Int) -> (Double, Double) {
+        var acc = V(repeating: 0), accd = V(repeating: 0)
         let cv = V(repeating: c)
         var i = 0
-        while i + w <= count { acc += load(a + i) * (load(b + i) - cv); i += w }
-        var s = 0.0
-        for j in 0..<w { s += Double(acc[j]) }
-        while i < count { s += Double(a[i] * (b[i] - c)); i += 1 }
-        return s
+        while i + w <= count { let av = load(a + i); acc += av; accd += av * (load(b + i) - cv); i += w }
+        var s = 0.0, sd = 0.0
+        for j in 0..<w { s += Double(acc[j]); sd += Double(accd[j]) }
+        while i < count { s += Double(a[i]); sd += Double(a[i] * (b[i] - c)); i += 1 }
+        return (s, sd)
     }
 
     /// y = x·g + b.

@@ -5,6 +5,10 @@ import Foundation
 ///           running ← m·running + (1 − m)·batch (Keras convention, m = 0.99).
 /// Inference: the same with running statistics — folded into the preceding convolution by `InferencePlan`.
 /// Backward (M = N·H·W): dx = (γ/√(σ²+ε))/M · (M·dy − Σdy − x̂·Σ(dy·x̂));  dγ = Σ dy·x̂;  dβ = Σ dy.
+/// With `relu` (the fused `BatchNormReLU` a network runs for batchnorm → relu): forward writes max(0, y);
+/// backward first masks the incoming gradient, dy ← dy·[γ·x̂ + β > 0], recomputing the pre-activation from x
+/// with the forward's own scale and shift (the same float operations, so the same mask), then runs the
+/// batchnorm backward on it.
 /// ref: Ioffe & Szegedy 2015, "Batch Normalization", Algorithm 1 and §3; Keras BatchNormalization docs.
 public final class BatchNorm: Layer {
     public let inShape: Shape3
@@ -31,6 +35,11 @@ public final class BatchNorm: Layer {
 
     // in: x (N, C, H, W) → out: y (N, C, H, W)
     public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, n: Int, training: Bool) {
+        forward(x, y, n: n, training: training, relu: false)
+    }
+
+    // in: x (N, C, H, W) → out: y = BN(x), or max(0, BN(x)) with `relu` (N, C, H, W)
+    func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, n: Int, training: Bool, relu: Bool) {
         let c = inShape.c, hw = inShape.h * inShape.w
         let m = Double(n * hw)
         for ch in 0..<c {
@@ -53,22 +62,36 @@ public final class BatchNorm: Layer {
                 istd = 1 / (runningVar.value[ch] + eps).squareRoot()
             }
             let g = gamma.value[ch] * istd, b = beta.value[ch] - mu * g
-            for i in 0..<n { Kernels.scaleShift(x + (i * c + ch) * hw, y + (i * c + ch) * hw, scale: g, shift: b, count: hw) }
+            for i in 0..<n {
+                let off = (i * c + ch) * hw
+                if relu { Kernels.scaleShiftReLU(x + off, y + off, scale: g, shift: b, count: hw) } else { Kernels.scaleShift(x + off, y + off, scale: g, shift: b, count: hw) }
+            }
         }
     }
 
     // in: x, dy (N, C, H, W) → dx (N, C, H, W); dγ, dβ (C) accumulated. Uses the batch statistics of the
     // last training forward.
     public func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, n: Int) {
+        backward(x, dy, dx, n: n, relu: false)
+    }
+
+    // in: x (N, C, H, W), dy (N, C, H, W) of BN's output, or with `relu` of max(0, BN(x)) → dx (N, C, H, W).
+    // With `relu`, dx first holds the masked dy, and the batchnorm backward then overwrites it element by element.
+    func backward(_ x: UnsafePointer<Float>, _ dyIn: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, n: Int, relu: Bool) {
         let c = inShape.c, hw = inShape.h * inShape.w
         let m = Float(n * hw)
+        let dy = relu ? UnsafePointer(dx) : dyIn
         for ch in 0..<c {
             let mu = mean[ch], istd = invStd[ch]
+            let gf = gamma.value[ch] * istd, bf = beta.value[ch] - mu * gf // the forward's scale and shift
             var sdy = 0.0, sdyx = 0.0
             for i in 0..<n {
-                let p = x + (i * c + ch) * hw, d = dy + (i * c + ch) * hw
-                sdy += Kernels.sum(d, count: hw)
-                sdyx += Kernels.dotCentered(d, p, minus: mu, count: hw) * Double(istd)
+                let off = (i * c + ch) * hw
+                // the masked slab is summed while it is still in L1
+                if relu { Kernels.reluBackwardRecomputed(x + off, dyIn + off, dx + off, scale: gf, shift: bf, count: hw) }
+                let (s, sx) = Kernels.sumAndDotCentered(dy + off, x + off, minus: mu, count: hw)
+                sdy += s
+                sdyx += sx * Double(istd)
             }
             gamma.grad[ch] += Float(sdyx)
             beta.grad[ch] += Float(sdy)

@@ -1,0 +1,17 @@
+/// Kernels of the fused batchnorm → ReLU (`BatchNormReLU`): the ReLU's forward and backward done inside the
+/// batchnorm's own passes, so neither needs a pass of its own over the activations. Branch-free scalar loops
+/// that LLVM vectorises (see `Kernels`); the pre-activation x·g + b is computed with the same two float
+/// operations (multiply, then add; Swift does not contract them into an FMA) in both, so the backward's mask is
+/// exactly the forward's. ref: Ioffe & Szegedy 2015 (batchnorm), Nair & Hinton 2010 (ReLU).
+extension Kernels {
+    /// y = max(0, x·g + b).
+    static func scaleShiftReLU(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, scale g: Float, shift b: Float, count: Int) {
+        for i in 0..<count { let v = x[i] * g + b; y[i] = v > 0 ? v : 0 }
+    }
+
+    /// dx = dy · [x·g + b > 0]: the ReLU's backward, its mask recomputed from the batchnorm's input.
+    static func reluBackwardRecomputed(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
+                                       scale g: Float, shift b: Float, count: Int) {
+        for i in 0..<count { let v = x[i] * g + b, d = dy[i]; dx[i] = v > 0 ? d : 0 }
+    }
+}
