@@ -1,8 +1,8 @@
 /// Kernels of the fused batchnorm → ReLU (`BatchNormReLU`): the ReLU's forward and backward done inside the
 /// batchnorm's own passes, so neither needs a pass of its own over the activations. Branch-free scalar loops
 /// that LLVM vectorises (see `Kernels`); the pre-activation x·g + b is computed with the same two float
-/// operations (multiply, then add; Swift does not contract them into an FMA) in both, so the backward's mask is
-/// exactly the forward's. ref: Ioffe & Szegedy 2015 (batchnorm), Nair & Hinton 2010 (ReLU).
+/// operations (multiply, then add: the build emits no FMA — `objdump -d` finds no vfmadd) in both, so the
+/// backward's mask is exactly the forward's. ref: Ioffe & Szegedy 2015 (batchnorm), Nair & Hinton 2010 (ReLU).
 extension Kernels {
     /// y = max(0, x·g + b).
     static func scaleShiftReLU(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, scale g: Float, shift b: Float, count: Int) {
