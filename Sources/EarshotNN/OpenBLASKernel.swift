@@ -58,8 +58,8 @@ public enum OpenBLASKernel {
         }
         guard env["OPENBLAS_CORETYPE"] == nil else { return }
         let current = BLAS.coreName
-        let flags = cpuFlags(cpuinfo: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
-        guard let target = upgrade(current: current, cpuFlags: flags) else { return }
+        // the read stays inside the autoclosure argument: /proc/cpuinfo is read only for a pre-AVX2 kernel
+        guard let target = upgrade(current: current, cpuFlags: cpuFlags(cpuinfo: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")) else { return }
         setenv("OPENBLAS_CORETYPE", target, 1)
         setenv(fallbackVariable, current, 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)

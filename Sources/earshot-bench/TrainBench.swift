@@ -44,18 +44,15 @@ struct TrainBench: ParsableCommand {
         let x = NNBench.normals(count: samples * shape.count, seed: 0)
         var rng = SeededRNG(seed: 1)
         let y = (0..<samples).map { _ in Int32(rng.next() & 1) }
-        var runs: [(String, TrainingSession)] = []
-        for (name, opt) in [("sgd", SGD(learningRate: 0.01, momentum: 0.9) as Optimizer), ("adam", AdamW(learningRate: 1e-3, weightDecay: 0))] {
-            let net = try Network(specs: LayerSpec.reference(), inputShape: shape)
-            net.initialize(seed: 0)
-            runs.append((name, TrainingSession(network: net, optimizer: opt, maxBatch: batch, workers: workers)))
-        }
-        let unfused: [TrainingSession] = try compareUnfused ? runs.map { name, _ in
-            let net = try Network(specs: LayerSpec.reference(), inputShape: shape, fuse: false)
+        /// A fresh reference network (same seed) with its own optimiser: "sgd" or "adam".
+        func session(_ name: String, fuse: Bool) throws -> TrainingSession {
+            let net = try Network(specs: LayerSpec.reference(), inputShape: shape, fuse: fuse)
             net.initialize(seed: 0)
             let opt: Optimizer = name == "sgd" ? SGD(learningRate: 0.01, momentum: 0.9) : AdamW(learningRate: 1e-3, weightDecay: 0)
             return TrainingSession(network: net, optimizer: opt, maxBatch: batch, workers: workers)
-        } : []
+        }
+        let runs = try ["sgd", "adam"].map { ($0, try session($0, fuse: true)) }
+        let unfused = try compareUnfused ? runs.map { try session($0.0, fuse: false) } : []
         var xb = [Float](repeating: 0, count: batch * shape.count)
         var yb = [Int32](repeating: 0, count: batch)
         var order = Array(0..<samples)

@@ -61,12 +61,19 @@ public final class BatchNorm: Layer {
                 mu = runningMean.value[ch]
                 istd = 1 / (runningVar.value[ch] + eps).squareRoot()
             }
-            let g = gamma.value[ch] * istd, b = beta.value[ch] - mu * g
+            let (g, b) = affine(ch, mean: mu, invStd: istd)
             for i in 0..<n {
                 let off = (i * c + ch) * hw
                 if relu { Kernels.scaleShiftReLU(x + off, y + off, scale: g, shift: b, count: hw) } else { Kernels.scaleShift(x + off, y + off, scale: g, shift: b, count: hw) }
             }
         }
+    }
+
+    /// Channel ch's y = x·g + b: g = γ·istd, b = β − μ·g. One definition for the forward and the fused backward's
+    /// recomputed ReLU mask, which must see the very same pre-activations.
+    @inline(__always) private func affine(_ ch: Int, mean mu: Float, invStd istd: Float) -> (Float, Float) {
+        let g = gamma.value[ch] * istd
+        return (g, beta.value[ch] - mu * g)
     }
 
     // in: x, dy (N, C, H, W) → dx (N, C, H, W); dγ, dβ (C) accumulated. Uses the batch statistics of the
@@ -83,7 +90,7 @@ public final class BatchNorm: Layer {
         let dy = relu ? UnsafePointer(dx) : dyIn
         for ch in 0..<c {
             let mu = mean[ch], istd = invStd[ch]
-            let gf = gamma.value[ch] * istd, bf = beta.value[ch] - mu * gf // the forward's scale and shift
+            let (gf, bf) = affine(ch, mean: mu, invStd: istd) // the forward's scale and shift, bit for bit
             var sdy = 0.0, sdyx = 0.0
             for i in 0..<n {
                 let off = (i * c + ch) * hw
