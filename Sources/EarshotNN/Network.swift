@@ -10,11 +10,22 @@ public final class Network {
     public let parameters: [Parameter]
     /// Index of the first layer with a trainable parameter (layers.count if none): where backpropagation stops.
     private let firstTrainable: Int
-    /// What forward and backward run: each layer on its own, except that a batchnorm followed by a relu runs as
-    /// one `BatchNormReLU` (layers first…last, output in acts[last]; acts of the layers inside are not written).
+    /// What forward and backward run: each layer on its own, except the runs that `fusion` fuses into one layer
+    /// (layers first…last, output in acts[last]; acts of the layers inside are not written).
     private let steps: [Step]
-    /// Whether batchnorm → relu pairs run fused (`init(fuse:)`).
-    public let fusesBatchNormReLU: Bool
+    /// Which layer runs run fused (`init(fusion:)`).
+    public let fusion: Fusion
+    /// Layer runs a network may execute as one layer. Fusing changes no parameter and no model file, only how
+    /// many passes over the activations a step makes.
+    public enum Fusion: String, Sendable, CaseIterable {
+        /// Every layer on its own: the reference the fused network is tested and benchmarked against.
+        case off
+        /// batchnorm → relu as one `BatchNormReLU`.
+        case batchNormReLU = "bn-relu"
+        /// batchnorm → relu → maxpool2 (even height and width) as one `BatchNormReLUPool`, other
+        /// batchnorm → relu pairs as `BatchNormReLU`.
+        case batchNormReLUPool = "bn-relu-pool"
+    }
     private struct Step {
         let layer: Layer
         let first: Int, last: Int
@@ -26,9 +37,8 @@ public final class Network {
     public var outputCount: Int { layers.last?.outShape.count ?? inputShape.count }
 
     /// Builds the layers; throws if the list is inconsistent (unknown type, missing sizes, dense on a map…).
-    /// `fuse: false` runs every layer on its own (no `BatchNormReLU`): the reference the fused network is tested
-    /// and benchmarked against.
-    public init(specs: [LayerSpec], inputShape: Shape3, fuse: Bool = true) throws {
+    /// `fusion` chooses which layer runs execute as one layer (all that can, by default).
+    public init(specs: [LayerSpec], inputShape: Shape3, fusion: Fusion = .batchNormReLUPool) throws {
         self.specs = specs
         self.inputShape = inputShape
         try Self.checkSize(specs, inputShape)
@@ -69,16 +79,21 @@ public final class Network {
         self.layers = layers
         parameters = layers.flatMap(\.parameters)
         firstTrainable = layers.firstIndex { $0.parameters.contains(where: \.trainable) } ?? layers.count
-        steps = Self.fuse(layers, enabled: fuse)
-        fusesBatchNormReLU = fuse
+        steps = Self.fuse(layers, fusion)
+        self.fusion = fusion
     }
 
-    /// The layers as steps, each batchnorm → relu pair fused (if enabled).
-    private static func fuse(_ layers: [Layer], enabled: Bool) -> [Step] {
+    /// The layers as steps, with the runs `fusion` covers fused.
+    private static func fuse(_ layers: [Layer], _ fusion: Fusion) -> [Step] {
         var steps: [Step] = []
         var i = 0
         while i < layers.count {
-            if enabled, let bn = layers[i] as? BatchNorm, i + 1 < layers.count, layers[i + 1] is ReLU {
+            if fusion != .off, let bn = layers[i] as? BatchNorm, i + 1 < layers.count, layers[i + 1] is ReLU {
+                if fusion == .batchNormReLUPool, i + 2 < layers.count, layers[i + 2] is MaxPool2, bn.inShape.h % 2 == 0, bn.inShape.w % 2 == 0 {
+                    steps.append(Step(layer: BatchNormReLUPool(bn), first: i, last: i + 2))
+                    i += 3
+                    continue
+                }
                 steps.append(Step(layer: BatchNormReLU(bn), first: i, last: i + 1))
                 i += 2
             } else {
@@ -89,8 +104,10 @@ public final class Network {
         return steps
     }
 
-    /// How many layer pairs run fused (batchnorm → relu).
-    public var fusedPairs: Int { steps.count(where: { $0.first != $0.last }) }
+    /// The fused steps, by the types of the layers each runs (e.g. ["BatchNorm", "ReLU", "MaxPool2"]).
+    public var fusedSteps: [[String]] {
+        steps.filter { $0.first != $0.last }.map { s in layers[s.first...s.last].map { String(describing: type(of: $0)) } }
+    }
 
     deinit { release() }
 
@@ -134,6 +151,7 @@ public final class Network {
         acts = layers.indices.map { .allocate(capacity: outputs.contains($0) ? n * layers[$0].outShape.count : 0) }
         grads = layers.indices.map { .allocate(capacity: inputs.contains($0) ? n * layers[$0].inShape.count : 0) }
         layers.forEach { $0.reserve(batch: n) }
+        steps.forEach { $0.layer.reserve(batch: n) } // a fused step's own scratch
         batchCapacity = n
     }
 

@@ -39,7 +39,7 @@ public final class TrainingSession {
         let (w, per) = (capacity.used, capacity.per)
         // a replica is built from the same (already validated) layer list, so it cannot fail
         shards = [Shard(network, maxBatch: per)] + (1..<w).map { _ in
-            Shard(try! Network(specs: network.specs, inputShape: network.inputShape, fuse: network.fusesBatchNormReLU), maxBatch: per)
+            Shard(try! Network(specs: network.specs, inputShape: network.inputShape, fusion: network.fusion), maxBatch: per)
         }
         self.maxBatch = maxBatch
         logitsBuf = .allocate(capacity: maxBatch * network.outputCount)

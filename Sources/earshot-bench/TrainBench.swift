@@ -28,7 +28,13 @@ struct TrainBench: ParsableCommand {
     @Option(help: "Batch size.")
     var batch: Int = 32
 
-    @Flag(help: "Also train a copy of each network with every layer run on its own (no batchnorm → relu fusion), alternating batches with the fused one, and print both rates: an A/B that shares the machine's moment-to-moment speed.")
+    @Option(help: "Which layer runs the networks execute fused: off, bn-relu, bn-relu-pool (all, as earshot-train).")
+    var fusion: Network.Fusion = .batchNormReLUPool
+
+    @Option(help: "Also train a twin of each network with this fusion instead, alternating batches with it, and print both rates: an A/B that shares the machine's moment-to-moment speed.")
+    var compare: Network.Fusion?
+
+    @Flag(help: "The same as --compare off (every layer run on its own).")
     var compareUnfused = false
 
     func validate() throws {
@@ -45,14 +51,16 @@ struct TrainBench: ParsableCommand {
         var rng = SeededRNG(seed: 1)
         let y = (0..<samples).map { _ in Int32(rng.next() & 1) }
         /// A fresh reference network (same seed) with its own optimiser: "sgd" or "adam".
-        func session(_ name: String, fuse: Bool) throws -> TrainingSession {
-            let net = try Network(specs: LayerSpec.reference(), inputShape: shape, fuse: fuse)
+        func session(_ name: String, _ fusion: Network.Fusion) throws -> TrainingSession {
+            let net = try Network(specs: LayerSpec.reference(), inputShape: shape, fusion: fusion)
             net.initialize(seed: 0)
             let opt: Optimizer = name == "sgd" ? SGD(learningRate: 0.01, momentum: 0.9) : AdamW(learningRate: 1e-3, weightDecay: 0)
             return TrainingSession(network: net, optimizer: opt, maxBatch: batch, workers: workers)
         }
-        let runs = try ["sgd", "adam"].map { ($0, try session($0, fuse: true)) }
-        let unfused = try compareUnfused ? runs.map { try session($0.0, fuse: false) } : []
+        let runs = try ["sgd", "adam"].map { ($0, try session($0, fusion)) }
+        let twinFusion = compareUnfused ? .off : compare
+        let twins = try twinFusion.map { f in try runs.map { try session($0.0, f) } } ?? []
+        let twinName = twinFusion == .off ? "unfused" : twinFusion?.rawValue ?? ""
         var xb = [Float](repeating: 0, count: batch * shape.count)
         var yb = [Int32](repeating: 0, count: batch)
         var order = Array(0..<samples)
@@ -86,7 +94,7 @@ struct TrainBench: ParsableCommand {
             return (Double(steps * batch) / dt, loss / Double(steps), twin == nil ? 0 : Double(steps * batch) / twinTime)
         }
         let t = workers > 1 ? "\(threads)t\(workers)w" : "\(threads)t"
-        func twin(_ k: Int) -> TrainingSession? { unfused.isEmpty ? nil : unfused[k] }
+        func twin(_ k: Int) -> TrainingSession? { twins.isEmpty ? nil : twins[k] }
         for (k, (name, s)) in runs.enumerated() {
             let (sps, _, _) = epoch(s, twin: twin(k))
             print("train_swift_\(name)_\(t)_first_epoch_sps \(String(format: "%.1f", sps)) samples/s")
@@ -97,11 +105,13 @@ struct TrainBench: ParsableCommand {
                 guard loss.isFinite else { throw ValidationError("\(name): non-finite loss: the benchmark is broken") }
                 print("train_swift_\(name)_\(t)_sps \(String(format: "%.1f", sps)) samples/s")
                 if twin(k) != nil {
-                    print("train_swift_\(name)_\(t)_unfused_sps \(String(format: "%.1f", twinSps)) samples/s")
-                    print("train_swift_\(name)_\(t)_fused_over_unfused \(String(format: "%.3f", sps / twinSps)) x")
+                    print("train_swift_\(name)_\(t)_\(twinName)_sps \(String(format: "%.1f", twinSps)) samples/s")
+                    print("train_swift_\(name)_\(t)_\(fusion.rawValue)_over_\(twinName) \(String(format: "%.3f", sps / twinSps)) x")
                 }
             }
         }
-        print("# openblas core=\(BLAS.coreName) threads=\(BLAS.threads) samples=\(samples) batch=\(batch) params=\(runs[0].1.network.parameterCount)")
+        print("# fusion=\(fusion.rawValue)\(twinFusion.map { " twin=\($0.rawValue)" } ?? "") openblas core=\(BLAS.coreName) threads=\(BLAS.threads) samples=\(samples) batch=\(batch) params=\(runs[0].1.network.parameterCount)")
     }
 }
+
+extension Network.Fusion: ExpressibleByArgument {}

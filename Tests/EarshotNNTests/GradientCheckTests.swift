@@ -140,6 +140,65 @@ import Testing
         for (p, q) in zip(fusedBN.parameters, plainBN.parameters) { #expect(p.grad == q.grad && p.value == q.value, "\(p.name)") }
     }
 
+    /// The fused batchnorm → relu → maxpool2 that a network runs for the reference CNN's pooled blocks:
+    /// finite differences (inputs well separated, so no probe moves a window's maximum), and bit for bit what the
+    /// three layers give one after the other (forward output, input gradient, dγ, dβ, running statistics). The comparison's inputs are
+    /// multiples of 0.25, so windows hold exact ties, positive and at zero: both must route to the first maximum.
+    /// Widths of 3, 4 and 10 windows: the scalar kernels alone, SIMD alone (4 windows at a time), and both.
+    @Test func batchNormReLUPoolFused() {
+        for seed: UInt64 in 1...3 {
+            let e = Self.check(BatchNormReLUPool(BatchNorm(name: "bn", shape: Shape3(3, 4, 6))), n: 3, seed: seed, kinkFree: true, skipKinks: true)
+            let wide = Self.check(BatchNormReLUPool(BatchNorm(name: "bn", shape: Shape3(2, 4, 20))), n: 2, seed: seed, kinkFree: true, skipKinks: true)
+            print("batchnorm+relu+maxpool fd max rel err \(e), 10 windows wide \(wide)"); #expect(e < 1e-2 && wide < 1e-2)
+        }
+        for width in [8, 20] { compareBatchNormReLUPoolWithTheThreeLayers(Shape3(4, 6, width)) }
+    }
+
+    func compareBatchNormReLUPoolWithTheThreeLayers(_ shape: Shape3) {
+        var rng = RNG(s: 12)
+        let n = 3
+        let fusedBN = BatchNorm(name: "bn", shape: shape), plainBN = BatchNorm(name: "bn", shape: shape)
+        for (p, q) in zip(fusedBN.parameters, plainBN.parameters) where p.trainable { p.value = p.value.map { _ in rng.next() }; q.value = p.value }
+        let fused = BatchNormReLUPool(fusedBN), relu = ReLU(shape: shape), pool = MaxPool2(shape: shape)
+        let x = (0..<(n * shape.count)).map { _ in (rng.next() * 8).rounded() / 4 }
+        let dy = (0..<(n * pool.outShape.count)).map { _ in rng.next() }
+        var y1 = [Float](repeating: 0, count: dy.count), y2 = y1, dx1 = [Float](repeating: .nan, count: x.count)
+        var mid = [Float](repeating: 0, count: x.count), act = mid, dact = mid, dmid = mid, dx2 = mid
+        x.withUnsafeBufferPointer { xb in dy.withUnsafeBufferPointer { db in
+            let (xp, dp) = (xb.baseAddress!, db.baseAddress!)
+            y1.withUnsafeMutableBufferPointer { fused.forward(xp, $0.baseAddress!, n: n, training: true) }
+            y1.withUnsafeBufferPointer { yb in dx1.withUnsafeMutableBufferPointer { fused.backward(xp, yb.baseAddress!, dp, $0.baseAddress!, n: n) } }
+            mid.withUnsafeMutableBufferPointer { plainBN.forward(xp, $0.baseAddress!, n: n, training: true) }
+            mid.withUnsafeBufferPointer { mb in act.withUnsafeMutableBufferPointer { relu.forward(mb.baseAddress!, $0.baseAddress!, n: n, training: true) } }
+            act.withUnsafeBufferPointer { ab in y2.withUnsafeMutableBufferPointer { pool.forward(ab.baseAddress!, $0.baseAddress!, n: n, training: true) } }
+            act.withUnsafeBufferPointer { ab in y2.withUnsafeBufferPointer { yb in dact.withUnsafeMutableBufferPointer {
+                pool.backward(ab.baseAddress!, yb.baseAddress!, dp, $0.baseAddress!, n: n)
+            } } }
+            act.withUnsafeBufferPointer { ab in dact.withUnsafeBufferPointer { gb in dmid.withUnsafeMutableBufferPointer {
+                relu.backward(ab.baseAddress!, ab.baseAddress!, gb.baseAddress!, $0.baseAddress!, n: n)
+            } } }
+            mid.withUnsafeBufferPointer { mb in dmid.withUnsafeBufferPointer { gb in dx2.withUnsafeMutableBufferPointer {
+                plainBN.backward(xp, mb.baseAddress!, gb.baseAddress!, $0.baseAddress!, n: n)
+            } } }
+        } }
+        // the test needs windows whose maximum is 0 and windows with a positive maximum tied at two positions
+        #expect(y1.contains(0) && y1.contains { $0 > 0 })
+        let (oh, ow, w) = (pool.outShape.h, pool.outShape.w, shape.w)
+        let ties = (0..<(n * shape.c * oh * ow)).contains { j in
+            let (p, oy, ox) = (j / (oh * ow), j / ow % oh, j % ow)
+            let base = p * shape.h * w + 2 * oy * w + 2 * ox
+            let v = [act[base], act[base + 1], act[base + w], act[base + w + 1]]
+            return v.max()! > 0 && v.filter { $0 == v.max()! }.count > 1
+        }
+        #expect(ties)
+        #expect(y1 == y2)
+        #expect(dx1 == dx2, "dx: max diff \(zip(dx1, dx2).map { abs($0 - $1) }.max()!)")
+        #expect(fusedBN.gamma.grad.contains { $0 != 0 })
+        for (p, q) in zip(fusedBN.parameters, plainBN.parameters) {
+            #expect(p.grad == q.grad && p.value == q.value, "\(p.name): \(p.grad) vs \(q.grad)")
+        }
+    }
+
     @Test func reluMaxPoolGapInputNorm() {
         for seed: UInt64 in 1...3 {
             #expect(Self.check(ReLU(shape: Shape3(2, 3, 4)), n: 2, seed: seed, kinkFree: true) < 1e-3)

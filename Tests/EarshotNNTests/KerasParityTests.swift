@@ -20,8 +20,9 @@ import Testing
     @Test func referenceArchitectureHas62818Parameters() throws {
         let net = try Network(specs: LayerSpec.reference(), inputShape: Shape3(1, 64, 96))
         #expect(net.parameterCount == 62_818)
-        // its three batchnorm → relu pairs run fused (the parity tests below check the fused path against Keras)
-        #expect(net.fusedPairs == 3)
+        // its three batchnorm → relu → maxpool2 runs are fused (the parity tests below check the fused path
+        // against Keras)
+        #expect(net.fusedSteps == [[String]](repeating: ["BatchNorm", "ReLU", "MaxPool2"], count: 3))
     }
 
     @Test func inferenceLogitsMatchKeras() throws {

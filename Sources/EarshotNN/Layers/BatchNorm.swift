@@ -41,26 +41,8 @@ public final class BatchNorm: Layer {
     // in: x (N, C, H, W) → out: y = BN(x), or max(0, BN(x)) with `relu` (N, C, H, W)
     func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, n: Int, training: Bool, relu: Bool) {
         let c = inShape.c, hw = inShape.h * inShape.w
-        let m = Double(n * hw)
         for ch in 0..<c {
-            var mu: Float, istd: Float
-            if training {
-                // two passes (mean, then Σ(x − μ)²): no cancellation when |μ| ≫ σ
-                var s = 0.0, s2 = 0.0
-                for i in 0..<n { s += Kernels.sum(x + (i * c + ch) * hw, count: hw) }
-                let mean = s / m
-                for i in 0..<n { s2 += Kernels.sumSquaredDeviations(x + (i * c + ch) * hw, from: Float(mean), count: hw) }
-                let variance = s2 / m
-                mu = Float(mean)
-                istd = Float(1 / (variance + Double(eps)).squareRoot())
-                self.mean[ch] = mu
-                invStd[ch] = istd
-                runningMean.value[ch] = momentum * runningMean.value[ch] + (1 - momentum) * mu
-                runningVar.value[ch] = momentum * runningVar.value[ch] + (1 - momentum) * Float(variance)
-            } else {
-                mu = runningMean.value[ch]
-                istd = 1 / (runningVar.value[ch] + eps).squareRoot()
-            }
+            let (mu, istd) = statistics(x, channel: ch, n: n, training: training)
             let (g, b) = affine(ch, mean: mu, invStd: istd)
             for i in 0..<n {
                 let off = (i * c + ch) * hw
@@ -69,9 +51,33 @@ public final class BatchNorm: Layer {
         }
     }
 
+    /// Channel ch's μ and 1/√(σ² + ε) for a forward pass: in training the batch's (saved for the backward,
+    /// running statistics updated), otherwise the running ones.
+    /// in: x (N, C, H, W)
+    func statistics(_ x: UnsafePointer<Float>, channel ch: Int, n: Int, training: Bool) -> (mean: Float, invStd: Float) {
+        guard training else { return (runningMean.value[ch], 1 / (runningVar.value[ch] + eps).squareRoot()) }
+        let c = inShape.c, hw = inShape.h * inShape.w
+        let m = Double(n * hw)
+        // two passes (mean, then Σ(x − μ)²): no cancellation when |μ| ≫ σ
+        var s = 0.0, s2 = 0.0
+        for i in 0..<n { s += Kernels.sum(x + (i * c + ch) * hw, count: hw) }
+        let mean = s / m
+        for i in 0..<n { s2 += Kernels.sumSquaredDeviations(x + (i * c + ch) * hw, from: Float(mean), count: hw) }
+        let variance = s2 / m
+        let mu = Float(mean), istd = Float(1 / (variance + Double(eps)).squareRoot())
+        self.mean[ch] = mu
+        invStd[ch] = istd
+        runningMean.value[ch] = momentum * runningMean.value[ch] + (1 - momentum) * mu
+        runningVar.value[ch] = momentum * runningVar.value[ch] + (1 - momentum) * Float(variance)
+        return (mu, istd)
+    }
+
+    /// Channel ch's batch μ and 1/√(σ² + ε) saved by the last training forward (what a backward uses).
+    func saved(channel ch: Int) -> (mean: Float, invStd: Float) { (mean[ch], invStd[ch]) }
+
     /// Channel ch's y = x·g + b: g = γ·istd, b = β − μ·g. One definition for the forward and the fused backward's
     /// recomputed ReLU mask, which must see the very same pre-activations.
-    @inline(__always) private func affine(_ ch: Int, mean mu: Float, invStd istd: Float) -> (Float, Float) {
+    @inline(__always) func affine(_ ch: Int, mean mu: Float, invStd istd: Float) -> (Float, Float) {
         let g = gamma.value[ch] * istd
         return (g, beta.value[ch] - mu * g)
     }
@@ -89,7 +95,7 @@ public final class BatchNorm: Layer {
         let m = Float(n * hw)
         let dy = relu ? UnsafePointer(dx) : dyIn
         for ch in 0..<c {
-            let mu = mean[ch], istd = invStd[ch]
+            let (mu, istd) = saved(channel: ch)
             let (gf, bf) = affine(ch, mean: mu, invStd: istd) // the forward's scale and shift, bit for bit
             var sdy = 0.0, sdyx = 0.0
             for i in 0..<n {
