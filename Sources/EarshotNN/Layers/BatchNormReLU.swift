@@ -1,5 +1,6 @@
 /// Batch normalisation followed by ReLU, run as one layer: y = max(0, γ·x̂ + β). A `Network` runs this in place
-/// of each `batchnorm` that a `relu` follows (the model file still lists both): the ReLU's own passes over the
+/// of each `batchnorm` that a `relu` follows and no max-pool after it (that triple is a `BatchNormReLUPool`; the
+/// model file still lists every layer): the ReLU's own passes over the
 /// activations — a read and a write forward, two reads and a write backward — were ≈ 10 % of a training step
 /// (perf, 2026-12-02); fused, a step is 1.07–1.13× faster (`earshot-bench train --compare-unfused`). Same
 /// parameters and statistics as the wrapped `BatchNorm`; the formulas are there.
