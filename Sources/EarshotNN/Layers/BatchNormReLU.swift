@@ -2,7 +2,7 @@
 /// of each `batchnorm` that a `relu` follows and no max-pool after it (that triple is a `BatchNormReLUPool`; the
 /// model file still lists every layer): the ReLU's own passes over the
 /// activations — a read and a write forward, two reads and a write backward — were ≈ 10 % of a training step
-/// (perf, 2026-12-02); fused, a step is 1.07–1.13× faster (`earshot-bench train --compare-unfused`). Same
+/// (perf, 2026-12-02); fused, a step is 1.07–1.13× faster (`earshot-bench train --fusion bn-relu --compare off`). Same
 /// parameters and statistics as the wrapped `BatchNorm`; the formulas are there.
 /// ref: Ioffe & Szegedy 2015, Algorithm 1; Nair & Hinton 2010.
 public final class BatchNormReLU: Layer {

@@ -1,18 +1,19 @@
 /// Batch normalisation, ReLU and 2×2 max pooling run as one layer: out = maxpool(max(0, γ·x̂ + β)). A `Network`
 /// runs this for each batchnorm → relu → maxpool2 on a map of even height and width (the reference CNN's
 /// three pooled blocks). The full-size activation between them is never written: the forward reads x once
-/// after the statistics and writes only the pooled quarter; the backward recomputes each window's activation
-/// from x, so the max-pool's own gradient map (written, then read by the batchnorm) and the ReLU's mask pass
-/// are gone too. Same parameters and statistics as the wrapped `BatchNorm`; its formulas are there.
+/// after the statistics and writes only the pooled quarter. The backward recomputes each window's activation
+/// from x (no ReLU mask pass), and the max-pool's full-size gradient map becomes one channel's worth at a time,
+/// written and read back while it sits in L2. Same parameters and statistics as the wrapped `BatchNorm`; its
+/// formulas are there.
 ///
-/// Backward (M = N·H·W): the pooled gradient reaches only each window's first maximum, and only if that
-/// maximum is > 0 (`reluPoolRouteRow`, from x recomputed; dy is 0 elsewhere). Per channel, pass 1 routes each
-/// sample's slab into a slab-sized scratch (in L1/L2) and takes Σdy and Σdy·(x − μ) from it with
-/// `sumAndDotCentered`; pass 2 routes again, a row pair at a time, and writes dx = (γ/√(σ²+ε))/M ·
-/// (M·dy − Σdy − x̂·Σ(dy·x̂)) with `batchNormBackward`. The routed gradient is bit for bit what the max pool's
-/// and the ReLU's backward write, and the sums and dx run the unfused batchnorm's own kernels on it, so the
-/// output, dx, dγ, dβ and running statistics are bit for bit those of the three layers one after the other
-/// (GradientCheckTests, TrainingSessionTests): training results do not depend on the fusion.
+/// Backward (M = N·H·W), per channel: pass 1 routes the pooled gradient to each window's first maximum, and
+/// only if that maximum is > 0 (`reluPoolRouteRow`; 0 elsewhere), for each sample's slab into the channel's
+/// scratch (N, H, W), and takes Σdy and Σdy·(x − μ) of the slab with `sumAndDotCentered`; pass 2 writes
+/// dx = (γ/√(σ²+ε))/M · (M·dy − Σdy − x̂·Σ(dy·x̂)) from the scratch with `batchNormBackward`. The routed gradient
+/// is bit for bit what the max pool's and the ReLU's backward write, and the sums and dx are the unfused
+/// batchnorm's own kernels on it, so the output, dx, dγ, dβ and running statistics are bit for bit those of the
+/// three layers one after the other (GradientCheckTests, TrainingSessionTests): training results do not depend
+/// on the fusion.
 /// ref: Ioffe & Szegedy 2015, Algorithm 1; Nair & Hinton 2010; cs231n notes "Convolutional Networks", Pooling Layer.
 public final class BatchNormReLUPool: Layer {
     public let bn: BatchNorm
