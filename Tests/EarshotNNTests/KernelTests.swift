@@ -73,6 +73,32 @@ import Testing
         }
     }
 
+    /// The fused layer's routing, on the same tie patterns, through x·g + b with g = 2, b = −1 (so x = 1 gives
+    /// v = 1 and x = 0 gives v = 0 after the ReLU): 18 windows = four SIMD steps of 4 plus a scalar tail of 2. A
+    /// window whose maximum is 0 (all pre-activations ≤ 0) passes no gradient at all, and every position is
+    /// written.
+    @Test func reluPoolRoutingSendsTiesToTheFirstMaximumAndStopsAtZero() {
+        let ow = 18
+        let patterns: [[Float]] = [[1, 1, 1, 1], [0, 1, 1, 0], [0, 0, 1, 1], [0, 0, 0, 1], [1, 0, 0, 0], [0, 1, 0, 1], [0, 0, 1, 0], [1, 0, 1, 0], [0, 0, 0, 0]]
+        var r0 = [Float](repeating: 0, count: 2 * ow), r1 = r0
+        for j in 0..<ow {
+            let p = patterns[j % patterns.count]
+            r0[2 * j] = p[0]; r0[2 * j + 1] = p[1]; r1[2 * j] = p[2]; r1[2 * j + 1] = p[3]
+        }
+        var out = [Float](repeating: -1, count: ow)
+        Kernels.scaleShiftReLUPoolRow(r0, r1, &out, scale: 2, shift: -1, ow: ow)
+        #expect(out == (0..<ow).map { patterns[$0 % patterns.count].contains(1) ? 1 : 0 })
+        let dy = (0..<ow).map { Float($0 + 1) }
+        var g0 = [Float](repeating: .nan, count: 2 * ow), g1 = g0
+        Kernels.reluPoolRouteRow(r0, r1, out, dy, &g0, &g1, scale: 2, shift: -1, ow: ow)
+        for j in 0..<ow {
+            let p = patterns[j % patterns.count]
+            var want: [Float] = [0, 0, 0, 0]
+            if let first = p.firstIndex(of: 1) { want[first] = dy[j] }
+            #expect([g0[2 * j], g0[2 * j + 1], g1[2 * j], g1[2 * j + 1]] == want, "window \(j) pattern \(p)")
+        }
+    }
+
     @Test func maxPoolBackwardOverwritesEveryInputGradient() {
         // dx arrives holding garbage (the caller's buffers are reused): every position must be written — the
         // pooled ones with dy or 0, the rows/columns an odd H or W drops with 0.
