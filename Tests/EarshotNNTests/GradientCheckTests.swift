@@ -118,8 +118,7 @@ import Testing
         }
         var rng = RNG(s: 11)
         let (n, shape) = (3, Shape3(4, 5, 6))
-        let fusedBN = BatchNorm(name: "bn", shape: shape), plainBN = BatchNorm(name: "bn", shape: shape)
-        for (p, q) in zip(fusedBN.parameters, plainBN.parameters) where p.trainable { p.value = p.value.map { _ in rng.next() }; q.value = p.value }
+        let (fusedBN, plainBN) = Self.twinBatchNorms(shape, &rng)
         let fused = BatchNormReLU(fusedBN), relu = ReLU(shape: shape)
         let x = (0..<(n * shape.count)).map { _ in rng.next() }, dy = (0..<(n * shape.count)).map { _ in rng.next() }
         var y1 = [Float](repeating: 0, count: x.count), dx1 = y1, mid = y1, y2 = y1, dmid = y1, dx2 = y1
@@ -154,11 +153,17 @@ import Testing
         for width in [8, 20] { compareBatchNormReLUPoolWithTheThreeLayers(Shape3(4, 6, width)) }
     }
 
+    /// Two batch norms with the same random γ and β: one to run fused, one to run with the layers after it alone.
+    static func twinBatchNorms(_ shape: Shape3, _ rng: inout RNG) -> (BatchNorm, BatchNorm) {
+        let fused = BatchNorm(name: "bn", shape: shape), plain = BatchNorm(name: "bn", shape: shape)
+        for (p, q) in zip(fused.parameters, plain.parameters) where p.trainable { p.value = p.value.map { _ in rng.next() }; q.value = p.value }
+        return (fused, plain)
+    }
+
     func compareBatchNormReLUPoolWithTheThreeLayers(_ shape: Shape3) {
         var rng = RNG(s: 12)
         let n = 3
-        let fusedBN = BatchNorm(name: "bn", shape: shape), plainBN = BatchNorm(name: "bn", shape: shape)
-        for (p, q) in zip(fusedBN.parameters, plainBN.parameters) where p.trainable { p.value = p.value.map { _ in rng.next() }; q.value = p.value }
+        let (fusedBN, plainBN) = Self.twinBatchNorms(shape, &rng)
         let fused = BatchNormReLUPool(fusedBN), relu = ReLU(shape: shape), pool = MaxPool2(shape: shape)
         let x = (0..<(n * shape.count)).map { _ in (rng.next() * 8).rounded() / 4 }
         let dy = (0..<(n * pool.outShape.count)).map { _ in rng.next() }
