@@ -31,48 +31,67 @@ public final class Conv2D: Layer {
     }
 
     /// x: (I, H, W) → col: (I·k·k, H·W); zero outside the image.
+    /// Row (ci, ky, kx) is channel ci shifted by (ky − p, kx − p): in flat indices col[j] = x[j + off] with
+    /// off = (ky − p)·W + (kx − p). So each row is ONE contiguous copy over the output rows whose input row
+    /// exists, after which the |kx − p| columns at each row's end that the flat shift took from the
+    /// neighbouring row are zeroed (a call per image row for W ≤ 96 floats cost more than the copying).
     static func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, c: Int, h: Int, w: Int, k: Int) {
-        let p = k / 2
+        let hw = h * w
         for ci in 0..<c {
+            let src = x + ci * hw
             for ky in 0..<k {
                 for kx in 0..<k {
-                    let row = col + ((ci * k + ky) * k + kx) * h * w
-                    for oy in 0..<h {
-                        let iy = oy + ky - p
-                        let dst = row + oy * w
-                        if iy < 0 || iy >= h {
-                            dst.update(repeating: 0, count: w)
-                            continue
-                        }
-                        let src = x + (ci * h + iy) * w
-                        let x0 = max(0, p - kx), x1 = min(w, w + p - kx) // valid ox range
-                        if x0 > 0 { dst.update(repeating: 0, count: x0) }
-                        (dst + x0).update(from: src + (x0 + kx - p), count: x1 - x0)
-                        if x1 < w { (dst + x1).update(repeating: 0, count: w - x1) }
-                    }
+                    let row = col + ((ci * k + ky) * k + kx) * hw
+                    let s = Shift(ky: ky, kx: kx, k: k, h: h, w: w)
+                    if s.oy0 > 0 { row.update(repeating: 0, count: min(hw, s.oy0 * w)) }
+                    if s.oy1 < h { (row + max(0, s.oy1) * w).update(repeating: 0, count: (h - max(0, s.oy1)) * w) }
+                    if s.j1 > s.j0 { (row + s.j0).update(from: src + s.j0 + s.off, count: s.j1 - s.j0) }
+                    s.zeroWrapped(row)
                 }
             }
         }
     }
 
-    /// Adjoint of im2col: dcol: (I·k·k, H·W) → dx: (I, H, W) (dx is overwritten).
-    static func col2im(_ col: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, c: Int, h: Int, w: Int, k: Int) {
-        let p = k / 2
-        dx.update(repeating: 0, count: c * h * w)
+    /// Adjoint of im2col: dcol: (I·k·k, H·W) → dx: (I, H, W) (dx is overwritten). Each row's wrapped columns
+    /// are zeroed in dcol (a scratch) first, then the row is added to dx in one contiguous pass: the same
+    /// additions per element in the same order as row by row, plus additions of +0, which change nothing (dx
+    /// starts at +0 and a sum that starts there is never −0).
+    static func col2im(_ col: UnsafeMutablePointer<Float>, _ dx: UnsafeMutablePointer<Float>, c: Int, h: Int, w: Int, k: Int) {
+        let hw = h * w
+        dx.update(repeating: 0, count: c * hw)
         for ci in 0..<c {
+            let dst = dx + ci * hw
             for ky in 0..<k {
                 for kx in 0..<k {
-                    let row = col + ((ci * k + ky) * k + kx) * h * w
-                    for oy in 0..<h {
-                        let iy = oy + ky - p
-                        if iy < 0 || iy >= h { continue }
-                        let src = row + oy * w
-                        let dst = dx + (ci * h + iy) * w
-                        let x0 = max(0, p - kx), x1 = min(w, w + p - kx)
-                        Kernels.add(src + x0, into: dst + (x0 + kx - p), count: x1 - x0)
-                    }
+                    let row = col + ((ci * k + ky) * k + kx) * hw
+                    let s = Shift(ky: ky, kx: kx, k: k, h: h, w: w)
+                    guard s.j1 > s.j0 else { continue }
+                    s.zeroWrapped(row)
+                    Kernels.add(row + s.j0, into: dst + s.j0 + s.off, count: s.j1 - s.j0)
                 }
             }
+        }
+    }
+
+    /// Where im2col row (ky, kx) reads its channel: col[j] = x[j + off] for j in j0..<j1, the output rows
+    /// oy0..<oy1 whose input row oy + ky − p exists, clipped to x's bounds.
+    struct Shift {
+        let dx: Int, off: Int, oy0: Int, oy1: Int, j0: Int, j1: Int, w: Int
+
+        init(ky: Int, kx: Int, k: Int, h: Int, w: Int) {
+            let p = k / 2
+            dx = kx - p
+            off = (ky - p) * w + dx
+            oy0 = max(0, p - ky); oy1 = min(h, h + p - ky)
+            j0 = max(oy0 * w, -off); j1 = min(oy1 * w, h * w - off)
+            self.w = w
+        }
+
+        /// Zeroes, in output rows oy0..<oy1, the columns whose input column ox + dx is outside 0..<W.
+        func zeroWrapped(_ row: UnsafeMutablePointer<Float>) {
+            guard dx != 0, oy1 > oy0 else { return }
+            let (a, b) = dx < 0 ? (0, min(w, -dx)) : (max(0, w - dx), w)
+            for oy in oy0..<oy1 { for ox in a..<b { row[oy * w + ox] = 0 } }
         }
     }
 
