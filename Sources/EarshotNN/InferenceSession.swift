@@ -10,9 +10,11 @@ public final class InferenceSession {
     public let temperature: Float
     private var probs: [Float]
 
-    /// - Parameters: source: the trained network (not modified); maxBatch: largest batch `logits` will see.
-    public init(source: Network, gunshotIndex: Int = 1, maxBatch: Int = 1, temperature: Float = 1) throws {
-        network = try Self.fold(source)
+    /// - Parameters: source: the trained network (not modified); maxBatch: largest batch `logits` will see;
+    ///   fusion: which layer runs of the folded network execute as one layer (all that can, by default).
+    public init(source: Network, gunshotIndex: Int = 1, maxBatch: Int = 1, temperature: Float = 1,
+                fusion: Network.Fusion = .batchNormReLUPool) throws {
+        network = try Self.fold(source, fusion: fusion)
         self.gunshotIndex = gunshotIndex
         self.temperature = temperature
         network.reserve(batch: maxBatch)
@@ -20,7 +22,7 @@ public final class InferenceSession {
     }
 
     /// A new network without batchnorm layers, numerically equal in inference mode.
-    static func fold(_ src: Network) throws -> Network {
+    static func fold(_ src: Network, fusion: Network.Fusion = .batchNormReLUPool) throws -> Network {
         var specs: [LayerSpec] = []
         var foldInto: [Int: BatchNorm] = [:] // index in new specs → BN to fold into that conv
         for (i, s) in src.specs.enumerated() {
@@ -30,7 +32,7 @@ public final class InferenceSession {
             }
             specs.append(s)
         }
-        let dst = try Network(specs: specs, inputShape: src.inputShape)
+        let dst = try Network(specs: specs, inputShape: src.inputShape, fusion: fusion)
         for p in dst.parameters { if let sp = src.parameter(named: p.name) { p.value = sp.value } }
         for (idx, bn) in foldInto {
             guard let conv = dst.layers[idx] as? Conv2D else { continue }

@@ -23,7 +23,8 @@ public final class Network {
         /// batchnorm → relu as one `BatchNormReLU`.
         case batchNormReLU = "bn-relu"
         /// batchnorm → relu → maxpool2 (even height and width) as one `BatchNormReLUPool`, other
-        /// batchnorm → relu pairs as `BatchNormReLU`.
+        /// batchnorm → relu pairs as `BatchNormReLU`, and relu → maxpool2 with no batchnorm before it (the
+        /// folded networks of `InferenceSession`) as `ReLUPool`.
         case batchNormReLUPool = "bn-relu-pool"
     }
     private struct Step {
@@ -95,6 +96,10 @@ public final class Network {
                     continue
                 }
                 steps.append(Step(layer: BatchNormReLU(bn), first: i, last: i + 1))
+                i += 2
+            } else if fusion == .batchNormReLUPool, let relu = layers[i] as? ReLU, i + 1 < layers.count, layers[i + 1] is MaxPool2,
+                      relu.inShape.h % 2 == 0, relu.inShape.w % 2 == 0 {
+                steps.append(Step(layer: ReLUPool(shape: relu.inShape), first: i, last: i + 1))
                 i += 2
             } else {
                 steps.append(Step(layer: layers[i], first: i, last: i))

@@ -25,6 +25,9 @@ struct InferBench: ParsableCommand {
     @Option(help: "Model file to time (default: the reference architecture, seeded random weights).")
     var model: String?
 
+    @Option(help: "Also time a twin session whose folded network runs with this fusion instead, alternating calls with it (batch 1, then batch 64), and print both medians: an A/B that shares the machine's moment-to-moment speed.")
+    var compare: Network.Fusion?
+
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1 (got \(threads))") }
         guard budget > 0 else { throw ValidationError("--budget must be > 0 seconds (got \(budget))") }
@@ -36,12 +39,13 @@ struct InferBench: ParsableCommand {
         let network = try model.map { try Model.load(URL(fileURLWithPath: $0)).network } ?? Self.referenceNetwork()
         BLAS.setThreads(threads)
         let session = try InferenceSession(source: network, maxBatch: batch)
+        let twin = try compare.map { try InferenceSession(source: network, maxBatch: batch, fusion: $0) }
         let perWindow = network.inputShape.count
         let x = NNBench.normals(count: batch * perWindow, seed: 0)
         var sink: Float = 0
         try x.withUnsafeBufferPointer { xb in
             let p = xb.baseAddress!
-            for _ in 0..<20 { sink += session.gunshotProbability(p) }
+            for _ in 0..<20 { sink += session.gunshotProbability(p) + (twin?.gunshotProbability(p) ?? 0) }
             for _ in 0..<3 { sink += session.logits(p, n: batch)[0] }
             for _ in 0..<rounds {
                 var lat: [Double] = []
@@ -51,6 +55,22 @@ struct InferBench: ParsableCommand {
                     let t0 = NNBench.now()
                     sink += session.gunshotProbability(p)
                     lat.append(NNBench.now() - t0)
+                }
+                if let twin {
+                    for n in [1, batch] {
+                        var mine: [Double] = [], theirs: [Double] = []
+                        let end = NNBench.now() + budget
+                        while NNBench.now() < end || mine.count < 5 {
+                            var t0 = NNBench.now()
+                            sink += session.logits(p, n: n)[0]
+                            mine.append((NNBench.now() - t0) / Double(n))
+                            t0 = NNBench.now()
+                            sink += twin.logits(p, n: n)[0]
+                            theirs.append((NNBench.now() - t0) / Double(n))
+                        }
+                        let (a, b) = (NNBench.median(mine), NNBench.median(theirs))
+                        print("infer_swift_\(threads)t_b\(n)_ms_per_window_ab \(String(format: "%.4f", a * 1e3)) ms, fusion \(twin.network.fusion.rawValue): \(String(format: "%.4f", b * 1e3)) ms, ratio \(String(format: "%.3f", b / a))")
+                    }
                 }
                 var per: [Double] = []
                 let t0 = NNBench.now()

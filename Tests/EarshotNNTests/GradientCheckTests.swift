@@ -204,6 +204,43 @@ import Testing
         }
     }
 
+    /// relu → maxpool2 fused (the folded inference networks' blocks): finite differences, and bit for bit what
+    /// ReLU then MaxPool2 give (output and input gradient), on inputs that are multiples of 0.25 — exact ties,
+    /// positive and at zero, and −0 — with widths of 3 windows (scalar kernels), 4 (SIMD) and 10 (both).
+    @Test func reluPoolFused() {
+        for seed: UInt64 in 1...3 {
+            let e = Self.check(ReLUPool(shape: Shape3(3, 4, 6)), n: 2, seed: seed, kinkFree: true, skipKinks: true)
+            let wide = Self.check(ReLUPool(shape: Shape3(2, 4, 20)), n: 2, seed: seed, kinkFree: true, skipKinks: true)
+            print("relu+maxpool fd max rel err \(e), 10 windows wide \(wide)"); #expect(e < 1e-3 && wide < 1e-3)
+        }
+        var rng = RNG(s: 13)
+        for shape in [Shape3(3, 4, 6), Shape3(4, 6, 8), Shape3(4, 6, 20)] {
+            let n = 3
+            let fused = ReLUPool(shape: shape), relu = ReLU(shape: shape), pool = MaxPool2(shape: shape)
+            var x = (0..<(n * shape.count)).map { _ in (rng.next() * 8).rounded() / 4 }
+            x[1] = -0.0
+            let dy = (0..<(n * pool.outShape.count)).map { _ in rng.next() }
+            var y1 = [Float](repeating: .nan, count: dy.count), y2 = y1, dx1 = [Float](repeating: .nan, count: x.count)
+            var act = [Float](repeating: 0, count: x.count), dact = act, dx2 = act
+            x.withUnsafeBufferPointer { xb in dy.withUnsafeBufferPointer { db in
+                let (xp, dp) = (xb.baseAddress!, db.baseAddress!)
+                y1.withUnsafeMutableBufferPointer { fused.forward(xp, $0.baseAddress!, n: n, training: true) }
+                y1.withUnsafeBufferPointer { yb in dx1.withUnsafeMutableBufferPointer { fused.backward(xp, yb.baseAddress!, dp, $0.baseAddress!, n: n) } }
+                act.withUnsafeMutableBufferPointer { relu.forward(xp, $0.baseAddress!, n: n, training: true) }
+                act.withUnsafeBufferPointer { ab in y2.withUnsafeMutableBufferPointer { pool.forward(ab.baseAddress!, $0.baseAddress!, n: n, training: true) } }
+                act.withUnsafeBufferPointer { ab in y2.withUnsafeBufferPointer { yb in dact.withUnsafeMutableBufferPointer {
+                    pool.backward(ab.baseAddress!, yb.baseAddress!, dp, $0.baseAddress!, n: n)
+                } } }
+                act.withUnsafeBufferPointer { ab in dact.withUnsafeBufferPointer { gb in dx2.withUnsafeMutableBufferPointer {
+                    relu.backward(xp, ab.baseAddress!, gb.baseAddress!, $0.baseAddress!, n: n)
+                } } }
+            } }
+            #expect(y1.contains(0) && y1.contains { $0 > 0 }, "\(shape): the test needs both sides of the ReLU")
+            #expect(y1.map(\.bitPattern) == y2.map(\.bitPattern), "\(shape)")
+            #expect(dx1.map(\.bitPattern) == dx2.map(\.bitPattern), "\(shape)")
+        }
+    }
+
     @Test func reluMaxPoolGapInputNorm() {
         for seed: UInt64 in 1...3 {
             #expect(Self.check(ReLU(shape: Shape3(2, 3, 4)), n: 2, seed: seed, kinkFree: true) < 1e-3)

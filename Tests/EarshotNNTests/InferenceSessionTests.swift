@@ -31,6 +31,8 @@ import Testing
         let session = try InferenceSession(source: net, maxBatch: 4)
         #expect(!session.network.layers.contains { $0 is BatchNorm })
         #expect(net.layers.contains { $0 is BatchNorm }) // the source is not modified
+        // the folded blocks conv → relu → maxpool2 run their relu and pooling as one ReLUPool
+        #expect(session.network.fusedSteps == [[String]](repeating: ["ReLU", "MaxPool2"], count: 3))
         let x = Self.windows(4, seed: 1)
         let ref = x.withUnsafeBufferPointer { Array(net.forward($0.baseAddress!, n: 4, training: false)) }
         let folded = x.withUnsafeBufferPointer { Array(session.logits($0.baseAddress!, n: 4)) }

@@ -20,17 +20,19 @@ import Testing
         return (0..<(n * shape.count)).map { _ in r.next() }
     }
 
-    /// A network runs batchnorm → relu (→ maxpool2) fused; with `fusion: .off` every layer runs on its own.
-    /// Every fusion must train bit for bit as the layers alone: loss, logits, every parameter and running
-    /// statistic after three steps (one and two workers), and inference-mode predictions. 20 frames wide: the
-    /// pooled kernels' SIMD path (4 windows at a time) and their scalar tail both run.
+    /// A network runs batchnorm → relu (→ maxpool2) and relu → maxpool2 fused; with `fusion: .off` every layer
+    /// runs on its own. Every fusion must train bit for bit as the layers alone: loss, logits, every parameter
+    /// and running statistic after three steps (one and two workers), and inference-mode predictions. 20 frames
+    /// wide: the pooled kernels' SIMD path (4 windows at a time) and their scalar tail both run.
     @Test func fusedAndUnfusedNetworksTrainIdentically() throws {
         let shape = Shape3(1, 8, 20)
-        // batchnorm → relu → maxpool2, batchnorm → relu, and a batchnorm at the end that nothing fuses with
-        let specs = Self.specs.prefix(5) + [.conv("c2", 6), .bn("b2"), .relu, .conv("c3", 3), .bn("b3"), .gap, .dense("fc2", 2)]
+        // batchnorm → relu → maxpool2, batchnorm → relu, relu → maxpool2 without a batchnorm, and a batchnorm at
+        // the end that nothing fuses with
+        let specs = Self.specs.prefix(5) + [.conv("c2", 6), .bn("b2"), .relu, .conv("c4", 4), .relu, .maxpool,
+                                            .conv("c3", 3), .bn("b3"), .gap, .dense("fc2", 2)]
         let expected: [Network.Fusion: [[String]]] = [
             .off: [], .batchNormReLU: [["BatchNorm", "ReLU"], ["BatchNorm", "ReLU"]],
-            .batchNormReLUPool: [["BatchNorm", "ReLU", "MaxPool2"], ["BatchNorm", "ReLU"]],
+            .batchNormReLUPool: [["BatchNorm", "ReLU", "MaxPool2"], ["BatchNorm", "ReLU"], ["ReLU", "MaxPool2"]],
         ]
         for workers in [1, 2] {
             let sessions = try Network.Fusion.allCases.map { f in
