@@ -22,7 +22,7 @@ public final class InferenceSession {
     }
 
     /// A new network without batchnorm layers, numerically equal in inference mode.
-    static func fold(_ src: Network, fusion: Network.Fusion = .batchNormReLUPool) throws -> Network {
+    static func fold(_ src: Network, fusion: Network.Fusion) throws -> Network {
         var specs: [LayerSpec] = []
         var foldInto: [Int: BatchNorm] = [:] // index in new specs → BN to fold into that conv
         for (i, s) in src.specs.enumerated() {
