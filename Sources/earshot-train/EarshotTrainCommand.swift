@@ -11,7 +11,7 @@ struct EarshotTrainCommand: ParsableCommand {
         commandName: "earshot-train",
         abstract: "Train and evaluate Earshot gunshot models (the paper's three-model protocol, done right).",
         discussion: """
-        Example (rebuilds the shipped model, about 45 min on 2 cores):
+        Example (rebuilds the shipped model; 41–69 min on 2 cores, by the CPU):
           earshot-train train --data ../shared/corpus --out reports/latest --ship models/earshot-default.safetensors
           earshot-train evaluate --model models/earshot-default.safetensors --data ../shared/corpus --json
         """,
