@@ -43,8 +43,8 @@ public final class Conv2D: Layer {
                 for kx in 0..<k {
                     let row = col + ((ci * k + ky) * k + kx) * hw
                     let s = Shift(ky: ky, kx: kx, k: k, h: h, w: w)
-                    if s.oy0 > 0 { row.update(repeating: 0, count: min(hw, s.oy0 * w)) }
-                    if s.oy1 < h { (row + max(0, s.oy1) * w).update(repeating: 0, count: (h - max(0, s.oy1)) * w) }
+                    row.update(repeating: 0, count: s.oy0 * w)                          // rows above the image
+                    (row + s.oy1 * w).update(repeating: 0, count: (h - s.oy1) * w)        // rows below it
                     if s.j1 > s.j0 { (row + s.j0).update(from: src + s.j0 + s.off, count: s.j1 - s.j0) }
                     s.zeroWrapped(row)
                 }
@@ -73,24 +73,25 @@ public final class Conv2D: Layer {
         }
     }
 
-    /// Where im2col row (ky, kx) reads its channel: col[j] = x[j + off] for j in j0..<j1, the output rows
-    /// oy0..<oy1 whose input row oy + ky − p exists, clipped to x's bounds.
+    /// Where im2col row (ky, kx) reads its channel: col[j] = x[j + off] for j in j0..<j1, within the output
+    /// rows oy0..<oy1 (0 ≤ oy0 ≤ oy1 ≤ H) whose input row oy + ky − p exists, clipped to x's bounds.
     struct Shift {
-        let dx: Int, off: Int, oy0: Int, oy1: Int, j0: Int, j1: Int, w: Int
+        let shiftX: Int, off: Int, oy0: Int, oy1: Int, j0: Int, j1: Int, w: Int
 
         init(ky: Int, kx: Int, k: Int, h: Int, w: Int) {
             let p = k / 2
-            dx = kx - p
-            off = (ky - p) * w + dx
-            oy0 = max(0, p - ky); oy1 = min(h, h + p - ky)
+            shiftX = kx - p
+            off = (ky - p) * w + shiftX
+            oy0 = min(h, max(0, p - ky))
+            oy1 = max(oy0, min(h, h + p - ky))   // a kernel taller than the image can leave no row
             j0 = max(oy0 * w, -off); j1 = min(oy1 * w, h * w - off)
             self.w = w
         }
 
-        /// Zeroes, in output rows oy0..<oy1, the columns whose input column ox + dx is outside 0..<W.
+        /// Zeroes, in output rows oy0..<oy1, the columns whose input column ox + shiftX is outside 0..<W.
         func zeroWrapped(_ row: UnsafeMutablePointer<Float>) {
-            guard dx != 0, oy1 > oy0 else { return }
-            let (a, b) = dx < 0 ? (0, min(w, -dx)) : (max(0, w - dx), w)
+            guard shiftX != 0 else { return }
+            let (a, b) = shiftX < 0 ? (0, min(w, -shiftX)) : (max(0, w - shiftX), w)
             for oy in oy0..<oy1 { for ox in a..<b { row[oy * w + ox] = 0 } }
         }
     }
