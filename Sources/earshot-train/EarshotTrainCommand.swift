@@ -14,8 +14,9 @@ struct EarshotTrainCommand: ParsableCommand {
         Example (rebuilds the shipped model; 41–69 min on 2 cores, by the CPU):
           earshot-train train --data ../shared/corpus --out reports/latest --ship models/earshot-default.safetensors
           earshot-train evaluate --model models/earshot-default.safetensors --data ../shared/corpus --json
+          earshot-train adapt --data ../shared/corpus --out site.safetensors /srv/recordings/venue-*.wav
         """,
-        subcommands: [Train.self, Evaluate.self]
+        subcommands: [Train.self, Evaluate.self, Adapt.self]
     )
 
     /// OpenBLAS's kernel is fixed before anything else runs (it may re-execute this program once).

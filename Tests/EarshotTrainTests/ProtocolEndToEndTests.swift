@@ -13,14 +13,7 @@ import Testing
         let dir = TestPaths.tempDir("protocol"); defer { try? FileManager.default.removeItem(at: dir) }
         let corpus = dir.appendingPathComponent("corpus"), out = dir.appendingPathComponent("out")
         var rng = SeededRNG(seed: 21)
-        func write(_ label: String, _ name: String, _ x: [Float]) throws {
-            let d = corpus.appendingPathComponent(label)
-            try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-            try AudioFileWriter.writeWAV16(x, sampleRate: 16000, to: d.appendingPathComponent(name + ".wav"))
-        }
-        for g in 0..<7 { for k in 0..<2 { try write("gunshot", "shot\(g)__\(k)", TinyTrainingTests.burst(at: 12000 + 900 * k, in: 32000, rng: &rng)) } }
-        for g in 0..<7 { for k in 0..<2 { try write("negative", "tone\(g)__\(k)", TinyTrainingTests.tone(250 + 140 * Double(g) + 30 * Double(k), n: 32000, rng: &rng)) } }
-        for g in 0..<4 { try write("crowd", "babble\(g)__0", (0..<32000).map { _ in Float(rng.uniform(-0.02, 0.02)) }) }
+        try TinyTrainingTests.writeCorpus(corpus, rng: &rng)
 
         var o = ThreeModelProtocol.Options(data: corpus, out: out)
         o.epochScale = 0.1; o.windowsPerEpoch = 32; o.threads = 1; o.folds = 2; o.shipTarget = "2"; o.oofCandidates = 2

@@ -25,6 +25,19 @@ import Testing
         Clip(info: ClipInfo(file: "\(label)/\(i).wav", label: label, source: source ?? "gen\(label)", group: "\(label)\(i)", seconds: Double(s.count) / 16000, licence: "generated"), samples: s)
     }
 
+    /// A generated corpus folder (no manifest): 7 groups of 2 bursts (gunshot), 7 groups of 2 tones
+    /// (negative), 4 clips of babble (crowd), 2 s each.
+    static func writeCorpus(_ root: URL, rng: inout SeededRNG) throws {
+        func write(_ label: String, _ name: String, _ x: [Float]) throws {
+            let d = root.appendingPathComponent(label)
+            try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+            try AudioFileWriter.writeWAV16(x, sampleRate: 16000, to: d.appendingPathComponent(name + ".wav"))
+        }
+        for g in 0..<7 { for k in 0..<2 { try write("gunshot", "shot\(g)__\(k)", burst(at: 12000 + 900 * k, in: 32000, rng: &rng)) } }
+        for g in 0..<7 { for k in 0..<2 { try write("negative", "tone\(g)__\(k)", tone(250 + 140 * Double(g) + 30 * Double(k), n: 32000, rng: &rng)) } }
+        for g in 0..<4 { try write("crowd", "babble\(g)__0", (0..<32000).map { _ in Float(rng.uniform(-0.02, 0.02)) }) }
+    }
+
     @Test func tinyModelLearnsSavesAndDetects() throws {
         var rng = SeededRNG(seed: 5)
         let clip = { (label: String, i: Int, s: [Float]) in Self.clip(label, i, s) }

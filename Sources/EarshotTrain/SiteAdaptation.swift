@@ -1,0 +1,234 @@
+import EarshotDetect
+import EarshotDSP
+import EarshotNN
+import Foundation
+
+/// Fine-tunes a model on recordings of one site (with no gunshots in them), so the sounds of that venue —
+/// its doors, kitchen, PA, HVAC — stop looking like shots, and says whether that paid off.
+///
+/// The first part of every recording is cut into `chunkSeconds` clips that join the corpus's training
+/// negatives (and its noise pool, so shots are also heard through the site's own ambience) with a fixed
+/// share of the negative draws (`siteShare`: the site counts as several sources of the source-balanced
+/// sampling); the base model's training recipe (Model 9's: every augmentation, masking, hard-negative
+/// mining, which then mines the site too) runs `epochs` epochs from the base weights at a low learning rate.
+/// The last `holdOut` of every recording is never trained on: both models are calibrated on it (the lowest
+/// threshold with at most N events per hour, as `earshot calibrate` does), and at those thresholds both are
+/// scored on the corpus's held-out TEST gunshots and negatives — so the comparison is at equal false-alarm
+/// rates on this site's unseen audio. The adapted model carries the site thresholds.
+public struct SiteAdaptation {
+    public struct Options: Sendable {
+        public var corpus: URL
+        public var site: [URL]
+        /// Split seed of the corpus (the base model's, so its test split stays unseen) and training seed.
+        public var seed: UInt64 = 1
+        public var epochs = 6
+        public var learningRate: Float = 3e-4
+        public var windowsPerEpoch = 4096
+        /// Share of the negative training windows drawn from the site (0 < share < 1).
+        public var siteShare = 0.25
+        /// Final share of every recording kept for calibration and the report (0 < holdOut < 1).
+        public var holdOut = 0.25
+        public var chunkSeconds = 10.0
+        public var threads = 2
+        /// False alarms per hour the thresholds are calibrated for; `defaultTarget` becomes the model's own.
+        public var targets: [Double] = [1, 2, 5, 10]
+        public var defaultTarget = 1.0
+        public var command = ""
+        public init(corpus: URL, site: [URL]) { self.corpus = corpus; self.site = site }
+
+        func validate() throws {
+            guard !site.isEmpty else { throw TrainError.data("no site recordings given: name the files (or folders) of the site's own audio") }
+            guard siteShare > 0, siteShare < 1 else { throw TrainError.data("site share \(siteShare) is out of range: use a fraction between 0 and 1, e.g. 0.25") }
+            guard holdOut > 0, holdOut < 1 else { throw TrainError.data("hold-out \(holdOut) is out of range: use a fraction between 0 and 1, e.g. 0.25") }
+            guard epochs >= 1 else { throw TrainError.data("epochs \(epochs): use at least 1") }
+            guard learningRate > 0, learningRate.isFinite else { throw TrainError.data("learning rate \(learningRate): use a positive number, e.g. 3e-4") }
+            guard chunkSeconds >= 1 else { throw TrainError.data("chunk \(chunkSeconds) s: use at least 1 second") }
+            guard !targets.isEmpty, targets.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw TrainError.data("false-alarm targets must be > 0 per hour") }
+            guard targets.contains(defaultTarget) else { throw TrainError.data("default target \(defaultTarget) is not one of the targets \(targets)") }
+        }
+    }
+
+    /// One false-alarm target: both models' thresholds on the held-out site audio and what they give there.
+    public struct Row: Codable, Sendable {
+        public var falseAlarmsPerHour: Double
+        public var baseThreshold: Float, adaptedThreshold: Float
+        /// Events on the held-out site audio at that threshold (≤ target × hours when resolvable).
+        public var baseSiteEvents: Int, adaptedSiteEvents: Int
+        /// Corpus test gunshot clips with an event at that threshold.
+        public var baseRecall: Double, adaptedRecall: Double
+        /// False alarms per hour on the corpus's test negatives and crowd at that threshold (sounds of elsewhere).
+        public var baseCorpusFalseAlarms: Double, adaptedCorpusFalseAlarms: Double
+        /// The held-out audio is long enough to measure this rate (≥ 1 / target hours).
+        public var resolved: Bool
+    }
+
+    public struct Result: Codable, Sendable {
+        public var base: String
+        public var siteFiles: [String]
+        /// Recordings (and corpus clips) that could not be used, with the reason (the others still are).
+        public var skipped: [String]
+        public var adaptHours: Double, heldOutHours: Double
+        public var siteChunks: Int
+        public var siteSources: Int
+        public var testGunshots: Int, testNegativeHours: Double
+        /// The base model at its own threshold on the held-out site audio.
+        public var baseOwnThreshold: Float, baseOwnEvents: Int
+        public var rows: [Row]
+        public var defaultTarget: Double
+        /// True when the adapted model finds at least as many test shots at the default target's threshold.
+        public var adaptedIsBetter: Bool
+    }
+
+    let o: Options
+    public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    public init(_ o: Options) { self.o = o }
+
+    /// Adapts `base` (left untouched) and returns the adapted model (thresholds from the held-out site
+    /// audio) with the comparison.
+    public func run(base: Model) throws -> (Model, Result) {
+        try o.validate()
+        let features = base.features
+        // the cheap checks first (the corpus's manifest, the site's paths), then the decoding
+        let corpus = try Corpus(root: o.corpus)
+        let site = try Self.loadSite(o.site, sampleRate: features.sampleRate, holdOut: o.holdOut, chunk: o.chunkSeconds, log: log)
+        let split = GroupSplit(clips: corpus.clips, seed: o.seed)
+        var bad: [String] = []
+        let loaded = corpus.load(corpus.clips, progress: ProgressBar("decoding corpus", total: corpus.clips.count)) { info, e in
+            bad.append("\(info.file): \(e)"); log("skipping \(info.file): \(e)")
+        }
+        func side(_ s: Split) -> [Clip] { loaded.filter { $0.info.label != "rir" && split.side(of: $0.info) == s } }
+        let trainClips = side(.train), test = side(.test)
+        // the site as m sources among the corpus's S negative/crowd sources: m / (S + m) of the negative draws
+        let s = Set(trainClips.filter { $0.info.label != "gunshot" }.map(\.info.source)).count
+        let m = max(1, Int((o.siteShare * Double(s) / (1 - o.siteShare)).rounded()))
+        let siteClips = site.chunks.enumerated().map { i, c in
+            Clip(info: ClipInfo(file: c.file, label: "negative", source: "site#\(i % m)", group: "site:\(c.file)", seconds: Double(c.samples.count) / Double(features.sampleRate), licence: "site"), samples: c.samples)
+        }
+        let train = TrainingData(clips: trainClips + siteClips, rirs: loaded.filter { $0.info.label == "rir" }.map(\.samples))
+        log(String(format: "site: %d recording(s), %.2f h to adapt on (%d clips, %d of %d negative sources, %.0f %% of the draws), %.2f h held out",
+                   site.files.count, site.adaptSeconds / 3600, siteClips.count, m, s + m, 100 * Double(m) / Double(s + m), site.heldOutSeconds / 3600))
+
+        let trainer = try ModelTrainer(data: train, features: features, threads: o.threads)
+        trainer.log = log
+        let net = try Network(specs: base.network.specs, inputShape: base.network.inputShape)
+        net.restore(base.network.snapshot())
+        var settings = Self.recipe(seed: o.seed).settings
+        settings.epochs = o.epochs; settings.learningRate = o.learningRate; settings.windowsPerEpoch = o.windowsPerEpoch
+        settings.seed = o.seed &+ 31
+        // no early stopping: validation knows nothing of the site; the report below compares on its held-out audio
+        _ = trainer.train(net, settings: settings, validation: .empty, name: "adapt")
+        let adapted = Model(network: net, features: features, melFilterbank: base.melFilterbank, classes: base.classes)
+        let valSet = WindowSet(data: TrainingData(clips: side(.validation)), source: trainer.source, featurizer: trainer.featurizer, seed: o.seed &+ 7)
+        adapted.scoreTemperature = try ThreeModelProtocol.fitTemperature(net, valSet)
+
+        // calibrate both on the held-out site audio; score both on the corpus's test split at those thresholds
+        let rule = DecisionRule(threshold: 0.5)
+        let guns = test.filter { $0.info.label == "gunshot" }.map(\.samples), others = test.filter { $0.info.label != "gunshot" }.map(\.samples)
+        func scores(_ model: Model, _ name: String) throws -> (site: StreamScores, guns: StreamScores, others: StreamScores) {
+            let d = try Detector(model: model, rule: rule)
+            return (StreamScores.collect(site.heldOut, detector: d, progress: ProgressBar("\(name): held-out site audio", total: site.heldOut.count)),
+                    StreamScores.collect(guns, detector: d, progress: ProgressBar("\(name): test gunshot clips", total: guns.count)),
+                    StreamScores.collect(others, detector: d, progress: ProgressBar("\(name): test negative + crowd clips", total: others.count)))
+        }
+        let (b, a) = (try scores(base, "base"), try scores(adapted, "adapted"))
+        let hours = b.site.seconds / 3600
+        var rows: [Row] = []
+        for t in o.targets.sorted() {
+            var rb = rule, ra = rule
+            rb.threshold = b.site.threshold(forFalseAlarmsPerHour: t, base: rule)
+            ra.threshold = a.site.threshold(forFalseAlarmsPerHour: t, base: rule)
+            rows.append(Row(falseAlarmsPerHour: t, baseThreshold: rb.threshold, adaptedThreshold: ra.threshold,
+                            baseSiteEvents: b.site.events(rule: rb).reduce(0, +), adaptedSiteEvents: a.site.events(rule: ra).reduce(0, +),
+                            baseRecall: b.guns.fractionWithEvents(rule: rb), adaptedRecall: a.guns.fractionWithEvents(rule: ra),
+                            baseCorpusFalseAlarms: b.others.falseAlarmsPerHour(rule: rb), adaptedCorpusFalseAlarms: a.others.falseAlarmsPerHour(rule: ra),
+                            resolved: t * hours >= 1))
+        }
+        var own = rule; own.threshold = base.threshold
+        let main = rows.first { $0.falseAlarmsPerHour == o.defaultTarget }!
+        adapted.thresholds = Dictionary(uniqueKeysWithValues: rows.map { (Self.key($0.falseAlarmsPerHour), $0.adaptedThreshold) })
+        adapted.threshold = main.adaptedThreshold
+        adapted.provenance = [
+            "train.protocol": "site adaptation of \(base.name): \(o.epochs) epochs at learning rate \(o.learningRate), \(Int((100 * o.siteShare).rounded())) % of the negative windows from the site",
+            "train.seed": String(o.seed), "train.date": ISO8601DateFormatter().string(from: Date()),
+            "train.commit": ThreeModelProtocol.gitCommit(), "train.command": o.command,
+            "train.data": String(format: "%@: train split (seed %llu) + %.2f h of site audio (%d recordings)", o.corpus.path, o.seed, site.adaptSeconds / 3600, site.files.count),
+            "train.thresholds": String(format: "held-out site audio: the last %.0f %% of each recording, %.2f h; default = %@ FA/h", 100 * o.holdOut, hours, Self.key(o.defaultTarget)),
+            "adapt.base": base.name + (base.provenance["train.commit"].map { " (trained at \($0))" } ?? ""),
+        ]
+        let result = Result(base: base.name, siteFiles: site.files, skipped: site.skipped + bad.map { "corpus clip \($0)" }, adaptHours: site.adaptSeconds / 3600, heldOutHours: hours,
+                            siteChunks: siteClips.count, siteSources: m, testGunshots: guns.count, testNegativeHours: b.others.seconds / 3600,
+                            baseOwnThreshold: base.threshold, baseOwnEvents: b.site.events(rule: own).reduce(0, +), rows: rows,
+                            defaultTarget: o.defaultTarget, adaptedIsBetter: main.adaptedRecall >= main.baseRecall)
+        return (adapted, result)
+    }
+
+    /// Model 9's recipe (the shipped model's): the adaptation trains with its settings.
+    static func recipe(seed: UInt64) -> Recipe { Recipe.lineup(seed: seed).first { $0.name == "model9-meanmax" }! }
+
+    /// "1", "2.5": the model file's threshold keys.
+    public static func key(_ rate: Double) -> String { rate == rate.rounded() ? String(Int(rate)) : String(rate) }
+
+    /// The site's recordings, decoded: the first part of each cut into chunks, the rest kept whole.
+    struct Site {
+        var files: [String] = []
+        var skipped: [String] = []
+        var chunks: [(file: String, samples: [Float])] = []
+        var heldOut: [[Float]] = []
+        var adaptSeconds = 0.0, heldOutSeconds = 0.0
+    }
+
+    /// Decodes every recording (folders: their audio files, sorted); one that cannot be read or is too short
+    /// to split is reported and skipped. Throws when nothing usable is left.
+    static func loadSite(_ urls: [URL], sampleRate: Int, holdOut: Double, chunk: Double, log: (String) -> Void) throws -> Site {
+        var site = Site()
+        let chunkLen = Int(chunk * Double(sampleRate)), minPart = sampleRate   // each part ≥ 1 s
+        for url in try expand(urls) {
+            do {
+                let a = try AudioFile.read(url, sampleRate: sampleRate)
+                if let bad = a.damaged { throw AudioFileError.damaged(path: url.path, bad) }
+                let x = a.samples
+                let cut = Int((1 - holdOut) * Double(x.count))
+                guard cut >= minPart, x.count - cut >= minPart else {
+                    throw TrainError.data(String(format: "%@: %.1f s is too short to split into audio to adapt on and audio to check on (needs ≥ %.0f s)",
+                                                 url.path, Double(x.count) / Double(sampleRate), (1 / min(holdOut, 1 - holdOut)).rounded(.up)))
+                }
+                var start = 0
+                while start < cut {
+                    let end = min(cut, start + chunkLen)
+                    if end - start >= minPart { site.chunks.append((url.path, Array(x[start..<end]))) }
+                    start = end
+                }
+                site.heldOut.append(Array(x[cut...]))
+                site.adaptSeconds += Double(cut) / Double(sampleRate)
+                site.heldOutSeconds += Double(x.count - cut) / Double(sampleRate)
+                site.files.append(url.path)
+            } catch {
+                site.skipped.append("\(url.path): \(error)")
+                log("skipping \(url.path): \(error)")
+            }
+        }
+        guard !site.files.isEmpty else {
+            throw TrainError.data("no usable site audio (\(site.skipped.count) recording(s) skipped: \(site.skipped.joined(separator: "; "))): give recordings of the site, each at least a few seconds long")
+        }
+        return site
+    }
+
+    /// Files as given; folders replaced by the files in them (sorted, hidden ones left out). A path that
+    /// does not exist is an error naming it.
+    static func expand(_ urls: [URL]) throws -> [URL] {
+        var out: [URL] = []
+        for u in urls {
+            var dir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: u.path, isDirectory: &dir) else {
+                throw TrainError.data("\(u.path): no such file or folder (give the site's recordings, e.g. site/*.wav or the folder site/)")
+            }
+            if dir.boolValue {
+                let names = try FileManager.default.contentsOfDirectory(atPath: u.path).filter { !$0.hasPrefix(".") }.sorted()
+                out += names.map { u.appendingPathComponent($0) }.filter { (try? $0.resourceValues(forKeys: [.isDirectoryKey]))?.isDirectory != true }
+            } else {
+                out.append(u)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,34 @@
+import EarshotDSP
+import EarshotTestSupport
+import Foundation
+import Testing
+
+/// `earshot-train adapt`'s bad input: a missing recording, a rate with no threshold key, and an out-of-range
+/// share, a recording that cannot be read, a folder that is no corpus: each fails with a message naming it,
+/// and no file is written.
+@Suite struct AdaptCLITests {
+    static let model = TestPaths.repo.appendingPathComponent("models/earshot-default.safetensors").path
+
+    @Test func badArgumentsNameTheValueAndWriteNothing() throws {
+        let dir = TestPaths.tempDir("adapt-cli"); defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("site.safetensors").path, corpus = dir.appendingPathComponent("corpus")
+        try FileManager.default.createDirectory(at: corpus.appendingPathComponent("gunshot"), withIntermediateDirectories: true)
+        try AudioFileWriter.writeWAV16([Float](repeating: 0, count: 16_000), sampleRate: 16_000, to: corpus.appendingPathComponent("gunshot/a.wav"))
+        let recording = dir.appendingPathComponent("site.wav")
+        try Data("RIFF".utf8).write(to: recording)
+        let missing = dir.appendingPathComponent("nowhere.wav").path
+        let gone = try CLIRunner.run(["adapt", "--model", Self.model, "--data", corpus.path, "--out", out, missing], product: "earshot-train")
+        #expect(gone.status != 0 && gone.stderr.contains(missing) && gone.stderr.contains("no such file or folder"), "\(gone.stderr)")
+        let target = try CLIRunner.run(["adapt", "--model", Self.model, "--data", corpus.path, "--out", out, "--target", "3", recording.path], product: "earshot-train")
+        #expect(target.status != 0 && target.stderr.contains("--target 3.0: use 1, 2, 5 or 10"), "\(target.stderr)")
+        let share = try CLIRunner.run(["adapt", "--model", Self.model, "--data", corpus.path, "--out", out, "--site-share", "1.5", recording.path], product: "earshot-train")
+        #expect(share.status != 0 && share.stderr.contains("site share 1.5 is out of range"), "\(share.stderr)")
+        // only a recording that cannot be read: named, and nothing usable is left
+        let junk = try CLIRunner.run(["adapt", "--model", Self.model, "--data", corpus.path, "--out", out, recording.path], product: "earshot-train")
+        #expect(junk.status != 0 && junk.stderr.contains("no usable site audio") && junk.stderr.contains(recording.path), "\(junk.stderr)")
+        // a folder that is no corpus: named, before any recording is decoded
+        let nocorpus = try CLIRunner.run(["adapt", "--model", Self.model, "--data", dir.appendingPathComponent("none").path, "--out", out, missing], product: "earshot-train")
+        #expect(nocorpus.status != 0 && nocorpus.stderr.contains("none: no gunshot clips found") && !nocorpus.stderr.contains(missing), "\(nocorpus.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+}

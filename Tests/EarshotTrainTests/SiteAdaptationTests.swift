@@ -1,0 +1,118 @@
+import EarshotDetect
+import EarshotDSP
+import EarshotNN
+import Foundation
+import Testing
+@testable import EarshotTrain
+
+/// `SiteAdaptation` on generated audio: a tiny model that takes a site's tone pips for shots is fine-tuned on
+/// the first part of the site's recordings and scores the held-out rest lower; the file it returns carries
+/// thresholds calibrated on the held-out audio; bad site input is named and skipped or refused.
+@Suite struct SiteAdaptationTests {
+    /// A site's recurring sound: 60 ms pips of a 1.2 kHz tone (a sharp onset, like a shot's, in one band)
+    /// every `period` samples over faint noise.
+    static func pips(every period: Int, n: Int, rng: inout SeededRNG) -> [Float] {
+        var x = (0..<n).map { _ in Float(rng.uniform(-0.003, 0.003)) }
+        var at = period / 2
+        while at < n {
+            for i in 0..<960 where at + i < n { x[at + i] += Float(0.6 * sin(2 * Double.pi * 1200 * Double(i) / 16000) * exp(-Double(i) / 400)) }
+            at += period
+        }
+        return x
+    }
+
+    /// A tiny model trained on the generated corpus's train split (bursts vs tones and babble).
+    static func base(_ corpus: URL) throws -> Model {
+        let c = try Corpus(root: corpus)
+        let split = GroupSplit(clips: c.clips, seed: 1)
+        let clips = c.load(c.clips.filter { split.side(of: $0) == .train }) { _, _ in }
+        let trainer = try ModelTrainer(data: TrainingData(clips: clips), threads: 1)
+        trainer.log = { _ in }
+        let net = try Network(specs: TinyTrainingTests.tinySpecs, inputShape: Shape3(1, 64, 96))
+        net.initialize(seed: 3)
+        var s = TrainSettings()
+        s.epochs = 8; s.windowsPerEpoch = 256; s.batch = 16; s.learningRate = 5e-3
+        _ = trainer.train(net, settings: s, validation: .empty, name: "base")
+        return Model(network: net, features: FeatureConfig(), threshold: 0.5, provenance: ["train.commit": "test"])
+    }
+
+    /// Highest window score over a stream, without the model's score temperature (the adapted model's is
+    /// fitted anew, which would rescale its scores).
+    static func maxScore(_ x: [Float], _ m: Model) throws -> Float {
+        let t = m.scoreTemperature
+        m.scoreTemperature = 1
+        defer { m.scoreTemperature = t }
+        return StreamScores.collect([x], detector: try Detector(model: m, rule: DecisionRule(threshold: 0.5))).maxScores()[0]
+    }
+
+    @Test func adaptationLowersTheSitesScoresAndCalibratesOnItsHeldOutAudio() throws {
+        let dir = TestPaths.tempDir("adapt"); defer { try? FileManager.default.removeItem(at: dir) }
+        var rng = SeededRNG(seed: 41)
+        let corpus = dir.appendingPathComponent("corpus")
+        try TinyTrainingTests.writeCorpus(corpus, rng: &rng)
+        let base = try Self.base(corpus)
+        // the site: 40 s and 24 s of pips every 0.7 s; a fresh 8 s of the same sound to check on
+        let siteDir = dir.appendingPathComponent("site")
+        try FileManager.default.createDirectory(at: siteDir, withIntermediateDirectories: true)
+        try AudioFileWriter.writeWAV16(Self.pips(every: 11200, n: 640_000, rng: &rng), sampleRate: 16000, to: siteDir.appendingPathComponent("day1.wav"))
+        try AudioFileWriter.writeWAV16(Self.pips(every: 11200, n: 384_000, rng: &rng), sampleRate: 16000, to: siteDir.appendingPathComponent("day2.wav"))
+        let fresh = Self.pips(every: 11200, n: 128_000, rng: &rng)
+        let shot = TinyTrainingTests.burst(at: 16000, in: 48000, rng: &rng)
+        let before = (site: try Self.maxScore(fresh, base), shot: try Self.maxScore(shot, base))
+        #expect(before.site > 0.5, "the base must take the pips for shots, or this test shows nothing (max \(before.site))")
+
+        var o = SiteAdaptation.Options(corpus: corpus, site: [siteDir])
+        o.epochs = 6; o.windowsPerEpoch = 256; o.threads = 1; o.learningRate = 5e-3; o.siteShare = 0.5; o.targets = [1, 10]; o.defaultTarget = 10
+        var a = SiteAdaptation(o); a.log = { _ in }
+        let (adapted, r) = try a.run(base: base)
+        let after = (site: try Self.maxScore(fresh, adapted), shot: try Self.maxScore(shot, adapted))
+        #expect(after.site < before.site - 0.2, "the site's pips: \(before.site) → \(after.site); a shot \(before.shot) → \(after.shot)")
+        // and not by lowering everything: a shot now scores above the pips (it scored below them before)
+        #expect(after.shot > after.site && after.shot - after.site > before.shot - before.site + 0.05, "shot vs the site's sound: \(before) → \(after)")
+
+        // 64 s of site audio: the last quarter of each recording held out, the rest in 10 s clips (the last ≥ 1 s)
+        #expect(r.siteFiles.count == 2 && r.skipped.isEmpty)
+        #expect(abs(r.heldOutHours * 3600 - 16) < 0.01 && abs(r.adaptHours * 3600 - 48) < 0.01, "\(r.heldOutHours * 3600) s held out, \(r.adaptHours * 3600) s adapted")
+        #expect(r.siteChunks == 3 + 2, "30 s → 3 clips, 18 s → 2 clips (10 + 8 s): \(r.siteChunks)")
+        #expect(r.rows.map(\.falseAlarmsPerHour) == [1, 10] && r.rows.allSatisfy { !$0.resolved }, "16 s cannot resolve 1 or 10 per hour")
+        // each threshold is the lowest with no event on the held-out audio (the rates cannot be resolved)
+        for row in r.rows { #expect(row.baseSiteEvents == 0 && row.adaptedSiteEvents == 0) }
+        #expect(adapted.thresholds == ["1": r.rows[0].adaptedThreshold, "10": r.rows[1].adaptedThreshold])
+        #expect(adapted.threshold == r.rows[1].adaptedThreshold, "the default target (10 per hour) is the model's own threshold")
+        #expect(adapted.provenance["train.thresholds"]?.contains("held-out site audio") == true)
+        #expect(adapted.provenance["adapt.base"]?.contains("test") == true)
+        // the base is untouched, and the adapted file round-trips
+        #expect(try Self.maxScore(fresh, base) == before.site)
+        let url = dir.appendingPathComponent("adapted.safetensors")
+        try adapted.save(to: url)
+        let back = try Model.load(url)
+        #expect(back.thresholds == adapted.thresholds && back.network.snapshot() == adapted.network.snapshot())
+    }
+
+    @Test func badSiteInputIsNamedAndSkippedOrRefused() throws {
+        let dir = TestPaths.tempDir("adapt-bad"); defer { try? FileManager.default.removeItem(at: dir) }
+        var rng = SeededRNG(seed: 43)
+        let missing = dir.appendingPathComponent("nowhere.wav")
+        #expect { try SiteAdaptation.expand([missing]) } throws: { "\($0)".contains(missing.path) && "\($0)".contains("no such file") }
+
+        let good = dir.appendingPathComponent("good.wav"), short = dir.appendingPathComponent("short.wav"), junk = dir.appendingPathComponent("junk.wav")
+        try AudioFileWriter.writeWAV16(Self.pips(every: 8000, n: 96_000, rng: &rng), sampleRate: 16000, to: good)
+        try AudioFileWriter.writeWAV16([Float](repeating: 0.01, count: 16000), sampleRate: 16000, to: short)
+        try Data("not audio at all".utf8).write(to: junk)
+        var messages: [String] = []
+        let site = try SiteAdaptation.loadSite([good, short, junk], sampleRate: 16000, holdOut: 0.25, chunk: 10, log: { messages.append($0) })
+        #expect(site.files == [good.path])
+        #expect(site.skipped.count == 2 && messages.count == 2)
+        #expect(site.skipped.contains { $0.contains(short.path) && $0.contains("too short") }, "\(site.skipped)")
+        #expect(site.skipped.contains { $0.hasPrefix(junk.path) }, "\(site.skipped)")
+        #expect(site.heldOut.count == 1 && site.heldOut[0].count == 24_000 && site.chunks.map(\.samples.count) == [72_000])
+        #expect { try SiteAdaptation.loadSite([short, junk], sampleRate: 16000, holdOut: 0.25, chunk: 10, log: { _ in }) } throws: {
+            "\($0)".contains("no usable site audio") && "\($0)".contains(short.path)
+        }
+        var o = SiteAdaptation.Options(corpus: dir, site: [good])
+        o.siteShare = 1
+        #expect { try o.validate() } throws: { "\($0)".contains("site share") }
+        o.siteShare = 0.25; o.holdOut = 0
+        #expect { try o.validate() } throws: { "\($0)".contains("hold-out") }
+    }
+}
