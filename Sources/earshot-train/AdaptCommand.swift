@@ -34,7 +34,7 @@ struct Adapt: ParsableCommand {
     @Option(help: "Share of the negative training windows taken from the site (0…1).") var siteShare: Double = 0.25
     @Option(help: "Final share of every recording held out for calibration and the comparison (0…1).") var holdOut: Double = 0.25
     @Option(help: "Training windows per epoch.") var windowsPerEpoch: Int = 4096
-    @Option(help: "Seed of the corpus split (the base model's: 1 for the shipped one) and of the training.") var seed: UInt64 = 1
+    @Option(help: "Seed of the corpus split and of the training (default: the base model's own split seed, `train.seed` in its file, so its test split stays unseen).") var seed: UInt64?
     @Option(help: "Training threads.") var threads: Int = 2
     @Option(help: "False alarms per hour (1, 2, 5 or 10) whose threshold becomes the adapted model's default.") var target: Double = 1
     @Flag(help: "Print the comparison as JSON.") var json = false
@@ -46,7 +46,8 @@ struct Adapt: ParsableCommand {
         let base = try Model.load(DefaultModel.resolve(model))
         try base.checkCompatible(with: FeatureConfig())
         var o = SiteAdaptation.Options(corpus: URL(fileURLWithPath: data), site: site.map { URL(fileURLWithPath: $0) })
-        o.seed = seed; o.epochs = epochs; o.learningRate = learningRate; o.siteShare = siteShare; o.holdOut = holdOut
+        o.seed = seed ?? base.provenance["train.seed"].flatMap { UInt64($0) } ?? 1
+        o.epochs = epochs; o.learningRate = learningRate; o.siteShare = siteShare; o.holdOut = holdOut
         o.windowsPerEpoch = windowsPerEpoch; o.threads = threads; o.defaultTarget = target
         o.command = "earshot-train " + CommandLine.arguments.dropFirst().joined(separator: " ")
         let (adapted, r): (Model, SiteAdaptation.Result)

@@ -33,7 +33,7 @@ struct ModelInfoCommand: ParsableCommand {
         print("features   \(f.sampleRate) Hz, n_fft \(f.nFFT), hop \(f.hop), \(f.nMels) \(f.melScale) mels \(Int(f.fMin))–\(Int(f.fMax)) Hz (norm \(f.melNorm)), window \(f.window), ln(mel + \(f.logEpsilon)), \(f.windowFrames)-frame windows")
         print(String(format: "threshold  %.6f (operating point)", m.threshold))
         for (k, v) in m.thresholds.sorted(by: { (Double($0.key) ?? 0) < (Double($1.key) ?? 0) }) {
-            print("           \(String(format: "%.6f", v)) for ≤ \(k) false alarm(s)/hour (\(m.provenance["train.thresholds"] == nil ? "on validation" : "out-of-fold, see train.thresholds"))")
+            print("           \(String(format: "%.6f", v)) for ≤ \(k) false alarm(s)/hour (\(m.provenance["train.thresholds"] == nil ? "on validation" : "see train.thresholds"))")
         }
         for (k, v) in m.provenance.sorted(by: { $0.key < $1.key }) { print("\(k.padding(toLength: 16, withPad: " ", startingAt: 0)) \(v)") }
     }
