@@ -109,6 +109,9 @@ struct CalibrateCommand: ParsableCommand {
         }
         if let first = rows.first {
             print("to use it: `threshold: \(first.threshold)` in /etc/earshot/earshot.yaml (≤ \(r(first.rate)) false alarm(s)/hour on this audio), then `systemctl reload earshot`")
+            if first.threshold > m.threshold {
+                print("note: this site needs a higher threshold than the model's own (\(m.threshold)), and a higher threshold also misses more shots; `earshot-train adapt` can teach the model this site's sounds instead (README: \"Or teach the model your site\")")
+            }
         }
         if !unresolved.isEmpty {
             print(String(format: "note: %.2f h of audio cannot measure %@ false alarm(s)/hour (that needs ≥ %@ h): the threshold shown is the lowest with no event at all here, an underestimate of what the rate needs — record more",
