@@ -43,6 +43,10 @@ struct Adapt: ParsableCommand {
     func run() throws {
         guard threads >= 1 else { throw ValidationError("--threads \(threads): use at least 1") }
         guard [1.0, 2, 5, 10].contains(target) else { throw ValidationError("--target \(target): use 1, 2, 5 or 10 (false alarms per hour)") }
+        let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
+        guard FileManager.default.isWritableFile(atPath: folder) else {
+            throw ValidationError("--out \(out): cannot write into \(folder) (missing or not writable); choose a folder you can write to")
+        }
         let base = try Model.load(DefaultModel.resolve(model))
         try base.checkCompatible(with: FeatureConfig())
         var o = SiteAdaptation.Options(corpus: URL(fileURLWithPath: data), site: site.map { URL(fileURLWithPath: $0) })

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// `earshot-train adapt`'s bad input: a missing recording, a rate with no threshold key, and an out-of-range
-/// share, a recording that cannot be read, a folder that is no corpus: each fails with a message naming it,
+/// share, a recording that cannot be read, an output folder that does not exist, a folder that is no corpus: each fails with a message naming it,
 /// and no file is written.
 @Suite struct AdaptCLITests {
     static let model = TestPaths.repo.appendingPathComponent("models/earshot-default.safetensors").path
@@ -26,6 +26,10 @@ import Testing
         // only a recording that cannot be read: named, and nothing usable is left
         let junk = try CLIRunner.run(["adapt", "--model", Self.model, "--data", corpus.path, "--out", out, recording.path], product: "earshot-train")
         #expect(junk.status != 0 && junk.stderr.contains("no usable site audio") && junk.stderr.contains(recording.path), "\(junk.stderr)")
+        // an output folder that does not exist: refused before any work
+        let nowhere = dir.appendingPathComponent("no-such-dir/site.safetensors").path
+        let badOut = try CLIRunner.run(["adapt", "--model", Self.model, "--data", corpus.path, "--out", nowhere, recording.path], product: "earshot-train")
+        #expect(badOut.status != 0 && badOut.stderr.contains("cannot write into") && badOut.stderr.contains("no-such-dir"), "\(badOut.stderr)")
         // a folder that is no corpus: named, before any recording is decoded
         let nocorpus = try CLIRunner.run(["adapt", "--model", Self.model, "--data", dir.appendingPathComponent("none").path, "--out", out, missing], product: "earshot-train")
         #expect(nocorpus.status != 0 && nocorpus.stderr.contains("none: no gunshot clips found") && !nocorpus.stderr.contains(missing), "\(nocorpus.stderr)")
