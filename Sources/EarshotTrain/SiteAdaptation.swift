@@ -145,14 +145,14 @@ public struct SiteAdaptation {
         }
         var own = rule; own.threshold = base.threshold
         let main = rows.first { $0.falseAlarmsPerHour == o.defaultTarget }!
-        adapted.thresholds = Dictionary(uniqueKeysWithValues: rows.map { (Self.key($0.falseAlarmsPerHour), $0.adaptedThreshold) })
+        adapted.thresholds = Dictionary(uniqueKeysWithValues: rows.map { (Model.rateKey($0.falseAlarmsPerHour), $0.adaptedThreshold) })
         adapted.threshold = main.adaptedThreshold
         adapted.provenance = [
             "train.protocol": "site adaptation of \(base.name): \(o.epochs) epochs at learning rate \(o.learningRate), \(Int((100 * o.siteShare).rounded())) % of the negative windows from the site",
             "train.seed": String(o.seed), "train.date": ISO8601DateFormatter().string(from: Date()),
             "train.commit": ThreeModelProtocol.gitCommit(), "train.command": o.command,
             "train.data": String(format: "%@: train split (seed %llu) + %.2f h of site audio (%d recordings)", o.corpus.path, o.seed, site.adaptSeconds / 3600, site.files.count),
-            "train.thresholds": String(format: "held-out site audio: the last %.0f %% of each recording, %.2f h; default = %@ FA/h", 100 * o.holdOut, hours, Self.key(o.defaultTarget)),
+            "train.thresholds": String(format: "held-out site audio: the last %.0f %% of each recording, %.2f h; default = %@ FA/h", 100 * o.holdOut, hours, Model.rateKey(o.defaultTarget)),
             "adapt.base": base.name + (base.provenance["train.commit"].map { " (trained at \($0))" } ?? ""),
         ]
         let result = Result(base: base.name, siteFiles: site.files, skipped: site.skipped + bad.map { "corpus clip \($0)" }, adaptHours: site.adaptSeconds / 3600, heldOutHours: hours,
@@ -164,9 +164,6 @@ public struct SiteAdaptation {
 
     /// Model 9's recipe (the shipped model's): the adaptation trains with its settings.
     static func recipe(seed: UInt64) -> Recipe { Recipe.lineup(seed: seed).first { $0.name == "model9-meanmax" }! }
-
-    /// "1", "2.5": the model file's threshold keys.
-    public static func key(_ rate: Double) -> String { rate == rate.rounded() ? String(Int(rate)) : String(rate) }
 
     /// The site's recordings, decoded: the first part of each cut into chunks, the rest kept whole.
     struct Site {

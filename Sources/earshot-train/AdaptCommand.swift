@@ -77,7 +77,7 @@ struct Adapt: ParsableCommand {
             "|---|---|---|---|---|",
         ]
         for row in r.rows {
-            lines.append(String(format: "| %@%@ | %.4f / %.4f | %d / %d | %@ / %@ | %.1f / %.1f |", SiteAdaptation.key(row.falseAlarmsPerHour), row.resolved ? "" : " (*)",
+            lines.append(String(format: "| %@%@ | %.4f / %.4f | %d / %d | %@ / %@ | %.1f / %.1f |", Model.rateKey(row.falseAlarmsPerHour), row.resolved ? "" : " (*)",
                                 row.baseThreshold, row.adaptedThreshold, row.baseSiteEvents, row.adaptedSiteEvents, pct(row.baseRecall), pct(row.adaptedRecall),
                                 row.baseCorpusFalseAlarms, row.adaptedCorpusFalseAlarms))
         }
@@ -86,7 +86,7 @@ struct Adapt: ParsableCommand {
             lines.append(String(format: "(*) %.2f h of held-out audio cannot measure this rate: its threshold is the lowest with no event there — record more", r.heldOutHours))
         }
         lines.append("")
-        let target = SiteAdaptation.key(r.defaultTarget)
+        let target = Model.rateKey(r.defaultTarget)
         if r.adaptedIsBetter {
             lines.append("at \(target) false alarm(s)/hour here the adapted model finds at least as many test shots: to use it, `model: \(out)` in /etc/earshot/earshot.yaml (its threshold is already this site's), then `systemctl reload earshot`")
         } else {

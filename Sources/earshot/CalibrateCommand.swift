@@ -90,7 +90,7 @@ struct CalibrateCommand: ParsableCommand {
             rows.append((t, rule.threshold, scores.events(rule: rule).reduce(0, +)))
         }
         let unresolved = targets.filter { $0 * hours < 1 }.sorted()
-        func r(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
+        let r = Model.rateKey
         if json {
             print("{\"type\":\"calibration\",\"files\":\(names.count),\"hours\":\(String(format: "%.4f", hours)),\"model_threshold\":\(String(format: "%.6f", m.threshold)),\"model_threshold_events\":\(ownCount)}")
             for row in rows {

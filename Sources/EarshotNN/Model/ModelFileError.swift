@@ -27,9 +27,8 @@ public enum ModelFileError: Error, CustomStringConvertible {
         case let .architecture(p, r):
             return "\(p): model architecture is invalid: \(r); retrain with this version of earshot-train"
         case let .noOperatingPoint(p, r, a):
-            func f(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
-            let rates = a.isEmpty ? "none (an older or hand-made model)" : a.map(f).joined(separator: ", ")
-            return "\(p): no threshold calibrated for \(f(r)) false alarm(s)/hour (this model has: \(rates)); use one of those, or set a score threshold instead"
+            let rates = a.isEmpty ? "none (an older or hand-made model)" : a.map(Model.rateKey).joined(separator: ", ")
+            return "\(p): no threshold calibrated for \(Model.rateKey(r)) false alarm(s)/hour (this model has: \(rates)); use one of those, or set a score threshold instead"
         case let .featureMismatch(p, d):
             return "\(p): model was trained with different features (\(d.joined(separator: "; "))): retrain the model for these features or use a model that matches"
         }
