@@ -44,16 +44,18 @@ public enum FileAnalyzer {
     /// for its peak. The result's `peak` is the file's own, its `gain` the one applied.
     /// `progress`: told the seconds of the file analysed so far — after each segment of a long file, and
     /// its whole duration at the end.
+    /// `start`: analyse only the file's samples from this one on (at the model's rate), as if they were the
+    /// whole file (`AudioFileStream(from:)`: times, duration and peak are the part's).
     public static func analyze(_ url: URL, detectors: [Detector], normalize: PeakNormalization? = nil,
-                               segmentSeconds: Double = FileAnalyzer.segmentSeconds,
+                               segmentSeconds: Double = FileAnalyzer.segmentSeconds, from start: Int = 0,
                                progress: ((Double) -> Void)? = nil) throws -> FileResult {
-        let stream = try AudioFileStream(url, sampleRate: detectors[0].sampleRate)
+        let stream = try AudioFileStream(url, sampleRate: detectors[0].sampleRate, from: start)
         let segment = Int(min(segmentSeconds, 1e7) * Double(stream.sampleRate))
         var head: [Float] = []
         head.reserveCapacity(stream.expectedSamples <= segment ? stream.expectedSamples + AudioFile.blockFrames : SegmentedFile.capacity(segment: segment))
         var more = true
         while more, head.count < segment { more = try stream.read(appendingTo: &head) }
-        let peak = normalize == nil ? nil : more ? try filePeak(url, sampleRate: stream.sampleRate) : PeakLevel.peak(head)
+        let peak = normalize == nil ? nil : more ? try filePeak(url, sampleRate: stream.sampleRate, from: start) : PeakLevel.peak(head)
         let gain = peak.map { normalize!.gain(peak: $0) } ?? 1
         if gain != 1 { Self.scale(&head, by: gain) }
         var r: FileResult
@@ -71,8 +73,8 @@ public enum FileAnalyzer {
     }
 
     /// Largest |sample| of the whole file, decoded block by block (bounded memory) as `analyze` decodes it.
-    static func filePeak(_ url: URL, sampleRate: Int) throws -> Float {
-        let s = try AudioFileStream(url, sampleRate: sampleRate)
+    static func filePeak(_ url: URL, sampleRate: Int, from start: Int = 0) throws -> Float {
+        let s = try AudioFileStream(url, sampleRate: sampleRate, from: start)
         var block: [Float] = [], peak: Float = 0, more = true
         while more {
             block.removeAll(keepingCapacity: true)

@@ -29,6 +29,10 @@ public struct SiteAdaptation {
         /// Final share of every recording kept for calibration and the report (0 < holdOut < 1).
         public var holdOut = 0.25
         public var chunkSeconds = 10.0
+        /// Hours of the recordings' first parts trained on at most (clips spread evenly over all of them):
+        /// memory ≈ 0.23 GB per hour; a run draws ≈ 3,000 one-second windows from the site, so more audio
+        /// adds memory, not variety.
+        public var maxSiteHours = 1.0
         public var threads = 2
         /// False alarms per hour the thresholds are calibrated for; `defaultTarget` becomes the model's own.
         public var targets: [Double] = [1, 2, 5, 10]
@@ -42,6 +46,7 @@ public struct SiteAdaptation {
             guard holdOut > 0, holdOut < 1 else { throw TrainError.data("hold-out \(holdOut) is out of range: use a fraction between 0 and 1, e.g. 0.25") }
             guard epochs >= 1 else { throw TrainError.data("epochs \(epochs): use at least 1") }
             guard learningRate > 0, learningRate.isFinite else { throw TrainError.data("learning rate \(learningRate): use a positive number, e.g. 3e-4") }
+            guard maxSiteHours > 0, maxSiteHours.isFinite else { throw TrainError.data("max site hours \(maxSiteHours): use a positive number of hours, e.g. 1") }
             guard chunkSeconds >= 1 else { throw TrainError.data("chunk \(chunkSeconds) s: use at least 1 second") }
             guard !targets.isEmpty, targets.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw TrainError.data("false-alarm targets must be > 0 per hour") }
             guard targets.contains(defaultTarget) else { throw TrainError.data("default target \(defaultTarget) is not one of the targets \(targets)") }
@@ -67,7 +72,8 @@ public struct SiteAdaptation {
         public var siteFiles: [String]
         /// Recordings (and corpus clips) that could not be used, with the reason (the others still are).
         public var skipped: [String]
-        public var adaptHours: Double, heldOutHours: Double
+        /// Hours of site audio trained on (clips), of the recordings' first parts, and held out.
+        public var adaptHours: Double, recordedAdaptHours: Double, heldOutHours: Double
         public var siteChunks: Int
         public var siteSources: Int
         public var testGunshots: Int, testNegativeHours: Double
@@ -90,7 +96,8 @@ public struct SiteAdaptation {
         let features = base.features
         // the cheap checks first (the corpus's manifest, the site's paths), then the decoding
         let corpus = try Corpus(root: o.corpus)
-        let site = try Self.loadSite(o.site, sampleRate: features.sampleRate, holdOut: o.holdOut, chunk: o.chunkSeconds, log: log)
+        let site = try SiteRecordings.load(o.site, sampleRate: features.sampleRate, holdOut: o.holdOut, chunk: o.chunkSeconds,
+                                           maxSeconds: o.maxSiteHours * 3600, log: log)
         let split = GroupSplit(clips: corpus.clips, seed: o.seed)
         var bad: [String] = []
         let loaded = corpus.load(corpus.clips, progress: ProgressBar("decoding corpus", total: corpus.clips.count)) { info, e in
@@ -106,7 +113,11 @@ public struct SiteAdaptation {
         }
         let train = TrainingData(clips: trainClips + siteClips, rirs: loaded.filter { $0.info.label == "rir" }.map(\.samples))
         log(String(format: "site: %d recording(s), %.2f h to adapt on (%d clips, %d of %d negative sources, %.0f %% of the draws), %.2f h held out",
-                   site.files.count, site.adaptSeconds / 3600, siteClips.count, m, s + m, 100 * Double(m) / Double(s + m), site.heldOutSeconds / 3600))
+                   site.files.count, site.keptSeconds / 3600, siteClips.count, m, s + m, 100 * Double(m) / Double(s + m), site.heldOutSeconds / 3600))
+        if site.keptSeconds < site.adaptSeconds - 1 {
+            log(String(format: "site: %.2f h of the %.2f h before the held-out parts are trained on (clips spread evenly over them; --max-site-hours)",
+                       site.keptSeconds / 3600, site.adaptSeconds / 3600))
+        }
 
         let trainer = try ModelTrainer(data: train, features: features, threads: o.threads)
         trainer.log = log
@@ -125,8 +136,8 @@ public struct SiteAdaptation {
         let rule = DecisionRule(threshold: 0.5)
         let guns = test.filter { $0.info.label == "gunshot" }.map(\.samples), others = test.filter { $0.info.label != "gunshot" }.map(\.samples)
         func scores(_ model: Model, _ name: String) throws -> (site: StreamScores, guns: StreamScores, others: StreamScores) {
-            let d = try Detector(model: model, rule: rule)
-            return (StreamScores.collect(site.heldOut, detector: d, progress: ProgressBar("\(name): held-out site audio", total: site.heldOut.count)),
+            let d = try Detector(model: model, rule: rule), more = try (1..<max(1, o.threads)).map { _ in try Detector(model: model, rule: rule) }
+            return (try StreamScores.collect(parts: site.heldOut, detectors: [d] + more, progress: ProgressBar("\(name): held-out site audio (s)", total: Int(site.heldOutSeconds))),
                     StreamScores.collect(guns, detector: d, progress: ProgressBar("\(name): test gunshot clips", total: guns.count)),
                     StreamScores.collect(others, detector: d, progress: ProgressBar("\(name): test negative + crowd clips", total: others.count)))
         }
@@ -151,11 +162,11 @@ public struct SiteAdaptation {
             "train.protocol": "site adaptation of \(base.name): \(o.epochs) epochs at learning rate \(o.learningRate), \(Int((100 * o.siteShare).rounded())) % of the negative windows from the site",
             "train.seed": String(o.seed), "train.date": ISO8601DateFormatter().string(from: Date()),
             "train.commit": ThreeModelProtocol.gitCommit(), "train.command": o.command,
-            "train.data": String(format: "%@: train split (seed %llu) + %.2f h of site audio (%d recordings)", o.corpus.path, o.seed, site.adaptSeconds / 3600, site.files.count),
+            "train.data": String(format: "%@: train split (seed %llu) + %.2f h of site audio (%d recordings)", o.corpus.path, o.seed, site.keptSeconds / 3600, site.files.count),
             "train.thresholds": String(format: "held-out site audio: the last %.0f %% of each recording, %.2f h; default = %@ FA/h", 100 * o.holdOut, hours, Model.rateKey(o.defaultTarget)),
             "adapt.base": base.name + (base.provenance["train.commit"].map { " (trained at \($0))" } ?? ""),
         ]
-        let result = Result(base: base.name, siteFiles: site.files, skipped: site.skipped + bad.map { "corpus clip \($0)" }, adaptHours: site.adaptSeconds / 3600, heldOutHours: hours,
+        let result = Result(base: base.name, siteFiles: site.files, skipped: site.skipped + bad.map { "corpus clip \($0)" }, adaptHours: site.keptSeconds / 3600, recordedAdaptHours: site.adaptSeconds / 3600, heldOutHours: hours,
                             siteChunks: siteClips.count, siteSources: m, testGunshots: guns.count, testNegativeHours: b.others.seconds / 3600,
                             baseOwnThreshold: base.threshold, baseOwnEvents: b.site.events(rule: own).reduce(0, +), rows: rows,
                             defaultTarget: o.defaultTarget, adaptedIsBetter: main.adaptedRecall >= main.baseRecall)
@@ -164,68 +175,4 @@ public struct SiteAdaptation {
 
     /// Model 9's recipe (the shipped model's): the adaptation trains with its settings.
     static func recipe(seed: UInt64) -> Recipe { Recipe.lineup(seed: seed).first { $0.name == "model9-meanmax" }! }
-
-    /// The site's recordings, decoded: the first part of each cut into chunks, the rest kept whole.
-    struct Site {
-        var files: [String] = []
-        var skipped: [String] = []
-        var chunks: [(file: String, samples: [Float])] = []
-        var heldOut: [[Float]] = []
-        var adaptSeconds = 0.0, heldOutSeconds = 0.0
-    }
-
-    /// Decodes every recording (folders: their audio files, sorted); one that cannot be read or is too short
-    /// to split is reported and skipped. Throws when nothing usable is left.
-    static func loadSite(_ urls: [URL], sampleRate: Int, holdOut: Double, chunk: Double, log: (String) -> Void) throws -> Site {
-        var site = Site()
-        let chunkLen = Int(chunk * Double(sampleRate)), minPart = sampleRate   // each part ≥ 1 s
-        for url in try expand(urls) {
-            do {
-                let a = try AudioFile.read(url, sampleRate: sampleRate)
-                if let bad = a.damaged { throw AudioFileError.damaged(path: url.path, bad) }
-                let x = a.samples
-                let cut = Int((1 - holdOut) * Double(x.count))
-                guard cut >= minPart, x.count - cut >= minPart else {
-                    throw TrainError.data(String(format: "%@: %.1f s is too short to split into audio to adapt on and audio to check on (needs ≥ %.0f s)",
-                                                 url.path, Double(x.count) / Double(sampleRate), (1 / min(holdOut, 1 - holdOut)).rounded(.up)))
-                }
-                var start = 0
-                while start < cut {
-                    let end = min(cut, start + chunkLen)
-                    if end - start >= minPart { site.chunks.append((url.path, Array(x[start..<end]))) }
-                    start = end
-                }
-                site.heldOut.append(Array(x[cut...]))
-                site.adaptSeconds += Double(cut) / Double(sampleRate)
-                site.heldOutSeconds += Double(x.count - cut) / Double(sampleRate)
-                site.files.append(url.path)
-            } catch {
-                site.skipped.append("\(url.path): \(error)")
-                log("skipping \(url.path): \(error)")
-            }
-        }
-        guard !site.files.isEmpty else {
-            throw TrainError.data("no usable site audio (\(site.skipped.count) recording(s) skipped: \(site.skipped.joined(separator: "; "))): give recordings of the site, each at least a few seconds long")
-        }
-        return site
-    }
-
-    /// Files as given; folders replaced by the files in them (sorted, hidden ones left out). A path that
-    /// does not exist is an error naming it.
-    static func expand(_ urls: [URL]) throws -> [URL] {
-        var out: [URL] = []
-        for u in urls {
-            var dir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: u.path, isDirectory: &dir) else {
-                throw TrainError.data("\(u.path): no such file or folder (give the site's recordings, e.g. site/*.wav or the folder site/)")
-            }
-            if dir.boolValue {
-                let names = try FileManager.default.contentsOfDirectory(atPath: u.path).filter { !$0.hasPrefix(".") }.sorted()
-                out += names.map { u.appendingPathComponent($0) }.filter { (try? $0.resourceValues(forKeys: [.isDirectoryKey]))?.isDirectory != true }
-            } else {
-                out.append(u)
-            }
-        }
-        return out
-    }
 }

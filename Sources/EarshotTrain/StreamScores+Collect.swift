@@ -27,3 +27,28 @@ extension StreamScores {
         return out
     }
 }
+
+extension StreamScores {
+    /// Streams parts of recordings (each from its first sample `from` to the file's end) through the detectors
+    /// exactly as `earshot calibrate` reads a recording (`FileAnalyzer.analyze`, segment by segment: memory is
+    /// bounded whatever the length; the windows split between `detectors`, built from one model and rule, and
+    /// reported as the first one's decision rule sees them, `onWindow`). `seconds` counts the parts' audio.
+    /// Throws the decoder's errors, naming the file.
+    static func collect(parts: [SiteRecordings.Part], detectors: [Detector], progress: ProgressBar? = nil) throws -> StreamScores {
+        var out = StreamScores()
+        let rate = detectors[0].sampleRate, total = parts.reduce(0) { $0 + $1.samples }
+        var done = 0
+        for p in parts {
+            var windows: [ScoredWindow] = []
+            detectors[0].onWindow = { windows.append($0) }
+            defer { detectors[0].onWindow = nil }
+            let r = try FileAnalyzer.analyze(p.url, detectors: detectors, from: p.from,
+                                             progress: { s in progress?.update((done + Int(s * Double(rate))) / rate) })
+            out.add(windows, seconds: r.duration)
+            done += p.samples
+        }
+        progress?.update(total / rate)
+        progress?.finish()
+        return out
+    }
+}

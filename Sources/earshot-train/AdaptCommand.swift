@@ -21,8 +21,9 @@ struct Adapt: ParsableCommand {
         calibrate` does) and, at those thresholds, scored on the corpus's held-out test gunshots. The table
         says whether the adapted model finds more shots at the same false-alarm rate on this site; the file
         written carries the thresholds from the held-out site audio (`model:` in /etc/earshot/earshot.yaml).
-        Any event in the recordings counts as a false alarm, so they must hold no gunshots. Memory: ≈ 0.25 GB
-        per hour of site audio, on top of the corpus (≈ 1 GB).
+        Any event in the recordings counts as a false alarm, so they must hold no gunshots. Recordings of any
+        length: at most --max-site-hours of 10 s clips (spread evenly over all recordings) are trained on, and the
+        held-out parts are streamed from disk. Memory: the corpus (≈ 0.7 GB) plus ≈ 0.23 GB per hour trained on.
         """
     )
 
@@ -34,6 +35,7 @@ struct Adapt: ParsableCommand {
     @Option(help: "Share of the negative training windows taken from the site (0…1).") var siteShare: Double = 0.25
     @Option(help: "Final share of every recording held out for calibration and the comparison (0…1).") var holdOut: Double = 0.25
     @Option(help: "Training windows per epoch.") var windowsPerEpoch: Int = 4096
+    @Option(help: "Hours of site audio trained on at most (10 s clips spread evenly over the recordings' first parts; ≈ 0.23 GB each).") var maxSiteHours: Double = 1
     @Option(help: "Seed of the corpus split and of the training (default: the base model's own split seed, `train.seed` in its file, so its test split stays unseen).") var seed: UInt64?
     @Option(help: "Training threads.") var threads: Int = 2
     @Option(help: "False alarms per hour (1, 2, 5 or 10) whose threshold becomes the adapted model's default.") var target: Double = 1
@@ -52,7 +54,7 @@ struct Adapt: ParsableCommand {
         var o = SiteAdaptation.Options(corpus: URL(fileURLWithPath: data), site: site.map { URL(fileURLWithPath: $0) })
         o.seed = seed ?? base.provenance["train.seed"].flatMap { UInt64($0) } ?? 1
         o.epochs = epochs; o.learningRate = learningRate; o.siteShare = siteShare; o.holdOut = holdOut
-        o.windowsPerEpoch = windowsPerEpoch; o.threads = threads; o.defaultTarget = target
+        o.windowsPerEpoch = windowsPerEpoch; o.maxSiteHours = maxSiteHours; o.threads = threads; o.defaultTarget = target
         o.command = "earshot-train " + CommandLine.arguments.dropFirst().joined(separator: " ")
         let (adapted, r): (Model, SiteAdaptation.Result)
         do { (adapted, r) = try SiteAdaptation(o).run(base: base) } catch let e as TrainError { throw ValidationError(e.description) }
@@ -69,7 +71,8 @@ struct Adapt: ParsableCommand {
     static func table(_ r: SiteAdaptation.Result, out: String) -> String {
         func pct(_ x: Double) -> String { String(format: "%.1f %%", 100 * x) }
         var lines = [
-            String(format: "site: %d recording(s), %.2f h adapted on, %.2f h held out%@", r.siteFiles.count, r.adaptHours, r.heldOutHours,
+            String(format: "site: %d recording(s), %.2f h adapted on%@, %.2f h held out%@", r.siteFiles.count, r.adaptHours,
+                   r.adaptHours < r.recordedAdaptHours - 0.001 ? String(format: " (spread over %.2f h)", r.recordedAdaptHours) : "", r.heldOutHours,
                    r.skipped.isEmpty ? "" : "; \(r.skipped.count) skipped (see above)"),
             String(format: "base %@ at its own threshold %.4f: %d event(s) on the held-out site audio", r.base, r.baseOwnThreshold, r.baseOwnEvents),
             "",

@@ -61,6 +61,28 @@ import Testing
         }
     }
 
+    /// A stream opened `from:` a sample gives exactly the whole read's samples from there (the resampler's
+    /// state carried across the dropped part), counts only those, and starts past a block boundary too.
+    @Test(arguments: [16000, 44100])
+    func streamFromASampleGivesTheRestOfTheWholeRead(rate: Int) throws {
+        let dir = TestPaths.tempDir("from")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var rng = SplitMix(seed: 5)
+        let n = 3 * AudioFile.blockFrames + 777
+        let x = (0..<n).map { _ in Float(rng.uniform() - 0.5) }
+        let url = dir.appendingPathComponent("x.wav")
+        try AudioFileWriter.write(S.interleave([x, x.map { -$0 / 2 }]), channels: 2, sampleRate: rate, format: .wavFloat, to: url)
+        let whole = try AudioFile.read(url).samples
+        for start in [0, 1, 1000, AudioFile.blockFrames + 5, whole.count - 10] {
+            let s = try AudioFileStream(url, from: start)
+            var part: [Float] = []
+            while try s.read(appendingTo: &part) {}
+            #expect(s.expectedSamples == whole.count - start && s.fileSamples == whole.count)
+            let same = part == Array(whole[start...])   // (a Bool: #expect would diff two long arrays on failure)
+            #expect(same, "from \(start): \(part.count) samples, expected \(whole.count - start)")
+        }
+    }
+
     @Test(arguments: [8000, 22050, 44100, 48000])
     func readsToOtherTargetRates(target: Int) throws {
         let dir = TestPaths.tempDir("target")

@@ -63,6 +63,29 @@ import Testing
         }
     }
 
+    /// A file analysed `from:` a sample (the held-out part of a site recording in `earshot-train adapt`) is
+    /// analysed as a file holding only those samples would be — whole or segment by segment.
+    @Test func partOfAFileIsAnalysedAsThatPartAlone() throws {
+        let dir = TestPaths.tempDir("seg-part")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let x = Self.audio(), start = 13 * 16_000 + 123
+        let whole = dir.appendingPathComponent("whole.flac"), part = dir.appendingPathComponent("part.flac")
+        try AudioFileWriter.write(x, channels: 1, sampleRate: 16_000, format: .flac, to: whole)
+        try AudioFileWriter.write(Array(x[start...]), channels: 1, sampleRate: 16_000, format: .flac, to: part)
+        let m = try TestModel.random(outputScale: 0.3, inputNorm: nil)
+        let d = try Detector(model: m, rule: DecisionRule(threshold: 0.5, minConsecutive: 1, cooldown: 1))
+        for segment in [1e9, 7.0] {
+            let (alone, ta) = try trace(part, [d], segment: segment)
+            var tp: [(Double, Float)] = []
+            d.onScore = { tp.append(($0, $1)) }
+            let r = try FileAnalyzer.analyze(whole, detectors: [d], segmentSeconds: segment, from: start)
+            d.onScore = nil
+            #expect(r.duration == alone.duration && r.windows == alone.windows && r.duration == Double(x.count - start) / 16_000, "segment \(segment)")
+            #expect(tp.map(\.0) == ta.map(\.0) && tp.map(\.1) == ta.map(\.1), "segment \(segment): window times and scores")
+            #expect(r.events.map(\.start) == alone.events.map(\.start) && r.peak == alone.peak)
+        }
+    }
+
     /// `progress` hears the seconds analysed after each segment, rising, and the whole duration at the end.
     @Test func progressIsReportedPerSegment() throws {
         let dir = TestPaths.tempDir("seg")

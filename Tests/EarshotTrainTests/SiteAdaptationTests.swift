@@ -93,20 +93,26 @@ import Testing
         let dir = TestPaths.tempDir("adapt-bad"); defer { try? FileManager.default.removeItem(at: dir) }
         var rng = SeededRNG(seed: 43)
         let missing = dir.appendingPathComponent("nowhere.wav")
-        #expect { try SiteAdaptation.expand([missing]) } throws: { "\($0)".contains(missing.path) && "\($0)".contains("no such file") }
+        #expect { try SiteRecordings.expand([missing]) } throws: { "\($0)".contains(missing.path) && "\($0)".contains("no such file") }
 
         let good = dir.appendingPathComponent("good.wav"), short = dir.appendingPathComponent("short.wav"), junk = dir.appendingPathComponent("junk.wav")
         try AudioFileWriter.writeWAV16(Self.pips(every: 8000, n: 96_000, rng: &rng), sampleRate: 16000, to: good)
         try AudioFileWriter.writeWAV16([Float](repeating: 0.01, count: 16000), sampleRate: 16000, to: short)
         try Data("not audio at all".utf8).write(to: junk)
+        // a recording cut short (its header promises more than the file holds): found before training on it
+        let cut = dir.appendingPathComponent("cut.wav")
+        try AudioFileWriter.writeWAV16(Self.pips(every: 8000, n: 96_000, rng: &rng), sampleRate: 16000, to: cut)
+        let bytes = try Data(contentsOf: cut)
+        try bytes.prefix(bytes.count - 40_000).write(to: cut)
         var messages: [String] = []
-        let site = try SiteAdaptation.loadSite([good, short, junk], sampleRate: 16000, holdOut: 0.25, chunk: 10, log: { messages.append($0) })
+        let site = try SiteRecordings.load([good, short, junk, cut], sampleRate: 16000, holdOut: 0.25, chunk: 10, log: { messages.append($0) })
         #expect(site.files == [good.path])
-        #expect(site.skipped.count == 2 && messages.count == 2)
+        #expect(site.skipped.count == 3 && messages.count == 3)
+        #expect(site.skipped.contains { $0.hasPrefix(cut.path) }, "\(site.skipped)")
         #expect(site.skipped.contains { $0.contains(short.path) && $0.contains("too short") }, "\(site.skipped)")
         #expect(site.skipped.contains { $0.hasPrefix(junk.path) }, "\(site.skipped)")
-        #expect(site.heldOut.count == 1 && site.heldOut[0].count == 24_000 && site.chunks.map(\.samples.count) == [72_000])
-        #expect { try SiteAdaptation.loadSite([short, junk], sampleRate: 16000, holdOut: 0.25, chunk: 10, log: { _ in }) } throws: {
+        #expect(site.heldOut.count == 1 && site.heldOut[0].from == 72_000 && site.heldOut[0].samples == 24_000 && site.chunks.map(\.samples.count) == [72_000])
+        #expect { try SiteRecordings.load([short, junk], sampleRate: 16000, holdOut: 0.25, chunk: 10, log: { _ in }) } throws: {
             "\($0)".contains("no usable site audio") && "\($0)".contains(short.path)
         }
         var o = SiteAdaptation.Options(corpus: dir, site: [good])
@@ -114,5 +120,36 @@ import Testing
         #expect { try o.validate() } throws: { "\($0)".contains("site share") }
         o.siteShare = 0.25; o.holdOut = 0
         #expect { try o.validate() } throws: { "\($0)".contains("hold-out") }
+        o.holdOut = 0.25; o.maxSiteHours = 0
+        #expect { try o.validate() } throws: { "\($0)".contains("max site hours") }
+    }
+
+    /// Recordings longer than the budget give clips spread evenly over all of them (not the first hour of
+    /// the first day), each exactly the decoded samples at its place; the held-out parts are only named.
+    @Test func longRecordingsAreThinnedEvenlyToTheBudget() throws {
+        let dir = TestPaths.tempDir("adapt-budget"); defer { try? FileManager.default.removeItem(at: dir) }
+        var rng = SeededRNG(seed: 47)
+        let urls = (0..<3).map { dir.appendingPathComponent("day\($0).flac") }
+        var decoded: [[Float]] = []
+        for u in urls {
+            try AudioFileWriter.write((0..<960_000).map { _ in Float(rng.uniform(-0.2, 0.2)) }, channels: 1, sampleRate: 16000, format: .flac, to: u)
+            decoded.append(try AudioFile.read(u).samples)
+        }
+        // 60 s each: 45 s to adapt on = 4 clips of 10 s + one of 5 s; 15 clips, 135 s in all; a 30 s budget keeps 3
+        let site = try SiteRecordings.load(urls, sampleRate: 16000, holdOut: 0.25, chunk: 10, maxSeconds: 30, log: { _ in })
+        #expect(site.adaptSeconds == 135 && site.keptSeconds == 30 && site.heldOutSeconds == 45)
+        #expect(site.chunks.map(\.file) == urls.map(\.path), "one clip from each recording: \(site.chunks.map(\.file))")
+        // (Bool first: a failing #expect on two long arrays would diff them element by element, for minutes)
+        for (c, x) in zip(site.chunks, decoded) { let same = c.samples == Array(x[320_000..<480_000]); #expect(same, "the middle clip (20–30 s) of \(c.file)") }
+        #expect(site.heldOut.map(\.from) == [720_000, 720_000, 720_000] && site.heldOut.allSatisfy { $0.samples == 240_000 })
+        let all = try SiteRecordings.load(urls, sampleRate: 16000, holdOut: 0.25, chunk: 10, log: { _ in })
+        #expect(all.chunks.count == 15 && all.keptSeconds == 135)
+        let last = all.chunks[4].samples == Array(decoded[0][640_000..<720_000])
+        #expect(last, "the last, shorter clip ends at the held-out part")
+
+        #expect(SiteRecordings.spread([10, 10, 10, 10], budget: 40) == [0, 1, 2, 3])
+        #expect(SiteRecordings.spread([10, 10, 10, 10], budget: 20) == [1, 3])
+        #expect(SiteRecordings.spread([10, 10, 10, 10, 10, 10, 10, 10, 10], budget: 30) == [1, 4, 7])
+        #expect(SiteRecordings.spread([10, 10], budget: 1) == [1], "at least one clip")
     }
 }

@@ -13,13 +13,18 @@ public final class AudioFileStream {
     /// Frames the header declares (at the source rate).
     public let declaredFrames: Int
     /// Samples the whole file gives at `sampleRate` (if it decodes to the end).
-    public var expectedSamples: Int { resampler == nil ? declaredFrames : Int((Double(declaredFrames) * Double(sampleRate) / Double(sourceSampleRate)).rounded()) }
+    public var fileSamples: Int { resampler == nil ? declaredFrames : Int((Double(declaredFrames) * Double(sampleRate) / Double(sourceSampleRate)).rounded()) }
+    /// First sample (at `sampleRate`) that `read` delivers: the ones before are decoded and dropped.
+    public let start: Int
+    /// Samples `read` delivers (if the file decodes to the end): `fileSamples` from `start` on.
+    public var expectedSamples: Int { max(0, fileSamples - start) }
 
     private let reader: SndfileReader
     private let resampler: Resampler?
     private let block: UnsafeMutablePointer<Float>   // (blockFrames, channels) interleaved
     private let mono: UnsafeMutablePointer<Float>    // (blockFrames): the channels' mean (several channels only)
     private let converted: UnsafeMutableBufferPointer<Float>  // resampler output for one block (resampling only)
+    /// Source frames decoded; samples at `sampleRate` produced (the dropped ones before `start` included).
     private var decoded = 0, delivered = 0
     private var ended = false
     /// Damaged samples (NaN, ±∞, beyond ±1e10) met so far, replaced with 0 (nil: none); callers warn
@@ -27,8 +32,11 @@ public final class AudioFileStream {
     public private(set) var damaged: DamagedSamples?
 
     /// Opens `url` and checks its header (any format libsndfile reads). Throws `AudioFileError` naming the file.
-    public init(_ url: URL, sampleRate: Int = 16_000) throws {
+    /// `start`: deliver the samples from this one on (the whole file is still decoded and checked, so a
+    /// part gives exactly the samples `AudioFile.read` gives there, resampler state included).
+    public init(_ url: URL, sampleRate: Int = 16_000, from start: Int = 0) throws {
         path = url.path
+        self.start = max(0, start)
         reader = try SndfileReader(path: path)
         let channels = Int(reader.info.channels)
         declaredFrames = Int(reader.info.frames)
@@ -49,7 +57,8 @@ public final class AudioFileStream {
 
     /// Appends the next decoded samples (up to `AudioFile.blockFrames` at the source rate) to `out`; returns
     /// false once the file is exhausted. At the end, throws `truncated` if fewer frames than the header
-    /// declares could be decoded. Resampled output is trimmed to `expectedSamples` (libsoxr's tail).
+    /// declares could be decoded. Resampled output is trimmed to `fileSamples` (libsoxr's tail). While the
+    /// samples before `start` are decoded it appends nothing and returns true.
     public func read(appendingTo out: inout [Float]) throws -> Bool {
         guard !ended else { return false }
         let n = try reader.read(into: block, frames: AudioFile.blockFrames)
@@ -98,10 +107,11 @@ public final class AudioFileStream {
         }
     }
 
-    /// Appends `x`, never past `expectedSamples` when resampling.
+    /// Appends `x`, never past `fileSamples` when resampling, and none of the samples before `start`.
     private func deliver(_ x: UnsafeBufferPointer<Float>, to out: inout [Float]) {
-        let room = resampler == nil ? x.count : max(0, min(x.count, expectedSamples - delivered))
-        out.append(contentsOf: x.prefix(room))
+        let room = resampler == nil ? x.count : max(0, min(x.count, fileSamples - delivered))
+        let drop = min(room, max(0, start - delivered))
+        out.append(contentsOf: x[drop..<room])
         delivered += room
     }
 }
