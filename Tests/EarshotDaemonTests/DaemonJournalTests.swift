@@ -52,6 +52,25 @@ import Testing
         #expect(DaemonRun.alerts(r.entries).isEmpty)
     }
 
+    /// `recording:` on: the daemon still alerts on every shot, and its site recording holds exactly the
+    /// samples the detector heard (the fixture, through the real ALSA path), ready for `earshot calibrate`.
+    @Test func siteRecordingHoldsWhatTheDetectorHeard() throws {
+        let run = try DaemonRun()
+        let x = DaemonTestSignals.recording(seconds: 16, shots: Self.shots)
+        let fx = try AlsaFileFixture(x, rate: 16_000, dir: run.dir)
+        let rec = run.dir.appendingPathComponent("recordings")
+        let r = try run.journalRun(fx, config: try run.writeConfig(extra: "recording:\n  enabled: true\n  directory: \(rec.path)"))
+        #expect(r.status == 0, "stderr:\n\(r.stderr)")
+        checkAlerts(DaemonRun.alerts(r.entries), model: run.model.lastPathComponent)
+        let files = try FileManager.default.contentsOfDirectory(atPath: rec.path).filter { $0.hasPrefix("site-") && $0.hasSuffix(".wav") }
+        #expect(files.count == 1, "\(files)")
+        let got = try files.first.map { try AudioFile.read(rec.appendingPathComponent($0)).samples } ?? []
+        let want = x.map { Float(Int16(max(-32768, min(32767, ($0 * 32768).rounded())))) / 32768 }
+        let same = got == want   // (a Bool: #expect would diff two long arrays on failure)
+        #expect(got.count == want.count && same, "\(got.count) samples recorded of \(want.count)")
+        #expect(r.entries.contains { ($0["MESSAGE"] ?? "").hasPrefix("site recording: up to") }, "the journal says where the recording goes")
+    }
+
     @Test func source48kHzStereoDetectsTheSameEvents() throws {
         let run = try DaemonRun()
         // The same content as the 16 kHz test, at 48 kHz (band-limited like a real 48 kHz microphone feed).

@@ -39,6 +39,7 @@ public struct DaemonConfig: Sendable, Equatable {
     public var retryMax = 30.0
     public var hook = HookSettings()
     public var clips = ClipSettings()
+    public var recording = RecordingSettings()
     public var liveness = LivenessSettings()
     public var metrics = MetricsSettings()
 
@@ -125,6 +126,13 @@ public struct DaemonConfig: Sendable, Equatable {
         c.clips.maxAgeDays = try cl.double("max_age_days", c.clips.maxAgeDays, 0.001...36_500)
         try cl.finish(known: ["enabled", "directory", "pre_roll", "post_roll", "max_count", "max_bytes", "max_age_days"])
 
+        var rc = try r.section("recording")
+        c.recording.enabled = try rc.bool("enabled", c.recording.enabled)
+        c.recording.directory = try rc.string("directory", c.recording.directory)
+        c.recording.hours = try rc.double("hours", c.recording.hours, 0.01...720)
+        c.recording.fileMinutes = try rc.double("file_minutes", c.recording.fileMinutes, 1...1440)
+        try rc.finish(known: ["enabled", "directory", "hours", "file_minutes"])
+
         var lv = try r.section("liveness")
         c.liveness.enabled = try lv.bool("enabled", c.liveness.enabled)
         c.liveness.silenceSeconds = try lv.double("silence_seconds", c.liveness.silenceSeconds, 0.1...86_400)
@@ -143,13 +151,13 @@ public struct DaemonConfig: Sendable, Equatable {
 
         try r.finish(known: ["device", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "false_alarms_per_hour", "min_consecutive",
                              "merge_gap", "cooldown", "hop", "priority", "blas_threads", "log_level", "retry_min", "retry_max",
-                             "hook", "clips", "liveness", "metrics"])
+                             "hook", "clips", "recording", "liveness", "metrics"])
         // The sections' own cross-field checks (ops' validate()) — mapped to the key's line.
         do {
-            try c.hook.validate(); try c.clips.validate(); try c.liveness.validate(); try c.metrics.validate()
+            try c.hook.validate(); try c.clips.validate(); try c.recording.validate(); try c.liveness.validate(); try c.metrics.validate()
         } catch let e as SettingsError {
             let parts = e.key.split(separator: ".", maxSplits: 1).map(String.init)
-            let section: ConfigReader? = ["hook": h, "clips": cl, "liveness": lv, "metrics": mt][parts.first ?? ""]
+            let section: ConfigReader? = ["hook": h, "clips": cl, "recording": rc, "liveness": lv, "metrics": mt][parts.first ?? ""]
             let line = parts.count == 2 ? section?.lineOf(parts[1]) : r.lineOf(e.key)
             throw ConfigError(source: source, key: e.key, line: line, problem: "\(e.value) \(e.problem); \(e.fix)")
         }

@@ -1,4 +1,4 @@
-/// A value in the `hook:`, `clips:`, `liveness:` or `metrics:` config sections that the daemon cannot use.
+/// A value in the `hook:`, `clips:`, `recording:`, `liveness:` or `metrics:` config sections that the daemon cannot use.
 /// `key` is the dotted YAML path (`hook.timeout`), so the config parser can add the line number and the
 /// operator knows what to change; `fix` says what a valid value looks like.
 public struct SettingsError: Error, CustomStringConvertible, Equatable, Sendable {

@@ -21,6 +21,9 @@ public final class DetectionService: Service, @unchecked Sendable {
     private let journal: JournalAlertSink
     private var hooks: HookRunner
     private var clips: ClipRecorder
+    private var recorder: SiteRecorder
+    /// Device losses + overruns seen when the recorder last got samples: a change is a gap in the audio.
+    private var gapsSeen = 0
     private var liveness: LivenessMonitor
     private var livenessChanges: [LivenessEvent] = { var a = [LivenessEvent](); a.reserveCapacity(8); return a }()
     /// Samples handed to the detector (and the clip recorder) since start.
@@ -44,6 +47,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         metrics = MetricsFile(settings: config.metrics, logger: logger)
         hooks = HookRunner(settings: config.hook, logger: logger, metrics: metrics)
         clips = ClipRecorder(settings: config.clips, sampleRate: model.features.sampleRate, logger: logger, metrics: metrics)
+        recorder = SiteRecorder(settings: config.recording, sampleRate: model.features.sampleRate, logger: logger)
         liveness = LivenessMonitor(settings: config.liveness, sampleRate: model.features.sampleRate)
         capture = Self.makeCapture(config, options, model: model, logger: logger, wake: wake.continuation)
         if let problem = config.hook.executableProblem(), config.hook.path != nil {
@@ -95,6 +99,11 @@ public final class DetectionService: Service, @unchecked Sendable {
                 if n > 0 {
                     let block = UnsafeBufferPointer(start: buffer, count: n)
                     clips.append(block)
+                    if recorder.isRecording {
+                        let gaps = capture.deviceLosses + capture.overruns
+                        if gaps != gapsSeen { recorder.split(); gapsSeen = gaps }   // no file splices two stretches
+                        recorder.append(block)
+                    }
                     samplesConsumed += n
                     if config.liveness.enabled {
                         // collected first: the handler reads `liveness`, which `observe` is mutating
@@ -131,6 +140,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         _ = hooks.waitIdle(timeout: config.hook.timeout + config.hook.killAfter)
         notifier.stopping()
         clips.flush()
+        recorder.flush()
         capture.stop()
         let audio = Double(samplesConsumed) / Double(model.features.sampleRate), score = Double(detector.lastScore)
         let (o, l) = (capture.overruns, capture.deviceLosses)
@@ -207,8 +217,12 @@ public final class DetectionService: Service, @unchecked Sendable {
             model = m; detector = d
             if new.hook != config.hook { _ = hooks.waitIdle(timeout: 0); hooks = HookRunner(settings: new.hook, logger: log, metrics: metrics) }
             if new.clips != config.clips { clips.flush(); clips = ClipRecorder(settings: new.clips, sampleRate: m.features.sampleRate, logger: log, metrics: metrics) }
+            if new.recording != config.recording || recorder.sampleRate != m.features.sampleRate {
+                recorder.flush(); recorder = SiteRecorder(settings: new.recording, sampleRate: m.features.sampleRate, logger: log)
+            }
             if new.liveness != config.liveness { liveness = LivenessMonitor(settings: new.liveness, sampleRate: m.features.sampleRate) }
             if captureChanged {
+                recorder.split(); gapsSeen = 0
                 capture.stop()
                 capture = Self.makeCapture(new, options, model: m, logger: log, wake: wake.continuation)
                 capture.start()
