@@ -92,6 +92,21 @@ struct SiteRecorderTests {
         rec2.flush()
         #expect(SiteRecorder.bytesRecorded(in: dir.path) == bytes && Self.opened(again.all).isEmpty)
         #expect(log2.messages(.notice).contains { $0.contains("already holds") && $0.contains("move the files away") }, "\(log2.messages(.notice))")
+        // a reload keeps a finished recorder only if there is nothing to do; once the files are moved away the
+        // new one records again
+        #expect(!rec2.keeps(settings, sampleRate: 16_000))
+        let moved = dir.appendingPathComponent("done")
+        try FileManager.default.createDirectory(at: moved, withIntermediateDirectories: true)
+        for f in try FileManager.default.contentsOfDirectory(atPath: dir.path) where f.hasPrefix("site-") {
+            try FileManager.default.moveItem(at: dir.appendingPathComponent(f), to: moved.appendingPathComponent(f))
+        }
+        let third = Collected<String>()
+        let rec3 = SiteRecorder(settings: settings, logger: LogCapture().logger, onEvent: { third.add($0) })
+        Self.feed(rec3, Self.noise(12 * 16_000, seed: 9))
+        #expect(Self.opened(third.wait(count: 1, timeout: 5)).count == 1 && rec3.isRecording && rec3.keeps(settings, sampleRate: 16_000))
+        #expect(!rec3.keeps(RecordingSettings(enabled: true, directory: dir.path, hours: 1), sampleRate: 16_000), "changed settings: a new recorder")
+        #expect(!rec3.keeps(settings, sampleRate: 8_000))
+        rec3.flush()
     }
 
     @Test("a directory that cannot be written stops the recording with the fix; appending goes on harmlessly")
@@ -120,5 +135,6 @@ struct SiteRecorderTests {
         Self.feed(rec, Self.noise(12 * 16_000, seed: 8))
         rec.flush()
         #expect(!rec.isRecording && SiteRecorder.bytesRecorded(in: dir.path) == 0)
+        #expect(rec.keeps(RecordingSettings(enabled: false, directory: dir.path), sampleRate: 16_000), "nothing to restart while off")
     }
 }

@@ -43,7 +43,7 @@ public final class SiteRecorder: @unchecked Sendable {
         writer.async { [self] in
             recordedBytes = Self.bytesRecorded(in: settings.directory)
             if recordedBytes >= budgetBytes {
-                logger.notice("site recording: \(settings.directory) already holds \(Self.hours(recordedBytes, sampleRate)) h (recording.hours: \(settings.hours)); nothing more is recorded — move the files away to record again")
+                logger.notice("site recording: \(settings.directory) already holds \(Self.hours(recordedBytes, sampleRate)) h (recording.hours: \(settings.hours)); nothing more is recorded — move the files away and reload (`systemctl reload earshot`) to record again")
                 stop("complete")
             } else {
                 logger.notice("site recording: up to \(Self.hours(budgetBytes - recordedBytes, sampleRate)) h more into \(settings.directory) (recording.hours: \(settings.hours)); use them with `earshot calibrate \(settings.directory)` or `earshot-train adapt … \(settings.directory)`")
@@ -53,6 +53,13 @@ public final class SiteRecorder: @unchecked Sendable {
 
     /// True while samples are still recorded.
     public var isRecording: Bool { !stopped.load(ordering: .relaxed) }
+
+    /// Whether a reload with `settings` can keep this recorder: the same settings and rate, and — when
+    /// enabled — still recording. A finished or failed recording is started anew on reload, so "move the
+    /// files away (or free the disk), then `systemctl reload earshot`" records again.
+    public func keeps(_ settings: RecordingSettings, sampleRate: Int) -> Bool {
+        settings == self.settings && sampleRate == self.sampleRate && (isRecording || !settings.enabled)
+    }
 
     /// Feeds captured samples (the model's rate, mono). Copies them; hands a full 10 s block to the writer.
     public func append(_ samples: UnsafeBufferPointer<Float>) {

@@ -217,7 +217,7 @@ public final class DetectionService: Service, @unchecked Sendable {
             model = m; detector = d
             if new.hook != config.hook { _ = hooks.waitIdle(timeout: 0); hooks = HookRunner(settings: new.hook, logger: log, metrics: metrics) }
             if new.clips != config.clips { clips.flush(); clips = ClipRecorder(settings: new.clips, sampleRate: m.features.sampleRate, logger: log, metrics: metrics) }
-            if new.recording != config.recording || recorder.sampleRate != m.features.sampleRate {
+            if !recorder.keeps(new.recording, sampleRate: m.features.sampleRate) {
                 recorder.flush(); recorder = SiteRecorder(settings: new.recording, sampleRate: m.features.sampleRate, logger: log)
             }
             if new.liveness != config.liveness { liveness = LivenessMonitor(settings: new.liveness, sampleRate: m.features.sampleRate) }
