@@ -1,3 +1,4 @@
+import EarshotDSP
 import Foundation
 import Testing
 
@@ -11,10 +12,10 @@ import Testing
         let config: URL
 
         /// Starts earshotd on a paced (real-time) recording with shots at `shots`.
-        init(seconds: Double = 30, shots: [Double] = [], device: String = "default", watchdogUsec: Int = 400_000) throws {
+        init(seconds: Double = 30, shots: [Double] = [], device: String = "default", watchdogUsec: Int = 400_000, extra: String = "") throws {
             run = try DaemonRun()
             notify = try NotifySocket()
-            config = try run.writeConfig(device: device)
+            config = try run.writeConfig(device: device, extra: extra)
             let fx = try AlsaFileFixture(DaemonTestSignals.recording(seconds: seconds, shots: shots), rate: 16_000, dir: run.dir)
             let asound = try fx.writeConfigFile(in: run.dir)
             daemon = try DaemonProcess(args: ["--config", config.path, "--max-frames", String(fx.frames), "--pace", "1"],
@@ -46,6 +47,27 @@ import Testing
         let code = live.stop()
         #expect(live.notify.wait(timeout: 5, for: Self.has("STOPPING=1")) != nil, "STOPPING=1 on SIGTERM")
         #expect(code == 0, "graceful exit status \(String(describing: code)); stderr:\n\(live.daemon.stderr)")
+    }
+
+    /// A site recording is announced in STATUS= (everything the microphone hears is being kept), and a reload
+    /// that turns it off ends the file and the announcement while detection goes on.
+    @Test func siteRecordingIsInStatusUntilReloadedOff() throws {
+        let dir = TestPaths.tempDir("notify-rec")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let live = try Live(extra: "recording:\n  enabled: true\n  directory: \(dir.path)")
+        let ready = live.notify.wait(timeout: 15, for: Self.has("READY=1"))
+        #expect(ready?.contains("· recording site audio") == true, "READY's status says the site is being recorded: \(ready ?? "nil")")
+        live.notify.wait(timeout: 1.5) { _ in false }
+        _ = try live.run.writeConfig(extra: "recording:\n  enabled: false\n  directory: \(dir.path)")   // the same file
+        let before = live.notify.count("READY=1")
+        live.daemon.signal(SIGHUP)
+        let reloaded = live.notify.wait(timeout: 10) { $0.contains("READY=1") && live.notify.count("READY=1") > before }
+        #expect(reloaded?.contains("STATUS=listening on default") == true && reloaded?.contains("recording site audio") == false, "after the reload: \(reloaded ?? "nil")")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("site-") }
+        #expect(files.count == 1, "the recording so far was written and closed: \(files)")
+        let seconds = try files.first.map { Double(try AudioFile.read(dir.appendingPathComponent($0)).samples.count) / 16_000 } ?? 0
+        #expect(seconds >= 1 && seconds <= 20, "\(seconds) s recorded before the reload (paced at real time)")
+        #expect(live.stop() == 0)
     }
 
     @Test func missingDeviceKeepsRetryingAndIsReady() throws {

@@ -195,7 +195,8 @@ public final class DetectionService: Service, @unchecked Sendable {
         case .capturing, .stopped:
             let r = capture.rate
             let mic = liveness.active.isEmpty ? "" : " · \(liveness.statusText)"
-            return "listening on \(config.device) (\(r) Hz) · \(eventsToday) event\(eventsToday == 1 ? "" : "s") today · last score \(String(format: "%.2f", detector.lastScore))\(mic)"
+            let rec = recorder.isRecording ? " · recording site audio" : ""   // everything heard is kept: say so
+            return "listening on \(config.device) (\(r) Hz) · \(eventsToday) event\(eventsToday == 1 ? "" : "s") today · last score \(String(format: "%.2f", detector.lastScore))\(mic)\(rec)"
         case .retrying, .starting:
             return "waiting for capture device \(config.device): \(capture.lastError) — retrying"
         }
