@@ -112,22 +112,12 @@ struct SiteRecordings {
         return out
     }
 
-    /// Files as given; folders replaced by the files in them (sorted, hidden ones left out). A path that
-    /// does not exist is an error naming it.
+    /// The recordings: folders replaced by the audio files in them (`AudioPaths.expand`). A path that does
+    /// not exist is an error naming it.
     static func expand(_ urls: [URL]) throws -> [URL] {
-        var out: [URL] = []
-        for u in urls {
-            var dir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: u.path, isDirectory: &dir) else {
-                throw TrainError.data("\(u.path): no such file or folder (give the site's recordings, e.g. site/*.wav or the folder site/)")
-            }
-            if dir.boolValue {
-                let names = try FileManager.default.contentsOfDirectory(atPath: u.path).filter { !$0.hasPrefix(".") }.sorted()
-                out += names.map { u.appendingPathComponent($0) }.filter { (try? $0.resourceValues(forKeys: [.isDirectoryKey]))?.isDirectory != true }
-            } else {
-                out.append(u)
-            }
+        for u in urls where !FileManager.default.fileExists(atPath: u.path) {
+            throw TrainError.data("\(u.path): no such file or folder (give the site's recordings, e.g. site/*.wav or the folder site/)")
         }
-        return out
+        return AudioPaths.expand(urls.map(\.path)).map { URL(fileURLWithPath: $0) }
     }
 }

@@ -32,9 +32,10 @@ struct CalibrateCommand: ParsableCommand {
     @Option(help: "Loudest events at the model's own threshold to list.") var top: Int = 10
     @Option(help: "Threads (default: one per CPU core).") var jobs: Int?
     @Flag(help: "JSON lines output.") var json = false
-    @Argument(help: "Recordings of the site (any format/rate libsndfile reads).") var files: [String]
+    @Argument(help: "Recordings of the site (any format/rate libsndfile reads), or folders of them.") var files: [String]
 
     func run() throws {
+        let files = AudioPaths.expand(self.files)   // a folder: the recordings in it (e.g. earshotd's recording.directory)
         let m = try FileWorkers.loadModel(model)
         let targets = rates.isEmpty ? [1, 2, 5, 10] : rates
         guard targets.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw ValidationError("--rate must be > 0 false alarms per hour") }
@@ -56,15 +57,15 @@ struct CalibrateCommand: ParsableCommand {
                 let r = try FileAnalyzer.analyze(URL(fileURLWithPath: files[i]), detectors: group,
                                                  progress: progress.map { p in { p.advance(file: i, to: $0) } })
                 reports.finish(i, failed: false) {
-                    FilesProgress.printing(progress) { FileWarnings.write(FileWarnings.messages(file: self.files[i], r, quiet: false)) }
-                    scores.add(windows, seconds: r.duration); names.append(self.files[i])
+                    FilesProgress.printing(progress) { FileWarnings.write(FileWarnings.messages(file: files[i], r, quiet: false)) }
+                    scores.add(windows, seconds: r.duration); names.append(files[i])
                 }
             } catch {
                 progress?.advance(file: i, to: .infinity)
                 reports.finish(i, failed: true) {
                     FilesProgress.printing(progress) {
                         FileHandle.standardError.write(Data("earshot: \(error)\n".utf8))
-                        if self.json { print(JSONLine.error(file: self.files[i], "\(error)")) }
+                        if self.json { print(JSONLine.error(file: files[i], "\(error)")) }
                     }
                 }
             }

@@ -39,9 +39,10 @@ struct DetectCommand: ParsableCommand {
     @Flag(help: "JSON lines output.") var json = false
     @Flag(help: "Also print every window's score to stderr as 'FILE TIME SCORE' lines (TIME = window centre, s).") var trace = false
     @Option(help: "Threads (default: one per CPU core). Files are analysed in parallel; with fewer files than threads (one long recording), a file's windows are split among them — same scores and events. Reports keep the order of the files.") var jobs: Int?
-    @Argument(help: "Audio files.") var files: [String]
+    @Argument(help: "Audio files, or folders of them (their .wav, .flac, … files, by name).") var files: [String]
 
     func run() throws {
+        let files = AudioPaths.expand(self.files)   // a folder: the audio files in it, by name
         let m = try FileWorkers.loadModel(model)
         if threshold != nil, falseAlarmsPerHour != nil { throw ValidationError("--threshold and --false-alarms-per-hour both pick the threshold: give one") }
         let th: Float

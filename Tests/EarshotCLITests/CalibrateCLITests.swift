@@ -18,6 +18,21 @@ import Testing
         return u
     }
 
+    /// `earshot calibrate FOLDER` (earshotd's `recording.directory`) calibrates on the recordings in it: the
+    /// same report as naming them.
+    @Test func aFolderOfRecordingsCalibratesLikeItsFiles() throws {
+        let dir = TestPaths.tempDir("cal-folder")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try FixtureModel.write(to: dir)
+        let rec = dir.appendingPathComponent("recordings")
+        try FileManager.default.createDirectory(at: rec, withIntermediateDirectories: true)
+        let files = [try site(rec, "site-a.wav", seconds: 20, seed: 3).path, try site(rec, "site-b.wav", seconds: 16, seed: 4).path]
+        let args = ["calibrate", "--model", model.path, "--min-consecutive", "1", "--cooldown", "0", "--json"]
+        let (byFolder, byFiles) = (try CLIRunner.run(args + [rec.path]), try CLIRunner.run(args + files))
+        #expect(byFolder.status == 0 && byFiles.status == 0, "stderr: \(byFolder.stderr)")
+        #expect(byFolder.stdout == byFiles.stdout && byFolder.stdout.contains("\"files\":2"), "\(byFolder.stdout)")
+    }
+
     @Test func thresholdsGiveTheReportedEventsThroughDetect() throws {
         let dir = TestPaths.tempDir("cal")
         defer { try? FileManager.default.removeItem(at: dir) }

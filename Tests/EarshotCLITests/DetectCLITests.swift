@@ -38,6 +38,26 @@ import Testing
         #expect(abs((ev["score"] as? Double ?? -1) - maxScore) < 1e-9)
     }
 
+    /// A folder (earshotd's recordings, a day of clips) stands for the audio files in it, by name; other
+    /// files and hidden ones are left out; a folder without audio is an error naming it, and the rest still runs.
+    @Test func aFolderIsTheAudioFilesInIt() throws {
+        let dir = TestPaths.tempDir("cli-folder")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try FixtureModel.write(to: dir)
+        let rec = dir.appendingPathComponent("recordings"), empty = dir.appendingPathComponent("empty")
+        for d in [rec, empty] { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
+        _ = try wav(rec, "site-2.wav", seconds: 2)
+        _ = try wav(rec, "site-1.wav", seconds: 3)
+        _ = try wav(rec, ".site-0.wav", seconds: 2)
+        try Data("notes".utf8).write(to: rec.appendingPathComponent("README.txt"))
+        try FileManager.default.createDirectory(at: rec.appendingPathComponent("old.wav"), withIntermediateDirectories: true)
+        let r = try CLIRunner.run(["detect", "--model", model.path, "--json", rec.path, empty.path])
+        let files = jsonLines(r.stdout).filter { $0["type"] as? String == "file" }
+        #expect(files.map { $0["file"] as? String ?? "" } == [rec.path + "/site-1.wav", rec.path + "/site-2.wav"], "stdout: \(r.stdout)")
+        #expect(files.map { $0["duration"] as? Double ?? 0 } == [3, 2])
+        #expect(r.status != 0 && r.stderr.contains(empty.path) && r.stderr.contains("a folder with no audio file"), "stderr: \(r.stderr)")
+    }
+
     @Test func allGoodFilesExitZeroAndHumanOutputNamesTheFile() throws {
         let dir = TestPaths.tempDir("cli")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -22,6 +22,9 @@ final class SndfileReader {
             if errno == ENOENT { throw AudioFileError.missing(path: path) }
             throw AudioFileError.unreadable(path: path, reason: String(cString: strerror(errno)))
         }
+        if (attrs.st_mode & S_IFMT) == S_IFDIR {
+            throw AudioFileError.notAudio(path: path, reason: "a folder with no audio file in it (.\(AudioPaths.extensions.sorted().joined(separator: ", .")))")
+        }
         guard (attrs.st_mode & S_IFMT) == S_IFREG else { throw AudioFileError.unreadable(path: path, reason: "not a regular file") }
         guard attrs.st_size > 0 else { throw AudioFileError.empty(path: path) }
         guard access(path, R_OK) == 0 else { throw AudioFileError.unreadable(path: path, reason: String(cString: strerror(errno))) }
