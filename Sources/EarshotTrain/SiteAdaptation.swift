@@ -6,8 +6,9 @@ import Foundation
 /// Fine-tunes a model on recordings of one site (with no gunshots in them), so the sounds of that venue —
 /// its doors, kitchen, PA, HVAC — stop looking like shots, and says whether that paid off.
 ///
-/// The first part of every recording is cut into `chunkSeconds` clips that join the corpus's training
-/// negatives (and its noise pool, so shots are also heard through the site's own ambience) with a fixed
+/// The first part of every recording is cut into `chunkSeconds` clips (at most `maxSiteHours` of them, spread
+/// evenly over all recordings: `SiteRecordings` takes recordings of any length in bounded memory) that join
+/// the corpus's training negatives (and its noise pool, so shots are also heard through the site's own ambience) with a fixed
 /// share of the negative draws (`siteShare`: the site counts as several sources of the source-balanced
 /// sampling); the base model's training recipe (Model 9's: every augmentation, masking, hard-negative
 /// mining, which then mines the site too) runs `epochs` epochs from the base weights at a low learning rate.
