@@ -23,7 +23,9 @@ final class SndfileReader {
             throw AudioFileError.unreadable(path: path, reason: String(cString: strerror(errno)))
         }
         if (attrs.st_mode & S_IFMT) == S_IFDIR {
-            throw AudioFileError.notAudio(path: path, reason: "a folder with no audio file in it (.\(AudioPaths.extensions.sorted().joined(separator: ", .")))")
+            let kinds = "." + AudioPaths.extensions.sorted().joined(separator: ", .")
+            throw AudioFileError.notAudio(path: path, reason: AudioPaths.expand([path]) == [path]
+                ? "a folder with no audio file in it (\(kinds))" : "a folder: give the audio files in it")
         }
         guard (attrs.st_mode & S_IFMT) == S_IFREG else { throw AudioFileError.unreadable(path: path, reason: "not a regular file") }
         guard attrs.st_size > 0 else { throw AudioFileError.empty(path: path) }
