@@ -65,7 +65,7 @@ import Testing
         let files = try FileManager.default.contentsOfDirectory(atPath: rec.path).filter { $0.hasPrefix("site-") && $0.hasSuffix(".wav") }
         #expect(files.count == 1, "\(files)")
         let got = try files.first.map { try AudioFile.read(rec.appendingPathComponent($0)).samples } ?? []
-        let want = x.map { Float(Int16(max(-32768, min(32767, ($0 * 32768).rounded())))) / 32768 }
+        let want = SiteRecorderTests.quantized(x)
         let same = got == want   // (a Bool: #expect would diff two long arrays on failure)
         #expect(got.count == want.count && same, "\(got.count) samples recorded of \(want.count)")
         #expect(r.entries.contains { ($0["MESSAGE"] ?? "").hasPrefix("site recording: up to") }, "the journal says where the recording goes")

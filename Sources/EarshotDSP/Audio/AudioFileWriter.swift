@@ -21,6 +21,10 @@ public enum AudioFileFormat: Sendable, CaseIterable {
 
 /// Writes audio files: 16-bit WAV evidence clips, test fixtures in every format, raw S16_LE for ALSA's file plugin.
 public enum AudioFileWriter {
+    /// A sample as 16-bit PCM: clipped to [-1, 1], rounded to the nearest step (every 16-bit writer here uses
+    /// this, so WAV clips, site recordings and raw S16_LE agree sample for sample).
+    @inline(__always) public static func int16(_ x: Float) -> Int16 { Int16(max(-32768, min(32767, (x * 32768).rounded()))) }
+
     /// 16-bit PCM mono WAV, written atomically (temporary file in the same directory, then rename), so a
     /// reader never sees half a clip. Samples are clipped to [-1, 1].
     public static func writeWAV16(_ samples: [Float], sampleRate: Int, to url: URL) throws {
@@ -52,7 +56,7 @@ public enum AudioFileWriter {
         if format == .wavPCM16 || format == .aiff16 || format == .flac {
             // Round to nearest in Swift (libsndfile's float→short path truncates toward −∞ when clipping),
             // so WAV clips and raw S16_LE agree sample for sample.
-            let ints = interleaved.map { Int16(max(-32768, min(32767, ($0 * 32768).rounded()))) }
+            let ints = interleaved.map(Self.int16)
             n = ints.withUnsafeBufferPointer { sf_writef_short(h, $0.baseAddress, sf_count_t(frames)) }
         } else {
             // Float → integer conversion clips instead of wrapping.
@@ -81,7 +85,7 @@ public enum AudioFileWriter {
         var bytes = [UInt8]()
         bytes.reserveCapacity(samples.count * 2)
         for s in samples {
-            let v = Int16(max(-32768, min(32767, (s * 32768).rounded())))
+            let v = Self.int16(s)
             bytes.append(UInt8(truncatingIfNeeded: v)); bytes.append(UInt8(truncatingIfNeeded: v >> 8))
         }
         do { try Data(bytes).write(to: url, options: .atomic) } catch {

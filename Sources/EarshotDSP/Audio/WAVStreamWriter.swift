@@ -36,7 +36,7 @@ public final class WAVStreamWriter {
     public func write(_ samples: UnsafeBufferPointer<Float>) throws {
         guard let h = handle else { throw AudioFileError.cannotWrite(path: path, reason: "already closed") }
         if scratch.count < samples.count { scratch = [Int16](repeating: 0, count: samples.count) }
-        for i in samples.indices { scratch[i] = Int16(max(-32768, min(32767, (samples[i] * 32768).rounded()))) }
+        for i in samples.indices { scratch[i] = AudioFileWriter.int16(samples[i]) }
         let n = scratch.withUnsafeBufferPointer { sf_writef_short(h, $0.baseAddress, sf_count_t(samples.count)) }
         if n > 0 { frames += Int(n) }
         guard n == samples.count else {
