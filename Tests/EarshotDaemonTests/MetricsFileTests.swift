@@ -42,6 +42,7 @@ struct MetricsFileTests {
         m.update {
             $0.eventsTotal = 3; $0.overrunsTotal = 2; $0.deviceLossesTotal = 1; $0.hookFailuresTotal = 4
             $0.lastScore = 0.97; $0.livenessWarningsTotal[.clipping] = 2; $0.livenessActive = [.silence]; $0.deviceUp = true
+            $0.siteRecording = true; $0.siteRecordingSecondsTotal = 7200.5; $0.siteRecordingFailuresTotal = 1
         }
         try m.write()
         let v = try Self.parse(String(contentsOfFile: dir.path + "/sub/earshot.prom", encoding: .utf8))
@@ -54,6 +55,7 @@ struct MetricsFileTests {
         #expect(v["earshot_liveness_active{condition=\"silence\"}"] == 1)
         #expect(v["earshot_liveness_active{condition=\"clipping\"}"] == 0)
         #expect(v["earshot_device_up"] == 1)
+        #expect(v["earshot_site_recording"] == 1 && v["earshot_site_recording_seconds_total"] == 7200.5 && v["earshot_site_recording_failures_total"] == 1)
         #expect(v["earshot_uptime_seconds"].map { $0 >= 89 && $0 < 120 } == true)
         #expect(v["earshot_start_time_seconds"].map { abs($0 - start.timeIntervalSince1970) < 1 } == true)
     }

@@ -30,8 +30,9 @@ struct SiteRecorderTests {
         let dir = TestPaths.tempDir("siterec")
         defer { try? FileManager.default.removeItem(at: dir) }
         let events = Collected<String>()
+        let metrics = MetricsFile(settings: MetricsSettings(path: dir.path + "/m.prom"))
         let rec = SiteRecorder(settings: RecordingSettings(enabled: true, directory: dir.path + "/rec", hours: 1, fileMinutes: 1),
-                               logger: LogCapture().logger, onEvent: { events.add($0) })
+                               logger: LogCapture().logger, metrics: metrics, onEvent: { events.add($0) })
         let a = Self.noise(150 * 16_000 + 123, seed: 1), b = Self.noise(7 * 16_000, seed: 2)
         Self.feed(rec, a)
         rec.split()            // a capture gap: b must not share a file with a
@@ -47,6 +48,9 @@ struct SiteRecorderTests {
         #expect(files.allSatisfy { ($0 as NSString).lastPathComponent.hasPrefix("site-") && $0.hasSuffix(".wav") }, "\(files)")
         #expect(Set(files).count == files.count, "no file overwritten")
         #expect(rec.isRecording)
+        let m = metrics.snapshot
+        #expect(m.siteRecording && m.siteRecordingFailuresTotal == 0 && abs(m.siteRecordingSecondsTotal - Double(a.count + b.count) / 16_000) < 1e-9,
+                "metrics: \(m.siteRecordingSecondsTotal) s")
     }
 
     @Test("a growing file is a valid WAV of what it holds so far (readable while the daemon records)")
@@ -76,9 +80,11 @@ struct SiteRecorderTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let settings = RecordingSettings(enabled: true, directory: dir.path, hours: 0.01, fileMinutes: 60)   // 36 s
         let events = Collected<String>(), log = LogCapture()
-        let rec = SiteRecorder(settings: settings, logger: log.logger, onEvent: { events.add($0) })
+        let metrics = MetricsFile(settings: MetricsSettings(path: dir.path + "/m.prom"))
+        let rec = SiteRecorder(settings: settings, logger: log.logger, metrics: metrics, onEvent: { events.add($0) })
         Self.feed(rec, Self.noise(50 * 16_000, seed: 4))
         rec.flush()
+        #expect(!metrics.snapshot.siteRecording && abs(metrics.snapshot.siteRecordingSecondsTotal - 36) < 0.01, "\(metrics.snapshot.siteRecordingSecondsTotal) s")
         #expect(events.all.contains("complete") && !rec.isRecording, "\(events.all)")
         let bytes = SiteRecorder.bytesRecorded(in: dir.path)
         #expect(bytes <= 1_152_000 && bytes > 1_152_000 - 2 * 16_000, "36 s of 16-bit audio, headers included: \(bytes) bytes")
@@ -116,10 +122,11 @@ struct SiteRecorderTests {
         let blocker = dir.appendingPathComponent("file")
         try Data("x".utf8).write(to: blocker)   // a file where the directory should be: fails even as root
         let events = Collected<String>(), log = LogCapture()
-        let rec = SiteRecorder(settings: RecordingSettings(enabled: true, directory: blocker.path + "/rec"), logger: log.logger, onEvent: { events.add($0) })
+        let metrics = MetricsFile(settings: MetricsSettings(path: dir.path + "/m.prom"))
+        let rec = SiteRecorder(settings: RecordingSettings(enabled: true, directory: blocker.path + "/rec"), logger: log.logger, metrics: metrics, onEvent: { events.add($0) })
         Self.feed(rec, Self.noise(12 * 16_000, seed: 6))
         #expect(events.wait(count: 1, timeout: 5) == ["failed"])
-        #expect(!rec.isRecording)
+        #expect(!rec.isRecording && metrics.snapshot.siteRecordingFailuresTotal == 1 && !metrics.snapshot.siteRecording)
         Self.feed(rec, Self.noise(12 * 16_000, seed: 7))
         rec.flush()
         let errors = log.messages(.error)

@@ -19,6 +19,10 @@ public struct EarshotCounters: Sendable, Equatable {
     /// Evidence clips written / failed.
     public var clipsWrittenTotal = 0
     public var clipFailuresTotal = 0
+    /// Seconds of site audio recorded (`recording:`), recording failures, and whether it is recording now.
+    public var siteRecordingSecondsTotal: Double = 0
+    public var siteRecordingFailuresTotal = 0
+    public var siteRecording = false
     /// Liveness warnings per condition, and whether each condition is active now.
     public var livenessWarningsTotal: [LivenessCondition: Int] = [:]
     public var livenessActive: Set<LivenessCondition> = []

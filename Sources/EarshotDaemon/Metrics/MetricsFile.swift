@@ -48,6 +48,9 @@ public final class MetricsFile: Sendable {
         one("earshot_hook_dropped_total", "counter", "Alerts whose hook was dropped because too many were running and queued.", "\(c.hookDroppedTotal)")
         one("earshot_clips_written_total", "counter", "Evidence clips written.", "\(c.clipsWrittenTotal)")
         one("earshot_clip_failures_total", "counter", "Evidence clips that could not be written.", "\(c.clipFailuresTotal)")
+        one("earshot_site_recording", "gauge", "1 while the site's audio is being recorded (recording: in the config).", c.siteRecording ? "1" : "0")
+        one("earshot_site_recording_seconds_total", "counter", "Seconds of site audio recorded since the daemon started.", Self.number(c.siteRecordingSecondsTotal))
+        one("earshot_site_recording_failures_total", "counter", "Site recordings stopped by a write error.", "\(c.siteRecordingFailuresTotal)")
         metric("earshot_liveness_warnings_total", "counter", "Microphone liveness warnings by condition.",
                LivenessCondition.allCases.map { ("{condition=\"\($0.rawValue)\"}", "\(c.livenessWarningsTotal[$0, default: 0])") })
         metric("earshot_liveness_active", "gauge", "1 while the liveness condition is present.",

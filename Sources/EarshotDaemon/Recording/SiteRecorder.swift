@@ -17,6 +17,7 @@ public final class SiteRecorder: @unchecked Sendable {
     public let settings: RecordingSettings
     public let sampleRate: Int
     private let logger: Logger
+    private let metrics: MetricsFile?
     private let onEvent: (@Sendable (String) -> Void)?
     /// Samples waiting for the writer (detection loop only).
     private var buffer: [Float]
@@ -32,13 +33,15 @@ public final class SiteRecorder: @unchecked Sendable {
 
     /// - Parameter onEvent: told (on the writer queue) "opened PATH", "closed PATH", "complete" or "failed",
     ///   e.g. by tests.
-    public init(settings: RecordingSettings, sampleRate: Int = 16_000, logger: Logger, onEvent: (@Sendable (String) -> Void)? = nil) {
-        self.settings = settings; self.sampleRate = sampleRate; self.logger = logger; self.onEvent = onEvent
+    public init(settings: RecordingSettings, sampleRate: Int = 16_000, logger: Logger, metrics: MetricsFile? = nil,
+                onEvent: (@Sendable (String) -> Void)? = nil) {
+        self.settings = settings; self.sampleRate = sampleRate; self.logger = logger; self.metrics = metrics; self.onEvent = onEvent
         blockSamples = 10 * sampleRate
         buffer = []
         budgetBytes = Int(settings.hours * 3600 * Double(sampleRate)) * 2
         fileSamples = max(1, Int(settings.fileMinutes * 60 * Double(sampleRate)))
-        guard settings.enabled else { stopped.store(true, ordering: .relaxed); return }
+        guard settings.enabled else { stopped.store(true, ordering: .relaxed); metrics?.update { $0.siteRecording = false }; return }
+        metrics?.update { $0.siteRecording = true }
         buffer.reserveCapacity(blockSamples + 16_384)   // a block plus one read of the ring: no growth
         writer.async { [self] in
             recordedBytes = Self.bytesRecorded(in: settings.directory)
@@ -110,12 +113,14 @@ public final class SiteRecorder: @unchecked Sendable {
                 let n = min(block.count - from, fileSamples - f.frames, room)
                 try block.withUnsafeBufferPointer { try f.write(UnsafeBufferPointer(rebasing: $0[from..<(from + n)])) }
                 recordedBytes += 2 * n
+                metrics?.update { [rate = sampleRate] in $0.siteRecordingSecondsTotal += Double(n) / Double(rate) }
                 from += n
                 if f.frames >= fileSamples { closeFile() }
             } catch {
                 logger.error("site recording stopped: \(error); check free space and that recording.directory (\(settings.directory)) is writable by the daemon — detection continues")
                 try? file?.close()
                 file = nil
+                metrics?.update { $0.siteRecordingFailuresTotal += 1 }
                 stop("failed")
                 return
             }
@@ -139,6 +144,7 @@ public final class SiteRecorder: @unchecked Sendable {
 
     private func stop(_ why: String) {
         stopped.store(true, ordering: .relaxed)
+        metrics?.update { $0.siteRecording = false }
         onEvent?(why)
     }
 

@@ -47,7 +47,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         metrics = MetricsFile(settings: config.metrics, logger: logger)
         hooks = HookRunner(settings: config.hook, logger: logger, metrics: metrics)
         clips = ClipRecorder(settings: config.clips, sampleRate: model.features.sampleRate, logger: logger, metrics: metrics)
-        recorder = SiteRecorder(settings: config.recording, sampleRate: model.features.sampleRate, logger: logger)
+        recorder = SiteRecorder(settings: config.recording, sampleRate: model.features.sampleRate, logger: logger, metrics: metrics)
         liveness = LivenessMonitor(settings: config.liveness, sampleRate: model.features.sampleRate)
         capture = Self.makeCapture(config, options, model: model, logger: logger, wake: wake.continuation)
         if let problem = config.hook.executableProblem(), config.hook.path != nil {
@@ -219,7 +219,7 @@ public final class DetectionService: Service, @unchecked Sendable {
             if new.hook != config.hook { _ = hooks.waitIdle(timeout: 0); hooks = HookRunner(settings: new.hook, logger: log, metrics: metrics) }
             if new.clips != config.clips { clips.flush(); clips = ClipRecorder(settings: new.clips, sampleRate: m.features.sampleRate, logger: log, metrics: metrics) }
             if !recorder.keeps(new.recording, sampleRate: m.features.sampleRate) {
-                recorder.flush(); recorder = SiteRecorder(settings: new.recording, sampleRate: m.features.sampleRate, logger: log)
+                recorder.flush(); recorder = SiteRecorder(settings: new.recording, sampleRate: m.features.sampleRate, logger: log, metrics: metrics)
             }
             if new.liveness != config.liveness { liveness = LivenessMonitor(settings: new.liveness, sampleRate: m.features.sampleRate) }
             if captureChanged {
