@@ -11,19 +11,23 @@ struct Adapt: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fine-tune a model on recordings of one site (no gunshots in them) and compare it with the base model at equal false-alarm rates on held-out site audio.",
         discussion: """
-        A venue has sounds the corpus never had; the model may keep taking one of them for a shot. Record a few
-        hours of the site's normal sound (no gunshots), then:
-          earshot-train adapt --data ../shared/corpus --out site.safetensors day1.wav day2.wav
-        The first 75 % of every recording is cut into 10 s clips that join the corpus's training negatives (a
-        quarter of the negative windows, and the noise mixed into shots); the shipped model's recipe then
-        fine-tunes the model for a few epochs (≈ 10–20 s each on 2 cores). The last 25 % of every recording is
-        held out: both models are calibrated on it for 1, 2, 5 and 10 false alarms per hour (as `earshot
-        calibrate` does) and, at those thresholds, scored on the corpus's held-out test gunshots. The table
-        says whether the adapted model finds more shots at the same false-alarm rate on this site; the file
+        A venue has sounds the corpus never had; the model may keep taking one of them for a shot. Record \
+        a few hours of the site's normal sound (no gunshots) — earshotd does it while it listens \
+        (`recording:` in its config) — then:
+          earshot-train adapt --data ../shared/corpus --out site.safetensors /var/lib/earshot/recordings
+
+        The first 75 % of every recording is cut into 10 s clips that join the corpus's training negatives \
+        (a quarter of the negative windows, and the noise mixed into shots); the shipped model's recipe then \
+        fine-tunes the model for a few epochs (≈ 10–20 s each on 2 cores). The last 25 % of every recording \
+        is held out: both models are calibrated on it for 1, 2, 5 and 10 false alarms per hour (as `earshot \
+        calibrate` does) and, at those thresholds, scored on the corpus's held-out test gunshots. The table \
+        says whether the adapted model finds more shots at the same false-alarm rate on this site; the file \
         written carries the thresholds from the held-out site audio (`model:` in /etc/earshot/earshot.yaml).
-        Any event in the recordings counts as a false alarm, so they must hold no gunshots. Recordings of any
-        length: at most --max-site-hours of 10 s clips (spread evenly over all recordings) are trained on, and the
-        held-out parts are streamed from disk. Memory: the corpus (≈ 0.7 GB) plus ≈ 0.23 GB per hour trained on.
+
+        Any event in the recordings counts as a false alarm, so they must hold no gunshots. Recordings of \
+        any length: at most --max-site-hours of 10 s clips (spread evenly over all recordings) are trained \
+        on, and the held-out parts are streamed from disk. Memory: the corpus (≈ 0.7 GB) plus ≈ 0.23 GB per \
+        hour trained on.
         """
     )
 

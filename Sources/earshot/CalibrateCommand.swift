@@ -10,17 +10,20 @@ struct CalibrateCommand: ParsableCommand {
         commandName: "calibrate",
         abstract: "Choose the threshold for a target false-alarm rate from this site's own recordings (with no gunshots in them).",
         discussion: """
-        The model's thresholds were calibrated on the training corpus; a venue has its own sounds (a door that
-        slams, a kitchen, a PA). Record a few hours of the venue's normal sound (e.g. with `arecord -f S16_LE
-        -r 16000 -c 1 -d 3600 day1.wav`), then run it over them. Examples:
+        The model's thresholds were calibrated on the training corpus; a venue has its own sounds (a door \
+        that slams, a kitchen, a PA). Record a few hours of the venue's normal sound — earshotd does it while \
+        it listens (`recording:` in its config); without the service, e.g. `arecord -f S16_LE -r 16000 -c 1 \
+        -d 3600 day1.wav` — then run it over them (files, or folders of them). Examples:
+          earshot calibrate /var/lib/earshot/recordings
           earshot calibrate day1.wav day2.wav
           earshot calibrate --rate 1 --rate 0.5 --json /srv/recordings/*.flac
-        Every event in these recordings counts as a false alarm. For each rate the command prints the lowest
-        threshold at which the detector (exactly earshot detect's and earshotd's: the same decision rule)
-        raises at most that many events per hour of this audio, and the loudest events at the model's own
-        threshold, with file and time, so you can listen to them. Put the chosen value into `threshold:` in
-        /etc/earshot/earshot.yaml. A rate below 1 per (hours of audio) cannot be measured: the command says so.
-        On a terminal, a progress bar over all the recordings' audio (with an ETA) is drawn on stderr.
+
+        Every event in these recordings counts as a false alarm. For each rate the command prints the lowest \
+        threshold at which the detector (exactly earshot detect's and earshotd's: the same decision rule) \
+        raises at most that many events per hour of this audio, and the loudest events at the model's own \
+        threshold, with file and time, so you can listen to them. Put the chosen value into `threshold:` in \
+        /etc/earshot/earshot.yaml. A rate below 1 per (hours of audio) cannot be measured: the command says \
+        so. On a terminal, a progress bar over all the recordings' audio (with an ETA) is drawn on stderr.
         """
     )
 
