@@ -112,13 +112,9 @@ public final class ClipRecorder: @unchecked Sendable {
 
     /// `<directory>/<UTC yyyyMMdd'T'HHmmss.SSS'Z'>_<event id>.wav`; the event id is reduced to [A-Za-z0-9._-].
     public static func path(directory: String, eventID: String, start: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMdd'T'HHmmss.SSS'Z'"
         let safe = String(eventID.unicodeScalars.map {
             CharacterSet.alphanumerics.contains($0) && $0.isASCII || "._-".unicodeScalars.contains($0) ? Character($0) : "_"
         })
-        return (directory as NSString).appendingPathComponent("\(f.string(from: start))_\(safe).wav")
+        return (directory as NSString).appendingPathComponent("\(UTCStamp.string(from: start))Z_\(safe).wav")
     }
 }

@@ -161,11 +161,7 @@ public final class SiteRecorder: @unchecked Sendable {
 
     /// `<directory>/site-<UTC yyyyMMdd'T'HHmmss.SSS'Z'>.wav`, with `-2`, `-3` … if that name is taken.
     static func path(directory: String, start: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMdd'T'HHmmss.SSS'Z'"
-        let stem = (directory as NSString).appendingPathComponent("site-\(f.string(from: start))")
+        let stem = (directory as NSString).appendingPathComponent("site-\(UTCStamp.string(from: start))Z")
         var path = stem + ".wav", k = 2
         while FileManager.default.fileExists(atPath: path) { path = "\(stem)-\(k).wav"; k += 1 }
         return path

@@ -184,10 +184,7 @@ public final class DetectionService: Service, @unchecked Sendable {
 
     /// Sortable, unique enough across restarts: UTC time to the millisecond + 4 random hex digits.
     static func eventID(_ d: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX"); f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMdd'T'HHmmss.SSS"
-        return "\(f.string(from: d))-\(String(format: "%04x", UInt16.random(in: 0...UInt16.max)))"
+        return "\(UTCStamp.string(from: d))-\(String(format: "%04x", UInt16.random(in: 0...UInt16.max)))"
     }
 
     func statusLine() -> String {
