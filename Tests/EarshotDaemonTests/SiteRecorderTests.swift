@@ -53,6 +53,25 @@ struct SiteRecorderTests {
                 "metrics: \(m.siteRecordingSecondsTotal) s")
     }
 
+    @Test("the detection loop swaps two preallocated blocks with the writer: no allocation per 10 s")
+    func blocksAreReused() throws {
+        let dir = TestPaths.tempDir("siterec-blocks")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let rec = SiteRecorder(settings: RecordingSettings(enabled: true, directory: dir.path, hours: 1, fileMinutes: 1),
+                               logger: LogCapture().logger)
+        let x = Self.noise(10 * 16_000, seed: 4)
+        for k in 0..<30 {      // 5 min, a file every minute, a capture gap in the middle
+            Self.feed(rec, x)
+            if k == 14 { rec.split() }
+            rec.waitForWriter()   // the disk keeps up
+        }
+        #expect(rec.blocksAllocated == 2, "\(rec.blocksAllocated) blocks of 10 s allocated for 5 min")
+        rec.flush()
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".wav") }
+        let total = try files.reduce(0) { $0 + (try AudioFile.read(dir.appendingPathComponent($1)).samples.count) }
+        #expect(total == 30 * x.count, "\(total) samples in \(files.count) files")
+    }
+
     @Test("a growing file is a valid WAV of what it holds so far (readable while the daemon records)")
     func fileIsReadableWhileItGrows() throws {
         let dir = TestPaths.tempDir("siterec-live")

@@ -8,9 +8,11 @@ import Synchronization
 /// goes into `site-<UTC time of its first sample>.wav` files (16-bit mono at the model's rate, a new one every
 /// `file_minutes` and after a capture gap, so no file splices two stretches of audio), until the directory
 /// holds `hours` of them — counted across restarts, so a restart never records a second day. Files are
-/// valid WAVs at every moment (`WAVStreamWriter`). The detection loop only copies samples into a buffer;
-/// the buffer goes to the writer's own serial queue every 10 s. A failing write (disk full, unwritable
-/// directory) is logged with the fix and stops the recording; detection is unaffected.
+/// valid WAVs at every moment (`WAVStreamWriter`). The detection loop only copies samples into a block;
+/// the block goes to the writer's own serial queue every 10 s and comes back empty once written, so the
+/// loop swaps between preallocated blocks and allocates nothing while the disk keeps up (a new block only
+/// when every one is still queued). A failing write (disk full, unwritable directory) is logged with the
+/// fix and stops the recording; detection is unaffected.
 ///
 /// `append`, `split` and `flush` must be called from one thread (the detection loop).
 public final class SiteRecorder: @unchecked Sendable {
@@ -20,8 +22,11 @@ public final class SiteRecorder: @unchecked Sendable {
     private let metrics: MetricsFile?
     private let onEvent: (@Sendable (String) -> Void)?
     /// Samples waiting for the writer (detection loop only).
-    private var buffer: [Float]
-    private var bufferStart = Date()
+    private var block: Block
+    /// Written blocks, emptied, for the detection loop to fill again.
+    private let spare = Mutex<[Block]>([])
+    /// Blocks ever made (the first at start): stays at two while the writer keeps up.
+    private let blocksMade = Atomic<Int>(0)
     private let blockSamples: Int
     /// Set by the writer once the budget is reached or writing failed: `append` then returns at once.
     private let stopped = Atomic<Bool>(false)
@@ -37,12 +42,12 @@ public final class SiteRecorder: @unchecked Sendable {
                 onEvent: (@Sendable (String) -> Void)? = nil) {
         self.settings = settings; self.sampleRate = sampleRate; self.logger = logger; self.metrics = metrics; self.onEvent = onEvent
         blockSamples = 10 * sampleRate
-        buffer = []
+        block = Block(capacity: 0)
         budgetBytes = Int(settings.hours * 3600 * Double(sampleRate)) * 2
         fileSamples = max(1, Int(settings.fileMinutes * 60 * Double(sampleRate)))
         guard settings.enabled else { stopped.store(true, ordering: .relaxed); metrics?.update { $0.siteRecording = false }; return }
         metrics?.update { $0.siteRecording = true }
-        buffer.reserveCapacity(blockSamples + 16_384)   // a block plus one read of the ring: no growth
+        block = makeBlock()
         writer.async { [self] in
             recordedBytes = Self.bytesRecorded(in: settings.directory)
             if recordedBytes >= budgetBytes {
@@ -57,6 +62,9 @@ public final class SiteRecorder: @unchecked Sendable {
     /// True while samples are still recorded.
     public var isRecording: Bool { !stopped.load(ordering: .relaxed) }
 
+    /// Blocks of 10 s allocated so far: two while the writer keeps up, whatever the length of the recording.
+    public var blocksAllocated: Int { blocksMade.load(ordering: .relaxed) }
+
     /// Whether a reload with `settings` can keep this recorder: the same settings and rate, and — when
     /// enabled — still recording. A finished or failed recording is started anew on reload, so "move the
     /// files away (or free the disk), then `systemctl reload earshot`" records again.
@@ -67,9 +75,9 @@ public final class SiteRecorder: @unchecked Sendable {
     /// Feeds captured samples (the model's rate, mono). Copies them; hands a full 10 s block to the writer.
     public func append(_ samples: UnsafeBufferPointer<Float>) {
         guard !stopped.load(ordering: .relaxed) else { return }
-        if buffer.isEmpty { bufferStart = Date(timeIntervalSinceNow: -Double(samples.count) / Double(sampleRate)) }
-        buffer.append(contentsOf: samples)
-        if buffer.count >= blockSamples { handOff(newFile: false) }
+        if block.samples.isEmpty { block.start = Date(timeIntervalSinceNow: -Double(samples.count) / Double(sampleRate)) }
+        block.samples.append(contentsOf: samples)
+        if block.samples.count >= blockSamples { handOff(newFile: false) }
     }
 
     /// Ends the current file after the samples appended so far (a capture gap: the next sample starts a new one).
@@ -85,12 +93,34 @@ public final class SiteRecorder: @unchecked Sendable {
     }
 
     private func handOff(newFile: Bool) {
-        let (block, start) = (buffer, bufferStart)
-        buffer.removeAll(keepingCapacity: true)
-        writer.async { [self] in
-            if !block.isEmpty { write(block, start: start) }
-            if newFile { closeFile() }
+        guard !block.samples.isEmpty else {
+            if newFile { writer.async { [self] in closeFile() } }
+            return
         }
+        let full = block
+        block = spare.withLock { $0.popLast() } ?? makeBlock()
+        writer.async { [self] in
+            write(full.samples, start: full.start)
+            if newFile { closeFile() }
+            full.samples.removeAll(keepingCapacity: true)
+            spare.withLock { $0.append(full) }
+        }
+    }
+
+    /// Returns once the writer has written every block handed to it so far (tests).
+    func waitForWriter() { writer.sync {} }
+
+    /// A block that holds 10 s plus one read of the ring without growing.
+    private func makeBlock() -> Block {
+        blocksMade.add(1, ordering: .relaxed)
+        return Block(capacity: blockSamples + 16_384)
+    }
+
+    /// Samples and the time of the first; owned by the detection loop while it fills it, then by the writer.
+    private final class Block: @unchecked Sendable {
+        var samples: [Float]
+        var start = Date()
+        init(capacity: Int) { samples = []; samples.reserveCapacity(capacity) }
     }
 
     // MARK: writer queue
