@@ -61,17 +61,18 @@ import Testing
         }
     }
 
-    /// A stream opened `from:` a sample gives exactly the whole read's samples from there (the resampler's
-    /// state carried across the dropped part), counts only those, and starts past a block boundary too.
-    @Test(arguments: [16000, 44100])
-    func streamFromASampleGivesTheRestOfTheWholeRead(rate: Int) throws {
+    /// A stream opened `from:` a sample gives exactly the whole read's samples from there (a seek at the
+    /// model's rate in PCM, float or FLAC; the resampler's state carried across the decoded and dropped part
+    /// otherwise, and for Ogg Vorbis), counts only those, and starts past a block boundary too.
+    @Test(arguments: [(16000, AudioFileFormat.wavFloat), (16000, .wavPCM16), (16000, .flac), (16000, .oggVorbis), (44100, .wavFloat)])
+    func streamFromASampleGivesTheRestOfTheWholeRead(rate: Int, format: AudioFileFormat) throws {
         let dir = TestPaths.tempDir("from")
         defer { try? FileManager.default.removeItem(at: dir) }
         var rng = SplitMix(seed: 5)
         let n = 3 * AudioFile.blockFrames + 777
         let x = (0..<n).map { _ in Float(rng.uniform() - 0.5) }
         let url = dir.appendingPathComponent("x.wav")
-        try AudioFileWriter.write(S.interleave([x, x.map { -$0 / 2 }]), channels: 2, sampleRate: rate, format: .wavFloat, to: url)
+        try AudioFileWriter.write(S.interleave([x, x.map { -$0 / 2 }]), channels: 2, sampleRate: rate, format: format, to: url)
         let whole = try AudioFile.read(url).samples
         for start in [0, 1, 1000, AudioFile.blockFrames + 5, whole.count - 10] {
             let s = try AudioFileStream(url, from: start)

@@ -14,7 +14,8 @@ public final class AudioFileStream {
     public let declaredFrames: Int
     /// Samples the whole file gives at `sampleRate` (if it decodes to the end).
     public var fileSamples: Int { resampler == nil ? declaredFrames : Int((Double(declaredFrames) * Double(sampleRate) / Double(sourceSampleRate)).rounded()) }
-    /// First sample (at `sampleRate`) that `read` delivers: the ones before are decoded and dropped.
+    /// First sample (at `sampleRate`) that `read` delivers: the ones before are skipped (`sf_seek`) when the
+    /// file needs no resampling and seeks exactly, else decoded and dropped.
     public let start: Int
     /// Samples `read` delivers (if the file decodes to the end): `fileSamples` from `start` on.
     public var expectedSamples: Int { max(0, fileSamples - start) }
@@ -32,8 +33,9 @@ public final class AudioFileStream {
     public private(set) var damaged: DamagedSamples?
 
     /// Opens `url` and checks its header (any format libsndfile reads). Throws `AudioFileError` naming the file.
-    /// `start`: deliver the samples from this one on (the whole file is still decoded and checked, so a
-    /// part gives exactly the samples `AudioFile.read` gives there, resampler state included).
+    /// `start`: deliver the samples from this one on, exactly the samples `AudioFile.read` gives there: a file
+    /// at `sampleRate` in PCM, float or FLAC seeks to it; any other is decoded from its start and the samples
+    /// before `start` dropped (resampler state included). Damaged samples are only looked for in what is decoded.
     public init(_ url: URL, sampleRate: Int = 16_000, from start: Int = 0) throws {
         path = url.path
         self.start = max(0, start)
@@ -51,6 +53,10 @@ public final class AudioFileStream {
         block = .allocate(capacity: AudioFile.blockFrames * channels)
         mono = .allocate(capacity: channels > 1 ? AudioFile.blockFrames : 0)
         converted = .allocate(capacity: resampler?.maxOutput(forInput: AudioFile.blockFrames) ?? 0)
+        if resampler == nil, self.start > 0, self.start < declaredFrames, reader.seeksExactly {
+            try reader.seek(to: self.start)
+            decoded = self.start; delivered = self.start
+        }
     }
 
     deinit { block.deallocate(); mono.deallocate(); converted.deallocate() }
