@@ -70,13 +70,12 @@ final class SndfileReader {
         return Int(n)
     }
 
-    /// "WAV PCM_16"-style description of the container and encoding.
     /// Whether `seek` lands on exactly the frame a read from the start would reach: a seekable file of PCM,
     /// float or FLAC samples (not a lossy codec, whose decoder delay a seek may not reproduce).
     var seeksExactly: Bool {
         let sub = info.format & Int32(SF_FORMAT_SUBMASK), major = info.format & Int32(SF_FORMAT_TYPEMASK)
-        let pcm: Set<Int32> = [SF_FORMAT_PCM_S8, SF_FORMAT_PCM_U8, SF_FORMAT_PCM_16, SF_FORMAT_PCM_24, SF_FORMAT_PCM_32,
-                               SF_FORMAT_FLOAT, SF_FORMAT_DOUBLE].map { Int32($0) }.reduce(into: []) { $0.insert($1) }
+        let pcm = [SF_FORMAT_PCM_S8, SF_FORMAT_PCM_U8, SF_FORMAT_PCM_16, SF_FORMAT_PCM_24, SF_FORMAT_PCM_32,
+                   SF_FORMAT_FLOAT, SF_FORMAT_DOUBLE].map { Int32($0) }
         return info.seekable != 0 && (pcm.contains(sub) || major == Int32(SF_FORMAT_FLAC))
     }
 
@@ -84,9 +83,10 @@ final class SndfileReader {
     /// (SEEK_SET), which returns the new position or −1.
     func seek(to frame: Int) throws {
         let at = sf_seek(handle, sf_count_t(frame), SEEK_SET)
-        guard at == sf_count_t(frame) else { throw AudioLibraryError(call: "sf_seek(\(path), \(frame))", message: String(cString: sf_strerror(handle))) }
+        try sndfileCheck(at == sf_count_t(frame) ? 0 : -1, "sf_seek(\(path), \(frame))", file: handle)
     }
 
+    /// "WAV PCM_16"-style description of the container and encoding.
     var formatName: String {
         func name(_ value: Int32, _ cmd: Int32) -> String {
             var f = SF_FORMAT_INFO()
