@@ -162,7 +162,7 @@ public struct SiteAdaptation {
         adapted.provenance = [
             "train.protocol": "site adaptation of \(base.name): \(o.epochs) epochs at learning rate \(o.learningRate), \(Int((100 * o.siteShare).rounded())) % of the negative windows from the site",
             "train.seed": String(o.seed), "train.date": ISO8601DateFormatter().string(from: Date()),
-            "train.commit": ThreeModelProtocol.gitCommit(), "train.command": o.command,
+            "train.commit": BuildCommit.current, "train.command": o.command,
             "train.data": String(format: "%@: train split (seed %llu) + %.2f h of site audio (%d recordings)", o.corpus.path, o.seed, site.keptSeconds / 3600, site.files.count),
             "train.thresholds": String(format: "held-out site audio: the last %.0f %% of each recording, %.2f h; default = %@ FA/h", 100 * o.holdOut, hours, Model.rateKey(o.defaultTarget)),
             "adapt.base": base.name + (base.provenance["train.commit"].map { " (trained at \($0))" } ?? ""),

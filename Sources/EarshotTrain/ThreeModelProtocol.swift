@@ -79,16 +79,6 @@ public struct ThreeModelProtocol {
         return (m, nil)
     }
 
-    /// The checked-out commit (HEAD resolved through its ref), or "unknown" outside a git checkout.
-    static func gitCommit() -> String {
-        guard let head = try? String(contentsOfFile: ".git/HEAD", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) else { return "unknown" }
-        guard head.hasPrefix("ref: ") else { return head }
-        let ref = String(head.dropFirst(5))
-        if let c = try? String(contentsOfFile: ".git/\(ref)", encoding: .utf8) { return c.trimmingCharacters(in: .whitespacesAndNewlines) }
-        let packed = (try? String(contentsOfFile: ".git/packed-refs", encoding: .utf8)) ?? ""
-        return packed.split(separator: "\n").first { $0.hasSuffix(" " + ref) }.map { String($0.prefix(40)) } ?? head
-    }
-
     public struct Trained {
         public var name: String
         public var title: String
@@ -181,7 +171,7 @@ public struct ThreeModelProtocol {
         try JSONEncoder().encode(histories).write(to: o.out.appendingPathComponent("history.json"))
 
         let baseRule = DecisionRule(threshold: 0.5)
-        let commit = Self.gitCommit()
+        let commit = BuildCommit.current
         var results: [Trained] = []
         for (r, net) in zip(recipes, nets) {
             let (name, title, hist) = (r.name, r.title, histories[r.name] ?? [])
