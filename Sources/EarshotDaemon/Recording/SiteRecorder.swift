@@ -62,8 +62,8 @@ public final class SiteRecorder: @unchecked Sendable {
     /// True while samples are still recorded.
     public var isRecording: Bool { !stopped.load(ordering: .relaxed) }
 
-    /// Blocks of 10 s allocated so far: two while the writer keeps up, whatever the length of the recording.
-    public var blocksAllocated: Int { blocksMade.load(ordering: .relaxed) }
+    /// Blocks of 10 s allocated so far: two while the writer keeps up, whatever the length of the recording (tests).
+    var blocksAllocated: Int { blocksMade.load(ordering: .relaxed) }
 
     /// Whether a reload with `settings` can keep this recorder: the same settings and rate, and — when
     /// enabled — still recording. A finished or failed recording is started anew on reload, so "move the
