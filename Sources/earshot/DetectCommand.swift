@@ -23,7 +23,8 @@ struct DetectCommand: ParsableCommand {
         of noise at the file's own quiet floor is streamed before and after it, so a clip shorter than a
         window, or a shot in a file's first or last moments, is scored as the daemon would score it.
         A file whose loudest sample is below −30 dBFS gets a warning on stderr: the shipped model rarely
-        detects shots that quiet; --normalize brings such a file up before analysing it. A damaged float
+        detects shots that quiet; --normalize brings such a file up before analysing it. A float file that
+        goes above full scale (over 0 dBFS) is warned about too, and --normalize brings it down. A damaged float
         file's NaN, infinite or absurdly large samples are analysed as silence, with a warning. On a
         terminal, a progress bar over all the files' audio (with an ETA) is drawn on stderr.
         """
@@ -35,7 +36,7 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Consecutive windows above threshold needed for an event.") var minConsecutive: Int = 2
     @Option(help: "Seconds between CNN windows.") var hop: Double = 0.1
     @Option(help: "Seconds after an event during which no new event starts (earshotd's default too).") var cooldown: Double = 10
-    @Flag(help: "Amplify each file so its loudest sample is at −1 dBFS (by at most +60 dB; loud files are left as they are) before detection: for re-checking recordings made with too little gain. Not what earshotd hears.") var normalize = false
+    @Flag(help: "Bring each quiet file's loudest sample up to −1 dBFS (by at most +60 dB), and a float file above full scale down to it, before detection (files peaking between −1 and 0 dBFS are left as they are): for re-checking recordings made with too little gain or exported too hot. Not what earshotd hears.") var normalize = false
     @Flag(help: "JSON lines output.") var json = false
     @Flag(help: "Also print every window's score to stderr as 'FILE TIME SCORE' lines (TIME = window centre, s).") var trace = false
     @Option(help: "Threads (default: one per CPU core). Files are analysed in parallel; with fewer files than threads (one long recording), a file's windows are split among them — same scores and events. Reports keep the order of the files.") var jobs: Int?
@@ -84,7 +85,7 @@ struct DetectCommand: ParsableCommand {
             for e in r.events { print("\(f)  gunshot  \(fmt(e.start, 2))–\(fmt(e.end, 2)) s  score \(fmt(Double(e.peakScore), 3))") }
             let n = r.events.count
             let level = r.peak > 0 ? "peak \(fmt(PeakLevel.dBFS(r.peak), 1)) dBFS" : "digital silence"
-            let gain = r.gain != 1 ? ", amplified by \(fmt(PeakLevel.dBFS(r.gain), 1)) dB" : ""
+            let gain = r.gain > 1 ? ", amplified by \(fmt(PeakLevel.dBFS(r.gain), 1)) dB" : r.gain < 1 ? ", attenuated by \(fmt(-PeakLevel.dBFS(r.gain), 1)) dB" : ""
             print("\(f): \(n) event\(n == 1 ? "" : "s") in \(fmt(r.duration, 1)) s (max score \(fmt(Double(r.maxScore), 3)), threshold \(fmt(Double(threshold), 3)); \(level)\(gain))")
         }
     }

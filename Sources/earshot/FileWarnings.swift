@@ -7,7 +7,9 @@ import Foundation
 /// - damaged: NaN, infinite or absurdly large samples (a broken float file), analysed as silence;
 /// - quiet: its loudest sample below −30 dBFS. On the test split the shipped model found 1 of the 42 gunshot
 ///   clips that peak below −30 dBFS, and 26 of the same 42 once each was brought to a −1 dBFS peak
-///   (`PeakNormalization`, models/README.md "Quiet shots").
+///   (`PeakNormalization`, models/README.md "Quiet shots");
+/// - above full scale: a float file peaking over 0 dBFS is louder than anything the model trained on, and
+///   fires more often on ordinary sounds (`PeakNormalization` has the measurement).
 enum FileWarnings {
     /// Files whose loudest sample is below this (dBFS) get the quiet warning.
     static let quietBelowDBFS = -30.0
@@ -17,6 +19,12 @@ enum FileWarnings {
     /// `earshot calibrate` does not (the site's normal sound may well be quiet; no shot is in it).
     static func messages(file: String, _ r: FileResult, quiet: Bool) -> [String] {
         var out = r.damaged.map { [$0.warning(file: file, handled: "analysed as silence")] } ?? []
+        if r.peak > 1, r.gain == 1 {
+            out.append("earshot: warning: \(file): its loudest sample is +\(String(format: "%.1f", PeakLevel.dBFS(r.peak))) dBFS, above full scale "
+                + "(a float file; no microphone's converter goes past 0 dBFS): the model hears it louder than anything it was trained on "
+                + "and fires more often on ordinary sounds. "
+                + (quiet ? "Re-check it with --normalize (brings its peak down to −1 dBFS)." : "Re-export it within full scale (e.g. peak-normalised to −1 dBFS)."))
+        }
         if quiet, r.duration > 0 {
             if r.peak == 0 {
                 out.append("earshot: warning: \(file): every sample is 0 (digital silence): nothing could be detected; check the recorder's input and mute switch")

@@ -186,6 +186,29 @@ import Testing
         #expect(scores[0] != scores[1], "the amplified file scores differently: \(scores)")
     }
 
+    /// A float file above full scale (peak +12 dBFS) gets a warning naming it, its level and the remedy;
+    /// `--normalize` brings it down to −1 dBFS (the summary says by how much) and drops the warning;
+    /// `earshot calibrate` warns too, with the remedy it has (re-export).
+    @Test func fileAboveFullScaleIsWarnedAboutAndNormalizeAttenuatesIt() throws {
+        let dir = TestPaths.tempDir("cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try FixtureModel.write(to: dir)
+        let x = (0..<32_000).map { i in 3.98 * sinf(Float(i) * 0.3) }   // +12.0 dBFS
+        let hot = dir.appendingPathComponent("hot.wav")
+        try AudioFileWriter.write(x, channels: 1, sampleRate: 16_000, format: .wavFloat, to: hot)
+        let r = try CLIRunner.run(["detect", "--model", model.path, hot.path])
+        #expect(r.status == 0, "a warning, not an error: \(r.stderr)")
+        #expect(r.stderr.contains("warning: \(hot.path): its loudest sample is +12.0 dBFS, above full scale") && r.stderr.contains("--normalize"), "\(r.stderr)")
+        #expect(r.stdout.contains("peak 12.0 dBFS") && !r.stdout.contains("attenuated"), "\(r.stdout)")
+        let n = try CLIRunner.run(["detect", "--model", model.path, "--normalize", hot.path])
+        #expect(n.status == 0 && !n.stderr.contains("warning"), "stderr: \(n.stderr)")
+        #expect(n.stdout.contains("peak 12.0 dBFS, attenuated by 13.0 dB"), "\(n.stdout)")
+        func maxScore(_ out: String) -> String? { out.range(of: #"max score [0-9.]+"#, options: .regularExpression).map { String(out[$0]) } }
+        #expect(maxScore(r.stdout) != nil && maxScore(r.stdout) != maxScore(n.stdout), "the attenuated file scores differently: \(r.stdout) \(n.stdout)")
+        let cal = try CLIRunner.run(["calibrate", "--model", model.path, hot.path])
+        #expect(cal.stderr.contains("+12.0 dBFS, above full scale") && cal.stderr.contains("Re-export it"), "\(cal.stderr)")
+    }
+
     /// A damaged float file (NaN and ∞ samples) is analysed with those samples as silence, with a warning
     /// that names it; its records are the usual ones and the exit status 0.
     @Test func damagedFloatFileIsAnalysedWithAWarning() throws {

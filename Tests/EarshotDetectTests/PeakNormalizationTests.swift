@@ -5,12 +5,15 @@ import Testing
 
 /// `earshot detect --normalize`: the gain, and a normalised file analysed as its amplified samples would be.
 @Suite struct PeakNormalizationTests {
-    @Test func gainBringsAQuietPeakToTheTargetAndNeverAttenuates() {
+    @Test func gainBringsAQuietPeakUpAndAPeakAboveFullScaleDownToTheTarget() {
         let n = PeakNormalization()   // −1 dBFS, at most +60 dB
         let g = n.gain(peak: 0.01)    // −40 dBFS → +39 dB
         #expect(abs(PeakLevel.dBFS(0.01 * g) - (-1)) < 1e-4)
-        #expect(n.gain(peak: 0.95) == 1, "already above −1 dBFS: left as it is")
-        #expect(n.gain(peak: 1) == 1)
+        #expect(n.gain(peak: 0.95) == 1, "between −1 and 0 dBFS: left as it is")
+        #expect(n.gain(peak: 1) == 1, "at full scale: left as it is")
+        let hot = n.gain(peak: 10)    // +20 dBFS, a float file above full scale → −21 dB
+        #expect(abs(PeakLevel.dBFS(10 * hot) - (-1)) < 1e-4 && hot < 1)
+        #expect(n.gain(peak: 1.01) < 1)
         #expect(n.gain(peak: 0) == 1, "digital silence: nothing to bring up")
         let tiny = n.gain(peak: 1 / 32768)   // −90 dBFS: capped at +60 dB
         #expect(abs(PeakLevel.dBFS(tiny) - 60) < 1e-4)
