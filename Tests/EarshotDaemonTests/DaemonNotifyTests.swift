@@ -70,6 +70,53 @@ import Testing
         #expect(live.stop() == 0)
     }
 
+    /// A device that stops delivering without an error: the ALSA `file` plugin reading a FIFO whose writer
+    /// goes quiet blocks inside `snd_pcm_readi`, as a hung driver does. After `stall_seconds` the daemon says
+    /// so (stderr/journal and STATUS=) and stops pinging the watchdog, so systemd would restart it; when
+    /// audio flows again the pings and the status come back.
+    @Test func stalledDeviceStopsTheWatchdogUntilAudioFlowsAgain() throws {
+        let run = try DaemonRun()
+        let fifo = run.dir.appendingPathComponent("capture.fifo")
+        #expect(mkfifo(fifo.path, 0o600) == 0)
+        let fd = open(fifo.path, O_RDWR)   // never blocks; keeps the FIFO open, so the reader blocks instead of seeing EOF
+        try #require(fd >= 0)
+        let writer = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        func feed(seconds: Double) throws {   // ≤ 1 s at a time: 32 KB fit the pipe's 64 KB buffer
+            let x = DaemonTestSignals.recording(seconds: seconds, shots: [])
+            try writer.write(contentsOf: x.flatMap { v -> [UInt8] in let i = Int16(max(-32768, min(32767, (v * 32767).rounded()))); return [UInt8(truncatingIfNeeded: i), UInt8(truncatingIfNeeded: i >> 8)] })
+        }
+        try feed(seconds: 1)
+        let asound = run.dir.appendingPathComponent("asound-fifo.conf")
+        try """
+        pcm.!default {
+            type file
+            slave.pcm { type null }
+            file "/dev/null"
+            infile "\(fifo.path)"
+            format "raw"
+        }
+        """.write(to: asound, atomically: true, encoding: .utf8)
+        let config = try run.writeConfig(extra: "stall_seconds: 1.5")
+        let notify = try NotifySocket()
+        let daemon = try DaemonProcess(args: ["--config", config.path, "--pace", "1"],
+                                       environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000", "ALSA_CONFIG_PATH": asound.path], dir: run.dir)
+        #expect(notify.wait(timeout: 15, for: Self.has("READY=1")) != nil, "READY=1; stderr:\n\(daemon.stderr)")
+        let stalled = notify.wait(timeout: 10) { $0.contains("STATUS=NOT LISTENING: no audio from default") }
+        #expect(stalled != nil, "STATUS says the capture stalled; statuses: \(notify.statuses)")
+        #expect(daemon.stderr.contains("capture stalled: default is open but has delivered no audio for 1.5 s") && daemon.stderr.contains("watchdog is no longer pinged"), "\(daemon.stderr)")
+        let pings = notify.count("WATCHDOG=1")
+        notify.wait(timeout: 2) { _ in false }
+        #expect(notify.count("WATCHDOG=1") == pings, "no WATCHDOG=1 while stalled: \(notify.count("WATCHDOG=1") - pings) in 2 s")
+
+        try feed(seconds: 1)
+        let back = notify.wait(timeout: 10) { $0.contains("STATUS=listening on default") && notify.count("WATCHDOG=1") > pings }
+        #expect(back != nil, "audio again: status and pings come back; statuses: \(notify.statuses)")
+        #expect(daemon.stderr.contains("capture resumed: audio from default again"), "\(daemon.stderr)")
+        try writer.close()   // EOF: the plugin's reads return, so the capture thread sees the stop request
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitExit(timeout: 10) == 0, "stderr:\n\(daemon.stderr)")
+    }
+
     @Test func missingDeviceKeepsRetryingAndIsReady() throws {
         let live = try Live(device: "hw:0")
         let ready = live.notify.wait(timeout: 15, for: Self.has("READY=1"))

@@ -37,6 +37,9 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Device retry back-off, seconds (doubles up to `retryMax`).
     public var retryMin = 1.0
     public var retryMax = 30.0
+    /// An open device that delivers nothing for this many seconds has stalled: earshotd says so and stops
+    /// pinging the systemd watchdog, so systemd restarts it (`WatchdogSec=`).
+    public var stallSeconds = 10.0
     public var hook = HookSettings()
     public var clips = ClipSettings()
     public var recording = RecordingSettings()
@@ -106,6 +109,7 @@ public struct DaemonConfig: Sendable, Equatable {
         }
         c.retryMin = try r.double("retry_min", c.retryMin, 0.05...60)
         c.retryMax = try r.double("retry_max", c.retryMax, c.retryMin...3600)
+        c.stallSeconds = try r.double("stall_seconds", c.stallSeconds, 1...3600)
 
         var h = try r.section("hook")
         c.hook.path = try h.optionalString("path")
@@ -151,7 +155,7 @@ public struct DaemonConfig: Sendable, Equatable {
 
         try r.finish(known: ["device", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "false_alarms_per_hour", "min_consecutive",
                              "merge_gap", "cooldown", "hop", "priority", "blas_threads", "log_level", "retry_min", "retry_max",
-                             "hook", "clips", "recording", "liveness", "metrics"])
+                             "stall_seconds", "hook", "clips", "recording", "liveness", "metrics"])
         // The sections' own cross-field checks (ops' validate()) — mapped to the key's line.
         do {
             try c.hook.validate(); try c.clips.validate(); try c.recording.validate(); try c.liveness.validate(); try c.metrics.validate()

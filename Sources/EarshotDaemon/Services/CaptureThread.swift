@@ -6,7 +6,9 @@ import Synchronization
 /// The capture side: a dedicated OS thread (never the concurrency pool) that opens the ALSA device, reads
 /// period-sized S16_LE blocks with `snd_pcm_readi`, picks a channel or mixes down, resamples to the model's
 /// rate when the device runs at another, and writes into the lock-free `SampleRing`. A missing or lost
-/// device is closed, logged once, and retried with exponential back-off; the thread never gives up.
+/// device is closed, logged once, and retried with exponential back-off; the thread never gives up. A device
+/// that stops delivering without an error (a read that never returns) is the detection loop's to notice:
+/// `secondsSinceProgress`.
 public final class CaptureThread: @unchecked Sendable {
     public enum State: Int, Sendable { case starting = 0, capturing, retrying, stopped }
 
@@ -40,6 +42,8 @@ public final class CaptureThread: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     /// The device's real rate once open (0 before).
     private let deviceRate = Atomic<Int>(0)
+    /// Monotonic time (ns) the device was opened or last delivered a block.
+    private let progressNs = Atomic<Int>(Int(DispatchTime.now().uptimeNanoseconds))
     /// Called on this thread after each block written to the ring, and once when the thread stops, so the
     /// consumer can sleep until there is something to do instead of polling.
     private let onData: @Sendable () -> Void
@@ -56,6 +60,12 @@ public final class CaptureThread: @unchecked Sendable {
     public var deviceLosses: Int { lossCount.load(ordering: .relaxed) }
     public var rate: Int { deviceRate.load(ordering: .relaxed) }
     public var lastError: String { lastErrorLock.lock(); defer { lastErrorLock.unlock() }; return lastErrorText }
+    /// Seconds since the device was opened or last delivered a block (monotonic clock). While `state` is
+    /// `.capturing`, a large value means the device stopped delivering inside a read that does not return.
+    public var secondsSinceProgress: Double {
+        Double(Int(DispatchTime.now().uptimeNanoseconds) - progressNs.load(ordering: .relaxed)) / 1e9
+    }
+    private func progressed() { progressNs.store(Int(DispatchTime.now().uptimeNanoseconds), ordering: .relaxed) }
 
     public func start() {
         let t = Thread { [self] in self.main(); self.done.signal() }
@@ -65,7 +75,8 @@ public final class CaptureThread: @unchecked Sendable {
         t.start()
     }
 
-    /// Asks the thread to stop and waits (a blocked read returns within one period).
+    /// Asks the thread to stop and waits (a blocked read returns within one period — or never, on a stalled
+    /// device: then this returns after `timeout`).
     public func stop(timeout: Double = 3) {
         stopFlag.store(true, ordering: .releasing)
         _ = done.wait(timeout: .now() + timeout)
@@ -97,6 +108,7 @@ public final class CaptureThread: @unchecked Sendable {
             reportedMissing = false
             delay = opts.retryMin
             deviceRate.store(pcm.rate, ordering: .relaxed)
+            progressed()
             log.info("capturing", metadata: ["device": "\(opts.device)", "rate": "\(pcm.rate)", "channels": "\(pcm.channels)", "period": "\(pcm.periodFrames)"])
             stateValue.store(State.capturing.rawValue, ordering: .releasing)
             do {
@@ -153,6 +165,7 @@ public final class CaptureThread: @unchecked Sendable {
             } else {
                 ring.write(UnsafeBufferPointer(start: mono, count: n))
             }
+            progressed()
             onData()
             if opts.pace > 0 {
                 let due = Double(framesTotal) / Double(pcm.rate) / opts.pace

@@ -8,8 +8,9 @@ import Synchronization
 
 /// The detection loop, a swift-service-lifecycle `Service`: drains the capture ring, streams it through the
 /// `Detector`, sends one alert per confirmed event (journal first, then hook — never waiting on it), keeps
-/// STATUS= current and pings the watchdog FROM THIS LOOP, so a stalled pipeline trips systemd. SIGHUP
-/// reloads config and model (an invalid new config is rejected and the old one keeps running).
+/// STATUS= current and pings the watchdog FROM THIS LOOP, so a stalled pipeline trips systemd — a stalled
+/// loop, and an open device that has delivered nothing for `stall_seconds` (the loop then stops pinging).
+/// SIGHUP reloads config and model (an invalid new config is rejected and the old one keeps running).
 public final class DetectionService: Service, @unchecked Sendable {
     private var config: DaemonConfig
     private let options: RuntimeOptions
@@ -24,6 +25,9 @@ public final class DetectionService: Service, @unchecked Sendable {
     private var recorder: SiteRecorder
     /// Device losses + overruns seen when the recorder last got samples: a change is a gap in the audio.
     private var gapsSeen = 0
+    /// The open device has delivered nothing for `stall_seconds`: said in the journal and STATUS=, and the
+    /// watchdog is not pinged, so systemd restarts earshotd (a read that never returns cannot be retried here).
+    private var stalled = false
     private var liveness: LivenessMonitor
     private var livenessChanges: [LivenessEvent] = { var a = [LivenessEvent](); a.reserveCapacity(8); return a }()
     /// Samples handed to the detector (and the clip recorder) since start.
@@ -116,14 +120,16 @@ public final class DetectionService: Service, @unchecked Sendable {
                     detector.process(block) { self.handle($0) }
                 }
                 let now = Date()
-                if now.timeIntervalSince(lastPing) >= watchdogEvery { notifier.watchdog(); lastPing = now }
+                let stalledNow = capture.state == .capturing && capture.secondsSinceProgress >= config.stallSeconds
+                if stalledNow != stalled { stalled = stalledNow; stallChanged() }
+                if !stalled, now.timeIntervalSince(lastPing) >= watchdogEvery { notifier.watchdog(); lastPing = now }
                 if now.timeIntervalSince(lastStatusAt) >= 1 {
                     lastStatusAt = now
                     let s = statusLine()
                     if s != lastStatus { notifier.status(s); lastStatus = s }
                     let (o, l) = (capture.overruns, capture.deviceLosses)
                     let audio = Double(samplesConsumed) / Double(model.features.sampleRate), score = Double(detector.lastScore)
-                    let up = capture.state == .capturing
+                    let up = capture.state == .capturing && !stalled
                     metrics.update { $0.overrunsTotal = o; $0.deviceLossesTotal = l; $0.audioSecondsTotal = audio; $0.lastScore = score; $0.deviceUp = up }
                 }
                 if n == 0 {
@@ -169,6 +175,20 @@ public final class DetectionService: Service, @unchecked Sendable {
         }
     }
 
+    /// Logs a stall of the open device (error, MESSAGE_ID device) or its end, and updates STATUS=.
+    private func stallChanged() {
+        let meta: Logger.Metadata = ["message_id": "\(EarshotMessageID.device)", "earshot_device": "\(config.device)"]
+        if stalled {
+            let next = notifier.watchdogInterval == nil
+                ? "no systemd watchdog is set (WATCHDOG_USEC): restart earshotd, or run it under earshot.service (WatchdogSec=)"
+                : "the systemd watchdog is no longer pinged, so systemd restarts earshotd"
+            log.error("capture stalled: \(config.device) is open but has delivered no audio for \(String(format: "%g", config.stallSeconds)) s (a hung driver or USB link) — NOT LISTENING; \(next)", metadata: meta)
+        } else {
+            log.notice("capture resumed: audio from \(config.device) again", metadata: meta)
+        }
+        notifier.status(statusLine())
+    }
+
     private func livenessChanged(_ e: LivenessEvent) {
         let warning = e.kind == .warning
         try? Journal.send([("MESSAGE", e.message), ("MESSAGE_ID", EarshotMessageID.liveness), ("PRIORITY", warning ? "4" : "5"),
@@ -188,6 +208,10 @@ public final class DetectionService: Service, @unchecked Sendable {
     }
 
     func statusLine() -> String {
+        if stalled {
+            return "NOT LISTENING: no audio from \(config.device) for \(String(format: "%.0f", capture.secondsSinceProgress)) s — capture stalled"
+                + (notifier.watchdogInterval == nil ? "; restart earshotd" : "; waiting for systemd's watchdog to restart earshotd")
+        }
         switch capture.state {
         case .capturing, .stopped:
             let r = capture.rate
