@@ -60,7 +60,7 @@ struct CalibrateCommand: ParsableCommand {
                 let r = try FileAnalyzer.analyze(URL(fileURLWithPath: files[i]), detectors: group,
                                                  progress: progress.map { p in { p.advance(file: i, to: $0) } })
                 reports.finish(i, failed: false) {
-                    FilesProgress.printing(progress) { FileWarnings.write(FileWarnings.messages(file: files[i], r, quiet: false)) }
+                    FilesProgress.printing(progress) { FileWarnings.write(FileWarnings.messages(file: files[i], r, normalizeRemedy: false)) }
                     scores.add(windows, seconds: r.duration); names.append(files[i])
                 }
             } catch {

@@ -77,7 +77,7 @@ struct DetectCommand: ParsableCommand {
     }
 
     private func report(_ f: String, _ r: FileResult, threshold: Float) {
-        FileWarnings.write(FileWarnings.messages(file: f, r, quiet: !normalize))
+        FileWarnings.write(FileWarnings.messages(file: f, r, normalizeRemedy: !normalize))
         if json {
             for e in r.events { print(JSONLine.event(file: f, e)) }
             print(JSONLine.file(file: f, r))

@@ -14,18 +14,19 @@ enum FileWarnings {
     /// Files whose loudest sample is below this (dBFS) get the quiet warning.
     static let quietBelowDBFS = -30.0
 
-    /// The warnings for `file`, each a full line ("earshot: warning: FILE: …"). `quiet`: also warn about a
-    /// quiet file or digital silence — `earshot detect` does unless the file was normalised (the remedy);
-    /// `earshot calibrate` does not (the site's normal sound may well be quiet; no shot is in it).
-    static func messages(file: String, _ r: FileResult, quiet: Bool) -> [String] {
+    /// The warnings for `file`, each a full line ("earshot: warning: FILE: …"). `normalizeRemedy`: the command
+    /// offers `--normalize` and it was not used — `earshot detect` without it. Then a quiet file or digital
+    /// silence is warned about too, and a file above full scale is pointed to `--normalize`; `earshot
+    /// calibrate` has no such flag and skips the quiet warnings (the site's normal sound may well be quiet).
+    static func messages(file: String, _ r: FileResult, normalizeRemedy: Bool) -> [String] {
         var out = r.damaged.map { [$0.warning(file: file, handled: "analysed as silence")] } ?? []
         if r.peak > 1, r.gain == 1 {
             out.append("earshot: warning: \(file): its loudest sample is +\(String(format: "%.1f", PeakLevel.dBFS(r.peak))) dBFS, above full scale "
                 + "(a float file; no microphone's converter goes past 0 dBFS): the model hears it louder than anything it was trained on "
                 + "and fires more often on ordinary sounds. "
-                + (quiet ? "Re-check it with --normalize (brings its peak down to −1 dBFS)." : "Re-export it within full scale (e.g. peak-normalised to −1 dBFS)."))
+                + (normalizeRemedy ? "Re-check it with --normalize (brings its peak down to −1 dBFS)." : "Re-export it within full scale (e.g. peak-normalised to −1 dBFS)."))
         }
-        if quiet, r.duration > 0 {
+        if normalizeRemedy, r.duration > 0 {
             if r.peak == 0 {
                 out.append("earshot: warning: \(file): every sample is 0 (digital silence): nothing could be detected; check the recorder's input and mute switch")
             } else if PeakLevel.dBFS(r.peak) < quietBelowDBFS {

@@ -81,11 +81,10 @@ import Testing
         let fd = open(fifo.path, O_RDWR)   // never blocks; keeps the FIFO open, so the reader blocks instead of seeing EOF
         try #require(fd >= 0)
         let writer = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-        func feed(seconds: Double) throws {   // ≤ 1 s at a time: 32 KB fit the pipe's 64 KB buffer
-            let x = DaemonTestSignals.recording(seconds: seconds, shots: [])
-            try writer.write(contentsOf: x.flatMap { v -> [UInt8] in let i = Int16(max(-32768, min(32767, (v * 32767).rounded()))); return [UInt8(truncatingIfNeeded: i), UInt8(truncatingIfNeeded: i >> 8)] })
-        }
-        try feed(seconds: 1)
+        let second = run.dir.appendingPathComponent("second.raw")   // 1 s of S16_LE: 32 KB fit the pipe's 64 KB buffer
+        try AudioFileWriter.writeRawS16LE(DaemonTestSignals.recording(seconds: 1, shots: []), to: second)
+        func feedOneSecond() throws { try writer.write(contentsOf: Data(contentsOf: second)) }
+        try feedOneSecond()
         let asound = run.dir.appendingPathComponent("asound-fifo.conf")
         try """
         pcm.!default {
@@ -108,7 +107,7 @@ import Testing
         notify.wait(timeout: 2) { _ in false }
         #expect(notify.count("WATCHDOG=1") == pings, "no WATCHDOG=1 while stalled: \(notify.count("WATCHDOG=1") - pings) in 2 s")
 
-        try feed(seconds: 1)
+        try feedOneSecond()
         let back = notify.wait(timeout: 10) { $0.contains("STATUS=listening on default") && notify.count("WATCHDOG=1") > pings }
         #expect(back != nil, "audio again: status and pings come back; statuses: \(notify.statuses)")
         #expect(daemon.stderr.contains("capture resumed: audio from default again"), "\(daemon.stderr)")
