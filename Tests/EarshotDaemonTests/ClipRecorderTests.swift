@@ -52,6 +52,27 @@ struct ClipRecorderTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") }.isEmpty)
     }
 
+    @Test("no clip spans a capture gap: a gap ends a clip's post-roll, and a later clip's pre-roll starts after it")
+    func clipsStopAtGaps() throws {
+        let dir = TestPaths.tempDir("clip-gap")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let written = Collected<String>()
+        let rec = ClipRecorder(settings: ClipSettings(directory: dir.path, preRoll: 1, postRoll: 1), logger: LogCapture().logger,
+                               onWritten: { p, e in if e == nil { written.add(p) } })
+        rec.append([Float](repeating: 0.1, count: 32_000))             // 2 s of the first stretch
+        let a = try #require(rec.begin(eventID: "a", at: Date()))         // wants 1 s before, 1 s after
+        rec.append([Float](repeating: 0.1, count: 8_000))              // 0.5 s of its post-roll
+        rec.markGap()                                                   // the device came back later
+        #expect(written.wait(count: 1, timeout: 5) == [a], "the gap ends clip a at once")
+        rec.append([Float](repeating: -0.2, count: 4_000))             // 0.25 s of the new stretch
+        let b = try #require(rec.begin(eventID: "b", at: Date()))
+        rec.append([Float](repeating: -0.2, count: 16_000))
+        #expect(written.wait(count: 2, timeout: 5) == [a, b])
+        let ca = try AudioFile.read(URL(fileURLWithPath: a)).samples, cb = try AudioFile.read(URL(fileURLWithPath: b)).samples
+        #expect(ca.count == 24_000 && ca.allSatisfy { abs($0 - 0.1) < 1e-3 }, "1 s pre-roll + 0.5 s up to the gap: \(ca.count)")
+        #expect(cb.count == 20_000 && cb.allSatisfy { abs($0 + 0.2) < 1e-3 }, "pre-roll only from the gap on (0.25 s) + 1 s: \(cb.count)")
+    }
+
     @Test("flush writes a pending clip with the audio there is (shutdown), and a clip at start-up has a short pre-roll")
     func flushShort() throws {
         let dir = TestPaths.tempDir("clip-flush")

@@ -76,29 +76,13 @@ import Testing
     /// audio flows again the pings and the status come back.
     @Test func stalledDeviceStopsTheWatchdogUntilAudioFlowsAgain() throws {
         let run = try DaemonRun()
-        let fifo = run.dir.appendingPathComponent("capture.fifo")
-        #expect(mkfifo(fifo.path, 0o600) == 0)
-        let fd = open(fifo.path, O_RDWR)   // never blocks; keeps the FIFO open, so the reader blocks instead of seeing EOF
-        try #require(fd >= 0)
-        let writer = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-        let second = run.dir.appendingPathComponent("second.raw")   // 1 s of S16_LE: 32 KB fit the pipe's 64 KB buffer
-        try AudioFileWriter.writeRawS16LE(DaemonTestSignals.recording(seconds: 1, shots: []), to: second)
-        func feedOneSecond() throws { try writer.write(contentsOf: Data(contentsOf: second)) }
-        try feedOneSecond()
-        let asound = run.dir.appendingPathComponent("asound-fifo.conf")
-        try """
-        pcm.!default {
-            type file
-            slave.pcm { type null }
-            file "/dev/null"
-            infile "\(fifo.path)"
-            format "raw"
-        }
-        """.write(to: asound, atomically: true, encoding: .utf8)
+        let fifo = try FifoCapture(dir: run.dir)
+        let second = DaemonTestSignals.recording(seconds: 1, shots: [])   // 32 KB: fits the pipe's 64 KB buffer
+        try fifo.write(second)
         let config = try run.writeConfig(extra: "stall_seconds: 1.5")
         let notify = try NotifySocket()
         let daemon = try DaemonProcess(args: ["--config", config.path, "--pace", "1"],
-                                       environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000", "ALSA_CONFIG_PATH": asound.path], dir: run.dir)
+                                       environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000", "ALSA_CONFIG_PATH": fifo.asound.path], dir: run.dir)
         #expect(notify.wait(timeout: 15, for: Self.has("READY=1")) != nil, "READY=1; stderr:\n\(daemon.stderr)")
         let stalled = notify.wait(timeout: 10) { $0.contains("STATUS=NOT LISTENING: no audio from default") }
         #expect(stalled != nil, "STATUS says the capture stalled; statuses: \(notify.statuses)")
@@ -107,11 +91,11 @@ import Testing
         notify.wait(timeout: 2) { _ in false }
         #expect(notify.count("WATCHDOG=1") == pings, "no WATCHDOG=1 while stalled: \(notify.count("WATCHDOG=1") - pings) in 2 s")
 
-        try feedOneSecond()
+        try fifo.write(second)
         let back = notify.wait(timeout: 10) { $0.contains("STATUS=listening on default") && notify.count("WATCHDOG=1") > pings }
         #expect(back != nil, "audio again: status and pings come back; statuses: \(notify.statuses)")
         #expect(daemon.stderr.contains("capture resumed: audio from default again"), "\(daemon.stderr)")
-        try writer.close()   // EOF: the plugin's reads return, so the capture thread sees the stop request
+        try fifo.close()   // EOF: the plugin's reads return, so the capture thread sees the stop request
         daemon.signal(SIGTERM)
         #expect(daemon.waitExit(timeout: 10) == 0, "stderr:\n\(daemon.stderr)")
     }

@@ -43,12 +43,14 @@ struct MetricsFileTests {
             $0.eventsTotal = 3; $0.overrunsTotal = 2; $0.deviceLossesTotal = 1; $0.hookFailuresTotal = 4
             $0.lastScore = 0.97; $0.livenessWarningsTotal[.clipping] = 2; $0.livenessActive = [.silence]; $0.deviceUp = true
             $0.siteRecording = true; $0.siteRecordingSecondsTotal = 7200.5; $0.siteRecordingFailuresTotal = 1
+            $0.droppedSecondsTotal = 2.5
         }
         try m.write()
         let v = try Self.parse(String(contentsOfFile: dir.path + "/sub/earshot.prom", encoding: .utf8))
         #expect(v["earshot_events_total"] == 3)
         #expect(v["earshot_overruns_total"] == 2)
         #expect(v["earshot_device_losses_total"] == 1)
+        #expect(v["earshot_dropped_seconds_total"] == 2.5)
         #expect(v["earshot_hook_failures_total"] == 4)
         #expect(v["earshot_last_score"].map { abs($0 - 0.97) < 1e-6 } == true)
         #expect(v["earshot_liveness_warnings_total{condition=\"clipping\"}"] == 2)

@@ -51,6 +51,10 @@ public final class SampleRing: @unchecked Sendable {
     /// Samples written since creation (producer's count).
     public var totalWritten: Int { published.load(ordering: .acquiring) }
 
+    /// Consumer: index of the next sample `read` returns, unless the producer laps the consumer first (the
+    /// samples a `read` returned are the `count` before its value after the read).
+    public var readPosition: Int { readIndex.load(ordering: .relaxed) }
+
     /// Samples the consumer can read now (at most `capacity`).
     public var available: Int {
         let r = readIndex.load(ordering: .acquiring)

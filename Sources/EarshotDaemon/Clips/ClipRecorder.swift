@@ -7,7 +7,8 @@ import Logging
 /// alert writes pre-roll + post-roll as a 16-bit mono WAV named by time and event id, atomically (temporary
 /// file + rename), on its own serial queue — never on the detection thread. Retention (count, total bytes,
 /// age) runs after every write. A failing write (disk full, directory unwritable) is logged and counted;
-/// alerts are unaffected.
+/// alerts are unaffected. A clip never spans a capture gap (`markGap`): its pre-roll starts after the last one,
+/// and a gap during its post-roll ends it there — evidence holds only audio that really was contiguous.
 ///
 /// `append`, `begin` and `flush` must be called from one thread (the detection loop).
 public final class ClipRecorder: @unchecked Sendable {
@@ -20,6 +21,8 @@ public final class ClipRecorder: @unchecked Sendable {
     private let preSamples: Int, postSamples: Int
     /// Clips waiting for their post-roll: (path, first sample index, end sample index), oldest first.
     private var pending: [(path: String, from: Int, end: Int)] = []
+    /// Index of the first sample after the last capture gap (0: none yet).
+    private var gapAt = 0
     private static let maxPending = 16
     /// How far back an event's start may lie before `begin` (detector latency).
     public static let maxLookbackSeconds = 10.0
@@ -58,6 +61,16 @@ public final class ClipRecorder: @unchecked Sendable {
 
     public func append(_ samples: [Float]) { samples.withUnsafeBufferPointer { append($0) } }
 
+    /// The next appended sample follows a capture gap: clips waiting for post-roll end here (written now),
+    /// and later clips' pre-roll starts here.
+    public func markGap() {
+        guard settings.enabled else { return }
+        let now = history.totalAppended
+        for p in pending { finish(p, upTo: now) }
+        pending.removeAll(keepingCapacity: true)
+        gapAt = now
+    }
+
     /// Starts a clip for an event and returns the path it will be written to (nil when clips are disabled or
     /// too many are pending). No I/O: the path can go into the journal entry and the hook at once.
     /// - Parameters:
@@ -89,7 +102,7 @@ public final class ClipRecorder: @unchecked Sendable {
     /// Copies [from, upTo) (clamped to what the history still holds) and hands it to the writer queue.
     private func finish(_ p: (path: String, from: Int, end: Int), upTo end: Int) {
         let total = history.totalAppended
-        let from = max(p.from, total - history.count, 0)
+        let from = max(p.from, total - history.count, gapAt)
         guard end > from else { return }
         var samples = history.last(total - from)
         samples.removeLast(total - end)

@@ -8,6 +8,8 @@ public struct EarshotCounters: Sendable, Equatable {
     public var overrunsTotal = 0
     /// Times the capture device disappeared or failed and had to be reopened.
     public var deviceLossesTotal = 0
+    /// Seconds of captured audio never analysed: the detection loop fell more than `ring_seconds` behind.
+    public var droppedSecondsTotal: Double = 0
     /// Hook processes started.
     public var hookRunsTotal = 0
     /// Hook runs that failed: non-zero exit, killed by a signal, timed out, could not be spawned.

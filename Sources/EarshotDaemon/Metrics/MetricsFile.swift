@@ -41,6 +41,7 @@ public final class MetricsFile: Sendable {
         one("earshot_events_total", "counter", "Gunshot events alerted since the daemon started.", "\(c.eventsTotal)")
         one("earshot_overruns_total", "counter", "ALSA capture overruns recovered.", "\(c.overrunsTotal)")
         one("earshot_device_losses_total", "counter", "Times the capture device was lost and reopened.", "\(c.deviceLossesTotal)")
+        one("earshot_dropped_seconds_total", "counter", "Seconds of captured audio never analysed (the detection loop fell more than ring_seconds behind).", "\(c.droppedSecondsTotal)")
         one("earshot_device_up", "gauge", "1 while the capture device is open and delivering audio.", c.deviceUp ? "1" : "0")
         one("earshot_hook_runs_total", "counter", "Hook processes started.", "\(c.hookRunsTotal)")
         one("earshot_hook_failures_total", "counter", "Hook runs that failed (exit status, signal, timeout, spawn error).", "\(c.hookFailuresTotal)")

@@ -30,6 +30,8 @@ public final class CaptureThread: @unchecked Sendable {
     }
 
     public let ring: SampleRing
+    /// Ring indices where audio was lost before the next sample (overruns, the device reopened).
+    public let gaps = CaptureGaps()
     private let opts: Options
     private let log: Logger
     private let stateValue = Atomic<Int>(State.starting.rawValue)
@@ -90,6 +92,7 @@ public final class CaptureThread: @unchecked Sendable {
         var delay = opts.retryMin
         var reportedMissing = false
         var framesTotal = 0
+        var opened = false
         while !stopping {
             let pcm: PCMCapture
             do {
@@ -109,6 +112,8 @@ public final class CaptureThread: @unchecked Sendable {
             delay = opts.retryMin
             deviceRate.store(pcm.rate, ordering: .relaxed)
             progressed()
+            if opened { gaps.record(ring.totalWritten) }   // reopened after a loss: the audio in between is gone
+            opened = true
             log.info("capturing", metadata: ["device": "\(opts.device)", "rate": "\(pcm.rate)", "channels": "\(pcm.channels)", "period": "\(pcm.periodFrames)"])
             stateValue.store(State.capturing.rawValue, ordering: .releasing)
             do {
@@ -145,7 +150,7 @@ public final class CaptureThread: @unchecked Sendable {
                 if framesTotal >= max { return }
                 want = min(want, max - framesTotal)
             }
-            let n = try pcm.read(into: raw, frames: want) { overrunCount.add(1, ordering: .relaxed); log.warning("capture overrun (-EPIPE), recovered") }
+            let n = try pcm.read(into: raw, frames: want) { overrunCount.add(1, ordering: .relaxed); gaps.record(ring.totalWritten); log.warning("capture overrun (-EPIPE), recovered") }
             if n == 0 { continue }
             let scale: Float = 1 / 32768
             if let c = channel {

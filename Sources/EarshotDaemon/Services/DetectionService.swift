@@ -23,8 +23,6 @@ public final class DetectionService: Service, @unchecked Sendable {
     private var hooks: HookRunner
     private var clips: ClipRecorder
     private var recorder: SiteRecorder
-    /// Device losses + overruns seen when the recorder last got samples: a change is a gap in the audio.
-    private var gapsSeen = 0
     /// The open device has delivered nothing for `stall_seconds`: said in the journal and STATUS=, and the
     /// watchdog is not pinged, so systemd restarts earshotd (a read that never returns cannot be retried here).
     private var stalled = false
@@ -32,6 +30,10 @@ public final class DetectionService: Service, @unchecked Sendable {
     private var livenessChanges: [LivenessEvent] = { var a = [LivenessEvent](); a.reserveCapacity(8); return a }()
     /// Samples handed to the detector (and the clip recorder) since start.
     private var samplesConsumed = 0
+    /// Samples the capture ring overwrote before this loop read them (it fell `ring_seconds` behind), and
+    /// when that was last logged (at most once a minute, with the total).
+    private var samplesDropped = 0
+    private var droppedLoggedAt = Date.distantPast
     public let metrics: MetricsFile
     private let reloadRequested = Atomic<Bool>(false)
     /// Wakes the detection loop: the capture thread after each block (and when it stops), a 1 s tick for
@@ -99,25 +101,29 @@ public final class DetectionService: Service, @unchecked Sendable {
         await withGracefulShutdownHandler {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 if reloadRequested.exchange(false, ordering: .acquiring) { reload() }
+                let before = capture.ring.readPosition
                 let n = capture.ring.read(into: UnsafeMutableBufferPointer(start: buffer, count: chunk))
                 if n > 0 {
-                    let block = UnsafeBufferPointer(start: buffer, count: n)
-                    clips.append(block)
-                    if recorder.isRecording {
-                        let gaps = capture.deviceLosses + capture.overruns
-                        if gaps != gapsSeen { recorder.split(); gapsSeen = gaps }   // no file splices two stretches
-                        recorder.append(block)
+                    // The block in stretches of contiguous audio: samples lost since the last read (this loop
+                    // lapped by the capture ring) or a gap the capture thread recorded (an overrun, the device
+                    // reopened) start a new one — exactly at the sample, so no recording or clip joins two.
+                    let start = capture.ring.readPosition - n
+                    if start != before { dropped(start - before) }
+                    var i = 0, gapBefore = start != before
+                    while i < n {
+                        var end = n
+                        if let g = capture.gaps.first(in: (start + i)..<(start + n)) {
+                            if g == start + i {
+                                gapBefore = true
+                                end = capture.gaps.first(in: (start + i + 1)..<(start + n)).map { $0 - start } ?? n
+                            } else {
+                                end = g - start
+                            }
+                        }
+                        if gapBefore { recorder.split(); clips.markGap(); gapBefore = false }
+                        consume(UnsafeBufferPointer(start: buffer + i, count: end - i))
+                        i = end
                     }
-                    samplesConsumed += n
-                    if config.liveness.enabled {
-                        // collected first: the handler reads `liveness`, which `observe` is mutating
-                        var changes = livenessChanges
-                        liveness.observe(block) { changes.append($0) }
-                        for c in changes { livenessChanged(c) }
-                        changes.removeAll(keepingCapacity: true)
-                        livenessChanges = changes
-                    }
-                    detector.process(block) { self.handle($0) }
                 }
                 let now = Date()
                 let stalledNow = capture.state == .capturing && capture.secondsSinceProgress >= config.stallSeconds
@@ -128,9 +134,10 @@ public final class DetectionService: Service, @unchecked Sendable {
                     let s = statusLine()
                     if s != lastStatus { notifier.status(s); lastStatus = s }
                     let (o, l) = (capture.overruns, capture.deviceLosses)
-                    let audio = Double(samplesConsumed) / Double(model.features.sampleRate), score = Double(detector.lastScore)
+                    let rate = Double(model.features.sampleRate)
+                    let audio = Double(samplesConsumed) / rate, score = Double(detector.lastScore), lost = Double(samplesDropped) / rate
                     let up = capture.state == .capturing && !stalled
-                    metrics.update { $0.overrunsTotal = o; $0.deviceLossesTotal = l; $0.audioSecondsTotal = audio; $0.lastScore = score; $0.deviceUp = up }
+                    metrics.update { $0.overrunsTotal = o; $0.deviceLossesTotal = l; $0.audioSecondsTotal = audio; $0.lastScore = score; $0.deviceUp = up; $0.droppedSecondsTotal = lost }
                 }
                 if n == 0 {
                     if options.exitAtEnd && capture.state == .stopped && capture.ring.available == 0 { break }
@@ -152,6 +159,34 @@ public final class DetectionService: Service, @unchecked Sendable {
         let (o, l) = (capture.overruns, capture.deviceLosses)
         metrics.update { $0.overrunsTotal = o; $0.deviceLossesTotal = l; $0.audioSecondsTotal = audio; $0.lastScore = score; $0.deviceUp = false }
         try? metrics.write()
+    }
+
+    /// The capture ring overwrote `count` samples before this loop read them: audio never analysed.
+    private func dropped(_ count: Int) {
+        samplesDropped += count
+        let now = Date()
+        guard now.timeIntervalSince(droppedLoggedAt) >= 60 else { return }
+        droppedLoggedAt = now
+        let rate = Double(model.features.sampleRate)
+        log.warning("detection fell behind: \(String(format: "%.2f", Double(count) / rate)) s of audio were never analysed (\(String(format: "%.2f", Double(samplesDropped) / rate)) s since start) — the box is overloaded or earshotd starved of CPU; check other load, or raise ring_seconds (now \(String(format: "%g", config.ringSeconds)) s) to ride out longer stalls")
+    }
+
+    /// One contiguous piece of captured audio through clips, site recording, liveness and the detector.
+    /// (The detector streams across a gap: a splice rarely scores as a shot — models/README.md, "Hard cuts
+    /// in training windows" — and restarting it would leave it deaf for a window.)
+    private func consume(_ block: UnsafeBufferPointer<Float>) {
+        clips.append(block)
+        if recorder.isRecording { recorder.append(block) }
+        samplesConsumed += block.count
+        if config.liveness.enabled {
+            // collected first: the handler reads `liveness`, which `observe` is mutating
+            var changes = livenessChanges
+            liveness.observe(block) { changes.append($0) }
+            for c in changes { livenessChanged(c) }
+            changes.removeAll(keepingCapacity: true)
+            livenessChanges = changes
+        }
+        detector.process(block) { self.handle($0) }
     }
 
     private func handle(_ out: DetectorOutput) {
@@ -244,7 +279,7 @@ public final class DetectionService: Service, @unchecked Sendable {
             }
             if new.liveness != config.liveness { liveness = LivenessMonitor(settings: new.liveness, sampleRate: m.features.sampleRate) }
             if captureChanged {
-                recorder.split(); gapsSeen = 0
+                recorder.split(); clips.markGap()
                 capture.stop()
                 capture = Self.makeCapture(new, options, model: m, logger: log, wake: wake.continuation)
                 capture.start()

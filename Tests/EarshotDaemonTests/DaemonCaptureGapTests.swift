@@ -1,0 +1,47 @@
+import EarshotDSP
+import Foundation
+import Testing
+
+/// Capture gaps through the whole daemon: audio that arrives faster than it is analysed laps the detection
+/// loop in the capture ring, and the lost samples are a gap that no recording may hide.
+@Suite(.serialized) struct DaemonCaptureGapTests {
+    /// Sample i of the test signal says where it is: (i mod 20,000 − 10,000) / 32,768, exact in 16 bits.
+    static func counter(_ n: Int) -> [Float] { (0..<n).map { Float($0 % 20_000 - 10_000) / 32_768 } }
+
+    /// 40 s written into the FIFO at once, a 2 s ring: the capture thread laps the detection loop several
+    /// times. The site recording starts a new file exactly at each loss, so every file holds contiguous audio.
+    @Test func siteRecordingFilesNeverJoinTwoStretches() throws {
+        let run = try DaemonRun()
+        let fifo = try FifoCapture(dir: run.dir)
+        let rec = run.dir.appendingPathComponent("rec")
+        let config = try run.writeConfig(extra: "ring_seconds: 2\nrecording:\n  enabled: true\n  directory: \(rec.path)")
+        let notify = try NotifySocket()
+        let daemon = try DaemonProcess(args: ["--config", config.path],
+                                       environment: ["NOTIFY_SOCKET": notify.path, "ALSA_CONFIG_PATH": fifo.asound.path], dir: run.dir)
+        #expect(notify.wait(timeout: 15) { $0.contains("READY=1") } != nil, "READY=1; stderr:\n\(daemon.stderr)")
+        let x = Self.counter(40 * 16_000)
+        // …then an end mark outside the counter's range: what the files hold from it on is not the test's
+        // audio (SIGTERM interrupts the plugin's read of the FIFO, and it then hands over its last period again).
+        let end = [Float](repeating: -20_000 / 32_768, count: 1_600)
+        let wrote = DispatchSemaphore(value: 0)
+        Thread { try? fifo.write(x + end); wrote.signal() }.start()
+        #expect(wrote.wait(timeout: .now() + 30) == .success, "the daemon read the FIFO")
+        notify.wait(timeout: 3) { _ in false }   // the ring's last 2 s analysed
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitExit(timeout: 15) == 0, "stderr:\n\(daemon.stderr)")
+        try fifo.close()
+
+        let files = try FileManager.default.contentsOfDirectory(atPath: rec.path).filter { $0.hasSuffix(".wav") }.sorted()
+        var samples = 0, joins = 0
+        for f in files {
+            let all = try AudioFile.read(rec.appendingPathComponent(f)).samples.map { Int(($0 * 32_768).rounded()) }
+            let y = all.prefix { $0 != -20_000 }
+            samples += y.count
+            joins += zip(y, y.dropFirst()).filter { a, b in b - a != 1 && !(a == 9_999 && b == -10_000) }.count
+        }
+        #expect(joins == 0, "every file is one contiguous stretch: \(joins) jumps in \(files.count) files")
+        #expect(files.count >= 2, "samples were lost (the loop was lapped), so the recording was split: \(files)")
+        #expect(daemon.stderr.contains("detection fell behind:") && daemon.stderr.contains("raise ring_seconds (now 2 s)"), "the loss is reported: \(daemon.stderr)")
+        #expect(samples > 2 * 16_000 && samples < x.count, "\(samples) of \(x.count) samples kept")
+    }
+}

@@ -1,0 +1,39 @@
+import EarshotDSP
+import Foundation
+
+/// Capture input that the test feeds while the daemon runs: ALSA's `file` plugin (over a `null` slave) reading
+/// a FIFO. The real `snd_pcm_readi` path returns what the test writes, as fast as it is written, and blocks
+/// inside the read when the test stops writing — as a hung driver does (the FIFO stays open, so no EOF).
+final class FifoCapture {
+    let fifo: URL
+    /// A file defining `pcm.!default` this way, for the daemon's ALSA_CONFIG_PATH.
+    let asound: URL
+    private let writer: FileHandle
+
+    init(dir: URL) throws {
+        fifo = dir.appendingPathComponent("capture.fifo")
+        guard mkfifo(fifo.path, 0o600) == 0 else { throw DaemonTestError("mkfifo \(fifo.path): errno \(errno)") }
+        let fd = open(fifo.path, O_RDWR)   // never blocks, and keeps the FIFO open
+        guard fd >= 0 else { throw DaemonTestError("open \(fifo.path): errno \(errno)") }
+        writer = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        asound = dir.appendingPathComponent("asound-fifo.conf")
+        try """
+        pcm.!default {
+            type file
+            slave.pcm { type null }
+            file "/dev/null"
+            infile "\(fifo.path)"
+            format "raw"
+        }
+        """.write(to: asound, atomically: true, encoding: .utf8)
+    }
+
+    /// Writes `samples` as S16_LE (blocks while the pipe's 64 KB buffer is full and the daemon is not reading).
+    func write(_ samples: [Float]) throws {
+        let ints = samples.map { AudioFileWriter.int16($0).littleEndian }
+        try writer.write(contentsOf: ints.withUnsafeBytes { Data($0) })
+    }
+
+    /// Closes the FIFO: the plugin's reads return at once from then on, so the capture thread can stop.
+    func close() throws { try writer.close() }
+}
