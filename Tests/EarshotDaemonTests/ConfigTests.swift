@@ -99,6 +99,7 @@ import Testing
         #expect(error("log_level: loud\n")?.key == "log_level")
         #expect(error("retry_min: 5\nretry_max: 2\n")?.key == "retry_max")
         #expect(error("stall_seconds: 0.5\n")?.key == "stall_seconds")
+        #expect(error("period_ms: 800\nstall_seconds: 1.5\n")?.description.contains("twice period_ms (1600 ms)") == true)
     }
 
     @Test func sectionValidationIsReportedWithTheKey() throws {

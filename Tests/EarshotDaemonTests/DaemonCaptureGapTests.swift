@@ -8,25 +8,27 @@ import Testing
     /// Sample i of the test signal says where it is: (i mod 20,000 − 10,000) / 32,768, exact in 16 bits.
     static func counter(_ n: Int) -> [Float] { (0..<n).map { Float($0 % 20_000 - 10_000) / 32_768 } }
 
-    /// 40 s written into the FIFO at once, a 2 s ring: the capture thread laps the detection loop several
-    /// times. The site recording starts a new file exactly at each loss, so every file holds contiguous audio.
+    /// 30 s in the FIFO before the daemon starts, a 2 s ring: the capture thread laps the detection loop
+    /// several times. The site recording starts a new file exactly at each loss, so every file holds
+    /// contiguous audio. (All of it is in the pipe first: a reader that caught up with the writer would get
+    /// short reads, which the plugin pads with its previous period — stale audio no capture path could tell.)
     @Test func siteRecordingFilesNeverJoinTwoStretches() throws {
         let run = try DaemonRun()
         let fifo = try FifoCapture(dir: run.dir)
+        let x = Self.counter(30 * 16_000)
+        // …then an end mark outside the counter's range: what the files hold from it on is not the test's
+        // audio (SIGTERM interrupts the plugin's read of the FIFO, and it then hands over its last period again).
+        let end = [Float](repeating: -20_000 / 32_768, count: 1_600)
+        let bytes = 2 * (x.count + end.count)
+        try #require(fifo.growBuffer(to: bytes) >= bytes, "needs a pipe of \(bytes) bytes (/proc/sys/fs/pipe-max-size)")
+        try fifo.write(x + end)
         let rec = run.dir.appendingPathComponent("rec")
         let config = try run.writeConfig(extra: "ring_seconds: 2\nrecording:\n  enabled: true\n  directory: \(rec.path)")
         let notify = try NotifySocket()
         let daemon = try DaemonProcess(args: ["--config", config.path],
                                        environment: ["NOTIFY_SOCKET": notify.path, "ALSA_CONFIG_PATH": fifo.asound.path], dir: run.dir)
         #expect(notify.wait(timeout: 15) { $0.contains("READY=1") } != nil, "READY=1; stderr:\n\(daemon.stderr)")
-        let x = Self.counter(40 * 16_000)
-        // …then an end mark outside the counter's range: what the files hold from it on is not the test's
-        // audio (SIGTERM interrupts the plugin's read of the FIFO, and it then hands over its last period again).
-        let end = [Float](repeating: -20_000 / 32_768, count: 1_600)
-        let wrote = DispatchSemaphore(value: 0)
-        Thread { try? fifo.write(x + end); wrote.signal() }.start()
-        #expect(wrote.wait(timeout: .now() + 30) == .success, "the daemon read the FIFO")
-        notify.wait(timeout: 3) { _ in false }   // the ring's last 2 s analysed
+        notify.wait(timeout: 4) { _ in false }   // read at once; the ring's last 2 s analysed
         daemon.signal(SIGTERM)
         #expect(daemon.waitExit(timeout: 15) == 0, "stderr:\n\(daemon.stderr)")
         try fifo.close()

@@ -28,7 +28,16 @@ final class FifoCapture {
         """.write(to: asound, atomically: true, encoding: .utf8)
     }
 
-    /// Writes `samples` as S16_LE (blocks while the pipe's 64 KB buffer is full and the daemon is not reading).
+    /// Grows the pipe's buffer (Linux `F_SETPIPE_SZ`, at most /proc/sys/fs/pipe-max-size); returns its size in bytes.
+    func growBuffer(to bytes: Int) -> Int {
+        let fd = writer.fileDescriptor
+        _ = fcntl(fd, 1031 /* F_SETPIPE_SZ */, Int32(bytes))
+        return Int(fcntl(fd, 1032 /* F_GETPIPE_SZ */))
+    }
+
+    /// Writes `samples` as S16_LE (blocks while the pipe's buffer is full and the daemon is not reading).
+    /// The plugin reads a period at a time and takes a short read for a full one (the rest of its buffer is
+    /// its previous period), so a reader that catches up with a slower writer sees stale audio.
     func write(_ samples: [Float]) throws {
         let ints = samples.map { AudioFileWriter.int16($0).littleEndian }
         try writer.write(contentsOf: ints.withUnsafeBytes { Data($0) })

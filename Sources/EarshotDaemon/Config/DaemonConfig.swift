@@ -110,6 +110,9 @@ public struct DaemonConfig: Sendable, Equatable {
         c.retryMin = try r.double("retry_min", c.retryMin, 0.05...60)
         c.retryMax = try r.double("retry_max", c.retryMax, c.retryMin...3600)
         c.stallSeconds = try r.double("stall_seconds", c.stallSeconds, 1...3600)
+        guard c.stallSeconds >= 2 * Double(c.periodMs) / 1000 else {
+            throw r.fail("stall_seconds", "must be at least twice period_ms (\(2 * c.periodMs) ms): the device delivers a block only once per period")
+        }
 
         var h = try r.section("hook")
         c.hook.path = try h.optionalString("path")
