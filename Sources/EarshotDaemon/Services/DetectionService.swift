@@ -109,18 +109,12 @@ public final class DetectionService: Service, @unchecked Sendable {
                     // reopened) start a new one — exactly at the sample, so no recording or clip joins two.
                     let start = capture.ring.readPosition - n
                     if start != before { dropped(start - before) }
-                    var i = 0, gapBefore = start != before
+                    var i = 0
                     while i < n {
-                        var end = n
-                        if let g = capture.gaps.first(in: (start + i)..<(start + n)) {
-                            if g == start + i {
-                                gapBefore = true
-                                end = capture.gaps.first(in: (start + i + 1)..<(start + n)).map { $0 - start } ?? n
-                            } else {
-                                end = g - start
-                            }
+                        if (i == 0 && start != before) || capture.gaps.first(in: (start + i)..<(start + i + 1)) != nil {
+                            recorder.split(); clips.markGap()
                         }
-                        if gapBefore { recorder.split(); clips.markGap(); gapBefore = false }
+                        let end = capture.gaps.first(in: (start + i + 1)..<(start + n)).map { $0 - start } ?? n
                         consume(UnsafeBufferPointer(start: buffer + i, count: end - i))
                         i = end
                     }
