@@ -5,9 +5,11 @@ import Testing
 struct OperatorHookExampleTests {
     static let event = #"{"clip":"/var/lib/earshot/clips/a.wav","device":"default","event_id":"e-1","host":"venue-1","model":"m","score":0.973,"start":"2026-11-25T08:41:02.123Z","test":true}"# + "\n"
 
+    static let healthEvent = #"{"device":"hw:1","health":"device","host":"venue-1","message":"capture device hw:1 unavailable","problem":true,"time":"2026-11-25T08:41:02.123Z"}"# + "\n"
+
     /// Runs `config/hooks/<name>` as earshotd would (EARSHOT_* env, the JSON on stdin) with a PATH whose
     /// `tool` records its arguments and stdin; returns (status, recorded args, recorded stdin).
-    static func run(_ name: String, tool: String) throws -> (Int32, String, String) {
+    static func run(_ name: String, tool: String, health: Bool = false) throws -> (Int32, String, String) {
         let dir = TestPaths.tempDir("op-example")
         let bin = dir.appendingPathComponent("bin")
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
@@ -15,13 +17,16 @@ struct OperatorHookExampleTests {
                                to: bin.appendingPathComponent(tool), mode: 0o755)
         let p = Process()
         p.executableURL = TestPaths.repo.appendingPathComponent("config/hooks/\(name)")
-        p.environment = ["PATH": bin.path + ":/usr/bin:/bin", "EARSHOT_EVENT_ID": "e-1", "EARSHOT_SCORE": "0.973",
-                         "EARSHOT_START": "2026-11-25T08:41:02.123Z", "EARSHOT_DEVICE": "default", "EARSHOT_MODEL": "m",
-                         "EARSHOT_CLIP": "/var/lib/earshot/clips/a.wav", "EARSHOT_HOST": "venue-1", "EARSHOT_TEST": "1"]
+        p.environment = health
+            ? ["PATH": bin.path + ":/usr/bin:/bin", "EARSHOT_HEALTH": "device", "EARSHOT_PROBLEM": "1", "EARSHOT_MESSAGE": "capture device hw:1 unavailable",
+               "EARSHOT_DEVICE": "hw:1", "EARSHOT_TIME": "2026-11-25T08:41:02.123Z", "EARSHOT_HOST": "venue-1"]
+            : ["PATH": bin.path + ":/usr/bin:/bin", "EARSHOT_EVENT_ID": "e-1", "EARSHOT_SCORE": "0.973",
+               "EARSHOT_START": "2026-11-25T08:41:02.123Z", "EARSHOT_DEVICE": "default", "EARSHOT_MODEL": "m",
+               "EARSHOT_CLIP": "/var/lib/earshot/clips/a.wav", "EARSHOT_HOST": "venue-1", "EARSHOT_TEST": "1"]
         let input = Pipe()
         p.standardInput = input
         try p.run()
-        input.fileHandleForWriting.write(Data(event.utf8))
+        input.fileHandleForWriting.write(Data((health ? healthEvent : event).utf8))
         try input.fileHandleForWriting.close()
         p.waitUntilExit()
         let args = (try? String(contentsOf: dir.appendingPathComponent("args"), encoding: .utf8)) ?? ""
@@ -53,5 +58,15 @@ struct OperatorHookExampleTests {
         #expect(stdin.contains("Subject: [TEST] Gunshot detected on venue-1 (score 0.973)"))
         #expect(stdin.contains("Clip:     /var/lib/earshot/clips/a.wav"))
         #expect(stdin.contains(#""event_id":"e-1""#))
+    }
+
+    @Test("each example also works as health_hook: a health title, topic or subject, never a gunshot")
+    func asHealthHook() throws {
+        let (s1, a1, in1) = try Self.run("ntfy-webhook.sh", tool: "curl", health: true)
+        #expect(s1 == 0 && a1.contains("Title: Earshot on venue-1: device problem") && !a1.contains("Gunshot") && in1 == Self.healthEvent, "\(a1)")
+        let (s2, a2, in2) = try Self.run("mqtt.sh", tool: "mosquitto_pub", health: true)
+        #expect(s2 == 0 && a2.contains("earshot/venue-1/health") && in2 == Self.healthEvent, "\(a2)")
+        let (s3, _, in3) = try Self.run("email.sh", tool: "sendmail", health: true)
+        #expect(s3 == 0 && in3.contains("Subject: Earshot on venue-1: device problem") && in3.contains("capture device hw:1 unavailable") && !in3.contains("Gunshot"), "\(in3)")
     }
 }

@@ -73,13 +73,15 @@ import Testing
     /// A device that stops delivering without an error: the ALSA `file` plugin reading a FIFO whose writer
     /// goes quiet blocks inside `snd_pcm_readi`, as a hung driver does. After `stall_seconds` the daemon says
     /// so (stderr/journal and STATUS=) and stops pinging the watchdog, so systemd would restart it; when
-    /// audio flows again the pings and the status come back.
+    /// audio flows again the pings and the status come back. The health hook hears of both.
     @Test func stalledDeviceStopsTheWatchdogUntilAudioFlowsAgain() throws {
         let run = try DaemonRun()
         let fifo = try FifoCapture(dir: run.dir)
         let second = DaemonTestSignals.recording(seconds: 1, shots: [])   // 32 KB: fits the pipe's 64 KB buffer
         try fifo.write(second)
-        let config = try run.writeConfig(extra: "stall_seconds: 1.5")
+        let health = run.dir.appendingPathComponent("health.txt")
+        let hook = try HookFixture.script(run.dir, "health.sh", "{ env | grep '^EARSHOT_' | sort; cat; echo --; } >> '\(health.path)'")
+        let config = try run.writeConfig(extra: "stall_seconds: 1.5\nhealth_hook:\n  path: \(hook)")
         let notify = try NotifySocket()
         let daemon = try DaemonProcess(args: ["--config", config.path, "--pace", "1"],
                                        environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000", "ALSA_CONFIG_PATH": fifo.asound.path], dir: run.dir)
@@ -95,13 +97,27 @@ import Testing
         let back = notify.wait(timeout: 10) { $0.contains("STATUS=listening on default") && notify.count("WATCHDOG=1") > pings }
         #expect(back != nil, "audio again: status and pings come back; statuses: \(notify.statuses)")
         #expect(daemon.stderr.contains("capture resumed: audio from default again"), "\(daemon.stderr)")
+        func notices() -> [String] { ((try? String(contentsOf: health, encoding: .utf8)) ?? "").components(separatedBy: "--\n").filter { !$0.isEmpty } }
+        let deadline = Date().addingTimeInterval(10)
+        while notices().count < 2 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let n = notices()
+        #expect(n.count == 2, "one notice when the capture stalled, one when audio came back: \(n)")
+        if n.count == 2 {
+            #expect(n[0].contains("EARSHOT_HEALTH=device\n") && n[0].contains("EARSHOT_PROBLEM=1\n") && n[0].contains("EARSHOT_MESSAGE=capture stalled: default")
+                    && n[0].contains("EARSHOT_DEVICE=default\n") && n[0].contains("\"problem\":true"), "\(n[0])")
+            #expect(n[1].contains("EARSHOT_HEALTH=device\n") && n[1].contains("EARSHOT_PROBLEM=0\n") && n[1].contains("\"problem\":false"), "\(n[1])")
+        }
         try fifo.close()   // EOF: the plugin's reads return, so the capture thread sees the stop request
         daemon.signal(SIGTERM)
         #expect(daemon.waitExit(timeout: 10) == 0, "stderr:\n\(daemon.stderr)")
     }
 
     @Test func missingDeviceKeepsRetryingAndIsReady() throws {
-        let live = try Live(device: "hw:0")
+        let dir = TestPaths.tempDir("notify-health")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let health = dir.appendingPathComponent("health.txt")
+        let hook = try HookFixture.script(dir, "health.sh", "env | grep '^EARSHOT_' | sort >> '\(health.path)'")
+        let live = try Live(device: "hw:0", extra: "health_hook:\n  path: \(hook)")
         let ready = live.notify.wait(timeout: 15, for: Self.has("READY=1"))
         #expect(ready?.contains("STATUS=waiting for capture device hw:0") == true, "READY with STATUS saying so: \(ready ?? "nil")")
         live.notify.wait(timeout: 3) { _ in false }
@@ -110,6 +126,9 @@ import Testing
         let err = live.daemon.stderr
         #expect(err.contains("run `earshot devices` and set `device:` in the config"), "the error names the fix:\n\(err)")
         #expect(err.components(separatedBy: "capture device unavailable").count - 1 == 1, "logged once, not per retry:\n\(err)")
+        let told = (try? String(contentsOf: health, encoding: .utf8)) ?? ""
+        #expect(told.components(separatedBy: "EARSHOT_PROBLEM=1\n").count - 1 == 1 && told.contains("EARSHOT_HEALTH=device\n")
+                && told.contains("EARSHOT_MESSAGE=capture device hw:0 unavailable"), "the health hook ran once: \(told)")
         #expect(live.stop() == 0)
     }
 

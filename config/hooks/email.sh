@@ -5,6 +5,16 @@
 set -eu
 TO="security@example.org"
 FROM="earshot@$EARSHOT_HOST"
+
+# Also usable as health_hook: (EARSHOT_HEALTH set): the detector stopped (EARSHOT_PROBLEM=1) or started hearing.
+if [ -n "${EARSHOT_HEALTH:-}" ]; then
+  state=problem; [ "$EARSHOT_PROBLEM" = 1 ] || state=ok
+  {
+    printf 'From: %s\nTo: %s\nSubject: Earshot on %s: %s %s\n\n' "$FROM" "$TO" "$EARSHOT_HOST" "$EARSHOT_HEALTH" "$state"
+    printf '%s\n\nTime:   %s\nDevice: %s\n' "$EARSHOT_MESSAGE" "$EARSHOT_TIME" "$EARSHOT_DEVICE"
+  } | sendmail -t -i
+  exit 0
+fi
 SUBJECT="Gunshot detected on $EARSHOT_HOST (score $EARSHOT_SCORE)"
 [ "$EARSHOT_TEST" = 1 ] && SUBJECT="[TEST] $SUBJECT"
 

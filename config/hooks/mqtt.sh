@@ -6,8 +6,12 @@
 set -eu
 BROKER="mqtt.example.org"   # host name of your broker
 PORT=1883                   # 8883 with --cafile for TLS
-TOPIC="earshot/$EARSHOT_HOST/alert"
-[ "$EARSHOT_TEST" = 1 ] && TOPIC="earshot/$EARSHOT_HOST/test"
+if [ -n "${EARSHOT_HEALTH:-}" ]; then   # run as health_hook: the detector stopped or started hearing
+  TOPIC="earshot/$EARSHOT_HOST/health"
+else
+  TOPIC="earshot/$EARSHOT_HOST/alert"
+  [ "$EARSHOT_TEST" = 1 ] && TOPIC="earshot/$EARSHOT_HOST/test"
+fi
 
 # -s reads the message (the JSON event) from stdin; QoS 1 so the broker acknowledges it.
 # Credentials: add  -u USER -P PASS  or better  --id earshot -F /etc/earshot/mqtt.conf (not world-readable).

@@ -9,6 +9,14 @@
 set -eu
 NTFY_URL="https://ntfy.sh/earshot-CHANGE-ME"   # your topic (keep it secret) or your own ntfy server
 
+# Also usable as health_hook: (EARSHOT_HEALTH set): the detector stopped (EARSHOT_PROBLEM=1) or started hearing.
+if [ -n "${EARSHOT_HEALTH:-}" ]; then
+  state=problem; [ "$EARSHOT_PROBLEM" = 1 ] || state=ok
+  exec curl --silent --show-error --fail --max-time 8 \
+    -H "Title: Earshot on $EARSHOT_HOST: $EARSHOT_HEALTH $state" -H "Priority: high" -H "Tags: warning" \
+    --data-binary @- "$NTFY_URL"
+fi
+
 title="Gunshot detected on $EARSHOT_HOST"
 [ "$EARSHOT_TEST" = 1 ] && title="[TEST] $title"
 

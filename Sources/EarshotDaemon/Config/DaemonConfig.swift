@@ -41,6 +41,9 @@ public struct DaemonConfig: Sendable, Equatable {
     /// pinging the systemd watchdog, so systemd restarts it (`WatchdogSec=`).
     public var stallSeconds = 10.0
     public var hook = HookSettings()
+    /// Runs when the detector stops or starts hearing (device lost/back, capture stalled, microphone silent,
+    /// stuck or clipping, and their recovery): `health_hook:`, the same keys as `hook:`.
+    public var healthHook = HookSettings(section: "health_hook")
     public var clips = ClipSettings()
     public var recording = RecordingSettings()
     public var liveness = LivenessSettings()
@@ -114,14 +117,19 @@ public struct DaemonConfig: Sendable, Equatable {
             throw r.fail("stall_seconds", "must be at least twice period_ms (\(2 * c.periodMs) ms): the device delivers a block only once per period")
         }
 
-        var h = try r.section("hook")
-        c.hook.path = try h.optionalString("path")
-        c.hook.timeout = try h.double("timeout", c.hook.timeout, 0.1...3600)
-        c.hook.killAfter = try h.double("kill_after", c.hook.killAfter, 0.1...60)
-        c.hook.maxConcurrent = try h.int("max_concurrent", c.hook.maxConcurrent, 1...64)
-        c.hook.maxQueued = try h.int("max_queued", c.hook.maxQueued, 0...10_000)
-        c.hook.stderrTailBytes = try h.int("stderr_tail", c.hook.stderrTailBytes, 0...1_048_576)
-        try h.finish(known: ["path", "timeout", "kill_after", "max_concurrent", "max_queued", "stderr_tail"])
+        func hookSection(_ name: String, _ s: inout HookSettings) throws -> ConfigReader {
+            var h = try r.section(name)
+            s.path = try h.optionalString("path")
+            s.timeout = try h.double("timeout", s.timeout, 0.1...3600)
+            s.killAfter = try h.double("kill_after", s.killAfter, 0.1...60)
+            s.maxConcurrent = try h.int("max_concurrent", s.maxConcurrent, 1...64)
+            s.maxQueued = try h.int("max_queued", s.maxQueued, 0...10_000)
+            s.stderrTailBytes = try h.int("stderr_tail", s.stderrTailBytes, 0...1_048_576)
+            try h.finish(known: ["path", "timeout", "kill_after", "max_concurrent", "max_queued", "stderr_tail"])
+            return h
+        }
+        let h = try hookSection("hook", &c.hook)
+        let hh = try hookSection("health_hook", &c.healthHook)
 
         var cl = try r.section("clips")
         c.clips.enabled = try cl.bool("enabled", c.clips.enabled)
@@ -158,13 +166,13 @@ public struct DaemonConfig: Sendable, Equatable {
 
         try r.finish(known: ["device", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "false_alarms_per_hour", "min_consecutive",
                              "merge_gap", "cooldown", "hop", "priority", "blas_threads", "log_level", "retry_min", "retry_max",
-                             "stall_seconds", "hook", "clips", "recording", "liveness", "metrics"])
+                             "stall_seconds", "hook", "health_hook", "clips", "recording", "liveness", "metrics"])
         // The sections' own cross-field checks (ops' validate()) — mapped to the key's line.
         do {
-            try c.hook.validate(); try c.clips.validate(); try c.recording.validate(); try c.liveness.validate(); try c.metrics.validate()
+            try c.hook.validate(); try c.healthHook.validate(); try c.clips.validate(); try c.recording.validate(); try c.liveness.validate(); try c.metrics.validate()
         } catch let e as SettingsError {
             let parts = e.key.split(separator: ".", maxSplits: 1).map(String.init)
-            let section: ConfigReader? = ["hook": h, "clips": cl, "recording": rc, "liveness": lv, "metrics": mt][parts.first ?? ""]
+            let section: ConfigReader? = ["hook": h, "health_hook": hh, "clips": cl, "recording": rc, "liveness": lv, "metrics": mt][parts.first ?? ""]
             let line = parts.count == 2 ? section?.lineOf(parts[1]) : r.lineOf(e.key)
             throw ConfigError(source: source, key: e.key, line: line, problem: "\(e.value) \(e.problem); \(e.fix)")
         }

@@ -1,47 +1,78 @@
 import Foundation
 
-/// What a hook receives for one alert: the environment (EARSHOT_*) and the same data as one JSON object on
-/// stdin. Values are passed as data, never through a shell, so nothing in them is interpreted.
+/// What a hook receives for one alert (`hook:`) or health notice (`health_hook:`): the environment (EARSHOT_*)
+/// and the same data as one JSON object on stdin. Values are passed as data, never through a shell, so nothing
+/// in them is interpreted.
 public struct HookPayload: Sendable, Equatable {
-    public var alert: Alert
+    public enum Content: Sendable, Equatable { case alert(Alert), health(HealthNotice) }
+    public var content: Content
     public var host: String
 
-    public init(alert: Alert, host: String) { self.alert = alert; self.host = host }
+    public init(alert: Alert, host: String) { content = .alert(alert); self.host = host }
+    public init(health: HealthNotice, host: String) { content = .health(health); self.host = host }
 
-    /// Score as written everywhere (3 decimals).
-    public var scoreText: String { String(format: "%.3f", alert.score) }
+    /// What logs name the run by: the alert's event id, or "health: CONDITION problem|ok".
+    public var logID: String {
+        switch content {
+        case let .alert(a): return a.eventID
+        case let .health(h): return "health: \(h.condition) \(h.problem ? "problem" : "ok")"
+        }
+    }
 
     /// The hook's whole environment: EARSHOT_* plus PATH (the daemon's, or a standard one).
     public func environment(path: String? = ProcessInfo.processInfo.environment["PATH"]) -> [String] {
-        [
-            "EARSHOT_EVENT_ID=\(alert.eventID)",
-            "EARSHOT_SCORE=\(scoreText)",
-            "EARSHOT_START=\(alert.startRFC3339)",
-            "EARSHOT_DEVICE=\(alert.device)",
-            "EARSHOT_MODEL=\(alert.model)",
-            "EARSHOT_CLIP=\(alert.clipPath ?? "")",
-            "EARSHOT_HOST=\(host)",
-            "EARSHOT_TEST=\(alert.test ? "1" : "0")",
-            "PATH=\(path ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")",
-        ]
+        var env: [String]
+        switch content {
+        case let .alert(alert):
+            env = [
+                "EARSHOT_EVENT_ID=\(alert.eventID)",
+                "EARSHOT_SCORE=\(String(format: "%.3f", alert.score))",
+                "EARSHOT_START=\(alert.startRFC3339)",
+                "EARSHOT_DEVICE=\(alert.device)",
+                "EARSHOT_MODEL=\(alert.model)",
+                "EARSHOT_CLIP=\(alert.clipPath ?? "")",
+                "EARSHOT_TEST=\(alert.test ? "1" : "0")",
+            ]
+        case let .health(h):
+            env = [
+                "EARSHOT_HEALTH=\(h.condition)",
+                "EARSHOT_PROBLEM=\(h.problem ? "1" : "0")",
+                "EARSHOT_MESSAGE=\(h.message)",
+                "EARSHOT_DEVICE=\(h.device)",
+                "EARSHOT_TIME=\(h.timeRFC3339)",
+            ]
+        }
+        return env + ["EARSHOT_HOST=\(host)", "PATH=\(path ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")"]
     }
 
-    private struct JSONBody: Encodable {
+    private struct AlertBody: Encodable {
         var event_id: String, score: Double, start: String, device: String, model: String
         var clip: String?, host: String, test: Bool
     }
 
-    /// One JSON object and a newline, e.g.
+    private struct HealthBody: Encodable {
+        var health: String, problem: Bool, message: String, device: String, time: String, host: String
+    }
+
+    /// One JSON object and a newline, e.g. for an alert
     /// `{"clip":"/var/lib/earshot/clips/…wav","device":"default","event_id":"…","host":"…","model":"…","score":0.97,"start":"2026-…Z","test":false}`
+    /// and for a health notice `{"device":"hw:1","health":"device","host":"…","message":"…","problem":true,"time":"2026-…Z"}`.
     public func json() -> Data {
-        let body = JSONBody(event_id: alert.eventID, score: (Double(alert.score) * 1000).rounded() / 1000,
-                            start: alert.startRFC3339, device: alert.device, model: alert.model,
-                            clip: alert.clipPath, host: host, test: alert.test)
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var d = (try? enc.encode(body)) ?? Data("{}".utf8)
-        d.append(0x0A)
-        return d
+        var d: Data?
+        switch content {
+        case let .alert(alert):
+            d = try? enc.encode(AlertBody(event_id: alert.eventID, score: (Double(alert.score) * 1000).rounded() / 1000,
+                                          start: alert.startRFC3339, device: alert.device, model: alert.model,
+                                          clip: alert.clipPath, host: host, test: alert.test))
+        case let .health(h):
+            d = try? enc.encode(HealthBody(health: h.condition, problem: h.problem, message: h.message, device: h.device,
+                                           time: h.timeRFC3339, host: host))
+        }
+        var out = d ?? Data("{}".utf8)
+        out.append(0x0A)
+        return out
     }
 
     /// This machine's host name (`gethostname`).

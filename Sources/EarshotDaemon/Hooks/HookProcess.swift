@@ -15,7 +15,7 @@ struct HookProcess {
 
     /// The corresponding C functions are `posix_spawn`, `poll`, `read`, `waitpid` and `kill`.
     func run(_ payload: HookPayload) -> HookResult {
-        var result = HookResult(eventID: payload.alert.eventID)
+        var result = HookResult(eventID: payload.logID)
         let t0 = DispatchTime.now().uptimeNanoseconds
         if let problem = settings.executableProblem() {
             result.spawnError = problem

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
 
-/// Runs the operator's hook for every alert (`AlertSink`). `send`/`submit` only enqueue, so a hook that hangs,
+/// Runs the operator's hook for every alert (`AlertSink`) — or, as the `health_hook:` runner, for every health
+/// notice (`submit(health:)`). `send`/`submit` only enqueue, so a hook that hangs,
 /// crashes, floods its output or is missing never delays the detection loop, the journal alert or the next
 /// event's hook: at most `hook.max_concurrent` hooks run at once, each supervised on its own worker thread
 /// (never the concurrency pool); up to `hook.max_queued` more alerts wait; beyond that an alert's hook is
@@ -19,7 +20,7 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
     private let onFinish: (@Sendable (HookResult) -> Void)?
 
     private let cond = NSCondition()       // guards everything below
-    private var queue: [Alert] = []        // waiting alerts, ≤ settings.maxQueued
+    private var queue: [HookPayload] = []  // waiting alerts or notices, ≤ settings.maxQueued
     private var running = 0                // worker threads alive (= hooks running or about to)
     private var counts = HookStats()
 
@@ -37,23 +38,30 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
     /// Starts or queues the hook for `alert` and returns at once. False when no hook is configured or the
     /// alert was dropped because `max_concurrent` hooks run and `max_queued` wait already.
     @discardableResult
-    public func submit(_ alert: Alert) -> Bool {
+    public func submit(_ alert: Alert) -> Bool { submit(HookPayload(alert: alert, host: host)) }
+
+    /// Starts or queues the hook for a health notice (the `health_hook:` runner), like `submit(_:)`.
+    @discardableResult
+    public func submit(health: HealthNotice) -> Bool { submit(HookPayload(health: health, host: host)) }
+
+    private func submit(_ payload: HookPayload) -> Bool {
         guard settings.path != nil else { return false }
         cond.lock()
         if running < settings.maxConcurrent {
             running += 1
             cond.unlock()
-            startWorker(alert)
+            startWorker(payload)
             return true
         }
         if queue.count < settings.maxQueued {
-            queue.append(alert)
+            queue.append(payload)
             cond.unlock()
             return true
         }
         counts.dropped += 1
         cond.unlock()
-        logger.error("hook dropped for event \(alert.eventID): \(settings.maxConcurrent) hooks running and \(settings.maxQueued) queued; make the hook faster (or background its slow part) or raise hook.max_concurrent / hook.max_queued")
+        let s = settings.section
+        logger.error("\(s) dropped for \(payload.logID): \(settings.maxConcurrent) hooks running and \(settings.maxQueued) queued; make the hook faster (or background its slow part) or raise \(s).max_concurrent / \(s).max_queued")
         metrics?.update { $0.hookDroppedTotal += 1; $0.hookFailuresTotal += 1 }
         return false
     }
@@ -77,11 +85,11 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
         return true
     }
 
-    private func startWorker(_ first: Alert) {
+    private func startWorker(_ first: HookPayload) {
         let t = Thread { [self] in
-            var next: Alert? = first
-            while let alert = next {
-                runOne(alert)
+            var next: HookPayload? = first
+            while let payload = next {
+                runOne(payload)
                 next = takeNext()
             }
         }
@@ -90,7 +98,7 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
         t.start()
     }
 
-    private func takeNext() -> Alert? {
+    private func takeNext() -> HookPayload? {
         cond.lock(); defer { cond.unlock() }
         if !queue.isEmpty { return queue.removeFirst() }
         running -= 1
@@ -98,9 +106,9 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
         return nil
     }
 
-    private func runOne(_ alert: Alert) {
+    private func runOne(_ payload: HookPayload) {
         guard let path = settings.path else { return }
-        let result = HookProcess(path: path, settings: settings).run(HookPayload(alert: alert, host: host))
+        let result = HookProcess(path: path, settings: settings).run(payload)
         cond.lock()
         if result.pid != nil { counts.started += 1 }
         if result.succeeded { counts.succeeded += 1 } else { counts.failed += 1 }
@@ -111,7 +119,8 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
             if !result.succeeded { $0.hookFailuresTotal += 1 }
             if result.timedOut { $0.hookTimeoutsTotal += 1 }
         }
-        var meta: Logger.Metadata = ["EARSHOT_EVENT_ID": "\(alert.eventID)"]
+        var meta: Logger.Metadata = [:]
+        if case let .alert(alert) = payload.content { meta["EARSHOT_EVENT_ID"] = "\(alert.eventID)" }
         if let pid = result.pid { meta["HOOK_PID"] = "\(pid)" }
         if let code = result.exitCode { meta["HOOK_EXIT_STATUS"] = "\(code)" }
         if result.succeeded {

@@ -1,8 +1,11 @@
 import Foundation
 
-/// `hook:` section — the operator's alert script. Run directly (no shell) with the event in its environment
-/// (EARSHOT_*) and as one JSON object on stdin; see `HookRunner` and config/hooks/ for examples.
+/// `hook:` section — the operator's alert script — and `health_hook:`, the same for the detector's own health
+/// (device, microphone). Run directly (no shell) with the event in its environment (EARSHOT_*) and as one JSON
+/// object on stdin; see `HookRunner` and config/hooks/ for examples.
 public struct HookSettings: Sendable, Equatable {
+    /// The config section these come from ("hook" or "health_hook"), for messages naming a key.
+    public var section = "hook"
     /// `hook.path`: absolute path of the executable to run for every alert; nil (default) = no hook.
     public var path: String? = nil
     /// `hook.timeout`: seconds a hook may run before it gets SIGTERM (default 10, 0.1…3600).
@@ -17,7 +20,8 @@ public struct HookSettings: Sendable, Equatable {
     public var stderrTailBytes: Int = 4096
 
     public init(path: String? = nil, timeout: Double = 10, killAfter: Double = 2, maxConcurrent: Int = 4,
-                maxQueued: Int = 32, stderrTailBytes: Int = 4096) {
+                maxQueued: Int = 32, stderrTailBytes: Int = 4096, section: String = "hook") {
+        self.section = section
         self.path = path; self.timeout = timeout; self.killAfter = killAfter
         self.maxConcurrent = maxConcurrent; self.maxQueued = maxQueued; self.stderrTailBytes = stderrTailBytes
     }
@@ -27,16 +31,16 @@ public struct HookSettings: Sendable, Equatable {
     public func validate() throws {
         if let path {
             if path.isEmpty {
-                throw SettingsError(key: "hook.path", value: "\"\"", problem: "is empty",
+                throw SettingsError(key: "\(section).path", value: "\"\"", problem: "is empty",
                                     fix: "remove the key for no hook, or give the absolute path of an executable")
             }
-            try SettingsError.checkAbsolutePath(path, key: "hook.path")
+            try SettingsError.checkAbsolutePath(path, key: "\(section).path")
         }
-        try SettingsError.checkRange(timeout, 0.1, 3600, key: "hook.timeout", unit: " seconds")
-        try SettingsError.checkRange(killAfter, 0, 60, key: "hook.kill_after", unit: " seconds")
-        try SettingsError.checkRange(maxConcurrent, 1, 64, key: "hook.max_concurrent")
-        try SettingsError.checkRange(maxQueued, 0, 1024, key: "hook.max_queued")
-        try SettingsError.checkRange(stderrTailBytes, 0, 65536, key: "hook.stderr_tail", unit: " bytes")
+        try SettingsError.checkRange(timeout, 0.1, 3600, key: "\(section).timeout", unit: " seconds")
+        try SettingsError.checkRange(killAfter, 0, 60, key: "\(section).kill_after", unit: " seconds")
+        try SettingsError.checkRange(maxConcurrent, 1, 64, key: "\(section).max_concurrent")
+        try SettingsError.checkRange(maxQueued, 0, 1024, key: "\(section).max_queued")
+        try SettingsError.checkRange(stderrTailBytes, 0, 65536, key: "\(section).stderr_tail", unit: " bytes")
     }
 
     /// Why the configured hook cannot run right now (missing, a directory, not executable), with the fix;
@@ -45,13 +49,13 @@ public struct HookSettings: Sendable, Equatable {
         guard let path else { return nil }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            return "hook.path: \(path) does not exist; create it (examples in /usr/local/share/earshot/hooks/) or fix the path"
+            return "\(section).path: \(path) does not exist; create it (examples in /usr/local/share/earshot/hooks/) or fix the path"
         }
         if isDir.boolValue {
-            return "hook.path: \(path) is a directory; point it at an executable file inside it"
+            return "\(section).path: \(path) is a directory; point it at an executable file inside it"
         }
         guard access(path, X_OK) == 0 else {
-            return "hook.path: \(path) is not executable; run `chmod +x \(path)`"
+            return "\(section).path: \(path) is not executable; run `chmod +x \(path)`"
         }
         return nil
     }

@@ -21,6 +21,10 @@ public final class DetectionService: Service, @unchecked Sendable {
     private var capture: CaptureThread
     private let journal: JournalAlertSink
     private var hooks: HookRunner
+    /// `health_hook:`: told when the detector stops or starts hearing (device, stall, liveness).
+    private var healthHooks: HookRunner
+    /// Whether the device was open and delivering when the loop last looked (a change runs the health hook).
+    private var deviceHearing = true
     private var clips: ClipRecorder
     private var recorder: SiteRecorder
     /// The open device has delivered nothing for `stall_seconds`: said in the journal and STATUS=, and the
@@ -52,12 +56,13 @@ public final class DetectionService: Service, @unchecked Sendable {
         journal = JournalAlertSink(priority: config.priority)
         metrics = MetricsFile(settings: config.metrics, logger: logger)
         hooks = HookRunner(settings: config.hook, logger: logger, metrics: metrics)
+        healthHooks = HookRunner(settings: config.healthHook, logger: logger, metrics: metrics)
         clips = ClipRecorder(settings: config.clips, sampleRate: model.features.sampleRate, logger: logger, metrics: metrics)
         recorder = SiteRecorder(settings: config.recording, sampleRate: model.features.sampleRate, logger: logger, metrics: metrics)
         liveness = LivenessMonitor(settings: config.liveness, sampleRate: model.features.sampleRate)
         capture = Self.makeCapture(config, options, model: model, logger: logger, wake: wake.continuation)
-        if let problem = config.hook.executableProblem(), config.hook.path != nil {
-            log.error("hook will fail: \(problem)")
+        for h in [config.hook, config.healthHook] {
+            if let problem = h.executableProblem() { log.error("\(h.section) will fail: \(problem)") }
         }
     }
 
@@ -123,6 +128,8 @@ public final class DetectionService: Service, @unchecked Sendable {
                 let stalledNow = capture.state == .capturing && capture.secondsSinceProgress >= config.stallSeconds
                 if stalledNow != stalled { stalled = stalledNow; stallChanged() }
                 if !stalled, now.timeIntervalSince(lastPing) >= watchdogEvery { notifier.watchdog(); lastPing = now }
+                let hearing = capture.state == .capturing && !stalled
+                if hearing != deviceHearing, capture.state != .stopped { deviceHearing = hearing; deviceHealthChanged() }
                 if now.timeIntervalSince(lastStatusAt) >= 1 {
                     lastStatusAt = now
                     let s = statusLine()
@@ -145,6 +152,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         detector.finish { self.handle($0) }
         log.notice("stopping: finishing in-flight alerts")
         _ = hooks.waitIdle(timeout: config.hook.timeout + config.hook.killAfter)
+        _ = healthHooks.waitIdle(timeout: config.healthHook.timeout + config.healthHook.killAfter)
         notifier.stopping()
         clips.flush()
         recorder.flush()
@@ -218,7 +226,21 @@ public final class DetectionService: Service, @unchecked Sendable {
         notifier.status(statusLine())
     }
 
+    /// The device stopped delivering (lost, missing, stalled) or delivers again: the health hook hears of it.
+    private func deviceHealthChanged() {
+        let message: String
+        if deviceHearing {
+            message = "capture device \(config.device) delivers audio again: earshotd is listening"
+        } else if stalled {
+            message = "capture stalled: \(config.device) is open but has delivered no audio for \(String(format: "%g", config.stallSeconds)) s — earshotd is NOT LISTENING until systemd restarts it"
+        } else {
+            message = "capture device \(config.device) unavailable (\(capture.lastError)) — earshotd is NOT LISTENING and retries; run `earshot devices` and check `device:` in the config, or reconnect the microphone"
+        }
+        healthHooks.submit(health: HealthNotice(condition: "device", problem: !deviceHearing, message: message, device: config.device))
+    }
+
     private func livenessChanged(_ e: LivenessEvent) {
+        healthHooks.submit(health: HealthNotice(condition: e.condition.rawValue, problem: e.kind == .warning, message: e.message, device: config.device))
         let warning = e.kind == .warning
         try? Journal.send([("MESSAGE", e.message), ("MESSAGE_ID", EarshotMessageID.liveness), ("PRIORITY", warning ? "4" : "5"),
                            ("SYSLOG_IDENTIFIER", "earshotd"), ("EARSHOT_DEVICE", config.device), ("EARSHOT_LIVENESS", e.condition.rawValue)])
@@ -267,6 +289,7 @@ public final class DetectionService: Service, @unchecked Sendable {
                 || new.channel != config.channel || new.periodMs != config.periodMs || new.ringSeconds != config.ringSeconds
             model = m; detector = d
             if new.hook != config.hook { _ = hooks.waitIdle(timeout: 0); hooks = HookRunner(settings: new.hook, logger: log, metrics: metrics) }
+            if new.healthHook != config.healthHook { _ = healthHooks.waitIdle(timeout: 0); healthHooks = HookRunner(settings: new.healthHook, logger: log, metrics: metrics) }
             if new.clips != config.clips { clips.flush(); clips = ClipRecorder(settings: new.clips, sampleRate: m.features.sampleRate, logger: log, metrics: metrics) }
             if !recorder.keeps(new.recording, sampleRate: m.features.sampleRate) {
                 recorder.flush(); recorder = SiteRecorder(settings: new.recording, sampleRate: m.features.sampleRate, logger: log, metrics: metrics)

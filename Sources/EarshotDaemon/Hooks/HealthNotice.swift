@@ -1,0 +1,28 @@
+import Foundation
+
+/// A change in whether the detector can hear, for `health_hook:`: the capture device lost or back, the capture
+/// stalled or flowing again, the microphone's signal silent, stuck or clipping (liveness) or recovered. A
+/// detector that cannot hear raises no alert, so this is how an operator's paging learns of it.
+public struct HealthNotice: Sendable, Equatable {
+    /// What: "device" (unavailable, or open but delivering nothing) or a liveness condition ("silence", "stuck",
+    /// "clipping").
+    public var condition: String
+    /// True when the problem starts, false when it is over.
+    public var problem: Bool
+    /// One line saying what happened and what to do (the journal's message).
+    public var message: String
+    /// ALSA PCM name.
+    public var device: String
+    public var time: Date
+
+    public init(condition: String, problem: Bool, message: String, device: String, time: Date = Date()) {
+        self.condition = condition; self.problem = problem; self.message = message; self.device = device; self.time = time
+    }
+
+    /// RFC 3339 with milliseconds, UTC (EARSHOT_TIME).
+    public var timeRFC3339: String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: time)
+    }
+}
