@@ -129,7 +129,7 @@ public final class DetectionService: Service, @unchecked Sendable {
                 if stalledNow != stalled { stalled = stalledNow; stallChanged() }
                 if !stalled, now.timeIntervalSince(lastPing) >= watchdogEvery { notifier.watchdog(); lastPing = now }
                 let hearing = capture.state == .capturing && !stalled
-                if hearing != deviceHearing, capture.state != .stopped { deviceHearing = hearing; deviceHealthChanged() }
+                if hearing != deviceHearing, capture.state == .capturing || capture.state == .retrying { deviceHearing = hearing; deviceHealthChanged() }
                 if now.timeIntervalSince(lastStatusAt) >= 1 {
                     lastStatusAt = now
                     let s = statusLine()
