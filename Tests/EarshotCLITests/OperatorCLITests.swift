@@ -39,6 +39,10 @@ struct OperatorCLITests {
         let warn = try Operator.write("hook:\n  path: /nonexistent/hook.sh\n", to: dir.appendingPathComponent("warn.yaml"))
         let w = try CLIRunner.run(["check-config", warn.path])
         #expect(w.status == 0 && w.stderr.contains("warning") && w.stderr.contains("/nonexistent/hook.sh"))
+        let hw = try Operator.write("health_hook:\n  path: /nonexistent/health.sh\n", to: dir.appendingPathComponent("health.yaml"))
+        let h = try CLIRunner.run(["check-config", hw.path])
+        #expect(h.status == 0 && h.stderr.contains("health_hook.path: /nonexistent/health.sh does not exist"), "\(h.stderr)")
+        #expect(h.stdout.contains("health hook /nonexistent/health.sh"), "\(h.stdout)")
     }
 
     @Test("check-config names the OpenBLAS kernels: never a pre-AVX2 fallback on a CPU with AVX2 and FMA, and an operator's OPENBLAS_CORETYPE is kept")
