@@ -129,6 +129,7 @@ import Testing
         let told = (try? String(contentsOf: health, encoding: .utf8)) ?? ""
         #expect(told.components(separatedBy: "EARSHOT_PROBLEM=1\n").count - 1 == 1 && told.contains("EARSHOT_HEALTH=device\n")
                 && told.contains("EARSHOT_MESSAGE=capture device hw:0 unavailable"), "the health hook ran once: \(told)")
+        #expect(live.daemon.stderr.contains("health_hook for health: device problem exited with status 0"), "its run is logged as the health hook's: \(live.daemon.stderr)")
         #expect(live.stop() == 0)
     }
 

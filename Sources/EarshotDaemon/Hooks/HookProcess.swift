@@ -16,6 +16,8 @@ struct HookProcess {
     /// The corresponding C functions are `posix_spawn`, `poll`, `read`, `waitpid` and `kill`.
     func run(_ payload: HookPayload) -> HookResult {
         var result = HookResult(eventID: payload.logID)
+        result.section = settings.section
+        if case .health = payload.content { result.subject = payload.logID }
         let t0 = DispatchTime.now().uptimeNanoseconds
         if let problem = settings.executableProblem() {
             result.spawnError = problem

@@ -18,18 +18,23 @@ public struct HookResult: Sendable, Equatable {
     /// Why it was not run (missing, not executable, spawn failed), with the fix.
     public var spawnError: String?
 
-    public init(eventID: String) { self.eventID = eventID }
+    /// The config section of the hook ("hook", "health_hook") and what the run was for ("event ID", or
+    /// "health: device problem"), for the log line.
+    public var section = "hook"
+    public var subject: String
+
+    public init(eventID: String) { self.eventID = eventID; subject = "event \(eventID)" }
 
     public var succeeded: Bool { spawnError == nil && !timedOut && exitCode == 0 }
 
     /// One line for the log.
     public var summary: String {
-        if let spawnError { return "hook not run for event \(eventID): \(spawnError)" }
+        if let spawnError { return "\(section) not run for \(subject): \(spawnError)" }
         let t = String(format: "%.2f", seconds)
         var s: String
-        if timedOut { s = "hook for event \(eventID) timed out after \(t) s and was killed (signal \(signal ?? 0)); raise hook.timeout or make the hook faster" }
-        else if let exitCode { s = "hook for event \(eventID) exited with status \(exitCode) after \(t) s" }
-        else { s = "hook for event \(eventID) was killed by signal \(signal ?? 0) after \(t) s" }
+        if timedOut { s = "\(section) for \(subject) timed out after \(t) s and was killed (signal \(signal ?? 0)); raise \(section).timeout or make the hook faster" }
+        else if let exitCode { s = "\(section) for \(subject) exited with status \(exitCode) after \(t) s" }
+        else { s = "\(section) for \(subject) was killed by signal \(signal ?? 0) after \(t) s" }
         if !stderrTail.isEmpty { s += "; stderr (last \(stderrTail.utf8.count) of \(stderrBytes) bytes): \(stderrTail)" }
         return s
     }
