@@ -25,11 +25,7 @@ public struct Alert: Sendable, Equatable {
     }
 
     /// RFC 3339 with milliseconds, UTC (EARSHOT_START).
-    public var startRFC3339: String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: start)
-    }
+    public var startRFC3339: String { UTCStamp.rfc3339(start) }
 }
 
 /// Where alerts go. Implementations must never block the detection loop: `send` returns quickly and does any

@@ -1,8 +1,15 @@
 import Foundation
 
 /// The daemon's compact UTC time, `yyyyMMdd'T'HHmmss.SSS` (sortable as text, millisecond resolution): event
-/// ids, evidence clip names and site recording names all use it.
+/// ids, evidence clip names and site recording names all use it. `rfc3339` is the form hooks get.
 enum UTCStamp {
+    /// RFC 3339 with milliseconds, UTC (`2026-11-25T08:41:02.123Z`): EARSHOT_START, EARSHOT_TIME.
+    static func rfc3339(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: date)
+    }
+
     static func string(from date: Date) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")

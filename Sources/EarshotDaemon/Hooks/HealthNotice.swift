@@ -20,9 +20,5 @@ public struct HealthNotice: Sendable, Equatable {
     }
 
     /// RFC 3339 with milliseconds, UTC (EARSHOT_TIME).
-    public var timeRFC3339: String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: time)
-    }
+    public var timeRFC3339: String { UTCStamp.rfc3339(time) }
 }
