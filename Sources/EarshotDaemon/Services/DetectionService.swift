@@ -212,6 +212,11 @@ public final class DetectionService: Service, @unchecked Sendable {
         }
     }
 
+    /// What a stall is, for the journal and the health hook alike.
+    private var stallText: String {
+        "capture stalled: \(config.device) is open but has delivered no audio for \(String(format: "%g", config.stallSeconds)) s"
+    }
+
     /// Logs a stall of the open device (error, MESSAGE_ID device) or its end, and updates STATUS=.
     private func stallChanged() {
         let meta: Logger.Metadata = ["message_id": "\(EarshotMessageID.device)", "earshot_device": "\(config.device)"]
@@ -219,7 +224,7 @@ public final class DetectionService: Service, @unchecked Sendable {
             let next = notifier.watchdogInterval == nil
                 ? "no systemd watchdog is set (WATCHDOG_USEC): restart earshotd, or run it under earshot.service (WatchdogSec=)"
                 : "the systemd watchdog is no longer pinged, so systemd restarts earshotd"
-            log.error("capture stalled: \(config.device) is open but has delivered no audio for \(String(format: "%g", config.stallSeconds)) s (a hung driver or USB link) — NOT LISTENING; \(next)", metadata: meta)
+            log.error("\(stallText) (a hung driver or USB link) — NOT LISTENING; \(next)", metadata: meta)
         } else {
             log.notice("capture resumed: audio from \(config.device) again", metadata: meta)
         }
@@ -232,7 +237,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         if deviceHearing {
             message = "capture device \(config.device) delivers audio again: earshotd is listening"
         } else if stalled {
-            message = "capture stalled: \(config.device) is open but has delivered no audio for \(String(format: "%g", config.stallSeconds)) s — earshotd is NOT LISTENING until systemd restarts it"
+            message = "\(stallText) — earshotd is NOT LISTENING until systemd restarts it"
         } else {
             message = "capture device \(config.device) unavailable (\(capture.lastError)) — earshotd is NOT LISTENING and retries; run `earshot devices` and check `device:` in the config, or reconnect the microphone"
         }
