@@ -40,7 +40,7 @@ struct CheckConfigCommand: ParsableCommand {
             do { _ = try config.threshold(for: m) } catch { warnings.append("false_alarms_per_hour: \(error)") }
         }
         for w in warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
-        print("\(shown): OK — device \(config.device), hook \(config.hook.path ?? "none"), health hook \(config.healthHook.path ?? "none"), clips \(config.clips.enabled ? config.clips.directory : "off"), site recording \(config.recording.enabled ? String(format: "%@ (up to %g h)", config.recording.directory, config.recording.hours) : "off"), metrics \(config.metrics.enabled ? config.metrics.path : "off")")
+        print("\(shown): OK — device \(config.device)\(config.location.isEmpty ? "" : " at \"\(config.location)\"")), hook \(config.hook.path ?? "none"), health hook \(config.healthHook.path ?? "none"), clips \(config.clips.enabled ? config.clips.directory : "off"), site recording \(config.recording.enabled ? String(format: "%@ (up to %g h)", config.recording.directory, config.recording.hours) : "off"), metrics \(config.metrics.enabled ? config.metrics.path : "off")")
         print("OpenBLAS: \(BLAS.coreName) kernels" + (OpenBLASKernel.note.map { " — \($0)" } ?? ""))
     }
 }

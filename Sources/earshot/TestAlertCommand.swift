@@ -3,15 +3,18 @@ import EarshotDaemon
 import Foundation
 import Logging
 
-/// `earshot test-alert`: one alert marked as a test through the journal and the hook, to check the whole chain.
+/// `earshot test-alert`: one alert marked as a test through the journal and the hook, and a test notice through
+/// the health hook, to check the whole chain.
 struct TestAlertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test-alert",
-        abstract: "Send a test alert (EARSHOT_TEST=1) to the journal and run the configured hook.",
+        abstract: "Send a test alert (EARSHOT_TEST=1) to the journal and run the configured hook and health hook.",
         discussion: """
             Writes a journal entry with the alert MESSAGE_ID, marked "[TEST]" and EARSHOT_TEST=1, then runs \
             hook.path from the config exactly as the daemon would (same environment, JSON on stdin, timeout) and \
-            waits for it. Exit status 0 when the journal took the entry and the hook (if any) exited 0.
+            waits for it. When health_hook.path is set, it runs too, with a test notice (EARSHOT_HEALTH=device, \
+            EARSHOT_PROBLEM=1, EARSHOT_TEST=1): the page you would get if the microphone were lost. Exit status 0 \
+            when the journal took the entry and every configured hook exited 0.
 
             Example:
               sudo earshot test-alert --config /etc/earshot/earshot.yaml
@@ -29,7 +32,7 @@ struct TestAlertCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let alert = Alert(eventID: "test-" + UUID().uuidString.lowercased().prefix(8), score: 1.0, start: Date(),
-                          device: cfg.device, model: cfg.model ?? "earshot-default.safetensors", test: true)
+                          device: cfg.device, location: cfg.location, model: cfg.model ?? "earshot-default.safetensors", test: true)
         var ok = true
         do {
             guard Journal.isAvailable else {
@@ -43,23 +46,35 @@ struct TestAlertCommand: ParsableCommand {
             print("journal: FAILED: \(error)")
         }
 
-        guard cfg.hook.path != nil else {
-            print("hook: none configured (hook.path) — nothing else to test")
-            if !ok { throw ExitCode(1) }
-            return
+        if cfg.hook.path == nil {
+            print("hook: none configured (hook.path)")
+        } else {
+            ok = drill("hook", cfg.hook) { $0.submit(alert) } && ok
         }
+        if cfg.healthHook.path == nil {
+            print("health hook: none configured (health_hook.path) — set one so a lost microphone pages someone")
+        } else {
+            let notice = HealthNotice(condition: "device", problem: true, message: "[TEST] earshot test-alert: a drill of the health hook — nothing is wrong with \(cfg.device)",
+                                      device: cfg.device, location: cfg.location, test: true)
+            ok = drill("health hook", cfg.healthHook) { $0.submit(health: notice) } && ok
+        }
+        if !ok { throw ExitCode(1) }
+    }
+
+    /// Runs one hook as the daemon would (`submit` queues its payload), waits for it and prints the result.
+    private func drill(_ name: String, _ settings: HookSettings, _ submit: (HookRunner) -> Bool) -> Bool {
         let results = ResultBox()
         var logger = Logger(label: "earshot.test-alert") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .critical // the result is printed below
-        let runner = HookRunner(settings: cfg.hook, logger: logger, onFinish: { results.set($0) })
-        runner.submit(alert)
-        runner.waitIdle(timeout: cfg.hook.timeout + cfg.hook.killAfter + 5)
+        let runner = HookRunner(settings: settings, logger: logger, onFinish: { results.set($0) })
+        _ = submit(runner)
+        runner.waitIdle(timeout: settings.timeout + settings.killAfter + 5)
         guard let r = results.get() else {
-            print("hook: FAILED: did not finish in time")
-            throw ExitCode(1)
+            print("\(name): FAILED: did not finish in time")
+            return false
         }
-        print(r.succeeded ? "hook: OK — \(r.summary)" : "hook: FAILED — \(r.summary)")
-        if !(ok && r.succeeded) { throw ExitCode(1) }
+        print(r.succeeded ? "\(name): OK — \(r.summary)" : "\(name): FAILED — \(r.summary)")
+        return r.succeeded
     }
 }
 

@@ -92,7 +92,7 @@ struct OperatorCLITests {
         #expect(help.stdout.contains("Example:") && help.stdout.contains("device:"))
     }
 
-    @Test("test-alert writes a [TEST] alert to a private journald and runs the hook with EARSHOT_TEST=1")
+    @Test("test-alert writes a [TEST] alert to a private journald and runs the hook and the health hook with EARSHOT_TEST=1")
     func testAlert() throws {
         guard FileManager.default.isExecutableFile(atPath: "/lib/systemd/systemd-journald") else {
             Issue.record("systemd-journald not installed: run scripts/setup.sh"); return
@@ -101,7 +101,10 @@ struct OperatorCLITests {
         let out = dir.appendingPathComponent("hook.out")
         let hook = try Operator.write("#!/bin/sh\nenv | grep '^EARSHOT_' > '\(out.path)'\necho '--' >> '\(out.path)'\ncat >> '\(out.path)'\n",
                                       to: dir.appendingPathComponent("hook.sh"), mode: 0o755)
-        let cfg = try Operator.write("device: test_mic\npriority: 3\nhook:\n  path: \(hook.path)\n  timeout: 5\n",
+        let healthOut = dir.appendingPathComponent("health.out")
+        let health = try Operator.write("#!/bin/sh\nenv | grep '^EARSHOT_' > '\(healthOut.path)'\necho '--' >> '\(healthOut.path)'\ncat >> '\(healthOut.path)'\n",
+                                        to: dir.appendingPathComponent("health.sh"), mode: 0o755)
+        let cfg = try Operator.write("device: test_mic\nlocation: Gate 3\npriority: 3\nhook:\n  path: \(hook.path)\n  timeout: 5\nhealth_hook:\n  path: \(health.path)\n",
                                      to: dir.appendingPathComponent("earshot.yaml"))
         let exe = try #require(CLIRunner.binary).path
         let r = try Operator.withPrivateJournal([exe, "test-alert", "--config", cfg.path], dir: dir)
@@ -109,18 +112,27 @@ struct OperatorCLITests {
         let alerts = r.entries.filter { $0["MESSAGE_ID"] as? String == "88a049a25a974a828bee9f70b35c0a93" }
         #expect(alerts.count == 1, "journal: \(r.entries)")
         let a = try #require(alerts.first)
-        #expect((a["MESSAGE"] as? String)?.hasPrefix("[TEST] Gunshot detected on test_mic") == true)
-        #expect(a["EARSHOT_TEST"] as? String == "1")
+        #expect((a["MESSAGE"] as? String)?.hasPrefix("[TEST] Gunshot detected at Gate 3 (test_mic)") == true, "\(a)")
+        #expect(a["EARSHOT_TEST"] as? String == "1" && a["EARSHOT_LOCATION"] as? String == "Gate 3")
         #expect(a["EARSHOT_DEVICE"] as? String == "test_mic")
         let eventID = try #require(a["EARSHOT_EVENT_ID"] as? String)
 
         let hookOut = try String(contentsOf: out, encoding: .utf8)
         #expect(hookOut.contains("EARSHOT_TEST=1\n"))
         #expect(hookOut.contains("EARSHOT_EVENT_ID=\(eventID)\n"), "hook and journal must describe the same event")
-        #expect(hookOut.contains("EARSHOT_DEVICE=test_mic\n"))
+        #expect(hookOut.contains("EARSHOT_DEVICE=test_mic\n") && hookOut.contains("EARSHOT_LOCATION=Gate 3\n"))
         let json = try #require(hookOut.components(separatedBy: "--\n").last)
         let obj = try #require(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
-        #expect(obj["test"] as? Bool == true && obj["event_id"] as? String == eventID)
+        #expect(obj["test"] as? Bool == true && obj["event_id"] as? String == eventID && obj["location"] as? String == "Gate 3")
+
+        // The health hook got a drill: a device problem marked as a test, so its page can be checked too.
+        #expect(r.output.contains("health hook: OK"), "\(r.output)")
+        let healthText = (try? String(contentsOf: healthOut, encoding: .utf8)) ?? ""
+        for line in ["EARSHOT_HEALTH=device", "EARSHOT_PROBLEM=1", "EARSHOT_TEST=1", "EARSHOT_LOCATION=Gate 3", "EARSHOT_DEVICE=test_mic"] {
+            #expect(healthText.contains(line + "\n"), "health hook environment lacks \(line): \(healthText)")
+        }
+        let hobj = try #require(JSONSerialization.jsonObject(with: Data((healthText.components(separatedBy: "--\n").last ?? "").utf8)) as? [String: Any])
+        #expect(hobj["test"] as? Bool == true && hobj["health"] as? String == "device" && (hobj["message"] as? String)?.hasPrefix("[TEST]") == true)
 
         // A failing hook makes test-alert fail, with the hook's stderr in the report.
         let bad = try Operator.write("#!/bin/sh\necho 'curl: (6) Could not resolve host' >&2\nexit 6\n",
@@ -129,6 +141,13 @@ struct OperatorCLITests {
         let r2 = try Operator.withPrivateJournal([exe, "test-alert", "--config", cfg2.path], dir: dir)
         #expect(r2.status == 1)
         #expect(r2.output.contains("status 6") && r2.output.contains("Could not resolve host"), "\(r2.output)")
+        #expect(r2.output.contains("health hook: none configured"), "\(r2.output)")
+
+        // So does a failing health hook, even when the alert hook works.
+        let cfg3 = try Operator.write("hook:\n  path: \(hook.path)\nhealth_hook:\n  path: \(bad.path)\n", to: dir.appendingPathComponent("bad-health.yaml"))
+        let r3 = try Operator.withPrivateJournal([exe, "test-alert", "--config", cfg3.path], dir: dir)
+        #expect(r3.status == 1)
+        #expect(r3.output.contains("hook: OK") && r3.output.contains("health hook: FAILED") && r3.output.contains("Could not resolve host"), "\(r3.output)")
     }
 
     @Test("--help of each operator command shows an example")

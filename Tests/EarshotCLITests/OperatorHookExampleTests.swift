@@ -8,8 +8,9 @@ struct OperatorHookExampleTests {
     static let healthEvent = #"{"device":"hw:1","health":"device","host":"venue-1","message":"capture device hw:1 unavailable","problem":true,"time":"2026-11-25T08:41:02.123Z"}"# + "\n"
 
     /// Runs `config/hooks/<name>` as earshotd would (EARSHOT_* env, the JSON on stdin) with a PATH whose
-    /// `tool` records its arguments and stdin; returns (status, recorded args, recorded stdin).
-    static func run(_ name: String, tool: String, health: Bool = false) throws -> (Int32, String, String) {
+    /// `tool` records its arguments and stdin; returns (status, recorded args, recorded stdin). `extra` adds to
+    /// the environment (without it, the variables an older earshotd set: the examples must not need the rest).
+    static func run(_ name: String, tool: String, health: Bool = false, extra: [String: String] = [:]) throws -> (Int32, String, String) {
         let dir = TestPaths.tempDir("op-example")
         let bin = dir.appendingPathComponent("bin")
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
@@ -23,6 +24,7 @@ struct OperatorHookExampleTests {
             : ["PATH": bin.path + ":/usr/bin:/bin", "EARSHOT_EVENT_ID": "e-1", "EARSHOT_SCORE": "0.973",
                "EARSHOT_START": "2026-11-25T08:41:02.123Z", "EARSHOT_DEVICE": "default", "EARSHOT_MODEL": "m",
                "EARSHOT_CLIP": "/var/lib/earshot/clips/a.wav", "EARSHOT_HOST": "venue-1", "EARSHOT_TEST": "1"]
+        p.environment?.merge(extra) { $1 }
         let input = Pipe()
         p.standardInput = input
         try p.run()
@@ -58,6 +60,23 @@ struct OperatorHookExampleTests {
         #expect(stdin.contains("Subject: [TEST] Gunshot detected on venue-1 (score 0.973)"))
         #expect(stdin.contains("Clip:     /var/lib/earshot/clips/a.wav"))
         #expect(stdin.contains(#""event_id":"e-1""#))
+    }
+
+    @Test("with location: set, the examples say where the shot was heard; a drill of the health hook is marked [TEST]")
+    func location() throws {
+        let place = ["EARSHOT_LOCATION": "Gate 3"]
+        let (s1, a1, _) = try Self.run("ntfy-webhook.sh", tool: "curl", extra: place)
+        #expect(s1 == 0 && a1.contains("Title: [TEST] Gunshot detected at Gate 3 (venue-1)"), "\(a1)")
+        let (s2, _, in2) = try Self.run("email.sh", tool: "sendmail", extra: place)
+        #expect(s2 == 0 && in2.contains("Subject: [TEST] Gunshot detected at Gate 3 (venue-1) (score 0.973)")
+                && in2.contains("Earshot at Gate 3 (venue-1) heard a probable gunshot."), "\(in2)")
+        let drill = place.merging(["EARSHOT_TEST": "1"]) { $1 }
+        let (s3, a3, _) = try Self.run("ntfy-webhook.sh", tool: "curl", health: true, extra: drill)
+        #expect(s3 == 0 && a3.contains("Title: [TEST] Earshot at Gate 3 (venue-1): device problem"), "\(a3)")
+        let (s4, _, in4) = try Self.run("email.sh", tool: "sendmail", health: true, extra: drill)
+        #expect(s4 == 0 && in4.contains("Subject: [TEST] Earshot at Gate 3 (venue-1): device problem"), "\(in4)")
+        let (s5, a5, _) = try Self.run("mqtt.sh", tool: "mosquitto_pub", health: true, extra: drill)
+        #expect(s5 == 0 && a5.contains("earshot/venue-1/test"), "a drill goes to the test topic: \(a5)")
     }
 
     @Test("each example also works as health_hook: a health title, topic or subject, never a gunshot")

@@ -23,7 +23,7 @@ import Testing
         let text = try String(contentsOf: Self.shipped, encoding: .utf8)
         #expect(try DaemonConfig.parse(text, source: Self.shipped.path) == DaemonConfig(), "the shipped file's values are the defaults")
         // Every key the parser knows appears, and each has a comment line above it or in its section.
-        for key in ["device", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "false_alarms_per_hour", "min_consecutive",
+        for key in ["device", "location", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "false_alarms_per_hour", "min_consecutive",
                     "merge_gap", "cooldown", "hop", "priority", "blas_threads", "log_level", "retry_min", "retry_max",
                     "stall_seconds", "hook", "health_hook", "clips", "liveness", "metrics", "timeout", "kill_after", "max_concurrent", "max_queued", "stderr_tail",
                     "enabled", "directory", "pre_roll", "post_roll", "max_count", "max_bytes", "max_age_days",
@@ -100,6 +100,19 @@ import Testing
         #expect(error("retry_min: 5\nretry_max: 2\n")?.key == "retry_max")
         #expect(error("stall_seconds: 0.5\n")?.key == "stall_seconds")
         #expect(error("period_ms: 800\nstall_seconds: 1.5\n")?.description.contains("twice period_ms (1600 ms)") == true)
+    }
+
+    /// `location:` names the microphone's place in alerts: one line, trimmed, bounded; anything else names the key.
+    @Test func locationIsOneBoundedLine() throws {
+        #expect(try DaemonConfig.parse("location: North entrance, level 1\n", source: "t.yaml").location == "North entrance, level 1")
+        #expect(try DaemonConfig.parse("location: \"  Hall B  \"\n", source: "t.yaml").location == "Hall B", "trimmed")
+        #expect(try DaemonConfig.parse("location: Café Süd — Bühne\n", source: "t.yaml").location == "Café Süd — Bühne")
+        let newline = try #require(error("device: default\nlocation: \"Hall\\nB\"\n"))
+        #expect(newline.key == "location" && newline.line == 2 && newline.problem.contains("one line"), "\(newline)")
+        #expect(error("location: \"Hall\\tB\"\n")?.key == "location", "a tab is a control character too")
+        let long = String(repeating: "x", count: DaemonConfig.maxLocationLength + 1)
+        #expect(error("location: \(long)\n")?.problem.contains("at most \(DaemonConfig.maxLocationLength) characters") == true)
+        #expect(try DaemonConfig.parse("location: \(long.dropLast())\n", source: "t.yaml").location.count == DaemonConfig.maxLocationLength)
     }
 
     @Test func sectionValidationIsReportedWithTheKey() throws {

@@ -14,7 +14,7 @@ import Testing
         let asound = try fx.writeConfigFile(in: run.dir)
         let out = run.dir.appendingPathComponent("health.txt")
         let hook = try HookFixture.script(run.dir, "health.sh", "{ env | grep '^EARSHOT_' | sort; echo --; } >> '\(out.path)'")
-        let config = try run.writeConfig(extra: "liveness:\n  silence_seconds: 1\n  recover_seconds: 0.5\nhealth_hook:\n  path: \(hook)")
+        let config = try run.writeConfig(extra: "location: Loading dock\nliveness:\n  silence_seconds: 1\n  recover_seconds: 0.5\nhealth_hook:\n  path: \(hook)")
         let daemon = try DaemonProcess(args: ["--config", config.path, "--max-frames", String(fx.frames), "--exit-at-end"],
                                        environment: ["ALSA_CONFIG_PATH": asound.path], dir: run.dir)
         #expect(daemon.waitExit(timeout: 60) == 0, "stderr:\n\(daemon.stderr)")
@@ -23,6 +23,7 @@ import Testing
         if notices.count == 2 {
             #expect(notices[0].contains("EARSHOT_HEALTH=silence\n") && notices[0].contains("EARSHOT_PROBLEM=1\n")
                     && notices[0].contains("EARSHOT_MESSAGE=Microphone input is digital silence"), "\(notices[0])")
+            #expect(notices[0].contains("EARSHOT_LOCATION=Loading dock\n") && notices[0].contains("EARSHOT_TEST=0\n"), "\(notices[0])")
             #expect(notices[1].contains("EARSHOT_HEALTH=silence\n") && notices[1].contains("EARSHOT_PROBLEM=0\n"), "\(notices[1])")
         }
     }

@@ -10,7 +10,7 @@ import Testing
     static let shots = [3.0, 8.0, 13.0]
     static let hop = 0.1
 
-    func checkAlerts(_ alerts: [[String: String]], model: String) {
+    func checkAlerts(_ alerts: [[String: String]], model: String, location: String? = nil) {
         #expect(alerts.count == Self.shots.count, "one alert per planted shot")
         let offsets = alerts.compactMap { $0["EARSHOT_OFFSET"].flatMap(Double.init) }.sorted()
         #expect(offsets.count == alerts.count)
@@ -25,7 +25,9 @@ import Testing
             #expect(a["EARSHOT_TEST"] == nil)
             let score = Double(a["EARSHOT_SCORE"] ?? "") ?? -1
             #expect(score >= 0.5 && score <= 1, "score \(score) is above the model threshold")
-            #expect(a["MESSAGE"]?.hasPrefix("Gunshot detected on default, score ") == true, "\(a["MESSAGE"] ?? "nil")")
+            let heard = location.map { "at \($0) (default)" } ?? "on default"
+            #expect(a["MESSAGE"]?.hasPrefix("Gunshot detected \(heard), score ") == true, "\(a["MESSAGE"] ?? "nil")")
+            #expect(a["EARSHOT_LOCATION"] == location)
             #expect(a["EARSHOT_START"].flatMap { rfc.date(from: $0) } != nil, "EARSHOT_START is RFC 3339 with ms: \(a["EARSHOT_START"] ?? "nil")")
         }
     }
@@ -76,10 +78,10 @@ import Testing
         // The same content as the 16 kHz test, at 48 kHz (band-limited like a real 48 kHz microphone feed).
         let mono = try Resampler.resample(DaemonTestSignals.recording(seconds: 16, shots: Self.shots), from: 16_000, to: 48_000)
         let fx = try AlsaFileFixture(DaemonTestSignals.interleave(mono, channels: 2, loud: 1), rate: 48_000, channels: 2, dir: run.dir)
-        let cfg = try run.writeConfig(sampleRate: 48_000, extra: "channels: 2\nchannel: 1")
+        let cfg = try run.writeConfig(sampleRate: 48_000, extra: "channels: 2\nchannel: 1\nlocation: Stage left, Hall B")
         let r = try run.journalRun(fx, config: cfg)
         #expect(r.status == 0, "stderr:\n\(r.stderr)")
         #expect(r.entries.contains { $0["MESSAGE"]?.contains("resampling") == true }, "the device rate was converted with libsoxr")
-        checkAlerts(DaemonRun.alerts(r.entries), model: run.model.lastPathComponent)
+        checkAlerts(DaemonRun.alerts(r.entries), model: run.model.lastPathComponent, location: "Stage left, Hall B")
     }
 }

@@ -19,7 +19,8 @@ struct HookRunnerTests {
         let runner = HookRunner(settings: HookSettings(path: hook), host: "venue-box", logger: log.logger,
                                 onFinish: { results.add($0) })
         let evil = "hw:0; touch \(dir.path)/pwned $(id) `id`"
-        #expect(runner.submit(HookFixture.alert("ev-1", device: evil, clip: "/var/lib/earshot/clips/x.wav")))
+        let place = "Hall \"B\" $(id); level 1"
+        #expect(runner.submit(HookFixture.alert("ev-1", device: evil, location: place, clip: "/var/lib/earshot/clips/x.wav")))
         #expect(runner.waitIdle(timeout: 10))
         let r = try #require(results.all.first)
         #expect(r.succeeded, "\(r.summary)")
@@ -30,6 +31,7 @@ struct HookRunnerTests {
         #expect(env.contains("EARSHOT_SCORE=0.973"))
         #expect(env.contains("EARSHOT_START=2025-11-25T08:23:20.125Z"))
         #expect(env.contains("EARSHOT_DEVICE=\(evil)"))
+        #expect(env.contains("EARSHOT_LOCATION=\(place)"))
         #expect(env.contains("EARSHOT_CLIP=/var/lib/earshot/clips/x.wav"))
         #expect(env.contains("EARSHOT_HOST=venue-box"))
         #expect(env.contains("EARSHOT_TEST=0"))
@@ -41,6 +43,7 @@ struct HookRunnerTests {
         #expect(abs((json["score"] as? Double ?? 0) - 0.973) < 1e-9)
         #expect(json["start"] as? String == "2025-11-25T08:23:20.125Z")
         #expect(json["device"] as? String == evil)
+        #expect(json["location"] as? String == place)
         #expect(json["clip"] as? String == "/var/lib/earshot/clips/x.wav")
         #expect(json["host"] as? String == "venue-box")
         #expect(json["test"] as? Bool == false)

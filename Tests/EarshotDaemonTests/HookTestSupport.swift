@@ -64,8 +64,8 @@ enum HookFixture {
         return u.path
     }
 
-    static func alert(_ id: String, device: String = "default", clip: String? = nil, test: Bool = false) -> Alert {
-        Alert(eventID: id, score: 0.9734, start: Date(timeIntervalSince1970: 1_764_059_000.125), device: device,
+    static func alert(_ id: String, device: String = "default", location: String = "", clip: String? = nil, test: Bool = false) -> Alert {
+        Alert(eventID: id, score: 0.9734, start: Date(timeIntervalSince1970: 1_764_059_000.125), device: device, location: location,
               model: "earshot-default.safetensors", clipPath: clip, test: test)
     }
 

@@ -29,8 +29,16 @@ import Testing
         #expect(f["EARSHOT_CLIP"] == "/var/lib/earshot/clips/e2.wav")
     }
 
+    @Test func locationNamesWhereTheShotWasHeard() {
+        let f = Self.fields(Alert(eventID: "e3", score: 0.9712, start: Self.start, device: "hw:1,0", location: "North entrance", model: "m"))
+        #expect(f["MESSAGE"] == "Gunshot detected at North entrance (hw:1,0), score 0.97")
+        #expect(f["EARSHOT_LOCATION"] == "North entrance" && f["EARSHOT_DEVICE"] == "hw:1,0")
+        #expect(Self.fields(Alert(eventID: "e4", score: 1, start: Self.start, device: "d", model: "m"))["EARSHOT_LOCATION"] == nil,
+                "no location: no empty field")
+    }
+
     @Test func fieldNamesAreValidJournalFields() {
-        let a = Alert(eventID: "e", score: 0.5, start: Self.start, device: "d", model: "m", clipPath: "c", test: true, streamOffset: 1)
+        let a = Alert(eventID: "e", score: 0.5, start: Self.start, device: "d", location: "l", model: "m", clipPath: "c", test: true, streamOffset: 1)
         for (k, _) in JournalAlertSink.fields(a, priority: 2) {
             #expect(k.allSatisfy { $0.isUppercase || $0.isNumber || $0 == "_" } && !k.hasPrefix("_"), "bad field name \(k)")
         }

@@ -5,22 +5,24 @@
 set -eu
 TO="security@example.org"
 FROM="earshot@$EARSHOT_HOST"
+# Where: the config's location: (e.g. "North entrance"), else the box's host name.
+where="on $EARSHOT_HOST"; [ -n "${EARSHOT_LOCATION:-}" ] && where="at $EARSHOT_LOCATION ($EARSHOT_HOST)"
+test_mark=""; [ "${EARSHOT_TEST:-0}" = 1 ] && test_mark="[TEST] "
 
 # Also usable as health_hook: (EARSHOT_HEALTH set): the detector stopped (EARSHOT_PROBLEM=1) or started hearing.
 if [ -n "${EARSHOT_HEALTH:-}" ]; then
   state=problem; [ "$EARSHOT_PROBLEM" = 1 ] || state=ok
   {
-    printf 'From: %s\nTo: %s\nSubject: Earshot on %s: %s %s\n\n' "$FROM" "$TO" "$EARSHOT_HOST" "$EARSHOT_HEALTH" "$state"
+    printf 'From: %s\nTo: %s\nSubject: %sEarshot %s: %s %s\n\n' "$FROM" "$TO" "$test_mark" "$where" "$EARSHOT_HEALTH" "$state"
     printf '%s\n\nTime:   %s\nDevice: %s\n' "$EARSHOT_MESSAGE" "$EARSHOT_TIME" "$EARSHOT_DEVICE"
   } | sendmail -t -i
   exit 0
 fi
-SUBJECT="Gunshot detected on $EARSHOT_HOST (score $EARSHOT_SCORE)"
-[ "$EARSHOT_TEST" = 1 ] && SUBJECT="[TEST] $SUBJECT"
+SUBJECT="${test_mark}Gunshot detected $where (score $EARSHOT_SCORE)"
 
 {
   printf 'From: %s\nTo: %s\nSubject: %s\n\n' "$FROM" "$TO" "$SUBJECT"
-  printf 'Earshot on %s heard a probable gunshot.\n\n' "$EARSHOT_HOST"
+  printf 'Earshot %s heard a probable gunshot.\n\n' "$where"
   printf 'Time:     %s\nScore:    %s\nDevice:   %s\nEvent id: %s\nClip:     %s\n\n' \
     "$EARSHOT_START" "$EARSHOT_SCORE" "$EARSHOT_DEVICE" "$EARSHOT_EVENT_ID" "${EARSHOT_CLIP:-none}"
   printf 'Event (JSON):\n'

@@ -6,11 +6,13 @@
 set -eu
 BROKER="mqtt.example.org"   # host name of your broker
 PORT=1883                   # 8883 with --cafile for TLS
-if [ -n "${EARSHOT_HEALTH:-}" ]; then   # run as health_hook: the detector stopped or started hearing
+# Topics are per box; the JSON names the config's location: ("location") for several microphones.
+if [ "${EARSHOT_TEST:-0}" = 1 ]; then   # earshot test-alert: drills of either hook
+  TOPIC="earshot/$EARSHOT_HOST/test"
+elif [ -n "${EARSHOT_HEALTH:-}" ]; then   # run as health_hook: the detector stopped or started hearing
   TOPIC="earshot/$EARSHOT_HOST/health"
 else
   TOPIC="earshot/$EARSHOT_HOST/alert"
-  [ "$EARSHOT_TEST" = 1 ] && TOPIC="earshot/$EARSHOT_HOST/test"
 fi
 
 # -s reads the message (the JSON event) from stdin; QoS 1 so the broker acknowledges it.

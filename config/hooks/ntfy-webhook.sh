@@ -4,21 +4,23 @@
 #   hook:
 #     path: /etc/earshot/hooks/ntfy-webhook.sh
 # earshotd runs it directly (no shell interpolation of the values) with EARSHOT_EVENT_ID, EARSHOT_SCORE,
-# EARSHOT_START, EARSHOT_DEVICE, EARSHOT_CLIP, EARSHOT_HOST, EARSHOT_TEST in the environment and the same
+# EARSHOT_START, EARSHOT_DEVICE, EARSHOT_LOCATION, EARSHOT_CLIP, EARSHOT_HOST, EARSHOT_TEST in the environment and the same
 # event as one JSON object on stdin. It is killed after hook.timeout (default 10 s); stderr is logged.
 set -eu
 NTFY_URL="https://ntfy.sh/earshot-CHANGE-ME"   # your topic (keep it secret) or your own ntfy server
+# Where: the config's location: (e.g. "North entrance"), else the box's host name.
+where="on $EARSHOT_HOST"; [ -n "${EARSHOT_LOCATION:-}" ] && where="at $EARSHOT_LOCATION ($EARSHOT_HOST)"
+test_mark=""; [ "${EARSHOT_TEST:-0}" = 1 ] && test_mark="[TEST] "
 
 # Also usable as health_hook: (EARSHOT_HEALTH set): the detector stopped (EARSHOT_PROBLEM=1) or started hearing.
 if [ -n "${EARSHOT_HEALTH:-}" ]; then
   state=problem; [ "$EARSHOT_PROBLEM" = 1 ] || state=ok
   exec curl --silent --show-error --fail --max-time 8 \
-    -H "Title: Earshot on $EARSHOT_HOST: $EARSHOT_HEALTH $state" -H "Priority: high" -H "Tags: warning" \
+    -H "Title: ${test_mark}Earshot $where: $EARSHOT_HEALTH $state" -H "Priority: high" -H "Tags: warning" \
     --data-binary @- "$NTFY_URL"
 fi
 
-title="Gunshot detected on $EARSHOT_HOST"
-[ "$EARSHOT_TEST" = 1 ] && title="[TEST] $title"
+title="${test_mark}Gunshot detected $where"
 
 # --data-binary @- sends the JSON from stdin unchanged; headers carry the summary for the notification.
 exec curl --silent --show-error --fail --max-time 8 \

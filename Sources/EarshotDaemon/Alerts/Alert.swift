@@ -10,6 +10,8 @@ public struct Alert: Sendable, Equatable {
     public var start: Date
     /// ALSA PCM name the audio came from (or the file for `earshot test-alert`).
     public var device: String
+    /// Where the microphone is, in the operator's words (`location:`; EARSHOT_LOCATION), "" when not set.
+    public var location: String
     /// Model file name (and version) that made the decision.
     public var model: String
     /// Path of the evidence clip once written, nil until then or if it could not be written.
@@ -19,10 +21,14 @@ public struct Alert: Sendable, Equatable {
     /// Seconds from the start of the capture stream to the event's onset (EARSHOT_OFFSET), when known.
     public var streamOffset: Double?
 
-    public init(eventID: String, score: Float, start: Date, device: String, model: String, clipPath: String? = nil, test: Bool = false, streamOffset: Double? = nil) {
-        self.eventID = eventID; self.score = score; self.start = start; self.device = device
+    public init(eventID: String, score: Float, start: Date, device: String, location: String = "", model: String, clipPath: String? = nil,
+                test: Bool = false, streamOffset: Double? = nil) {
+        self.eventID = eventID; self.score = score; self.start = start; self.device = device; self.location = location
         self.model = model; self.clipPath = clipPath; self.test = test; self.streamOffset = streamOffset
     }
+
+    /// "at North entrance (hw:1)" with a location, else "on hw:1": where the alert's message says it was heard.
+    public var heardWhere: String { location.isEmpty ? "on \(device)" : "at \(location) (\(device))" }
 
     /// RFC 3339 with milliseconds, UTC (EARSHOT_START).
     public var startRFC3339: String { UTCStamp.rfc3339(start) }

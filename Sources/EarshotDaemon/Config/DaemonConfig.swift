@@ -11,6 +11,11 @@ public struct DaemonConfig: Sendable, Equatable {
 
     /// ALSA PCM to capture from (`earshot devices` lists them).
     public var device = "default"
+    /// Where the microphone is, in the words security acts on ("North entrance, level 1"): in every alert's
+    /// message, EARSHOT_LOCATION of alerts and health notices, and their JSON. "" = not said.
+    public var location = ""
+    /// `location:`'s limit in characters (a pager's title line, not an essay).
+    public static let maxLocationLength = 120
     /// Channels to open; `channel` picks one (0-based) or "mix" averages them.
     public var channels = 1
     public var channel: Int? = nil
@@ -85,6 +90,10 @@ public struct DaemonConfig: Sendable, Equatable {
         var c = DaemonConfig()
         c.device = try r.string("device", c.device)
         guard !c.device.isEmpty else { throw r.fail("device", "must not be empty") }
+        c.location = try r.string("location", c.location).trimmingCharacters(in: .whitespaces)
+        guard c.location.count <= Self.maxLocationLength, !c.location.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw r.fail("location", "must be one line of at most \(Self.maxLocationLength) characters naming where the microphone is, e.g. \"North entrance, level 1\"")
+        }
         c.channels = try r.int("channels", c.channels, 1...32)
         if let ch = try r.optionalString("channel") {
             if ch == "mix" { c.channel = nil } else if let i = Int(ch), i >= 0, i < c.channels { c.channel = i } else {
@@ -164,7 +173,7 @@ public struct DaemonConfig: Sendable, Equatable {
         c.metrics.intervalSeconds = try mt.double("interval_seconds", c.metrics.intervalSeconds, 1...3600)
         try mt.finish(known: ["enabled", "path", "interval_seconds"])
 
-        try r.finish(known: ["device", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "false_alarms_per_hour", "min_consecutive",
+        try r.finish(known: ["device", "location", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "false_alarms_per_hour", "min_consecutive",
                              "merge_gap", "cooldown", "hop", "priority", "blas_threads", "log_level", "retry_min", "retry_max",
                              "stall_seconds", "hook", "health_hook", "clips", "recording", "liveness", "metrics"])
         // The sections' own cross-field checks (ops' validate()) — mapped to the key's line.

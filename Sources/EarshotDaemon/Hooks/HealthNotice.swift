@@ -13,10 +13,15 @@ public struct HealthNotice: Sendable, Equatable {
     public var message: String
     /// ALSA PCM name.
     public var device: String
+    /// `location:` ("" when not set).
+    public var location: String
     public var time: Date
+    /// True for `earshot test-alert`'s drill of the health hook.
+    public var test: Bool
 
-    public init(condition: String, problem: Bool, message: String, device: String, time: Date = Date()) {
-        self.condition = condition; self.problem = problem; self.message = message; self.device = device; self.time = time
+    public init(condition: String, problem: Bool, message: String, device: String, location: String = "", time: Date = Date(), test: Bool = false) {
+        self.condition = condition; self.problem = problem; self.message = message; self.device = device
+        self.location = location; self.time = time; self.test = test
     }
 
     /// RFC 3339 with milliseconds, UTC (EARSHOT_TIME).

@@ -29,6 +29,7 @@ public struct HookPayload: Sendable, Equatable {
                 "EARSHOT_SCORE=\(String(format: "%.3f", alert.score))",
                 "EARSHOT_START=\(alert.startRFC3339)",
                 "EARSHOT_DEVICE=\(alert.device)",
+                "EARSHOT_LOCATION=\(alert.location)",
                 "EARSHOT_MODEL=\(alert.model)",
                 "EARSHOT_CLIP=\(alert.clipPath ?? "")",
                 "EARSHOT_TEST=\(alert.test ? "1" : "0")",
@@ -39,24 +40,26 @@ public struct HookPayload: Sendable, Equatable {
                 "EARSHOT_PROBLEM=\(h.problem ? "1" : "0")",
                 "EARSHOT_MESSAGE=\(h.message)",
                 "EARSHOT_DEVICE=\(h.device)",
+                "EARSHOT_LOCATION=\(h.location)",
                 "EARSHOT_TIME=\(h.timeRFC3339)",
+                "EARSHOT_TEST=\(h.test ? "1" : "0")",
             ]
         }
         return env + ["EARSHOT_HOST=\(host)", "PATH=\(path ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")"]
     }
 
     private struct AlertBody: Encodable {
-        var event_id: String, score: Double, start: String, device: String, model: String
+        var event_id: String, score: Double, start: String, device: String, location: String, model: String
         var clip: String?, host: String, test: Bool
     }
 
     private struct HealthBody: Encodable {
-        var health: String, problem: Bool, message: String, device: String, time: String, host: String
+        var health: String, problem: Bool, message: String, device: String, location: String, time: String, host: String, test: Bool
     }
 
     /// One JSON object and a newline, e.g. for an alert
-    /// `{"clip":"/var/lib/earshot/clips/…wav","device":"default","event_id":"…","host":"…","model":"…","score":0.97,"start":"2026-…Z","test":false}`
-    /// and for a health notice `{"device":"hw:1","health":"device","host":"…","message":"…","problem":true,"time":"2026-…Z"}`.
+    /// `{"clip":"/var/lib/earshot/clips/…wav","device":"default","event_id":"…","host":"…","location":"North entrance","model":"…","score":0.97,"start":"2026-…Z","test":false}`
+    /// and for a health notice `{"device":"hw:1","health":"device","host":"…","location":"","message":"…","problem":true,"test":false,"time":"2026-…Z"}`.
     public func json() -> Data {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -64,11 +67,11 @@ public struct HookPayload: Sendable, Equatable {
         switch content {
         case let .alert(alert):
             d = try? enc.encode(AlertBody(event_id: alert.eventID, score: (Double(alert.score) * 1000).rounded() / 1000,
-                                          start: alert.startRFC3339, device: alert.device, model: alert.model,
+                                          start: alert.startRFC3339, device: alert.device, location: alert.location, model: alert.model,
                                           clip: alert.clipPath, host: host, test: alert.test))
         case let .health(h):
             d = try? enc.encode(HealthBody(health: h.condition, problem: h.problem, message: h.message, device: h.device,
-                                           time: h.timeRFC3339, host: host))
+                                           location: h.location, time: h.timeRFC3339, host: host, test: h.test))
         }
         var out = d ?? Data("{}".utf8)
         out.append(0x0A)

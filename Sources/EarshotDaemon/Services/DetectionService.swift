@@ -200,7 +200,7 @@ public final class DetectionService: Service, @unchecked Sendable {
             let lag = detector.streamTime - e.start
             let id = Self.eventID(Date())
             let start = Date().addingTimeInterval(-lag)
-            var alert = Alert(eventID: id, score: e.peakScore, start: start, device: config.device, model: model.name, streamOffset: e.start)
+            var alert = Alert(eventID: id, score: e.peakScore, start: start, device: config.device, location: config.location, model: model.name, streamOffset: e.start)
             let after = max(0, samplesConsumed - Int(e.start * Double(model.features.sampleRate)))
             alert.clipPath = clips.begin(eventID: id, at: start, samplesSinceStart: after)
             journal.deliver(alert)     // a datagram: microseconds
@@ -219,7 +219,8 @@ public final class DetectionService: Service, @unchecked Sendable {
 
     /// Logs a stall of the open device (error, MESSAGE_ID device) or its end, and updates STATUS=.
     private func stallChanged() {
-        let meta: Logger.Metadata = ["message_id": "\(EarshotMessageID.device)", "earshot_device": "\(config.device)"]
+        var meta: Logger.Metadata = ["message_id": "\(EarshotMessageID.device)", "earshot_device": "\(config.device)"]
+        if !config.location.isEmpty { meta["earshot_location"] = "\(config.location)" }
         if stalled {
             let next = notifier.watchdogInterval == nil
                 ? "no systemd watchdog is set (WATCHDOG_USEC): restart earshotd, or run it under earshot.service (WatchdogSec=)"
@@ -241,14 +242,15 @@ public final class DetectionService: Service, @unchecked Sendable {
         } else {
             message = "capture device \(config.device) unavailable (\(capture.lastError)) — earshotd is NOT LISTENING and retries; run `earshot devices` and check `device:` in the config, or reconnect the microphone"
         }
-        healthHooks.submit(health: HealthNotice(condition: "device", problem: !deviceHearing, message: message, device: config.device))
+        healthHooks.submit(health: HealthNotice(condition: "device", problem: !deviceHearing, message: message, device: config.device, location: config.location))
     }
 
     private func livenessChanged(_ e: LivenessEvent) {
-        healthHooks.submit(health: HealthNotice(condition: e.condition.rawValue, problem: e.kind == .warning, message: e.message, device: config.device))
+        healthHooks.submit(health: HealthNotice(condition: e.condition.rawValue, problem: e.kind == .warning, message: e.message, device: config.device, location: config.location))
         let warning = e.kind == .warning
         try? Journal.send([("MESSAGE", e.message), ("MESSAGE_ID", EarshotMessageID.liveness), ("PRIORITY", warning ? "4" : "5"),
-                           ("SYSLOG_IDENTIFIER", "earshotd"), ("EARSHOT_DEVICE", config.device), ("EARSHOT_LIVENESS", e.condition.rawValue)])
+                           ("SYSLOG_IDENTIFIER", "earshotd"), ("EARSHOT_DEVICE", config.device), ("EARSHOT_LIVENESS", e.condition.rawValue)]
+                          + (config.location.isEmpty ? [] : [("EARSHOT_LOCATION", config.location)]))
         if !Journal.isAvailable { log.log(level: warning ? .warning : .notice, "\(e.message)") }
         let active = liveness.active
         metrics.update {

@@ -11,7 +11,7 @@ public struct JournalAlertSink: AlertSink {
 
     public static func fields(_ a: Alert, priority: Int) -> [(String, String)] {
         var f: [(String, String)] = [
-            ("MESSAGE", "\(a.test ? "[TEST] " : "")Gunshot detected on \(a.device), score \(String(format: "%.2f", a.score))"),
+            ("MESSAGE", "\(a.test ? "[TEST] " : "")Gunshot detected \(a.heardWhere), score \(String(format: "%.2f", a.score))"),
             ("MESSAGE_ID", EarshotMessageID.alert),
             ("PRIORITY", String(a.test ? max(priority, 5) : priority)),
             ("SYSLOG_IDENTIFIER", "earshotd"),
@@ -21,6 +21,7 @@ public struct JournalAlertSink: AlertSink {
             ("EARSHOT_DEVICE", a.device),
             ("EARSHOT_MODEL", a.model),
         ]
+        if !a.location.isEmpty { f.append(("EARSHOT_LOCATION", a.location)) }
         if let c = a.clipPath { f.append(("EARSHOT_CLIP", c)) }
         if let o = a.streamOffset { f.append(("EARSHOT_OFFSET", String(format: "%.3f", o))) }
         if a.test { f.append(("EARSHOT_TEST", "1")) }
