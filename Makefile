@@ -1,6 +1,7 @@
 # Earshot — build, install and uninstall the service.
 #   make                      release build of earshot, earshotd, earshot-train
-#   sudo make install         binaries, systemd unit, journal catalog, default config (only if absent),
+#   sudo make install         binaries, systemd units (earshot.service, and earshot@.service for one earshotd
+#                             per microphone), journal catalog, default config (only if absent),
 #                             default model and hook examples; then journalctl --update-catalog and
 #                             systemctl daemon-reload (when systemd runs and DESTDIR is empty)
 #   sudo make uninstall       removes all of that except /etc/earshot (your config) and /var/lib/earshot
@@ -27,6 +28,7 @@ INSTALL    ?= install
 BINARIES := earshot earshotd earshot-train
 MODEL    := models/earshot-default.safetensors
 UNIT     := systemd/earshot.service
+INSTANCE := systemd/instance.sed
 CATALOG  := systemd/earshot.catalog
 CONFIG   := config/earshot.yaml
 HOOKS    := $(wildcard config/hooks/*.sh)
@@ -43,7 +45,7 @@ ifeq ($(NOBUILD),)
 endif
 
 install: build
-	@for f in $(UNIT) $(CATALOG) $(CONFIG); do \
+	@for f in $(UNIT) $(INSTANCE) $(CATALOG) $(CONFIG); do \
 	  test -f "$$f" || { echo "make install: $$f is missing from the checkout" >&2; exit 1; }; done
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/hooks $(DESTDIR)$(UNITDIR) \
 	  $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(SYSCONFDIR)/earshot $(DESTDIR)$(DOCDIR)
@@ -51,7 +53,8 @@ install: build
 	sed -e 's|/usr/local/bin/earshotd|$(BINDIR)/earshotd|g' -e 's|/usr/local/share/earshot|$(DATADIR)|g' \
 	  -e 's|/usr/local/share/doc/earshot|$(DOCDIR)|g' \
 	  $(UNIT) > $(DESTDIR)$(UNITDIR)/earshot.service
-	chmod 0644 $(DESTDIR)$(UNITDIR)/earshot.service
+	sed -f $(INSTANCE) $(DESTDIR)$(UNITDIR)/earshot.service > '$(DESTDIR)$(UNITDIR)/earshot@.service'
+	chmod 0644 $(DESTDIR)$(UNITDIR)/earshot.service '$(DESTDIR)$(UNITDIR)/earshot@.service'
 	$(INSTALL) -m 0644 $(CATALOG) $(DESTDIR)$(CATALOGDIR)/earshot.catalog
 	$(INSTALL) -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml ]; then \
@@ -67,15 +70,17 @@ install: build
 	  journalctl --update-catalog && systemctl daemon-reload; \
 	  echo "Installed. Next: edit $(SYSCONFDIR)/earshot/earshot.yaml (earshot devices; earshot check-config), then"; \
 	  echo "  systemctl enable --now earshot && journalctl -u earshot -f"; \
+	  echo "  (several microphones: /etc/earshot/NAME.yaml each, systemctl enable --now earshot@NAME)"; \
 	fi
 
 uninstall:
-	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl disable --now earshot.service 2>/dev/null || true; fi
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl disable --now earshot.service 2>/dev/null || true; \
+	  for u in $$(systemctl list-units --all --plain --no-legend 'earshot@*.service' | cut -d' ' -f1); do systemctl disable --now "$$u" || true; done; fi
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(BINARIES))
-	rm -f $(DESTDIR)$(UNITDIR)/earshot.service $(DESTDIR)$(CATALOGDIR)/earshot.catalog
+	rm -f $(DESTDIR)$(UNITDIR)/earshot.service '$(DESTDIR)$(UNITDIR)/earshot@.service' $(DESTDIR)$(CATALOGDIR)/earshot.catalog
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then journalctl --update-catalog; systemctl daemon-reload; fi
-	@echo "Kept $(DESTDIR)$(SYSCONFDIR)/earshot (config) and /var/lib/earshot (clips, metrics); remove them by hand if wanted."
+	@echo "Kept $(DESTDIR)$(SYSCONFDIR)/earshot (config) and /var/lib/earshot* (clips, metrics); remove them by hand if wanted."
 
 test:
 	bash scripts/test.sh

@@ -18,19 +18,26 @@ struct CheckConfigCommand: ParsableCommand {
 
             Example:
               earshot check-config /etc/earshot/earshot.yaml && sudo systemctl reload earshot
+              earshot check-config --instance north-entrance && sudo systemctl reload earshot@north-entrance
             """
     )
 
     @Argument(help: "Config file (default: /etc/earshot/earshot.yaml, or built-in defaults if it does not exist).")
     var path: String?
 
+    @Option(help: "Check it as earshot@NAME.service reads it: /etc/earshot/NAME.yaml, state in /var/lib/earshot-NAME.")
+    var instance: String?
+
     func run() throws {
-        let config: DaemonConfig
-        do { config = try DaemonConfig.load(path: path) } catch {
+        let config: DaemonConfig, inst: Instance
+        do {
+            inst = try Instance(name: instance)
+            config = try DaemonConfig.load(path: path, instance: inst)
+        } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        let shown = path ?? (FileManager.default.fileExists(atPath: DaemonConfig.defaultPath) ? DaemonConfig.defaultPath : "built-in defaults")
+        let shown = path ?? (FileManager.default.fileExists(atPath: inst.configPath) ? inst.configPath : "built-in defaults")
         var warnings: [String] = []
         for h in [config.hook, config.healthHook] { if let p = h.executableProblem() { warnings.append(p) } }
         if let m = config.model, !m.isEmpty, !FileManager.default.fileExists(atPath: m) {

@@ -18,6 +18,7 @@ struct TestAlertCommand: ParsableCommand {
 
             Example:
               sudo earshot test-alert --config /etc/earshot/earshot.yaml
+              sudo earshot test-alert --instance north-entrance     # earshot@north-entrance's config
               journalctl -t earshotd MESSAGE_ID=88a049a25a974a828bee9f70b35c0a93 -n 1 -o verbose
             """
     )
@@ -25,9 +26,12 @@ struct TestAlertCommand: ParsableCommand {
     @Option(help: "Config file (default: /etc/earshot/earshot.yaml, or built-in defaults).")
     var config: String?
 
+    @Option(help: "Use earshot@NAME.service's config (/etc/earshot/NAME.yaml) and location.")
+    var instance: String?
+
     func run() throws {
         let cfg: DaemonConfig
-        do { cfg = try DaemonConfig.load(path: config) } catch {
+        do { cfg = try DaemonConfig.load(path: config, instance: try Instance(name: instance)) } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
         }

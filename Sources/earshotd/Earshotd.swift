@@ -9,13 +9,15 @@ struct Earshotd: AsyncParsableCommand {
         commandName: "earshotd",
         abstract: "Earshot's always-on gunshot detector service (systemd Type=notify).",
         discussion: """
-        Normally started by systemd (systemd/earshot.service). By hand:
+        Normally started by systemd (systemd/earshot.service; earshot@NAME.service runs one per microphone as
+        earshotd --instance NAME). By hand:
           earshotd --config /etc/earshot/earshot.yaml
         Alerts go to the journal (MESSAGE_ID=88a049a25a974a828bee9f70b35c0a93) and to the configured hook;
         without a journal they are printed to stderr.
         """
     )
-    @Option(help: "Configuration file (default /etc/earshot/earshot.yaml if present, else built-in defaults).") var config: String?
+    @Option(help: "Configuration file (default /etc/earshot/earshot.yaml if present, else built-in defaults; /etc/earshot/NAME.yaml with --instance).") var config: String?
+    @Option(help: "One of several earshotd on this box, one per microphone (earshot@NAME.service): reads /etc/earshot/NAME.yaml, keeps clips, recordings and metrics in /var/lib/earshot-NAME.") var instance: String?
     @Option(help: ArgumentHelp("Stop capturing after N device frames (tests; ALSA's file plugin repeats at end of file).", visibility: .hidden)) var maxFrames: Int?
     @Option(help: ArgumentHelp("Pace capture at this multiple of real time (tests/benchmarks).", visibility: .hidden)) var pace: Double = 0
     @Flag(help: "Exit when capture has stopped and all audio was analysed (with --max-frames; for demos).") var exitAtEnd = false
@@ -31,6 +33,7 @@ struct Earshotd: AsyncParsableCommand {
         var o = RuntimeOptions()
         o.configPath = config; o.maxFrames = maxFrames; o.pace = pace; o.exitAtEnd = exitAtEnd
         do {
+            o.instance = try Instance(name: instance)
             if replay != nil && pace == 0 { o.pace = 1 }
             try await Daemon.run(options: o, replay: replay)
         } catch {

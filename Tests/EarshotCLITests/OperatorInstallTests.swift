@@ -52,6 +52,11 @@ struct OperatorInstallTests {
         if !fm.fileExists(atPath: vroot.path + "/bin") { try fm.createSymbolicLink(atPath: vroot.path + "/bin", withDestinationPath: "usr/bin") }
         let v = try Operator.run("/usr/bin/systemd-analyze", ["verify", "--root=\(vroot.path)", "/etc/systemd/system/earshot.service"])
         #expect(v.status == 0 && v.output.isEmpty, "systemd-analyze verify: \(v.output)")
+        // The template for several microphones, verified as an instance (systemd resolves earshot@.service).
+        let template = try String(contentsOfFile: root.path + "/etc/systemd/system/earshot@.service", encoding: .utf8)
+        #expect(template.contains("ExecStart=/usr/local/bin/earshotd --instance %i\n") && template.contains("StateDirectory=earshot-%i\n"))
+        let vi = try Operator.run("/usr/bin/systemd-analyze", ["verify", "--root=\(vroot.path)", "/etc/systemd/system/earshot@north-entrance.service"])
+        #expect(vi.status == 0 && vi.output.isEmpty, "systemd-analyze verify of an instance: \(vi.output)")
         // …and it does fail when the binary is not where ExecStart says.
         try fm.removeItem(atPath: vroot.path + "/usr/local/bin/earshotd")
         let missing = try Operator.run("/usr/bin/systemd-analyze", ["verify", "--root=\(vroot.path)", "/etc/systemd/system/earshot.service"])
@@ -70,6 +75,7 @@ struct OperatorInstallTests {
         #expect(u.status == 0, "\(u.output)")
         #expect(!fm.fileExists(atPath: root.path + "/usr/local/bin/earshotd"))
         #expect(!fm.fileExists(atPath: unitPath))
+        #expect(!fm.fileExists(atPath: root.path + "/etc/systemd/system/earshot@.service"))
         #expect(!fm.fileExists(atPath: root.path + "/usr/lib/systemd/catalog/earshot.catalog"))
         #expect(!fm.fileExists(atPath: root.path + "/usr/local/share/earshot"))
         #expect(fm.fileExists(atPath: cfg.path))
@@ -85,5 +91,7 @@ struct OperatorInstallTests {
         let unit = try String(contentsOfFile: root.path + "/opt/earshot/lib/systemd/system/earshot.service", encoding: .utf8)
         #expect(unit.contains("ExecStart=/opt/earshot/bin/earshotd"))
         #expect(!unit.contains("/usr/local/"), "every /usr/local path in the unit follows PREFIX")
+        let template = try String(contentsOfFile: root.path + "/opt/earshot/lib/systemd/system/earshot@.service", encoding: .utf8)
+        #expect(template.contains("ExecStart=/opt/earshot/bin/earshotd --instance %i\n"), "\(template)")
     }
 }

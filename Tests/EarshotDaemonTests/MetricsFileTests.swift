@@ -62,6 +62,19 @@ struct MetricsFileTests {
         #expect(v["earshot_start_time_seconds"].map { abs($0 - start.timeIntervalSince1970) < 1 } == true)
     }
 
+    @Test("an instance's samples all carry earshot_instance, so several daemons' files share one collector")
+    func instanceLabel() throws {
+        let m = MetricsFile(settings: MetricsSettings(path: "/unused.prom"), instance: "north-entrance")
+        m.update { $0.eventsTotal = 5; $0.livenessWarningsTotal[.silence] = 1 }
+        let text = m.render()
+        let v = try Self.parse(text)
+        #expect(v["earshot_events_total{earshot_instance=\"north-entrance\"}"] == 5)
+        #expect(v["earshot_liveness_warnings_total{earshot_instance=\"north-entrance\",condition=\"silence\"}"] == 1)
+        #expect(!v.isEmpty && v.keys.allSatisfy { $0.contains("{earshot_instance=\"north-entrance\"") }, "every sample is labelled")
+        let single = try Self.parse(MetricsFile(settings: MetricsSettings(path: "/unused.prom")).render())
+        #expect(single.keys.count == v.keys.count && !single.keys.contains { $0.contains("earshot_instance") })
+    }
+
     @Test("the file is replaced atomically: a concurrent reader never sees a partial file, and no temp files stay")
     func atomic() throws {
         let dir = TestPaths.tempDir("metrics-atomic")

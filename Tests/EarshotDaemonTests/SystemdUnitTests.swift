@@ -6,6 +6,7 @@ import Testing
 @Suite struct SystemdUnitTests {
     static let unit = TestPaths.repo.appendingPathComponent("systemd/earshot.service")
     static let catalog = TestPaths.repo.appendingPathComponent("systemd/earshot.catalog")
+    static let instanceScript = TestPaths.repo.appendingPathComponent("systemd/instance.sed")
 
     static func run(_ exe: String, _ args: [String]) throws -> (status: Int32, out: String) {
         let p = Process()
@@ -20,9 +21,9 @@ import Testing
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    static func directives() throws -> [String: [String]] {
+    static func directives(_ text: String? = nil) throws -> [String: [String]] {
         var d: [String: [String]] = [:]
-        for line in try String(contentsOf: unit, encoding: .utf8).split(separator: "\n") where !line.hasPrefix("#") {
+        for line in try (text ?? String(contentsOf: unit, encoding: .utf8)).split(separator: "\n") where !line.hasPrefix("#") {
             guard let eq = line.firstIndex(of: "=") else { continue }
             d[String(line[..<eq]), default: []].append(String(line[line.index(after: eq)...]))
         }
@@ -61,6 +62,32 @@ import Testing
         let families = d["RestrictAddressFamilies"]?.joined(separator: " ") ?? ""
         #expect(families.contains("AF_INET") && families.contains("AF_INET6") && families.contains("AF_UNIX"), "\(families)")
         #expect(d["DeviceAllow"]?.contains("char-alsa rw") == true, "ALSA devices stay reachable")
+    }
+
+    /// earshot@.service, as `make install` derives it (the same sed script): one earshotd per microphone with its
+    /// own config, state directory and user, and otherwise earshot.service directive for directive — so the
+    /// hardening cannot drift between the two.
+    @Test func instanceTemplateDiffersOnlyInWhatNamesTheInstance() throws {
+        let r = try Self.run("/bin/sed", ["-f", Self.instanceScript.path, Self.unit.path])
+        #expect(r.status == 0, "\(r.out)")
+        var single = try Self.directives(), template = try Self.directives(r.out)
+        #expect(template["ExecStart"] == ["/usr/local/bin/earshotd --instance %i"])
+        #expect(template["StateDirectory"] == ["earshot-%i"] && template["WorkingDirectory"] == ["/var/lib/earshot-%i"])
+        #expect(template["User"] == ["earshot-%i"] && template["DynamicUser"] == ["yes"])
+        #expect(template["Description"] == ["Earshot gunshot detector (%i)"])
+        for k in ["ExecStart", "StateDirectory", "WorkingDirectory", "User", "Description"] { single[k] = nil; template[k] = nil }
+        #expect(single == template, "everything else is earshot.service's")
+
+        let exe = try DaemonProcess.requireBinary()
+        let dir = TestPaths.tempDir("unit-instance")
+        let copy = dir.appendingPathComponent("earshot@north-entrance.service")
+        try r.out.replacingOccurrences(of: "/usr/local/bin/earshotd", with: exe.path).write(to: copy, atomically: true, encoding: .utf8)
+        let v = try Self.run("/usr/bin/systemd-analyze", ["verify", copy.path])
+        #expect(v.status == 0 && v.out.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "systemd-analyze verify:\n\(v.out)")
+        let s = try Self.run("/usr/bin/systemd-analyze", ["security", "--offline=true", copy.path])
+        let line = s.out.split(separator: "\n").first { $0.contains("Overall exposure level") }.map(String.init) ?? ""
+        let score = line.split(separator: ":").last.flatMap { Double($0.split(separator: " ").first ?? "") }
+        #expect(score != nil && score! <= 2.0, "exposure \(line)\n\(s.out)")
     }
 
     @Test func catalogCompilesAndCoversEveryMessageID() throws {

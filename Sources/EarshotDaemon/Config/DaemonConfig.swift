@@ -12,7 +12,8 @@ public struct DaemonConfig: Sendable, Equatable {
     /// ALSA PCM to capture from (`earshot devices` lists them).
     public var device = "default"
     /// Where the microphone is, in the words security acts on ("North entrance, level 1"): in every alert's
-    /// message, EARSHOT_LOCATION of alerts and health notices, and their JSON. "" = not said.
+    /// message, EARSHOT_LOCATION of alerts and health notices, and their JSON. "" = not said (an instance's
+    /// name when it has one).
     public var location = ""
     /// `location:`'s limit in characters (a pager's title line, not an essay).
     public static let maxLocationLength = 120
@@ -54,7 +55,18 @@ public struct DaemonConfig: Sendable, Equatable {
     public var liveness = LivenessSettings()
     public var metrics = MetricsSettings()
 
+    /// Built-in defaults for the single service (state under /var/lib/earshot).
     public init() {}
+
+    /// Built-in defaults for `instance`: clips, site recordings and the metrics file in its state directory,
+    /// and its name as the location.
+    public init(instance: Instance) {
+        let dir = instance.stateDirectory
+        clips.directory = dir + "/clips"
+        recording.directory = dir + "/recordings"
+        metrics.path = dir + "/earshot.prom"
+        location = instance.name ?? ""
+    }
 
     /// The score threshold for `model`: `threshold:`, else the model's threshold for `false_alarms_per_hour:`
     /// (`ModelFileError.noOperatingPoint` if the model has none for that rate), else the model's own.
@@ -68,26 +80,30 @@ public struct DaemonConfig: Sendable, Equatable {
                      mergeGap: mergeGap, cooldown: cooldown, hopSeconds: hop)
     }
 
-    /// Loads `path`, or `defaultPath` if it exists, or defaults.
-    public static func load(path: String?) throws -> DaemonConfig {
-        let p = path ?? defaultPath
+    /// Loads `path`, or the instance's file (`defaultPath` for the single service) if it exists, or defaults —
+    /// except that a named instance's file must exist (a missing one is a typo in the unit's name).
+    public static func load(path: String?, instance: Instance = .single) throws -> DaemonConfig {
+        let p = path ?? instance.configPath
         guard FileManager.default.fileExists(atPath: p) else {
             if path != nil { throw ConfigError(source: p, key: "", line: nil, problem: "config file not found — check --config, or remove it to use defaults") }
-            return DaemonConfig()
+            if let n = instance.name {
+                throw ConfigError(source: p, key: "", line: nil, problem: "config file not found for instance '\(n)' — create it (e.g. cp \(defaultPath) \(p), then set device: and location:), or check the name in earshot@\(n)")
+            }
+            return DaemonConfig(instance: instance)
         }
         guard let text = try? String(contentsOfFile: p, encoding: .utf8) else {
             throw ConfigError(source: p, key: "", line: nil, problem: "cannot be read (permissions?) or is not UTF-8 text")
         }
-        return try parse(text, source: p)
+        return try parse(text, source: p, instance: instance)
     }
 
-    public static func parse(_ yaml: String, source: String) throws -> DaemonConfig {
+    public static func parse(_ yaml: String, source: String, instance: Instance = .single) throws -> DaemonConfig {
         let node: Node?
         do { node = try Yams.compose(yaml: yaml) } catch {
             throw ConfigError(source: source, key: "", line: nil, problem: "is not valid YAML: \(error)")
         }
         var r = try ConfigReader(node: node, source: source)
-        var c = DaemonConfig()
+        var c = DaemonConfig(instance: instance)
         c.device = try r.string("device", c.device)
         guard !c.device.isEmpty else { throw r.fail("device", "must not be empty") }
         c.location = try r.string("location", c.location).trimmingCharacters(in: .whitespaces)

@@ -13,12 +13,15 @@ public final class MetricsFile: Sendable {
     public let settings: MetricsSettings
     /// Daemon start, for `earshot_uptime_seconds` and `earshot_start_time_seconds`.
     public let start: Date
+    /// `earshot_instance="NAME"` on every sample when the daemon is one of several (`--instance`), so their files
+    /// can share one collector directory without clashing series; nil for the single service.
+    public let instance: String?
     private let counters = Mutex(EarshotCounters())
     private let logger: Logger?
     private let failing = Atomic<Bool>(false)
 
-    public init(settings: MetricsSettings, start: Date = Date(), logger: Logger? = nil) {
-        self.settings = settings; self.start = start; self.logger = logger
+    public init(settings: MetricsSettings, start: Date = Date(), instance: String? = nil, logger: Logger? = nil) {
+        self.settings = settings; self.start = start; self.instance = instance; self.logger = logger
     }
 
     /// Changes counters under the lock: `metrics.update { $0.eventsTotal += 1 }`.
@@ -33,9 +36,14 @@ public final class MetricsFile: Sendable {
     public func render(now: Date = Date()) -> String {
         let c = snapshot
         var out = ""
+        // samples: (the sample's own labels, e.g. condition="silence", or ""; value)
+        let common = instance.map { "earshot_instance=\"\($0)\"" }
         func metric(_ name: String, _ type: String, _ help: String, _ samples: [(String, String)]) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
-            for (labels, value) in samples { out += "\(name)\(labels) \(value)\n" }
+            for (own, value) in samples {
+                let labels = [common, own.isEmpty ? nil : own].compactMap { $0 }
+                out += "\(name)\(labels.isEmpty ? "" : "{\(labels.joined(separator: ","))}") \(value)\n"
+            }
         }
         func one(_ name: String, _ type: String, _ help: String, _ value: String) { metric(name, type, help, [("", value)]) }
         one("earshot_events_total", "counter", "Gunshot events alerted since the daemon started.", "\(c.eventsTotal)")
@@ -53,9 +61,9 @@ public final class MetricsFile: Sendable {
         one("earshot_site_recording_seconds_total", "counter", "Seconds of site audio recorded since the daemon started.", Self.number(c.siteRecordingSecondsTotal))
         one("earshot_site_recording_failures_total", "counter", "Site recordings stopped by a write error.", "\(c.siteRecordingFailuresTotal)")
         metric("earshot_liveness_warnings_total", "counter", "Microphone liveness warnings by condition.",
-               LivenessCondition.allCases.map { ("{condition=\"\($0.rawValue)\"}", "\(c.livenessWarningsTotal[$0, default: 0])") })
+               LivenessCondition.allCases.map { ("condition=\"\($0.rawValue)\"", "\(c.livenessWarningsTotal[$0, default: 0])") })
         metric("earshot_liveness_active", "gauge", "1 while the liveness condition is present.",
-               LivenessCondition.allCases.map { ("{condition=\"\($0.rawValue)\"}", c.livenessActive.contains($0) ? "1" : "0") })
+               LivenessCondition.allCases.map { ("condition=\"\($0.rawValue)\"", c.livenessActive.contains($0) ? "1" : "0") })
         one("earshot_audio_seconds_total", "counter", "Seconds of audio analysed.", Self.number(c.audioSecondsTotal))
         one("earshot_last_score", "gauge", "Score of the most recent event.", Self.number(c.lastScore))
         one("earshot_last_event_timestamp_seconds", "gauge", "Unix time of the most recent event (0 = none yet).", Self.number(c.lastEventTimestamp))

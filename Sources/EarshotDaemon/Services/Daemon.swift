@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// SIGHUP → reload).
 public enum Daemon {
     public static func run(options: RuntimeOptions, replay: String? = nil) async throws {
-        var config = try DaemonConfig.load(path: options.configPath)
+        var config = try DaemonConfig.load(path: options.configPath, instance: options.instance)
         var options = options
         if let replay { try Replay.prepare(replay, config: &config, options: &options) }
         JournalLogHandler.bootstrap(level: Logger.Level(rawValue: config.logLevel) ?? .info)

@@ -54,7 +54,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         model = try Self.loadModel(config)
         detector = try Self.makeDetector(model, config)
         journal = JournalAlertSink(priority: config.priority)
-        metrics = MetricsFile(settings: config.metrics, logger: logger)
+        metrics = MetricsFile(settings: config.metrics, instance: options.instance.name, logger: logger)
         hooks = HookRunner(settings: config.hook, logger: logger, metrics: metrics)
         healthHooks = HookRunner(settings: config.healthHook, logger: logger, metrics: metrics)
         clips = ClipRecorder(settings: config.clips, sampleRate: model.features.sampleRate, logger: logger, metrics: metrics)
@@ -285,7 +285,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         notifier.reloading()
         defer { notifier.ready(status: statusLine()) }
         let new: DaemonConfig
-        do { new = try DaemonConfig.load(path: options.configPath) } catch {
+        do { new = try DaemonConfig.load(path: options.configPath, instance: options.instance) } catch {
             log.error("reload rejected, keeping the running configuration: \(error)")
             return
         }

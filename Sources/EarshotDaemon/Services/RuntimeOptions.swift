@@ -1,6 +1,9 @@
 /// Command-line knobs of earshotd that are not configuration (mostly for tests, benchmarks and the demo).
 public struct RuntimeOptions: Sendable {
     public var configPath: String?
+    /// `--instance NAME` (one earshotd per microphone, `earshot@NAME.service`): its config file, state directory,
+    /// metrics label and default location.
+    public var instance = Instance.single
     /// Stop capturing after this many device frames (ALSA's file plugin repeats data at end of file).
     public var maxFrames: Int?
     /// Pace capture to this multiple of real time (0 = as fast as the device delivers; real devices pace themselves).
