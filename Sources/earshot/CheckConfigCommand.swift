@@ -12,7 +12,8 @@ struct CheckConfigCommand: ParsableCommand {
         discussion: """
             Unknown keys, wrong types and out-of-range values are reported with the file, line and key. Problems \
             the daemon only logs at run time (a hook that does not exist or is not executable, a model file \
-            that is missing, a false_alarms_per_hour the model has no threshold for) are printed as warnings and do not change the exit status. \
+            that is missing, a false_alarms_per_hour the model has no threshold for, with --instance a clips, \
+            recording or metrics place outside the instance's state directory) are printed as warnings and do not change the exit status. \
             A second line names the OpenBLAS kernels the CNN runs on (Earshot restarts itself once with \
             OPENBLAS_CORETYPE set when OpenBLAS falls back to pre-AVX2 kernels on a CPU it does not know).
 
@@ -38,7 +39,7 @@ struct CheckConfigCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let shown = path ?? (FileManager.default.fileExists(atPath: inst.configPath) ? inst.configPath : "built-in defaults")
-        var warnings: [String] = []
+        var warnings = config.placesOutside(inst)
         for h in [config.hook, config.healthHook] { if let p = h.executableProblem() { warnings.append(p) } }
         if let m = config.model, !m.isEmpty, !FileManager.default.fileExists(atPath: m) {
             warnings.append("model: \(m) does not exist; fix the path, or remove the key to use the shipped model")

@@ -35,6 +35,14 @@ struct OperatorCLITests {
         let missing = try CLIRunner.run(["check-config", dir.path + "/nope.yaml"])
         #expect(missing.status == 1 && missing.stderr.contains("nope.yaml"))
 
+        // As an instance (earshot@hall): its location, and a warning for a place the instance cannot write.
+        let inst = try CLIRunner.run(["check-config", "--instance", "hall", good.path])
+        #expect(inst.status == 0 && inst.stdout.contains("at \"hall\""), "\(inst.stdout)\(inst.stderr)")
+        #expect(inst.stderr.contains("warning: metrics.path: /var/lib/earshot/earshot.prom is outside /var/lib/earshot-hall"), "\(inst.stderr)")
+        #expect(inst.stdout.contains("clips /var/lib/earshot-hall/clips"), "clips default into the instance's state: \(inst.stdout)")
+        let badName = try CLIRunner.run(["check-config", "--instance", "Hall B", good.path])
+        #expect(badName.status == 1 && badName.stderr.contains("cannot name an instance"), "\(badName.stderr)")
+
         // A missing hook is a warning (the daemon runs without it), not an error.
         let warn = try Operator.write("hook:\n  path: /nonexistent/hook.sh\n", to: dir.appendingPathComponent("warn.yaml"))
         let w = try CLIRunner.run(["check-config", warn.path])

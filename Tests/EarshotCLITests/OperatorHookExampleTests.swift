@@ -79,6 +79,25 @@ struct OperatorHookExampleTests {
         #expect(s5 == 0 && a5.contains("earshot/venue-1/test"), "a drill goes to the test topic: \(a5)")
     }
 
+    /// The RFC 2047 encoded word after `prefix` in `text`, decoded ("" if there is none).
+    static func encodedWord(after prefix: String, in text: String) -> String {
+        guard let r = text.range(of: prefix + "=?UTF-8?B?") else { return "" }
+        let b64 = text[r.upperBound...].prefix { $0 != "?" }
+        return Data(base64Encoded: String(b64)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
+    @Test("a location outside ASCII reaches headers as an RFC 2047 encoded word, never as raw bytes")
+    func nonASCIILocation() throws {
+        let place = ["EARSHOT_LOCATION": "Café Süd"]
+        let (s1, a1, _) = try Self.run("ntfy-webhook.sh", tool: "curl", extra: place)
+        #expect(s1 == 0 && Self.encodedWord(after: "Title: ", in: a1) == "[TEST] Gunshot detected at Café Süd (venue-1)", "\(a1)")
+        let (s2, _, in2) = try Self.run("email.sh", tool: "sendmail", extra: place)
+        #expect(s2 == 0 && Self.encodedWord(after: "Subject: ", in: in2) == "[TEST] Gunshot detected at Café Süd (venue-1) (score 0.973)", "\(in2)")
+        #expect(in2.contains("Content-Type: text/plain; charset=UTF-8") && in2.contains("Earshot at Café Süd (venue-1) heard"), "the body may be UTF-8")
+        let (s3, a3, _) = try Self.run("ntfy-webhook.sh", tool: "curl", health: true, extra: place)
+        #expect(s3 == 0 && Self.encodedWord(after: "Title: ", in: a3) == "Earshot at Café Süd (venue-1): device problem", "\(a3)")
+    }
+
     @Test("each example also works as health_hook: a health title, topic or subject, never a gunshot")
     func asHealthHook() throws {
         let (s1, a1, in1) = try Self.run("ntfy-webhook.sh", tool: "curl", health: true)

@@ -17,6 +17,17 @@ import Testing
         #expect(named.location == "North entrance, level 1" && named.clips.directory == "/srv/clips", "the file's own values win")
     }
 
+    /// A copy of an older earshot.yaml names /var/lib/earshot/…, which earshot@NAME cannot write: said before it runs.
+    @Test func placesOutsideTheStateDirectoryAreWarnedAbout() throws {
+        let i = try Instance(name: "hall", environment: [:])
+        let old = try DaemonConfig.parse("clips:\n  directory: /var/lib/earshot/clips\nrecording:\n  directory: /var/lib/earshot/recordings\nmetrics:\n  path: /var/lib/earshot-hall/m.prom\n",
+                                         source: "t.yaml", instance: i)
+        let w = old.placesOutside(i)
+        #expect(w.count == 1 && w[0].hasPrefix("clips.directory: /var/lib/earshot/clips is outside /var/lib/earshot-hall"), "recording is off, metrics inside: \(w)")
+        #expect(try DaemonConfig.parse("", source: "t.yaml", instance: i).placesOutside(i).isEmpty, "the defaults are inside")
+        #expect(old.placesOutside(.single).isEmpty, "the single service may write wherever its unit allows")
+    }
+
     @Test func singleServiceIsUnchanged() throws {
         let i = try Instance(name: nil, environment: [:])
         #expect(i == .single && i.configPath == DaemonConfig.defaultPath)
@@ -46,7 +57,7 @@ import Testing
         let name = "zz-missing-\(getpid())"
         let i = try Instance(name: name, environment: [:])
         do { _ = try DaemonConfig.load(path: nil, instance: i); Issue.record("loaded without a file") } catch let e as ConfigError {
-            #expect(e.source == "/etc/earshot/\(name).yaml" && e.problem.contains("cp /etc/earshot/earshot.yaml /etc/earshot/\(name).yaml"), "\(e)")
+            #expect(e.source == "/etc/earshot/\(name).yaml" && e.problem.contains("cp /usr/local/share/earshot/earshot.yaml /etc/earshot/\(name).yaml"), "\(e)")
         }
         let dir = TestPaths.tempDir("instance")
         let file = dir.appendingPathComponent("mine.yaml")

@@ -8,12 +8,15 @@ FROM="earshot@$EARSHOT_HOST"
 # Where: the config's location: (e.g. "North entrance"), else the box's host name.
 where="on $EARSHOT_HOST"; [ -n "${EARSHOT_LOCATION:-}" ] && where="at $EARSHOT_LOCATION ($EARSHOT_HOST)"
 test_mark=""; [ "${EARSHOT_TEST:-0}" = 1 ] && test_mark="[TEST] "
+# Header values must be ASCII: anything else (a location like "Café Süd") goes as an RFC 2047 encoded word.
+header() { if printf %s "$1" | LC_ALL=C grep -q '[^ -~]'; then printf '=?UTF-8?B?%s?=' "$(printf %s "$1" | base64 -w0)"; else printf %s "$1"; fi; }
 
 # Also usable as health_hook: (EARSHOT_HEALTH set): the detector stopped (EARSHOT_PROBLEM=1) or started hearing.
 if [ -n "${EARSHOT_HEALTH:-}" ]; then
   state=problem; [ "$EARSHOT_PROBLEM" = 1 ] || state=ok
   {
-    printf 'From: %s\nTo: %s\nSubject: %sEarshot %s: %s %s\n\n' "$FROM" "$TO" "$test_mark" "$where" "$EARSHOT_HEALTH" "$state"
+    printf 'From: %s\nTo: %s\nSubject: %s\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n\n' "$FROM" "$TO" \
+      "$(header "${test_mark}Earshot $where: $EARSHOT_HEALTH $state")"
     printf '%s\n\nTime:   %s\nDevice: %s\n' "$EARSHOT_MESSAGE" "$EARSHOT_TIME" "$EARSHOT_DEVICE"
   } | sendmail -t -i
   exit 0
@@ -21,7 +24,7 @@ fi
 SUBJECT="${test_mark}Gunshot detected $where (score $EARSHOT_SCORE)"
 
 {
-  printf 'From: %s\nTo: %s\nSubject: %s\n\n' "$FROM" "$TO" "$SUBJECT"
+  printf 'From: %s\nTo: %s\nSubject: %s\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n\n' "$FROM" "$TO" "$(header "$SUBJECT")"
   printf 'Earshot %s heard a probable gunshot.\n\n' "$where"
   printf 'Time:     %s\nScore:    %s\nDevice:   %s\nEvent id: %s\nClip:     %s\n\n' \
     "$EARSHOT_START" "$EARSHOT_SCORE" "$EARSHOT_DEVICE" "$EARSHOT_EVENT_ID" "${EARSHOT_CLIP:-none}"

@@ -11,12 +11,14 @@ NTFY_URL="https://ntfy.sh/earshot-CHANGE-ME"   # your topic (keep it secret) or 
 # Where: the config's location: (e.g. "North entrance"), else the box's host name.
 where="on $EARSHOT_HOST"; [ -n "${EARSHOT_LOCATION:-}" ] && where="at $EARSHOT_LOCATION ($EARSHOT_HOST)"
 test_mark=""; [ "${EARSHOT_TEST:-0}" = 1 ] && test_mark="[TEST] "
+# Header values must be ASCII: anything else (a location like "Café Süd") goes as an RFC 2047 encoded word.
+header() { if printf %s "$1" | LC_ALL=C grep -q '[^ -~]'; then printf '=?UTF-8?B?%s?=' "$(printf %s "$1" | base64 -w0)"; else printf %s "$1"; fi; }
 
 # Also usable as health_hook: (EARSHOT_HEALTH set): the detector stopped (EARSHOT_PROBLEM=1) or started hearing.
 if [ -n "${EARSHOT_HEALTH:-}" ]; then
   state=problem; [ "$EARSHOT_PROBLEM" = 1 ] || state=ok
   exec curl --silent --show-error --fail --max-time 8 \
-    -H "Title: ${test_mark}Earshot $where: $EARSHOT_HEALTH $state" -H "Priority: high" -H "Tags: warning" \
+    -H "Title: $(header "${test_mark}Earshot $where: $EARSHOT_HEALTH $state")" -H "Priority: high" -H "Tags: warning" \
     --data-binary @- "$NTFY_URL"
 fi
 
@@ -24,6 +26,6 @@ title="${test_mark}Gunshot detected $where"
 
 # --data-binary @- sends the JSON from stdin unchanged; headers carry the summary for the notification.
 exec curl --silent --show-error --fail --max-time 8 \
-  -H "Title: $title" -H "Priority: urgent" -H "Tags: rotating_light" \
+  -H "Title: $(header "$title")" -H "Priority: urgent" -H "Tags: rotating_light" \
   -H "X-Earshot-Score: $EARSHOT_SCORE" -H "X-Earshot-Device: $EARSHOT_DEVICE" \
   --data-binary @- "$NTFY_URL"

@@ -87,7 +87,7 @@ public struct DaemonConfig: Sendable, Equatable {
         guard FileManager.default.fileExists(atPath: p) else {
             if path != nil { throw ConfigError(source: p, key: "", line: nil, problem: "config file not found — check --config, or remove it to use defaults") }
             if let n = instance.name {
-                throw ConfigError(source: p, key: "", line: nil, problem: "config file not found for instance '\(n)' — create it (e.g. cp \(defaultPath) \(p), then set device: and location:), or check the name in earshot@\(n)")
+                throw ConfigError(source: p, key: "", line: nil, problem: "config file not found for instance '\(n)' — create it from the shipped default (e.g. cp /usr/local/share/earshot/earshot.yaml \(p)), set device: and location:, or check the name in earshot@\(n)")
             }
             return DaemonConfig(instance: instance)
         }
@@ -95,6 +95,18 @@ public struct DaemonConfig: Sendable, Equatable {
             throw ConfigError(source: p, key: "", line: nil, problem: "cannot be read (permissions?) or is not UTF-8 text")
         }
         return try parse(text, source: p, instance: instance)
+    }
+
+    /// Problems of an instance's config the daemon would only meet at run time: a clips, recording or metrics
+    /// place outside its state directory, which earshot@NAME cannot write (ProtectSystem=strict) — typically a
+    /// copy of an older earshot.yaml that spelled out /var/lib/earshot/….
+    public func placesOutside(_ instance: Instance) -> [String] {
+        guard instance.name != nil else { return [] }
+        let places = [("clips.directory", clips.directory, clips.enabled), ("recording.directory", recording.directory, recording.enabled),
+                      ("metrics.path", metrics.path, metrics.enabled)]
+        return places.filter { $0.2 && !$0.1.hasPrefix(instance.stateDirectory + "/") }.map {
+            "\($0.0): \($0.1) is outside \(instance.stateDirectory), where earshot@\(instance.name!) may write (ProtectSystem=strict): remove the key to use its default there, or add the place to ReadWritePaths= in a drop-in"
+        }
     }
 
     public static func parse(_ yaml: String, source: String, instance: Instance = .single) throws -> DaemonConfig {
