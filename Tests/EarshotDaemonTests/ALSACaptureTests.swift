@@ -14,7 +14,7 @@ import Testing
             #expect(e.description.contains("hw:9") && e.description.contains("earshot devices") && e.description.contains("device:"), "\(e)")
         }
         let busy = ALSAError(call: "snd_pcm_open", code: -EBUSY, device: "hw:1")
-        #expect(busy.hint.contains("busy"))
+        #expect(busy.hint.contains("busy") && busy.hint.contains("another earshotd") && busy.isDeviceMissing, "retried, with the likely culprits named")
     }
 
     @Test func missingDeviceIsENOENTWithTheFix() throws {

@@ -13,7 +13,7 @@ public struct ALSAError: Error, CustomStringConvertible {
         switch -code {
         case ENOENT, ENODEV: return "no such capture device: run `earshot devices` and set `device:` in the config"
         case EACCES, EPERM: return "permission denied: the service user must be in the `audio` group"
-        case EBUSY: return "device busy: another program is capturing from it"
+        case EBUSY: return "device busy: another program is capturing from it (arecord, PulseAudio/PipeWire, or another earshotd — earshot.service and an earshot@NAME, or two instances, on one device: give each its own microphone, or share one through a dsnoop device)"
         case EIO, ESTRPIPE: return "the device stopped responding (unplugged?)"
         default: return "check `device:` in the config and `earshot devices`"
         }
