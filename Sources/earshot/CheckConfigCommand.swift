@@ -29,6 +29,9 @@ struct CheckConfigCommand: ParsableCommand {
     @Option(help: "Check it as earshot@NAME.service reads it: /etc/earshot/NAME.yaml, state in /var/lib/earshot-NAME.")
     var instance: String?
 
+    @Option(help: ArgumentHelp("Where the other earshotd configs are (for a device two of them name).", visibility: .hidden))
+    var configDirectory = "/etc/earshot"
+
     func run() throws {
         let config: DaemonConfig, inst: Instance
         do {
@@ -40,6 +43,10 @@ struct CheckConfigCommand: ParsableCommand {
         }
         let shown = path ?? (FileManager.default.fileExists(atPath: inst.configPath) ? inst.configPath : "built-in defaults")
         var warnings = config.placesOutside(inst)
+        let checked = path ?? (FileManager.default.fileExists(atPath: inst.configPath) ? inst.configPath : nil)
+        for other in ConfiguredDevice.others(naming: config.device, besides: checked, in: ConfiguredDevice.scan(configDirectory)) {
+            warnings.append("device: \(config.device) is also \(other.unit)'s (\(other.path)); two earshotd cannot capture from one device at once — if both run, give each its own microphone (earshot devices)")
+        }
         for h in [config.hook, config.healthHook] { if let p = h.executableProblem() { warnings.append(p) } }
         if let m = config.model, !m.isEmpty, !FileManager.default.fileExists(atPath: m) {
             warnings.append("model: \(m) does not exist; fix the path, or remove the key to use the shipped model")

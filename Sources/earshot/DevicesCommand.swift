@@ -25,6 +25,9 @@ struct DevicesCommand: ParsableCommand {
     @Flag(name: .customLong("probe"), inversion: .prefixedNo, help: "Try to open each device for capture.")
     var probe = true
 
+    @Option(help: ArgumentHelp("Where earshotd's configs are (which unit uses which device).", visibility: .hidden))
+    var configDirectory = "/etc/earshot"
+
     func run() throws {
         let devices: [CaptureDevice]
         do { devices = try DeviceList.captureDevices(probe: probe) } catch {
@@ -35,10 +38,17 @@ struct DevicesCommand: ParsableCommand {
             throw ExitCode(1)
         }
         print("ALSA capture devices (put the name in the config as  device: NAME):\n")
+        let configured = ConfiguredDevice.scan(configDirectory)
         for d in devices {
             let state = !probe ? "" : d.problem == nil ? "  [opens for capture]" : "  [cannot open: \(d.problem!)]"
             print("\(d.name)\(state)")
             for line in d.description.split(separator: "\n") { print("    \(line)") }
+            let users = configured.filter { $0.device == d.name }
+            if !users.isEmpty { print("    used by " + users.map { "\($0.unit) (\($0.path))" }.joined(separator: ", ")) }
+        }
+        for name in Set(configured.map(\.device)).sorted() where configured.filter({ $0.device == name }).count > 1 {
+            print("\nwarning: \(name) is named by " + configured.filter { $0.device == name }.map(\.unit).joined(separator: " and ")
+                  + ": two earshotd cannot capture from one device at once — run one of them, or give each its own microphone")
         }
         let advice = SoundCard.pinningAdvice(SoundCard.list())
         if !advice.isEmpty { print(""); advice.forEach { print($0) } }

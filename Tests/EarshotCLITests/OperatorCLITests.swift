@@ -92,6 +92,20 @@ struct OperatorCLITests {
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("earshot_test_mic  [opens for capture]"), "\(r.stdout)")
         #expect(r.stdout.contains("Earshot test microphone (file plugin)"))
+        // Which earshotd uses it, from the configs (earshot.yaml: earshot.service, NAME.yaml: earshot@NAME), and a
+        // warning when two name the same device; a config that does not parse is left to check-config.
+        let etc = dir.appendingPathComponent("etc")
+        try FileManager.default.createDirectory(at: etc, withIntermediateDirectories: true)
+        _ = try Operator.write("device: earshot_test_mic\n", to: etc.appendingPathComponent("hall.yaml"))
+        _ = try Operator.write("device: earshot_test_mic\n", to: etc.appendingPathComponent("entrance.yaml"))
+        _ = try Operator.write("device: default\n", to: etc.appendingPathComponent("earshot.yaml"))
+        _ = try Operator.write("device: [\n", to: etc.appendingPathComponent("broken.yaml"))
+        let used = try CLIRunner.run(["devices", "--config-directory", etc.path], environment: ["ALSA_CONFIG_PATH": conf.path])
+        #expect(used.stdout.contains("used by earshot@entrance (\(etc.path)/entrance.yaml), earshot@hall (\(etc.path)/hall.yaml)"), "\(used.stdout)")
+        #expect(used.stdout.contains("warning: earshot_test_mic is named by earshot@entrance and earshot@hall"), "\(used.stdout)")
+        let alone = try CLIRunner.run(["check-config", "--instance", "hall", "--config-directory", etc.path, etc.appendingPathComponent("hall.yaml").path])
+        #expect(alone.status == 0 && alone.stderr.contains("warning: device: earshot_test_mic is also earshot@entrance's (\(etc.path)/entrance.yaml)")
+                && !alone.stderr.contains("earshot@hall's"), "not about itself: \(alone.stderr)")
         // Without the test configuration the device is not there.
         let plain = try CLIRunner.run(["devices", "--no-probe"])
         #expect(!plain.stdout.contains("earshot_test_mic"))

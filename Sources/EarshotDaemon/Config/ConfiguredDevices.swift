@@ -1,0 +1,32 @@
+import Foundation
+
+/// Which capture device each earshotd config in a directory names: /etc/earshot/earshot.yaml for earshot.service,
+/// /etc/earshot/NAME.yaml for earshot@NAME. Two earshotd cannot capture from one hardware device at once (the
+/// second is told "device busy" and retries forever), so `earshot devices` shows who uses what and
+/// `earshot check-config` warns about a device another config names too.
+public struct ConfiguredDevice: Sendable, Equatable {
+    /// The config file.
+    public var path: String
+    /// The unit that reads it: "earshot" or "earshot@NAME".
+    public var unit: String
+    public var device: String
+
+    /// Every config in `dir` that parses (others are `earshot check-config`'s business), by file name.
+    public static func scan(_ dir: String = "/etc/earshot") -> [ConfiguredDevice] {
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+        return files.compactMap { file in
+            let stem = String(file.dropLast(5))
+            let single = stem == "earshot"
+            guard let instance = single ? Instance.single : try? Instance(name: stem, environment: [:]),
+                  let config = try? DaemonConfig.load(path: URL(fileURLWithPath: dir).appendingPathComponent(file).path, instance: instance) else { return nil }
+            let full = URL(fileURLWithPath: dir).appendingPathComponent(file).standardizedFileURL.path
+            return ConfiguredDevice(path: full, unit: single ? "earshot" : "earshot@\(stem)", device: config.device)
+        }
+    }
+
+    /// The other configs among `all` that name `device` (not the one at `path`).
+    public static func others(naming device: String, besides path: String?, in all: [ConfiguredDevice]) -> [ConfiguredDevice] {
+        let me = path.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        return all.filter { $0.device == device && $0.path != me }
+    }
+}
