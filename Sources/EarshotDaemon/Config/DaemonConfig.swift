@@ -102,10 +102,11 @@ public struct DaemonConfig: Sendable, Equatable {
     /// copy of an older earshot.yaml that spelled out /var/lib/earshot/….
     public func placesOutside(_ instance: Instance) -> [String] {
         guard instance.name != nil else { return [] }
-        let places = [("clips.directory", clips.directory, clips.enabled), ("recording.directory", recording.directory, recording.enabled),
-                      ("metrics.path", metrics.path, metrics.enabled)]
-        return places.filter { $0.2 && !$0.1.hasPrefix(instance.stateDirectory + "/") }.map {
-            "\($0.0): \($0.1) is outside \(instance.stateDirectory), where earshot@\(instance.name!) may write (ProtectSystem=strict): remove the key to use its default there, or add the place to ReadWritePaths= in a drop-in"
+        let places = [(key: "clips.directory", place: clips.directory, used: clips.enabled),
+                      (key: "recording.directory", place: recording.directory, used: recording.enabled),
+                      (key: "metrics.path", place: metrics.path, used: metrics.enabled)]
+        return places.filter { $0.used && !$0.place.hasPrefix(instance.stateDirectory + "/") }.map {
+            "\($0.key): \($0.place) is outside \(instance.stateDirectory), where earshot@\(instance.name!) may write (ProtectSystem=strict): remove the key to use its default there, or add the place to ReadWritePaths= in a drop-in"
         }
     }
 

@@ -17,10 +17,10 @@ public struct ConfiguredDevice: Sendable, Equatable {
         return files.compactMap { file in
             let stem = String(file.dropLast(5))
             let single = stem == "earshot"
+            let path = URL(fileURLWithPath: dir).appendingPathComponent(file).standardizedFileURL.path
             guard let instance = single ? Instance.single : try? Instance(name: stem, environment: [:]),
-                  let config = try? DaemonConfig.load(path: URL(fileURLWithPath: dir).appendingPathComponent(file).path, instance: instance) else { return nil }
-            let full = URL(fileURLWithPath: dir).appendingPathComponent(file).standardizedFileURL.path
-            return ConfiguredDevice(path: full, unit: single ? "earshot" : "earshot@\(stem)", device: config.device)
+                  let config = try? DaemonConfig.load(path: path, instance: instance) else { return nil }
+            return ConfiguredDevice(path: path, unit: single ? "earshot" : "earshot@\(stem)", device: config.device)
         }
     }
 
