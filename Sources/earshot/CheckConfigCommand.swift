@@ -41,9 +41,9 @@ struct CheckConfigCommand: ParsableCommand {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        let shown = path ?? (FileManager.default.fileExists(atPath: inst.configPath) ? inst.configPath : "built-in defaults")
-        var warnings = config.placesOutside(inst)
         let checked = path ?? (FileManager.default.fileExists(atPath: inst.configPath) ? inst.configPath : nil)
+        let shown = checked ?? "built-in defaults"
+        var warnings = config.placesOutside(inst)
         for other in ConfiguredDevice.others(naming: config.device, besides: checked, in: ConfiguredDevice.scan(configDirectory)) {
             warnings.append("device: \(config.device) is also \(other.unit)'s (\(other.path)); two earshotd cannot capture from one device at once — if both run, give each its own microphone (earshot devices)")
         }
