@@ -65,19 +65,23 @@ struct TestAlertCommand: ParsableCommand {
         if !ok { throw ExitCode(1) }
     }
 
-    /// Runs one hook as the daemon would (`submit` queues its payload), waits for it and prints the result.
+    /// Runs one hook as the daemon would (`submit` queues its payload), once — a drill shows the first failure
+    /// at once, where the daemon would retry — waits for it and prints the result.
     private func drill(_ name: String, _ settings: HookSettings, _ submit: (HookRunner) -> Bool) -> Bool {
         let results = ResultBox()
         var logger = Logger(label: "earshot.test-alert") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .critical // the result is printed below
-        let runner = HookRunner(settings: settings, logger: logger, onFinish: { results.set($0) })
+        var once = settings
+        once.retries = 0
+        let runner = HookRunner(settings: once, logger: logger, onFinish: { results.set($0) })
         _ = submit(runner)
         runner.waitIdle(timeout: settings.timeout + settings.killAfter + 5)
         guard let r = results.get() else {
             print("\(name): FAILED: did not finish in time")
             return false
         }
-        print(r.succeeded ? "\(name): OK — \(r.summary)" : "\(name): FAILED — \(r.summary)")
+        print(r.succeeded ? "\(name): OK — \(r.summary)" : "\(name): FAILED — \(r.summary)"
+              + (settings.retries > 0 ? " (earshotd would retry it \(settings.retries) more time\(settings.retries == 1 ? "" : "s"), from \(String(format: "%g", settings.retryDelay)) s apart)" : ""))
         return r.succeeded
     }
 }

@@ -79,7 +79,7 @@ struct HookRunnerTests {
             date +%s.%N > '\(dir.path)/second.done'
             """)
         let results = Collected<HookResult>()
-        let runner = HookRunner(settings: HookSettings(path: hook, timeout: 1.5, killAfter: 0.5),
+        let runner = HookRunner(settings: HookSettings(path: hook, timeout: 1.5, killAfter: 0.5, retries: 0),
                                 logger: LogCapture().logger, onFinish: { results.add($0) })
         let t0 = Date()
         runner.submit(HookFixture.alert("hang"))
@@ -108,7 +108,7 @@ struct HookRunnerTests {
         let dir = TestPaths.tempDir("hook-kill")
         let hook = try HookFixture.script(dir, "hook.sh", "trap '' TERM\nsleep 1000")
         let results = Collected<HookResult>()
-        let runner = HookRunner(settings: HookSettings(path: hook, timeout: 0.5, killAfter: 0.5),
+        let runner = HookRunner(settings: HookSettings(path: hook, timeout: 0.5, killAfter: 0.5, retries: 0),
                                 logger: LogCapture().logger, onFinish: { results.add($0) })
         runner.submit(HookFixture.alert("stubborn"))
         let r = try #require(results.wait(count: 1, timeout: 5).first)
@@ -121,7 +121,7 @@ struct HookRunnerTests {
         let dir = TestPaths.tempDir("hook-missing")
         let log = LogCapture()
         let results = Collected<HookResult>()
-        let missing = HookRunner(settings: HookSettings(path: dir.path + "/nope.sh"), logger: log.logger, onFinish: { results.add($0) })
+        let missing = HookRunner(settings: HookSettings(path: dir.path + "/nope.sh", retries: 0), logger: log.logger, onFinish: { results.add($0) })
         missing.submit(HookFixture.alert("a1"))
         missing.submit(HookFixture.alert("a2"))
         #expect(missing.waitIdle(timeout: 5))
@@ -130,7 +130,7 @@ struct HookRunnerTests {
         #expect(log.messages(.error).filter { $0.contains("hook.path") && $0.contains("nope.sh") }.count == 2)
 
         let plain = try HookFixture.script(dir, "plain.sh", "exit 0", mode: 0o644)
-        let notExec = HookRunner(settings: HookSettings(path: plain), logger: log.logger, onFinish: { results.add($0) })
+        let notExec = HookRunner(settings: HookSettings(path: plain, retries: 0), logger: log.logger, onFinish: { results.add($0) })
         notExec.submit(HookFixture.alert("a3"))
         #expect(notExec.waitIdle(timeout: 5))
         #expect(results.all.last?.spawnError?.contains("chmod +x") == true)
@@ -138,7 +138,7 @@ struct HookRunnerTests {
         let badInterp = dir.appendingPathComponent("bad.sh")
         try "#!/nonexistent/interpreter\n".write(to: badInterp, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: badInterp.path)
-        let broken = HookRunner(settings: HookSettings(path: badInterp.path), logger: log.logger, onFinish: { results.add($0) })
+        let broken = HookRunner(settings: HookSettings(path: badInterp.path, retries: 0), logger: log.logger, onFinish: { results.add($0) })
         broken.submit(HookFixture.alert("a4"))
         #expect(broken.waitIdle(timeout: 5))
         let r4 = try #require(results.all.last)
@@ -184,7 +184,7 @@ struct HookRunnerTests {
         let hook = try HookFixture.script(dir, "hook.sh", "head -c 30000000 /dev/zero | tr '\\0' x >&2\necho ' END' >&2\nexit 3")
         let log = LogCapture()
         let results = Collected<HookResult>()
-        let runner = HookRunner(settings: HookSettings(path: hook, stderrTailBytes: 1024), logger: log.logger,
+        let runner = HookRunner(settings: HookSettings(path: hook, stderrTailBytes: 1024, retries: 0), logger: log.logger,
                                 onFinish: { results.add($0) })
         runner.submit(HookFixture.alert("flood"))
         let r = try #require(results.wait(count: 1, timeout: 20).first)
@@ -200,12 +200,71 @@ struct HookRunnerTests {
         let dir = TestPaths.tempDir("hook-endless")
         let hook = try HookFixture.script(dir, "hook.sh", "yes 'spam spam spam' >&2")
         let results = Collected<HookResult>()
-        let runner = HookRunner(settings: HookSettings(path: hook, timeout: 1, killAfter: 0.5, stderrTailBytes: 64),
+        let runner = HookRunner(settings: HookSettings(path: hook, timeout: 1, killAfter: 0.5, stderrTailBytes: 64, retries: 0),
                                 logger: LogCapture().logger, onFinish: { results.add($0) })
         runner.submit(HookFixture.alert("endless"))
         let r = try #require(results.wait(count: 1, timeout: 10).first)
         print(String(format: "endless flood: %d bytes drained, killed after %.2f s", r.stderrBytes, r.seconds))
         #expect(r.timedOut && r.seconds < 3)
         #expect(r.stderrBytes > 100_000 && r.stderrTail.utf8.count <= 64 && r.stderrTail.contains("spam spam"))
+    }
+
+    @Test("a failed hook is retried with EARSHOT_ATTEMPT counting up and doubling delays, until it succeeds")
+    func retriesUntilSuccess() throws {
+        let dir = TestPaths.tempDir("hook-retry")
+        let count = dir.appendingPathComponent("attempts")
+        // Fails twice (as curl does while the network is down), then succeeds.
+        let hook = try HookFixture.script(dir, "hook.sh", """
+            echo "$EARSHOT_ATTEMPT $(date +%s.%N)" >> '\(count.path)'
+            [ "$EARSHOT_ATTEMPT" -ge 3 ] || { echo 'curl: (7) Failed to connect' >&2; exit 7; }
+            """)
+        let log = LogCapture()
+        let results = Collected<HookResult>()
+        let metrics = MetricsFile(settings: MetricsSettings(path: dir.path + "/m.prom"))
+        let runner = HookRunner(settings: HookSettings(path: hook, retries: 3, retryDelay: 0.2), logger: log.logger,
+                                metrics: metrics, onFinish: { results.add($0) })
+        runner.submit(HookFixture.alert("r1"))
+        #expect(runner.waitIdle(timeout: 10), "waitIdle waits for the retries too")
+        let runs = results.all
+        #expect(runs.map(\.attempt) == [1, 2, 3] && runs.map(\.succeeded) == [false, false, true], "\(runs.map(\.summary))")
+        #expect(runs[0].retryIn == 0.2 && runs[1].retryIn == 0.4 && runs[2].retryIn == nil, "doubling delays")
+        let lines = try String(contentsOf: count, encoding: .utf8).split(separator: "\n").map { $0.split(separator: " ") }
+        #expect(lines.map { String($0[0]) } == ["1", "2", "3"])
+        let t = lines.map { Double($0[1]) ?? 0 }
+        #expect(t.count == 3 && t[1] - t[0] >= 0.2 && t[2] - t[1] >= 0.4, "retried after 0.2 s, then 0.4 s: \(t)")
+        #expect(log.messages(.error).first { $0.contains("status 7") }?.contains("attempt 1 of 4; retrying in 0.2 s") == true, "\(log.messages(.error))")
+        #expect(log.messages(.info).contains { $0.contains("status 0") && $0.contains("(attempt 3 of 4)") })
+        let c = metrics.snapshot
+        #expect(c.hookRetriesTotal == 2 && c.hookGivenUpTotal == 0 && c.hookFailuresTotal == 2 && c.hookRunsTotal == 3)
+    }
+
+    @Test("a hook failing every attempt gives up with an error naming the journal; a waiting retry holds no slot")
+    func givesUpAndNeverBlocksAFreshAlert() throws {
+        let dir = TestPaths.tempDir("hook-giveup")
+        let order = dir.appendingPathComponent("order")
+        let hook = try HookFixture.script(dir, "hook.sh", """
+            echo "$EARSHOT_EVENT_ID $EARSHOT_ATTEMPT" >> '\(order.path)'
+            [ "$EARSHOT_EVENT_ID" = fresh ] || exit 1
+            """)
+        let log = LogCapture()
+        let results = Collected<HookResult>()
+        let metrics = MetricsFile(settings: MetricsSettings(path: dir.path + "/m.prom"))
+        // One slot: a retry that held it while waiting 1 s would make the fresh alert wait too.
+        let runner = HookRunner(settings: HookSettings(path: hook, maxConcurrent: 1, retries: 1, retryDelay: 1), logger: log.logger,
+                                metrics: metrics, onFinish: { results.add($0) })
+        runner.submit(HookFixture.alert("broken"))
+        _ = results.wait(count: 1, timeout: 5)
+        let t0 = Date()
+        runner.submit(HookFixture.alert("fresh"))
+        let fresh = results.wait(count: 2, timeout: 5).last
+        #expect(fresh?.eventID == "fresh" && fresh?.succeeded == true && Date().timeIntervalSince(t0) < 0.9,
+                "the fresh alert's hook ran while the failed one waited for its retry")
+        #expect(runner.waitIdle(timeout: 10))
+        let lines = try String(contentsOf: order, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines == ["broken 1", "fresh 1", "broken 2"], "\(lines)")
+        #expect(log.messages(.error).contains { $0.contains("attempt 2 of 2; giving up") && $0.contains("the alert is in the journal only") },
+                "\(log.messages(.error))")
+        #expect(metrics.snapshot.hookGivenUpTotal == 1 && metrics.snapshot.hookRetriesTotal == 1)
+        #expect(metrics.render().contains("earshot_hook_given_up_total 1\n"))
     }
 }

@@ -163,7 +163,9 @@ public struct DaemonConfig: Sendable, Equatable {
             s.maxConcurrent = try h.int("max_concurrent", s.maxConcurrent, 1...64)
             s.maxQueued = try h.int("max_queued", s.maxQueued, 0...10_000)
             s.stderrTailBytes = try h.int("stderr_tail", s.stderrTailBytes, 0...1_048_576)
-            try h.finish(known: ["path", "timeout", "kill_after", "max_concurrent", "max_queued", "stderr_tail"])
+            s.retries = try h.int("retries", s.retries, 0...20)
+            s.retryDelay = try h.double("retry_delay", s.retryDelay, 0.1...600)
+            try h.finish(known: ["path", "timeout", "kill_after", "max_concurrent", "max_queued", "stderr_tail", "retries", "retry_delay"])
             return h
         }
         let h = try hookSection("hook", &c.hook)

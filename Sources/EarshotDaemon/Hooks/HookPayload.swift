@@ -7,6 +7,8 @@ public struct HookPayload: Sendable, Equatable {
     public enum Content: Sendable, Equatable { case alert(Alert), health(HealthNotice) }
     public var content: Content
     public var host: String
+    /// Which run this is, 1 for the first; a retry after a failed run counts up (EARSHOT_ATTEMPT).
+    public var attempt = 1
 
     public init(alert: Alert, host: String) { content = .alert(alert); self.host = host }
     public init(health: HealthNotice, host: String) { content = .health(health); self.host = host }
@@ -45,7 +47,7 @@ public struct HookPayload: Sendable, Equatable {
                 "EARSHOT_TEST=\(h.test ? "1" : "0")",
             ]
         }
-        return env + ["EARSHOT_HOST=\(host)", "PATH=\(path ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")"]
+        return env + ["EARSHOT_HOST=\(host)", "EARSHOT_ATTEMPT=\(attempt)", "PATH=\(path ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")"]
     }
 
     private struct AlertBody: Encodable {

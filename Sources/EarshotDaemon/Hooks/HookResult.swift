@@ -22,19 +22,35 @@ public struct HookResult: Sendable, Equatable {
     /// "health: device problem"), for the log line.
     public var section = "hook"
     public var subject: String
+    /// This run's attempt (1 = first) of at most `attempts` (`retries` + 1).
+    public var attempt = 1, attempts = 1
+    /// Seconds until the next attempt, when this one failed and another is left.
+    public var retryIn: Double?
 
     public init(eventID: String) { self.eventID = eventID; subject = "event \(eventID)" }
 
     public var succeeded: Bool { spawnError == nil && !timedOut && exitCode == 0 }
 
+    /// Failed with no attempt left: the page did not go out.
+    public var gaveUp: Bool { !succeeded && retryIn == nil }
+
+    private var attemptNote: String {
+        guard attempts > 1 || !succeeded else { return "" }
+        let of = " (attempt \(attempt) of \(attempts)"
+        if succeeded { return attempt > 1 ? of + ")" : "" }
+        if let r = retryIn { return of + "; retrying in \(String(format: "%g", r)) s)" }
+        return of + "; giving up — " + (section == "health_hook" ? "the notice is in the journal only)" : "the alert is in the journal only: page by hand)")
+    }
+
     /// One line for the log.
     public var summary: String {
-        if let spawnError { return "\(section) not run for \(subject): \(spawnError)" }
+        if let spawnError { return "\(section) not run for \(subject): \(spawnError)" + attemptNote }
         let t = String(format: "%.2f", seconds)
         var s: String
         if timedOut { s = "\(section) for \(subject) timed out after \(t) s and was killed (signal \(signal ?? 0)); raise \(section).timeout or make the hook faster" }
         else if let exitCode { s = "\(section) for \(subject) exited with status \(exitCode) after \(t) s" }
         else { s = "\(section) for \(subject) was killed by signal \(signal ?? 0) after \(t) s" }
+        s += attemptNote
         if !stderrTail.isEmpty { s += "; stderr (last \(stderrTail.utf8.count) of \(stderrBytes) bytes): \(stderrTail)" }
         return s
     }

@@ -7,7 +7,8 @@ import Logging
 /// event's hook: at most `hook.max_concurrent` hooks run at once, each supervised on its own worker thread
 /// (never the concurrency pool); up to `hook.max_queued` more alerts wait; beyond that an alert's hook is
 /// dropped with a logged error. Exit status and the tail of stderr are logged; failures are counted in
-/// `metrics`.
+/// `metrics`. A failed run is tried again up to `hook.retries` times, `hook.retry_delay` seconds later and
+/// doubling (EARSHOT_ATTEMPT counts up); a waiting retry holds no slot, so it never delays a fresh alert's hook.
 ///
 /// Creating a HookRunner sets SIGPIPE to ignored for the process (a hook that exits without reading stdin
 /// must not kill the daemon); hooks themselves start with every signal at its default.
@@ -22,6 +23,7 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
     private let cond = NSCondition()       // guards everything below
     private var queue: [HookPayload] = []  // waiting alerts or notices, ≤ settings.maxQueued
     private var running = 0                // worker threads alive (= hooks running or about to)
+    private var retrying = 0               // failed runs waiting for their next attempt
     private var counts = HookStats()
 
     /// - Parameter onFinish: called on the worker thread after each run (after logging), e.g. by tests.
@@ -70,17 +72,18 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
     public var stats: HookStats {
         cond.lock(); defer { cond.unlock() }
         var s = counts
-        s.running = running; s.queued = queue.count
+        s.running = running; s.queued = queue.count; s.retrying = retrying
         return s
     }
 
-    /// Waits until no hook runs or waits (graceful shutdown). False if `timeout` seconds passed first.
+    /// Waits until no hook runs, waits or is due for a retry (graceful shutdown). False if `timeout` seconds
+    /// passed first.
     @discardableResult
     public func waitIdle(timeout: Double) -> Bool {
         let until = Date(timeIntervalSinceNow: timeout)
         cond.lock(); defer { cond.unlock() }
-        while running > 0 || !queue.isEmpty {
-            if !cond.wait(until: until) { return running == 0 && queue.isEmpty }
+        while running > 0 || !queue.isEmpty || retrying > 0 {
+            if !cond.wait(until: until) { return running == 0 && queue.isEmpty && retrying == 0 }
         }
         return true
     }
@@ -108,8 +111,12 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
 
     private func runOne(_ payload: HookPayload) {
         guard let path = settings.path else { return }
-        let result = HookProcess(path: path, settings: settings).run(payload)
+        var result = HookProcess(path: path, settings: settings).run(payload)
+        result.attempt = payload.attempt
+        result.attempts = settings.retries + 1
+        if !result.succeeded { result.retryIn = settings.retryDelay(after: payload.attempt) }
         cond.lock()
+        if result.retryIn != nil { retrying += 1 }
         if result.pid != nil { counts.started += 1 }
         if result.succeeded { counts.succeeded += 1 } else { counts.failed += 1 }
         if result.timedOut { counts.timedOut += 1 }
@@ -118,6 +125,8 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
             if result.pid != nil { $0.hookRunsTotal += 1 }
             if !result.succeeded { $0.hookFailuresTotal += 1 }
             if result.timedOut { $0.hookTimeoutsTotal += 1 }
+            if payload.attempt > 1 { $0.hookRetriesTotal += 1 }
+            if result.gaveUp { $0.hookGivenUpTotal += 1 }
         }
         var meta: Logger.Metadata = [:]
         if case let .alert(alert) = payload.content { meta["EARSHOT_EVENT_ID"] = "\(alert.eventID)" }
@@ -129,6 +138,16 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
             logger.error("\(result.summary)", metadata: meta)
         }
         onFinish?(result)
+        if let delay = result.retryIn {
+            var again = payload
+            again.attempt += 1
+            let next = again
+            // A timer, not this worker: the slot is free for other hooks while the retry waits.
+            DispatchQueue.global().asyncAfter(deadline: .now() + delay) { [self] in
+                submit(next)
+                cond.lock(); retrying -= 1; cond.broadcast(); cond.unlock()
+            }
+        }
     }
 }
 
@@ -142,8 +161,9 @@ public struct HookStats: Sendable, Equatable {
     public var timedOut = 0
     /// Alerts whose hook was dropped (cap and queue full).
     public var dropped = 0
-    /// Now: hooks running (worker threads) and alerts waiting.
+    /// Now: hooks running (worker threads), alerts waiting, failed runs waiting for their retry.
     public var running = 0
     public var queued = 0
+    public var retrying = 0
     public init() {}
 }

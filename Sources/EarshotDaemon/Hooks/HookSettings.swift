@@ -18,12 +18,24 @@ public struct HookSettings: Sendable, Equatable {
     public var maxQueued: Int = 32
     /// `hook.stderr_tail`: bytes of the end of the hook's stderr kept for the log (default 4096, 0…65536).
     public var stderrTailBytes: Int = 4096
+    /// `hook.retries`: further attempts after a failed run (non-zero exit, signal, timeout, not started) —
+    /// a page lost to a network glitch is a gunshot nobody hears of (default 3, 0…20).
+    public var retries: Int = 3
+    /// `hook.retry_delay`: seconds before the first retry, doubling for each next one (default 5, 0.1…600).
+    /// A waiting retry holds no `max_concurrent` slot.
+    public var retryDelay: Double = 5
 
     public init(path: String? = nil, timeout: Double = 10, killAfter: Double = 2, maxConcurrent: Int = 4,
-                maxQueued: Int = 32, stderrTailBytes: Int = 4096, section: String = "hook") {
+                maxQueued: Int = 32, stderrTailBytes: Int = 4096, retries: Int = 3, retryDelay: Double = 5, section: String = "hook") {
         self.section = section
         self.path = path; self.timeout = timeout; self.killAfter = killAfter
         self.maxConcurrent = maxConcurrent; self.maxQueued = maxQueued; self.stderrTailBytes = stderrTailBytes
+        self.retries = retries; self.retryDelay = retryDelay
+    }
+
+    /// Seconds to wait before attempt `attempt + 1` after attempt `attempt` failed; nil when none is left.
+    public func retryDelay(after attempt: Int) -> Double? {
+        attempt <= retries ? retryDelay * pow(2, Double(attempt - 1)) : nil
     }
 
     /// Range and form checks (no file-system access: a missing hook is reported at run time and by
@@ -41,6 +53,8 @@ public struct HookSettings: Sendable, Equatable {
         try SettingsError.checkRange(maxConcurrent, 1, 64, key: "\(section).max_concurrent")
         try SettingsError.checkRange(maxQueued, 0, 1024, key: "\(section).max_queued")
         try SettingsError.checkRange(stderrTailBytes, 0, 65536, key: "\(section).stderr_tail", unit: " bytes")
+        try SettingsError.checkRange(retries, 0, 20, key: "\(section).retries")
+        try SettingsError.checkRange(retryDelay, 0.1, 600, key: "\(section).retry_delay", unit: " seconds")
     }
 
     /// Why the configured hook cannot run right now (missing, a directory, not executable), with the fix;

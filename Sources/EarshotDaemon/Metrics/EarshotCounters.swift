@@ -18,6 +18,10 @@ public struct EarshotCounters: Sendable, Equatable {
     public var hookTimeoutsTotal = 0
     /// Alerts whose hook was not run because too many were running and queued.
     public var hookDroppedTotal = 0
+    /// Hook runs that were retries of a failed one (`hook.retries`).
+    public var hookRetriesTotal = 0
+    /// Alerts and notices whose hook failed on every attempt: their page did not go out.
+    public var hookGivenUpTotal = 0
     /// Evidence clips written / failed.
     public var clipsWrittenTotal = 0
     public var clipFailuresTotal = 0

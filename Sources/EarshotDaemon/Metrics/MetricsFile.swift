@@ -55,6 +55,8 @@ public final class MetricsFile: Sendable {
         one("earshot_hook_failures_total", "counter", "Hook runs that failed (exit status, signal, timeout, spawn error).", "\(c.hookFailuresTotal)")
         one("earshot_hook_timeouts_total", "counter", "Hook runs killed at the timeout.", "\(c.hookTimeoutsTotal)")
         one("earshot_hook_dropped_total", "counter", "Alerts whose hook was dropped because too many were running and queued.", "\(c.hookDroppedTotal)")
+        one("earshot_hook_retries_total", "counter", "Hook runs that retried a failed one (hook.retries).", "\(c.hookRetriesTotal)")
+        one("earshot_hook_given_up_total", "counter", "Alerts and health notices whose hook failed on every attempt: their page did not go out.", "\(c.hookGivenUpTotal)")
         one("earshot_clips_written_total", "counter", "Evidence clips written.", "\(c.clipsWrittenTotal)")
         one("earshot_clip_failures_total", "counter", "Evidence clips that could not be written.", "\(c.clipFailuresTotal)")
         one("earshot_site_recording", "gauge", "1 while the site's audio is being recorded (recording: in the config).", c.siteRecording ? "1" : "0")

@@ -153,6 +153,9 @@ public final class DetectionService: Service, @unchecked Sendable {
         log.notice("stopping: finishing in-flight alerts")
         _ = hooks.waitIdle(timeout: config.hook.timeout + config.hook.killAfter)
         _ = healthHooks.waitIdle(timeout: config.healthHook.timeout + config.healthHook.killAfter)
+        for (runner, what) in [(hooks, "alert"), (healthHooks, "health notice")] where runner.stats.retrying > 0 {
+            log.error("stopping with \(runner.stats.retrying) \(runner.settings.section) run(s) still waiting to retry: those \(what)s were not delivered by the hook — the journal has them")
+        }
         notifier.stopping()
         clips.flush()
         recorder.flush()
