@@ -98,6 +98,14 @@ struct OperatorHookExampleTests {
         #expect(s3 == 0 && Self.encodedWord(after: "Title: ", in: a3) == "Earshot at Café Süd (venue-1): device problem", "\(a3)")
     }
 
+    @Test("the heartbeat example pings its URL with the status line as the body")
+    func heartbeat() throws {
+        let (status, args, _) = try Self.run("heartbeat-ping.sh", tool: "curl",
+                                             extra: ["EARSHOT_HEALTH": "heartbeat", "EARSHOT_MESSAGE": "listening on hw:1 (16000 Hz) · 0 events today"])
+        #expect(status == 0 && args.contains("--fail") && args.contains("https://hc-ping.com/"), "\(args)")
+        #expect(args.contains("--data-raw\nlistening on hw:1 (16000 Hz) · 0 events today\n"), "\(args)")
+    }
+
     @Test("each example also works as health_hook: a health title, topic or subject, never a gunshot")
     func asHealthHook() throws {
         let (s1, a1, in1) = try Self.run("ntfy-webhook.sh", tool: "curl", health: true)

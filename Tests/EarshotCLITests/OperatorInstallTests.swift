@@ -23,7 +23,7 @@ struct OperatorInstallTests {
         for b in ["earshot", "earshotd", "earshot-train"] {
             #expect(Self.isExecutable(root, "/usr/local/bin/\(b)"), "\(b) not installed")
         }
-        for h in ["ntfy-webhook.sh", "mqtt.sh", "email.sh"] {
+        for h in ["ntfy-webhook.sh", "mqtt.sh", "email.sh", "heartbeat-ping.sh"] {
             #expect(Self.isExecutable(root, "/usr/local/share/earshot/hooks/\(h)"), "hook example \(h) not installed")
         }
         let fm = FileManager.default

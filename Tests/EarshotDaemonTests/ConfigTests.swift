@@ -25,7 +25,7 @@ import Testing
         // Every key the parser knows appears, and each has a comment line above it or in its section.
         for key in ["device", "location", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "false_alarms_per_hour", "min_consecutive",
                     "merge_gap", "cooldown", "hop", "priority", "blas_threads", "log_level", "retry_min", "retry_max",
-                    "stall_seconds", "hook", "health_hook", "clips", "liveness", "metrics", "timeout", "kill_after", "max_concurrent", "max_queued", "stderr_tail", "retries", "retry_delay",
+                    "stall_seconds", "hook", "health_hook", "heartbeat", "interval", "clips", "liveness", "metrics", "timeout", "kill_after", "max_concurrent", "max_queued", "stderr_tail", "retries", "retry_delay",
                     "enabled", "directory", "pre_roll", "post_roll", "max_count", "max_bytes", "max_age_days",
                     "silence_seconds", "stuck_seconds", "clip_seconds", "clip_level", "clip_fraction", "recover_seconds", "interval_seconds"] {
             #expect(text.range(of: "\n\\s*\(key):", options: .regularExpression) != nil, "config/earshot.yaml lacks '\(key)'")
@@ -113,6 +113,17 @@ import Testing
         let long = String(repeating: "x", count: DaemonConfig.maxLocationLength + 1)
         #expect(error("location: \(long)\n")?.problem.contains("at most \(DaemonConfig.maxLocationLength) characters") == true)
         #expect(try DaemonConfig.parse("location: \(long.dropLast())\n", source: "t.yaml").location.count == DaemonConfig.maxLocationLength)
+    }
+
+    /// `heartbeat:` has its own keys: no queue or retries to set (one at a time; the next beat is the retry).
+    @Test func heartbeatSection() throws {
+        let c = try DaemonConfig.parse("heartbeat:\n  path: /usr/local/bin/beat\n  interval: 60\n", source: "t.yaml")
+        #expect(c.heartbeat.hook.path == "/usr/local/bin/beat" && c.heartbeat.interval == 60)
+        #expect(c.heartbeat.hook.maxConcurrent == 1 && c.heartbeat.hook.maxQueued == 0 && c.heartbeat.hook.retries == 0)
+        #expect(DaemonConfig().heartbeat.hook.path == nil && DaemonConfig().heartbeat.interval == 300, "off by default")
+        #expect(error("heartbeat:\n  interval: 0\n")?.key == "heartbeat.interval")
+        #expect(error("heartbeat:\n  retries: 3\n")?.key == "heartbeat.retries")
+        #expect(error("heartbeat:\n  path: beat.sh\n")?.key.hasPrefix("heartbeat") == true, "a relative path names its section")
     }
 
     @Test func sectionValidationIsReportedWithTheKey() throws {

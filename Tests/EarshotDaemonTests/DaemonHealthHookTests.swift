@@ -27,4 +27,29 @@ import Testing
             #expect(notices[1].contains("EARSHOT_HEALTH=silence\n") && notices[1].contains("EARSHOT_PROBLEM=0\n"), "\(notices[1])")
         }
     }
+
+    /// `heartbeat:` every second at real-time pace over 3 s of sound, 4 s of digital silence, 3 s of sound: it
+    /// beats while the detector hears and stops while the microphone is silent, so an outside monitor sees the gap.
+    @Test func heartbeatBeatsOnlyWhileHearing() throws {
+        let run = try DaemonRun()
+        var x = DaemonTestSignals.recording(seconds: 10, shots: [])
+        for i in (3 * 16_000)..<(7 * 16_000) { x[i] = 0 }
+        let fx = try AlsaFileFixture(x, rate: 16_000, dir: run.dir)
+        let asound = try fx.writeConfigFile(in: run.dir)
+        let out = run.dir.appendingPathComponent("beats.txt")
+        let hook = try HookFixture.script(run.dir, "beat.sh", "echo \"$(date +%s.%N) $EARSHOT_HEALTH $EARSHOT_PROBLEM\" >> '\(out.path)'")
+        let config = try run.writeConfig(extra: "liveness:\n  silence_seconds: 1\n  recover_seconds: 0.5\nheartbeat:\n  path: \(hook)\n  interval: 1")
+        let daemon = try DaemonProcess(args: ["--config", config.path, "--max-frames", String(fx.frames), "--pace", "1", "--exit-at-end"],
+                                       environment: ["ALSA_CONFIG_PATH": asound.path], dir: run.dir)
+        #expect(daemon.waitExit(timeout: 60) == 0, "stderr:\n\(daemon.stderr)")
+        let beats = ((try? String(contentsOf: out, encoding: .utf8)) ?? "").split(separator: "\n").map { $0.split(separator: " ") }
+        #expect(beats.allSatisfy { $0.count == 3 && $0[1] == "heartbeat" && $0[2] == "0" }, "\(beats)")
+        let t = beats.compactMap { Double($0[0]) }
+        let gaps = zip(t.dropFirst(), t).map { $0 - $1 }
+        // Silence from 3 s, reported at 4 s, over at ≈ 7.5 s: one gap of ≥ 2.5 s, beats before and after it.
+        let long = gaps.firstIndex { $0 >= 2.5 }
+        #expect(t.count >= 5 && long != nil && gaps.filter { $0 >= 2.5 }.count == 1, "beat times \(t), gaps \(gaps)")
+        if let k = long { #expect(k >= 1 && k <= t.count - 3, "beats before and after the silence: gap \(k) of \(gaps)") }
+        #expect(gaps.allSatisfy { $0 >= 0.9 }, "at most one beat per interval: \(gaps)")
+    }
 }

@@ -50,6 +50,8 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Runs when the detector stops or starts hearing (device lost/back, capture stalled, microphone silent,
     /// stuck or clipping, and their recovery): `health_hook:`, the same keys as `hook:`.
     public var healthHook = HookSettings(section: "health_hook")
+    /// Runs every `heartbeat.interval` seconds while the detector hears, for an outside dead man's switch.
+    public var heartbeat = HeartbeatSettings()
     public var clips = ClipSettings()
     public var recording = RecordingSettings()
     public var liveness = LivenessSettings()
@@ -170,6 +172,13 @@ public struct DaemonConfig: Sendable, Equatable {
         }
         let h = try hookSection("hook", &c.hook)
         let hh = try hookSection("health_hook", &c.healthHook)
+        var hb = try r.section("heartbeat")
+        c.heartbeat.hook.path = try hb.optionalString("path")
+        c.heartbeat.interval = try hb.double("interval", c.heartbeat.interval, 1...86_400)
+        c.heartbeat.hook.timeout = try hb.double("timeout", c.heartbeat.hook.timeout, 0.1...3600)
+        c.heartbeat.hook.killAfter = try hb.double("kill_after", c.heartbeat.hook.killAfter, 0.1...60)
+        c.heartbeat.hook.stderrTailBytes = try hb.int("stderr_tail", c.heartbeat.hook.stderrTailBytes, 0...1_048_576)
+        try hb.finish(known: ["path", "interval", "timeout", "kill_after", "stderr_tail"])
 
         var cl = try r.section("clips")
         c.clips.enabled = try cl.bool("enabled", c.clips.enabled)
@@ -206,13 +215,13 @@ public struct DaemonConfig: Sendable, Equatable {
 
         try r.finish(known: ["device", "location", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "false_alarms_per_hour", "min_consecutive",
                              "merge_gap", "cooldown", "hop", "priority", "blas_threads", "log_level", "retry_min", "retry_max",
-                             "stall_seconds", "hook", "health_hook", "clips", "recording", "liveness", "metrics"])
+                             "stall_seconds", "hook", "health_hook", "heartbeat", "clips", "recording", "liveness", "metrics"])
         // The sections' own cross-field checks (ops' validate()) — mapped to the key's line.
         do {
-            try c.hook.validate(); try c.healthHook.validate(); try c.clips.validate(); try c.recording.validate(); try c.liveness.validate(); try c.metrics.validate()
+            try c.hook.validate(); try c.healthHook.validate(); try c.heartbeat.validate(); try c.clips.validate(); try c.recording.validate(); try c.liveness.validate(); try c.metrics.validate()
         } catch let e as SettingsError {
             let parts = e.key.split(separator: ".", maxSplits: 1).map(String.init)
-            let section: ConfigReader? = ["hook": h, "health_hook": hh, "clips": cl, "recording": rc, "liveness": lv, "metrics": mt][parts.first ?? ""]
+            let section: ConfigReader? = ["hook": h, "health_hook": hh, "heartbeat": hb, "clips": cl, "recording": rc, "liveness": lv, "metrics": mt][parts.first ?? ""]
             let line = parts.count == 2 ? section?.lineOf(parts[1]) : r.lineOf(e.key)
             throw ConfigError(source: source, key: e.key, line: line, problem: "\(e.value) \(e.problem); \(e.fix)")
         }

@@ -23,6 +23,9 @@ public final class DetectionService: Service, @unchecked Sendable {
     private var hooks: HookRunner
     /// `health_hook:`: told when the detector stops or starts hearing (device, stall, liveness).
     private var healthHooks: HookRunner
+    /// `heartbeat:`: run every `heartbeat.interval` while the detector hears, for an outside dead man's switch.
+    private var heartbeat: HookRunner
+    private var lastBeat = Date.distantPast
     /// Whether the device was open and delivering when the loop last looked (a change runs the health hook).
     private var deviceHearing = true
     private var clips: ClipRecorder
@@ -57,11 +60,12 @@ public final class DetectionService: Service, @unchecked Sendable {
         metrics = MetricsFile(settings: config.metrics, instance: options.instance.name, logger: logger)
         hooks = HookRunner(settings: config.hook, logger: logger, metrics: metrics)
         healthHooks = HookRunner(settings: config.healthHook, logger: logger, metrics: metrics)
+        heartbeat = HookRunner(settings: config.heartbeat.hook, logger: logger, metrics: metrics)
         clips = ClipRecorder(settings: config.clips, sampleRate: model.features.sampleRate, logger: logger, metrics: metrics)
         recorder = SiteRecorder(settings: config.recording, sampleRate: model.features.sampleRate, logger: logger, metrics: metrics)
         liveness = LivenessMonitor(settings: config.liveness, sampleRate: model.features.sampleRate)
         capture = Self.makeCapture(config, options, model: model, logger: logger, wake: wake.continuation)
-        for h in [config.hook, config.healthHook] {
+        for h in [config.hook, config.healthHook, config.heartbeat.hook] {
             if let problem = h.executableProblem() { log.error("\(h.section) will fail: \(problem)") }
         }
     }
@@ -130,6 +134,10 @@ public final class DetectionService: Service, @unchecked Sendable {
                 if !stalled, now.timeIntervalSince(lastPing) >= watchdogEvery { notifier.watchdog(); lastPing = now }
                 let hearing = capture.state == .capturing && !stalled
                 if hearing != deviceHearing, capture.state == .capturing || capture.state == .retrying { deviceHearing = hearing; deviceHealthChanged() }
+                if hearing, liveness.active.isEmpty, config.heartbeat.hook.path != nil, now.timeIntervalSince(lastBeat) >= config.heartbeat.interval {
+                    lastBeat = now
+                    heartbeat.submit(health: HealthNotice(condition: "heartbeat", problem: false, message: statusLine(), device: config.device, location: config.location))
+                }
                 if now.timeIntervalSince(lastStatusAt) >= 1 {
                     lastStatusAt = now
                     let s = statusLine()
@@ -153,6 +161,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         log.notice("stopping: finishing in-flight alerts")
         _ = hooks.waitIdle(timeout: config.hook.timeout + config.hook.killAfter)
         _ = healthHooks.waitIdle(timeout: config.healthHook.timeout + config.healthHook.killAfter)
+        _ = heartbeat.waitIdle(timeout: config.heartbeat.hook.timeout + config.heartbeat.hook.killAfter)
         for (runner, what) in [(hooks, "alert"), (healthHooks, "health notice")] where runner.stats.retrying > 0 {
             log.error("stopping with \(runner.stats.retrying) \(runner.settings.section) run(s) still waiting to retry: those \(what)s were not delivered by the hook — the journal has them")
         }
@@ -300,6 +309,7 @@ public final class DetectionService: Service, @unchecked Sendable {
             model = m; detector = d
             if new.hook != config.hook { _ = hooks.waitIdle(timeout: 0); hooks = HookRunner(settings: new.hook, logger: log, metrics: metrics) }
             if new.healthHook != config.healthHook { _ = healthHooks.waitIdle(timeout: 0); healthHooks = HookRunner(settings: new.healthHook, logger: log, metrics: metrics) }
+            if new.heartbeat != config.heartbeat { heartbeat = HookRunner(settings: new.heartbeat.hook, logger: log, metrics: metrics) }
             if new.clips != config.clips { clips.flush(); clips = ClipRecorder(settings: new.clips, sampleRate: m.features.sampleRate, logger: log, metrics: metrics) }
             if !recorder.keeps(new.recording, sampleRate: m.features.sampleRate) {
                 recorder.flush(); recorder = SiteRecorder(settings: new.recording, sampleRate: m.features.sampleRate, logger: log, metrics: metrics)

@@ -1,0 +1,19 @@
+/// `heartbeat:` — proof of life for a dead man's switch (healthchecks.io, Uptime Kuma's push monitors, a cron
+/// monitor). A box that lost power, or an earshotd that crash-loops, raises nothing at all — not even a health
+/// notice; only an outside monitor that stops hearing from it can tell. earshotd runs `path` every `interval`
+/// seconds while it hears (capture device open and delivering, not stalled, no liveness warning), with a
+/// health notice `EARSHOT_HEALTH=heartbeat`; the monitor alarms when the runs stop. One run at a time, never
+/// retried (the next beat is the retry); a beat still running when the next is due is dropped and logged.
+public struct HeartbeatSettings: Sendable, Equatable {
+    /// `heartbeat.path`, `timeout`, `kill_after`, `stderr_tail` as for `hook:`; one at a time, no queue, no retries.
+    public var hook = HookSettings(maxConcurrent: 1, maxQueued: 0, retries: 0, section: "heartbeat")
+    /// `heartbeat.interval`: seconds between beats (default 300, 1…86400).
+    public var interval: Double = 300
+
+    public init() {}
+
+    public func validate() throws {
+        try hook.validate()
+        try SettingsError.checkRange(interval, 1, 86_400, key: "heartbeat.interval", unit: " seconds")
+    }
+}
