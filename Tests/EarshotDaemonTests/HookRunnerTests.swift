@@ -266,5 +266,17 @@ struct HookRunnerTests {
                 "\(log.messages(.error))")
         #expect(metrics.snapshot.hookGivenUpTotal == 1 && metrics.snapshot.hookRetriesTotal == 1)
         #expect(metrics.render().contains("earshot_hook_given_up_total 1\n"))
+
+        // A failed heartbeat loses no page: no give-up note or count (the next beat is the retry).
+        let beat = HookRunner(settings: HeartbeatSettings().hook, logger: log.logger, metrics: metrics, onFinish: { results.add($0) })
+        #expect(beat.settings.path == nil && !beat.submit(health: HealthNotice(condition: "heartbeat", problem: false, message: "m", device: "d")), "no path: nothing runs")
+        var settings = HeartbeatSettings().hook
+        settings.path = hook
+        let beating = HookRunner(settings: settings, logger: log.logger, metrics: metrics, onFinish: { results.add($0) })
+        beating.submit(health: HealthNotice(condition: "heartbeat", problem: false, message: "m", device: "d"))
+        #expect(beating.waitIdle(timeout: 10))
+        let last = try #require(results.all.last)
+        #expect(!last.succeeded && !last.gaveUp && !last.summary.contains("giving up") && last.summary.hasPrefix("heartbeat for health: heartbeat ok"), "\(last.summary)")
+        #expect(metrics.snapshot.hookGivenUpTotal == 1, "still only the alert")
     }
 }

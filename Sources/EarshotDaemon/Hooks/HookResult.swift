@@ -31,15 +31,20 @@ public struct HookResult: Sendable, Equatable {
 
     public var succeeded: Bool { spawnError == nil && !timedOut && exitCode == 0 }
 
-    /// Failed with no attempt left: the page did not go out.
-    public var gaveUp: Bool { !succeeded && retryIn == nil }
+    /// Failed with no attempt left: the page did not go out (an alert's or a health notice's; a failed heartbeat
+    /// loses nothing — the next one is due anyway).
+    public var gaveUp: Bool { !succeeded && retryIn == nil && section != "heartbeat" }
 
     private var attemptNote: String {
         guard attempts > 1 || !succeeded else { return "" }
         let of = " (attempt \(attempt) of \(attempts)"
         if succeeded { return attempt > 1 ? of + ")" : "" }
         if let r = retryIn { return of + "; retrying in \(String(format: "%g", r)) s)" }
-        return of + "; giving up — " + (section == "health_hook" ? "the notice is in the journal only)" : "the alert is in the journal only: page by hand)")
+        switch section {
+        case "hook": return of + "; giving up — the alert is in the journal only: page by hand)"
+        case "health_hook": return of + "; giving up — the notice is in the journal only)"
+        default: return ""   // a heartbeat: the next beat is the retry
+        }
     }
 
     /// One line for the log.
