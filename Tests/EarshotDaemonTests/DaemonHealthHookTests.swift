@@ -4,14 +4,19 @@ import Testing
 /// `health_hook:` through the whole daemon for the microphone's liveness (the device's own notices are in
 /// DaemonNotifyTests: a missing device, a stalled capture).
 @Suite(.serialized) struct DaemonHealthHookTests {
+    /// 3 s of sound, 4 s of digital silence, 3 s of sound through the ALSA file plugin, and its ALSA config file.
+    static func soundSilenceSound(_ run: DaemonRun) throws -> (AlsaFileFixture, URL) {
+        var x = DaemonTestSignals.recording(seconds: 10, shots: [])
+        for i in (3 * 16_000)..<(7 * 16_000) { x[i] = 0 }
+        let fx = try AlsaFileFixture(x, rate: 16_000, dir: run.dir)
+        return (fx, try fx.writeConfigFile(in: run.dir))
+    }
+
     /// 3 s of sound, 4 s of digital silence, 3 s of sound through the ALSA file plugin: the health hook runs
     /// once when the silence has lasted `silence_seconds`, and once when sound is back.
     @Test func silentMicrophoneAndItsRecoveryRunTheHealthHook() throws {
         let run = try DaemonRun()
-        var x = DaemonTestSignals.recording(seconds: 10, shots: [])
-        for i in (3 * 16_000)..<(7 * 16_000) { x[i] = 0 }
-        let fx = try AlsaFileFixture(x, rate: 16_000, dir: run.dir)
-        let asound = try fx.writeConfigFile(in: run.dir)
+        let (fx, asound) = try Self.soundSilenceSound(run)
         let out = run.dir.appendingPathComponent("health.txt")
         let hook = try HookFixture.script(run.dir, "health.sh", "{ env | grep '^EARSHOT_' | sort; echo --; } >> '\(out.path)'")
         let config = try run.writeConfig(extra: "location: Loading dock\nliveness:\n  silence_seconds: 1\n  recover_seconds: 0.5\nhealth_hook:\n  path: \(hook)")
@@ -32,10 +37,7 @@ import Testing
     /// beats while the detector hears and stops while the microphone is silent, so an outside monitor sees the gap.
     @Test func heartbeatBeatsOnlyWhileHearing() throws {
         let run = try DaemonRun()
-        var x = DaemonTestSignals.recording(seconds: 10, shots: [])
-        for i in (3 * 16_000)..<(7 * 16_000) { x[i] = 0 }
-        let fx = try AlsaFileFixture(x, rate: 16_000, dir: run.dir)
-        let asound = try fx.writeConfigFile(in: run.dir)
+        let (fx, asound) = try Self.soundSilenceSound(run)
         let out = run.dir.appendingPathComponent("beats.txt")
         let hook = try HookFixture.script(run.dir, "beat.sh", "echo \"$(date +%s.%N) $EARSHOT_HEALTH $EARSHOT_PROBLEM\" >> '\(out.path)'")
         let config = try run.writeConfig(extra: "liveness:\n  silence_seconds: 1\n  recover_seconds: 0.5\nheartbeat:\n  path: \(hook)\n  interval: 1")
