@@ -84,6 +84,11 @@ import Testing
         try r.out.replacingOccurrences(of: "/usr/local/bin/earshotd", with: exe.path).write(to: copy, atomically: true, encoding: .utf8)
         let v = try Self.run("/usr/bin/systemd-analyze", ["verify", copy.path])
         #expect(v.status == 0 && v.out.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "systemd-analyze verify:\n\(v.out)")
+        // The longest name --instance accepts still makes a user name systemd's strict rules take (no warning).
+        let longest = dir.appendingPathComponent("earshot@\(String(repeating: "m", count: Instance.maxNameLength)).service")
+        try FileManager.default.copyItem(at: copy, to: longest)
+        let vl = try Self.run("/usr/bin/systemd-analyze", ["verify", longest.path])
+        #expect(vl.status == 0 && vl.out.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "systemd-analyze verify:\n\(vl.out)")
         let s = try Self.run("/usr/bin/systemd-analyze", ["security", "--offline=true", copy.path])
         let line = s.out.split(separator: "\n").first { $0.contains("Overall exposure level") }.map(String.init) ?? ""
         let score = line.split(separator: ":").last.flatMap { Double($0.split(separator: " ").first ?? "") }

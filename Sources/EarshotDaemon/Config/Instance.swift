@@ -15,7 +15,8 @@ public struct Instance: Sendable, Equatable {
     /// Where clips/, recordings/ and earshot.prom go unless the config names other places.
     public let stateDirectory: String
 
-    public static let maxNameLength = 24
+    /// "earshot-" + 23 characters = 31, the longest user name systemd's strict rules accept (`User=earshot-%i`).
+    public static let maxNameLength = 23
     /// The single service: no name, /var/lib/earshot.
     public static let single = Instance(checked: nil, stateDirectory: "/var/lib/earshot")
 
