@@ -278,5 +278,16 @@ struct HookRunnerTests {
         let last = try #require(results.all.last)
         #expect(!last.succeeded && !last.gaveUp && !last.summary.contains("giving up") && last.summary.hasPrefix("heartbeat for health: heartbeat ok"), "\(last.summary)")
         #expect(metrics.snapshot.hookGivenUpTotal == 1, "still only the alert")
+
+        // A health notice that never gets through is lost as a page: given up, said so, counted.
+        var health = DaemonConfig().healthHook
+        health.path = hook; health.retries = 0
+        let healthRunner = HookRunner(settings: health, logger: log.logger, metrics: metrics, onFinish: { results.add($0) })
+        healthRunner.submit(health: HealthNotice(condition: "device", problem: true, message: "m", device: "d"))
+        #expect(healthRunner.waitIdle(timeout: 10))
+        let notice = try #require(results.all.last)
+        #expect(notice.gaveUp && notice.summary.contains("giving up — the notice is in the journal only)")
+                && notice.summary.hasPrefix("health_hook for "), "\(notice.summary)")
+        #expect(metrics.snapshot.hookGivenUpTotal == 2)
     }
 }

@@ -49,7 +49,7 @@ public struct DaemonConfig: Sendable, Equatable {
     public var hook = HookSettings()
     /// Runs when the detector stops or starts hearing (device lost/back, capture stalled, microphone silent,
     /// stuck or clipping, and their recovery): `health_hook:`, the same keys as `hook:`.
-    public var healthHook = HookSettings(section: "health_hook")
+    public var healthHook = HookSettings(section: "health_hook", lostWhenGivenUp: "the notice is in the journal only")
     /// Runs every `heartbeat.interval` seconds while the detector hears, for an outside dead man's switch.
     public var heartbeat = HeartbeatSettings()
     public var clips = ClipSettings()

@@ -6,7 +6,8 @@
 /// retried (the next beat is the retry); a beat still running when the next is due is dropped and logged.
 public struct HeartbeatSettings: Sendable, Equatable {
     /// `heartbeat.path`, `timeout`, `kill_after`, `stderr_tail` as for `hook:`; one at a time, no queue, no retries.
-    public var hook = HookSettings(maxConcurrent: 1, maxQueued: 0, retries: 0, section: "heartbeat")
+    public var hook = HookSettings(maxConcurrent: 1, maxQueued: 0, retries: 0, section: "heartbeat",
+                                 lostWhenGivenUp: nil)
     /// `heartbeat.interval`: seconds between beats (default 300, 1…86400).
     public var interval: Double = 300
 

@@ -17,6 +17,7 @@ struct HookProcess {
     func run(_ payload: HookPayload) -> HookResult {
         var result = HookResult(eventID: payload.logID)
         result.section = settings.section
+        result.lostWhenGivenUp = settings.lostWhenGivenUp
         if case .health = payload.content { result.subject = payload.logID }
         let t0 = DispatchTime.now().uptimeNanoseconds
         if let problem = settings.executableProblem() {

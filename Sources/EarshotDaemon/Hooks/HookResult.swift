@@ -22,6 +22,8 @@ public struct HookResult: Sendable, Equatable {
     /// "health: device problem"), for the log line.
     public var section = "hook"
     public var subject: String
+    /// What a final failure loses (`HookSettings.lostWhenGivenUp`); nil: nothing (a heartbeat).
+    public var lostWhenGivenUp: String? = "the alert is in the journal only: page by hand"
     /// This run's attempt (1 = first) of at most `attempts` (`retries` + 1).
     public var attempt = 1, attempts = 1
     /// Seconds until the next attempt, when this one failed and another is left.
@@ -33,18 +35,15 @@ public struct HookResult: Sendable, Equatable {
 
     /// Failed with no attempt left: the page did not go out (an alert's or a health notice's; a failed heartbeat
     /// loses nothing — the next one is due anyway).
-    public var gaveUp: Bool { !succeeded && retryIn == nil && section != "heartbeat" }
+    public var gaveUp: Bool { !succeeded && retryIn == nil && lostWhenGivenUp != nil }
 
     private var attemptNote: String {
         guard attempts > 1 || !succeeded else { return "" }
         let of = " (attempt \(attempt) of \(attempts)"
         if succeeded { return attempt > 1 ? of + ")" : "" }
         if let r = retryIn { return of + "; retrying in \(String(format: "%g", r)) s)" }
-        switch section {
-        case "hook": return of + "; giving up — the alert is in the journal only: page by hand)"
-        case "health_hook": return of + "; giving up — the notice is in the journal only)"
-        default: return ""   // a heartbeat: the next beat is the retry
-        }
+        guard let lost = lostWhenGivenUp else { return "" }   // a heartbeat: the next beat is the retry
+        return of + "; giving up — \(lost))"
     }
 
     /// One line for the log.

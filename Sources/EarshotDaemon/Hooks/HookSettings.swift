@@ -4,8 +4,12 @@ import Foundation
 /// (device, microphone). Run directly (no shell) with the event in its environment (EARSHOT_*) and as one JSON
 /// object on stdin; see `HookRunner` and config/hooks/ for examples.
 public struct HookSettings: Sendable, Equatable {
-    /// The config section these come from ("hook" or "health_hook"), for messages naming a key.
+    /// The config section these come from ("hook", "health_hook", "heartbeat"), for messages naming a key.
     public var section = "hook"
+    /// What is lost when a run fails with no attempt left, for the log line ("the alert is in the journal only:
+    /// page by hand"); nil when nothing is (a heartbeat: the next beat is the retry) — then a final failure is
+    /// not a give-up and not counted in `earshot_hook_given_up_total`.
+    public var lostWhenGivenUp: String? = "the alert is in the journal only: page by hand"
     /// `hook.path`: absolute path of the executable to run for every alert; nil (default) = no hook.
     public var path: String? = nil
     /// `hook.timeout`: seconds a hook may run before it gets SIGTERM (default 10, 0.1…3600).
@@ -26,8 +30,9 @@ public struct HookSettings: Sendable, Equatable {
     public var retryDelay: Double = 5
 
     public init(path: String? = nil, timeout: Double = 10, killAfter: Double = 2, maxConcurrent: Int = 4,
-                maxQueued: Int = 32, stderrTailBytes: Int = 4096, retries: Int = 3, retryDelay: Double = 5, section: String = "hook") {
-        self.section = section
+                maxQueued: Int = 32, stderrTailBytes: Int = 4096, retries: Int = 3, retryDelay: Double = 5, section: String = "hook",
+                lostWhenGivenUp: String? = "the alert is in the journal only: page by hand") {
+        self.section = section; self.lostWhenGivenUp = lostWhenGivenUp
         self.path = path; self.timeout = timeout; self.killAfter = killAfter
         self.maxConcurrent = maxConcurrent; self.maxQueued = maxQueued; self.stderrTailBytes = stderrTailBytes
         self.retries = retries; self.retryDelay = retryDelay
