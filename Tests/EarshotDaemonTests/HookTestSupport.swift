@@ -25,9 +25,8 @@ final class LogCapture: Sendable {
         subscript(metadataKey key: String) -> Logger.Metadata.Value? {
             get { metadata[key] } set { metadata[key] = newValue }
         }
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-                 file: String, function: String, line: UInt) {
-            capture.add(Record(level: level, message: message.description))
+        func log(event: LogEvent) {
+            capture.add(Record(level: event.level, message: event.message.description))
         }
     }
 }

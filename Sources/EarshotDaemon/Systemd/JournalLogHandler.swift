@@ -39,8 +39,10 @@ public struct JournalLogHandler: LogHandler {
         }
     }
 
-    public func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-        let all = metadata.merging(explicit ?? [:]) { $1 }
+    public func log(event: LogEvent) {
+        let level = event.level, message = event.message
+        var all = metadata.merging(event.metadata ?? [:]) { $1 }
+        if let error = event.error, all["error"] == nil { all["error"] = "\(error)" }
         if useJournal {
             var f: [(String, String)] = [("MESSAGE", message.description), ("PRIORITY", String(Self.priority(level))), ("SYSLOG_IDENTIFIER", "earshotd")]
             for (k, v) in all {
