@@ -30,8 +30,8 @@ struct TestAlertCommand: ParsableCommand {
     var instance: String?
 
     func run() throws {
-        let cfg: DaemonConfig
-        do { cfg = try DaemonConfig.load(path: config, instance: try Instance(name: instance)) } catch {
+        let cfg: DaemonConfig, inst: Instance
+        do { inst = try Instance(name: instance); cfg = try DaemonConfig.load(path: config, instance: inst) } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
         }
@@ -62,6 +62,7 @@ struct TestAlertCommand: ParsableCommand {
                                       device: cfg.device, location: cfg.location, test: true)
             ok = drill("health hook", cfg.healthHook) { $0.submit(health: notice) } && ok
         }
+        if let m = MuteCommand.note(inst) { print("note: \(m)") }
         if !ok { throw ExitCode(1) }
     }
 

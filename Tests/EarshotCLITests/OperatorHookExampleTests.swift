@@ -114,5 +114,11 @@ struct OperatorHookExampleTests {
         #expect(s2 == 0 && a2.contains("earshot/venue-1/health") && in2 == Self.healthEvent, "\(a2)")
         let (s3, _, in3) = try Self.run("email.sh", tool: "sendmail", health: true)
         #expect(s3 == 0 && in3.contains("Subject: Earshot on venue-1: device problem") && in3.contains("capture device hw:1 unavailable") && !in3.contains("Gunshot"), "\(in3)")
+        // earshot mute's notices say paging is off, and on again
+        let muted = ["EARSHOT_HEALTH": "muted", "EARSHOT_MESSAGE": "Paging muted until 2026-12-31 23:59 UTC by alice: fireworks"]
+        let (s4, a4, _) = try Self.run("ntfy-webhook.sh", tool: "curl", health: true, extra: muted)
+        #expect(s4 == 0 && a4.contains("Title: Earshot on venue-1: paging MUTED\n"), "\(a4)")
+        let (s5, _, in5) = try Self.run("email.sh", tool: "sendmail", health: true, extra: muted.merging(["EARSHOT_PROBLEM": "0"]) { $1 })
+        #expect(s5 == 0 && in5.contains("Subject: Earshot on venue-1: paging on again\n") && in5.contains("fireworks"), "\(in5)")
     }
 }

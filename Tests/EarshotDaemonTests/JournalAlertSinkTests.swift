@@ -37,8 +37,22 @@ import Testing
                 "no location: no empty field")
     }
 
+    @Test func mutedAlertSaysSoAndIsAWarning() {
+        var a = Alert(eventID: "e5", score: 0.98, start: Self.start, device: "hw:1", location: "Stage", model: "m")
+        a.mute = Mute(until: Date(timeIntervalSince1970: 1_764_007_200), reason: "Act 3: blank-firing scene", by: "alice", since: Self.start)
+        let f = Self.fields(a, priority: 2)
+        #expect(f["MESSAGE"]?.hasPrefix("Gunshot detected at Stage (hw:1), score 0.98 — MUTED until ") == true
+                && f["MESSAGE"]?.hasSuffix(" by alice: Act 3: blank-firing scene: no hook run") == true, "\(f["MESSAGE"] ?? "")")
+        #expect(f["PRIORITY"] == "4", "a muted alert pages nobody: warning, not the alert's critical")
+        #expect(f["EARSHOT_MUTED"] == "1" && f["EARSHOT_MUTE_UNTIL"] == "2025-11-24T18:00:00.000Z"
+                && f["EARSHOT_MUTE_REASON"] == "Act 3: blank-firing scene" && f["EARSHOT_MUTE_BY"] == "alice")
+        #expect(Self.fields(a, priority: 6)["PRIORITY"] == "6", "never raised above the configured priority")
+        #expect(Self.fields(Alert(eventID: "e6", score: 1, start: Self.start, device: "d", model: "m"))["EARSHOT_MUTED"] == nil)
+    }
+
     @Test func fieldNamesAreValidJournalFields() {
-        let a = Alert(eventID: "e", score: 0.5, start: Self.start, device: "d", location: "l", model: "m", clipPath: "c", test: true, streamOffset: 1)
+        var a = Alert(eventID: "e", score: 0.5, start: Self.start, device: "d", location: "l", model: "m", clipPath: "c", test: true, streamOffset: 1)
+        a.mute = Mute(until: Self.start.addingTimeInterval(60), reason: "r", by: "b", since: Self.start)
         for (k, _) in JournalAlertSink.fields(a, priority: 2) {
             #expect(k.allSatisfy { $0.isUppercase || $0.isNumber || $0 == "_" } && !k.hasPrefix("_"), "bad field name \(k)")
         }

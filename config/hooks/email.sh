@@ -13,10 +13,12 @@ header() { if printf %s "$1" | LC_ALL=C grep -q '[^ -~]'; then printf '=?UTF-8?B
 
 # Also usable as health_hook: (EARSHOT_HEALTH set): the detector stopped (EARSHOT_PROBLEM=1) or started hearing.
 if [ -n "${EARSHOT_HEALTH:-}" ]; then
-  state=problem; [ "$EARSHOT_PROBLEM" = 1 ] || state=ok
+  what="$EARSHOT_HEALTH problem"; [ "$EARSHOT_PROBLEM" = 1 ] || what="$EARSHOT_HEALTH ok"
+  # earshot mute: someone paused paging for a planned event (EARSHOT_PROBLEM=1), or it pages again (0)
+  [ "$EARSHOT_HEALTH" = muted ] && { what="paging MUTED"; [ "$EARSHOT_PROBLEM" = 1 ] || what="paging on again"; }
   {
     printf 'From: %s\nTo: %s\nSubject: %s\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n\n' "$FROM" "$TO" \
-      "$(header "${test_mark}Earshot $where: $EARSHOT_HEALTH $state")"
+      "$(header "${test_mark}Earshot $where: $what")"
     printf '%s\n\nTime:   %s\nDevice: %s\n' "$EARSHOT_MESSAGE" "$EARSHOT_TIME" "$EARSHOT_DEVICE"
   } | sendmail -t -i
   exit 0

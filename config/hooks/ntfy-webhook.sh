@@ -16,9 +16,11 @@ header() { if printf %s "$1" | LC_ALL=C grep -q '[^ -~]'; then printf '=?UTF-8?B
 
 # Also usable as health_hook: (EARSHOT_HEALTH set): the detector stopped (EARSHOT_PROBLEM=1) or started hearing.
 if [ -n "${EARSHOT_HEALTH:-}" ]; then
-  state=problem; [ "$EARSHOT_PROBLEM" = 1 ] || state=ok
+  what="$EARSHOT_HEALTH problem"; [ "$EARSHOT_PROBLEM" = 1 ] || what="$EARSHOT_HEALTH ok"
+  # earshot mute: someone paused paging for a planned event (EARSHOT_PROBLEM=1), or it pages again (0)
+  [ "$EARSHOT_HEALTH" = muted ] && { what="paging MUTED"; [ "$EARSHOT_PROBLEM" = 1 ] || what="paging on again"; }
   exec curl --silent --show-error --fail --max-time 8 \
-    -H "Title: $(header "${test_mark}Earshot $where: $EARSHOT_HEALTH $state")" -H "Priority: high" -H "Tags: warning" \
+    -H "Title: $(header "${test_mark}Earshot $where: $what")" -H "Priority: high" -H "Tags: warning" \
     --data-binary @- "$NTFY_URL"
 fi
 

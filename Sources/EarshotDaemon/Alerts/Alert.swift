@@ -20,6 +20,8 @@ public struct Alert: Sendable, Equatable {
     public var test: Bool
     /// Seconds from the start of the capture stream to the event's onset (EARSHOT_OFFSET), when known.
     public var streamOffset: Double?
+    /// The mute in force when it was heard (`earshot mute`): journal only, no hook. nil: paged as usual.
+    public var mute: Mute?
 
     public init(eventID: String, score: Float, start: Date, device: String, location: String = "", model: String, clipPath: String? = nil,
                 test: Bool = false, streamOffset: Double? = nil) {

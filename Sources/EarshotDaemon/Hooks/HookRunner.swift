@@ -144,7 +144,7 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
             let next = again
             // A timer, not this worker: the slot is free for other hooks while the retry waits.
             DispatchQueue.global().asyncAfter(deadline: .now() + delay) { [self] in
-                submit(next)
+                _ = submit(next)   // a full queue drops it, logged and counted there
                 cond.lock(); retrying -= 1; cond.broadcast(); cond.unlock()
             }
         }

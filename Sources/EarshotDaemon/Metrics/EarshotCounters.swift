@@ -2,8 +2,13 @@ import Foundation
 
 /// Everything `MetricsFile` exports. Counters only grow while the daemon runs; gauges are set.
 public struct EarshotCounters: Sendable, Equatable {
-    /// Gunshot events alerted (test alerts excluded).
+    /// Gunshot events alerted (test alerts excluded; muted ones included).
     public var eventsTotal = 0
+    /// Of those, heard while paging was muted (`earshot mute`): journal only, no hook.
+    public var mutedEventsTotal = 0
+    /// Paging muted now, and until when (Unix time; 0 when not muted).
+    public var muted = false
+    public var mutedUntil: Double = 0
     /// ALSA overruns (`-EPIPE` recovered).
     public var overrunsTotal = 0
     /// Times the capture device disappeared or failed and had to be reopened.

@@ -46,7 +46,10 @@ public final class MetricsFile: Sendable {
             }
         }
         func one(_ name: String, _ type: String, _ help: String, _ value: String) { metric(name, type, help, [("", value)]) }
-        one("earshot_events_total", "counter", "Gunshot events alerted since the daemon started.", "\(c.eventsTotal)")
+        one("earshot_events_total", "counter", "Gunshot events alerted since the daemon started (muted ones too).", "\(c.eventsTotal)")
+        one("earshot_muted_events_total", "counter", "Gunshot events heard while paging was muted (earshot mute): in the journal, no hook run.", "\(c.mutedEventsTotal)")
+        one("earshot_muted", "gauge", "1 while paging is muted (earshot mute): alerts go to the journal only.", c.muted ? "1" : "0")
+        one("earshot_muted_until_timestamp_seconds", "gauge", "Unix time the mute ends (0 = not muted).", Self.number(c.mutedUntil))
         one("earshot_overruns_total", "counter", "ALSA capture overruns recovered.", "\(c.overrunsTotal)")
         one("earshot_device_losses_total", "counter", "Times the capture device was lost and reopened.", "\(c.deviceLossesTotal)")
         one("earshot_dropped_seconds_total", "counter", "Seconds of captured audio never analysed (the detection loop fell more than ring_seconds behind).", "\(c.droppedSecondsTotal)")

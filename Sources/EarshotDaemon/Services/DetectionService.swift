@@ -34,6 +34,9 @@ public final class DetectionService: Service, @unchecked Sendable {
     /// watchdog is not pinged, so systemd restarts earshotd (a read that never returns cannot be retried here).
     private var stalled = false
     private var liveness: LivenessMonitor
+    /// `earshot mute`'s file in the state directory, looked at once a second: while muted, alerts go to the
+    /// journal only (no hook).
+    private let mutes: MuteWatch
     private var livenessChanges: [LivenessEvent] = { var a = [LivenessEvent](); a.reserveCapacity(8); return a }()
     /// Samples handed to the detector (and the clip recorder) since start.
     private var samplesConsumed = 0
@@ -64,6 +67,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         clips = ClipRecorder(settings: config.clips, sampleRate: model.features.sampleRate, logger: logger, metrics: metrics)
         recorder = SiteRecorder(settings: config.recording, sampleRate: model.features.sampleRate, logger: logger, metrics: metrics)
         liveness = LivenessMonitor(settings: config.liveness, sampleRate: model.features.sampleRate)
+        mutes = MuteWatch(stateDirectory: options.instance.stateDirectory)
         capture = Self.makeCapture(config, options, model: model, logger: logger, wake: wake.continuation)
         for h in [config.hook, config.healthHook, config.heartbeat.hook] {
             if let problem = h.executableProblem() { log.error("\(h.section) will fail: \(problem)") }
@@ -91,6 +95,7 @@ public final class DetectionService: Service, @unchecked Sendable {
     public func requestReload() { reloadRequested.store(true, ordering: .releasing); wake.continuation.yield() }
 
     public func run() async throws {
+        for c in mutes.poll() { muteChanged(c) }   // a mute set before a restart holds from the first sample
         capture.start()
         // READY once the model is loaded and the device is open — or its first retry is scheduled.
         while capture.state == .starting { try await Task.sleep(for: .milliseconds(5)) }
@@ -140,6 +145,7 @@ public final class DetectionService: Service, @unchecked Sendable {
                 }
                 if now.timeIntervalSince(lastStatusAt) >= 1 {
                     lastStatusAt = now
+                    for c in mutes.poll(now: now) { muteChanged(c) }
                     let s = statusLine()
                     if s != lastStatus { notifier.status(s); lastStatus = s }
                     let (o, l) = (capture.overruns, capture.deviceLosses)
@@ -215,9 +221,11 @@ public final class DetectionService: Service, @unchecked Sendable {
             var alert = Alert(eventID: id, score: e.peakScore, start: start, device: config.device, location: config.location, model: model.name, streamOffset: e.start)
             let after = max(0, samplesConsumed - Int(e.start * Double(model.features.sampleRate)))
             alert.clipPath = clips.begin(eventID: id, at: start, samplesSinceStart: after)
+            alert.mute = mutes.mute(at: Date())   // exact at the expiry, between the once-a-second polls too
             journal.deliver(alert)     // a datagram: microseconds
-            _ = hooks.submit(alert)    // queued to a worker thread; never blocks
-            metrics.update { $0.eventsTotal += 1; $0.lastEventTimestamp = Date().timeIntervalSince1970 }
+            if alert.mute == nil { _ = hooks.submit(alert) }   // queued to a worker thread; never blocks
+            let muted = alert.mute != nil
+            metrics.update { $0.eventsTotal += 1; $0.lastEventTimestamp = Date().timeIntervalSince1970; if muted { $0.mutedEventsTotal += 1 } }
             notifier.status(statusLine())
         case let .ended(e):
             log.info("event ended", metadata: ["start": "\(String(format: "%.2f", e.start))", "end": "\(String(format: "%.2f", e.end))", "peak": "\(String(format: "%.3f", e.peakScore))"])
@@ -272,12 +280,44 @@ public final class DetectionService: Service, @unchecked Sendable {
         notifier.status(statusLine())
     }
 
+    /// Paging muted, muted again with other terms, or paging again; or a mute file that mutes nothing. Said in
+    /// the journal (MESSAGE_ID mute; a warning while muted: nobody is paged), to the health hook (condition
+    /// "muted"), in STATUS= and the metrics.
+    private func muteChanged(_ c: MuteWatch.Change) {
+        let message: String, problem: Bool, m: Mute
+        switch c {
+        case let .invalid(text):
+            log.error("\(text)")
+            return
+        case let .started(mute):
+            (problem, m) = (true, mute)
+            message = "Paging muted \(m.summary) — earshotd keeps listening and writes every alert to the journal (EARSHOT_MUTED=1) with its clip, but runs no hook; `earshot unmute` ends it"
+        case let .ended(mute, expired):
+            (problem, m) = (false, mute)
+            message = "Paging again: the mute \(expired ? "ended" : "was lifted") (it was \(m.summary)) — alerts run the hook again"
+        }
+        let fields = [("EARSHOT_MUTE_UNTIL", UTCStamp.rfc3339(m.until)), ("EARSHOT_MUTE_REASON", m.reason), ("EARSHOT_MUTE_BY", m.by)]
+        healthHooks.submit(health: HealthNotice(condition: "muted", problem: problem, message: message, device: config.device, location: config.location))
+        try? Journal.send([("MESSAGE", message), ("MESSAGE_ID", EarshotMessageID.mute), ("PRIORITY", problem ? "4" : "5"),
+                           ("SYSLOG_IDENTIFIER", "earshotd"), ("EARSHOT_DEVICE", config.device), ("EARSHOT_MUTED", problem ? "1" : "0")]
+                          + fields + (config.location.isEmpty ? [] : [("EARSHOT_LOCATION", config.location)]))
+        if !Journal.isAvailable { log.log(level: problem ? .warning : .notice, "\(message)") }
+        let until = mutes.active?.until.timeIntervalSince1970 ?? 0
+        metrics.update { $0.muted = until > 0; $0.mutedUntil = until }
+        notifier.status(statusLine())
+    }
+
     /// Sortable, unique enough across restarts: UTC time to the millisecond + 4 random hex digits.
     static func eventID(_ d: Date) -> String {
         return "\(UTCStamp.string(from: d))-\(String(format: "%04x", UInt16.random(in: 0...UInt16.max)))"
     }
 
     func statusLine() -> String {
+        let muted = mutes.mute(at: Date()).map { "MUTED until \(Mute.describe($0.until)) (\($0.reason)): alerts to the journal only · " } ?? ""
+        return muted + hearingLine()
+    }
+
+    private func hearingLine() -> String {
         if stalled {
             return "NOT LISTENING: no audio from \(config.device) for \(String(format: "%.0f", capture.secondsSinceProgress)) s — capture stalled"
                 + (notifier.watchdogInterval == nil ? "; restart earshotd" : "; waiting for systemd's watchdog to restart earshotd")

@@ -31,4 +31,6 @@ public enum EarshotMessageID {
     public static let liveness = "3b7b7ce1b865428c8096e55142d23ae6"
     /// Capture device lost or missing.
     public static let device = "1ec62e607d75436dbd410aa93ed3cd2a"
+    /// Paging muted (`earshot mute`), and paging again (`earshot unmute`, expiry).
+    public static let mute = "68a7276e7762434f8df353d20ea75f3b"
 }

@@ -11,9 +11,11 @@ public struct JournalAlertSink: AlertSink {
 
     public static func fields(_ a: Alert, priority: Int) -> [(String, String)] {
         var f: [(String, String)] = [
-            ("MESSAGE", "\(a.test ? "[TEST] " : "")Gunshot detected \(a.heardWhere), score \(String(format: "%.2f", a.score))"),
+            ("MESSAGE", "\(a.test ? "[TEST] " : "")Gunshot detected \(a.heardWhere), score \(String(format: "%.2f", a.score))"
+                + (a.mute.map { " — MUTED \($0.summary): no hook run" } ?? "")),
             ("MESSAGE_ID", EarshotMessageID.alert),
-            ("PRIORITY", String(a.test ? max(priority, 5) : priority)),
+            // a drill is a notice; a muted alert a warning (it pages nobody, but stands out when read)
+            ("PRIORITY", String(a.test ? max(priority, 5) : a.mute != nil ? max(priority, 4) : priority)),
             ("SYSLOG_IDENTIFIER", "earshotd"),
             ("EARSHOT_EVENT_ID", a.eventID),
             ("EARSHOT_SCORE", String(format: "%.4f", a.score)),
@@ -25,6 +27,9 @@ public struct JournalAlertSink: AlertSink {
         if let c = a.clipPath { f.append(("EARSHOT_CLIP", c)) }
         if let o = a.streamOffset { f.append(("EARSHOT_OFFSET", String(format: "%.3f", o))) }
         if a.test { f.append(("EARSHOT_TEST", "1")) }
+        if let m = a.mute {
+            f += [("EARSHOT_MUTED", "1"), ("EARSHOT_MUTE_UNTIL", UTCStamp.rfc3339(m.until)), ("EARSHOT_MUTE_REASON", m.reason), ("EARSHOT_MUTE_BY", m.by)]
+        }
         return f
     }
 
