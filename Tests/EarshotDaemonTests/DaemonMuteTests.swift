@@ -37,9 +37,14 @@ import Testing
         return Setup(run: run, state: state, config: config, asound: try fx.writeConfigFile(in: run.dir), frames: fx.frames, hookOut: hookOut, healthOut: healthOut)
     }
 
-    static func daemon(_ s: Setup, pace: Double) throws -> DaemonProcess {
-        try DaemonProcess(args: ["--config", s.config.path, "--max-frames", String(s.frames), "--pace", String(pace), "--exit-at-end"],
-                          environment: ["ALSA_CONFIG_PATH": s.asound.path, "STATE_DIRECTORY": s.state.path], dir: s.run.dir)
+    /// Runs earshotd over the recording at `pace` (0 = as fast as it goes) with `mute` in its state directory;
+    /// returns its stderr (where alerts go in the journal's form when no journald runs).
+    static func run(_ s: Setup, mute: Mute?, pace: Double) throws -> String {
+        try mute?.write(path: Mute.path(stateDirectory: s.state.path))
+        let d = try DaemonProcess(args: ["--config", s.config.path, "--max-frames", String(s.frames), "--pace", String(pace), "--exit-at-end"],
+                                  environment: ["ALSA_CONFIG_PATH": s.asound.path, "STATE_DIRECTORY": s.state.path], dir: s.run.dir)
+        #expect(d.waitExit(timeout: 60) == 0, "stderr:\n\(d.stderr)")
+        return d.stderr
     }
 
     static func lines(_ u: URL) -> [String] { ((try? String(contentsOf: u, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
@@ -47,11 +52,8 @@ import Testing
 
     @Test func mutedShotsReachTheJournalButPageNobody() throws {
         let s = try Self.setup()
-        let mute = Mute(until: Date().addingTimeInterval(3600), reason: "fireworks show", by: "alice")
-        try mute.write(path: Mute.path(stateDirectory: s.state.path))
-        let d = try Self.daemon(s, pace: 0)
-        #expect(d.waitExit(timeout: 60) == 0, "stderr:\n\(d.stderr)")
-        let err = d.stderr, alerts = Self.alerts(err)
+        let err = try Self.run(s, mute: Mute(until: Date().addingTimeInterval(3600), reason: "fireworks show", by: "alice"), pace: 0)
+        let alerts = Self.alerts(err)
         #expect(alerts.count == 2 && alerts.allSatisfy {
             $0.contains(" — MUTED until ") && $0.contains("by alice: fireworks show: no hook run") && $0.contains("EARSHOT_MUTED=1") && $0.contains("PRIORITY=4")
         }, "both shots are alerts, marked muted:\n\(err)")
@@ -69,11 +71,8 @@ import Testing
     /// At real-time pace: muted for the first 5 s, so the shot at 1 s is muted and the one at 8 s pages.
     @Test func pagingResumesWhenTheMuteEnds() throws {
         let s = try Self.setup()
-        let mute = Mute(until: Date().addingTimeInterval(5), reason: "starter pistol", by: "bob")
-        try mute.write(path: Mute.path(stateDirectory: s.state.path))
-        let d = try Self.daemon(s, pace: 1)
-        #expect(d.waitExit(timeout: 60) == 0, "stderr:\n\(d.stderr)")
-        let err = d.stderr, alerts = Self.alerts(err)
+        let err = try Self.run(s, mute: Mute(until: Date().addingTimeInterval(5), reason: "starter pistol", by: "bob"), pace: 1)
+        let alerts = Self.alerts(err)
         #expect(alerts.count == 2, "\(err)")
         if alerts.count == 2 {
             #expect(alerts[0].contains("EARSHOT_MUTED=1") && !alerts[1].contains("EARSHOT_MUTED"), "\(alerts)")
@@ -107,9 +106,7 @@ import Testing
     @Test func aBrokenMuteFileMutesNothing() throws {
         let s = try Self.setup()
         try "{\"until\": \"tomorrow\"}".write(toFile: Mute.path(stateDirectory: s.state.path), atomically: true, encoding: .utf8)
-        let d = try Self.daemon(s, pace: 0)
-        #expect(d.waitExit(timeout: 60) == 0, "stderr:\n\(d.stderr)")
-        let err = d.stderr
+        let err = try Self.run(s, mute: nil, pace: 0)
         #expect(err.contains("mute file \(s.state.path)/mute is not a mute earshot wrote") && err.contains("NOT muted"), "\(err)")
         #expect(Self.alerts(err).count == 2 && !err.contains("EARSHOT_MUTED=1"), "\(err)")
         #expect(Self.lines(s.hookOut).count == 2, "both shots paged: \(Self.lines(s.hookOut))")
