@@ -47,7 +47,7 @@ struct CheckConfigCommand: ParsableCommand {
         for other in ConfiguredDevice.others(naming: config.device, besides: checked, in: ConfiguredDevice.scan(configDirectory)) {
             warnings.append("device: \(config.device) is also \(other.unit)'s (\(other.path)); two earshotd cannot capture from one device at once — if both run, give each its own microphone (earshot devices)")
         }
-        for h in [config.hook, config.healthHook, config.heartbeat.hook] { if let p = h.executableProblem() { warnings.append(p) } }
+        for h in [config.hook, config.clipHook, config.healthHook, config.heartbeat.hook] { if let p = h.executableProblem() { warnings.append(p) } }
         if let m = MuteCommand.note(inst) { warnings.append(m) }
         if let m = config.model, !m.isEmpty, !FileManager.default.fileExists(atPath: m) {
             warnings.append("model: \(m) does not exist; fix the path, or remove the key to use the shipped model")
@@ -56,7 +56,7 @@ struct CheckConfigCommand: ParsableCommand {
             do { _ = try config.threshold(for: m) } catch { warnings.append("false_alarms_per_hour: \(error)") }
         }
         for w in warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
-        print("\(shown): OK — device \(config.device)\(config.location.isEmpty ? "" : " at \"\(config.location)\""), hook \(config.hook.path ?? "none"), health hook \(config.healthHook.path ?? "none"), heartbeat \(config.heartbeat.hook.path.map { "\($0) every \(String(format: "%g", config.heartbeat.interval)) s" } ?? "none"), clips \(config.clips.enabled ? config.clips.directory : "off"), site recording \(config.recording.enabled ? String(format: "%@ (up to %g h)", config.recording.directory, config.recording.hours) : "off"), metrics \(config.metrics.enabled ? config.metrics.path : "off")")
+        print("\(shown): OK — device \(config.device)\(config.location.isEmpty ? "" : " at \"\(config.location)\""), hook \(config.hook.path ?? "none"), clip hook \(config.clipHook.path ?? "none"), health hook \(config.healthHook.path ?? "none"), heartbeat \(config.heartbeat.hook.path.map { "\($0) every \(String(format: "%g", config.heartbeat.interval)) s" } ?? "none"), clips \(config.clips.enabled ? config.clips.directory : "off"), site recording \(config.recording.enabled ? String(format: "%@ (up to %g h)", config.recording.directory, config.recording.hours) : "off"), metrics \(config.metrics.enabled ? config.metrics.path : "off")")
         print("OpenBLAS: \(BLAS.coreName) kernels" + (OpenBLASKernel.note.map { " — \($0)" } ?? ""))
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EarshotDaemon
+import EarshotDSP
 import Foundation
 import Logging
 
@@ -12,7 +13,9 @@ struct TestAlertCommand: ParsableCommand {
         discussion: """
             Writes a journal entry with the alert MESSAGE_ID, marked "[TEST]" and EARSHOT_TEST=1, then runs \
             hook.path from the config exactly as the daemon would (same environment, JSON on stdin, timeout) and \
-            waits for it. When health_hook.path is set, it runs too, with a test notice (EARSHOT_HEALTH=device, \
+            waits for it. When clip_hook.path is set, it runs with the same test alert and a 1 s test tone as its \
+            clip (EARSHOT_CLIP_READY=1), as it would once a real alert's clip is written. \
+            When health_hook.path is set, it runs too, with a test notice (EARSHOT_HEALTH=device, \
             EARSHOT_PROBLEM=1, EARSHOT_TEST=1): the page you would get if the microphone were lost. Exit status 0 \
             when the journal took the entry and every configured hook exited 0.
 
@@ -55,6 +58,9 @@ struct TestAlertCommand: ParsableCommand {
         } else {
             ok = drill("hook", cfg.hook) { $0.submit(alert) } && ok
         }
+        if cfg.clipHook.path != nil {
+            ok = drillClipHook(cfg.clipHook, alert) && ok
+        }
         if cfg.healthHook.path == nil {
             print("health hook: none configured (health_hook.path) — set one so a lost microphone pages someone")
         } else {
@@ -64,6 +70,24 @@ struct TestAlertCommand: ParsableCommand {
         }
         if let m = MuteCommand.note(inst) { print("note: \(m)") }
         if !ok { throw ExitCode(1) }
+    }
+
+    /// `clip_hook:` with the test alert and a 1 s 1 kHz tone written as its clip (removed afterwards).
+    private func drillClipHook(_ settings: HookSettings, _ alert: Alert) -> Bool {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-test-alert-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let clip = dir.appendingPathComponent("\(alert.eventID).wav")
+        do {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let tone = (0..<16_000).map { 0.25 * sinf(2 * .pi * 1000 * Float($0) / 16_000) }
+            try AudioFileWriter.writeWAV16(tone, sampleRate: 16_000, to: clip)
+        } catch {
+            print("clip hook: FAILED: could not write the test clip \(clip.path): \(error)")
+            return false
+        }
+        var withClip = alert
+        withClip.clipPath = clip.path
+        return drill("clip hook", settings) { $0.submit(clipOf: withClip) }
     }
 
     /// Runs one hook as the daemon would (`submit` queues its payload), once — a drill shows the first failure

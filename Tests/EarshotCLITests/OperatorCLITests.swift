@@ -126,7 +126,10 @@ struct OperatorCLITests {
         let healthOut = dir.appendingPathComponent("health.out")
         let health = try Operator.write("#!/bin/sh\nenv | grep '^EARSHOT_' > '\(healthOut.path)'\necho '--' >> '\(healthOut.path)'\ncat >> '\(healthOut.path)'\n",
                                         to: dir.appendingPathComponent("health.sh"), mode: 0o755)
-        let cfg = try Operator.write("device: test_mic\nlocation: Gate 3\npriority: 3\nhook:\n  path: \(hook.path)\n  timeout: 5\nhealth_hook:\n  path: \(health.path)\n",
+        let clipOut = dir.appendingPathComponent("clip.out")
+        let clipHook = try Operator.write("#!/bin/sh\necho \"$EARSHOT_EVENT_ID $EARSHOT_CLIP_READY $EARSHOT_TEST $(wc -c < \"$EARSHOT_CLIP\") $EARSHOT_CLIP\" > '\(clipOut.path)'\n",
+                                          to: dir.appendingPathComponent("clip.sh"), mode: 0o755)
+        let cfg = try Operator.write("device: test_mic\nlocation: Gate 3\npriority: 3\nhook:\n  path: \(hook.path)\n  timeout: 5\nclip_hook:\n  path: \(clipHook.path)\nhealth_hook:\n  path: \(health.path)\n",
                                      to: dir.appendingPathComponent("earshot.yaml"))
         let exe = try #require(CLIRunner.binary).path
         let r = try Operator.withPrivateJournal([exe, "test-alert", "--config", cfg.path], dir: dir)
@@ -146,6 +149,12 @@ struct OperatorCLITests {
         let json = try #require(hookOut.components(separatedBy: "--\n").last)
         let obj = try #require(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         #expect(obj["test"] as? Bool == true && obj["event_id"] as? String == eventID && obj["location"] as? String == "Gate 3")
+
+        // The clip hook got the same test alert with a 1 s test clip (16 kHz, 16 bit: 32,044 bytes), removed after.
+        #expect(r.output.contains("clip hook: OK"), "\(r.output)")
+        let clipRun = ((try? String(contentsOf: clipOut, encoding: .utf8)) ?? "").split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        #expect(clipRun.count == 5 && clipRun[0] == eventID && clipRun[1] == "1" && clipRun[2] == "1" && clipRun[3] == "32044", "\(clipRun)")
+        #expect(clipRun.count == 5 && !FileManager.default.fileExists(atPath: clipRun[4]), "the test clip is removed")
 
         // The health hook got a drill: a device problem marked as a test, so its page can be checked too.
         #expect(r.output.contains("health hook: OK"), "\(r.output)")

@@ -44,6 +44,29 @@ struct OperatorHookExampleTests {
         #expect(stdin == Self.event)
     }
 
+    @Test("as clip_hook the ntfy, MQTT and e-mail examples send the clip file itself")
+    func clipHook() throws {
+        let ready = ["EARSHOT_CLIP_READY": "1", "EARSHOT_TEST": "0", "EARSHOT_LOCATION": "Gate 3"]
+        let (s1, a1, _) = try Self.run("ntfy-webhook.sh", tool: "curl", extra: ready)
+        #expect(s1 == 0 && a1.contains("-T\n/var/lib/earshot/clips/a.wav\n") && a1.contains("Filename: a.wav\n")
+                && a1.contains("Title: Recording: gunshot at Gate 3 (venue-1)\n") && a1.contains("e-1"), "\(a1)")
+        let (s2, a2, _) = try Self.run("mqtt.sh", tool: "mosquitto_pub", extra: ready)
+        #expect(s2 == 0 && a2.contains("earshot/venue-1/alert/clip\n") && a2.contains("-f\n/var/lib/earshot/clips/a.wav\n"), "\(a2)")
+        // e-mail: the WAV as a base64 attachment that decodes to the file
+        let dir = TestPaths.tempDir("op-clip")
+        let wav = dir.appendingPathComponent("20261125T084102.123Z_e-1.wav")
+        let bytes = Data((0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        try bytes.write(to: wav)
+        let (s4, _, in4) = try Self.run("email.sh", tool: "sendmail", extra: ready.merging(["EARSHOT_CLIP": wav.path]) { $1 })
+        #expect(s4 == 0 && in4.contains("Subject: Recording: Gunshot detected at Gate 3 (venue-1)") && in4.contains("filename=\"\(wav.lastPathComponent)\""), "\(in4)")
+        let part = in4.components(separatedBy: "Content-Transfer-Encoding: base64").last?.components(separatedBy: "\n\n").dropFirst().first ?? ""
+        let body = part.components(separatedBy: "\n--").first ?? ""   // up to the closing boundary
+        #expect(Data(base64Encoded: body.replacingOccurrences(of: "\n", with: "")) == bytes, "the attachment is the clip")
+        // without the variable (the alert's own hook, or an older earshotd): the alert, not the clip
+        let (_, a3, _) = try Self.run("ntfy-webhook.sh", tool: "curl")
+        #expect(!a3.contains("-T\n") && a3.contains("Gunshot detected"), "\(a3)")
+    }
+
     @Test("MQTT example publishes the JSON event to the test topic")
     func mqtt() throws {
         let (status, args, stdin) = try Self.run("mqtt.sh", tool: "mosquitto_pub")

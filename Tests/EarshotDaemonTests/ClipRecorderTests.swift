@@ -86,6 +86,29 @@ struct ClipRecorderTests {
         #expect(abs(clip.samples[7_999] - 0.1) < 1e-3 && abs(clip.samples[8_000] + 0.1) < 1e-3)
     }
 
+    @Test("whenWritten runs once the clip is complete on disk (clip_hook), and not for a clip that failed")
+    func whenWritten() throws {
+        let dir = TestPaths.tempDir("clip-then")
+        let seen = Collected<(String, Int)>()
+        let rec = ClipRecorder(settings: ClipSettings(directory: dir.path, preRoll: 0.5, postRoll: 0.5), logger: LogCapture().logger)
+        rec.append([Float](repeating: 0.2, count: 16_000))
+        let path = try #require(rec.begin(eventID: "e1", at: Date()) { p in
+            seen.add((p, (try? AudioFile.read(URL(fileURLWithPath: p)))?.samples.count ?? -1))
+        })
+        rec.append([Float](repeating: 0.2, count: 4_000))
+        #expect(seen.wait(count: 1, timeout: 0.3).isEmpty, "not before the post-roll is recorded")
+        rec.append([Float](repeating: 0.2, count: 8_000))
+        let got = seen.wait(count: 1, timeout: 5)
+        #expect(got.count == 1 && got.first?.0 == path && got.first?.1 == 16_000, "called with the path of the whole clip: \(got)")
+
+        let bad = ClipRecorder(settings: ClipSettings(directory: "/proc/earshot-no/clips", preRoll: 0.1, postRoll: 0.1), logger: LogCapture().logger)
+        bad.append([Float](repeating: 0.2, count: 4_000))
+        _ = bad.begin(eventID: "e2", at: Date()) { p in seen.add((p, 0)) }
+        bad.append([Float](repeating: 0.2, count: 4_000))
+        bad.flush()
+        #expect(seen.all.count == 1, "a clip that could not be written sends nothing")
+    }
+
     @Test("retention deletes the oldest clips beyond max_count, and clips older than max_age_days")
     func retentionCount() throws {
         let dir = TestPaths.tempDir("clip-ret")

@@ -126,6 +126,16 @@ import Testing
         #expect(error("heartbeat:\n  path: beat.sh\n")?.key.hasPrefix("heartbeat") == true, "a relative path names its section")
     }
 
+    @Test func clipHookSection() throws {
+        let c = try DaemonConfig.parse("clip_hook:\n  path: /usr/local/bin/send-clip\n  timeout: 30\n", source: "t.yaml")
+        #expect(c.clipHook.path == "/usr/local/bin/send-clip" && c.clipHook.timeout == 30 && c.clipHook.retries == 3 && c.clipHook.section == "clip_hook")
+        #expect(DaemonConfig().clipHook.path == nil, "off by default")
+        #expect(error("clip_hook:\n  retries: 99\n")?.key == "clip_hook.retries")
+        // a clip hook with clips off would never run: said at once, with the line
+        let e = try #require(error("clips:\n  enabled: false\nclip_hook:\n  path: /usr/local/bin/send-clip\n"))
+        #expect(e.key == "clip_hook.path" && e.line == 4 && "\(e)".contains("clips.enabled is false"), "\(e)")
+    }
+
     @Test func sectionValidationIsReportedWithTheKey() throws {
         // ops' validate(): a relative hook path is a settings error, surfaced as a ConfigError naming the key.
         let e = try #require(error("hook:\n  path: relative/script.sh\n"))

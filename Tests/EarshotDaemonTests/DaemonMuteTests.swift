@@ -6,59 +6,16 @@ import Testing
 /// the journal's form on stderr, marked EARSHOT_MUTED=1) but no hook runs; the health hook hears of the mute and
 /// of its end; a shot after the expiry pages again; a broken mute file mutes nothing.
 @Suite(.serialized) struct DaemonMuteTests {
-    struct Setup {
-        let run: DaemonRun, state: URL, config: URL, asound: URL, frames: Int, hookOut: URL, healthOut: URL
-    }
-
-    /// 10 s with shots at 1 s and 8 s, a hook and a health hook that write down what they were run for, clips and
-    /// the metrics file in a state directory.
-    static func setup() throws -> Setup {
-        let run = try DaemonRun()
-        let fx = try AlsaFileFixture(DaemonTestSignals.recording(seconds: 10, shots: [1.0, 8.0]), rate: 16_000, dir: run.dir)
-        let state = run.dir.appendingPathComponent("state")
-        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
-        let hookOut = run.dir.appendingPathComponent("hook.txt"), healthOut = run.dir.appendingPathComponent("health.txt")
-        let hook = try HookFixture.script(run.dir, "hook.sh", "echo \"$EARSHOT_EVENT_ID\" >> '\(hookOut.path)'")
-        let health = try HookFixture.script(run.dir, "health.sh", "echo \"$EARSHOT_HEALTH $EARSHOT_PROBLEM $EARSHOT_MESSAGE\" >> '\(healthOut.path)'")
-        let config = run.dir.appendingPathComponent("earshot.yaml")
-        try """
-            device: default
-            model: \(run.model.path)
-            cooldown: 1
-            retry_min: 0.2
-            retry_max: 1
-            hook:
-              path: \(hook)
-              retries: 0
-            health_hook:
-              path: \(health)
-              retries: 0
-            """.write(to: config, atomically: true, encoding: .utf8)
-        return Setup(run: run, state: state, config: config, asound: try fx.writeConfigFile(in: run.dir), frames: fx.frames, hookOut: hookOut, healthOut: healthOut)
-    }
-
-    /// Runs earshotd over the recording at `pace` (0 = as fast as it goes) with `mute` in its state directory;
-    /// returns its stderr (where alerts go in the journal's form when no journald runs).
-    static func run(_ s: Setup, mute: Mute?, pace: Double) throws -> String {
-        try mute?.write(path: Mute.path(stateDirectory: s.state.path))
-        let d = try DaemonProcess(args: ["--config", s.config.path, "--max-frames", String(s.frames), "--pace", String(pace), "--exit-at-end"],
-                                  environment: ["ALSA_CONFIG_PATH": s.asound.path, "STATE_DIRECTORY": s.state.path], dir: s.run.dir)
-        #expect(d.waitExit(timeout: 60) == 0, "stderr:\n\(d.stderr)")
-        return d.stderr
-    }
-
-    static func lines(_ u: URL) -> [String] { ((try? String(contentsOf: u, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
-    static func alerts(_ stderr: String) -> [String] { stderr.split(separator: "\n").map(String.init).filter { $0.contains("ALERT MESSAGE=Gunshot detected") } }
-
     @Test func mutedShotsReachTheJournalButPageNobody() throws {
-        let s = try Self.setup()
-        let err = try Self.run(s, mute: Mute(until: Date().addingTimeInterval(3600), reason: "fireworks show", by: "alice"), pace: 0)
-        let alerts = Self.alerts(err)
+        let s = try DaemonHookFixture.setup()
+        let err = try DaemonHookFixture.run(s, mute: Mute(until: Date().addingTimeInterval(3600), reason: "fireworks show", by: "alice"), pace: 0)
+        let alerts = DaemonHookFixture.alerts(err)
         #expect(alerts.count == 2 && alerts.allSatisfy {
             $0.contains(" — MUTED until ") && $0.contains("by alice: fireworks show: no hook run") && $0.contains("EARSHOT_MUTED=1") && $0.contains("PRIORITY=4")
         }, "both shots are alerts, marked muted:\n\(err)")
-        #expect(Self.lines(s.hookOut).isEmpty, "no hook while muted: \(Self.lines(s.hookOut))")
-        let health = Self.lines(s.healthOut)
+        #expect(DaemonHookFixture.lines(s.hookOut).isEmpty, "no hook while muted: \(DaemonHookFixture.lines(s.hookOut))")
+        #expect(DaemonHookFixture.lines(s.clipOut).isEmpty, "no clip hook either: \(DaemonHookFixture.lines(s.clipOut))")
+        let health = DaemonHookFixture.lines(s.healthOut)
         #expect(health.count == 1 && health.first?.hasPrefix("muted 1 Paging muted until ") == true
                 && health.first?.contains("by alice: fireworks show") == true, "\(health)")
         #expect(err.contains("Paging muted until "), "said in the log/journal:\n\(err)")
@@ -70,23 +27,24 @@ import Testing
 
     /// At real-time pace: muted for the first 5 s, so the shot at 1 s is muted and the one at 8 s pages.
     @Test func pagingResumesWhenTheMuteEnds() throws {
-        let s = try Self.setup()
-        let err = try Self.run(s, mute: Mute(until: Date().addingTimeInterval(5), reason: "starter pistol", by: "bob"), pace: 1)
-        let alerts = Self.alerts(err)
+        let s = try DaemonHookFixture.setup()
+        let err = try DaemonHookFixture.run(s, mute: Mute(until: Date().addingTimeInterval(5), reason: "starter pistol", by: "bob"), pace: 1)
+        let alerts = DaemonHookFixture.alerts(err)
         #expect(alerts.count == 2, "\(err)")
         if alerts.count == 2 {
             #expect(alerts[0].contains("EARSHOT_MUTED=1") && !alerts[1].contains("EARSHOT_MUTED"), "\(alerts)")
             let second = alerts[1].range(of: #"EARSHOT_EVENT_ID=\S+"#, options: .regularExpression).map { String(alerts[1][$0].dropFirst(17)) }
-            #expect(Self.lines(s.hookOut) == [second ?? "?"], "only the shot after the mute ran the hook: \(Self.lines(s.hookOut))")
+            #expect(DaemonHookFixture.lines(s.hookOut) == [second ?? "?"], "only the shot after the mute ran the hook: \(DaemonHookFixture.lines(s.hookOut))")
+            #expect(DaemonHookFixture.lines(s.clipOut).map { String($0.split(separator: " ")[0]) } == [second ?? "?"], "and the clip hook: \(DaemonHookFixture.lines(s.clipOut))")
         }
-        let health = Self.lines(s.healthOut)
+        let health = DaemonHookFixture.lines(s.healthOut)
         #expect(health.count == 2 && health.first?.hasPrefix("muted 1 ") == true
                 && health.last?.hasPrefix("muted 0 Paging again: the mute ended") == true, "\(health)")
     }
 
     /// The same inside a private journald: the mute's own entry (MESSAGE_ID mute) and muted alerts as a warning.
     @Test func theJournalHasTheMuteAndTheMutedAlerts() throws {
-        let s = try Self.setup()
+        let s = try DaemonHookFixture.setup()
         try Mute(until: Date().addingTimeInterval(3600), reason: "memorial salute", by: "carol").write(path: Mute.path(stateDirectory: s.state.path))
         let fx = try AlsaFileFixture(DaemonTestSignals.recording(seconds: 10, shots: [1.0, 8.0]), rate: 16_000, dir: s.run.dir)
         let r = try s.run.journalRun(fx, config: s.config, environment: ["STATE_DIRECTORY": s.state.path])
@@ -100,16 +58,16 @@ import Testing
         let alerts = DaemonRun.alerts(r.entries)
         #expect(alerts.count == 2 && alerts.allSatisfy { $0["EARSHOT_MUTED"] == "1" && $0["PRIORITY"] == "4" && $0["EARSHOT_MUTE_REASON"] == "memorial salute" },
                 "\(alerts)")
-        #expect(Self.lines(s.hookOut).isEmpty)
+        #expect(DaemonHookFixture.lines(s.hookOut).isEmpty)
     }
 
     @Test func aBrokenMuteFileMutesNothing() throws {
-        let s = try Self.setup()
+        let s = try DaemonHookFixture.setup()
         try "{\"until\": \"tomorrow\"}".write(toFile: Mute.path(stateDirectory: s.state.path), atomically: true, encoding: .utf8)
-        let err = try Self.run(s, mute: nil, pace: 0)
+        let err = try DaemonHookFixture.run(s, mute: nil, pace: 0)
         #expect(err.contains("mute file \(s.state.path)/mute is not a mute earshot wrote") && err.contains("NOT muted"), "\(err)")
-        #expect(Self.alerts(err).count == 2 && !err.contains("EARSHOT_MUTED=1"), "\(err)")
-        #expect(Self.lines(s.hookOut).count == 2, "both shots paged: \(Self.lines(s.hookOut))")
-        #expect(Self.lines(s.healthOut).isEmpty, "no mute, no notice: \(Self.lines(s.healthOut))")
+        #expect(DaemonHookFixture.alerts(err).count == 2 && !err.contains("EARSHOT_MUTED=1"), "\(err)")
+        #expect(DaemonHookFixture.lines(s.hookOut).count == 2, "both shots paged: \(DaemonHookFixture.lines(s.hookOut))")
+        #expect(DaemonHookFixture.lines(s.healthOut).isEmpty, "no mute, no notice: \(DaemonHookFixture.lines(s.healthOut))")
     }
 }

@@ -32,7 +32,7 @@ struct HookRunnerTests {
         #expect(env.contains("EARSHOT_START=2025-11-25T08:23:20.125Z"))
         #expect(env.contains("EARSHOT_DEVICE=\(evil)"))
         #expect(env.contains("EARSHOT_LOCATION=\(place)"))
-        #expect(env.contains("EARSHOT_CLIP=/var/lib/earshot/clips/x.wav"))
+        #expect(env.contains("EARSHOT_CLIP=/var/lib/earshot/clips/x.wav") && env.contains("EARSHOT_CLIP_READY=0"), "the alert's hook runs before the clip is written")
         #expect(env.contains("EARSHOT_HOST=venue-box"))
         #expect(env.contains("EARSHOT_TEST=0"))
         #expect(env.contains { $0.hasPrefix("PATH=") })
@@ -44,7 +44,7 @@ struct HookRunnerTests {
         #expect(json["start"] as? String == "2025-11-25T08:23:20.125Z")
         #expect(json["device"] as? String == evil)
         #expect(json["location"] as? String == place)
-        #expect(json["clip"] as? String == "/var/lib/earshot/clips/x.wav")
+        #expect(json["clip"] as? String == "/var/lib/earshot/clips/x.wav" && json["clip_ready"] as? Bool == false)
         #expect(json["host"] as? String == "venue-box")
         #expect(json["test"] as? Bool == false)
 
@@ -52,6 +52,19 @@ struct HookRunnerTests {
         #expect(pg.count == 2 && pg[0] == pg[1].trimmingCharacters(in: .whitespacesAndNewlines), "hook must lead its own process group: \(pg)")
         #expect(r.exitCode == 0 && r.pid != nil)
         #expect(log.messages(.info).contains { $0.contains("ev-1") && $0.contains("status 0") })
+    }
+
+    @Test("clip_hook's runs say the clip is written: EARSHOT_CLIP_READY=1 and clip_ready:true, the alert's data alike")
+    func clipReady() throws {
+        let payload = HookPayload(alert: HookFixture.alert("ev-2", clip: "/var/lib/earshot/clips/y.wav"), host: "h", clipReady: true)
+        let env = payload.environment()
+        #expect(env.contains("EARSHOT_CLIP_READY=1") && env.contains("EARSHOT_CLIP=/var/lib/earshot/clips/y.wav") && env.contains("EARSHOT_EVENT_ID=ev-2"))
+        let json = try #require(JSONSerialization.jsonObject(with: payload.json()) as? [String: Any])
+        #expect(json["clip_ready"] as? Bool == true && json["event_id"] as? String == "ev-2")
+        // a final failure loses no page, only the clip's delivery: said so
+        var r = HookResult(eventID: "ev-2")
+        r.section = "clip_hook"; r.exitCode = 1; r.lostWhenGivenUp = DaemonConfig().clipHook.lostWhenGivenUp
+        #expect(r.gaveUp && r.summary.contains("giving up — the clip is on the box only"), "\(r.summary)")
     }
 
     @Test("test alerts are marked EARSHOT_TEST=1 and test:true")

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Earshot hook: e-mail the alert with the local MTA's sendmail (postfix, exim, msmtp-mta, nullmailer…).
 # Install: copy to /etc/earshot/hooks/, chmod +x, set  hook: { path: /etc/earshot/hooks/email.sh }
-# EARSHOT_CLIP names the evidence WAV (written a few seconds after the alert; listen to it on the box).
+# EARSHOT_CLIP names the evidence WAV (written a few seconds after the alert); as clip_hook: too, this script
+# mails it as an attachment once it is written.
 set -eu
 TO="security@example.org"
 FROM="earshot@$EARSHOT_HOST"
@@ -24,6 +25,22 @@ if [ -n "${EARSHOT_HEALTH:-}" ]; then
   exit 0
 fi
 SUBJECT="${test_mark}Gunshot detected $where (score $EARSHOT_SCORE)"
+
+# Also usable as clip_hook: (EARSHOT_CLIP_READY=1): the evidence clip is written — mail it, to listen before acting.
+if [ "${EARSHOT_CLIP_READY:-0}" = 1 ]; then
+  b="earshot-$EARSHOT_EVENT_ID"
+  {
+    printf 'From: %s\nTo: %s\nSubject: %s\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="%s"\n\n' \
+      "$FROM" "$TO" "$(header "Recording: $SUBJECT")" "$b"
+    printf -- '--%s\nContent-Type: text/plain; charset=UTF-8\n\nThe evidence clip of event %s (%s): listen before acting.\n\n' \
+      "$b" "$EARSHOT_EVENT_ID" "$EARSHOT_START"
+    printf -- '--%s\nContent-Type: audio/wav\nContent-Transfer-Encoding: base64\nContent-Disposition: attachment; filename="%s"\n\n' \
+      "$b" "$(basename "$EARSHOT_CLIP")"
+    base64 "$EARSHOT_CLIP"
+    printf -- '--%s--\n' "$b"
+  } | sendmail -t -i
+  exit 0
+fi
 
 {
   printf 'From: %s\nTo: %s\nSubject: %s\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n\n' "$FROM" "$TO" "$(header "$SUBJECT")"

@@ -15,6 +15,12 @@ else
   TOPIC="earshot/$EARSHOT_HOST/alert"
 fi
 
+# Run as clip_hook: (EARSHOT_CLIP_READY=1): publish the evidence clip itself (a WAV, ≈ 320 KB for 10 s) to
+# TOPIC/clip, e.g. earshot/venue-1/alert/clip, for a dashboard or an archive to play.
+if [ "${EARSHOT_CLIP_READY:-0}" = 1 ]; then
+  exec mosquitto_pub -h "$BROKER" -p "$PORT" -q 1 -t "$TOPIC/clip" -f "$EARSHOT_CLIP"
+fi
+
 # -s reads the message (the JSON event) from stdin; QoS 1 so the broker acknowledges it.
 # Credentials: add  -u USER -P PASS  or better  --id earshot -F /etc/earshot/mqtt.conf (not world-readable).
 exec mosquitto_pub -h "$BROKER" -p "$PORT" -q 1 -t "$TOPIC" -s

@@ -24,6 +24,15 @@ if [ -n "${EARSHOT_HEALTH:-}" ]; then
     --data-binary @- "$NTFY_URL"
 fi
 
+# Also usable as clip_hook: (EARSHOT_CLIP_READY=1): the alert's evidence clip is written (clips.post_roll after
+# the shot) — attached to a second notification, so whoever was paged can listen before acting.
+if [ "${EARSHOT_CLIP_READY:-0}" = 1 ]; then
+  exec curl --silent --show-error --fail --max-time 8 \
+    -H "Title: $(header "${test_mark}Recording: gunshot $where")" -H "Priority: urgent" -H "Tags: loud_sound" \
+    -H "Message: $(header "Evidence clip of event $EARSHOT_EVENT_ID (score $EARSHOT_SCORE): listen before acting")" \
+    -H "Filename: $(basename "$EARSHOT_CLIP")" -T "$EARSHOT_CLIP" "$NTFY_URL"
+fi
+
 title="${test_mark}Gunshot detected $where"
 
 # --data-binary @- sends the JSON from stdin unchanged; headers carry the summary for the notification.

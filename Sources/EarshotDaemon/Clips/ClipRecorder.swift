@@ -19,8 +19,10 @@ public final class ClipRecorder: @unchecked Sendable {
     private let onWritten: (@Sendable (String, Error?) -> Void)?
     private var history: HistoryBuffer
     private let preSamples: Int, postSamples: Int
-    /// Clips waiting for their post-roll: (path, first sample index, end sample index), oldest first.
-    private var pending: [(path: String, from: Int, end: Int)] = []
+    /// Clips waiting for their post-roll: (path, first sample index, end sample index, what to do once it is
+    /// written), oldest first.
+    private typealias Pending = (path: String, from: Int, end: Int, then: (@Sendable (String) -> Void)?)
+    private var pending: [Pending] = []
     /// Index of the first sample after the last capture gap (0: none yet).
     private var gapAt = 0
     private static let maxPending = 16
@@ -77,7 +79,9 @@ public final class ClipRecorder: @unchecked Sendable {
     ///   - start: wall-clock time of the event start (names the file).
     ///   - samplesSinceStart: how many of the samples already appended came after the event start (e.g. the
     ///     detector's window length); the clip covers [start − pre_roll, start + post_roll).
-    public func begin(eventID: String, at start: Date, samplesSinceStart: Int = 0) -> String? {
+    ///   - whenWritten: called on the writer queue with the path once this clip is written (not when writing
+    ///     failed), e.g. to run `clip_hook:`.
+    public func begin(eventID: String, at start: Date, samplesSinceStart: Int = 0, whenWritten: (@Sendable (String) -> Void)? = nil) -> String? {
         guard settings.enabled else { return nil }
         guard pending.count < Self.maxPending else {
             logger.error("evidence clip for event \(eventID) skipped: \(Self.maxPending) clips already waiting for post-roll")
@@ -87,7 +91,7 @@ public final class ClipRecorder: @unchecked Sendable {
         let back = max(0, min(samplesSinceStart, Int(Self.maxLookbackSeconds * Double(sampleRate))))
         let startIndex = history.totalAppended - back
         let path = Self.path(directory: settings.directory, eventID: eventID, start: start)
-        pending.append((path, startIndex - preSamples, startIndex + postSamples))
+        pending.append((path, startIndex - preSamples, startIndex + postSamples, whenWritten))
         return path
     }
 
@@ -100,13 +104,13 @@ public final class ClipRecorder: @unchecked Sendable {
     }
 
     /// Copies [from, upTo) (clamped to what the history still holds) and hands it to the writer queue.
-    private func finish(_ p: (path: String, from: Int, end: Int), upTo end: Int) {
+    private func finish(_ p: Pending, upTo end: Int) {
         let total = history.totalAppended
         let from = max(p.from, total - history.count, gapAt)
         guard end > from else { return }
         var samples = history.last(total - from)
         samples.removeLast(total - end)
-        let (path, rate, clip) = (p.path, sampleRate, samples)
+        let (path, rate, clip, then) = (p.path, sampleRate, samples, p.then)
         writer.async { [self] in
             do {
                 try FileManager.default.createDirectory(atPath: settings.directory, withIntermediateDirectories: true)
@@ -115,6 +119,7 @@ public final class ClipRecorder: @unchecked Sendable {
                 logger.info("evidence clip written: \(path) (\(String(format: "%.1f", Double(clip.count) / Double(rate))) s)")
                 retention.enforce(keeping: path, logger: logger)
                 onWritten?(path, nil)
+                then?(path)
             } catch {
                 metrics?.update { $0.clipFailuresTotal += 1 }
                 logger.error("evidence clip \(path) could not be written: \(error); check free space and that clips.directory (\(settings.directory)) is writable by the daemon — alerts continue without clips")

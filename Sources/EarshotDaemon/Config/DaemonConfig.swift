@@ -47,6 +47,9 @@ public struct DaemonConfig: Sendable, Equatable {
     /// pinging the systemd watchdog, so systemd restarts it (`WatchdogSec=`).
     public var stallSeconds = 10.0
     public var hook = HookSettings()
+    /// Runs once an alert's evidence clip is written (`clips.post_roll` after the shot), with the alert's data
+    /// and EARSHOT_CLIP_READY=1: to send the recording to whoever was paged. `clip_hook:`, the keys of `hook:`.
+    public var clipHook = HookSettings(section: "clip_hook", lostWhenGivenUp: "the clip is on the box only (EARSHOT_CLIP)")
     /// Runs when the detector stops or starts hearing (device lost/back, capture stalled, microphone silent,
     /// stuck or clipping, and their recovery): `health_hook:`, the same keys as `hook:`.
     public var healthHook = HookSettings(section: "health_hook", lostWhenGivenUp: "the notice is in the journal only")
@@ -171,6 +174,7 @@ public struct DaemonConfig: Sendable, Equatable {
             return h
         }
         let h = try hookSection("hook", &c.hook)
+        let ch = try hookSection("clip_hook", &c.clipHook)
         let hh = try hookSection("health_hook", &c.healthHook)
         var hb = try r.section("heartbeat")
         c.heartbeat.hook.path = try hb.optionalString("path")
@@ -215,15 +219,19 @@ public struct DaemonConfig: Sendable, Equatable {
 
         try r.finish(known: ["device", "location", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "false_alarms_per_hour", "min_consecutive",
                              "merge_gap", "cooldown", "hop", "priority", "blas_threads", "log_level", "retry_min", "retry_max",
-                             "stall_seconds", "hook", "health_hook", "heartbeat", "clips", "recording", "liveness", "metrics"])
+                             "stall_seconds", "hook", "clip_hook", "health_hook", "heartbeat", "clips", "recording", "liveness", "metrics"])
         // The sections' own cross-field checks (ops' validate()) — mapped to the key's line.
         do {
-            try c.hook.validate(); try c.healthHook.validate(); try c.heartbeat.validate(); try c.clips.validate(); try c.recording.validate(); try c.liveness.validate(); try c.metrics.validate()
+            try c.hook.validate(); try c.clipHook.validate(); try c.healthHook.validate(); try c.heartbeat.validate(); try c.clips.validate(); try c.recording.validate(); try c.liveness.validate(); try c.metrics.validate()
         } catch let e as SettingsError {
             let parts = e.key.split(separator: ".", maxSplits: 1).map(String.init)
-            let section: ConfigReader? = ["hook": h, "health_hook": hh, "heartbeat": hb, "clips": cl, "recording": rc, "liveness": lv, "metrics": mt][parts.first ?? ""]
+            let section: ConfigReader? = ["hook": h, "clip_hook": ch, "health_hook": hh, "heartbeat": hb, "clips": cl, "recording": rc, "liveness": lv, "metrics": mt][parts.first ?? ""]
             let line = parts.count == 2 ? section?.lineOf(parts[1]) : r.lineOf(e.key)
             throw ConfigError(source: source, key: e.key, line: line, problem: "\(e.value) \(e.problem); \(e.fix)")
+        }
+        if let p = c.clipHook.path, !c.clips.enabled {
+            throw ConfigError(source: source, key: "clip_hook.path", line: ch.lineOf("path"),
+                              problem: "\(p) would never run: clips.enabled is false; enable clips, or remove clip_hook.path")
         }
         return c
     }

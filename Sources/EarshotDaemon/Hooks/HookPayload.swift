@@ -1,6 +1,7 @@
 import Foundation
 
-/// What a hook receives for one alert (`hook:`) or health notice (`health_hook:`): the environment (EARSHOT_*)
+/// What a hook receives for one alert (`hook:`), its written evidence clip (`clip_hook:`) or a health notice
+/// (`health_hook:`, `heartbeat:`): the environment (EARSHOT_*)
 /// and the same data as one JSON object on stdin. Values are passed as data, never through a shell, so nothing
 /// in them is interpreted.
 public struct HookPayload: Sendable, Equatable {
@@ -9,8 +10,10 @@ public struct HookPayload: Sendable, Equatable {
     public var host: String
     /// Which run this is, 1 for the first; a retry after a failed run counts up (EARSHOT_ATTEMPT).
     public var attempt = 1
+    /// The alert's evidence clip is written and complete (`clip_hook:`; EARSHOT_CLIP_READY=1, "clip_ready").
+    public var clipReady = false
 
-    public init(alert: Alert, host: String) { content = .alert(alert); self.host = host }
+    public init(alert: Alert, host: String, clipReady: Bool = false) { content = .alert(alert); self.host = host; self.clipReady = clipReady }
     public init(health: HealthNotice, host: String) { content = .health(health); self.host = host }
 
     /// What logs name the run by: the alert's event id, or "health: CONDITION problem|ok".
@@ -34,6 +37,7 @@ public struct HookPayload: Sendable, Equatable {
                 "EARSHOT_LOCATION=\(alert.location)",
                 "EARSHOT_MODEL=\(alert.model)",
                 "EARSHOT_CLIP=\(alert.clipPath ?? "")",
+                "EARSHOT_CLIP_READY=\(clipReady ? "1" : "0")",
                 "EARSHOT_TEST=\(alert.test ? "1" : "0")",
             ]
         case let .health(h):
@@ -52,7 +56,7 @@ public struct HookPayload: Sendable, Equatable {
 
     private struct AlertBody: Encodable {
         var event_id: String, score: Double, start: String, device: String, location: String, model: String
-        var clip: String?, host: String, test: Bool
+        var clip: String?, clip_ready: Bool, host: String, test: Bool
     }
 
     private struct HealthBody: Encodable {
@@ -60,7 +64,7 @@ public struct HookPayload: Sendable, Equatable {
     }
 
     /// One JSON object and a newline, e.g. for an alert
-    /// `{"clip":"/var/lib/earshot/clips/…wav","device":"default","event_id":"…","host":"…","location":"North entrance","model":"…","score":0.97,"start":"2026-…Z","test":false}`
+    /// `{"clip":"/var/lib/earshot/clips/…wav","clip_ready":false,"device":"default","event_id":"…","host":"…","location":"North entrance","model":"…","score":0.97,"start":"2026-…Z","test":false}`
     /// and for a health notice `{"device":"hw:1","health":"device","host":"…","location":"","message":"…","problem":true,"test":false,"time":"2026-…Z"}`.
     public func json() -> Data {
         let enc = JSONEncoder()
@@ -70,7 +74,7 @@ public struct HookPayload: Sendable, Equatable {
         case let .alert(alert):
             d = try? enc.encode(AlertBody(event_id: alert.eventID, score: (Double(alert.score) * 1000).rounded() / 1000,
                                           start: alert.startRFC3339, device: alert.device, location: alert.location, model: alert.model,
-                                          clip: alert.clipPath, host: host, test: alert.test))
+                                          clip: alert.clipPath, clip_ready: clipReady, host: host, test: alert.test))
         case let .health(h):
             d = try? enc.encode(HealthBody(health: h.condition, problem: h.problem, message: h.message, device: h.device,
                                            location: h.location, time: h.timeRFC3339, host: host, test: h.test))

@@ -42,6 +42,11 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
     @discardableResult
     public func submit(_ alert: Alert) -> Bool { submit(HookPayload(alert: alert, host: host)) }
 
+    /// Starts or queues the hook for `alert` whose evidence clip (`alert.clipPath`) is now written (the
+    /// `clip_hook:` runner; EARSHOT_CLIP_READY=1), like `submit(_:)`.
+    @discardableResult
+    public func submit(clipOf alert: Alert) -> Bool { submit(HookPayload(alert: alert, host: host, clipReady: true)) }
+
     /// Starts or queues the hook for a health notice (the `health_hook:` runner), like `submit(_:)`.
     @discardableResult
     public func submit(health: HealthNotice) -> Bool { submit(HookPayload(health: health, host: host)) }

@@ -21,6 +21,8 @@ public final class DetectionService: Service, @unchecked Sendable {
     private var capture: CaptureThread
     private let journal: JournalAlertSink
     private var hooks: HookRunner
+    /// `clip_hook:`: run with an alert once its evidence clip is written (to send the recording along).
+    private var clipHooks: HookRunner
     /// `health_hook:`: told when the detector stops or starts hearing (device, stall, liveness).
     private var healthHooks: HookRunner
     /// `heartbeat:`: run every `heartbeat.interval` while the detector hears, for an outside dead man's switch.
@@ -62,6 +64,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         journal = JournalAlertSink(priority: config.priority)
         metrics = MetricsFile(settings: config.metrics, instance: options.instance.name, logger: logger)
         hooks = HookRunner(settings: config.hook, logger: logger, metrics: metrics)
+        clipHooks = HookRunner(settings: config.clipHook, logger: logger, metrics: metrics)
         healthHooks = HookRunner(settings: config.healthHook, logger: logger, metrics: metrics)
         heartbeat = HookRunner(settings: config.heartbeat.hook, logger: logger, metrics: metrics)
         clips = ClipRecorder(settings: config.clips, sampleRate: model.features.sampleRate, logger: logger, metrics: metrics)
@@ -69,7 +72,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         liveness = LivenessMonitor(settings: config.liveness, sampleRate: model.features.sampleRate)
         mutes = MuteWatch(stateDirectory: options.instance.stateDirectory)
         capture = Self.makeCapture(config, options, model: model, logger: logger, wake: wake.continuation)
-        for h in [config.hook, config.healthHook, config.heartbeat.hook] {
+        for h in [config.hook, config.clipHook, config.healthHook, config.heartbeat.hook] {
             if let problem = h.executableProblem() { log.error("\(h.section) will fail: \(problem)") }
         }
     }
@@ -166,13 +169,14 @@ public final class DetectionService: Service, @unchecked Sendable {
         detector.finish { self.handle($0) }
         log.notice("stopping: finishing in-flight alerts")
         _ = hooks.waitIdle(timeout: config.hook.timeout + config.hook.killAfter)
+        clips.flush()   // the clips still in their post-roll are written now, and their clip_hook runs queued
+        _ = clipHooks.waitIdle(timeout: config.clipHook.timeout + config.clipHook.killAfter)
         _ = healthHooks.waitIdle(timeout: config.healthHook.timeout + config.healthHook.killAfter)
         _ = heartbeat.waitIdle(timeout: config.heartbeat.hook.timeout + config.heartbeat.hook.killAfter)
-        for (runner, what) in [(hooks, "alert"), (healthHooks, "health notice")] where runner.stats.retrying > 0 {
-            log.error("stopping with \(runner.stats.retrying) \(runner.settings.section) run(s) still waiting to retry: those \(what)s were not delivered by the hook — the journal has them")
+        for runner in [hooks, clipHooks, healthHooks] where runner.stats.retrying > 0 {
+            log.error("stopping with \(runner.stats.retrying) \(runner.settings.section) run(s) still waiting to retry, so not delivered: \(runner.settings.lostWhenGivenUp ?? "")")
         }
         notifier.stopping()
-        clips.flush()
         recorder.flush()
         capture.stop()
         let audio = Double(samplesConsumed) / Double(model.features.sampleRate), score = Double(detector.lastScore)
@@ -219,9 +223,19 @@ public final class DetectionService: Service, @unchecked Sendable {
             let id = Self.eventID(Date())
             let start = Date().addingTimeInterval(-lag)
             var alert = Alert(eventID: id, score: e.peakScore, start: start, device: config.device, location: config.location, model: model.name, streamOffset: e.start)
-            let after = max(0, samplesConsumed - Int(e.start * Double(model.features.sampleRate)))
-            alert.clipPath = clips.begin(eventID: id, at: start, samplesSinceStart: after)
             alert.mute = mutes.mute(at: Date())   // exact at the expiry, between the once-a-second polls too
+            let after = max(0, samplesConsumed - Int(e.start * Double(model.features.sampleRate)))
+            // once the clip is written (post-roll later, on the clip writer's queue), clip_hook sends it along
+            var sendClip: (@Sendable (String) -> Void)?
+            if alert.mute == nil, clipHooks.settings.path != nil {
+                let (runner, heard) = (clipHooks, alert)
+                sendClip = { path in
+                    var a = heard
+                    a.clipPath = path
+                    runner.submit(clipOf: a)
+                }
+            }
+            alert.clipPath = clips.begin(eventID: id, at: start, samplesSinceStart: after, whenWritten: sendClip)
             journal.deliver(alert)     // a datagram: microseconds
             if alert.mute == nil { _ = hooks.submit(alert) }   // queued to a worker thread; never blocks
             let muted = alert.mute != nil
@@ -348,6 +362,7 @@ public final class DetectionService: Service, @unchecked Sendable {
                 || new.channel != config.channel || new.periodMs != config.periodMs || new.ringSeconds != config.ringSeconds
             model = m; detector = d
             if new.hook != config.hook { _ = hooks.waitIdle(timeout: 0); hooks = HookRunner(settings: new.hook, logger: log, metrics: metrics) }
+            if new.clipHook != config.clipHook { clipHooks = HookRunner(settings: new.clipHook, logger: log, metrics: metrics) }
             if new.healthHook != config.healthHook { _ = healthHooks.waitIdle(timeout: 0); healthHooks = HookRunner(settings: new.healthHook, logger: log, metrics: metrics) }
             if new.heartbeat != config.heartbeat { heartbeat = HookRunner(settings: new.heartbeat.hook, logger: log, metrics: metrics) }
             if new.clips != config.clips { clips.flush(); clips = ClipRecorder(settings: new.clips, sampleRate: m.features.sampleRate, logger: log, metrics: metrics) }
