@@ -20,6 +20,14 @@ enum JSONLine {
 
     static func num(_ x: Double) -> String { String(format: "%.3f", x) }
 
+    /// `x` with `decimals` decimals; null when it is not finite (JSON has no infinity).
+    static func number(_ x: Double, _ decimals: Int) -> String { x.isFinite ? String(format: "%.\(decimals)f", x) : "null" }
+
+    /// `{"k1":v1,…}` with the values already in JSON form, keys in the given order.
+    static func object(_ pairs: KeyValuePairs<String, String>) -> String {
+        "{" + pairs.map { "\(quote($0.key)):\($0.value)" }.joined(separator: ",") + "}"
+    }
+
     static func event(file: String, _ e: DetectionEvent) -> String {
         "{\"type\":\"event\",\"file\":\(quote(file)),\"start\":\(num(e.start)),\"end\":\(num(e.end)),\"score\":\(num(Double(e.peakScore)))}"
     }

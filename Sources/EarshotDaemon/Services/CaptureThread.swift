@@ -27,6 +27,13 @@ public final class CaptureThread: @unchecked Sendable {
         public var pace: Double = 0
         /// Private ALSA configuration defining `device` (see `PCMCapture`).
         public var configText: String?
+
+        public init(device: String, sampleRate: Int, channels: Int, channel: Int?, periodMs: Int, retryMin: Double, retryMax: Double,
+                    targetRate: Int, maxFrames: Int? = nil, pace: Double = 0, configText: String? = nil) {
+            self.device = device; self.sampleRate = sampleRate; self.channels = channels; self.channel = channel
+            self.periodMs = periodMs; self.retryMin = retryMin; self.retryMax = retryMax; self.targetRate = targetRate
+            self.maxFrames = maxFrames; self.pace = pace; self.configText = configText
+        }
     }
 
     public let ring: SampleRing

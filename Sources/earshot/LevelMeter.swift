@@ -1,0 +1,61 @@
+import Foundation
+
+/// Input level per stretch of audio (a second, for `earshot listen`): peak and RMS in dBFS (full scale = 1.0,
+/// so a sine at full scale has an RMS of −3 dBFS), and whether it clipped or was digital silence.
+struct LevelMeter {
+    struct Line {
+        /// Seconds of audio up to the end of this line's stretch.
+        var end: Double
+        var peak: Double, sumSquares: Double, count: Int
+        var peakDBFS: Double { LevelMeter.dBFS(peak) }
+        var rmsDBFS: Double { LevelMeter.dBFS(count > 0 ? (sumSquares / Double(count)).squareRoot() : 0) }
+        /// At full scale: the gain is too high for a loud bang (a clipped shot still counts, but loses its shape).
+        var clipped: Bool { peak >= 0.999 }
+        var silent: Bool { peak == 0 }
+
+        func text(maxScore: Float, threshold: Float) -> String {
+            let level = silent ? "  digital silence: check the input (alsamixer), the cable and channel:" :
+                String(format: "  peak %6.1f dBFS  rms %6.1f dBFS", peakDBFS, rmsDBFS)
+            let mark = clipped ? "  CLIPPING: lower the input gain" : maxScore >= threshold ? "  ≥ threshold" : ""
+            return String(format: "%@%@  score %.3f%@", ListenCommand.clock(end), level, maxScore, mark)
+        }
+
+        func json(maxScore: Float) -> String {
+            JSONLine.object(["type": JSONLine.quote("level"), "end": JSONLine.number(end, 2),
+                             "peak_dbfs": silent ? "null" : JSONLine.number(peakDBFS, 1),
+                             "rms_dbfs": silent ? "null" : JSONLine.number(rmsDBFS, 1),
+                             "clipped": clipped ? "true" : "false", "max_score": JSONLine.number(Double(maxScore), 4)])
+        }
+    }
+
+    let samplesPerLine: Int
+    private var line = Line(end: 0, peak: 0, sumSquares: 0, count: 0)
+    private var total = 0
+    /// The loudest peak so far, dBFS (−inf before any sound).
+    private(set) var loudest = -Double.infinity
+
+    init(samplesPerLine: Int) { self.samplesPerLine = samplesPerLine }
+
+    /// Adds samples; calls `emit` with each completed stretch.
+    mutating func add(_ x: UnsafeBufferPointer<Float>, emit: (Line) -> Void) {
+        for v in x {
+            let a = Double(abs(v))
+            if a > line.peak { line.peak = a }
+            line.sumSquares += a * a
+            line.count += 1
+            total += 1
+            if line.count == samplesPerLine { flush(emit: emit) }
+        }
+    }
+
+    /// Emits the stretch so far (the end of the audio: a partial one), if it holds any samples.
+    mutating func flush(emit: (Line) -> Void) {
+        guard line.count > 0 else { return }
+        line.end = Double(total) / Double(samplesPerLine)
+        loudest = max(loudest, line.peakDBFS)
+        emit(line)
+        line = Line(end: 0, peak: 0, sumSquares: 0, count: 0)
+    }
+
+    static func dBFS(_ x: Double) -> Double { x > 0 ? 20 * log10(x) : -.infinity }
+}

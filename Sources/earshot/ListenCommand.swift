@@ -1,0 +1,136 @@
+import ArgumentParser
+import EarshotDaemon
+import EarshotDetect
+import EarshotDSP
+import EarshotNN
+import Foundation
+import Logging
+
+/// `earshot listen`: the daemon's capture and detector on the configured microphone, live, with the input level
+/// each second — for installing a box: is it the right microphone and channel, is the gain right (a clap well
+/// above the room, a loud bang short of clipping), and does a test bang score as earshotd would score it.
+struct ListenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "listen",
+        abstract: "Listen on the configured microphone with the daemon's pipeline: input level and score each second, and every event earshotd would alert on.",
+        discussion: """
+            Opens the capture device from the config (or --device) exactly as earshotd does — same sample rate, \
+            channels, channel choice, resampling, model, threshold and decision rule — and prints, for each \
+            second of audio, the peak and RMS level in dBFS and the highest score, then a line for every event \
+            earshotd would alert on (no journal entry, no hook). Use it when installing: clap or pop a balloon \
+            where a shot could happen, check the level is well above the room's and not CLIPPING, and that the \
+            channel with the microphone is the one used. Nothing is alerted or recorded.
+
+            earshotd holds the device while it runs: stop it for the test (sudo systemctl stop earshot), or \
+            watch the service's own view instead (systemctl status earshot: last score; journalctl -f).
+
+            Example:
+              sudo systemctl stop earshot && earshot listen --seconds 60; sudo systemctl start earshot
+              earshot listen --device plughw:CARD=Device,DEV=0 --seconds 30
+              earshot listen --instance hall --json
+            """
+    )
+
+    @Option(help: "Config file (default: /etc/earshot/earshot.yaml, or built-in defaults).")
+    var config: String?
+
+    @Option(help: "Use earshot@NAME.service's config (/etc/earshot/NAME.yaml).")
+    var instance: String?
+
+    @Option(help: "ALSA capture device instead of the config's device: (see earshot devices).")
+    var device: String?
+
+    @Option(help: "Stop after this many seconds of audio (default: until Ctrl-C).")
+    var seconds: Double?
+
+    @Flag(help: "One JSON object per line: {\"type\":\"level\",…} each second, {\"type\":\"event\",…} per event, {\"type\":\"summary\",…} at the end.")
+    var json = false
+
+    func validate() throws {
+        if let s = seconds, !(s > 0 && s <= 86_400) { throw ValidationError("--seconds \(s): give 0 < seconds ≤ 86400") }
+    }
+
+    func run() throws {
+        var cfg: DaemonConfig
+        let model: Model, detector: Detector
+        do {
+            cfg = try DaemonConfig.load(path: config, instance: try Instance(name: instance))
+            if let d = device { cfg.device = d }
+            model = try Model.load(try DefaultModel.resolve(cfg.model))
+            detector = try Detector(model: model, rule: cfg.rule(try cfg.threshold(for: model)), threads: 1)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let rate = model.features.sampleRate
+        var logger = Logger(label: "earshot.listen") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = .critical   // the device's errors are reported below, overruns in the summary
+        let wake = DispatchSemaphore(value: 0)
+        let ring = SampleRing(capacity: Int(cfg.ringSeconds * Double(rate)))
+        let opts = CaptureThread.Options(device: cfg.device, sampleRate: cfg.sampleRate, channels: cfg.channels, channel: cfg.channel,
+                                         periodMs: cfg.periodMs, retryMin: cfg.retryMin, retryMax: cfg.retryMax, targetRate: rate,
+                                         maxFrames: seconds.map { Int(($0 * Double(cfg.sampleRate)).rounded()) })
+        let capture = CaptureThread(options: opts, ring: ring, logger: logger, onData: { wake.signal() })
+        capture.start()
+        defer { capture.stop() }
+        while capture.state == .starting { Thread.sleep(forTimeInterval: 0.005) }
+        if capture.state == .retrying {
+            FileHandle.standardError.write(Data("error: \(capture.lastError)\n".utf8))
+            throw ExitCode(1)
+        }
+        if !json {
+            print("listening on \(cfg.device) (\(capture.rate) Hz\(capture.rate != rate ? ", resampled to \(rate) Hz" : ""), \(cfg.channel.map { "channel \($0)" } ?? "\(cfg.channels) channel(s) mixed")) with \(model.name), threshold \(String(format: "%.4g", detector.rule.threshold))\(seconds.map { String(format: " for %g s", $0) } ?? "; Ctrl-C to stop")")
+        }
+
+        let stopAt = seconds.map { Int(($0 * Double(rate)).rounded()) } ?? Int.max
+        var meter = LevelMeter(samplesPerLine: rate)
+        var maxScore: Float = 0, events = 0
+        detector.onScore = { _, s in maxScore = max(maxScore, s) }
+        func report(_ out: DetectorOutput) {
+            guard case let .started(e) = out else { return }
+            events += 1
+            if json {
+                print(JSONLine.object(["type": JSONLine.quote("event"), "start": JSONLine.number(e.start, 3), "score": JSONLine.number(Double(e.peakScore), 4)]))
+            } else {
+                print("  GUNSHOT at \(Self.clock(e.start)), score \(String(format: "%.3f", e.peakScore)) — earshotd would alert")
+            }
+        }
+        func show(_ line: LevelMeter.Line) {
+            print(json ? line.json(maxScore: maxScore) : line.text(maxScore: maxScore, threshold: detector.rule.threshold))
+            maxScore = 0
+        }
+        let chunk = 1600
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
+        defer { buffer.deallocate() }
+        var consumed = 0
+        while consumed < stopAt {
+            let n = ring.read(into: UnsafeMutableBufferPointer(start: buffer, count: min(chunk, stopAt - consumed)))
+            if n == 0 {
+                if capture.state == .stopped { break }
+                if capture.state == .retrying {
+                    FileHandle.standardError.write(Data("error: capture device lost: \(capture.lastError)\n".utf8))
+                    throw ExitCode(1)
+                }
+                _ = wake.wait(timeout: .now() + 0.5)
+                continue
+            }
+            let block = UnsafeBufferPointer(start: buffer, count: n)
+            detector.process(block, report)
+            meter.add(block, emit: show)
+            consumed += n
+        }
+        detector.finish(report)
+        meter.flush(emit: show)
+        let heard = Double(consumed) / Double(rate)
+        if json {
+            print(JSONLine.object(["type": JSONLine.quote("summary"), "seconds": JSONLine.number(heard, 2), "events": "\(events)",
+                                   "peak_dbfs": JSONLine.number(meter.loudest, 1), "overruns": "\(capture.overruns)"]))
+        } else {
+            print(String(format: "%.1f s listened: %d event(s) earshotd would alert on; loudest peak %.1f dBFS%@", heard, events, meter.loudest,
+                         capture.overruns > 0 ? " (\(capture.overruns) overrun(s): audio was lost)" : ""))
+        }
+    }
+
+    /// "1:02.35" (minutes:seconds) from stream seconds.
+    static func clock(_ t: Double) -> String { String(format: "%d:%05.2f", Int(t) / 60, t.truncatingRemainder(dividingBy: 60)) }
+}

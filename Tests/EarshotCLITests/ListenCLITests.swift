@@ -1,0 +1,73 @@
+import EarshotDSP
+import Foundation
+import Testing
+
+/// `earshot listen` through the real ALSA capture path (the `file` plugin as the default device, via
+/// ALSA_CONFIG_PATH): the input level each second, digital silence and clipping called out, and the events
+/// `earshot detect` finds in the same audio — the daemon's pipeline, live.
+@Suite(.serialized, .enabled(if: FileManager.default.fileExists(atPath: shippedModel.path), "needs the shipped model"))
+struct ListenCLITests {
+    /// 3 s of the bundled demo recording (a real shot at ≈ 2 s), 1 s of digital silence, 0.2 s of a full-scale
+    /// square wave; as a raw capture file behind an ALSA config, and as a WAV for `earshot detect`.
+    static func fixture() throws -> (dir: URL, asound: URL, wav: URL, seconds: Double) {
+        let dir = TestPaths.tempDir("listen")
+        let demo = try AudioFile.read(TestPaths.repo.appendingPathComponent("demo/demo-gunshots.flac"), sampleRate: 16_000)
+        var x = Array(demo.samples.prefix(3 * 16_000))
+        x += [Float](repeating: 0, count: 16_000)
+        x += (0..<3_200).map { ($0 / 20) % 2 == 0 ? 1.0 : -1.0 }
+        let raw = dir.appendingPathComponent("capture.raw"), wav = dir.appendingPathComponent("same.wav")
+        try AudioFileWriter.writeRawS16LE(x, to: raw)
+        try AudioFileWriter.writeWAV16(x, sampleRate: 16_000, to: wav)
+        let asound = dir.appendingPathComponent("asound.conf")
+        try """
+            pcm.!default {
+                type file
+                slave.pcm { type null }
+                file "/dev/null"
+                infile "\(raw.path)"
+                format "raw"
+            }
+            """.write(to: asound, atomically: true, encoding: .utf8)
+        return (dir, asound, wav, Double(x.count) / 16_000)
+    }
+
+    @Test func levelsSilenceClippingAndTheEventsDetectFinds() throws {
+        let f = try Self.fixture()
+        let cfg = f.dir.appendingPathComponent("earshot.yaml")
+        try "device: default\n".write(to: cfg, atomically: true, encoding: .utf8)
+        let r = try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", String(f.seconds), "--json"],
+                                  environment: ["ALSA_CONFIG_PATH": f.asound.path, "EARSHOT_MODEL": ""])
+        #expect(r.status == 0, "\(r.stderr)")
+        let records = r.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let levels = records.filter { $0["type"] as? String == "level" }
+        #expect(levels.map { $0["end"] as? Double ?? -1 } == [1, 2, 3, 4, 4.2], "one line per second, then the rest: \(levels)")
+        if levels.count == 5 {
+            let peaks = levels.map { $0["peak_dbfs"] as? Double }
+            #expect(peaks[3] == nil && levels[3]["rms_dbfs"] is NSNull, "digital silence has no level: \(levels[3])")
+            #expect((peaks[4] ?? -99) > -0.01 && levels[4]["clipped"] as? Bool == true, "full scale is clipping: \(levels[4])")
+            #expect((peaks[0] ?? 0) < -20 && levels[0]["clipped"] as? Bool == false, "\(levels[0])")
+        }
+        // the same events as `earshot detect` on the same audio, to the hundredth of a second
+        let events = records.filter { $0["type"] as? String == "event" }.compactMap { $0["start"] as? Double }
+        let d = try CLIRunner.run(["detect", "--json", f.wav.path], environment: ["EARSHOT_MODEL": ""])
+        let detected = d.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["type"] as? String == "event" }.compactMap { $0["start"] as? Double }
+        #expect(!detected.isEmpty && events.count == detected.count && zip(events, detected).allSatisfy { abs($0 - $1) < 0.01 },
+                "listen \(events), detect \(detected)")
+        let summary = try #require(records.last)
+        #expect(summary["type"] as? String == "summary" && summary["events"] as? Int == events.count && summary["seconds"] as? Double == f.seconds, "\(summary)")
+
+        // human output says the same in words
+        let h = try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", String(f.seconds)],
+                                  environment: ["ALSA_CONFIG_PATH": f.asound.path, "EARSHOT_MODEL": ""])
+        #expect(h.stdout.contains("listening on default (16000 Hz") && h.stdout.contains("digital silence") && h.stdout.contains("CLIPPING")
+                && h.stdout.contains("GUNSHOT at 0:0") && h.stdout.contains("earshotd would alert"), "\(h.stdout)")
+    }
+
+    @Test func aMissingDeviceIsAnErrorNamingTheFix() throws {
+        let r = try CLIRunner.run(["listen", "--device", "hw:0", "--seconds", "1"], environment: ["EARSHOT_MODEL": ""])
+        #expect(r.status == 1 && r.stderr.contains("error: snd_pcm_open on 'hw:0' failed") && r.stderr.contains("earshot devices"), "\(r.stderr)")
+        let bad = try CLIRunner.run(["listen", "--seconds", "0"])
+        #expect(bad.status != 0 && bad.stderr.contains("--seconds"), "\(bad.stderr)")
+    }
+}
