@@ -6,6 +6,8 @@
 #                             systemctl daemon-reload (when systemd runs and DESTDIR is empty)
 #   sudo make uninstall       removes all of that except /etc/earshot (your config) and /var/lib/earshot
 #   make test                 scripts/test.sh (set-up + the whole test suite)
+#   make deb                  scripts/package-deb.sh: dist/earshot_<version>_<arch>.deb for boxes without a
+#                             Swift toolchain (the Swift runtime linked in; apt install ./dist/earshot_*.deb)
 # Variables: PREFIX (/usr/local), DESTDIR (staging root for packaging), SYSCONFDIR (/etc),
 #   UNITDIR (/etc/systemd/system for PREFIX=/usr/local, else $(PREFIX)/lib/systemd/system),
 #   CATALOGDIR (/usr/lib/systemd/catalog), SCRATCH (.build), BINSRC (where the built binaries are;
@@ -33,7 +35,7 @@ CATALOG  := systemd/earshot.catalog
 CONFIG   := config/earshot.yaml
 HOOKS    := $(wildcard config/hooks/*.sh)
 
-.PHONY: all build install uninstall test clean
+.PHONY: all build install uninstall test deb clean
 
 all: build
 
@@ -55,12 +57,15 @@ install: build
 	  $(UNIT) > $(DESTDIR)$(UNITDIR)/earshot.service
 	sed -f $(INSTANCE) $(DESTDIR)$(UNITDIR)/earshot.service > '$(DESTDIR)$(UNITDIR)/earshot@.service'
 	chmod 0644 $(DESTDIR)$(UNITDIR)/earshot.service '$(DESTDIR)$(UNITDIR)/earshot@.service'
-	$(INSTALL) -m 0644 $(CATALOG) $(DESTDIR)$(CATALOGDIR)/earshot.catalog
+	sed -e 's|/usr/local/share/doc/earshot|$(DOCDIR)|g' $(CATALOG) > $(DESTDIR)$(CATALOGDIR)/earshot.catalog
+	chmod 0644 $(DESTDIR)$(CATALOGDIR)/earshot.catalog
 	$(INSTALL) -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml ]; then \
 	  echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml (the new default is in $(DATADIR)/earshot.yaml)"; \
-	else $(INSTALL) -m 0644 $(CONFIG) $(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml; fi
-	$(INSTALL) -m 0644 $(CONFIG) $(DESTDIR)$(DATADIR)/earshot.yaml
+	else sed -e 's|as shipped (/usr/local/share/earshot/|as shipped ($(DATADIR)/|' $(CONFIG) > $(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml; \
+	  chmod 0644 $(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml; fi
+	sed -e 's|as shipped (/usr/local/share/earshot/|as shipped ($(DATADIR)/|' $(CONFIG) > $(DESTDIR)$(DATADIR)/earshot.yaml
+	chmod 0644 $(DESTDIR)$(DATADIR)/earshot.yaml
 	@if [ -f $(MODEL) ]; then $(INSTALL) -m 0644 $(MODEL) $(DESTDIR)$(DATADIR)/earshot-default.safetensors; \
 	else echo "make install: WARNING: $(MODEL) not found — train one (earshot-train) or set model: in the config" >&2; fi
 	for h in $(HOOKS); do $(INSTALL) -m 0755 $$h $(DESTDIR)$(DATADIR)/hooks/ || exit 1; done
@@ -84,6 +89,9 @@ uninstall:
 
 test:
 	bash scripts/test.sh
+
+deb:
+	bash scripts/package-deb.sh
 
 clean:
 	rm -rf $(SCRATCH)

@@ -52,7 +52,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "earshotd", dependencies: [
-            "EarshotDaemon",
+            "EarshotDaemon", "EarshotDSP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "earshot-bench", dependencies: [
@@ -60,7 +60,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "earshot-train", dependencies: [
-            "EarshotTrain",
+            "EarshotTrain", "EarshotDSP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -16,6 +16,7 @@ struct EarshotTrainCommand: ParsableCommand {
           earshot-train evaluate --model models/earshot-default.safetensors --data ../shared/corpus --json
           earshot-train adapt --data ../shared/corpus --out site.safetensors /srv/recordings/venue-*.wav
         """,
+        version: EarshotVersion.string,
         subcommands: [Train.self, Evaluate.self, Adapt.self]
     )
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EarshotDSP
 import EarshotNN
 
 /// The operator's CLI. Subcommands live in one file each.
@@ -7,6 +8,7 @@ struct Earshot: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "earshot",
         abstract: "Earshot gunshot detector: analyse files, inspect models, check the set-up.",
+        version: EarshotVersion.string,
         subcommands: [DetectCommand.self, CalibrateCommand.self, ModelInfoCommand.self, FeaturesCommand.self, DevicesCommand.self, CheckConfigCommand.self, TestAlertCommand.self, ListenCommand.self, MuteCommand.self, UnmuteCommand.self]
     )
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EarshotDaemon
+import EarshotDSP
 import EarshotNN
 import Foundation
 
@@ -14,7 +15,8 @@ struct Earshotd: AsyncParsableCommand {
           earshotd --config /etc/earshot/earshot.yaml
         Alerts go to the journal (MESSAGE_ID=88a049a25a974a828bee9f70b35c0a93) and to the configured hook;
         without a journal they are printed to stderr.
-        """
+        """,
+        version: EarshotVersion.string
     )
     @Option(help: "Configuration file (default /etc/earshot/earshot.yaml if present, else built-in defaults; /etc/earshot/NAME.yaml with --instance).") var config: String?
     @Option(help: "One of several earshotd on this box, one per microphone (earshot@NAME.service): reads /etc/earshot/NAME.yaml, keeps clips, recordings and metrics in /var/lib/earshot-NAME.") var instance: String?

@@ -23,7 +23,7 @@ public final class PCMCapture {
             try alsaCheck(snd_config_top(&cfg), "snd_config_top")
             var input: OpaquePointer?
             let bytes = Array(text.utf8CString)
-            try bytes.withUnsafeBufferPointer { b in
+            _ = try bytes.withUnsafeBufferPointer { b in
                 try alsaCheck(snd_input_buffer_open(&input, b.baseAddress, b.count - 1), "snd_input_buffer_open")
             }
             let rc = snd_config_load(cfg, input)

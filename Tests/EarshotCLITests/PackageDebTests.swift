@@ -1,0 +1,151 @@
+import EarshotDSP
+import Foundation
+import Testing
+
+/// `scripts/package-deb.sh`: a .deb that runs on a box without the Swift toolchain, installed, upgraded,
+/// removed and purged by the real dpkg — into a private root (`dpkg --root … --force-script-chrootless`, the
+/// maintainer scripts see DPKG_ROOT and leave the host alone), so the test never touches this machine's /usr.
+@Suite("scripts/package-deb.sh and the package's life under dpkg", .serialized)
+struct PackageDebTests {
+    static let script = TestPaths.repo.appendingPathComponent("scripts/package-deb.sh").path
+
+    /// Builds the package once per test run: a debug build with the Swift runtime linked in, into its own
+    /// scratch folder (the test build's own .build stays untouched), uncompressed to keep it quick.
+    static let built: Result<URL, CLITestError> = {
+        let out = TestPaths.tempDir("deb-out")
+        let r: (status: Int32, output: String)
+        do {
+            r = try Operator.run("/bin/bash", [script], environment: [
+                "OUT": out.path, "CONFIGURATION": "debug", "COMPRESSION": "none",
+                "SCRATCH": TestPaths.repo.appendingPathComponent(".build-deb-test").path])
+        } catch { return .failure(CLITestError("could not run \(script): \(error)")) }
+        let debs = ((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []).filter { $0.hasSuffix(".deb") }
+        guard r.status == 0, debs.count == 1 else { return .failure(CLITestError("package-deb.sh failed (\(r.status)):\n\(r.output.suffix(3000))")) }
+        return .success(out.appendingPathComponent(debs[0]))
+    }()
+
+    /// dpkg on `root`, with `systemctl` and `journalctl` on PATH replaced by scripts that log to
+    /// `root`/host-calls: maintainer scripts must not touch the host's systemd for a package in another root.
+    static func dpkg(_ root: URL, _ args: [String]) throws -> (status: Int32, output: String) {
+        let fake = root.appendingPathComponent("fake-bin")
+        try FileManager.default.createDirectory(at: fake, withIntermediateDirectories: true)
+        for tool in ["systemctl", "journalctl"] {
+            try Operator.write("#!/bin/sh\necho \"\(tool) $*\" >> '\(root.path)/host-calls'\n", to: fake.appendingPathComponent(tool), mode: 0o755)
+        }
+        // --force-depends: the private root has no libasound2 & co. registered (this machine's libraries run the binaries)
+        return try Operator.run("/usr/bin/dpkg", ["--root=\(root.path)", "--force-script-chrootless", "--force-depends",
+                                                  "--force-confdef", "--force-confold"] + args,
+                                environment: ["PATH": fake.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")])
+    }
+
+    /// An empty dpkg database under `root`.
+    static func emptyRoot(_ name: String) throws -> URL {
+        let root = TestPaths.tempDir(name)
+        let fm = FileManager.default
+        for d in ["var/lib/dpkg/info", "var/lib/dpkg/updates", "var/log"] {
+            try fm.createDirectory(at: root.appendingPathComponent(d), withIntermediateDirectories: true)
+        }
+        for f in ["var/lib/dpkg/status", "var/lib/dpkg/available"] { _ = try Operator.write("", to: root.appendingPathComponent(f)) }
+        return root
+    }
+
+    @Test("control: the version earshot reports, Depends from the binaries' libraries, the config as a conffile, no Swift runtime")
+    func control() throws {
+        let deb = try Self.built.get()
+        let field = { (name: String) throws -> String in
+            try Operator.run("/usr/bin/dpkg-deb", ["--field", deb.path, name]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(try field("Package") == "earshot")
+        let version = try field("Version")
+        #expect(version.hasPrefix(EarshotVersion.string + "+git"), "Version: \(version)")
+        #expect(deb.lastPathComponent.hasPrefix("earshot_\(version)_"))
+        let depends = try field("Depends")
+        for lib in ["libasound2", "libfftw3-single3", "libopenblas0", "libsndfile1", "libsoxr0", "libsystemd0", "libc6"] {
+            #expect(depends.contains(lib), "\(lib) missing from Depends: \(depends)")
+        }
+        #expect(!depends.lowercased().contains("swift"), "Depends: \(depends)")
+        let conffiles = try Operator.run("/bin/sh", ["-c", "dpkg-deb --ctrl-tarfile '\(deb.path)' | tar -xO ./conffiles"]).output
+        #expect(conffiles == "/etc/earshot/earshot.yaml\n")
+        let list = try Operator.run("/usr/bin/dpkg-deb", ["--contents", deb.path]).output
+        for path in ["./usr/bin/earshot", "./usr/bin/earshotd", "./usr/bin/earshot-train", "./usr/lib/systemd/system/earshot.service",
+                     "./usr/lib/systemd/system/earshot@.service", "./usr/lib/systemd/catalog/earshot.catalog",
+                     "./usr/share/earshot/earshot-default.safetensors", "./usr/share/earshot/hooks/ntfy-webhook.sh"] {
+            #expect(list.contains(path + "\n"), "\(path) not in the package")
+        }
+    }
+
+    @Test("install into a root, run it without the toolchain, upgrade keeps the operator's config, remove, purge keeps the clips")
+    func lifecycle() throws {
+        let deb = try Self.built.get()
+        let root = try Self.emptyRoot("deb-root")
+        let fm = FileManager.default
+        let install = try Self.dpkg(root, ["-i", deb.path])
+        #expect(install.status == 0, "dpkg -i: \(install.output)")
+        let bin = root.appendingPathComponent("usr/bin")
+        // no libswift*.so needed: the runtime is inside (a box without /opt/swift runs it)
+        for b in ["earshot", "earshotd", "earshot-train"] {
+            let needed = try Operator.run("/usr/bin/readelf", ["-d", bin.appendingPathComponent(b).path]).output
+            if b == "earshotd" { #expect(needed.contains("libasound.so.2"), "\(b): \(needed)") }
+            #expect(!needed.contains("libswift"), "\(b) loads the Swift runtime: \(needed)")
+        }
+        let unit = try String(contentsOf: root.appendingPathComponent("usr/lib/systemd/system/earshot.service"), encoding: .utf8)
+        #expect(unit.contains("ExecStart=/usr/bin/earshotd\n") && unit.contains("file:///usr/share/doc/earshot/README.md"))
+        // the catalog's links and the config's pointer to the pristine copy follow PREFIX=/usr too
+        let catalog = try String(contentsOf: root.appendingPathComponent("usr/lib/systemd/catalog/earshot.catalog"), encoding: .utf8)
+        #expect(catalog.contains("Support: file:///usr/share/doc/earshot/README.md") && !catalog.contains("/usr/local"))
+        let shipped = try String(contentsOf: root.appendingPathComponent("etc/earshot/earshot.yaml"), encoding: .utf8)
+        #expect(shipped.contains("as shipped (/usr/share/earshot/earshot.yaml)"), "\(shipped.prefix(400))")
+        // the installed earshot finds the installed model beside it, with an environment that has no toolchain
+        let demo = TestPaths.repo.appendingPathComponent("demo/demo-gunshots.flac").path
+        let detect = try Operator.run("/usr/bin/env", ["-i", "PATH=/usr/bin:/bin", bin.appendingPathComponent("earshot").path, "detect", "--json", demo])
+        #expect(detect.status == 0, "\(detect.output)")
+        #expect(detect.output.contains("\"type\":\"event\""), "no event on the demo recording: \(detect.output)")
+        let info = try Operator.run("/usr/bin/env", ["-i", "PATH=/usr/bin:/bin", bin.appendingPathComponent("earshot").path, "model-info"])
+        #expect(info.output.contains(root.path + "/usr/share/earshot/earshot-default.safetensors"), "\(info.output)")
+        let v = try Operator.run("/usr/bin/env", ["-i", "PATH=/usr/bin:/bin", bin.appendingPathComponent("earshotd").path, "--version"])
+        #expect(v.output.hasSuffix(EarshotVersion.string + "\n"), "\(v.output)")
+
+        // the operator edits the config; reinstalling (an upgrade) keeps it
+        let config = root.appendingPathComponent("etc/earshot/earshot.yaml")
+        let mine = "device: plughw:CARD=Mic,DEV=0\nlocation: Loading dock (package test)\n"
+        try Operator.write(mine, to: config)
+        let again = try Self.dpkg(root, ["-i", deb.path])
+        #expect(again.status == 0, "dpkg -i (again): \(again.output)")
+        #expect(try String(contentsOf: config, encoding: .utf8) == mine, "the upgrade replaced the operator's config")
+
+        // remove: the program goes, the config stays; purge: the config goes, the clips (evidence) stay and are named
+        let clips = root.appendingPathComponent("var/lib/earshot/clips")
+        try fm.createDirectory(at: clips, withIntermediateDirectories: true)
+        try Operator.write("RIFF", to: clips.appendingPathComponent("shot.wav"))
+        let remove = try Self.dpkg(root, ["-r", "earshot"])
+        #expect(remove.status == 0, "dpkg -r: \(remove.output)")
+        #expect(!fm.fileExists(atPath: bin.appendingPathComponent("earshotd").path))
+        #expect(fm.fileExists(atPath: config.path))
+        let purge = try Self.dpkg(root, ["-P", "earshot"])
+        #expect(purge.status == 0, "dpkg -P: \(purge.output)")
+        #expect(!fm.fileExists(atPath: config.path), "purge left the conffile")
+        #expect(fm.fileExists(atPath: clips.appendingPathComponent("shot.wav").path), "purge deleted the clips")
+        #expect(purge.output.contains("kept its state") && purge.output.contains(root.path + "/var/lib/earshot"), "\(purge.output)")
+        let calls = try? String(contentsOf: root.appendingPathComponent("host-calls"), encoding: .utf8)
+        #expect(calls == nil, "maintainer scripts called the host's systemd for a package installed in \(root.path): \(calls ?? "")")
+    }
+
+    @Test("binaries that load the Swift runtime from the toolchain are refused, naming the library and the fix")
+    func refusesToolchainRuntime() throws {
+        // the test build's own earshot is linked against the toolchain's libswiftCore.so; SWIFT=/bin/true
+        // "builds" nothing, so the script meets exactly those binaries
+        let built = try #require(CLIRunner.binary)
+        let scratch = TestPaths.tempDir("deb-dynamic")
+        let dir = scratch.appendingPathComponent("debug")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for b in ["earshot", "earshotd", "earshot-train"] {
+            try FileManager.default.copyItem(at: built, to: dir.appendingPathComponent(b))
+        }
+        let out = TestPaths.tempDir("deb-dynamic-out")
+        let r = try Operator.run("/bin/bash", [Self.script], environment: [
+            "OUT": out.path, "CONFIGURATION": "debug", "SWIFT": "/bin/true", "SCRATCH": scratch.path])
+        #expect(r.status != 0)
+        #expect(r.output.contains("earshot loads the Swift runtime") && r.output.contains("libswiftCore.so") && r.output.contains("--static-swift-stdlib"), "\(r.output)")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []).isEmpty, "a package was written anyway")
+    }
+}

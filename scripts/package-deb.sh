@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Builds a Debian package of Earshot for boxes WITHOUT a Swift toolchain: earshot, earshotd and earshot-train
+# linked with the Swift runtime inside them (--static-swift-stdlib), the units, the journal catalog, the
+# default config (a conffile), the shipped model and the hook examples — `make install`'s tree with
+# PREFIX=/usr — plus maintainer scripts (packaging/debian/). Depends: is computed by dpkg-shlibdeps from the
+# binaries, so it names the Debian packages of the C libraries they really load.
+#
+#   bash scripts/package-deb.sh              # → dist/earshot_<version>_<arch>.deb   (make deb does the same)
+#   apt install ./dist/earshot_*.deb         # on the box (Debian 12); then the README's "Install as a service"
+#
+# Environment: OUT (dist), SCRATCH (.build-static), CONFIGURATION (release; debug for quick tests), SWIFT
+# (swift), MAINTAINER (the package's Maintainer: field), COMPRESSION (xz; none for quick tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+export PATH="/opt/swift/usr/bin:$PATH"
+OUT=${OUT:-dist}
+SCRATCH=${SCRATCH:-.build-static}
+CONFIGURATION=${CONFIGURATION:-release}
+SWIFT=${SWIFT:-swift}
+MAINTAINER=${MAINTAINER:-Earshot developers <earshot@localhost>}
+COMPRESSION=${COMPRESSION:-xz}
+binaries=(earshot earshotd earshot-train)
+
+die() { echo "package-deb: $*" >&2; exit 1; }
+for tool in dpkg-deb dpkg-shlibdeps fakeroot readelf strip; do
+    command -v "$tool" >/dev/null || die "$tool is missing: apt-get install dpkg-dev fakeroot binutils"
+done
+
+for b in "${binaries[@]}"; do
+    "$SWIFT" build -c "$CONFIGURATION" --static-swift-stdlib --scratch-path "$SCRATCH" --product "$b"
+done
+bin="$SCRATCH/$CONFIGURATION"
+# A binary that still loads the Swift runtime from the toolchain would not start on the box.
+for b in "${binaries[@]}"; do
+    runtime=$(readelf -d "$bin/$b" | grep NEEDED | grep -o 'libswift[A-Za-z_]*\.so' | sort -u | tr '\n' ' ' || true)
+    [[ -z $runtime ]] || die "$bin/$b loads the Swift runtime from the toolchain (${runtime% }): a box without it could not start the program; build with --static-swift-stdlib (what this script does unless SWIFT/SCRATCH point elsewhere)"
+done
+
+version=$("$bin/earshot" --version)
+[[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "earshot --version printed '$version', not a version"
+if git -C "$repo" rev-parse --git-dir >/dev/null 2>&1; then
+    # +gitDATE.COMMIT: every build of a new commit upgrades the one before
+    version="$version+git$(git -C "$repo" log -1 --format=%cd --date=format:%Y%m%d%H%M).$(git -C "$repo" rev-parse --short=7 HEAD)"
+fi
+arch=$(dpkg --print-architecture)
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+stage="$work/stage"
+make -s -C "$repo" install DESTDIR="$stage" PREFIX=/usr NOBUILD=1 BINSRC="$(cd "$bin" && pwd)" >/dev/null
+for b in "${binaries[@]}"; do strip --strip-unneeded "$stage/usr/bin/$b"; done
+
+# Depends: from the binaries' NEEDED libraries (dpkg-shlibdeps wants a debian/control beside it)
+mkdir -p "$work/src/debian"
+printf 'Source: earshot\n\nPackage: earshot\nArchitecture: any\n' > "$work/src/debian/control"
+depends=$(cd "$work/src" && dpkg-shlibdeps -O $(printf -- "-e$stage/usr/bin/%s " "${binaries[@]}") 2>"$work/shlibdeps.err" \
+          | sed -n 's/^shlibs:Depends=//p') || { cat "$work/shlibdeps.err" >&2; die "dpkg-shlibdeps failed"; }
+[[ -n $depends ]] || { cat "$work/shlibdeps.err" >&2; die "dpkg-shlibdeps found no dependencies"; }
+
+mkdir -p "$stage/DEBIAN"
+install -m 0755 packaging/debian/postinst packaging/debian/prerm packaging/debian/postrm "$stage/DEBIAN/"
+# every file under /etc is the operator's to edit: dpkg keeps their version on upgrades
+(cd "$stage" && find etc -type f | sed 's|^|/|' | sort) > "$stage/DEBIAN/conffiles"
+(cd "$stage" && find . -path ./DEBIAN -prune -o -type f -print0 | sort -z | xargs -0 md5sum | sed 's|  \./|  |') > "$stage/DEBIAN/md5sums"
+size=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)
+cat > "$stage/DEBIAN/control" <<EOF
+Package: earshot
+Version: $version
+Architecture: $arch
+Maintainer: $MAINTAINER
+Installed-Size: $size
+Depends: $depends
+Section: sound
+Priority: optional
+Description: always-on gunshot detector (earshotd, earshot CLI, trainer)
+ Listens to a microphone all day; when it hears gunfire it writes a structured
+ alert to the systemd journal and runs the operator's hook script (page
+ security, post to a chat, publish to MQTT), with the recording of the shot.
+ Includes the systemd units (earshot.service, earshot@.service for one
+ detector per microphone), the journal catalog, the default configuration,
+ the shipped model and example hooks. Not started on install: set the
+ microphone in /etc/earshot/earshot.yaml, then systemctl enable --now earshot.
+EOF
+
+mkdir -p "$OUT"
+deb="$OUT/earshot_${version}_${arch}.deb"
+fakeroot dpkg-deb --build -Z"$COMPRESSION" "$stage" "$deb" >/dev/null
+echo "$deb"
