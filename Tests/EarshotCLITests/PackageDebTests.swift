@@ -130,6 +130,63 @@ struct PackageDebTests {
         #expect(calls == nil, "maintainer scripts called the host's systemd for a package installed in \(root.path): \(calls ?? "")")
     }
 
+    /// The maintainer scripts on a host where systemd runs: in a private mount namespace, /run/systemd/system
+    /// exists (systemd's own test for "booted with systemd") and /etc/systemd/system holds one enabled
+    /// instance; `systemctl` and `journalctl` on PATH record their arguments (systemd is not PID 1 here, so
+    /// what is checked is the scripts' side: which units, which verbs, when).
+    @Test("maintainer scripts: install reloads and starts nothing, upgrade restarts, removal stops every instance")
+    func maintainerScriptsOnASystemdHost() throws {
+        let dir = TestPaths.tempDir("deb-scripts")
+        let fake = dir.appendingPathComponent("bin"), log = dir.appendingPathComponent("calls")
+        try FileManager.default.createDirectory(at: fake, withIntermediateDirectories: true)
+        try Operator.write("""
+            #!/bin/sh
+            echo "systemctl $*" >> '\(log.path)'
+            [ "$1" = list-units ] && echo 'earshot@hall.service loaded active running Earshot gunshot detector'
+            exit 0
+            """, to: fake.appendingPathComponent("systemctl"), mode: 0o755)
+        try Operator.write("#!/bin/sh\necho \"journalctl $*\" >> '\(log.path)'\n", to: fake.appendingPathComponent("journalctl"), mode: 0o755)
+        let scripts = TestPaths.repo.appendingPathComponent("packaging/debian").path
+        let steps: [(String, [String])] = [("postinst", ["configure", ""]), ("postinst", ["configure", "0.8.0"]),
+                                            ("prerm", ["upgrade", "0.9.1"]), ("prerm", ["remove"]), ("postrm", ["remove"])]
+        var body = """
+            set -e
+            mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/system
+            mount -t tmpfs tmpfs /etc/systemd/system && mkdir /etc/systemd/system/multi-user.target.wants
+            ln -s /usr/lib/systemd/system/earshot@.service /etc/systemd/system/multi-user.target.wants/earshot@dock.service
+            export PATH='\(fake.path)':$PATH
+            unset DPKG_ROOT
+
+            """
+        for (name, args) in steps {
+            body += "echo '== \(name) \(args.joined(separator: " "))' >> '\(log.path)'\n"
+            body += "sh '\(scripts)/\(name)' \(args.map { "'\($0)'" }.joined(separator: " "))\n"
+        }
+        let script = try Operator.write(body, to: dir.appendingPathComponent("run.sh"))
+        let r = try Operator.run("/usr/bin/unshare", ["-m", "/bin/sh", script.path])
+        #expect(r.status == 0, "\(r.output)")
+        let calls = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        let expected = """
+            == postinst configure 
+            journalctl --update-catalog
+            systemctl daemon-reload
+            == postinst configure 0.8.0
+            journalctl --update-catalog
+            systemctl daemon-reload
+            systemctl try-restart earshot.service earshot@*.service
+            == prerm upgrade 0.9.1
+            == prerm remove
+            systemctl list-units --all --plain --no-legend earshot@*.service
+            systemctl disable --now earshot.service earshot@hall.service earshot@dock.service
+            == postrm remove
+            systemctl daemon-reload
+
+            """
+        #expect(calls == expected, "\(calls)")
+        // a fresh install tells the operator what to do next; an upgrade does not repeat it
+        #expect(r.output.components(separatedBy: "earshot installed (not started)").count == 2, "\(r.output)")
+    }
+
     @Test("binaries that load the Swift runtime from the toolchain are refused, naming the library and the fix")
     func refusesToolchainRuntime() throws {
         // the test build's own earshot is linked against the toolchain's libswiftCore.so; SWIFT=/bin/true
