@@ -35,6 +35,22 @@ final class FifoCapture {
         return Int(fcntl(fd, 1032 /* F_GETPIPE_SZ */))
     }
 
+    /// Bytes written and not yet read by the plugin (`FIONREAD` on the pipe).
+    func unread() -> Int {
+        var n: Int32 = 0
+        return ioctl(writer.fileDescriptor, UInt(FIONREAD), &n) == 0 ? Int(n) : -1
+    }
+
+    /// Waits until the plugin has read everything written (true), or `timeout` seconds passed (false).
+    func waitDrained(timeout: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if unread() == 0 { return true }
+            usleep(20_000)
+        }
+        return unread() == 0
+    }
+
     /// Writes `samples` as S16_LE (blocks while the pipe's buffer is full and the daemon is not reading).
     /// The plugin reads a period at a time and takes a short read for a full one (the rest of its buffer is
     /// its previous period), so a reader that catches up with a slower writer sees stale audio.
