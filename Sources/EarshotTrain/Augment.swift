@@ -39,6 +39,13 @@ public enum Augment {
         return limit(x.map { $0 * g })
     }
 
+    /// The signal played at `gainDB` through a 16-bit input: scaled, then clamped to full scale [−1, 1] —
+    /// above 0 dB an overdriven input clips the loud parts (hard clipping, not `limit`'s clean scaling).
+    public static func played(_ x: [Float], gainDB: Double) -> [Float] {
+        let g = Float(pow(10, gainDB / 20))
+        return x.map { Swift.min(1, Swift.max(-1, $0 * g)) }
+    }
+
     /// Scales down if the peak exceeds 0.99.
     public static func limit(_ x: [Float]) -> [Float] {
         let peak = PeakLevel.peak(x)

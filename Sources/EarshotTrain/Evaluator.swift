@@ -13,7 +13,7 @@ public struct EvalReport: Codable, Sendable {
     public var falseAlarmsPerHour: Double
     public var negativeHours: Double
     public var recallAtSNR: [String: Double]        // "+20", "+10", "0", "-5", "-10"
-    public var recallAtGain: [String: Double]       // "0", "-10", …, "-40"
+    public var recallAtGain: [String: Double]       // "+40", "+20" (clipped at full scale), "0", "-10", …, "-40"
     public var falseAlarmRateAtGain: [String: Double] // fraction of negative clips with an event
     public var recallBySource: [String: Double]
     /// Events (false alarms) per negative/crowd source, streaming the clips as for `falseAlarmsPerHour`.
@@ -33,11 +33,18 @@ public struct EvalReport: Codable, Sendable {
 /// shots played at fixed levels.
 public struct Evaluator {
     public static let snrs: [Double] = [20, 10, 0, -5, -10]
-    public static let gains: [Double] = [0, -10, -20, -30, -40]
+    /// Levels the shots (and, for the false-alarm rate, the negatives) are played at, in dB. Above 0 the
+    /// signal is clamped to full scale, as an overdriven microphone input or ADC does: a shot a few metres
+    /// from the microphone clips any input gain set for a room's normal sound (a shot is 140–170 dB SPL at a
+    /// few metres; speech 60–70).
+    public static let gains: [Double] = [40, 20, 0, -10, -20, -30, -40]
     public static let equalFATargets: [Double] = [5, 10, 20]
     public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
     public init() {}
+
+    /// A level's key in `recallAtGain`: "+20", "+10", "0", "-10", …
+    public static func gainKey(_ g: Double) -> String { g > 0 ? String(format: "%+.0f", g) : String(format: "%.0f", g) }
 
     public func evaluate(model: Model, name: String, rule: DecisionRule, gunshots: [Clip], negatives: [Clip], crowd: [Clip]) throws -> EvalReport {
         let detector = try Detector(model: model, rule: rule)
@@ -67,9 +74,9 @@ public struct Evaluator {
         }
         var byGain: [String: Double] = [:], faByGain: [String: Double] = [:]
         for g in Self.gains {
-            let k = Float(pow(10, g / 20))
-            byGain[String(format: "%.0f", g)] = recall(guns.map { $0.map { $0 * k } })
-            faByGain[String(format: "%.0f", g)] = StreamScores.collect(others.map { $0.map { $0 * k } }, detector: detector).fractionWithEvents(rule: rule)
+            let key = Self.gainKey(g)
+            byGain[key] = recall(guns.map { Augment.played($0, gainDB: g) })
+            faByGain[key] = StreamScores.collect(others.map { Augment.played($0, gainDB: g) }, detector: detector).fractionWithEvents(rule: rule)
         }
         var bySource: [String: Double] = [:]
         for (src, idx) in Dictionary(grouping: gunshots.indices, by: { gunshots[$0].info.source }) {

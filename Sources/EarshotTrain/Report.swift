@@ -19,13 +19,14 @@ public enum Report {
     }
 
     public static func table(_ rs: [ThreeModelProtocol.Trained]) -> String {
-        var s = "| model | threshold | val recall | test acc | precision | recall | F1 | ROC-AUC | FA/h (test) | recall +20/+10/0/−5/−10 dB SNR | recall 0/−10/−20/−30/−40 dB gain | FA rate 0/−20/−40 dB gain |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        var s = "| model | threshold | val recall | test acc | precision | recall | F1 | ROC-AUC | FA/h (test) | recall +20/+10/0/−5/−10 dB SNR | recall 0/−10/−20/−30/−40 dB gain | FA rate 0/−20/−40 dB gain | overdriven +20/+40 dB, clipped: recall · FA rate |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
         for r in rs {
             guard let t = r.test else { continue }
             let snr = ["+20", "+10", "+0", "-5", "-10"].map { pct(t.recallAtSNR[$0]) }.joined(separator: " / ")
             let gain = ["0", "-10", "-20", "-30", "-40"].map { pct(t.recallAtGain[$0]) }.joined(separator: " / ")
             let fa = ["0", "-20", "-40"].map { pct(t.falseAlarmRateAtGain[$0]) }.joined(separator: " / ")
-            s += String(format: "| %@%@ | %.6f | %@ | %@ | %@ | %@ | %.3f | %.3f | %.1f | %@ | %@ | %@ |\n", r.title, r.model.provenance["train.thresholds"] == nil ? "" : " †", t.threshold, pct(r.valRecall), pct(t.accuracy), pct(t.precision), pct(t.recall), t.f1, t.rocAUC, t.falseAlarmsPerHour, snr, gain, fa)
+            let over = ["+20", "+40"].map { pct(t.recallAtGain[$0]) }.joined(separator: " / ") + " · " + ["+20", "+40"].map { pct(t.falseAlarmRateAtGain[$0]) }.joined(separator: " / ")
+            s += String(format: "| %@%@ | %.6f | %@ | %@ | %@ | %@ | %.3f | %.3f | %.1f | %@ | %@ | %@ | %@ |\n", r.title, r.model.provenance["train.thresholds"] == nil ? "" : " †", t.threshold, pct(r.valRecall), pct(t.accuracy), pct(t.precision), pct(t.recall), t.f1, t.rocAUC, t.falseAlarmsPerHour, snr, gain, fa, over)
         }
         return s
     }
@@ -108,7 +109,7 @@ public enum Report {
 
         var roc = SVGPlot(title: "ROC (test clips, max window score)", xLabel: "false-positive rate", yLabel: "true-positive rate", xRange: 0...1, yRange: 0...1)
         var snr = SVGPlot(title: "Recall vs SNR (crowd mixed into test shots)", xLabel: "SNR (dB)", yLabel: "recall", xRange: -10...20, yRange: 0...1)
-        var gain = SVGPlot(title: "Recall vs level (clean test shots)", xLabel: "gain (dB)", yLabel: "recall", xRange: -40...0, yRange: 0...1)
+        var gain = SVGPlot(title: "Recall vs level (clean test shots; above 0 dB clipped at full scale)", xLabel: "gain (dB)", yLabel: "recall", xRange: -40...40, yRange: 0...1)
         let maxEpoch = Double(max(2, rs.map(\.history.count).max() ?? 2))
         var curves = SVGPlot(title: "Validation recall@1% FPR per epoch", xLabel: "epoch", yLabel: "recall", xRange: 1...maxEpoch, yRange: 0...1)
         let maxLoss = max(0.1, rs.flatMap { $0.history.flatMap { [$0.trainLoss, $0.valLoss] } }.filter(\.isFinite).max() ?? 1)
@@ -117,7 +118,7 @@ public enum Report {
             guard let t = r.test else { continue }
             roc.series.append(.init(name: r.name, points: t.roc.map { ($0[0], $0[1]) }))
             snr.series.append(.init(name: r.name, points: Evaluator.snrs.sorted().map { ($0, t.recallAtSNR[String(format: "%+.0f", $0)] ?? 0) }))
-            gain.series.append(.init(name: r.name, points: Evaluator.gains.sorted().map { ($0, t.recallAtGain[String(format: "%.0f", $0)] ?? 0) }))
+            gain.series.append(.init(name: r.name, points: Evaluator.gains.sorted().map { ($0, t.recallAtGain[Evaluator.gainKey($0)] ?? 0) }))
             curves.series.append(.init(name: r.name, points: r.history.map { (Double($0.epoch), $0.valRecallAt1pct) }))
             losses.series.append(.init(name: r.name, points: r.history.map { (Double($0.epoch), $0.trainLoss) }))
             losses.series.append(.init(name: r.name + " val", points: r.history.map { (Double($0.epoch), $0.valLoss) }))

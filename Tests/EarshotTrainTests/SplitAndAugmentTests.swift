@@ -51,6 +51,18 @@ import Testing
         #expect(abs(loud[1] / loud[0] - (-0.5)) < 1e-6, "limiting keeps the waveform's shape")
     }
 
+    /// The evaluation's playback levels: below 0 dB a plain scale; above, an overdriven input clamps at full
+    /// scale (the waveform's shape is NOT kept, unlike `gain`).
+    @Test func playedAboveFullScaleClipsLikeAnOverdrivenInput() {
+        let x: [Float] = [0.5, -0.25, 0.05]
+        let quiet = Augment.played(x, gainDB: -20)
+        #expect(zip(quiet, x).allSatisfy { abs($0 - $1 * 0.1) < 1e-6 })
+        let loud = Augment.played(x, gainDB: 20)   // × 10: 5, −2.5, 0.5
+        #expect(loud[0] == 1 && loud[1] == -1 && abs(loud[2] - 0.5) < 1e-6, "\(loud)")
+        #expect(Evaluator.gainKey(20) == "+20" && Evaluator.gainKey(0) == "0" && Evaluator.gainKey(-10) == "-10")
+        #expect(Evaluator.gains.contains(20) && Evaluator.gains.contains(40), "overdriven levels are evaluated")
+    }
+
     @Test func lowpassAttenuatesHighFrequencies() {
         let hi = (0..<16000).map { Float(sin(2 * Double.pi * 6000 * Double($0) / 16000)) }
         let lo = (0..<16000).map { Float(sin(2 * Double.pi * 200 * Double($0) / 16000)) }
