@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "EarshotNNTests", dependencies: ["EarshotTestSupport", "EarshotNN"]),
         .testTarget(name: "EarshotDetectTests", dependencies: ["EarshotTestSupport", "EarshotDetect"]),
         .testTarget(name: "EarshotTrainTests", dependencies: ["EarshotTestSupport", "EarshotTrain"]),
-        .testTarget(name: "EarshotDaemonTests", dependencies: ["EarshotTestSupport", "EarshotDaemon"], exclude: ["Scripts"]),
+        .testTarget(name: "EarshotDaemonTests", dependencies: ["EarshotTestSupport", "EarshotDaemon", "EarshotDSP"], exclude: ["Scripts"]),
         .testTarget(name: "EarshotCLITests", dependencies: ["EarshotTestSupport", "EarshotDSP"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,3 +1,4 @@
+import EarshotDSP
 import Foundation
 import Testing
 
@@ -24,5 +25,7 @@ import Testing
         #expect(clips.filter { $0.hasSuffix(".wav") }.count == 1, "\(clips)")
         let prom = (try? String(contentsOfFile: state.path + "/earshot.prom", encoding: .utf8)) ?? ""
         #expect(prom.contains("earshot_events_total{earshot_instance=\"north-entrance\"} 1\n"), "\(prom)")
+        // which earshotd and which model file run on this microphone
+        #expect(prom.contains("earshot_build_info{earshot_instance=\"north-entrance\",version=\"\(EarshotVersion.string)\",model=\"\(run.model.lastPathComponent)\"} 1\n"), "\(prom)")
     }
 }

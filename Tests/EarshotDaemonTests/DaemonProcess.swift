@@ -22,7 +22,7 @@ final class DaemonProcess {
         for (k, v) in environment { env[k] = v }
         process.environment = env
         stderrURL = dir.appendingPathComponent("stderr-\(UUID().uuidString.prefix(8)).txt")
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: stderrURL)
         process.standardOutput = FileHandle.nullDevice
         try process.run()

@@ -1,3 +1,4 @@
+import EarshotDSP
 import Foundation
 import Testing
 @testable import EarshotDaemon
@@ -10,7 +11,8 @@ struct MetricsFileTests {
         struct Bad: Error { var line: String }
         guard text.hasSuffix("\n") else { throw Bad(line: "no trailing newline") }
         let name = #/^[a-zA-Z_:][a-zA-Z0-9_:]*$/#
-        let sample = #/^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"]*")*\})? (\S+)$/#
+        // a label value is quoted, with \\, \" and \n escaped inside
+        let sample = #/^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*")*\})? (\S+)$/#
         var helped = Set<String>(), typed = [String: String](), out = [String: Double]()
         for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
             let l = String(line)
@@ -44,10 +46,14 @@ struct MetricsFileTests {
             $0.lastScore = 0.97; $0.livenessWarningsTotal[.clipping] = 2; $0.livenessActive = [.silence]; $0.deviceUp = true
             $0.siteRecording = true; $0.siteRecordingSecondsTotal = 7200.5; $0.siteRecordingFailuresTotal = 1
             $0.droppedSecondsTotal = 2.5
+            $0.model = "site \"hall\".safetensors"; $0.threshold = 0.9801
         }
         try m.write()
         let v = try Self.parse(String(contentsOfFile: dir.path + "/sub/earshot.prom", encoding: .utf8))
         #expect(v["earshot_events_total"] == 3)
+        // which program and model run here (the model's name escaped as a label value)
+        #expect(v["earshot_build_info{version=\"\(EarshotVersion.string)\",model=\"site \\\"hall\\\".safetensors\"}"] == 1, "\(v.keys.filter { $0.hasPrefix("earshot_build") })")
+        #expect(v["earshot_threshold"].map { abs($0 - 0.9801) < 1e-6 } == true)
         #expect(v["earshot_overruns_total"] == 2)
         #expect(v["earshot_device_losses_total"] == 1)
         #expect(v["earshot_dropped_seconds_total"] == 2.5)

@@ -2,6 +2,9 @@ import Foundation
 
 /// Everything `MetricsFile` exports. Counters only grow while the daemon runs; gauges are set.
 public struct EarshotCounters: Sendable, Equatable {
+    /// The model file in use and the decision threshold in force (set at start and on reload).
+    public var model = ""
+    public var threshold: Double = 0
     /// Gunshot events alerted (test alerts excluded; muted ones included).
     public var eventsTotal = 0
     /// Of those, heard while paging was muted (`earshot mute`): journal only, no hook.

@@ -1,3 +1,4 @@
+import EarshotDSP
 import Foundation
 import Logging
 import Synchronization
@@ -46,6 +47,9 @@ public final class MetricsFile: Sendable {
             }
         }
         func one(_ name: String, _ type: String, _ help: String, _ value: String) { metric(name, type, help, [("", value)]) }
+        metric("earshot_build_info", "gauge", "Always 1: its labels say which earshotd and which model file run here.",
+               [("version=\"\(Self.label(EarshotVersion.string))\",model=\"\(Self.label(c.model))\"", "1")])
+        one("earshot_threshold", "gauge", "The decision threshold in force (the model's own, or the config's threshold:).", Self.number(c.threshold))
         one("earshot_events_total", "counter", "Gunshot events alerted since the daemon started (muted ones too).", "\(c.eventsTotal)")
         one("earshot_muted_events_total", "counter", "Gunshot events heard while paging was muted (earshot mute): in the journal, no hook run.", "\(c.mutedEventsTotal)")
         one("earshot_muted", "gauge", "1 while paging is muted (earshot mute): alerts go to the journal only.", c.muted ? "1" : "0")
@@ -75,6 +79,11 @@ public final class MetricsFile: Sendable {
         one("earshot_start_time_seconds", "gauge", "Unix time the daemon started.", Self.number(start.timeIntervalSince1970))
         one("earshot_uptime_seconds", "gauge", "Seconds since the daemon started.", Self.number(now.timeIntervalSince(start)))
         return out
+    }
+
+    /// A label value escaped for the exposition format (backslash, double quote, newline).
+    static func label(_ v: String) -> String {
+        v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
     }
 
     /// Writes `render()` to `settings.path` atomically, creating the directory if needed.

@@ -94,10 +94,17 @@ public final class DetectionService: Service, @unchecked Sendable {
         return CaptureThread(options: opts, ring: ring, logger: logger, onData: { wake.yield() })
     }
 
+    /// The model and threshold in force, for the metrics file's `earshot_build_info` and `earshot_threshold`.
+    private func publishModel() {
+        let (name, threshold) = (model.name, Double(detector.rule.threshold))
+        metrics.update { $0.model = name; $0.threshold = threshold }
+    }
+
     /// Called from the SIGHUP handler.
     public func requestReload() { reloadRequested.store(true, ordering: .releasing); wake.continuation.yield() }
 
     public func run() async throws {
+        publishModel()
         for c in mutes.poll() { muteChanged(c) }   // a mute set before a restart holds from the first sample
         capture.start()
         // READY once the model is loaded and the device is open — or its first retry is scheduled.
@@ -377,6 +384,7 @@ public final class DetectionService: Service, @unchecked Sendable {
                 capture.start()
             }
             config = new
+            publishModel()
             log.notice("configuration reloaded", metadata: ["model": "\(m.name)", "device": "\(new.device)", "threshold": "\(d.rule.threshold)"])
         } catch {
             log.error("reload rejected, keeping the running configuration: \(error)")
