@@ -13,6 +13,9 @@ public struct FileResult: Sendable {
     public var peak: Float
     /// Gain the file was amplified by before detection (`PeakNormalization`; 1 if it was not).
     public var gain: Float = 1
+    /// Samples at full scale as the detector heard them (`PeakLevel.clipped`, after any `gain`): the
+    /// recording clips.
+    public var clippedSamples = 0
     /// Damaged samples (NaN, ±∞, beyond ±1e10), analysed as 0 (`AudioFileStream.damaged`).
     public var damaged: DamagedSamples? = nil
 }
@@ -101,27 +104,27 @@ public enum FileAnalyzer {
     public static func analyze(samples: [Float], detectors: [Detector]) -> FileResult {
         result(detectors[0]) { emit in
             stream(samples: samples, detectors: detectors, emit)
-            return (samples.count, PeakLevel.peak(samples))
+            return (samples.count, PeakLevel.peak(samples), PeakLevel.clipped(samples))
         }
     }
 
     /// Runs `body` (which streams a file through `detector`, reporting to `emit`, and returns the file's
-    /// sample count and peak sample) and collects the events, clipped to the file, its peak score and
-    /// window count.
-    private static func result(_ detector: Detector, _ body: ((DetectorOutput) -> Void) throws -> (count: Int, peak: Float)) rethrows -> FileResult {
+    /// sample count, peak sample and clipped samples) and collects the events, clipped to the file, its peak
+    /// score and window count.
+    private static func result(_ detector: Detector, _ body: ((DetectorOutput) -> Void) throws -> (count: Int, peak: Float, clipped: Int)) rethrows -> FileResult {
         var events: [DetectionEvent] = []
         var maxScore: Float = 0
         let previous = detector.onScore
         detector.onScore = { t, s in maxScore = max(maxScore, s); previous?(t, s) }
         defer { detector.onScore = previous }
-        let (count, peak) = try body { out in if case let .ended(e) = out { events.append(e) } }
+        let (count, peak, clipped) = try body { out in if case let .ended(e) = out { events.append(e) } }
         let duration = Double(count) / Double(detector.sampleRate)
         for i in events.indices {
             events[i].start = min(max(0, events[i].start), duration)
             events[i].end = min(max(events[i].start, events[i].end), duration)
             events[i].peakTime = min(max(0, events[i].peakTime), duration)
         }
-        return FileResult(events: events, duration: duration, maxScore: maxScore, windows: detector.windowsScored, peak: peak)
+        return FileResult(events: events, duration: duration, maxScore: maxScore, windows: detector.windowsScored, peak: peak, clippedSamples: clipped)
     }
 
     /// Samples of floor noise streamed before (`lead`) and after (`tail`) a file of `count` samples: half a

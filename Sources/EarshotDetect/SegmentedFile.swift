@@ -34,9 +34,9 @@ final class SegmentedFile {
     static func capacity(segment: Int) -> Int { segment + 4 * AudioFile.blockFrames + 64_000 }
 
     /// Streams the file through `detectors[0]`'s decision rule, reporting to `emit`; returns the file's
-    /// sample count and peak sample (`PeakLevel.peak`). Throws the decoder's errors (a file cut short is
+    /// sample count, peak sample and clipped samples (`PeakLevel`). Throws the decoder's errors (a file cut short is
     /// still an error at its end).
-    func stream(_ emit: (DetectorOutput) -> Void) throws -> (count: Int, peak: Float) {
+    func stream(_ emit: (DetectorOutput) -> Void) throws -> (count: Int, peak: Float, clipped: Int) {
         let d = detectors[0], f = d.model.features
         let lead = FileAnalyzer.padding(samples: max(head.count, rest.expectedSamples), detector: d).lead
         let amplitude = NoiseFloor.amplitude(head)
@@ -49,7 +49,7 @@ final class SegmentedFile {
         var buffer: [Float] = []
         swap(&buffer, &head)
         let count0 = buffer.count
-        var peak = PeakLevel.peak(buffer)
+        var peak = PeakLevel.peak(buffer), clipped = PeakLevel.clipped(buffer)
         buffer.insert(contentsOf: NoiseFloor.noise(count: lead, amplitude: amplitude, rng: &rng), at: 0)
         var bufferStart = 0, nextWindow = 0, count = count0
         var more = true
@@ -75,9 +75,10 @@ final class SegmentedFile {
             count += buffer.count - before
             if gain != 1 { FileAnalyzer.scale(&buffer, from: before, by: gain) }
             peak = max(peak, PeakLevel.peak(buffer[before...]))
+            clipped += PeakLevel.clipped(buffer[before...])
             if !more { buffer += NoiseFloor.noise(count: FileAnalyzer.padding(samples: count, detector: d).tail, amplitude: amplitude, rng: &rng) }
         }
         d.finish(emit)
-        return (count, peak)
+        return (count, peak, clipped)
     }
 }

@@ -209,6 +209,36 @@ import Testing
         #expect(cal.stderr.contains("+12.0 dBFS, above full scale") && cal.stderr.contains("Re-export it"), "\(cal.stderr)")
     }
 
+    /// A recording that clips (a burst driven far past full scale, 16-bit) gets a warning naming it, the
+    /// number of clipped samples and the remedy, from `detect` and `calibrate`; the same burst within full
+    /// scale gets none.
+    @Test func clippedRecordingIsWarnedAbout() throws {
+        let dir = TestPaths.tempDir("cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try FixtureModel.write(to: dir)
+        func file(_ name: String, drive: Float) throws -> URL {
+            // 2 s of quiet noise-like tone with a 0.1 s decaying burst at 1 s, driven by `drive` and clamped
+            let x = (0..<32_000).map { i -> Float in
+                let t = Float(i - 16_000) / 16_000
+                let burst = t >= 0 && t < 0.1 ? 0.5 * expf(-t / 0.02) * sinf(Float(i) * 1.3) : 0
+                return max(-1, min(1, drive * burst + 0.001 * sinf(Float(i) * 0.07)))
+            }
+            let url = dir.appendingPathComponent(name)
+            try AudioFileWriter.write(x, channels: 1, sampleRate: 16_000, format: .wavPCM16, to: url)
+            return url
+        }
+        let hot = try file("clipped.wav", drive: 100), fine = try file("fine.wav", drive: 1)
+        let r = try CLIRunner.run(["detect", "--model", model.path, hot.path, fine.path])
+        #expect(r.status == 0, "a warning, not an error: \(r.stderr)")
+        let line = r.stderr.split(separator: "\n").first { $0.contains("the recording clips") }.map(String.init) ?? ""
+        #expect(line.contains("warning: \(hot.path): the recording clips: ") && line.contains("samples at full scale") && line.contains("less input gain"), "\(r.stderr)")
+        let n = Int(line.split(separator: " ").drop { !$0.hasSuffix("clips:") }.dropFirst().first ?? "") ?? 0
+        #expect(n > 100 && n < 1_600, "clipped samples: \(n)")
+        #expect(!r.stderr.contains("\(fine.path): the recording clips"), "\(r.stderr)")
+        let cal = try CLIRunner.run(["calibrate", "--model", model.path, hot.path])
+        #expect(cal.stderr.contains("\(hot.path): the recording clips"), "\(cal.stderr)")
+    }
+
     /// A damaged float file (NaN and ∞ samples) is analysed with those samples as silence, with a warning
     /// that names it; its records are the usual ones and the exit status 0.
     @Test func damagedFloatFileIsAnalysedWithAWarning() throws {

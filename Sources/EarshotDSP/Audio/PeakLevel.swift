@@ -23,6 +23,23 @@ public enum PeakLevel {
         return Float(bitPattern: m)
     }
 
+    /// |x| at or above this is a clipped sample: 16-bit full scale is 32767/32768 = 0.99997, and a resampled
+    /// clipped run ripples around it (`earshot detect` counts after resampling to the model's rate).
+    public static let clipLevel: Float = 0.999
+
+    /// Samples with |x| ≥ `clipLevel`: what an overdriven input or recorder leaves (NaN is not counted).
+    @inlinable
+    public static func clipped<S: Sequence>(_ x: S) -> Int where S.Element == Float {
+        x.withContiguousStorageIfAvailable { clipped($0) } ?? x.reduce(0) { $0 + (abs($1) >= clipLevel ? 1 : 0) }
+    }
+
+    /// Contiguous form of `clipped` (a branch-free count that vectorises).
+    public static func clipped(_ x: UnsafeBufferPointer<Float>) -> Int {
+        var n = 0
+        for v in x { n &+= abs(v) >= clipLevel ? 1 : 0 }
+        return n
+    }
+
     /// A peak in dBFS (1.0 = 0 dBFS): 20·log10(peak), −∞ for digital silence.
     public static func dBFS(_ peak: Float) -> Double { 20 * log10(Double(peak)) }
 }
