@@ -63,7 +63,7 @@ import Testing
 
     static func expectRejected(_ bytes: [UInt8], _ dir: URL, _ name: String, contains: String? = nil) {
         let url = dir.appendingPathComponent(name)
-        FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
         do {
             _ = try Model.load(url)
             Issue.record("\(name): loaded but should have been rejected")
@@ -91,7 +91,7 @@ import Testing
             let pos = 8 + Int((rng.next() + 1) / 2 * Float(headerLen - 1))
             b[pos] ^= UInt8(1 << (t % 8))
             let u = dir.appendingPathComponent("flip.safetensors")
-            FileManager.default.createFile(atPath: u.path, contents: Data(b))
+            _ = FileManager.default.createFile(atPath: u.path, contents: Data(b))
             do { _ = try Model.load(u) } catch is ModelFileError { rejected += 1 } catch { Issue.record("untyped \(error)") }
         }
         #expect(rejected > 100, "only \(rejected)/200 header flips were detected")

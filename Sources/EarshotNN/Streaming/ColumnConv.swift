@@ -10,9 +10,9 @@ final class ColumnConv {
     let inC: Int, outC: Int, h: Int, k: Int
     let relu: Bool
     let pool: Bool
-    /// Weights reordered from (O, I, k, k) to (O, k, k, I) as (O, kx, ky, i), the im2col row order.
-    private let weight: [Float]
-    /// The same transposed to (kx, ky, i, O) for the direct path (`direct`), else empty.
+    /// Weights reordered from (O, I, k, k) to (kx, ky, i, O): rows in the im2col row order, a GEMM's B as it
+    /// is (no transpose, and the bias added after it with the ReLU: one pass over the output, not two), and the
+    /// direct path's layout.
     private let weightT: [Float]
     /// Few taps (Q = k·k·I ≤ `directMaxTaps`, e.g. the first block: I = 1, Q = 9) and whole 8-lane groups of
     /// output channels: convolve directly. A GEMM with K = 9 spends more on im2col and OpenBLAS's packing than
@@ -42,12 +42,11 @@ final class ColumnConv {
         for o in 0..<outC { for i in 0..<ic { for ky in 0..<kk { for kx in 0..<kk {
             w[((o * kk + kx) * kk + ky) * ic + i] = conv.weight.value[((o * ic + i) * kk + ky) * kk + kx]
         } } } }
-        weight = w
         bias = conv.bias.value
         let q = kk * kk * ic
         direct = q <= Self.directMaxTaps && outC % 8 == 0
-        var wt = [Float](repeating: 0, count: direct ? w.count : 0)
-        if direct { for o in 0..<outC { for j in 0..<q { wt[j * outC + o] = w[o * q + j] } } }
+        var wt = [Float](repeating: 0, count: w.count)
+        for o in 0..<outC { for j in 0..<q { wt[j * outC + o] = w[o * q + j] } }
         weightT = wt
         taps = .allocate(capacity: kk)
         taps.initialize(repeating: nil, count: kk)
@@ -94,14 +93,11 @@ final class ColumnConv {
                 }
             }
         }
-        // out (n·H, O) = bias + col (n·H, Q) · Wᵀ (Q, O), then ReLU
-        bias.withUnsafeBufferPointer { b in
-            for r in 0..<rows { (out + r * outC).update(from: b.baseAddress!, count: outC) }
+        // out (n·H, O) = col (n·H, Q) · Wᵀ (Q, O), then + bias (and ReLU)
+        weightT.withUnsafeBufferPointer { w in
+            BLAS.gemm(m: rows, n: outC, k: qq, a: c, lda: qq, b: w.baseAddress!, ldb: outC, beta: 0, c: out, ldc: outC)
         }
-        weight.withUnsafeBufferPointer { w in
-            BLAS.gemm(transB: true, m: rows, n: outC, k: qq, a: c, lda: qq, b: w.baseAddress!, ldb: qq, beta: 1, c: out, ldc: outC)
-        }
-        if relu { Self.relu(out, count: rows * outC) }
+        bias.withUnsafeBufferPointer { b in Self.addBias(out, b.baseAddress!, rows: rows, columns: outC, relu: relu) }
         return out
     }
 
@@ -175,15 +171,20 @@ final class ColumnConv {
         }
     }
 
-    /// x = max(x, 0), 8 lanes at a time.
-    static func relu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        var j = 0
-        let zero = SIMD8<Float>(repeating: 0)
-        while j + 8 <= count {
-            UnsafeMutableRawPointer(x + j).storeBytes(of: load(x + j).max(zero), as: SIMD8<Float>.self)
-            j += 8
+    /// x[r, o] += bias[o] (then max(·, 0) if `relu`), 8 lanes at a time.
+    static func addBias(_ x: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, columns: Int, relu: Bool) {
+        let zero = SIMD8<Float>(repeating: 0), lanes = columns / 8 * 8
+        for r in 0..<rows {
+            let row = x + r * columns
+            var o = 0
+            while o < lanes {
+                var v = load(row + o) + load(bias + o)
+                if relu { v = v.max(zero) }
+                UnsafeMutableRawPointer(row + o).storeBytes(of: v, as: SIMD8<Float>.self)
+                o += 8
+            }
+            while o < columns { let v = row[o] + bias[o]; row[o] = relu ? Swift.max(v, 0) : v; o += 1 }
         }
-        while j < count { x[j] = Swift.max(x[j], 0); j += 1 }
     }
 
     @inline(__always) static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
