@@ -1,3 +1,4 @@
+import EarshotDSP
 import Foundation
 
 /// Input level per stretch of audio (a second, for `earshot listen`): peak and RMS in dBFS (full scale = 1.0,
@@ -10,7 +11,7 @@ struct LevelMeter {
         var peakDBFS: Double { LevelMeter.dBFS(peak) }
         var rmsDBFS: Double { LevelMeter.dBFS(count > 0 ? (sumSquares / Double(count)).squareRoot() : 0) }
         /// At full scale: the gain is too high for a loud bang (a clipped shot still counts, but loses its shape).
-        var clipped: Bool { peak >= 0.999 }
+        var clipped: Bool { peak >= Double(PeakLevel.clipLevel) }
         var silent: Bool { peak == 0 }
 
         func text(maxScore: Float, threshold: Float) -> String {

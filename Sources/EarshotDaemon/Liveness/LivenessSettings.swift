@@ -1,3 +1,5 @@
+import EarshotDSP
+
 /// `liveness:` section — is the microphone alive? Warnings (journal + STATUS) when the input is digital
 /// silence, stuck at one value, or clipping for longer than these times, and a message when it recovers.
 public struct LivenessSettings: Sendable, Equatable {
@@ -10,7 +12,7 @@ public struct LivenessSettings: Sendable, Equatable {
     /// `liveness.clip_seconds`: input clipping without a break for this long → "clipping" (default 5, 0.5…86400).
     public var clipSeconds: Double = 5
     /// `liveness.clip_level`: |sample| at or above this counts as clipped (default 0.999, 0.5…1).
-    public var clipLevel: Float = 0.999
+    public var clipLevel: Float = PeakLevel.clipLevel
     /// `liveness.clip_fraction`: a 100 ms block is clipping when at least this fraction of its samples is
     /// clipped (default 0.01, 0.0001…1).
     public var clipFraction: Float = 0.01
@@ -19,7 +21,7 @@ public struct LivenessSettings: Sendable, Equatable {
     public var recoverSeconds: Double = 1
 
     public init(enabled: Bool = true, silenceSeconds: Double = 30, stuckSeconds: Double = 10, clipSeconds: Double = 5,
-                clipLevel: Float = 0.999, clipFraction: Float = 0.01, recoverSeconds: Double = 1) {
+                clipLevel: Float = PeakLevel.clipLevel, clipFraction: Float = 0.01, recoverSeconds: Double = 1) {
         self.enabled = enabled; self.silenceSeconds = silenceSeconds; self.stuckSeconds = stuckSeconds
         self.clipSeconds = clipSeconds; self.clipLevel = clipLevel; self.clipFraction = clipFraction
         self.recoverSeconds = recoverSeconds
