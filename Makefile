@@ -60,12 +60,11 @@ install: build
 	sed -e 's|/usr/local/share/doc/earshot|$(DOCDIR)|g' $(CATALOG) > $(DESTDIR)$(CATALOGDIR)/earshot.catalog
 	chmod 0644 $(DESTDIR)$(CATALOGDIR)/earshot.catalog
 	$(INSTALL) -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
-	@if [ -e $(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml ]; then \
-	  echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml (the new default is in $(DATADIR)/earshot.yaml)"; \
-	else sed -e 's|as shipped (/usr/local/share/earshot/|as shipped ($(DATADIR)/|' $(CONFIG) > $(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml; \
-	  chmod 0644 $(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml; fi
 	sed -e 's|as shipped (/usr/local/share/earshot/|as shipped ($(DATADIR)/|' $(CONFIG) > $(DESTDIR)$(DATADIR)/earshot.yaml
 	chmod 0644 $(DESTDIR)$(DATADIR)/earshot.yaml
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml ]; then \
+	  echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml (the new default is in $(DATADIR)/earshot.yaml)"; \
+	else $(INSTALL) -m 0644 $(DESTDIR)$(DATADIR)/earshot.yaml $(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml; fi
 	@if [ -f $(MODEL) ]; then $(INSTALL) -m 0644 $(MODEL) $(DESTDIR)$(DATADIR)/earshot-default.safetensors; \
 	else echo "make install: WARNING: $(MODEL) not found — train one (earshot-train) or set model: in the config" >&2; fi
 	for h in $(HOOKS); do $(INSTALL) -m 0755 $$h $(DESTDIR)$(DATADIR)/hooks/ || exit 1; done

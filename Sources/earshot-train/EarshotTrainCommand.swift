@@ -91,8 +91,11 @@ struct Evaluate: ParsableCommand {
             print(String(format: "accuracy %.3f  precision %.3f  recall %.3f  F1 %.3f  ROC-AUC %.3f", r.accuracy, r.precision, r.recall, r.f1, r.rocAUC))
             print(String(format: "false alarms per hour %.2f over %.2f h of negative/crowd audio", r.falseAlarmsPerHour, r.negativeHours))
             print("confusion: TP \(r.metrics.tp) FN \(r.metrics.fn) FP \(r.metrics.fp) TN \(r.metrics.tn)")
-            print("recall by SNR: " + r.recallAtSNR.sorted { $0.key < $1.key }.map { "\($0.key) dB \(String(format: "%.2f", $0.value))" }.joined(separator: ", "))
-            print("recall by gain: " + r.recallAtGain.sorted { $0.key < $1.key }.map { "\($0.key) dB \(String(format: "%.2f", $0.value))" }.joined(separator: ", "))
+            // loudest first, in dB order (the keys are "+20", "-5", …: a string sort puts "-10" before "-5")
+            func byLevel(_ d: [String: Double]) -> [(key: String, value: Double)] { d.sorted { (Double($0.key) ?? 0) > (Double($1.key) ?? 0) } }
+            print("recall by SNR: " + byLevel(r.recallAtSNR).map { "\($0.key) dB \(String(format: "%.2f", $0.value))" }.joined(separator: ", "))
+            print("recall by gain (above 0 dB clipped at full scale), with the share of negative clips that alarm: "
+                  + byLevel(r.recallAtGain).map { "\($0.key) dB \(String(format: "%.2f", $0.value)) (\(String(format: "%.2f", r.falseAlarmRateAtGain[$0.key] ?? 0)))" }.joined(separator: ", "))
             print("false alarms by source: " + (r.falseAlarmsBySource.isEmpty ? "none" : Report.sourceList(r.falseAlarmsBySource)))
             print("recall by peak level: " + r.recallByLevel.map { "\(LevelBands.label($0)) \(String(format: "%.2f", $0.fraction)) of \($0.clips)" }.joined(separator: ", "))
             print("false-alarm clips by peak level: " + r.falseAlarmClipsByLevel.map { "\(LevelBands.label($0)) \($0.withEvent) of \($0.clips)" }.joined(separator: ", "))

@@ -13,7 +13,7 @@ final class ColumnConv {
     /// Weights reordered from (O, I, k, k) to (kx, ky, i, O): rows in the im2col row order, a GEMM's B as it
     /// is (no transpose, and the bias added after it with the ReLU: one pass over the output, not two), and the
     /// direct path's layout.
-    private let weightT: [Float]
+    private let weight: [Float]
     /// Few taps (Q = k·k·I ≤ `directMaxTaps`, e.g. the first block: I = 1, Q = 9) and whole 8-lane groups of
     /// output channels: convolve directly. A GEMM with K = 9 spends more on im2col and OpenBLAS's packing than
     /// on arithmetic — the first block cost 31 of ≈ 270 µs per window for 2 % of the multiply-adds.
@@ -40,14 +40,11 @@ final class ColumnConv {
         let (kk, ic) = (conv.k, conv.inShape.c)
         var w = [Float](repeating: 0, count: conv.weight.value.count)
         for o in 0..<outC { for i in 0..<ic { for ky in 0..<kk { for kx in 0..<kk {
-            w[((o * kk + kx) * kk + ky) * ic + i] = conv.weight.value[((o * ic + i) * kk + ky) * kk + kx]
+            w[((kx * kk + ky) * ic + i) * outC + o] = conv.weight.value[((o * ic + i) * kk + ky) * kk + kx]
         } } } }
+        weight = w
         bias = conv.bias.value
-        let q = kk * kk * ic
-        direct = q <= Self.directMaxTaps && outC % 8 == 0
-        var wt = [Float](repeating: 0, count: w.count)
-        for o in 0..<outC { for j in 0..<q { wt[j * outC + o] = w[o * q + j] } }
-        weightT = wt
+        direct = kk * kk * ic <= Self.directMaxTaps && outC % 8 == 0
         taps = .allocate(capacity: kk)
         taps.initialize(repeating: nil, count: kk)
         let len = (conv.inShape.h + 2 * (kk / 2)) * ic
@@ -94,7 +91,7 @@ final class ColumnConv {
             }
         }
         // out (n·H, O) = col (n·H, Q) · Wᵀ (Q, O), then + bias (and ReLU)
-        weightT.withUnsafeBufferPointer { w in
+        weight.withUnsafeBufferPointer { w in
             BLAS.gemm(m: rows, n: outC, k: qq, a: c, lda: qq, b: w.baseAddress!, ldb: outC, beta: 0, c: out, ldc: outC)
         }
         bias.withUnsafeBufferPointer { b in Self.addBias(out, b.baseAddress!, rows: rows, columns: outC, relu: relu) }
@@ -107,7 +104,7 @@ final class ColumnConv {
     private func convolveDirect(n: Int, input: (Int, Int) -> UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {
         let (run, oc, out, ic) = (k * inC, outC, out, inC)
         let zero = SIMD8<Float>(repeating: 0)
-        weightT.withUnsafeBufferPointer { wb in
+        weight.withUnsafeBufferPointer { wb in
             bias.withUnsafeBufferPointer { bb in
                 let (w, b) = (wb.baseAddress!, bb.baseAddress!)
                 for t in 0..<n {
