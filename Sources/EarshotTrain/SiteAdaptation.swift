@@ -10,8 +10,8 @@ import Foundation
 /// evenly over all recordings: `SiteRecordings` takes recordings of any length in bounded memory) that join
 /// the corpus's training negatives (and its noise pool, so shots are also heard through the site's own ambience) with a fixed
 /// share of the negative draws (`siteShare`: the site counts as several sources of the source-balanced
-/// sampling); the base model's training recipe (Model 9's: every augmentation, masking, hard-negative
-/// mining, which then mines the site too) runs `epochs` epochs from the base weights at a low learning rate.
+/// sampling); the base model's training recipe (found by its `train.protocol`: every augmentation, masking,
+/// hard-negative mining, which then mines the site too) runs `epochs` epochs from the base weights at a low learning rate.
 /// The last `holdOut` of every recording is never trained on: both models are calibrated on it (the lowest
 /// threshold with at most N events per hour, as `earshot calibrate` does), and at those thresholds both are
 /// scored on the corpus's held-out TEST gunshots and negatives — so the comparison is at equal false-alarm
@@ -124,7 +124,7 @@ public struct SiteAdaptation {
         trainer.log = log
         let net = try Network(specs: base.network.specs, inputShape: base.network.inputShape)
         net.restore(base.network.snapshot())
-        var settings = Self.recipe(seed: o.seed).settings
+        var settings = Self.recipe(of: base, seed: o.seed).settings
         settings.epochs = o.epochs; settings.learningRate = o.learningRate; settings.windowsPerEpoch = o.windowsPerEpoch
         settings.seed = o.seed &+ 31
         // no early stopping: validation knows nothing of the site; the report below compares on its held-out audio
@@ -174,6 +174,11 @@ public struct SiteAdaptation {
         return (adapted, result)
     }
 
-    /// Model 9's recipe (the shipped model's): the adaptation trains with its settings.
-    static func recipe(seed: UInt64) -> Recipe { Recipe.lineup(seed: seed).first { $0.name == "model9-meanmax" }! }
+    /// The recipe the base model was trained with (its `train.protocol` is the recipe's title), or the shipped
+    /// model's (`Recipe.shipped`) for a model of no recipe (an adapted one): the adaptation trains with its
+    /// settings and augmentation.
+    static func recipe(of base: Model, seed: UInt64) -> Recipe {
+        let lineup = Recipe.lineup(seed: seed)
+        return lineup.first { $0.title == base.provenance["train.protocol"] } ?? lineup.first { $0.name == Recipe.shipped }!
+    }
 }

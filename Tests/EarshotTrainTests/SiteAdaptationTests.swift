@@ -1,6 +1,7 @@
 import EarshotDetect
 import EarshotDSP
 import EarshotNN
+import EarshotTestSupport
 import Foundation
 import Testing
 @testable import EarshotTrain
@@ -43,6 +44,22 @@ import Testing
         m.scoreTemperature = 1
         defer { m.scoreTemperature = t }
         return StreamScores.collect([x], detector: try Detector(model: m, rule: DecisionRule(threshold: 0.5))).maxScores()[0]
+    }
+
+    /// The adaptation trains with the base model's own recipe (named by its `train.protocol`); a model of no
+    /// recipe (an adapted one) gets the shipped model's.
+    @Test func adaptationUsesTheBaseModelsOwnRecipe() throws {
+        let net = try Network(specs: TinyTrainingTests.tinySpecs, inputShape: Shape3(1, 64, 96))
+        let lineup = Recipe.lineup(seed: 1)
+        for r in [lineup[2], lineup[5]] {
+            let m = Model(network: net, features: FeatureConfig(), threshold: 0.5, provenance: ["train.protocol": r.title])
+            #expect(SiteAdaptation.recipe(of: m, seed: 1).name == r.name)
+        }
+        let adapted = Model(network: net, features: FeatureConfig(), threshold: 0.5, provenance: ["train.protocol": "site adaptation of x"])
+        #expect(SiteAdaptation.recipe(of: adapted, seed: 1).name == Recipe.shipped)
+        let shipped = try Model.load(TestPaths.repo.appendingPathComponent("models/earshot-default.safetensors"))
+        #expect(SiteAdaptation.recipe(of: shipped, seed: 1).name == Recipe.shipped,
+                "the shipped model's train.protocol names the recipe Recipe.shipped says")
     }
 
     @Test func adaptationLowersTheSitesScoresAndCalibratesOnItsHeldOutAudio() throws {
