@@ -46,14 +46,6 @@ public enum Augment {
         return x.map { Swift.min(1, Swift.max(-1, $0 * g)) }
     }
 
-    /// `x` played `factor` times as fast: resampled by libsoxr from 16 kHz·factor to 16 kHz (`Resampler`),
-    /// so duration shrinks and every frequency rises by `factor` (speed perturbation; ref: Ko et al. 2015,
-    /// "Audio augmentation for speech recognition"). Empty if soxr refuses the rates. (No peak limiting here:
-    /// the later effects and the gain limit the window, as after `lowpass`.)
-    public static func speed(_ x: [Float], factor: Double, sampleRate: Double = 16_000) -> [Float] {
-        (try? Resampler.resample(x, from: sampleRate * factor, to: sampleRate)) ?? []
-    }
-
     /// Scales down if the peak exceeds 0.99.
     public static func limit(_ x: [Float]) -> [Float] {
         let peak = PeakLevel.peak(x)

@@ -10,10 +10,6 @@ public struct AugmentConfig: Sendable, Codable {
     public var lowpassProbability = 0.0
     public var lowpassRange: ClosedRange<Double> = 1500...6000
     public var reverbProbability = 0.0
-    /// Speed perturbation: the window played 2^u times as fast, u uniform in ±`speedOctaves` (duration and
-    /// pitch together — a larger or smaller gun, another source), on both classes.
-    public var speedProbability = 0.0
-    public var speedOctaves = 0.3
     /// Masking of the log-mel input (applied after features, in the trainer).
     public var specMask = SpecMask()
     public init() {}
@@ -26,8 +22,6 @@ public struct AugmentConfig: Sendable, Codable {
     }
     /// Every waveform augmentation plus SpecAugment masking on half the windows.
     public static var allMasked: AugmentConfig { var a = all; a.specMask = SpecMask(probability: 0.5); return a }
-    /// `allMasked` plus speed perturbation (±0.3 octave, factors 0.81–1.23) on half the windows.
-    public static var allMaskedSpeed: AugmentConfig { var a = allMasked; a.speedProbability = 0.5; return a }
 }
 
 /// Cuts fixed-length training windows from clips: gunshot windows contain the shot (located by its peak
@@ -100,25 +94,9 @@ public struct WindowSource {
         stride(from: -length / 2, through: max(-length / 2, count - 1 - length / 2), by: hop).map { $0 }
     }
 
-    /// The window played `factor` times as fast (`Augment.speed`), cut back to `length` samples with its
-    /// loudest 10 ms frame where it was (a shot stays at its position in the window); a faster window is
-    /// padded at its own floor, as `cut` pads.
-    public func speed(_ w: [Float], factor: Double, rng: inout SeededRNG) -> [Float] {
-        let y = Augment.speed(w, factor: factor)
-        guard !y.isEmpty else { return w }
-        let p = Self.peakIndex(w)
-        var start = Int((Double(p) / factor).rounded()) - p
-        if y.count >= length { start = max(0, min(start, y.count - length)) }
-        return cut(y, start: start, rng: &rng)
-    }
-
     /// Applies `aug` to a window; `noisePool` supplies crowd/negative audio to inject, `rirs` impulse responses.
-    /// Speed comes first (a property of the source), then the room, the distance, the crowd and the level.
     public func augment(_ w: [Float], aug: AugmentConfig, noisePool: [Clip], rirs: [[Float]], rng: inout SeededRNG) -> [Float] {
         var x = w
-        if aug.speedProbability > 0, rng.uniform() < aug.speedProbability {
-            x = speed(x, factor: pow(2, rng.uniform(-aug.speedOctaves, aug.speedOctaves)), rng: &rng)
-        }
         if aug.reverbProbability > 0, !rirs.isEmpty, rng.uniform() < aug.reverbProbability {
             x = Augment.reverb(x, rir: rirs[rng.int(rirs.count)], convolver: convolver)
         }

@@ -29,7 +29,7 @@ struct EarshotTrainCommand: ParsableCommand {
 }
 
 struct Train: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Train models 1–10 on a labelled corpus (Model 8 averages the weights of Model 1's fine-tunes; Model 9 pools mean + max over time; Model 10 adds speed perturbation), rank them on validation, calibrate the best few out-of-fold, ship the best at equal out-of-fold false-alarm rates, write the report.")
+    static let configuration = CommandConfiguration(abstract: "Train models 1–9 on a labelled corpus (Model 8 averages the weights of Model 1's fine-tunes; Model 9 pools mean + max over time), rank them on validation, calibrate the best few out-of-fold, ship the best at equal out-of-fold false-alarm rates, write the report.")
     @Option(help: "Corpus folder (gunshot/, negative/, crowd/, rir/, manifest.tsv).") var data: String
     @Option(help: "Output folder for models, report.md, report.json and SVG plots.") var out: String = "reports/latest"
     @Option(help: "Seed for the split, initialisation and sampling.") var seed: UInt64 = 1

@@ -71,33 +71,6 @@ import Testing
         #expect(Augment.meanPower(Array(fl[1000...])) > 0.9 * Augment.meanPower(lo))
     }
 
-    /// Speed perturbation: frequencies scale by the factor, the window keeps its length and its loudest
-    /// moment stays where it was, for faster (shorter, padded) and slower (longer, cut) playback.
-    @Test(arguments: [0.8, 1.25]) func speedScalesPitchAndKeepsTheShotInPlace(factor: Double) throws {
-        let src = try WindowSource()
-        var rng = SeededRNG(seed: 3)
-        let at = 5000, f0 = 1000.0
-        var w = (0..<src.length).map { _ in Float(rng.uniform(-1, 1) * 1e-3) }
-        for i in 0..<1600 {   // a 100 ms Hann-windowed 1 kHz burst centred on `at`
-            let env = 0.5 - 0.5 * cos(2 * Double.pi * Double(i) / 1600)
-            w[at - 800 + i] += Float(0.8 * env * sin(2 * Double.pi * f0 * Double(i) / 16_000))
-        }
-        let y = src.speed(w, factor: factor, rng: &rng)
-        #expect(y.count == src.length)
-        #expect(abs(WindowSource.peakIndex(y) - at) <= 160, "peak moved from \(at) to \(WindowSource.peakIndex(y))")
-        // Dominant frequency of the burst by zero crossings over its central 60 ms (after the change of speed).
-        let half = Int(480 / factor)
-        let seg = Array(y[(at - half)..<(at + half)])
-        let crossings = zip(seg, seg.dropFirst()).filter { ($0 < 0) != ($1 < 0) }.count
-        let f = Double(crossings) / 2 / (Double(seg.count) / 16_000)
-        #expect(abs(f - f0 * factor) < 0.05 * f0 * factor, "burst at \(f) Hz, expected \(f0 * factor)")
-        // Its length scales by 1/factor: the samples above half its peak span ≈ 800/factor of the original 800.
-        let above = y.indices.filter { abs(y[$0]) > 0.4 }
-        let span = Double(above.last! - above.first!)
-        #expect(abs(span - 800 / factor) < 80, "burst spans \(span) samples above half peak, expected ≈ \(800 / factor)")
-        #expect(src.speed(w, factor: 1, rng: &rng).count == src.length)
-    }
-
     @Test func peakIsFoundInsideGunshotWindows() throws {
         var x = [Float](repeating: 0.001, count: 40000)
         for i in 30000..<30400 { x[i] = 0.9 }
