@@ -86,7 +86,7 @@ struct DetectBench: ParsableCommand {
             }
             print("# events=\(events) windows=\(expectedWindows)")
         }
-        print("# scoring=\(detector.isStreaming ? "incremental" : "full forward pass") model=\(which) hop=\(hop)s (\(detector.hopFrames) frames) windows/s=\(String(format: "%.1f", 1 / (Double(detector.hopFrames * m.features.hop) / Double(sr)))) chunk=\(chunk) seconds=\(seconds) openblas=\(BLAS.coreName) threads=\(threads)")
+        print("# scoring=\(detector.isStreaming ? "incremental" : "full forward pass") model=\(which) hop=\(hop)s (\(detector.hopFrames) frames) windows/s=\(String(format: "%.1f", 1 / (Double(detector.hopFrames * m.features.hop) / Double(sr)))) chunk=\(chunk) seconds=\(seconds) openblas=\(BLAS.coreName) conv=\(StreamingInference.convolutionKernel) threads=\(threads)")
     }
 
     private func loadModel() throws -> (Model, String) {

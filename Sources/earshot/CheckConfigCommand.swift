@@ -58,5 +58,7 @@ struct CheckConfigCommand: ParsableCommand {
         for w in warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         print("\(shown): OK — device \(config.device)\(config.location.isEmpty ? "" : " at \"\(config.location)\""), hook \(config.hook.path ?? "none"), clip hook \(config.clipHook.path ?? "none"), health hook \(config.healthHook.path ?? "none"), heartbeat \(config.heartbeat.hook.path.map { "\($0) every \(String(format: "%g", config.heartbeat.interval)) s" } ?? "none"), clips \(config.clips.enabled ? config.clips.directory : "off"), site recording \(config.recording.enabled ? String(format: "%@ (up to %g h)", config.recording.directory, config.recording.hours) : "off"), metrics \(config.metrics.enabled ? config.metrics.path : "off")")
         print("OpenBLAS: \(BLAS.coreName) kernels" + (OpenBLASKernel.note.map { " — \($0)" } ?? ""))
+        print("Convolutions: " + (StreamingInference.convolutionKernel == "avx512"
+            ? "Earshot's AVX-512 kernel (EARSHOT_CONV_KERNEL=blas: im2col + OpenBLAS)" : "im2col + OpenBLAS"))
     }
 }

@@ -73,6 +73,17 @@ struct OperatorCLITests {
         #expect(kernelLine(operatorChoice) == "OpenBLAS: Prescott kernels", "\(operatorChoice.stdout)")
     }
 
+    @Test("check-config names the convolution kernel: Earshot's AVX-512 one where the CPU has AVX-512, OpenBLAS otherwise or with EARSHOT_CONV_KERNEL=blas")
+    func convolutionKernel() throws {
+        func line(_ r: CLIRunner.Result) -> String {
+            r.stdout.split(separator: "\n").first { $0.hasPrefix("Convolutions: ") }.map(String.init) ?? "(no Convolutions line in: \(r.stdout))"
+        }
+        let own = try CLIRunner.run(["check-config"], unsetting: ["EARSHOT_CONV_KERNEL"])
+        #expect(line(own).hasPrefix(TestCPU.hasAVX512 ? "Convolutions: Earshot's AVX-512 kernel" : "Convolutions: im2col + OpenBLAS"), "\(line(own))")
+        let blas = try CLIRunner.run(["check-config"], environment: ["EARSHOT_CONV_KERNEL": "blas"])
+        #expect(line(blas) == "Convolutions: im2col + OpenBLAS", "\(blas.stdout)")
+    }
+
     @Test("devices lists the file-plugin capture device of a test ALSA configuration (ALSA_CONFIG_PATH)")
     func devices() throws {
         let dir = TestPaths.tempDir("op-devices")

@@ -98,6 +98,36 @@ import Testing
         }
     }
 
+    /// The AVX-512 kernel computes what im2col + OpenBLAS's GEMM compute, block by block: the shipped CNN's
+    /// three GEMM blocks (I→O = 16→32, 32→64, 64→64 at heights 32, 16, 8), a height that leaves rows after the
+    /// 8-row blocks (12), without ReLU, and 3 or 5 taps wide. On a CPU without AVX-512 the kernel is never
+    /// called, and neither is this test.
+    @Test(.enabled(if: ColumnConv.avx512Available, "the CPU has no AVX-512 (or EARSHOT_CONV_KERNEL=blas)"),
+          arguments: [(16, 32, 32, 3, true), (32, 64, 16, 3, true), (64, 64, 8, 3, true), (16, 32, 12, 3, false), (8, 64, 10, 5, true)])
+    func avx512KernelEqualsTheGEMMPath(inC: Int, outC: Int, h: Int, k: Int, relu: Bool) {
+        let conv = Conv2D(name: "c", inChannels: inC, outChannels: outC, k: k, h: h, w: 16)
+        var rng = GradientCheckTests.RNG(s: UInt64(inC * 1000 + outC * 10 + h))
+        for i in conv.weight.value.indices { conv.weight.value[i] = rng.next() * 0.2 }
+        for i in conv.bias.value.indices { conv.bias.value[i] = rng.next() * 0.1 }
+        let fast = ColumnConv(conv, relu: relu, pool: false), gemm = ColumnConv(conv, relu: relu, pool: false, avx512: false)
+        #expect(fast.avx512 && !gemm.avx512 && !gemm.direct)
+        // 7 output columns, each reading k padded input columns (H + k − 1, I) of a stream of 7 + k − 1
+        let n = 7, len = (h + k - 1) * inC
+        var cols = (0..<(n + k - 1)).map { _ in (0..<len).map { _ in rng.next() * 2 } }
+        for j in cols.indices { for r in 0..<(k / 2) { for i in 0..<inC { cols[j][r * inC + i] = 0; cols[j][len - (r + 1) * inC + i] = 0 } } }
+        let ptrs = cols.map { c -> UnsafeMutablePointer<Float> in
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: len); p.initialize(from: c, count: len); return p
+        }
+        defer { ptrs.forEach { $0.deallocate() } }
+        let a = Array(UnsafeBufferPointer(start: fast.convolve(n: n) { t, kx in UnsafePointer(ptrs[t + kx]) }, count: n * h * outC))
+        let b = Array(UnsafeBufferPointer(start: gemm.convolve(n: n) { t, kx in UnsafePointer(ptrs[t + kx]) }, count: n * h * outC))
+        let worst = zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
+        let scale = b.map(abs).max() ?? 0
+        #expect(scale > 1 && worst <= 1e-5 * scale, "max |AVX-512 − GEMM| \(worst) of outputs up to \(scale)")
+        if relu { #expect(a.allSatisfy { $0 >= 0 } && b.contains(0) && a.contains(0), "ReLU applied on both paths") }
+        else { #expect(a.contains { $0 < 0 }, "no ReLU without relu") }
+    }
+
     @Test func resetStartsAFreshStream() throws {
         let net = try InferenceSessionTests.network()
         let session = try InferenceSession(source: net, temperature: 4)

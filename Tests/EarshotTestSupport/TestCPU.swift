@@ -4,11 +4,15 @@ import Foundation
 /// the code under test (`OpenBLASKernel`).
 public enum TestCPU {
     /// x86-64 CPUs with these flags run OpenBLAS's AVX2 (Haswell) kernels or better.
-    public static var hasAVX2AndFMA: Bool {
+    public static var hasAVX2AndFMA: Bool { flags.isSuperset(of: ["avx2", "fma"]) }
+
+    /// The AVX-512 subsets Earshot's convolution kernel (`EarshotAVX512`) is compiled for.
+    public static var hasAVX512: Bool { flags.isSuperset(of: ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]) }
+
+    static var flags: Set<String> {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        guard let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
-        let flags = Set(line.split(separator: " ").map(String.init))
-        return flags.contains("avx2") && flags.contains("fma")
+        guard let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
+        return Set(line.split(separator: " ").map(String.init))
     }
 
     /// OpenBLAS kernel names (`openblas_get_corename`) without AVX2 GEMM: what OpenBLAS falls back to on a CPU

@@ -1,10 +1,14 @@
+import EarshotAVX512
+import Foundation
+
 /// One trunk block of a streamable CNN, applied to time COLUMNS: conv k×k → optional ReLU → optional 2×2
 /// max pooling. Columns are channel-last (H, C), so the GEMM output of n columns is already n columns:
 /// out (n·H, O) = im2col (n·H, k·k·I) · Wᵀ (k·k·I, O). Input columns carry `pad` zero rows above and
 /// below ((H + 2·pad, I)), which is the conv's "same" padding in height; in time the caller hands over,
 /// for each output column, the k input columns its taps read (a zero column beyond a window's edge).
 /// With padded columns, tap kx of output row y reads one contiguous run of k·I floats (rows y…y+2·pad),
-/// so im2col orders a row (kx, ky, i) and copies k runs per row.
+/// so im2col orders a row (kx, ky, i) and copies k runs per row. Blocks with few taps are convolved directly
+/// (`direct`), and on a CPU with AVX-512 the others by `ColumnConvAVX512`, which reads those runs in place.
 /// ref: Chellapilla, Puri, Simard 2006 (im2col + GEMM); the layout is NHWC with W = time.
 final class ColumnConv {
     let inC: Int, outC: Int, h: Int, k: Int
@@ -19,6 +23,18 @@ final class ColumnConv {
     /// on arithmetic — the first block cost 31 of ≈ 270 µs per window for 2 % of the multiply-adds.
     let direct: Bool
     static let directMaxTaps = 32
+    /// The other blocks, on a CPU with AVX-512 and whole groups of 32 output channels: `ColumnConvAVX512`, the
+    /// same sums read straight from the padded columns and this weight layout (no im2col, no GEMM packing).
+    let avx512: Bool
+    /// The CPU has the AVX-512 subsets `EarshotAVX512` is compiled for (/proc/cpuinfo, read once), and
+    /// `EARSHOT_CONV_KERNEL` is not `blas` (the operator's and the benchmarks' way back to OpenBLAS).
+    static let avx512Available: Bool = {
+        guard ProcessInfo.processInfo.environment["EARSHOT_CONV_KERNEL"] != "blas" else { return false }
+        let flags = OpenBLASKernel.cpuFlags(cpuinfo: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
+        return flags.isSuperset(of: ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"])
+    }()
+    /// The AVX-512 path's input columns of the current call, (n, k).
+    private var tapList: UnsafeMutablePointer<UnsafePointer<Float>>
     /// The direct path's k input columns of the current output column.
     private let taps: UnsafeMutablePointer<UnsafePointer<Float>?>
     private let bias: [Float]
@@ -33,8 +49,9 @@ final class ColumnConv {
     /// Height of the block's output (after pooling, if any).
     var outH: Int { pool ? h / 2 : h }
 
-    /// - Parameters: conv: the (batch-norm-folded) convolution; relu, pool: whether ReLU / 2×2 max pooling follow.
-    init(_ conv: Conv2D, relu: Bool, pool: Bool) {
+    /// - Parameters: conv: the (batch-norm-folded) convolution; relu, pool: whether ReLU / 2×2 max pooling follow;
+    ///   avx512: allow the AVX-512 kernel (where the CPU has it; tests compare both paths).
+    init(_ conv: Conv2D, relu: Bool, pool: Bool, avx512: Bool = ColumnConv.avx512Available) {
         inC = conv.inShape.c; outC = conv.outShape.c; h = conv.inShape.h; k = conv.k
         self.relu = relu; self.pool = pool
         let (kk, ic) = (conv.k, conv.inShape.c)
@@ -45,6 +62,8 @@ final class ColumnConv {
         weight = w
         bias = conv.bias.value
         direct = kk * kk * ic <= Self.directMaxTaps && outC % 8 == 0
+        self.avx512 = !direct && avx512 && Self.avx512Available && outC % ColumnConvAVX512.channelBlock == 0
+        tapList = .allocate(capacity: 1)
         taps = .allocate(capacity: kk)
         taps.initialize(repeating: nil, count: kk)
         let len = (conv.inShape.h + 2 * (kk / 2)) * ic
@@ -54,15 +73,16 @@ final class ColumnConv {
         reserve(columns: 1)
     }
 
-    deinit { col.deallocate(); out.deallocate(); zeros.deallocate(); taps.deallocate() }
+    deinit { col.deallocate(); out.deallocate(); zeros.deallocate(); taps.deallocate(); tapList.deallocate() }
 
-    /// Grows the scratch to hold n output columns (outside the hot path once warmed up); the direct path
-    /// needs no im2col.
+    /// Grows the scratch to hold n output columns (outside the hot path once warmed up); the direct and
+    /// AVX-512 paths need no im2col.
     func reserve(columns n: Int) {
         guard n > colCapacity else { return }
-        col.deallocate(); out.deallocate()
-        col = .allocate(capacity: direct ? 1 : n * h * q)
+        col.deallocate(); out.deallocate(); tapList.deallocate()
+        col = .allocate(capacity: direct || avx512 ? 1 : n * h * q)
         out = .allocate(capacity: n * h * outC)
+        tapList = .allocate(capacity: avx512 ? n * k : 1)
         colCapacity = n
     }
 
@@ -73,6 +93,16 @@ final class ColumnConv {
     func convolve(n: Int, input: (Int, Int) -> UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {
         reserve(columns: n)
         if direct { return convolveDirect(n: n, input: input) }
+        if avx512 {
+            for t in 0..<n { for kx in 0..<k { tapList[t * k + kx] = input(t, kx) } }
+            weight.withUnsafeBufferPointer { w in
+                bias.withUnsafeBufferPointer { b in
+                    ColumnConvAVX512.convolve(n: n, h: h, k: k, inC: inC, outC: outC, taps: tapList, weight: w.baseAddress!,
+                                              bias: b.baseAddress!, relu: relu, out: self.out)
+                }
+            }
+            return self.out
+        }
         let (rows, qq, c, out, run) = (n * h, q, col, out, k * inC)
         // col (n·H, Q): row (t, y) = [kx][ky][i] = padded input column (t, kx), rows y…y+2·pad
         for t in 0..<n {

@@ -53,6 +53,9 @@ public final class StreamingInference {
     private var taps: [UnsafePointer<Float>]                // the current GEMM's input columns, (n, k)
     /// Frames pushed since the start or the last `reset()`.
     public private(set) var framesPushed = 0
+    /// What convolves the blocks with many taps in this process: `ColumnConvAVX512` on a CPU with AVX-512, else
+    /// im2col + OpenBLAS's SGEMM (`EARSHOT_CONV_KERNEL=blas` forces the latter). For benchmark records.
+    public static var convolutionKernel: String { ColumnConv.avx512Available ? "avx512" : "openblas" }
     /// Frames per column of the deepest level: a stream started `columnPeriod` (or a multiple) frames
     /// later pairs every pooled column the same way, so it computes the same columns with the same GEMMs.
     public var columnPeriod: Int { rate.max() ?? 1 }
