@@ -16,6 +16,10 @@ public enum OpenBLASKernel {
         "Nehalem", "Athlon", "Opteron", "Opteron_SSE3", "Barcelona", "Nano", "Sandybridge", "Bobcat",
     ]
 
+    /// The AVX-512 subsets (/proc/cpuinfo flag names) of OpenBLAS's SkylakeX kernels, and of Earshot's own
+    /// convolution kernel (`EarshotAVX512`, compiled for skylake-avx512).
+    public static let avx512Flags: Set<String> = ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]
+
     /// Set in the re-executed process: the kernel OpenBLAS had chosen on its own.
     static let fallbackVariable = "EARSHOT_OPENBLAS_FALLBACK"
 
@@ -26,7 +30,7 @@ public enum OpenBLASKernel {
     public static func upgrade(current: String, cpuFlags readFlags: @autoclosure () -> Set<String>) -> String? {
         guard preAVX2.contains(current) else { return nil }
         let cpuFlags = readFlags()
-        if cpuFlags.isSuperset(of: ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]) {
+        if cpuFlags.isSuperset(of: avx512Flags) {
             return cpuFlags.contains("avx512_bf16") ? "Cooperlake" : "SkylakeX"
         }
         if cpuFlags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }

@@ -31,7 +31,7 @@ final class ColumnConv {
     static let avx512Available: Bool = {
         guard ProcessInfo.processInfo.environment["EARSHOT_CONV_KERNEL"] != "blas" else { return false }
         let flags = OpenBLASKernel.cpuFlags(cpuinfo: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
-        return flags.isSuperset(of: ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"])
+        return flags.isSuperset(of: OpenBLASKernel.avx512Flags)
     }()
     /// The AVX-512 path's input columns of the current call, (n, k).
     private var tapList: UnsafeMutablePointer<UnsafePointer<Float>>

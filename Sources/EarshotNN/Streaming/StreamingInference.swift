@@ -12,7 +12,8 @@
 /// the default hop of 10 frames → 1, 1, 2, 4 phases.
 ///
 /// Per window, ONE GEMM per block computes both the new stream columns and the window's edge columns (a
-/// block with few taps, like the first, is convolved directly instead: `ColumnConv.direct`).
+/// block with few taps, like the first, is convolved directly instead: `ColumnConv.direct`; on a CPU with
+/// AVX-512 the others by Earshot's own kernel, `ColumnConvAVX512`, in place of im2col + GEMM).
 /// (Batching several windows into one GEMM was measured slower here: the larger im2col matrices fall out
 /// of cache.)
 ///
