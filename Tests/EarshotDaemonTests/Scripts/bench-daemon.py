@@ -63,8 +63,9 @@ def run(model, pace=True, journal_out=None, frames_=frames):
     s, path = notify_socket()
     env = {"PATH": "/usr/bin:/bin", "ALSA_CONFIG_PATH": asound, "NOTIFY_SOCKET": path, "WATCHDOG_USEC": "30000000",
            "OPENBLAS_NUM_THREADS": "1"}  # as systemd/earshotd.service sets it
-    if "OPENBLAS_CORETYPE" in os.environ:  # an operator's choice of kernels (the unit's Environment=) is passed on
-        env["OPENBLAS_CORETYPE"] = os.environ["OPENBLAS_CORETYPE"]
+    for v in ("OPENBLAS_CORETYPE", "EARSHOT_CONV_KERNEL"):  # an operator's choice of kernels (the unit's Environment=) is passed on
+        if v in os.environ:
+            env[v] = os.environ[v]
     args = [exe, "--config", config(model), "--max-frames", str(frames_), "--exit-at-end"] + (["--pace", "1"] if pace else [])
     tv = os.path.join(tmp, "time.txt")
     if journal_out:
