@@ -8,12 +8,14 @@ func cLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
     .systemLibrary(name: name, pkgConfig: pkgConfig, providers: [.apt([apt])])
 }
 
-/// The AVX-512 kernel's module is compiled for that CPU level, and optimised in debug builds too (unoptimised
-/// SIMD code is ~100× slower, which doubled the debug test suite's time).
+/// The convolution kernels' modules are compiled for their CPU level, and optimised in debug builds too
+/// (unoptimised SIMD code is ~100× slower, which doubled the debug test suite's time).
 #if arch(x86_64)
 let avx512Flags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "skylake-avx512", "-O"])]
+let avx2Flags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell", "-O"])]
 #else
 let avx512Flags: [SwiftSetting] = [.unsafeFlags(["-O"])]
+let avx2Flags: [SwiftSetting] = [.unsafeFlags(["-O"])]
 #endif
 
 let package = Package(
@@ -44,10 +46,11 @@ let package = Package(
 
         // Libraries
         .target(name: "EarshotDSP", dependencies: ["CFFTW", "CSndfile", "CSoxr"]),
-        .target(name: "EarshotNN", dependencies: ["COpenBLAS", "EarshotDSP", "EarshotAVX512"]),
-        // The streamed convolution's AVX-512 kernel: this module alone is compiled for AVX-512, and EarshotNN
-        // calls it only on a CPU whose flags have it (ColumnConv.avx512Available).
+        .target(name: "EarshotNN", dependencies: ["COpenBLAS", "EarshotDSP", "EarshotAVX512", "EarshotAVX2"]),
+        // The streamed convolution's own kernels: each module alone is compiled for its CPU level, and EarshotNN
+        // calls it only on a CPU whose flags have it (ConvKernel.selected).
         .target(name: "EarshotAVX512", swiftSettings: avx512Flags),
+        .target(name: "EarshotAVX2", swiftSettings: avx2Flags),
         .target(name: "EarshotDetect", dependencies: ["EarshotDSP", "EarshotNN"]),
         .target(name: "EarshotTrain", dependencies: ["EarshotDSP", "EarshotNN", "EarshotDetect"]),
         .target(name: "EarshotDaemon", dependencies: [
@@ -78,7 +81,7 @@ let package = Package(
         // Tests mirror targets; EarshotTestSupport holds the paths every test target shares
         .target(name: "EarshotTestSupport", path: "Tests/EarshotTestSupport"),
         .testTarget(name: "EarshotDSPTests", dependencies: ["EarshotTestSupport", "EarshotDSP"]),
-        .testTarget(name: "EarshotNNTests", dependencies: ["EarshotTestSupport", "EarshotNN"]),
+        .testTarget(name: "EarshotNNTests", dependencies: ["EarshotTestSupport", "EarshotNN", "EarshotAVX2"]),
         .testTarget(name: "EarshotDetectTests", dependencies: ["EarshotTestSupport", "EarshotDetect"]),
         .testTarget(name: "EarshotTrainTests", dependencies: ["EarshotTestSupport", "EarshotTrain"]),
         .testTarget(name: "EarshotDaemonTests", dependencies: ["EarshotTestSupport", "EarshotDaemon", "EarshotDSP"], exclude: ["Scripts"]),

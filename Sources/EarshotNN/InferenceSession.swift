@@ -9,6 +9,16 @@ public final class InferenceSession {
     /// ref: Guo et al. 2017, "On Calibration of Modern Neural Networks", §4.2.
     public let temperature: Float
     private var probs: [Float]
+    /// Single windows are scored as a stream of exactly one window (`StreamingInference` after a reset: the
+    /// same sums, by Earshot's convolution kernels and without im2col), when the network streams and
+    /// `scoresWindowsByColumns` is on; else by `network.forward`. Built on first use.
+    private lazy var columns: StreamingInference? = StreamingInference(session: self)
+    /// Score single windows through `StreamingInference` where the network allows it (default), or always by
+    /// the layer-by-layer forward pass (`logits`: the reference the column path is tested against, and the
+    /// batch-1 benchmark's A/B).
+    public var scoresWindowsByColumns = true
+    /// Whether `gunshotProbability(_:)` takes the column path (on, and the network streams).
+    public var windowsGoByColumns: Bool { scoresWindowsByColumns && columns != nil }
 
     /// - Parameters: source: the trained network (not modified); maxBatch: largest batch `logits` will see;
     ///   fusion: which layer runs of the folded network execute as one layer (all that can, by default).
@@ -51,21 +61,44 @@ public final class InferenceSession {
         network.forward(x, n: n, training: false)
     }
 
-    /// Probability of the gunshot class for one window (C, H, W) = (1, mels, frames). No allocation.
+    /// Probability of the gunshot class for one window (C, H, W) = (1, mels, frames). No allocation after the
+    /// first call. The window's frames (its columns) are pushed into a reset `StreamingInference` and scored as
+    /// its one window, or (`scoresWindowsByColumns` off, or a network that does not stream) run through
+    /// `network.forward`; both give the same score up to float summation order (StreamingInferenceTests).
     public func gunshotProbability(_ window: UnsafePointer<Float>) -> Float {
-        gunshotProbability(logits: network.forward(window, n: 1, training: false).baseAddress!)
+        if scoresWindowsByColumns, let s = columns {
+            let (h, w) = (network.inputShape.h, network.inputShape.w)
+            s.reset()
+            frame.withUnsafeMutableBufferPointer { f in
+                let f = f.baseAddress!
+                for j in 0..<w {
+                    for m in 0..<h { f[m] = window[m * w + j] }   // column j of (H, W)
+                    s.push(f)
+                }
+            }
+            return s.gunshotProbability()
+        }
+        return gunshotProbability(logits: network.forward(window, n: 1, training: false).baseAddress!)
     }
+
+    /// One frame (a column of the window: H values), the column path's scratch.
+    private lazy var frame = [Float](repeating: 0, count: network.inputShape.h)
 
     /// softmax(logits / temperature)[gunshot] for one window's logits (`outputCount` of them), however they
     /// were computed (a forward pass, or `StreamingInference`). No allocation.
     public func gunshotProbability(logits z: UnsafePointer<Float>) -> Float {
-        let k = network.outputCount
-        let invT = 1 / temperature
-        return probs.withUnsafeMutableBufferPointer { p in
-            for j in 0..<k { p[j] = z[j] * invT }
-            SoftmaxCrossEntropy.softmax(p.baseAddress!, p.baseAddress!, n: 1, k: k)
-            return p[gunshotIndex]
+        probs.withUnsafeMutableBufferPointer { p in
+            Self.probability(logits: z, k: network.outputCount, temperature: temperature, gunshotIndex: gunshotIndex, scratch: p.baseAddress!)
         }
+    }
+
+    /// softmax(z / temperature)[gunshotIndex] of k logits, computed in `scratch` (k floats).
+    static func probability(logits z: UnsafePointer<Float>, k: Int, temperature: Float, gunshotIndex: Int,
+                            scratch p: UnsafeMutablePointer<Float>) -> Float {
+        let invT = 1 / temperature
+        for j in 0..<k { p[j] = z[j] * invT }
+        SoftmaxCrossEntropy.softmax(p, p, n: 1, k: k)
+        return p[gunshotIndex]
     }
 
     /// Gunshot probabilities for n windows (batched path for offline analysis).

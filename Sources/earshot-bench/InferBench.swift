@@ -25,6 +25,12 @@ struct InferBench: ParsableCommand {
     @Option(help: "Model file to time (default: the reference architecture, seeded random weights).")
     var model: String?
 
+    @Flag(help: "Score batch-1 windows layer by layer (im2col + OpenBLAS, the path before 2026-12-04) instead of as a one-window stream through Earshot's convolution kernels: the A/B of the batch-1 path.")
+    var layerByLayer = false
+
+    @Flag(help: "Also alternate batch-1 calls of the column path and the layer-by-layer path (two sessions, call by call) and print both medians: the batch-1 path's A/B at the same moments.")
+    var comparePaths = false
+
     @Option(help: "Also time a twin session whose folded network runs with this fusion instead, alternating calls with it (batch 1, then batch 64), and print both medians: an A/B that shares the machine's moment-to-moment speed.")
     var compare: Network.Fusion?
 
@@ -39,6 +45,7 @@ struct InferBench: ParsableCommand {
         let network = try model.map { try Model.load(URL(fileURLWithPath: $0)).network } ?? Self.referenceNetwork()
         BLAS.setThreads(threads)
         let session = try InferenceSession(source: network, maxBatch: batch)
+        session.scoresWindowsByColumns = !layerByLayer
         let twin = try compare.map { try InferenceSession(source: network, maxBatch: batch, fusion: $0) }
         let perWindow = network.inputShape.count
         let x = NNBench.normals(count: batch * perWindow, seed: 0)
@@ -55,6 +62,22 @@ struct InferBench: ParsableCommand {
                     let t0 = NNBench.now()
                     sink += session.gunshotProbability(p)
                     lat.append(NNBench.now() - t0)
+                }
+                if comparePaths {
+                    let layers = try InferenceSession(source: network, maxBatch: 1)
+                    layers.scoresWindowsByColumns = false
+                    var cols: [Double] = [], lays: [Double] = []
+                    let end = NNBench.now() + budget
+                    while NNBench.now() < end || cols.count < 50 {
+                        var t0 = NNBench.now()
+                        sink += session.gunshotProbability(p)
+                        cols.append(NNBench.now() - t0)
+                        t0 = NNBench.now()
+                        sink += layers.gunshotProbability(p)
+                        lays.append(NNBench.now() - t0)
+                    }
+                    let (a, b) = (NNBench.median(cols), NNBench.median(lays))
+                    print("infer_swift_\(threads)t_b1_ms_ab \(String(format: "%.4f", a * 1e3)) ms by columns, \(String(format: "%.4f", b * 1e3)) ms layer by layer, ratio \(String(format: "%.3f", b / a))")
                 }
                 if let twin {
                     for n in [1, batch] {
@@ -90,7 +113,7 @@ struct InferBench: ParsableCommand {
                 print("infer_swift_\(t)_b64_wps \(String(format: "%.1f", Double(batch * per.count) / total)) windows/s")
             }
         }
-        print("# openblas core=\(BLAS.coreName) threads=\(BLAS.threads) input=\(network.inputShape) params=\(network.parameterCount)")
+        print("# openblas core=\(BLAS.coreName) threads=\(BLAS.threads) input=\(network.inputShape) params=\(network.parameterCount) b1=\(session.windowsGoByColumns ? "columns conv=\(StreamingInference.convolutionKernel)" : "layers")")
     }
 
     /// The reference CNN with seeded He weights and non-trivial BN statistics (as the peers' build_keras).

@@ -49,6 +49,7 @@ struct CheckConfigCommand: ParsableCommand {
         }
         for h in [config.hook, config.clipHook, config.healthHook, config.heartbeat.hook] { if let p = h.executableProblem() { warnings.append(p) } }
         if let m = MuteCommand.note(inst) { warnings.append(m) }
+        if let m = ConvKernel.environmentProblem { warnings.append(m) }
         if let m = config.model, !m.isEmpty, !FileManager.default.fileExists(atPath: m) {
             warnings.append("model: \(m) does not exist; fix the path, or remove the key to use the shipped model")
         }
@@ -58,7 +59,6 @@ struct CheckConfigCommand: ParsableCommand {
         for w in warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         print("\(shown): OK — device \(config.device)\(config.location.isEmpty ? "" : " at \"\(config.location)\""), hook \(config.hook.path ?? "none"), clip hook \(config.clipHook.path ?? "none"), health hook \(config.healthHook.path ?? "none"), heartbeat \(config.heartbeat.hook.path.map { "\($0) every \(String(format: "%g", config.heartbeat.interval)) s" } ?? "none"), clips \(config.clips.enabled ? config.clips.directory : "off"), site recording \(config.recording.enabled ? String(format: "%@ (up to %g h)", config.recording.directory, config.recording.hours) : "off"), metrics \(config.metrics.enabled ? config.metrics.path : "off")")
         print("OpenBLAS: \(BLAS.coreName) kernels" + (OpenBLASKernel.note.map { " — \($0)" } ?? ""))
-        print("Convolutions: " + (StreamingInference.convolutionKernel == "avx512"
-            ? "Earshot's AVX-512 kernel (EARSHOT_CONV_KERNEL=blas: im2col + OpenBLAS)" : "im2col + OpenBLAS"))
+        print("Convolutions: " + ConvKernel.selected.description + (ConvKernel.selected == .blas ? "" : " (EARSHOT_CONV_KERNEL=blas: im2col + OpenBLAS)"))
     }
 }

@@ -73,15 +73,22 @@ struct OperatorCLITests {
         #expect(kernelLine(operatorChoice) == "OpenBLAS: Prescott kernels", "\(operatorChoice.stdout)")
     }
 
-    @Test("check-config names the convolution kernel: Earshot's AVX-512 one where the CPU has AVX-512, OpenBLAS otherwise or with EARSHOT_CONV_KERNEL=blas")
+    @Test("check-config names the convolution kernel: the fastest the CPU runs (AVX-512, AVX2, else OpenBLAS), a slower one with EARSHOT_CONV_KERNEL, a warning for a value that is no kernel")
     func convolutionKernel() throws {
         func line(_ r: CLIRunner.Result) -> String {
             r.stdout.split(separator: "\n").first { $0.hasPrefix("Convolutions: ") }.map(String.init) ?? "(no Convolutions line in: \(r.stdout))"
         }
         let own = try CLIRunner.run(["check-config"], unsetting: ["EARSHOT_CONV_KERNEL"])
-        #expect(line(own).hasPrefix(TestCPU.hasAVX512 ? "Convolutions: Earshot's AVX-512 kernel" : "Convolutions: im2col + OpenBLAS"), "\(line(own))")
+        let best = TestCPU.hasAVX512 ? "Earshot's AVX-512 kernel" : TestCPU.hasAVX2AndFMA ? "Earshot's AVX2 kernel" : "im2col + OpenBLAS"
+        #expect(line(own).hasPrefix("Convolutions: \(best)"), "\(line(own))")
+        #expect(!own.stderr.contains("EARSHOT_CONV_KERNEL"), "\(own.stderr)")
         let blas = try CLIRunner.run(["check-config"], environment: ["EARSHOT_CONV_KERNEL": "blas"])
         #expect(line(blas) == "Convolutions: im2col + OpenBLAS", "\(blas.stdout)")
+        let avx2 = try CLIRunner.run(["check-config"], environment: ["EARSHOT_CONV_KERNEL": "avx2"])
+        #expect(line(avx2).hasPrefix(TestCPU.hasAVX2AndFMA ? "Convolutions: Earshot's AVX2 kernel" : "Convolutions: im2col + OpenBLAS"), "\(avx2.stdout)")
+        let typo = try CLIRunner.run(["check-config"], environment: ["EARSHOT_CONV_KERNEL": "avx-2"])
+        #expect(line(typo).hasPrefix("Convolutions: \(best)"), "an unknown value changes nothing: \(line(typo))")
+        #expect(typo.stderr.contains("EARSHOT_CONV_KERNEL=avx-2 is not a kernel (blas, avx2 or avx512)"), "\(typo.stderr)")
     }
 
     @Test("devices lists the file-plugin capture device of a test ALSA configuration (ALSA_CONFIG_PATH)")

@@ -60,6 +60,31 @@ import Testing
         #expect(abs(out[15] - last) < 1e-6)
     }
 
+    /// A single window is scored as a one-window stream (`StreamingInference`, Earshot's convolution kernels)
+    /// where the network streams: the same scores as the layer-by-layer forward pass, window after window (each
+    /// call starts a fresh stream: nothing of the previous window leaks in), for GAP and mean + max pooling;
+    /// a network that does not stream (a per-window input normalisation) keeps the forward pass.
+    @Test(arguments: [false, true])
+    func singleWindowsByColumnsEqualTheForwardPass(meanMax: Bool) throws {
+        let session = try InferenceSession(source: try Self.network(pool: meanMax ? .meanMaxPool : .gap), temperature: 4)
+        #expect(session.windowsGoByColumns)
+        let x = Self.windows(6, seed: 11)
+        var lo: Float = 1, hi: Float = 0
+        for i in [0, 1, 2, 1, 3, 4, 5, 0] {
+            let (byColumns, byLayers) = x.withUnsafeBufferPointer { xb -> (Float, Float) in
+                let w = xb.baseAddress! + i * 64 * 96
+                return (session.gunshotProbability(w), session.gunshotProbability(logits: session.logits(w).baseAddress!))
+            }
+            #expect(abs(byColumns - byLayers) <= 2e-5, "window \(i): columns \(byColumns), layers \(byLayers)")
+            lo = min(lo, byLayers); hi = max(hi, byLayers)
+        }
+        #expect(hi - lo > 0.01, "the windows' scores differ, so equality is not trivial")
+        session.scoresWindowsByColumns = false
+        #expect(!session.windowsGoByColumns)
+        let norm = try InferenceSession(source: try Self.network(inputNorm: .global))
+        #expect(!norm.windowsGoByColumns)
+    }
+
     @Test func repeatedCallsGiveTheSameAnswer() throws {
         let session = try InferenceSession(source: try Self.network(), maxBatch: 1)
         let x = Self.windows(2, seed: 5)

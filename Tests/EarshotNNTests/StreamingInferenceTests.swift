@@ -1,3 +1,5 @@
+import EarshotAVX2
+import EarshotTestSupport
 import Testing
 @testable import EarshotNN
 
@@ -14,9 +16,9 @@ import Testing
 
     /// Scores every window (hop `hop`) of `stream` both ways; returns the largest |difference| and the
     /// number of windows, and checks the streaming path really was used.
-    static func compare(_ net: Network, stream x: [Float], hop: Int, temperature: Float = 1) throws -> (diff: Float, windows: Int, spread: Float, low: Float) {
+    static func compare(_ net: Network, stream x: [Float], hop: Int, temperature: Float = 1, kernel: ConvKernel = .selected) throws -> (diff: Float, windows: Int, spread: Float, low: Float) {
         let session = try InferenceSession(source: net, temperature: temperature)
-        let streaming = try #require(StreamingInference(session: session))
+        let streaming = try #require(StreamingInference(session: session, kernel: kernel))
         let (h, w) = (net.inputShape.h, net.inputShape.w)
         let total = x.count / h
         var window = [Float](repeating: 0, count: h * w)
@@ -26,7 +28,7 @@ import Testing
             guard t + 1 >= w, (t + 1 - w) % hop == 0 else { continue }
             let s = t + 1 - w
             for j in 0..<w { for m in 0..<h { window[m * w + j] = x[(s + j) * h + m] } }
-            let full = window.withUnsafeBufferPointer { session.gunshotProbability($0.baseAddress!) }
+            let full = window.withUnsafeBufferPointer { session.gunshotProbability(logits: session.logits($0.baseAddress!).baseAddress!) }   // layer by layer
             let inc = streaming.gunshotProbability()
             worst = max(worst, abs(full - inc)); n += 1
             lo = min(lo, full); hi = max(hi, full)
@@ -42,6 +44,23 @@ import Testing
         #expect(r.windows == (420 - 96) / hop + 1)
         #expect(r.spread > 0.01)          // the windows differ, so equality is not trivial
         #expect(r.diff <= 2e-5)
+    }
+
+    /// Every convolution kernel this CPU runs (`ConvKernel.selected` above is only the fastest) streams the shipped
+    /// architecture exactly, at a hop that leaves 1–2 new deep columns per window (the kernels' row blocks then
+    /// span columns).
+    @Test(arguments: ConvKernel.allCases)
+    func everyKernelScoresEqualTheFullForwardPass(kernel: ConvKernel) throws {
+        let flags = Set((try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)).split(separator: "\n")
+            .first { $0.hasPrefix("flags") }.map { $0.split(separator: " ").map(String.init) } ?? [])
+        guard flags.isSuperset(of: kernel.cpuFlags) else { print("\(kernel): not on this CPU"); return }
+        let net = try InferenceSessionTests.network(pool: .meanMaxPool)
+        for hop in [1, 10, 16] {
+            let r = try Self.compare(net, stream: Self.frames(300, seed: 9), hop: hop, temperature: 4, kernel: kernel)
+            print("\(kernel), hop \(hop): \(r.windows) windows, max |Δscore| \(r.diff), spread \(r.spread)")
+            #expect(r.spread > 0.01)
+            #expect(r.diff <= 2e-5, "\(kernel), hop \(hop)")
+        }
     }
 
     /// Mean-plus-max pooling over time streams exactly too: the max term is taken over the same columns.
@@ -76,8 +95,9 @@ import Testing
         }
     }
 
-    /// Blocks with few taps (k·k·I ≤ 32) and whole groups of 8 output channels are convolved directly, the
-    /// others by im2col + GEMM; a trunk mixing both, with I > 1 on the direct path, streams exactly.
+    /// Without Earshot's kernels (`.blas`: arm64, x86 before AVX2), blocks with few taps (k·k·I ≤ 32) and whole
+    /// groups of 8 output channels are convolved directly, the others by im2col + GEMM; a trunk mixing both, with
+    /// I > 1 on the direct path, streams exactly. With a kernel, the kernel takes the few-tap blocks too.
     @Test func directAndGEMMBlocksStreamExactly() throws {
         let specs: [LayerSpec] = [
             LayerSpec(type: "conv2d", name: "c1", out: 3, kernel: 3), .relu, .maxpool,   // Q = 9, 3 channels: GEMM
@@ -88,29 +108,46 @@ import Testing
         let net = try Network(specs: specs, inputShape: Shape3(1, 24, 64))
         net.initialize(seed: 4)
         let convs = net.layers.compactMap { $0 as? Conv2D }
-        #expect(convs.map { ColumnConv($0, relu: true, pool: false).direct } == [false, true, false])
-        #expect(ColumnConv(try InferenceSessionTests.network().layers.compactMap { $0 as? Conv2D }[0], relu: true, pool: true).direct)
+        #expect(convs.map { ColumnConv($0, relu: true, pool: false, kernel: .blas).direct } == [false, true, false])
+        let first = try InferenceSessionTests.network().layers.compactMap { $0 as? Conv2D }[0]   // 1 → 16 channels, Q = 9
+        #expect(ColumnConv(first, relu: true, pool: true, kernel: .blas).direct)
+        let withKernel = ColumnConv(first, relu: true, pool: true, kernel: .avx2)
+        #expect(!withKernel.direct && withKernel.kernel == .avx2)
         for hop in [1, 5, 8] {
-            let r = try Self.compare(net, stream: Self.frames(200, rows: 24, seed: 9), hop: hop, temperature: 0.2)
+            let r = try Self.compare(net, stream: Self.frames(200, rows: 24, seed: 9), hop: hop, temperature: 0.2, kernel: .blas)
             print("direct/GEMM trunk, hop \(hop): \(r.windows) windows, max |Δscore| \(r.diff), spread \(r.spread)")
             #expect(r.spread > 0.001)
             #expect(r.diff <= 0.01 * r.spread)
         }
     }
 
-    /// The AVX-512 kernel computes what im2col + OpenBLAS's GEMM compute, block by block: the shipped CNN's
-    /// three GEMM blocks (I→O = 16→32, 32→64, 64→64 at heights 32, 16, 8), a height that leaves rows after the
-    /// 8-row blocks (12), without ReLU, and 3 or 5 taps wide. On a CPU without AVX-512 the kernel is never
-    /// called, and neither is this test.
-    @Test(.enabled(if: ColumnConv.avx512Available, "the CPU has no AVX-512 (or EARSHOT_CONV_KERNEL=blas)"),
-          arguments: [(16, 32, 32, 3, true), (32, 64, 16, 3, true), (64, 64, 8, 3, true), (16, 32, 12, 3, false), (8, 64, 10, 5, true)])
+    /// Earshot's own kernels compute what im2col + OpenBLAS's GEMM compute, block by block: the shipped CNN's
+    /// four blocks (I→O = 1→16, 16→32, 32→64, 64→64 at heights 64, 32, 16, 8), heights that leave rows after the
+    /// kernels' row blocks (12 for AVX-512's 8; 7 and 5 for AVX2's 6 and 4), 16 output channels (AVX2's block;
+    /// AVX-512 then falls back to AVX2), without ReLU, and 3 or 5 taps wide. A kernel the CPU lacks is never
+    /// called, and not tested.
+    static let kernelShapes = [(1, 16, 64, 3, true), (16, 32, 32, 3, true), (32, 64, 16, 3, true), (64, 64, 8, 3, true), (16, 32, 12, 3, false),
+                               (8, 64, 10, 5, true), (16, 16, 7, 3, true), (24, 32, 5, 3, false)]
+
+    @Test(.enabled(if: TestCPU.hasAVX512, "the CPU has no AVX-512"), arguments: kernelShapes)
     func avx512KernelEqualsTheGEMMPath(inC: Int, outC: Int, h: Int, k: Int, relu: Bool) {
+        Self.compareKernel(.avx512, inC: inC, outC: outC, h: h, k: k, relu: relu)
+    }
+
+    @Test(.enabled(if: TestCPU.hasAVX2AndFMA, "the CPU has no AVX2 + FMA"), arguments: kernelShapes)
+    func avx2KernelEqualsTheGEMMPath(inC: Int, outC: Int, h: Int, k: Int, relu: Bool) {
+        Self.compareKernel(.avx2, inC: inC, outC: outC, h: h, k: k, relu: relu)
+    }
+
+    static func compareKernel(_ kernel: ConvKernel, inC: Int, outC: Int, h: Int, k: Int, relu: Bool) {
         let conv = Conv2D(name: "c", inChannels: inC, outChannels: outC, k: k, h: h, w: 16)
         var rng = GradientCheckTests.RNG(s: UInt64(inC * 1000 + outC * 10 + h))
         for i in conv.weight.value.indices { conv.weight.value[i] = rng.next() * 0.2 }
         for i in conv.bias.value.indices { conv.bias.value[i] = rng.next() * 0.1 }
-        let fast = ColumnConv(conv, relu: relu, pool: false), gemm = ColumnConv(conv, relu: relu, pool: false, avx512: false)
-        #expect(fast.avx512 && !gemm.avx512 && !gemm.direct)
+        let fast = ColumnConv(conv, relu: relu, pool: false, kernel: kernel), gemm = ColumnConv(conv, relu: relu, pool: false, kernel: .blas)
+        let expected: ConvKernel = outC % kernel.channelBlock == 0 ? kernel : .avx2
+        #expect(fast.kernel == expected && !fast.direct && gemm.kernel == .blas, "\(fast.kernel) for \(outC) channels")
+        #expect(gemm.direct == (k * k * inC <= ColumnConv.directMaxTaps), "the reference: direct for few taps, else im2col + GEMM")
         // 7 output columns, each reading k padded input columns (H + k − 1, I) of a stream of 7 + k − 1
         let n = 7, len = (h + k - 1) * inC
         var cols = (0..<(n + k - 1)).map { _ in (0..<len).map { _ in rng.next() * 2 } }
@@ -123,9 +160,35 @@ import Testing
         let b = Array(UnsafeBufferPointer(start: gemm.convolve(n: n) { t, kx in UnsafePointer(ptrs[t + kx]) }, count: n * h * outC))
         let worst = zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
         let scale = b.map(abs).max() ?? 0
-        #expect(scale > 1 && worst <= 1e-5 * scale, "max |AVX-512 − GEMM| \(worst) of outputs up to \(scale)")
+        #expect(scale > 1 && worst <= 1e-5 * scale, "max |\(kernel) − GEMM| \(worst) of outputs up to \(scale)")
         if relu { #expect(a.allSatisfy { $0 >= 0 } && b.contains(0) && a.contains(0), "ReLU applied on both paths") }
         else { #expect(a.contains { $0 < 0 }, "no ReLU without relu") }
+    }
+
+    /// The AVX2 kernel's row blocks cover every height exactly once, with as few single rows as possible.
+    @Test func avx2RowBlocksCoverTheHeight() {
+        for h in 1...40 {
+            let (six, four) = ColumnConvAVX2.rowBlocks(h)
+            let single = h - 6 * six - 4 * four
+            #expect(single >= 0 && single < 4, "h \(h): \(six)×6 + \(four)×4 + \(single)")
+            // no split with fewer single rows exists
+            let best = (0...(h / 6)).flatMap { s in (0...((h - 6 * s) / 4)).map { f in h - 6 * s - 4 * f } }.min()!
+            #expect(single == best, "h \(h): \(single) single rows where \(best) would do")
+        }
+        #expect(ColumnConvAVX2.rowBlocks(32) == (4, 2) && ColumnConvAVX2.rowBlocks(16) == (2, 1) && ColumnConvAVX2.rowBlocks(8) == (0, 2))
+    }
+
+    /// The kernel choice: the fastest the CPU's flags allow, never one it lacks, at most the one asked for.
+    @Test func convKernelChoice() {
+        let avx2: Set<String> = ["sse2", "avx2", "fma"], avx512 = avx2.union(OpenBLASKernel.avx512Flags)
+        #expect(ConvKernel.choose(requested: nil, cpuFlags: avx512) == .avx512)
+        #expect(ConvKernel.choose(requested: nil, cpuFlags: avx2) == .avx2)
+        #expect(ConvKernel.choose(requested: nil, cpuFlags: ["sse2", "avx2"]) == .blas, "AVX2 without FMA")
+        #expect(ConvKernel.choose(requested: nil, cpuFlags: []) == .blas, "arm64: no x86 flags")
+        #expect(ConvKernel.choose(requested: .avx512, cpuFlags: avx2) == .avx2, "never a kernel the CPU lacks")
+        #expect(ConvKernel.choose(requested: .avx2, cpuFlags: avx512) == .avx2)
+        #expect(ConvKernel.choose(requested: .blas, cpuFlags: avx512) == .blas)
+        #expect(ConvKernel.requested("OpenBLAS") == .blas && ConvKernel.requested("AVX2") == .avx2 && ConvKernel.requested("fast") == nil)
     }
 
     @Test func resetStartsAFreshStream() throws {
@@ -140,7 +203,7 @@ import Testing
         b.withUnsafeBufferPointer { p in for t in 0..<96 { s.push(p.baseAddress! + t * 64) } }
         var window = [Float](repeating: 0, count: 64 * 96)
         for j in 0..<96 { for m in 0..<64 { window[m * 96 + j] = b[j * 64 + m] } }
-        let full = window.withUnsafeBufferPointer { session.gunshotProbability($0.baseAddress!) }
+        let full = window.withUnsafeBufferPointer { session.gunshotProbability(logits: session.logits($0.baseAddress!).baseAddress!) }   // layer by layer
         #expect(abs(s.gunshotProbability() - full) <= 2e-5)
     }
 

@@ -111,6 +111,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         while capture.state == .starting { try await Task.sleep(for: .milliseconds(5)) }
         notifier.ready(status: statusLine())
         if let note = OpenBLASKernel.note { log.notice("\(note)") }
+        if let problem = ConvKernel.environmentProblem { log.warning("\(problem)") }
         log.notice("earshotd ready", metadata: ["version": "\(EarshotVersion.string)", "model": "\(model.name)", "device": "\(config.device)", "threshold": "\(detector.rule.threshold)", "openblas": "\(BLAS.coreName)", "conv": "\(StreamingInference.convolutionKernel)"])
 
         let chunk = 1600

@@ -1,3 +1,4 @@
+import EarshotAVX2
 import EarshotAVX512
 import Foundation
 
@@ -8,7 +9,8 @@ import Foundation
 /// for each output column, the k input columns its taps read (a zero column beyond a window's edge).
 /// With padded columns, tap kx of output row y reads one contiguous run of k·I floats (rows y…y+2·pad),
 /// so im2col orders a row (kx, ky, i) and copies k runs per row. Blocks with few taps are convolved directly
-/// (`direct`), and on a CPU with AVX-512 the others by `ColumnConvAVX512`, which reads those runs in place.
+/// (`direct`), and on a CPU with AVX-512 or AVX2 the others by `ColumnConvAVX512` / `ColumnConvAVX2`, which read
+/// those runs in place (`ConvKernel`).
 /// ref: Chellapilla, Puri, Simard 2006 (im2col + GEMM); the layout is NHWC with W = time.
 final class ColumnConv {
     let inC: Int, outC: Int, h: Int, k: Int
@@ -19,21 +21,17 @@ final class ColumnConv {
     /// direct path's layout.
     private let weight: [Float]
     /// Few taps (Q = k·k·I ≤ `directMaxTaps`, e.g. the first block: I = 1, Q = 9) and whole 8-lane groups of
-    /// output channels: convolve directly. A GEMM with K = 9 spends more on im2col and OpenBLAS's packing than
-    /// on arithmetic — the first block cost 31 of ≈ 270 µs per window for 2 % of the multiply-adds.
+    /// output channels, on a CPU without Earshot's kernels: convolve directly. A GEMM with K = 9 spends more on
+    /// im2col and OpenBLAS's packing than on arithmetic — the first block cost 31 of ≈ 270 µs per window for 2 %
+    /// of the multiply-adds. Where a kernel runs, it takes these blocks too (FMA on whole ymm/zmm registers;
+    /// this module is compiled for baseline x86-64, where `SIMD8` is two SSE halves).
     let direct: Bool
     static let directMaxTaps = 32
-    /// The other blocks, on a CPU with AVX-512 and whole groups of 32 output channels: `ColumnConvAVX512`, the
-    /// same sums read straight from the padded columns and this weight layout (no im2col, no GEMM packing).
-    let avx512: Bool
-    /// The CPU has the AVX-512 subsets `EarshotAVX512` is compiled for (/proc/cpuinfo, read once), and
-    /// `EARSHOT_CONV_KERNEL` is not `blas` (the operator's and the benchmarks' way back to OpenBLAS).
-    static let avx512Available: Bool = {
-        guard ProcessInfo.processInfo.environment["EARSHOT_CONV_KERNEL"] != "blas" else { return false }
-        let flags = OpenBLASKernel.cpuFlags(cpuinfo: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
-        return flags.isSuperset(of: OpenBLASKernel.avx512Flags)
-    }()
-    /// The AVX-512 path's input columns of the current call, (n, k).
+    /// `ColumnConvAVX512` or `ColumnConvAVX2` (the same sums read straight from the padded columns and this
+    /// weight layout: no im2col, no GEMM packing) where the CPU has them and the output channels come in whole
+    /// register blocks, else `.blas`: the direct path or im2col + OpenBLAS.
+    let kernel: ConvKernel
+    /// The kernels' input columns of the current call, (n, k).
     private var tapList: UnsafeMutablePointer<UnsafePointer<Float>>
     /// The direct path's k input columns of the current output column.
     private let taps: UnsafeMutablePointer<UnsafePointer<Float>?>
@@ -50,8 +48,9 @@ final class ColumnConv {
     var outH: Int { pool ? h / 2 : h }
 
     /// - Parameters: conv: the (batch-norm-folded) convolution; relu, pool: whether ReLU / 2×2 max pooling follow;
-    ///   avx512: allow the AVX-512 kernel (where the CPU has it; tests compare both paths).
-    init(_ conv: Conv2D, relu: Bool, pool: Bool, avx512: Bool = ColumnConv.avx512Available) {
+    ///   kernel: the fastest kernel to use (`ConvKernel.selected`, the CPU's; tests compare the paths) — a slower
+    ///   one where the output channels are not whole blocks of it.
+    init(_ conv: Conv2D, relu: Bool, pool: Bool, kernel: ConvKernel = .selected) {
         inC = conv.inShape.c; outC = conv.outShape.c; h = conv.inShape.h; k = conv.k
         self.relu = relu; self.pool = pool
         let (kk, ic) = (conv.k, conv.inShape.c)
@@ -61,8 +60,10 @@ final class ColumnConv {
         } } } }
         weight = w
         bias = conv.bias.value
-        direct = kk * kk * ic <= Self.directMaxTaps && outC % 8 == 0
-        self.avx512 = !direct && avx512 && Self.avx512Available && outC % ColumnConvAVX512.channelBlock == 0
+        let oc = outC
+        let own = ConvKernel.allCases.drop(while: { $0 != kernel }).first { oc % $0.channelBlock == 0 } ?? .blas
+        direct = own == .blas && kk * kk * ic <= Self.directMaxTaps && outC % 8 == 0
+        self.kernel = own
         tapList = .allocate(capacity: 1)
         taps = .allocate(capacity: kk)
         taps.initialize(repeating: nil, count: kk)
@@ -75,14 +76,14 @@ final class ColumnConv {
 
     deinit { col.deallocate(); out.deallocate(); zeros.deallocate(); taps.deallocate(); tapList.deallocate() }
 
-    /// Grows the scratch to hold n output columns (outside the hot path once warmed up); the direct and
-    /// AVX-512 paths need no im2col.
+    /// Grows the scratch to hold n output columns (outside the hot path once warmed up); the direct path and
+    /// the own kernels need no im2col.
     func reserve(columns n: Int) {
         guard n > colCapacity else { return }
         col.deallocate(); out.deallocate(); tapList.deallocate()
-        col = .allocate(capacity: direct || avx512 ? 1 : n * h * q)
+        col = .allocate(capacity: direct || kernel != .blas ? 1 : n * h * q)
         out = .allocate(capacity: n * h * outC)
-        tapList = .allocate(capacity: avx512 ? n * k : 1)
+        tapList = .allocate(capacity: kernel != .blas ? n * k : 1)
         colCapacity = n
     }
 
@@ -93,12 +94,17 @@ final class ColumnConv {
     func convolve(n: Int, input: (Int, Int) -> UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {
         reserve(columns: n)
         if direct { return convolveDirect(n: n, input: input) }
-        if avx512 {
+        if kernel != .blas {
             for t in 0..<n { for kx in 0..<k { tapList[t * k + kx] = input(t, kx) } }
             weight.withUnsafeBufferPointer { w in
                 bias.withUnsafeBufferPointer { b in
-                    ColumnConvAVX512.convolve(n: n, h: h, k: k, inC: inC, outC: outC, taps: tapList, weight: w.baseAddress!,
-                                              bias: b.baseAddress!, relu: relu, out: self.out)
+                    if kernel == .avx512 {
+                        ColumnConvAVX512.convolve(n: n, h: h, k: k, inC: inC, outC: outC, taps: tapList, weight: w.baseAddress!,
+                                                  bias: b.baseAddress!, relu: relu, out: self.out)
+                    } else {
+                        ColumnConvAVX2.convolve(n: n, h: h, k: k, inC: inC, outC: outC, taps: tapList, weight: w.baseAddress!,
+                                                bias: b.baseAddress!, relu: relu, out: self.out)
+                    }
                 }
             }
             return self.out

@@ -13,20 +13,23 @@
 ///
 /// Per window, ONE GEMM per block computes both the new stream columns and the window's edge columns (a
 /// block with few taps, like the first, is convolved directly instead: `ColumnConv.direct`; on a CPU with
-/// AVX-512 the others by Earshot's own kernel, `ColumnConvAVX512`, in place of im2col + GEMM).
+/// AVX-512 or AVX2 the others by Earshot's own kernels, `ColumnConvAVX512` / `ColumnConvAVX2`, in place of
+/// im2col + GEMM).
 /// (Batching several windows into one GEMM was measured slower here: the larger im2col matrices fall out
 /// of cache.)
 ///
-/// Scores equal `InferenceSession.gunshotProbability` on the same window up to float summation order
-/// (checked against it in StreamingInferenceTests). Networks it cannot stream (an input normalisation
+/// Scores equal the layer-by-layer forward pass (`InferenceSession.logits`) on the same window up to float
+/// summation order (checked against it in StreamingInferenceTests). `InferenceSession` also scores its single
+/// windows through one of these, as a stream of exactly one window. Networks it cannot stream (an input normalisation
 /// first, a batch norm not after a conv, odd widths before pooling) get `nil` from `init`; callers fall
 /// back to the full forward pass.
 /// ref: "overlap" reuse of convolutional feature maps as in Sermanet et al. 2014, "OverFeat", §4.2;
 ///      the edge bookkeeping is Earshot's (zero "same" padding per window).
 public final class StreamingInference {
-    /// The session whose folded weights this streams, and whose temperature and class order turn the
-    /// logits into the score.
-    private let session: InferenceSession
+    /// The session's temperature and class order, which turn the logits into the score (not the session
+    /// itself: a session keeps one of these for its own single windows, and must not be kept alive by it).
+    private let temperature: Float, gunshotIndex: Int, outputCount: Int
+    private let probs: UnsafeMutablePointer<Float>                 // softmax scratch (K)
     /// Window width in frames and frame height (mels).
     public let windowFrames: Int, rows: Int
 
@@ -54,16 +57,17 @@ public final class StreamingInference {
     private var taps: [UnsafePointer<Float>]                // the current GEMM's input columns, (n, k)
     /// Frames pushed since the start or the last `reset()`.
     public private(set) var framesPushed = 0
-    /// What convolves the blocks with many taps in this process: `ColumnConvAVX512` on a CPU with AVX-512, else
-    /// im2col + OpenBLAS's SGEMM (`EARSHOT_CONV_KERNEL=blas` forces the latter). For benchmark records.
-    public static var convolutionKernel: String { ColumnConv.avx512Available ? "avx512" : "openblas" }
+    /// What convolves the blocks with many taps in this process (`ConvKernel.selected`: "avx512", "avx2" or
+    /// "openblas"). For logs and benchmark records.
+    public static var convolutionKernel: String { ConvKernel.selected.name }
     /// Frames per column of the deepest level: a stream started `columnPeriod` (or a multiple) frames
     /// later pairs every pooled column the same way, so it computes the same columns with the same GEMMs.
     public var columnPeriod: Int { rate.max() ?? 1 }
 
     /// Plans streaming for `session`'s (batch-norm-folded) network; nil if it has a layer pattern the
-    /// column scheme does not cover.
-    public init?(session: InferenceSession) {
+    /// column scheme does not cover. `kernel`: the fastest convolution kernel to use (the process's own choice;
+    /// tests compare all the CPU has).
+    public init?(session: InferenceSession, kernel: ConvKernel = .selected) {
         let layers = session.network.layers
         let inShape = session.network.inputShape
         guard inShape.c == 1 else { return nil }
@@ -78,7 +82,7 @@ public final class StreamingInference {
                 guard conv.inShape.w % 2 == 0 else { return nil }
                 i += 1
             }
-            blocks.append(ColumnConv(conv, relu: relu, pool: pool))
+            blocks.append(ColumnConv(conv, relu: relu, pool: pool, kernel: kernel))
         }
         guard !blocks.isEmpty, i < layers.count, layers[i] is GlobalAvgPool || layers[i] is MeanMaxPool else { return nil }
         addTimeMax = layers[i] is MeanMaxPool
@@ -103,7 +107,8 @@ public final class StreamingInference {
         self.head = head
         self.width = width; self.rate = rate; self.left = left; self.right = right
         self.heights = heights; self.channels = channels
-        self.session = session
+        temperature = session.temperature; gunshotIndex = session.gunshotIndex; outputCount = session.network.outputCount
+        probs = Self.zeroed(session.network.outputCount)
         windowFrames = inShape.w
         rows = inShape.h
         // Level l's columns carry the zero rows block l+1's kernel reaches beyond the top and bottom.
@@ -137,6 +142,7 @@ public final class StreamingInference {
         pooled.deallocate()
         columnMean.deallocate()
         columnMax.deallocate()
+        probs.deallocate()
     }
 
     /// Forgets the stream (e.g. after a capture gap).
@@ -181,7 +187,8 @@ public final class StreamingInference {
             layer.forward(x, buf, n: 1, training: false)
             x = UnsafePointer(buf)
         }
-        return session.gunshotProbability(logits: x)
+        return InferenceSession.probability(logits: x, k: outputCount, temperature: temperature,
+                                            gunshotIndex: gunshotIndex, scratch: probs)
     }
 
     /// Brings level l up to date for the current window: the stream columns inside it (between its edges)

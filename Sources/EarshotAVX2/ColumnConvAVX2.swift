@@ -1,0 +1,136 @@
+/// The column convolution of `ColumnConv` (EarshotNN) as one register-blocked loop, compiled for AVX2 + FMA
+/// (this module alone is built with `-target-cpu haswell`: `SIMD8<Float>` is one ymm register and `addProduct`
+/// one FMA). Call it only on a CPU with AVX2 and FMA (`ConvKernel` checks the flags); any other CPU would stop
+/// with SIGILL. It is `ColumnConvAVX512` for the CPUs without AVX-512 that small boxes have (Intel N100/N5105,
+/// Core before Ice Lake, AMD Zen 1–3): the same sums, read in place from the padded columns and the weight
+/// layout `ColumnConv` keeps, with no im2col copy and no GEMM packing.
+/// ref: the BLIS micro-kernel (Van Zee & van de Geijn 2015): an MR × NR block of C held in registers, each
+/// A element broadcast against NR/8 vectors of B per step of k. Haswell has 16 ymm registers: MR × NR = 6 × 16
+/// takes 12 accumulators, 2 weight vectors and 1 broadcast (OpenBLAS's Haswell SGEMM kernel is 16 × 6 too).
+public enum ColumnConvAVX2 {
+    /// Output channels per register block (two ymm vectors) and output rows of the main block.
+    public static let channelBlock = 16, rowBlock = 6
+
+    /// out[t, y, o] = bias[o] + Σ_kx Σ_j taps[t·k + kx][y·inC + j] · weight[(kx·run + j)·outC + o]
+    /// (then max(·, 0) if `relu`), with run = k·inC: row y of tap kx is rows y…y+k−1 of a padded column.
+    /// taps: (n, k) pointers to padded input columns (H + k − 1, inC); weight: (k, run, outC) =
+    /// (kx, ky, i, O); bias: (outC); out: (n, h, outC). Requires outC % 16 == 0.
+    /// The n·h output rows are blocked as one run (a block may span two columns: each of its rows has its own
+    /// input pointer), so the deep blocks' 8-row columns still fill 6-row blocks.
+    public static func convolve(n: Int, h: Int, k: Int, inC: Int, outC: Int,
+                                taps: UnsafePointer<UnsafePointer<Float>>, weight: UnsafePointer<Float>,
+                                bias: UnsafePointer<Float>, relu: Bool, out: UnsafeMutablePointer<Float>) {
+        precondition(outC % channelBlock == 0, "outC \(outC) is not a multiple of \(channelBlock)")
+        let rows = Rows(taps: taps, h: h, k: k, inC: inC, run: k * inC, outC: outC)
+        let (six, four) = rowBlocks(n * h)
+        var g = 0
+        while g < outC {
+            let w = weight + g, b = bias + g, dst = out + g
+            var r = 0
+            for _ in 0..<six { block6(rows, r, w: w, bias: b, relu: relu, dst: dst + r * outC); r += 6 }
+            for _ in 0..<four { block4(rows, r, w: w, bias: b, relu: relu, dst: dst + r * outC); r += 4 }
+            while r < n * h { block1(rows, r, w: w, bias: b, relu: relu, dst: dst + r * outC); r += 1 }
+            g += channelBlock
+        }
+    }
+
+    /// How many 6-row and then 4-row blocks cover `rows`: the fewest rows left over (they go one at a time, at a
+    /// quarter of the speed), then the most 6-row blocks — e.g. 32 = 4·6 + 2·4, 16 = 2·6 + 4, 8 = 2·4, 9 = 2·4 + 1.
+    public static func rowBlocks(_ rows: Int) -> (six: Int, four: Int) {
+        var best = (six: 0, four: rows / 4), left = rows % 4
+        for six in stride(from: rows / 6, through: 1, by: -1) {
+            let four = (rows - 6 * six) / 4, rest = rows - 6 * six - 4 * four
+            if rest < left || (rest == left && six > best.six) { best = (six, four); left = rest }
+        }
+        return best
+    }
+
+    /// The output rows (t, y) flattened to r = t·h + y, and where tap kx of row r reads its run of k·inC floats.
+    struct Rows {
+        let taps: UnsafePointer<UnsafePointer<Float>>
+        let h: Int, k: Int, inC: Int, run: Int, outC: Int
+        @inline(__always) func source(_ r: Int, _ kx: Int) -> UnsafePointer<Float> {
+            let (t, y) = r.quotientAndRemainder(dividingBy: h)
+            return taps[t * k + kx] + y * inC
+        }
+    }
+
+    /// Rows r…r+5 × 16 channels: 12 ymm accumulators; per step of j two weight vectors and six broadcasts.
+    @inline(__always)
+    static func block6(_ rows: Rows, _ r: Int, w: UnsafePointer<Float>, bias: UnsafePointer<Float>, relu: Bool,
+                       dst: UnsafeMutablePointer<Float>) {
+        let (run, outC) = (rows.run, rows.outC)
+        let b0 = ld(bias), b1 = ld(bias + 8)
+        var (a0, a1, a2, a3, a4, a5) = (b0, b0, b0, b0, b0, b0)
+        var (c0, c1, c2, c3, c4, c5) = (b1, b1, b1, b1, b1, b1)
+        for kx in 0..<rows.k {
+            let (s0, s1, s2) = (rows.source(r, kx), rows.source(r + 1, kx), rows.source(r + 2, kx))
+            let (s3, s4, s5) = (rows.source(r + 3, kx), rows.source(r + 4, kx), rows.source(r + 5, kx))
+            var wk = w + kx * run * outC
+            for j in 0..<run {
+                let w0 = ld(wk), w1 = ld(wk + 8)
+                var v = V(repeating: s0[j]); a0.addProduct(v, w0); c0.addProduct(v, w1)
+                v = V(repeating: s1[j]); a1.addProduct(v, w0); c1.addProduct(v, w1)
+                v = V(repeating: s2[j]); a2.addProduct(v, w0); c2.addProduct(v, w1)
+                v = V(repeating: s3[j]); a3.addProduct(v, w0); c3.addProduct(v, w1)
+                v = V(repeating: s4[j]); a4.addProduct(v, w0); c4.addProduct(v, w1)
+                v = V(repeating: s5[j]); a5.addProduct(v, w0); c5.addProduct(v, w1)
+                wk += outC
+            }
+        }
+        store(a0, c0, dst, relu); store(a1, c1, dst + outC, relu); store(a2, c2, dst + 2 * outC, relu)
+        store(a3, c3, dst + 3 * outC, relu); store(a4, c4, dst + 4 * outC, relu); store(a5, c5, dst + 5 * outC, relu)
+    }
+
+    /// Rows r…r+3 × 16 channels (what the 6-row blocks leave): 8 accumulators.
+    @inline(__always)
+    static func block4(_ rows: Rows, _ r: Int, w: UnsafePointer<Float>, bias: UnsafePointer<Float>, relu: Bool,
+                       dst: UnsafeMutablePointer<Float>) {
+        let (run, outC) = (rows.run, rows.outC)
+        let b0 = ld(bias), b1 = ld(bias + 8)
+        var (a0, a1, a2, a3) = (b0, b0, b0, b0)
+        var (c0, c1, c2, c3) = (b1, b1, b1, b1)
+        for kx in 0..<rows.k {
+            let (s0, s1, s2, s3) = (rows.source(r, kx), rows.source(r + 1, kx), rows.source(r + 2, kx), rows.source(r + 3, kx))
+            var wk = w + kx * run * outC
+            for j in 0..<run {
+                let w0 = ld(wk), w1 = ld(wk + 8)
+                var v = V(repeating: s0[j]); a0.addProduct(v, w0); c0.addProduct(v, w1)
+                v = V(repeating: s1[j]); a1.addProduct(v, w0); c1.addProduct(v, w1)
+                v = V(repeating: s2[j]); a2.addProduct(v, w0); c2.addProduct(v, w1)
+                v = V(repeating: s3[j]); a3.addProduct(v, w0); c3.addProduct(v, w1)
+                wk += outC
+            }
+        }
+        store(a0, c0, dst, relu); store(a1, c1, dst + outC, relu)
+        store(a2, c2, dst + 2 * outC, relu); store(a3, c3, dst + 3 * outC, relu)
+    }
+
+    /// One row × 16 channels (rows the blocks above do not cover).
+    @inline(__always)
+    static func block1(_ rows: Rows, _ r: Int, w: UnsafePointer<Float>, bias: UnsafePointer<Float>, relu: Bool,
+                       dst: UnsafeMutablePointer<Float>) {
+        var a = ld(bias), c = ld(bias + 8)
+        for kx in 0..<rows.k {
+            let s = rows.source(r, kx)
+            var wk = w + kx * rows.run * rows.outC
+            for j in 0..<rows.run {
+                let v = V(repeating: s[j])
+                a.addProduct(v, ld(wk)); c.addProduct(v, ld(wk + 8))
+                wk += rows.outC
+            }
+        }
+        store(a, c, dst, relu)
+    }
+
+    typealias V = SIMD8<Float>
+
+    @inline(__always) static func ld(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+
+    @inline(__always) static func store(_ a: V, _ c: V, _ p: UnsafeMutablePointer<Float>, _ relu: Bool) {
+        let zero = V(repeating: 0)
+        let (x, y) = relu ? (a.replacing(with: zero, where: a .< zero), c.replacing(with: zero, where: c .< zero)) : (a, c)
+        UnsafeMutableRawPointer(p).storeBytes(of: x, as: V.self)
+        UnsafeMutableRawPointer(p + 8).storeBytes(of: y, as: V.self)
+    }
+}
