@@ -188,6 +188,9 @@ import Testing
         #expect(ConvKernel.choose(requested: .avx512, cpuFlags: avx2) == .avx2, "never a kernel the CPU lacks")
         #expect(ConvKernel.choose(requested: .avx2, cpuFlags: avx512) == .avx2)
         #expect(ConvKernel.choose(requested: .blas, cpuFlags: avx512) == .blas)
+        #expect(ConvKernel.choose(requested: nil, cpuFlags: avx512, outputChannels: 16) == .avx2, "16 channels: AVX2's block")
+        #expect(ConvKernel.choose(requested: nil, cpuFlags: avx512, outputChannels: 24) == .blas)
+        #expect(ConvKernel.choose(requested: .avx512, cpuFlags: [], outputChannels: 64) == .blas)
         #expect(ConvKernel.requested("OpenBLAS") == .blas && ConvKernel.requested("AVX2") == .avx2 && ConvKernel.requested("fast") == nil)
     }
 

@@ -49,7 +49,7 @@ final class ColumnConv {
 
     /// - Parameters: conv: the (batch-norm-folded) convolution; relu, pool: whether ReLU / 2×2 max pooling follow;
     ///   kernel: the fastest kernel to use (`ConvKernel.selected`, the CPU's; tests compare the paths) — a slower
-    ///   one where the output channels are not whole blocks of it.
+    ///   one where the output channels are not whole blocks of it or the CPU lacks it.
     init(_ conv: Conv2D, relu: Bool, pool: Bool, kernel: ConvKernel = .selected) {
         inC = conv.inShape.c; outC = conv.outShape.c; h = conv.inShape.h; k = conv.k
         self.relu = relu; self.pool = pool
@@ -60,8 +60,8 @@ final class ColumnConv {
         } } } }
         weight = w
         bias = conv.bias.value
-        let oc = outC
-        let own = ConvKernel.allCases.drop(while: { $0 != kernel }).first { oc % $0.channelBlock == 0 } ?? .blas
+        // never a kernel the CPU lacks, whatever the caller asked for
+        let own = ConvKernel.choose(requested: kernel, cpuFlags: ConvKernel.cpuFlags, outputChannels: conv.outShape.c)
         direct = own == .blas && kk * kk * ic <= Self.directMaxTaps && outC % 8 == 0
         self.kernel = own
         tapList = .allocate(capacity: 1)

@@ -43,13 +43,19 @@ public enum ConvKernel: String, CaseIterable, Sendable {
         }
     }
 
-    /// The fastest kernel the CPU runs, at most `requested` (nil: no limit): avx512 > avx2 > blas.
+    /// The fastest kernel the CPU runs, at most `requested` (nil: no limit), for blocks of `outputChannels`
+    /// channels (nil: any): avx512 > avx2 > blas.
     /// - Parameters: cpuFlags: /proc/cpuinfo's flags (empty on arm64: only `blas`).
-    public static func choose(requested: ConvKernel?, cpuFlags: Set<String>) -> ConvKernel {
+    public static func choose(requested: ConvKernel?, cpuFlags: Set<String>, outputChannels: Int? = nil) -> ConvKernel {
         let order: [ConvKernel] = [.avx512, .avx2, .blas]
         let start = requested.flatMap { order.firstIndex(of: $0) } ?? 0
-        return order[start...].first { cpuFlags.isSuperset(of: $0.cpuFlags) } ?? .blas
+        return order[start...].first {
+            cpuFlags.isSuperset(of: $0.cpuFlags) && (outputChannels ?? 0) % $0.channelBlock == 0
+        } ?? .blas
     }
+
+    /// This CPU's /proc/cpuinfo flags (read once).
+    public static let cpuFlags = OpenBLASKernel.cpuFlags(cpuinfo: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
 
     /// The value of `EARSHOT_CONV_KERNEL`, if it is one of the kernels' names ("openblas" counts as `blas`).
     static func requested(_ value: String?) -> ConvKernel? {
@@ -58,11 +64,7 @@ public enum ConvKernel: String, CaseIterable, Sendable {
     }
 
     /// This process's kernel (read once).
-    public static let selected: ConvKernel = {
-        let env = ProcessInfo.processInfo.environment["EARSHOT_CONV_KERNEL"]
-        let flags = OpenBLASKernel.cpuFlags(cpuinfo: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
-        return choose(requested: requested(env), cpuFlags: flags)
-    }()
+    public static let selected = choose(requested: requested(ProcessInfo.processInfo.environment["EARSHOT_CONV_KERNEL"]), cpuFlags: cpuFlags)
 
     /// A problem with `EARSHOT_CONV_KERNEL` worth a warning (an unknown value, or a kernel this CPU lacks), else nil.
     public static var environmentProblem: String? {
