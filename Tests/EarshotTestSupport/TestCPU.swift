@@ -9,6 +9,9 @@ public enum TestCPU {
     /// The AVX-512 subsets Earshot's convolution kernel (`EarshotAVX512`) is compiled for.
     public static var hasAVX512: Bool { flags.isSuperset(of: ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]) }
 
+    /// The CPU lists every one of `needed` (/proc/cpuinfo flag names).
+    public static func has(_ needed: Set<String>) -> Bool { flags.isSuperset(of: needed) }
+
     static var flags: Set<String> {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         guard let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
