@@ -24,6 +24,37 @@ struct ShippedModelCLITests {
         }
     }
 
+    /// The convolution kernel (`EARSHOT_CONV_KERNEL`: Earshot's AVX-512 or AVX2 kernel, or im2col + OpenBLAS)
+    /// changes nothing an operator sees: the same events, times and scores (to the printed precision) from
+    /// `earshot detect --json` over the demo recording (a real shot: one event) and the fixture (max 0.889, not
+    /// saturated). Kernels the CPU lacks fall back, so the test runs everywhere and compares what it can.
+    @Test func everyConvolutionKernelFindsTheSame() throws {
+        let files = [TestPaths.repo.appendingPathComponent("demo/demo-gunshots.flac").path,
+                     TestPaths.fixtures.appendingPathComponent("logmel_input.wav").path]
+        func records(_ kernel: String) throws -> [[String: Any]] {
+            let r = try CLIRunner.run(["detect", "--json"] + files, environment: ["EARSHOT_MODEL": "", "EARSHOT_CONV_KERNEL": kernel])
+            #expect(r.status == 0, "\(kernel): \(r.stderr)")
+            return r.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        }
+        let reference = try records("blas")
+        #expect(reference.filter { $0["type"] as? String == "event" }.count >= 1, "the demo's shot: \(reference)")
+        let maxScores = reference.compactMap { $0["max_score"] as? Double }
+        #expect(maxScores.count == 2 && maxScores.contains { $0 > 0.5 && $0 < 0.99 }, "an unsaturated score to compare: \(maxScores)")
+        for kernel in ["avx2", "avx512"] {
+            let other = try records(kernel)
+            #expect(other.count == reference.count, "\(kernel): \(other.count) records, OpenBLAS \(reference.count)")
+            for (a, b) in zip(other, reference) {
+                #expect(a["type"] as? String == b["type"] as? String && a["file"] as? String == b["file"] as? String)
+                #expect(a["events"] as? Int == b["events"] as? Int)
+                for key in ["start", "end", "duration"] { #expect(a[key] as? Double == b[key] as? Double, "\(kernel) \(key): \(a) vs \(b)") }
+                for key in ["score", "max_score"] {
+                    if let x = a[key] as? Double, let y = b[key] as? Double { #expect(abs(x - y) <= 0.0011, "\(kernel) \(key): \(x) vs \(y)") }
+                    else { #expect(a[key] == nil && b[key] == nil, "\(kernel) \(key)") }
+                }
+            }
+        }
+    }
+
     /// `--false-alarms-per-hour` picks the shipped model's calibrated operating points: a higher rate is a
     /// lower threshold; a rate it has no threshold for is refused with the rates it has.
     @Test func falseAlarmRatePicksAnOperatingPoint() throws {
