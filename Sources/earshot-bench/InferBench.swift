@@ -38,6 +38,9 @@ struct InferBench: ParsableCommand {
         guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1 (got \(threads))") }
         guard budget > 0 else { throw ValidationError("--budget must be > 0 seconds (got \(budget))") }
         guard rounds >= 1 else { throw ValidationError("--rounds must be ≥ 1 (got \(rounds))") }
+        guard !(comparePaths && layerByLayer) else {
+            throw ValidationError("--compare-paths times both batch-1 paths itself; drop --layer-by-layer")
+        }
     }
 
     func run() throws {

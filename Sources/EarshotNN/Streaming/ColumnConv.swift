@@ -61,7 +61,7 @@ final class ColumnConv {
         weight = w
         bias = conv.bias.value
         // never a kernel the CPU lacks, whatever the caller asked for
-        let own = ConvKernel.choose(requested: kernel, cpuFlags: ConvKernel.cpuFlags, outputChannels: conv.outShape.c)
+        let own = ConvKernel.choose(requested: kernel, cpuFlags: ConvKernel.machineFlags, outputChannels: conv.outShape.c)
         direct = own == .blas && kk * kk * ic <= Self.directMaxTaps && outC % 8 == 0
         self.kernel = own
         tapList = .allocate(capacity: 1)

@@ -1,8 +1,8 @@
 import Foundation
 
-/// Which code computes the streamed convolutions (`ColumnConv`'s blocks with many taps): Earshot's own
-/// register-blocked kernels where the CPU has the instructions they are compiled for, im2col + OpenBLAS's SGEMM
-/// otherwise. Chosen once per process from /proc/cpuinfo's flags and `EARSHOT_CONV_KERNEL` (`blas`, `avx2` or
+/// Which code computes the streamed convolutions (`ColumnConv`): Earshot's own register-blocked kernels where
+/// the CPU has the instructions they are compiled for, else the direct loop (few taps) or im2col + OpenBLAS's
+/// SGEMM. Chosen once per process from /proc/cpuinfo's flags and `EARSHOT_CONV_KERNEL` (`blas`, `avx2` or
 /// `avx512`: the operator's and the benchmarks' way to a slower or older kernel; a kernel the CPU lacks is never
 /// chosen, whatever the variable says).
 public enum ConvKernel: String, CaseIterable, Sendable {
@@ -10,7 +10,7 @@ public enum ConvKernel: String, CaseIterable, Sendable {
     case avx512
     /// `ColumnConvAVX2` (module EarshotAVX2): 6 rows × 16 channels in ymm registers.
     case avx2
-    /// im2col + OpenBLAS's `cblas_sgemm`.
+    /// im2col + OpenBLAS's `cblas_sgemm` (or `ColumnConv`'s direct loop for blocks with few taps).
     case blas
 
     /// The /proc/cpuinfo flags each kernel's module is compiled for (`-target-cpu skylake-avx512` / `haswell`).
@@ -54,8 +54,8 @@ public enum ConvKernel: String, CaseIterable, Sendable {
         } ?? .blas
     }
 
-    /// This CPU's /proc/cpuinfo flags (read once).
-    public static let cpuFlags = OpenBLASKernel.cpuFlags(cpuinfo: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
+    /// This machine's /proc/cpuinfo flags (read once).
+    public static let machineFlags = OpenBLASKernel.cpuFlags(cpuinfo: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
 
     /// The value of `EARSHOT_CONV_KERNEL`, if it is one of the kernels' names ("openblas" counts as `blas`).
     static func requested(_ value: String?) -> ConvKernel? {
@@ -64,7 +64,7 @@ public enum ConvKernel: String, CaseIterable, Sendable {
     }
 
     /// This process's kernel (read once).
-    public static let selected = choose(requested: requested(ProcessInfo.processInfo.environment["EARSHOT_CONV_KERNEL"]), cpuFlags: cpuFlags)
+    public static let selected = choose(requested: requested(ProcessInfo.processInfo.environment["EARSHOT_CONV_KERNEL"]), cpuFlags: machineFlags)
 
     /// A problem with `EARSHOT_CONV_KERNEL` worth a warning (an unknown value, or a kernel this CPU lacks), else nil.
     public static var environmentProblem: String? {
