@@ -16,6 +16,10 @@ public struct Recipe: Sendable {
     /// multiple fine-tuned models improves accuracy without increasing inference time".
     public var soup: [Int] = []
 
+    /// The output classes every recipe trains, in order: `BatchBuilder` labels a gunshot window 1 and any
+    /// other 0, and training scores output 1.
+    public static let classes = ["other", "gunshot"]
+
     /// The name of the shipped model's recipe (`models/earshot-default.safetensors`).
     public static let shipped = "model9-meanmax"
 

@@ -94,6 +94,11 @@ public struct SiteAdaptation {
     /// audio) with the comparison.
     public func run(base: Model) throws -> (Model, Result) {
         try o.validate()
+        // the trainer labels shots 1 and everything else 0, and scores output 1: another layout would be
+        // trained and calibrated on the wrong outputs without a word
+        guard base.classes == Recipe.classes else {
+            throw TrainError.data("the model to adapt has the classes \(base.classes): adapt fine-tunes two-class models with the classes \(Recipe.classes), as `earshot-train train` makes them (the shipped model is one)")
+        }
         let features = base.features
         // the cheap checks first (the corpus's manifest, the site's paths), then the decoding
         let corpus = try Corpus(root: o.corpus)

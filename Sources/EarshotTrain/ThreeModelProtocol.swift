@@ -68,14 +68,18 @@ public struct ThreeModelProtocol {
     }
 
     /// A model saved by an earlier run, if `--reuse` may take it: nil (and no reason) when there is no file;
-    /// nil and the reason when the file cannot be loaded or was trained with other feature parameters than
-    /// this run's (its network would be served with features it never saw).
-    static func reusable(_ url: URL, features: FeatureConfig) -> (Model?, String?) {
+    /// nil and the reason when the file cannot be loaded, was trained with other feature parameters than
+    /// this run's (its network would be served with features it never saw), or holds another network than
+    /// the recipe's (`specs`: a file left by a run whose lineup gave the name to another architecture).
+    static func reusable(_ url: URL, features: FeatureConfig, specs: [LayerSpec]) -> (Model?, String?) {
         guard FileManager.default.fileExists(atPath: url.path) else { return (nil, nil) }
         let m: Model
         do { m = try Model.load(url) } catch { return (nil, "\(error)") }
         let diff = m.features.differences(from: features)
         guard diff.isEmpty else { return (nil, "\(url.path): trained with other feature parameters (\(diff.joined(separator: ", ")))") }
+        guard m.network.specs == specs, m.classes == Recipe.classes else {
+            return (nil, "\(url.path): another network than this recipe's (layers \(LayerSpec.encode(m.network.specs)), classes \(m.classes))")
+        }
         return (m, nil)
     }
 
@@ -153,7 +157,7 @@ public struct ThreeModelProtocol {
                 continue
             }
             if let dir = o.reuse {
-                let (m, why) = Self.reusable(dir.appendingPathComponent("\(r.name).safetensors"), features: features)
+                let (m, why) = Self.reusable(dir.appendingPathComponent("\(r.name).safetensors"), features: features, specs: r.specs)
                 if let m {
                     log("\(r.name): reusing \(dir.path)/\(r.name).safetensors")
                     nets.append(m.network); histories[r.name] = oldHistories[r.name] ?? []

@@ -139,6 +139,13 @@ import Testing
         #expect { try o.validate() } throws: { "\($0)".contains("hold-out") }
         o.holdOut = 0.25; o.maxSiteHours = 0
         #expect { try o.validate() } throws: { "\($0)".contains("max site hours") }
+        // a model whose outputs are not (other, gunshot) would be trained on the wrong outputs: refused
+        o.maxSiteHours = 1
+        let net = try Network(specs: TinyTrainingTests.tinySpecs, inputShape: Shape3(1, 64, 96))
+        let reversed = Model(network: net, features: FeatureConfig(), classes: ["gunshot", "other"], threshold: 0.5)
+        #expect { try SiteAdaptation(o).run(base: reversed) } throws: {
+            "\($0)".contains("[\"gunshot\", \"other\"]") && "\($0)".contains("two-class models")
+        }
     }
 
     /// Recordings longer than the budget give clips spread evenly over all of them (not the first hour of
