@@ -30,14 +30,20 @@ struct DaemonRun {
 
     /// Runs earshotd over `fixture` to its end inside a private journal; returns the journal's earshotd entries.
     func journalRun(_ fixture: AlsaFileFixture, config: URL, environment: [String: String] = [:], timeout: Double = 120) throws -> (entries: [[String: String]], stderr: String, status: Int32?) {
+        let asound = try fixture.writeConfigFile(in: dir)
+        return try journalRun(config: config, args: ["--max-frames", String(fixture.frames), "--exit-at-end"],
+                              environment: environment.merging(["ALSA_CONFIG_PATH": asound.path]) { $1 }, timeout: timeout)
+    }
+
+    /// Runs `earshotd --config config args…` inside a private journal until it exits; returns the journal's
+    /// earshotd entries.
+    func journalRun(config: URL, args: [String], environment: [String: String] = [:], timeout: Double = 120) throws -> (entries: [[String: String]], stderr: String, status: Int32?) {
         let exe = try DaemonProcess.requireBinary()
         let script = TestPaths.repo.appendingPathComponent("Tests/EarshotDaemonTests/Scripts/private-journal.sh")
         let out = dir.appendingPathComponent("journal-\(UUID().uuidString.prefix(6)).json")
-        let asound = try fixture.writeConfigFile(in: dir)
         let p = try DaemonProcess(executable: URL(fileURLWithPath: "/usr/bin/unshare"),
-                                  args: ["-m", "/bin/bash", script.path, out.path, exe.path, "--config", config.path,
-                                         "--max-frames", String(fixture.frames), "--exit-at-end"],
-                                  environment: environment.merging(["ALSA_CONFIG_PATH": asound.path, "JOURNAL_STREAM": "8:1"]) { $1 }, dir: dir)
+                                  args: ["-m", "/bin/bash", script.path, out.path, exe.path, "--config", config.path] + args,
+                                  environment: environment.merging(["JOURNAL_STREAM": "8:1"]) { $1 }, dir: dir)
         let status = p.waitExit(timeout: timeout)
         let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
         let entries = text.split(separator: "\n").compactMap { line -> [String: String]? in

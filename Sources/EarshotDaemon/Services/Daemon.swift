@@ -9,7 +9,8 @@ public enum Daemon {
     public static func run(options: RuntimeOptions, replay: String? = nil) async throws {
         var config = try DaemonConfig.load(path: options.configPath, instance: options.instance)
         var options = options
-        if let replay { try Replay.prepare(replay, config: &config, options: &options) }
+        let replayData = try replay.map { try Replay.prepare($0, config: &config, options: &options) }
+        defer { if let replayData { try? FileManager.default.removeItem(at: replayData) } }
         JournalLogHandler.bootstrap(level: Logger.Level(rawValue: config.logLevel) ?? .info)
         let logger = Logger(label: "earshotd")
         let detection = try DetectionService(config: config, options: options, logger: logger)

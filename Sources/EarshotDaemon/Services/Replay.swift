@@ -7,8 +7,9 @@ import Foundation
 public enum Replay {
     public static let device = "earshot_replay"
 
-    /// Returns the options and config that capture `file` once, paced at `pace` × real time.
-    public static func prepare(_ file: String, config: inout DaemonConfig, options: inout RuntimeOptions) throws {
+    /// Sets the options and config that capture `file` once; returns the decoded samples' temporary file
+    /// (the ALSA `infile`, in $TMPDIR), which the caller deletes when the run ends.
+    public static func prepare(_ file: String, config: inout DaemonConfig, options: inout RuntimeOptions) throws -> URL {
         let clip = try AudioFile.read(URL(fileURLWithPath: file), sampleRate: 16_000)
         if let bad = clip.damaged { FileHandle.standardError.write(Data((bad.warning(program: "earshotd", file: file, handled: "replayed as silence") + "\n").utf8)) }
         let raw = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-replay-\(getpid()).raw")
@@ -28,5 +29,6 @@ public enum Replay {
         config.sampleRate = 16_000
         config.channels = 1
         config.channel = nil
+        return raw
     }
 }
