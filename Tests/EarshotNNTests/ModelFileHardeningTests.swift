@@ -34,7 +34,7 @@ import Testing
             _ = try Model.load(url)
             return nil
         } catch let e as ModelFileError {
-            #expect(e.description.contains(url.path), "error does not name the file: \(e)")
+            #expect(e.description.components(separatedBy: url.path).count == 2, "error does not name the file once: \(e)")
             return e.description
         } catch {
             Issue.record("\(name): untyped error \(error)")
@@ -55,6 +55,18 @@ import Testing
         }
         // trailing bytes after the described tensors: the format tolerates them; it must at least not crash
         _ = Self.loadError(good + [UInt8](repeating: 0xAB, count: 100), dir)
+    }
+
+    /// A missing file and a cut one: each message names the file once and says what to do.
+    @Test func missingAndCutFilesSayWhatToDo() throws {
+        let dir = TestPaths.tempDir("model-missing"); defer { try? FileManager.default.removeItem(at: dir) }
+        let missing = dir.appendingPathComponent("absent.safetensors")
+        #expect { try Model.load(missing) } throws: { e in
+            let d = "\(e)"
+            return d.components(separatedBy: missing.path).count == 2 && d.contains("no such file") && d.contains("shipped model is used")
+        }
+        let cut = Self.loadError(Array(try Self.goodFile().bytes.prefix(1000)), dir)
+        #expect(cut?.contains("damaged or cut short") == true && cut?.contains("truncated") == true, "\(cut ?? "loaded")")
     }
 
     @Test func everyBitOfTheHeaderLengthIsChecked() throws {

@@ -111,7 +111,8 @@ public final class Model {
         do { st = try Safetensors(contentsOf: url) } catch let e as SafetensorsError {
             switch e {
             case let .unreadable(_, r): throw ModelFileError.unreadable(path: path, reason: r)
-            default: throw ModelFileError.unreadable(path: path, reason: "\(e)")
+            case let .malformed(_, r): throw ModelFileError.damaged(path: path, reason: "not valid safetensors: \(r)")
+            default: throw ModelFileError.damaged(path: path, reason: "\(e)")
             }
         }
         let m = st.metadata
@@ -121,8 +122,11 @@ public final class Model {
         }
         guard v <= formatVersion else { throw ModelFileError.futureVersion(path: path, version: v) }
         let features: FeatureConfig
-        do { features = try FeatureConfig(metadata: m, source: path) } catch {
-            throw ModelFileError.badMetadata(path: path, key: "feature.*", reason: "\(error)")
+        do { features = try FeatureConfig(metadata: m, source: path) } catch let e as FeatureConfigError {
+            switch e {
+            case let .missingKey(_, k): throw ModelFileError.badMetadata(path: path, key: k, reason: "missing")
+            case let .badValue(_, k, v): throw ModelFileError.badMetadata(path: path, key: k, reason: "'\(v)' is not a valid value")
+            }
         }
         guard features.nMels <= 512, features.nFFT <= 65536, features.windowFrames <= 4096, features.hop <= features.nFFT else {
             throw ModelFileError.badMetadata(path: path, key: "feature.*", reason: "sizes out of range")

@@ -1,6 +1,7 @@
 /// Why a model file was rejected. Every case names the file, the problem and what to do.
 public enum ModelFileError: Error, CustomStringConvertible {
     case unreadable(path: String, reason: String)
+    case damaged(path: String, reason: String)
     case notAModel(path: String, found: String)
     case futureVersion(path: String, version: Int)
     case badMetadata(path: String, key: String, reason: String)
@@ -13,7 +14,9 @@ public enum ModelFileError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .unreadable(p, r):
-            return "\(p): cannot load model: \(r)"
+            return "\(p): cannot load model: \(r); check the path and that the file is readable (--model, or model: in the config; without either the shipped model is used)"
+        case let .damaged(p, r):
+            return "\(p): not a readable model file (\(r)); it is damaged or cut short — copy it again, or retrain it with earshot-train"
         case let .notAModel(p, f):
             return "\(p): not an Earshot model (format is '\(f)', expected 'earshot-model'); point --model/model: at a file written by earshot-train"
         case let .futureVersion(p, v):
