@@ -111,15 +111,30 @@ struct CalibrateCommand: ParsableCommand {
             print("loudest events at the model's own threshold (listen: is any a real shot? then this audio cannot calibrate):")
             for (f, e) in loudest { print(String(format: "  %@  %.2f–%.2f s  score %.3f", f, e.start, e.end, Double(e.peakScore))) }
         }
-        if let first = rows.first {
-            print("to use it: `threshold: \(first.threshold)` in /etc/earshot/earshot.yaml (≤ \(r(first.rate)) false alarm(s)/hour on this audio), then `systemctl reload earshot`")
-            if first.threshold > m.threshold {
-                print("note: this site needs a higher threshold than the model's own (\(m.threshold)), and a higher threshold also misses more shots; `earshot-train adapt` can teach the model this site's sounds instead (README: \"Or teach the model your site\")")
+        let adaptNote = "`earshot-train adapt` can teach the model this site's sounds instead (README: \"Or teach the model your site\")"
+        let use = { (row: (rate: Double, threshold: Float, events: Int), measured: String) in
+            print("to use it: `threshold: \(row.threshold)` in /etc/earshot/earshot.yaml (\(measured)), then `systemctl reload earshot`")
+        }
+        if let first = rows.first { // the strictest rate asked for
+            if first.rate * hours >= 1 {
+                use(first, "≤ \(r(first.rate)) false alarm(s)/hour on this audio")
+                if first.threshold > m.threshold {
+                    print("note: this site needs a higher threshold than the model's own (\(m.threshold)), and a higher threshold also misses more shots; " + adaptNote)
+                } else if first.threshold < m.threshold {
+                    print(String(format: "note: lower than the model's own threshold (%@): this site is quieter than the corpus, so the detector may be more sensitive here — %.2f h of audio measured it; run this again on more audio to confirm", String(describing: m.threshold), hours))
+                }
+            } else if first.threshold > m.threshold {
+                // too little audio to measure the rate: it can show that the model's own threshold is too low
+                // here (events at it), never that a lower one would do
+                use(first, "no event at all in this audio: the least this site needs")
+                print("note: this site needs a higher threshold than the model's own (\(m.threshold)), and a higher threshold also misses more shots; " + adaptNote)
+            } else {
+                print("keep the model's own threshold (\(m.threshold)): no event at it in this audio, which is too short to show that a lower one would do — record more")
             }
         }
         if !unresolved.isEmpty {
-            print(String(format: "note: %.2f h of audio cannot measure %@ false alarm(s)/hour (that needs ≥ %@ h): the threshold shown is the lowest with no event at all here, an underestimate of what the rate needs — record more",
-                         hours, unresolved.map(r).joined(separator: ", "), r((1 / unresolved[0] * 100).rounded(.up) / 100)))
+            print(String(format: "note: %.2f h of audio cannot measure %@ false alarm(s)/hour (they need ≥ %@ h): a threshold shown for them is the lowest with no event at all here, an underestimate of what the rate needs — record more",
+                         hours, unresolved.map(r).joined(separator: ", "), unresolved.map { r(((1 / $0) * 100).rounded(.up) / 100) }.joined(separator: ", ")))
         }
     }
 }

@@ -77,5 +77,21 @@ import Testing
         let needed = try #require(j.first { $0["type"] as? String == "threshold" }?["threshold"] as? Double)
         #expect(needed > own, "the fixture model fires on these bursts (\(needed) vs \(own)), or this check shows nothing")
         #expect(h.stdout.contains("`earshot-train adapt` can teach the model") == (needed > own), "\(h.stdout)")
+        let two = try CLIRunner.run(["calibrate", "--model", model.path, "--rate", "1", "--rate", "10"] + files)
+        #expect(two.stdout.contains("cannot measure 1, 10 false alarm(s)/hour (they need ≥ 1, 0.1 h)"), "\(two.stdout)")
+        // a quiet stretch with no event at the model's own threshold is too short to justify a lower one:
+        // no threshold to paste, the advice to keep the model's own
+        let strictDir = dir.appendingPathComponent("strict")
+        try FileManager.default.createDirectory(at: strictDir, withIntermediateDirectories: true)
+        let strict = try FixtureModel.write(to: strictDir, threshold: 0.99)
+        var rng = SeededRNG(seed: 9)
+        let quiet = dir.appendingPathComponent("quiet.wav")
+        try AudioFileWriter.writeWAV16((0..<(30 * 16_000)).map { _ in 0.0005 * Float(rng.uniform(-1, 1)) }, sampleRate: 16_000, to: quiet)
+        let q = try CLIRunner.run(["calibrate", "--model", strict.path, "--rate", "1", quiet.path])
+        let qj = jsonLines(try CLIRunner.run(["calibrate", "--model", strict.path, "--rate", "1", "--json", quiet.path]).stdout)
+        let strictOwn = try #require(qj.first { $0["type"] as? String == "calibration" }?["model_threshold"] as? Double)
+        let lowest = try #require(qj.first { $0["type"] as? String == "threshold" }?["threshold"] as? Double)
+        #expect(lowest < strictOwn, "a quiet site's lowest silent threshold (\(lowest)) is below the model's own (\(strictOwn)), or this check shows nothing")
+        #expect(q.status == 0 && !q.stdout.contains("to use it") && q.stdout.contains("keep the model's own threshold"), "\(q.stdout)")
     }
 }
