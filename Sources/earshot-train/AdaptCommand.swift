@@ -47,11 +47,11 @@ struct Adapt: ParsableCommand {
     @Argument(help: "Recordings of the site (files or folders of them; any format libsndfile reads).") var site: [String]
 
     func run() throws {
-        guard threads >= 1 else { throw ValidationError("--threads \(threads): use at least 1") }
-        guard [1.0, 2, 5, 10].contains(target) else { throw ValidationError("--target \(target): use 1, 2, 5 or 10 (false alarms per hour)") }
+        guard threads >= 1 else { throw CommandError("--threads \(threads): use at least 1") }
+        guard [1.0, 2, 5, 10].contains(target) else { throw CommandError("--target \(target): use 1, 2, 5 or 10 (false alarms per hour)") }
         let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
         guard FileManager.default.isWritableFile(atPath: folder) else {
-            throw ValidationError("--out \(out): cannot write into \(folder) (missing or not writable); choose a folder you can write to")
+            throw CommandError("--out \(out): cannot write into \(folder) (missing or not writable); choose a folder you can write to")
         }
         let base = try Model.load(DefaultModel.resolve(model))
         try base.checkCompatible(with: FeatureConfig())
@@ -61,7 +61,7 @@ struct Adapt: ParsableCommand {
         o.windowsPerEpoch = windowsPerEpoch; o.maxSiteHours = maxSiteHours; o.threads = threads; o.defaultTarget = target
         o.command = "earshot-train " + CommandLine.arguments.dropFirst().joined(separator: " ")
         let (adapted, r): (Model, SiteAdaptation.Result)
-        do { (adapted, r) = try SiteAdaptation(o).run(base: base) } catch let e as TrainError { throw ValidationError(e.description) }
+        do { (adapted, r) = try SiteAdaptation(o).run(base: base) } catch let e as TrainError { throw CommandError(e.description) }
         let url = URL(fileURLWithPath: out)
         try adapted.save(to: url)
         if json {

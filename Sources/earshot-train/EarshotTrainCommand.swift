@@ -47,9 +47,9 @@ struct Train: ParsableCommand {
         o.seed = seed; o.epochScale = epochScale; o.windowsPerEpoch = windowsPerEpoch; o.threads = threads
         o.ship = ship.map { URL(fileURLWithPath: $0) }
         o.reuse = reuse.map { URL(fileURLWithPath: $0) }
-        guard ["1", "2", "5", "10"].contains(shipTarget) else { throw ValidationError("--ship-target \(shipTarget): use 1, 2, 5 or 10 (false alarms per hour)") }
-        guard folds == 0 || folds >= 2 else { throw ValidationError("--folds \(folds): use 0 (off) or at least 2") }
-        guard candidates >= 1 else { throw ValidationError("--candidates \(candidates): use at least 1") }
+        guard ["1", "2", "5", "10"].contains(shipTarget) else { throw CommandError("--ship-target \(shipTarget): use 1, 2, 5 or 10 (false alarms per hour)") }
+        guard folds == 0 || folds >= 2 else { throw CommandError("--folds \(folds): use 0 (off) or at least 2") }
+        guard candidates >= 1 else { throw CommandError("--candidates \(candidates): use at least 1") }
         o.folds = folds; o.shipTarget = shipTarget; o.oofCandidates = candidates
         o.command = "earshot-train " + CommandLine.arguments.dropFirst().joined(separator: " ")
         let results = try ThreeModelProtocol(o).run()
@@ -77,7 +77,7 @@ struct Evaluate: ParsableCommand {
         let corpus = try Corpus(root: URL(fileURLWithPath: data))
         let sp = GroupSplit(clips: corpus.clips, seed: seed)
         let chosen = corpus.clips.filter { $0.label != "rir" && (split == "all" || sp.side(of: $0).rawValue == split) }
-        guard !chosen.isEmpty else { throw ValidationError("no clips for split '\(split)' (use test or all)") }
+        guard !chosen.isEmpty else { throw CommandError("no clips for split '\(split)' (use test or all)") }
         let clips = corpus.load(chosen, progress: ProgressBar("decoding", total: chosen.count)) { info, e in
             FileHandle.standardError.write(Data("skipping \(info.file): \(e)\n".utf8))
         }

@@ -41,10 +41,10 @@ struct CalibrateCommand: ParsableCommand {
         let files = AudioPaths.expand(self.files)   // a folder: the recordings in it (e.g. earshotd's recording.directory)
         let m = try FileWorkers.loadModel(model)
         let targets = rates.isEmpty ? [1, 2, 5, 10] : rates
-        guard targets.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw ValidationError("--rate must be > 0 false alarms per hour") }
-        guard top >= 0 else { throw ValidationError("--top must be ≥ 0 (got \(top))") }
+        guard targets.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw CommandError("--rate must be > 0 false alarms per hour") }
+        guard top >= 0 else { throw CommandError("--top must be ≥ 0 (got \(top))") }
         let base = DecisionRule(threshold: m.threshold, minConsecutive: minConsecutive, cooldown: cooldown, hopSeconds: hop)
-        do { try base.validate() } catch { throw ValidationError("\(error)") }
+        do { try base.validate() } catch { throw CommandError("\(error)") }
 
         let workers = try FileWorkers(model: m, rule: base, jobs: jobs, files: files.count)
         let reports = OrderedReports(count: files.count)

@@ -45,11 +45,11 @@ struct DetectCommand: ParsableCommand {
     func run() throws {
         let files = AudioPaths.expand(self.files)   // a folder: the audio files in it, by name
         let m = try FileWorkers.loadModel(model)
-        if threshold != nil, falseAlarmsPerHour != nil { throw ValidationError("--threshold and --false-alarms-per-hour both pick the threshold: give one") }
+        if threshold != nil, falseAlarmsPerHour != nil { throw CommandError("--threshold and --false-alarms-per-hour both pick the threshold: give one") }
         let th: Float
-        do { th = try m.threshold(explicit: threshold, falseAlarmsPerHour: falseAlarmsPerHour) } catch { throw ValidationError("\(error)") }
+        do { th = try m.threshold(explicit: threshold, falseAlarmsPerHour: falseAlarmsPerHour) } catch { throw CommandError("\(error)") }
         let rule = DecisionRule(threshold: th, minConsecutive: minConsecutive, cooldown: cooldown, hopSeconds: hop)
-        do { try rule.validate() } catch { throw ValidationError("\(error)") }
+        do { try rule.validate() } catch { throw CommandError("\(error)") }
         let workers = try FileWorkers(model: m, rule: rule, jobs: jobs, files: files.count, oneGroup: trace)
         let reports = OrderedReports(count: files.count)
         let progress = FilesProgress("earshot detect", files: files, enabled: !trace)

@@ -31,13 +31,13 @@ struct DevicesCommand: ParsableCommand {
     func run() throws {
         let devices: [CaptureDevice]
         do { devices = try DeviceList.captureDevices(probe: probe) } catch {
-            throw ValidationError("cannot list ALSA devices: \(error)")
+            throw CommandError("cannot list ALSA devices: \(error)")
         }
         if devices.isEmpty {
             print("No ALSA capture devices found. Plug in a microphone, check `arecord -l`, and that the user is in the `audio` group.")
             throw ExitCode(1)
         }
-        print("ALSA capture devices (put the name in the config as  device: NAME):\n")
+        print("ALSA capture devices (put the name in the config as  device: \"NAME\"  — quoted, so a name like null stays a name):\n")
         let configured = ConfiguredDevice.scan(configDirectory)
         for d in devices {
             let state = !probe ? "" : d.problem == nil ? "  [opens for capture]" : "  [cannot open: \(d.problem!)]"

@@ -16,7 +16,7 @@ struct FileWorkers {
     ///   - oneGroup: a single group (all threads on one file at a time), e.g. so that `--trace` lines come
     ///     out in file order.
     init(model: Model, rule: DecisionRule, jobs: Int?, files: Int, oneGroup: Bool = false) throws {
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1 (got \(jobs))") }
+        if let jobs, jobs < 1 { throw CommandError("--jobs must be ≥ 1 (got \(jobs))") }
         let threads = jobs ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
         groups = oneGroup ? 1 : max(1, min(threads, files))
         perGroup = max(1, threads / groups)

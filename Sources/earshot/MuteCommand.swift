@@ -56,18 +56,18 @@ struct MuteCommand: ParsableCommand {
         }
         let end: Date
         if let d = duration {
-            guard let s = Self.seconds(d) else { throw ValidationError("--for \(d): give a duration such as 90m, 2h or 1h30m") }
+            guard let s = Self.seconds(d) else { throw CommandError("--for \(d): give a duration such as 90m, 2h or 1h30m") }
             end = now.addingTimeInterval(s)
         } else {
             guard let t = until, let e = Self.time(t, after: now) else {
-                throw ValidationError("--until \(until ?? ""): give a local time such as 23:30 or 2026-12-31T23:30")
+                throw CommandError("--until \(until ?? ""): give a local time such as 23:30 or 2026-12-31T23:30")
             }
             end = e
         }
         let env = ProcessInfo.processInfo.environment
         let mute = Mute(until: end, reason: (reason ?? "").trimmingCharacters(in: .whitespaces),
                         by: env["SUDO_USER"] ?? env["LOGNAME"] ?? env["USER"] ?? "uid \(getuid())", since: now)
-        if let p = mute.problem(now: now) { throw ValidationError("cannot mute: \(p)") }
+        if let p = mute.problem(now: now) { throw CommandError("cannot mute: \(p)") }
         do { try mute.write(path: path) } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
@@ -80,7 +80,7 @@ struct MuteCommand: ParsableCommand {
     /// The mute file of the single service or of earshot@NAME, and that unit's name.
     static func muteFile(instance: String?, stateDirectory: String?) throws -> (path: String, unit: String) {
         let inst: Instance
-        do { inst = try Instance(name: instance) } catch { throw ValidationError("\(error)") }
+        do { inst = try Instance(name: instance) } catch { throw CommandError("\(error)") }
         return (Mute.path(stateDirectory: stateDirectory ?? inst.stateDirectory), inst.name.map { "earshot@\($0).service" } ?? "earshot.service")
     }
 

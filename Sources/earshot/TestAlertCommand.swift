@@ -43,7 +43,7 @@ struct TestAlertCommand: ParsableCommand {
         var ok = true
         do {
             guard Journal.isAvailable else {
-                throw ValidationError("journald socket /run/systemd/journal/socket not found — is systemd-journald running?")
+                throw CommandError("journald socket /run/systemd/journal/socket not found — is systemd-journald running?")
             }
             try Journal.send(JournalAlertSink.fields(alert, priority: cfg.priority))
             print("journal: test alert \(alert.eventID) sent (MESSAGE_ID=\(EarshotMessageID.alert)); see it with:")
