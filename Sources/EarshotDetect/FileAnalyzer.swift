@@ -18,6 +18,10 @@ public struct FileResult: Sendable {
     public var clippedSamples = 0
     /// Damaged samples (NaN, ±∞, beyond ±1e10), analysed as 0 (`AudioFileStream.damaged`).
     public var damaged: DamagedSamples? = nil
+    /// The rate the detector heard the file at (the model's), and the file's own (0: samples handed over
+    /// directly). A file recorded at a lower rate has nothing above half of its rate.
+    public var sampleRate = 0
+    public var sourceSampleRate = 0
 }
 
 /// `earshot detect` on one file: decode (any format/rate → the model's rate, mono), then stream through
@@ -71,6 +75,7 @@ public enum FileAnalyzer {
         }
         if let peak { r.peak = peak; r.gain = gain }
         r.damaged = stream.damaged
+        r.sourceSampleRate = stream.sourceSampleRate
         progress?(r.duration)
         return r
     }
@@ -124,7 +129,8 @@ public enum FileAnalyzer {
             events[i].end = min(max(events[i].start, events[i].end), duration)
             events[i].peakTime = min(max(0, events[i].peakTime), duration)
         }
-        return FileResult(events: events, duration: duration, maxScore: maxScore, windows: detector.windowsScored, peak: peak, clippedSamples: clipped)
+        return FileResult(events: events, duration: duration, maxScore: maxScore, windows: detector.windowsScored, peak: peak, clippedSamples: clipped,
+                          sampleRate: detector.sampleRate)
     }
 
     /// Samples of floor noise streamed before (`lead`) and after (`tail`) a file of `count` samples: half a

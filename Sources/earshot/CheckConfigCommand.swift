@@ -53,8 +53,11 @@ struct CheckConfigCommand: ParsableCommand {
         if let m = config.model, !m.isEmpty, !FileManager.default.fileExists(atPath: m) {
             warnings.append("model: \(m) does not exist; fix the path, or remove the key to use the shipped model")
         }
-        if config.falseAlarmsPerHour != nil, let url = try? DefaultModel.resolve(config.model), let m = try? Model.load(url) {
-            do { _ = try config.threshold(for: m) } catch { warnings.append("false_alarms_per_hour: \(error)") }
+        if let m = (try? DefaultModel.resolve(config.model)).flatMap({ try? Model.load($0) }) {
+            if config.falseAlarmsPerHour != nil {
+                do { _ = try config.threshold(for: m) } catch { warnings.append("false_alarms_per_hour: \(error)") }
+            }
+            if let p = config.sampleRateProblem(model: m) { warnings.append(p) }
         }
         for w in warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         print("\(shown): OK — device \(config.device)\(config.location.isEmpty ? "" : " at \"\(config.location)\""), hook \(config.hook.path ?? "none"), clip hook \(config.clipHook.path ?? "none"), health hook \(config.healthHook.path ?? "none"), heartbeat \(config.heartbeat.hook.path.map { "\($0) every \(String(format: "%g", config.heartbeat.interval)) s" } ?? "none"), clips \(config.clips.enabled ? config.clips.directory : "off"), site recording \(config.recording.enabled ? String(format: "%@ (up to %g h)", config.recording.directory, config.recording.hours) : "off"), metrics \(config.metrics.enabled ? config.metrics.path : "off")")

@@ -239,6 +239,27 @@ import Testing
         #expect(cal.stderr.contains("\(hot.path): the recording clips"), "\(cal.stderr)")
     }
 
+    /// A file recorded below the model's 16 kHz (here 8 kHz) is analysed, resampled, with a warning naming it,
+    /// its rate, the missing band and the remedy; the same sound at 16 kHz and at 44.1 kHz gets none.
+    @Test func lowSampleRateIsWarnedAbout() throws {
+        let dir = TestPaths.tempDir("cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try FixtureModel.write(to: dir)
+        func file(_ name: String, rate: Int) throws -> URL {
+            let x = (0..<(2 * rate)).map { i in 0.2 * sinf(2 * Float.pi * 440 * Float(i) / Float(rate)) }
+            let url = dir.appendingPathComponent(name)
+            try AudioFileWriter.write(x, channels: 1, sampleRate: rate, format: .wavPCM16, to: url)
+            return url
+        }
+        let low = try file("phone.wav", rate: 8_000), same = try file("mic.wav", rate: 16_000), high = try file("cd.wav", rate: 44_100)
+        let r = try CLIRunner.run(["detect", "--model", model.path, low.path, same.path, high.path])
+        #expect(r.status == 0, "a warning, not an error: \(r.stderr)")
+        let warnings = r.stderr.split(separator: "\n").filter { $0.contains("warning") }
+        #expect(warnings.count == 1 && warnings[0].contains("warning: \(low.path): recorded at 8000 Hz, below the model's 16000 Hz")
+                && warnings[0].contains("no sound above 4000 Hz") && warnings[0].contains("record at 16000 Hz or more"), "\(r.stderr)")
+        #expect(r.stdout.contains("phone.wav") && r.stdout.contains("cd.wav"), "all three analysed: \(r.stdout)")
+    }
+
     /// A damaged float file (NaN and ∞ samples) is analysed with those samples as silence, with a warning
     /// that names it; its records are the usual ones and the exit status 0.
     @Test func damagedFloatFileIsAnalysedWithAWarning() throws {

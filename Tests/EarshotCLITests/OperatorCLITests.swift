@@ -51,6 +51,11 @@ struct OperatorCLITests {
         let h = try CLIRunner.run(["check-config", hw.path])
         #expect(h.status == 0 && h.stderr.contains("health_hook.path: /nonexistent/health.sh does not exist"), "\(h.stderr)")
         #expect(h.stdout.contains("health hook /nonexistent/health.sh"), "\(h.stdout)")
+        // capturing below the model's 16 kHz is allowed (a device may offer no more) but costs shots: a warning
+        let slow = try Operator.write("sample_rate: 8000\n", to: dir.appendingPathComponent("slow.yaml"))
+        let s8 = try CLIRunner.run(["check-config", slow.path], environment: ["EARSHOT_MODEL": ""])
+        #expect(s8.status == 0 && s8.stderr.contains("warning: sample_rate: 8000 is below the model's 16000 Hz") && s8.stderr.contains("no sound above 4000 Hz"), "\(s8.stderr)")
+        #expect(!r.stderr.contains("sample_rate"), "16 kHz (the default) is no problem: \(r.stderr)")
     }
 
     @Test("check-config names the OpenBLAS kernels: never a pre-AVX2 fallback on a CPU with AVX2 and FMA, and an operator's OPENBLAS_CORETYPE is kept")

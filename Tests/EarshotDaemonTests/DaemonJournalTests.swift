@@ -83,5 +83,18 @@ import Testing
         #expect(r.status == 0, "stderr:\n\(r.stderr)")
         #expect(r.entries.contains { $0["MESSAGE"]?.contains("resampling") == true }, "the device rate was converted with libsoxr")
         checkAlerts(DaemonRun.alerts(r.entries), model: run.model.lastPathComponent, location: "Stage left, Hall B")
+        #expect(!r.entries.contains { $0["MESSAGE"]?.contains("is below the model's") == true }, "48 kHz costs nothing")
+    }
+
+    /// A device captured at 8 kHz (below the model's 16 kHz) still runs, resampled, and the journal warns once
+    /// that the band above 4 kHz is missing.
+    @Test func captureBelowTheModelsRateIsWarnedAbout() throws {
+        let run = try DaemonRun()
+        let x = try Resampler.resample(DaemonTestSignals.recording(seconds: 4, shots: []), from: 16_000, to: 8_000)
+        let fx = try AlsaFileFixture(x, rate: 8_000, dir: run.dir)
+        let r = try run.journalRun(fx, config: try run.writeConfig(sampleRate: 8_000))
+        #expect(r.status == 0, "stderr:\n\(r.stderr)")
+        let warned = r.entries.filter { $0["MESSAGE"]?.hasPrefix("sample_rate: 8000 is below the model's 16000 Hz") == true }
+        #expect(warned.count == 1 && warned[0]["PRIORITY"] == "4", "\(r.entries.compactMap { $0["MESSAGE"] })")
     }
 }
