@@ -8,7 +8,9 @@ struct LevelMeter {
         /// Seconds of audio up to the end of this line's stretch.
         var end: Double
         var peak: Double, sumSquares: Double, count: Int
-        var peakDBFS: Double { LevelMeter.dBFS(peak) }
+        /// At most 0 dBFS: the device's converter stops at full scale, and a clipped input resampled to the
+        /// model's rate overshoots it by a few dB (the resampler rings at the clipped edges) — still CLIPPING.
+        var peakDBFS: Double { LevelMeter.dBFS(min(peak, 1)) }
         var rmsDBFS: Double { LevelMeter.dBFS(count > 0 ? (sumSquares / Double(count)).squareRoot() : 0) }
         /// At full scale: the gain is too high for a loud bang (a clipped shot still counts, but loses its shape).
         var clipped: Bool { peak >= Double(PeakLevel.clipLevel) }

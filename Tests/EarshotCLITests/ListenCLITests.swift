@@ -64,6 +64,26 @@ struct ListenCLITests {
                 && h.stdout.contains("GUNSHOT at 0:0") && h.stdout.contains("earshotd would alert"), "\(h.stdout)")
     }
 
+    /// A clipped 44.1 kHz input, resampled to the model's 16 kHz, overshoots full scale by a few dB (the
+    /// resampler's ringing at the square edges); the meter shows the device's ceiling, 0 dBFS, and CLIPPING.
+    @Test func aResampledClippedInputReadsFullScaleNotMore() throws {
+        let f = try Self.fixture()
+        let x = (0..<44_100).map { ($0 / 30) % 2 == 0 ? Float(1) : -1 }
+        let raw = f.dir.appendingPathComponent("square44.raw")
+        try AudioFileWriter.writeRawS16LE(x, to: raw)
+        let asound = f.dir.appendingPathComponent("asound44.conf")
+        try (try String(contentsOf: f.asound, encoding: .utf8)).replacingOccurrences(of: f.dir.appendingPathComponent("capture.raw").path, with: raw.path)
+            .write(to: asound, atomically: true, encoding: .utf8)
+        let cfg = f.dir.appendingPathComponent("earshot44.yaml")
+        try "device: default\nsample_rate: 44100\n".write(to: cfg, atomically: true, encoding: .utf8)
+        let r = try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", "1", "--json"],
+                                  environment: ["ALSA_CONFIG_PATH": asound.path, "EARSHOT_MODEL": ""])
+        #expect(r.status == 0, "\(r.stderr)")
+        let levels = r.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["type"] as? String == "level" }
+        #expect(!levels.isEmpty && levels.allSatisfy { ($0["peak_dbfs"] as? Double).map { $0 <= 0 && $0 > -0.01 } == true && $0["clipped"] as? Bool == true }, "\(levels)")
+    }
+
     @Test func aMissingDeviceIsAnErrorNamingTheFix() throws {
         let r = try CLIRunner.run(["listen", "--device", "hw:0", "--seconds", "1"], environment: ["EARSHOT_MODEL": ""])
         #expect(r.status == 1 && r.stderr.contains("error: snd_pcm_open on 'hw:0' failed") && r.stderr.contains("earshot devices"), "\(r.stderr)")
