@@ -9,8 +9,8 @@ import Foundation
 ///   −1 dBFS peak: 26 of 42 (2026-12-02, `earshot detect --json`).
 /// - A file that goes above full scale (a float file peaking over 0 dBFS: no converter produces that, and no
 ///   training window was that loud — training's gains are peak-limited to 0.99) is attenuated to the target.
-///   200 corpus negative and crowd clips as float files peaking at +20 dBFS raised 24 events; brought to
-///   −1 dBFS, 13 (2026-12-03, the shipped model).
+///   200 corpus negative and crowd clips as float files peaking at +20 dBFS raised 29 events; brought to
+///   −1 dBFS, 13 (2026-12-04, the shipped model; the draw: models/README.md, "Float files above full scale").
 /// - Files peaking between the target and 0 dBFS are left as they are.
 /// The daemon never does this: a live stream has no "whole file" to take a peak of (and 16-bit capture
 /// cannot exceed full scale).
