@@ -81,6 +81,19 @@ import Testing
         #expect(e.key == "clips.pre_rol" && e.line == 3, "\(e)")
     }
 
+    /// Broken YAML is reported at its line with libyaml's problem in words (no parser dump); a key given twice
+    /// names both lines of its own section, not a same-named key of another section.
+    @Test func brokenYAMLNamesTheLine() throws {
+        let flow = try #require(error("device: default\nhook: {path: [\n"))
+        #expect(flow.line == 3 && flow.description.contains("t.yaml:3: is not valid YAML (column") && !flow.description.contains("\n"), "\(flow)")
+        let indent = try #require(error("device: a\n  bad indent: x\n"))
+        #expect(indent.line == 2 && indent.description.contains("mapping values are not allowed") && indent.description.contains("indentation"), "\(indent)")
+        let twice = try #require(error("device: a\nhook:\n  path: /bin/true\ndevice: b\n"))
+        #expect(twice.line == 4 && twice.key == "device" && twice.description.contains("(lines 1, 4): keep one"), "\(twice)")
+        let nested = try #require(error("hook:\n  path: /bin/true\n  timeout: 3\n  path: /bin/false\nclip_hook:\n  path: /bin/true\n"))
+        #expect(nested.line == 4 && nested.key == "path" && nested.description.contains("(lines 2, 4)"), "\(nested)")
+    }
+
     @Test func wrongTypesAreErrors() throws {
         #expect(error("channels: two\n")?.key == "channels")
         #expect(error("cooldown: [1, 2]\n")?.key == "cooldown")

@@ -127,9 +127,7 @@ public struct DaemonConfig: Sendable, Equatable {
 
     public static func parse(_ yaml: String, source: String, instance: Instance = .single) throws -> DaemonConfig {
         let node: Node?
-        do { node = try Yams.compose(yaml: yaml) } catch {
-            throw ConfigError(source: source, key: "", line: nil, problem: "is not valid YAML: \(error)")
-        }
+        do { node = try Yams.compose(yaml: yaml) } catch { throw ConfigError.yaml(error, text: yaml, source: source) }
         var r = try ConfigReader(node: node, source: source)
         var c = DaemonConfig(instance: instance)
         c.device = try r.string("device", c.device)
