@@ -29,5 +29,6 @@ public struct DecisionRule: Sendable, Equatable {
 
 public struct DecisionRuleError: Error, CustomStringConvertible, Equatable {
     public var setting: String, value: String, valid: String
-    public var description: String { "\(setting) = \(value) is out of range; use a value in \(valid)" }
+    /// Names the setting as the config file and as the command line spell it: `min_consecutive (--min-consecutive)`.
+    public var description: String { "\(setting) (--\(setting.replacingOccurrences(of: "_", with: "-"))) = \(value) is out of range; use a value in \(valid)" }
 }

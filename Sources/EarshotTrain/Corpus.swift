@@ -23,23 +23,38 @@ public enum Split: String, Sendable, CaseIterable, Codable { case train, validat
 public struct Corpus {
     public let root: URL
     public let clips: [ClipInfo]
+    /// Manifest lines left out, each "PATH/manifest.tsv:LINE: why" — the caller reports them with the clips
+    /// it cannot decode (a training run goes on without them).
+    public let skipped: [String]
+    public static let labels = ["gunshot", "negative", "crowd", "rir"]
 
     /// Reads `manifest.tsv`; without one, lists the class folders and takes the group from the file name
-    /// (the prefix before `__`, else the whole name).
+    /// (the prefix before `__`, else the whole name). A manifest that exists but cannot be read as UTF-8
+    /// text is an error (listing the folders instead would silently change the groups and so the split).
     public init(root: URL) throws {
         self.root = root
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDir), isDir.boolValue else {
+            throw TrainError.data("\(root.path): no such folder; give --data the corpus folder (gunshot/, negative/, crowd/ and manifest.tsv)")
+        }
         let manifest = root.appendingPathComponent("manifest.tsv")
-        if let text = try? String(contentsOf: manifest, encoding: .utf8) {
-            var rows: [ClipInfo] = []
-            for (i, line) in text.split(separator: "\n").enumerated() where i > 0 {
+        var rows: [ClipInfo] = [], skipped: [String] = []
+        if FileManager.default.fileExists(atPath: manifest.path) {
+            let text: String
+            do { text = try String(contentsOf: manifest, encoding: .utf8) } catch {
+                throw TrainError.data("\(manifest.path): cannot be read as UTF-8 text (\(error.localizedDescription)); save it as UTF-8 (tab-separated: file, class, source, group, seconds, licence, origin)")
+            }
+            // lines end in \n or \r\n (one Character in Swift, and a newline)
+            for (i, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() where i > 0 && !line.isEmpty {
                 let c = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-                guard c.count >= 6, let secs = Double(c[4]) else { continue }
+                let at = "\(manifest.path):\(i + 1)"
+                guard c.count >= 6 else { skipped.append("\(at): \(c.count) columns, expected at least 6 (file, class, source, group, seconds, licence)"); continue }
+                guard Self.labels.contains(c[1]) else { skipped.append("\(at): class '\(c[1])' is none of \(Self.labels.joined(separator: ", "))"); continue }
+                guard let secs = Double(c[4]), secs.isFinite, secs >= 0 else { skipped.append("\(at): seconds '\(c[4])' is not a number (write e.g. 2.5)"); continue }
                 rows.append(ClipInfo(file: c[0], label: c[1], source: c[2], group: c[3], seconds: secs, licence: c[5]))
             }
-            clips = rows
         } else {
-            var rows: [ClipInfo] = []
-            for label in ["gunshot", "negative", "crowd", "rir"] {
+            for label in Self.labels {
                 let dir = root.appendingPathComponent(label)
                 guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { continue }
                 for n in names.sorted() where !n.hasPrefix(".") {
@@ -48,11 +63,18 @@ public struct Corpus {
                     rows.append(ClipInfo(file: "\(label)/\(n)", label: label, source: group.trimmingCharacters(in: .decimalDigits), group: group, seconds: 0, licence: "unknown"))
                 }
             }
-            clips = rows
         }
+        clips = rows
+        self.skipped = skipped
         guard clips.contains(where: { $0.label == "gunshot" }) else {
             throw TrainError.data("\(root.path): no gunshot clips found (expected gunshot/ with a manifest.tsv or audio files)")
         }
+    }
+
+    /// "FILE: why" for a clip `load` skips, naming the file once (decoding errors already name the path).
+    public static func skipped(_ info: ClipInfo, _ error: Error) -> String {
+        let e = "\(error)"
+        return e.contains(info.file) ? e : "\(info.file): \(e)"
     }
 
     /// Decodes clips to 16 kHz mono. A clip that cannot be read, or holds damaged samples (NaN, ±∞ or
@@ -67,7 +89,10 @@ public struct Corpus {
                 let a = try AudioFile.read(url)
                 if let bad = a.damaged { throw AudioFileError.damaged(path: url.path, bad) }
                 out.append(Clip(info: info, samples: a.samples))
-            } catch { onError(info, error) }
+            } catch {
+                progress?.clear() // the message on a line of its own, not after the bar
+                onError(info, error)
+            }
             progress?.update(i + 1)
         }
         progress?.finish()

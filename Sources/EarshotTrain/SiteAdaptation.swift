@@ -105,9 +105,10 @@ public struct SiteAdaptation {
         let site = try SiteRecordings.load(o.site, sampleRate: features.sampleRate, holdOut: o.holdOut, chunk: o.chunkSeconds,
                                            maxSeconds: o.maxSiteHours * 3600, log: log)
         let split = GroupSplit(clips: corpus.clips, seed: o.seed)
-        var bad: [String] = []
+        var bad = corpus.skipped
+        for s in corpus.skipped { log("skipping \(s)") }
         let loaded = corpus.load(corpus.clips, progress: ProgressBar("decoding corpus", total: corpus.clips.count)) { info, e in
-            bad.append("\(info.file): \(e)"); log("skipping \(info.file): \(e)")
+            bad.append(Corpus.skipped(info, e)); log("skipping \(bad.last!)")
         }
         func side(_ s: Split) -> [Clip] { loaded.filter { $0.info.label != "rir" && split.side(of: $0.info) == s } }
         let trainClips = side(.train), test = side(.test)

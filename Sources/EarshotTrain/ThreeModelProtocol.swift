@@ -67,6 +67,15 @@ public struct ThreeModelProtocol {
         return Float(max(best.t, resolvable))
     }
 
+    /// Every side of the split needs gunshot and negative/crowd clips: training learns from both, validation
+    /// stops early and sets thresholds on both, the test split scores both (without one a metric is NaN).
+    static func requireBothClasses(_ sides: [(name: String, gunshots: Int, others: Int)], unreadable: Int) throws {
+        for s in sides where s.gunshots == 0 || s.others == 0 {
+            throw TrainError.data("the \(s.name) split has \(s.gunshots) gunshot and \(s.others) negative/crowd clips\(unreadable > 0 ? " (after \(unreadable) unreadable clips were left out)" : ""): "
+                + "every side of the split needs both, and the split goes by recording group — give the corpus more groups of each class (at least three), or fix the unreadable clips")
+        }
+    }
+
     /// A model saved by an earlier run, if `--reuse` may take it: nil (and no reason) when there is no file;
     /// nil and the reason when the file cannot be loaded, was trained with other feature parameters than
     /// this run's (its network would be served with features it never saw), or holds another network than
@@ -114,16 +123,25 @@ public struct ThreeModelProtocol {
     }
 
     public func run() throws -> [Trained] {
-        try FileManager.default.createDirectory(at: o.out, withIntermediateDirectories: true)
+        // what the run reads and writes is checked before minutes of decoding and hours of training
         let corpus = try Corpus(root: o.data)
+        if let ship = o.ship { try OutputPath.checkFile(ship, flag: "--ship") }
+        if let dir = o.reuse {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
+                throw TrainError.data("--reuse \(dir.path): no such folder; give the --out folder of an earlier run, or leave --reuse out to train every model")
+            }
+        }
+        try OutputPath.makeFolder(o.out, flag: "--out")
         let split = GroupSplit(clips: corpus.clips, seed: o.seed)
         let splitTable = split.report(corpus.clips)
         try splitTable.write(to: o.out.appendingPathComponent("split.md"), atomically: true, encoding: .utf8)
         log("split by recording group (seed \(o.seed)):\n\(splitTable)")
-        var bad: [String] = []
+        var bad = corpus.skipped
+        for s in corpus.skipped { log("skipping \(s)") }
         let loaded = corpus.load(corpus.clips, progress: ProgressBar("decoding clips", total: corpus.clips.count)) { info, e in
-            bad.append("\(info.file): \(e)")
-            log("skipping \(info.file): \(e)")
+            bad.append(Corpus.skipped(info, e))
+            log("skipping \(bad.last!)")
         }
         let rirs = loaded.filter { $0.info.label == "rir" }.map(\.samples)
         func side(_ s: Split) -> [Clip] { loaded.filter { $0.info.label != "rir" && split.side(of: $0.info) == s } }
@@ -131,6 +149,9 @@ public struct ThreeModelProtocol {
         let val = TrainingData(clips: side(.validation))
         let testClips = side(.test)
         log("train: \(train.gunshots.count) gunshot / \(train.others.count) other clips; validation: \(val.gunshots.count) / \(val.others.count); test: \(testClips.filter { $0.info.label == "gunshot" }.count) / \(testClips.filter { $0.info.label != "gunshot" }.count); unreadable: \(bad.count)")
+        try Self.requireBothClasses([("train", train.gunshots.count, train.others.count), ("validation", val.gunshots.count, val.others.count),
+                                     ("test", testClips.filter { $0.info.label == "gunshot" }.count, testClips.filter { $0.info.label != "gunshot" }.count)],
+                                    unreadable: bad.count)
 
         let features = FeatureConfig()
         let trainer = try ModelTrainer(data: train, features: features, threads: o.threads)

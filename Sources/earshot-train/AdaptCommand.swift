@@ -14,7 +14,8 @@ struct Adapt: ParsableCommand {
         A venue has sounds the corpus never had; the model may keep taking one of them for a shot. Record \
         a few hours of the site's normal sound (no gunshots) — earshotd does it while it listens \
         (`recording:` in its config) — then:
-          earshot-train adapt --data ../shared/corpus --out site.safetensors /var/lib/earshot/recordings
+          earshot-train adapt --data ../shared/corpus --out site.safetensors \\
+              /var/lib/earshot/recordings
 
         The first 75 % of every recording is cut into 10 s clips that join the corpus's training negatives \
         (a quarter of the negative windows, and the noise mixed into shots); the shipped model's recipe then \
@@ -49,10 +50,7 @@ struct Adapt: ParsableCommand {
     func run() throws {
         guard threads >= 1 else { throw CommandError("--threads \(threads): use at least 1") }
         guard [1.0, 2, 5, 10].contains(target) else { throw CommandError("--target \(target): use 1, 2, 5 or 10 (false alarms per hour)") }
-        let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
-        guard FileManager.default.isWritableFile(atPath: folder) else {
-            throw CommandError("--out \(out): cannot write into \(folder) (missing or not writable); choose a folder you can write to")
-        }
+        do { try OutputPath.checkFile(URL(fileURLWithPath: out), flag: "--out") } catch let e as TrainError { throw CommandError(e.description) }
         let base = try Model.load(DefaultModel.resolve(model))
         try base.checkCompatible(with: FeatureConfig())
         var o = SiteAdaptation.Options(corpus: URL(fileURLWithPath: data), site: site.map { URL(fileURLWithPath: $0) })

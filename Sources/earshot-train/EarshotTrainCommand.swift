@@ -12,9 +12,12 @@ struct EarshotTrainCommand: ParsableCommand {
         abstract: "Train and evaluate Earshot gunshot models (the paper's three-model protocol, done right).",
         discussion: """
         Example (rebuilds the shipped model; 41–69 min on 2 cores, by the CPU):
-          earshot-train train --data ../shared/corpus --out reports/latest --ship models/earshot-default.safetensors
-          earshot-train evaluate --model models/earshot-default.safetensors --data ../shared/corpus --json
-          earshot-train adapt --data ../shared/corpus --out site.safetensors /srv/recordings/venue-*.wav
+          earshot-train train --data ../shared/corpus --out reports/latest \\
+              --ship models/earshot-default.safetensors
+          earshot-train evaluate --model models/earshot-default.safetensors \\
+              --data ../shared/corpus --json
+          earshot-train adapt --data ../shared/corpus --out site.safetensors \\
+              /srv/recordings/venue-*.wav
         """,
         version: EarshotVersion.string,
         subcommands: [Train.self, Evaluate.self, Adapt.self]
@@ -75,11 +78,19 @@ struct Evaluate: ParsableCommand {
         let rule = DecisionRule(threshold: threshold ?? m.threshold, minConsecutive: minConsecutive, hopSeconds: hop)
         try rule.validate()
         let corpus = try Corpus(root: URL(fileURLWithPath: data))
+        for s in corpus.skipped { FileHandle.standardError.write(Data("skipping \(s)\n".utf8)) }
         let sp = GroupSplit(clips: corpus.clips, seed: seed)
         let chosen = corpus.clips.filter { $0.label != "rir" && (split == "all" || sp.side(of: $0).rawValue == split) }
         guard !chosen.isEmpty else { throw CommandError("no clips for split '\(split)' (use test or all)") }
+        var unreadable = 0
         let clips = corpus.load(chosen, progress: ProgressBar("decoding", total: chosen.count)) { info, e in
-            FileHandle.standardError.write(Data("skipping \(info.file): \(e)\n".utf8))
+            unreadable += 1
+            FileHandle.standardError.write(Data("skipping \(Corpus.skipped(info, e))\n".utf8))
+        }
+        let (guns, others) = (clips.filter { $0.info.label == "gunshot" }.count, clips.filter { $0.info.label != "gunshot" }.count)
+        guard guns > 0, others > 0 else {
+            throw CommandError("the \(split) clips hold \(guns) gunshot and \(others) negative/crowd clips\(unreadable > 0 ? " that could be read (\(unreadable) could not)" : ""): "
+                               + "evaluation needs both (recall on the one, false alarms on the other); use --split all, or a corpus with more recording groups")
         }
         let r = try Evaluator().evaluate(model: m, name: m.name, rule: rule, gunshots: clips.filter { $0.info.label == "gunshot" },
                                          negatives: clips.filter { $0.info.label == "negative" }, crowd: clips.filter { $0.info.label == "crowd" })

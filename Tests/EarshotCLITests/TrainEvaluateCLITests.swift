@@ -12,14 +12,38 @@ import Testing
     @Test func badRuleValuesNameTheSettingAndItsRangeBeforeTheCorpusIsRead() throws {
         let hop = try CLIRunner.run(["evaluate", "--model", Self.model, "--data", Self.missing, "--hop", "5"], product: "earshot-train")
         #expect(hop.status != 0)
-        #expect(hop.stderr.contains("hop = 5.0 is out of range") && hop.stderr.contains("0.01…1 s"), "\(hop.stderr)")
+        #expect(hop.stderr.contains("hop (--hop) = 5.0 is out of range") && hop.stderr.contains("0.01…1 s"), "\(hop.stderr)")
         let minc = try CLIRunner.run(["evaluate", "--model", Self.model, "--data", Self.missing, "--min-consecutive", "0"], product: "earshot-train")
         #expect(minc.status != 0)
-        #expect(minc.stderr.contains("min_consecutive = 0 is out of range") && minc.stderr.contains("1…50"), "\(minc.stderr)")
+        #expect(minc.stderr.contains("min_consecutive (--min-consecutive) = 0 is out of range") && minc.stderr.contains("1…50"), "\(minc.stderr)")
         // With valid values the same call gets as far as the (missing) corpus: the rule was not what failed.
         let ok = try CLIRunner.run(["evaluate", "--model", Self.model, "--data", Self.missing, "--hop", "0.05", "--min-consecutive", "1"], product: "earshot-train")
         #expect(ok.status != 0)
         #expect(!ok.stderr.contains("out of range") && ok.stderr.contains("no-corpus"), "\(ok.stderr)")
+    }
+
+    /// `train` checks what it will write and reuse before decoding a clip: a --ship into a missing folder, a
+    /// --reuse folder that is not there, an --out that is a file — each named with its flag, and no output
+    /// folder left behind.
+    @Test func trainRefusesUnusablePathsBeforeItStarts() throws {
+        let dir = TestPaths.tempDir("train-paths"); defer { try? FileManager.default.removeItem(at: dir) }
+        let guns = dir.appendingPathComponent("corpus/gunshot")
+        try FileManager.default.createDirectory(at: guns, withIntermediateDirectories: true)
+        try AudioFileWriter.writeWAV16([Float](repeating: 0.1, count: 16_000), sampleRate: 16_000, to: guns.appendingPathComponent("g__1.wav"))
+        let corpus = dir.appendingPathComponent("corpus").path, out = dir.appendingPathComponent("out")
+        let cases: [([String], String)] = [
+            (["--ship", dir.appendingPathComponent("nope/m.safetensors").path], "--ship"),
+            (["--reuse", dir.appendingPathComponent("typo").path], "--reuse"),
+        ]
+        for (extra, flag) in cases {
+            let r = try CLIRunner.run(["train", "--data", corpus, "--out", out.path] + extra, product: "earshot-train")
+            #expect(r.status == 1 && r.stderr.contains("Error: \(flag) ") && !r.stderr.contains("decoding"), "\(extra): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out.path), "\(extra): no output folder before the checks pass")
+        }
+        let file = dir.appendingPathComponent("a-file")
+        try Data("x".utf8).write(to: file)
+        let r = try CLIRunner.run(["train", "--data", corpus, "--out", file.path], product: "earshot-train")
+        #expect(r.status == 1 && r.stderr.contains("--out \(file.path): is a file, not a folder"), "\(r.stderr)")
     }
 
     /// The whole command on a generated folder (no manifest, `--split all`): loud (≈ −2 dBFS) and quiet (≈ −52 dBFS) bursts, tones. The

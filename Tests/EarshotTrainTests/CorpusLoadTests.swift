@@ -28,4 +28,38 @@ import Testing
         #expect(damaged.contains("b__nan.wav") && damaged.contains("1 sample is NaN, infinite or beyond ±1e10 (the first at 0.250 s)") && damaged.contains("re-record"), "\(damaged)")
         #expect(errors.allSatisfy { $0.1 is AudioFileError })
     }
+
+    /// The manifest: Windows line ends read like Unix ones; a line that cannot describe a clip (too few
+    /// columns, a class that is none of the four, seconds that are no number) is left out and named with its
+    /// line; a manifest that is not UTF-8 is an error (not a silent fall-back to listing the folders, which
+    /// would change the groups); a missing folder says so.
+    @Test func manifestLinesAreReadOrNamed() throws {
+        let dir = TestPaths.tempDir("manifest")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let head = "file\tclass\tsource\tgroup\tseconds\tlicence\torigin"
+        let rows = ["gunshot/g1__a.wav\tgunshot\tsrcA\tg1\t2.0\tCC0\tx",
+                    "negative/n1__b.wav\tnegative\tsrcB\tn1\t1.5\tCC0\tx",
+                    "negative/n2__c.wav\tNegative\tsrcB\tn2\t1.5\tCC0\tx",
+                    "negative/n3__d.wav\tnegative\tsrcB\tn3\t1,5\tCC0\tx",
+                    "crowd/c1__e.wav\tcrowd\tsrcC",
+                    "",
+                    "crowd/c2__f.wav\tcrowd\tsrcC\tc2\t3\tCC0\tx"]
+        let manifest = dir.appendingPathComponent("manifest.tsv")
+        for ending in ["\n", "\r\n"] {
+            try ([head] + rows).joined(separator: ending).write(to: manifest, atomically: true, encoding: .utf8)
+            let c = try Corpus(root: dir)
+            #expect(c.clips.map(\.file) == ["gunshot/g1__a.wav", "negative/n1__b.wav", "crowd/c2__f.wav"], "line ends \(ending.debugDescription)")
+            #expect(c.clips.map(\.seconds) == [2.0, 1.5, 3.0] && c.clips.map(\.group) == ["g1", "n1", "c2"])
+            #expect(c.skipped.count == 3, "\(c.skipped)")
+            #expect(c.skipped.contains { $0.hasPrefix(manifest.path + ":4: class 'Negative'") }, "\(c.skipped)")
+            #expect(c.skipped.contains { $0.hasPrefix(manifest.path + ":5: seconds '1,5'") }, "\(c.skipped)")
+            #expect(c.skipped.contains { $0.hasPrefix(manifest.path + ":6: 3 columns") }, "\(c.skipped)")
+        }
+        var latin1 = Data(([head] + rows).joined(separator: "\n").utf8)
+        latin1.append(contentsOf: [0x0a, 0x67, 0xe9, 0x0a]) // "\ngé\n" in Latin-1: not UTF-8
+        try latin1.write(to: manifest)
+        #expect { try Corpus(root: dir) } throws: { "\($0)".contains(manifest.path) && "\($0)".contains("UTF-8") }
+        let nowhere = dir.appendingPathComponent("nowhere")
+        #expect { try Corpus(root: nowhere) } throws: { "\($0)".contains(nowhere.path) && "\($0)".contains("no such folder") }
+    }
 }

@@ -48,7 +48,7 @@ public struct SafetensorsWriter {
         } catch let e as SafetensorsError {
             throw e
         } catch {
-            throw SafetensorsError.unreadable(path: url.path, reason: "cannot write: \(error.localizedDescription)")
+            throw SafetensorsError.unwritable(path: url.path, reason: error.localizedDescription)
         }
     }
 }
