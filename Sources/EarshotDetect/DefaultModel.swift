@@ -10,12 +10,18 @@ public enum DefaultModel {
     public static func searchPaths(environment: [String: String] = ProcessInfo.processInfo.environment) -> [URL] {
         var paths: [URL] = []
         if let env = environment["EARSHOT_MODEL"], !env.isEmpty { paths.append(URL(fileURLWithPath: env)) }
-        paths.append(executableDirectory.deletingLastPathComponent().appendingPathComponent("share/earshot/\(fileName)"))
+        paths.append(shareDirectory.appendingPathComponent(fileName))
         paths.append(URL(fileURLWithPath: "/usr/local/share/earshot/\(fileName)"))
         paths.append(URL(fileURLWithPath: "/usr/share/earshot/\(fileName)"))
         let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         paths.append(repo.appendingPathComponent("models/\(fileName)"))
         return paths
+    }
+
+    /// The installed program's shared files: PREFIX/share/earshot beside PREFIX/bin (/usr/share/earshot from
+    /// the .deb, /usr/local/share/earshot after `make install`) — the model and the pristine earshot.yaml.
+    public static var shareDirectory: URL {
+        executableDirectory.deletingLastPathComponent().appendingPathComponent("share/earshot")
     }
 
     /// The running binary's directory: /proc/self/exe (right even when started through $PATH or a

@@ -1,4 +1,5 @@
 import EarshotDaemon
+import EarshotDetect
 import Foundation
 import Testing
 
@@ -57,7 +58,7 @@ import Testing
         let name = "zz-missing-\(getpid())"
         let i = try Instance(name: name, environment: [:])
         do { _ = try DaemonConfig.load(path: nil, instance: i); Issue.record("loaded without a file") } catch let e as ConfigError {
-            #expect(e.source == "/etc/earshot/\(name).yaml" && e.problem.contains("cp /usr/local/share/earshot/earshot.yaml /etc/earshot/\(name).yaml"), "\(e)")
+            #expect(e.source == "/etc/earshot/\(name).yaml" && e.problem.contains("cp \(DefaultModel.shareDirectory.path)/earshot.yaml /etc/earshot/\(name).yaml"), "\(e)")
         }
         let dir = TestPaths.tempDir("instance")
         let file = dir.appendingPathComponent("mine.yaml")

@@ -102,7 +102,7 @@ public struct DaemonConfig: Sendable, Equatable {
         guard FileManager.default.fileExists(atPath: p) else {
             if path != nil { throw ConfigError(source: p, key: "", line: nil, problem: "config file not found — check --config, or remove it to use defaults") }
             if let n = instance.name {
-                throw ConfigError(source: p, key: "", line: nil, problem: "config file not found for instance '\(n)' — create it from the shipped default (e.g. cp /usr/local/share/earshot/earshot.yaml \(p)), set device: and location:, or check the name in earshot@\(n)")
+                throw ConfigError(source: p, key: "", line: nil, problem: "config file not found for instance '\(n)' — create it from the shipped default (e.g. cp \(DefaultModel.shareDirectory.appendingPathComponent("earshot.yaml").path) \(p)), set device: and location:, or check the name in earshot@\(n)")
             }
             return DaemonConfig(instance: instance)
         }
