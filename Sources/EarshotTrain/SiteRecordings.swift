@@ -37,7 +37,12 @@ struct SiteRecordings {
         var plans: [(url: URL, count: Int, cut: Int)] = []
         for url in try expand(urls) {
             do {
-                let count = try AudioFileStream(url, sampleRate: sampleRate).fileSamples
+                let stream = try AudioFileStream(url, sampleRate: sampleRate)
+                let count = stream.fileSamples
+                if stream.sourceSampleRate < sampleRate {
+                    log("warning: \(url.path): recorded at \(stream.sourceSampleRate) Hz, below the model's \(sampleRate) Hz: it has no sound above \(stream.sourceSampleRate / 2) Hz, "
+                        + "so it adapts the model to a duller site than the microphone hears at \(sampleRate) Hz; record the site with the microphone earshotd uses (earshotd's recording: section)")
+                }
                 let cut = Int((1 - holdOut) * Double(count))
                 guard cut >= minPart, count - cut >= minPart else {
                     throw TrainError.data(String(format: "%@: %.1f s is too short to split into audio to adapt on and audio to check on (needs ≥ %.0f s)",

@@ -14,7 +14,7 @@ public enum ModelFileError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .unreadable(p, r):
-            return "\(p): cannot load model: \(r); check the path and that the file is readable (--model, or model: in the config; without either the shipped model is used)"
+            return "\(p): cannot load model: \(r); check the path and that the file is readable (--model, or model: in earshotd's config; without either the shipped model is used)"
         case let .damaged(p, r):
             return "\(p): not a readable model file (\(r)); it is damaged or cut short — copy it again, or retrain it with earshot-train"
         case let .notAModel(p, f):
