@@ -1,8 +1,16 @@
 #!/bin/sh
-# Earshot hook: e-mail the alert with the local MTA's sendmail (postfix, exim, msmtp-mta, nullmailer…).
+# Earshot hook: e-mail the alert with `sendmail -t`.
 # Install: copy to /etc/earshot/hooks/, chmod +x, set  hook: { path: /etc/earshot/hooks/email.sh }
 # EARSHOT_CLIP names the evidence WAV (written a few seconds after the alert); as clip_hook: too, this script
 # mails it as an attachment once it is written.
+#
+# Which sendmail: under earshot.service only one that sends by SMTP itself works — msmtp-mta (apt install
+# msmtp-mta; smarthost and login in /etc/msmtprc, readable as README.md here says, "Secrets and mail").
+# postfix, exim4 and nullmailer do NOT work there: their sendmail queues through a set-id program (postdrop,
+# setuid exim4, nullmailer-queue) into /var/spool, and the unit's DynamicUser=yes (with NoNewPrivileges= and
+# ProtectSystem=strict, implied and not to be turned off) ignores set-id bits and makes /var/spool read-only.
+# `sudo earshot test-alert` runs this script as root outside the unit, where those work: its drill passes while
+# real alerts would fail. Test the sendmail inside the unit's sandbox as README.md here shows.
 set -eu
 TO="security@example.org"
 FROM="earshot@$EARSHOT_HOST"
@@ -29,16 +37,20 @@ SUBJECT="${test_mark}Gunshot detected $where (score $EARSHOT_SCORE)"
 # Also usable as clip_hook: (EARSHOT_CLIP_READY=1): the evidence clip is written — mail it, to listen before acting.
 if [ "${EARSHOT_CLIP_READY:-0}" = 1 ]; then
   b="earshot-$EARSHOT_EVENT_ID"
+  # Encode first, send after: a clip that cannot be read fails the hook (earshotd retries it, then says "the
+  # clip is on the box only") instead of mailing a truncated attachment and exiting 0.
+  clip=${EARSHOT_CLIP:-}
+  data=$(base64 -- "$clip") || { echo "email.sh: cannot read the clip '$clip': nothing sent" >&2; exit 1; }
   {
     printf 'From: %s\nTo: %s\nSubject: %s\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="%s"\n\n' \
       "$FROM" "$TO" "$(header "Recording: $SUBJECT")" "$b"
     printf -- '--%s\nContent-Type: text/plain; charset=UTF-8\n\nThe evidence clip of event %s (%s): listen before acting.\n\n' \
       "$b" "$EARSHOT_EVENT_ID" "$EARSHOT_START"
     printf -- '--%s\nContent-Type: audio/wav\nContent-Transfer-Encoding: base64\nContent-Disposition: attachment; filename="%s"\n\n' \
-      "$b" "$(basename "$EARSHOT_CLIP")"
-    base64 "$EARSHOT_CLIP"
+      "$b" "$(basename "$clip")"
+    printf '%s\n' "$data"
     printf -- '--%s--\n' "$b"
-  } | sendmail -t -i
+  } | sendmail -t -i   # only printf feeds it: the pipeline's status is sendmail's
   exit 0
 fi
 
