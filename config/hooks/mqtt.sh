@@ -6,6 +6,19 @@
 set -eu
 BROKER="mqtt.example.org"   # host name of your broker
 PORT=1883                   # 8883 with --cafile for TLS
+# Credentials and TLS settings go in an options file mosquitto_pub reads by itself (not on its command line,
+# which `ps` shows): $XDG_CONFIG_HOME/mosquitto_pub, one option per line, e.g.
+#   -u earshot
+#   -P the-broker-password
+#   --cafile /etc/ssl/certs/ca-certificates.crt
+# Debian 12's mosquitto_pub (2.0.11) has no option naming another file, and a hook gets no XDG_CONFIG_HOME
+# (only PATH), so it is set here: the file is /etc/earshot/mosquitto_pub — owner root, group earshot-secrets,
+# mode 0640, the group given to the unit in a drop-in (README.md here, "Secrets and mail"). A file it cannot
+# read is silently skipped: the broker then refuses ("not authorised"). No fixed client id (-i/--id): the
+# alert, clip and health hooks can run at once, and a broker drops the older client when another connects with
+# its id. Without one the broker assigns each run its own; a broker whose ACLs want a prefix gets  -I earshot-
+# in the file (the prefix plus the process id).
+export XDG_CONFIG_HOME=/etc/earshot
 # Topics are per box; the JSON names the config's location: ("location") for several microphones.
 if [ "${EARSHOT_TEST:-0}" = 1 ]; then   # earshot test-alert: drills of either hook
   TOPIC="earshot/$EARSHOT_HOST/test"
@@ -22,5 +35,4 @@ if [ "${EARSHOT_CLIP_READY:-0}" = 1 ]; then
 fi
 
 # -s reads the message (the JSON event) from stdin; QoS 1 so the broker acknowledges it.
-# Credentials: add  -u USER -P PASS  or better  --id earshot -F /etc/earshot/mqtt.conf (not world-readable).
 exec mosquitto_pub -h "$BROKER" -p "$PORT" -q 1 -t "$TOPIC" -s
