@@ -49,26 +49,26 @@ endif
 install: build
 	@for f in $(UNIT) $(INSTANCE) $(CATALOG) $(CONFIG); do \
 	  test -f "$$f" || { echo "make install: $$f is missing from the checkout" >&2; exit 1; }; done
-	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/hooks $(DESTDIR)$(UNITDIR) \
-	  $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(SYSCONFDIR)/earshot $(DESTDIR)$(DOCDIR)
-	for b in $(BINARIES); do $(INSTALL) -m 0755 $(BINSRC)/$$b $(DESTDIR)$(BINDIR)/$$b || exit 1; done
+	$(INSTALL) -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(DATADIR)/hooks' '$(DESTDIR)$(UNITDIR)' \
+	  '$(DESTDIR)$(CATALOGDIR)' '$(DESTDIR)$(SYSCONFDIR)/earshot' '$(DESTDIR)$(DOCDIR)'
+	for b in $(BINARIES); do $(INSTALL) -m 0755 '$(BINSRC)'/$$b '$(DESTDIR)$(BINDIR)'/$$b || exit 1; done
 	sed -e 's|/usr/local/bin/earshotd|$(BINDIR)/earshotd|g' -e 's|/usr/local/share/earshot|$(DATADIR)|g' \
 	  -e 's|/usr/local/share/doc/earshot|$(DOCDIR)|g' \
-	  $(UNIT) > $(DESTDIR)$(UNITDIR)/earshot.service
-	sed -f $(INSTANCE) $(DESTDIR)$(UNITDIR)/earshot.service > '$(DESTDIR)$(UNITDIR)/earshot@.service'
-	chmod 0644 $(DESTDIR)$(UNITDIR)/earshot.service '$(DESTDIR)$(UNITDIR)/earshot@.service'
-	sed -e 's|/usr/local/share/doc/earshot|$(DOCDIR)|g' $(CATALOG) > $(DESTDIR)$(CATALOGDIR)/earshot.catalog
-	chmod 0644 $(DESTDIR)$(CATALOGDIR)/earshot.catalog
-	$(INSTALL) -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
-	sed -e 's|as shipped (/usr/local/share/earshot/|as shipped ($(DATADIR)/|' $(CONFIG) > $(DESTDIR)$(DATADIR)/earshot.yaml
-	chmod 0644 $(DESTDIR)$(DATADIR)/earshot.yaml
-	@if [ -e $(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml ]; then \
+	  $(UNIT) > '$(DESTDIR)$(UNITDIR)/earshot.service'
+	sed -f $(INSTANCE) '$(DESTDIR)$(UNITDIR)/earshot.service' > '$(DESTDIR)$(UNITDIR)/earshot@.service'
+	chmod 0644 '$(DESTDIR)$(UNITDIR)/earshot.service' '$(DESTDIR)$(UNITDIR)/earshot@.service'
+	sed -e 's|/usr/local/share/doc/earshot|$(DOCDIR)|g' $(CATALOG) > '$(DESTDIR)$(CATALOGDIR)/earshot.catalog'
+	chmod 0644 '$(DESTDIR)$(CATALOGDIR)/earshot.catalog'
+	$(INSTALL) -m 0644 README.md '$(DESTDIR)$(DOCDIR)/README.md'
+	sed -e 's|as shipped (/usr/local/share/earshot/|as shipped ($(DATADIR)/|' $(CONFIG) > '$(DESTDIR)$(DATADIR)/earshot.yaml'
+	chmod 0644 '$(DESTDIR)$(DATADIR)/earshot.yaml'
+	@if [ -e '$(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml' ]; then \
 	  echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml (the new default is in $(DATADIR)/earshot.yaml)"; \
-	else $(INSTALL) -m 0644 $(DESTDIR)$(DATADIR)/earshot.yaml $(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml; fi
-	@if [ -f $(MODEL) ]; then $(INSTALL) -m 0644 $(MODEL) $(DESTDIR)$(DATADIR)/earshot-default.safetensors; \
+	else $(INSTALL) -m 0644 '$(DESTDIR)$(DATADIR)/earshot.yaml' '$(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml'; fi
+	@if [ -f $(MODEL) ]; then $(INSTALL) -m 0644 $(MODEL) '$(DESTDIR)$(DATADIR)/earshot-default.safetensors'; \
 	else echo "make install: WARNING: $(MODEL) not found — train one (earshot-train) or set model: in the config" >&2; fi
-	for h in $(HOOKS); do $(INSTALL) -m 0755 $$h $(DESTDIR)$(DATADIR)/hooks/ || exit 1; done
-	$(INSTALL) -m 0644 config/hooks/README.md $(DESTDIR)$(DATADIR)/hooks/README.md
+	for h in $(HOOKS); do $(INSTALL) -m 0755 $$h '$(DESTDIR)$(DATADIR)/hooks/' || exit 1; done
+	$(INSTALL) -m 0644 config/hooks/README.md '$(DESTDIR)$(DATADIR)/hooks/README.md'
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
 	  echo "journalctl --update-catalog && systemctl daemon-reload"; \
 	  journalctl --update-catalog && systemctl daemon-reload; \
@@ -77,12 +77,19 @@ install: build
 	  echo "  (several microphones: /etc/earshot/NAME.yaml each, systemctl enable --now earshot@NAME)"; \
 	fi
 
+# Every earshotd, as packaging/debian/prerm finds them: earshot.service, each earshot@NAME loaded (running or
+# not) and each enabled but not loaded (its symlink in /etc/systemd/system/*.wants). One unit at a time, so a
+# unit file already gone does not keep the others running.
 uninstall:
-	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl disable --now earshot.service 2>/dev/null || true; \
-	  for u in $$(systemctl list-units --all --plain --no-legend 'earshot@*.service' | cut -d' ' -f1); do systemctl disable --now "$$u" || true; done; fi
-	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(BINARIES))
-	rm -f $(DESTDIR)$(UNITDIR)/earshot.service '$(DESTDIR)$(UNITDIR)/earshot@.service' $(DESTDIR)$(CATALOGDIR)/earshot.catalog
-	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then units=earshot.service; \
+	  for u in $$(systemctl list-units --all --plain --no-legend 'earshot@*.service' 2>/dev/null | cut -d' ' -f1) \
+	           $$(ls /etc/systemd/system/*.wants 2>/dev/null | grep '^earshot@.*\.service$$'); do \
+	    case " $$units " in *" $$u "*) ;; *) units="$$units $$u" ;; esac; \
+	  done; \
+	  for u in $$units; do echo "systemctl disable --now $$u"; systemctl disable --now "$$u" || true; done; fi
+	for b in $(BINARIES); do rm -f '$(DESTDIR)$(BINDIR)'/$$b; done
+	rm -f '$(DESTDIR)$(UNITDIR)/earshot.service' '$(DESTDIR)$(UNITDIR)/earshot@.service' '$(DESTDIR)$(CATALOGDIR)/earshot.catalog'
+	rm -rf '$(DESTDIR)$(DATADIR)' '$(DESTDIR)$(DOCDIR)'
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then journalctl --update-catalog; systemctl daemon-reload; fi
 	@echo "Kept $(DESTDIR)$(SYSCONFDIR)/earshot (config) and /var/lib/earshot* (clips, metrics); remove them by hand if wanted."
 

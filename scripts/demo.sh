@@ -9,13 +9,27 @@ bash scripts/setup.sh
 swift build -c release --product earshotd >/dev/null
 swift build -c release --product earshot >/dev/null
 bin=$(swift build -c release --show-bin-path)
-cfg=$(mktemp -d)/earshot.yaml
+# The run's config, evidence clips and metrics live in a temporary folder. On exit it is removed — unless the run
+# wrote evidence clips (each alert names its EARSHOT_CLIP there): then it stays, and the last line says where.
+work=$(mktemp -d)
+cleanup() {
+  if [[ -n $(find "$work/clips" -type f -print -quit 2>/dev/null) ]]; then
+    echo "== the alerts' evidence clips are kept in $work/clips (to listen to; when done: rm -r $(printf %q "$work"))"
+  else
+    rm -rf -- "$work"
+  fi
+}
+trap cleanup EXIT
+# A YAML single-quoted scalar, so a $TMPDIR with spaces, ':' or '#' stays one path.
+yaml_quote() { printf "'%s'" "${1//\'/\'\'}"; }
+cfg=$work/earshot.yaml
 cat > "$cfg" <<YAML
-clips: { directory: $(dirname "$cfg")/clips }
-metrics: { path: $(dirname "$cfg")/earshot.prom }
+clips: { directory: $(yaml_quote "$work/clips") }
+metrics: { path: $(yaml_quote "$work/earshot.prom") }
 YAML
 if [[ "${1:-}" == "--mic" ]]; then
-  exec "$bin/earshotd" --config "$cfg"
+  "$bin/earshotd" --config "$cfg"   # not exec: the trap above still runs after Ctrl-C
+  exit
 fi
 rec=${1:-demo/demo-gunshots.flac}
 echo "== earshot detect $rec (file analysis)"

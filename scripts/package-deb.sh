@@ -54,7 +54,9 @@ for b in "${binaries[@]}"; do strip --strip-unneeded "$stage/usr/bin/$b"; done
 # Depends: from the binaries' NEEDED libraries (dpkg-shlibdeps wants a debian/control beside it)
 mkdir -p "$work/src/debian"
 printf 'Source: earshot\n\nPackage: earshot\nArchitecture: any\n' > "$work/src/debian/control"
-depends=$(cd "$work/src" && dpkg-shlibdeps -O $(printf -- "-e$stage/usr/bin/%s " "${binaries[@]}") 2>"$work/shlibdeps.err" \
+shlibdeps_args=()   # one -e<path> word per binary, whatever $TMPDIR holds (spaces included)
+for b in "${binaries[@]}"; do shlibdeps_args+=("-e$stage/usr/bin/$b"); done
+depends=$(cd "$work/src" && dpkg-shlibdeps -O "${shlibdeps_args[@]}" 2>"$work/shlibdeps.err" \
           | sed -n 's/^shlibs:Depends=//p') || { cat "$work/shlibdeps.err" >&2; die "dpkg-shlibdeps failed"; }
 [[ -n $depends ]] || { cat "$work/shlibdeps.err" >&2; die "dpkg-shlibdeps found no dependencies"; }
 

@@ -179,6 +179,7 @@ struct PackageDebTests {
             systemctl list-units --all --plain --no-legend earshot@*.service
             systemctl disable --now earshot.service earshot@hall.service earshot@dock.service
             == postrm remove
+            journalctl --update-catalog
             systemctl daemon-reload
 
             """
