@@ -62,6 +62,10 @@ struct OperatorHookExampleTests {
         let part = in4.components(separatedBy: "Content-Transfer-Encoding: base64").last?.components(separatedBy: "\n\n").dropFirst().first ?? ""
         let body = part.components(separatedBy: "\n--").first ?? ""   // up to the closing boundary
         #expect(Data(base64Encoded: body.replacingOccurrences(of: "\n", with: "")) == bytes, "the attachment is the clip")
+        // a clip it cannot read fails the hook (earshotd retries it) and mails nothing, rather than an empty attachment
+        let gone = dir.appendingPathComponent("gone.wav").path
+        let (s5, a5, in5) = try Self.run("email.sh", tool: "sendmail", extra: ready.merging(["EARSHOT_CLIP": gone]) { $1 })
+        #expect(s5 != 0 && a5.isEmpty && in5.isEmpty, "status \(s5), sendmail got: \(a5) \(in5)")
         // without the variable (the alert's own hook, or an older earshotd): the alert, not the clip
         let (_, a3, _) = try Self.run("ntfy-webhook.sh", tool: "curl")
         #expect(!a3.contains("-T\n") && a3.contains("Gunshot detected"), "\(a3)")
