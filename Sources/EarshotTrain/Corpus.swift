@@ -33,8 +33,7 @@ public struct Corpus {
     /// text is an error (listing the folders instead would silently change the groups and so the split).
     public init(root: URL) throws {
         self.root = root
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDir), isDir.boolValue else {
+        guard OutputPath.isFolder(root.path) else {
             throw TrainError.data("\(root.path): no such folder; give --data the corpus folder (gunshot/, negative/, crowd/ and manifest.tsv)")
         }
         let manifest = root.appendingPathComponent("manifest.tsv")

@@ -126,11 +126,8 @@ public struct ThreeModelProtocol {
         // what the run reads and writes is checked before minutes of decoding and hours of training
         let corpus = try Corpus(root: o.data)
         if let ship = o.ship { try OutputPath.checkFile(ship, flag: "--ship") }
-        if let dir = o.reuse {
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
-                throw TrainError.data("--reuse \(dir.path): no such folder; give the --out folder of an earlier run, or leave --reuse out to train every model")
-            }
+        if let dir = o.reuse, !OutputPath.isFolder(dir.path) {
+            throw TrainError.data("--reuse \(dir.path): no such folder; give the --out folder of an earlier run, or leave --reuse out to train every model")
         }
         try OutputPath.makeFolder(o.out, flag: "--out")
         let split = GroupSplit(clips: corpus.clips, seed: o.seed)

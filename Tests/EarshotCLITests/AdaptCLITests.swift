@@ -30,9 +30,13 @@ import Testing
         let nowhere = dir.appendingPathComponent("no-such-dir/site.safetensors").path
         let badOut = try CLIRunner.run(["adapt", "--model", Self.model, "--data", corpus.path, "--out", nowhere, recording.path], product: "earshot-train")
         #expect(badOut.status != 0 && badOut.stderr.contains("cannot write into") && badOut.stderr.contains("no-such-dir"), "\(badOut.stderr)")
-        // a folder that is no corpus: named, before any recording is decoded
+        // a corpus folder that is not there, or is no corpus: named, before any recording is decoded
         let nocorpus = try CLIRunner.run(["adapt", "--model", Self.model, "--data", dir.appendingPathComponent("none").path, "--out", out, missing], product: "earshot-train")
-        #expect(nocorpus.status != 0 && nocorpus.stderr.contains("none: no gunshot clips found") && !nocorpus.stderr.contains(missing), "\(nocorpus.stderr)")
+        #expect(nocorpus.status != 0 && nocorpus.stderr.contains("none: no such folder") && !nocorpus.stderr.contains(missing), "\(nocorpus.stderr)")
+        let empty = dir.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let nothing = try CLIRunner.run(["adapt", "--model", Self.model, "--data", empty.path, "--out", out, missing], product: "earshot-train")
+        #expect(nothing.status != 0 && nothing.stderr.contains("empty: no gunshot clips found") && !nothing.stderr.contains(missing), "\(nothing.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 }
