@@ -29,8 +29,9 @@ struct SiteRecordings {
                      log: (String) -> Void) throws -> SiteRecordings {
         var site = SiteRecordings()
         func skip(_ url: URL, _ error: Error) {
-            site.skipped.append("\(url.path): \(error)")
-            log("skipping \(url.path): \(error)")
+            let e = "\(error)"
+            site.skipped.append(e.hasPrefix(url.path) ? e : "\(url.path): \(e)") // name the file once
+            log("skipping \(site.skipped.last!)")
         }
         // 1. headers: each recording's length and where its held-out part starts
         let chunkLen = Int(chunk * Double(sampleRate)), minPart = sampleRate   // each part ≥ 1 s

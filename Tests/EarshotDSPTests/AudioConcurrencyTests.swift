@@ -26,6 +26,7 @@ import Testing
         case .unreadable: "unreadable"
         case .empty: "empty"
         case .notAudio: "notAudio"
+        case .folder: "folder"
         case .truncated: "truncated"
         case .zeroFrames: "zeroFrames"
         case .unsupportedEncoding: "unsupportedEncoding"

@@ -92,7 +92,7 @@ import Testing
         var rng = SplitMix(seed: 3)
         let noise = dir.appendingPathComponent("noise.flac"); try Data((0..<4096).map { _ in UInt8(rng.next() & 0xff) }).write(to: noise)
         expectError(noise) { if case .notAudio = $0 { true } else { false } }
-        expectError(dir) { if case let .notAudio(_, why) = $0 { why == "a folder: give the audio files in it" } else { false } }
+        expectError(dir) { if case let .folder(_, why) = $0 { why == "a folder: give the audio files in it" } else { false } }
         // a WAV whose data chunk is cut short
         let good = dir.appendingPathComponent("good.wav")
         try AudioFileWriter.writeWAV16(Self.sine(500, rate: 16000, seconds: 1), sampleRate: 16000, to: good)

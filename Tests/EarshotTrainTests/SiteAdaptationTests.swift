@@ -128,6 +128,7 @@ import Testing
         #expect(site.skipped.contains { $0.hasPrefix(cut.path) }, "\(site.skipped)")
         #expect(site.skipped.contains { $0.contains(short.path) && $0.contains("too short") }, "\(site.skipped)")
         #expect(site.skipped.contains { $0.hasPrefix(junk.path) }, "\(site.skipped)")
+        #expect(site.skipped.allSatisfy { $0.components(separatedBy: dir.path).count == 2 }, "each names its file once: \(site.skipped)")
         #expect(site.heldOut.count == 1 && site.heldOut[0].from == 72_000 && site.heldOut[0].samples == 24_000 && site.chunks.map(\.samples.count) == [72_000])
         #expect { try SiteRecordings.load([short, junk], sampleRate: 16000, holdOut: 0.25, chunk: 10, log: { _ in }) } throws: {
             "\($0)".contains("no usable site audio") && "\($0)".contains(short.path)

@@ -4,6 +4,8 @@ public enum AudioFileError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String, reason: String)
     case empty(path: String)
     case notAudio(path: String, reason: String)
+    /// A folder where one file was expected (`reason`: whether it holds audio files, and which kinds count).
+    case folder(path: String, reason: String)
     case truncated(path: String, reason: String)
     case zeroFrames(path: String)
     case unsupportedEncoding(path: String, reason: String)
@@ -13,7 +15,7 @@ public enum AudioFileError: Error, CustomStringConvertible, Equatable {
 
     public var path: String {
         switch self {
-        case let .missing(p), let .unreadable(p, _), let .empty(p), let .notAudio(p, _), let .truncated(p, _),
+        case let .missing(p), let .unreadable(p, _), let .empty(p), let .notAudio(p, _), let .folder(p, _), let .truncated(p, _),
              let .zeroFrames(p), let .unsupportedEncoding(p, _), let .cannotWrite(p, _), let .damaged(p, _):
             return p
         }
@@ -25,6 +27,7 @@ public enum AudioFileError: Error, CustomStringConvertible, Equatable {
         case let .unreadable(p, r): return "\(p): cannot open (\(r)) — check the file's permissions"
         case let .empty(p): return "\(p): file is empty (0 bytes) — the recording was not written; re-record or re-copy it"
         case let .notAudio(p, r): return "\(p): not an audio file libsndfile can read (\(r)) — use WAV, FLAC, OGG/Vorbis or AIFF"
+        case let .folder(p, r): return "\(p): is \(r)"
         case let .truncated(p, r): return "\(p): audio data is truncated or corrupt (\(r)) — re-copy the file; a partial download or full disk does this"
         case let .zeroFrames(p): return "\(p): contains no audio frames — the recording is empty"
         case let .unsupportedEncoding(p, r): return "\(p): unsupported encoding (\(r)) — convert it to PCM, e.g. `ffmpeg -i \(p) -c:a pcm_s16le out.wav`"

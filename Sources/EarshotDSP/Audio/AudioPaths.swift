@@ -4,7 +4,7 @@ import Foundation
 /// folder stands for the audio files directly in it (by extension, sorted by name, hidden files left out —
 /// e.g. earshotd's recordings folder); anything else is kept as given, so a missing or unreadable path is
 /// still reported by the reader, naming it. A folder with no audio file in it is kept too, and the reader
-/// says so (`AudioFileError.notAudio`).
+/// says so (`AudioFileError.folder`).
 public enum AudioPaths {
     /// Extensions of the containers libsndfile reads (lowercase).
     public static let extensions: Set<String> = ["wav", "wave", "flac", "ogg", "oga", "opus", "mp3", "aif", "aiff", "aifc", "au", "snd", "caf", "w64", "rf64"]

@@ -24,8 +24,8 @@ final class SndfileReader {
         }
         if (attrs.st_mode & S_IFMT) == S_IFDIR {
             let kinds = "." + AudioPaths.extensions.sorted().joined(separator: ", .")
-            throw AudioFileError.notAudio(path: path, reason: AudioPaths.expand([path]) == [path]
-                ? "a folder with no audio file in it (\(kinds))" : "a folder: give the audio files in it")
+            throw AudioFileError.folder(path: path, reason: AudioPaths.expand([path]) == [path]
+                ? "a folder with no audio file in it (\(kinds)); put the recordings there, or name the files" : "a folder: give the audio files in it")
         }
         guard (attrs.st_mode & S_IFMT) == S_IFREG else { throw AudioFileError.unreadable(path: path, reason: "not a regular file") }
         guard attrs.st_size > 0 else { throw AudioFileError.empty(path: path) }
