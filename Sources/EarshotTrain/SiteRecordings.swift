@@ -1,4 +1,5 @@
 import EarshotDSP
+import EarshotDetect
 import Foundation
 
 /// A site's recordings for `SiteAdaptation`, in bounded memory whatever their length: the first part of each
@@ -40,9 +41,8 @@ struct SiteRecordings {
             do {
                 let stream = try AudioFileStream(url, sampleRate: sampleRate)
                 let count = stream.fileSamples
-                if stream.sourceSampleRate < sampleRate {
-                    log("warning: \(url.path): recorded at \(stream.sourceSampleRate) Hz, below the model's \(sampleRate) Hz: it has no sound above \(stream.sourceSampleRate / 2) Hz, "
-                        + "so it adapts the model to a duller site than the microphone hears at \(sampleRate) Hz; record the site with the microphone earshotd uses (earshotd's recording: section)")
+                if let p = LowSampleRate.problem(rate: stream.sourceSampleRate, modelRate: sampleRate) {
+                    log("warning: \(url.path): recorded at \(stream.sourceSampleRate) Hz, \(p); adapting on it teaches the model a duller site than earshotd hears at \(sampleRate) Hz — record the site with earshotd itself (its recording: section)")
                 }
                 let cut = Int((1 - holdOut) * Double(count))
                 guard cut >= minPart, count - cut >= minPart else {

@@ -14,8 +14,7 @@ import Foundation
 ///   of the shots played 20 dB past full scale and clipped, and 42 % at 40 dB (models/README.md, "Overdriven
 ///   input"); no remedy after the fact, so the warning is about the next recording.
 /// - low sample rate: a file recorded below the model's rate has no sound above half its rate, where much of
-///   a shot's crack is. The test split's 129 `gabemagee_guns` clips resampled with sox (2026-12-04): the
-///   shipped model found 62 at 16 kHz, 52 at 8 kHz, 12 at 4 kHz.
+///   a shot's crack is (`LowSampleRate` has the measurement).
 enum FileWarnings {
     /// Files whose loudest sample is below this (dBFS) get the quiet warning.
     static let quietBelowDBFS = -30.0
@@ -40,10 +39,8 @@ enum FileWarnings {
                 + "Heavily clipped shots are found less often (the shipped model: 72 % of the test shots played 20 dB past full scale and clipped, 42 % at 40 dB); "
                 + "record with less input gain (README, \"Input gain\").")
         }
-        if r.sourceSampleRate > 0, r.sourceSampleRate < r.sampleRate {
-            out.append("earshot: warning: \(file): recorded at \(r.sourceSampleRate) Hz, below the model's \(r.sampleRate) Hz: it has no sound above "
-                + "\(r.sourceSampleRate / 2) Hz, and shots recorded so are found less often (the shipped model: 52 of 129 test shots at 8 kHz "
-                + "against 62 at 16 kHz, 12 at 4 kHz); record at \(r.sampleRate) Hz or more.")
+        if let p = LowSampleRate.problem(rate: r.sourceSampleRate, modelRate: r.sampleRate) {
+            out.append("earshot: warning: \(file): recorded at \(r.sourceSampleRate) Hz, \(p); record at \(r.sampleRate) Hz or more.")
         }
         if normalizeRemedy, r.duration > 0 {
             if r.peak == 0 {

@@ -133,6 +133,13 @@ import Testing
         #expect { try SiteRecordings.load([short, junk], sampleRate: 16000, holdOut: 0.25, chunk: 10, log: { _ in }) } throws: {
             "\($0)".contains("no usable site audio") && "\($0)".contains(short.path)
         }
+        // a recording below the model's rate is used, with a warning naming it and the missing band
+        let phone = dir.appendingPathComponent("phone.wav")
+        try AudioFileWriter.writeWAV16(Self.pips(every: 4000, n: 48_000, rng: &rng), sampleRate: 8_000, to: phone)
+        var notes: [String] = []
+        let low = try SiteRecordings.load([phone], sampleRate: 16000, holdOut: 0.25, chunk: 10, log: { notes.append($0) })
+        #expect(low.files == [phone.path] && notes.count == 1 && notes[0].hasPrefix("warning: \(phone.path): recorded at 8000 Hz, below the model's 16000 Hz")
+                && notes[0].contains("no sound above 4000 Hz"), "\(notes)")
         var o = SiteAdaptation.Options(corpus: dir, site: [good])
         o.siteShare = 1
         #expect { try o.validate() } throws: { "\($0)".contains("site share") }

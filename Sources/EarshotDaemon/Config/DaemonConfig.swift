@@ -74,13 +74,12 @@ public struct DaemonConfig: Sendable, Equatable {
     }
 
     /// Why capturing at `sample_rate` costs `model` shots (nil if it does not): below the model's rate the
-    /// audio has nothing above half the capture rate. The test split's 129 `gabemagee_guns` clips resampled
-    /// with sox (2026-12-04): the shipped model found 62 at 16 kHz, 52 at 8 kHz.
+    /// audio has nothing above half the capture rate (`LowSampleRate`).
     public func sampleRateProblem(model: Model) -> String? {
         let want = model.features.sampleRate
-        guard sampleRate < want else { return nil }
-        return "sample_rate: \(sampleRate) is below the model's \(want) Hz: the audio has no sound above \(sampleRate / 2) Hz, and shots are found less often "
-            + "(the shipped model: 52 of 129 test shots at 8 kHz against 62 at 16 kHz); capture at \(want) Hz or more if the device offers it (earshot devices)"
+        return LowSampleRate.problem(rate: sampleRate, modelRate: want).map {
+            "sample_rate: \(sampleRate) is \($0); capture at \(want) Hz or more if the device offers it (earshot devices)"
+        }
     }
 
     /// The score threshold for `model`: `threshold:`, else the model's threshold for `false_alarms_per_hour:`
