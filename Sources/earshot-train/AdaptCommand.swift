@@ -47,9 +47,12 @@ struct Adapt: ParsableCommand {
     @Flag(help: "Print the comparison as JSON.") var json = false
     @Argument(help: "Recordings of the site (files or folders of them; any format libsndfile reads).") var site: [String]
 
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads \(threads): use at least 1") }
+        guard [1.0, 2, 5, 10].contains(target) else { throw ValidationError("--target \(target): use 1, 2, 5 or 10 (false alarms per hour)") }
+    }
+
     func run() throws {
-        guard threads >= 1 else { throw CommandError("--threads \(threads): use at least 1") }
-        guard [1.0, 2, 5, 10].contains(target) else { throw CommandError("--target \(target): use 1, 2, 5 or 10 (false alarms per hour)") }
         do { try OutputPath.checkFile(URL(fileURLWithPath: out), flag: "--out") } catch let e as TrainError { throw CommandError(e.description) }
         let base = try Model.load(DefaultModel.resolve(model))
         try base.checkCompatible(with: FeatureConfig())

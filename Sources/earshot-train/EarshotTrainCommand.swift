@@ -45,14 +45,17 @@ struct Train: ParsableCommand {
     @Option(help: "How many of the models ranked best on validation (clip recall at the 1 FA/h validation threshold) are calibrated out-of-fold, besides the leader of validation window recall at 1 % FPR (the best of them at equal out-of-fold false-alarm rates ships).") var candidates: Int = 3
     @Option(help: "False alarms per hour (1, 2, 5 or 10) whose threshold becomes the shipped default.") var shipTarget: String = "1"
 
+    func validate() throws {
+        guard ["1", "2", "5", "10"].contains(shipTarget) else { throw ValidationError("--ship-target \(shipTarget): use 1, 2, 5 or 10 (false alarms per hour)") }
+        guard folds == 0 || folds >= 2 else { throw ValidationError("--folds \(folds): use 0 (off) or at least 2") }
+        guard candidates >= 1 else { throw ValidationError("--candidates \(candidates): use at least 1") }
+    }
+
     func run() throws {
         var o = ThreeModelProtocol.Options(data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out))
         o.seed = seed; o.epochScale = epochScale; o.windowsPerEpoch = windowsPerEpoch; o.threads = threads
         o.ship = ship.map { URL(fileURLWithPath: $0) }
         o.reuse = reuse.map { URL(fileURLWithPath: $0) }
-        guard ["1", "2", "5", "10"].contains(shipTarget) else { throw CommandError("--ship-target \(shipTarget): use 1, 2, 5 or 10 (false alarms per hour)") }
-        guard folds == 0 || folds >= 2 else { throw CommandError("--folds \(folds): use 0 (off) or at least 2") }
-        guard candidates >= 1 else { throw CommandError("--candidates \(candidates): use at least 1") }
         o.folds = folds; o.shipTarget = shipTarget; o.oofCandidates = candidates
         o.command = "earshot-train " + CommandLine.arguments.dropFirst().joined(separator: " ")
         let results = try ThreeModelProtocol(o).run()

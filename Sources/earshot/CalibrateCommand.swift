@@ -37,12 +37,15 @@ struct CalibrateCommand: ParsableCommand {
     @Flag(help: "JSON lines output.") var json = false
     @Argument(help: "Recordings of the site (any format/rate libsndfile reads), or folders of them.") var files: [String]
 
+    func validate() throws {
+        guard rates.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw ValidationError("--rate must be > 0 false alarms per hour") }
+        guard top >= 0 else { throw ValidationError("--top must be ≥ 0 (got \(top))") }
+    }
+
     func run() throws {
         let files = AudioPaths.expand(self.files)   // a folder: the recordings in it (e.g. earshotd's recording.directory)
         let m = try FileWorkers.loadModel(model)
         let targets = rates.isEmpty ? [1, 2, 5, 10] : rates
-        guard targets.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw CommandError("--rate must be > 0 false alarms per hour") }
-        guard top >= 0 else { throw CommandError("--top must be ≥ 0 (got \(top))") }
         let base = DecisionRule(threshold: m.threshold, minConsecutive: minConsecutive, cooldown: cooldown, hopSeconds: hop)
         do { try base.validate() } catch { throw CommandError("\(error)") }
 
@@ -111,23 +114,17 @@ struct CalibrateCommand: ParsableCommand {
             print("loudest events at the model's own threshold (listen: is any a real shot? then this audio cannot calibrate):")
             for (f, e) in loudest { print(String(format: "  %@  %.2f–%.2f s  score %.3f", f, e.start, e.end, Double(e.peakScore))) }
         }
-        let adaptNote = "`earshot-train adapt` can teach the model this site's sounds instead (README: \"Or teach the model your site\")"
-        let use = { (row: (rate: Double, threshold: Float, events: Int), measured: String) in
-            print("to use it: `threshold: \(row.threshold)` in /etc/earshot/earshot.yaml (\(measured)), then `systemctl reload earshot`")
-        }
         if let first = rows.first { // the strictest rate asked for
-            if first.rate * hours >= 1 {
-                use(first, "≤ \(r(first.rate)) false alarm(s)/hour on this audio")
+            // Audio too short to measure the rate can show that the model's own threshold is too low here
+            // (events at it), never that a lower one would do.
+            let measured = first.rate * hours >= 1
+            if measured || first.threshold > m.threshold {
+                print("to use it: `threshold: \(first.threshold)` in /etc/earshot/earshot.yaml (\(measured ? "≤ \(r(first.rate)) false alarm(s)/hour on this audio" : "no event at all in this audio: the least this site needs")), then `systemctl reload earshot`")
                 if first.threshold > m.threshold {
-                    print("note: this site needs a higher threshold than the model's own (\(m.threshold)), and a higher threshold also misses more shots; " + adaptNote)
+                    print("note: this site needs a higher threshold than the model's own (\(m.threshold)), and a higher threshold also misses more shots; `earshot-train adapt` can teach the model this site's sounds instead (README: \"Or teach the model your site\")")
                 } else if first.threshold < m.threshold {
                     print(String(format: "note: lower than the model's own threshold (%@): this site is quieter than the corpus, so the detector may be more sensitive here — %.2f h of audio measured it; run this again on more audio to confirm", String(describing: m.threshold), hours))
                 }
-            } else if first.threshold > m.threshold {
-                // too little audio to measure the rate: it can show that the model's own threshold is too low
-                // here (events at it), never that a lower one would do
-                use(first, "no event at all in this audio: the least this site needs")
-                print("note: this site needs a higher threshold than the model's own (\(m.threshold)), and a higher threshold also misses more shots; " + adaptNote)
             } else {
                 print("keep the model's own threshold (\(m.threshold)): no event at it in this audio, which is too short to show that a lower one would do — record more")
             }

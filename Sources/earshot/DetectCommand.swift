@@ -42,10 +42,13 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Threads (default: one per CPU core). Files are analysed in parallel; with fewer files than threads (one long recording), a file's windows are split among them — same scores and events. Reports keep the order of the files.") var jobs: Int?
     @Argument(help: "Audio files, or folders of them (their .wav, .flac, … files, by name).") var files: [String]
 
+    func validate() throws {
+        if threshold != nil, falseAlarmsPerHour != nil { throw ValidationError("--threshold and --false-alarms-per-hour both pick the threshold: give one") }
+    }
+
     func run() throws {
         let files = AudioPaths.expand(self.files)   // a folder: the audio files in it, by name
         let m = try FileWorkers.loadModel(model)
-        if threshold != nil, falseAlarmsPerHour != nil { throw CommandError("--threshold and --false-alarms-per-hour both pick the threshold: give one") }
         let th: Float
         do { th = try m.threshold(explicit: threshold, falseAlarmsPerHour: falseAlarmsPerHour) } catch { throw CommandError("\(error)") }
         let rule = DecisionRule(threshold: th, minConsecutive: minConsecutive, cooldown: cooldown, hopSeconds: hop)

@@ -70,7 +70,7 @@ struct ShippedModelCLITests {
         let bad = try CLIRunner.run(["detect", "--false-alarms-per-hour", "3", wav], environment: ["EARSHOT_MODEL": ""])
         #expect(bad.status == 1 && bad.stderr.contains("3 false alarm(s)/hour") && bad.stderr.contains("1, 2, 5, 10") && !bad.stderr.contains("<subcommand>"), "\(bad.stderr)")
         let both = try CLIRunner.run(["detect", "--threshold", "0.5", "--false-alarms-per-hour", "1", wav], environment: ["EARSHOT_MODEL": ""])
-        #expect(both.status != 0 && both.stderr.contains("--threshold"))
+        #expect(both.status != 0 && both.stderr.contains("--threshold") && both.stderr.contains("Usage: earshot detect"), "a flag problem comes with detect's own usage: \(both.stderr)")
     }
 
     @Test func detectsRealGunshotClips() throws {
