@@ -387,6 +387,8 @@ public final class DetectionService: Service, @unchecked Sendable {
             }
             config = new
             publishModel()
+            // as at start: a new sample_rate (or a new model's higher rate) that costs shots is said in the journal
+            if let problem = new.sampleRateProblem(model: m) { log.warning("\(problem)") }
             log.notice("configuration reloaded", metadata: ["model": "\(m.name)", "device": "\(new.device)", "threshold": "\(d.rule.threshold)"])
         } catch {
             log.error("reload rejected, keeping the running configuration: \(error)")
