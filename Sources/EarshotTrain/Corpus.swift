@@ -70,10 +70,23 @@ public struct Corpus {
         }
     }
 
-    /// "FILE: why" for a clip `load` skips, naming the file once (decoding errors already name the path).
-    public static func skipped(_ info: ClipInfo, _ error: Error) -> String {
+    /// "FILE: why" for a file a run skips, naming the file once (decoding errors already name the path).
+    public static func skipped(_ file: String, _ error: Error) -> String {
         let e = "\(error)"
-        return e.contains(info.file) ? e : "\(info.file): \(e)"
+        return e.contains(file) ? e : "\(file): \(e)"
+    }
+
+    /// `load`, for a run that goes on without what it cannot use: the manifest lines `init` left out, then
+    /// every clip that cannot be decoded, each said through `log` as "skipping FILE: why" and returned in
+    /// `skipped` (for the run's report).
+    public func loadSkipping(_ infos: [ClipInfo], progress: ProgressBar? = nil, log: (String) -> Void) -> (clips: [Clip], skipped: [String]) {
+        var skipped = self.skipped
+        for s in skipped { log("skipping \(s)") }
+        let clips = load(infos, progress: progress) { info, e in
+            skipped.append(Self.skipped(info.file, e))
+            log("skipping \(skipped.last!)")
+        }
+        return (clips, skipped)
     }
 
     /// Decodes clips to 16 kHz mono. A clip that cannot be read, or holds damaged samples (NaN, ±∞ or

@@ -105,11 +105,7 @@ public struct SiteAdaptation {
         let site = try SiteRecordings.load(o.site, sampleRate: features.sampleRate, holdOut: o.holdOut, chunk: o.chunkSeconds,
                                            maxSeconds: o.maxSiteHours * 3600, log: log)
         let split = GroupSplit(clips: corpus.clips, seed: o.seed)
-        var bad = corpus.skipped
-        for s in corpus.skipped { log("skipping \(s)") }
-        let loaded = corpus.load(corpus.clips, progress: ProgressBar("decoding corpus", total: corpus.clips.count)) { info, e in
-            bad.append(Corpus.skipped(info, e)); log("skipping \(bad.last!)")
-        }
+        let (loaded, bad) = corpus.loadSkipping(corpus.clips, progress: ProgressBar("decoding corpus", total: corpus.clips.count), log: log)
         func side(_ s: Split) -> [Clip] { loaded.filter { $0.info.label != "rir" && split.side(of: $0.info) == s } }
         let trainClips = side(.train), test = side(.test)
         // the site as m sources among the corpus's S negative/crowd sources: m / (S + m) of the negative draws

@@ -30,8 +30,7 @@ struct SiteRecordings {
                      log: (String) -> Void) throws -> SiteRecordings {
         var site = SiteRecordings()
         func skip(_ url: URL, _ error: Error) {
-            let e = "\(error)"
-            site.skipped.append(e.hasPrefix(url.path) ? e : "\(url.path): \(e)") // name the file once
+            site.skipped.append(Corpus.skipped(url.path, error))
             log("skipping \(site.skipped.last!)")
         }
         // 1. headers: each recording's length and where its held-out part starts

@@ -134,20 +134,16 @@ public struct ThreeModelProtocol {
         let splitTable = split.report(corpus.clips)
         try splitTable.write(to: o.out.appendingPathComponent("split.md"), atomically: true, encoding: .utf8)
         log("split by recording group (seed \(o.seed)):\n\(splitTable)")
-        var bad = corpus.skipped
-        for s in corpus.skipped { log("skipping \(s)") }
-        let loaded = corpus.load(corpus.clips, progress: ProgressBar("decoding clips", total: corpus.clips.count)) { info, e in
-            bad.append(Corpus.skipped(info, e))
-            log("skipping \(bad.last!)")
-        }
+        let (loaded, bad) = corpus.loadSkipping(corpus.clips, progress: ProgressBar("decoding clips", total: corpus.clips.count), log: log)
         let rirs = loaded.filter { $0.info.label == "rir" }.map(\.samples)
         func side(_ s: Split) -> [Clip] { loaded.filter { $0.info.label != "rir" && split.side(of: $0.info) == s } }
         let train = TrainingData(clips: side(.train), rirs: rirs)
         let val = TrainingData(clips: side(.validation))
         let testClips = side(.test)
-        log("train: \(train.gunshots.count) gunshot / \(train.others.count) other clips; validation: \(val.gunshots.count) / \(val.others.count); test: \(testClips.filter { $0.info.label == "gunshot" }.count) / \(testClips.filter { $0.info.label != "gunshot" }.count); unreadable: \(bad.count)")
+        let testGunshots = testClips.filter { $0.info.label == "gunshot" }.count
+        log("train: \(train.gunshots.count) gunshot / \(train.others.count) other clips; validation: \(val.gunshots.count) / \(val.others.count); test: \(testGunshots) / \(testClips.count - testGunshots); unreadable: \(bad.count)")
         try Self.requireBothClasses([("train", train.gunshots.count, train.others.count), ("validation", val.gunshots.count, val.others.count),
-                                     ("test", testClips.filter { $0.info.label == "gunshot" }.count, testClips.filter { $0.info.label != "gunshot" }.count)],
+                                     ("test", testGunshots, testClips.count - testGunshots)],
                                     unreadable: bad.count)
 
         let features = FeatureConfig()

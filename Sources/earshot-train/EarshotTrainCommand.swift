@@ -81,15 +81,13 @@ struct Evaluate: ParsableCommand {
         let rule = DecisionRule(threshold: threshold ?? m.threshold, minConsecutive: minConsecutive, hopSeconds: hop)
         try rule.validate()
         let corpus = try Corpus(root: URL(fileURLWithPath: data))
-        for s in corpus.skipped { FileHandle.standardError.write(Data("skipping \(s)\n".utf8)) }
         let sp = GroupSplit(clips: corpus.clips, seed: seed)
         let chosen = corpus.clips.filter { $0.label != "rir" && (split == "all" || sp.side(of: $0).rawValue == split) }
         guard !chosen.isEmpty else { throw CommandError("no clips for split '\(split)' (use test or all)") }
-        var unreadable = 0
-        let clips = corpus.load(chosen, progress: ProgressBar("decoding", total: chosen.count)) { info, e in
-            unreadable += 1
-            FileHandle.standardError.write(Data("skipping \(Corpus.skipped(info, e))\n".utf8))
+        let (clips, skipped) = corpus.loadSkipping(chosen, progress: ProgressBar("decoding", total: chosen.count)) {
+            FileHandle.standardError.write(Data("\($0)\n".utf8))
         }
+        let unreadable = skipped.count - corpus.skipped.count
         let (guns, others) = (clips.filter { $0.info.label == "gunshot" }.count, clips.filter { $0.info.label != "gunshot" }.count)
         guard guns > 0, others > 0 else {
             throw CommandError("the \(split) clips hold \(guns) gunshot and \(others) negative/crowd clips\(unreadable > 0 ? " that could be read (\(unreadable) could not)" : ""): "

@@ -62,4 +62,31 @@ import Testing
         let nowhere = dir.appendingPathComponent("nowhere")
         #expect { try Corpus(root: nowhere) } throws: { "\($0)".contains(nowhere.path) && "\($0)".contains("no such folder") }
     }
+
+    /// What a training run, `evaluate` and `adapt` skip (`loadSkipping`): the manifest lines `init` left out first,
+    /// then the clips that cannot be decoded, each said once as "skipping FILE: why", naming the file once, and
+    /// returned for the run's report; the rest loads.
+    @Test func aRunSaysWhatItSkipsOnce() throws {
+        let dir = TestPaths.tempDir("skipping")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for sub in ["gunshot", "negative"] {
+            try FileManager.default.createDirectory(at: dir.appendingPathComponent(sub), withIntermediateDirectories: true)
+        }
+        let tone = (0..<8000).map { Float(0.3 * sin(Double($0) * 0.2)) }
+        try AudioFileWriter.writeWAV16(tone, sampleRate: 16_000, to: dir.appendingPathComponent("gunshot/g1__a.wav"))
+        try Data("RIFF and then nothing that is audio".utf8).write(to: dir.appendingPathComponent("negative/n1__junk.wav"))
+        try AudioFileWriter.writeWAV16(tone, sampleRate: 16_000, to: dir.appendingPathComponent("negative/n2__b.wav"))
+        let manifest = dir.appendingPathComponent("manifest.tsv")
+        try ["file\tclass\tsource\tgroup\tseconds\tlicence", "gunshot/g1__a.wav\tgunshot\ts\tg1\t0.5\tCC0",
+             "negative/n1__junk.wav\tnegative\ts\tn1\t1\tCC0", "negative/n2__b.wav\tnegative\ts\tn2\t0.5\tCC0",
+             "negative/n3__c.wav\tnoise\ts\tn3\t1\tCC0"].joined(separator: "\n").write(to: manifest, atomically: true, encoding: .utf8)
+        let c = try Corpus(root: dir)
+        var said: [String] = []
+        let (clips, skipped) = c.loadSkipping(c.clips) { said.append($0) }
+        #expect(clips.map(\.info.file) == ["gunshot/g1__a.wav", "negative/n2__b.wav"])
+        #expect(said == skipped.map { "skipping " + $0 } && skipped.count == 2, "\(said)")
+        #expect(skipped.first?.hasPrefix(manifest.path + ":5: class 'noise'") == true, "the manifest's line first: \(skipped)")
+        let junk = dir.appendingPathComponent("negative/n1__junk.wav").path
+        #expect(skipped.last.map { $0.contains(junk) && $0.components(separatedBy: "n1__junk.wav").count == 2 } == true, "the clip, named once: \(skipped)")
+    }
 }
