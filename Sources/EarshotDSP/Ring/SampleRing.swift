@@ -100,7 +100,11 @@ public final class SampleRing: @unchecked Sendable {
     }
 
     /// Consumer: copies up to `destination.count` of the oldest unread samples to the front of `destination`
-    /// and returns how many. Returns 0 when the ring is empty. Never blocks, never allocates.
+    /// and returns how many. Returns 0 when the ring is empty — or when the producer overwrote everything this
+    /// read copied: those samples are skipped all the same (counted in `overrunSamples`), so a consumer that
+    /// needs to know where the stream breaks compares the returned samples' first index (`readPosition` minus
+    /// the count) with the index after the last sample it got, not with `readPosition` before the read.
+    /// Never blocks, never allocates.
     public func read(into destination: UnsafeMutableBufferPointer<Float>) -> Int {
         guard let dst = destination.baseAddress, destination.count > 0 else { return 0 }
         var r = readIndex.load(ordering: .relaxed) // own index

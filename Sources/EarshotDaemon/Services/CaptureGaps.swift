@@ -2,8 +2,8 @@ import Synchronization
 
 /// Where the captured stream is not continuous: ring indices (`SampleRing.totalWritten` at that moment) before
 /// which audio was lost — an ALSA overrun, a device reopened after a loss. The capture thread records a gap
-/// before it writes the first sample after it; the detection loop, after a ring read, asks which of the
-/// block's samples start a new stretch, so nothing downstream (a site recording, an evidence clip) joins
+/// before it writes the first sample after it; the detection loop's `CaptureReader`, after a ring read, asks which
+/// of the block's samples start a new stretch, so nothing downstream (a site recording, an evidence clip) joins
 /// two stretches as if they were one. Keeps the last `capacity` gaps: older ones lie far behind any reader.
 ///
 /// Ordering: `record` happens before the ring publishes the samples after the gap, and the reader asks after

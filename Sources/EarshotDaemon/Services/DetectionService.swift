@@ -124,27 +124,20 @@ public final class DetectionService: Service, @unchecked Sendable {
         let (tick, wakeUp) = (min(1, watchdogEvery), wake.continuation)
         let ticker = Task { while !Task.isCancelled { try? await Task.sleep(for: .seconds(tick)); wakeUp.yield() } }
         defer { ticker.cancel() }
+        var reader = CaptureReader(ring: capture.ring, gaps: capture.gaps)
         await withGracefulShutdownHandler {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                if reloadRequested.exchange(false, ordering: .acquiring) { reload() }
-                let before = capture.ring.readPosition
-                let n = capture.ring.read(into: UnsafeMutableBufferPointer(start: buffer, count: chunk))
-                if n > 0 {
-                    // The block in stretches of contiguous audio: samples lost since the last read (this loop
-                    // lapped by the capture ring) or a gap the capture thread recorded (an overrun, the device
-                    // reopened) start a new one — exactly at the sample, so no recording or clip joins two.
-                    let start = capture.ring.readPosition - n
-                    if start != before { dropped(start - before) }
-                    var i = 0
-                    while i < n {
-                        if (i == 0 && start != before) || capture.gaps.first(in: (start + i)..<(start + i + 1)) != nil {
-                            recorder.split(); clips.markGap()
-                        }
-                        let end = capture.gaps.first(in: (start + i + 1)..<(start + n)).map { $0 - start } ?? n
-                        consume(UnsafeBufferPointer(start: buffer + i, count: end - i))
-                        i = end
-                    }
+                if reloadRequested.exchange(false, ordering: .acquiring) {
+                    reload()
+                    if reader.ring !== capture.ring { reader = CaptureReader(ring: capture.ring, gaps: capture.gaps) }   // a new device
                 }
+                // Pieces of contiguous audio; one that starts a new stretch (samples lost since the last one read,
+                // or a gap the capture thread recorded) starts a new recording file and clip exactly there.
+                let (n, lost) = reader.read(into: UnsafeMutableBufferPointer(start: buffer, count: chunk)) { piece, startsStretch in
+                    if startsStretch { recorder.split(); clips.markGap() }
+                    consume(piece)
+                }
+                if lost > 0 { dropped(lost) }
                 let now = Date()
                 let stalledNow = capture.state == .capturing && capture.secondsSinceProgress >= config.stallSeconds
                 if stalledNow != stalled { stalled = stalledNow; stallChanged() }
