@@ -84,7 +84,8 @@ public final class Detector {
 
     /// Forgets all state, e.g. after a capture gap. Times reported from then on (events, `onScore`) are
     /// seconds since the reset minus `timeOrigin`: `FileAnalyzer` streams `timeOrigin` seconds of padding
-    /// before a file, so its times stay seconds into the file.
+    /// before a file, so its times stay seconds into the file; earshotd, replacing its detector on a reload,
+    /// passes minus the seconds it has heard, so its times stay seconds into the stream.
     public func reset(timeOrigin: Double = 0) {
         restartScoring(timeOrigin: timeOrigin, firstFrame: 0)
         tracker = EventTracker(rule: rule)
@@ -104,8 +105,9 @@ public final class Detector {
         frameIndex = 0
     }
 
-    /// Seconds of audio consumed since the reset, measured in completed feature frames.
-    public var streamTime: Double { Double(frameIndex) * secondsPerFrame }
+    /// Seconds of audio consumed since the reset, measured in completed feature frames, on the events' time
+    /// base (minus `timeOrigin`): an event's start subtracted from it is how long ago, in the stream, it began.
+    public var streamTime: Double { Double(firstFrame + frameIndex) * secondsPerFrame - timeOrigin }
 
     /// Windows per alignment period: a stream started at a multiple of this many windows scores them
     /// exactly as a stream from the start does (incremental scoring pairs pooled columns by frame index).

@@ -12,10 +12,11 @@ import Testing
         let config: URL
 
         /// Starts earshotd on a paced (real-time) recording with shots at `shots`.
-        init(seconds: Double = 30, shots: [Double] = [], device: String = "default", watchdogUsec: Int = 400_000, extra: String = "") throws {
+        init(seconds: Double = 30, shots: [Double] = [], device: String = "default", watchdogUsec: Int = 400_000, extra: String = "",
+             clips: [String] = ["enabled: false"]) throws {
             run = try DaemonRun()
             notify = try NotifySocket()
-            config = try run.writeConfig(device: device, extra: extra)
+            config = try run.writeConfig(device: device, extra: extra, clips: clips)
             let fx = try AlsaFileFixture(DaemonTestSignals.recording(seconds: seconds, shots: shots), rate: 16_000, dir: run.dir)
             let asound = try fx.writeConfigFile(in: run.dir)
             daemon = try DaemonProcess(args: ["--config", config.path, "--max-frames", String(fx.frames), "--pace", "1"],
@@ -169,6 +170,31 @@ import Testing
         // A valid new config IS applied (so the rejection above was not a no-op reload).
         try run(live, reloadTo: try live.run.writeConfig(device: "hw:0", name: "valid.yaml"))
         #expect(live.stop() == 0)
+    }
+
+    /// A reload replaces the detector in mid-stream. Its events stay on the stream's time base: an alert after a
+    /// reload carries the shot's offset into the stream, and its evidence clip holds the shot after the pre-roll
+    /// (the clip is placed by that time: measured from the reload, it lay seconds before the shot).
+    @Test func aReloadKeepsAlertTimesAndClipsOnTheStream() throws {
+        let dir = TestPaths.tempDir("notify-clips")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let live = try Live(seconds: 10, shots: [6.0], clips: ["enabled: true", "directory: \(dir.path)", "pre_roll: 2", "post_roll: 2"])
+        #expect(live.notify.wait(timeout: 15, for: Self.has("READY=1")) != nil, "READY=1; stderr:\n\(live.daemon.stderr)")
+        live.notify.wait(timeout: 3) { _ in false }   // 3 s of the stream, then the reload
+        let before = live.notify.count("READY=1")
+        live.daemon.signal(SIGHUP)
+        #expect(live.notify.wait(timeout: 10) { _ in live.notify.count("READY=1") > before } != nil, "READY=1 after the reload")
+        let written = live.notify.wait(timeout: 15) { _ in live.daemon.stderr.contains("evidence clip written") }
+        #expect(live.stop() == 0)
+        let err = live.daemon.stderr
+        try #require(written != nil && err.contains("configuration reloaded"), "a reload, then a clip; stderr:\n\(err)")
+        let alert = try #require(err.split(separator: "\n").first { $0.contains("ALERT MESSAGE=Gunshot detected") }, "an alert:\n\(err)")
+        let offset = alert.range(of: #"EARSHOT_OFFSET=[0-9.]+"#, options: .regularExpression).flatMap { Double(alert[$0].dropFirst(15)) }
+        #expect(offset.map { abs($0 - 6.0) < 0.5 } == true, "EARSHOT_OFFSET is seconds into the stream, the shot's 6 s: \(alert)")
+        let clip = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasSuffix(".wav") }, "a clip in \(dir.path)")
+        let x = try AudioFile.read(dir.appendingPathComponent(clip)).samples
+        let loudest = x.indices.max { abs(x[$0]) < abs(x[$1]) }.map { Double($0) / 16_000 } ?? -1
+        #expect(loudest > 1.5 && loudest < 2.6, "the shot \(loudest) s into the \(Double(x.count) / 16_000) s clip, after the 2 s pre-roll")
     }
 
     private func run(_ live: Live, reloadTo valid: URL) throws {

@@ -8,8 +8,9 @@ struct DaemonRun {
 
     init() throws { model = try EnergyModel.write(to: dir.appendingPathComponent("energy.safetensors")) }
 
-    /// A config for `device` with the test model; `extra` YAML lines are appended.
-    func writeConfig(device: String = "default", sampleRate: Int = 16_000, extra: String = "", name: String = "earshot.yaml") throws -> URL {
+    /// A config for `device` with the test model; `extra` YAML lines are appended; `clips`: the `clips:` section's lines.
+    func writeConfig(device: String = "default", sampleRate: Int = 16_000, extra: String = "", clips: [String] = ["enabled: false"],
+                     name: String = "earshot.yaml") throws -> URL {
         let u = dir.appendingPathComponent(name)
         let yaml = """
         device: \(device)
@@ -19,7 +20,7 @@ struct DaemonRun {
         retry_min: 0.2
         retry_max: 1
         clips:
-          enabled: false
+        \(clips.map { "  " + $0 }.joined(separator: "\n"))
         metrics:
           enabled: false
         \(extra)

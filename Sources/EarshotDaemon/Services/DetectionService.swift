@@ -360,6 +360,9 @@ public final class DetectionService: Service, @unchecked Sendable {
         do {
             let m = try Self.loadModel(new)
             let d = try Self.makeDetector(m, new)
+            // it starts in mid-stream: its events keep the stream's time base (the journal's EARSHOT_OFFSET, and
+            // the evidence clip placed by the event's start)
+            d.reset(timeOrigin: -Double(samplesConsumed) / Double(m.features.sampleRate))
             let captureChanged = new.device != config.device || new.sampleRate != config.sampleRate || new.channels != config.channels
                 || new.channel != config.channel || new.periodMs != config.periodMs || new.ringSeconds != config.ringSeconds
             model = m; detector = d
