@@ -191,6 +191,19 @@ import Testing
         #expect(e?.description.contains("permission") == true)
     }
 
+    /// A device or a FIFO given as a recording (`earshot detect /dev/snd/…`, a pipe) is said to be one, with what
+    /// to give instead — not "check the file's permissions". The FIFO is not opened: reading it would block.
+    @Test func aDeviceOrFifoIsNamedAsSuch() throws {
+        let dir = TestPaths.tempDir("special")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("pipe.wav")
+        #expect(mkfifo(fifo.path, 0o600) == 0)
+        for (url, kind) in [(URL(fileURLWithPath: "/dev/null"), "a character device"), (fifo, "a FIFO (named pipe)")] {
+            let e = Self.expectError(url) { if case let .notAFile(_, k) = $0 { k == kind } else { false } }
+            #expect(e?.description.contains("not a recording — give an audio file") == true, "\(String(describing: e))")
+        }
+    }
+
     /// A damaged float file's NaN, ±∞ and absurdly large samples decode as 0 and are counted, with the first one's time;
     /// before mixing and resampling, so none spreads to its neighbours. The rest of the file is untouched.
     @Test func damagedSamplesOfAFloatFileDecodeAsSilenceAndAreCounted() throws {
@@ -226,7 +239,7 @@ import Testing
     @Test func everyErrorDescriptionNamesTheFileAndAFix() {
         let p = "/data/rec/2026-11-25.wav"
         let all: [AudioFileError] = [.missing(path: p), .unreadable(path: p, reason: "Permission denied"), .empty(path: p),
-                                     .notAudio(path: p, reason: "x"), .truncated(path: p, reason: "x"), .zeroFrames(path: p),
+                                     .notAudio(path: p, reason: "x"), .notAFile(path: p, kind: "a character device"), .truncated(path: p, reason: "x"), .zeroFrames(path: p),
                                      .unsupportedEncoding(path: p, reason: "x"), .cannotWrite(path: p, reason: "x"),
                                      .damaged(path: p, DamagedSamples(count: 2, firstSeconds: 1))]
         for e in all {

@@ -27,6 +27,7 @@ import Testing
         case .empty: "empty"
         case .notAudio: "notAudio"
         case .folder: "folder"
+        case .notAFile: "notAFile"
         case .truncated: "truncated"
         case .zeroFrames: "zeroFrames"
         case .unsupportedEncoding: "unsupportedEncoding"

@@ -6,6 +6,8 @@ public enum AudioFileError: Error, CustomStringConvertible, Equatable {
     case notAudio(path: String, reason: String)
     /// A folder where one file was expected (`reason`: whether it holds audio files, and which kinds count).
     case folder(path: String, reason: String)
+    /// A device, FIFO or socket (`kind`, e.g. "a character device") where a recording was expected.
+    case notAFile(path: String, kind: String)
     case truncated(path: String, reason: String)
     case zeroFrames(path: String)
     case unsupportedEncoding(path: String, reason: String)
@@ -15,7 +17,7 @@ public enum AudioFileError: Error, CustomStringConvertible, Equatable {
 
     public var path: String {
         switch self {
-        case let .missing(p), let .unreadable(p, _), let .empty(p), let .notAudio(p, _), let .folder(p, _), let .truncated(p, _),
+        case let .missing(p), let .unreadable(p, _), let .empty(p), let .notAudio(p, _), let .folder(p, _), let .notAFile(p, _), let .truncated(p, _),
              let .zeroFrames(p), let .unsupportedEncoding(p, _), let .cannotWrite(p, _), let .damaged(p, _):
             return p
         }
@@ -28,6 +30,7 @@ public enum AudioFileError: Error, CustomStringConvertible, Equatable {
         case let .empty(p): return "\(p): file is empty (0 bytes) — the recording was not written; re-record or re-copy it"
         case let .notAudio(p, r): return "\(p): not an audio file libsndfile can read (\(r)) — use WAV, FLAC, OGG/Vorbis or AIFF"
         case let .folder(p, r): return "\(p): is \(r)"
+        case let .notAFile(p, k): return "\(p): is \(k), not a recording — give an audio file (WAV, FLAC, OGG/Vorbis or AIFF); to hear a microphone live, use `earshot listen`"
         case let .truncated(p, r): return "\(p): audio data is truncated or corrupt (\(r)) — re-copy the file; a partial download or full disk does this"
         case let .zeroFrames(p): return "\(p): contains no audio frames — the recording is empty"
         case let .unsupportedEncoding(p, r): return "\(p): unsupported encoding (\(r)) — convert it to PCM, e.g. `ffmpeg -i \(p) -c:a pcm_s16le out.wav`"

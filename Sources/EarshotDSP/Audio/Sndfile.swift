@@ -27,7 +27,7 @@ final class SndfileReader {
             throw AudioFileError.folder(path: path, reason: AudioPaths.expand([path]) == [path]
                 ? "a folder with no audio file in it (\(kinds)); put the recordings there, or name the files" : "a folder: give the audio files in it")
         }
-        guard (attrs.st_mode & S_IFMT) == S_IFREG else { throw AudioFileError.unreadable(path: path, reason: "not a regular file") }
+        guard (attrs.st_mode & S_IFMT) == S_IFREG else { throw AudioFileError.notAFile(path: path, kind: Self.kind(of: attrs.st_mode)) }
         guard attrs.st_size > 0 else { throw AudioFileError.empty(path: path) }
         guard access(path, R_OK) == 0 else { throw AudioFileError.unreadable(path: path, reason: String(cString: strerror(errno))) }
         var info = SF_INFO()
@@ -46,6 +46,17 @@ final class SndfileReader {
         handle = h
         self.info = info
         self.path = path
+    }
+
+    /// What a `stat` mode that is not a regular file or a folder is, for the error ("a character device" …).
+    static func kind(of mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFIFO: return "a FIFO (named pipe)"
+        case S_IFSOCK: return "a socket"
+        default: return "a special file"
+        }
     }
 
     deinit { sf_close(handle) }
