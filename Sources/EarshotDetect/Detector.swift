@@ -6,7 +6,7 @@ import EarshotNN
 /// `earshot detect`, `earshotd` and the trainer's evaluation. No allocation per frame or per window.
 public final class Detector {
     public let model: Model
-    public let rule: DecisionRule
+    public private(set) var rule: DecisionRule
     public let hopFrames: Int
     private let extractor: LogMelExtractor
     private let session: InferenceSession
@@ -63,6 +63,22 @@ public final class Detector {
     }
 
     deinit { ring.deallocate(); energy.deallocate(); window.deallocate() }
+
+    /// Whether `update(rule:)` can take `rule`: it scores windows at the same hop (in whole feature frames).
+    public func canUpdate(to rule: DecisionRule) -> Bool {
+        max(1, Int((rule.hopSeconds / secondsPerFrame).rounded())) == hopFrames
+    }
+
+    /// Decides by `rule` from the next window on, keeping the features, the network's stream and the decision
+    /// state (`EventTracker.update(rule:)`): no warm-up, nothing in progress lost — earshotd on a reload that
+    /// changes the threshold, `min_consecutive`, `merge_gap` or `cooldown`.
+    /// - Precondition: `canUpdate(to: rule)` (a new hop needs a new detector).
+    public func update(rule new: DecisionRule) throws {
+        try new.validate()
+        precondition(canUpdate(to: new), "update(rule:) keeps the hop: \(rule.hopSeconds) s, not \(new.hopSeconds) s")
+        rule = new
+        tracker.update(rule: new)
+    }
 
     /// True when windows are scored incrementally.
     public var isStreaming: Bool { stream != nil }

@@ -1,7 +1,7 @@
 /// The decision rule as a state machine over window scores: consecutive confirmation, merging, cooldown.
 /// Kept separate from feature/CNN code so it can be tested on synthetic score sequences.
 public struct EventTracker: Sendable {
-    public let rule: DecisionRule
+    public private(set) var rule: DecisionRule
     private var run = 0                 // consecutive above-threshold windows
     private var runStartOnset = 0.0     // onset estimate of the run's first window
     private var runPeak: Float = 0
@@ -10,12 +10,22 @@ public struct EventTracker: Sendable {
     private var belowSince = 0          // windows below threshold while active
     private var cooldownUntil = -Double.infinity
     private var nextID = 1
-    private let gapWindows: Int
+    private var gapWindows: Int
 
     public init(rule: DecisionRule) {
         self.rule = rule
-        gapWindows = max(1, Int((rule.mergeGap / rule.hopSeconds).rounded(.up)))
+        gapWindows = Self.gapWindows(rule)
     }
+
+    /// Goes on under `rule` from the next window, with its state kept: a run being confirmed, an open event and
+    /// the cooldown after the last one (a reloaded threshold neither drops an event in progress nor repeats one).
+    /// The hop is the caller's to keep (`Detector.update(rule:)`).
+    public mutating func update(rule new: DecisionRule) {
+        rule = new
+        gapWindows = Self.gapWindows(new)
+    }
+
+    private static func gapWindows(_ r: DecisionRule) -> Int { max(1, Int((r.mergeGap / r.hopSeconds).rounded(.up))) }
 
     /// Feeds one window: its score, start/end time, and the onset estimate inside it.
     public mutating func observe(score: Float, windowStart: Double, windowEnd: Double, onset: Double, _ emit: (DetectorOutput) -> Void) {

@@ -172,22 +172,25 @@ import Testing
         #expect(live.stop() == 0)
     }
 
-    /// A reload replaces the detector in mid-stream. Its events stay on the stream's time base: an alert after a
-    /// reload carries the shot's offset into the stream, and its evidence clip holds the shot after the pre-roll
-    /// (the clip is placed by that time: measured from the reload, it lay seconds before the shot).
-    @Test func aReloadKeepsAlertTimesAndClipsOnTheStream() throws {
+    /// A reload after the model file changed replaces the detector in mid-stream. Its events stay on the stream's
+    /// time base: an alert after the reload carries the shot's offset into the stream, and its evidence clip holds
+    /// the shot after the pre-roll (the clip is placed by that time: measured from the reload, it lay seconds
+    /// before the shot).
+    @Test func aNewDetectorKeepsAlertTimesAndClipsOnTheStream() throws {
         let dir = TestPaths.tempDir("notify-clips")
         defer { try? FileManager.default.removeItem(at: dir) }
         let live = try Live(seconds: 10, shots: [6.0], clips: ["enabled: true", "directory: \(dir.path)", "pre_roll: 2", "post_roll: 2"])
         #expect(live.notify.wait(timeout: 15, for: Self.has("READY=1")) != nil, "READY=1; stderr:\n\(live.daemon.stderr)")
         live.notify.wait(timeout: 3) { _ in false }   // 3 s of the stream, then the reload
         let before = live.notify.count("READY=1")
+        try FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: live.run.model.path)   // a new version
         live.daemon.signal(SIGHUP)
         #expect(live.notify.wait(timeout: 10) { _ in live.notify.count("READY=1") > before } != nil, "READY=1 after the reload")
         let written = live.notify.wait(timeout: 15) { _ in live.daemon.stderr.contains("evidence clip written") }
         #expect(live.stop() == 0)
         let err = live.daemon.stderr
         try #require(written != nil && err.contains("configuration reloaded"), "a reload, then a clip; stderr:\n\(err)")
+        #expect(err.contains("detector=new"), "the changed model file made a new detector:\n\(err)")
         let alert = try #require(err.split(separator: "\n").first { $0.contains("ALERT MESSAGE=Gunshot detected") }, "an alert:\n\(err)")
         let offset = alert.range(of: #"EARSHOT_OFFSET=[0-9.]+"#, options: .regularExpression).flatMap { Double(alert[$0].dropFirst(15)) }
         #expect(offset.map { abs($0 - 6.0) < 0.5 } == true, "EARSHOT_OFFSET is seconds into the stream, the shot's 6 s: \(alert)")
@@ -195,6 +198,26 @@ import Testing
         let x = try AudioFile.read(dir.appendingPathComponent(clip)).samples
         let loudest = x.indices.max { abs(x[$0]) < abs(x[$1]) }.map { Double($0) / 16_000 } ?? -1
         #expect(loudest > 1.5 && loudest < 2.6, "the shot \(loudest) s into the \(Double(x.count) / 16_000) s clip, after the 2 s pre-roll")
+    }
+
+    /// A reload that leaves the model file and the hop alone keeps the running detector (no warm-up window, no run
+    /// in progress lost); a new threshold in it applies from the next window: the shot after the reload, which
+    /// the test model scores 0.97, no longer alerts at a threshold of 0.99.
+    @Test func aReloadKeepsTheDetectorAndAppliesANewThreshold() throws {
+        let live = try Live(seconds: 8, shots: [1.5, 6.0])
+        #expect(live.notify.wait(timeout: 15, for: Self.has("READY=1")) != nil, "READY=1; stderr:\n\(live.daemon.stderr)")
+        #expect(live.notify.wait(timeout: 10) { _ in live.daemon.stderr.contains("ALERT MESSAGE=") } != nil, "the first shot alerts")
+        live.notify.wait(timeout: 1) { _ in false }
+        try FileManager.default.removeItem(at: live.config)
+        try FileManager.default.copyItem(at: try live.run.writeConfig(extra: "threshold: 0.99", name: "stricter.yaml"), to: live.config)
+        let before = live.notify.count("READY=1")
+        live.daemon.signal(SIGHUP)
+        #expect(live.notify.wait(timeout: 10) { _ in live.notify.count("READY=1") > before } != nil, "READY=1 after the reload")
+        live.notify.wait(timeout: 6) { _ in false }   // past the second shot
+        #expect(live.stop() == 0)
+        let err = live.daemon.stderr
+        #expect(err.contains("configuration reloaded") && err.contains("detector=kept") && err.contains("threshold=0.99"), "kept, with the new threshold:\n\(err)")
+        #expect(err.components(separatedBy: "ALERT MESSAGE=").count - 1 == 1, "only the shot before the reload alerted:\n\(err)")
     }
 
     private func run(_ live: Live, reloadTo valid: URL) throws {

@@ -132,6 +132,28 @@ import Testing
         #expect(d.windowsScored == 0 && d.streamTime == 0)
     }
 
+    /// A new decision rule at the same hop keeps the stream: the next window is scored on time, with the same score
+    /// as a detector that never changed, and decided by the new rule. Another hop needs a new detector.
+    @Test func anUpdatedRuleKeepsScoringWithoutAWarmUp() throws {
+        let m = try TestModel.random()
+        let x = TestModel.audio(seconds: 4, bursts: [2.5])
+        let steady = try Detector(model: m, rule: DecisionRule(threshold: 0.5))
+        let (_, expected, _) = stream(steady, x, chunk: 1600)
+        let d = try Detector(model: m, rule: DecisionRule(threshold: 0.5))
+        var scores: [Float] = []
+        d.onScore = { _, s in scores.append(s) }
+        let half = 2 * 16_000
+        d.process(Array(x[..<half])) { _ in }
+        let before = d.windowsScored
+        #expect(d.canUpdate(to: DecisionRule(threshold: 1, minConsecutive: 1)) && !d.canUpdate(to: DecisionRule(threshold: 1, hopSeconds: 0.05)))
+        try d.update(rule: DecisionRule(threshold: 1, minConsecutive: 1))
+        #expect(throws: DecisionRuleError.self) { try d.update(rule: DecisionRule(threshold: 2)) }
+        var out: [DetectorOutput] = []
+        d.process(Array(x[half...])) { out.append($0) }
+        #expect(d.windowsScored == before + 20 && scores == expected, "the stream went on: no window missed or rescored")
+        #expect(out.isEmpty && d.rule.threshold == 1, "decided by the new rule (nothing reaches 1): \(out)")
+    }
+
     @Test func incompatibleModelIsRejected() throws {
         let m = try TestModel.random()
         m.melFilterbank = Array(m.melFilterbank.dropLast())

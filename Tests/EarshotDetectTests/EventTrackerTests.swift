@@ -17,6 +17,33 @@ import Testing
     func ended(_ o: [DetectorOutput]) -> [DetectionEvent] { o.compactMap { if case let .ended(e) = $0 { return e } else { return nil } } }
     func started(_ o: [DetectorOutput]) -> [DetectionEvent] { o.compactMap { if case let .started(e) = $0 { return e } else { return nil } } }
 
+    /// A rule updated in mid-stream (earshotd's reload) applies from the next window and keeps the state: the run
+    /// being confirmed, the open event and the cooldown after the last one.
+    @Test func anUpdatedRuleKeepsTheRunTheEventAndTheCooldown() {
+        func feed(_ t: inout EventTracker, _ scores: [Float], from i0: Int, _ out: inout [DetectorOutput]) {
+            for (k, s) in scores.enumerated() {
+                let a = Double(i0 + k) * 0.1
+                t.observe(score: s, windowStart: a, windowEnd: a + 0.1, onset: a) { out.append($0) }
+            }
+        }
+        // a run of one above 0.5, then the threshold rises to 0.7: the second window (0.8) confirms the run
+        var t = EventTracker(rule: DecisionRule(threshold: 0.5, cooldown: 5))
+        var out: [DetectorOutput] = []
+        feed(&t, [0.1, 0.6], from: 0, &out)
+        t.update(rule: DecisionRule(threshold: 0.7, cooldown: 5))
+        feed(&t, [0.8], from: 2, &out)
+        #expect(started(out).map(\.start) == [0.1], "the run begun under the old rule is confirmed under the new: \(out)")
+        // the open event stays open through the update, ends, and its cooldown holds under the new rule
+        t.update(rule: DecisionRule(threshold: 0.7, minConsecutive: 1, cooldown: 5))
+        feed(&t, [0.9, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.9], from: 3, &out)
+        #expect(started(out).count == 1 && ended(out).count == 1, "no second event inside the cooldown: \(out)")
+        #expect(ended(out).first.map { abs($0.end - 0.4) < 1e-9 } == true, "the event ran on across the update: \(out)")
+        // …and a new threshold applies from the next window (after the cooldown, set when the event ended: 5.4 s)
+        t.update(rule: DecisionRule(threshold: 0.95, minConsecutive: 1, cooldown: 0))
+        feed(&t, [0.9, 0.9, 0.96], from: 60, &out)
+        #expect(started(out).count == 2 && started(out).last.map { abs($0.start - 6.2) < 1e-9 } == true, "\(out)")
+    }
+
     @Test func singleWindowIsNotEnoughWithMinConsecutiveTwo() {
         let o = run([0.1, 0.9, 0.1, 0.1, 0.95, 0.1], DecisionRule(threshold: 0.5))
         #expect(o.isEmpty)

@@ -20,7 +20,7 @@ public final class MuteWatch {
     public let path: String
     /// The mute in force at the last `poll`, nil when paging.
     public private(set) var active: Mute?
-    private var stamp: [Int] = []
+    private var stamp: FileStamp?
     private var fileMute: Mute?
     private var fileProblem: String?
 
@@ -29,17 +29,14 @@ public final class MuteWatch {
     /// Muted at `now` by the mute seen at the last poll (exact at its expiry, between polls too).
     public func mute(at now: Date) -> Mute? { active.flatMap { $0.isActive(at: now) ? $0 : nil } }
 
-    /// Looks at the file (one `stat`) and the clock; returns what changed since the last call, in order.
-    /// The corresponding C function is `stat`.
+    /// Looks at the file (one `stat`: `FileStamp`) and the clock; returns what changed since the last call, in order.
     public func poll(now: Date = Date()) -> [Change] {
         var changes: [Change] = []
-        var st = stat()
-        let current: [Int] = stat(path, &st) == 0
-            ? [Int(st.st_ino), Int(st.st_size), st.st_mtim.tv_sec, st.st_mtim.tv_nsec] : []
+        let current = FileStamp(path: path)
         if current != stamp {
             stamp = current
             fileMute = nil; fileProblem = nil
-            if !current.isEmpty {
+            if current != nil {
                 do {
                     fileMute = try Mute.read(path: path)
                     if let m = fileMute, let p = m.problem(now: now) {

@@ -17,6 +17,8 @@ public final class DetectionService: Service, @unchecked Sendable {
     private let log: Logger
     private let notifier = Notifier.shared
     private var model: Model
+    /// The model file in force and its stamp when it was read: a reload reads it again only if it changed.
+    private var modelURL: URL, modelStamp: FileStamp?
     private var detector: Detector
     private var capture: CaptureThread
     private let journal: JournalAlertSink
@@ -59,7 +61,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         self.config = config
         self.options = options
         log = logger
-        model = try Self.loadModel(config)
+        (model, modelURL, modelStamp) = try Self.loadModel(config)
         detector = try Self.makeDetector(model, config)
         journal = JournalAlertSink(priority: config.priority)
         metrics = MetricsFile(settings: config.metrics, instance: options.instance.name, logger: logger)
@@ -77,9 +79,12 @@ public final class DetectionService: Service, @unchecked Sendable {
         }
     }
 
-    static func loadModel(_ c: DaemonConfig) throws -> Model {
+    /// The config's model, where it was found, and the file's stamp — taken before reading it, so a file replaced
+    /// meanwhile is read again on the next reload.
+    static func loadModel(_ c: DaemonConfig) throws -> (Model, URL, FileStamp?) {
         let url = try DefaultModel.resolve(c.model)
-        return try Model.load(url) // the Detector builds its features from the model itself: nothing can drift
+        let stamp = FileStamp(path: url.path)
+        return (try Model.load(url), url, stamp) // the Detector builds its features from the model itself: nothing can drift
     }
 
     static func makeDetector(_ m: Model, _ c: DaemonConfig) throws -> Detector {
@@ -358,14 +363,25 @@ public final class DetectionService: Service, @unchecked Sendable {
             return
         }
         do {
-            let m = try Self.loadModel(new)
-            let d = try Self.makeDetector(m, new)
-            // it starts in mid-stream: its events keep the stream's time base (the journal's EARSHOT_OFFSET, and
-            // the evidence clip placed by the event's start)
-            d.reset(timeOrigin: -Double(samplesConsumed) / Double(m.features.sampleRate))
+            // The same model file and hop keep the running detector: no warm-up window, nothing in progress lost
+            // (a reload for a hook, the location or the recording; a new threshold applies from the next window).
+            let url = try DefaultModel.resolve(new.model)
+            let sameFile = url == modelURL && modelStamp != nil && FileStamp(path: url.path) == modelStamp
+            let (m, _, stamp) = sameFile ? (model, url, modelStamp) : try Self.loadModel(new)
+            let rule = new.rule(try new.threshold(for: m))
+            try rule.validate()
+            let keep = sameFile && new.blasThreads == config.blasThreads && detector.canUpdate(to: rule)
+            let d = keep ? detector : try Self.makeDetector(m, new)
+            if keep {
+                try d.update(rule: rule)
+            } else {
+                // it starts in mid-stream: its events keep the stream's time base (the journal's EARSHOT_OFFSET,
+                // and the evidence clip placed by the event's start)
+                d.reset(timeOrigin: -Double(samplesConsumed) / Double(m.features.sampleRate))
+            }
             let captureChanged = new.device != config.device || new.sampleRate != config.sampleRate || new.channels != config.channels
                 || new.channel != config.channel || new.periodMs != config.periodMs || new.ringSeconds != config.ringSeconds
-            model = m; detector = d
+            model = m; detector = d; modelURL = url; modelStamp = stamp
             if new.hook != config.hook { _ = hooks.waitIdle(timeout: 0); hooks = HookRunner(settings: new.hook, logger: log, metrics: metrics) }
             if new.clipHook != config.clipHook { clipHooks = HookRunner(settings: new.clipHook, logger: log, metrics: metrics) }
             if new.healthHook != config.healthHook { _ = healthHooks.waitIdle(timeout: 0); healthHooks = HookRunner(settings: new.healthHook, logger: log, metrics: metrics) }
@@ -385,7 +401,8 @@ public final class DetectionService: Service, @unchecked Sendable {
             publishModel()
             // as at start: a new sample_rate (or a new model's higher rate) that costs shots is said in the journal
             if let problem = new.sampleRateProblem(model: m) { log.warning("\(problem)") }
-            log.notice("configuration reloaded", metadata: ["model": "\(m.name)", "device": "\(new.device)", "threshold": "\(d.rule.threshold)"])
+            log.notice("configuration reloaded", metadata: ["model": "\(m.name)", "device": "\(new.device)", "threshold": "\(d.rule.threshold)",
+                                                            "detector": "\(keep ? "kept" : "new: scoring from one window (≈ 1 s) on")"])
         } catch {
             log.error("reload rejected, keeping the running configuration: \(error)")
         }
