@@ -220,6 +220,29 @@ import Testing
         #expect(err.components(separatedBy: "ALERT MESSAGE=").count - 1 == 1, "only the shot before the reload alerted:\n\(err)")
     }
 
+    /// A reload that changes `hook:` while an alert's hook still runs lets that hook finish, and a stop soon after
+    /// waits for it (under systemd, what is left of the service is killed once earshotd exits: the page would be cut
+    /// off). The slow hook writes its event id 3 s after it starts; the reload and the stop come within about 1 s.
+    @Test func aHookStartedBeforeAReloadFinishesBeforeTheStop() throws {
+        let dir = TestPaths.tempDir("notify-hooks")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("paged.txt")
+        let slow = try HookFixture.script(dir, "slow.sh", "sleep 3\necho \"$EARSHOT_EVENT_ID\" >> '\(out.path)'")
+        let fast = try HookFixture.script(dir, "fast.sh", "true")
+        let live = try Live(seconds: 8, shots: [1.5], extra: "hook:\n  path: \(slow)\n  retries: 0")
+        #expect(live.notify.wait(timeout: 15, for: Self.has("READY=1")) != nil, "READY=1; stderr:\n\(live.daemon.stderr)")
+        #expect(live.notify.wait(timeout: 10) { _ in live.daemon.stderr.contains("ALERT MESSAGE=") } != nil, "the shot alerts")
+        try FileManager.default.removeItem(at: live.config)
+        try FileManager.default.copyItem(at: try live.run.writeConfig(extra: "hook:\n  path: \(fast)\n  retries: 0", name: "fast.yaml"), to: live.config)
+        let before = live.notify.count("READY=1")
+        live.daemon.signal(SIGHUP)
+        #expect(live.notify.wait(timeout: 10) { _ in live.notify.count("READY=1") > before } != nil, "READY=1 after the reload")
+        #expect(live.stop() == 0)
+        let paged = ((try? String(contentsOf: out, encoding: .utf8)) ?? "").split(separator: "\n")
+        let id = live.daemon.stderr.range(of: #"EARSHOT_EVENT_ID=\S+"#, options: .regularExpression).map { String(live.daemon.stderr[$0].dropFirst(17)) }
+        #expect(id != nil && paged == [Substring(id ?? "")], "the hook begun before the reload paged before earshotd exited: \(paged); stderr:\n\(live.daemon.stderr)")
+    }
+
     private func run(_ live: Live, reloadTo valid: URL) throws {
         try FileManager.default.removeItem(at: live.config)
         try FileManager.default.copyItem(at: valid, to: live.config)

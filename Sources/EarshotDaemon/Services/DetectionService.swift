@@ -29,6 +29,8 @@ public final class DetectionService: Service, @unchecked Sendable {
     private var healthHooks: HookRunner
     /// `heartbeat:`: run every `heartbeat.interval` while the detector hears, for an outside dead man's switch.
     private var heartbeat: HookRunner
+    /// Runners replaced by a reload that still run, queue or retry hooks (`retire`).
+    private var retiredHooks: [HookRunner] = []
     private var lastBeat = Date.distantPast
     /// Whether the device was open and delivering when the loop last looked (a change runs the health hook).
     private var deviceHearing = true
@@ -175,12 +177,10 @@ public final class DetectionService: Service, @unchecked Sendable {
         } onGracefulShutdown: { wakeUp.yield() }
         detector.finish { self.handle($0) }
         log.notice("stopping: finishing in-flight alerts")
-        _ = hooks.waitIdle(timeout: config.hook.timeout + config.hook.killAfter)
+        Self.finish(hooks)
         clips.flush()   // the clips still in their post-roll are written now, and their clip_hook runs queued
-        _ = clipHooks.waitIdle(timeout: config.clipHook.timeout + config.clipHook.killAfter)
-        _ = healthHooks.waitIdle(timeout: config.healthHook.timeout + config.healthHook.killAfter)
-        _ = heartbeat.waitIdle(timeout: config.heartbeat.hook.timeout + config.heartbeat.hook.killAfter)
-        for runner in [hooks, clipHooks, healthHooks] where runner.stats.retrying > 0 {
+        for runner in [clipHooks, healthHooks, heartbeat] + retiredHooks { Self.finish(runner) }
+        for runner in [hooks, clipHooks, healthHooks] + retiredHooks where runner.stats.retrying > 0 {
             log.error("stopping with \(runner.stats.retrying) \(runner.settings.section) run(s) still waiting to retry, so not delivered: \(runner.settings.lostWhenGivenUp ?? "")")
         }
         notifier.stopping()
@@ -251,6 +251,18 @@ public final class DetectionService: Service, @unchecked Sendable {
         case let .ended(e):
             log.info("event ended", metadata: ["start": "\(String(format: "%.2f", e.start))", "end": "\(String(format: "%.2f", e.end))", "peak": "\(String(format: "%.3f", e.peakScore))"])
         }
+    }
+
+    /// A hook runner a reload replaced keeps running what it started (its workers and retry timers hold it);
+    /// kept here until idle, so a stop soon after the reload waits for its pages too instead of cutting them off.
+    private func retire(_ runner: HookRunner) {
+        retiredHooks.removeAll { $0.waitIdle(timeout: 0) }
+        if !runner.waitIdle(timeout: 0) { retiredHooks.append(runner) }
+    }
+
+    /// Waits (at shutdown) for `runner`'s hooks to finish, as long as one may take (`timeout` + `kill_after`).
+    private static func finish(_ runner: HookRunner) {
+        _ = runner.waitIdle(timeout: runner.settings.timeout + runner.settings.killAfter)
     }
 
     /// What a stall is, for the journal and the health hook alike.
@@ -382,10 +394,10 @@ public final class DetectionService: Service, @unchecked Sendable {
             let captureChanged = new.device != config.device || new.sampleRate != config.sampleRate || new.channels != config.channels
                 || new.channel != config.channel || new.periodMs != config.periodMs || new.ringSeconds != config.ringSeconds
             model = m; detector = d; modelURL = url; modelStamp = stamp
-            if new.hook != config.hook { _ = hooks.waitIdle(timeout: 0); hooks = HookRunner(settings: new.hook, logger: log, metrics: metrics) }
-            if new.clipHook != config.clipHook { clipHooks = HookRunner(settings: new.clipHook, logger: log, metrics: metrics) }
-            if new.healthHook != config.healthHook { _ = healthHooks.waitIdle(timeout: 0); healthHooks = HookRunner(settings: new.healthHook, logger: log, metrics: metrics) }
-            if new.heartbeat != config.heartbeat { heartbeat = HookRunner(settings: new.heartbeat.hook, logger: log, metrics: metrics) }
+            if new.hook != config.hook { retire(hooks); hooks = HookRunner(settings: new.hook, logger: log, metrics: metrics) }
+            if new.clipHook != config.clipHook { retire(clipHooks); clipHooks = HookRunner(settings: new.clipHook, logger: log, metrics: metrics) }
+            if new.healthHook != config.healthHook { retire(healthHooks); healthHooks = HookRunner(settings: new.healthHook, logger: log, metrics: metrics) }
+            if new.heartbeat != config.heartbeat { retire(heartbeat); heartbeat = HookRunner(settings: new.heartbeat.hook, logger: log, metrics: metrics) }
             if new.clips != config.clips { clips.flush(); clips = ClipRecorder(settings: new.clips, sampleRate: m.features.sampleRate, logger: log, metrics: metrics) }
             if !recorder.keeps(new.recording, sampleRate: m.features.sampleRate) {
                 recorder.flush(); recorder = SiteRecorder(settings: new.recording, sampleRate: m.features.sampleRate, logger: log, metrics: metrics)
