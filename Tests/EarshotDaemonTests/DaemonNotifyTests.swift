@@ -243,6 +243,38 @@ import Testing
         #expect(id != nil && paged == [Substring(id ?? "")], "the hook begun before the reload paged before earshotd exited: \(paged); stderr:\n\(live.daemon.stderr)")
     }
 
+    /// A reload to a model at another sample rate re-opens capture resampling to it (the file plugin then plays its
+    /// file from the start again), and the stream's time base goes over to the new rate: the replayed shots, heard
+    /// by the 8 kHz model, are 4.5 s apart as in the file (9 s if 16 kHz samples were taken for 8 kHz ones) and
+    /// start the replay where the reload was (twice as late if the samples before it were counted at 8 kHz).
+    @Test func aReloadToAModelAtAnotherRateResamplesToIt() throws {
+        let live = try Live(seconds: 8, shots: [1.5, 6.0])
+        let model8k = try EnergyModel.write(to: live.run.dir.appendingPathComponent("energy-8k.safetensors"), features: EnergyModel.features8k)
+        #expect(live.notify.wait(timeout: 15, for: Self.has("READY=1")) != nil, "READY=1; stderr:\n\(live.daemon.stderr)")
+        let ready = Date()   // the paced stream starts with READY
+        func alerts() -> [String] { live.daemon.stderr.split(separator: "\n").map(String.init).filter { $0.contains("ALERT MESSAGE=") } }
+        #expect(live.notify.wait(timeout: 10) { _ in alerts().count == 1 } != nil, "the first shot alerts")
+        live.notify.wait(timeout: 1) { _ in false }
+        try FileManager.default.removeItem(at: live.config)
+        var at8k = live.run
+        at8k.model = model8k
+        try FileManager.default.copyItem(at: try at8k.writeConfig(name: "8k.yaml"), to: live.config)
+        let before = live.notify.count("READY=1")
+        let reloadAt = Date().timeIntervalSince(ready)
+        live.daemon.signal(SIGHUP)
+        #expect(live.notify.wait(timeout: 10) { _ in live.notify.count("READY=1") > before } != nil, "READY=1 after the reload")
+        live.notify.wait(timeout: 12) { _ in alerts().count >= 3 }
+        #expect(live.stop() == 0)
+        let err = live.daemon.stderr
+        #expect(err.contains("configuration reloaded") && err.contains("detector=new") && err.contains("resampling to 8000 Hz"), "capture resamples to the new model's rate:\n\(err)")
+        let offsets = alerts().compactMap { line in
+            line.range(of: #"EARSHOT_OFFSET=[0-9.]+"#, options: .regularExpression).flatMap { Double(line[$0].dropFirst(15)) }
+        }
+        try #require(offsets.count == 3, "the shot before the reload, then both again from the re-opened file: \(offsets)\n\(err)")
+        #expect(abs(offsets[0] - 1.5) < 0.5 && abs(offsets[2] - offsets[1] - 4.5) < 0.3, "\(offsets)")
+        #expect(abs(offsets[1] - 1.5 - reloadAt) < 0.6, "the replay starts at the reload, \(reloadAt) s into the stream: \(offsets)")
+    }
+
     private func run(_ live: Live, reloadTo valid: URL) throws {
         try FileManager.default.removeItem(at: live.config)
         try FileManager.default.copyItem(at: valid, to: live.config)

@@ -9,10 +9,10 @@ import Foundation
 enum EnergyModel {
     /// `level` is the window-mean log-mel at which p(gunshot) = 0.5: halfway between a quiet recording and
     /// a window holding one shot, both measured here with the real feature extractor.
-    static func make(gain: Float = 4) throws -> Model {
-        let c = FeatureConfig()
-        let quiet = try windowMeans(DaemonTestSignals.recording(seconds: 3, shots: []), c).max()!
-        let loud = try windowMeans(DaemonTestSignals.recording(seconds: 3, shots: [1.0]), c).max()!
+    /// `features`: the model's (the tests' signals are made at its rate).
+    static func make(gain: Float = 4, features c: FeatureConfig = FeatureConfig()) throws -> Model {
+        let quiet = try windowMeans(DaemonTestSignals.recording(seconds: 3, shots: [], rate: c.sampleRate), c).max()!
+        let loud = try windowMeans(DaemonTestSignals.recording(seconds: 3, shots: [1.0], rate: c.sampleRate), c).max()!
         precondition(loud > quiet + 1, "test signal: a shot must raise the window mean clearly (quiet \(quiet), loud \(loud))")
         let level = (quiet + loud) / 2
         let net = try Network(specs: [.gap, .dense("fc", 2)], inputShape: Shape3(1, c.nMels, c.windowFrames))
@@ -22,9 +22,16 @@ enum EnergyModel {
         return Model(network: net, features: c, threshold: 0.5, provenance: ["trained_by": "hand-set energy model (EarshotDaemonTests)"])
     }
 
-    static func write(to url: URL) throws -> URL {
-        try make().save(to: url)
+    static func write(to url: URL, features: FeatureConfig = FeatureConfig()) throws -> URL {
+        try make(features: features).save(to: url)
         return url
+    }
+
+    /// Features at 8 kHz (a model at another rate than the capture's 16 kHz).
+    static var features8k: FeatureConfig {
+        var c = FeatureConfig()
+        c.sampleRate = 8_000; c.nFFT = 256; c.hop = 80; c.nMels = 32; c.fMax = 4_000
+        return c
     }
 
     /// Mean log-mel of every 96-frame window (hop 1 frame).

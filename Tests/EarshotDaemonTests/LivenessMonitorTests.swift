@@ -41,6 +41,27 @@ struct LivenessMonitorTests {
     static let square: (Int, inout Noise) -> Float = { i, _ in (i / 40) % 2 == 0 ? 1 : -1 }
     static let constant: (Int, inout Noise) -> Float = { _, _ in 0.25 }
 
+    /// New limits (earshotd's reload) keep what the monitor has seen: silence warned about before the update is
+    /// reported recovered after it (a monitor made anew would never say so). Disabled, it watches nothing.
+    @Test func updatedSettingsKeepAWarningInForceUntilItsRecovery() {
+        var mon = LivenessMonitor(settings: LivenessSettings(silenceSeconds: 1))
+        var events: [LivenessEvent] = []
+        let silence = [Float](repeating: 0, count: 16_000 * 2)
+        var noise = Noise()
+        let sound = (0..<16_000).map { _ in noise.next() }
+        mon.observe(silence) { events.append($0) }
+        #expect(events.map(\.kind) == [.warning] && mon.active == [.silence])
+        mon.update(settings: LivenessSettings(silenceSeconds: 3, stuckSeconds: 5))
+        #expect(mon.active == [.silence] && mon.settings.silenceSeconds == 3)
+        mon.observe(sound) { events.append($0) }
+        #expect(events.map(\.kind) == [.warning, .recovered] && mon.active.isEmpty, "the recovery of the warning given before: \(events)")
+        mon.observe(silence) { events.append($0) }
+        #expect(events.count == 2, "2 s of silence is below the new 3 s limit: \(events)")
+        mon.update(settings: LivenessSettings(enabled: false))
+        mon.observe(silence + silence) { events.append($0) }
+        #expect(events.count == 2 && mon.active.isEmpty, "disabled: nothing watched")
+    }
+
     @Test("a silent stretch and a clipped stretch give warnings after the configured times, then recoveries; short ones do not")
     func silenceAndClipping() {
         let s = LivenessSettings(silenceSeconds: 2, stuckSeconds: 1, clipSeconds: 1, recoverSeconds: 0.5)

@@ -7,7 +7,7 @@
 ///
 /// Single-threaded: call `observe` from the detection loop.
 public struct LivenessMonitor: Sendable {
-    public let settings: LivenessSettings
+    public private(set) var settings: LivenessSettings
     public let sampleRate: Int
     private let blockSize: Int
     private let blockSeconds: Double
@@ -29,6 +29,13 @@ public struct LivenessMonitor: Sendable {
         self.settings = settings; self.sampleRate = sampleRate
         blockSize = max(1, sampleRate / 10)
         blockSeconds = Double(blockSize) / Double(sampleRate)
+    }
+
+    /// Watches by `settings` from the next block on, with what it has seen kept: a condition warned about still
+    /// gets its `.recovered` (earshotd's reload). Disabled, it forgets it all (nothing is watched any more).
+    public mutating func update(settings new: LivenessSettings) {
+        settings = new
+        if !new.enabled { self = LivenessMonitor(settings: new, sampleRate: sampleRate) }
     }
 
     /// Feeds samples; `onChange` is called for each warning or recovery (rarely; on the calling thread).

@@ -384,25 +384,32 @@ public final class DetectionService: Service, @unchecked Sendable {
             try rule.validate()
             let keep = sameFile && new.blasThreads == config.blasThreads && detector.canUpdate(to: rule)
             let d = keep ? detector : try Self.makeDetector(m, new)
+            // A model at another sample rate: capture resamples to it, and the sample counts go over to it.
+            let (oldRate, rate) = (model.features.sampleRate, m.features.sampleRate)
+            let rateChanged = rate != oldRate
+            func rescaled(_ n: Int) -> Int { Int((Double(n) * Double(rate) / Double(oldRate)).rounded()) }
+            let (consumed, lost) = (rescaled(samplesConsumed), rescaled(samplesDropped))
             if keep {
                 try d.update(rule: rule)
             } else {
                 // it starts in mid-stream: its events keep the stream's time base (the journal's EARSHOT_OFFSET,
                 // and the evidence clip placed by the event's start)
-                d.reset(timeOrigin: -Double(samplesConsumed) / Double(m.features.sampleRate))
+                d.reset(timeOrigin: -Double(consumed) / Double(rate))
             }
             let captureChanged = new.device != config.device || new.sampleRate != config.sampleRate || new.channels != config.channels
-                || new.channel != config.channel || new.periodMs != config.periodMs || new.ringSeconds != config.ringSeconds
+                || new.channel != config.channel || new.periodMs != config.periodMs || new.ringSeconds != config.ringSeconds || rateChanged
             model = m; detector = d; modelURL = url; modelStamp = stamp
+            samplesConsumed = consumed; samplesDropped = lost
             if new.hook != config.hook { retire(hooks); hooks = HookRunner(settings: new.hook, logger: log, metrics: metrics) }
             if new.clipHook != config.clipHook { retire(clipHooks); clipHooks = HookRunner(settings: new.clipHook, logger: log, metrics: metrics) }
             if new.healthHook != config.healthHook { retire(healthHooks); healthHooks = HookRunner(settings: new.healthHook, logger: log, metrics: metrics) }
             if new.heartbeat != config.heartbeat { retire(heartbeat); heartbeat = HookRunner(settings: new.heartbeat.hook, logger: log, metrics: metrics) }
-            if new.clips != config.clips { clips.flush(); clips = ClipRecorder(settings: new.clips, sampleRate: m.features.sampleRate, logger: log, metrics: metrics) }
-            if !recorder.keeps(new.recording, sampleRate: m.features.sampleRate) {
-                recorder.flush(); recorder = SiteRecorder(settings: new.recording, sampleRate: m.features.sampleRate, logger: log, metrics: metrics)
+            if new.clips != config.clips || rateChanged { clips.flush(); clips = ClipRecorder(settings: new.clips, sampleRate: rate, logger: log, metrics: metrics) }
+            if !recorder.keeps(new.recording, sampleRate: rate) {
+                recorder.flush(); recorder = SiteRecorder(settings: new.recording, sampleRate: rate, logger: log, metrics: metrics)
             }
-            if new.liveness != config.liveness { liveness = LivenessMonitor(settings: new.liveness, sampleRate: m.features.sampleRate) }
+            // new limits keep the microphone's state: a warning in force still gets its "recovered"
+            if rateChanged { liveness = LivenessMonitor(settings: new.liveness, sampleRate: rate) } else if new.liveness != config.liveness { liveness.update(settings: new.liveness) }
             if captureChanged {
                 recorder.split(); clips.markGap()
                 capture.stop()
