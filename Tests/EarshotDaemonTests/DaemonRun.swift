@@ -8,9 +8,9 @@ struct DaemonRun {
 
     init() throws { model = try EnergyModel.write(to: dir.appendingPathComponent("energy.safetensors")) }
 
-    /// A config for `device` with the test model; `extra` YAML lines are appended; `clips`: the `clips:` section's lines.
+    /// A config for `device` with the test model; `extra` YAML lines are appended; `clips`, `metrics`: those sections' lines.
     func writeConfig(device: String = "default", sampleRate: Int = 16_000, extra: String = "", clips: [String] = ["enabled: false"],
-                     name: String = "earshot.yaml") throws -> URL {
+                     metrics: [String] = ["enabled: false"], name: String = "earshot.yaml") throws -> URL {
         let u = dir.appendingPathComponent(name)
         let yaml = """
         device: \(device)
@@ -22,7 +22,7 @@ struct DaemonRun {
         clips:
         \(clips.map { "  " + $0 }.joined(separator: "\n"))
         metrics:
-          enabled: false
+        \(metrics.map { "  " + $0 }.joined(separator: "\n"))
         \(extra)
         """
         try yaml.write(to: u, atomically: true, encoding: .utf8)

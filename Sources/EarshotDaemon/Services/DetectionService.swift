@@ -21,7 +21,7 @@ public final class DetectionService: Service, @unchecked Sendable {
     private var modelURL: URL, modelStamp: FileStamp?
     private var detector: Detector
     private var capture: CaptureThread
-    private let journal: JournalAlertSink
+    private var journal: JournalAlertSink
     private var hooks: HookRunner
     /// `clip_hook:`: run with an alert once its evidence clip is written (to send the recording along).
     private var clipHooks: HookRunner
@@ -415,6 +415,11 @@ public final class DetectionService: Service, @unchecked Sendable {
                 capture.stop()
                 capture = Self.makeCapture(new, options, model: m, logger: log, wake: wake.continuation)
                 capture.start()
+            }
+            journal = JournalAlertSink(priority: new.priority)
+            JournalLogHandler.processLevel = Logger.Level(rawValue: new.logLevel) ?? .info
+            if new.metrics != config.metrics {
+                log.warning("metrics: changes take effect when earshotd restarts (`systemctl restart earshot`); until then the metrics file stays \(config.metrics.enabled ? config.metrics.path : "off")")
             }
             config = new
             publishModel()

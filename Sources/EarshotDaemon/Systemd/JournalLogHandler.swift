@@ -1,11 +1,17 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// swift-log handler: structured journal entries under systemd (JOURNAL_STREAM set), plain stderr lines
 /// otherwise. Metadata become upper-case journal fields (EARSHOT_…).
 public struct JournalLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level = .info
+    /// This logger's own level if one was set on it, else the process's (`processLevel`).
+    public var logLevel: Logger.Level {
+        get { ownLevel ?? Self.processLevel }
+        set { ownLevel = newValue }
+    }
+    private var ownLevel: Logger.Level?
     let label: String
     let useJournal: Bool
 
@@ -14,14 +20,18 @@ public struct JournalLogHandler: LogHandler {
         self.useJournal = useJournal
     }
 
-    /// Bootstraps swift-log once per process.
+    /// Bootstraps swift-log once per process, at `level` (`processLevel`).
     public static func bootstrap(level: Logger.Level = .info) {
-        LoggingSystem.bootstrap { label in
-            var h = JournalLogHandler(label: label)
-            h.logLevel = level
-            return h
-        }
+        processLevel = level
+        LoggingSystem.bootstrap { JournalLogHandler(label: $0) }
     }
+
+    /// The level of every logger not given its own: earshotd's `log_level:`, which a reload changes.
+    public static var processLevel: Logger.Level {
+        get { Logger.Level.allCases[levelIndex.load(ordering: .relaxed)] }
+        set { levelIndex.store(Logger.Level.allCases.firstIndex(of: newValue) ?? 2, ordering: .relaxed) }
+    }
+    private static let levelIndex = Atomic<Int>(Logger.Level.allCases.firstIndex(of: .info) ?? 2)
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
