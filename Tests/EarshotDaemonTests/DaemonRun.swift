@@ -10,14 +10,14 @@ struct DaemonRun {
 
     /// A config for `device` with the test model; `extra` YAML lines are appended; `clips`, `metrics`: those sections' lines.
     func writeConfig(device: String = "default", sampleRate: Int = 16_000, extra: String = "", clips: [String] = ["enabled: false"],
-                     metrics: [String] = ["enabled: false"], name: String = "earshot.yaml") throws -> URL {
+                     metrics: [String] = ["enabled: false"], retryMin: Double = 0.2, name: String = "earshot.yaml") throws -> URL {
         let u = dir.appendingPathComponent(name)
         let yaml = """
         device: \(device)
         sample_rate: \(sampleRate)
         model: \(model.path)
         cooldown: 1
-        retry_min: 0.2
+        retry_min: \(retryMin)
         retry_max: 1
         clips:
         \(clips.map { "  " + $0 }.joined(separator: "\n"))
