@@ -73,6 +73,13 @@ public struct DaemonConfig: Sendable, Equatable {
         location = instance.name ?? ""
     }
 
+    /// Whether `other` opens or runs capture differently (device, format, period, ring, retries): a reload between
+    /// the two re-makes the capture thread.
+    public func captureDiffers(from other: DaemonConfig) -> Bool {
+        device != other.device || sampleRate != other.sampleRate || channels != other.channels || channel != other.channel
+            || periodMs != other.periodMs || ringSeconds != other.ringSeconds || retryMin != other.retryMin || retryMax != other.retryMax
+    }
+
     /// Why capturing at `sample_rate` costs `model` shots (nil if it does not): below the model's rate the
     /// audio has nothing above half the capture rate (`LowSampleRate`).
     public func sampleRateProblem(model: Model) -> String? {

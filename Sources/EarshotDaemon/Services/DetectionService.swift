@@ -396,9 +396,7 @@ public final class DetectionService: Service, @unchecked Sendable {
                 // and the evidence clip placed by the event's start)
                 d.reset(timeOrigin: -Double(consumed) / Double(rate))
             }
-            let captureChanged = new.device != config.device || new.sampleRate != config.sampleRate || new.channels != config.channels
-                || new.channel != config.channel || new.periodMs != config.periodMs || new.ringSeconds != config.ringSeconds || rateChanged
-                || new.retryMin != config.retryMin || new.retryMax != config.retryMax
+            let captureChanged = new.captureDiffers(from: config) || rateChanged   // capture resamples to the model's rate
             model = m; detector = d; modelURL = url; modelStamp = stamp
             samplesConsumed = consumed; samplesDropped = lost
             if new.hook != config.hook { retire(hooks); hooks = HookRunner(settings: new.hook, logger: log, metrics: metrics) }
