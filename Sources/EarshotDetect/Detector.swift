@@ -56,7 +56,7 @@ public final class Detector {
         frames = f.windowFrames
         secondsPerFrame = Double(f.hop) / Double(f.sampleRate)
         frameSeconds = Double(f.nFFT) / Double(f.sampleRate)
-        hopFrames = max(1, Int((rule.hopSeconds / secondsPerFrame).rounded()))
+        hopFrames = Self.frames(rule.hopSeconds, secondsPerFrame: secondsPerFrame)
         ring = .allocate(capacity: frames * nMels)
         energy = .allocate(capacity: frames)
         window = .allocate(capacity: frames * nMels)
@@ -66,8 +66,11 @@ public final class Detector {
 
     /// Whether `update(rule:)` can take `rule`: it scores windows at the same hop (in whole feature frames).
     public func canUpdate(to rule: DecisionRule) -> Bool {
-        max(1, Int((rule.hopSeconds / secondsPerFrame).rounded())) == hopFrames
+        Self.frames(rule.hopSeconds, secondsPerFrame: secondsPerFrame) == hopFrames
     }
+
+    /// A hop in whole feature frames (at least one).
+    private static func frames(_ hopSeconds: Double, secondsPerFrame: Double) -> Int { max(1, Int((hopSeconds / secondsPerFrame).rounded())) }
 
     /// Decides by `rule` from the next window on, keeping the features, the network's stream and the decision
     /// state (`EventTracker.update(rule:)`): no warm-up, nothing in progress lost — earshotd on a reload that
