@@ -29,8 +29,9 @@ import Testing
                                        environment: ["NOTIFY_SOCKET": notify.path, "ALSA_CONFIG_PATH": fifo.asound.path], dir: run.dir)
         #expect(notify.wait(timeout: 15) { $0.contains("READY=1") } != nil, "READY=1; stderr:\n\(daemon.stderr)")
         // all of it read (SIGTERM during the read of the counter would have the plugin hand over its last
-        // counter period again — a jump that is the test's, not the daemon's: seen on a loaded machine), then
-        // the ring's last 2 s analysed
+        // counter period again — a jump that would be the test's, not the daemon's), then the ring's last 2 s
+        // analysed. (The one jump seen on a loaded machine was the daemon's: a ring read whose copy was all
+        // overwritten returned nothing and its loss went unseen — CaptureReaderTests.)
         #expect(fifo.waitDrained(timeout: 60), "the daemon did not read the FIFO: \(fifo.unread()) bytes left")
         notify.wait(timeout: 1) { _ in false }
         daemon.signal(SIGTERM)

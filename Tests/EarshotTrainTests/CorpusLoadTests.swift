@@ -5,13 +5,22 @@ import Testing
 
 /// `Corpus.load`: a clip that cannot be used is reported, naming the file, and the others still load.
 @Suite struct CorpusLoadTests {
-    @Test func damagedAndUnreadableClipsAreReportedAndSkipped() throws {
-        let dir = TestPaths.tempDir("corpus")
-        defer { try? FileManager.default.removeItem(at: dir) }
+    /// 0.5 s of a 0.3-amplitude tone: a clip that decodes.
+    static let tone = (0..<8000).map { Float(0.3 * sin(Double($0) * 0.2)) }
+
+    /// A temporary corpus folder with empty `gunshot/` and `negative/` (the caller removes it).
+    static func corpusFolder(_ tag: String) throws -> URL {
+        let dir = TestPaths.tempDir(tag)
         for sub in ["gunshot", "negative"] {
             try FileManager.default.createDirectory(at: dir.appendingPathComponent(sub), withIntermediateDirectories: true)
         }
-        let tone = (0..<8000).map { Float(0.3 * sin(Double($0) * 0.2)) }
+        return dir
+    }
+
+    @Test func damagedAndUnreadableClipsAreReportedAndSkipped() throws {
+        let dir = try Self.corpusFolder("corpus")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tone = Self.tone
         try AudioFileWriter.writeWAV16(tone, sampleRate: 16_000, to: dir.appendingPathComponent("gunshot/a__good.wav"))
         var nan = tone
         nan[4000] = .nan
@@ -67,12 +76,9 @@ import Testing
     /// then the clips that cannot be decoded, each said once as "skipping FILE: why", naming the file once, and
     /// returned for the run's report; the rest loads.
     @Test func aRunSaysWhatItSkipsOnce() throws {
-        let dir = TestPaths.tempDir("skipping")
+        let dir = try Self.corpusFolder("skipping")
         defer { try? FileManager.default.removeItem(at: dir) }
-        for sub in ["gunshot", "negative"] {
-            try FileManager.default.createDirectory(at: dir.appendingPathComponent(sub), withIntermediateDirectories: true)
-        }
-        let tone = (0..<8000).map { Float(0.3 * sin(Double($0) * 0.2)) }
+        let tone = Self.tone
         try AudioFileWriter.writeWAV16(tone, sampleRate: 16_000, to: dir.appendingPathComponent("gunshot/g1__a.wav"))
         try Data("RIFF and then nothing that is audio".utf8).write(to: dir.appendingPathComponent("negative/n1__junk.wav"))
         try AudioFileWriter.writeWAV16(tone, sampleRate: 16_000, to: dir.appendingPathComponent("negative/n2__b.wav"))

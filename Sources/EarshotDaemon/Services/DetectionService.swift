@@ -63,7 +63,8 @@ public final class DetectionService: Service, @unchecked Sendable {
         self.config = config
         self.options = options
         log = logger
-        (model, modelURL, modelStamp) = try Self.loadModel(config)
+        modelURL = try DefaultModel.resolve(config.model)
+        (model, modelStamp) = try Self.loadModel(at: modelURL)
         detector = try Self.makeDetector(model, config)
         journal = JournalAlertSink(priority: config.priority)
         metrics = MetricsFile(settings: config.metrics, instance: options.instance.name, logger: logger)
@@ -81,12 +82,11 @@ public final class DetectionService: Service, @unchecked Sendable {
         }
     }
 
-    /// The config's model, where it was found, and the file's stamp — taken before reading it, so a file replaced
-    /// meanwhile is read again on the next reload.
-    static func loadModel(_ c: DaemonConfig) throws -> (Model, URL, FileStamp?) {
-        let url = try DefaultModel.resolve(c.model)
+    /// The model at `url` (the config's, `DefaultModel.resolve`d) and the file's stamp — taken before reading it, so
+    /// a file replaced meanwhile is read again on the next reload.
+    static func loadModel(at url: URL) throws -> (Model, FileStamp?) {
         let stamp = FileStamp(path: url.path)
-        return (try Model.load(url), url, stamp) // the Detector builds its features from the model itself: nothing can drift
+        return (try Model.load(url), stamp) // the Detector builds its features from the model itself: nothing can drift
     }
 
     static func makeDetector(_ m: Model, _ c: DaemonConfig) throws -> Detector {
@@ -379,7 +379,7 @@ public final class DetectionService: Service, @unchecked Sendable {
             // (a reload for a hook, the location or the recording; a new threshold applies from the next window).
             let url = try DefaultModel.resolve(new.model)
             let sameFile = url == modelURL && modelStamp != nil && FileStamp(path: url.path) == modelStamp
-            let (m, _, stamp) = sameFile ? (model, url, modelStamp) : try Self.loadModel(new)
+            let (m, stamp) = sameFile ? (model, modelStamp) : try Self.loadModel(at: url)
             let rule = new.rule(try new.threshold(for: m))
             try rule.validate()
             let keep = sameFile && new.blasThreads == config.blasThreads && detector.canUpdate(to: rule)
