@@ -7,6 +7,8 @@
 /// ref: the BLIS micro-kernel (Van Zee & van de Geijn 2015): an MR × NR block of C held in registers, each
 /// A element broadcast against NR/8 vectors of B per step of k. Haswell has 16 ymm registers: MR × NR = 6 × 16
 /// takes 12 accumulators, 2 weight vectors and 1 broadcast (OpenBLAS's Haswell SGEMM kernel is 16 × 6 too).
+/// The same loop also runs 3×3 blocks by Winograd's F(2, 3) along frequency (`convolveF23`, the next file):
+/// 2/3 of the multiply-adds, which is what is left to save once the loop runs near the FMA units' peak.
 public enum ColumnConvAVX2 {
     /// Output channels per register block (two ymm vectors) and output rows of the main block.
     public static let channelBlock = 16, rowBlock = 6
@@ -21,15 +23,24 @@ public enum ColumnConvAVX2 {
                                 taps: UnsafePointer<UnsafePointer<Float>>, weight: UnsafePointer<Float>,
                                 bias: UnsafePointer<Float>, relu: Bool, out: UnsafeMutablePointer<Float>) {
         precondition(outC % channelBlock == 0, "outC \(outC) is not a multiple of \(channelBlock)")
-        let rows = Rows(taps: taps, h: h, k: k, inC: inC, run: k * inC, outC: outC)
-        let (six, four) = rowBlocks(n * h)
+        gemm(Rows(taps: taps, h: h, k: k, stride: inC, offset: 0, run: k * inC, outC: outC), count: n * h,
+             weight: weight, bias: bias, relu: relu, out: out)
+    }
+
+    /// out[r, o] = bias[o] + Σ_kx Σ_j source(r, kx)[j] · weight[(kx·run + j)·outC + o] (then max(·, 0) if `relu`)
+    /// for the `count` rows of `rows`, 6 and 4 rows × 16 channels at a time — the loop both `convolve` and
+    /// `convolveF23` (on transformed rows) run. weight: (k, run, outC); bias: (outC); out: (count, outC).
+    static func gemm(_ rows: Rows, count: Int, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, relu: Bool,
+                     out: UnsafeMutablePointer<Float>) {
+        let outC = rows.outC
+        let (six, four) = rowBlocks(count)
         var g = 0
         while g < outC {
             let w = weight + g, b = bias + g, dst = out + g
             var r = 0
             for _ in 0..<six { block6(rows, r, w: w, bias: b, relu: relu, dst: dst + r * outC); r += 6 }
             for _ in 0..<four { block4(rows, r, w: w, bias: b, relu: relu, dst: dst + r * outC); r += 4 }
-            while r < n * h { block1(rows, r, w: w, bias: b, relu: relu, dst: dst + r * outC); r += 1 }
+            while r < count { block1(rows, r, w: w, bias: b, relu: relu, dst: dst + r * outC); r += 1 }
             g += channelBlock
         }
     }
@@ -45,13 +56,16 @@ public enum ColumnConvAVX2 {
         return best
     }
 
-    /// The output rows (t, y) flattened to r = t·h + y, and where tap kx of row r reads its run of k·inC floats.
+    /// The output rows (t, y) flattened to r = t·h + y, and where tap kx of row r reads its run of `run` floats:
+    /// `stride` floats per row y into column (t, kx), plus `offset` (`convolve`: stride inC, run k·inC — rows
+    /// y…y+k−1 of a padded column; `convolveF23`: one component of a transformed row pair).
     struct Rows {
         let taps: UnsafePointer<UnsafePointer<Float>>
-        let h: Int, k: Int, inC: Int, run: Int, outC: Int
-        @inline(__always) func source(_ r: Int, _ kx: Int) -> UnsafePointer<Float> {
+        let h: Int, k: Int, stride: Int, offset: Int, run: Int, outC: Int
+        /// Row r's k tap pointers, and how far into each its run starts (one division per row and block, not per tap).
+        @inline(__always) func source(_ r: Int) -> (taps: UnsafePointer<UnsafePointer<Float>>, at: Int) {
             let (t, y) = r.quotientAndRemainder(dividingBy: h)
-            return taps[t * k + kx] + y * inC
+            return (taps + t * k, y * stride + offset)
         }
     }
 
@@ -63,9 +77,11 @@ public enum ColumnConvAVX2 {
         let b0 = ld(bias), b1 = ld(bias + 8)
         var (a0, a1, a2, a3, a4, a5) = (b0, b0, b0, b0, b0, b0)
         var (c0, c1, c2, c3, c4, c5) = (b1, b1, b1, b1, b1, b1)
+        let (q0, q1, q2) = (rows.source(r), rows.source(r + 1), rows.source(r + 2))
+        let (q3, q4, q5) = (rows.source(r + 3), rows.source(r + 4), rows.source(r + 5))
         for kx in 0..<rows.k {
-            let (s0, s1, s2) = (rows.source(r, kx), rows.source(r + 1, kx), rows.source(r + 2, kx))
-            let (s3, s4, s5) = (rows.source(r + 3, kx), rows.source(r + 4, kx), rows.source(r + 5, kx))
+            let (s0, s1, s2) = (q0.taps[kx] + q0.at, q1.taps[kx] + q1.at, q2.taps[kx] + q2.at)
+            let (s3, s4, s5) = (q3.taps[kx] + q3.at, q4.taps[kx] + q4.at, q5.taps[kx] + q5.at)
             var wk = w + kx * run * outC
             for j in 0..<run {
                 let w0 = ld(wk), w1 = ld(wk + 8)
@@ -90,8 +106,9 @@ public enum ColumnConvAVX2 {
         let b0 = ld(bias), b1 = ld(bias + 8)
         var (a0, a1, a2, a3) = (b0, b0, b0, b0)
         var (c0, c1, c2, c3) = (b1, b1, b1, b1)
+        let (q0, q1, q2, q3) = (rows.source(r), rows.source(r + 1), rows.source(r + 2), rows.source(r + 3))
         for kx in 0..<rows.k {
-            let (s0, s1, s2, s3) = (rows.source(r, kx), rows.source(r + 1, kx), rows.source(r + 2, kx), rows.source(r + 3, kx))
+            let (s0, s1, s2, s3) = (q0.taps[kx] + q0.at, q1.taps[kx] + q1.at, q2.taps[kx] + q2.at, q3.taps[kx] + q3.at)
             var wk = w + kx * run * outC
             for j in 0..<run {
                 let w0 = ld(wk), w1 = ld(wk + 8)
@@ -111,8 +128,9 @@ public enum ColumnConvAVX2 {
     static func block1(_ rows: Rows, _ r: Int, w: UnsafePointer<Float>, bias: UnsafePointer<Float>, relu: Bool,
                        dst: UnsafeMutablePointer<Float>) {
         var a = ld(bias), c = ld(bias + 8)
+        let q = rows.source(r)
         for kx in 0..<rows.k {
-            let s = rows.source(r, kx)
+            let s = q.taps[kx] + q.at
             var wk = w + kx * rows.run * rows.outC
             for j in 0..<rows.run {
                 let v = V(repeating: s[j])

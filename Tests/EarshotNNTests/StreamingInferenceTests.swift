@@ -132,17 +132,23 @@ import Testing
         Self.compareKernel(.avx512, inC: inC, outC: outC, h: h, k: k, relu: relu)
     }
 
+    /// Both ways the AVX2 kernel runs: plain, and by Winograd's F(2, 3) (3×3 blocks of even height with ≥ 8 input
+    /// channels: the shipped CNN's blocks 2–4 and the 12-row shape; the others must stay plain).
     @Test(.enabled(if: TestCPU.hasAVX2AndFMA, "the CPU has no AVX2 + FMA"), arguments: kernelShapes)
     func avx2KernelEqualsTheGEMMPath(inC: Int, outC: Int, h: Int, k: Int, relu: Bool) {
-        Self.compareKernel(.avx2, inC: inC, outC: outC, h: h, k: k, relu: relu)
+        Self.compareKernel(.avx2, inC: inC, outC: outC, h: h, k: k, relu: relu, winograd: false)
+        let f23 = Self.compareKernel(.avx2, inC: inC, outC: outC, h: h, k: k, relu: relu, winograd: true)
+        #expect(f23.winograd == (k == 3 && h % 2 == 0 && inC >= 8), "F(2, 3) for \(inC)→\(outC), h \(h), k \(k)")
     }
 
-    static func compareKernel(_ kernel: ConvKernel, inC: Int, outC: Int, h: Int, k: Int, relu: Bool) {
+    @discardableResult
+    static func compareKernel(_ kernel: ConvKernel, inC: Int, outC: Int, h: Int, k: Int, relu: Bool, winograd: Bool = true) -> ColumnConv {
         let conv = Conv2D(name: "c", inChannels: inC, outChannels: outC, k: k, h: h, w: 16)
         var rng = GradientCheckTests.RNG(s: UInt64(inC * 1000 + outC * 10 + h))
         for i in conv.weight.value.indices { conv.weight.value[i] = rng.next() * 0.2 }
         for i in conv.bias.value.indices { conv.bias.value[i] = rng.next() * 0.1 }
-        let fast = ColumnConv(conv, relu: relu, pool: false, kernel: kernel), gemm = ColumnConv(conv, relu: relu, pool: false, kernel: .blas)
+        let fast = ColumnConv(conv, relu: relu, pool: false, kernel: kernel, winograd: winograd)
+        let gemm = ColumnConv(conv, relu: relu, pool: false, kernel: .blas)
         let expected: ConvKernel = outC % kernel.channelBlock == 0 ? kernel : .avx2
         #expect(fast.kernel == expected && !fast.direct && gemm.kernel == .blas, "\(fast.kernel) for \(outC) channels")
         #expect(gemm.direct == (k * k * inC <= ColumnConv.directMaxTaps), "the reference: direct for few taps, else im2col + GEMM")
@@ -158,9 +164,10 @@ import Testing
         let b = Array(UnsafeBufferPointer(start: gemm.convolve(n: n) { t, kx in UnsafePointer(ptrs[t + kx]) }, count: n * h * outC))
         let worst = zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
         let scale = b.map(abs).max() ?? 0
-        #expect(scale > 1 && worst <= 1e-5 * scale, "max |\(kernel) − GEMM| \(worst) of outputs up to \(scale)")
+        #expect(scale > 1 && worst <= 1e-5 * scale, "max |\(kernel)\(fast.winograd ? " F(2, 3)" : "") − GEMM| \(worst) of outputs up to \(scale)")
         if relu { #expect(a.allSatisfy { $0 >= 0 } && b.contains(0) && a.contains(0), "ReLU applied on both paths") }
         else { #expect(a.contains { $0 < 0 }, "no ReLU without relu") }
+        return fast
     }
 
     /// The AVX2 kernel's row blocks cover every height exactly once, with as few single rows as possible.

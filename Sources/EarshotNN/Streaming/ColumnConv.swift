@@ -10,7 +10,7 @@ import Foundation
 /// With padded columns, tap kx of output row y reads one contiguous run of k·I floats (rows y…y+2·pad),
 /// so im2col orders a row (kx, ky, i) and copies k runs per row. Blocks with few taps are convolved directly
 /// (`direct`), and on a CPU with AVX-512 or AVX2 the others by `ColumnConvAVX512` / `ColumnConvAVX2`, which read
-/// those runs in place (`ConvKernel`).
+/// those runs in place (`ConvKernel`) — the AVX2 one by Winograd's F(2, 3) where a block allows it (`winograd`).
 /// ref: Chellapilla, Puri, Simard 2006 (im2col + GEMM); the layout is NHWC with W = time.
 final class ColumnConv {
     let inC: Int, outC: Int, h: Int, k: Int
@@ -31,6 +31,19 @@ final class ColumnConv {
     /// weight layout: no im2col, no GEMM packing) where the CPU has them and the output channels come in whole
     /// register blocks, else `.blas`: the direct path or im2col + OpenBLAS.
     let kernel: ConvKernel
+    /// The AVX2 kernel by Winograd's F(2, 3) along frequency (`ColumnConvAVX2.convolveF23`: 2/3 of the
+    /// multiply-adds): 3×3 blocks of even height with ≥ `winogradMinInputs` input channels (the first block, one
+    /// input channel, stays on the plain kernel: its transform would cost what it saves).
+    let winograd: Bool
+    static let winogradMinInputs = 8
+    /// F(2, 3)'s weights (4, kx, i, O) (`ColumnConvAVX2.f23Weights`), empty without `winograd`.
+    private let f23Weight: [Float]
+    /// F(2, 3)'s scratch: transformed input columns (n·k, h/2, 4, inC), their pointers (n·k), the four products
+    /// (4, n·h/2, O), and a zero bias (O) for the products' GEMMs.
+    private var transformed: UnsafeMutablePointer<Float>
+    private var transformedColumns: UnsafeMutablePointer<UnsafePointer<Float>>
+    private var products: UnsafeMutablePointer<Float>
+    private let zeroBias: UnsafeMutablePointer<Float>
     /// The kernels' input columns of the current call, (n, k).
     private var tapList: UnsafeMutablePointer<UnsafePointer<Float>>
     /// The direct path's k input columns of the current output column.
@@ -49,8 +62,9 @@ final class ColumnConv {
 
     /// - Parameters: conv: the (batch-norm-folded) convolution; relu, pool: whether ReLU / 2×2 max pooling follow;
     ///   kernel: the fastest kernel to use (`ConvKernel.selected`, the CPU's; tests compare the paths) — a slower
-    ///   one where the output channels are not whole blocks of it or the CPU lacks it.
-    init(_ conv: Conv2D, relu: Bool, pool: Bool, kernel: ConvKernel = .selected) {
+    ///   one where the output channels are not whole blocks of it or the CPU lacks it; winograd: F(2, 3) where
+    ///   the AVX2 kernel runs and the block allows it (tests turn it off to compare the plain kernel).
+    init(_ conv: Conv2D, relu: Bool, pool: Bool, kernel: ConvKernel = .selected, winograd: Bool = true) {
         inC = conv.inShape.c; outC = conv.outShape.c; h = conv.inShape.h; k = conv.k
         self.relu = relu; self.pool = pool
         let (kk, ic) = (conv.k, conv.inShape.c)
@@ -64,6 +78,11 @@ final class ColumnConv {
         let own = ConvKernel.choose(requested: kernel, cpuFlags: ConvKernel.machineFlags, outputChannels: conv.outShape.c)
         direct = own == .blas && kk * kk * ic <= Self.directMaxTaps && outC % 8 == 0
         self.kernel = own
+        self.winograd = winograd && own == .avx2 && kk == 3 && conv.inShape.h % 2 == 0 && ic >= Self.winogradMinInputs
+        f23Weight = self.winograd ? ColumnConvAVX2.f23Weights(w, inC: ic, outC: outC) : []
+        transformed = .allocate(capacity: 1); transformedColumns = .allocate(capacity: 1); products = .allocate(capacity: 1)
+        zeroBias = .allocate(capacity: outC)
+        zeroBias.initialize(repeating: 0, count: outC)
         tapList = .allocate(capacity: 1)
         taps = .allocate(capacity: kk)
         taps.initialize(repeating: nil, count: kk)
@@ -74,7 +93,10 @@ final class ColumnConv {
         reserve(columns: 1)
     }
 
-    deinit { col.deallocate(); out.deallocate(); zeros.deallocate(); taps.deallocate(); tapList.deallocate() }
+    deinit {
+        col.deallocate(); out.deallocate(); zeros.deallocate(); taps.deallocate(); tapList.deallocate()
+        transformed.deallocate(); transformedColumns.deallocate(); products.deallocate(); zeroBias.deallocate()
+    }
 
     /// Grows the scratch to hold n output columns (outside the hot path once warmed up); the direct path and
     /// the own kernels need no im2col.
@@ -84,6 +106,10 @@ final class ColumnConv {
         col = .allocate(capacity: direct || kernel != .blas ? 1 : n * h * q)
         out = .allocate(capacity: n * h * outC)
         tapList = .allocate(capacity: kernel != .blas ? n * k : 1)
+        transformed.deallocate(); transformedColumns.deallocate(); products.deallocate()
+        transformed = .allocate(capacity: winograd ? n * k * ColumnConvAVX2.f23ColumnLength(h: h, inC: inC) : 1)
+        transformedColumns = .allocate(capacity: winograd ? n * k : 1)
+        products = .allocate(capacity: winograd ? 4 * n * (h / 2) * outC : 1)
         colCapacity = n
     }
 
@@ -96,6 +122,16 @@ final class ColumnConv {
         if direct { return convolveDirect(n: n, input: input) }
         if kernel != .blas {
             for t in 0..<n { for kx in 0..<k { tapList[t * k + kx] = input(t, kx) } }
+            if winograd {
+                f23Weight.withUnsafeBufferPointer { g in
+                    bias.withUnsafeBufferPointer { b in
+                        ColumnConvAVX2.convolveF23(n: n, h: h, k: k, inC: inC, outC: outC, taps: tapList, gWeight: g.baseAddress!,
+                                                   bias: b.baseAddress!, relu: relu, transformed: transformed,
+                                                   columns: transformedColumns, m: products, zeroBias: zeroBias, out: self.out)
+                    }
+                }
+                return self.out
+            }
             weight.withUnsafeBufferPointer { w in
                 bias.withUnsafeBufferPointer { b in
                     if kernel == .avx512 {
