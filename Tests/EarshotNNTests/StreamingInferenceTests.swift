@@ -139,10 +139,13 @@ import Testing
         Self.compareKernel(.avx2, inC: inC, outC: outC, h: h, k: k, relu: relu, winograd: false)
         let f23 = Self.compareKernel(.avx2, inC: inC, outC: outC, h: h, k: k, relu: relu, winograd: true)
         #expect(f23.winograd == (k == 3 && h % 2 == 0 && inC >= 8), "F(2, 3) for \(inC)→\(outC), h \(h), k \(k)")
+        // more output columns than one F(2, 3) call takes: three calls, the last a short one
+        Self.compareKernel(.avx2, inC: inC, outC: outC, h: h, k: k, relu: relu, winograd: true, columns: 2 * ColumnConv.winogradColumns + 3)
     }
 
     @discardableResult
-    static func compareKernel(_ kernel: ConvKernel, inC: Int, outC: Int, h: Int, k: Int, relu: Bool, winograd: Bool = true) -> ColumnConv {
+    static func compareKernel(_ kernel: ConvKernel, inC: Int, outC: Int, h: Int, k: Int, relu: Bool, winograd: Bool = true,
+                              columns n: Int = 7) -> ColumnConv {
         let conv = Conv2D(name: "c", inChannels: inC, outChannels: outC, k: k, h: h, w: 16)
         var rng = GradientCheckTests.RNG(s: UInt64(inC * 1000 + outC * 10 + h))
         for i in conv.weight.value.indices { conv.weight.value[i] = rng.next() * 0.2 }
@@ -152,8 +155,8 @@ import Testing
         let expected: ConvKernel = outC % kernel.channelBlock == 0 ? kernel : .avx2
         #expect(fast.kernel == expected && !fast.direct && gemm.kernel == .blas, "\(fast.kernel) for \(outC) channels")
         #expect(gemm.direct == (k * k * inC <= ColumnConv.directMaxTaps), "the reference: direct for few taps, else im2col + GEMM")
-        // 7 output columns, each reading k padded input columns (H + k − 1, I) of a stream of 7 + k − 1
-        let n = 7, len = (h + k - 1) * inC
+        // n output columns, each reading k padded input columns (H + k − 1, I) of a stream of n + k − 1
+        let len = (h + k - 1) * inC
         var cols = (0..<(n + k - 1)).map { _ in (0..<len).map { _ in rng.next() * 2 } }
         for j in cols.indices { for r in 0..<(k / 2) { for i in 0..<inC { cols[j][r * inC + i] = 0; cols[j][len - (r + 1) * inC + i] = 0 } } }
         let ptrs = cols.map { c -> UnsafeMutablePointer<Float> in

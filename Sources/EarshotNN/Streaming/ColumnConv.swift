@@ -18,7 +18,7 @@ final class ColumnConv {
     let pool: Bool
     /// Weights reordered from (O, I, k, k) to (kx, ky, i, O): rows in the im2col row order, a GEMM's B as it
     /// is (no transpose, and the bias added after it with the ReLU: one pass over the output, not two), and the
-    /// direct path's layout.
+    /// direct path's layout (empty with `winograd`).
     private let weight: [Float]
     /// Few taps (Q = k·k·I ≤ `directMaxTaps`, e.g. the first block: I = 1, Q = 9) and whole 8-lane groups of
     /// output channels, on a CPU without Earshot's kernels: convolve directly. A GEMM with K = 9 spends more on
@@ -36,6 +36,9 @@ final class ColumnConv {
     /// input channel, stays on the plain kernel: its transform would cost what it saves).
     let winograd: Bool
     static let winogradMinInputs = 8
+    /// Output columns per F(2, 3) call: bounds its scratch (a stream's first window convolves a whole window's
+    /// columns at once: ≈ 1.2 MB more peak RSS in earshotd without the bound, ≈ 0.3 MB with it).
+    static let winogradColumns = 16
     /// F(2, 3)'s weights (4, kx, i, O) (`ColumnConvAVX2.f23Weights`), empty without `winograd`.
     private let f23Weight: [Float]
     /// F(2, 3)'s scratch: transformed input columns (n·k, h/2, 4, inC), their pointers (n·k), the four products
@@ -72,7 +75,6 @@ final class ColumnConv {
         for o in 0..<outC { for i in 0..<ic { for ky in 0..<kk { for kx in 0..<kk {
             w[((kx * kk + ky) * ic + i) * outC + o] = conv.weight.value[((o * ic + i) * kk + ky) * kk + kx]
         } } } }
-        weight = w
         bias = conv.bias.value
         // never a kernel the CPU lacks, whatever the caller asked for
         let own = ConvKernel.choose(requested: kernel, cpuFlags: ConvKernel.machineFlags, outputChannels: conv.outShape.c)
@@ -80,6 +82,7 @@ final class ColumnConv {
         self.kernel = own
         self.winograd = winograd && own == .avx2 && kk == 3 && conv.inShape.h % 2 == 0 && ic >= Self.winogradMinInputs
         f23Weight = self.winograd ? ColumnConvAVX2.f23Weights(w, inC: ic, outC: outC) : []
+        weight = self.winograd ? [] : w   // F(2, 3) reads only its own
         transformed = .allocate(capacity: 1); transformedColumns = .allocate(capacity: 1); products = .allocate(capacity: 1)
         zeroBias = .allocate(capacity: outC)
         zeroBias.initialize(repeating: 0, count: outC)
@@ -107,9 +110,10 @@ final class ColumnConv {
         out = .allocate(capacity: n * h * outC)
         tapList = .allocate(capacity: kernel != .blas ? n * k : 1)
         transformed.deallocate(); transformedColumns.deallocate(); products.deallocate()
-        transformed = .allocate(capacity: winograd ? n * k * ColumnConvAVX2.f23ColumnLength(h: h, inC: inC) : 1)
-        transformedColumns = .allocate(capacity: winograd ? n * k : 1)
-        products = .allocate(capacity: winograd ? 4 * n * (h / 2) * outC : 1)
+        let chunk = min(n, Self.winogradColumns)
+        transformed = .allocate(capacity: winograd ? chunk * k * ColumnConvAVX2.f23ColumnLength(h: h, inC: inC) : 1)
+        transformedColumns = .allocate(capacity: winograd ? chunk * k : 1)
+        products = .allocate(capacity: winograd ? 4 * chunk * (h / 2) * outC : 1)
         colCapacity = n
     }
 
@@ -125,9 +129,13 @@ final class ColumnConv {
             if winograd {
                 f23Weight.withUnsafeBufferPointer { g in
                     bias.withUnsafeBufferPointer { b in
-                        ColumnConvAVX2.convolveF23(n: n, h: h, k: k, inC: inC, outC: outC, taps: tapList, gWeight: g.baseAddress!,
-                                                   bias: b.baseAddress!, relu: relu, transformed: transformed,
-                                                   columns: transformedColumns, m: products, zeroBias: zeroBias, out: self.out)
+                        for t in stride(from: 0, to: n, by: Self.winogradColumns) {
+                            let m = min(Self.winogradColumns, n - t)
+                            ColumnConvAVX2.convolveF23(n: m, h: h, k: k, inC: inC, outC: outC, taps: tapList + t * k,
+                                                       gWeight: g.baseAddress!, bias: b.baseAddress!, relu: relu,
+                                                       transformed: transformed, columns: transformedColumns, m: products,
+                                                       zeroBias: zeroBias, out: self.out + t * h * outC)
+                        }
                     }
                 }
                 return self.out
