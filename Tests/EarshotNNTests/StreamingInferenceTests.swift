@@ -122,10 +122,11 @@ import Testing
     /// Earshot's own kernels compute what im2col + OpenBLAS's GEMM compute, block by block: the shipped CNN's
     /// four blocks (I→O = 1→16, 16→32, 32→64, 64→64 at heights 64, 32, 16, 8), heights that leave rows after the
     /// kernels' row blocks (12 for AVX-512's 8; 7 and 5 for AVX2's 6 and 4), 16 output channels (AVX2's block;
-    /// AVX-512 then falls back to AVX2), without ReLU, and 3 or 5 taps wide. A kernel the CPU lacks is never
+    /// AVX-512 then falls back to AVX2), without ReLU, 3 or 5 taps wide, and 12 input channels (F(2, 3)'s
+    /// transform then ends on 4 channels outside its 8-lane loop). A kernel the CPU lacks is never
     /// called, and not tested.
     static let kernelShapes = [(1, 16, 64, 3, true), (16, 32, 32, 3, true), (32, 64, 16, 3, true), (64, 64, 8, 3, true), (16, 32, 12, 3, false),
-                               (8, 64, 10, 5, true), (16, 16, 7, 3, true), (24, 32, 5, 3, false)]
+                               (8, 64, 10, 5, true), (16, 16, 7, 3, true), (24, 32, 5, 3, false), (12, 16, 10, 3, false)]
 
     @Test(.enabled(if: TestCPU.hasAVX512, "the CPU has no AVX-512"), arguments: kernelShapes)
     func avx512KernelEqualsTheGEMMPath(inC: Int, outC: Int, h: Int, k: Int, relu: Bool) {
