@@ -90,9 +90,4 @@ extension ColumnConvAVX2 {
         } } }
         return g
     }
-
-    @inline(__always) static func store(_ v: V, _ p: UnsafeMutablePointer<Float>, _ relu: Bool) {
-        let x = relu ? v.replacing(with: V(repeating: 0), where: v .< V(repeating: 0)) : v
-        UnsafeMutableRawPointer(p).storeBytes(of: x, as: V.self)
-    }
 }

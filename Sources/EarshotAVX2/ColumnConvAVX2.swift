@@ -145,10 +145,13 @@ public enum ColumnConvAVX2 {
 
     @inline(__always) static func ld(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
 
+    /// Two vectors: 16 channels of one output row.
     @inline(__always) static func store(_ a: V, _ c: V, _ p: UnsafeMutablePointer<Float>, _ relu: Bool) {
-        let zero = V(repeating: 0)
-        let (x, y) = relu ? (a.replacing(with: zero, where: a .< zero), c.replacing(with: zero, where: c .< zero)) : (a, c)
+        store(a, p, relu); store(c, p + 8, relu)
+    }
+
+    @inline(__always) static func store(_ v: V, _ p: UnsafeMutablePointer<Float>, _ relu: Bool) {
+        let x = relu ? v.replacing(with: V(repeating: 0), where: v .< V(repeating: 0)) : v
         UnsafeMutableRawPointer(p).storeBytes(of: x, as: V.self)
-        UnsafeMutableRawPointer(p + 8).storeBytes(of: y, as: V.self)
     }
 }

@@ -37,12 +37,14 @@ final class ColumnConv {
     let winograd: Bool
     static let winogradMinInputs = 8
     /// Output columns per F(2, 3) call: bounds its scratch (a stream's first window convolves a whole window's
-    /// columns at once: ≈ 1.2 MB more peak RSS in earshotd without the bound, ≈ 0.3 MB with it).
+    /// columns at once). earshotd's peak RSS was 1.2 MB above the plain kernel's without the bound, 0.6 MB with it
+    /// and without the plain weights (docs/benchmarks/daemon.md); at the default hop (10 frames) a window's calls have ≤ 9.
     static let winogradColumns = 16
     /// F(2, 3)'s weights (4, kx, i, O) (`ColumnConvAVX2.f23Weights`), empty without `winograd`.
     private let f23Weight: [Float]
-    /// F(2, 3)'s scratch: transformed input columns (n·k, h/2, 4, inC), their pointers (n·k), the four products
-    /// (4, n·h/2, O), and a zero bias (O) for the products' GEMMs.
+    /// F(2, 3)'s scratch for one call of c ≤ `winogradColumns` output columns: transformed input columns
+    /// (c·k, h/2, 4, inC), their pointers (c·k), the four products (4, c·h/2, O), and a zero bias (O) for the
+    /// products' GEMMs.
     private var transformed: UnsafeMutablePointer<Float>
     private var transformedColumns: UnsafeMutablePointer<UnsafePointer<Float>>
     private var products: UnsafeMutablePointer<Float>
