@@ -1,32 +1,53 @@
-/// The 3×3 column convolution with Winograd's minimal filtering F(2, 3) along frequency: two output rows from
-/// four input rows with 4 multiplications per (tap column, input channel, output channel) instead of 6, so the
-/// register-blocked loop (`gemm`) runs 2/3 of `convolve`'s multiply-adds, on transformed rows.
+/// The 3×3 column convolution with Winograd's minimal filtering along frequency: F(m, 3) gives m output rows from
+/// m + 2 input rows with m + 2 multiplications per (tap column, input channel, output channel) instead of 3m, so
+/// the register-blocked loop (`gemm`) runs (m + 2)/(3m) of `convolve`'s multiply-adds on transformed rows:
+/// 2/3 for F(2, 3), 1/2 for F(4, 3).
 ///
-/// For output rows (2q, 2q + 1) of one tap column kx, with d0…d3 its padded input rows 2q…2q+3 (inC each) and
-/// g0…g2 the filter's rows (ky) for that kx:
-///   transform:  u0 = d0 − d2, u1 = d1 + d2, u2 = d2 − d1, u3 = d1 − d3
-///   filter:     G0 = g0, G1 = (g0 + g1 + g2) / 2, G2 = (g0 − g1 + g2) / 2, G3 = g2   (`f23Weights`, once per model)
-///   products:   m_c[q, o] = Σ_kx Σ_i u_c[kx][q, i] · G_c[kx, i, o]                 (4 GEMMs of K = k·inC)
-///   output:     y[2q] = m0 + m1 + m2 + bias,  y[2q + 1] = m1 − m2 − m3 + bias        (then ReLU)
-/// ref: Lavin & Gray 2016, "Fast Algorithms for Convolutional Neural Networks", §4.1 (F(2, 3): Bᵀ, G, Aᵀ).
+/// For the m output rows of one tile q of one tap column kx, with d its m + 2 padded input rows (inC each) and g
+/// the filter's three rows (ky) for that kx (ref: Lavin & Gray 2016, "Fast Algorithms for Convolutional Neural
+/// Networks", §4.1–4.2, their Bᵀ, G, Aᵀ):
+///   transform:  u = Bᵀ d                         ((m + 2) rows; `transform`, per distinct input column and call)
+///   filter:     G_c = (G g)_c                     (`winogradWeights`, once per model)
+///   products:   m_c[q, o] = Σ_kx Σ_i u_c[kx][q, i] · G_c[kx, i, o]     (m + 2 GEMMs of K = k·inC)
+///   output:     y = Aᵀ m + bias                   (then ReLU)
+/// F(2, 3): Bᵀ d = (d0 − d2, d1 + d2, d2 − d1, d1 − d3); G g = (g0, (g0 + g1 + g2)/2, (g0 − g1 + g2)/2, g2);
+///          Aᵀ m = (m0 + m1 + m2, m1 − m2 − m3).
+/// F(4, 3): Bᵀ d = (4d0 − 5d2 + d4, −4(d1 + d2) + d3 + d4, 4(d1 − d2) − d3 + d4, 2(d3 − d1) − d2 + d4,
+///          2(d1 − d3) − d2 + d4, 4d1 − 5d3 + d5); G g = (g0/4, −(g0 + g1 + g2)/6, −(g0 − g1 + g2)/6,
+///          g0/24 + g1/12 + g2/6, g0/24 − g1/12 + g2/6, g2); Aᵀ m = (m0 + m1 + m2 + m3 + m4, m1 − m2 + 2(m3 − m4),
+///          m1 + m2 + 4(m3 + m4), m1 − m2 + 8(m3 − m4) + m5).
+/// F(4, 3)'s larger constants round a little more (measured ≤ 3.1e-6 against the direct sums' outputs up to 3, F(2, 3)
+/// ≤ 3.0e-6): both stay far inside the streaming tests' 2e-5.
 extension ColumnConvAVX2 {
-    /// Floats of `transformed` scratch per distinct input column: (h/2 pairs, 4 components, inC).
-    public static func f23ColumnLength(h: Int, inC: Int) -> Int { h / 2 * 4 * inC }
+    /// Output rows per Winograd tile: F(2, 3) or F(4, 3).
+    public enum Tile: Int, Sendable {
+        case f23 = 2, f43 = 4
 
-    /// `convolve`'s sums (same arguments, same output) for k = 3 and even h, by F(2, 3).
-    /// gWeight: (4, k, inC, outC) from `f23Weights`; scratch: transformed (n·k · `f23ColumnLength`), columns (n·k),
-    /// m (4, n·h/2, outC), zeroBias (outC) zeros. Each distinct input column is transformed once per call (taps
-    /// of neighbouring output columns share their columns).
-    public static func convolveF23(n: Int, h: Int, k: Int, inC: Int, outC: Int,
-                                   taps: UnsafePointer<UnsafePointer<Float>>, gWeight: UnsafePointer<Float>,
-                                   bias: UnsafePointer<Float>, relu: Bool,
-                                   transformed: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<UnsafePointer<Float>>,
-                                   m: UnsafeMutablePointer<Float>, zeroBias: UnsafePointer<Float>,
-                                   out: UnsafeMutablePointer<Float>) {
-        precondition(k == 3 && h % 2 == 0, "F(2, 3) needs 3 taps and an even height (k \(k), h \(h))")
+        /// Transformed rows (components) per tile.
+        public var components: Int { rawValue + 2 }
+
+        /// The largest tile that divides `h` rows (nil: odd h).
+        public static func fitting(_ h: Int) -> Tile? { h % 4 == 0 ? .f43 : h % 2 == 0 ? .f23 : nil }
+
+        /// Floats of `transformed` scratch per distinct input column: (h/m tiles, m + 2 components, inC).
+        public func columnLength(h: Int, inC: Int) -> Int { h / rawValue * components * inC }
+    }
+
+    /// `convolve`'s sums (same arguments, same output) for k = 3 and h a multiple of the tile's rows, by F(m, 3).
+    /// gWeight: (m + 2, k, inC, outC) from `winogradWeights`; scratch: transformed (n·k · `columnLength`), columns
+    /// (n·k), products (m + 2, n·h/m, outC), zeroBias (outC) zeros. Each distinct input column is transformed once per
+    /// call (taps of neighbouring output columns share their columns).
+    public static func convolveWinograd(_ tile: Tile, n: Int, h: Int, k: Int, inC: Int, outC: Int,
+                                        taps: UnsafePointer<UnsafePointer<Float>>, gWeight: UnsafePointer<Float>,
+                                        bias: UnsafePointer<Float>, relu: Bool,
+                                        transformed: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<UnsafePointer<Float>>,
+                                        products: UnsafeMutablePointer<Float>, zeroBias: UnsafePointer<Float>,
+                                        out: UnsafeMutablePointer<Float>) {
+        let m = tile.rawValue, comps = tile.components
+        precondition(k == 3 && h % m == 0, "F(\(m), 3) needs 3 taps and a height that is a multiple of \(m) (k \(k), h \(h))")
         precondition(outC % channelBlock == 0, "outC \(outC) is not a multiple of \(channelBlock)")
-        let pairs = h / 2, len = f23ColumnLength(h: h, inC: inC)
-        // 1. Transform each distinct input column: columns[i] is tap i's transformed column, (pairs, 4, inC).
+        let tiles = h / m, len = tile.columnLength(h: h, inC: inC)
+        // 1. Transform each distinct input column: columns[i] is tap i's transformed column, (tiles, comps, inC).
         var distinct = 0
         for i in 0..<(n * k) {
             let p = taps[i]
@@ -36,57 +57,83 @@ extension ColumnConvAVX2 {
             let u = transformed + distinct * len
             distinct += 1
             columns[i] = UnsafePointer(u)
-            transform(p, pairs: pairs, inC: inC, into: u)
+            for q in 0..<tiles { transform(tile, p + m * q * inC, inC: inC, into: u + comps * q * inC) }
         }
-        // 2. Four GEMMs: component c of every row pair (t, q) against G_c.
-        let count = n * pairs, size = count * outC
-        for c in 0..<4 {
-            gemm(Rows(taps: UnsafePointer(columns), h: pairs, k: k, stride: 4 * inC, offset: c * inC, run: inC, outC: outC),
-                 count: count, weight: gWeight + c * k * inC * outC, bias: zeroBias, relu: false, out: m + c * size)
+        // 2. One GEMM per component c: component c of every tile (t, q) against G_c.
+        let count = n * tiles, size = count * outC
+        for c in 0..<comps {
+            gemm(Rows(taps: UnsafePointer(columns), h: tiles, k: k, stride: comps * inC, offset: c * inC, run: inC, outC: outC),
+                 count: count, weight: gWeight + c * k * inC * outC, bias: zeroBias, relu: false, out: products + c * size)
         }
-        // 3. Output transform: pair r = t·pairs + q gives output rows (t, 2q) and (t, 2q + 1) = rows 2r, 2r + 1.
-        let (m0, m1, m2, m3) = (m, m + size, m + 2 * size, m + 3 * size)
+        // 3. Output transform: tile r = t·tiles + q gives output rows (t, m·q …) = rows m·r … m·r + m − 1.
         for r in 0..<count {
-            let y0 = out + 2 * r * outC, y1 = y0 + outC, row = r * outC
+            let y = out + m * r * outC, row = products + r * outC
             var o = 0
             while o < outC {
-                let b = ld(bias + o), a1 = ld(m1 + row + o), a2 = ld(m2 + row + o)
-                let v0 = ld(m0 + row + o) + a1 + a2 + b, v1 = a1 - a2 - ld(m3 + row + o) + b
-                store(v0, y0 + o, relu); store(v1, y1 + o, relu)
+                let b = ld(bias + o), a0 = ld(row + o), a1 = ld(row + size + o), a2 = ld(row + 2 * size + o), a3 = ld(row + 3 * size + o)
+                switch tile {
+                case .f23:
+                    store(a0 + a1 + a2 + b, y + o, relu); store(a1 - a2 - a3 + b, y + outC + o, relu)
+                case .f43:
+                    let a4 = ld(row + 4 * size + o), a5 = ld(row + 5 * size + o)
+                    let (s12, d12, s34, d34) = (a1 + a2, a1 - a2, a3 + a4, a3 - a4)
+                    store(a0 + s12 + s34 + b, y + o, relu)
+                    store(d12 + 2 * d34 + b, y + outC + o, relu)
+                    store(s12 + 4 * s34 + b, y + 2 * outC + o, relu)
+                    store(d12 + 8 * d34 + a5 + b, y + 3 * outC + o, relu)
+                }
                 o += 8
             }
         }
     }
 
-    /// Bᵀ d for each row pair of one padded input column (h + 2 rows, inC) → (pairs, 4, inC).
+    /// Bᵀ d for one tile: m + 2 padded input rows at `d` (inC each) → m + 2 components at `u` (inC each).
     @inline(__always)
-    static func transform(_ d: UnsafePointer<Float>, pairs: Int, inC: Int, into u: UnsafeMutablePointer<Float>) {
-        for q in 0..<pairs {
-            let d0 = d + 2 * q * inC, d1 = d0 + inC, d2 = d1 + inC, d3 = d2 + inC
-            let o = u + 4 * q * inC
-            var i = 0
-            while i + 8 <= inC {
-                let (a, b, c, e) = (ld(d0 + i), ld(d1 + i), ld(d2 + i), ld(d3 + i))
-                store(a - c, o + i, false); store(b + c, o + inC + i, false)
-                store(c - b, o + 2 * inC + i, false); store(b - e, o + 3 * inC + i, false)
-                i += 8
+    static func transform(_ tile: Tile, _ d: UnsafePointer<Float>, inC: Int, into u: UnsafeMutablePointer<Float>) {
+        var i = 0
+        while i + 8 <= inC {
+            switch tile {
+            case .f23:
+                let (x0, x1, x2, x3) = (ld(d + i), ld(d + inC + i), ld(d + 2 * inC + i), ld(d + 3 * inC + i))
+                store(x0 - x2, u + i, false); store(x1 + x2, u + inC + i, false)
+                store(x2 - x1, u + 2 * inC + i, false); store(x1 - x3, u + 3 * inC + i, false)
+            case .f43:
+                let (x0, x1, x2) = (ld(d + i), ld(d + inC + i), ld(d + 2 * inC + i))
+                let (x3, x4, x5) = (ld(d + 3 * inC + i), ld(d + 4 * inC + i), ld(d + 5 * inC + i))
+                store(4 * x0 - 5 * x2 + x4, u + i, false)
+                store(x3 + x4 - 4 * (x1 + x2), u + inC + i, false)
+                store(x4 - x3 + 4 * (x1 - x2), u + 2 * inC + i, false)
+                store(x4 - x2 + 2 * (x3 - x1), u + 3 * inC + i, false)
+                store(x4 - x2 - 2 * (x3 - x1), u + 4 * inC + i, false)
+                store(4 * x1 - 5 * x3 + x5, u + 5 * inC + i, false)
             }
-            while i < inC {
-                o[i] = d0[i] - d2[i]; o[inC + i] = d1[i] + d2[i]; o[2 * inC + i] = d2[i] - d1[i]; o[3 * inC + i] = d1[i] - d3[i]
-                i += 1
+            i += 8
+        }
+        while i < inC {   // the same, one channel at a time
+            let x = { (r: Int) in d[r * inC + i] }
+            let v: [Float] = switch tile {
+            case .f23: [x(0) - x(2), x(1) + x(2), x(2) - x(1), x(1) - x(3)]
+            case .f43: [4 * x(0) - 5 * x(2) + x(4), x(3) + x(4) - 4 * (x(1) + x(2)), x(4) - x(3) + 4 * (x(1) - x(2)),
+                        x(4) - x(2) + 2 * (x(3) - x(1)), x(4) - x(2) - 2 * (x(3) - x(1)), 4 * x(1) - 5 * x(3) + x(5)]
             }
+            for (c, value) in v.enumerated() { u[c * inC + i] = value }
+            i += 1
         }
     }
 
-    /// G g: `convolve`'s weights (kx, ky, i, O) with k = 3 → F(2, 3)'s (4, kx, i, O).
-    public static func f23Weights(_ w: [Float], inC: Int, outC: Int) -> [Float] {
+    /// G g: `convolve`'s weights (kx, ky, i, O) with k = 3 → F(m, 3)'s (m + 2, kx, i, O).
+    public static func winogradWeights(_ tile: Tile, _ w: [Float], inC: Int, outC: Int) -> [Float] {
         let k = 3, size = k * inC * outC
         precondition(w.count == k * size, "\(w.count) weights for 3×3 × \(inC) × \(outC)")
-        var g = [Float](repeating: 0, count: 4 * size)
+        var g = [Float](repeating: 0, count: tile.components * size)
         for kx in 0..<k { for i in 0..<inC { for o in 0..<outC {
             let at = { (ky: Int) in w[((kx * k + ky) * inC + i) * outC + o] }
             let (g0, g1, g2) = (at(0), at(1), at(2)), j = (kx * inC + i) * outC + o
-            g[j] = g0; g[size + j] = (g0 + g1 + g2) / 2; g[2 * size + j] = (g0 - g1 + g2) / 2; g[3 * size + j] = g2
+            let v: [Float] = switch tile {
+            case .f23: [g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2]
+            case .f43: [g0 / 4, -(g0 + g1 + g2) / 6, -(g0 - g1 + g2) / 6, g0 / 24 + g1 / 12 + g2 / 6, g0 / 24 - g1 / 12 + g2 / 6, g2]
+            }
+            for (c, value) in v.enumerated() { g[c * size + j] = value }
         } } }
         return g
     }

@@ -7,8 +7,9 @@
 /// ref: the BLIS micro-kernel (Van Zee & van de Geijn 2015): an MR × NR block of C held in registers, each
 /// A element broadcast against NR/8 vectors of B per step of k. Haswell has 16 ymm registers: MR × NR = 6 × 16
 /// takes 12 accumulators, 2 weight vectors and 1 broadcast (OpenBLAS's Haswell SGEMM kernel is 16 × 6 too).
-/// The same loop also runs 3×3 blocks by Winograd's F(2, 3) along frequency (`convolveF23`, the next file):
-/// 2/3 of the multiply-adds, which is what is left to save once the loop runs near the FMA units' peak.
+/// The same loop also runs 3×3 blocks by Winograd's F(4, 3) or F(2, 3) along frequency (`convolveWinograd`, the
+/// next file): 1/2 or 2/3 of the multiply-adds, which is what is left to save once the loop runs near the FMA
+/// units' peak.
 public enum ColumnConvAVX2 {
     /// Output channels per register block (two ymm vectors) and output rows of the main block.
     public static let channelBlock = 16, rowBlock = 6
@@ -29,7 +30,7 @@ public enum ColumnConvAVX2 {
 
     /// out[r, o] = bias[o] + Σ_kx Σ_j source(r, kx)[j] · weight[(kx·run + j)·outC + o] (then max(·, 0) if `relu`)
     /// for the `count` rows of `rows`, 6 and 4 rows × 16 channels at a time — the loop both `convolve` and
-    /// `convolveF23` (on transformed rows) run. weight: (k, run, outC); bias: (outC); out: (count, outC).
+    /// `convolveWinograd` (on transformed rows) run. weight: (k, run, outC); bias: (outC); out: (count, outC).
     static func gemm(_ rows: Rows, count: Int, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, relu: Bool,
                      out: UnsafeMutablePointer<Float>) {
         let outC = rows.outC
@@ -58,7 +59,7 @@ public enum ColumnConvAVX2 {
 
     /// The output rows (t, y) flattened to r = t·h + y, and where tap kx of row r reads its run of `run` floats:
     /// `stride` floats per row y into column (t, kx), plus `offset` (`convolve`: stride inC, run k·inC — rows
-    /// y…y+k−1 of a padded column; `convolveF23`: one component of a transformed row pair).
+    /// y…y+k−1 of a padded column; `convolveWinograd`: one component of a transformed tile).
     struct Rows {
         let taps: UnsafePointer<UnsafePointer<Float>>
         let h: Int, k: Int, stride: Int, offset: Int, run: Int, outC: Int

@@ -122,25 +122,28 @@ import Testing
     /// Earshot's own kernels compute what im2col + OpenBLAS's GEMM compute, block by block: the shipped CNN's
     /// four blocks (I→O = 1→16, 16→32, 32→64, 64→64 at heights 64, 32, 16, 8), heights that leave rows after the
     /// kernels' row blocks (12 for AVX-512's 8; 7 and 5 for AVX2's 6 and 4), 16 output channels (AVX2's block;
-    /// AVX-512 then falls back to AVX2), without ReLU, 3 or 5 taps wide, and 12 input channels (F(2, 3)'s
-    /// transform then ends on 4 channels outside its 8-lane loop). A kernel the CPU lacks is never
+    /// AVX-512 then falls back to AVX2), without ReLU, 3 or 5 taps wide, and 12 input channels (the Winograd
+    /// transforms, F(2, 3) at 10 rows and F(4, 3) at 8, then end on 4 channels outside their 8-lane loop). A kernel the CPU lacks is never
     /// called, and not tested.
     static let kernelShapes = [(1, 16, 64, 3, true), (16, 32, 32, 3, true), (32, 64, 16, 3, true), (64, 64, 8, 3, true), (16, 32, 12, 3, false),
-                               (8, 64, 10, 5, true), (16, 16, 7, 3, true), (24, 32, 5, 3, false), (12, 16, 10, 3, false)]
+                               (8, 64, 10, 5, true), (16, 16, 7, 3, true), (24, 32, 5, 3, false), (12, 16, 10, 3, false),
+                               (12, 16, 8, 3, true)]
 
     @Test(.enabled(if: TestCPU.hasAVX512, "the CPU has no AVX-512"), arguments: kernelShapes)
     func avx512KernelEqualsTheGEMMPath(inC: Int, outC: Int, h: Int, k: Int, relu: Bool) {
         Self.compareKernel(.avx512, inC: inC, outC: outC, h: h, k: k, relu: relu)
     }
 
-    /// Both ways the AVX2 kernel runs: plain, and by Winograd's F(2, 3) (3×3 blocks of even height with ≥ 8 input
-    /// channels: the shipped CNN's blocks 2–4 and the 12-row shape; the others must stay plain).
+    /// Both ways the AVX2 kernel runs: plain, and by Winograd's minimal filtering (3×3 blocks with ≥ 8 input
+    /// channels: F(4, 3) for heights that are multiples of 4 — the shipped CNN's blocks 2–4, 12 and 8 rows —,
+    /// F(2, 3) for the 10-row shape; the others must stay plain).
     @Test(.enabled(if: TestCPU.hasAVX2AndFMA, "the CPU has no AVX2 + FMA"), arguments: kernelShapes)
     func avx2KernelEqualsTheGEMMPath(inC: Int, outC: Int, h: Int, k: Int, relu: Bool) {
         Self.compareKernel(.avx2, inC: inC, outC: outC, h: h, k: k, relu: relu, winograd: false)
-        let f23 = Self.compareKernel(.avx2, inC: inC, outC: outC, h: h, k: k, relu: relu, winograd: true)
-        #expect(f23.winograd == (k == 3 && h % 2 == 0 && inC >= 8), "F(2, 3) for \(inC)→\(outC), h \(h), k \(k)")
-        // more output columns than one F(2, 3) call takes: three calls, the last a short one
+        let fast = Self.compareKernel(.avx2, inC: inC, outC: outC, h: h, k: k, relu: relu, winograd: true)
+        let tile: ColumnConvAVX2.Tile? = k == 3 && inC >= 8 ? (h % 4 == 0 ? .f43 : h % 2 == 0 ? .f23 : nil) : nil
+        #expect(fast.winograd == tile, "\(String(describing: fast.winograd)) for \(inC)→\(outC), h \(h), k \(k)")
+        // more output columns than one Winograd call takes: three calls, the last a short one
         Self.compareKernel(.avx2, inC: inC, outC: outC, h: h, k: k, relu: relu, winograd: true, columns: 2 * ColumnConv.winogradColumns + 3)
     }
 
@@ -168,7 +171,7 @@ import Testing
         let b = Array(UnsafeBufferPointer(start: gemm.convolve(n: n) { t, kx in UnsafePointer(ptrs[t + kx]) }, count: n * h * outC))
         let worst = zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
         let scale = b.map(abs).max() ?? 0
-        #expect(scale > 1 && worst <= 1e-5 * scale, "max |\(kernel)\(fast.winograd ? " F(2, 3)" : "") − GEMM| \(worst) of outputs up to \(scale)")
+        #expect(scale > 1 && worst <= 1e-5 * scale, "max |\(kernel) \(fast.winograd.map { "F(\($0.rawValue), 3)" } ?? "") − GEMM| \(worst) of outputs up to \(scale)")
         if relu { #expect(a.allSatisfy { $0 >= 0 } && b.contains(0) && a.contains(0), "ReLU applied on both paths") }
         else { #expect(a.contains { $0 < 0 }, "no ReLU without relu") }
         return fast

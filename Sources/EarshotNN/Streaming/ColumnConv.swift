@@ -10,7 +10,8 @@ import Foundation
 /// With padded columns, tap kx of output row y reads one contiguous run of k·I floats (rows y…y+2·pad),
 /// so im2col orders a row (kx, ky, i) and copies k runs per row. Blocks with few taps are convolved directly
 /// (`direct`), and on a CPU with AVX-512 or AVX2 the others by `ColumnConvAVX512` / `ColumnConvAVX2`, which read
-/// those runs in place (`ConvKernel`) — the AVX2 one by Winograd's F(2, 3) where a block allows it (`winograd`).
+/// those runs in place (`ConvKernel`) — the AVX2 one by Winograd's F(4, 3) or F(2, 3) where a block allows it
+/// (`winograd`).
 /// ref: Chellapilla, Puri, Simard 2006 (im2col + GEMM); the layout is NHWC with W = time.
 final class ColumnConv {
     let inC: Int, outC: Int, h: Int, k: Int
@@ -31,19 +32,21 @@ final class ColumnConv {
     /// weight layout: no im2col, no GEMM packing) where the CPU has them and the output channels come in whole
     /// register blocks, else `.blas`: the direct path or im2col + OpenBLAS.
     let kernel: ConvKernel
-    /// The AVX2 kernel by Winograd's F(2, 3) along frequency (`ColumnConvAVX2.convolveF23`: 2/3 of the
-    /// multiply-adds): 3×3 blocks of even height with ≥ `winogradMinInputs` input channels (the first block, one
-    /// input channel, stays on the plain kernel: its transform would cost what it saves).
-    let winograd: Bool
+    /// The AVX2 kernel by Winograd's minimal filtering along frequency (`ColumnConvAVX2.convolveWinograd`): F(4, 3)
+    /// (1/2 of the multiply-adds) for 3×3 blocks whose height is a multiple of 4, F(2, 3) (2/3) for other even
+    /// heights, with ≥ `winogradMinInputs` input channels (the first block, one input channel, stays on the plain
+    /// kernel: its transform would cost what it saves); nil: the plain kernel.
+    let winograd: ColumnConvAVX2.Tile?
     static let winogradMinInputs = 8
-    /// Output columns per F(2, 3) call: bounds its scratch (a stream's first window convolves a whole window's
+    /// Output columns per Winograd call: bounds its scratch (a stream's first window convolves a whole window's
     /// columns at once). earshotd's peak RSS was 1.2 MB above the plain kernel's without the bound, 0.6 MB with it
-    /// and without the plain weights (docs/benchmarks/daemon.md); at the default hop (10 frames) a window's calls have ≤ 9.
+    /// and without the plain weights (F(2, 3), docs/benchmarks/daemon.md); at the default hop (10 frames) a
+    /// window's calls have ≤ 9.
     static let winogradColumns = 16
-    /// F(2, 3)'s weights (4, kx, i, O) (`ColumnConvAVX2.f23Weights`), empty without `winograd`.
-    private let f23Weight: [Float]
-    /// F(2, 3)'s scratch for one call of c ≤ `winogradColumns` output columns: transformed input columns
-    /// (c·k, h/2, 4, inC), their pointers (c·k), the four products (4, c·h/2, O), and a zero bias (O) for the
+    /// The Winograd weights (m + 2, kx, i, O) (`ColumnConvAVX2.winogradWeights`), empty without `winograd`.
+    private let winogradWeight: [Float]
+    /// The Winograd scratch for one call of c ≤ `winogradColumns` output columns: transformed input columns
+    /// (c·k, h/m, m + 2, inC), their pointers (c·k), the products (m + 2, c·h/m, O), and a zero bias (O) for the
     /// products' GEMMs.
     private var transformed: UnsafeMutablePointer<Float>
     private var transformedColumns: UnsafeMutablePointer<UnsafePointer<Float>>
@@ -67,8 +70,8 @@ final class ColumnConv {
 
     /// - Parameters: conv: the (batch-norm-folded) convolution; relu, pool: whether ReLU / 2×2 max pooling follow;
     ///   kernel: the fastest kernel to use (`ConvKernel.selected`, the CPU's; tests compare the paths) — a slower
-    ///   one where the output channels are not whole blocks of it or the CPU lacks it; winograd: F(2, 3) where
-    ///   the AVX2 kernel runs and the block allows it (tests turn it off to compare the plain kernel).
+    ///   one where the output channels are not whole blocks of it or the CPU lacks it; winograd: F(4, 3) or F(2, 3)
+    ///   where the AVX2 kernel runs and the block allows it (tests turn it off to compare the plain kernel).
     init(_ conv: Conv2D, relu: Bool, pool: Bool, kernel: ConvKernel = .selected, winograd: Bool = true) {
         inC = conv.inShape.c; outC = conv.outShape.c; h = conv.inShape.h; k = conv.k
         self.relu = relu; self.pool = pool
@@ -82,9 +85,11 @@ final class ColumnConv {
         let own = ConvKernel.choose(requested: kernel, cpuFlags: ConvKernel.machineFlags, outputChannels: conv.outShape.c)
         direct = own == .blas && kk * kk * ic <= Self.directMaxTaps && outC % 8 == 0
         self.kernel = own
-        self.winograd = winograd && own == .avx2 && kk == 3 && conv.inShape.h % 2 == 0 && ic >= Self.winogradMinInputs
-        f23Weight = self.winograd ? ColumnConvAVX2.f23Weights(w, inC: ic, outC: outC) : []
-        weight = self.winograd ? [] : w   // F(2, 3) reads only its own
+        let tile = winograd && own == .avx2 && kk == 3 && ic >= Self.winogradMinInputs ? ColumnConvAVX2.Tile.fitting(conv.inShape.h) : nil
+        self.winograd = tile
+        let oc = conv.outShape.c
+        winogradWeight = tile.map { ColumnConvAVX2.winogradWeights($0, w, inC: ic, outC: oc) } ?? []
+        weight = tile == nil ? w : []   // the Winograd path reads only its own
         transformed = .allocate(capacity: 1); transformedColumns = .allocate(capacity: 1); products = .allocate(capacity: 1)
         zeroBias = .allocate(capacity: outC)
         zeroBias.initialize(repeating: 0, count: outC)
@@ -112,10 +117,10 @@ final class ColumnConv {
         out = .allocate(capacity: n * h * outC)
         tapList = .allocate(capacity: kernel != .blas ? n * k : 1)
         transformed.deallocate(); transformedColumns.deallocate(); products.deallocate()
-        let chunk = min(n, Self.winogradColumns)
-        transformed = .allocate(capacity: winograd ? chunk * k * ColumnConvAVX2.f23ColumnLength(h: h, inC: inC) : 1)
-        transformedColumns = .allocate(capacity: winograd ? chunk * k : 1)
-        products = .allocate(capacity: winograd ? 4 * chunk * (h / 2) * outC : 1)
+        let chunk = winograd == nil ? 0 : min(n, Self.winogradColumns), comps = winograd?.components ?? 0, m = winograd?.rawValue ?? 1
+        transformed = .allocate(capacity: max(1, chunk * k * (winograd?.columnLength(h: h, inC: inC) ?? 0)))
+        transformedColumns = .allocate(capacity: max(1, chunk * k))
+        products = .allocate(capacity: max(1, comps * chunk * (h / m) * outC))
         colCapacity = n
     }
 
@@ -128,15 +133,15 @@ final class ColumnConv {
         if direct { return convolveDirect(n: n, input: input) }
         if kernel != .blas {
             for t in 0..<n { for kx in 0..<k { tapList[t * k + kx] = input(t, kx) } }
-            if winograd {
-                f23Weight.withUnsafeBufferPointer { g in
+            if let tile = winograd {
+                winogradWeight.withUnsafeBufferPointer { g in
                     bias.withUnsafeBufferPointer { b in
                         for t in stride(from: 0, to: n, by: Self.winogradColumns) {
-                            let m = min(Self.winogradColumns, n - t)
-                            ColumnConvAVX2.convolveF23(n: m, h: h, k: k, inC: inC, outC: outC, taps: tapList + t * k,
-                                                       gWeight: g.baseAddress!, bias: b.baseAddress!, relu: relu,
-                                                       transformed: transformed, columns: transformedColumns, m: products,
-                                                       zeroBias: zeroBias, out: self.out + t * h * outC)
+                            ColumnConvAVX2.convolveWinograd(tile, n: min(Self.winogradColumns, n - t), h: h, k: k, inC: inC,
+                                                            outC: outC, taps: tapList + t * k, gWeight: g.baseAddress!,
+                                                            bias: b.baseAddress!, relu: relu, transformed: transformed,
+                                                            columns: transformedColumns, products: products,
+                                                            zeroBias: zeroBias, out: self.out + t * h * outC)
                         }
                     }
                 }

@@ -14,7 +14,7 @@
 /// Per window, ONE GEMM per block computes both the new stream columns and the window's edge columns (a
 /// block with few taps, like the first, is convolved directly instead: `ColumnConv.direct`; on a CPU with
 /// AVX-512 or AVX2 the others by Earshot's own kernels, `ColumnConvAVX512` / `ColumnConvAVX2`, in place of
-/// im2col + GEMM; the AVX2 kernel by Winograd's F(2, 3) along frequency where a block allows it).
+/// im2col + GEMM; the AVX2 kernel by Winograd's F(4, 3) or F(2, 3) along frequency where a block allows it).
 /// (Batching several windows into one GEMM was measured slower here: the larger im2col matrices fall out
 /// of cache.)
 ///
