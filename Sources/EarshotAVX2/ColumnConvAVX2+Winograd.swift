@@ -110,13 +110,15 @@ extension ColumnConvAVX2 {
             i += 8
         }
         while i < inC {   // the same, one channel at a time
-            let x = { (r: Int) in d[r * inC + i] }
-            let v: [Float] = switch tile {
-            case .f23: [x(0) - x(2), x(1) + x(2), x(2) - x(1), x(1) - x(3)]
-            case .f43: [4 * x(0) - 5 * x(2) + x(4), x(3) + x(4) - 4 * (x(1) + x(2)), x(4) - x(3) + 4 * (x(1) - x(2)),
-                        x(4) - x(2) + 2 * (x(3) - x(1)), x(4) - x(2) - 2 * (x(3) - x(1)), 4 * x(1) - 5 * x(3) + x(5)]
+            let (x0, x1, x2, x3) = (d[i], d[inC + i], d[2 * inC + i], d[3 * inC + i])
+            switch tile {
+            case .f23:
+                u[i] = x0 - x2; u[inC + i] = x1 + x2; u[2 * inC + i] = x2 - x1; u[3 * inC + i] = x1 - x3
+            case .f43:
+                let (x4, x5) = (d[4 * inC + i], d[5 * inC + i])
+                u[i] = 4 * x0 - 5 * x2 + x4; u[inC + i] = x3 + x4 - 4 * (x1 + x2); u[2 * inC + i] = x4 - x3 + 4 * (x1 - x2)
+                u[3 * inC + i] = x4 - x2 + 2 * (x3 - x1); u[4 * inC + i] = x4 - x2 - 2 * (x3 - x1); u[5 * inC + i] = 4 * x1 - 5 * x3 + x5
             }
-            for (c, value) in v.enumerated() { u[c * inC + i] = value }
             i += 1
         }
     }
