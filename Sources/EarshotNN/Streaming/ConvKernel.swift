@@ -8,7 +8,8 @@ import Foundation
 public enum ConvKernel: String, CaseIterable, Sendable {
     /// `ColumnConvAVX512` (module EarshotAVX512): 8 rows × 32 channels in zmm registers.
     case avx512
-    /// `ColumnConvAVX2` (module EarshotAVX2): 6 rows × 16 channels in ymm registers.
+    /// `ColumnConvAVX2` (module EarshotAVX2): 6 rows × 16 channels in ymm registers; 3×3 blocks by Winograd's
+    /// F(4, 3) or F(2, 3) where `ColumnConv` finds them fit.
     case avx2
     /// im2col + OpenBLAS's `cblas_sgemm` (or `ColumnConv`'s direct loop for blocks with few taps).
     case blas
