@@ -42,7 +42,7 @@ enum Operator {
     static let privateJournalScript = """
         set -eu
         for d in /run/systemd /run/log /var/log/journal; do mkdir -p "$d"; mount -t tmpfs tmpfs "$d"; done
-        /lib/systemd/systemd-journald &
+        env -u NOTIFY_SOCKET -u WATCHDOG_USEC /lib/systemd/systemd-journald &   # not its READY=1 to a NOTIFY_SOCKET of ours
         J=$!
         for i in $(seq 1 200); do [ -S /run/systemd/journal/socket ] && break; sleep 0.05; done
         set +e

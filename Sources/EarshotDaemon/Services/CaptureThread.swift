@@ -22,7 +22,8 @@ public final class CaptureThread: @unchecked Sendable {
         public var retryMax: Double
         public var targetRate: Int
         /// Test/benchmark knobs: stop after this many device frames (ALSA's file plugin repeats its last
-        /// data at end of file), and pace reads to `pace` × real time (0 = as fast as the device delivers).
+        /// data at end of file), and pace reads to `pace` × real time (0 = as fast as the device delivers): each
+        /// block is handed on when its last frame would have been recorded, as a sound card hands over a period.
         public var maxFrames: Int?
         public var pace: Double = 0
         /// Private ALSA configuration defining `device` (see `PCMCapture`).
@@ -150,7 +151,11 @@ public final class CaptureThread: @unchecked Sendable {
         defer { out.deallocate() }
         if let r = resampler { log.notice("device runs at \(pcm.rate) Hz; resampling to \(opts.targetRate) Hz with libsoxr", metadata: ["rate": "\(r.inputRate)"]) }
         let channel = opts.channel.map { min($0, ch - 1) }
-        let started = Date()
+        let (started, framesAtStart) = (Date(), framesTotal)
+        if opts.pace > 0 {
+            // Audio time 0 of this stream, for benchmarks that time alerts from a planted sound (bench-daemon.py).
+            log.notice("pacing capture at \(opts.pace)× real time", metadata: ["earshot_pace_origin_us": "\(Int((started.timeIntervalSince1970 * 1e6).rounded()))", "earshot_pace_frames": "\(framesTotal)"])
+        }
         while !stopping {
             var want = period
             if let max = opts.maxFrames {
@@ -171,6 +176,13 @@ public final class CaptureThread: @unchecked Sendable {
                 }
             }
             framesTotal += n
+            if opts.pace > 0 {
+                // The file plugin returns a period at once; a sound card returns it once it has been recorded, a
+                // period later. Handing it on early would make every alert look a period faster than it is.
+                let due = Double(framesTotal - framesAtStart) / Double(pcm.rate) / opts.pace
+                let ahead = due - Date().timeIntervalSince(started)
+                if ahead > 0 { Thread.sleep(forTimeInterval: ahead) }
+            }
             if let r = resampler {
                 let m = try r.process(UnsafeBufferPointer(start: mono, count: n), into: UnsafeMutableBufferPointer(start: out, count: outCap))
                 ring.write(UnsafeBufferPointer(start: out, count: m))
@@ -179,11 +191,7 @@ public final class CaptureThread: @unchecked Sendable {
             }
             progressed()
             onData()
-            if opts.pace > 0 {
-                let due = Double(framesTotal) / Double(pcm.rate) / opts.pace
-                let ahead = due - Date().timeIntervalSince(started)
-                if ahead > 0 { Thread.sleep(forTimeInterval: ahead) }
-            } else if opts.maxFrames != nil {
+            if opts.pace == 0 && opts.maxFrames != nil {
                 // Unpaced test input: never let the producer lap the consumer.
                 while ring.available > ring.capacity / 2 && !stopping { Thread.sleep(forTimeInterval: 0.002) }
             }

@@ -10,7 +10,8 @@ for d in /run/systemd /run/log /var/log/journal; do
     mount -t tmpfs tmpfs "$d"
 done
 mkdir -p /run/systemd/journal
-/lib/systemd/systemd-journald &
+# journald is a Type=notify service itself: without this it would send its own READY=1 to earshotd's NOTIFY_SOCKET
+env -u NOTIFY_SOCKET -u WATCHDOG_USEC /lib/systemd/systemd-journald &
 jpid=$!
 for _ in $(seq 1 200); do
     [ -S /run/systemd/journal/socket ] && break
