@@ -128,6 +128,23 @@ public final class Detector {
     /// base (minus `timeOrigin`): an event's start subtracted from it is how long ago, in the stream, it began.
     public var streamTime: Double { Double(firstFrame + frameIndex) * secondsPerFrame - timeOrigin }
 
+    /// Samples from the reset to the end of the first window: its last frame ends there.
+    public var firstWindowSamples: Int { (frames - 1) * model.features.hop + model.features.nFFT }
+    /// Samples between the ends of two scored windows.
+    public var hopSamples: Int { hopFrames * model.features.hop }
+
+    /// Samples to hold back from a detector started (or reset) at ring index `next` so that its windows end
+    /// where capture blocks of `block` samples end (`blockEnd`: the ring index after a block), not just after:
+    /// a window is scored when the block holding its last sample arrives, so a window that ends 82 ms into a
+    /// 100 ms block (the 96-frame window's last 512-sample frame ends 352 samples after a hop) waits 18 ms for
+    /// the rest of the block. Every window is aligned when `block` divides `hopSamples`
+    /// (the default 100 ms period and hop), the first one otherwise. 0 when `block` is unknown (≤ 0).
+    public func alignmentSkip(next: Int, blockEnd: Int, block: Int) -> Int {
+        guard block > 0 else { return 0 }
+        let d = (blockEnd - next - firstWindowSamples) % block
+        return d < 0 ? d + block : d
+    }
+
     /// Windows per alignment period: a stream started at a multiple of this many windows scores them
     /// exactly as a stream from the start does (incremental scoring pairs pooled columns by frame index).
     public var windowPeriod: Int {

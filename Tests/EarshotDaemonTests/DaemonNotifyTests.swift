@@ -291,6 +291,9 @@ import Testing
         #expect(live.stop() == 0)
         let err = live.daemon.stderr
         #expect(err.contains("configuration reloaded") && err.contains("detector=new") && err.contains("resampling to 8000 Hz"), "capture resamples to the new model's rate:\n\(err)")
+        // each detector's windows end with capture's blocks: 100 ms = 1,600 samples at start (the first window's
+        // 15,712 samples end 288 short of a block), 800 at 8 kHz after the reload
+        #expect(err.contains("windows end with capture blocks block=1600 skipped=288") && err.contains("windows end with capture blocks block=800"), "\(err)")
         let offsets = alerts().compactMap { line in
             line.range(of: #"EARSHOT_OFFSET=[0-9.]+"#, options: .regularExpression).flatMap { Double(line[$0].dropFirst(15)) }
         }

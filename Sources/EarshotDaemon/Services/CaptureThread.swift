@@ -52,6 +52,8 @@ public final class CaptureThread: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     /// The device's real rate once open (0 before).
     private let deviceRate = Atomic<Int>(0)
+    /// Samples per block written to the ring (a period, at the target rate) once open (0 before).
+    private let blockSize = Atomic<Int>(0)
     /// Monotonic time (ns) the device was opened or last delivered a block.
     private let progressNs = Atomic<Int>(Int(DispatchTime.now().uptimeNanoseconds))
     /// Called on this thread after each block written to the ring, and once when the thread stops, so the
@@ -69,6 +71,9 @@ public final class CaptureThread: @unchecked Sendable {
     public var overruns: Int { overrunCount.load(ordering: .relaxed) }
     public var deviceLosses: Int { lossCount.load(ordering: .relaxed) }
     public var rate: Int { deviceRate.load(ordering: .relaxed) }
+    /// Samples the ring gets per block — one ALSA period, at the target rate (about that when resampling) —
+    /// once the device is open, 0 before. `ring.totalWritten` is always at the end of a block.
+    public var blockSamples: Int { blockSize.load(ordering: .relaxed) }
     public var lastError: String { lastErrorLock.lock(); defer { lastErrorLock.unlock() }; return lastErrorText }
     /// Seconds since the device was opened or last delivered a block (monotonic clock). While `state` is
     /// `.capturing`, a large value means the device stopped delivering inside a read that does not return.
@@ -119,6 +124,7 @@ public final class CaptureThread: @unchecked Sendable {
             reportedMissing = false
             delay = opts.retryMin
             deviceRate.store(pcm.rate, ordering: .relaxed)
+            blockSize.store(Int((Double(pcm.periodFrames) * Double(opts.targetRate) / Double(pcm.rate)).rounded()), ordering: .relaxed)
             progressed()
             if opened { gaps.record(ring.totalWritten) }   // reopened after a loss: the audio in between is gone
             opened = true

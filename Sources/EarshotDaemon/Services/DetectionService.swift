@@ -46,6 +46,8 @@ public final class DetectionService: Service, @unchecked Sendable {
     private var livenessChanges: [LivenessEvent] = { var a = [LivenessEvent](); a.reserveCapacity(8); return a }()
     /// Samples handed to the detector (and the clip recorder) since start.
     private var samplesConsumed = 0
+    /// The detector's windows lined up with capture's blocks (it skips < one block of its first samples).
+    private var alignment = WindowAlignment()
     /// Samples the capture ring overwrote before this loop read them (it fell `ring_seconds` behind), and
     /// when that was last logged (at most once a minute, with the total).
     private var samplesDropped = 0
@@ -138,6 +140,10 @@ public final class DetectionService: Service, @unchecked Sendable {
                     reload()
                     if reader.ring !== capture.ring { reader = CaptureReader(ring: capture.ring, gaps: capture.gaps) }   // a new device
                 }
+                if alignment.pending, let skip = alignment.align(detector, next: reader.next, blockEnd: capture.ring.totalWritten,
+                                                                 block: capture.blockSamples, consumed: samplesConsumed) {
+                    log.info("windows end with capture blocks", metadata: ["block": "\(capture.blockSamples)", "skipped": "\(skip)"])
+                }
                 // Pieces of contiguous audio; one that starts a new stretch (samples lost since the last one read,
                 // or a gap the capture thread recorded) starts a new recording file and clip exactly there.
                 let (n, lost) = reader.read(into: UnsafeMutableBufferPointer(start: buffer, count: chunk)) { piece, startsStretch in
@@ -217,7 +223,8 @@ public final class DetectionService: Service, @unchecked Sendable {
             changes.removeAll(keepingCapacity: true)
             livenessChanges = changes
         }
-        detector.process(block) { self.handle($0) }
+        let part = alignment.detectorPart(of: block)
+        if !part.isEmpty { detector.process(part) { self.handle($0) } }
     }
 
     private func handle(_ out: DetectorOutput) {
@@ -395,6 +402,7 @@ public final class DetectionService: Service, @unchecked Sendable {
                 // it starts in mid-stream: its events keep the stream's time base (the journal's EARSHOT_OFFSET,
                 // and the evidence clip placed by the event's start)
                 d.reset(timeOrigin: -Double(consumed) / Double(rate))
+                alignment.detectorReplaced()   // lined up with capture's blocks before it gets a sample
             }
             let captureChanged = new.captureDiffers(from: config) || rateChanged   // capture resamples to the model's rate
             model = m; detector = d; modelURL = url; modelStamp = stamp

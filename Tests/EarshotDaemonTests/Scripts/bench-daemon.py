@@ -16,7 +16,10 @@ SEC = int(sys.argv[4]) if len(sys.argv) > 4 else 65
 RATE = 16000
 here = os.path.dirname(os.path.abspath(__file__))
 tmp = tempfile.mkdtemp(prefix="earshot-bench-")
-SHOTS = [5.0 + 10 * k for k in range(int((SEC - 6) // 10) + 1)]
+# A shot every 10 s, each at another point of the 0.1 s hop (0, 1/N, …, (N−1)/N of it for N shots): the latency
+# depends on where a shot falls between two scored windows, so one fixed point would measure one case only.
+N_SHOTS = int((SEC - 6) // 10) + 1
+SHOTS = [5.0 + 10 * k + k * 0.1 / N_SHOTS for k in range(N_SHOTS)]
 
 # EARSHOT_BENCH_SHOT: a raw S16_LE 16 kHz mono recording of a real shot planted at each shot time instead of the
 # synthetic burst (a model trained on real shots need not take a bare noise burst for one), e.g.
