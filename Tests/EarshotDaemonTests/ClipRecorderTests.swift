@@ -180,4 +180,47 @@ struct ClipRecorderTests {
         rec.flush()
         #expect((try? FileManager.default.contentsOfDirectory(atPath: dir.path))?.isEmpty == true)
     }
+
+    /// A reload that changes `clips:` (what earshotd does): the old recorder, fed on while a clip waits for its
+    /// post-roll, writes it whole with its settings; the new one's first clip reaches back before the reload —
+    /// but not across a gap the old one marked — sample-exact.
+    @Test("a reload hands over: the clip in its post-roll gets all of it, the next clip's pre-roll reaches back")
+    func reloadHandsOver() throws {
+        let (oldDir, newDir) = (TestPaths.tempDir("clip-old"), TestPaths.tempDir("clip-new"))
+        defer { try? FileManager.default.removeItem(at: oldDir); try? FileManager.default.removeItem(at: newDir) }
+        let written = Collected<String>()
+        let onWritten: @Sendable (String, Error?) -> Void = { p, e in if e == nil { written.add(p) } }
+        let old = ClipRecorder(settings: ClipSettings(directory: oldDir.path, preRoll: 1, postRoll: 2), logger: LogCapture().logger, onWritten: onWritten)
+        var i = 0
+        func feed(_ recs: [ClipRecorder], until n: Int) {
+            var chunk = [Float](repeating: 0, count: 160)
+            while i < n {
+                for k in 0..<160 { chunk[k] = Self.signal(i + k, shotAt: 80_000) }
+                for r in recs { r.append(chunk) }
+                i += 160
+            }
+        }
+        feed([old], until: 16_000)
+        old.markGap()                       // at 1.0 s: nothing before it may go into a clip
+        feed([old], until: 48_000)
+        let first = try #require(old.begin(eventID: "a", at: Date(timeIntervalSince1970: 1_764_059_000), samplesSinceStart: 0))
+        feed([old], until: 51_200)          // reload 0.2 s into the 2 s post-roll
+        let new = ClipRecorder(settings: ClipSettings(directory: newDir.path, preRoll: 3, postRoll: 1), logger: LogCapture().logger, onWritten: onWritten)
+        new.takePreRoll(from: old)
+        #expect(!old.isIdle)
+        feed([old, new], until: 60_000)     // the old recorder is fed on, as earshotd does, until idle
+        let second = try #require(new.begin(eventID: "b", at: Date(timeIntervalSince1970: 1_764_059_001), samplesSinceStart: 0))
+        feed(old.isIdle ? [new] : [old, new], until: 80_000)
+        #expect(old.isIdle)
+        #expect(Set(written.wait(count: 2, timeout: 5)) == [first, second])
+        let a = try AudioFile.read(URL(fileURLWithPath: first)).samples
+        #expect(a.count == 16_000 + 32_000, "old settings: 1 s pre-roll + all of the 2 s post-roll, \(a.count)")
+        let b = try AudioFile.read(URL(fileURLWithPath: second)).samples
+        // 3 s of pre-roll asked at 3.75 s: back to the gap at 1.0 s (2.75 s), 2.2 s of it from before the reload
+        #expect(b.count == 44_000 + 16_000, "pre-roll back to the gap, then the 1 s post-roll: \(b.count)")
+        var maxDiff: Float = 0
+        for (k, x) in a.enumerated() { maxDiff = max(maxDiff, abs(x - Self.signal(32_000 + k, shotAt: 80_000))) }
+        for (k, x) in b.enumerated() { maxDiff = max(maxDiff, abs(x - Self.signal(16_000 + k, shotAt: 80_000))) }
+        #expect(maxDiff <= 1.0 / 32768 + 1e-6, "clips are the stream's own samples: \(maxDiff)")
+    }
 }

@@ -267,6 +267,30 @@ import Testing
         #expect(id != nil && paged == [Substring(id ?? "")], "the hook begun before the reload paged before earshotd exited: \(paged); stderr:\n\(live.daemon.stderr)")
     }
 
+    /// A reload that changes `clips:` while an evidence clip waits for its post-roll: the clip is still written
+    /// whole (the replaced recorder is fed until then), not cut at the reload.
+    @Test func aReloadThatChangesClipsLetsTheClipInItsPostRollFinish() throws {
+        let dir = TestPaths.tempDir("notify-clips")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let clips = ["enabled: true", "directory: \(dir.path)", "pre_roll: 1", "post_roll: 4"]
+        let live = try Live(seconds: 12, shots: [2.0], clips: clips)
+        #expect(live.notify.wait(timeout: 15, for: Self.has("READY=1")) != nil, "READY=1; stderr:\n\(live.daemon.stderr)")
+        #expect(live.notify.wait(timeout: 10) { _ in live.daemon.stderr.contains("ALERT MESSAGE=") } != nil, "the shot alerts")
+        try FileManager.default.removeItem(at: live.config)
+        let changed = try live.run.writeConfig(clips: ["enabled: true", "directory: \(dir.path)", "pre_roll: 1", "post_roll: 2"], name: "changed.yaml")
+        try FileManager.default.copyItem(at: changed, to: live.config)
+        live.daemon.signal(SIGHUP)
+        #expect(live.notify.wait(timeout: 10) { _ in live.daemon.stderr.contains("configuration reloaded") } != nil, "reloaded")
+        func clipFiles() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".wav") } }
+        live.notify.wait(timeout: 10) { _ in !clipFiles().isEmpty }
+        #expect(live.stop() == 0)
+        let files = clipFiles()
+        try #require(files.count == 1, "one clip: \(files); stderr:\n\(live.daemon.stderr)")
+        let clip = try AudioFile.read(dir.appendingPathComponent(files[0]))
+        // 1 s of pre-roll + the 4 s of post-roll it began with (a reload ≈ 0.3 s after the alert cut it to ≈ 1.6 s)
+        #expect(abs(Double(clip.samples.count) / 16_000 - 5) < 0.01, "clip of \(Double(clip.samples.count) / 16_000) s")
+    }
+
     /// A reload to a model at another sample rate re-opens capture resampling to it (the file plugin then plays its
     /// file from the start again), and the stream's time base goes over to the new rate: the replayed shots, heard
     /// by the 8 kHz model, are 4.5 s apart as in the file (9 s if 16 kHz samples were taken for 8 kHz ones) and

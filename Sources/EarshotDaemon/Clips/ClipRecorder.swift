@@ -95,6 +95,19 @@ public final class ClipRecorder: @unchecked Sendable {
         return path
     }
 
+    /// True when no clip waits for its post-roll: a recorder that a reload replaced is fed until then.
+    public var isIdle: Bool { pending.isEmpty }
+
+    /// Takes `other`'s recent audio as this recorder's pre-roll — a reload that changed `clips:` at the same
+    /// sample rate — so a clip begun right after the reload still reaches back before it (never across a gap
+    /// `other` marked). Call before appending anything.
+    public func takePreRoll(from other: ClipRecorder) {
+        guard settings.enabled, other.settings.enabled, other.sampleRate == sampleRate, history.totalAppended == 0 else { return }
+        let n = min(other.history.count, other.history.totalAppended - other.gapAt, history.capacity)
+        guard n > 0 else { return }
+        history.append(other.history.last(n))
+    }
+
     /// Writes every pending clip with the audio there is (shutdown), and waits for the writer queue.
     public func flush() {
         let now = history.totalAppended

@@ -48,6 +48,8 @@ public final class DetectionService: Service, @unchecked Sendable {
     private var samplesConsumed = 0
     /// The detector's windows lined up with capture's blocks (it skips < one block of its first samples).
     private var alignment = WindowAlignment()
+    /// Clip recorders a reload replaced, fed until their clips have their post-roll.
+    private var retiredClips: [ClipRecorder] = []
     /// Samples the capture ring overwrote before this loop read them (it fell `ring_seconds` behind), and
     /// when that was last logged (at most once a minute, with the total).
     private var samplesDropped = 0
@@ -147,7 +149,7 @@ public final class DetectionService: Service, @unchecked Sendable {
                 // Pieces of contiguous audio; one that starts a new stretch (samples lost since the last one read,
                 // or a gap the capture thread recorded) starts a new recording file and clip exactly there.
                 let (n, lost) = reader.read(into: UnsafeMutableBufferPointer(start: buffer, count: chunk)) { piece, startsStretch in
-                    if startsStretch { recorder.split(); clips.markGap() }
+                    if startsStretch { recorder.split(); markClipGap() }
                     consume(piece)
                 }
                 if lost > 0 { dropped(lost) }
@@ -184,7 +186,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         detector.finish { self.handle($0) }
         log.notice("stopping: finishing in-flight alerts")
         Self.finish(hooks)
-        clips.flush()   // the clips still in their post-roll are written now, and their clip_hook runs queued
+        for c in retiredClips + [clips] { c.flush() }   // the clips still in their post-roll are written now, and their clip_hook runs queued
         for runner in [clipHooks, healthHooks, heartbeat] + retiredHooks { Self.finish(runner) }
         for runner in [hooks, clipHooks, healthHooks] + retiredHooks where runner.stats.retrying > 0 {
             log.error("stopping with \(runner.stats.retrying) \(runner.settings.section) run(s) still waiting to retry, so not delivered: \(runner.settings.lostWhenGivenUp ?? "")")
@@ -208,11 +210,22 @@ public final class DetectionService: Service, @unchecked Sendable {
         log.warning("detection fell behind: \(String(format: "%.2f", Double(count) / rate)) s of audio were never analysed (\(String(format: "%.2f", Double(samplesDropped) / rate)) s since start) — the box is overloaded or earshotd starved of CPU; check other load, or raise ring_seconds (now \(String(format: "%g", config.ringSeconds)) s) to ride out longer stalls")
     }
 
+    /// The next sample follows a capture gap, for every clip recorder still fed.
+    private func markClipGap() {
+        clips.markGap()
+        for r in retiredClips { r.markGap() }
+        retiredClips.removeAll { $0.isIdle }
+    }
+
     /// One contiguous piece of captured audio through clips, site recording, liveness and the detector.
     /// (The detector streams across a gap: a splice rarely scores as a shot — models/README.md, "Hard cuts
     /// in training windows" — and restarting it would leave it deaf for a window.)
     private func consume(_ block: UnsafeBufferPointer<Float>) {
         clips.append(block)
+        if !retiredClips.isEmpty {
+            for r in retiredClips { r.append(block) }
+            retiredClips.removeAll { $0.isIdle }
+        }
         if recorder.isRecording { recorder.append(block) }
         samplesConsumed += block.count
         if config.liveness.enabled {
@@ -233,7 +246,9 @@ public final class DetectionService: Service, @unchecked Sendable {
             let today = Calendar.current.component(.day, from: Date())
             if today != day { day = today; eventsToday = 0 }
             eventsToday += 1
-            let lag = detector.streamTime - e.start
+            // how long ago, in the stream, the event began: from the newest sample heard (the block just read
+            // arrived whole, now), not from the detector's last complete frame (22–32 ms older)
+            let lag = Double(samplesConsumed) / Double(model.features.sampleRate) - e.start
             let id = Self.eventID(Date())
             let start = Date().addingTimeInterval(-lag)
             var alert = Alert(eventID: id, score: e.peakScore, start: start, device: config.device, location: config.location, model: model.name, streamOffset: e.start)
@@ -411,14 +426,25 @@ public final class DetectionService: Service, @unchecked Sendable {
             if new.clipHook != config.clipHook { retire(clipHooks); clipHooks = HookRunner(settings: new.clipHook, logger: log, metrics: metrics) }
             if new.healthHook != config.healthHook { retire(healthHooks); healthHooks = HookRunner(settings: new.healthHook, logger: log, metrics: metrics) }
             if new.heartbeat != config.heartbeat { retire(heartbeat); heartbeat = HookRunner(settings: new.heartbeat.hook, logger: log, metrics: metrics) }
-            if new.clips != config.clips || rateChanged { clips.flush(); clips = ClipRecorder(settings: new.clips, sampleRate: rate, logger: log, metrics: metrics) }
+            if new.clips != config.clips || rateChanged {
+                let old = clips
+                clips = ClipRecorder(settings: new.clips, sampleRate: rate, logger: log, metrics: metrics)
+                if rateChanged {
+                    old.flush()   // its audio stops at the old rate: clips in their post-roll end here
+                } else {
+                    // clips in their post-roll get it (with the settings they began with); the new settings'
+                    // first clips get their pre-roll from before the reload
+                    clips.takePreRoll(from: old)
+                    if !old.isIdle { retiredClips.append(old) }
+                }
+            }
             if !recorder.keeps(new.recording, sampleRate: rate) {
                 recorder.flush(); recorder = SiteRecorder(settings: new.recording, sampleRate: rate, logger: log, metrics: metrics)
             }
             // new limits keep the microphone's state: a warning in force still gets its "recovered"
             if rateChanged { liveness = LivenessMonitor(settings: new.liveness, sampleRate: rate) } else if new.liveness != config.liveness { liveness.update(settings: new.liveness) }
             if captureChanged {
-                recorder.split(); clips.markGap()
+                recorder.split(); markClipGap()
                 capture.stop()
                 capture = Self.makeCapture(new, options, model: m, logger: log, wake: wake.continuation)
                 capture.start()

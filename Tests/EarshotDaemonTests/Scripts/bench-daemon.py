@@ -128,6 +128,19 @@ for a in alerts:
     t_entry = int(a["__REALTIME_TIMESTAMP"]) / 1e6
     shot = min(SHOTS, key=lambda t: abs(t + ONSET - float(a["EARSHOT_OFFSET"]))) + ONSET
     lat.append((t_entry - (origin + shot)) * 1e3)
+# EARSHOT_START (the event's start as earshotd stamps it: now minus how far back in the stream it began) against
+# the planted onset's wall time
+import datetime
+stamp_err, offset_err = [], []
+for a in alerts:
+    st = datetime.datetime.strptime(a["EARSHOT_START"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+    shot = min(SHOTS, key=lambda t: abs(t + ONSET - float(a["EARSHOT_OFFSET"]))) + ONSET
+    stamp_err.append((st - (origin + shot)) * 1e3)
+    offset_err.append((st - (origin + float(a["EARSHOT_OFFSET"]))) * 1e3)
+if stamp_err:
+    print("# EARSHOT_START minus the planted onset, ms: %s" % " ".join("%.0f" % v for v in stamp_err))
+    print("# EARSHOT_START minus audio time 0 + EARSHOT_OFFSET (the stamp's own error), ms: %s" % " ".join("%.0f" % v for v in offset_err))
+    print("daemon_start_stamp_error_ms_median %.0f ms" % statistics.median(stamp_err))
 print("# energy run: user %.2f s sys %.2f s elapsed %.1f s; %d alerts for %d shots; latencies ms: %s" % (
     r["user"], r["sys"], r["elapsed"], len(alerts), len(SHOTS), " ".join("%.0f" % v for v in lat)))
 print("daemon_energy_cpu_ms_per_audio_second %.2f ms" % ((r["user"] + r["sys"]) / SEC * 1e3))
