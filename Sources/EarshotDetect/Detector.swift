@@ -112,6 +112,17 @@ public final class Detector {
         windowsScored = 0
     }
 
+    /// Takes over `old`'s decision state — a run being confirmed, an open event, the cooldown, the event count —
+    /// under this detector's rule: earshotd replacing its detector on a reload (a new model), so a shot the old
+    /// one was confirming is not dropped and one it just reported is not reported again. Times must be on the
+    /// same base (`reset(timeOrigin:)`).
+    public func continueDecisions(from old: Detector) {
+        tracker = old.tracker
+        tracker.update(rule: rule)
+        lastScore = old.lastScore
+        windowsScored = old.windowsScored
+    }
+
     /// `reset` of the features and scoring only: the decision rule's state, `lastScore` and `windowsScored`
     /// stay (a detector that scores a stretch of a file for `FileAnalyzer` and also replays the file's
     /// windows). `firstFrame`: the absolute index of the next frame, so a worker that starts at frame f of

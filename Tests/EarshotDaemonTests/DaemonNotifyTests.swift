@@ -191,6 +191,8 @@ import Testing
         let err = live.daemon.stderr
         try #require(written != nil && err.contains("configuration reloaded"), "a reload, then a clip; stderr:\n\(err)")
         #expect(err.contains("detector=new"), "the changed model file made a new detector:\n\(err)")
+        // it starts warm from the audio heard (a window's worth less the block to come), on capture's block grid
+        #expect(err.contains("scoring from the next block on") && err.contains("windows end with capture blocks block=1600 warmed=14112"), "\(err)")
         let alert = try #require(err.split(separator: "\n").first { $0.contains("ALERT MESSAGE=Gunshot detected") }, "an alert:\n\(err)")
         let offset = alert.range(of: #"EARSHOT_OFFSET=[0-9.]+"#, options: .regularExpression).flatMap { Double(alert[$0].dropFirst(15)) }
         #expect(offset.map { abs($0 - 6.0) < 0.5 } == true, "EARSHOT_OFFSET is seconds into the stream, the shot's 6 s: \(alert)")

@@ -48,6 +48,8 @@ public final class DetectionService: Service, @unchecked Sendable {
     private var samplesConsumed = 0
     /// The detector's windows lined up with capture's blocks (it skips < one block of its first samples).
     private var alignment = WindowAlignment()
+    /// The last 2 s heard (at the model's rate): a detector that a reload makes starts warm from them.
+    private var heard: HistoryBuffer
     /// Clip recorders a reload replaced, fed until their clips have their post-roll.
     private var retiredClips: [ClipRecorder] = []
     /// Samples the capture ring overwrote before this loop read them (it fell `ring_seconds` behind), and
@@ -70,6 +72,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         modelURL = try DefaultModel.resolve(config.model)
         (model, modelStamp) = try Self.loadModel(at: modelURL)
         detector = try Self.makeDetector(model, config)
+        heard = HistoryBuffer(capacity: 2 * model.features.sampleRate)
         journal = JournalAlertSink(priority: config.priority)
         metrics = MetricsFile(settings: config.metrics, instance: options.instance.name, logger: logger)
         hooks = HookRunner(settings: config.hook, logger: logger, metrics: metrics)
@@ -142,9 +145,16 @@ public final class DetectionService: Service, @unchecked Sendable {
                     reload()
                     if reader.ring !== capture.ring { reader = CaptureReader(ring: capture.ring, gaps: capture.gaps) }   // a new device
                 }
-                if alignment.pending, let skip = alignment.align(detector, next: reader.next, blockEnd: capture.ring.totalWritten,
-                                                                 block: capture.blockSamples, consumed: samplesConsumed) {
-                    log.info("windows end with capture blocks", metadata: ["block": "\(capture.blockSamples)", "skipped": "\(skip)"])
+                if alignment.pending, let start = alignment.align(detector, next: reader.next, blockEnd: capture.ring.totalWritten,
+                                                                  block: capture.blockSamples, consumed: samplesConsumed, heard: heard.count) {
+                    switch start {
+                    case let .skip(n):
+                        log.info("windows end with capture blocks", metadata: ["block": "\(capture.blockSamples)", "skipped": "\(n)"])
+                    case let .warm(n):
+                        // the new detector hears the last window's worth of audio again: it scores from the next block on
+                        heard.last(n).withUnsafeBufferPointer { detector.process($0) { self.handle($0) } }
+                        log.info("windows end with capture blocks", metadata: ["block": "\(capture.blockSamples)", "warmed": "\(n)"])
+                    }
                 }
                 // Pieces of contiguous audio; one that starts a new stretch (samples lost since the last one read,
                 // or a gap the capture thread recorded) starts a new recording file and clip exactly there.
@@ -222,6 +232,7 @@ public final class DetectionService: Service, @unchecked Sendable {
     /// in training windows" — and restarting it would leave it deaf for a window.)
     private func consume(_ block: UnsafeBufferPointer<Float>) {
         clips.append(block)
+        heard.append(block)
         if !retiredClips.isEmpty {
             for r in retiredClips { r.append(block) }
             retiredClips.removeAll { $0.isIdle }
@@ -417,7 +428,9 @@ public final class DetectionService: Service, @unchecked Sendable {
                 // it starts in mid-stream: its events keep the stream's time base (the journal's EARSHOT_OFFSET,
                 // and the evidence clip placed by the event's start)
                 d.reset(timeOrigin: -Double(consumed) / Double(rate))
-                alignment.detectorReplaced()   // lined up with capture's blocks before it gets a sample
+                d.continueDecisions(from: detector)   // a shot being confirmed is not dropped, one just reported not repeated
+                alignment.detectorReplaced()   // started warm from `heard`, lined up with capture's blocks, before its first sample
+                if rateChanged { heard = HistoryBuffer(capacity: 2 * rate) }   // the audio heard is at the old rate
             }
             let captureChanged = new.captureDiffers(from: config) || rateChanged   // capture resamples to the model's rate
             model = m; detector = d; modelURL = url; modelStamp = stamp
@@ -459,7 +472,7 @@ public final class DetectionService: Service, @unchecked Sendable {
             // as at start: a new sample_rate (or a new model's higher rate) that costs shots is said in the journal
             if let problem = new.sampleRateProblem(model: m) { log.warning("\(problem)") }
             log.notice("configuration reloaded", metadata: ["model": "\(m.name)", "device": "\(new.device)", "threshold": "\(d.rule.threshold)",
-                                                            "detector": "\(keep ? "kept" : "new: scoring from one window (≈ 1 s) on")"])
+                                                            "detector": "\(keep ? "kept" : rateChanged ? "new: scoring from one window (≈ 1 s) on" : "new: scoring from the next block on")"])
         } catch {
             log.error("reload rejected, keeping the running configuration: \(error)")
         }
