@@ -135,10 +135,6 @@ public final class Detector {
         frameIndex = 0
     }
 
-    /// Seconds of audio consumed since the reset, measured in completed feature frames, on the events' time
-    /// base (minus `timeOrigin`): an event's start subtracted from it is how long ago, in the stream, it began.
-    public var streamTime: Double { Double(firstFrame + frameIndex) * secondsPerFrame - timeOrigin }
-
     /// Samples from the reset to the end of the first window: its last frame ends there.
     public var firstWindowSamples: Int { (frames - 1) * model.features.hop + model.features.nFFT }
     /// Samples between the ends of two scored windows.

@@ -129,7 +129,7 @@ import Testing
         #expect(abs(times[0] - (95.0 * 160 + 512) / 16000 / 2) < 1e-9)
         #expect(abs(times[1] - times[0] - 0.05) < 1e-9)
         d.reset()
-        #expect(d.windowsScored == 0 && d.streamTime == 0)
+        #expect(d.windowsScored == 0 && d.lastScore == 0)
     }
 
     /// A new decision rule at the same hop keeps the stream: the next window is scored on time, with the same score
