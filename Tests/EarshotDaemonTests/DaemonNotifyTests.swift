@@ -289,7 +289,7 @@ import Testing
         let files = clipFiles()
         try #require(files.count == 1, "one clip: \(files); stderr:\n\(live.daemon.stderr)")
         let clip = try AudioFile.read(dir.appendingPathComponent(files[0]))
-        // 1 s of pre-roll + the 4 s of post-roll it began with (a reload ≈ 0.3 s after the alert cut it to ≈ 1.6 s)
+        // 1 s of pre-roll + the 4 s of post-roll it began with (the reload cut it to 1.2 s before the hand-over)
         #expect(abs(Double(clip.samples.count) / 16_000 - 5) < 0.01, "clip of \(Double(clip.samples.count) / 16_000) s")
     }
 
