@@ -160,7 +160,7 @@ public final class CaptureThread: @unchecked Sendable {
         let (started, framesAtStart) = (Date(), framesTotal)
         if opts.pace > 0 {
             // Audio time 0 of this stream, for benchmarks that time alerts from a planted sound (bench-daemon.py).
-            log.notice("pacing capture at \(opts.pace)× real time", metadata: ["earshot_pace_origin_us": "\(Int((started.timeIntervalSince1970 * 1e6).rounded()))", "earshot_pace_frames": "\(framesTotal)"])
+            log.info("pacing capture at \(opts.pace)× real time", metadata: ["earshot_pace_origin_us": "\(Int((started.timeIntervalSince1970 * 1e6).rounded()))"])
         }
         while !stopping {
             var want = period
