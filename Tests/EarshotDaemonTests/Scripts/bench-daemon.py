@@ -9,7 +9,7 @@ Capture is alsa-lib's file plugin over a null slave (ALSA_CONFIG_PATH), paced at
 period is handed on when its last sample would have been recorded, and alert latency is timed from the pacing's
 start (logged by earshotd), so it is what a sound card's listener would see.
 Prints `figure value unit` lines."""
-import json, os, random, socket, struct, subprocess, sys, tempfile, time, math, statistics
+import datetime, json, os, random, socket, struct, subprocess, sys, tempfile, time, math, statistics
 
 exe, ref, energy = sys.argv[1], sys.argv[2], sys.argv[3]
 SEC = int(sys.argv[4]) if len(sys.argv) > 4 else 65
@@ -123,20 +123,16 @@ entries = [json.loads(l) for l in open(out)]
 origin = next(int(e["EARSHOT_PACE_ORIGIN_US"]) / 1e6 for e in entries if "EARSHOT_PACE_ORIGIN_US" in e)
 print("# paced capture started %.1f ms after READY was received" % ((origin - r["ready"]) * 1e3))
 alerts = [e for e in entries if e.get("MESSAGE_ID") == "88a049a25a974a828bee9f70b35c0a93"]
-lat = []
+# Per alert: latency (journal entry − planted onset), and EARSHOT_START (the event's start as earshotd stamps it:
+# now minus how far back in the stream it began) against the planted onset and against audio time 0 + its offset
+lat, stamp_err, offset_err = [], [], []
 for a in alerts:
-    t_entry = int(a["__REALTIME_TIMESTAMP"]) / 1e6
-    shot = min(SHOTS, key=lambda t: abs(t + ONSET - float(a["EARSHOT_OFFSET"]))) + ONSET
-    lat.append((t_entry - (origin + shot)) * 1e3)
-# EARSHOT_START (the event's start as earshotd stamps it: now minus how far back in the stream it began) against
-# the planted onset's wall time
-import datetime
-stamp_err, offset_err = [], []
-for a in alerts:
+    offset = float(a["EARSHOT_OFFSET"])
+    shot = min(SHOTS, key=lambda t: abs(t + ONSET - offset)) + ONSET
+    lat.append((int(a["__REALTIME_TIMESTAMP"]) / 1e6 - (origin + shot)) * 1e3)
     st = datetime.datetime.strptime(a["EARSHOT_START"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
-    shot = min(SHOTS, key=lambda t: abs(t + ONSET - float(a["EARSHOT_OFFSET"]))) + ONSET
     stamp_err.append((st - (origin + shot)) * 1e3)
-    offset_err.append((st - (origin + float(a["EARSHOT_OFFSET"]))) * 1e3)
+    offset_err.append((st - (origin + offset)) * 1e3)
 if stamp_err:
     print("# EARSHOT_START minus the planted onset, ms: %s" % " ".join("%.0f" % v for v in stamp_err))
     print("# EARSHOT_START minus audio time 0 + EARSHOT_OFFSET (the stamp's own error), ms: %s" % " ".join("%.0f" % v for v in offset_err))
