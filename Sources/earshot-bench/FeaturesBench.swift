@@ -53,24 +53,39 @@ struct FeaturesBench: ParsableCommand {
             print("swift_features_xrt \(String(format: "%.1f", 3600 / sPerHour)) x_realtime")
             print("swift_features_ns_per_frame \(String(format: "%.1f", dt * 1e9 / Double(expectedFrames))) ns")
         }
+        print("swift_features_fingerprint \(Self.fingerprint(Array(signal.prefix(60 * config.sampleRate)), extractor: extractor)) fnv1a64")
         print("# frames=\(expectedFrames) chunk=\(chunk) seconds=\(seconds) plan=\(plan) single thread, center=false")
     }
 
-    /// The hot loop: pushes `signal` in `chunk`-sample slices; sums every emitted value (keeps the work
-    /// observable and checks finiteness). No allocation inside.
+    /// The hot loop: pushes `signal` in `chunk`-sample slices; sums every emitted value, 8 lanes at a time
+    /// (keeps the work observable and checks finiteness; a serial sum cost ≈ 85 ns a frame). No allocation inside.
     static func pushAll(_ signal: [Float], extractor: LogMelExtractor, chunk: Int) -> Double {
-        var sum: Float = 0
+        var sum = SIMD8<Float>()
         signal.withUnsafeBufferPointer { all in
             var i = 0
             while i < all.count {
                 let end = min(all.count, i + chunk)
                 extractor.push(UnsafeBufferPointer(rebasing: all[i..<end])) { frame in
-                    for v in frame { sum += v }
+                    let raw = UnsafeRawPointer(frame.baseAddress!)
+                    var k = 0
+                    while k + 8 <= frame.count { sum += raw.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self); k += 8 }
+                    while k < frame.count { sum[0] += frame[k]; k += 1 }
                 }
                 i = end
             }
         }
-        return Double(sum)
+        return Double(sum.sum())
+    }
+
+    /// FNV-1a over the bits of every log-mel value of `signal` (untimed): equal fingerprints before and after a
+    /// change to the feature code mean it computes the same frames bit for bit.
+    static func fingerprint(_ signal: [Float], extractor: LogMelExtractor) -> String {
+        extractor.reset()
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        extractor.push(signal) { frame in
+            for v in frame { h = (h ^ UInt64(v.bitPattern)) &* 0x0000_0100_0000_01b3 }
+        }
+        return String(h, radix: 16)
     }
 
     /// 0.05·N(0, 1) + 0.1·sin(2π·440·t) at 16 kHz (peers' `make_signal`; our own seeded generator, so the

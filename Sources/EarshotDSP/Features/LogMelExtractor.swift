@@ -15,6 +15,7 @@ public final class LogMelExtractor {
     private var filled = 0                            // samples of the next frame already in `pending`
     private let power: UnsafeMutablePointer<Float>   // (nBins)
     private let mel: UnsafeMutablePointer<Float>     // (nMels)
+    private let logMel: UnsafeMutablePointer<Float>  // (nMels) apart from `mel`: in place, the log does not vectorise
     private let eps: Float
     /// Frames emitted since creation or the last `reset()`.
     public private(set) var framesEmitted = 0
@@ -42,11 +43,12 @@ public final class LogMelExtractor {
         pending = .allocate(capacity: config.nFFT)
         power = .allocate(capacity: config.nBins)
         mel = .allocate(capacity: config.nMels)
+        logMel = .allocate(capacity: config.nMels)
         eps = Float(config.logEpsilon)
     }
 
     deinit {
-        pending.deallocate(); power.deallocate(); mel.deallocate()
+        pending.deallocate(); power.deallocate(); mel.deallocate(); logMel.deallocate()
     }
 
     /// Forgets buffered samples; the next sample starts frame 0 again.
@@ -84,8 +86,8 @@ public final class LogMelExtractor {
     private func emitFrame(oldest: Int, _ onFrame: (UnsafeBufferPointer<Float>) -> Void) {
         spectrum.compute(ring: pending, oldest: oldest, power: power)
         filterbank.apply(power: power, mel: mel)
-        VectorLog.apply(mel, add: eps, count: config.nMels, out: mel)
+        VectorLog.apply(mel, add: eps, count: config.nMels, out: logMel)
         framesEmitted += 1
-        onFrame(UnsafeBufferPointer(start: mel, count: config.nMels))
+        onFrame(UnsafeBufferPointer(start: logMel, count: config.nMels))
     }
 }
