@@ -23,7 +23,7 @@ struct FeaturesBench: ParsableCommand {
     @Option(help: "Samples per push into the extractor.")
     var chunk: Int = 1600
 
-    @Option(help: "FFT plan: 'measured' (FFTWWisdom.measure first, as a long-running daemon would) or 'estimate'.")
+    @Option(help: "FFT plan: 'measured' (FFTWWisdom.measure first; FFTW picks its algorithm by timing, so the features' last bits vary between runs) or 'estimate' (what earshotd, earshot detect and the trainer use: the same features on every run).")
     var plan: String = "measured"
 
     func validate() throws {
