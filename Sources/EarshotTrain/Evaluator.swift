@@ -12,6 +12,12 @@ public struct EvalReport: Codable, Sendable {
     public var accuracy: Double, precision: Double, recall: Double, f1: Double, rocAUC: Double
     public var falseAlarmsPerHour: Double
     public var negativeHours: Double
+    /// 95 % intervals (`ConfidenceInterval`): recall (Wilson, of the gunshot clips) and false alarms per hour
+    /// (exact Poisson, of `falseAlarms` events over `negativeHours`). Optional: reports written before them
+    /// still load (`--reuse`).
+    public var recallInterval: ConfidenceInterval?
+    public var falseAlarms: Int?
+    public var falseAlarmsPerHourInterval: ConfidenceInterval?
     public var recallAtSNR: [String: Double]        // "+20", "+10", "0", "-5", "-10"
     public var recallAtGain: [String: Double]       // "+40", "+20" (clipped at full scale), "0", "-10", …, "-40"
     public var falseAlarmRateAtGain: [String: Double] // fraction of negative clips with an event
@@ -85,6 +91,7 @@ public struct Evaluator {
         var faBySource: [String: Int] = [:]
         for (src, n) in zip((negatives + crowd).map(\.info.source), negScores.events(rule: rule)) where n > 0 { faBySource[src, default: 0] += n }
         let fah = negScores.falseAlarmsPerHour(rule: rule)
+        let falseAlarms = negScores.events(rule: rule).reduce(0, +), hours = negScores.seconds / 3600
         let byLevel = LevelBands.tally(guns, hits: gunDetected), faByLevel = LevelBands.tally(others, hits: negDetected)
         var equal: [String: Double] = [:]
         for target in Self.equalFATargets {
@@ -93,7 +100,9 @@ public struct Evaluator {
             equal[String(format: "%.0f", target)] = gunScores.fractionWithEvents(rule: r)
         }
         return EvalReport(model: name, threshold: rule.threshold, clips: labels.count, metrics: m, accuracy: m.accuracy, precision: m.precision,
-                          recall: m.recall, f1: m.f1, rocAUC: auc, falseAlarmsPerHour: fah, negativeHours: negScores.seconds / 3600,
+                          recall: m.recall, f1: m.f1, rocAUC: auc, falseAlarmsPerHour: fah, negativeHours: hours,
+                          recallInterval: .wilson(successes: m.tp, trials: m.tp + m.fn), falseAlarms: falseAlarms,
+                          falseAlarmsPerHourInterval: .poissonRate(events: falseAlarms, exposure: hours),
                           recallAtSNR: bySNR, recallAtGain: byGain, falseAlarmRateAtGain: faByGain, recallBySource: bySource, falseAlarmsBySource: faBySource,
                           recallByLevel: byLevel, falseAlarmClipsByLevel: faByLevel, recallAtEqualFA: equal, roc: roc)
     }

@@ -4,6 +4,12 @@ import Foundation
 public enum Report {
     static func pct(_ x: Double?) -> String { x.map { String(format: "%.1f %%", $0 * 100) } ?? "–" }
 
+    /// A figure with its 95 % interval when the report has one: "71.5 % (65.6–76.8)", "250.0 (187.1–327.0)".
+    static func withInterval(_ value: String, _ i: ConfidenceInterval?, scale: Double = 1, _ format: String = "%.1f") -> String {
+        guard let i else { return value }
+        return value + " (" + String(format: format, i.lower * scale) + "–" + String(format: format, i.upper * scale) + ")"
+    }
+
     /// The shipped model's test clips by peak level: recall of the gunshot clips, false-alarm clips of the rest.
     /// `logEpsilon`: the model's log floor (`FeatureConfig.logEpsilon`), named in the table's caption.
     static func levelTable(_ t: EvalReport, logEpsilon: Double) -> String {
@@ -19,14 +25,16 @@ public enum Report {
     }
 
     public static func table(_ rs: [ThreeModelProtocol.Trained]) -> String {
-        var s = "| model | threshold | val recall | test acc | precision | recall | F1 | ROC-AUC | FA/h (test) | recall +20/+10/0/−5/−10 dB SNR | recall 0/−10/−20/−30/−40 dB gain | FA rate 0/−20/−40 dB gain | overdriven +20/+40 dB, clipped: recall · FA rate |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        var s = "| model | threshold | val recall | test acc | precision | recall (95 % interval) | F1 | ROC-AUC | FA/h (test; 95 % interval) | recall +20/+10/0/−5/−10 dB SNR | recall 0/−10/−20/−30/−40 dB gain | FA rate 0/−20/−40 dB gain | overdriven +20/+40 dB, clipped: recall · FA rate |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
         for r in rs {
             guard let t = r.test else { continue }
             let snr = ["+20", "+10", "+0", "-5", "-10"].map { pct(t.recallAtSNR[$0]) }.joined(separator: " / ")
             let gain = ["0", "-10", "-20", "-30", "-40"].map { pct(t.recallAtGain[$0]) }.joined(separator: " / ")
             let fa = ["0", "-20", "-40"].map { pct(t.falseAlarmRateAtGain[$0]) }.joined(separator: " / ")
             let over = ["+20", "+40"].map { pct(t.recallAtGain[$0]) }.joined(separator: " / ") + " · " + ["+20", "+40"].map { pct(t.falseAlarmRateAtGain[$0]) }.joined(separator: " / ")
-            s += String(format: "| %@%@ | %.6f | %@ | %@ | %@ | %@ | %.3f | %.3f | %.1f | %@ | %@ | %@ | %@ |\n", r.title, r.model.provenance["train.thresholds"] == nil ? "" : " †", t.threshold, pct(r.valRecall), pct(t.accuracy), pct(t.precision), pct(t.recall), t.f1, t.rocAUC, t.falseAlarmsPerHour, snr, gain, fa, over)
+            let recall = withInterval(pct(t.recall), t.recallInterval, scale: 100)
+            let fah = withInterval(String(format: "%.1f", t.falseAlarmsPerHour), t.falseAlarmsPerHourInterval)
+            s += String(format: "| %@%@ | %.6f | %@ | %@ | %@ | %@ | %.3f | %.3f | %@ | %@ | %@ | %@ | %@ |\n", r.title, r.model.provenance["train.thresholds"] == nil ? "" : " †", t.threshold, pct(r.valRecall), pct(t.accuracy), pct(t.precision), recall, t.f1, t.rocAUC, fah, snr, gain, fa, over)
         }
         return s
     }
@@ -64,7 +72,7 @@ public enum Report {
 
     public static func write(_ rs: [ThreeModelProtocol.Trained], best: Int, oof: OOFSummary?, candidates: [OOFSummary] = [], split: String, unreadable: [String], options o: ThreeModelProtocol.Options) throws {
         var md = "# Earshot model report\n\nCommand: `\(o.command)`  \nData: `\(o.data.path)` (seed \(o.seed)); split by recording group.\n\n"
-        md += "## Comparison on the held-out test split\n\nEach model's threshold was chosen for ≤ 1 false alarm per hour of VALIDATION negative+crowd audio, except the shipped model's, which comes from the out-of-fold calibration below (when it ran); every figure below is on the TEST split, which no model or threshold saw. Recall = fraction of test gunshot clips with a detected event (the detector streams each clip exactly as `earshot detect` does); FA/h = events per hour streaming all test negative and crowd clips.\n\n"
+        md += "## Comparison on the held-out test split\n\nEach model's threshold was chosen for ≤ 1 false alarm per hour of VALIDATION negative+crowd audio, except the shipped model's, which comes from the out-of-fold calibration below (when it ran); every figure below is on the TEST split, which no model or threshold saw. Recall = fraction of test gunshot clips with a detected event (the detector streams each clip exactly as `earshot detect` does); FA/h = events per hour streaming all test negative and crowd clips. In parentheses, 95 % intervals of the test set's sampling error (Wilson for recall, exact Poisson for the false-alarm count): two models whose intervals overlap widely are not told apart by this test set.\n\n"
         md += table(rs)
         if candidates.isEmpty {
             md += "\nShipped model: **\(rs[best].title)** (`\(rs[best].name)`), chosen by validation clip recall at each model's own 1 FA/h validation threshold (validation clip ROC-AUC breaks ties).\n"

@@ -102,6 +102,10 @@ struct Evaluate: ParsableCommand {
             print(String(format: "model %@  threshold %.3f  clips %d", m.name, r.threshold, r.clips))
             print(String(format: "accuracy %.3f  precision %.3f  recall %.3f  F1 %.3f  ROC-AUC %.3f", r.accuracy, r.precision, r.recall, r.f1, r.rocAUC))
             print(String(format: "false alarms per hour %.2f over %.2f h of negative/crowd audio", r.falseAlarmsPerHour, r.negativeHours))
+            if let ri = r.recallInterval, let fi = r.falseAlarmsPerHourInterval {
+                print(String(format: "95 %% intervals (the test set's sampling error): recall %.3f–%.3f (Wilson, %d of %d shots), false alarms per hour %.1f–%.1f (exact Poisson, %d events)",
+                             ri.lower, ri.upper, r.metrics.tp, r.metrics.tp + r.metrics.fn, fi.lower, fi.upper, r.falseAlarms ?? 0))
+            }
             print("confusion: TP \(r.metrics.tp) FN \(r.metrics.fn) FP \(r.metrics.fp) TN \(r.metrics.tn)")
             // loudest first, in dB order (the keys are "+20", "-5", …: a string sort puts "-10" before "-5")
             func byLevel(_ d: [String: Double]) -> [(key: String, value: Double)] { d.sorted { (Double($0.key) ?? 0) > (Double($1.key) ?? 0) } }

@@ -52,6 +52,13 @@ import Testing
             let detected: Int = guns.reduce(0) { $0 + $1.withEvent }, falseAlarms: Int = others.reduce(0) { $0 + $1.withEvent }
             #expect(gunClips + otherClips == t.clips)
             #expect(detected == t.metrics.tp && falseAlarms == t.metrics.fp)
+            // the 95 % intervals come from the same counts, hold the figures, and are in the comparison table
+            let (ri, fi) = (try #require(t.recallInterval), try #require(t.falseAlarmsPerHourInterval))
+            #expect(ri == .wilson(successes: t.metrics.tp, trials: t.metrics.tp + t.metrics.fn) && ri.lower <= t.recall && t.recall <= ri.upper, "\(ri) vs \(t.recall)")
+            let events = try #require(t.falseAlarms)
+            #expect(fi == .poissonRate(events: events, exposure: t.negativeHours), "\(fi) vs \(events) events in \(t.negativeHours) h")
+            #expect(fi.lower <= t.falseAlarmsPerHour && t.falseAlarmsPerHour <= fi.upper, "\(fi) vs \(t.falseAlarmsPerHour)")
+            #expect(md.contains(Report.withInterval(Report.pct(t.recall), ri, scale: 100)), "\(r.name)'s recall cell")
         }
         #expect(md.contains("By clip peak level (test; the features' log floor, ln(mel + 1e-6)"), "the caption names the model's floor")
         // a second run reuses every saved model (no training) with its history, except the soup, which is
