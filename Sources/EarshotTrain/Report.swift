@@ -1,3 +1,4 @@
+import EarshotDetect
 import Foundation
 
 /// The evaluation report: markdown with the comparison table, JSON with every figure, SVG plots.

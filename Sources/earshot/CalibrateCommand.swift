@@ -90,26 +90,31 @@ struct CalibrateCommand: ParsableCommand {
         let own = scores.detections(rule: base)
         let ownCount = own.reduce(0) { $0 + $1.count }
         let loudest = zip(names, own).flatMap { f, es in es.map { (f, $0) } }.sorted { $0.1.peakScore > $1.1.peakScore }.prefix(top)
-        var rows: [(rate: Double, threshold: Float, events: Int)] = []
+        var rows: [(rate: Double, threshold: Float, events: Int, upper: Double)] = []
         for t in targets.sorted() {
             var rule = base
             rule.threshold = scores.threshold(forFalseAlarmsPerHour: t, base: base)
-            rows.append((t, rule.threshold, scores.events(rule: rule).reduce(0, +)))
+            let events = scores.events(rule: rule).reduce(0, +)
+            // the most false alarms per hour this audio is consistent with (95 %): a short recording bounds little
+            rows.append((t, rule.threshold, events, ConfidenceInterval.poissonRate(events: events, exposure: hours).upper))
         }
         let unresolved = targets.filter { $0 * hours < 1 }.sorted()
         let r = Model.rateKey
         if json {
             print("{\"type\":\"calibration\",\"files\":\(names.count),\"hours\":\(String(format: "%.4f", hours)),\"model_threshold\":\(String(format: "%.6f", m.threshold)),\"model_threshold_events\":\(ownCount)}")
             for row in rows {
-                print("{\"type\":\"threshold\",\"false_alarms_per_hour\":\(r(row.rate)),\"threshold\":\(row.threshold),\"events\":\(row.events),\"resolved\":\(row.rate * hours >= 1)}")
+                print("{\"type\":\"threshold\",\"false_alarms_per_hour\":\(r(row.rate)),\"threshold\":\(row.threshold),\"events\":\(row.events),\"resolved\":\(row.rate * hours >= 1),\"false_alarms_per_hour_upper_95\":\(String(format: "%.3f", row.upper))}")
             }
             for (f, e) in loudest { print(JSONLine.event(file: f, e)) }
             return
         }
         print(String(format: "site audio: %d file%@, %.2f h; model %@, its own threshold %.4f: %d event%@ here (%.1f per hour)",
                      names.count, names.count == 1 ? "" : "s", hours, m.name, m.threshold, ownCount, ownCount == 1 ? "" : "s", Double(ownCount) / hours))
-        print("false alarms/hour   threshold   events in this audio")
-        for row in rows { print("\(r(row.rate).padding(toLength: 19, withPad: " ", startingAt: 0)) \(String(describing: row.threshold).padding(toLength: 11, withPad: " ", startingAt: 0)) \(row.events)") }
+        print("false alarms/hour   threshold   events in this audio   at most, 95 % (per hour)")
+        for row in rows {
+            print("\(r(row.rate).padding(toLength: 19, withPad: " ", startingAt: 0)) \(String(describing: row.threshold).padding(toLength: 11, withPad: " ", startingAt: 0)) "
+                  + "\(String(row.events).padding(toLength: 22, withPad: " ", startingAt: 0)) \(String(format: "%.2f", row.upper))")
+        }
         if !loudest.isEmpty {
             print("loudest events at the model's own threshold (listen: is any a real shot? then this audio cannot calibrate):")
             for (f, e) in loudest { print(String(format: "  %@  %.2f–%.2f s  score %.3f", f, e.start, e.end, Double(e.peakScore))) }
@@ -119,7 +124,8 @@ struct CalibrateCommand: ParsableCommand {
             // (events at it), never that a lower one would do.
             let measured = first.rate * hours >= 1
             if measured || first.threshold > m.threshold {
-                print("to use it: `threshold: \(first.threshold)` in /etc/earshot/earshot.yaml (\(measured ? "≤ \(r(first.rate)) false alarm(s)/hour on this audio" : "no event at all in this audio: the least this site needs")), then `systemctl reload earshot`")
+                print("to use it: `threshold: \(first.threshold)` in /etc/earshot/earshot.yaml (\(measured ? "≤ \(r(first.rate)) false alarm(s)/hour on this audio" : "no event at all in this audio: the least this site needs"); "
+                      + String(format: "%.2f h of audio bound its rate at %.2f false alarms/hour with 95 %% confidence), then `systemctl reload earshot`", hours, first.upper))
                 if first.threshold > m.threshold {
                     print("note: this site needs a higher threshold than the model's own (\(m.threshold)), and a higher threshold also misses more shots; `earshot-train adapt` can teach the model this site's sounds instead (README: \"Or teach the model your site\")")
                 } else if first.threshold < m.threshold {

@@ -57,6 +57,11 @@ import Testing
             let th = try #require(line.range(of: #""threshold":[0-9.e-]+"#, options: .regularExpression).map { String(line[$0].dropFirst(12)) })
             #expect(Double(events) <= rate * hours + 1e-9, "rate \(rate): \(events) events")
             #expect((row["resolved"] as? Bool) == (rate * hours >= 1))
+            // the most false alarms per hour the audio is consistent with (95 %, exact Poisson): above the count's
+            // own rate; for no event, −ln(0.025) events per hour of audio
+            let upper = try #require(row["false_alarms_per_hour_upper_95"] as? Double)
+            #expect(upper > Double(events) / hours, "rate \(rate): \(events) events, upper bound \(upper)")
+            if events == 0 { #expect(abs(upper - -log(0.025) / hours) < 1e-3 * upper, "no event: \(upper)") }
             let d = try CLIRunner.run(["detect", "--model", model.path, "--min-consecutive", "1", "--cooldown", "0", "--json",
                                        "--threshold", th] + files)
             let n = jsonLines(d.stdout).filter { $0["type"] as? String == "event" }.count
@@ -71,6 +76,7 @@ import Testing
         // human output: the config line to paste, and the note for a rate this audio cannot measure
         let h = try CLIRunner.run(["calibrate", "--model", model.path, "--rate", "1"] + files)
         #expect(h.status == 0 && h.stdout.contains("threshold: 0.") && h.stdout.contains("cannot measure 1 false alarm(s)/hour"), "\(h.stdout)")
+        #expect(h.stdout.contains("at most, 95 %") && h.stdout.contains("h of audio bound its rate at \(String(format: "%.2f", -log(0.025) / hours)) false alarms/hour"), "\(h.stdout)")
         // this site's bursts need a stricter threshold than the model's own: the output points to adapting the model
         let j = jsonLines(try CLIRunner.run(["calibrate", "--model", model.path, "--rate", "1", "--json"] + files).stdout)
         let own = try #require(j.first { $0["type"] as? String == "calibration" }?["model_threshold"] as? Double)

@@ -1,9 +1,10 @@
 import Foundation
 
-/// A 95 % confidence interval: how far a figure measured on a finite test set may be from the model's true
-/// rate. The test split has ≈ 250 gunshot clips and ≈ 0.2 h of negative audio, so one clip moves recall by
+/// A 95 % confidence interval: how far a rate measured on a finite amount of audio may be from the true one.
+/// The trainer's test split has ≈ 250 gunshot clips and ≈ 0.2 h of negative audio, so one clip moves recall by
 /// 0.4 points and one false alarm moves the hourly rate by ≈ 5: the interval says which differences between
 /// models the test set can tell apart (sampling only — a model's training seed adds its own spread).
+/// `earshot calibrate` gives the most false alarms per hour its site audio is consistent with.
 public struct ConfidenceInterval: Codable, Sendable, Equatable {
     public var lower: Double, upper: Double
 

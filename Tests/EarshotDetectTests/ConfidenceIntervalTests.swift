@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import EarshotTrain
+@testable import EarshotDetect
 
 /// The test report's 95 % intervals against independent references: closed forms where they exist, and
 /// scipy 1.x's χ² quantiles (`chi2.ppf(0.025, 2k) / 2`, `chi2.ppf(0.975, 2k + 2) / 2`) for the exact Poisson bounds.
@@ -31,13 +31,5 @@ import Testing
         let quarter = ConfidenceInterval.poissonRate(events: 0, exposure: 0.25)
         #expect(quarter.lower == 0 && Self.close(quarter.upper, -log(0.025) / 0.25), "\(quarter)")
         #expect(ConfidenceInterval.poissonRate(events: 3, exposure: 0).upper == .infinity)
-    }
-
-    /// The comparison table shows each interval beside its figure.
-    @Test func reportCellsCarryTheInterval() {
-        let i = ConfidenceInterval.wilson(successes: 176, trials: 246)
-        #expect(Report.withInterval(Report.pct(176.0 / 246), i, scale: 100) == "71.5 % (65.6–76.8)")
-        #expect(Report.withInterval("250.0", ConfidenceInterval(lower: 187.14, upper: 326.96)) == "250.0 (187.1–327.0)")
-        #expect(Report.withInterval("250.0", nil) == "250.0")
     }
 }
