@@ -60,7 +60,8 @@ public struct Evaluator {
         let gunScores = StreamScores.collect(guns, detector: detector, progress: ProgressBar("\(name): gunshot clips", total: guns.count))
         let negScores = StreamScores.collect(others, detector: detector, progress: ProgressBar("\(name): negative + crowd clips", total: others.count))
         let gunDetected = gunScores.events(rule: rule).map { $0 > 0 }
-        let negDetected = negScores.events(rule: rule).map { $0 > 0 }
+        let negEvents = negScores.events(rule: rule)
+        let negDetected = negEvents.map { $0 > 0 }
         var m = BinaryMetrics()
         m.tp = gunDetected.filter { $0 }.count; m.fn = gunDetected.count - m.tp
         m.fp = negDetected.filter { $0 }.count; m.tn = negDetected.count - m.fp
@@ -89,9 +90,9 @@ public struct Evaluator {
             bySource[src] = Double(idx.filter { gunDetected[$0] }.count) / Double(idx.count)
         }
         var faBySource: [String: Int] = [:]
-        for (src, n) in zip((negatives + crowd).map(\.info.source), negScores.events(rule: rule)) where n > 0 { faBySource[src, default: 0] += n }
+        for (src, n) in zip((negatives + crowd).map(\.info.source), negEvents) where n > 0 { faBySource[src, default: 0] += n }
         let fah = negScores.falseAlarmsPerHour(rule: rule)
-        let falseAlarms = negScores.events(rule: rule).reduce(0, +), hours = negScores.seconds / 3600
+        let falseAlarms = negEvents.reduce(0, +), hours = negScores.seconds / 3600
         let byLevel = LevelBands.tally(guns, hits: gunDetected), faByLevel = LevelBands.tally(others, hits: negDetected)
         var equal: [String: Double] = [:]
         for target in Self.equalFATargets {

@@ -6,9 +6,9 @@ public enum Report {
     static func pct(_ x: Double?) -> String { x.map { String(format: "%.1f %%", $0 * 100) } ?? "–" }
 
     /// A figure with its 95 % interval when the report has one: "71.5 % (65.6–76.8)", "250.0 (187.1–327.0)".
-    static func withInterval(_ value: String, _ i: ConfidenceInterval?, scale: Double = 1, _ format: String = "%.1f") -> String {
+    static func withInterval(_ value: String, _ i: ConfidenceInterval?, scale: Double = 1) -> String {
         guard let i else { return value }
-        return value + " (" + String(format: format, i.lower * scale) + "–" + String(format: format, i.upper * scale) + ")"
+        return value + String(format: " (%.1f–%.1f)", i.lower * scale, i.upper * scale)
     }
 
     /// The shipped model's test clips by peak level: recall of the gunshot clips, false-alarm clips of the rest.
