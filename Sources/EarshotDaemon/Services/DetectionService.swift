@@ -147,14 +147,15 @@ public final class DetectionService: Service, @unchecked Sendable {
                 }
                 if alignment.pending, let start = alignment.align(detector, next: reader.next, blockEnd: capture.ring.totalWritten,
                                                                   block: capture.blockSamples, consumed: samplesConsumed, heard: heard.count) {
+                    let (how, n): (String, Int)
                     switch start {
-                    case let .skip(n):
-                        log.info("windows end with capture blocks", metadata: ["block": "\(capture.blockSamples)", "skipped": "\(n)"])
-                    case let .warm(n):
+                    case let .skip(k): (how, n) = ("skipped", k)
+                    case let .warm(k):
                         // the new detector hears the last window's worth of audio again: it scores from the next block on
-                        heard.last(n).withUnsafeBufferPointer { detector.process($0) { self.handle($0) } }
-                        log.info("windows end with capture blocks", metadata: ["block": "\(capture.blockSamples)", "warmed": "\(n)"])
+                        heard.last(k).withUnsafeBufferPointer { detector.process($0) { self.handle($0) } }
+                        (how, n) = ("warmed", k)
                     }
+                    log.info("windows end with capture blocks", metadata: ["block": "\(capture.blockSamples)", how: "\(n)"])
                 }
                 // Pieces of contiguous audio; one that starts a new stretch (samples lost since the last one read,
                 // or a gap the capture thread recorded) starts a new recording file and clip exactly there.
