@@ -60,8 +60,14 @@ public struct SiteAdaptation {
         public var baseThreshold: Float, adaptedThreshold: Float
         /// Events on the held-out site audio at that threshold (≤ target × hours when resolvable).
         public var baseSiteEvents: Int, adaptedSiteEvents: Int
+        /// The most false alarms per hour of this site each model's events on the held-out audio are consistent
+        /// with (95 %, exact Poisson: no event in 1 h still allows 3.7 per hour), as `earshot calibrate` says.
+        public var baseSiteFalseAlarmsUpper95: Double, adaptedSiteFalseAlarmsUpper95: Double
         /// Corpus test gunshot clips with an event at that threshold.
         public var baseRecall: Double, adaptedRecall: Double
+        /// The test shots only the base found, only the adapted model, and whether that split is more than
+        /// chance (exact McNemar): the same 246 clips, so the clips they disagree on decide.
+        public var shots: PairedComparison
         /// False alarms per hour on the corpus's test negatives and crowd at that threshold (sounds of elsewhere).
         public var baseCorpusFalseAlarms: Double, adaptedCorpusFalseAlarms: Double
         /// The held-out audio is long enough to measure this rate (≥ 1 / target hours).
@@ -151,9 +157,14 @@ public struct SiteAdaptation {
             var rb = rule, ra = rule
             rb.threshold = b.site.threshold(forFalseAlarmsPerHour: t, base: rule)
             ra.threshold = a.site.threshold(forFalseAlarmsPerHour: t, base: rule)
+            let (siteB, siteA) = (b.site.events(rule: rb).reduce(0, +), a.site.events(rule: ra).reduce(0, +))
+            let (foundB, foundA) = (b.guns.events(rule: rb).map { $0 > 0 }, a.guns.events(rule: ra).map { $0 > 0 })
             rows.append(Row(falseAlarmsPerHour: t, baseThreshold: rb.threshold, adaptedThreshold: ra.threshold,
-                            baseSiteEvents: b.site.events(rule: rb).reduce(0, +), adaptedSiteEvents: a.site.events(rule: ra).reduce(0, +),
+                            baseSiteEvents: siteB, adaptedSiteEvents: siteA,
+                            baseSiteFalseAlarmsUpper95: ConfidenceInterval.poissonRate(events: siteB, exposure: hours).upper,
+                            adaptedSiteFalseAlarmsUpper95: ConfidenceInterval.poissonRate(events: siteA, exposure: hours).upper,
                             baseRecall: b.guns.fractionWithEvents(rule: rb), adaptedRecall: a.guns.fractionWithEvents(rule: ra),
+                            shots: PairedComparison(first: foundB, second: foundA),
                             baseCorpusFalseAlarms: b.others.falseAlarmsPerHour(rule: rb), adaptedCorpusFalseAlarms: a.others.falseAlarmsPerHour(rule: ra),
                             resolved: t * hours >= 1))
         }

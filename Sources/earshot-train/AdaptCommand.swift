@@ -22,8 +22,10 @@ struct Adapt: ParsableCommand {
         fine-tunes the model for a few epochs (≈ 10–20 s each on 2 cores). The last 25 % of every recording \
         is held out: both models are calibrated on it for 1, 2, 5 and 10 false alarms per hour (as `earshot \
         calibrate` does) and, at those thresholds, scored on the corpus's held-out test gunshots. The table \
-        says whether the adapted model finds more shots at the same false-alarm rate on this site; the file \
-        written carries the thresholds from the held-out site audio (`model:` in /etc/earshot/earshot.yaml).
+        says whether the adapted model finds more shots at the same false-alarm rate on this site, whether \
+        the test shots can tell the two apart (exact McNemar test), and the most false alarms per hour the \
+        held-out audio allows (95 %: no event in 1 h still allows 3.7 — record hours); the file written \
+        carries the thresholds from the held-out site audio (`model:` in /etc/earshot/earshot.yaml).
 
         Any event in the recordings counts as a false alarm, so they must hold no gunshots. Recordings of \
         any length: at most --max-site-hours of 10 s clips (spread evenly over all recordings) are trained \
@@ -69,37 +71,7 @@ struct Adapt: ParsableCommand {
             let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]
             print(String(decoding: try e.encode(r), as: UTF8.self))
         } else {
-            print(Self.table(r, out: url.path))
+            print(r.table(out: url.path))
         }
-    }
-
-    static func table(_ r: SiteAdaptation.Result, out: String) -> String {
-        func pct(_ x: Double) -> String { String(format: "%.1f %%", 100 * x) }
-        var lines = [
-            String(format: "site: %d recording(s), %.2f h adapted on%@, %.2f h held out%@", r.siteFiles.count, r.adaptHours,
-                   r.adaptHours < r.recordedAdaptHours - 0.001 ? String(format: " (spread over %.2f h)", r.recordedAdaptHours) : "", r.heldOutHours,
-                   r.skipped.isEmpty ? "" : "; \(r.skipped.count) skipped (see above)"),
-            String(format: "base %@ at its own threshold %.4f: %d event(s) on the held-out site audio", r.base, r.baseOwnThreshold, r.baseOwnEvents),
-            "",
-            "| false alarms/h on held-out site audio | threshold base / adapted | site events base / adapted | test gunshots found base / adapted | corpus test negatives, false alarms/h base / adapted |",
-            "|---|---|---|---|---|",
-        ]
-        for row in r.rows {
-            lines.append(String(format: "| %@%@ | %.4f / %.4f | %d / %d | %@ / %@ | %.1f / %.1f |", Model.rateKey(row.falseAlarmsPerHour), row.resolved ? "" : " (*)",
-                                row.baseThreshold, row.adaptedThreshold, row.baseSiteEvents, row.adaptedSiteEvents, pct(row.baseRecall), pct(row.adaptedRecall),
-                                row.baseCorpusFalseAlarms, row.adaptedCorpusFalseAlarms))
-        }
-        lines.append("(test gunshots: \(r.testGunshots) corpus clips neither model trained on; corpus test negatives: \(String(format: "%.2f", r.testNegativeHours)) h)")
-        if r.rows.contains(where: { !$0.resolved }) {
-            lines.append(String(format: "(*) %.2f h of held-out audio cannot measure this rate: its threshold is the lowest with no event there — record more", r.heldOutHours))
-        }
-        lines.append("")
-        let target = Model.rateKey(r.defaultTarget)
-        if r.adaptedIsBetter {
-            lines.append("at \(target) false alarm(s)/hour here the adapted model finds at least as many test shots: to use it, `model: \(out)` in /etc/earshot/earshot.yaml (its threshold is already this site's), then `systemctl reload earshot`")
-        } else {
-            lines.append("at \(target) false alarm(s)/hour here the adapted model finds fewer test shots than the base: keep the base model, with the threshold `earshot calibrate` gives on these recordings (written anyway: \(out))")
-        }
-        return lines.joined(separator: "\n")
     }
 }

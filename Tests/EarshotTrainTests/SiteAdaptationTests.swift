@@ -94,6 +94,16 @@ import Testing
         #expect(r.rows.map(\.falseAlarmsPerHour) == [1, 10] && r.rows.allSatisfy { !$0.resolved }, "16 s cannot resolve 1 or 10 per hour")
         // each threshold is the lowest with no event on the held-out audio (the rates cannot be resolved)
         for row in r.rows { #expect(row.baseSiteEvents == 0 && row.adaptedSiteEvents == 0) }
+        // no event in 16 s allows up to −ln(0.025) / (16 / 3600) = 830 per hour; the shots found by one model
+        // only are the difference of the two recalls, clip for clip
+        for row in r.rows {
+            #expect(abs(row.baseSiteFalseAlarmsUpper95 - -log(0.025) / r.heldOutHours) < 1e-6 * row.baseSiteFalseAlarmsUpper95 && row.adaptedSiteFalseAlarmsUpper95 == row.baseSiteFalseAlarmsUpper95, "\(row)")
+            let found = (base: (row.baseRecall * Double(r.testGunshots)).rounded(), adapted: (row.adaptedRecall * Double(r.testGunshots)).rounded())
+            #expect(Double(row.shots.onlySecond - row.shots.onlyFirst) == found.adapted - found.base, "\(row.shots) vs \(found) of \(r.testGunshots)")
+            #expect(row.shots.onlyFirst <= Int(found.base) && row.shots.onlySecond <= Int(found.adapted))
+        }
+        let table = r.table(out: "adapted.safetensors")
+        #expect(table.contains("only the adapted model found") && table.contains(String(format: "(≤ %.1f / %.1f)", r.rows[0].baseSiteFalseAlarmsUpper95, r.rows[0].adaptedSiteFalseAlarmsUpper95)), "\(table)")
         #expect(adapted.thresholds == ["1": r.rows[0].adaptedThreshold, "10": r.rows[1].adaptedThreshold])
         #expect(adapted.threshold == r.rows[1].adaptedThreshold, "the default target (10 per hour) is the model's own threshold")
         #expect(adapted.provenance["train.thresholds"]?.contains("held-out site audio") == true)

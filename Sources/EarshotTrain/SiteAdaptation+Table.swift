@@ -1,0 +1,53 @@
+import EarshotDetect
+import EarshotNN
+import Foundation
+
+extension SiteAdaptation.Result {
+    /// What `earshot-train adapt` prints: the two models at each false-alarm rate of the held-out site audio
+    /// (the most false alarms per hour those events allow, the test shots each finds and which only one of them
+    /// found, with the exact McNemar p-value), then whether to switch — and whether the test shots can tell.
+    public func table(out: String) -> String {
+        let r = self
+        func pct(_ x: Double) -> String { String(format: "%.1f %%", 100 * x) }
+        func pValue(_ p: Double) -> String { p < 0.001 ? "p < 0.001" : String(format: "p = %.3f", p) }
+        var lines = [
+            String(format: "site: %d recording(s), %.2f h adapted on%@, %.2f h held out%@", r.siteFiles.count, r.adaptHours,
+                   r.adaptHours < r.recordedAdaptHours - 0.001 ? String(format: " (spread over %.2f h)", r.recordedAdaptHours) : "", r.heldOutHours,
+                   r.skipped.isEmpty ? "" : "; \(r.skipped.count) skipped (see above)"),
+            String(format: "base %@ at its own threshold %.4f: %d event(s) on the held-out site audio", r.base, r.baseOwnThreshold, r.baseOwnEvents),
+            "",
+            "| false alarms/h on held-out site audio | threshold base / adapted | site events base / adapted (at most, per h, 95 %) | test gunshots found base / adapted | found by one only, base / adapted (McNemar p) | corpus test negatives, false alarms/h base / adapted |",
+            "|---|---|---|---|---|---|",
+        ]
+        for row in r.rows {
+            lines.append(String(format: "| %@%@ | %.4f / %.4f | %d / %d (≤ %.1f / %.1f) | %@ / %@ | %d / %d (%@) | %.1f / %.1f |", Model.rateKey(row.falseAlarmsPerHour), row.resolved ? "" : " (*)",
+                                row.baseThreshold, row.adaptedThreshold, row.baseSiteEvents, row.adaptedSiteEvents,
+                                row.baseSiteFalseAlarmsUpper95, row.adaptedSiteFalseAlarmsUpper95, pct(row.baseRecall), pct(row.adaptedRecall),
+                                row.shots.onlyFirst, row.shots.onlySecond, pValue(row.shots.pValue), row.baseCorpusFalseAlarms, row.adaptedCorpusFalseAlarms))
+        }
+        lines.append("(test gunshots: \(r.testGunshots) corpus clips neither model trained on; corpus test negatives: \(String(format: "%.2f", r.testNegativeHours)) h)")
+        if r.rows.contains(where: { !$0.resolved }) {
+            lines.append(String(format: "(*) %.2f h of held-out audio cannot measure this rate: its threshold is the lowest with no event there — record more", r.heldOutHours))
+        }
+        lines.append("")
+        let target = Model.rateKey(r.defaultTarget)
+        let use = "To use it, `model: \(out)` in /etc/earshot/earshot.yaml (its threshold is already this site's), then `systemctl reload earshot`"
+        let keep = "Keep the base model, with the threshold `earshot calibrate` gives on these recordings (written anyway: \(out))"
+        if let main = r.rows.first(where: { $0.falseAlarmsPerHour == r.defaultTarget }) {
+            let split = "\(main.shots.onlySecond) test shot(s) only the adapted model found, \(main.shots.onlyFirst) only the base (exact McNemar \(pValue(main.shots.pValue)))"
+            let apart = main.shots.differs ? "" : "; the \(r.testGunshots) test shots cannot tell the two apart"
+            if r.adaptedIsBetter {
+                lines.append("at \(target) false alarm(s)/hour here the adapted model finds \(main.shots.onlySecond > main.shots.onlyFirst ? "more" : "as many") test shots: \(split)\(apart). \(use)")
+            } else {
+                lines.append("at \(target) false alarm(s)/hour here the adapted model finds fewer test shots than the base: \(split)\(apart). \(keep)")
+            }
+            // the threshold keeps the held-out audio at the rate; whether the site's true rate is that low takes hours
+            if main.adaptedSiteFalseAlarmsUpper95 > r.defaultTarget {
+                let heldNeeded = -log(0.025) / r.defaultTarget, share = r.heldOutHours / max(1e-9, r.heldOutHours + r.recordedAdaptHours)
+                lines.append(String(format: "The held-out site audio is too short to show that the adapted model keeps to %@ false alarm(s)/hour here: its %d event(s) in %.2f h allow up to %.1f per hour (95 %%). With no event, %.1f h held out would show it: record about %.0f h (at this hold-out share of %.0f %%), then adapt again.",
+                                    target, main.adaptedSiteEvents, r.heldOutHours, main.adaptedSiteFalseAlarmsUpper95, heldNeeded, (heldNeeded / max(1e-9, share)).rounded(.up), 100 * share))
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,64 @@
+import EarshotDetect
+import Testing
+@testable import EarshotTrain
+
+/// The exact McNemar test that says whether two models scored on the same shots differ, and the table
+/// `earshot-train adapt` prints with it.
+@Suite struct PairedComparisonTests {
+    /// p-values from scipy 1.16 (`scipy.stats.binomtest(b, b + c, 0.5).pvalue`, two-sided; the same as 2 · the
+    /// smaller tail for p = ½).
+    @Test func pValuesMatchTheExactBinomialTest() {
+        let cases: [(Int, Int, Double)] = [(0, 1, 1), (1, 0, 1), (3, 7, 0.34375), (7, 3, 0.34375), (0, 5, 0.0625), (0, 6, 0.03125),
+                                           (10, 30, 0.0022214337732293643), (21, 79, 4.3373666334216375e-09), (50, 50, 1), (120, 95, 0.10145232764870649)]
+        for (b, c, p) in cases {
+            let got = PairedComparison(onlyFirst: b, onlySecond: c).pValue
+            #expect(abs(got - p) <= 1e-9 * max(1, p) || abs(got - p) / p < 1e-9, "(\(b), \(c)): \(got), scipy \(p)")
+        }
+        #expect(PairedComparison(onlyFirst: 0, onlySecond: 0).pValue == 1, "no disagreement: nothing to tell")
+        // 5 against 0 is not enough at 5 %, 6 against 0 is
+        #expect(!PairedComparison(onlyFirst: 0, onlySecond: 5).differs && PairedComparison(onlyFirst: 0, onlySecond: 6).differs)
+        // thousands of clips: summed in log space, no overflow
+        let big = PairedComparison(onlyFirst: 2000, onlySecond: 2100).pValue
+        #expect(abs(big - 0.12206497999113655) < 1e-9, "(2000, 2100): \(big), scipy 0.12206497999113655")
+    }
+
+    @Test func outcomesArePairedClipByClip() {
+        let base = [true, true, false, false, true, false]
+        let adapted = [true, false, true, true, true, false]
+        let c = PairedComparison(first: base, second: adapted)
+        #expect(c.onlyFirst == 1 && c.onlySecond == 2, "\(c)")
+        // the same recalls in another order are another comparison
+        #expect(PairedComparison(first: base, second: [false, false, true, true, true, true]) == PairedComparison(onlyFirst: 2, onlySecond: 3))
+    }
+
+    static func result(base: Double, adapted: Double, onlyBase: Int, onlyAdapted: Int, adaptedSiteEvents: Int = 2) -> SiteAdaptation.Result {
+        let upper = { ConfidenceInterval.poissonRate(events: $0, exposure: 4).upper }
+        let row = SiteAdaptation.Row(falseAlarmsPerHour: 1, baseThreshold: 0.99, adaptedThreshold: 0.95, baseSiteEvents: 0, adaptedSiteEvents: adaptedSiteEvents,
+                                     baseSiteFalseAlarmsUpper95: upper(0), adaptedSiteFalseAlarmsUpper95: upper(adaptedSiteEvents), baseRecall: base, adaptedRecall: adapted,
+                                     shots: PairedComparison(onlyFirst: onlyBase, onlySecond: onlyAdapted),
+                                     baseCorpusFalseAlarms: 4.7, adaptedCorpusFalseAlarms: 9.4, resolved: true)
+        return SiteAdaptation.Result(base: "m9", siteFiles: ["a.wav"], skipped: [], adaptHours: 1, recordedAdaptHours: 12, heldOutHours: 4,
+                                     siteChunks: 360, siteSources: 13, testGunshots: 246, testNegativeHours: 0.21, baseOwnThreshold: 0.98,
+                                     baseOwnEvents: 9, rows: [row], defaultTarget: 1, adaptedIsBetter: adapted >= base)
+    }
+
+    /// The verdict says whether the test shots tell the models apart, beside whether to switch.
+    @Test func theTableSaysWhetherTheDifferenceIsMoreThanChance() {
+        let clear = Self.result(base: 0.40, adapted: 0.50, onlyBase: 3, onlyAdapted: 28).table(out: "/etc/earshot/site.safetensors")
+        #expect(clear.contains("| 1 | 0.9900 / 0.9500 | 0 / 2 (≤ 0.9 / 1.8) | 40.0 % / 50.0 % | 3 / 28 (p < 0.001) | 4.7 / 9.4 |"), "\(clear)")
+        #expect(clear.contains("finds more test shots: 28 test shot(s) only the adapted model found, 3 only the base (exact McNemar p < 0.001). To use it, `model: /etc/earshot/site.safetensors`"), "\(clear)")
+        #expect(!clear.contains("cannot tell"))
+        // 2 events in 4 h allow up to 1.81 per hour: more than the 1 per hour the threshold was set for
+        #expect(clear.contains("too short to show that the adapted model keeps to 1 false alarm(s)/hour here: its 2 event(s) in 4.00 h allow up to 1.8 per hour (95 %). With no event, 3.7 h held out would show it: record about 15 h (at this hold-out share of 25 %)"), "\(clear)")
+
+        let close = Self.result(base: 0.40, adapted: 0.42, onlyBase: 4, onlyAdapted: 9).table(out: "s.safetensors")
+        #expect(close.contains("finds more test shots: 9 test shot(s) only the adapted model found, 4 only the base (exact McNemar p = 0.267); the 246 test shots cannot tell the two apart. To use it"), "\(close)")
+
+        let tie = Self.result(base: 0.40, adapted: 0.40, onlyBase: 0, onlyAdapted: 0, adaptedSiteEvents: 0).table(out: "s.safetensors")
+        #expect(tie.contains("finds as many test shots: 0 test shot(s) only the adapted model found, 0 only the base (exact McNemar p = 1.000)"), "\(tie)")
+        #expect(!tie.contains("too short"), "0 events in 4 h allow up to 0.92 per hour: enough for 1 per hour")
+
+        let worse = Self.result(base: 0.50, adapted: 0.40, onlyBase: 30, onlyAdapted: 5).table(out: "s.safetensors")
+        #expect(worse.contains("finds fewer test shots than the base: 5 test shot(s) only the adapted model found, 30 only the base (exact McNemar p < 0.001). Keep the base model"), "\(worse)")
+    }
+}
