@@ -33,6 +33,11 @@ public struct EvalReport: Codable, Sendable {
     /// the test negatives).
     public var recallAtEqualFA: [String: Double]
     public var roc: [[Double]]                      // [fpr, tpr] points of the clip-level ROC
+    /// Which gunshot clips (indices in evaluation order) had an event: at the model's threshold, and at each
+    /// equal-false-alarm threshold (keys as `recallAtEqualFA`). Two models evaluated on the same clips are
+    /// compared clip by clip from these (`PairedComparison`). Optional: earlier reports still load.
+    public var shotsFound: [Int]?
+    public var shotsFoundAtEqualFA: [String: [Int]]?
 }
 
 /// Clip-level and stream-level evaluation through the Detector, with crowd mixed at fixed SNRs and clean
@@ -94,17 +99,20 @@ public struct Evaluator {
         let fah = negScores.falseAlarmsPerHour(rule: rule)
         let falseAlarms = negEvents.reduce(0, +), hours = negScores.seconds / 3600
         let byLevel = LevelBands.tally(guns, hits: gunDetected), faByLevel = LevelBands.tally(others, hits: negDetected)
-        var equal: [String: Double] = [:]
+        var equal: [String: Double] = [:], equalFound: [String: [Int]] = [:]
         for target in Self.equalFATargets {
             var r = rule
             r.threshold = negScores.threshold(forFalseAlarmsPerHour: target, base: rule)
-            equal[String(format: "%.0f", target)] = gunScores.fractionWithEvents(rule: r)
+            let found = gunScores.events(rule: r).map { $0 > 0 }
+            equal[String(format: "%.0f", target)] = Double(found.filter { $0 }.count) / Double(max(1, found.count))
+            equalFound[String(format: "%.0f", target)] = found.indices.filter { found[$0] }
         }
         return EvalReport(model: name, threshold: rule.threshold, clips: labels.count, metrics: m, accuracy: m.accuracy, precision: m.precision,
                           recall: m.recall, f1: m.f1, rocAUC: auc, falseAlarmsPerHour: fah, negativeHours: hours,
                           recallInterval: .wilson(successes: m.tp, trials: m.tp + m.fn), falseAlarms: falseAlarms,
                           falseAlarmsPerHourInterval: .poissonRate(events: falseAlarms, exposure: hours),
                           recallAtSNR: bySNR, recallAtGain: byGain, falseAlarmRateAtGain: faByGain, recallBySource: bySource, falseAlarmsBySource: faBySource,
-                          recallByLevel: byLevel, falseAlarmClipsByLevel: faByLevel, recallAtEqualFA: equal, roc: roc)
+                          recallByLevel: byLevel, falseAlarmClipsByLevel: faByLevel, recallAtEqualFA: equal, roc: roc,
+                          shotsFound: gunDetected.indices.filter { gunDetected[$0] }, shotsFoundAtEqualFA: equalFound)
     }
 }

@@ -23,6 +23,26 @@ public struct PairedComparison: Codable, Sendable, Equatable {
         self.init(onlyFirst: pairs.filter { $0 && !$1 }.count, onlySecond: pairs.filter { !$0 && $1 }.count)
     }
 
+    /// Compares the clips each model found, given as indices into the same list of clips.
+    public init(found first: [Int], _ second: [Int]) {
+        let (a, b) = (Set(first), Set(second))
+        self.init(onlyFirst: a.subtracting(b).count, onlySecond: b.subtracting(a).count)
+    }
+
+    /// Two evaluations of the same gunshot clips compared clip by clip at each operating point both recorded:
+    /// `"threshold"` (each model's own) and the equal-false-alarm rates ("5", "10", "20" per hour, thresholds
+    /// set on the same negatives). Empty when either report lacks the clips found (written before 2026-12-05)
+    /// or the two were not evaluated on the same clips.
+    public static func points(_ reference: EvalReport, _ other: EvalReport) -> [(point: String, comparison: PairedComparison)] {
+        guard reference.metrics.tp + reference.metrics.fn == other.metrics.tp + other.metrics.fn, reference.clips == other.clips,
+              let a = reference.shotsFound, let b = other.shotsFound else { return [] }
+        var out = [("threshold", PairedComparison(found: a, b))]
+        for key in Evaluator.equalFATargets.map({ String(format: "%.0f", $0) }) {
+            if let x = reference.shotsFoundAtEqualFA?[key], let y = other.shotsFoundAtEqualFA?[key] { out.append((key, PairedComparison(found: x, y))) }
+        }
+        return out
+    }
+
     /// Whether the test tells the models apart at the 5 % level.
     public var differs: Bool { pValue < 0.05 }
 

@@ -48,6 +48,26 @@ public enum Report {
         return s
     }
 
+    /// Other models against a reference on the same test gunshot clips, clip by clip: at each model's own
+    /// threshold (their false-alarm rates on the test negatives beside it) and at equal false-alarm rates set on
+    /// the test negatives. The recall columns differ by exactly the clips only one model found; the exact
+    /// McNemar p-value says whether that split is more than chance. Models without the clips found are left out.
+    public static func pairedTable(reference: (name: String, report: EvalReport), others: [(name: String, report: EvalReport)]) -> String {
+        let ref = reference.report
+        var s = "| model | operating point | recall, \(reference.name) | recall, this model | found only by \(reference.name) | found only by this model | McNemar p |\n|---|---|---|---|---|---|---|\n"
+        let shots = Double(max(1, ref.metrics.tp + ref.metrics.fn))
+        func recall(_ found: [Int]?) -> String { pct(found.map { Double($0.count) / shots }) }
+        for (name, r) in others {
+            for (point, c) in PairedComparison.points(ref, r) {
+                let (label, a, b) = point == "threshold"
+                    ? (String(format: "own thresholds (%.1f / %.1f FA/h)", ref.falseAlarmsPerHour, r.falseAlarmsPerHour), ref.shotsFound, r.shotsFound)
+                    : ("\(point) FA/h", ref.shotsFoundAtEqualFA?[point], r.shotsFoundAtEqualFA?[point])
+                s += "| \(name) | \(label) | \(recall(a)) | \(recall(b)) | \(c.onlyFirst) | \(c.onlySecond) | \(c.pValue < 0.001 ? "< 0.001" : String(format: "%.3f", c.pValue)) |\n"
+            }
+        }
+        return s
+    }
+
     /// "source n, source n" by descending count (ties by name).
     public static func sourceList(_ sources: [String: Int]) -> String {
         sources.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
@@ -81,6 +101,10 @@ public enum Report {
             md += "\nShipped model: **\(rs[best].title)** (`\(rs[best].name)`). Validation ranked the models (clip recall at each model's own 1 FA/h validation threshold, clip ROC-AUC breaking ties); the top \(o.oofCandidates) and the leader of validation window recall at 1 % window FPR (the early-stopping statistic; \(candidates.count) models in all) were calibrated out-of-fold, and the one with the best mean out-of-fold recall at 1, 2, 5 and 10 false alarms per hour ships.\n"
         }
         md += "\n### Every model at equal false-alarm rates\n\nThe thresholds above differ per model, so the table above mixes operating points. Here each model's threshold is set on the TEST negatives for the same false-alarm rate (so these thresholds saw the test negatives: use this table to rank models, not as a deployment figure).\n\n" + equalFATable(rs)
+        let others = rs.indices.filter { $0 != best }.compactMap { i in rs[i].test.map { (rs[i].name, $0) } }
+        if let shipped = rs[best].test, others.contains(where: { !PairedComparison.points(shipped, $0.1).isEmpty }) {
+            md += "\n### The shipped model against each other, clip by clip\n\nAll models stream the same test gunshot clips, so two recalls differ by exactly the clips only one of them found; the exact McNemar test says whether that split is more than chance (p < 0.05: the test set tells the two apart). This is sharper than comparing the two recall intervals above, which ignore that most shots are found by both. Many rows make some p < 0.05 by chance (about 1 in 20 when two models are equally good); at its own threshold a model with more false alarms finds more shots (the rates are beside it), so rank by the equal-rate rows.\n\n" + pairedTable(reference: (rs[best].name, shipped), others: others)
+        }
         if !candidates.isEmpty {
             let titles = Dictionary(rs.map { ($0.name, $0.title) }, uniquingKeysWith: { a, _ in a })
             md += "\n## Model selection out-of-fold\n\nEach candidate's recipe (with its base) was re-trained from scratch on all but one fold of the train+validation audio (grouped by recording, \(candidates[0].folds) folds), for the epoch counts its early stopping chose; every fold model scored only the fold it never trained on. Recall of held-out gunshot clips at thresholds set for equal false-alarm rates on the pooled held-out negative+crowd audio (\(String(format: "%.2f", candidates[0].negativeHours)) h):\n\n" + candidatesTable(candidates, titles: titles, shipped: rs[best].name)

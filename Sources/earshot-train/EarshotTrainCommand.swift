@@ -66,20 +66,24 @@ struct Train: ParsableCommand {
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Evaluate a model on a corpus split (or on all of a folder).")
-    @Option(help: "Model file (default: the shipped model).") var model: String?
+    @Option(name: .customLong("model"), help: "Model file (default: the shipped model). Give it again to compare models clip by clip on the same clips: each against the first, at its own threshold and at equal false-alarm rates, with the exact McNemar test.") var models: [String] = []
     @Option(help: "Corpus folder.") var data: String
     @Option(help: "test (the held-out split for --seed) or all.") var split: String = "test"
     @Option(help: "Seed of the split.") var seed: UInt64 = 1
     @Option(help: "Override the model's threshold.") var threshold: Float?
     @Option(help: "Seconds between scored windows (the detector's hop).") var hop: Double = 0.1
     @Option(help: "Consecutive above-threshold windows that confirm an event.") var minConsecutive: Int = 2
-    @Flag(help: "Print the report as JSON.") var json = false
+    @Flag(help: "Print the report as JSON (with several models: one report per line, then a line with the clip-by-clip comparisons).") var json = false
+
+    func validate() throws {
+        if threshold != nil, models.count > 1 { throw ValidationError("--threshold sets one model's threshold: give it with one --model (compared models keep their own, and are also compared at equal false-alarm rates)") }
+    }
 
     func run() throws {
-        let m = try Model.load(DefaultModel.resolve(model))
-        // the rule first: a bad --hop or --min-consecutive fails before minutes of decoding
-        let rule = DecisionRule(threshold: threshold ?? m.threshold, minConsecutive: minConsecutive, hopSeconds: hop)
-        try rule.validate()
+        let ms = try (models.isEmpty ? [nil] : models.map { Optional($0) }).map { try Model.load(DefaultModel.resolve($0)) }
+        // the rules first: a bad --hop or --min-consecutive fails before minutes of decoding
+        let rules = ms.map { DecisionRule(threshold: threshold ?? $0.threshold, minConsecutive: minConsecutive, hopSeconds: hop) }
+        try rules[0].validate()
         let corpus = try Corpus(root: URL(fileURLWithPath: data))
         let sp = GroupSplit(clips: corpus.clips, seed: seed)
         let chosen = corpus.clips.filter { $0.label != "rir" && (split == "all" || sp.side(of: $0).rawValue == split) }
@@ -93,29 +97,51 @@ struct Evaluate: ParsableCommand {
             throw CommandError("the \(split) clips hold \(guns) gunshot and \(others) negative/crowd clips\(unreadable > 0 ? " that could be read (\(unreadable) could not)" : ""): "
                                + "evaluation needs both (recall on the one, false alarms on the other); use --split all, or a corpus with more recording groups")
         }
-        let r = try Evaluator().evaluate(model: m, name: m.name, rule: rule, gunshots: clips.filter { $0.info.label == "gunshot" },
-                                         negatives: clips.filter { $0.info.label == "negative" }, crowd: clips.filter { $0.info.label == "crowd" })
-        if json {
-            let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]
-            print(String(decoding: try e.encode(r), as: UTF8.self))
-        } else {
-            print(String(format: "model %@  threshold %.3f  clips %d", m.name, r.threshold, r.clips))
-            print(String(format: "accuracy %.3f  precision %.3f  recall %.3f  F1 %.3f  ROC-AUC %.3f", r.accuracy, r.precision, r.recall, r.f1, r.rocAUC))
-            print(String(format: "false alarms per hour %.2f over %.2f h of negative/crowd audio", r.falseAlarmsPerHour, r.negativeHours))
-            if let ri = r.recallInterval, let fi = r.falseAlarmsPerHourInterval {
-                print(String(format: "95 %% intervals (the test set's sampling error): recall %.3f–%.3f (Wilson, %d of %d shots), false alarms per hour %.1f–%.1f (exact Poisson, %d events)",
-                             ri.lower, ri.upper, r.metrics.tp, r.metrics.tp + r.metrics.fn, fi.lower, fi.upper, r.falseAlarms ?? 0))
+        var reports: [EvalReport] = []
+        for (m, rule) in zip(ms, rules) {
+            let r = try Evaluator().evaluate(model: m, name: m.name, rule: rule, gunshots: clips.filter { $0.info.label == "gunshot" },
+                                             negatives: clips.filter { $0.info.label == "negative" }, crowd: clips.filter { $0.info.label == "crowd" })
+            reports.append(r)
+            if json {
+                let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]
+                print(String(decoding: try e.encode(r), as: UTF8.self))
+            } else {
+                printReport(r, m)
+                if ms.count > 1 { print("") }
             }
-            print("confusion: TP \(r.metrics.tp) FN \(r.metrics.fn) FP \(r.metrics.fp) TN \(r.metrics.tn)")
-            // loudest first, in dB order (the keys are "+20", "-5", …: a string sort puts "-10" before "-5")
-            func byLevel(_ d: [String: Double]) -> [(key: String, value: Double)] { d.sorted { (Double($0.key) ?? 0) > (Double($1.key) ?? 0) } }
-            print("recall by SNR: " + byLevel(r.recallAtSNR).map { "\($0.key) dB \(String(format: "%.2f", $0.value))" }.joined(separator: ", "))
-            print("recall by gain (above 0 dB clipped at full scale), with the share of negative clips that alarm: "
-                  + byLevel(r.recallAtGain).map { "\($0.key) dB \(String(format: "%.2f", $0.value)) (\(String(format: "%.2f", r.falseAlarmRateAtGain[$0.key] ?? 0)))" }.joined(separator: ", "))
-            print("false alarms by source: " + (r.falseAlarmsBySource.isEmpty ? "none" : Report.sourceList(r.falseAlarmsBySource)))
-            print("recall by peak level: " + r.recallByLevel.map { "\(LevelBands.label($0)) \(String(format: "%.2f", $0.fraction)) of \($0.clips)" }.joined(separator: ", "))
-            print("false-alarm clips by peak level: " + r.falseAlarmClipsByLevel.map { "\(LevelBands.label($0)) \($0.withEvent) of \($0.clips)" }.joined(separator: ", "))
-            print("recall by source: " + r.recallBySource.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.2f", $0.value))" }.joined(separator: ", "))
         }
+        guard reports.count > 1 else { return }
+        let names = ms.map(\.name)
+        if json {
+            struct Paired: Encodable { var reference: String, model: String, point: String, comparison: PairedComparison }
+            let rows = zip(names, reports).dropFirst().flatMap { name, r in
+                PairedComparison.points(reports[0], r).map { Paired(reference: names[0], model: name, point: $0.point, comparison: $0.comparison) }
+            }
+            let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]
+            print(String(decoding: try e.encode(["paired": rows]), as: UTF8.self))
+        } else {
+            print("clip by clip against \(names[0]) (the same \(reports[0].metrics.tp + reports[0].metrics.fn) gunshot clips; McNemar p < 0.05: these clips tell the two apart, though among many rows about 1 in 20 does so by chance; rank by the equal-rate rows, since at its own threshold a model with more false alarms finds more):")
+            print(Report.pairedTable(reference: (names[0], reports[0]), others: Array(zip(names, reports).dropFirst()).map { (name: $0.0, report: $0.1) }), terminator: "")
+        }
+    }
+
+    private func printReport(_ r: EvalReport, _ m: Model) {
+        print(String(format: "model %@  threshold %.3f  clips %d", m.name, r.threshold, r.clips))
+        print(String(format: "accuracy %.3f  precision %.3f  recall %.3f  F1 %.3f  ROC-AUC %.3f", r.accuracy, r.precision, r.recall, r.f1, r.rocAUC))
+        print(String(format: "false alarms per hour %.2f over %.2f h of negative/crowd audio", r.falseAlarmsPerHour, r.negativeHours))
+        if let ri = r.recallInterval, let fi = r.falseAlarmsPerHourInterval {
+            print(String(format: "95 %% intervals (the test set's sampling error): recall %.3f–%.3f (Wilson, %d of %d shots), false alarms per hour %.1f–%.1f (exact Poisson, %d events)",
+                         ri.lower, ri.upper, r.metrics.tp, r.metrics.tp + r.metrics.fn, fi.lower, fi.upper, r.falseAlarms ?? 0))
+        }
+        print("confusion: TP \(r.metrics.tp) FN \(r.metrics.fn) FP \(r.metrics.fp) TN \(r.metrics.tn)")
+        // loudest first, in dB order (the keys are "+20", "-5", …: a string sort puts "-10" before "-5")
+        func byLevel(_ d: [String: Double]) -> [(key: String, value: Double)] { d.sorted { (Double($0.key) ?? 0) > (Double($1.key) ?? 0) } }
+        print("recall by SNR: " + byLevel(r.recallAtSNR).map { "\($0.key) dB \(String(format: "%.2f", $0.value))" }.joined(separator: ", "))
+        print("recall by gain (above 0 dB clipped at full scale), with the share of negative clips that alarm: "
+              + byLevel(r.recallAtGain).map { "\($0.key) dB \(String(format: "%.2f", $0.value)) (\(String(format: "%.2f", r.falseAlarmRateAtGain[$0.key] ?? 0)))" }.joined(separator: ", "))
+        print("false alarms by source: " + (r.falseAlarmsBySource.isEmpty ? "none" : Report.sourceList(r.falseAlarmsBySource)))
+        print("recall by peak level: " + r.recallByLevel.map { "\(LevelBands.label($0)) \(String(format: "%.2f", $0.fraction)) of \($0.clips)" }.joined(separator: ", "))
+        print("false-alarm clips by peak level: " + r.falseAlarmClipsByLevel.map { "\(LevelBands.label($0)) \($0.withEvent) of \($0.clips)" }.joined(separator: ", "))
+        print("recall by source: " + r.recallBySource.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.2f", $0.value))" }.joined(separator: ", "))
     }
 }

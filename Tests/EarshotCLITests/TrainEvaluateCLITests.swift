@@ -52,22 +52,7 @@ import Testing
     /// held-out report's job.)
     @Test func evaluatesAGeneratedFolderAndReportsRecallByPeakLevel() throws {
         let dir = TestPaths.tempDir("train-eval-folder"); defer { try? FileManager.default.removeItem(at: dir) }
-        var rng = SeededRNG(seed: 5)
-        func write(_ label: String, _ name: String, _ x: [Float]) throws {
-            let d = dir.appendingPathComponent(label)
-            try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-            try AudioFileWriter.writeWAV16(x, sampleRate: 16_000, to: d.appendingPathComponent(name + ".wav"))
-        }
-        func burst(peak: Float) -> [Float] {
-            var x = [Float](repeating: 0, count: 32_000)
-            for i in 0..<1200 { x[12_000 + i] = peak * Float(rng.uniform(-1, 1)) * Float(exp(-Double(i) / 250)) }
-            return x
-        }
-        for k in 0..<2 { try write("gunshot", "loud\(k)__\(k)", burst(peak: 0.8)) }          // ≈ −2 dBFS
-        for k in 0..<3 { try write("gunshot", "quiet\(k)__\(k)", burst(peak: 0.0025)) }      // ≈ −52 dBFS
-        for k in 0..<2 {
-            try write("negative", "tone\(k)__\(k)", (0..<32_000).map { Float(0.2 * sin(2 * Double.pi * (300 + 200 * Double(k)) * Double($0) / 16_000)) })
-        }
+        try Self.writeFolder(dir)
         let r = try CLIRunner.run(["evaluate", "--model", Self.model, "--data", dir.path, "--split", "all", "--json"], product: "earshot-train")
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let line = try #require(r.stdout.split(separator: "\n").last.map(String.init))
@@ -84,5 +69,61 @@ import Testing
         let text = try CLIRunner.run(["evaluate", "--model", Self.model, "--data", dir.path, "--split", "all"], product: "earshot-train")
         #expect(text.status == 0, "stderr: \(text.stderr)")
         #expect(text.stdout.contains("recall by peak level: 0 to −10 dBFS") && text.stdout.contains("below −50 dBFS"), "\(text.stdout)")
+    }
+
+    /// Several `--model`s: each evaluated on the same clips, then compared with the first clip by clip. A model
+    /// against itself disagrees on no clip (p = 1); against another, the clips only one found account exactly
+    /// for the difference of their detected counts, at each model's threshold and at equal false-alarm rates.
+    @Test func severalModelsAreComparedClipByClipWithTheFirst() throws {
+        let dir = TestPaths.tempDir("train-eval-paired"); defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.writeFolder(dir)
+        let other = TestPaths.repo.appendingPathComponent("reports/latest/model1-paper-clean.safetensors").path
+        let r = try CLIRunner.run(["evaluate", "--model", Self.model, "--model", other, "--model", Self.model, "--data", dir.path, "--split", "all", "--json"], product: "earshot-train")
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let lines = try r.stdout.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        try #require(lines.count == 4, "three reports and the comparisons: \(r.stdout)")
+        func found(_ report: [String: Any], _ point: String) -> Set<Int>? {
+            point == "threshold" ? (report["shotsFound"] as? [Int]).map(Set.init) : ((report["shotsFoundAtEqualFA"] as? [String: [Int]])?[point]).map(Set.init)
+        }
+        for report in lines.prefix(3) {
+            let tp = (report["metrics"] as? [String: Int])?["tp"]
+            #expect(found(report, "threshold")?.count == tp && found(report, "threshold")?.allSatisfy { (0..<5).contains($0) } == true, "\(report)")
+        }
+        let paired = try #require(lines[3]["paired"] as? [[String: Any]])
+        #expect(paired.count == 8 && paired.map { $0["point"] as? String } == ["threshold", "5", "10", "20", "threshold", "5", "10", "20"], "\(paired)")
+        for (i, row) in paired.enumerated() {
+            let c = try #require(row["comparison"] as? [String: Any]), point = try #require(row["point"] as? String)
+            let (a, b) = (try #require(found(lines[0], point)), try #require(found(lines[1 + i / 4], point)))
+            #expect(c["onlyFirst"] as? Int == a.subtracting(b).count && c["onlySecond"] as? Int == b.subtracting(a).count, "\(row)")
+            if i >= 4 { #expect(c["onlyFirst"] as? Int == 0 && c["onlySecond"] as? Int == 0 && c["pValue"] as? Double == 1, "the model against itself: \(row)") }
+        }
+        #expect(paired.allSatisfy { $0["reference"] as? String == "earshot-default.safetensors" }, "\(paired)")
+
+        let text = try CLIRunner.run(["evaluate", "--model", Self.model, "--model", other, "--data", dir.path, "--split", "all"], product: "earshot-train")
+        #expect(text.status == 0 && text.stdout.contains("clip by clip against earshot-default.safetensors (the same 5 gunshot clips")
+                && text.stdout.contains("| model1-paper-clean.safetensors | 10 FA/h |"), "\(text.stdout)")
+        // --threshold is one model's: refused with several, before the corpus is read
+        let both = try CLIRunner.run(["evaluate", "--model", Self.model, "--model", other, "--threshold", "0.5", "--data", Self.missing], product: "earshot-train")
+        #expect(both.status != 0 && both.stderr.contains("--threshold sets one model's threshold") && !both.stderr.contains("no-corpus"), "\(both.stderr)")
+    }
+
+    /// Loud (≈ −2 dBFS) and quiet (≈ −52 dBFS) bursts as gunshots, two tones as negatives, no manifest.
+    static func writeFolder(_ dir: URL) throws {
+        var rng = SeededRNG(seed: 5)
+        func write(_ label: String, _ name: String, _ x: [Float]) throws {
+            let d = dir.appendingPathComponent(label)
+            try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+            try AudioFileWriter.writeWAV16(x, sampleRate: 16_000, to: d.appendingPathComponent(name + ".wav"))
+        }
+        func burst(peak: Float) -> [Float] {
+            var x = [Float](repeating: 0, count: 32_000)
+            for i in 0..<1200 { x[12_000 + i] = peak * Float(rng.uniform(-1, 1)) * Float(exp(-Double(i) / 250)) }
+            return x
+        }
+        for k in 0..<2 { try write("gunshot", "loud\(k)__\(k)", burst(peak: 0.8)) }          // ≈ −2 dBFS
+        for k in 0..<3 { try write("gunshot", "quiet\(k)__\(k)", burst(peak: 0.0025)) }      // ≈ −52 dBFS
+        for k in 0..<2 {
+            try write("negative", "tone\(k)__\(k)", (0..<32_000).map { Float(0.2 * sin(2 * Double.pi * (300 + 200 * Double(k)) * Double($0) / 16_000)) })
+        }
     }
 }

@@ -31,6 +31,32 @@ import Testing
         #expect(PairedComparison(first: base, second: [false, false, true, true, true, true]) == PairedComparison(onlyFirst: 2, onlySecond: 3))
     }
 
+    static func report(found: [Int], atEqualFA: [String: [Int]]?, tp: Int, fah: Double) -> EvalReport {
+        var m = BinaryMetrics(); m.tp = tp; m.fn = 10 - tp; m.tn = 4
+        return EvalReport(model: "m", threshold: 0.5, clips: 14, metrics: m, accuracy: 0, precision: 0, recall: Double(tp) / 10, f1: 0, rocAUC: 0,
+                          falseAlarmsPerHour: fah, negativeHours: 0.2, recallAtSNR: [:], recallAtGain: [:], falseAlarmRateAtGain: [:], recallBySource: [:],
+                          falseAlarmsBySource: [:], recallByLevel: [], falseAlarmClipsByLevel: [], recallAtEqualFA: [:], roc: [],
+                          shotsFound: found, shotsFoundAtEqualFA: atEqualFA)
+    }
+
+    /// Two evaluations of the same 10 shots, paired at each operating point both recorded, in the table with the
+    /// reference's figures first; a report without the clips found (older) or of other clips is left out.
+    @Test func evaluationsArePairedAtEachOperatingPoint() {
+        let ref = Self.report(found: [0, 1, 2, 3], atEqualFA: ["5": [0], "10": [0, 1], "20": [0, 1, 2, 3, 4]], tp: 4, fah: 1.5)
+        let other = Self.report(found: [2, 3, 4, 5, 6, 7], atEqualFA: ["5": [0, 9], "10": [5, 6, 7], "20": [0, 1, 2]], tp: 6, fah: 9.4)
+        let points = PairedComparison.points(ref, other)
+        #expect(points.map(\.point) == ["threshold", "5", "10", "20"])
+        #expect(points.map(\.comparison.onlyFirst) == [2, 0, 2, 2] && points.map(\.comparison.onlySecond) == [4, 1, 3, 0], "\(points)")
+        let table = Report.pairedTable(reference: ("m9", ref), others: [("m5", other)])
+        #expect(table.contains("| m5 | own thresholds (1.5 / 9.4 FA/h) | 40.0 % | 60.0 % | 2 | 4 | 0.688 |"), "\(table)")
+        #expect(table.contains("| m5 | 10 FA/h | 20.0 % | 30.0 % | 2 | 3 | 1.000 |") && table.contains("| m5 | 20 FA/h | 50.0 % | 30.0 % | 2 | 0 | 0.500 |"), "\(table)")
+        #expect(table.contains("found only by m9 | found only by this model"))
+        var old = other; old.shotsFound = nil
+        #expect(PairedComparison.points(ref, old).isEmpty && !Report.pairedTable(reference: ("m9", ref), others: [("old", old)]).contains("| old |"))
+        var elsewhere = other; elsewhere.clips = 20
+        #expect(PairedComparison.points(ref, elsewhere).isEmpty, "other clips: nothing to pair")
+    }
+
     static func result(base: Double, adapted: Double, onlyBase: Int, onlyAdapted: Int, adaptedSiteEvents: Int = 2) -> SiteAdaptation.Result {
         let upper = { ConfidenceInterval.poissonRate(events: $0, exposure: 4).upper }
         let row = SiteAdaptation.Row(falseAlarmsPerHour: 1, baseThreshold: 0.99, adaptedThreshold: 0.95, baseSiteEvents: 0, adaptedSiteEvents: adaptedSiteEvents,

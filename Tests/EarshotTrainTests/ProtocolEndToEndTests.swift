@@ -61,6 +61,17 @@ import Testing
             #expect(md.contains(Report.withInterval(Report.pct(t.recall), ri, scale: 100)), "\(r.name)'s recall cell")
         }
         #expect(md.contains("By clip peak level (test; the features' log floor, ln(mel + 1e-6)"), "the caption names the model's floor")
+        // every other model against the shipped one, clip by clip, at each operating point; the clips only one
+        // found are the difference of the two detected counts
+        let best = try #require(results.firstIndex { $0.name == oof.model }), ref = try #require(results[best].test)
+        #expect(md.contains("### The shipped model against each other, clip by clip") && md.contains("found only by \(oof.model)"))
+        for r in results where r.name != oof.model {
+            let t = try #require(r.test), points = PairedComparison.points(ref, t)
+            #expect(points.map(\.point) == ["threshold", "5", "10", "20"], "\(r.name)")
+            let own = try #require(points.first).comparison
+            #expect(own.onlySecond - own.onlyFirst == t.metrics.tp - ref.metrics.tp, "\(r.name): \(own) vs \(t.metrics.tp) and \(ref.metrics.tp) found")
+            #expect(md.contains("| \(r.name) | 10 FA/h | \(Report.pct(ref.recallAtEqualFA["10"])) | \(Report.pct(t.recallAtEqualFA["10"])) |"), "\(r.name)'s row at 10 FA/h")
+        }
         // a second run reuses every saved model (no training) with its history, except the soup, which is
         // re-averaged from the ingredients it finds (here Model 2's file replaced by Model 3's)
         let m2 = out.appendingPathComponent("\(lineup[1].name).safetensors"), m3 = out.appendingPathComponent("\(lineup[2].name).safetensors")
