@@ -148,6 +148,10 @@ public struct OOFSummary: Codable, Sendable {
     /// Where the recall is lost: per fold, its held-out gunshot clips by source and their recall at the pooled
     /// thresholds (nil in summaries written before it was kept).
     public var byFold: [Fold]?
+    /// Which pooled held-out gunshot clips (indices, fold by fold: the same clips in the same order for every
+    /// candidate, since the folds depend only on the clips and the seed) had an event at each rate's threshold,
+    /// so candidates are compared clip by clip (`PairedComparison`). Nil in summaries written before 2026-12-05.
+    public var shotsFound: [String: [Int]]?
 
     public struct Fold: Codable, Sendable, Equatable {
         public var sources: [String: Int]
@@ -169,14 +173,18 @@ public struct OOFSummary: Codable, Sendable {
         negativeHours = r.negatives.seconds / 3600
         gunshotClips = r.gunshots.streams.count
         thresholds = [:]; recall = [:]; falseAlarmsPerHour = [:]
+        var found: [String: [Int]] = [:]
         for target in [1.0, 2.0, 5.0, 10.0] {
             let key = String(format: "%.0f", target)
             var rule = base
             rule.threshold = r.negatives.threshold(forFalseAlarmsPerHour: target, base: base)
             thresholds[key] = rule.threshold
-            recall[key] = r.gunshots.fractionWithEvents(rule: rule)
+            let hits = r.gunshots.events(rule: rule).map { $0 > 0 }
+            recall[key] = Double(hits.filter { $0 }.count) / Double(max(1, hits.count))
+            found[key] = hits.indices.filter { hits[$0] }
             falseAlarmsPerHour[key] = r.negatives.falseAlarmsPerHour(rule: rule)
         }
+        shotsFound = found
         guard r.foldGunshotSources.flatMap(\.values).reduce(0, +) == r.gunshots.streams.count else { return }
         var next = 0 // the first gunshot stream of the fold being sliced
         byFold = r.foldGunshotSources.map { sources in

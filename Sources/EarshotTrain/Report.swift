@@ -54,16 +54,39 @@ public enum Report {
     /// McNemar p-value says whether that split is more than chance. Models without the clips found are left out.
     public static func pairedTable(reference: (name: String, report: EvalReport), others: [(name: String, report: EvalReport)]) -> String {
         let ref = reference.report
-        var s = "| model | operating point | recall, \(reference.name) | recall, this model | found only by \(reference.name) | found only by this model | McNemar p |\n|---|---|---|---|---|---|---|\n"
         let shots = Double(max(1, ref.metrics.tp + ref.metrics.fn))
-        func recall(_ found: [Int]?) -> String { pct(found.map { Double($0.count) / shots }) }
+        var rows: [(String, String, Double?, Double?, PairedComparison)] = []
         for (name, r) in others {
             for (point, c) in PairedComparison.points(ref, r) {
                 let (label, a, b) = point == "threshold"
                     ? (String(format: "own thresholds (%.1f / %.1f FA/h)", ref.falseAlarmsPerHour, r.falseAlarmsPerHour), ref.shotsFound, r.shotsFound)
                     : ("\(point) FA/h", ref.shotsFoundAtEqualFA?[point], r.shotsFoundAtEqualFA?[point])
-                s += "| \(name) | \(label) | \(recall(a)) | \(recall(b)) | \(c.onlyFirst) | \(c.onlySecond) | \(c.pValue < 0.001 ? "< 0.001" : String(format: "%.3f", c.pValue)) |\n"
+                rows.append((name, label, a.map { Double($0.count) / shots }, b.map { Double($0.count) / shots }, c))
             }
+        }
+        return pairedRows(reference: reference.name, rows)
+    }
+
+    /// The out-of-fold candidates against the shipped one, clip by clip on the pooled held-out gunshot clips, at
+    /// each rate's out-of-fold threshold. Candidates without the clips found (older summaries) are left out.
+    static func candidatesPairedTable(_ cs: [OOFSummary], shipped: String) -> String? {
+        guard let ref = cs.first(where: { $0.model == shipped }), let a = ref.shotsFound else { return nil }
+        var rows: [(String, String, Double?, Double?, PairedComparison)] = []
+        for c in cs where c.model != shipped && c.gunshotClips == ref.gunshotClips {
+            guard let b = c.shotsFound else { continue }
+            for key in ["1", "2", "5", "10"] {
+                guard let x = a[key], let y = b[key] else { continue }
+                rows.append((c.model, "\(key) FA/h", ref.recall[key], c.recall[key], PairedComparison(found: x, y)))
+            }
+        }
+        return rows.isEmpty ? nil : pairedRows(reference: shipped, rows)
+    }
+
+    /// model | operating point | both recalls | the clips only one found | McNemar p.
+    static func pairedRows(reference: String, _ rows: [(name: String, point: String, a: Double?, b: Double?, c: PairedComparison)]) -> String {
+        var s = "| model | operating point | recall, \(reference) | recall, this model | found only by \(reference) | found only by this model | McNemar p |\n|---|---|---|---|---|---|---|\n"
+        for r in rows {
+            s += "| \(r.name) | \(r.point) | \(pct(r.a)) | \(pct(r.b)) | \(r.c.onlyFirst) | \(r.c.onlySecond) | \(r.c.pValue < 0.001 ? "< 0.001" : String(format: "%.3f", r.c.pValue)) |\n"
         }
         return s
     }
@@ -108,6 +131,9 @@ public enum Report {
         if !candidates.isEmpty {
             let titles = Dictionary(rs.map { ($0.name, $0.title) }, uniquingKeysWith: { a, _ in a })
             md += "\n## Model selection out-of-fold\n\nEach candidate's recipe (with its base) was re-trained from scratch on all but one fold of the train+validation audio (grouped by recording, \(candidates[0].folds) folds), for the epoch counts its early stopping chose; every fold model scored only the fold it never trained on. Recall of held-out gunshot clips at thresholds set for equal false-alarm rates on the pooled held-out negative+crowd audio (\(String(format: "%.2f", candidates[0].negativeHours)) h):\n\n" + candidatesTable(candidates, titles: titles, shipped: rs[best].name)
+            if let paired = candidatesPairedTable(candidates, shipped: rs[best].name) {
+                md += "\nThe same clips, clip by clip against the shipped candidate (the candidates scored the same pooled held-out gunshot clips; exact McNemar test on the clips only one found — p < 0.05: these clips tell the two apart, though among many rows about 1 in 20 does so by chance):\n\n" + paired
+            }
         }
         if let f = oof {
             md += String(format: "\n## Out-of-fold thresholds of the shipped model\n\nThe recipe of `%@` was re-trained from scratch %d times (grouped %d-fold over all train+validation audio, epochs %@ as the main run's early stopping chose), each fold's model scoring only the fold it never trained on, with the shipped model's score temperature: %.2f h of negative+crowd audio and %d gunshot clips, streamed through the detector. The shipped model stores these thresholds; its default is the %@ FA/h one.\n\n| target false alarms per hour | threshold | out-of-fold false alarms per hour | out-of-fold gunshot-clip recall |\n|---|---|---|---|\n", f.model, f.folds, f.folds, f.epochs.map(String.init).joined(separator: "+"), f.negativeHours, f.gunshotClips, o.shipTarget)

@@ -33,6 +33,16 @@ import Testing
         #expect(candidates.count == 2 && Set(candidates.map(\.model)).count == 2, "two distinct candidates: \(candidates.map(\.model))")
         #expect(candidates.contains { $0.model == oof.model }, "the shipped model is one of the candidates")
         #expect(oof.meanRecall == candidates.map(\.meanRecall).max(), "the shipped candidate has the best mean out-of-fold recall")
+        // the candidates are paired clip by clip on the same pooled held-out shots
+        for c in candidates {
+            let found = try #require(c.shotsFound)
+            for key in ["1", "2", "5", "10"] {
+                let hits = try #require(found[key])
+                #expect(Double(hits.count) / Double(c.gunshotClips) == c.recall[key] && hits.allSatisfy { (0..<c.gunshotClips).contains($0) }, "\(c.model) @ \(key)")
+            }
+        }
+        let other = try #require(candidates.first { $0.model != oof.model })
+        #expect(report.contains("clip by clip against the shipped candidate") && report.contains("| \(other.model) | 1 FA/h | \(Report.pct(oof.recall["1"])) | \(Report.pct(other.recall["1"])) |"), "the candidates' paired rows")
         // Model 8 is the weight average of its ingredients (Models 2, 3 and 7), not trained
         let lineup = Recipe.lineup(seed: 1)
         let soupIndex = try #require(lineup.firstIndex { !$0.soup.isEmpty })
