@@ -46,8 +46,13 @@ public struct StreamScores: Sendable {
     /// Fraction of streams with at least one event under `rule` (recall when the streams are gunshot clips,
     /// the false-alarm clip rate when they are negatives).
     public func fractionWithEvents(rule: DecisionRule) -> Double {
-        let e = events(rule: rule)
-        return Double(e.filter { $0 > 0 }.count) / Double(max(1, e.count))
+        Double(streamsWithEvents(rule: rule).count) / Double(max(1, streams.count))
+    }
+
+    /// Indices of the streams with at least one event under `rule` (which gunshot clips a model found: two
+    /// models scored on the same clips are compared clip by clip from these).
+    public func streamsWithEvents(rule: DecisionRule) -> [Int] {
+        events(rule: rule).enumerated().compactMap { $0.element > 0 ? $0.offset : nil }
     }
 
     public func maxScores() -> [Float] { streams.map { $0.map(\.score).max() ?? 0 } }

@@ -103,9 +103,9 @@ public struct Evaluator {
         for target in Self.equalFATargets {
             var r = rule
             r.threshold = negScores.threshold(forFalseAlarmsPerHour: target, base: rule)
-            let found = gunScores.events(rule: r).map { $0 > 0 }
-            equal[String(format: "%.0f", target)] = Double(found.filter { $0 }.count) / Double(max(1, found.count))
-            equalFound[String(format: "%.0f", target)] = found.indices.filter { found[$0] }
+            let found = gunScores.streamsWithEvents(rule: r)
+            equal[String(format: "%.0f", target)] = Double(found.count) / Double(max(1, guns.count))
+            equalFound[String(format: "%.0f", target)] = found
         }
         return EvalReport(model: name, threshold: rule.threshold, clips: labels.count, metrics: m, accuracy: m.accuracy, precision: m.precision,
                           recall: m.recall, f1: m.f1, rocAUC: auc, falseAlarmsPerHour: fah, negativeHours: hours,

@@ -179,9 +179,9 @@ public struct OOFSummary: Codable, Sendable {
             var rule = base
             rule.threshold = r.negatives.threshold(forFalseAlarmsPerHour: target, base: base)
             thresholds[key] = rule.threshold
-            let hits = r.gunshots.events(rule: rule).map { $0 > 0 }
-            recall[key] = Double(hits.filter { $0 }.count) / Double(max(1, hits.count))
-            found[key] = hits.indices.filter { hits[$0] }
+            let hits = r.gunshots.streamsWithEvents(rule: rule)
+            recall[key] = Double(hits.count) / Double(max(1, r.gunshots.streams.count))
+            found[key] = hits
             falseAlarmsPerHour[key] = r.negatives.falseAlarmsPerHour(rule: rule)
         }
         shotsFound = found

@@ -16,14 +16,8 @@ public struct PairedComparison: Codable, Sendable, Equatable {
         pValue = Self.mcnemarExact(onlyFirst, onlySecond)
     }
 
-    /// Compares per-clip outcomes (`true`: the model found that clip) of two models on the same clips, in order.
-    public init(first: [Bool], second: [Bool]) {
-        precondition(first.count == second.count, "paired outcomes need the same clips (\(first.count) vs \(second.count))")
-        let pairs = zip(first, second)
-        self.init(onlyFirst: pairs.filter { $0 && !$1 }.count, onlySecond: pairs.filter { !$0 && $1 }.count)
-    }
-
-    /// Compares the clips each model found, given as indices into the same list of clips.
+    /// Compares the clips each model found, given as indices into the same list of clips
+    /// (`StreamScores.streamsWithEvents`).
     public init(found first: [Int], _ second: [Int]) {
         let (a, b) = (Set(first), Set(second))
         self.init(onlyFirst: a.subtracting(b).count, onlySecond: b.subtracting(a).count)

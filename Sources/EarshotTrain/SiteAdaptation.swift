@@ -158,13 +158,13 @@ public struct SiteAdaptation {
             rb.threshold = b.site.threshold(forFalseAlarmsPerHour: t, base: rule)
             ra.threshold = a.site.threshold(forFalseAlarmsPerHour: t, base: rule)
             let (siteB, siteA) = (b.site.events(rule: rb).reduce(0, +), a.site.events(rule: ra).reduce(0, +))
-            let (foundB, foundA) = (b.guns.events(rule: rb).map { $0 > 0 }, a.guns.events(rule: ra).map { $0 > 0 })
+            let (foundB, foundA) = (b.guns.streamsWithEvents(rule: rb), a.guns.streamsWithEvents(rule: ra))
             rows.append(Row(falseAlarmsPerHour: t, baseThreshold: rb.threshold, adaptedThreshold: ra.threshold,
                             baseSiteEvents: siteB, adaptedSiteEvents: siteA,
                             baseSiteFalseAlarmsUpper95: ConfidenceInterval.poissonRate(events: siteB, exposure: hours).upper,
                             adaptedSiteFalseAlarmsUpper95: ConfidenceInterval.poissonRate(events: siteA, exposure: hours).upper,
                             baseRecall: b.guns.fractionWithEvents(rule: rb), adaptedRecall: a.guns.fractionWithEvents(rule: ra),
-                            shots: PairedComparison(first: foundB, second: foundA),
+                            shots: PairedComparison(found: foundB, foundA),
                             baseCorpusFalseAlarms: b.others.falseAlarmsPerHour(rule: rb), adaptedCorpusFalseAlarms: a.others.falseAlarmsPerHour(rule: ra),
                             resolved: t * hours >= 1))
         }

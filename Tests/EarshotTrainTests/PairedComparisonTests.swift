@@ -23,12 +23,11 @@ import Testing
     }
 
     @Test func outcomesArePairedClipByClip() {
-        let base = [true, true, false, false, true, false]
-        let adapted = [true, false, true, true, true, false]
-        let c = PairedComparison(first: base, second: adapted)
+        let base = [0, 1, 4], adapted = [0, 2, 3, 4]
+        let c = PairedComparison(found: base, adapted)
         #expect(c.onlyFirst == 1 && c.onlySecond == 2, "\(c)")
-        // the same recalls in another order are another comparison
-        #expect(PairedComparison(first: base, second: [false, false, true, true, true, true]) == PairedComparison(onlyFirst: 2, onlySecond: 3))
+        // the same recalls on other clips are another comparison
+        #expect(PairedComparison(found: base, [2, 3, 4, 5]) == PairedComparison(onlyFirst: 2, onlySecond: 3))
     }
 
     static func report(found: [Int], atEqualFA: [String: [Int]]?, tp: Int, fah: Double) -> EvalReport {

@@ -32,4 +32,18 @@ import Testing
             }
         }
     }
+
+    /// The streams with an event under a rule, by index: what a model "found" when the streams are shots.
+    @Test func streamsWithEventsAreTheOnesWhoseScoresConfirmAnEvent() {
+        var s = StreamScores()
+        func stream(_ scores: [Float]) -> [ScoredWindow] {
+            scores.enumerated().map { ScoredWindow(start: 0.1 * Double($0.offset), end: 0.1 * Double($0.offset) + 0.96, onset: 0.1 * Double($0.offset), score: $0.element) }
+        }
+        for scores: [Float] in [[0.2, 0.9, 0.95, 0.3], [0.9, 0.2, 0.9, 0.2], [0.1, 0.1], [0.99, 0.99, 0.99]] { s.add(stream(scores), seconds: 1) }
+        let rule = DecisionRule(threshold: 0.8)   // two consecutive windows above it confirm an event
+        #expect(s.streamsWithEvents(rule: rule) == [0, 3], "the second stream never has two in a row")
+        #expect(s.fractionWithEvents(rule: rule) == 0.5)
+        var strict = rule; strict.threshold = 0.96
+        #expect(s.streamsWithEvents(rule: strict) == [3] && s.fractionWithEvents(rule: strict) == 0.25)
+    }
 }
