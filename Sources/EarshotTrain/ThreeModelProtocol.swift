@@ -161,6 +161,8 @@ public struct ThreeModelProtocol {
         let recipes = Recipe.lineup(seed: o.seed, epochScale: o.epochScale, windowsPerEpoch: o.windowsPerEpoch)
         let oldHistories = o.reuse.flatMap { try? JSONDecoder().decode([String: [EpochRecord]].self, from: Data(contentsOf: $0.appendingPathComponent("history.json"))) } ?? [:]
         var nets: [Network] = [], histories: [String: [EpochRecord]] = [:]
+        /// The provenance of each model taken from --reuse: its weights were trained by that earlier run.
+        var reusedProvenance: [String: [String: String]] = [:]
         for r in recipes {
             // a soup is always re-averaged (it costs nothing), never reused: its ingredients may have changed
             if !r.soup.isEmpty {
@@ -175,6 +177,7 @@ public struct ThreeModelProtocol {
                 if let m {
                     log("\(r.name): reusing \(dir.path)/\(r.name).safetensors")
                     nets.append(m.network); histories[r.name] = oldHistories[r.name] ?? []
+                    reusedProvenance[r.name] = m.provenance
                     continue
                 }
                 if let why { log("\(r.name): not reusing \(why); training it") }
@@ -210,12 +213,18 @@ public struct ThreeModelProtocol {
                                  labels: [Bool](repeating: true, count: valGun.streams.count) + [Bool](repeating: false, count: valNeg.streams.count))
             log(String(format: "%@: score temperature %.2f (fitted on validation NLL)", name, model.scoreTemperature))
             log(String(format: "%@: threshold for 1 FA/h on %.2f h of validation negatives = %.4f; validation clip recall %.3f, clip AUC %.4f", name, valNeg.seconds / 3600, model.threshold, valRecall, valAUC))
+            let date = ISO8601DateFormatter().string(from: Date())
             model.provenance = [
-                "train.protocol": title, "train.seed": String(o.seed), "train.date": ISO8601DateFormatter().string(from: Date()),
+                "train.protocol": title, "train.seed": String(o.seed), "train.date": date,
                 "train.commit": commit, "train.command": o.command,
                 "train.data": "\(o.data.path): \(train.gunshots.count) gunshot / \(train.others.count) other clips (train), split by recording group",
                 "train.metrics": String(format: "{\"val_recall_at_1fah\":%.4f,\"val_clip_auc\":%.4f,\"val_negative_hours\":%.3f,\"epochs\":%d}", valRecall, valAUC, valNeg.seconds / 3600, hist.count),
             ]
+            // weights taken from --reuse keep naming the run that trained them; this one calibrated and scored them
+            if let old = reusedProvenance[name], old["train.command"] != nil {
+                for key in ["train.date", "train.commit", "train.command"] { model.provenance[key] = old[key] }
+                model.provenance["train.recalibrated"] = "\(date) by `\(o.command)` at \(commit)"
+            }
             results.append(Trained(name: name, title: title, model: model, history: hist, valRecall: valRecall, valAUC: valAUC))
         }
 

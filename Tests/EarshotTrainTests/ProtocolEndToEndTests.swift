@@ -89,8 +89,20 @@ import Testing
         try FileManager.default.copyItem(at: m3, to: m2)
         var again = o
         again.reuse = out; again.out = dir.appendingPathComponent("out2"); again.ship = nil; again.folds = 0
+        again.command = "earshot-train train --reuse (the second run)"
         let second = try ThreeModelProtocol(again).run()
         #expect(second.count == results.count)
+        // a reused model still names the run that trained it, and says which one calibrated it; the re-averaged
+        // soup is this run's own
+        for (a, b) in zip(second, results) {
+            if a.name == lineup[soupIndex].name {
+                #expect(a.model.provenance["train.command"] == again.command && a.model.provenance["train.recalibrated"] == nil, "\(a.model.provenance)")
+            } else {
+                let trained = a.name == lineup[1].name ? results[2] : b   // Model 2's file is Model 3's copy
+                #expect(a.model.provenance["train.command"] == trained.model.provenance["train.command"] && a.model.provenance["train.date"] == trained.model.provenance["train.date"], "\(a.name): \(a.model.provenance)")
+                #expect(a.model.provenance["train.recalibrated"]?.contains(again.command) == true, "\(a.name): \(a.model.provenance)")
+            }
+        }
         #expect(zip(second, results).allSatisfy { $0.history.count == $1.history.count }, "histories come back with the models")
         let reaveraged = WeightAverage.mean(of: lineup[soupIndex].soup.map { second[$0].model.network.snapshot() })
         #expect(second[soupIndex].model.network.snapshot() == reaveraged && reaveraged != expected)
