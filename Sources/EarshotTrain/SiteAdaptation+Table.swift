@@ -8,7 +8,6 @@ extension SiteAdaptation.Result {
     /// found, with the exact McNemar p-value), then whether to switch — and whether the test shots can tell.
     public func table(out: String) -> String {
         let r = self
-        func pct(_ x: Double) -> String { String(format: "%.1f %%", 100 * x) }
         func pValue(_ p: Double) -> String { p < 0.001 ? "p < 0.001" : String(format: "p = %.3f", p) }
         var lines = [
             String(format: "site: %d recording(s), %.2f h adapted on%@, %.2f h held out%@", r.siteFiles.count, r.adaptHours,
@@ -22,7 +21,7 @@ extension SiteAdaptation.Result {
         for row in r.rows {
             lines.append(String(format: "| %@%@ | %.4f / %.4f | %d / %d (≤ %.1f / %.1f) | %@ / %@ | %d / %d (%@) | %.1f / %.1f |", Model.rateKey(row.falseAlarmsPerHour), row.resolved ? "" : " (*)",
                                 row.baseThreshold, row.adaptedThreshold, row.baseSiteEvents, row.adaptedSiteEvents,
-                                row.baseSiteFalseAlarmsUpper95, row.adaptedSiteFalseAlarmsUpper95, pct(row.baseRecall), pct(row.adaptedRecall),
+                                row.baseSiteFalseAlarmsUpper95, row.adaptedSiteFalseAlarmsUpper95, Report.pct(row.baseRecall), Report.pct(row.adaptedRecall),
                                 row.shots.onlyFirst, row.shots.onlySecond, pValue(row.shots.pValue), row.baseCorpusFalseAlarms, row.adaptedCorpusFalseAlarms))
         }
         lines.append("(test gunshots: \(r.testGunshots) corpus clips neither model trained on; corpus test negatives: \(String(format: "%.2f", r.testNegativeHours)) h)")
