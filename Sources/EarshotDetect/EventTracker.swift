@@ -1,8 +1,10 @@
-/// The decision rule as a state machine over window scores: consecutive confirmation, merging, cooldown.
+/// The decision rule as a state machine over window scores: confirmation (consecutive windows, up to
+/// `maxDips` dips allowed), merging, cooldown.
 /// Kept separate from feature/CNN code so it can be tested on synthetic score sequences.
 public struct EventTracker: Sendable {
     public private(set) var rule: DecisionRule
-    private var run = 0                 // consecutive above-threshold windows
+    private var run = 0                 // above-threshold windows of the run being confirmed
+    private var dips = 0                // below-threshold windows in a row since its last one
     private var runStartOnset = 0.0     // onset estimate of the run's first window
     private var runPeak: Float = 0
     private var runPeakTime = 0.0
@@ -43,7 +45,12 @@ public struct EventTracker: Sendable {
             }
             return
         }
-        guard above else { run = 0; return }
+        guard above else {
+            dips += 1
+            if dips > rule.maxDips { run = 0 }
+            return
+        }
+        dips = 0
         if run == 0 || runStartOnset < cooldownUntil { runStartOnset = onset; runPeak = 0 }
         if score > runPeak { runPeak = score; runPeakTime = centre }
         run += 1
@@ -62,6 +69,7 @@ public struct EventTracker: Sendable {
         guard let e = active else { return }
         active = nil
         run = 0
+        dips = 0
         belowSince = 0
         cooldownUntil = e.end + rule.cooldown
         emit(.ended(e))

@@ -16,14 +16,7 @@ public struct StreamScores: Sendable {
     }
 
     /// Events per stream under `rule` (recomputed from the stored scores).
-    public func events(rule: DecisionRule) -> [Int] {
-        streams.map { s in
-            var t = EventTracker(rule: rule)
-            var n = 0
-            for w in s { t.observe(score: w.score, windowStart: w.start, windowEnd: w.end, onset: w.onset) { if case .started = $0 { n += 1 } } }
-            return n
-        }
-    }
+    public func events(rule: DecisionRule) -> [Int] { confirmations(rule: rule).map(\.count) }
 
     /// The events themselves, per stream, under `rule` (closed at each stream's end), times as stored.
     public func detections(rule: DecisionRule) -> [[DetectionEvent]] {
@@ -33,6 +26,17 @@ public struct StreamScores: Sendable {
             func keep(_ o: DetectorOutput) { if case let .ended(e) = o { out.append(e) } }
             for w in s { t.observe(score: w.score, windowStart: w.start, windowEnd: w.end, onset: w.onset, keep) }
             t.finish(keep)
+            return out
+        }
+    }
+
+    /// When each event was confirmed, per stream, under `rule`: the end time of the window that completed the
+    /// count (the alert fires once the detector has heard that window).
+    public func confirmations(rule: DecisionRule) -> [[Double]] {
+        streams.map { s in
+            var t = EventTracker(rule: rule)
+            var out: [Double] = []
+            for w in s { t.observe(score: w.score, windowStart: w.start, windowEnd: w.end, onset: w.onset) { if case let .started(e) = $0 { out.append(e.end) } } }
             return out
         }
     }

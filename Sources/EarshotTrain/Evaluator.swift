@@ -38,6 +38,10 @@ public struct EvalReport: Codable, Sendable {
     /// compared clip by clip from these (`PairedComparison`). Optional: earlier reports still load.
     public var shotsFound: [Int]?
     public var shotsFoundAtEqualFA: [String: [Int]]?
+    /// How soon the rule confirmed the shots it found (`ConfirmationLatency`): at the model's threshold and at
+    /// each equal-false-alarm threshold. Optional: earlier reports still load.
+    public var latency: ConfirmationLatency?
+    public var latencyAtEqualFA: [String: ConfirmationLatency]?
 }
 
 /// Clip-level and stream-level evaluation through the Detector, with crowd mixed at fixed SNRs and clean
@@ -65,6 +69,7 @@ public struct Evaluator {
         let gunScores = StreamScores.collect(guns, detector: detector, progress: ProgressBar("\(name): gunshot clips", total: guns.count))
         let negScores = StreamScores.collect(others, detector: detector, progress: ProgressBar("\(name): negative + crowd clips", total: others.count))
         let gunDetected = gunScores.events(rule: rule).map { $0 > 0 }
+        let shotTimes = guns.map { Double(WindowSource.peakIndex($0)) / Double(detector.sampleRate) }
         let negEvents = negScores.events(rule: rule)
         let negDetected = negEvents.map { $0 > 0 }
         var m = BinaryMetrics()
@@ -99,13 +104,14 @@ public struct Evaluator {
         let fah = negScores.falseAlarmsPerHour(rule: rule)
         let falseAlarms = negEvents.reduce(0, +), hours = negScores.seconds / 3600
         let byLevel = LevelBands.tally(guns, hits: gunDetected), faByLevel = LevelBands.tally(others, hits: negDetected)
-        var equal: [String: Double] = [:], equalFound: [String: [Int]] = [:]
+        var equal: [String: Double] = [:], equalFound: [String: [Int]] = [:], equalLatency: [String: ConfirmationLatency] = [:]
         for target in Self.equalFATargets {
             var r = rule
             r.threshold = negScores.threshold(forFalseAlarmsPerHour: target, base: rule)
             let found = gunScores.streamsWithEvents(rule: r)
             equal[String(format: "%.0f", target)] = Double(found.count) / Double(max(1, guns.count))
             equalFound[String(format: "%.0f", target)] = found
+            equalLatency[String(format: "%.0f", target)] = ConfirmationLatency.measure(confirmations: gunScores.confirmations(rule: r), shotTimes: shotTimes)
         }
         return EvalReport(model: name, threshold: rule.threshold, clips: labels.count, metrics: m, accuracy: m.accuracy, precision: m.precision,
                           recall: m.recall, f1: m.f1, rocAUC: auc, falseAlarmsPerHour: fah, negativeHours: hours,
@@ -113,6 +119,8 @@ public struct Evaluator {
                           falseAlarmsPerHourInterval: .poissonRate(events: falseAlarms, exposure: hours),
                           recallAtSNR: bySNR, recallAtGain: byGain, falseAlarmRateAtGain: faByGain, recallBySource: bySource, falseAlarmsBySource: faBySource,
                           recallByLevel: byLevel, falseAlarmClipsByLevel: faByLevel, recallAtEqualFA: equal, roc: roc,
-                          shotsFound: gunDetected.indices.filter { gunDetected[$0] }, shotsFoundAtEqualFA: equalFound)
+                          shotsFound: gunDetected.indices.filter { gunDetected[$0] }, shotsFoundAtEqualFA: equalFound,
+                          latency: ConfirmationLatency.measure(confirmations: gunScores.confirmations(rule: rule), shotTimes: shotTimes),
+                          latencyAtEqualFA: equalLatency)
     }
 }

@@ -48,6 +48,19 @@ public enum Report {
         return s
     }
 
+    /// How soon each model's rule confirmed the test shots it found (`ConfirmationLatency`): at its own
+    /// threshold and at the equal-false-alarm thresholds. Nil when no report has the figures (older reports).
+    static func latencyTable(_ rs: [ThreeModelProtocol.Trained]) -> String? {
+        let keys = Evaluator.equalFATargets.map { String(format: "%.0f", $0) }
+        guard rs.contains(where: { $0.test?.latency != nil }) else { return nil }
+        var s = "| model | own threshold | " + keys.map { "@ \($0) FA/h" }.joined(separator: " | ") + " |\n|---|---|" + keys.map { _ in "---|" }.joined() + "\n"
+        for r in rs {
+            guard let t = r.test else { continue }
+            s += "| \(r.title) | \(t.latency?.summary ?? "–") | " + keys.map { t.latencyAtEqualFA?[$0]?.summary ?? "–" }.joined(separator: " | ") + " |\n"
+        }
+        return s
+    }
+
     /// Other models against a reference on the same test gunshot clips, clip by clip: at each model's own
     /// threshold (their false-alarm rates on the test negatives beside it) and at equal false-alarm rates set on
     /// the test negatives. The recall columns differ by exactly the clips only one model found; the exact
@@ -124,6 +137,9 @@ public enum Report {
             md += "\nShipped model: **\(rs[best].title)** (`\(rs[best].name)`). Validation ranked the models (clip recall at each model's own 1 FA/h validation threshold, clip ROC-AUC breaking ties); the top \(o.oofCandidates) and the leader of validation window recall at 1 % window FPR (the early-stopping statistic; \(candidates.count) models in all) were calibrated out-of-fold, and the one with the best mean out-of-fold recall at 1, 2, 5 and 10 false alarms per hour ships.\n"
         }
         md += "\n### Every model at equal false-alarm rates\n\nThe thresholds above differ per model, so the table above mixes operating points. Here each model's threshold is set on the TEST negatives for the same false-alarm rate (so these thresholds saw the test negatives: use this table to rank models, not as a deployment figure).\n\n" + equalFATable(rs)
+        if let lat = latencyTable(rs) {
+            md += "\n### How soon the shots are confirmed\n\nFrom each found test shot's loudest 10 ms to the end of the window that confirmed it (the audio the detector must hear before it alerts; earshotd adds up to one capture block, 100 ms, and the scoring time): median / 90th percentile / max, over the found shots whose first event came after their loudest moment (a clip whose earlier, quieter shot set it off is not counted). Decision rule: \(DecisionRule.calibration(of: rs[best].model)?.countingDescription ?? "the trainer's").\n\n" + lat
+        }
         let others = rs.indices.filter { $0 != best }.compactMap { i in rs[i].test.map { (rs[i].name, $0) } }
         if let shipped = rs[best].test, others.contains(where: { !PairedComparison.points(shipped, $0.1).isEmpty }) {
             md += "\n### The shipped model against each other, clip by clip\n\nAll models stream the same test gunshot clips, so two recalls differ by exactly the clips only one of them found; the exact McNemar test says whether that split is more than chance (p < 0.05: the test set tells the two apart). This is sharper than comparing the two recall intervals above, which ignore that most shots are found by both. The test counts each clip as independent: clips of one recording group are not, so with one group holding many of the shots the p-values are too small. Many rows make some p < 0.05 by chance (about 1 in 20 when two models are equally good); at its own threshold a model with more false alarms finds more shots (the rates are beside it), so rank by the equal-rate rows.\n\n" + pairedTable(reference: (rs[best].name, shipped), others: others)

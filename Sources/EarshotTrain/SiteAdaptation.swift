@@ -178,6 +178,7 @@ public struct SiteAdaptation {
             "train.commit": BuildCommit.current, "train.command": o.command,
             "train.data": String(format: "%@: train split (seed %llu) + %.2f h of site audio (%d recordings)", o.corpus.path, o.seed, site.keptSeconds / 3600, site.files.count),
             "train.thresholds": String(format: "held-out site audio: the last %.0f %% of each recording, %.2f h; default = %@ FA/h", 100 * o.holdOut, hours, Model.rateKey(o.defaultTarget)),
+            DecisionRule.calibrationKey: rule.calibrationRecord,
             "adapt.base": base.name + (base.provenance["train.commit"].map { " (trained at \($0))" } ?? ""),
         ]
         let result = Result(base: base.name, siteFiles: site.files, skipped: site.skipped + bad.map { "corpus clip \($0)" }, adaptHours: site.keptSeconds / 3600, recordedAdaptHours: site.adaptSeconds / 3600, heldOutHours: hours,

@@ -219,6 +219,7 @@ public struct ThreeModelProtocol {
                 "train.commit": commit, "train.command": o.command,
                 "train.data": "\(o.data.path): \(train.gunshots.count) gunshot / \(train.others.count) other clips (train), split by recording group",
                 "train.metrics": String(format: "{\"val_recall_at_1fah\":%.4f,\"val_clip_auc\":%.4f,\"val_negative_hours\":%.3f,\"epochs\":%d}", valRecall, valAUC, valNeg.seconds / 3600, hist.count),
+                DecisionRule.calibrationKey: baseRule.calibrationRecord,   // validation and out-of-fold thresholds alike
             ]
             // weights taken from --reuse keep naming the run that trained them; this one calibrated and scored them
             if let old = reusedProvenance[name], old["train.command"] != nil {

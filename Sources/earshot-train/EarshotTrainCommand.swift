@@ -73,6 +73,7 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Override the model's threshold.") var threshold: Float?
     @Option(help: "Seconds between scored windows (the detector's hop).") var hop: Double = 0.1
     @Option(help: "Consecutive above-threshold windows that confirm an event.") var minConsecutive: Int = 2
+    @Option(help: "Below-threshold windows in a row that a run being confirmed survives (0: consecutive windows only).") var maxDips: Int = 0
     @Flag(help: "Print the report as JSON (with several models: one report per line, then a line with the clip-by-clip comparisons).") var json = false
 
     func validate() throws {
@@ -82,7 +83,7 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         let ms = try (models.isEmpty ? [nil] : models.map { Optional($0) }).map { try Model.load(DefaultModel.resolve($0)) }
         // the rules first: a bad --hop or --min-consecutive fails before minutes of decoding
-        let rules = ms.map { DecisionRule(threshold: threshold ?? $0.threshold, minConsecutive: minConsecutive, hopSeconds: hop) }
+        let rules = ms.map { DecisionRule(threshold: threshold ?? $0.threshold, minConsecutive: minConsecutive, maxDips: maxDips, hopSeconds: hop) }
         try rules[0].validate()
         let corpus = try Corpus(root: URL(fileURLWithPath: data))
         let sp = GroupSplit(clips: corpus.clips, seed: seed)
@@ -134,6 +135,10 @@ struct Evaluate: ParsableCommand {
                          ri.lower, ri.upper, r.metrics.tp, r.metrics.tp + r.metrics.fn, fi.lower, fi.upper, r.falseAlarms ?? 0))
         }
         print("confusion: TP \(r.metrics.tp) FN \(r.metrics.fn) FP \(r.metrics.fp) TN \(r.metrics.tn)")
+        if let l = r.latency {
+            let equal = Evaluator.equalFATargets.map { String(format: "%.0f", $0) }.compactMap { k in r.latencyAtEqualFA?[k].map { "\(k) FA/h \($0.summary)" } }
+            print("confirmed after the shot's loudest 10 ms (median / 90th percentile / max): \(l.summary)" + (equal.isEmpty ? "" : "; at equal false-alarm rates: " + equal.joined(separator: ", ")))
+        }
         // loudest first, in dB order (the keys are "+20", "-5", …: a string sort puts "-10" before "-5")
         func byLevel(_ d: [String: Double]) -> [(key: String, value: Double)] { d.sorted { (Double($0.key) ?? 0) > (Double($1.key) ?? 0) } }
         print("recall by SNR: " + byLevel(r.recallAtSNR).map { "\($0.key) dB \(String(format: "%.2f", $0.value))" }.joined(separator: ", "))

@@ -30,6 +30,7 @@ struct CalibrateCommand: ParsableCommand {
     @Option(help: "Model file (default: the shipped model).") var model: String?
     @Option(name: .customLong("rate"), help: "Target false alarms per hour (repeatable; default 1, 2, 5, 10).") var rates: [Double] = []
     @Option(help: "Consecutive windows above threshold needed for an event (as configured for earshotd).") var minConsecutive: Int = 2
+    @Option(help: "Below-threshold windows in a row that a run being confirmed survives (0: consecutive windows only; as configured for earshotd).") var maxDips: Int = 0
     @Option(help: "Seconds between CNN windows.") var hop: Double = 0.1
     @Option(help: "Seconds after an event during which no new event starts.") var cooldown: Double = 10
     @Option(help: "Loudest events at the model's own threshold to list.") var top: Int = 10
@@ -46,7 +47,7 @@ struct CalibrateCommand: ParsableCommand {
         let files = AudioPaths.expand(self.files)   // a folder: the recordings in it (e.g. earshotd's recording.directory)
         let m = try FileWorkers.loadModel(model)
         let targets = rates.isEmpty ? [1, 2, 5, 10] : rates
-        let base = DecisionRule(threshold: m.threshold, minConsecutive: minConsecutive, cooldown: cooldown, hopSeconds: hop)
+        let base = DecisionRule(threshold: m.threshold, minConsecutive: minConsecutive, maxDips: maxDips, cooldown: cooldown, hopSeconds: hop)
         do { try base.validate() } catch { throw CommandError("\(error)") }
 
         let workers = try FileWorkers(model: m, rule: base, jobs: jobs, files: files.count)
@@ -124,7 +125,9 @@ struct CalibrateCommand: ParsableCommand {
             // (events at it), never that a lower one would do.
             let measured = first.rate * hours >= 1
             if measured || first.threshold > m.threshold {
-                print("to use it: `threshold: \(first.threshold)` in /etc/earshot/earshot.yaml (\(measured ? "≤ \(r(first.rate)) false alarm(s)/hour on this audio" : "no event at all in this audio: the least this site needs"); "
+                // the threshold holds only under the rule it was measured with: name the settings to set beside it
+                let with = base.configLines(differingFrom: DecisionRule(threshold: base.threshold)).map { ", `\($0)`" }.joined()
+                print("to use it: `threshold: \(first.threshold)`\(with) in /etc/earshot/earshot.yaml (\(measured ? "≤ \(r(first.rate)) false alarm(s)/hour on this audio" : "no event at all in this audio: the least this site needs"); "
                       + String(format: "%.2f h of audio bound its rate at %.2f false alarms/hour with 95 %% confidence), then `systemctl reload earshot`", hours, first.upper))
                 if first.threshold > m.threshold {
                     print("note: this site needs a higher threshold than the model's own (\(m.threshold)), and a higher threshold also misses more shots; `earshot-train adapt` can teach the model this site's sounds instead (README: \"Or teach the model your site\")")

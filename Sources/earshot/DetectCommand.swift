@@ -34,6 +34,7 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Score threshold (default: the model's, calibrated for ≤ 1 false alarm/hour).") var threshold: Float?
     @Option(help: "Use the model's threshold calibrated for this many false alarms per hour (earshot model-info lists them, e.g. 1, 2, 5, 10) instead of --threshold.") var falseAlarmsPerHour: Double?
     @Option(help: "Consecutive windows above threshold needed for an event.") var minConsecutive: Int = 2
+    @Option(help: "Below-threshold windows in a row that a run being confirmed survives (0: consecutive windows only).") var maxDips: Int = 0
     @Option(help: "Seconds between CNN windows.") var hop: Double = 0.1
     @Option(help: "Seconds after an event during which no new event starts (earshotd's default too).") var cooldown: Double = 10
     @Flag(help: "Bring each quiet file's loudest sample up to −1 dBFS (by at most +60 dB), and a float file above full scale down to it, before detection (files peaking between −1 and 0 dBFS are left as they are): for re-checking recordings made with too little gain or exported too hot. Not what earshotd hears.") var normalize = false
@@ -51,8 +52,9 @@ struct DetectCommand: ParsableCommand {
         let m = try FileWorkers.loadModel(model)
         let th: Float
         do { th = try m.threshold(explicit: threshold, falseAlarmsPerHour: falseAlarmsPerHour) } catch { throw CommandError("\(error)") }
-        let rule = DecisionRule(threshold: th, minConsecutive: minConsecutive, cooldown: cooldown, hopSeconds: hop)
+        let rule = DecisionRule(threshold: th, minConsecutive: minConsecutive, maxDips: maxDips, cooldown: cooldown, hopSeconds: hop)
         do { try rule.validate() } catch { throw CommandError("\(error)") }
+        if let problem = rule.calibrationProblem(model: m) { FileHandle.standardError.write(Data("earshot: warning: \(problem)\n".utf8)) }
         let workers = try FileWorkers(model: m, rule: rule, jobs: jobs, files: files.count, oneGroup: trace)
         let reports = OrderedReports(count: files.count)
         let progress = FilesProgress("earshot detect", files: files, enabled: !trace)

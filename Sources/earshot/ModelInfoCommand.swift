@@ -35,6 +35,9 @@ struct ModelInfoCommand: ParsableCommand {
         for (k, v) in m.thresholds.sorted(by: { (Double($0.key) ?? 0) < (Double($1.key) ?? 0) }) {
             print("           \(String(format: "%.6f", v)) for ≤ \(k) false alarm(s)/hour (\(m.provenance["train.thresholds"] == nil ? "on validation" : "see train.thresholds"))")
         }
+        let calibrated = DecisionRule.calibration(of: m)
+        print("rule       " + (calibrated.map { $0.countingDescription + (m.provenance[DecisionRule.calibrationKey] == nil ? " (assumed: the file predates the record; every earlier trainer used it)" : "") + " — the thresholds' false-alarm rates hold under this rule" }
+                               ?? "unreadable \(DecisionRule.calibrationKey) record: the thresholds' false-alarm rates are not known to hold under any rule"))
         for (k, v) in m.provenance.sorted(by: { $0.key < $1.key }) { print("\(k.padding(toLength: 16, withPad: " ", startingAt: 0)) \(v)") }
     }
 }

@@ -3,7 +3,7 @@ import EarshotTestSupport
 import Foundation
 import Testing
 
-/// `earshot-train evaluate`'s decision-rule options (`--hop`, `--min-consecutive`): the same rule and range checks
+/// `earshot-train evaluate`'s decision-rule options (`--hop`, `--min-consecutive`, `--max-dips`): the same rule and range checks
 /// as `earshot detect` and the daemon's config, and a bad value fails before the corpus is read.
 @Suite struct TrainEvaluateCLITests {
     static let model = TestPaths.repo.appendingPathComponent("models/earshot-default.safetensors").path
@@ -16,8 +16,11 @@ import Testing
         let minc = try CLIRunner.run(["evaluate", "--model", Self.model, "--data", Self.missing, "--min-consecutive", "0"], product: "earshot-train")
         #expect(minc.status != 0)
         #expect(minc.stderr.contains("min_consecutive (--min-consecutive) = 0 is out of range") && minc.stderr.contains("1…50"), "\(minc.stderr)")
+        let dips = try CLIRunner.run(["evaluate", "--model", Self.model, "--data", Self.missing, "--max-dips", "11"], product: "earshot-train")
+        #expect(dips.status != 0)
+        #expect(dips.stderr.contains("max_dips (--max-dips) = 11 is out of range") && dips.stderr.contains("0…10"), "\(dips.stderr)")
         // With valid values the same call gets as far as the (missing) corpus: the rule was not what failed.
-        let ok = try CLIRunner.run(["evaluate", "--model", Self.model, "--data", Self.missing, "--hop", "0.05", "--min-consecutive", "1"], product: "earshot-train")
+        let ok = try CLIRunner.run(["evaluate", "--model", Self.model, "--data", Self.missing, "--hop", "0.05", "--min-consecutive", "1", "--max-dips", "2"], product: "earshot-train")
         #expect(ok.status != 0)
         #expect(!ok.stderr.contains("out of range") && ok.stderr.contains("no-corpus"), "\(ok.stderr)")
     }

@@ -23,7 +23,7 @@ import Testing
         let text = try String(contentsOf: Self.shipped, encoding: .utf8)
         #expect(try DaemonConfig.parse(text, source: Self.shipped.path) == DaemonConfig(), "the shipped file's values are the defaults")
         // Every key the parser knows appears, and each has a comment line above it or in its section.
-        for key in ["device", "location", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "false_alarms_per_hour", "min_consecutive",
+        for key in ["device", "location", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "false_alarms_per_hour", "min_consecutive", "max_dips",
                     "merge_gap", "cooldown", "hop", "priority", "blas_threads", "log_level", "retry_min", "retry_max",
                     "stall_seconds", "hook", "health_hook", "heartbeat", "interval", "clips", "liveness", "metrics", "timeout", "kill_after", "max_concurrent", "max_queued", "stderr_tail", "retries", "retry_delay",
                     "enabled", "directory", "pre_roll", "post_roll", "max_count", "max_bytes", "max_age_days",
@@ -40,6 +40,7 @@ import Testing
         sample_rate: 48000
         threshold: 0.8
         cooldown: 3.5
+        max_dips: 1
         hook:
           path: /usr/local/bin/notify
           timeout: 4
@@ -47,10 +48,20 @@ import Testing
           enabled: no
         """, source: "t.yaml")
         #expect(c.device == "hw:1,0" && c.channels == 2 && c.channel == 1 && c.sampleRate == 48_000)
-        #expect(c.threshold == 0.8 && c.cooldown == 3.5)
+        #expect(c.threshold == 0.8 && c.cooldown == 3.5 && c.maxDips == 1 && c.rule(0.5).maxDips == 1)
         #expect(c.hook.path == "/usr/local/bin/notify" && c.hook.timeout == 4 && !c.clips.enabled)
         #expect(c.rule(0.5).threshold == 0.8, "the config's threshold overrides the model's")
         #expect(DaemonConfig().rule(0.42).threshold == 0.42, "no threshold: the model's")
+    }
+
+    /// A rule that counts events differently from the model's calibration rule is warned about, naming the key.
+    @Test func aRuleUnlikeTheModelsCalibrationIsAProblem() throws {
+        let net = try Network(specs: LayerSpec.reference(), inputShape: Shape3(1, 64, 96))
+        let m = Model(network: net, features: FeatureConfig(), threshold: 0.9, thresholds: ["1": 0.9, "5": 0.8])
+        #expect(DaemonConfig().calibrationProblem(model: m) == nil)
+        let c = try DaemonConfig.parse("min_consecutive: 3\nfalse_alarms_per_hour: 5\n", source: "t.yaml")
+        #expect(c.calibrationProblem(model: m)?.hasPrefix("min_consecutive 3 (calibrated: 2): ") == true, "\(String(describing: c.calibrationProblem(model: m)))")
+        #expect(try DaemonConfig.parse("min_consecutive: 3\nthreshold: 0.95\n", source: "t.yaml").calibrationProblem(model: m) == nil, "an explicit threshold")
     }
 
     /// `false_alarms_per_hour:` picks the model's calibrated threshold; it and `threshold:` exclude each other.

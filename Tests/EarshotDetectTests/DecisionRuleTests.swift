@@ -12,6 +12,8 @@ import Testing
         (DecisionRule(threshold: 1.5), "threshold"),
         (DecisionRule(threshold: -0.1), "threshold"),
         (DecisionRule(threshold: 0.5, minConsecutive: 0), "min_consecutive"),
+        (DecisionRule(threshold: 0.5, maxDips: -1), "max_dips"),
+        (DecisionRule(threshold: 0.5, maxDips: 11), "max_dips"),
         (DecisionRule(threshold: 0.5, mergeGap: -1), "merge_gap"),
         (DecisionRule(threshold: 0.5, cooldown: -2), "cooldown"),
         (DecisionRule(threshold: 0.5, hopSeconds: 0), "hop"),

@@ -66,6 +66,25 @@ import Testing
         #expect(abs(e[0].start - 0.1) < 1e-9)
     }
 
+    /// `maxDips`: a run being confirmed survives that many below-threshold windows in a row; the event starts
+    /// at the run's first window and is confirmed at the window that completes the count.
+    @Test func aRunSurvivesUpToMaxDipsBelowThreshold() {
+        let dip: [Float] = [0.1, 0.9, 0.2, 0.9, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]
+        #expect(run(dip, DecisionRule(threshold: 0.5)).isEmpty, "one dip breaks a consecutive pair")
+        let o = run(dip, DecisionRule(threshold: 0.5, maxDips: 1))
+        #expect(started(o).count == 1 && ended(o).count == 1, "\(o)")
+        #expect(started(o).first.map { abs($0.start - 0.1) < 1e-9 && abs($0.end - 0.4) < 1e-9 } == true, "starts at the run's first window, confirmed at the fourth: \(o)")
+        // two dips in a row break it, under maxDips 1 but not 2
+        let twoDips: [Float] = [0.9, 0.1, 0.1, 0.9, 0.1, 0.1, 0.1, 0.1, 0.1]
+        #expect(run(twoDips, DecisionRule(threshold: 0.5, maxDips: 1)).isEmpty)
+        #expect(started(run(twoDips, DecisionRule(threshold: 0.5, maxDips: 2))).count == 1)
+        // dips in a row are counted afresh after each window above: three windows, two single dips, confirm
+        let o3 = run([0.9, 0.1, 0.9, 0.1, 0.9, 0.1], DecisionRule(threshold: 0.5, minConsecutive: 3, maxDips: 1))
+        #expect(started(o3).count == 1 && started(o3).first.map { abs($0.end - 0.5) < 1e-9 } == true, "\(o3)")
+        // the peak of a dipped run is its highest window
+        #expect(started(run([0.6, 0.1, 0.95, 0.1], DecisionRule(threshold: 0.5, maxDips: 1))).first?.peakScore == 0.95)
+    }
+
     @Test func scoreEqualToThresholdCountsAsAbove() {
         #expect(ended(run([0.5, 0.5], DecisionRule(threshold: 0.5))).count == 1)
         #expect(ended(run([0.49, 0.49], DecisionRule(threshold: 0.5))).isEmpty)

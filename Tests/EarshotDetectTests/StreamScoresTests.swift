@@ -42,4 +42,20 @@ import Testing
         #expect(d[0].map(\.peakScore) == [0.97, 0.91, 0.99].map { Float($0) } && d[1][1].peakScore == 0.96)
         #expect(d[1][1].start == 6.4, "onset of the run's first window")
     }
+
+    /// Confirmation times are the end of the window that completed the count: the second of each pair, or with
+    /// one dip allowed, the window after the dip.
+    @Test func confirmationsAreTheConfirmingWindowsEnds() {
+        let s = scores()
+        let c = s.confirmations(rule: DecisionRule(threshold: 0.9, minConsecutive: 2, cooldown: 0))
+        #expect(c.map(\.count) == [3, 2])
+        #expect(zip(c[0], [1.3, 4.1, 9.1].map { $0 + 0.98 }).allSatisfy { abs($0 - $1) < 1e-9 }, "\(c[0])")
+        var dipped = s
+        dipped.streams[1][61].score = 0.1        // the 60/61/62 run's middle window dips; 62 is back above
+        dipped.streams[1][62].score = 0.97
+        let strict = dipped.confirmations(rule: DecisionRule(threshold: 0.9, minConsecutive: 2, cooldown: 0))
+        let tolerant = dipped.confirmations(rule: DecisionRule(threshold: 0.9, minConsecutive: 2, maxDips: 1, cooldown: 0))
+        #expect(strict[1].count == 1, "the dipped pair is no event without a dip allowed: \(strict[1])")
+        #expect(tolerant[1].count == 2 && abs(tolerant[1][1] - (6.2 + 0.98)) < 1e-9, "\(tolerant[1])")
+    }
 }

@@ -52,6 +52,9 @@ import Testing
         #expect(shipped.threshold == oof.thresholds["2"], "the shipped default is the 2 FA/h out-of-fold threshold")
         #expect(shipped.thresholds == oof.thresholds)
         #expect(shipped.provenance["train.thresholds"]?.contains("out-of-fold") == true)
+        // the file names the rule its thresholds count events under: the trainer's
+        #expect(DecisionRule.calibration(of: shipped)?.countingDifferences(from: DecisionRule(threshold: 0.5)) == [], "\(shipped.provenance)")
+        #expect(shipped.provenance[DecisionRule.calibrationKey] == DecisionRule(threshold: 0.5).calibrationRecord)
         let md = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(md.contains("Out-of-fold thresholds") && md.contains("Model selection out-of-fold") && md.contains("equal false-alarm rates") && md.contains(oof.model))
         // the level bands account for every test clip, each clip once
@@ -69,7 +72,13 @@ import Testing
             #expect(fi == .poissonRate(events: events, exposure: t.negativeHours), "\(fi) vs \(events) events in \(t.negativeHours) h")
             #expect(fi.lower <= t.falseAlarmsPerHour && t.falseAlarmsPerHour <= fi.upper, "\(fi) vs \(t.falseAlarmsPerHour)")
             #expect(md.contains(Report.withInterval(Report.pct(t.recall), ri, scale: 100)), "\(r.name)'s recall cell")
+            // how soon: at most as many shots as were found, and the table row shows the figures
+            if let l = t.latency {
+                #expect(l.clips <= t.metrics.tp && l.median <= l.p90 && l.p90 <= l.max && l.median >= 0, "\(r.name): \(l)")
+                #expect(md.contains("| \(r.title) | \(l.summary) |"), "\(r.name)'s latency row")
+            }
         }
+        #expect(results.contains { $0.test?.latency != nil } && md.contains("### How soon the shots are confirmed"), "some model found a shot after its loudest moment")
         #expect(md.contains("By clip peak level (test; the features' log floor, ln(mel + 1e-6)"), "the caption names the model's floor")
         // every other model against the shipped one, clip by clip, at each operating point; the clips only one
         // found are the difference of the two detected counts

@@ -33,6 +33,8 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Picks the model's threshold calibrated for this many false alarms per hour (instead of `threshold`).
     public var falseAlarmsPerHour: Double? = nil
     public var minConsecutive = 2
+    /// Below-threshold windows in a row that a run being confirmed survives (`DecisionRule.maxDips`).
+    public var maxDips = 0
     public var mergeGap = 0.5
     public var cooldown = 10.0
     public var hop = 0.1
@@ -89,6 +91,12 @@ public struct DaemonConfig: Sendable, Equatable {
         }
     }
 
+    /// A warning when this config runs one of `model`'s calibrated thresholds under a rule that counts events
+    /// differently from the one they were calibrated with (`DecisionRule.calibrationProblem`).
+    public func calibrationProblem(model: Model) -> String? {
+        (try? threshold(for: model)).flatMap { rule($0).calibrationProblem(model: model) }
+    }
+
     /// The score threshold for `model`: `threshold:`, else the model's threshold for `false_alarms_per_hour:`
     /// (`ModelFileError.noOperatingPoint` if the model has none for that rate), else the model's own.
     public func threshold(for model: Model) throws -> Float {
@@ -97,7 +105,7 @@ public struct DaemonConfig: Sendable, Equatable {
 
     /// The decision rule for a model whose own threshold is `modelThreshold` (overridden by `threshold:`).
     public func rule(_ modelThreshold: Float) -> DecisionRule {
-        DecisionRule(threshold: threshold.map { Float($0) } ?? modelThreshold, minConsecutive: minConsecutive,
+        DecisionRule(threshold: threshold.map { Float($0) } ?? modelThreshold, minConsecutive: minConsecutive, maxDips: maxDips,
                      mergeGap: mergeGap, cooldown: cooldown, hopSeconds: hop)
     }
 
@@ -158,6 +166,7 @@ public struct DaemonConfig: Sendable, Equatable {
             throw r.fail("false_alarms_per_hour", "conflicts with 'threshold': set one of them (a rate picks the model's calibrated threshold)")
         }
         c.minConsecutive = try r.int("min_consecutive", c.minConsecutive, 1...50)
+        c.maxDips = try r.int("max_dips", c.maxDips, 0...10)
         c.mergeGap = try r.double("merge_gap", c.mergeGap, 0...60)
         c.cooldown = try r.double("cooldown", c.cooldown, 0...3600)
         c.hop = try r.double("hop", c.hop, 0.01...1)
@@ -231,7 +240,7 @@ public struct DaemonConfig: Sendable, Equatable {
         c.metrics.intervalSeconds = try mt.double("interval_seconds", c.metrics.intervalSeconds, 1...3600)
         try mt.finish(known: ["enabled", "path", "interval_seconds"])
 
-        try r.finish(known: ["device", "location", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "false_alarms_per_hour", "min_consecutive",
+        try r.finish(known: ["device", "location", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "false_alarms_per_hour", "min_consecutive", "max_dips",
                              "merge_gap", "cooldown", "hop", "priority", "blas_threads", "log_level", "retry_min", "retry_max",
                              "stall_seconds", "hook", "clip_hook", "health_hook", "heartbeat", "clips", "recording", "liveness", "metrics"])
         // The sections' own cross-field checks (ops' validate()) — mapped to the key's line.

@@ -127,6 +127,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         if let note = OpenBLASKernel.note { log.notice("\(note)") }
         if let problem = ConvKernel.environmentProblem { log.warning("\(problem)") }
         if let problem = config.sampleRateProblem(model: model) { log.warning("\(problem)") }
+        if let problem = config.calibrationProblem(model: model) { log.warning("\(problem)") }
         log.notice("earshotd ready", metadata: ["version": "\(EarshotVersion.string)", "model": "\(model.name)", "device": "\(config.device)", "threshold": "\(detector.rule.threshold)", "openblas": "\(BLAS.coreName)", "conv": "\(StreamingInference.convolutionKernel)"])
 
         let chunk = 1600
@@ -472,6 +473,7 @@ public final class DetectionService: Service, @unchecked Sendable {
             publishModel()
             // as at start: a new sample_rate (or a new model's higher rate) that costs shots is said in the journal
             if let problem = new.sampleRateProblem(model: m) { log.warning("\(problem)") }
+            if let problem = new.calibrationProblem(model: m) { log.warning("\(problem)") }
             log.notice("configuration reloaded", metadata: ["model": "\(m.name)", "device": "\(new.device)", "threshold": "\(d.rule.threshold)",
                                                             "detector": "\(keep ? "kept" : rateChanged ? "new: scoring from one window (≈ 1 s) on" : "new: scoring from the next block on")"])
         } catch {

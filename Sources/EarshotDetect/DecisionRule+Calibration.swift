@@ -1,0 +1,75 @@
+import EarshotNN
+import Foundation
+
+/// The rule a model's thresholds were calibrated with. A threshold is "1 false alarm per hour" only under the
+/// rule that counted the events: fewer confirming windows, a dip allowed, a shorter hop, merge gap or cooldown
+/// all count more events at the same threshold. earshot-train records the rule in the model file
+/// (`train.rule`); earshotd, `earshot check-config` and `earshot detect` warn when the configured rule differs.
+extension DecisionRule {
+    /// The model file's provenance key.
+    public static let calibrationKey = "train.rule"
+
+    /// What every model file written before the record was calibrated with (the trainer's defaults then).
+    public static let legacyCalibration = DecisionRule(threshold: 0.5, minConsecutive: 2, maxDips: 0, mergeGap: 0.5, cooldown: 10, hopSeconds: 0.1)
+
+    private struct Record: Codable, Equatable {
+        var min_consecutive: Int, max_dips: Int, hop: Double, merge_gap: Double, cooldown: Double
+    }
+
+    /// The record stored under `calibrationKey`: `{"cooldown":10,"hop":0.1,"max_dips":0,"merge_gap":0.5,"min_consecutive":2}`.
+    public var calibrationRecord: String {
+        let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]
+        let r = Record(min_consecutive: minConsecutive, max_dips: maxDips, hop: hopSeconds, merge_gap: mergeGap, cooldown: cooldown)
+        return String(decoding: (try? e.encode(r)) ?? Data(), as: UTF8.self)
+    }
+
+    /// The rule `model`'s thresholds were calibrated with (threshold: the model's own): its record, or
+    /// `legacyCalibration` for a file without one. Nil for a record that does not parse (the model still loads;
+    /// nothing is claimed about it).
+    public static func calibration(of model: Model) -> DecisionRule? {
+        guard let text = model.provenance[calibrationKey] else { var r = legacyCalibration; r.threshold = model.threshold; return r }
+        guard let r = try? JSONDecoder().decode(Record.self, from: Data(text.utf8)) else { return nil }
+        return DecisionRule(threshold: model.threshold, minConsecutive: r.min_consecutive, maxDips: r.max_dips, mergeGap: r.merge_gap, cooldown: r.cooldown, hopSeconds: r.hop)
+    }
+
+    /// "min_consecutive 2, max_dips 0, hop 0.1 s, merge_gap 0.5 s, cooldown 10 s" (as the config file spells them).
+    public var countingDescription: String {
+        String(format: "min_consecutive %d, max_dips %d, hop %g s, merge_gap %g s, cooldown %g s", minConsecutive, maxDips, hopSeconds, mergeGap, cooldown)
+    }
+
+    /// This rule's counting settings that differ from `other`, as config lines: ["min_consecutive: 1", "cooldown: 0"].
+    public func configLines(differingFrom other: DecisionRule) -> [String] {
+        var d: [String] = []
+        if minConsecutive != other.minConsecutive { d.append("min_consecutive: \(minConsecutive)") }
+        if maxDips != other.maxDips { d.append("max_dips: \(maxDips)") }
+        if abs(hopSeconds - other.hopSeconds) > 1e-9 { d.append(String(format: "hop: %g", hopSeconds)) }
+        if abs(mergeGap - other.mergeGap) > 1e-9 { d.append(String(format: "merge_gap: %g", mergeGap)) }
+        if abs(cooldown - other.cooldown) > 1e-9 { d.append(String(format: "cooldown: %g", cooldown)) }
+        return d
+    }
+
+    /// The settings of this rule (all but the threshold) that count events differently from `other`, as the
+    /// config file spells them: ["min_consecutive 1 (calibrated: 2)", "hop 0.05 s (calibrated: 0.1 s)"].
+    public func countingDifferences(from other: DecisionRule) -> [String] {
+        func s(_ x: Double) -> String { String(format: "%g s", x) }
+        var d: [String] = []
+        if minConsecutive != other.minConsecutive { d.append("min_consecutive \(minConsecutive) (calibrated: \(other.minConsecutive))") }
+        if maxDips != other.maxDips { d.append("max_dips \(maxDips) (calibrated: \(other.maxDips))") }
+        if abs(hopSeconds - other.hopSeconds) > 1e-9 { d.append("hop \(s(hopSeconds)) (calibrated: \(s(other.hopSeconds)))") }
+        if abs(mergeGap - other.mergeGap) > 1e-9 { d.append("merge_gap \(s(mergeGap)) (calibrated: \(s(other.mergeGap)))") }
+        if abs(cooldown - other.cooldown) > 1e-9 { d.append("cooldown \(s(cooldown)) (calibrated: \(s(other.cooldown)))") }
+        return d
+    }
+
+    /// A warning when this rule runs one of `model`'s calibrated thresholds (`threshold` is the model's own or
+    /// one of its `thresholds`) but counts events differently from the rule they were calibrated with: the
+    /// false-alarm rate the threshold stands for does not hold. Nil when it matches, or the threshold is the
+    /// operator's own number.
+    public func calibrationProblem(model: Model) -> String? {
+        guard threshold == model.threshold || model.thresholds.values.contains(threshold),
+              let c = Self.calibration(of: model) else { return nil }
+        let d = countingDifferences(from: c)
+        guard !d.isEmpty else { return nil }
+        return "\(d.joined(separator: ", ")): \(model.name)'s thresholds stand for false alarms per hour counted under its calibration rule, not under these settings (fewer confirming windows, a dip allowed, a shorter hop, merge gap or cooldown count more events). Measure the rate with `earshot calibrate` on the site's recordings with the same settings, or set them back"
+    }
+}
