@@ -2,9 +2,10 @@ import EarshotNN
 import Foundation
 
 /// The rule a model's thresholds were calibrated with. A threshold is "1 false alarm per hour" only under the
-/// rule that counted the events: fewer confirming windows, a dip allowed, a shorter hop, merge gap or cooldown
-/// all count more events at the same threshold. earshot-train records the rule in the model file
-/// (`train.rule`); earshotd, `earshot check-config` and `earshot detect` warn when the configured rule differs.
+/// rule that counted the events: fewer confirming windows or more dips allowed count more events at the same
+/// threshold, and another hop scores other windows. earshot-train records the rule in the model file
+/// (`train.rule`); earshotd, `earshot check-config` and `earshot detect` warn when the configured rule can count
+/// more events.
 extension DecisionRule {
     /// The model file's provenance key.
     public static let calibrationKey = "train.rule"
@@ -48,28 +49,29 @@ extension DecisionRule {
         return d
     }
 
-    /// The settings of this rule (all but the threshold) that count events differently from `other`, as the
-    /// config file spells them: ["min_consecutive 1 (calibrated: 2)", "hop 0.05 s (calibrated: 0.1 s)"].
-    public func countingDifferences(from other: DecisionRule) -> [String] {
-        func s(_ x: Double) -> String { String(format: "%g s", x) }
+    /// The settings of this rule that can count more events than `other` at the same threshold, as the config
+    /// file spells them: fewer confirming windows, more dips allowed, another hop (other windows are scored):
+    /// ["min_consecutive 1 (calibrated: 2)", "hop 0.05 s (calibrated: 0.1 s)"]. Stricter settings count at most
+    /// as many, so a threshold's "≤ N false alarms per hour" still holds. The merge gap and cooldown are left
+    /// out: calibration streams each clip on its own, 2–4 s long, where a 10 s cooldown and a 0.5 s gap barely
+    /// act, so it measured no value of them.
+    public func looserCounting(than other: DecisionRule) -> [String] {
         var d: [String] = []
-        if minConsecutive != other.minConsecutive { d.append("min_consecutive \(minConsecutive) (calibrated: \(other.minConsecutive))") }
-        if maxDips != other.maxDips { d.append("max_dips \(maxDips) (calibrated: \(other.maxDips))") }
-        if abs(hopSeconds - other.hopSeconds) > 1e-9 { d.append("hop \(s(hopSeconds)) (calibrated: \(s(other.hopSeconds)))") }
-        if abs(mergeGap - other.mergeGap) > 1e-9 { d.append("merge_gap \(s(mergeGap)) (calibrated: \(s(other.mergeGap)))") }
-        if abs(cooldown - other.cooldown) > 1e-9 { d.append("cooldown \(s(cooldown)) (calibrated: \(s(other.cooldown)))") }
+        if minConsecutive < other.minConsecutive { d.append("min_consecutive \(minConsecutive) (calibrated: \(other.minConsecutive))") }
+        if maxDips > other.maxDips { d.append("max_dips \(maxDips) (calibrated: \(other.maxDips))") }
+        if abs(hopSeconds - other.hopSeconds) > 1e-9 { d.append(String(format: "hop %g s (calibrated: %g s)", hopSeconds, other.hopSeconds)) }
         return d
     }
 
     /// A warning when this rule runs one of `model`'s calibrated thresholds (`threshold` is the model's own or
-    /// one of its `thresholds`) but counts events differently from the rule they were calibrated with: the
-    /// false-alarm rate the threshold stands for does not hold. Nil when it matches, or the threshold is the
+    /// one of its `thresholds`) but can count more events than the rule they were calibrated with
+    /// (`looserCounting`): the false-alarm rate the threshold stands for may not hold. Nil when it matches, or the threshold is the
     /// operator's own number.
     public func calibrationProblem(model: Model) -> String? {
         guard threshold == model.threshold || model.thresholds.values.contains(threshold),
               let c = Self.calibration(of: model) else { return nil }
-        let d = countingDifferences(from: c)
+        let d = looserCounting(than: c)
         guard !d.isEmpty else { return nil }
-        return "\(d.joined(separator: ", ")): \(model.name)'s thresholds stand for false alarms per hour counted under its calibration rule, not under these settings (fewer confirming windows, a dip allowed, a shorter hop, merge gap or cooldown count more events). Measure the rate with `earshot calibrate` on the site's recordings with the same settings, or set them back"
+        return "\(d.joined(separator: ", ")): \(model.name)'s thresholds stand for false alarms per hour counted under its calibration rule, not under these settings (fewer confirming windows, more dips allowed or another hop can count more events at the same threshold). Measure the rate with `earshot calibrate` on the site's recordings with the same settings, or set them back"
     }
 }

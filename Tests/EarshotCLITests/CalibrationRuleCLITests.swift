@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The rule the shipped model's thresholds were calibrated with: `earshot model-info` shows it, and `earshot
-/// detect` and `earshot check-config` warn when the settings count events differently — the false-alarm rate a
+/// detect` and `earshot check-config` warn when the settings can count more events — the false-alarm rate a
 /// threshold stands for holds only under its rule. `earshot calibrate` names the settings it measured under.
 @Suite struct CalibrationRuleCLITests {
     static let demo = TestPaths.repo.appendingPathComponent("demo/demo-gunshots.flac").path

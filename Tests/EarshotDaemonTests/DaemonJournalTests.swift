@@ -97,4 +97,15 @@ import Testing
         let warned = r.entries.filter { $0["MESSAGE"]?.hasPrefix("sample_rate: 8000 is below the model's 16000 Hz") == true }
         #expect(warned.count == 1 && warned[0]["PRIORITY"] == "4", "\(r.entries.compactMap { $0["MESSAGE"] })")
     }
+
+    /// A config whose rule can count more events than the model's thresholds were calibrated under is warned
+    /// about in the journal, once, naming the setting; the daemon runs on with it.
+    @Test func aLooserRuleThanTheModelsCalibrationIsWarnedAbout() throws {
+        let run = try DaemonRun()
+        let fx = try AlsaFileFixture(DaemonTestSignals.recording(seconds: 4, shots: []), rate: 16_000, dir: run.dir)
+        let r = try run.journalRun(fx, config: try run.writeConfig(extra: "min_consecutive: 1"))
+        #expect(r.status == 0, "stderr:\n\(r.stderr)")
+        let warned = r.entries.filter { $0["MESSAGE"]?.hasPrefix("min_consecutive 1 (calibrated: 2): ") == true }
+        #expect(warned.count == 1 && warned[0]["PRIORITY"] == "4", "\(r.entries.compactMap { $0["MESSAGE"] })")
+    }
 }

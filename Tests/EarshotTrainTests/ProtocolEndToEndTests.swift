@@ -53,7 +53,7 @@ import Testing
         #expect(shipped.thresholds == oof.thresholds)
         #expect(shipped.provenance["train.thresholds"]?.contains("out-of-fold") == true)
         // the file names the rule its thresholds count events under: the trainer's
-        #expect(DecisionRule.calibration(of: shipped)?.countingDifferences(from: DecisionRule(threshold: 0.5)) == [], "\(shipped.provenance)")
+        #expect(DecisionRule.calibration(of: shipped)?.countingDescription == DecisionRule(threshold: 0.5).countingDescription, "\(shipped.provenance)")
         #expect(shipped.provenance[DecisionRule.calibrationKey] == DecisionRule(threshold: 0.5).calibrationRecord)
         let md = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(md.contains("Out-of-fold thresholds") && md.contains("Model selection out-of-fold") && md.contains("equal false-alarm rates") && md.contains(oof.model))
