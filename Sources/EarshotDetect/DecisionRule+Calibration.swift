@@ -33,20 +33,20 @@ extension DecisionRule {
         return DecisionRule(threshold: model.threshold, minConsecutive: r.min_consecutive, maxDips: r.max_dips, mergeGap: r.merge_gap, cooldown: r.cooldown, hopSeconds: r.hop)
     }
 
-    /// "min_consecutive 2, max_dips 0, hop 0.1 s, merge_gap 0.5 s, cooldown 10 s" (as the config file spells them).
-    public var countingDescription: String {
-        String(format: "min_consecutive %d, max_dips %d, hop %g s, merge_gap %g s, cooldown %g s", minConsecutive, maxDips, hopSeconds, mergeGap, cooldown)
+    /// The settings that count events (all but the threshold) as the config file spells them: key, value as
+    /// written there, and its unit for prose ("" or " s").
+    private var countingSettings: [(key: String, value: String, unit: String)] {
+        func g(_ x: Double) -> String { String(format: "%g", x) }
+        return [("min_consecutive", "\(minConsecutive)", ""), ("max_dips", "\(maxDips)", ""), ("hop", g(hopSeconds), " s"),
+                ("merge_gap", g(mergeGap), " s"), ("cooldown", g(cooldown), " s")]
     }
+
+    /// "min_consecutive 2, max_dips 0, hop 0.1 s, merge_gap 0.5 s, cooldown 10 s".
+    public var countingDescription: String { countingSettings.map { "\($0.key) \($0.value)\($0.unit)" }.joined(separator: ", ") }
 
     /// This rule's counting settings that differ from `other`, as config lines: ["min_consecutive: 1", "cooldown: 0"].
     public func configLines(differingFrom other: DecisionRule) -> [String] {
-        var d: [String] = []
-        if minConsecutive != other.minConsecutive { d.append("min_consecutive: \(minConsecutive)") }
-        if maxDips != other.maxDips { d.append("max_dips: \(maxDips)") }
-        if abs(hopSeconds - other.hopSeconds) > 1e-9 { d.append(String(format: "hop: %g", hopSeconds)) }
-        if abs(mergeGap - other.mergeGap) > 1e-9 { d.append(String(format: "merge_gap: %g", mergeGap)) }
-        if abs(cooldown - other.cooldown) > 1e-9 { d.append(String(format: "cooldown: %g", cooldown)) }
-        return d
+        zip(countingSettings, other.countingSettings).filter { $0.value != $1.value }.map { "\($0.0.key): \($0.0.value)" }
     }
 
     /// The settings of this rule that can count more events than `other` at the same threshold, as the config
@@ -56,17 +56,16 @@ extension DecisionRule {
     /// out: calibration streams each clip on its own, 2–4 s long, where a 10 s cooldown and a 0.5 s gap barely
     /// act, so it measured no value of them.
     public func looserCounting(than other: DecisionRule) -> [String] {
-        var d: [String] = []
-        if minConsecutive < other.minConsecutive { d.append("min_consecutive \(minConsecutive) (calibrated: \(other.minConsecutive))") }
-        if maxDips > other.maxDips { d.append("max_dips \(maxDips) (calibrated: \(other.maxDips))") }
-        if abs(hopSeconds - other.hopSeconds) > 1e-9 { d.append(String(format: "hop %g s (calibrated: %g s)", hopSeconds, other.hopSeconds)) }
-        return d
+        let looser = [minConsecutive < other.minConsecutive, maxDips > other.maxDips, abs(hopSeconds - other.hopSeconds) > 1e-9]
+        return zip(zip(countingSettings, other.countingSettings), looser).filter(\.1).map { pair, _ in
+            "\(pair.0.key) \(pair.0.value)\(pair.0.unit) (calibrated: \(pair.1.value)\(pair.1.unit))"
+        }
     }
 
     /// A warning when this rule runs one of `model`'s calibrated thresholds (`threshold` is the model's own or
     /// one of its `thresholds`) but can count more events than the rule they were calibrated with
-    /// (`looserCounting`): the false-alarm rate the threshold stands for may not hold. Nil when it matches, or the threshold is the
-    /// operator's own number.
+    /// (`looserCounting`): the false-alarm rate the threshold stands for may not hold. Nil when it cannot, or
+    /// when the threshold is the operator's own number.
     public func calibrationProblem(model: Model) -> String? {
         guard threshold == model.threshold || model.thresholds.values.contains(threshold),
               let c = Self.calibration(of: model) else { return nil }

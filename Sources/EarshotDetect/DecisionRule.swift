@@ -7,7 +7,7 @@ public struct DecisionRule: Sendable, Equatable {
     public var minConsecutive: Int = 2
     /// Below-threshold windows in a row that a run being confirmed survives (0: the windows must be
     /// consecutive). A shot's score can dip for one window as it moves through the window (the loud part at
-    /// an edge); with 0, such a dip makes the rule wait for a new pair, 200 ms later.
+    /// an edge); with 0, such a dip makes the rule start counting again.
     public var maxDips: Int = 0
     /// Above-threshold windows separated by less than this (seconds) belong to one event.
     public var mergeGap: Double = 0.5

@@ -55,7 +55,7 @@ import Testing
     }
 
     /// A rule that can count more events than the model's calibration rule is warned about, naming the key.
-    @Test func aRuleUnlikeTheModelsCalibrationIsAProblem() throws {
+    @Test func aRuleLooserThanTheModelsCalibrationIsAProblem() throws {
         let net = try Network(specs: LayerSpec.reference(), inputShape: Shape3(1, 64, 96))
         let m = Model(network: net, features: FeatureConfig(), threshold: 0.9, thresholds: ["1": 0.9, "5": 0.8])
         #expect(DaemonConfig().calibrationProblem(model: m) == nil)
