@@ -72,9 +72,10 @@ import Testing
             #expect(fi == .poissonRate(events: events, exposure: t.negativeHours), "\(fi) vs \(events) events in \(t.negativeHours) h")
             #expect(fi.lower <= t.falseAlarmsPerHour && t.falseAlarmsPerHour <= fi.upper, "\(fi) vs \(t.falseAlarmsPerHour)")
             #expect(md.contains(Report.withInterval(Report.pct(t.recall), ri, scale: 100)), "\(r.name)'s recall cell")
-            // how soon: at most as many shots as were found, and the table row shows the figures
+            // how soon: at most as many shots as there are (counted where the clips are streamed after a window
+            // of noise, which may find a few the plain stream did not), and the table row shows the figures
             if let l = t.latency {
-                #expect(l.clips <= t.metrics.tp && l.median <= l.p90 && l.p90 <= l.max && l.median >= 0, "\(r.name): \(l)")
+                #expect(l.clips <= t.metrics.tp + t.metrics.fn && l.median <= l.p90 && l.p90 <= l.max && l.median >= 0, "\(r.name): \(l)")
                 #expect(md.contains("| \(r.title) | \(l.summary) |"), "\(r.name)'s latency row")
             }
         }
