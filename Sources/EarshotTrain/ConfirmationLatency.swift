@@ -1,11 +1,11 @@
 import Foundation
 
-/// How soon after a shot the decision rule confirms it, over the gunshot clips it found: from the shot's onset
-/// (`onset`: its first sample above 10 % of the clip's peak, as docs/benchmarks/daemon.md times the daemon) to
-/// the end of the window whose score confirmed the event — the audio the detector must have heard before it
-/// can alert. earshotd adds the wait for the sound card's block and the scoring time. The evaluator streams each
-/// clip after a window of noise at its floor for this, so that windows sweep across the shot's arrival as in a
-/// continuous stream. A clip whose first event was confirmed before the onset (set off by something quieter)
+/// How soon after a shot the decision rule confirms it, over the gunshot clips it found: from the clip's
+/// loudest 10 ms (`WindowSource.peakIndex`; a shot's blast rises to it within a few ms) to the end of the window
+/// whose score confirmed the event — the audio the detector must have heard before it can alert. earshotd adds
+/// the wait for the sound card's block and the scoring time. The evaluator streams each clip after a window of
+/// noise at its floor for this, so that windows sweep across the shot's arrival as in a continuous stream. A
+/// clip whose first event was confirmed before its loudest moment (an earlier, quieter shot in it set it off)
 /// is not counted: `clips` says how many were.
 public struct ConfirmationLatency: Codable, Sendable, Equatable {
     public var clips: Int
@@ -20,12 +20,6 @@ public struct ConfirmationLatency: Codable, Sendable, Equatable {
         // nearest-rank percentiles: values that occurred, not interpolations between two shots
         func rank(_ p: Double) -> Double { ds[Swift.max(0, Int((p * Double(ds.count)).rounded(.up)) - 1)] }
         return ConfirmationLatency(clips: ds.count, median: rank(0.5), p90: rank(0.9), max: ds[ds.count - 1])
-    }
-
-    /// Index of the first sample above 10 % of `x`'s peak magnitude (0 for silence).
-    public static func onset(_ x: [Float]) -> Int {
-        let peak = x.reduce(Float(0)) { Swift.max($0, abs($1)) }
-        return x.firstIndex { abs($0) > 0.1 * peak } ?? 0
     }
 
     /// "260 / 350 / 420 ms (236 shots)".

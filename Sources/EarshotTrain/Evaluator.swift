@@ -72,11 +72,13 @@ public struct Evaluator {
         // How soon: `earshot detect`'s padding (half a window) leaves no window that ends just after a shot in a
         // clip's first half second — the first window scored already holds it in its middle (most corpus shots
         // sit near their clip's start) — so each clip is streamed again after a window of noise at its own floor,
-        // as a shot arriving in a continuous stream is heard.
-        let lead = (detector.model.features.windowFrames - 1) * detector.model.features.hop + detector.model.features.nFFT
+        // as a shot arriving in a continuous stream is heard, plus a random part of a hop so the shots fall at
+        // every point between two scored windows.
+        let f = detector.model.features
         var leadRNG = SeededRNG(seed: 2025)
-        let arriving = StreamScores.collect(guns.map { NoiseFloor.noise(count: lead, amplitude: NoiseFloor.amplitude($0), rng: &leadRNG) + $0 }, detector: detector)
-        let shotTimes = guns.map { Double(lead + ConfirmationLatency.onset($0)) / Double(detector.sampleRate) }
+        let leads = guns.map { _ in (f.windowFrames - 1) * f.hop + f.nFFT + leadRNG.int(detector.hopFrames * f.hop) }
+        let arriving = StreamScores.collect(zip(guns, leads).map { NoiseFloor.noise(count: $1, amplitude: NoiseFloor.amplitude($0), rng: &leadRNG) + $0 }, detector: detector)
+        let shotTimes = zip(guns, leads).map { Double($1 + WindowSource.peakIndex($0)) / Double(detector.sampleRate) }
         let negEvents = negScores.events(rule: rule)
         let negDetected = negEvents.map { $0 > 0 }
         var m = BinaryMetrics()

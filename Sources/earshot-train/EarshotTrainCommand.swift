@@ -137,7 +137,7 @@ struct Evaluate: ParsableCommand {
         print("confusion: TP \(r.metrics.tp) FN \(r.metrics.fn) FP \(r.metrics.fp) TN \(r.metrics.tn)")
         if let l = r.latency {
             let equal = Evaluator.equalFATargets.map { String(format: "%.0f", $0) }.compactMap { k in r.latencyAtEqualFA?[k].map { "\(k) FA/h \($0.summary)" } }
-            print("confirmed after the shot's onset, each clip streamed after a window of floor noise (median / 90th percentile / max): \(l.summary)" + (equal.isEmpty ? "" : "; at equal false-alarm rates: " + equal.joined(separator: ", ")))
+            print("confirmed after the shot's loudest 10 ms, each clip streamed after a window of floor noise (median / 90th percentile / max): \(l.summary)" + (equal.isEmpty ? "" : "; at equal false-alarm rates: " + equal.joined(separator: ", ")))
         }
         // loudest first, in dB order (the keys are "+20", "-5", …: a string sort puts "-10" before "-5")
         func byLevel(_ d: [String: Double]) -> [(key: String, value: Double)] { d.sorted { (Double($0.key) ?? 0) > (Double($1.key) ?? 0) } }

@@ -19,14 +19,4 @@ import Testing
         #expect(l.summary == "500 / 900 / 1000 ms (10 shots)")
         #expect(ConfirmationLatency.measure(confirmations: [[], [0.1]], shotTimes: [0, 1]) == nil)
     }
-
-    /// The onset is the first sample above 10 % of the peak magnitude (negative samples too).
-    @Test func onsetIsTheFirstSampleAboveATenthOfThePeak() {
-        var x = [Float](repeating: 0.01, count: 100)
-        x[40] = 0.05; x[60] = -0.2; x[70] = 1.0
-        #expect(ConfirmationLatency.onset(x) == 60, "0.05 is below 0.1, -0.2 is above")
-        x[40] = -0.11
-        #expect(ConfirmationLatency.onset(x) == 40)
-        #expect(ConfirmationLatency.onset([Float](repeating: 0, count: 10)) == 0)
-    }
 }
