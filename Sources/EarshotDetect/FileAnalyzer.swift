@@ -141,7 +141,7 @@ public enum FileAnalyzer {
         let f = detector.model.features
         let hopSamples = detector.hopFrames * f.hop
         let lead = hopSamples * max(1, (f.windowFrames / 2) / detector.hopFrames)
-        let window = (f.windowFrames - 1) * f.hop + f.nFFT
+        let window = f.windowSamples
         let needed = window + (detector.rule.minConsecutive - 1) * hopSamples
         return (lead, max(lead, needed - lead - count))
     }

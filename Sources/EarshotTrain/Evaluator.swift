@@ -76,7 +76,7 @@ public struct Evaluator {
         // every point between two scored windows.
         let f = detector.model.features
         var leadRNG = SeededRNG(seed: 2025)
-        let leads = guns.map { _ in (f.windowFrames - 1) * f.hop + f.nFFT + leadRNG.int(detector.hopFrames * f.hop) }
+        let leads = guns.map { _ in f.windowSamples + leadRNG.int(detector.hopFrames * f.hop) }
         let arriving = StreamScores.collect(zip(guns, leads).map { NoiseFloor.noise(count: $1, amplitude: NoiseFloor.amplitude($0), rng: &leadRNG) + $0 }, detector: detector)
         let shotTimes = zip(guns, leads).map { Double($1 + WindowSource.peakIndex($0)) / Double(detector.sampleRate) }
         let negEvents = negScores.events(rule: rule)

@@ -14,7 +14,7 @@ extension StreamScores {
     /// 10 s cooldown).
     public static func collect(_ clips: [[Float]], detector: Detector, progress: ProgressBar? = nil) -> StreamScores {
         var out = StreamScores()
-        let winSec = Double((detector.model.features.windowFrames - 1) * detector.model.features.hop + detector.model.features.nFFT) / Double(detector.sampleRate)
+        let winSec = Double(detector.model.features.windowSamples) / Double(detector.sampleRate)
         for (i, c) in clips.enumerated() {
             var s: [ScoredWindow] = []
             detector.onScore = { centre, score in s.append(ScoredWindow(start: centre - winSec / 2, end: centre + winSec / 2, onset: centre, score: score)) }

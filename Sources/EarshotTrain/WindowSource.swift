@@ -36,7 +36,7 @@ public struct WindowSource {
 
     public init(features: FeatureConfig = FeatureConfig()) throws {
         self.features = features
-        length = (features.windowFrames - 1) * features.hop + features.nFFT
+        length = features.windowSamples
         convolver = try FFTConvolver(maxSignal: length, maxKernel: Augment.reverbTaps)
     }
 

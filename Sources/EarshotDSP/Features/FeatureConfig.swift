@@ -14,6 +14,8 @@ public struct FeatureConfig: Sendable, Equatable, Codable {
     public var fMax: Double = 8_000
     /// Frames per CNN input window (96 frames × 10 ms ≈ 0.97 s).
     public var windowFrames: Int = 96
+    /// Samples one input window spans: its last frame starts `(windowFrames − 1) · hop` in and is `nFFT` long.
+    public var windowSamples: Int { (windowFrames - 1) * hop + nFFT }
     /// "slaney" (librosa default, `htk=False`) is the only scale implemented.
     public var melScale: String = "slaney"
     /// "slaney" area normalisation (librosa default `norm='slaney'`).
