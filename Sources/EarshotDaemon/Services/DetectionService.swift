@@ -11,57 +11,58 @@ import Synchronization
 /// STATUS= current and pings the watchdog FROM THIS LOOP, so a stalled pipeline trips systemd — a stalled
 /// loop, and an open device that has delivered nothing for `stall_seconds` (the loop then stops pinging).
 /// SIGHUP reloads config and model (an invalid new config is rejected and the old one keeps running).
+/// What it says about its health is in DetectionService+Health.swift, the reload in DetectionService+Reload.swift.
 public final class DetectionService: Service, @unchecked Sendable {
-    private var config: DaemonConfig
-    private let options: RuntimeOptions
-    private let log: Logger
-    private let notifier = Notifier.shared
-    private var model: Model
+    var config: DaemonConfig
+    let options: RuntimeOptions
+    let log: Logger
+    let notifier = Notifier.shared
+    var model: Model
     /// The model file in force and its stamp when it was read: a reload reads it again only if it changed.
-    private var modelURL: URL, modelStamp: FileStamp?
-    private var detector: Detector
-    private var capture: CaptureThread
-    private var journal: JournalAlertSink
-    private var hooks: HookRunner
+    var modelURL: URL, modelStamp: FileStamp?
+    var detector: Detector
+    var capture: CaptureThread
+    var journal: JournalAlertSink
+    var hooks: HookRunner
     /// `clip_hook:`: run with an alert once its evidence clip is written (to send the recording along).
-    private var clipHooks: HookRunner
+    var clipHooks: HookRunner
     /// `health_hook:`: told when the detector stops or starts hearing (device, stall, liveness).
-    private var healthHooks: HookRunner
+    var healthHooks: HookRunner
     /// `heartbeat:`: run every `heartbeat.interval` while the detector hears, for an outside dead man's switch.
-    private var heartbeat: HookRunner
+    var heartbeat: HookRunner
     /// Runners replaced by a reload that still run, queue or retry hooks (`retire`).
-    private var retiredHooks: [HookRunner] = []
+    var retiredHooks: [HookRunner] = []
     private var lastBeat = Date.distantPast
     /// Whether the device was open and delivering when the loop last looked (a change runs the health hook).
-    private var deviceHearing = true
-    private var clips: ClipRecorder
-    private var recorder: SiteRecorder
+    var deviceHearing = true
+    var clips: ClipRecorder
+    var recorder: SiteRecorder
     /// The open device has delivered nothing for `stall_seconds`: said in the journal and STATUS=, and the
     /// watchdog is not pinged, so systemd restarts earshotd (a read that never returns cannot be retried here).
-    private var stalled = false
-    private var liveness: LivenessMonitor
+    var stalled = false
+    var liveness: LivenessMonitor
     /// `earshot mute`'s file in the state directory, looked at once a second: while muted, alerts go to the
     /// journal only (no hook).
-    private let mutes: MuteWatch
+    let mutes: MuteWatch
     private var livenessChanges: [LivenessEvent] = { var a = [LivenessEvent](); a.reserveCapacity(8); return a }()
     /// Samples handed to the detector (and the clip recorder) since start.
-    private var samplesConsumed = 0
+    var samplesConsumed = 0
     /// The detector's windows lined up with capture's blocks (it skips < one block of its first samples).
-    private var alignment = WindowAlignment()
+    var alignment = WindowAlignment()
     /// The last 2 s heard (at the model's rate): a detector that a reload makes starts warm from them.
-    private var heard: HistoryBuffer
+    var heard: HistoryBuffer
     /// Clip recorders a reload replaced, fed until their clips have their post-roll.
-    private var retiredClips: [ClipRecorder] = []
+    var retiredClips: [ClipRecorder] = []
     /// Samples the capture ring overwrote before this loop read them (it fell `ring_seconds` behind), and
     /// when that was last logged (at most once a minute, with the total).
-    private var samplesDropped = 0
+    var samplesDropped = 0
     private var droppedLoggedAt = Date.distantPast
     public let metrics: MetricsFile
     private let reloadRequested = Atomic<Bool>(false)
     /// Wakes the detection loop: the capture thread after each block (and when it stops), a 1 s tick for
     /// STATUS=/watchdog while no audio flows, a reload request, graceful shutdown. Holds at most one.
-    private let wake = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-    private var eventsToday = 0
+    let wake = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    var eventsToday = 0
     private var day = Calendar.current.component(.day, from: Date())
     private var lastStatus = ""
 
@@ -109,7 +110,7 @@ public final class DetectionService: Service, @unchecked Sendable {
     }
 
     /// The model and threshold in force, for the metrics file's `earshot_build_info` and `earshot_threshold`.
-    private func publishModel() {
+    func publishModel() {
         let (name, threshold) = (model.name, Double(detector.rule.threshold))
         metrics.update { $0.model = name; $0.threshold = threshold }
     }
@@ -223,7 +224,7 @@ public final class DetectionService: Service, @unchecked Sendable {
     }
 
     /// The next sample follows a capture gap, for every clip recorder still fed.
-    private func markClipGap() {
+    func markClipGap() {
         clips.markGap()
         for r in retiredClips { r.markGap() }
         retiredClips.removeAll { $0.isIdle }
@@ -288,196 +289,8 @@ public final class DetectionService: Service, @unchecked Sendable {
         }
     }
 
-    /// A hook runner a reload replaced keeps running what it started (its workers and retry timers hold it);
-    /// kept here until idle, so a stop soon after the reload waits for its pages too instead of cutting them off.
-    private func retire(_ runner: HookRunner) {
-        retiredHooks.removeAll { $0.waitIdle(timeout: 0) }
-        if !runner.waitIdle(timeout: 0) { retiredHooks.append(runner) }
-    }
-
-    /// Waits (at shutdown) for `runner`'s hooks to finish, as long as one may take (`timeout` + `kill_after`).
-    private static func finish(_ runner: HookRunner) {
-        _ = runner.waitIdle(timeout: runner.settings.timeout + runner.settings.killAfter)
-    }
-
-    /// What a stall is, for the journal and the health hook alike.
-    private var stallText: String {
-        "capture stalled: \(config.device) is open but has delivered no audio for \(String(format: "%g", config.stallSeconds)) s"
-    }
-
-    /// Logs a stall of the open device (error, MESSAGE_ID device) or its end, and updates STATUS=.
-    private func stallChanged() {
-        var meta: Logger.Metadata = ["message_id": "\(EarshotMessageID.device)", "earshot_device": "\(config.device)"]
-        if !config.location.isEmpty { meta["earshot_location"] = "\(config.location)" }
-        if stalled {
-            let next = notifier.watchdogInterval == nil
-                ? "no systemd watchdog is set (WATCHDOG_USEC): restart earshotd, or run it under earshot.service (WatchdogSec=)"
-                : "the systemd watchdog is no longer pinged, so systemd restarts earshotd"
-            log.error("\(stallText) (a hung driver or USB link) — NOT LISTENING; \(next)", metadata: meta)
-        } else {
-            log.notice("capture resumed: audio from \(config.device) again", metadata: meta)
-        }
-        notifier.status(statusLine())
-    }
-
-    /// The device stopped delivering (lost, missing, stalled) or delivers again: the health hook hears of it.
-    private func deviceHealthChanged() {
-        let message: String
-        if deviceHearing {
-            message = "capture device \(config.device) delivers audio again: earshotd is listening"
-        } else if stalled {
-            message = "\(stallText) — earshotd is NOT LISTENING until systemd restarts it"
-        } else {
-            message = "capture device \(config.device) unavailable (\(capture.lastError)) — earshotd is NOT LISTENING and retries; run `earshot devices` and check `device:` in the config, or reconnect the microphone"
-        }
-        healthHooks.submit(health: HealthNotice(condition: "device", problem: !deviceHearing, message: message, device: config.device, location: config.location))
-    }
-
-    private func livenessChanged(_ e: LivenessEvent) {
-        healthHooks.submit(health: HealthNotice(condition: e.condition.rawValue, problem: e.kind == .warning, message: e.message, device: config.device, location: config.location))
-        let warning = e.kind == .warning
-        try? Journal.send([("MESSAGE", e.message), ("MESSAGE_ID", EarshotMessageID.liveness), ("PRIORITY", warning ? "4" : "5"),
-                           ("SYSLOG_IDENTIFIER", "earshotd"), ("EARSHOT_DEVICE", config.device), ("EARSHOT_LIVENESS", e.condition.rawValue)]
-                          + (config.location.isEmpty ? [] : [("EARSHOT_LOCATION", config.location)]))
-        if !Journal.isAvailable { log.log(level: warning ? .warning : .notice, "\(e.message)") }
-        let active = liveness.active
-        metrics.update {
-            if warning { $0.livenessWarningsTotal[e.condition, default: 0] += 1 }
-            $0.livenessActive = active
-        }
-        notifier.status(statusLine())
-    }
-
-    /// Paging muted, muted again with other terms, or paging again; or a mute file that mutes nothing. Said in
-    /// the journal (MESSAGE_ID mute; a warning while muted: nobody is paged), to the health hook (condition
-    /// "muted"), in STATUS= and the metrics.
-    private func muteChanged(_ c: MuteWatch.Change) {
-        let message: String, problem: Bool, m: Mute
-        switch c {
-        case let .invalid(text):
-            log.error("\(text)")
-            return
-        case let .started(mute):
-            (problem, m) = (true, mute)
-            message = "Paging muted \(m.summary) — earshotd keeps listening and writes every alert to the journal (EARSHOT_MUTED=1) with its clip, but runs no hook; `earshot unmute` ends it"
-        case let .ended(mute, expired):
-            (problem, m) = (false, mute)
-            message = "Paging again: the mute \(expired ? "ended" : "was lifted") (it was \(m.summary)) — alerts run the hook again"
-        }
-        let fields = [("EARSHOT_MUTE_UNTIL", UTCStamp.rfc3339(m.until)), ("EARSHOT_MUTE_REASON", m.reason), ("EARSHOT_MUTE_BY", m.by)]
-        healthHooks.submit(health: HealthNotice(condition: "muted", problem: problem, message: message, device: config.device, location: config.location))
-        try? Journal.send([("MESSAGE", message), ("MESSAGE_ID", EarshotMessageID.mute), ("PRIORITY", problem ? "4" : "5"),
-                           ("SYSLOG_IDENTIFIER", "earshotd"), ("EARSHOT_DEVICE", config.device), ("EARSHOT_MUTED", problem ? "1" : "0")]
-                          + fields + (config.location.isEmpty ? [] : [("EARSHOT_LOCATION", config.location)]))
-        if !Journal.isAvailable { log.log(level: problem ? .warning : .notice, "\(message)") }
-        let until = mutes.active?.until.timeIntervalSince1970 ?? 0
-        metrics.update { $0.muted = until > 0; $0.mutedUntil = until }
-        notifier.status(statusLine())
-    }
-
     /// Sortable, unique enough across restarts: UTC time to the millisecond + 4 random hex digits.
     static func eventID(_ d: Date) -> String {
         return "\(UTCStamp.string(from: d))-\(String(format: "%04x", UInt16.random(in: 0...UInt16.max)))"
-    }
-
-    func statusLine() -> String {
-        let muted = mutes.mute(at: Date()).map { "MUTED until \(Mute.describe($0.until)) (\($0.reason)): alerts to the journal only · " } ?? ""
-        return muted + hearingLine()
-    }
-
-    private func hearingLine() -> String {
-        if stalled {
-            return "NOT LISTENING: no audio from \(config.device) for \(String(format: "%.0f", capture.secondsSinceProgress)) s — capture stalled"
-                + (notifier.watchdogInterval == nil ? "; restart earshotd" : "; waiting for systemd's watchdog to restart earshotd")
-        }
-        switch capture.state {
-        case .capturing, .stopped:
-            let r = capture.rate
-            let mic = liveness.active.isEmpty ? "" : " · \(liveness.statusText)"
-            let rec = recorder.isRecording ? " · recording site audio" : ""   // everything heard is kept: say so
-            return "listening on \(config.device) (\(r) Hz) · \(eventsToday) event\(eventsToday == 1 ? "" : "s") today · last score \(String(format: "%.2f", detector.lastScore))\(mic)\(rec)"
-        case .retrying, .starting:
-            return "waiting for capture device \(config.device): \(capture.lastError) — retrying"
-        }
-    }
-
-    private func reload() {
-        notifier.reloading()
-        defer { notifier.ready(status: statusLine()) }
-        let new: DaemonConfig
-        do { new = try DaemonConfig.load(path: options.configPath, instance: options.instance) } catch {
-            log.error("reload rejected, keeping the running configuration: \(error)")
-            return
-        }
-        do {
-            // The same model file and hop keep the running detector: no warm-up window, nothing in progress lost
-            // (a reload for a hook, the location or the recording; a new threshold applies from the next window).
-            let url = try DefaultModel.resolve(new.model)
-            let sameFile = url == modelURL && modelStamp != nil && FileStamp(path: url.path) == modelStamp
-            let (m, stamp) = sameFile ? (model, modelStamp) : try Self.loadModel(at: url)
-            let rule = new.rule(try new.threshold(for: m))
-            try rule.validate()
-            let keep = sameFile && new.blasThreads == config.blasThreads && detector.canUpdate(to: rule)
-            let d = keep ? detector : try Self.makeDetector(m, new)
-            // A model at another sample rate: capture resamples to it, and the sample counts go over to it.
-            let (oldRate, rate) = (model.features.sampleRate, m.features.sampleRate)
-            let rateChanged = rate != oldRate
-            func rescaled(_ n: Int) -> Int { Int((Double(n) * Double(rate) / Double(oldRate)).rounded()) }
-            let (consumed, lost) = (rescaled(samplesConsumed), rescaled(samplesDropped))
-            if keep {
-                try d.update(rule: rule)
-            } else {
-                // it starts in mid-stream: its events keep the stream's time base (the journal's EARSHOT_OFFSET,
-                // and the evidence clip placed by the event's start)
-                d.reset(timeOrigin: -Double(consumed) / Double(rate))
-                d.continueDecisions(from: detector)   // a shot being confirmed is not dropped, one just reported not repeated
-                alignment.detectorReplaced()   // started warm from `heard`, lined up with capture's blocks, before its first sample
-                if rateChanged { heard = HistoryBuffer(capacity: 2 * rate) }   // the audio heard is at the old rate
-            }
-            let captureChanged = new.captureDiffers(from: config) || rateChanged   // capture resamples to the model's rate
-            model = m; detector = d; modelURL = url; modelStamp = stamp
-            samplesConsumed = consumed; samplesDropped = lost
-            if new.hook != config.hook { retire(hooks); hooks = HookRunner(settings: new.hook, logger: log, metrics: metrics) }
-            if new.clipHook != config.clipHook { retire(clipHooks); clipHooks = HookRunner(settings: new.clipHook, logger: log, metrics: metrics) }
-            if new.healthHook != config.healthHook { retire(healthHooks); healthHooks = HookRunner(settings: new.healthHook, logger: log, metrics: metrics) }
-            if new.heartbeat != config.heartbeat { retire(heartbeat); heartbeat = HookRunner(settings: new.heartbeat.hook, logger: log, metrics: metrics) }
-            if new.clips != config.clips || rateChanged {
-                let old = clips
-                clips = ClipRecorder(settings: new.clips, sampleRate: rate, logger: log, metrics: metrics)
-                if rateChanged {
-                    old.flush()   // its audio stops at the old rate: clips in their post-roll end here
-                } else {
-                    // clips in their post-roll get it (with the settings they began with); the new settings'
-                    // first clips get their pre-roll from before the reload
-                    clips.takePreRoll(from: old)
-                    if !old.isIdle { retiredClips.append(old) }
-                }
-            }
-            if !recorder.keeps(new.recording, sampleRate: rate) {
-                recorder.flush(); recorder = SiteRecorder(settings: new.recording, sampleRate: rate, logger: log, metrics: metrics)
-            }
-            // new limits keep the microphone's state: a warning in force still gets its "recovered"
-            if rateChanged { liveness = LivenessMonitor(settings: new.liveness, sampleRate: rate) } else if new.liveness != config.liveness { liveness.update(settings: new.liveness) }
-            if captureChanged {
-                recorder.split(); markClipGap()
-                capture.stop()
-                capture = Self.makeCapture(new, options, model: m, logger: log, wake: wake.continuation)
-                capture.start()
-            }
-            journal = JournalAlertSink(priority: new.priority)
-            JournalLogHandler.processLevel = Logger.Level(rawValue: new.logLevel) ?? .info
-            if new.metrics != config.metrics {
-                log.warning("metrics: changes take effect when earshotd restarts (`systemctl restart earshot`); until then the metrics file stays \(config.metrics.enabled ? config.metrics.path : "off")")
-            }
-            config = new
-            publishModel()
-            // as at start: a new sample_rate (or a new model's higher rate) that costs shots is said in the journal
-            if let problem = new.sampleRateProblem(model: m) { log.warning("\(problem)") }
-            if let problem = new.calibrationProblem(model: m) { log.warning("\(problem)") }
-            log.notice("configuration reloaded", metadata: ["model": "\(m.name)", "device": "\(new.device)", "threshold": "\(d.rule.threshold)",
-                                                            "detector": "\(keep ? "kept" : rateChanged ? "new: scoring from one window (≈ 1 s) on" : "new: scoring from the next block on")"])
-        } catch {
-            log.error("reload rejected, keeping the running configuration: \(error)")
-        }
     }
 }

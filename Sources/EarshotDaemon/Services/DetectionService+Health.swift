@@ -1,0 +1,105 @@
+import EarshotDetect
+import EarshotDSP
+import EarshotNN
+import Foundation
+import Logging
+
+/// How the detection loop says what it hears: STATUS=, and the journal and health hook when the device stalls
+/// or delivers again, the microphone's liveness changes, or paging is muted.
+extension DetectionService {
+    /// What a stall is, for the journal and the health hook alike.
+    var stallText: String {
+        "capture stalled: \(config.device) is open but has delivered no audio for \(String(format: "%g", config.stallSeconds)) s"
+    }
+
+    /// Logs a stall of the open device (error, MESSAGE_ID device) or its end, and updates STATUS=.
+    func stallChanged() {
+        var meta: Logger.Metadata = ["message_id": "\(EarshotMessageID.device)", "earshot_device": "\(config.device)"]
+        if !config.location.isEmpty { meta["earshot_location"] = "\(config.location)" }
+        if stalled {
+            let next = notifier.watchdogInterval == nil
+                ? "no systemd watchdog is set (WATCHDOG_USEC): restart earshotd, or run it under earshot.service (WatchdogSec=)"
+                : "the systemd watchdog is no longer pinged, so systemd restarts earshotd"
+            log.error("\(stallText) (a hung driver or USB link) — NOT LISTENING; \(next)", metadata: meta)
+        } else {
+            log.notice("capture resumed: audio from \(config.device) again", metadata: meta)
+        }
+        notifier.status(statusLine())
+    }
+
+    /// The device stopped delivering (lost, missing, stalled) or delivers again: the health hook hears of it.
+    func deviceHealthChanged() {
+        let message: String
+        if deviceHearing {
+            message = "capture device \(config.device) delivers audio again: earshotd is listening"
+        } else if stalled {
+            message = "\(stallText) — earshotd is NOT LISTENING until systemd restarts it"
+        } else {
+            message = "capture device \(config.device) unavailable (\(capture.lastError)) — earshotd is NOT LISTENING and retries; run `earshot devices` and check `device:` in the config, or reconnect the microphone"
+        }
+        healthHooks.submit(health: HealthNotice(condition: "device", problem: !deviceHearing, message: message, device: config.device, location: config.location))
+    }
+
+    func livenessChanged(_ e: LivenessEvent) {
+        healthHooks.submit(health: HealthNotice(condition: e.condition.rawValue, problem: e.kind == .warning, message: e.message, device: config.device, location: config.location))
+        let warning = e.kind == .warning
+        try? Journal.send([("MESSAGE", e.message), ("MESSAGE_ID", EarshotMessageID.liveness), ("PRIORITY", warning ? "4" : "5"),
+                           ("SYSLOG_IDENTIFIER", "earshotd"), ("EARSHOT_DEVICE", config.device), ("EARSHOT_LIVENESS", e.condition.rawValue)]
+                          + (config.location.isEmpty ? [] : [("EARSHOT_LOCATION", config.location)]))
+        if !Journal.isAvailable { log.log(level: warning ? .warning : .notice, "\(e.message)") }
+        let active = liveness.active
+        metrics.update {
+            if warning { $0.livenessWarningsTotal[e.condition, default: 0] += 1 }
+            $0.livenessActive = active
+        }
+        notifier.status(statusLine())
+    }
+
+    /// Paging muted, muted again with other terms, or paging again; or a mute file that mutes nothing. Said in
+    /// the journal (MESSAGE_ID mute; a warning while muted: nobody is paged), to the health hook (condition
+    /// "muted"), in STATUS= and the metrics.
+    func muteChanged(_ c: MuteWatch.Change) {
+        let message: String, problem: Bool, m: Mute
+        switch c {
+        case let .invalid(text):
+            log.error("\(text)")
+            return
+        case let .started(mute):
+            (problem, m) = (true, mute)
+            message = "Paging muted \(m.summary) — earshotd keeps listening and writes every alert to the journal (EARSHOT_MUTED=1) with its clip, but runs no hook; `earshot unmute` ends it"
+        case let .ended(mute, expired):
+            (problem, m) = (false, mute)
+            message = "Paging again: the mute \(expired ? "ended" : "was lifted") (it was \(m.summary)) — alerts run the hook again"
+        }
+        let fields = [("EARSHOT_MUTE_UNTIL", UTCStamp.rfc3339(m.until)), ("EARSHOT_MUTE_REASON", m.reason), ("EARSHOT_MUTE_BY", m.by)]
+        healthHooks.submit(health: HealthNotice(condition: "muted", problem: problem, message: message, device: config.device, location: config.location))
+        try? Journal.send([("MESSAGE", message), ("MESSAGE_ID", EarshotMessageID.mute), ("PRIORITY", problem ? "4" : "5"),
+                           ("SYSLOG_IDENTIFIER", "earshotd"), ("EARSHOT_DEVICE", config.device), ("EARSHOT_MUTED", problem ? "1" : "0")]
+                          + fields + (config.location.isEmpty ? [] : [("EARSHOT_LOCATION", config.location)]))
+        if !Journal.isAvailable { log.log(level: problem ? .warning : .notice, "\(message)") }
+        let until = mutes.active?.until.timeIntervalSince1970 ?? 0
+        metrics.update { $0.muted = until > 0; $0.mutedUntil = until }
+        notifier.status(statusLine())
+    }
+
+    func statusLine() -> String {
+        let muted = mutes.mute(at: Date()).map { "MUTED until \(Mute.describe($0.until)) (\($0.reason)): alerts to the journal only · " } ?? ""
+        return muted + hearingLine()
+    }
+
+    func hearingLine() -> String {
+        if stalled {
+            return "NOT LISTENING: no audio from \(config.device) for \(String(format: "%.0f", capture.secondsSinceProgress)) s — capture stalled"
+                + (notifier.watchdogInterval == nil ? "; restart earshotd" : "; waiting for systemd's watchdog to restart earshotd")
+        }
+        switch capture.state {
+        case .capturing, .stopped:
+            let r = capture.rate
+            let mic = liveness.active.isEmpty ? "" : " · \(liveness.statusText)"
+            let rec = recorder.isRecording ? " · recording site audio" : ""   // everything heard is kept: say so
+            return "listening on \(config.device) (\(r) Hz) · \(eventsToday) event\(eventsToday == 1 ? "" : "s") today · last score \(String(format: "%.2f", detector.lastScore))\(mic)\(rec)"
+        case .retrying, .starting:
+            return "waiting for capture device \(config.device): \(capture.lastError) — retrying"
+        }
+    }
+}

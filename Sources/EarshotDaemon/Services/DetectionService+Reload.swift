@@ -1,0 +1,99 @@
+import EarshotDetect
+import EarshotDSP
+import EarshotNN
+import Foundation
+import Logging
+
+/// SIGHUP: the config and model read again and applied to the running loop, keeping what can be kept.
+extension DetectionService {
+    func reload() {
+        notifier.reloading()
+        defer { notifier.ready(status: statusLine()) }
+        let new: DaemonConfig
+        do { new = try DaemonConfig.load(path: options.configPath, instance: options.instance) } catch {
+            log.error("reload rejected, keeping the running configuration: \(error)")
+            return
+        }
+        do {
+            // The same model file and hop keep the running detector: no warm-up window, nothing in progress lost
+            // (a reload for a hook, the location or the recording; a new threshold applies from the next window).
+            let url = try DefaultModel.resolve(new.model)
+            let sameFile = url == modelURL && modelStamp != nil && FileStamp(path: url.path) == modelStamp
+            let (m, stamp) = sameFile ? (model, modelStamp) : try Self.loadModel(at: url)
+            let rule = new.rule(try new.threshold(for: m))
+            try rule.validate()
+            let keep = sameFile && new.blasThreads == config.blasThreads && detector.canUpdate(to: rule)
+            let d = keep ? detector : try Self.makeDetector(m, new)
+            // A model at another sample rate: capture resamples to it, and the sample counts go over to it.
+            let (oldRate, rate) = (model.features.sampleRate, m.features.sampleRate)
+            let rateChanged = rate != oldRate
+            func rescaled(_ n: Int) -> Int { Int((Double(n) * Double(rate) / Double(oldRate)).rounded()) }
+            let (consumed, lost) = (rescaled(samplesConsumed), rescaled(samplesDropped))
+            if keep {
+                try d.update(rule: rule)
+            } else {
+                // it starts in mid-stream: its events keep the stream's time base (the journal's EARSHOT_OFFSET,
+                // and the evidence clip placed by the event's start)
+                d.reset(timeOrigin: -Double(consumed) / Double(rate))
+                d.continueDecisions(from: detector)   // a shot being confirmed is not dropped, one just reported not repeated
+                alignment.detectorReplaced()   // started warm from `heard`, lined up with capture's blocks, before its first sample
+                if rateChanged { heard = HistoryBuffer(capacity: 2 * rate) }   // the audio heard is at the old rate
+            }
+            let captureChanged = new.captureDiffers(from: config) || rateChanged   // capture resamples to the model's rate
+            model = m; detector = d; modelURL = url; modelStamp = stamp
+            samplesConsumed = consumed; samplesDropped = lost
+            if new.hook != config.hook { retire(hooks); hooks = HookRunner(settings: new.hook, logger: log, metrics: metrics) }
+            if new.clipHook != config.clipHook { retire(clipHooks); clipHooks = HookRunner(settings: new.clipHook, logger: log, metrics: metrics) }
+            if new.healthHook != config.healthHook { retire(healthHooks); healthHooks = HookRunner(settings: new.healthHook, logger: log, metrics: metrics) }
+            if new.heartbeat != config.heartbeat { retire(heartbeat); heartbeat = HookRunner(settings: new.heartbeat.hook, logger: log, metrics: metrics) }
+            if new.clips != config.clips || rateChanged {
+                let old = clips
+                clips = ClipRecorder(settings: new.clips, sampleRate: rate, logger: log, metrics: metrics)
+                if rateChanged {
+                    old.flush()   // its audio stops at the old rate: clips in their post-roll end here
+                } else {
+                    // clips in their post-roll get it (with the settings they began with); the new settings'
+                    // first clips get their pre-roll from before the reload
+                    clips.takePreRoll(from: old)
+                    if !old.isIdle { retiredClips.append(old) }
+                }
+            }
+            if !recorder.keeps(new.recording, sampleRate: rate) {
+                recorder.flush(); recorder = SiteRecorder(settings: new.recording, sampleRate: rate, logger: log, metrics: metrics)
+            }
+            // new limits keep the microphone's state: a warning in force still gets its "recovered"
+            if rateChanged { liveness = LivenessMonitor(settings: new.liveness, sampleRate: rate) } else if new.liveness != config.liveness { liveness.update(settings: new.liveness) }
+            if captureChanged {
+                recorder.split(); markClipGap()
+                capture.stop()
+                capture = Self.makeCapture(new, options, model: m, logger: log, wake: wake.continuation)
+                capture.start()
+            }
+            journal = JournalAlertSink(priority: new.priority)
+            JournalLogHandler.processLevel = Logger.Level(rawValue: new.logLevel) ?? .info
+            if new.metrics != config.metrics {
+                log.warning("metrics: changes take effect when earshotd restarts (`systemctl restart earshot`); until then the metrics file stays \(config.metrics.enabled ? config.metrics.path : "off")")
+            }
+            config = new
+            publishModel()
+            // as at start: a new sample_rate (or a new model's higher rate) that costs shots is said in the journal
+            if let problem = new.sampleRateProblem(model: m) { log.warning("\(problem)") }
+            if let problem = new.calibrationProblem(model: m) { log.warning("\(problem)") }
+            log.notice("configuration reloaded", metadata: ["model": "\(m.name)", "device": "\(new.device)", "threshold": "\(d.rule.threshold)",
+                                                            "detector": "\(keep ? "kept" : rateChanged ? "new: scoring from one window (≈ 1 s) on" : "new: scoring from the next block on")"])
+        } catch {
+            log.error("reload rejected, keeping the running configuration: \(error)")
+        }
+    }
+    /// A hook runner a reload replaced keeps running what it started (its workers and retry timers hold it);
+    /// kept here until idle, so a stop soon after the reload waits for its pages too instead of cutting them off.
+    func retire(_ runner: HookRunner) {
+        retiredHooks.removeAll { $0.waitIdle(timeout: 0) }
+        if !runner.waitIdle(timeout: 0) { retiredHooks.append(runner) }
+    }
+
+    /// Waits (at shutdown) for `runner`'s hooks to finish, as long as one may take (`timeout` + `kill_after`).
+    static func finish(_ runner: HookRunner) {
+        _ = runner.waitIdle(timeout: runner.settings.timeout + runner.settings.killAfter)
+    }
+}
