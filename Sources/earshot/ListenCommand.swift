@@ -62,6 +62,10 @@ struct ListenCommand: ParsableCommand {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
         }
+        // what earshotd would log at start with this config and model (check-config prints the same)
+        for problem in [cfg.sampleRateProblem(model: model), cfg.calibrationProblem(model: model)].compactMap({ $0 }) {
+            FileHandle.standardError.write(Data("earshot: warning: \(problem)\n".utf8))
+        }
         let rate = model.features.sampleRate
         var logger = Logger(label: "earshot.listen") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .critical   // the device's errors are reported below, overruns in the summary

@@ -84,6 +84,23 @@ struct ListenCLITests {
         #expect(!levels.isEmpty && levels.allSatisfy { ($0["peak_dbfs"] as? Double).map { $0 <= 0 && $0 > -0.01 } == true && $0["clipped"] as? Bool == true }, "\(levels)")
     }
 
+    /// The config's warnings earshotd would log at start (a looser rule than the model's calibration, a sample
+    /// rate that costs shots) are printed before listening, on stderr; a config without them prints none.
+    @Test func theConfigsWarningsArePrinted() throws {
+        let f = try Self.fixture()
+        let cfg = f.dir.appendingPathComponent("loose.yaml")
+        try "device: default\nmin_consecutive: 1\nsample_rate: 8000\n".write(to: cfg, atomically: true, encoding: .utf8)
+        let r = try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", "1", "--json"],
+                                  environment: ["ALSA_CONFIG_PATH": f.asound.path, "EARSHOT_MODEL": ""])
+        #expect(r.status == 0 && r.stderr.contains("warning: min_consecutive 1 (calibrated: 2)") && r.stderr.contains("warning: sample_rate: 8000 is below"), "\(r.stderr)")
+        #expect(r.stdout.split(separator: "\n").allSatisfy { $0.hasPrefix("{") }, "stdout stays JSON: \(r.stdout)")
+        let plain = f.dir.appendingPathComponent("plain.yaml")
+        try "device: default\n".write(to: plain, atomically: true, encoding: .utf8)
+        let q = try CLIRunner.run(["listen", "--config", plain.path, "--seconds", "1", "--json"],
+                                  environment: ["ALSA_CONFIG_PATH": f.asound.path, "EARSHOT_MODEL": ""])
+        #expect(q.status == 0 && !q.stderr.contains("warning"), "\(q.stderr)")
+    }
+
     @Test func aMissingDeviceIsAnErrorNamingTheFix() throws {
         let r = try CLIRunner.run(["listen", "--device", "hw:0", "--seconds", "1"], environment: ["EARSHOT_MODEL": ""])
         #expect(r.status == 1 && r.stderr.contains("error: snd_pcm_open on 'hw:0' failed") && r.stderr.contains("earshot devices"), "\(r.stderr)")
