@@ -1,6 +1,4 @@
 import EarshotDetect
-import EarshotDSP
-import EarshotNN
 import Foundation
 import Logging
 

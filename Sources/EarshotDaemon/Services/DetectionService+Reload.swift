@@ -1,6 +1,5 @@
 import EarshotDetect
 import EarshotDSP
-import EarshotNN
 import Foundation
 import Logging
 
@@ -85,15 +84,11 @@ extension DetectionService {
             log.error("reload rejected, keeping the running configuration: \(error)")
         }
     }
+
     /// A hook runner a reload replaced keeps running what it started (its workers and retry timers hold it);
     /// kept here until idle, so a stop soon after the reload waits for its pages too instead of cutting them off.
     func retire(_ runner: HookRunner) {
         retiredHooks.removeAll { $0.waitIdle(timeout: 0) }
         if !runner.waitIdle(timeout: 0) { retiredHooks.append(runner) }
-    }
-
-    /// Waits (at shutdown) for `runner`'s hooks to finish, as long as one may take (`timeout` + `kill_after`).
-    static func finish(_ runner: HookRunner) {
-        _ = runner.waitIdle(timeout: runner.settings.timeout + runner.settings.killAfter)
     }
 }

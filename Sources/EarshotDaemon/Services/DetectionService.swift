@@ -289,6 +289,11 @@ public final class DetectionService: Service, @unchecked Sendable {
         }
     }
 
+    /// Waits (at shutdown) for `runner`'s hooks to finish, as long as one may take (`timeout` + `kill_after`).
+    private static func finish(_ runner: HookRunner) {
+        _ = runner.waitIdle(timeout: runner.settings.timeout + runner.settings.killAfter)
+    }
+
     /// Sortable, unique enough across restarts: UTC time to the millisecond + 4 random hex digits.
     static func eventID(_ d: Date) -> String {
         return "\(UTCStamp.string(from: d))-\(String(format: "%04x", UInt16.random(in: 0...UInt16.max)))"
