@@ -20,7 +20,10 @@ import Testing
         let l = try #require(ConfirmationLatency.measure(confirmations: conf, shotTimes: shots))
         #expect(l.clips == 10)
         #expect(abs(l.median - 0.5) < 1e-9 && abs(l.p90 - 0.9) < 1e-9 && abs(l.max - 1.0) < 1e-9, "\(l)")
-        #expect(l.summary == "500 / 900 / 1000 ms (10 shots)")
+        #expect(l.withinTarget == 0.3 && l.summary == "500 / 900 / 1000 ms (10 shots, 30 % within 300 ms)", "\(l.summary)")
+        // a report written before the share was measured still loads, and says nothing of it
+        let old = try JSONDecoder().decode(ConfirmationLatency.self, from: Data(#"{"clips":2,"median":0.2,"p90":0.4,"max":0.4}"#.utf8))
+        #expect(old.withinTarget == nil && old.summary == "200 / 400 / 400 ms (2 shots)")
         #expect(ConfirmationLatency.measure(confirmations: [[], [0.1]], shotTimes: [0, 1]) == nil)
     }
 }
