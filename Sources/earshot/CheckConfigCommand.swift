@@ -57,8 +57,7 @@ struct CheckConfigCommand: ParsableCommand {
             if config.falseAlarmsPerHour != nil {
                 do { _ = try config.threshold(for: m) } catch { warnings.append("false_alarms_per_hour: \(error)") }
             }
-            if let p = config.sampleRateProblem(model: m) { warnings.append(p) }
-            if let p = config.calibrationProblem(model: m) { warnings.append(p) }
+            warnings += config.modelProblems(model: m)
         }
         for w in warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         print("\(shown): OK — device \(config.device)\(config.location.isEmpty ? "" : " at \"\(config.location)\""), hook \(config.hook.path ?? "none"), clip hook \(config.clipHook.path ?? "none"), health hook \(config.healthHook.path ?? "none"), heartbeat \(config.heartbeat.hook.path.map { "\($0) every \(String(format: "%g", config.heartbeat.interval)) s" } ?? "none"), clips \(config.clips.enabled ? config.clips.directory : "off"), site recording \(config.recording.enabled ? String(format: "%@ (up to %g h)", config.recording.directory, config.recording.hours) : "off"), metrics \(config.metrics.enabled ? config.metrics.path : "off")")

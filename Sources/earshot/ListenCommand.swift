@@ -63,7 +63,7 @@ struct ListenCommand: ParsableCommand {
             throw ExitCode(1)
         }
         // what earshotd would log at start with this config and model (check-config prints the same)
-        for problem in [cfg.sampleRateProblem(model: model), cfg.calibrationProblem(model: model)].compactMap({ $0 }) {
+        for problem in cfg.modelProblems(model: model) {
             FileHandle.standardError.write(Data("earshot: warning: \(problem)\n".utf8))
         }
         let rate = model.features.sampleRate

@@ -91,6 +91,12 @@ public struct DaemonConfig: Sendable, Equatable {
         }
     }
 
+    /// What this config costs `model`, one warning each (`sampleRateProblem`, `calibrationProblem`): earshotd logs
+    /// them at start and on reload, `earshot check-config` and `earshot listen` print them.
+    public func modelProblems(model: Model) -> [String] {
+        [sampleRateProblem(model: model), calibrationProblem(model: model)].compactMap { $0 }
+    }
+
     /// A warning when this config runs one of `model`'s calibrated thresholds under a rule that counts events
     /// differently from the one they were calibrated with (`DecisionRule.calibrationProblem`).
     public func calibrationProblem(model: Model) -> String? {

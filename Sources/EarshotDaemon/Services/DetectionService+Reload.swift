@@ -75,9 +75,8 @@ extension DetectionService {
             }
             config = new
             publishModel()
-            // as at start: a new sample_rate (or a new model's higher rate) that costs shots is said in the journal
-            if let problem = new.sampleRateProblem(model: m) { log.warning("\(problem)") }
-            if let problem = new.calibrationProblem(model: m) { log.warning("\(problem)") }
+            // as at start: what the new config costs the model (a sample rate below its own, a looser rule than its calibration)
+            for problem in new.modelProblems(model: m) { log.warning("\(problem)") }
             log.notice("configuration reloaded", metadata: ["model": "\(m.name)", "device": "\(new.device)", "threshold": "\(d.rule.threshold)",
                                                             "detector": "\(keep ? "kept" : rateChanged ? "new: scoring from one window (≈ 1 s) on" : "new: scoring from the next block on")"])
         } catch {

@@ -127,8 +127,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         notifier.ready(status: statusLine())
         if let note = OpenBLASKernel.note { log.notice("\(note)") }
         if let problem = ConvKernel.environmentProblem { log.warning("\(problem)") }
-        if let problem = config.sampleRateProblem(model: model) { log.warning("\(problem)") }
-        if let problem = config.calibrationProblem(model: model) { log.warning("\(problem)") }
+        for problem in config.modelProblems(model: model) { log.warning("\(problem)") }
         log.notice("earshotd ready", metadata: ["version": "\(EarshotVersion.string)", "model": "\(model.name)", "device": "\(config.device)", "threshold": "\(detector.rule.threshold)", "openblas": "\(BLAS.coreName)", "conv": "\(StreamingInference.convolutionKernel)"])
 
         let chunk = 1600
