@@ -64,7 +64,7 @@ struct ListenCommand: ParsableCommand {
         }
         // what earshotd would log at start with this config and model (check-config prints the same)
         for problem in cfg.modelProblems(model: model) {
-            FileHandle.standardError.write(Data("earshot: warning: \(problem)\n".utf8))
+            FileHandle.standardError.write(Data("warning: \(problem)\n".utf8))
         }
         let rate = model.features.sampleRate
         var logger = Logger(label: "earshot.listen") { StreamLogHandler.standardError(label: $0) }
