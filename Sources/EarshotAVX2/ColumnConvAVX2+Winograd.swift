@@ -33,16 +33,24 @@ extension ColumnConvAVX2 {
         public func columnLength(h: Int, inC: Int) -> Int { h / rawValue * components * inC }
     }
 
+    /// One component's products (step 2 below) by another register-blocked loop: `count` rows r = t·tiles + q,
+    /// tap kx of row r reading inC floats at columns[t·k + kx] + q·stride + offset, against weight (k, inC, outC),
+    /// into out (count, outC), with no bias and no ReLU. `ColumnConv` hands `ColumnConvAVX512.gemm` in here on a
+    /// CPU with AVX-512 (the transforms stay this module's AVX2 code, which such a CPU runs too).
+    public typealias ComponentGEMM = (_ columns: UnsafePointer<UnsafePointer<Float>>, _ tiles: Int, _ stride: Int, _ offset: Int,
+                                      _ count: Int, _ weight: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) -> Void
+
     /// `convolve`'s sums (same arguments, same output) for k = 3 and h a multiple of the tile's rows, by F(m, 3).
     /// gWeight: (m + 2, k, inC, outC) from `winogradWeights`; scratch: transformed (n·k · `columnLength`), columns
     /// (n·k), products (m + 2, n·h/m, outC), zeroBias (outC) zeros. Each distinct input column is transformed once per
-    /// call (taps of neighbouring output columns share their columns).
+    /// call (taps of neighbouring output columns share their columns). componentGEMM: the products' loop (nil:
+    /// this module's `gemm`).
     public static func convolveWinograd(_ tile: Tile, n: Int, h: Int, k: Int, inC: Int, outC: Int,
                                         taps: UnsafePointer<UnsafePointer<Float>>, gWeight: UnsafePointer<Float>,
                                         bias: UnsafePointer<Float>, relu: Bool,
                                         transformed: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<UnsafePointer<Float>>,
                                         products: UnsafeMutablePointer<Float>, zeroBias: UnsafePointer<Float>,
-                                        out: UnsafeMutablePointer<Float>) {
+                                        out: UnsafeMutablePointer<Float>, componentGEMM: ComponentGEMM? = nil) {
         let m = tile.rawValue, comps = tile.components
         precondition(k == 3 && h % m == 0, "F(\(m), 3) needs 3 taps and a height that is a multiple of \(m) (k \(k), h \(h))")
         precondition(outC % channelBlock == 0, "outC \(outC) is not a multiple of \(channelBlock)")
@@ -62,8 +70,13 @@ extension ColumnConvAVX2 {
         // 2. One GEMM per component c: component c of every tile (t, q) against G_c.
         let count = n * tiles, size = count * outC
         for c in 0..<comps {
-            gemm(Rows(taps: UnsafePointer(columns), h: tiles, k: k, stride: comps * inC, offset: c * inC, run: inC, outC: outC),
-                 count: count, weight: gWeight + c * k * inC * outC, bias: zeroBias, relu: false, out: products + c * size)
+            let (weight, product) = (gWeight + c * k * inC * outC, products + c * size)
+            if let componentGEMM {
+                componentGEMM(UnsafePointer(columns), tiles, comps * inC, c * inC, count, weight, product)
+            } else {
+                gemm(Rows(taps: UnsafePointer(columns), h: tiles, k: k, stride: comps * inC, offset: c * inC, run: inC, outC: outC),
+                     count: count, weight: weight, bias: zeroBias, relu: false, out: product)
+            }
         }
         // 3. Output transform: tile r = t·tiles + q gives output rows (t, m·q …) = rows m·r … m·r + m − 1.
         for r in 0..<count {

@@ -131,20 +131,24 @@ import Testing
 
     @Test(.enabled(if: TestCPU.hasAVX512, "the CPU has no AVX-512"), arguments: kernelShapes)
     func avx512KernelEqualsTheGEMMPath(inC: Int, outC: Int, h: Int, k: Int, relu: Bool) {
-        Self.compareKernel(.avx512, inC: inC, outC: outC, h: h, k: k, relu: relu)
+        Self.compareBothWays(.avx512, inC: inC, outC: outC, h: h, k: k, relu: relu)
     }
 
-    /// Both ways the AVX2 kernel runs: plain, and by Winograd's minimal filtering (3×3 blocks with ≥ 8 input
-    /// channels: F(4, 3) for heights that are multiples of 4 — the shipped CNN's blocks 2–4, 12 and 8 rows —,
-    /// F(2, 3) for the 10-row shape; the others must stay plain).
     @Test(.enabled(if: TestCPU.hasAVX2AndFMA, "the CPU has no AVX2 + FMA"), arguments: kernelShapes)
     func avx2KernelEqualsTheGEMMPath(inC: Int, outC: Int, h: Int, k: Int, relu: Bool) {
-        Self.compareKernel(.avx2, inC: inC, outC: outC, h: h, k: k, relu: relu, winograd: false)
-        let fast = Self.compareKernel(.avx2, inC: inC, outC: outC, h: h, k: k, relu: relu, winograd: true)
+        Self.compareBothWays(.avx2, inC: inC, outC: outC, h: h, k: k, relu: relu)
+    }
+
+    /// Both ways a kernel runs: plain, and by Winograd's minimal filtering (3×3 blocks with ≥ 8 input channels:
+    /// F(4, 3) for heights that are multiples of 4 — the shipped CNN's blocks 2–4, 12 and 8 rows —, F(2, 3) for
+    /// the 10-row shape; the others must stay plain), with AVX-512's loop computing the products where it runs.
+    static func compareBothWays(_ kernel: ConvKernel, inC: Int, outC: Int, h: Int, k: Int, relu: Bool) {
+        compareKernel(kernel, inC: inC, outC: outC, h: h, k: k, relu: relu, winograd: false)
+        let fast = compareKernel(kernel, inC: inC, outC: outC, h: h, k: k, relu: relu, winograd: true)
         let tile: ColumnConvAVX2.Tile? = k == 3 && inC >= 8 ? (h % 4 == 0 ? .f43 : h % 2 == 0 ? .f23 : nil) : nil
-        #expect(fast.winograd == tile, "\(String(describing: fast.winograd)) for \(inC)→\(outC), h \(h), k \(k)")
+        #expect(fast.winograd == tile, "\(kernel): \(String(describing: fast.winograd)) for \(inC)→\(outC), h \(h), k \(k)")
         // more output columns than one Winograd call takes: three calls, the last a short one
-        Self.compareKernel(.avx2, inC: inC, outC: outC, h: h, k: k, relu: relu, winograd: true, columns: 2 * ColumnConv.winogradColumns + 3)
+        compareKernel(kernel, inC: inC, outC: outC, h: h, k: k, relu: relu, winograd: true, columns: 2 * ColumnConv.winogradColumns + 3)
     }
 
     @discardableResult

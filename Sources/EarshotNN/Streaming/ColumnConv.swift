@@ -10,7 +10,7 @@ import Foundation
 /// With padded columns, tap kx of output row y reads one contiguous run of k·I floats (rows y…y+2·pad),
 /// so im2col orders a row (kx, ky, i) and copies k runs per row. Blocks with few taps are convolved directly
 /// (`direct`), and on a CPU with AVX-512 or AVX2 the others by `ColumnConvAVX512` / `ColumnConvAVX2`, which read
-/// those runs in place (`ConvKernel`) — the AVX2 one by Winograd's F(4, 3) or F(2, 3) where a block allows it
+/// those runs in place (`ConvKernel`) — either by Winograd's F(4, 3) or F(2, 3) where a block allows it
 /// (`winograd`).
 /// ref: Chellapilla, Puri, Simard 2006 (im2col + GEMM); the layout is NHWC with W = time.
 final class ColumnConv {
@@ -32,10 +32,11 @@ final class ColumnConv {
     /// weight layout: no im2col, no GEMM packing) where the CPU has them and the output channels come in whole
     /// register blocks, else `.blas`: the direct path or im2col + OpenBLAS.
     let kernel: ConvKernel
-    /// The AVX2 kernel by Winograd's minimal filtering along frequency (`ColumnConvAVX2.convolveWinograd`): F(4, 3)
-    /// (1/2 of the multiply-adds) for 3×3 blocks whose height is a multiple of 4, F(2, 3) (2/3) for other even
-    /// heights, with ≥ `winogradMinInputs` input channels (the first block, one input channel, stays on the plain
-    /// kernel: its transform would cost what it saves); nil: the plain kernel.
+    /// Either kernel by Winograd's minimal filtering along frequency (`ColumnConvAVX2.convolveWinograd`, its
+    /// products on `ColumnConvAVX512.gemm` where the AVX-512 kernel runs): F(4, 3) (1/2 of the multiply-adds) for
+    /// 3×3 blocks whose height is a multiple of 4, F(2, 3) (2/3) for other even heights, with ≥ `winogradMinInputs`
+    /// input channels (the first block, one input channel, stays on the plain kernel: its transform would cost
+    /// what it saves); nil: the plain kernel.
     let winograd: ColumnConvAVX2.Tile?
     static let winogradMinInputs = 8
     /// Output columns per Winograd call: bounds its scratch (a stream's first window convolves a whole window's
@@ -71,7 +72,7 @@ final class ColumnConv {
     /// - Parameters: conv: the (batch-norm-folded) convolution; relu, pool: whether ReLU / 2×2 max pooling follow;
     ///   kernel: the fastest kernel to use (`ConvKernel.selected`, the CPU's; tests compare the paths) — a slower
     ///   one where the output channels are not whole blocks of it or the CPU lacks it; winograd: F(4, 3) or F(2, 3)
-    ///   where the AVX2 kernel runs and the block allows it (tests turn it off to compare the plain kernel).
+    ///   where a kernel runs and the block allows it (tests turn it off to compare the plain kernel).
     init(_ conv: Conv2D, relu: Bool, pool: Bool, kernel: ConvKernel = .selected, winograd: Bool = true) {
         inC = conv.inShape.c; outC = conv.outShape.c; h = conv.inShape.h; k = conv.k
         self.relu = relu; self.pool = pool
@@ -85,7 +86,7 @@ final class ColumnConv {
         let own = ConvKernel.choose(requested: kernel, cpuFlags: ConvKernel.machineFlags, outputChannels: conv.outShape.c)
         direct = own == .blas && kk * kk * ic <= Self.directMaxTaps && outC % 8 == 0
         self.kernel = own
-        let tile = winograd && own == .avx2 && kk == 3 && ic >= Self.winogradMinInputs ? ColumnConvAVX2.Tile.fitting(conv.inShape.h) : nil
+        let tile = winograd && own != .blas && kk == 3 && ic >= Self.winogradMinInputs ? ColumnConvAVX2.Tile.fitting(conv.inShape.h) : nil
         self.winograd = tile
         let oc = conv.outShape.c
         winogradWeight = tile.map { ColumnConvAVX2.winogradWeights($0, w, inC: ic, outC: oc) } ?? []
@@ -134,6 +135,11 @@ final class ColumnConv {
         if kernel != .blas {
             for t in 0..<n { for kx in 0..<k { tapList[t * k + kx] = input(t, kx) } }
             if let tile = winograd {
+                let (k, inC, outC, zeroBias) = (k, inC, outC, zeroBias)
+                let wide: ColumnConvAVX2.ComponentGEMM = { columns, tiles, stride, offset, count, weight, out in
+                    ColumnConvAVX512.gemm(taps: columns, h: tiles, k: k, stride: stride, offset: offset, run: inC, outC: outC,
+                                          count: count, weight: weight, bias: zeroBias, relu: false, out: out)
+                }
                 winogradWeight.withUnsafeBufferPointer { g in
                     bias.withUnsafeBufferPointer { b in
                         for t in stride(from: 0, to: n, by: Self.winogradColumns) {
@@ -141,7 +147,8 @@ final class ColumnConv {
                                                             outC: outC, taps: tapList + t * k, gWeight: g.baseAddress!,
                                                             bias: b.baseAddress!, relu: relu, transformed: transformed,
                                                             columns: transformedColumns, products: products,
-                                                            zeroBias: zeroBias, out: self.out + t * h * outC)
+                                                            zeroBias: zeroBias, out: self.out + t * h * outC,
+                                                            componentGEMM: kernel == .avx512 ? wide : nil)
                         }
                     }
                 }

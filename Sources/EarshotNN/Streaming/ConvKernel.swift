@@ -6,7 +6,8 @@ import Foundation
 /// `avx512`: the operator's and the benchmarks' way to a slower or older kernel; a kernel the CPU lacks is never
 /// chosen, whatever the variable says).
 public enum ConvKernel: String, CaseIterable, Sendable {
-    /// `ColumnConvAVX512` (module EarshotAVX512): 8 rows × 32 channels in zmm registers.
+    /// `ColumnConvAVX512` (module EarshotAVX512): 8 rows × 32 channels in zmm registers; 3×3 blocks by Winograd's
+    /// F(4, 3) or F(2, 3) where `ColumnConv` finds them fit (the transforms are `ColumnConvAVX2`'s).
     case avx512
     /// `ColumnConvAVX2` (module EarshotAVX2): 6 rows × 16 channels in ymm registers; 3×3 blocks by Winograd's
     /// F(4, 3) or F(2, 3) where `ColumnConv` finds them fit.
