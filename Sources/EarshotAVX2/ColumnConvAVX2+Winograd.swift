@@ -34,11 +34,14 @@ extension ColumnConvAVX2 {
     }
 
     /// One component's products (step 2 below) by another register-blocked loop: `count` rows r = t·tiles + q,
-    /// tap kx of row r reading inC floats at columns[t·k + kx] + q·stride + offset, against weight (k, inC, outC),
-    /// into out (count, outC), with no bias and no ReLU. `ColumnConv` hands `ColumnConvAVX512.gemm` in here on a
-    /// CPU with AVX-512 (the transforms stay this module's AVX2 code, which such a CPU runs too).
-    public typealias ComponentGEMM = (_ columns: UnsafePointer<UnsafePointer<Float>>, _ tiles: Int, _ stride: Int, _ offset: Int,
-                                      _ count: Int, _ weight: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) -> Void
+    /// tap kx (of k) of row r reading `run` floats at columns[t·k + kx] + q·stride + offset, against weight
+    /// (k, run, outC), plus zeroBias (outC), into out (count, outC), with no ReLU. `ColumnConv` hands
+    /// `ColumnConvAVX512.gemm` in here on a CPU with AVX-512 (the transforms stay this module's AVX2 code, which
+    /// such a CPU runs too). Everything comes in as arguments, so the closure captures nothing and calling it
+    /// allocates nothing.
+    public typealias ComponentGEMM = (_ columns: UnsafePointer<UnsafePointer<Float>>, _ tiles: Int, _ k: Int, _ stride: Int,
+                                      _ offset: Int, _ run: Int, _ outC: Int, _ count: Int, _ weight: UnsafePointer<Float>,
+                                      _ zeroBias: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) -> Void
 
     /// `convolve`'s sums (same arguments, same output) for k = 3 and h a multiple of the tile's rows, by F(m, 3).
     /// gWeight: (m + 2, k, inC, outC) from `winogradWeights`; scratch: transformed (n·k · `columnLength`), columns
@@ -72,7 +75,7 @@ extension ColumnConvAVX2 {
         for c in 0..<comps {
             let (weight, product) = (gWeight + c * k * inC * outC, products + c * size)
             if let componentGEMM {
-                componentGEMM(UnsafePointer(columns), tiles, comps * inC, c * inC, count, weight, product)
+                componentGEMM(UnsafePointer(columns), tiles, k, comps * inC, c * inC, inC, outC, count, weight, zeroBias, product)
             } else {
                 gemm(Rows(taps: UnsafePointer(columns), h: tiles, k: k, stride: comps * inC, offset: c * inC, run: inC, outC: outC),
                      count: count, weight: weight, bias: zeroBias, relu: false, out: product)
@@ -144,11 +147,14 @@ extension ColumnConvAVX2 {
         for kx in 0..<k { for i in 0..<inC { for o in 0..<outC {
             let at = { (ky: Int) in w[((kx * k + ky) * inC + i) * outC + o] }
             let (g0, g1, g2) = (at(0), at(1), at(2)), j = (kx * inC + i) * outC + o
-            let v: [Float] = switch tile {
-            case .f23: [g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2]
-            case .f43: [g0 / 4, -(g0 + g1 + g2) / 6, -(g0 - g1 + g2) / 6, g0 / 24 + g1 / 12 + g2 / 6, g0 / 24 - g1 / 12 + g2 / 6, g2]
+            let put = { (c: Int, value: Float) in g[c * size + j] = value }   // no array per weight: 20k of them at load
+            switch tile {
+            case .f23:
+                put(0, g0); put(1, (g0 + g1 + g2) / 2); put(2, (g0 - g1 + g2) / 2); put(3, g2)
+            case .f43:
+                put(0, g0 / 4); put(1, -(g0 + g1 + g2) / 6); put(2, -(g0 - g1 + g2) / 6)
+                put(3, g0 / 24 + g1 / 12 + g2 / 6); put(4, g0 / 24 - g1 / 12 + g2 / 6); put(5, g2)
             }
-            for (c, value) in v.enumerated() { g[c * size + j] = value }
         } } }
         return g
     }

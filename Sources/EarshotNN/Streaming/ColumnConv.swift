@@ -44,6 +44,11 @@ final class ColumnConv {
     /// and without the plain weights (F(2, 3), docs/benchmarks/daemon.md); at the default hop (10 frames) a
     /// window's calls have ≤ 9.
     static let winogradColumns = 16
+    /// The Winograd products' loop where the AVX-512 kernel runs (it captures nothing: no allocation per call).
+    private static let avx512Products: ColumnConvAVX2.ComponentGEMM = { columns, tiles, k, stride, offset, run, outC, count, weight, zeroBias, out in
+        ColumnConvAVX512.gemm(taps: columns, h: tiles, k: k, stride: stride, offset: offset, run: run, outC: outC,
+                              count: count, weight: weight, bias: zeroBias, relu: false, out: out)
+    }
     /// The Winograd weights (m + 2, kx, i, O) (`ColumnConvAVX2.winogradWeights`), empty without `winograd`.
     private let winogradWeight: [Float]
     /// The Winograd scratch for one call of c ≤ `winogradColumns` output columns: transformed input columns
@@ -135,11 +140,6 @@ final class ColumnConv {
         if kernel != .blas {
             for t in 0..<n { for kx in 0..<k { tapList[t * k + kx] = input(t, kx) } }
             if let tile = winograd {
-                let (k, inC, outC, zeroBias) = (k, inC, outC, zeroBias)
-                let wide: ColumnConvAVX2.ComponentGEMM = { columns, tiles, stride, offset, count, weight, out in
-                    ColumnConvAVX512.gemm(taps: columns, h: tiles, k: k, stride: stride, offset: offset, run: inC, outC: outC,
-                                          count: count, weight: weight, bias: zeroBias, relu: false, out: out)
-                }
                 winogradWeight.withUnsafeBufferPointer { g in
                     bias.withUnsafeBufferPointer { b in
                         for t in stride(from: 0, to: n, by: Self.winogradColumns) {
@@ -148,7 +148,7 @@ final class ColumnConv {
                                                             bias: b.baseAddress!, relu: relu, transformed: transformed,
                                                             columns: transformedColumns, products: products,
                                                             zeroBias: zeroBias, out: self.out + t * h * outC,
-                                                            componentGEMM: kernel == .avx512 ? wide : nil)
+                                                            componentGEMM: kernel == .avx512 ? Self.avx512Products : nil)
                         }
                     }
                 }
