@@ -42,7 +42,7 @@ public enum ColumnConvAVX512 {
         while g < outC {
             let w = weight + g, b = bias + g, dst = out + g
             var r = 0
-            while r + 8 <= count { block8(rows, r, w: w, bias: b, relu: relu, dst: dst + r * outC); r += 8 }
+            while r + rowBlock <= count { block8(rows, r, w: w, bias: b, relu: relu, dst: dst + r * outC); r += rowBlock }
             if r + 4 <= count { block4(rows, r, w: w, bias: b, relu: relu, dst: dst + r * outC); r += 4 }
             while r < count { block1(rows, r, w: w, bias: b, relu: relu, dst: dst + r * outC); r += 1 }
             g += channelBlock

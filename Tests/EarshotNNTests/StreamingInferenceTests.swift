@@ -120,11 +120,11 @@ import Testing
     }
 
     /// Earshot's own kernels compute what im2col + OpenBLAS's GEMM compute, block by block: the shipped CNN's
-    /// four blocks (I→O = 1→16, 16→32, 32→64, 64→64 at heights 64, 32, 16, 8), heights that leave rows after the
-    /// kernels' row blocks (12 for AVX-512's 8; 7 and 5 for AVX2's 6 and 4), 16 output channels (AVX2's block;
-    /// AVX-512 then falls back to AVX2), without ReLU, 3 or 5 taps wide, and 12 input channels (the Winograd
-    /// transforms, F(2, 3) at 10 rows and F(4, 3) at 8, then end on 4 channels outside their 8-lane loop). A kernel the CPU lacks is never
-    /// called, and not tested.
+    /// four blocks (I→O = 1→16, 16→32, 32→64, 64→64 at heights 64, 32, 16, 8), heights whose n·h rows leave some
+    /// after the kernels' row blocks (AVX-512's 8 and 4, AVX2's 6 and 4; both block the rows of all n columns as
+    /// one run), 16 output channels (AVX2's block; AVX-512 then falls back to AVX2), without ReLU, 3 or 5 taps
+    /// wide, and 12 input channels (the Winograd transforms, F(2, 3) at 10 rows and F(4, 3) at 8, then end on 4
+    /// channels outside their 8-lane loop). A kernel the CPU lacks is never called, and not tested.
     static let kernelShapes = [(1, 16, 64, 3, true), (16, 32, 32, 3, true), (32, 64, 16, 3, true), (64, 64, 8, 3, true), (16, 32, 12, 3, false),
                                (8, 64, 10, 5, true), (16, 16, 7, 3, true), (24, 32, 5, 3, false), (12, 16, 10, 3, false),
                                (12, 16, 8, 3, true)]
