@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "EarshotNN", dependencies: ["COpenBLAS", "EarshotDSP", "EarshotAVX512", "EarshotAVX2"]),
         // The streamed convolution's own kernels: each module alone is compiled for its CPU level, and EarshotNN
         // calls it only on a CPU whose flags have it (ConvKernel.selected).
-        .target(name: "EarshotAVX512", swiftSettings: avx512Flags),
+        .target(name: "EarshotAVX512", dependencies: ["EarshotAVX2"], swiftSettings: avx512Flags),
         .target(name: "EarshotAVX2", swiftSettings: avx2Flags),
         .target(name: "EarshotDetect", dependencies: ["EarshotDSP", "EarshotNN"]),
         .target(name: "EarshotTrain", dependencies: ["EarshotDSP", "EarshotNN", "EarshotDetect"]),

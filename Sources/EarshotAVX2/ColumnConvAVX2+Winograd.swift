@@ -33,15 +33,12 @@ extension ColumnConvAVX2 {
         public func columnLength(h: Int, inC: Int) -> Int { h / rawValue * components * inC }
     }
 
-    /// One component's products (step 2 below) by another register-blocked loop: `count` rows r = t·tiles + q,
-    /// tap kx (of k) of row r reading `run` floats at columns[t·k + kx] + q·stride + offset, against weight
-    /// (k, run, outC), plus zeroBias (outC), into out (count, outC), with no ReLU. `ColumnConv` hands
-    /// `ColumnConvAVX512.gemm` in here on a CPU with AVX-512 (the transforms stay this module's AVX2 code, which
-    /// such a CPU runs too). Everything comes in as arguments, so the closure captures nothing and calling it
-    /// allocates nothing.
-    public typealias ComponentGEMM = (_ columns: UnsafePointer<UnsafePointer<Float>>, _ tiles: Int, _ k: Int, _ stride: Int,
-                                      _ offset: Int, _ run: Int, _ outC: Int, _ count: Int, _ weight: UnsafePointer<Float>,
-                                      _ zeroBias: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) -> Void
+    /// One component's products (step 2 below) by another register-blocked loop, with `gemm`'s arguments:
+    /// out (count, outC) = rows · weight (k, run, outC) + bias, no ReLU. `ColumnConv` hands `ColumnConvAVX512.gemm`
+    /// in here on a CPU with AVX-512 (the transforms stay this module's AVX2 code, which such a CPU runs too); a
+    /// closure that captures nothing, so calling it allocates nothing.
+    public typealias ComponentGEMM = (_ rows: Rows, _ count: Int, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
+                                      _ out: UnsafeMutablePointer<Float>) -> Void
 
     /// `convolve`'s sums (same arguments, same output) for k = 3 and h a multiple of the tile's rows, by F(m, 3).
     /// gWeight: (m + 2, k, inC, outC) from `winogradWeights`; scratch: transformed (n·k · `columnLength`), columns
@@ -73,13 +70,10 @@ extension ColumnConvAVX2 {
         // 2. One GEMM per component c: component c of every tile (t, q) against G_c.
         let count = n * tiles, size = count * outC
         for c in 0..<comps {
+            let rows = Rows(taps: UnsafePointer(columns), h: tiles, k: k, stride: comps * inC, offset: c * inC, run: inC, outC: outC)
             let (weight, product) = (gWeight + c * k * inC * outC, products + c * size)
-            if let componentGEMM {
-                componentGEMM(UnsafePointer(columns), tiles, k, comps * inC, c * inC, inC, outC, count, weight, zeroBias, product)
-            } else {
-                gemm(Rows(taps: UnsafePointer(columns), h: tiles, k: k, stride: comps * inC, offset: c * inC, run: inC, outC: outC),
-                     count: count, weight: weight, bias: zeroBias, relu: false, out: product)
-            }
+            if let componentGEMM { componentGEMM(rows, count, weight, zeroBias, product) }
+            else { gemm(rows, count: count, weight: weight, bias: zeroBias, relu: false, out: product) }
         }
         // 3. Output transform: tile r = t·tiles + q gives output rows (t, m·q …) = rows m·r … m·r + m − 1.
         for r in 0..<count {

@@ -59,12 +59,18 @@ public enum ColumnConvAVX2 {
 
     /// The output rows (t, y) flattened to r = t·h + y, and where tap kx of row r reads its run of `run` floats:
     /// `stride` floats per row y into column (t, kx), plus `offset` (`convolve`: stride inC, run k·inC — rows
-    /// y…y+k−1 of a padded column; `convolveWinograd`: one component of a transformed tile).
-    struct Rows {
-        let taps: UnsafePointer<UnsafePointer<Float>>
-        let h: Int, k: Int, stride: Int, offset: Int, run: Int, outC: Int
+    /// y…y+k−1 of a padded column; `convolveWinograd`: one component of a transformed tile). `ColumnConvAVX512`'s
+    /// loop reads the same rows (inlinable: its module compiles `source` into its own blocks).
+    @frozen public struct Rows {
+        public let taps: UnsafePointer<UnsafePointer<Float>>
+        public let h: Int, k: Int, stride: Int, offset: Int, run: Int, outC: Int
+
+        @inlinable public init(taps: UnsafePointer<UnsafePointer<Float>>, h: Int, k: Int, stride: Int, offset: Int, run: Int, outC: Int) {
+            self.taps = taps; self.h = h; self.k = k; self.stride = stride; self.offset = offset; self.run = run; self.outC = outC
+        }
+
         /// Row r's k tap pointers, and how far into each its run starts (one division per row and block, not per tap).
-        @inline(__always) func source(_ r: Int) -> (taps: UnsafePointer<UnsafePointer<Float>>, at: Int) {
+        @inlinable @inline(__always) public func source(_ r: Int) -> (taps: UnsafePointer<UnsafePointer<Float>>, at: Int) {
             let (t, y) = r.quotientAndRemainder(dividingBy: h)
             return (taps + t * k, y * stride + offset)
         }

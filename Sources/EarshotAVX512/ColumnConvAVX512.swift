@@ -1,3 +1,5 @@
+import EarshotAVX2
+
 /// The column convolution of `ColumnConv` (EarshotNN) as one register-blocked loop, compiled for AVX-512
 /// (this module alone is built with `-target-cpu skylake-avx512`: `SIMD16<Float>` is one zmm register and
 /// `addProduct` one FMA). Call it only on a CPU with AVX-512 F/CD/BW/DQ/VL (`ColumnConv` checks the flags);
@@ -24,20 +26,18 @@ public enum ColumnConvAVX512 {
     public static func convolve(n: Int, h: Int, k: Int, inC: Int, outC: Int,
                                 taps: UnsafePointer<UnsafePointer<Float>>, weight: UnsafePointer<Float>,
                                 bias: UnsafePointer<Float>, relu: Bool, out: UnsafeMutablePointer<Float>) {
-        gemm(taps: taps, h: h, k: k, stride: inC, offset: 0, run: k * inC, outC: outC, count: n * h,
+        gemm(Rows(taps: taps, h: h, k: k, stride: inC, offset: 0, run: k * inC, outC: outC), count: n * h,
              weight: weight, bias: bias, relu: relu, out: out)
     }
 
     /// out[r, o] = bias[o] + Σ_kx Σ_j source(r, kx)[j] · weight[(kx·run + j)·outC + o] (then max(·, 0) if `relu`)
-    /// for rows r = t·h + y, 0 ≤ r < count, where tap kx of row r reads `run` floats from
-    /// taps[t·k + kx] + y·stride + offset (`convolve`: stride inC, run k·inC — rows y…y+k−1 of a padded column;
-    /// Winograd: one component of a transformed tile, stride (m + 2)·inC, run inC). 8 and 4 rows × 32 channels
-    /// at a time. weight: (k, run, outC); bias: (outC); out: (count, outC). Requires outC % 32 == 0.
-    public static func gemm(taps: UnsafePointer<UnsafePointer<Float>>, h: Int, k: Int, stride: Int, offset: Int, run: Int,
-                            outC: Int, count: Int, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, relu: Bool,
+    /// for the `count` rows of `rows` (`ColumnConvAVX2.Rows`: `convolve`'s rows of padded columns, or one Winograd
+    /// component of transformed tiles), 8 and 4 rows × 32 channels at a time. weight: (k, run, outC); bias: (outC);
+    /// out: (count, outC). Requires outC % 32 == 0.
+    public static func gemm(_ rows: Rows, count: Int, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, relu: Bool,
                             out: UnsafeMutablePointer<Float>) {
+        let outC = rows.outC
         precondition(outC % channelBlock == 0, "outC \(outC) is not a multiple of \(channelBlock)")
-        let rows = Rows(taps: taps, h: h, k: k, stride: stride, offset: offset, run: run, outC: outC)
         var g = 0
         while g < outC {
             let w = weight + g, b = bias + g, dst = out + g
@@ -49,16 +49,8 @@ public enum ColumnConvAVX512 {
         }
     }
 
-    /// Where tap kx of output row r reads its run (see `gemm`).
-    struct Rows {
-        let taps: UnsafePointer<UnsafePointer<Float>>
-        let h: Int, k: Int, stride: Int, offset: Int, run: Int, outC: Int
-        /// Row r's k tap pointers, and how far into each its run starts (one division per row and block, not per tap).
-        @inline(__always) func source(_ r: Int) -> (taps: UnsafePointer<UnsafePointer<Float>>, at: Int) {
-            let (t, y) = r.quotientAndRemainder(dividingBy: h)
-            return (taps + t * k, y * stride + offset)
-        }
-    }
+    /// The rows both kernels read (`ColumnConvAVX2.Rows`).
+    public typealias Rows = ColumnConvAVX2.Rows
 
     /// Rows r…r+7 × 32 channels: 16 zmm accumulators; per step of j two weight vectors and eight broadcasts.
     @inline(__always)

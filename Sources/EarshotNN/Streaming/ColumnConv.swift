@@ -45,9 +45,8 @@ final class ColumnConv {
     /// window's calls have ≤ 9.
     static let winogradColumns = 16
     /// The Winograd products' loop where the AVX-512 kernel runs (it captures nothing: no allocation per call).
-    private static let avx512Products: ColumnConvAVX2.ComponentGEMM = { columns, tiles, k, stride, offset, run, outC, count, weight, zeroBias, out in
-        ColumnConvAVX512.gemm(taps: columns, h: tiles, k: k, stride: stride, offset: offset, run: run, outC: outC,
-                              count: count, weight: weight, bias: zeroBias, relu: false, out: out)
+    private static let avx512Products: ColumnConvAVX2.ComponentGEMM = { rows, count, weight, bias, out in
+        ColumnConvAVX512.gemm(rows, count: count, weight: weight, bias: bias, relu: false, out: out)
     }
     /// The Winograd weights (m + 2, kx, i, O) (`ColumnConvAVX2.winogradWeights`), empty without `winograd`.
     private let winogradWeight: [Float]
