@@ -18,4 +18,7 @@ rm -f "$log"
 if [[ -n "$total" ]]; then
   if ((status == 0)); then echo "tests: $total passed, 0 failed"; else echo "tests: $((total - failed)) passed, $failed failed"; fi
 fi
+# No allocation per capture block or CNN window, in the release builds (not a Swift test: the debug build
+# allocates on every call, and the check needs release binaries and an LD_PRELOAD counter).
+bash scripts/check-allocations.sh || status=1
 exit "$status"

@@ -242,12 +242,15 @@ public final class DetectionService: Service, @unchecked Sendable {
         if recorder.isRecording { recorder.append(block) }
         samplesConsumed += block.count
         if config.liveness.enabled {
-            // collected first: the handler reads `liveness`, which `observe` is mutating
-            var changes = livenessChanges
+            // collected first: the handler reads `liveness`, which `observe` is mutating. The buffer is moved out
+            // and back, never copied: a copy left two references, so `removeAll(keepingCapacity:)` allocated a
+            // new buffer every block (scripts/check-allocations.sh).
+            var changes: [LivenessEvent] = []
+            swap(&changes, &livenessChanges)
             liveness.observe(block) { changes.append($0) }
             for c in changes { livenessChanged(c) }
             changes.removeAll(keepingCapacity: true)
-            livenessChanges = changes
+            swap(&changes, &livenessChanges)
         }
         let part = alignment.detectorPart(of: block)
         if !part.isEmpty { detector.process(part) { self.handle($0) } }

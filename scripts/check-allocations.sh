@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The audio hot paths allocate nothing per capture block or CNN window: the release builds of `earshot detect`
+# (libsndfile → features → CNN → decision rule, with every convolution kernel) and of `earshotd` (the real ALSA
+# capture path: alsa-lib's file plugin replays noise through snd_pcm_readi → ring → detection loop, with
+# liveness, evidence clips, metrics and a site recording on) each run 20 s and 80 s of audio under a malloc
+# counter (scripts/malloc-count.c, LD_PRELOAD). The 60 s more are 600 capture blocks and 600 windows, so one
+# allocation per block or window adds ≥ 600; start-up, thread timing and a few once-a-second status lines
+# give a few dozen at most, so more than one per second of audio (60) fails.
+# Run by scripts/test.sh after the tests; by hand: bash scripts/check-allocations.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/opt/swift/usr/bin:$PATH"
+swift build -c release --product earshot >/dev/null
+swift build -c release --product earshotd >/dev/null
+bin=$(swift build -c release --show-bin-path)
+work=$(mktemp -d)
+trap 'rm -rf -- "$work"' EXIT
+${CC:-clang} -O2 -shared -fPIC -o "$work/malloc-count.so" scripts/malloc-count.c -ldl
+
+short=20 long=80 limit=60
+for s in $short $long; do
+  sox -R -n -r 16000 -c 1 -b 16 "$work/noise$s.wav" synth "$s" whitenoise vol 0.05
+  sox "$work/noise$s.wav" -t raw -e signed -b 16 -L "$work/noise$s.raw"
+  printf 'pcm.!default {\n type file\n slave.pcm { type null }\n file "/dev/null"\n infile "%s"\n format "raw"\n}\n' \
+    "$work/noise$s.raw" > "$work/asound$s.conf"
+done
+cat > "$work/earshot.yaml" <<YAML
+clips: { directory: '$work/clips' }
+metrics: { path: '$work/earshot.prom' }
+recording: { enabled: true, directory: '$work/recordings' }
+YAML
+
+# Runs "$@" under the counter and prints its own count (not a child's), or fails with its stderr.
+count() {
+  local err=$work/stderr pid n
+  env LD_PRELOAD="$work/malloc-count.so" "$@" >/dev/null 2>"$err" &
+  pid=$!
+  if ! wait "$pid"; then echo "check-allocations: '$*' failed:" >&2; tail -n 20 "$err" >&2; return 1; fi
+  n=$(awk -v p="$pid" '$1 == "malloc-count" && $2 == p { print $3 }' "$err")
+  [[ -n $n ]] || { echo "check-allocations: no count from '$*' (did the LD_PRELOAD counter load?)" >&2; tail -n 20 "$err" >&2; return 1; }
+  echo "$n"
+}
+
+failed=0
+check() {   # name, count for $short s, count for $long s
+  local growth=$(($3 - $2)) shown
+  shown=$(printf '%+d' "$growth")
+  if ((growth > limit)); then
+    echo "allocations: FAIL $1: $2 mallocs for ${short} s of audio, $3 for ${long} s ($shown, limit $limit): something allocates per block or window"
+    failed=1
+  else
+    echo "allocations: ok $1: $2 mallocs for ${short} s of audio, $3 for ${long} s ($shown)"
+  fi
+}
+
+for kernel in blas avx2 avx512; do
+  a=$(count env EARSHOT_CONV_KERNEL=$kernel "$bin/earshot" detect "$work/noise$short.wav")
+  b=$(count env EARSHOT_CONV_KERNEL=$kernel "$bin/earshot" detect "$work/noise$long.wav")
+  check "earshot detect (EARSHOT_CONV_KERNEL=$kernel; a kernel this CPU lacks falls back)" "$a" "$b"
+done
+a=$(count env ALSA_CONFIG_PATH="$work/asound$short.conf" "$bin/earshotd" --config "$work/earshot.yaml" --max-frames $((16000 * short)) --exit-at-end)
+rm -rf -- "$work/recordings" "$work/clips"
+b=$(count env ALSA_CONFIG_PATH="$work/asound$long.conf" "$bin/earshotd" --config "$work/earshot.yaml" --max-frames $((16000 * long)) --exit-at-end)
+check "earshotd (ALSA file plugin, liveness, clips, metrics, recording)" "$a" "$b"
+exit "$failed"
