@@ -24,8 +24,9 @@ public struct Recipe: Sendable {
     public static let shipped = "model9-meanmax"
 
     /// The paper's three models, Earshot's own three, the paper's two fine-tunes combined, the average of
-    /// Model 1's fine-tunes, and Model 5's training on a network that pools mean + max over time
-    /// (`MeanMaxPool`), in training order (a base precedes its fine-tunes, ingredients their soup).
+    /// Model 1's fine-tunes, Model 5's training on a network that pools mean + max over time (`MeanMaxPool`),
+    /// and that network fine-tuned as the paper's Model 2 is (noise injection on 70 % of the windows, natural
+    /// levels, lower learning rate), in training order (a base precedes its fine-tunes, ingredients their soup).
     public static func lineup(seed: UInt64, epochScale: Double = 1, windowsPerEpoch: Int = 4096) -> [Recipe] {
         func s(_ epochs: Int, _ aug: AugmentConfig, lr: Float, balanced: Bool = false, hard: Double = 0, patience: Int = 4, seed k: UInt64) -> TrainSettings {
             var t = TrainSettings()
@@ -53,6 +54,8 @@ public struct Recipe: Sendable {
                    settings: s(0, .clean, lr: 0, seed: 8), base: nil, initSeed: seed, soup: [1, 2, 6]),
             Recipe(name: "model9-meanmax", title: "Model 9: Model 5's training with mean+max pooling over time (a short shot is not averaged away by the noise around it), streamable", specs: LayerSpec.reference(pool: .meanMaxPool),
                    settings: s(30, .allMasked, lr: 1e-3, balanced: true, hard: 0.3, patience: 8, seed: 9), base: nil, initSeed: seed &+ 9),
+            Recipe(name: "model10-m9-noise", title: "Model 10: Model 9 fine-tuned with crowd/noise injection (the paper's Model 2 step on Model 9)", specs: LayerSpec.reference(pool: .meanMaxPool),
+                   settings: s(8, .noise, lr: 3e-4, balanced: true, hard: 0.3, seed: 10), base: 8, initSeed: seed &+ 9),
         ]
     }
 

@@ -134,7 +134,7 @@ public enum Report {
         if candidates.isEmpty {
             md += "\nShipped model: **\(rs[best].title)** (`\(rs[best].name)`), chosen by validation clip recall at each model's own 1 FA/h validation threshold (validation clip ROC-AUC breaks ties).\n"
         } else {
-            md += "\nShipped model: **\(rs[best].title)** (`\(rs[best].name)`). Validation ranked the models (clip recall at each model's own 1 FA/h validation threshold, clip ROC-AUC breaking ties); the top \(o.oofCandidates) and the leader of validation window recall at 1 % window FPR (the early-stopping statistic; \(candidates.count) models in all) were calibrated out-of-fold, and the one with the best mean out-of-fold recall at 1, 2, 5 and 10 false alarms per hour ships.\n"
+            md += "\nShipped model: **\(rs[best].title)** (`\(rs[best].name)`). Validation ranked the models (clip recall at each model's own 1 FA/h validation threshold, clip ROC-AUC breaking ties); the top \(o.oofCandidates) and the two leaders of validation window recall at 1 % window FPR (the early-stopping statistic; \(candidates.count) models in all) were calibrated out-of-fold, and the one with the best mean out-of-fold recall at 1, 2, 5 and 10 false alarms per hour ships.\n"
         }
         md += "\n### Every model at equal false-alarm rates\n\nThe thresholds above differ per model, so the table above mixes operating points. Here each model's threshold is set on the TEST negatives for the same false-alarm rate (so these thresholds saw the test negatives: use this table to rank models, not as a deployment figure).\n\n" + equalFATable(rs)
         if let lat = latencyTable(rs) {

@@ -107,18 +107,18 @@ public struct ThreeModelProtocol {
     public init(_ o: Options) { self.o = o }
 
     /// The models calibrated out-of-fold: the first `count` of `ranked` (validation clip recall at the 1 FA/h
-    /// validation threshold), then the trained model with the best validation window recall at 1 % window
-    /// FPR (its kept epoch's early-stopping statistic) if it is not among them. The first statistic rests on
-    /// validation's single highest-scoring negative clip (1 FA/h of 0.14 h is below one event); the second on
-    /// ≈ 1,500 negative windows, so a model the first ranks low by one loud clip is still calibrated.
+    /// validation threshold), then the `leaders` trained models with the best validation window recall at 1 %
+    /// window FPR (their kept epochs' early-stopping statistic) that are not among them, best first. The first
+    /// statistic rests on validation's single highest-scoring negative clip (1 FA/h of 0.14 h is below one
+    /// event); the second on ≈ 1,500 negative windows, so a model the first ranks low by one loud clip is still
+    /// calibrated. Two leaders, not one: when a fine-tune overtakes its base (Model 10 over Model 9), the base
+    /// is still calibrated beside it — at no training cost, since the fine-tune's folds train the base anyway.
     /// `histories[i]` is model i's epoch record (empty for a weight average).
-    public static func candidates(ranked: [Int], count: Int, histories: [[EpochRecord]]) -> [Int] {
+    public static func candidates(ranked: [Int], count: Int, histories: [[EpochRecord]], leaders: Int = 2) -> [Int] {
         var picked = Array(ranked.prefix(max(1, count)))
         let windowRecall = histories.map { h in h.max { $0.selectionScore < $1.selectionScore }?.valRecallAt1pct }
-        if let lead = windowRecall.indices.filter({ windowRecall[$0] != nil }).max(by: { (windowRecall[$0]!, -$0) < (windowRecall[$1]!, -$1) }),
-           !picked.contains(lead) {
-            picked.append(lead)
-        }
+        let byWindowRecall = windowRecall.indices.filter { windowRecall[$0] != nil }.sorted { (windowRecall[$0]!, -$0) > (windowRecall[$1]!, -$1) }
+        for lead in byWindowRecall.prefix(leaders) where !picked.contains(lead) { picked.append(lead) }
         return picked
     }
 
@@ -230,7 +230,7 @@ public struct ThreeModelProtocol {
         }
 
         // Validation ranks the models (clip recall at each one's own 1 FA/h validation threshold, clip AUC
-        // breaking ties); with folds, the top `oofCandidates` (and the leader of the early-stopping statistic,
+        // breaking ties); with folds, the top `oofCandidates` (and the two leaders of the early-stopping statistic,
         // see `candidates`) are calibrated out-of-fold and the one with the best mean out-of-fold recall at
         // 1, 2, 5 and 10 FA/h ships (validation's minutes of negatives cannot tell 1 false alarm per hour from
         // 10; the pooled out-of-fold hours can).

@@ -32,7 +32,7 @@ struct EarshotTrainCommand: ParsableCommand {
 }
 
 struct Train: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Train models 1–9 on a labelled corpus (Model 8 averages the weights of Model 1's fine-tunes; Model 9 pools mean + max over time), rank them on validation, calibrate the best few out-of-fold, ship the best at equal out-of-fold false-alarm rates, write the report.")
+    static let configuration = CommandConfiguration(abstract: "Train models 1–10 on a labelled corpus (Model 8 averages the weights of Model 1's fine-tunes; Model 9 pools mean + max over time; Model 10 fine-tunes Model 9 with noise injection), rank them on validation, calibrate the best few out-of-fold, ship the best at equal out-of-fold false-alarm rates, write the report.")
     @Option(help: "Corpus folder (gunshot/, negative/, crowd/, rir/, manifest.tsv).") var data: String
     @Option(help: "Output folder for models, report.md, report.json and SVG plots.") var out: String = "reports/latest"
     @Option(help: "Seed for the split, initialisation and sampling.") var seed: UInt64 = 1
@@ -42,7 +42,7 @@ struct Train: ParsableCommand {
     @Option(help: "Also write the chosen model here (e.g. models/earshot-default.safetensors).") var ship: String?
     @Option(help: "Take each model saved in this folder by an earlier run instead of training it (models missing there, unreadable or made with other feature parameters are trained, the last two with a message); calibration, thresholds, evaluation and the report are redone.") var reuse: String?
     @Option(help: "Folds of the out-of-fold calibration (0 = off: validation picks the model and sets its thresholds).") var folds: Int = 4
-    @Option(help: "How many of the models ranked best on validation (clip recall at the 1 FA/h validation threshold) are calibrated out-of-fold, besides the leader of validation window recall at 1 % FPR (the best of them at equal out-of-fold false-alarm rates ships).") var candidates: Int = 3
+    @Option(help: "How many of the models ranked best on validation (clip recall at the 1 FA/h validation threshold) are calibrated out-of-fold, besides the two leaders of validation window recall at 1 % FPR (the best of them at equal out-of-fold false-alarm rates ships).") var candidates: Int = 3
     @Option(help: "False alarms per hour (1, 2, 5 or 10) whose threshold becomes the shipped default.") var shipTarget: String = "1"
 
     func validate() throws {

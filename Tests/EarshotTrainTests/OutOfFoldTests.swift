@@ -31,15 +31,17 @@ import Testing
         #expect(Recipe.bestEpoch([]) == nil)
     }
 
-    /// Out-of-fold candidates: validation's top N by clip recall, plus the leader of window recall at 1 % FPR
-    /// (its kept epoch's) when it is not among them; weight averages (no history) are never that leader.
-    @Test func candidatesAreTheTopOnValidationAndTheWindowRecallLeader() {
+    /// Out-of-fold candidates: validation's top N by clip recall, plus the two leaders of window recall at 1 %
+    /// FPR (their kept epochs') when they are not among them; weight averages (no history) are never leaders.
+    @Test func candidatesAreTheTopOnValidationAndTheWindowRecallLeaders() {
         func r(_ e: Int, _ rec: Double) -> EpochRecord { EpochRecord(epoch: e, trainLoss: 0, valLoss: 0, valAUC: 0.9, valRecallAt1pct: rec, seconds: 0) }
         // model 3's kept epoch (0.74) beats every other model's; its last epoch (0.60) does not
         let h: [[EpochRecord]] = [[r(1, 0.5)], [r(1, 0.6), r(2, 0.7)], [], [r(1, 0.74), r(2, 0.60)], [r(1, 0.2)]]
+        // the leaders are model 3 (0.74), then model 1 (0.7)
         #expect(ThreeModelProtocol.candidates(ranked: [0, 2, 1, 4, 3], count: 3, histories: h) == [0, 2, 1, 3])
-        #expect(ThreeModelProtocol.candidates(ranked: [3, 0, 2, 1, 4], count: 2, histories: h) == [3, 0])
-        #expect(ThreeModelProtocol.candidates(ranked: [2, 4, 0, 1, 3], count: 0, histories: h) == [2, 3])
+        #expect(ThreeModelProtocol.candidates(ranked: [3, 0, 2, 1, 4], count: 2, histories: h) == [3, 0, 1])
+        #expect(ThreeModelProtocol.candidates(ranked: [2, 4, 0, 1, 3], count: 0, histories: h) == [2, 3, 1])
+        #expect(ThreeModelProtocol.candidates(ranked: [2, 4, 0, 1, 3], count: 0, histories: h, leaders: 1) == [2, 3])
         #expect(ThreeModelProtocol.candidates(ranked: [2, 0], count: 1, histories: [[r(1, 0.3)], []]) == [2, 0])
         #expect(ThreeModelProtocol.candidates(ranked: [1, 0], count: 1, histories: [[], []]) == [1])
     }
