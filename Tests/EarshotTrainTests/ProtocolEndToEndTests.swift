@@ -5,9 +5,10 @@ import Foundation
 import Testing
 @testable import EarshotTrain
 
-/// The whole protocol on a generated corpus folder (no manifest): all eight models (seven trained briefly, one weight average), the two best
-/// on validation calibrated out-of-fold and the better of those shipped, every model evaluated, the
-/// report, plots and model files written, and the shipped file carrying its out-of-fold thresholds.
+/// The whole protocol on a generated corpus folder (no manifest): every model of the lineup (trained briefly, and
+/// one weight average), the two best on validation and the two leaders of validation window recall calibrated
+/// out-of-fold and the best of those shipped, every model evaluated, the report, plots and model files written,
+/// and the shipped file carrying its out-of-fold thresholds.
 @Suite struct ProtocolEndToEndTests {
     @Test func protocolWritesReportOOFThresholdsAndShipsTheChosenModel() throws {
         let dir = TestPaths.tempDir("protocol"); defer { try? FileManager.default.removeItem(at: dir) }
@@ -30,7 +31,8 @@ import Testing
         let report = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(report.contains("By fold (each fold's held-out gunshot clips"))
         let candidates = try JSONDecoder().decode([OOFSummary].self, from: Data(contentsOf: out.appendingPathComponent("oof_candidates.json")))
-        #expect(candidates.count == 2 && Set(candidates.map(\.model)).count == 2, "two distinct candidates: \(candidates.map(\.model))")
+        // the top 2 on validation, then the two window-recall leaders unless they are among them (`candidates` has its own test)
+        #expect((2...4).contains(candidates.count) && Set(candidates.map(\.model)).count == candidates.count, "2–4 distinct candidates: \(candidates.map(\.model))")
         #expect(candidates.contains { $0.model == oof.model }, "the shipped model is one of the candidates")
         #expect(oof.meanRecall == candidates.map(\.meanRecall).max(), "the shipped candidate has the best mean out-of-fold recall")
         // the candidates are paired clip by clip on the same pooled held-out shots
