@@ -13,7 +13,8 @@ set -e
 # Swift Testing's summary, e.g. "✔ Test run with 213 tests in 51 suites passed after 38.0 seconds with 3 known issues."
 summary=$(grep -E "Test run with [0-9]+ tests? " "$log" | tail -n 1 || true)
 total=$(sed -E 's/.*Test run with ([0-9]+) tests?.*/\1/' <<<"$summary")
-failed=$(grep -cE "^✘ Test .* failed after" "$log" || true)
+# failed tests, not the run's own "✘ Test run with N tests … failed after" summary line
+failed=$(grep -E "^✘ Test .* failed after" "$log" | grep -cv "^✘ Test run with" || true)
 rm -f "$log"
 if [[ -n "$total" ]]; then
   if ((status == 0)); then echo "tests: $total passed, 0 failed"; else echo "tests: $((total - failed)) passed, $failed failed"; fi
