@@ -11,7 +11,7 @@ public struct TrainSettings: Sendable {
     public var finalLearningRateFraction: Float = 0.05
     /// AdamW's decoupled decay: each step shrinks every weight by learningRate × weightDecay. At 1e-4 that is
     /// ≤ 1e-7 a step, 0.02 % over 30 cosine epochs of 128 steps from 1e-3 — in effect no decay; kept so the
-    /// shipped recipe rebuilds bit for bit (0.2, a real decay, was tried and not shipped: models/README.md).
+    /// shipped recipe rebuilds bit for bit (0.2, a real decay, was tried and not shipped: models/EXPERIMENTS.md).
     public var weightDecay: Float = 1e-4
     public var patience = 4
     public var augment = AugmentConfig.clean

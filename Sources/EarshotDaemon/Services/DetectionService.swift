@@ -230,7 +230,7 @@ public final class DetectionService: Service, @unchecked Sendable {
     }
 
     /// One contiguous piece of captured audio through clips, site recording, liveness and the detector.
-    /// (The detector streams across a gap: a splice rarely scores as a shot — models/README.md, "Hard cuts
+    /// (The detector streams across a gap: a splice rarely scores as a shot — models/EXPERIMENTS.md, "Hard cuts
     /// in training windows" — and restarting it would leave it deaf for a window.)
     private func consume(_ block: UnsafeBufferPointer<Float>) {
         clips.append(block)
