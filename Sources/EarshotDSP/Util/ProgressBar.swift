@@ -1,21 +1,39 @@
 import Foundation
 
-/// A progress bar with ETA on a terminal (stderr is a TTY); plain lines every ~10 % otherwise (CI, logs),
-/// unless `plainLines` is off (then nothing is written off a terminal). Used by the trainer and by
-/// `earshot detect`; not thread-safe (callers serialise).
+/// A progress bar with ETA on a terminal (stderr is a TTY); plain lines otherwise (CI, logs): at a new 10 %
+/// step once `plainEvery` seconds have passed since the start or the last line, so a task shorter than that
+/// (a 5 s training epoch, whose own summary line follows) writes none, and a long one a line every ≥ 10 s.
+/// `plainLines` off: nothing is written off a terminal. Used by the trainer and by `earshot detect`; not
+/// thread-safe (callers serialise).
 public final class ProgressBar {
     let label: String
     let total: Int
-    let start = Date()
-    let tty = ProgressBar.onTerminal
+    let start: Date
+    let tty: Bool
     let plainLines: Bool
-    var lastTenth = -1
+    let plainEvery: TimeInterval
+    let now: () -> Date
+    let out: (String) -> Void
+    var lastTenth = 0
+    var lastLine: Date
     var lastDraw = Date.distantPast
 
-    public init(_ label: String, total: Int, plainLines: Bool = true) {
+    public convenience init(_ label: String, total: Int, plainLines: Bool = true) {
+        self.init(label, total: total, plainLines: plainLines, tty: ProgressBar.onTerminal, plainEvery: 10, now: Date.init,
+                  out: { FileHandle.standardError.write(Data($0.utf8)) })
+    }
+
+    /// `now` and `out` stand in for the clock and stderr (tests).
+    init(_ label: String, total: Int, plainLines: Bool, tty: Bool, plainEvery: TimeInterval, now: @escaping () -> Date, out: @escaping (String) -> Void) {
         self.label = label
         self.total = max(1, total)
         self.plainLines = plainLines
+        self.tty = tty
+        self.plainEvery = plainEvery
+        self.now = now
+        self.out = out
+        start = now()
+        lastLine = start
     }
 
     /// Whether stderr is a terminal (where the bar is drawn).
@@ -23,31 +41,31 @@ public final class ProgressBar {
 
     public func update(_ done: Int, note: String = "") {
         let frac = Double(done) / Double(total)
-        let elapsed = Date().timeIntervalSince(start)
+        let t = now(), elapsed = t.timeIntervalSince(start)
         let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
         if tty {
-            guard Date().timeIntervalSince(lastDraw) > 0.1 || done == total else { return }
-            lastDraw = Date()
+            guard t.timeIntervalSince(lastDraw) > 0.1 || done == total else { return }
+            lastDraw = t
             let width = 30
             let filled = Int(frac * Double(width))
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            FileHandle.standardError.write(Data(String(format: "\r%@ %@ %3.0f%% %d/%d ETA %@ %@\u{1B}[K", label, bar, frac * 100, done, total, Self.clock(eta), note).utf8))
+            out(String(format: "\r%@ %@ %3.0f%% %d/%d ETA %@ %@\u{1B}[K", label, bar, frac * 100, done, total, Self.clock(eta), note))
         } else if plainLines {
             let tenth = Int(frac * 10)
-            guard tenth > lastTenth else { return }
-            lastTenth = tenth
-            FileHandle.standardError.write(Data(String(format: "%@: %3.0f%% (%d/%d), elapsed %@, ETA %@ %@\n", label, frac * 100, done, total, Self.clock(elapsed), Self.clock(eta), note).utf8))
+            guard tenth > lastTenth, t.timeIntervalSince(lastLine) >= plainEvery else { return }
+            (lastTenth, lastLine) = (tenth, t)
+            out(String(format: "%@: %3.0f%% (%d/%d), elapsed %@, ETA %@ %@\n", label, frac * 100, done, total, Self.clock(elapsed), Self.clock(eta), note))
         }
     }
 
     /// Erases the bar from the terminal line (before other output is printed there); the next `update`
     /// draws it again.
     public func clear() {
-        if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)); lastDraw = .distantPast }
+        if tty { out("\r\u{1B}[K"); lastDraw = .distantPast }
     }
 
     public func finish(_ note: String = "") {
-        if tty { FileHandle.standardError.write(Data("\r\(label): done in \(Self.clock(Date().timeIntervalSince(start))) \(note)\u{1B}[K\n".utf8)) }
+        if tty { out("\r\(label): done in \(Self.clock(now().timeIntervalSince(start))) \(note)\u{1B}[K\n") }
     }
 
     static func clock(_ s: Double) -> String {
