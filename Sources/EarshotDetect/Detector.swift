@@ -135,6 +135,12 @@ public final class Detector {
         frameIndex = 0
     }
 
+    /// The frame grid this detector's windows lie on (until the next `reset`/`restartScoring`): every
+    /// `ScoredWindow` it scores is `windowGrid.window(first:onset:score:)`.
+    public var windowGrid: WindowGrid {
+        WindowGrid(secondsPerFrame: secondsPerFrame, frameSeconds: frameSeconds, windowFrames: frames, hopFrames: hopFrames, timeOrigin: timeOrigin)
+    }
+
     /// Samples from the reset to the end of the first window: its last frame ends there.
     public var firstWindowSamples: Int { (frames - 1) * model.features.hop + model.features.nFFT }
     /// Samples between the ends of two scored windows.
@@ -198,9 +204,7 @@ public final class Detector {
             prev = cur
         }
         let score = stream?.gunshotProbability() ?? session.gunshotProbability(window)
-        let w = ScoredWindow(start: Double(firstFrame + first) * secondsPerFrame - timeOrigin,
-                             end: Double(firstFrame + frameIndex - 1) * secondsPerFrame + frameSeconds - timeOrigin,
-                             onset: Double(firstFrame + onsetFrame) * secondsPerFrame - timeOrigin, score: score)
+        let w = windowGrid.window(first: firstFrame + first, onset: firstFrame + onsetFrame, score: score)
         if let collect { collect(w) } else { replay(w, emit) }
     }
 }

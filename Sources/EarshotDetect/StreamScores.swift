@@ -66,11 +66,12 @@ public struct StreamScores: Sendable {
         Double(events(rule: rule).reduce(0, +)) / max(1e-9, seconds / 3600)
     }
 
-    /// Lowest threshold whose false-alarm rate is ≤ `target` per hour (searching the stored scores).
-    public func threshold(forFalseAlarmsPerHour target: Double, base: DecisionRule) -> Float {
+    /// Lowest threshold whose false-alarm rate is ≤ `target` per hour (searching the stored scores ≥ `minimum`:
+    /// windows cut below a floor count exactly only above it, `ScoreLog.scores(floor:keepBelow:)`).
+    public func threshold(forFalseAlarmsPerHour target: Double, base: DecisionRule, minimum: Float = 0) -> Float {
         // every distinct score is a candidate: the thresholds for 1–10 FA/h sit in the top few hundred of
         // tens of thousands of windows, so a subsampled grid would merge them all into one step
-        let candidates = Array(Set(streams.flatMap { $0.map(\.score) })).sorted()
+        let candidates = Array(Set(streams.flatMap { $0.map(\.score) }.filter { $0 >= minimum })).sorted()
         var lo = 0, hi = candidates.count - 1
         var rule = base
         // FA/h falls as the threshold rises: binary search for the first candidate meeting the target
