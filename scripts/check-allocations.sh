@@ -2,7 +2,7 @@
 # The audio hot paths allocate nothing per capture block or CNN window: the release builds of `earshot detect`
 # (libsndfile → features → CNN → decision rule, with every convolution kernel) and of `earshotd` (the real ALSA
 # capture path: alsa-lib's file plugin replays noise through snd_pcm_readi → ring → detection loop, with
-# liveness, evidence clips, metrics and a site recording on) each run 20 s and 80 s of audio under a malloc
+# liveness, evidence clips, metrics, a site recording and the score log on) each run 20 s and 80 s of audio under a malloc
 # counter (scripts/malloc-count.c, LD_PRELOAD). The 60 s more are 600 capture blocks and 600 windows, so one
 # allocation per block or window adds ≥ 600; start-up, thread timing and a few once-a-second status lines
 # give a few dozen at most, so more than one per second of audio (60) fails.
@@ -30,6 +30,7 @@ cat > "$work/earshot.yaml" <<YAML
 clips: { directory: '$work/clips' }
 metrics: { path: '$work/earshot.prom' }
 recording: { enabled: true, directory: '$work/recordings' }
+scores: { directory: '$work/scores' }
 YAML
 
 # Runs "$@" under the counter and prints its own count (not a child's), or fails with its stderr.
@@ -61,7 +62,7 @@ for kernel in blas avx2 avx512; do
   check "earshot detect (EARSHOT_CONV_KERNEL=$kernel; a kernel this CPU lacks falls back)" "$a" "$b"
 done
 a=$(count env ALSA_CONFIG_PATH="$work/asound$short.conf" "$bin/earshotd" --config "$work/earshot.yaml" --max-frames $((16000 * short)) --exit-at-end)
-rm -rf -- "$work/recordings" "$work/clips"
+rm -rf -- "$work/recordings" "$work/clips" "$work/scores"
 b=$(count env ALSA_CONFIG_PATH="$work/asound$long.conf" "$bin/earshotd" --config "$work/earshot.yaml" --max-frames $((16000 * long)) --exit-at-end)
-check "earshotd (ALSA file plugin, liveness, clips, metrics, recording)" "$a" "$b"
+check "earshotd (ALSA file plugin, liveness, clips, metrics, recording, score log)" "$a" "$b"
 exit "$failed"

@@ -9,7 +9,7 @@ bash scripts/setup.sh
 swift build -c release --product earshotd >/dev/null
 swift build -c release --product earshot >/dev/null
 bin=$(swift build -c release --show-bin-path)
-# The run's config, evidence clips and metrics live in a temporary folder. On exit it is removed — unless the run
+# The run's config, evidence clips, metrics and score log live in a temporary folder. On exit it is removed — unless the run
 # wrote evidence clips (each alert names its EARSHOT_CLIP there): then it stays, and the last line says where.
 work=$(mktemp -d)
 cleanup() {
@@ -26,6 +26,7 @@ cfg=$work/earshot.yaml
 cat > "$cfg" <<YAML
 clips: { directory: $(yaml_quote "$work/clips") }
 metrics: { path: $(yaml_quote "$work/earshot.prom") }
+scores: { directory: $(yaml_quote "$work/scores") }
 YAML
 if [[ "${1:-}" == "--mic" ]]; then
   "$bin/earshotd" --config "$cfg"   # not exec: the trap above still runs after Ctrl-C

@@ -19,11 +19,11 @@ struct Earshotd: AsyncParsableCommand {
         version: EarshotVersion.string
     )
     @Option(help: "Configuration file (default /etc/earshot/earshot.yaml if present, else built-in defaults; /etc/earshot/NAME.yaml with --instance).") var config: String?
-    @Option(help: "One of several earshotd on this box, one per microphone (earshot@NAME.service): reads /etc/earshot/NAME.yaml, keeps clips, recordings and metrics in /var/lib/earshot-NAME.") var instance: String?
+    @Option(help: "One of several earshotd on this box, one per microphone (earshot@NAME.service): reads /etc/earshot/NAME.yaml, keeps clips, recordings, score log and metrics in /var/lib/earshot-NAME.") var instance: String?
     @Option(help: ArgumentHelp("Stop capturing after N device frames (tests; ALSA's file plugin repeats at end of file).", visibility: .hidden)) var maxFrames: Int?
     @Option(help: ArgumentHelp("Pace capture at this multiple of real time (tests/benchmarks).", visibility: .hidden)) var pace: Double = 0
     @Flag(help: "Exit when capture has stopped and all audio was analysed (--replay sets it; for demos and tests).") var exitAtEnd = false
-    @Option(help: "Play this recording (any format) through the real ALSA capture path at real time, then exit. Example: earshotd --replay demo/demo-gunshots.flac") var replay: String?
+    @Option(help: "Play this recording (any format) through the real ALSA capture path at real time, then exit; it is not the site's sound, so neither the site recording nor the score log takes it. Example: earshotd --replay demo/demo-gunshots.flac") var replay: String?
 
     /// OpenBLAS's kernel is fixed before anything else runs (it may re-execute this program once).
     static func main() async {

@@ -27,7 +27,8 @@ import Testing
                     "merge_gap", "cooldown", "hop", "priority", "blas_threads", "log_level", "retry_min", "retry_max",
                     "stall_seconds", "hook", "health_hook", "heartbeat", "interval", "clips", "liveness", "metrics", "timeout", "kill_after", "max_concurrent", "max_queued", "stderr_tail", "retries", "retry_delay",
                     "enabled", "directory", "pre_roll", "post_roll", "max_count", "max_bytes", "max_age_days",
-                    "silence_seconds", "stuck_seconds", "clip_seconds", "clip_level", "clip_fraction", "recover_seconds", "interval_seconds"] {
+                    "silence_seconds", "stuck_seconds", "clip_seconds", "clip_level", "clip_fraction", "recover_seconds", "interval_seconds",
+                    "recording", "hours", "file_minutes", "scores", "days"] {
             #expect(text.range(of: "\n\\s*\(key):", options: .regularExpression) != nil, "config/earshot.yaml lacks '\(key)'")
         }
     }

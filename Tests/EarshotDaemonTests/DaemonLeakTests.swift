@@ -44,6 +44,8 @@ import Testing
           max_count: 10
         metrics:
           enabled: false
+        scores:
+          directory: \(run.dir.appendingPathComponent("scores").path)
         """.write(to: cfg, atomically: true, encoding: .utf8)
 
         let p = try DaemonProcess(args: ["--config", cfg.path, "--max-frames", String(fx.frames), "--exit-at-end"],

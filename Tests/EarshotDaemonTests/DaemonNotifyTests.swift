@@ -13,10 +13,10 @@ import Testing
 
         /// Starts earshotd on a paced (real-time) recording with shots at `shots`.
         init(seconds: Double = 30, shots: [Double] = [], device: String = "default", watchdogUsec: Int = 400_000, extra: String = "",
-             clips: [String] = ["enabled: false"]) throws {
+             clips: [String] = ["enabled: false"], scores: [String] = ["enabled: false"]) throws {
             run = try DaemonRun()
             notify = try NotifySocket()
-            config = try run.writeConfig(device: device, extra: extra, clips: clips)
+            config = try run.writeConfig(device: device, extra: extra, clips: clips, scores: scores)
             let fx = try AlsaFileFixture(DaemonTestSignals.recording(seconds: seconds, shots: shots), rate: 16_000, dir: run.dir)
             let asound = try fx.writeConfigFile(in: run.dir)
             daemon = try DaemonProcess(args: ["--config", config.path, "--max-frames", String(fx.frames), "--pace", "1"],

@@ -8,9 +8,10 @@ struct DaemonRun {
 
     init() throws { model = try EnergyModel.write(to: dir.appendingPathComponent("energy.safetensors")) }
 
-    /// A config for `device` with the test model; `extra` YAML lines are appended; `clips`, `metrics`: those sections' lines.
+    /// A config for `device` with the test model; `extra` YAML lines are appended; `clips`, `metrics`, `scores`: those
+    /// sections' lines (off unless given: the defaults would write to /var/lib/earshot).
     func writeConfig(device: String = "default", sampleRate: Int = 16_000, extra: String = "", clips: [String] = ["enabled: false"],
-                     metrics: [String] = ["enabled: false"], retryMin: Double = 0.2, name: String = "earshot.yaml") throws -> URL {
+                     metrics: [String] = ["enabled: false"], scores: [String] = ["enabled: false"], retryMin: Double = 0.2, name: String = "earshot.yaml") throws -> URL {
         let u = dir.appendingPathComponent(name)
         let yaml = """
         device: \(device)
@@ -23,6 +24,8 @@ struct DaemonRun {
         \(clips.map { "  " + $0 }.joined(separator: "\n"))
         metrics:
         \(metrics.map { "  " + $0 }.joined(separator: "\n"))
+        scores:
+        \(scores.map { "  " + $0 }.joined(separator: "\n"))
         \(extra)
         """
         try yaml.write(to: u, atomically: true, encoding: .utf8)

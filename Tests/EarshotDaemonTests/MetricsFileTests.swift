@@ -46,6 +46,7 @@ struct MetricsFileTests {
             $0.lastScore = 0.97; $0.livenessWarningsTotal[.clipping] = 2; $0.livenessActive = [.silence]; $0.deviceUp = true
             $0.siteRecording = true; $0.siteRecordingSecondsTotal = 7200.5; $0.siteRecordingFailuresTotal = 1
             $0.droppedSecondsTotal = 2.5
+            $0.scoreLog = true; $0.scoreLogFailuresTotal = 2
             $0.model = "site \"hall\".safetensors"; $0.threshold = 0.9801
         }
         try m.write()
@@ -58,6 +59,7 @@ struct MetricsFileTests {
         #expect(v["earshot_device_losses_total"] == 1)
         #expect(v["earshot_dropped_seconds_total"] == 2.5)
         #expect(v["earshot_hook_failures_total"] == 4)
+        #expect(v["earshot_score_log"] == 1 && v["earshot_score_log_failures_total"] == 2)
         #expect(v["earshot_last_score"].map { abs($0 - 0.97) < 1e-6 } == true)
         #expect(v["earshot_liveness_warnings_total{condition=\"clipping\"}"] == 2)
         #expect(v["earshot_liveness_active{condition=\"silence\"}"] == 1)

@@ -59,6 +59,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var heartbeat = HeartbeatSettings()
     public var clips = ClipSettings()
     public var recording = RecordingSettings()
+    /// `scores:` — every window's score, for `earshot calibrate --scores` (no sound kept).
+    public var scores = ScoreLogSettings()
     public var liveness = LivenessSettings()
     public var metrics = MetricsSettings()
 
@@ -71,6 +73,7 @@ public struct DaemonConfig: Sendable, Equatable {
         let dir = instance.stateDirectory
         clips.directory = dir + "/clips"
         recording.directory = dir + "/recordings"
+        scores.directory = dir + "/scores"
         metrics.path = dir + "/earshot.prom"
         location = instance.name ?? ""
     }
@@ -132,13 +135,14 @@ public struct DaemonConfig: Sendable, Equatable {
         return try parse(text, source: p, instance: instance)
     }
 
-    /// Problems of an instance's config the daemon would only meet at run time: a clips, recording or metrics
+    /// Problems of an instance's config the daemon would only meet at run time: a clips, recording, score log or metrics
     /// place outside its state directory, which earshot@NAME cannot write (ProtectSystem=strict) — typically a
     /// copy of an older earshot.yaml that spelled out /var/lib/earshot/….
     public func placesOutside(_ instance: Instance) -> [String] {
         guard instance.name != nil else { return [] }
         let places = [(key: "clips.directory", place: clips.directory, used: clips.enabled),
                       (key: "recording.directory", place: recording.directory, used: recording.enabled),
+                      (key: "scores.directory", place: scores.directory, used: scores.enabled),
                       (key: "metrics.path", place: metrics.path, used: metrics.enabled)]
         return places.filter { $0.used && !$0.place.hasPrefix(instance.stateDirectory + "/") }.map {
             "\($0.key): \($0.place) is outside \(instance.stateDirectory), where earshot@\(instance.name!) may write (ProtectSystem=strict): remove the key to use its default there, or add the place to ReadWritePaths= in a drop-in"
@@ -230,6 +234,13 @@ public struct DaemonConfig: Sendable, Equatable {
         c.recording.fileMinutes = try rc.double("file_minutes", c.recording.fileMinutes, 1...1440)
         try rc.finish(known: ["enabled", "directory", "hours", "file_minutes"])
 
+        var sc = try r.section("scores")
+        c.scores.enabled = try sc.bool("enabled", c.scores.enabled)
+        c.scores.directory = try sc.string("directory", c.scores.directory)
+        c.scores.days = try sc.double("days", c.scores.days, 0.01...3650)
+        c.scores.fileMinutes = try sc.double("file_minutes", c.scores.fileMinutes, 1...1440)
+        try sc.finish(known: ["enabled", "directory", "days", "file_minutes"])
+
         var lv = try r.section("liveness")
         c.liveness.enabled = try lv.bool("enabled", c.liveness.enabled)
         c.liveness.silenceSeconds = try lv.double("silence_seconds", c.liveness.silenceSeconds, 0.1...86_400)
@@ -248,13 +259,13 @@ public struct DaemonConfig: Sendable, Equatable {
 
         try r.finish(known: ["device", "location", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "false_alarms_per_hour", "min_consecutive", "max_dips",
                              "merge_gap", "cooldown", "hop", "priority", "blas_threads", "log_level", "retry_min", "retry_max",
-                             "stall_seconds", "hook", "clip_hook", "health_hook", "heartbeat", "clips", "recording", "liveness", "metrics"])
+                             "stall_seconds", "hook", "clip_hook", "health_hook", "heartbeat", "clips", "recording", "scores", "liveness", "metrics"])
         // The sections' own cross-field checks (ops' validate()) — mapped to the key's line.
         do {
-            try c.hook.validate(); try c.clipHook.validate(); try c.healthHook.validate(); try c.heartbeat.validate(); try c.clips.validate(); try c.recording.validate(); try c.liveness.validate(); try c.metrics.validate()
+            try c.hook.validate(); try c.clipHook.validate(); try c.healthHook.validate(); try c.heartbeat.validate(); try c.clips.validate(); try c.recording.validate(); try c.scores.validate(); try c.liveness.validate(); try c.metrics.validate()
         } catch let e as SettingsError {
             let parts = e.key.split(separator: ".", maxSplits: 1).map(String.init)
-            let section: ConfigReader? = ["hook": h, "clip_hook": ch, "health_hook": hh, "heartbeat": hb, "clips": cl, "recording": rc, "liveness": lv, "metrics": mt][parts.first ?? ""]
+            let section: ConfigReader? = ["hook": h, "clip_hook": ch, "health_hook": hh, "heartbeat": hb, "clips": cl, "recording": rc, "scores": sc, "liveness": lv, "metrics": mt][parts.first ?? ""]
             let line = parts.count == 2 ? section?.lineOf(parts[1]) : r.lineOf(e.key)
             throw ConfigError(source: source, key: e.key, line: line, problem: "\(e.value) \(e.problem); \(e.fix)")
         }

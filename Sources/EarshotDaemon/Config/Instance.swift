@@ -2,7 +2,7 @@ import Foundation
 
 /// Which earshotd this is when a box runs one per microphone: `earshot@NAME.service` starts
 /// `earshotd --instance NAME`. An instance reads /etc/earshot/NAME.yaml (which must exist), keeps its evidence
-/// clips, site recordings and metrics file in its own state directory, /var/lib/earshot-NAME (the template
+/// clips, site recordings, score log and metrics file in its own state directory, /var/lib/earshot-NAME (the template
 /// unit's `StateDirectory=earshot-%i`), labels its metrics `earshot_instance="NAME"`, and says NAME as its
 /// `location:` unless the file names one. Without a name (`earshot.service`): /etc/earshot/earshot.yaml (or
 /// built-in defaults) and /var/lib/earshot, as before.

@@ -37,6 +37,9 @@ public struct EarshotCounters: Sendable, Equatable {
     public var siteRecordingSecondsTotal: Double = 0
     public var siteRecordingFailuresTotal = 0
     public var siteRecording = false
+    /// Whether the score log (`scores:`) is being written, and how often a write error stopped it.
+    public var scoreLog = false
+    public var scoreLogFailuresTotal = 0
     /// Liveness warnings per condition, and whether each condition is active now.
     public var livenessWarningsTotal: [LivenessCondition: Int] = [:]
     public var livenessActive: Set<LivenessCondition> = []

@@ -69,6 +69,8 @@ public final class MetricsFile: Sendable {
         one("earshot_site_recording", "gauge", "1 while the site's audio is being recorded (recording: in the config).", c.siteRecording ? "1" : "0")
         one("earshot_site_recording_seconds_total", "counter", "Seconds of site audio recorded since the daemon started.", Self.number(c.siteRecordingSecondsTotal))
         one("earshot_site_recording_failures_total", "counter", "Site recordings stopped by a write error.", "\(c.siteRecordingFailuresTotal)")
+        one("earshot_score_log", "gauge", "1 while every window's score is logged for earshot calibrate --scores (scores: in the config).", c.scoreLog ? "1" : "0")
+        one("earshot_score_log_failures_total", "counter", "Score logs stopped by a write error.", "\(c.scoreLogFailuresTotal)")
         metric("earshot_liveness_warnings_total", "counter", "Microphone liveness warnings by condition.",
                LivenessCondition.allCases.map { ("condition=\"\($0.rawValue)\"", "\(c.livenessWarningsTotal[$0, default: 0])") })
         metric("earshot_liveness_active", "gauge", "1 while the liveness condition is present.",

@@ -39,7 +39,9 @@ extension DetectionService {
                 if rateChanged { heard = HistoryBuffer(capacity: 2 * rate) }   // the audio heard is at the old rate
             }
             let captureChanged = new.captureDiffers(from: config) || rateChanged   // capture resamples to the model's rate
+            if !sameFile { fingerprint = m.scoreFingerprint }
             model = m; detector = d; modelURL = url; modelStamp = stamp
+            if !keep { attachScoreLog() }
             samplesConsumed = consumed; samplesDropped = lost
             if new.hook != config.hook { retire(hooks); hooks = HookRunner(settings: new.hook, logger: log, metrics: metrics) }
             if new.clipHook != config.clipHook { retire(clipHooks); clipHooks = HookRunner(settings: new.clipHook, logger: log, metrics: metrics) }
@@ -60,10 +62,13 @@ extension DetectionService {
             if !recorder.keeps(new.recording, sampleRate: rate) {
                 recorder.flush(); recorder = SiteRecorder(settings: new.recording, sampleRate: rate, logger: log, metrics: metrics)
             }
+            if !scores.keeps(new.scores) {
+                scores.flush(); scores = ScoreLogger(settings: new.scores, context: scoreContext, logger: log, metrics: metrics)
+            }
             // new limits keep the microphone's state: a warning in force still gets its "recovered"
             if rateChanged { liveness = LivenessMonitor(settings: new.liveness, sampleRate: rate) } else if new.liveness != config.liveness { liveness.update(settings: new.liveness) }
             if captureChanged {
-                recorder.split(); markClipGap()
+                recorder.split(); scores.split(); markClipGap()
                 capture.stop()
                 capture = Self.makeCapture(new, options, model: m, logger: log, wake: wake.continuation)
                 capture.start()
@@ -74,6 +79,7 @@ extension DetectionService {
                 log.warning("metrics: changes take effect when earshotd restarts (`systemctl restart earshot`); until then the metrics file stays \(config.metrics.enabled ? config.metrics.path : "off")")
             }
             config = new
+            scores.update(context: scoreContext)   // a new rule, model or device: a new file, whose header says so
             publishModel()
             // as at start: what the new config costs the model (a sample rate below its own, a looser rule than its calibration)
             for problem in new.modelProblems(model: m) { log.warning("\(problem)") }

@@ -37,6 +37,10 @@ public final class DetectionService: Service, @unchecked Sendable {
     var deviceHearing = true
     var clips: ClipRecorder
     var recorder: SiteRecorder
+    /// `scores:`: every window's score, for `earshot calibrate --scores`.
+    var scores: ScoreLogger
+    /// `Model.scoreFingerprint` of `model`, for the score log's headers.
+    var fingerprint: String
     /// The open device has delivered nothing for `stall_seconds`: said in the journal and STATUS=, and the
     /// watchdog is not pinged, so systemd restarts earshotd (a read that never returns cannot be retried here).
     var stalled = false
@@ -82,11 +86,28 @@ public final class DetectionService: Service, @unchecked Sendable {
         heartbeat = HookRunner(settings: config.heartbeat.hook, logger: logger, metrics: metrics)
         clips = ClipRecorder(settings: config.clips, sampleRate: model.features.sampleRate, logger: logger, metrics: metrics)
         recorder = SiteRecorder(settings: config.recording, sampleRate: model.features.sampleRate, logger: logger, metrics: metrics)
+        fingerprint = model.scoreFingerprint
+        scores = ScoreLogger(settings: config.scores, context: ScoreLogger.Context(model: model.name, fingerprint: fingerprint, sampleRate: model.features.sampleRate, rule: detector.rule, device: config.device, instance: options.instance.name ?? ""), logger: logger, metrics: metrics)
         liveness = LivenessMonitor(settings: config.liveness, sampleRate: model.features.sampleRate)
         mutes = MuteWatch(stateDirectory: options.instance.stateDirectory)
         capture = Self.makeCapture(config, options, model: model, logger: logger, wake: wake.continuation)
         for h in [config.hook, config.clipHook, config.healthHook, config.heartbeat.hook] {
             if let problem = h.executableProblem() { log.error("\(h.section) will fail: \(problem)") }
+        }
+        attachScoreLog()
+    }
+
+    /// The score log's header fields for the model, rule and device in force.
+    var scoreContext: ScoreLogger.Context {
+        ScoreLogger.Context(model: model.name, fingerprint: fingerprint, sampleRate: model.features.sampleRate, rule: detector.rule,
+                            device: config.device, instance: options.instance.name ?? "")
+    }
+
+    /// Sends every window `detector` scores to the score log (again after a reload makes a new detector).
+    func attachScoreLog() {
+        let d = detector
+        detector.onWindow = { [unowned self, unowned d] w in
+            scores.append(w, grid: d.windowGrid, streamSeconds: Double(samplesConsumed) / Double(d.sampleRate))
         }
     }
 
@@ -161,7 +182,7 @@ public final class DetectionService: Service, @unchecked Sendable {
                 // Pieces of contiguous audio; one that starts a new stretch (samples lost since the last one read,
                 // or a gap the capture thread recorded) starts a new recording file and clip exactly there.
                 let (n, lost) = reader.read(into: UnsafeMutableBufferPointer(start: buffer, count: chunk)) { piece, startsStretch in
-                    if startsStretch { recorder.split(); markClipGap() }
+                    if startsStretch { recorder.split(); scores.split(); markClipGap() }
                     consume(piece)
                 }
                 if lost > 0 { dropped(lost) }
@@ -205,6 +226,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         }
         notifier.stopping()
         recorder.flush()
+        scores.flush()
         capture.stop()
         let audio = Double(samplesConsumed) / Double(model.features.sampleRate), score = Double(detector.lastScore)
         let (o, l) = (capture.overruns, capture.deviceLosses)

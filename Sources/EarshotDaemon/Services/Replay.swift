@@ -29,6 +29,10 @@ public enum Replay {
         config.sampleRate = 16_000
         config.channels = 1
         config.channel = nil
+        // A replayed file is not the site's own sound: its shots would count as the site's false alarms in
+        // `earshot calibrate`, so neither the site recording nor the score log takes it.
+        config.recording.enabled = false
+        config.scores.enabled = false
         return raw
     }
 }
