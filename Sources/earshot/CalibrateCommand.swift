@@ -24,30 +24,39 @@ struct CalibrateCommand: ParsableCommand {
         threshold, with file and time, so you can listen to them. Put the chosen value into `threshold:` in \
         /etc/earshot/earshot.yaml. A rate below 1 per (hours of audio) cannot be measured: the command says \
         so. On a terminal, a progress bar over all the recordings' audio (with an ETA) is drawn on stderr.
+
+        Without any recording: earshotd logs every window's score (`scores:` in its config, on by default; no \
+        sound is kept), and `--scores` calibrates from that log instead of audio — the same events, counted \
+        under the rule earshotd ran unless options say otherwise, listed by their UTC time:
+          earshot calibrate --scores /var/lib/earshot/scores
         """
     )
 
     @Option(help: "Model file (default: the shipped model).") var model: String?
     @Option(name: .customLong("rate"), help: "Target false alarms per hour (repeatable; default 1, 2, 5, 10).") var rates: [Double] = []
-    @Option(help: "Consecutive windows above threshold needed for an event (as configured for earshotd).") var minConsecutive: Int = 2
-    @Option(help: "Below-threshold windows in a row that a run being confirmed survives (0: consecutive windows only; as configured for earshotd).") var maxDips: Int = 0
-    @Option(help: "Seconds between CNN windows.") var hop: Double = 0.1
-    @Option(help: "Seconds after an event during which no new event starts.") var cooldown: Double = 10
+    @Option(help: "Consecutive windows above threshold needed for an event (as configured for earshotd; default 2, or as the score log's earshotd ran).") var minConsecutive: Int?
+    @Option(help: "Below-threshold windows in a row that a run being confirmed survives (0: consecutive windows only; as configured for earshotd; default 0, or as the score log's earshotd ran).") var maxDips: Int?
+    @Option(help: "Seconds between CNN windows (default 0.1; a score log has its own).") var hop: Double?
+    @Option(help: "Seconds after an event during which no new event starts (default 10, or as the score log's earshotd ran).") var cooldown: Double?
+    @Flag(name: .customLong("scores"), help: "The arguments are earshotd's score logs (its scores.directory, e.g. /var/lib/earshot/scores, or .esl files in it), not recordings.") var scoreLogs = false
     @Option(help: "Loudest events at the model's own threshold to list.") var top: Int = 10
     @Option(help: "Threads (default: one per CPU core).") var jobs: Int?
     @Flag(help: "JSON lines output.") var json = false
-    @Argument(help: "Recordings of the site (any format/rate libsndfile reads), or folders of them.") var files: [String]
+    @Argument(help: "Recordings of the site (any format/rate libsndfile reads), or folders of them; with --scores, score logs or their folder.") var files: [String]
 
     func validate() throws {
         guard rates.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw ValidationError("--rate must be > 0 false alarms per hour") }
         guard top >= 0 else { throw ValidationError("--top must be ≥ 0 (got \(top))") }
     }
 
+    /// The false-alarm rates asked for.
+    var targets: [Double] { rates.isEmpty ? [1, 2, 5, 10] : rates }
+
     func run() throws {
+        if scoreLogs { return try runScores() }
         let files = AudioPaths.expand(self.files)   // a folder: the recordings in it (e.g. earshotd's recording.directory)
         let m = try FileWorkers.loadModel(model)
-        let targets = rates.isEmpty ? [1, 2, 5, 10] : rates
-        let base = DecisionRule(threshold: m.threshold, minConsecutive: minConsecutive, maxDips: maxDips, cooldown: cooldown, hopSeconds: hop)
+        let base = DecisionRule(threshold: m.threshold, minConsecutive: minConsecutive ?? 2, maxDips: maxDips ?? 0, cooldown: cooldown ?? 10, hopSeconds: hop ?? 0.1)
         do { try base.validate() } catch { throw CommandError("\(error)") }
 
         let workers = try FileWorkers(model: m, rule: base, jobs: jobs, files: files.count)
@@ -82,19 +91,27 @@ struct CalibrateCommand: ParsableCommand {
             FileHandle.standardError.write(Data("earshot: no readable audio to calibrate on\n".utf8))
             throw ExitCode(1)
         }
-        report(scores, names: names, model: m, base: base, targets: targets)
+        let paths = names
+        report(scores, files: names.count, model: m, base: base, heading: "site audio") { i, e in
+            (JSONLine.event(file: paths[i], e), String(format: "%@  %.2f–%.2f s", paths[i], e.start, e.end))
+        }
         if reports.failed > 0 { throw ExitCode(1) }
     }
 
-    private func report(_ scores: StreamScores, names: [String], model m: Model, base: DecisionRule, targets: [Double]) {
+    /// Prints the thresholds for `targets` and the loudest events at the model's own threshold; `place` gives an
+    /// event of stream i as a JSON record and as text naming where it is. `minimum`: the lowest score the
+    /// windows count exactly above (`ScoreLog.calibrationScores`).
+    func report(_ scores: StreamScores, files: Int, model m: Model, base: DecisionRule, heading: String, minimum: Float = 0,
+                check: String = "listen: is any a real shot? then this audio cannot calibrate",
+                place: (Int, DetectionEvent) -> (json: String, text: String)) {
         let hours = scores.seconds / 3600
         let own = scores.detections(rule: base)
         let ownCount = own.reduce(0) { $0 + $1.count }
-        let loudest = zip(names, own).flatMap { f, es in es.map { (f, $0) } }.sorted { $0.1.peakScore > $1.1.peakScore }.prefix(top)
+        let loudest = own.enumerated().flatMap { i, es in es.map { (i, $0) } }.sorted { $0.1.peakScore > $1.1.peakScore }.prefix(top)
         var rows: [(rate: Double, threshold: Float, events: Int, upper: Double)] = []
         for t in targets.sorted() {
             var rule = base
-            rule.threshold = scores.threshold(forFalseAlarmsPerHour: t, base: base)
+            rule.threshold = scores.threshold(forFalseAlarmsPerHour: t, base: base, minimum: minimum)
             let events = scores.events(rule: rule).reduce(0, +)
             // the most false alarms per hour this audio is consistent with (95 %): a short recording bounds little
             rows.append((t, rule.threshold, events, ConfidenceInterval.poissonRate(events: events, exposure: hours).upper))
@@ -102,23 +119,23 @@ struct CalibrateCommand: ParsableCommand {
         let unresolved = targets.filter { $0 * hours < 1 }.sorted()
         let r = Model.rateKey
         if json {
-            print("{\"type\":\"calibration\",\"files\":\(names.count),\"hours\":\(String(format: "%.4f", hours)),\"model_threshold\":\(String(format: "%.6f", m.threshold)),\"model_threshold_events\":\(ownCount)}")
+            print("{\"type\":\"calibration\",\"files\":\(files),\"hours\":\(String(format: "%.4f", hours)),\"model_threshold\":\(String(format: "%.6f", m.threshold)),\"model_threshold_events\":\(ownCount)}")
             for row in rows {
                 print("{\"type\":\"threshold\",\"false_alarms_per_hour\":\(r(row.rate)),\"threshold\":\(row.threshold),\"events\":\(row.events),\"resolved\":\(row.rate * hours >= 1),\"false_alarms_per_hour_upper_95\":\(String(format: "%.3f", row.upper))}")
             }
-            for (f, e) in loudest { print(JSONLine.event(file: f, e)) }
+            for (i, e) in loudest { print(place(i, e).json) }
             return
         }
-        print(String(format: "site audio: %d file%@, %.2f h; model %@, its own threshold %.4f: %d event%@ here (%.1f per hour)",
-                     names.count, names.count == 1 ? "" : "s", hours, m.name, m.threshold, ownCount, ownCount == 1 ? "" : "s", Double(ownCount) / hours))
+        print(String(format: "%@: %d file%@, %.2f h; model %@, its own threshold %.4f: %d event%@ here (%.1f per hour)",
+                     heading, files, files == 1 ? "" : "s", hours, m.name, m.threshold, ownCount, ownCount == 1 ? "" : "s", Double(ownCount) / hours))
         print("false alarms/hour   threshold   events in this audio   at most, 95 % (per hour)")
         for row in rows {
             print("\(r(row.rate).padding(toLength: 19, withPad: " ", startingAt: 0)) \(String(describing: row.threshold).padding(toLength: 11, withPad: " ", startingAt: 0)) "
                   + "\(String(row.events).padding(toLength: 22, withPad: " ", startingAt: 0)) \(String(format: "%.2f", row.upper))")
         }
         if !loudest.isEmpty {
-            print("loudest events at the model's own threshold (listen: is any a real shot? then this audio cannot calibrate):")
-            for (f, e) in loudest { print(String(format: "  %@  %.2f–%.2f s  score %.3f", f, e.start, e.end, Double(e.peakScore))) }
+            print("loudest events at the model's own threshold (\(check)):")
+            for (i, e) in loudest { print(String(format: "  %@  score %.3f", place(i, e).text, Double(e.peakScore))) }
         }
         if let first = rows.first { // the strictest rate asked for
             // Audio too short to measure the rate can show that the model's own threshold is too low here

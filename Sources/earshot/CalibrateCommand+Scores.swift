@@ -1,0 +1,51 @@
+import ArgumentParser
+import EarshotDetect
+import EarshotNN
+import Foundation
+
+/// `earshot calibrate --scores DIR`: the same calibration from earshotd's score log (`ScoreLog`) instead of audio.
+extension CalibrateCommand {
+    func runScores() throws {
+        let m = try FileWorkers.loadModel(model)
+        let log = ScoreLog.load(files)
+        for p in log.problems {
+            FileHandle.standardError.write(Data("earshot: \(p.message)\n".utf8))
+            if json { print(JSONLine.error(file: p.path, p.message)) }
+        }
+        let (mine, others) = log.split(fingerprint: m.scoreFingerprint)
+        for o in others {
+            FileHandle.standardError.write(Data(String(format: "earshot: note: %d score log file%@ (%.2f h) were scored by another model, %@ (fingerprint %@), and are left out: calibrate them with --model set to that model file\n",
+                                                       o.files, o.files == 1 ? "" : "s", o.seconds / 3600, o.model, o.fingerprint).utf8))
+        }
+        guard let newest = mine.newest, mine.windowCount > 0 else {
+            let by = others.isEmpty ? "" : " (they were scored by \(others.map(\.model).joined(separator: ", ")): pass --model with that file, earshotd's `model:`)"
+            FileHandle.standardError.write(Data("earshot: no windows scored by \(m.name) in these score logs\(by)\n".utf8))
+            throw ExitCode(1)
+        }
+        let hops = mine.hops
+        guard hops.count == 1 else {
+            throw CommandError("these score logs were scored at different hops (\(hops.map { String(format: "%g s", $0) }.joined(separator: ", "))): calibrate the files of each hop separately")
+        }
+        if let h = hop, abs(h - hops[0]) > 1e-6 {
+            throw CommandError(String(format: "--hop %g: the score log was scored every %g s, and a log cannot be rescored at another hop — leave out --hop (or record audio with `recording:` to calibrate another hop)", h, hops[0]))
+        }
+        // the rule earshotd ran (the newest file's), unless options say otherwise
+        let base = DecisionRule(threshold: m.threshold, minConsecutive: minConsecutive ?? newest.minConsecutive, maxDips: maxDips ?? newest.maxDips,
+                                mergeGap: newest.mergeGap, cooldown: cooldown ?? newest.cooldown, hopSeconds: hops[0])
+        do { try base.validate() } catch { throw CommandError("\(error)") }
+        if !json {
+            print("score log: \(base.countingDescription) (\(minConsecutive == nil && maxDips == nil && cooldown == nil ? "as earshotd ran" : "as given, the rest as earshotd ran"))")
+        }
+        let (s, places, floor) = mine.calibrationScores(rule: base, maxRate: targets.max() ?? 10, threshold: m.threshold)
+        let utc = ISO8601DateFormatter()
+        utc.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        report(s, files: mine.entries.count, model: m, base: base, heading: "score log", minimum: floor,
+               check: "each is a time, not a sound: look for an alert or a test at that time in the journal (`journalctl -u earshot`) and its evidence clip; a real shot means this log cannot calibrate as it is") { i, e in
+            let p = places[i](e.start)
+            let d = e.end - e.start
+            let json = "{\"type\":\"event\",\"file\":\(JSONLine.quote(p.path)),\"utc\":\(JSONLine.quote(utc.string(from: p.utc))),\"duration\":\(JSONLine.num(d)),\"score\":\(JSONLine.num(Double(e.peakScore)))}"
+            return (json, String(format: "%@ (%.2f s, %@)", utc.string(from: p.utc), d, (p.path as NSString).lastPathComponent))
+        }
+        if !log.problems.isEmpty { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,82 @@
+import EarshotDSP
+import Foundation
+import Testing
+
+/// `earshot calibrate --scores` on the score log of a real earshotd run (ALSA file plugin), as an operator runs
+/// it: the events it counts at the model's threshold are the alerts earshotd raised; the rule is the one
+/// earshotd ran; another model's log, another hop and damaged files are refused with what to do.
+@Suite(.serialized) struct CalibrateScoresCLITests {
+    @Test func calibratesFromTheDaemonsScoreLog() throws {
+        let dir = TestPaths.tempDir("cal-scores")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let wav = try CalibrateCLITests().site(dir, "site.wav", seconds: 60, seed: 5)
+        // the fixture model with its own threshold where the recording has a few events (4 in 60 s = 240 per hour)
+        let first = try FixtureModel.write(to: dir)
+        let t = try #require(jsonLines(try CLIRunner.run(["calibrate", "--model", first.path, "--rate", "240", "--json", wav.path]).stdout)
+            .first { $0["type"] as? String == "threshold" }?["threshold"] as? Double)
+        let modelDir = dir.appendingPathComponent("model")
+        try FileManager.default.createDirectory(at: modelDir, withIntermediateDirectories: true)
+        let model = try FixtureModel.write(to: modelDir, threshold: Float(t))
+        let raw = dir.appendingPathComponent("site.raw")
+        let samples = try AudioFile.read(wav, sampleRate: 16_000).samples
+        try AudioFileWriter.writeRawS16LE(samples, to: raw)
+        let asound = dir.appendingPathComponent("asound.conf")
+        try "pcm.!default {\n type file\n slave.pcm { type null }\n file \"/dev/null\"\n infile \"\(raw.path)\"\n format \"raw\"\n}\n".write(to: asound, atomically: true, encoding: .utf8)
+        let logDir = dir.appendingPathComponent("scores"), prom = dir.appendingPathComponent("m.prom")
+        let cfg = dir.appendingPathComponent("earshot.yaml")
+        try "model: \(model.path)\nclips:\n  enabled: false\nmetrics:\n  path: \(prom.path)\nscores:\n  directory: \(logDir.path)\n".write(to: cfg, atomically: true, encoding: .utf8)
+        let d = try CLIRunner.run(["--config", cfg.path, "--max-frames", String(samples.count), "--exit-at-end"],
+                                  environment: ["ALSA_CONFIG_PATH": asound.path, "OPENBLAS_NUM_THREADS": "1"], product: "earshotd")
+        #expect(d.status == 0, "earshotd: \(d.stderr)")
+        let alerts = try #require(try String(contentsOf: prom, encoding: .utf8).split(separator: "\n")
+            .first { $0.hasPrefix("earshot_events_total ") }.flatMap { Int($0.split(separator: " ")[1]) })
+
+        // model-info names the fingerprint the log's header carries
+        let info = try CLIRunner.run(["model-info", model.path]).stdout
+        let fp = try #require(info.range(of: #"fingerprint [0-9a-f]{16}"#, options: .regularExpression).map { String(info[$0].dropFirst(12)) })
+        let logFile = try #require(try FileManager.default.contentsOfDirectory(atPath: logDir.path).first { $0.hasSuffix(".esl") })
+        let header = String(decoding: try Data(contentsOf: logDir.appendingPathComponent(logFile)).prefix(1_000), as: UTF8.self)
+        #expect(header.hasPrefix("ESCORLOG") && header.contains("\"model_fingerprint\":\"\(fp)\""), "\(header)")
+
+        let r = try CLIRunner.run(["calibrate", "--scores", "--model", model.path, "--json", logDir.path])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let recs = jsonLines(r.stdout)
+        let summary = try #require(recs.first { $0["type"] as? String == "calibration" })
+        #expect(summary["files"] as? Int == 1 && abs((summary["hours"] as? Double ?? 0) - 59.0 / 3600) < 1.5 / 3600, "\(summary)")
+        #expect(summary["model_threshold_events"] as? Int == alerts && alerts >= 2, "the log counts \(summary), earshotd alerted \(alerts)")
+        #expect(recs.filter { $0["type"] as? String == "threshold" }.count == 4)
+        let events = recs.filter { $0["type"] as? String == "event" }
+        let utc = ISO8601DateFormatter(); utc.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        #expect(events.count == min(10, alerts) && events.allSatisfy {
+            ($0["file"] as? String)?.hasSuffix(".esl") == true && ($0["utc"] as? String).flatMap(utc.date(from:)).map { abs($0.timeIntervalSinceNow) < 600 } == true
+        }, "\(events)")
+
+        // human output: the rule earshotd ran; an event is a time to look up, not a sound to listen to
+        let h = try CLIRunner.run(["calibrate", "--scores", "--model", model.path, logDir.path])
+        #expect(h.stdout.contains("score log: min_consecutive 2, max_dips 0, hop 0.1 s, merge_gap 0.5 s, cooldown 10 s (as earshotd ran)"), "\(h.stdout)")
+        #expect(h.stdout.contains("score log: 1 file, 0.02 h") && h.stdout.contains("look for an alert or a test at that time in the journal"), "\(h.stdout)")
+        let loose = jsonLines(try CLIRunner.run(["calibrate", "--scores", "--model", model.path, "--min-consecutive", "1", "--cooldown", "0", "--json", logDir.path]).stdout)
+        let looseEvents = try #require(loose.first { $0["type"] as? String == "calibration" }?["model_threshold_events"] as? Int)
+        #expect(looseEvents > alerts, "fewer confirming windows and no cooldown count more events: \(looseEvents) vs \(alerts)")
+
+        // another model did not score these windows: refused, naming the one that did
+        let shipped = TestPaths.repo.appendingPathComponent("models/earshot-default.safetensors")
+        let other = try CLIRunner.run(["calibrate", "--scores", "--model", shipped.path, logDir.path])
+        #expect(other.status == 1 && other.stderr.contains("no windows scored by earshot-default.safetensors") && other.stderr.contains("fixture-model.safetensors")
+                && other.stderr.contains("--model"), "\(other.stderr)")
+        let hop = try CLIRunner.run(["calibrate", "--scores", "--model", model.path, "--hop", "0.05", logDir.path])
+        #expect(hop.status != 0 && hop.stderr.contains("cannot be rescored at another hop"), "\(hop.stderr)")
+        // a damaged file is named and skipped; the rest is still calibrated (exit 1)
+        try Data("not a log".utf8).write(to: logDir.appendingPathComponent("scores-broken.esl"))
+        let b = try CLIRunner.run(["calibrate", "--scores", "--model", model.path, "--json", logDir.path])
+        #expect(b.status == 1 && b.stderr.contains("scores-broken.esl: not an earshotd score log"), "\(b.stderr)")
+        #expect(jsonLines(b.stdout).first { $0["type"] as? String == "calibration" }?["model_threshold_events"] as? Int == alerts)
+        // a recording passed with --scores, or a folder without a log: said so
+        let wrong = try CLIRunner.run(["calibrate", "--scores", "--model", model.path, wav.path])
+        #expect(wrong.status == 1 && wrong.stderr.contains("site.wav: not an earshotd score log") && wrong.stderr.contains("leave out --scores"), "\(wrong.stderr)")
+        let empty = dir.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let e = try CLIRunner.run(["calibrate", "--scores", "--model", model.path, empty.path])
+        #expect(e.status == 1 && e.stderr.contains("a folder with no score log"), "\(e.stderr)")
+    }
+}
