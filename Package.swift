@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "EarshotNNTests", dependencies: ["EarshotTestSupport", "EarshotNN", "EarshotAVX2"]),
         .testTarget(name: "EarshotDetectTests", dependencies: ["EarshotTestSupport", "EarshotDetect"]),
         .testTarget(name: "EarshotTrainTests", dependencies: ["EarshotTestSupport", "EarshotTrain"]),
-        .testTarget(name: "EarshotDaemonTests", dependencies: ["EarshotTestSupport", "EarshotDaemon", "EarshotDSP"], exclude: ["Scripts"]),
+        .testTarget(name: "EarshotDaemonTests", dependencies: ["EarshotTestSupport", "EarshotDaemon", "EarshotDSP", "EarshotDetect", "EarshotNN"], exclude: ["Scripts"]),
         .testTarget(name: "EarshotCLITests", dependencies: ["EarshotTestSupport", "EarshotDSP"]),
     ],
     swiftLanguageModes: [.v5]

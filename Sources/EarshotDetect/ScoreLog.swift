@@ -104,28 +104,42 @@ public struct ScoreLog: Sendable {
     /// run of them: events at any threshold ≥ `floor` are counted exactly as from all the windows when
     /// `keepBelow` ≥ `keepBelow(for:)` of the rule (below-threshold windows past those change nothing the
     /// tracker keeps), and a day of windows takes a few thousand, not 864,000. `floor` 0 keeps every window.
-    public func scores(floor: Float = 0, keepBelow: Int = .max) -> (scores: StreamScores, places: [(Double) -> Place]) {
+    /// Windows starting within an `excluding` span (UTC seconds: a real shot or a test firing) are left out,
+    /// with their seconds, and the stream goes on after them as a new one.
+    public func scores(floor: Float = 0, keepBelow: Int = .max, excluding: [ClosedRange<Double>] = []) -> (scores: StreamScores, places: [(Double) -> Place]) {
         var s = StreamScores()
         var places: [(Double) -> Place] = []
-        for chain in chains {
-            var windows: [ScoredWindow] = []
-            var below = 0, seconds = 0.0
-            var starts: [(start: Double, utc: Double, path: String)] = []
-            for i in chain {
-                let f = entries[i].file
-                seconds += Double(f.count) * f.header.grid.hopSeconds
-                if f.count > 0 { starts.append((f.window(0).start, f.header.utcStart, entries[i].path)) }
-                for k in 0..<f.count {
-                    if f.scores[k] >= floor { below = 0 } else { below += 1; if below > keepBelow { continue } }
-                    windows.append(f.window(k))
-                }
-            }
+        var windows: [ScoredWindow] = []
+        var seconds = 0.0
+        var starts: [(start: Double, utc: Double, path: String)] = []
+        func finish() {
+            guard !windows.isEmpty else { return }
             s.add(windows, seconds: seconds)
             let table = starts
             places.append { t in
                 let f = table.last { $0.start <= t } ?? table.first ?? (0, 0, "")
                 return Place(path: f.path, utc: Date(timeIntervalSince1970: f.utc + (t - f.start)))
             }
+            windows = []; seconds = 0; starts = []
+        }
+        for chain in chains {
+            var below = 0
+            for i in chain {
+                let f = entries[i].file
+                guard f.count > 0 else { continue }
+                let (t0, hop) = (f.window(0).start, f.header.grid.hopSeconds)
+                var fileStarted = false
+                for k in 0..<f.count {
+                    let w = f.window(k)
+                    let utc = f.header.utcStart + (w.start - t0)
+                    if excluding.contains(where: { $0.contains(utc) }) { finish(); fileStarted = false; below = 0; continue }
+                    if !fileStarted { starts.append((w.start, utc, entries[i].path)); fileStarted = true }
+                    seconds += hop
+                    if f.scores[k] >= floor { below = 0 } else { below += 1; if below > keepBelow { continue } }
+                    windows.append(w)
+                }
+            }
+            finish()
         }
         return (s, places)
     }
@@ -153,12 +167,12 @@ public struct ScoreLog: Sendable {
     /// `scores` cut at a floor low enough that every threshold for up to `maxRate` false alarms per hour, and
     /// `threshold` itself, lies above it: tried from a high floor down (each try ×16 the windows kept) until the
     /// events at the floor exceed `maxRate` per hour, or the floor is 0 (every window kept).
-    public func calibrationScores(rule: DecisionRule, maxRate: Double, threshold: Float) -> (scores: StreamScores, places: [(Double) -> Place], floor: Float) {
+    public func calibrationScores(rule: DecisionRule, maxRate: Double, threshold: Float, excluding: [ClosedRange<Double>] = []) -> (scores: StreamScores, places: [(Double) -> Place], floor: Float) {
         let keep = Self.keepBelow(for: rule)
         var n = max(10_000, Int(64 * maxRate * seconds / 3600 * Double(rule.minConsecutive)))
         while true {
             let floor = min(self.floor(windowsAbove: n), threshold)
-            let (s, p) = scores(floor: floor, keepBelow: keep)
+            let (s, p) = scores(floor: floor, keepBelow: keep, excluding: excluding)
             var r = rule
             r.threshold = floor
             if floor <= 0 || s.falseAlarmsPerHour(rule: r) > maxRate { return (s, p, floor) }

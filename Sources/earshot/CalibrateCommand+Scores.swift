@@ -36,7 +36,12 @@ extension CalibrateCommand {
         if !json {
             print("score log: \(base.countingDescription) (\(minConsecutive == nil && maxDips == nil && cooldown == nil ? "as earshotd ran" : "as given, the rest as earshotd ran"))")
         }
-        let (s, places, floor) = mine.calibrationScores(rule: base, maxRate: targets.max() ?? 10, threshold: m.threshold)
+        // a real shot or a test firing is not a false alarm: its minute is left out, seconds and all
+        let spans = excluded.compactMap(Self.utc).map { ($0.timeIntervalSince1970 - 30)...($0.timeIntervalSince1970 + 30) }
+        let (s, places, floor) = mine.calibrationScores(rule: base, maxRate: targets.max() ?? 10, threshold: m.threshold, excluding: spans)
+        if !spans.isEmpty && !json {
+            print(String(format: "left out: 30 s either side of %@ (%.1f min of windows)", excluded.joined(separator: ", "), (mine.seconds - s.seconds) / 60))
+        }
         let utc = ISO8601DateFormatter()
         utc.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         report(s, files: mine.entries.count, model: m, base: base, heading: "score log", minimum: floor,

@@ -8,7 +8,7 @@ import Foundation
 struct CalibrateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "calibrate",
-        abstract: "Choose the threshold for a target false-alarm rate from this site's own recordings (with no gunshots in them).",
+        abstract: "Choose the threshold for a target false-alarm rate from this site's own score log or recordings (with no gunshots in them).",
         discussion: """
         The model's thresholds were calibrated on the training corpus; a venue has its own sounds (a door \
         that slams, a kitchen, a PA). Record a few hours of the venue's normal sound — earshotd does it while \
@@ -29,6 +29,7 @@ struct CalibrateCommand: ParsableCommand {
         sound is kept), and `--scores` calibrates from that log instead of audio — the same events, counted \
         under the rule earshotd ran unless options say otherwise, listed by their UTC time:
           earshot calibrate --scores /var/lib/earshot/scores
+          earshot calibrate --scores --exclude 2026-12-05T21:02:36Z /var/lib/earshot/scores   # without a test firing
         """
     )
 
@@ -39,6 +40,7 @@ struct CalibrateCommand: ParsableCommand {
     @Option(help: "Seconds between CNN windows (default 0.1; a score log has its own).") var hop: Double?
     @Option(help: "Seconds after an event during which no new event starts (default 10, or as the score log's earshotd ran).") var cooldown: Double?
     @Flag(name: .customLong("scores"), help: "The arguments are earshotd's score logs (its scores.directory, e.g. /var/lib/earshot/scores, or .esl files in it), not recordings.") var scoreLogs = false
+    @Option(name: .customLong("exclude"), help: "With --scores: a UTC time as the events are listed (e.g. 2026-12-05T21:02:36Z) to leave out, with 30 s either side — a real shot or a test firing that is not a false alarm (repeatable).") var excluded: [String] = []
     @Option(help: "Loudest events at the model's own threshold to list.") var top: Int = 10
     @Option(help: "Threads (default: one per CPU core).") var jobs: Int?
     @Flag(help: "JSON lines output.") var json = false
@@ -47,6 +49,19 @@ struct CalibrateCommand: ParsableCommand {
     func validate() throws {
         guard rates.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw ValidationError("--rate must be > 0 false alarms per hour") }
         guard top >= 0 else { throw ValidationError("--top must be ≥ 0 (got \(top))") }
+        guard excluded.isEmpty || scoreLogs else { throw ValidationError("--exclude picks times out of a score log (--scores); leave a recording with a real shot out, or cut it") }
+        for t in excluded where Self.utc(t) == nil {
+            throw ValidationError("--exclude \(t): not a UTC time; write it as the events are listed, e.g. 2026-12-05T21:02:36Z or 2026-12-05T21:02:36.582Z")
+        }
+    }
+
+    /// An RFC 3339 UTC time, with or without fractional seconds.
+    static func utc(_ text: String) -> Date? {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let d = f.date(from: text) { return d }
+        f.formatOptions = [.withInternetDateTime]
+        return f.date(from: text)
     }
 
     /// The false-alarm rates asked for.

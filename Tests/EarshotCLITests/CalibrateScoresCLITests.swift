@@ -9,8 +9,8 @@ import Testing
     @Test func calibratesFromTheDaemonsScoreLog() throws {
         let dir = TestPaths.tempDir("cal-scores")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let wav = try CalibrateCLITests().site(dir, "site.wav", seconds: 60, seed: 5)
-        // the fixture model with its own threshold where the recording has a few events (4 in 60 s = 240 per hour)
+        let wav = try CalibrateCLITests().site(dir, "site.wav", seconds: 150, seed: 5)
+        // the fixture model with its own threshold where the recording has a few events (10 in 150 s = 240 per hour)
         let first = try FixtureModel.write(to: dir)
         let t = try #require(jsonLines(try CLIRunner.run(["calibrate", "--model", first.path, "--rate", "240", "--json", wav.path]).stdout)
             .first { $0["type"] as? String == "threshold" }?["threshold"] as? Double)
@@ -42,7 +42,7 @@ import Testing
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let recs = jsonLines(r.stdout)
         let summary = try #require(recs.first { $0["type"] as? String == "calibration" })
-        #expect(summary["files"] as? Int == 1 && abs((summary["hours"] as? Double ?? 0) - 59.0 / 3600) < 1.5 / 3600, "\(summary)")
+        #expect(summary["files"] as? Int == 1 && abs((summary["hours"] as? Double ?? 0) - 149.0 / 3600) < 1.5 / 3600, "\(summary)")
         #expect(summary["model_threshold_events"] as? Int == alerts && alerts >= 2, "the log counts \(summary), earshotd alerted \(alerts)")
         #expect(recs.filter { $0["type"] as? String == "threshold" }.count == 4)
         let events = recs.filter { $0["type"] as? String == "event" }
@@ -51,10 +51,31 @@ import Testing
             ($0["file"] as? String)?.hasSuffix(".esl") == true && ($0["utc"] as? String).flatMap(utc.date(from:)).map { abs($0.timeIntervalSinceNow) < 600 } == true
         }, "\(events)")
 
+        // the loudest event left out (a test firing, say): the events within 30 s of it go, those before the span
+        // stay (after it, the left-out events' cooldown no longer holds, so events there may move), and up to a
+        // minute of windows goes
+        let loudest = try #require(events.first?["utc"] as? String)
+        let at = try #require(utc.date(from: loudest))
+        func listed(_ extra: [String]) throws -> (hours: Double, times: [Date]) {
+            let j = jsonLines(try CLIRunner.run(["calibrate", "--scores", "--model", model.path, "--top", "1000", "--json"] + extra + [logDir.path]).stdout)
+            let h = try #require(j.first { $0["type"] as? String == "calibration" }?["hours"] as? Double)
+            return (h, j.filter { $0["type"] as? String == "event" }.compactMap { ($0["utc"] as? String).flatMap(utc.date(from:)) })
+        }
+        let (allHours, allTimes) = try listed([])
+        let (exHours, exTimes) = try listed(["--exclude", loudest])
+        #expect(!exTimes.contains { abs($0.timeIntervalSince(at)) < 29 }, "\(exTimes) around \(at)")
+        let before = allTimes.filter { $0.timeIntervalSince(at) < -31 }
+        #expect(allTimes.count == alerts)
+        #expect(!before.isEmpty && before.allSatisfy { t in exTimes.contains { abs($0.timeIntervalSince(t)) < 0.002 } }, "\(before) stay: \(exTimes)")
+        let removed = (allHours - exHours) * 3600
+        #expect(removed > 29 && removed <= 60.5, "\(removed) s of windows left out")
+        let exAudio = try CLIRunner.run(["calibrate", "--exclude", loudest, wav.path])
+        #expect(exAudio.status != 0 && exAudio.stderr.contains("--exclude picks times out of a score log"), "\(exAudio.stderr)")
+
         // human output: the rule earshotd ran; an event is a time to look up, not a sound to listen to
         let h = try CLIRunner.run(["calibrate", "--scores", "--model", model.path, logDir.path])
         #expect(h.stdout.contains("score log: min_consecutive 2, max_dips 0, hop 0.1 s, merge_gap 0.5 s, cooldown 10 s (as earshotd ran)"), "\(h.stdout)")
-        #expect(h.stdout.contains("score log: 1 file, 0.02 h") && h.stdout.contains("look for an alert or a test at that time in the journal"), "\(h.stdout)")
+        #expect(h.stdout.contains("score log: 1 file, 0.04 h") && h.stdout.contains("look for an alert or a test at that time in the journal"), "\(h.stdout)")
         let loose = jsonLines(try CLIRunner.run(["calibrate", "--scores", "--model", model.path, "--min-consecutive", "1", "--cooldown", "0", "--json", logDir.path]).stdout)
         let looseEvents = try #require(loose.first { $0["type"] as? String == "calibration" }?["model_threshold_events"] as? Int)
         #expect(looseEvents > alerts, "fewer confirming windows and no cooldown count more events: \(looseEvents) vs \(alerts)")

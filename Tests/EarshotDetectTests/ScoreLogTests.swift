@@ -92,6 +92,31 @@ import Testing
         #expect(b.path.hasSuffix("scores-2.esl") && abs(b.utc.timeIntervalSince1970 - (1_800_000_000 + w[60].start - w[0].start + 100)) < 1e-6)
     }
 
+    /// A span left out (a real shot, a test firing): its windows and seconds are gone, its event with them, and
+    /// the stream goes on after it as a new one.
+    @Test func anExcludedSpanLeavesOutItsWindowsAndEvents() throws {
+        let (w, g, _) = try scored()
+        let dir = TestPaths.tempDir("scorelog-exclude")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try write(bytes(header(g, first: g.frame(at: w[0].start), utc: 1_800_000_000), w[...]), dir, "scores-1.esl")
+        let log = ScoreLog.load([dir.path])
+        let rule = DecisionRule(threshold: TestModel.gapThreshold(w.map(\.score)), minConsecutive: 2, cooldown: 0)
+        let all = log.scores()
+        let events = all.scores.detections(rule: rule)[0]
+        #expect(events.count >= 3, "\(events.count) events")
+        // 2 s either side of the second event's start, in UTC
+        let utc = all.places[0](events[1].start).utc.timeIntervalSince1970
+        let out = log.scores(excluding: [(utc - 2)...(utc + 2)])
+        #expect(out.scores.streams.count == 2, "the stream goes on after the span as a new one")
+        let kept = out.scores.streams.flatMap { $0 }
+        #expect(kept.count == w.count - 40 || kept.count == w.count - 41, "4 s of 0.1 s windows left out: \(w.count - kept.count)")
+        #expect(abs(out.scores.seconds - Double(kept.count) * g.hopSeconds) < 1e-6)
+        let starts = out.scores.detections(rule: rule).flatMap { $0.map(\.start) }
+        #expect(!starts.contains { abs($0 - events[1].start) < 1e-9 } && starts.contains(events[0].start) && starts.contains(events[2].start), "\(starts)")
+        // times after the span still map to their UTC time
+        #expect(abs(out.places[1](events[2].start).utc.timeIntervalSince1970 - all.places[0](events[2].start).utc.timeIntervalSince1970) < 1e-6)
+    }
+
     @Test func damagedFilesAreNamedAndSkipped() throws {
         let (w, g, _) = try scored(seconds: 5)
         let dir = TestPaths.tempDir("scorelog-bad")
