@@ -128,13 +128,14 @@ public final class MetricsFile: Sendable {
 
     /// temp file + fsync + rename. The corresponding C functions are `open`, `write`, `fsync`, `rename`.
     static func writeAtomically(_ text: String, to path: String) throws {
+        let fix = "make the directory writable by the daemon or set metrics.path to a path under its StateDirectory (/var/lib/earshot)"
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty && !FileManager.default.fileExists(atPath: dir) {
-            try metricsCheck(mkdir(dir, 0o755), "mkdir", path: dir)
+            try fileCheck(mkdir(dir, 0o755), "mkdir", path: dir, fix: fix)
         }
         let tmp = path + ".tmp.\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        try metricsCheck(fd, "open", path: tmp)
+        try fileCheck(fd, "open", path: tmp, fix: fix)
         var ok = false
         defer { if !ok { unlink(tmp) } }
         let bytes = Array(text.utf8)
@@ -142,12 +143,12 @@ public final class MetricsFile: Sendable {
         while done < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
             if n < 0 && errno == EINTR { continue }
-            if n < 0 { close(fd); try metricsCheck(-1, "write", path: tmp) }
+            if n < 0 { close(fd); try fileCheck(-1, "write", path: tmp, fix: fix) }
             done += n
         }
-        if fsync(fd) != 0 { close(fd); try metricsCheck(-1, "fsync", path: tmp) }
-        try metricsCheck(close(fd), "close", path: tmp)
-        try metricsCheck(rename(tmp, path), "rename", path: path)
+        if fsync(fd) != 0 { close(fd); try fileCheck(-1, "fsync", path: tmp, fix: fix) }
+        try fileCheck(close(fd), "close", path: tmp, fix: fix)
+        try fileCheck(rename(tmp, path), "rename", path: path, fix: fix)
         ok = true
     }
 }

@@ -142,6 +142,9 @@ public final class ScoreLogger: @unchecked Sendable {
         init(capacity: Int) { bytes = []; bytes.reserveCapacity(capacity) }
     }
 
+    /// What to do when a write fails.
+    static let fix = "free space, or make scores.directory writable by the daemon (a path under its StateDirectory, /var/lib/earshot), then `systemctl reload earshot`"
+
     private static func newStreamID() -> String { String(format: "%016llx", UInt64.random(in: 0...UInt64.max)) }
 
     // MARK: writer queue
@@ -165,19 +168,18 @@ public final class ScoreLogger: @unchecked Sendable {
         }
     }
 
-    /// `mkdir` (if needed) and `open(O_CREAT | O_EXCL)` of the next file, then its header.
+    /// `mkdir` (of the directory and missing parents) and `open(O_CREAT | O_EXCL)` of the next file, then its header.
     private func open(_ h: ScoreLogHeader) throws {
         let dir = settings.directory
-        var isDir: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) {
-            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-                try scoreLogCheck(-1, "mkdir", path: dir)
-            }
+        var prefix = ""
+        for part in dir.split(separator: "/") {
+            prefix += "/" + part
+            if mkdir(prefix, 0o750) != 0 && errno != EEXIST { try fileCheck(-1, "mkdir", path: prefix, fix: Self.fix) }
         }
         let stem = (dir as NSString).appendingPathComponent("scores-\(UTCStamp.string(from: Date(timeIntervalSince1970: h.utcStart)))Z")
         var p = stem + "." + ScoreLogFile.fileExtension, k = 2
         while FileManager.default.fileExists(atPath: p) { p = "\(stem)-\(k).\(ScoreLogFile.fileExtension)"; k += 1 }
-        fd = try scoreLogCheck(Glibc.open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640), "open", path: p)
+        fd = try fileCheck(Glibc.open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640), "open", path: p, fix: Self.fix)
         path = p
         try ScoreLogFile.headerBytes(h).withUnsafeBytes { try writeAll($0) }
         onEvent?("opened \(p)")
@@ -189,7 +191,7 @@ public final class ScoreLogger: @unchecked Sendable {
         while done < bytes.count {
             let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
             if n < 0 && errno == EINTR { continue }
-            if n < 0 { try scoreLogCheck(-1, "write", path: path) }
+            if n < 0 { try fileCheck(-1, "write", path: path, fix: Self.fix) }
             done += n
         }
     }
