@@ -1,4 +1,5 @@
 import ArgumentParser
+import EarshotDaemon
 import EarshotDetect
 import EarshotNN
 import Foundation
@@ -6,8 +7,22 @@ import Foundation
 /// `earshot calibrate --scores DIR`: the same calibration from earshotd's score log (`ScoreLog`) instead of audio.
 extension CalibrateCommand {
     func runScores() throws {
-        let m = try FileWorkers.loadModel(model)
-        let log = ScoreLog.load(files)
+        // earshotd's config: where its log is and which model wrote it (a missing file: the defaults)
+        let daemon: DaemonConfig
+        do { daemon = try DaemonConfig.load(path: config, instance: try Instance(name: instance)) } catch {
+            guard files.isEmpty && model == nil else {   // the paths and model are given: the config is not needed
+                FileHandle.standardError.write(Data("earshot: warning: \(error) — not used: the score log and model are given\n".utf8))
+                return try calibrateScores(paths: files, model: FileWorkers.loadModel(model))
+            }
+            throw CommandError("\(error)")
+        }
+        let paths = files.isEmpty ? [daemon.scores.directory] : files
+        if files.isEmpty && !json { print("score log: \(daemon.scores.directory)\(daemon.scores.enabled ? "" : " (scores.enabled is false: earshotd writes no new windows there)")") }
+        try calibrateScores(paths: paths, model: FileWorkers.loadModel(model ?? daemon.model))
+    }
+
+    private func calibrateScores(paths: [String], model m: Model) throws {
+        let log = ScoreLog.load(paths)
         for p in log.problems {
             FileHandle.standardError.write(Data("earshot: \(p.message)\n".utf8))
             if json { print(JSONLine.error(file: p.path, p.message)) }

@@ -28,27 +28,33 @@ struct CalibrateCommand: ParsableCommand {
         Without any recording: earshotd logs every window's score (`scores:` in its config, on by default; no \
         sound is kept), and `--scores` calibrates from that log instead of audio — the same events, counted \
         under the rule earshotd ran unless options say otherwise, listed by their UTC time:
+          earshot calibrate --scores                         # the log and model of /etc/earshot/earshot.yaml
+          earshot calibrate --scores --instance hall         # earshot@hall's
           earshot calibrate --scores /var/lib/earshot/scores
           earshot calibrate --scores --exclude 2026-12-05T21:02:36Z /var/lib/earshot/scores   # without a test firing
         """
     )
 
-    @Option(help: "Model file (default: the shipped model).") var model: String?
+    @Option(help: "Model file (default: the shipped model; with --scores, the model of earshotd's config).") var model: String?
     @Option(name: .customLong("rate"), help: "Target false alarms per hour (repeatable; default 1, 2, 5, 10).") var rates: [Double] = []
     @Option(help: "Consecutive windows above threshold needed for an event (as configured for earshotd; default 2, or as the score log's earshotd ran).") var minConsecutive: Int?
     @Option(help: "Below-threshold windows in a row that a run being confirmed survives (0: consecutive windows only; as configured for earshotd; default 0, or as the score log's earshotd ran).") var maxDips: Int?
     @Option(help: "Seconds between CNN windows (default 0.1; a score log has its own).") var hop: Double?
     @Option(help: "Seconds after an event during which no new event starts (default 10, or as the score log's earshotd ran).") var cooldown: Double?
     @Flag(name: .customLong("scores"), help: "The arguments are earshotd's score logs (its scores.directory, e.g. /var/lib/earshot/scores, or .esl files in it), not recordings.") var scoreLogs = false
+    @Option(help: "With --scores: the earshotd config whose scores.directory and model to use (default /etc/earshot/earshot.yaml, or built-in defaults).") var config: String?
+    @Option(help: "With --scores: earshot@NAME.service's config (/etc/earshot/NAME.yaml), log and model.") var instance: String?
     @Option(name: .customLong("exclude"), help: "With --scores: a UTC time as the events are listed (e.g. 2026-12-05T21:02:36Z) to leave out, with 30 s either side — a real shot or a test firing that is not a false alarm (repeatable).") var excluded: [String] = []
     @Option(help: "Loudest events at the model's own threshold to list.") var top: Int = 10
     @Option(help: "Threads (default: one per CPU core).") var jobs: Int?
     @Flag(help: "JSON lines output.") var json = false
-    @Argument(help: "Recordings of the site (any format/rate libsndfile reads), or folders of them; with --scores, score logs or their folder.") var files: [String]
+    @Argument(help: "Recordings of the site (any format/rate libsndfile reads), or folders of them; with --scores, score logs or their folder (default: earshotd's scores.directory).") var files: [String] = []
 
     func validate() throws {
         guard rates.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw ValidationError("--rate must be > 0 false alarms per hour") }
         guard top >= 0 else { throw ValidationError("--top must be ≥ 0 (got \(top))") }
+        guard scoreLogs || !files.isEmpty else { throw ValidationError("name the site's recordings (files or folders of them), or calibrate from earshotd's score log with --scores") }
+        guard scoreLogs || (config == nil && instance == nil) else { throw ValidationError("--config and --instance pick earshotd's score log and model (--scores); recordings are named as arguments") }
         guard excluded.isEmpty || scoreLogs else { throw ValidationError("--exclude picks times out of a score log (--scores); leave a recording with a real shot out, or cut it") }
         for t in excluded where Self.utc(t) == nil {
             throw ValidationError("--exclude \(t): not a UTC time; write it as the events are listed, e.g. 2026-12-05T21:02:36Z or 2026-12-05T21:02:36.582Z")

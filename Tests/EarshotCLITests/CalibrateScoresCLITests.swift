@@ -31,6 +31,13 @@ import Testing
         let alerts = try #require(try String(contentsOf: prom, encoding: .utf8).split(separator: "\n")
             .first { $0.hasPrefix("earshot_events_total ") }.flatMap { Int($0.split(separator: " ")[1]) })
 
+        // with no path and no model: earshotd's config names both
+        let byConfig = try CLIRunner.run(["calibrate", "--scores", "--config", cfg.path, "--json"])
+        let explicit = try CLIRunner.run(["calibrate", "--scores", "--model", model.path, "--json", logDir.path])
+        #expect(byConfig.status == 0 && byConfig.stdout == explicit.stdout && byConfig.stdout.contains("\"type\":\"calibration\""), "\(byConfig.stderr)")
+        let audioNoFiles = try CLIRunner.run(["calibrate", "--model", model.path])
+        #expect(audioNoFiles.status != 0 && audioNoFiles.stderr.contains("or calibrate from earshotd's score log with --scores"), "\(audioNoFiles.stderr)")
+
         // model-info names the fingerprint the log's header carries
         let info = try CLIRunner.run(["model-info", model.path]).stdout
         let fp = try #require(info.range(of: #"fingerprint [0-9a-f]{16}"#, options: .regularExpression).map { String(info[$0].dropFirst(12)) })
