@@ -151,15 +151,19 @@ public struct ScoreLog: Sendable {
         max(rule.maxDips + 1, max(1, Int((rule.mergeGap / rule.hopSeconds).rounded(.up))))
     }
 
-    /// The highest score `floor` with at least `n` windows scoring ≥ it (0 when there are fewer).
-    public func floor(windowsAbove n: Int) -> Float {
-        let bins = 1 << 16
-        var hist = [Int](repeating: 0, count: bins + 1)
-        for e in entries { for s in e.file.scores { hist[Int(s * Float(bins))] += 1 } }
+    /// Windows per score bin of width 2⁻¹⁶ (the last bin holds the scores of 1).
+    func histogram() -> [Int] {
+        var hist = [Int](repeating: 0, count: (1 << 16) + 1)
+        for e in entries { for s in e.file.scores { hist[Int(s * Float(1 << 16))] += 1 } }
+        return hist
+    }
+
+    /// The highest bin edge with at least `n` windows of `hist` scoring at or above it (0 when there are fewer).
+    static func floor(windowsAbove n: Int, in hist: [Int]) -> Float {
         var total = 0
-        for b in stride(from: bins, through: 0, by: -1) {
+        for b in stride(from: hist.count - 1, through: 1, by: -1) {
             total += hist[b]
-            if total >= n { return b == 0 ? 0 : Float(b) / Float(bins) }
+            if total >= n { return Float(b) / Float(hist.count - 1) }
         }
         return 0
     }
@@ -170,8 +174,9 @@ public struct ScoreLog: Sendable {
     public func calibrationScores(rule: DecisionRule, maxRate: Double, threshold: Float, excluding: [ClosedRange<Double>] = []) -> (scores: StreamScores, places: [(Double) -> Place], floor: Float) {
         let keep = Self.keepBelow(for: rule)
         var n = max(10_000, Int(64 * maxRate * seconds / 3600 * Double(rule.minConsecutive)))
+        let hist = histogram()
         while true {
-            let floor = min(self.floor(windowsAbove: n), threshold)
+            let floor = min(Self.floor(windowsAbove: n, in: hist), threshold)
             let (s, p) = scores(floor: floor, keepBelow: keep, excluding: excluding)
             var r = rule
             r.threshold = floor

@@ -10,11 +10,9 @@ extension CalibrateCommand {
         // earshotd's config: where its log is and which model wrote it (a missing file: the defaults)
         let daemon: DaemonConfig
         do { daemon = try DaemonConfig.load(path: config, instance: try Instance(name: instance)) } catch {
-            guard files.isEmpty && model == nil else {   // the paths and model are given: the config is not needed
-                FileHandle.standardError.write(Data("earshot: warning: \(error) — not used: the score log and model are given\n".utf8))
-                return try calibrateScores(paths: files, model: FileWorkers.loadModel(model))
-            }
-            throw CommandError("\(error)")
+            guard !files.isEmpty else { throw CommandError("\(error)") }   // it would name the log's folder
+            FileHandle.standardError.write(Data("earshot: warning: \(error) — not used: the score log is named\(model == nil ? ", and the shipped model is taken" : "")\n".utf8))
+            return try calibrateScores(paths: files, model: FileWorkers.loadModel(model))
         }
         let paths = files.isEmpty ? [daemon.scores.directory] : files
         if files.isEmpty && !json { print("score log: \(daemon.scores.directory)\(daemon.scores.enabled ? "" : " (scores.enabled is false: earshotd writes no new windows there)")") }

@@ -38,8 +38,8 @@ public final class ScoreLogger: @unchecked Sendable {
     private var windowsInFile = 0
     private var fileWindows = 0
     private var newFile = true
-    /// Windows whose times are not on the detector's grid (never seen; counted, not logged).
-    private(set) var offGrid = 0
+    /// Whether a window off the detector's grid was met (said once: it would be a bug in the grid's use).
+    private var offGridSaid = false
     /// Written blocks, emptied, for the detection loop to fill again.
     private let spare = Mutex<[Block]>([])
     private let blocksMade = Atomic<Int>(0)
@@ -80,7 +80,11 @@ public final class ScoreLogger: @unchecked Sendable {
     public func append(_ w: ScoredWindow, grid g: WindowGrid, streamSeconds: Double) {
         guard !stopped.load(ordering: .relaxed) else { return }
         let first = g.frame(at: w.start), onset = g.frame(at: w.onset) - first
-        guard (0..<min(256, g.windowFrames)).contains(onset), g.window(first: first, onset: first + onset, score: w.score) == w else { offGrid += 1; return }
+        // every window the Detector scores is `g.window(…)`, so it comes back bit for bit; one that would not is left out
+        guard (0..<min(256, g.windowFrames)).contains(onset), g.window(first: first, onset: first + onset, score: w.score) == w else {
+            if !offGridSaid { offGridSaid = true; logger.warning("score log: a window at \(w.start) s is not on the detector's frame grid and is left out (a bug; please report it)") }
+            return
+        }
         if newFile || grid != g || first != nextFrame || windowsInFile >= fileWindows {
             if grid != g || first != nextFrame { stream = Self.newStreamID() }   // not a continuation: windows are missing
             handOff()
