@@ -51,6 +51,11 @@ public struct ScoreLog: Sendable {
 
     public var windowCount: Int { entries.reduce(0) { $0 + $1.file.count } }
 
+    /// Seconds of windows heard while paging was muted.
+    public var mutedSeconds: Double {
+        entries.reduce(0) { t, e in t + Double(e.file.flags.lazy.filter { $0 & ScoreLogFile.mutedFlag != 0 }.count) * e.file.header.grid.hopSeconds }
+    }
+
     /// The files of the model with `fingerprint`, and the others by model: (name, fingerprint, files, seconds).
     public func split(fingerprint: String) -> (matching: ScoreLog, others: [(model: String, fingerprint: String, files: Int, seconds: Double)]) {
         var m = ScoreLog(entries: entries.filter { $0.file.header.modelFingerprint == fingerprint })
@@ -104,9 +109,10 @@ public struct ScoreLog: Sendable {
     /// run of them: events at any threshold ≥ `floor` are counted exactly as from all the windows when
     /// `keepBelow` ≥ `keepBelow(for:)` of the rule (below-threshold windows past those change nothing the
     /// tracker keeps), and a day of windows takes a few thousand, not 864,000. `floor` 0 keeps every window.
-    /// Windows starting within an `excluding` span (UTC seconds: a real shot or a test firing) are left out,
-    /// with their seconds, and the stream goes on after them as a new one.
-    public func scores(floor: Float = 0, keepBelow: Int = .max, excluding: [ClosedRange<Double>] = []) -> (scores: StreamScores, places: [(Double) -> Place]) {
+    /// Windows starting within an `excluding` span (UTC seconds: a real shot or a test firing), and windows heard
+    /// while paging was muted unless `includeMuted` (a planned noisy event), are left out with their seconds, and
+    /// the stream goes on after them as a new one.
+    public func scores(floor: Float = 0, keepBelow: Int = .max, excluding: [ClosedRange<Double>] = [], includeMuted: Bool = false) -> (scores: StreamScores, places: [(Double) -> Place]) {
         var s = StreamScores()
         var places: [(Double) -> Place] = []
         var windows: [ScoredWindow] = []
@@ -132,7 +138,7 @@ public struct ScoreLog: Sendable {
                 for k in 0..<f.count {
                     let w = f.window(k)
                     let utc = f.header.utcStart + (w.start - t0)
-                    if excluding.contains(where: { $0.contains(utc) }) { finish(); fileStarted = false; below = 0; continue }
+                    if (!includeMuted && f.isMuted(k)) || excluding.contains(where: { $0.contains(utc) }) { finish(); fileStarted = false; below = 0; continue }
                     if !fileStarted { starts.append((w.start, utc, entries[i].path)); fileStarted = true }
                     seconds += hop
                     if f.scores[k] >= floor { below = 0 } else { below += 1; if below > keepBelow { continue } }
@@ -171,13 +177,14 @@ public struct ScoreLog: Sendable {
     /// `scores` cut at a floor low enough that every threshold for up to `maxRate` false alarms per hour, and
     /// `threshold` itself, lies above it: tried from a high floor down (each try ×16 the windows kept) until the
     /// events at the floor exceed `maxRate` per hour, or the floor is 0 (every window kept).
-    public func calibrationScores(rule: DecisionRule, maxRate: Double, threshold: Float, excluding: [ClosedRange<Double>] = []) -> (scores: StreamScores, places: [(Double) -> Place], floor: Float) {
+    public func calibrationScores(rule: DecisionRule, maxRate: Double, threshold: Float, excluding: [ClosedRange<Double>] = [],
+                                  includeMuted: Bool = false) -> (scores: StreamScores, places: [(Double) -> Place], floor: Float) {
         let keep = Self.keepBelow(for: rule)
         var n = max(10_000, Int(64 * maxRate * seconds / 3600 * Double(rule.minConsecutive)))
         let hist = histogram()
         while true {
             let floor = min(Self.floor(windowsAbove: n, in: hist), threshold)
-            let (s, p) = scores(floor: floor, keepBelow: keep, excluding: excluding)
+            let (s, p) = scores(floor: floor, keepBelow: keep, excluding: excluding, includeMuted: includeMuted)
             var r = rule
             r.threshold = floor
             if floor <= 0 || s.falseAlarmsPerHour(rule: r) > maxRate { return (s, p, floor) }

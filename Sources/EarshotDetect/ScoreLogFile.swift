@@ -7,24 +7,32 @@ import Foundation
 /// Layout (little-endian): the magic `ESCORLOG` (8 bytes), the format version (UInt32, 1), the header's length
 /// (UInt32), the header (`ScoreLogHeader`, UTF-8 JSON), then one 6-byte record per window in stream order:
 /// the score (Float32 bits), the onset's frame within the window (UInt8, 0…windowFrames − 1), and a byte of
-/// flags (0; readers ignore it). A file cut short by a crash loses only its last, partial record.
+/// flags (bit 0: paging was muted, `earshot mute`; readers ignore the other bits). A file cut short by a crash
+/// loses only its last, partial record.
 public struct ScoreLogFile: Sendable {
     public static let magic = Array("ESCORLOG".utf8)
     public static let version: UInt32 = 1
     public static let recordBytes = 6
     /// The log's file names: `scores-<UTC time of its first window>Z.esl`.
     public static let fileExtension = "esl"
+    /// Flag bit: paging was muted (`earshot mute`) when the window was heard — a planned noisy event.
+    public static let mutedFlag: UInt8 = 1
 
     public var header: ScoreLogHeader
     /// Per window, in order.
     public var scores: [Float]
     public var onsets: [UInt8]
+    /// Per window, its flags byte (`mutedFlag`).
+    public var flags: [UInt8]
     /// Bytes after the last whole record (a write cut short): ignored.
     public var trailingBytes = 0
 
-    public init(header: ScoreLogHeader, scores: [Float] = [], onsets: [UInt8] = []) {
-        self.header = header; self.scores = scores; self.onsets = onsets
+    public init(header: ScoreLogHeader, scores: [Float] = [], onsets: [UInt8] = [], flags: [UInt8]? = nil) {
+        self.header = header; self.scores = scores; self.onsets = onsets; self.flags = flags ?? [UInt8](repeating: 0, count: scores.count)
     }
+
+    /// Whether paging was muted when window `i` was heard.
+    public func isMuted(_ i: Int) -> Bool { i < flags.count && flags[i] & Self.mutedFlag != 0 }
 
     public var count: Int { scores.count }
 
@@ -48,11 +56,11 @@ public struct ScoreLogFile: Sendable {
 
     /// Appends one window's record to `bytes` (no allocation when `bytes` has room).
     @inline(__always)
-    public static func appendRecord(score: Float, onset: UInt8, to bytes: inout [UInt8]) {
+    public static func appendRecord(score: Float, onset: UInt8, flags: UInt8 = 0, to bytes: inout [UInt8]) {
         let b = score.bitPattern.littleEndian
         bytes.append(UInt8(truncatingIfNeeded: b)); bytes.append(UInt8(truncatingIfNeeded: b >> 8))
         bytes.append(UInt8(truncatingIfNeeded: b >> 16)); bytes.append(UInt8(truncatingIfNeeded: b >> 24))
-        bytes.append(onset); bytes.append(0)
+        bytes.append(onset); bytes.append(flags)
     }
 
     /// Reads one file. Throws `ScoreLogError` naming the file and the fix.
@@ -79,7 +87,7 @@ public struct ScoreLogFile: Sendable {
             let body = bytes.count - 16 - n
             let count = body / recordBytes
             var f = ScoreLogFile(header: header)
-            f.scores.reserveCapacity(count); f.onsets.reserveCapacity(count)
+            f.scores.reserveCapacity(count); f.onsets.reserveCapacity(count); f.flags.reserveCapacity(count)
             var at = 16 + n
             for _ in 0..<count {
                 let s = Float(bitPattern: u32(at))
@@ -87,7 +95,7 @@ public struct ScoreLogFile: Sendable {
                 guard s.isFinite, s >= 0, s <= 1, Int(o) < g.windowFrames else {
                     throw ScoreLogError.badRecord(path: path, index: f.count, reason: "score \(s), onset frame \(o)")
                 }
-                f.scores.append(s); f.onsets.append(o)
+                f.scores.append(s); f.onsets.append(o); f.flags.append(bytes[at + 5])
                 at += recordBytes
             }
             f.trailingBytes = body - count * recordBytes

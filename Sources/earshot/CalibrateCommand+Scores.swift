@@ -51,13 +51,21 @@ extension CalibrateCommand {
         }
         // a real shot or a test firing is not a false alarm: its minute is left out, seconds and all
         let spans = excluded.compactMap(Self.utc).map { ($0.timeIntervalSince1970 - 30)...($0.timeIntervalSince1970 + 30) }
-        let (s, places, floor) = mine.calibrationScores(rule: base, maxRate: targets.max() ?? 10, threshold: m.threshold, excluding: spans)
-        if !spans.isEmpty && !json {
-            print(String(format: "left out: 30 s either side of %@ (%.1f min of windows)", excluded.joined(separator: ", "), (mine.seconds - s.seconds) / 60))
+        let (s, places, floor) = mine.calibrationScores(rule: base, maxRate: targets.max() ?? 10, threshold: m.threshold, excluding: spans, includeMuted: includeMuted)
+        let muted = mine.mutedSeconds
+        if !json {
+            if muted > 0 {
+                print(String(format: "muted: %.1f min heard while paging was muted (earshot mute: a planned noisy event) are %@", muted / 60,
+                             includeMuted ? "counted (--include-muted)" : "left out; --include-muted counts them"))
+            }
+            if !spans.isEmpty {
+                print(String(format: "left out: 30 s either side of %@ (%.1f min of windows in all)", excluded.joined(separator: ", "), (mine.seconds - s.seconds) / 60))
+            }
         }
         let utc = ISO8601DateFormatter()
         utc.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         report(s, files: mine.entries.count, model: m, base: base, heading: "score log", minimum: floor,
+               fields: ",\"muted_hours\":\(String(format: "%.4f", muted / 3600)),\"muted_counted\":\(includeMuted)",
                check: "each is a time, not a sound: look for an alert or a test at that time in the journal (`journalctl -u earshot`) and its evidence clip; a real shot means this log cannot calibrate as it is") { i, e in
             let p = places[i](e.start)
             let d = e.end - e.start

@@ -44,6 +44,7 @@ struct CalibrateCommand: ParsableCommand {
     @Flag(name: .customLong("scores"), help: "The arguments are earshotd's score logs (its scores.directory, e.g. /var/lib/earshot/scores, or .esl files in it), not recordings.") var scoreLogs = false
     @Option(help: "With --scores: the earshotd config whose scores.directory and model to use (default /etc/earshot/earshot.yaml, or built-in defaults).") var config: String?
     @Option(help: "With --scores: earshot@NAME.service's config (/etc/earshot/NAME.yaml), log and model.") var instance: String?
+    @Flag(help: "With --scores: count the windows heard while paging was muted (earshot mute) too; by default they are left out, as a planned noisy event is not the site's normal sound.") var includeMuted = false
     @Option(name: .customLong("exclude"), help: "With --scores: a UTC time as the events are listed (e.g. 2026-12-05T21:02:36Z) to leave out, with 30 s either side — a real shot or a test firing that is not a false alarm (repeatable).") var excluded: [String] = []
     @Option(help: "Loudest events at the model's own threshold to list.") var top: Int = 10
     @Option(help: "Threads (default: one per CPU core).") var jobs: Int?
@@ -55,6 +56,7 @@ struct CalibrateCommand: ParsableCommand {
         guard top >= 0 else { throw ValidationError("--top must be ≥ 0 (got \(top))") }
         guard scoreLogs || !files.isEmpty else { throw ValidationError("name the site's recordings (files or folders of them), or calibrate from earshotd's score log with --scores") }
         guard scoreLogs || (config == nil && instance == nil) else { throw ValidationError("--config and --instance pick earshotd's score log and model (--scores); recordings are named as arguments") }
+        guard !includeMuted || scoreLogs else { throw ValidationError("--include-muted is for score logs (--scores)") }
         guard excluded.isEmpty || scoreLogs else { throw ValidationError("--exclude picks times out of a score log (--scores); leave a recording with a real shot out, or cut it") }
         for t in excluded where Self.utc(t) == nil {
             throw ValidationError("--exclude \(t): not a UTC time; write it as the events are listed, e.g. 2026-12-05T21:02:36Z or 2026-12-05T21:02:36.582Z")
@@ -121,8 +123,9 @@ struct CalibrateCommand: ParsableCommand {
 
     /// Prints the thresholds for `targets` and the loudest events at the model's own threshold; `place` gives an
     /// event of stream i as a JSON record and as text naming where it is. `minimum`: the lowest score the
-    /// windows count exactly above (`ScoreLog.calibrationScores`).
-    func report(_ scores: StreamScores, files: Int, model m: Model, base: DecisionRule, heading: String, minimum: Float = 0,
+    /// windows count exactly above (`ScoreLog.calibrationScores`); `fields`: more of the JSON calibration record
+    /// (`,"key":value…`).
+    func report(_ scores: StreamScores, files: Int, model m: Model, base: DecisionRule, heading: String, minimum: Float = 0, fields: String = "",
                 check: String = "listen: is any a real shot? then this audio cannot calibrate",
                 place: (Int, DetectionEvent) -> (json: String, text: String)) {
         let hours = scores.seconds / 3600
@@ -140,7 +143,7 @@ struct CalibrateCommand: ParsableCommand {
         let unresolved = targets.filter { $0 * hours < 1 }.sorted()
         let r = Model.rateKey
         if json {
-            print("{\"type\":\"calibration\",\"files\":\(files),\"hours\":\(String(format: "%.4f", hours)),\"model_threshold\":\(String(format: "%.6f", m.threshold)),\"model_threshold_events\":\(ownCount)}")
+            print("{\"type\":\"calibration\",\"files\":\(files),\"hours\":\(String(format: "%.4f", hours)),\"model_threshold\":\(String(format: "%.6f", m.threshold)),\"model_threshold_events\":\(ownCount)\(fields)}")
             for row in rows {
                 print("{\"type\":\"threshold\",\"false_alarms_per_hour\":\(r(row.rate)),\"threshold\":\(row.threshold),\"events\":\(row.events),\"resolved\":\(row.rate * hours >= 1),\"false_alarms_per_hour_upper_95\":\(String(format: "%.3f", row.upper))}")
             }

@@ -51,6 +51,9 @@ import Testing
         let summary = try #require(recs.first { $0["type"] as? String == "calibration" })
         #expect(summary["files"] as? Int == 1 && abs((summary["hours"] as? Double ?? 0) - 149.0 / 3600) < 1.5 / 3600, "\(summary)")
         #expect(summary["model_threshold_events"] as? Int == alerts && alerts >= 2, "the log counts \(summary), earshotd alerted \(alerts)")
+        #expect(summary["muted_hours"] as? Double == 0 && summary["muted_counted"] as? Bool == false, "nothing was muted: \(summary)")
+        let mutedAudio = try CLIRunner.run(["calibrate", "--include-muted", wav.path])
+        #expect(mutedAudio.status != 0 && mutedAudio.stderr.contains("--include-muted is for score logs"), "\(mutedAudio.stderr)")
         #expect(recs.filter { $0["type"] as? String == "threshold" }.count == 4)
         let events = recs.filter { $0["type"] as? String == "event" }
         let utc = ISO8601DateFormatter(); utc.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

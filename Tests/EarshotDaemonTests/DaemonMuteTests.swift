@@ -1,4 +1,5 @@
 import EarshotDaemon
+import EarshotDetect
 import Foundation
 import Testing
 
@@ -23,6 +24,10 @@ import Testing
         #expect(prom.contains("earshot_muted 1\n") && prom.contains("earshot_muted_events_total 2\n") && prom.contains("earshot_events_total 2\n"), "\(prom)")
         let clips = (try? FileManager.default.contentsOfDirectory(atPath: s.state.path + "/clips")) ?? []
         #expect(clips.filter { $0.hasSuffix(".wav") }.count == 2, "evidence is kept while muted: \(clips)")
+        // the score log marks every window muted, so calibration leaves them all out (a planned noisy event)
+        let log = ScoreLog.load([s.state.path + "/scores"])
+        #expect(log.seconds > 5 && log.mutedSeconds == log.seconds, "\(log.mutedSeconds) of \(log.seconds) s muted")
+        #expect(log.scores().scores.streams.isEmpty && log.scores(includeMuted: true).scores.streams.count == 1)
     }
 
     /// At real-time pace: muted for the first 5 s, so the shot at 1 s is muted and the one at 8 s pages.
@@ -37,6 +42,13 @@ import Testing
             #expect(DaemonHookFixture.lines(s.hookOut) == [second ?? "?"], "only the shot after the mute ran the hook: \(DaemonHookFixture.lines(s.hookOut))")
             #expect(DaemonHookFixture.lines(s.clipOut).map { String($0.split(separator: " ")[0]) } == [second ?? "?"], "and the clip hook: \(DaemonHookFixture.lines(s.clipOut))")
         }
+        // the score log: the windows heard while muted, then the rest; only the rest counts for calibration
+        let log = ScoreLog.load([s.state.path + "/scores"])
+        let flags = log.entries.flatMap { e in (0..<e.file.count).map(e.file.isMuted) }
+        let firstPaging = flags.firstIndex(of: false) ?? flags.count
+        #expect(flags.first == true && firstPaging < flags.count && !flags[firstPaging...].contains(true), "\(flags)")
+        #expect(log.mutedSeconds > 2 && log.mutedSeconds < 5.5, "\(log.mutedSeconds) s muted of the first 5 s")
+        #expect(abs(log.scores().scores.seconds - (log.seconds - log.mutedSeconds)) < 1e-6)
         let health = DaemonHookFixture.lines(s.healthOut)
         #expect(health.count == 2 && health.first?.hasPrefix("muted 1 ") == true
                 && health.last?.hasPrefix("muted 0 Paging again: the mute ended") == true, "\(health)")

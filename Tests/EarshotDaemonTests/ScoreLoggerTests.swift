@@ -19,8 +19,8 @@ struct ScoreLoggerTests {
         }
     }
 
-    static func feed(_ log: ScoreLogger, _ w: [ScoredWindow], grid g: WindowGrid = grid) {
-        for x in w { log.append(x, grid: g, streamSeconds: x.end + 0.05) }
+    static func feed(_ log: ScoreLogger, _ w: [ScoredWindow], grid g: WindowGrid = grid, muted: Bool = false) {
+        for x in w { log.append(x, grid: g, streamSeconds: x.end + 0.05, muted: muted) }
     }
 
     static func opened(_ events: [String]) -> [String] { events.filter { $0.hasPrefix("opened ") }.map { String($0.dropFirst(7)) } }
@@ -67,7 +67,7 @@ struct ScoreLoggerTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let log = ScoreLogger(settings: ScoreLogSettings(directory: dir.path), context: Self.context, logger: LogCapture().logger)
         let w = Self.windows(300)
-        Self.feed(log, Array(w[..<100]))
+        Self.feed(log, Array(w[..<100]), muted: true)   // paging muted for these: flagged, in the same file
         log.update(context: Self.context)
         Self.feed(log, Array(w[100..<200]))
         var c = Self.context
@@ -78,6 +78,7 @@ struct ScoreLoggerTests {
         let read = ScoreLog.load([dir.path])
         #expect(read.entries.map(\.file.count) == [200, 100] && read.chains.count == 1)
         #expect(read.newest?.minConsecutive == 3 && read.newest?.threshold == 0.95)
+        #expect(read.entries[0].file.flags.map { $0 == ScoreLogFile.mutedFlag } == Array(repeating: true, count: 100) + Array(repeating: false, count: 100))
     }
 
     @Test("files older than scores.days are deleted; other files are not")

@@ -117,6 +117,25 @@ import Testing
         #expect(abs(out.places[1](events[2].start).utc.timeIntervalSince1970 - all.places[0](events[2].start).utc.timeIntervalSince1970) < 1e-6)
     }
 
+    /// Windows heard while paging was muted (a planned noisy event) are left out unless asked for, like an
+    /// excluded span: their seconds too, and the stream goes on after them as a new one.
+    @Test func mutedWindowsAreLeftOutUnlessCounted() throws {
+        let (w, g, _) = try scored()
+        let dir = TestPaths.tempDir("scorelog-muted")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var b = ScoreLogFile.headerBytes(header(g, first: g.frame(at: w[0].start)))
+        for (i, x) in w.enumerated() {
+            ScoreLogFile.appendRecord(score: x.score, onset: UInt8(g.frame(at: x.onset) - g.frame(at: x.start)), flags: (50..<80).contains(i) ? ScoreLogFile.mutedFlag : 0, to: &b)
+        }
+        _ = try write(b, dir, "scores-1.esl")
+        let log = ScoreLog.load([dir.path])
+        let f = try #require(log.entries.first?.file)
+        #expect((0..<f.count).filter(f.isMuted) == Array(50..<80) && abs(log.mutedSeconds - 30 * g.hopSeconds) < 1e-9)
+        let out = log.scores().scores, all = log.scores(includeMuted: true).scores
+        #expect(out.streams.map(\.count) == [50, w.count - 80] && out.streams.flatMap { $0 } == Array(w[..<50]) + Array(w[80...]))
+        #expect(all.streams == [w] && abs(out.seconds - (all.seconds - 30 * g.hopSeconds)) < 1e-6)
+    }
+
     @Test func damagedFilesAreNamedAndSkipped() throws {
         let (w, g, _) = try scored(seconds: 5)
         let dir = TestPaths.tempDir("scorelog-bad")
@@ -177,6 +196,7 @@ import Testing
                 level = rng.uniform(0, 1) < 0.01 ? rng.uniform(0.6, 1) : max(0.05, level * 0.7)
                 file.scores.append(Float(min(1, max(0, level + rng.uniform(-0.05, 0.05)))))
                 file.onsets.append(UInt8(rng.uniform(0, 95)))
+                file.flags.append(0)
             }
             entries.append(.init(path: "f\(f)", file: file))
         }

@@ -76,8 +76,9 @@ public final class ScoreLogger: @unchecked Sendable {
     public func keeps(_ settings: ScoreLogSettings) -> Bool { settings == self.settings && (isLogging || !settings.enabled) }
 
     /// Logs one scored window. `grid`: the detector's (`Detector.windowGrid`); `streamSeconds`: the audio the
-    /// detector has heard, on its clock (the window's UTC time is now minus the difference).
-    public func append(_ w: ScoredWindow, grid g: WindowGrid, streamSeconds: Double) {
+    /// detector has heard, on its clock (the window's UTC time is now minus the difference); `muted`: paging is
+    /// muted (`earshot mute`: a planned noisy event, which `earshot calibrate --scores` leaves out).
+    public func append(_ w: ScoredWindow, grid g: WindowGrid, streamSeconds: Double, muted: Bool = false) {
         guard !stopped.load(ordering: .relaxed) else { return }
         let first = g.frame(at: w.start), onset = g.frame(at: w.onset) - first
         // every window the Detector scores is `g.window(…)`, so it comes back bit for bit; one that would not is left out
@@ -96,7 +97,7 @@ public final class ScoreLogger: @unchecked Sendable {
                                           firstFrame: first, stream: stream, utcStart: Date().timeIntervalSince1970 - (streamSeconds - w.start),
                                           rule: context.rule, device: context.device, instance: context.instance)
         }
-        ScoreLogFile.appendRecord(score: w.score, onset: UInt8(onset), to: &block.bytes)
+        ScoreLogFile.appendRecord(score: w.score, onset: UInt8(onset), flags: muted ? ScoreLogFile.mutedFlag : 0, to: &block.bytes)
         nextFrame = first + g.hopFrames
         windowsInFile += 1
         if block.bytes.count >= blockBytes { handOff() }

@@ -107,7 +107,8 @@ public final class DetectionService: Service, @unchecked Sendable {
     func attachScoreLog() {
         let d = detector
         detector.onWindow = { [unowned self, unowned d] w in
-            scores.append(w, grid: d.windowGrid, streamSeconds: Double(samplesConsumed) / Double(d.sampleRate))
+            scores.append(w, grid: d.windowGrid, streamSeconds: Double(samplesConsumed) / Double(d.sampleRate),
+                          muted: mutes.active.map { $0.isActive(at: Date()) } ?? false)
         }
     }
 
