@@ -51,9 +51,18 @@ extension CalibrateCommand {
         }
         // a real shot or a test firing is not a false alarm: its minute is left out, seconds and all
         let spans = excluded.compactMap(Self.utc).map { ($0.timeIntervalSince1970 - 30)...($0.timeIntervalSince1970 + 30) }
-        let (s, places, floor) = mine.calibrationScores(rule: base, maxRate: targets.max() ?? 10, threshold: m.threshold, excluding: spans, includeMuted: includeMuted)
+        // the threshold earshotd runs now (the newest file's: `threshold:` or a false_alarms_per_hour point), counted too
+        var running = base
+        running.threshold = newest.threshold
+        let (s, places, floor) = mine.calibrationScores(rule: base, maxRate: targets.max() ?? 10, threshold: min(m.threshold, running.threshold),
+                                                        excluding: spans, includeMuted: includeMuted)
+        let runningEvents = s.events(rule: running).reduce(0, +)
         let muted = mine.mutedSeconds
         if !json {
+            if running.threshold != m.threshold {
+                print(String(format: "earshotd runs at threshold %@ (the newest log's, not the model's own): %d event%@ in this log (%.1f per hour)",
+                             String(describing: running.threshold), runningEvents, runningEvents == 1 ? "" : "s", Double(runningEvents) / max(1e-9, s.seconds / 3600)))
+            }
             if muted > 0 {
                 print(String(format: "muted: %.1f min heard while paging was muted (earshot mute: a planned noisy event) are %@", muted / 60,
                              includeMuted ? "counted (--include-muted)" : "left out; --include-muted counts them"))
@@ -65,7 +74,7 @@ extension CalibrateCommand {
         let utc = ISO8601DateFormatter()
         utc.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         report(s, files: mine.entries.count, model: m, base: base, heading: "score log", minimum: floor,
-               fields: ",\"muted_hours\":\(String(format: "%.4f", muted / 3600)),\"muted_counted\":\(includeMuted)",
+               fields: ",\"running_threshold\":\(running.threshold),\"running_threshold_events\":\(runningEvents),\"muted_hours\":\(String(format: "%.4f", muted / 3600)),\"muted_counted\":\(includeMuted)",
                check: "each is a time, not a sound: look for an alert or a test at that time in the journal (`journalctl -u earshot`) and its evidence clip; a real shot means this log cannot calibrate as it is") { i, e in
             let p = places[i](e.start)
             let d = e.end - e.start

@@ -22,14 +22,19 @@ import Testing
         try AudioFileWriter.writeRawS16LE(samples, to: raw)
         let asound = dir.appendingPathComponent("asound.conf")
         try "pcm.!default {\n type file\n slave.pcm { type null }\n file \"/dev/null\"\n infile \"\(raw.path)\"\n format \"raw\"\n}\n".write(to: asound, atomically: true, encoding: .utf8)
-        let logDir = dir.appendingPathComponent("scores"), prom = dir.appendingPathComponent("m.prom")
-        let cfg = dir.appendingPathComponent("earshot.yaml")
-        try "model: \(model.path)\nclips:\n  enabled: false\nmetrics:\n  path: \(prom.path)\nscores:\n  directory: \(logDir.path)\n".write(to: cfg, atomically: true, encoding: .utf8)
-        let d = try CLIRunner.run(["--config", cfg.path, "--max-frames", String(samples.count), "--exit-at-end"],
-                                  environment: ["ALSA_CONFIG_PATH": asound.path, "OPENBLAS_NUM_THREADS": "1"], product: "earshotd")
-        #expect(d.status == 0, "earshotd: \(d.stderr)")
-        let alerts = try #require(try String(contentsOf: prom, encoding: .utf8).split(separator: "\n")
-            .first { $0.hasPrefix("earshot_events_total ") }.flatMap { Int($0.split(separator: " ")[1]) })
+        /// Runs earshotd over the recording with `extra` config lines, its log in `log`; returns its config and alerts.
+        func daemon(log: URL, extra: String = "") throws -> (config: URL, alerts: Int) {
+            let prom = dir.appendingPathComponent("\(log.lastPathComponent).prom"), cfg = dir.appendingPathComponent("\(log.lastPathComponent).yaml")
+            try "model: \(model.path)\nclips:\n  enabled: false\nmetrics:\n  path: \(prom.path)\nscores:\n  directory: \(log.path)\n\(extra)".write(to: cfg, atomically: true, encoding: .utf8)
+            let d = try CLIRunner.run(["--config", cfg.path, "--max-frames", String(samples.count), "--exit-at-end"],
+                                      environment: ["ALSA_CONFIG_PATH": asound.path, "OPENBLAS_NUM_THREADS": "1"], product: "earshotd")
+            #expect(d.status == 0, "earshotd: \(d.stderr)")
+            let n = try #require(try String(contentsOf: prom, encoding: .utf8).split(separator: "\n")
+                .first { $0.hasPrefix("earshot_events_total ") }.flatMap { Int($0.split(separator: " ")[1]) })
+            return (cfg, n)
+        }
+        let logDir = dir.appendingPathComponent("scores")
+        let (cfg, alerts) = try daemon(log: logDir)
 
         // with no path and no model: earshotd's config names both
         let byConfig = try CLIRunner.run(["calibrate", "--scores", "--config", cfg.path, "--json"])
@@ -52,6 +57,7 @@ import Testing
         #expect(summary["files"] as? Int == 1 && abs((summary["hours"] as? Double ?? 0) - 149.0 / 3600) < 1.5 / 3600, "\(summary)")
         #expect(summary["model_threshold_events"] as? Int == alerts && alerts >= 2, "the log counts \(summary), earshotd alerted \(alerts)")
         #expect(summary["muted_hours"] as? Double == 0 && summary["muted_counted"] as? Bool == false, "nothing was muted: \(summary)")
+        #expect(summary["running_threshold_events"] as? Int == alerts, "earshotd ran at the model's own threshold: \(summary)")
         let mutedAudio = try CLIRunner.run(["calibrate", "--include-muted", wav.path])
         #expect(mutedAudio.status != 0 && mutedAudio.stderr.contains("--include-muted is for score logs"), "\(mutedAudio.stderr)")
         #expect(recs.filter { $0["type"] as? String == "threshold" }.count == 4)
@@ -86,6 +92,20 @@ import Testing
         let h = try CLIRunner.run(["calibrate", "--scores", "--model", model.path, logDir.path])
         #expect(h.stdout.contains("score log: min_consecutive 2, max_dips 0, hop 0.1 s, merge_gap 0.5 s, cooldown 10 s (as earshotd ran)"), "\(h.stdout)")
         #expect(h.stdout.contains("score log: 1 file, 0.04 h") && h.stdout.contains("look for an alert or a test at that time in the journal"), "\(h.stdout)")
+        // earshotd run at another threshold (`threshold:`, the one the first log gives for half the events): its log
+        // counts its alerts at that threshold, and the same events as the first run's at the model's own
+        let half = try #require(jsonLines(try CLIRunner.run(["calibrate", "--scores", "--model", model.path, "--rate", "120", "--json", logDir.path]).stdout)
+            .first { $0["type"] as? String == "threshold" }?["threshold"] as? Double)
+        let strictThreshold = Float(half)
+        let strictDir = dir.appendingPathComponent("strict")
+        let strict = try daemon(log: strictDir, extra: "threshold: \(strictThreshold)")
+        let sj = jsonLines(try CLIRunner.run(["calibrate", "--scores", "--model", model.path, "--json", strictDir.path]).stdout)
+        let ss = try #require(sj.first { $0["type"] as? String == "calibration" })
+        #expect((ss["running_threshold"] as? Double).map { abs($0 - Double(strictThreshold)) < 1e-6 } == true && ss["running_threshold_events"] as? Int == strict.alerts
+                && ss["model_threshold_events"] as? Int == alerts && strict.alerts > 0 && strict.alerts < alerts, "\(ss), earshotd alerted \(strict.alerts)")
+        let sh = try CLIRunner.run(["calibrate", "--scores", "--model", model.path, strictDir.path]).stdout
+        #expect(sh.contains("earshotd runs at threshold \(strictThreshold) (the newest log's, not the model's own): \(strict.alerts) event"), "\(sh)")
+
         let loose = jsonLines(try CLIRunner.run(["calibrate", "--scores", "--model", model.path, "--min-consecutive", "1", "--cooldown", "0", "--json", logDir.path]).stdout)
         let looseEvents = try #require(loose.first { $0["type"] as? String == "calibration" }?["model_threshold_events"] as? Int)
         #expect(looseEvents > alerts, "fewer confirming windows and no cooldown count more events: \(looseEvents) vs \(alerts)")
