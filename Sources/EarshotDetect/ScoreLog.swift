@@ -47,7 +47,7 @@ public struct ScoreLog: Sendable {
     }
 
     /// Seconds of audio the windows cover (one hop each).
-    public var seconds: Double { entries.reduce(0) { $0 + Double($1.file.count) * $1.file.header.grid.hopSeconds } }
+    public var seconds: Double { entries.reduce(0) { $0 + $1.file.seconds } }
 
     public var windowCount: Int { entries.reduce(0) { $0 + $1.file.count } }
 
@@ -58,13 +58,12 @@ public struct ScoreLog: Sendable {
 
     /// The files of the model with `fingerprint`, and the others by model: (name, fingerprint, files, seconds).
     public func split(fingerprint: String) -> (matching: ScoreLog, others: [(model: String, fingerprint: String, files: Int, seconds: Double)]) {
-        var m = ScoreLog(entries: entries.filter { $0.file.header.modelFingerprint == fingerprint })
-        m.problems = problems
+        let m = ScoreLog(entries: entries.filter { $0.file.header.modelFingerprint == fingerprint })
         var others: [String: (model: String, files: Int, seconds: Double)] = [:]
         for e in entries where e.file.header.modelFingerprint != fingerprint {
             let h = e.file.header
             var o = others[h.modelFingerprint] ?? (h.model, 0, 0)
-            o.files += 1; o.seconds += Double(e.file.count) * h.grid.hopSeconds
+            o.files += 1; o.seconds += e.file.seconds
             others[h.modelFingerprint] = o
         }
         return (m, others.map { ($0.value.model, $0.key, $0.value.files, $0.value.seconds) }.sorted { $0.seconds > $1.seconds })

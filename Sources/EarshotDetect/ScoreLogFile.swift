@@ -36,6 +36,9 @@ public struct ScoreLogFile: Sendable {
 
     public var count: Int { scores.count }
 
+    /// Seconds of audio the windows cover (one hop each).
+    public var seconds: Double { Double(count) * header.grid.hopSeconds }
+
     /// The first frame of the window after this file's last: where a following file of the same stream starts.
     public var nextFrame: Int { header.firstFrame + count * header.grid.hopFrames }
 
