@@ -39,6 +39,22 @@ public struct ConfidenceInterval: Codable, Sendable, Equatable {
         return ConfidenceInterval(lower: lower / exposure, upper: upper / exposure)
     }
 
+    /// P(X ≥ k) for X ~ Poisson(mean): how surprising `k` events are when `mean` were expected (1 for k ≤ 0).
+    /// earshotd's alert-rate watch holds its alerts against its threshold's calibrated rate with it.
+    public static func poissonTail(atLeast k: Int, mean: Double) -> Double {
+        guard k > 0 else { return 1 }
+        guard mean > 0 else { return 0 }
+        guard Double(k) > mean else { return max(0, 1 - poissonCDF(k - 1, mean: mean)) }
+        // above the mean the terms fall: summed upward from k, a tiny tail keeps its digits (1 − CDF would be 0)
+        var sum = 0.0, i = k
+        while true {
+            let term = exp(Double(i) * log(mean) - mean - lgamma(Double(i) + 1))
+            sum += term
+            if term <= sum * 1e-17 || i - k > 100_000 { return min(1, sum) }
+            i += 1
+        }
+    }
+
     /// P(X ≤ k) for X ~ Poisson(mean), summed in log space (no overflow for large k or mean).
     static func poissonCDF(_ k: Int, mean: Double) -> Double {
         guard mean > 0 else { return 1 }

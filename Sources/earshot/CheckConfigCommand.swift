@@ -53,14 +53,17 @@ struct CheckConfigCommand: ParsableCommand {
         if let m = config.model, !m.isEmpty, !FileManager.default.fileExists(atPath: m) {
             warnings.append("model: \(m) does not exist; fix the path, or remove the key to use the shipped model")
         }
-        if let m = (try? DefaultModel.resolve(config.model)).flatMap({ try? Model.load($0) }) {
+        let model = (try? DefaultModel.resolve(config.model)).flatMap { try? Model.load($0) }
+        if let m = model {
             if config.falseAlarmsPerHour != nil {
                 do { _ = try config.threshold(for: m) } catch { warnings.append("false_alarms_per_hour: \(error)") }
             }
             warnings += config.modelProblems(model: m)
+            if let why = config.alertRateUnknown(model: m) { warnings.append(why) }
         }
+        let watch = model.flatMap { config.expectedAlertRate(model: $0) }.map { "\(String(format: "%g", $0.perHour)) false alarm(s)/hour (\($0.source))" } ?? "off"
         for w in warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
-        print("\(shown): OK — device \(config.device)\(config.location.isEmpty ? "" : " at \"\(config.location)\""), hook \(config.hook.path ?? "none"), clip hook \(config.clipHook.path ?? "none"), health hook \(config.healthHook.path ?? "none"), heartbeat \(config.heartbeat.hook.path.map { "\($0) every \(String(format: "%g", config.heartbeat.interval)) s" } ?? "none"), clips \(config.clips.enabled ? config.clips.directory : "off"), site recording \(config.recording.enabled ? String(format: "%@ (up to %g h)", config.recording.directory, config.recording.hours) : "off"), score log \(config.scores.enabled ? String(format: "%@ (%g days)", config.scores.directory, config.scores.days) : "off"), metrics \(config.metrics.enabled ? config.metrics.path : "off")")
+        print("\(shown): OK — device \(config.device)\(config.location.isEmpty ? "" : " at \"\(config.location)\""), hook \(config.hook.path ?? "none"), clip hook \(config.clipHook.path ?? "none"), health hook \(config.healthHook.path ?? "none"), heartbeat \(config.heartbeat.hook.path.map { "\($0) every \(String(format: "%g", config.heartbeat.interval)) s" } ?? "none"), clips \(config.clips.enabled ? config.clips.directory : "off"), site recording \(config.recording.enabled ? String(format: "%@ (up to %g h)", config.recording.directory, config.recording.hours) : "off"), score log \(config.scores.enabled ? String(format: "%@ (%g days)", config.scores.directory, config.scores.days) : "off"), alert-rate watch \(watch), metrics \(config.metrics.enabled ? config.metrics.path : "off")")
         print("OpenBLAS: \(BLAS.coreName) kernels" + (OpenBLASKernel.note.map { " — \($0)" } ?? ""))
         print("Convolutions: " + ConvKernel.selected.description + (ConvKernel.selected == .blas ? "" : " (EARSHOT_CONV_KERNEL=blas: im2col + OpenBLAS)"))
     }

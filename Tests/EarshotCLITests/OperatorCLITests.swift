@@ -56,6 +56,16 @@ struct OperatorCLITests {
         let s8 = try CLIRunner.run(["check-config", slow.path], environment: ["EARSHOT_MODEL": ""])
         #expect(s8.status == 0 && s8.stderr.contains("warning: sample_rate: 8000 is below the model's 16000 Hz") && s8.stderr.contains("no sound above 4000 Hz"), "\(s8.stderr)")
         #expect(!r.stderr.contains("sample_rate"), "16 kHz (the default) is no problem: \(r.stderr)")
+        // the rate alert_rate: holds the alerts against, and a threshold with none (a warning naming the fix)
+        let shipped = try CLIRunner.run(["check-config", good.path], environment: ["EARSHOT_MODEL": ""])
+        #expect(shipped.stdout.contains("alert-rate watch 1 false alarm(s)/hour (the model's calibration)") && !shipped.stderr.contains("alert_rate"), "\(shipped.stdout)\(shipped.stderr)")
+        let loose = try Operator.write("threshold: 0.5\n", to: dir.appendingPathComponent("loose.yaml"))
+        let l = try CLIRunner.run(["check-config", loose.path], environment: ["EARSHOT_MODEL": ""])
+        #expect(l.status == 0 && l.stdout.contains("alert-rate watch off") && l.stderr.contains("warning: alert_rate: threshold 0.5000 has no calibrated false-alarm rate")
+                && l.stderr.contains("set alert_rate.expected_per_hour"), "\(l.stdout)\(l.stderr)")
+        let set = try Operator.write("threshold: 0.5\nalert_rate:\n  expected_per_hour: 3\n", to: dir.appendingPathComponent("set.yaml"))
+        let e = try CLIRunner.run(["check-config", set.path], environment: ["EARSHOT_MODEL": ""])
+        #expect(e.stdout.contains("alert-rate watch 3 false alarm(s)/hour (alert_rate.expected_per_hour)") && !e.stderr.contains("alert_rate"), "\(e.stdout)\(e.stderr)")
     }
 
     @Test("check-config names the OpenBLAS kernels: never a pre-AVX2 fallback on a CPU with AVX2 and FMA, and an operator's OPENBLAS_CORETYPE is kept")

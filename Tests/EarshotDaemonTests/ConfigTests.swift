@@ -28,7 +28,7 @@ import Testing
                     "stall_seconds", "hook", "health_hook", "heartbeat", "interval", "clips", "liveness", "metrics", "timeout", "kill_after", "max_concurrent", "max_queued", "stderr_tail", "retries", "retry_delay",
                     "enabled", "directory", "pre_roll", "post_roll", "max_count", "max_bytes", "max_age_days",
                     "silence_seconds", "stuck_seconds", "clip_seconds", "clip_level", "clip_fraction", "recover_seconds", "interval_seconds",
-                    "recording", "hours", "file_minutes", "scores", "days"] {
+                    "recording", "hours", "file_minutes", "scores", "days", "alert_rate", "expected_per_hour"] {
             #expect(text.range(of: "\n\\s*\(key):", options: .regularExpression) != nil, "config/earshot.yaml lacks '\(key)'")
         }
     }

@@ -47,6 +47,7 @@ struct MetricsFileTests {
             $0.siteRecording = true; $0.siteRecordingSecondsTotal = 7200.5; $0.siteRecordingFailuresTotal = 1
             $0.droppedSecondsTotal = 2.5
             $0.scoreLog = true; $0.scoreLogFailuresTotal = 2
+            $0.alertRateExpected = 0.5; $0.alertRateExcess = true
             $0.model = "site \"hall\".safetensors"; $0.threshold = 0.9801
         }
         try m.write()
@@ -60,6 +61,7 @@ struct MetricsFileTests {
         #expect(v["earshot_dropped_seconds_total"] == 2.5)
         #expect(v["earshot_hook_failures_total"] == 4)
         #expect(v["earshot_score_log"] == 1 && v["earshot_score_log_failures_total"] == 2)
+        #expect(v["earshot_alert_rate_expected_per_hour"] == 0.5 && v["earshot_alert_rate_excess"] == 1)
         #expect(v["earshot_last_score"].map { abs($0 - 0.97) < 1e-6 } == true)
         #expect(v["earshot_liveness_warnings_total{condition=\"clipping\"}"] == 2)
         #expect(v["earshot_liveness_active{condition=\"silence\"}"] == 1)

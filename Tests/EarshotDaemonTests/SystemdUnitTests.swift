@@ -103,7 +103,8 @@ import Testing
         let u = try Self.run("/usr/bin/journalctl", ["--root=\(root.path)", "--update-catalog"])
         #expect(u.status == 0, "\(u.out)")
         let l = try Self.run("/usr/bin/journalctl", ["--root=\(root.path)", "--list-catalog"])
-        for id in [EarshotMessageID.alert, EarshotMessageID.liveness, EarshotMessageID.device, EarshotMessageID.mute] {
+        #expect(EarshotMessageID.all.count == 5)
+        for id in EarshotMessageID.all {
             #expect(l.out.contains("\(id) earshot:"), "catalog entry for \(id):\n\(l.out)")
         }
     }

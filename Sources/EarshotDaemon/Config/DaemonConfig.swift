@@ -61,6 +61,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var recording = RecordingSettings()
     /// `scores:` — every window's score, for `earshot calibrate --scores` (no sound kept).
     public var scores = ScoreLogSettings()
+    /// `alert_rate:` — the alerts paged held against the threshold's calibrated false-alarm rate.
+    public var alertRate = AlertRateSettings()
     public var liveness = LivenessSettings()
     public var metrics = MetricsSettings()
 
@@ -110,6 +112,27 @@ public struct DaemonConfig: Sendable, Equatable {
     /// (`ModelFileError.noOperatingPoint` if the model has none for that rate), else the model's own.
     public func threshold(for model: Model) throws -> Float {
         try model.threshold(explicit: threshold.map { Float($0) }, falseAlarmsPerHour: falseAlarmsPerHour)
+    }
+
+    /// The false alarms per hour `alert_rate:` holds the alerts paged against, and where that rate comes from (for
+    /// the notices); nil when the watch is off or the rate unknown (`alertRateUnknown`). In order:
+    /// `alert_rate.expected_per_hour`; `false_alarms_per_hour:`; else the lowest rate of `model`'s calibrated
+    /// thresholds at or below the threshold in force (a threshold above the 1-per-hour one, e.g. the site's own
+    /// from `earshot calibrate`, still promises at most 1).
+    public func expectedAlertRate(model: Model) -> (perHour: Double, source: String)? {
+        guard alertRate.enabled else { return nil }
+        if let r = alertRate.expectedPerHour { return (r, "alert_rate.expected_per_hour") }
+        if let r = falseAlarmsPerHour { return (r, "false_alarms_per_hour") }
+        guard let t = try? threshold(for: model) else { return nil }
+        let rates = model.thresholds.compactMap { k, v in v <= t ? Double(k) : nil }.filter { $0 > 0 }
+        return rates.min().map { ($0, "the model's calibration") }
+    }
+
+    /// Why `alert_rate:` cannot watch (its rate unknown), with the fix; nil when it watches or is off.
+    public func alertRateUnknown(model: Model) -> String? {
+        guard alertRate.enabled, expectedAlertRate(model: model) == nil, let t = try? threshold(for: model) else { return nil }
+        let points = model.thresholds.keys.compactMap(Double.init).sorted().map { Model.rateKey($0) }
+        return "alert_rate: threshold \(String(format: "%.4f", t)) has no calibrated false-alarm rate (\(points.isEmpty ? "the model has none" : "it is below the model's thresholds for \(points.joined(separator: ", ")) per hour")), so the alert rate is not watched — set alert_rate.expected_per_hour to the false alarms per hour this site should see, or alert_rate.enabled: false"
     }
 
     /// The decision rule for a model whose own threshold is `modelThreshold` (overridden by `threshold:`).
@@ -241,6 +264,11 @@ public struct DaemonConfig: Sendable, Equatable {
         c.scores.fileMinutes = try sc.double("file_minutes", c.scores.fileMinutes, 1...1440)
         try sc.finish(known: ["enabled", "directory", "days", "file_minutes"])
 
+        var ar = try r.section("alert_rate")
+        c.alertRate.enabled = try ar.bool("enabled", c.alertRate.enabled)
+        c.alertRate.expectedPerHour = try ar.optionalDouble("expected_per_hour", 0.001...3600)
+        try ar.finish(known: ["enabled", "expected_per_hour"])
+
         var lv = try r.section("liveness")
         c.liveness.enabled = try lv.bool("enabled", c.liveness.enabled)
         c.liveness.silenceSeconds = try lv.double("silence_seconds", c.liveness.silenceSeconds, 0.1...86_400)
@@ -259,13 +287,13 @@ public struct DaemonConfig: Sendable, Equatable {
 
         try r.finish(known: ["device", "location", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "false_alarms_per_hour", "min_consecutive", "max_dips",
                              "merge_gap", "cooldown", "hop", "priority", "blas_threads", "log_level", "retry_min", "retry_max",
-                             "stall_seconds", "hook", "clip_hook", "health_hook", "heartbeat", "clips", "recording", "scores", "liveness", "metrics"])
+                             "stall_seconds", "hook", "clip_hook", "health_hook", "heartbeat", "clips", "recording", "scores", "alert_rate", "liveness", "metrics"])
         // The sections' own cross-field checks (ops' validate()) — mapped to the key's line.
         do {
-            try c.hook.validate(); try c.clipHook.validate(); try c.healthHook.validate(); try c.heartbeat.validate(); try c.clips.validate(); try c.recording.validate(); try c.scores.validate(); try c.liveness.validate(); try c.metrics.validate()
+            try c.hook.validate(); try c.clipHook.validate(); try c.healthHook.validate(); try c.heartbeat.validate(); try c.clips.validate(); try c.recording.validate(); try c.scores.validate(); try c.alertRate.validate(); try c.liveness.validate(); try c.metrics.validate()
         } catch let e as SettingsError {
             let parts = e.key.split(separator: ".", maxSplits: 1).map(String.init)
-            let section: ConfigReader? = ["hook": h, "clip_hook": ch, "health_hook": hh, "heartbeat": hb, "clips": cl, "recording": rc, "scores": sc, "liveness": lv, "metrics": mt][parts.first ?? ""]
+            let section: ConfigReader? = ["hook": h, "clip_hook": ch, "health_hook": hh, "heartbeat": hb, "clips": cl, "recording": rc, "scores": sc, "alert_rate": ar, "liveness": lv, "metrics": mt][parts.first ?? ""]
             let line = parts.count == 2 ? section?.lineOf(parts[1]) : r.lineOf(e.key)
             throw ConfigError(source: source, key: e.key, line: line, problem: "\(e.value) \(e.problem); \(e.fix)")
         }

@@ -40,6 +40,10 @@ public struct EarshotCounters: Sendable, Equatable {
     /// Whether the score log (`scores:`) is being written, and how often a write error stopped it.
     public var scoreLog = false
     public var scoreLogFailuresTotal = 0
+    /// `alert_rate:`: the false alarms per hour the alerts are held against (0 = not watched), and whether the
+    /// alerts paged are now far more than that rate allows.
+    public var alertRateExpected: Double = 0
+    public var alertRateExcess = false
     /// Liveness warnings per condition, and whether each condition is active now.
     public var livenessWarningsTotal: [LivenessCondition: Int] = [:]
     public var livenessActive: Set<LivenessCondition> = []

@@ -71,6 +71,8 @@ public final class MetricsFile: Sendable {
         one("earshot_site_recording_failures_total", "counter", "Site recordings stopped by a write error.", "\(c.siteRecordingFailuresTotal)")
         one("earshot_score_log", "gauge", "1 while every window's score is logged for earshot calibrate --scores (scores: in the config).", c.scoreLog ? "1" : "0")
         one("earshot_score_log_failures_total", "counter", "Score logs stopped by a write error.", "\(c.scoreLogFailuresTotal)")
+        one("earshot_alert_rate_expected_per_hour", "gauge", "False alarms per hour the alerts paged are held against (alert_rate:; 0 = not watched).", Self.number(c.alertRateExpected))
+        one("earshot_alert_rate_excess", "gauge", "1 while the alerts paged are far more than that rate allows (check the site: earshot calibrate --scores).", c.alertRateExcess ? "1" : "0")
         metric("earshot_liveness_warnings_total", "counter", "Microphone liveness warnings by condition.",
                LivenessCondition.allCases.map { ("condition=\"\($0.rawValue)\"", "\(c.livenessWarningsTotal[$0, default: 0])") })
         metric("earshot_liveness_active", "gauge", "1 while the liveness condition is present.",

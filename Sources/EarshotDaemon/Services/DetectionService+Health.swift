@@ -95,7 +95,8 @@ extension DetectionService {
             let r = capture.rate
             let mic = liveness.active.isEmpty ? "" : " · \(liveness.statusText)"
             let rec = recorder.isRecording ? " · recording site audio" : ""   // everything heard is kept: say so
-            return "listening on \(config.device) (\(r) Hz) · \(eventsToday) event\(eventsToday == 1 ? "" : "s") today · last score \(String(format: "%.2f", detector.lastScore))\(mic)\(rec)"
+            let rate = alertRate?.excess.map { " · more alerts than calibrated (\($0.alerts) in \(Self.hours($0.hours)) h)" } ?? ""
+            return "listening on \(config.device) (\(r) Hz) · \(eventsToday) event\(eventsToday == 1 ? "" : "s") today · last score \(String(format: "%.2f", detector.lastScore))\(mic)\(rate)\(rec)"
         case .retrying, .starting:
             return "waiting for capture device \(config.device): \(capture.lastError) — retrying"
         }

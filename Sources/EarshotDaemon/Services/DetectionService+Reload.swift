@@ -20,6 +20,7 @@ extension DetectionService {
             let sameFile = url == modelURL && modelStamp != nil && FileStamp(path: url.path) == modelStamp
             let (m, stamp) = sameFile ? (model, modelStamp) : try Self.loadModel(at: url)
             let rule = new.rule(try new.threshold(for: m))
+            let (oldRule, oldExpected) = (detector.rule, config.expectedAlertRate(model: model)?.perHour)
             try rule.validate()
             let keep = sameFile && new.blasThreads == config.blasThreads && detector.canUpdate(to: rule)
             let d = keep ? detector : try Self.makeDetector(m, new)
@@ -80,6 +81,9 @@ extension DetectionService {
             }
             config = new
             scores.update(context: scoreContext)   // a new rule, model or device: a new file, whose header says so
+            if !sameFile || rule != oldRule || new.expectedAlertRate(model: m)?.perHour != oldExpected {
+                restartAlertRateWatch(because: !sameFile ? "another model" : rule != oldRule ? "a new threshold or rule" : "a new rate to hold alerts against")
+            }
             publishModel()
             // as at start: what the new config costs the model (a sample rate below its own, a looser rule than its calibration)
             for problem in new.modelProblems(model: m) { log.warning("\(problem)") }

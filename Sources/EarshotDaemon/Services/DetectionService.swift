@@ -45,6 +45,8 @@ public final class DetectionService: Service, @unchecked Sendable {
     /// watchdog is not pinged, so systemd restarts earshotd (a read that never returns cannot be retried here).
     var stalled = false
     var liveness: LivenessMonitor
+    /// `alert_rate:`: the alerts paged held against the threshold's calibrated rate; nil when off or unknown.
+    var alertRate: AlertRateWatch?
     /// `earshot mute`'s file in the state directory, looked at once a second: while muted, alerts go to the
     /// journal only (no hook).
     let mutes: MuteWatch
@@ -95,6 +97,7 @@ public final class DetectionService: Service, @unchecked Sendable {
             if let problem = h.executableProblem() { log.error("\(h.section) will fail: \(problem)") }
         }
         attachScoreLog()
+        alertRate = makeAlertRateWatch()
     }
 
     /// The score log's header fields for the model, rule and device in force.
@@ -134,7 +137,8 @@ public final class DetectionService: Service, @unchecked Sendable {
     /// The model and threshold in force, for the metrics file's `earshot_build_info` and `earshot_threshold`.
     func publishModel() {
         let (name, threshold) = (model.name, Double(detector.rule.threshold))
-        metrics.update { $0.model = name; $0.threshold = threshold }
+        let expected = alertRate?.expectedPerHour ?? 0
+        metrics.update { $0.model = name; $0.threshold = threshold; $0.alertRateExpected = expected }
     }
 
     /// Called from the SIGHUP handler.
@@ -200,6 +204,7 @@ public final class DetectionService: Service, @unchecked Sendable {
                 if now.timeIntervalSince(lastStatusAt) >= 1 {
                     lastStatusAt = now
                     for c in mutes.poll(now: now) { muteChanged(c) }
+                    checkAlertRate()
                     let s = statusLine()
                     if s != lastStatus { notifier.status(s); lastStatus = s }
                     let (o, l) = (capture.overruns, capture.deviceLosses)
@@ -264,6 +269,9 @@ public final class DetectionService: Service, @unchecked Sendable {
         }
         if recorder.isRecording { recorder.append(block) }
         samplesConsumed += block.count
+        if alertRate != nil {
+            alertRate!.heard(seconds: Double(block.count) / Double(model.features.sampleRate), muted: mutes.active.map { $0.isActive(at: Date()) } ?? false)
+        }
         if config.liveness.enabled {
             // collected first: the handler reads `liveness`, which `observe` is mutating. The buffer is moved out
             // and back, never copied: a copy left two references, so `removeAll(keepingCapacity:)` allocated a
@@ -305,7 +313,11 @@ public final class DetectionService: Service, @unchecked Sendable {
             }
             alert.clipPath = clips.begin(eventID: id, at: start, samplesSinceStart: after, whenWritten: sendClip)
             journal.deliver(alert)     // a datagram: microseconds
-            if alert.mute == nil { _ = hooks.submit(alert) }   // queued to a worker thread; never blocks
+            if alert.mute == nil {
+                _ = hooks.submit(alert)   // queued to a worker thread; never blocks
+                alertRate?.alert()
+                checkAlertRate()
+            }
             let muted = alert.mute != nil
             metrics.update { $0.eventsTotal += 1; $0.lastEventTimestamp = Date().timeIntervalSince1970; if muted { $0.mutedEventsTotal += 1 } }
             notifier.status(statusLine())

@@ -33,4 +33,8 @@ public enum EarshotMessageID {
     public static let device = "1ec62e607d75436dbd410aa93ed3cd2a"
     /// Paging muted (`earshot mute`), and paging again (`earshot unmute`, expiry).
     public static let mute = "68a7276e7762434f8df353d20ea75f3b"
+    /// More alerts paged than the threshold's calibrated false-alarm rate allows (`alert_rate:`), and back within it.
+    public static let alertRate = "3022ce97eaf54fe2b9410190fb12b068"
+    /// Every id above (systemd/earshot.catalog has an entry for each: SystemdUnitTests).
+    public static let all = [alert, liveness, device, mute, alertRate]
 }
