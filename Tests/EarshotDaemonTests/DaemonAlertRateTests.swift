@@ -56,6 +56,48 @@ import Testing
         #expect(metric(s, "earshot_alert_rate_excess") == "1" && metric(s, "earshot_alert_rate_expected_per_hour") == "1")
     }
 
+    /// SIGHUP while in excess: a reload that changes only the location keeps the watch (no notice); one with a
+    /// new threshold starts it afresh, and says the excess is over (its alerts were paged at the old settings).
+    /// Paced at 100× so the reloads land in the 4.5 min of audio after the notice.
+    @Test func aReloadWithANewThresholdStartsTheWatchAfresh() throws {
+        let s = try Self.setup()
+        let fixture = try AlsaFileFixture(DaemonTestSignals.recording(seconds: 1500, shots: Self.shots), rate: 16_000, dir: s.run.dir)
+        let asound = try fixture.writeConfigFile(in: s.run.dir)
+        let hook = s.run.dir.appendingPathComponent("health.sh").path
+        let config = s.run.dir.appendingPathComponent("reload.yaml")
+        func write(_ extra: String) throws {
+            let u = try s.run.writeConfig(extra: "health_hook:\n  path: \(hook)\n  retries: 0\nalert_rate:\n  expected_per_hour: 1\n\(extra)",
+                                          metrics: ["path: \(s.prom.path)"], name: "reload-next.yaml")
+            guard rename(u.path, config.path) == 0 else { throw CocoaError(.fileWriteUnknown) }   // atomic: a reload never reads half a file
+        }
+        try write("location: Hall B")
+        let d = try DaemonProcess(args: ["--config", config.path, "--max-frames", String(fixture.frames), "--pace", "100", "--exit-at-end"],
+                                  environment: ["ALSA_CONFIG_PATH": asound.path, "STATE_DIRECTORY": s.state.path], dir: s.run.dir)
+        func waitFor(_ text: String, count: Int = 1) -> Bool {
+            let end = Date().addingTimeInterval(60)
+            while Date() < end && d.isRunning {
+                if d.stderr.components(separatedBy: text).count - 1 >= count { return true }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+            return d.stderr.components(separatedBy: text).count - 1 >= count
+        }
+        #expect(waitFor("More alerts than the threshold is calibrated for"), "stderr:\n\(d.stderr)")
+        try write("location: Hall C")
+        d.signal(SIGHUP)
+        #expect(waitFor("configuration reloaded"), "stderr:\n\(d.stderr)")
+        try write("location: Hall C\nthreshold: 0.6")
+        d.signal(SIGHUP)
+        #expect(waitFor("configuration reloaded", count: 2), "stderr:\n\(d.stderr)")
+        #expect(d.waitExit(timeout: 60) == 0, "stderr:\n\(d.stderr)")
+        let health = DaemonHookFixture.lines(s.healthOut)
+        #expect(health.count == 2, "the excess, then its end at the new threshold only: \(health)")
+        if health.count == 2 {
+            #expect(health[0].hasPrefix("alert_rate 1 More alerts"), "\(health[0])")
+            #expect(health[1].hasPrefix("alert_rate 0 Alert-rate watch starts afresh (a new threshold or rule)"), "\(health[1])")
+        }
+        #expect(metric(s, "earshot_alert_rate_excess") == "0")
+    }
+
     /// The same audio while paging is muted (a planned noisy event): nothing paged, so no excess; and with the
     /// model's uncalibrated threshold and no expected_per_hour, no watch — said once, with the fix.
     @Test func mutedAlertsAndAnUnknownRateRaiseNoNotice() throws {
