@@ -55,6 +55,8 @@ public struct Evaluator {
     public static let gains: [Double] = [40, 20, 0, -10, -20, -30, -40]
     public static let equalFATargets: [Double] = [5, 10, 20]
     public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    /// Given the gunshot clips' window scores as `evaluate` streamed them (for the model file's `ShotScores`).
+    public var onShotScores: ((StreamScores) -> Void)?
 
     public init() {}
 
@@ -68,6 +70,7 @@ public struct Evaluator {
         let others = (negatives + crowd).map(\.samples)
         let gunScores = StreamScores.collect(guns, detector: detector, progress: ProgressBar("\(name): gunshot clips", total: guns.count))
         let negScores = StreamScores.collect(others, detector: detector, progress: ProgressBar("\(name): negative + crowd clips", total: others.count))
+        onShotScores?(gunScores)
         let gunDetected = gunScores.events(rule: rule).map { $0 > 0 }
         // How soon: `earshot detect`'s padding (half a window) leaves no window that ends just after a shot in a
         // clip's first half second — the first window scored already holds it in its middle (most corpus shots

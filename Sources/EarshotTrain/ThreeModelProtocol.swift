@@ -271,7 +271,9 @@ public struct ThreeModelProtocol {
         let oof = oofs.first { $0.model == results[best].name }
 
         // Test split, once per model.
-        let ev = Evaluator()
+        var ev = Evaluator()
+        var shots = StreamScores()
+        ev.onShotScores = { shots = $0 }
         for i in results.indices {
             var rule = baseRule; rule.threshold = results[i].model.threshold
             let r = try ev.evaluate(model: results[i].model, name: results[i].name, rule: rule,
@@ -280,6 +282,8 @@ public struct ThreeModelProtocol {
                                     crowd: testClips.filter { $0.info.label == "crowd" })
             results[i].test = r
             results[i].model.provenance["eval.test"] = String(format: "{\"recall\":%.4f,\"precision\":%.4f,\"f1\":%.4f,\"auc\":%.4f,\"fa_per_hour\":%.2f,\"negative_hours\":%.3f}", r.recall, r.precision, r.f1, r.rocAUC, r.falseAlarmsPerHour, r.negativeHours)
+            // the test shots' window scores: `earshot calibrate` tells a site what each threshold costs in shots
+            results[i].model.provenance[ShotScores.key] = ShotScores(hop: rule.hopSeconds, streams: shots).encoded()
             try results[i].model.save(to: o.out.appendingPathComponent("\(results[i].name).safetensors"))
         }
         try Report.write(results, best: best, oof: oof, candidates: oofs, split: splitTable, unreadable: bad, options: o)

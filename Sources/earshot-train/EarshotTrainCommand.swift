@@ -75,9 +75,13 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Consecutive above-threshold windows that confirm an event.") var minConsecutive: Int = 2
     @Option(help: "Below-threshold windows in a row that a run being confirmed survives (0: consecutive windows only).") var maxDips: Int = 0
     @Flag(help: "Print the report as JSON (with several models: one report per line, then a line with the clip-by-clip comparisons).") var json = false
+    @Option(help: "Write the model, with the test split's gunshot clips' window scores added (eval.test_shots: `earshot calibrate` then says how many of them each threshold finds), to this file (it may be the model's own). One model, --split test, the model's own seed.") var writeShotScores: String?
 
     func validate() throws {
         if threshold != nil, models.count > 1 { throw ValidationError("--threshold sets one model's threshold: give it with one --model (compared models keep their own, and are also compared at equal false-alarm rates)") }
+        if writeShotScores != nil, models.count > 1 || split != "test" {
+            throw ValidationError("--write-shot-scores keeps one model's scores of its own held-out test shots: give one --model and --split test")
+        }
     }
 
     func run() throws {
@@ -98,11 +102,23 @@ struct Evaluate: ParsableCommand {
             throw CommandError("the \(split) clips hold \(guns) gunshot and \(others) negative/crowd clips\(unreadable > 0 ? " that could be read (\(unreadable) could not)" : ""): "
                                + "evaluation needs both (recall on the one, false alarms on the other); use --split all, or a corpus with more recording groups")
         }
+        if writeShotScores != nil, let trained = ms[0].provenance["train.seed"].flatMap(UInt64.init), trained != seed {
+            throw CommandError("--seed \(seed) is not the split \(ms[0].name) was trained with (train.seed \(trained)): its test shots would include clips it trained on; give --seed \(trained)")
+        }
         var reports: [EvalReport] = []
+        var evaluator = Evaluator(), shots = StreamScores()
+        evaluator.onShotScores = { shots = $0 }
         for (m, rule) in zip(ms, rules) {
-            let r = try Evaluator().evaluate(model: m, name: m.name, rule: rule, gunshots: clips.filter { $0.info.label == "gunshot" },
+            let r = try evaluator.evaluate(model: m, name: m.name, rule: rule, gunshots: clips.filter { $0.info.label == "gunshot" },
                                              negatives: clips.filter { $0.info.label == "negative" }, crowd: clips.filter { $0.info.label == "crowd" })
             reports.append(r)
+            if let out = writeShotScores {
+                var kept = m
+                let name = m.name
+                kept.provenance[ShotScores.key] = ShotScores(hop: rule.hopSeconds, streams: shots).encoded()
+                try kept.save(to: URL(fileURLWithPath: out))
+                FileHandle.standardError.write(Data("wrote \(out): \(name) with its \(shots.streams.count) test shots' window scores at hop \(rule.hopSeconds) s (eval.test_shots)\n".utf8))
+            }
             if json {
                 let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]
                 print(String(decoding: try e.encode(r), as: UTF8.self))

@@ -121,6 +121,33 @@ struct CalibrateCommand: ParsableCommand {
         if reports.failed > 0 { throw ExitCode(1) }
     }
 
+    /// What a threshold costs in shots: the share of `m`'s held-out test shots (`ShotScores`) `rule` still finds;
+    /// nil when the file carries none, or scored them at another hop (`shotsNote` says which).
+    static func shotsFound(_ m: Model, _ rule: DecisionRule) -> (found: Int, total: Int, interval: ConfidenceInterval)? {
+        guard let s = (try? ShotScores(model: m)) ?? nil, s.fits(rule) else { return nil }
+        return s.recall(rule: rule)
+    }
+
+    /// Why no share of test shots is shown for `m` under `rule`, or nil when it is.
+    static func shotsNote(_ m: Model, _ rule: DecisionRule) -> String? {
+        do {
+            guard let s = try ShotScores(model: m) else {
+                return "\(m.name) carries no scores of its held-out test shots, so what each threshold costs in missed shots is not shown (`earshot-train evaluate --model FILE --data CORPUS --write-shot-scores FILE` adds them)"
+            }
+            return s.fits(rule) ? nil : String(format: "%@'s test shots were scored every %g s, so at a hop of %g s what each threshold costs in missed shots is not known", m.name, s.hop, rule.hopSeconds)
+        } catch { return "\(error)" }
+    }
+
+    /// "31.3 % (77 of 246)" — the share of test shots found, as the tables print it.
+    static func shotsText(_ r: (found: Int, total: Int, interval: ConfidenceInterval)) -> String {
+        String(format: "%.1f %% (%d of %d)", 100 * Double(r.found) / Double(max(1, r.total)), r.found, r.total)
+    }
+
+    /// `,"<key>":0.3130` for the JSON records, "" when not known.
+    static func shotsField(_ key: String, _ r: (found: Int, total: Int, interval: ConfidenceInterval)?) -> String {
+        r.map { String(format: ",\"%@\":%.4f", key, Double($0.found) / Double(max(1, $0.total))) } ?? ""
+    }
+
     /// Prints the thresholds for `targets` and the loudest events at the model's own threshold; `place` gives an
     /// event of stream i as a JSON record and as text naming where it is. `minimum`: the lowest score the
     /// windows count exactly above (`ScoreLog.calibrationScores`); `fields`: more of the JSON calibration record
@@ -142,21 +169,27 @@ struct CalibrateCommand: ParsableCommand {
         }
         let unresolved = targets.filter { $0 * hours < 1 }.sorted()
         let r = Model.rateKey
+        // what each threshold costs in shots: the share of the model's held-out test shots it still finds
+        func shots(_ t: Float) -> (found: Int, total: Int, interval: ConfidenceInterval)? { var x = base; x.threshold = t; return Self.shotsFound(m, x) }
+        let ownShots = shots(m.threshold)
         if json {
-            print("{\"type\":\"calibration\",\"files\":\(files),\"hours\":\(String(format: "%.4f", hours)),\"model_threshold\":\(String(format: "%.6f", m.threshold)),\"model_threshold_events\":\(ownCount)\(fields)}")
+            print("{\"type\":\"calibration\",\"files\":\(files),\"hours\":\(String(format: "%.4f", hours)),\"model_threshold\":\(String(format: "%.6f", m.threshold)),\"model_threshold_events\":\(ownCount)\(ownShots.map { ",\"test_shots\":\($0.total)" } ?? "")\(Self.shotsField("model_threshold_test_shots_found", ownShots))\(fields)}")
             for row in rows {
-                print("{\"type\":\"threshold\",\"false_alarms_per_hour\":\(r(row.rate)),\"threshold\":\(row.threshold),\"events\":\(row.events),\"resolved\":\(row.rate * hours >= 1),\"false_alarms_per_hour_upper_95\":\(String(format: "%.3f", row.upper))}")
+                print("{\"type\":\"threshold\",\"false_alarms_per_hour\":\(r(row.rate)),\"threshold\":\(row.threshold),\"events\":\(row.events),\"resolved\":\(row.rate * hours >= 1),\"false_alarms_per_hour_upper_95\":\(String(format: "%.3f", row.upper))\(Self.shotsField("test_shots_found", shots(row.threshold)))}")
             }
             for (i, e) in loudest { print(place(i, e).json) }
             return
         }
-        print(String(format: "%@: %d file%@, %.2f h; model %@, its own threshold %.4f: %d event%@ here (%.1f per hour)",
-                     heading, files, files == 1 ? "" : "s", hours, m.name, m.threshold, ownCount, ownCount == 1 ? "" : "s", Double(ownCount) / hours))
-        print("false alarms/hour   threshold   events in this audio   at most, 95 % (per hour)")
+        print(String(format: "%@: %d file%@, %.2f h; model %@, its own threshold %.4f: %d event%@ here (%.1f per hour)%@",
+                     heading, files, files == 1 ? "" : "s", hours, m.name, m.threshold, ownCount, ownCount == 1 ? "" : "s", Double(ownCount) / hours,
+                     ownShots.map { ", finds \(Self.shotsText($0)) of its held-out test shots" } ?? ""))
+        print("false alarms/hour   threshold   events in this audio   at most, 95 % (per hour)" + (ownShots == nil ? "" : "   test shots found"))
         for row in rows {
             print("\(r(row.rate).padding(toLength: 19, withPad: " ", startingAt: 0)) \(String(describing: row.threshold).padding(toLength: 11, withPad: " ", startingAt: 0)) "
-                  + "\(String(row.events).padding(toLength: 22, withPad: " ", startingAt: 0)) \(String(format: "%.2f", row.upper))")
+                  + "\(String(row.events).padding(toLength: 22, withPad: " ", startingAt: 0)) \(String(format: "%.2f", row.upper))"
+                  + (shots(row.threshold).map { String(repeating: " ", count: max(1, 28 - String(format: "%.2f", row.upper).count)) + Self.shotsText($0) } ?? ""))
         }
+        if let note = Self.shotsNote(m, base) { print("note: \(note)") }
         if !loudest.isEmpty {
             print("loudest events at the model's own threshold (\(check)):")
             for (i, e) in loudest { print(String(format: "  %@  score %.3f", place(i, e).text, Double(e.peakScore))) }
@@ -171,7 +204,9 @@ struct CalibrateCommand: ParsableCommand {
                 print("to use it: `threshold: \(first.threshold)`\(with) in /etc/earshot/earshot.yaml (\(measured ? "≤ \(r(first.rate)) false alarm(s)/hour on this audio" : "no event at all in this audio: the least this site needs"); "
                       + String(format: "%.2f h of audio bound its rate at %.2f false alarms/hour with 95 %% confidence), then `systemctl reload earshot`", hours, first.upper))
                 if first.threshold > m.threshold {
-                    print("note: this site needs a higher threshold than the model's own (\(m.threshold)), and a higher threshold also misses more shots; `earshot-train adapt` can teach the model this site's sounds instead (README: \"Or teach the model your site\")")
+                    var cost = ""
+                    if let a = shots(first.threshold), let b = ownShots { cost = " — it finds \(Self.shotsText(a)) of the model's held-out test shots, against \(Self.shotsText(b)) at its own" }
+                    print("note: this site needs a higher threshold than the model's own (\(m.threshold)), and a higher threshold also misses more shots\(cost); `earshot-train adapt` can teach the model this site's sounds instead (README: \"Or teach the model your site\")")
                 } else if first.threshold < m.threshold {
                     print(String(format: "note: lower than the model's own threshold (%@): this site is quieter than the corpus, so the detector may be more sensitive here — %.2f h of audio measured it; run this again on more audio to confirm", String(describing: m.threshold), hours))
                 }

@@ -39,6 +39,14 @@ struct ModelInfoCommand: ParsableCommand {
         let calibrated = DecisionRule.calibration(of: m)
         print("rule       " + (calibrated.map { $0.countingDescription + (m.provenance[DecisionRule.calibrationKey] == nil ? " (assumed: the file predates the record; every earlier trainer used it)" : "") + " — the thresholds' false-alarm rates hold under this rule" }
                                ?? "unreadable \(DecisionRule.calibrationKey) record: the thresholds' false-alarm rates are not known to hold under any rule"))
-        for (k, v) in m.provenance.sorted(by: { $0.key < $1.key }) { print("\(k.padding(toLength: 16, withPad: " ", startingAt: 0)) \(v)") }
+        do {
+            if let shots = try ShotScores(model: m) {
+                var rule = calibrated ?? DecisionRule(threshold: m.threshold)
+                rule.threshold = m.threshold
+                let r = shots.recall(rule: rule)
+                print(String(format: "test shots %d held-out gunshot clips' window scores (hop %g s): %d found (%.1f %%) at the operating point — `earshot calibrate` gives the share each threshold finds", r.total, shots.hop, r.found, 100 * Double(r.found) / Double(max(1, r.total))))
+            }
+        } catch { print("test shots \(error)") }
+        for (k, v) in m.provenance.sorted(by: { $0.key < $1.key }) where k != ShotScores.key { print("\(k.padding(toLength: 16, withPad: " ", startingAt: 0)) \(v)") }
     }
 }

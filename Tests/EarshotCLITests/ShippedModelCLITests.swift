@@ -73,6 +73,18 @@ struct ShippedModelCLITests {
         #expect(both.status != 0 && both.stderr.contains("--threshold") && both.stderr.contains("Usage: earshot detect"), "a flag problem comes with detect's own usage: \(both.stderr)")
     }
 
+    /// The shipped file carries its 246 test shots' window scores (`earshot calibrate`'s "test shots found"):
+    /// at its threshold they find the share its own test report gives (eval.test's recall).
+    @Test func theShippedTestShotsFindTheReportedRecall() throws {
+        let r = try CLIRunner.run(["model-info"], environment: ["EARSHOT_MODEL": ""])
+        #expect(r.status == 0, "\(r.stderr)")
+        let line = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("test shots ") }, "\(r.stdout)")
+        let numbers = line.split(whereSeparator: { !$0.isNumber && $0 != "." }).compactMap { Double($0) }   // 246, 0.1, found, percent
+        let eval = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("eval.test ") })
+        let recall = try #require(eval.range(of: #""recall":[0-9.]+"#, options: .regularExpression).flatMap { Double(eval[$0].dropFirst(9)) })
+        #expect(numbers.count >= 3 && numbers[0] == 246 && abs(numbers[2] / numbers[0] - recall) < 0.0005, "\(line) against recall \(recall)")
+    }
+
     @Test func detectsRealGunshotClips() throws {
         let dir = TestPaths.corpus.appendingPathComponent("gunshot")
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).sorted()

@@ -110,6 +110,55 @@ import Testing
         #expect(both.status != 0 && both.stderr.contains("--threshold sets one model's threshold") && !both.stderr.contains("no-corpus"), "\(both.stderr)")
     }
 
+    /// `--write-shot-scores`: the model written again with its test split's gunshot clips' window scores, which
+    /// find at its threshold exactly the shots the report found (model-info and `earshot calibrate` say so); only
+    /// for one model, its test split and its own training seed.
+    @Test func writeShotScoresKeepsTheTestShotsInTheModelFile() throws {
+        let dir = TestPaths.tempDir("train-eval-shots"); defer { try? FileManager.default.removeItem(at: dir) }
+        var rng = SeededRNG(seed: 11)
+        for k in 0..<24 {   // 24 recording groups of each class, so the test split holds some of both
+            var shot = [Float](repeating: 0, count: 32_000), tone = [Float](repeating: 0, count: 32_000)
+            for i in 0..<32_000 {
+                let noise = Float(rng.uniform(-1, 1))
+                shot[i] = i >= 12_000 && i < 14_000 ? 0.8 * noise * expf(-Float(i - 12_000) / 300) : 0.003 * noise
+                let phase: Double = 2 * Double.pi * Double(200 + 37 * k) * Double(i) / 16_000
+                tone[i] = Float(0.2 * sin(phase))
+            }
+            for (label, x) in [("gunshot", shot), ("negative", tone)] {
+                let d = dir.appendingPathComponent("corpus/\(label)")
+                try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+                try AudioFileWriter.writeWAV16(x, sampleRate: 16_000, to: d.appendingPathComponent("\(label)\(k)__1.wav"))
+            }
+        }
+        let corpus = dir.appendingPathComponent("corpus").path, out = dir.appendingPathComponent("with-shots.safetensors").path
+        let r = try CLIRunner.run(["evaluate", "--model", Self.model, "--data", corpus, "--json", "--write-shot-scores", out], product: "earshot-train")
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let m = try #require(report["metrics"] as? [String: Int])
+        let (tp, shots) = (try #require(m["tp"]), try #require(m["tp"]) + (try #require(m["fn"])))
+        #expect(shots > 0 && r.stderr.contains("with its \(shots) test shots' window scores"), "\(r.stderr)")
+        let info = try CLIRunner.run(["model-info", out])
+        #expect(info.status == 0 && info.stdout.contains("test shots \(shots) held-out gunshot clips' window scores (hop 0.1 s): \(tp) found"), "\(info.stdout)")
+        #expect(!info.stdout.contains("eval.test_shots"), "the scores themselves are not dumped")
+        // earshot calibrate: at the model's own threshold, the same share; rising thresholds find no more
+        let site = dir.appendingPathComponent("site.wav")
+        try AudioFileWriter.writeWAV16((0..<(20 * 16_000)).map { _ in 0.01 * Float(rng.uniform(-1, 1)) }, sampleRate: 16_000, to: site)
+        let c = try CLIRunner.run(["calibrate", "--model", out, "--json", site.path])
+        #expect(c.status == 0, "\(c.stderr)")
+        let lines = c.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let cal = try #require(lines.first { $0["type"] as? String == "calibration" })
+        #expect(cal["test_shots"] as? Int == shots && abs((cal["model_threshold_test_shots_found"] as? Double ?? -1) - Double(tp) / Double(shots)) < 1e-4, "\(cal)")
+        let rows = lines.filter { $0["type"] as? String == "threshold" }.map { ($0["threshold"] as? Double ?? .nan, $0["test_shots_found"] as? Double ?? .nan) }.sorted { $0.0 < $1.0 }
+        #expect(rows.count == 4 && zip(rows, rows.dropFirst()).allSatisfy { $0.1 >= $1.1 }, "\(rows)")
+        let hop = try CLIRunner.run(["calibrate", "--model", out, "--hop", "0.05", site.path])
+        #expect(hop.stdout.contains("test shots were scored every 0.1 s, so at a hop of 0.05 s") && !hop.stdout.contains("test shots found"), "\(hop.stdout)")
+
+        let two = try CLIRunner.run(["evaluate", "--model", Self.model, "--model", Self.model, "--data", corpus, "--write-shot-scores", out], product: "earshot-train")
+        #expect(two.status != 0 && two.stderr.contains("--write-shot-scores keeps one model's scores"), "\(two.stderr)")
+        let seed = try CLIRunner.run(["evaluate", "--model", Self.model, "--data", corpus, "--seed", "2", "--write-shot-scores", out], product: "earshot-train")
+        #expect(seed.status != 0 && seed.stderr.contains("train.seed 1") && seed.stderr.contains("give --seed 1"), "\(seed.stderr)")
+    }
+
     /// Loud (≈ −2 dBFS) and quiet (≈ −52 dBFS) bursts as gunshots, two tones as negatives, no manifest.
     static func writeFolder(_ dir: URL) throws {
         var rng = SeededRNG(seed: 5)

@@ -67,6 +67,13 @@ import Testing
             let detected: Int = guns.reduce(0) { $0 + $1.withEvent }, falseAlarms: Int = others.reduce(0) { $0 + $1.withEvent }
             #expect(gunClips + otherClips == t.clips)
             #expect(detected == t.metrics.tp && falseAlarms == t.metrics.fp)
+            // the file keeps its test shots' window scores: at its threshold they find exactly the shots the report found
+            let saved = try Model.load(out.appendingPathComponent("\(r.name).safetensors"))
+            let shots = try #require(try ShotScores(model: saved), "\(r.name): eval.test_shots")
+            var rule = DecisionRule(threshold: saved.threshold)
+            #expect(shots.clips.count == t.metrics.tp + t.metrics.fn && shots.found(rule: rule) == t.metrics.tp, "\(r.name): \(shots.found(rule: rule)) of \(shots.clips.count), report \(t.metrics)")
+            rule.threshold = 1.01
+            #expect(shots.found(rule: rule) == 0)
             // the 95 % intervals come from the same counts, hold the figures, and are in the comparison table
             let (ri, fi) = (try #require(t.recallInterval), try #require(t.falseAlarmsPerHourInterval))
             #expect(ri == .wilson(successes: t.metrics.tp, trials: t.metrics.tp + t.metrics.fn) && ri.lower <= t.recall && t.recall <= ri.upper, "\(ri) vs \(t.recall)")

@@ -1,0 +1,67 @@
+import EarshotNN
+import Foundation
+
+/// The window scores of the held-out test split's gunshot clips, as the trainer's evaluation streamed them through
+/// the detector, carried in the model file (metadata `eval.test_shots`). A box has no corpus, yet the other side of
+/// a site's threshold is how many shots it misses: from these, `earshot calibrate` says how many of the model's
+/// test shots each threshold still finds — exactly the trainer's count (a clip is found when the rule confirms an
+/// event in it), at any threshold, `min_consecutive` and `max_dips`, at the hop they were scored at.
+public struct ShotScores: Sendable, Equatable {
+    /// The metadata key.
+    public static let key = "eval.test_shots"
+    /// Seconds between the scored windows.
+    public var hop: Double
+    /// Per clip, its windows' scores in order.
+    public var clips: [[Float]]
+
+    public init(hop: Double, clips: [[Float]]) { self.hop = hop; self.clips = clips }
+
+    /// The scores of `streams` (`StreamScores` of the test gunshot clips) at `hop`.
+    public init(hop: Double, streams: StreamScores) { self.init(hop: hop, clips: streams.streams.map { $0.map(\.score) }) }
+
+    /// `model`'s, nil when its file has none (trained before they were kept); a damaged record throws.
+    public init?(model: Model) throws {
+        guard let text = model.provenance[Self.key] else { return nil }
+        struct Record: Decodable { var hop: Double; var windows: [Int]; var scores: String }
+        func damaged(_ why: String) -> ModelFileError { .badMetadata(path: model.path ?? model.name, key: Self.key, reason: "\(why): rebuild the file's test-shot scores with `earshot-train evaluate --model FILE --data CORPUS --write-shot-scores FILE`, or remove the key") }
+        guard let r = try? JSONDecoder().decode(Record.self, from: Data(text.utf8)) else { throw damaged("not a JSON record of hop, windows and scores") }
+        guard let bytes = Data(base64Encoded: r.scores), bytes.count % 4 == 0, r.hop > 0, r.windows.allSatisfy({ $0 >= 0 }),
+              r.windows.reduce(0, +) == bytes.count / 4 else { throw damaged("its window counts do not match its scores") }
+        let all: [Float] = bytes.withUnsafeBytes { raw in (0..<(bytes.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) } }
+        guard all.allSatisfy({ $0 >= 0 && $0 <= 1 }) else { throw damaged("a score outside 0…1") }
+        var clips: [[Float]] = [], at = 0
+        for n in r.windows { clips.append(Array(all[at..<(at + n)])); at += n }
+        self.init(hop: r.hop, clips: clips)
+    }
+
+    /// The metadata value: `{"hop":0.1,"windows":[per clip],"scores":"<base64 of little-endian Float32>"}` —
+    /// every score bit for bit (the thresholds that matter differ in the fourth decimal).
+    public func encoded() -> String {
+        var bytes = Data(capacity: clips.reduce(0) { $0 + $1.count } * 4)
+        for c in clips { for s in c { withUnsafeBytes(of: s.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } } }
+        return "{\"hop\":\(hop),\"windows\":[\(clips.map { String($0.count) }.joined(separator: ","))],\"scores\":\"\(bytes.base64EncodedString())\"}"
+    }
+
+    /// Whether these scores can answer for `rule`: the same hop (rounded to 1 ms).
+    public func fits(_ rule: DecisionRule) -> Bool { abs(rule.hopSeconds - hop) < 0.0005 }
+
+    /// Clips in which `rule` confirms an event (the trainer's "found"; its first event needs no cooldown or
+    /// merging, so only the threshold, `minConsecutive` and `maxDips` decide).
+    public func found(rule: DecisionRule) -> Int {
+        clips.filter { c in
+            var t = EventTracker(rule: rule)
+            var hit = false
+            for (i, s) in c.enumerated() where !hit {
+                let start = Double(i) * hop
+                t.observe(score: s, windowStart: start, windowEnd: start + 1, onset: start) { if case .started = $0 { hit = true } }
+            }
+            return hit
+        }.count
+    }
+
+    /// Found, of all clips, with its 95 % interval (Wilson).
+    public func recall(rule: DecisionRule) -> (found: Int, total: Int, interval: ConfidenceInterval) {
+        let k = found(rule: rule)
+        return (k, clips.count, .wilson(successes: k, trials: clips.count))
+    }
+}
