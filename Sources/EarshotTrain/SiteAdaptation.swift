@@ -180,6 +180,8 @@ public struct SiteAdaptation {
             "train.thresholds": String(format: "held-out site audio: the last %.0f %% of each recording, %.2f h; default = %@ FA/h", 100 * o.holdOut, hours, Model.rateKey(o.defaultTarget)),
             DecisionRule.calibrationKey: rule.calibrationRecord,
             "adapt.base": base.name + (base.provenance["train.commit"].map { " (trained at \($0))" } ?? ""),
+            // the adapted model's own scores of the test shots: `earshot calibrate` on the site shows what it finds
+            ShotScores.key: ShotScores(hop: rule.hopSeconds, streams: a.guns).encoded(),
         ]
         let result = Result(base: base.name, siteFiles: site.files, skipped: site.skipped + bad.map { "corpus clip \($0)" }, adaptHours: site.keptSeconds / 3600, recordedAdaptHours: site.adaptSeconds / 3600, heldOutHours: hours,
                             siteChunks: siteClips.count, siteSources: m, testGunshots: guns.count, testNegativeHours: b.others.seconds / 3600,

@@ -114,6 +114,13 @@ import Testing
         try adapted.save(to: url)
         let back = try Model.load(url)
         #expect(back.thresholds == adapted.thresholds && back.network.snapshot() == adapted.network.snapshot())
+        // it keeps its own scores of the test shots: at each row's threshold they find what the row says it found
+        let shots = try #require(try ShotScores(model: back))
+        #expect(shots.clips.count == r.testGunshots)
+        for row in r.rows {
+            let rule = DecisionRule(threshold: row.adaptedThreshold)
+            #expect(abs(Double(shots.found(rule: rule)) / Double(r.testGunshots) - row.adaptedRecall) < 1e-9, "\(row)")
+        }
     }
 
     @Test func badSiteInputIsNamedAndSkippedOrRefused() throws {
