@@ -124,8 +124,11 @@ struct CalibrateCommand: ParsableCommand {
     /// What a threshold costs in shots: the share of `m`'s held-out test shots (`ShotScores`) `rule` still finds;
     /// nil when the file carries none, or scored them at another hop (`shotsNote` says which).
     static func shotsFound(_ m: Model, _ rule: DecisionRule) -> (found: Int, total: Int, interval: ConfidenceInterval)? {
-        guard let s = (try? ShotScores(model: m)) ?? nil, s.fits(rule) else { return nil }
-        return s.recall(rule: rule)
+        shotsFound((try? ShotScores(model: m)) ?? nil, rule)
+    }
+
+    static func shotsFound(_ s: ShotScores?, _ rule: DecisionRule) -> (found: Int, total: Int, interval: ConfidenceInterval)? {
+        s.flatMap { $0.fits(rule) ? $0.recall(rule: rule) : nil }
     }
 
     /// Why no share of test shots is shown for `m` under `rule`, or nil when it is.
@@ -159,23 +162,25 @@ struct CalibrateCommand: ParsableCommand {
         let own = scores.detections(rule: base)
         let ownCount = own.reduce(0) { $0 + $1.count }
         let loudest = own.enumerated().flatMap { i, es in es.map { (i, $0) } }.sorted { $0.1.peakScore > $1.1.peakScore }.prefix(top)
-        var rows: [(rate: Double, threshold: Float, events: Int, upper: Double)] = []
+        // what each threshold costs in shots: the share of the model's held-out test shots it still finds
+        let testShots = (try? ShotScores(model: m)) ?? nil
+        typealias Found = (found: Int, total: Int, interval: ConfidenceInterval)
+        func shots(_ t: Float) -> Found? { var x = base; x.threshold = t; return Self.shotsFound(testShots, x) }
+        let ownShots = shots(m.threshold)
+        var rows: [(rate: Double, threshold: Float, events: Int, upper: Double, shots: Found?)] = []
         for t in targets.sorted() {
             var rule = base
             rule.threshold = scores.threshold(forFalseAlarmsPerHour: t, base: base, minimum: minimum)
             let events = scores.events(rule: rule).reduce(0, +)
             // the most false alarms per hour this audio is consistent with (95 %): a short recording bounds little
-            rows.append((t, rule.threshold, events, ConfidenceInterval.poissonRate(events: events, exposure: hours).upper))
+            rows.append((t, rule.threshold, events, ConfidenceInterval.poissonRate(events: events, exposure: hours).upper, shots(rule.threshold)))
         }
         let unresolved = targets.filter { $0 * hours < 1 }.sorted()
         let r = Model.rateKey
-        // what each threshold costs in shots: the share of the model's held-out test shots it still finds
-        func shots(_ t: Float) -> (found: Int, total: Int, interval: ConfidenceInterval)? { var x = base; x.threshold = t; return Self.shotsFound(m, x) }
-        let ownShots = shots(m.threshold)
         if json {
             print("{\"type\":\"calibration\",\"files\":\(files),\"hours\":\(String(format: "%.4f", hours)),\"model_threshold\":\(String(format: "%.6f", m.threshold)),\"model_threshold_events\":\(ownCount)\(ownShots.map { ",\"test_shots\":\($0.total)" } ?? "")\(Self.shotsField("model_threshold_test_shots_found", ownShots))\(fields)}")
             for row in rows {
-                print("{\"type\":\"threshold\",\"false_alarms_per_hour\":\(r(row.rate)),\"threshold\":\(row.threshold),\"events\":\(row.events),\"resolved\":\(row.rate * hours >= 1),\"false_alarms_per_hour_upper_95\":\(String(format: "%.3f", row.upper))\(Self.shotsField("test_shots_found", shots(row.threshold)))}")
+                print("{\"type\":\"threshold\",\"false_alarms_per_hour\":\(r(row.rate)),\"threshold\":\(row.threshold),\"events\":\(row.events),\"resolved\":\(row.rate * hours >= 1),\"false_alarms_per_hour_upper_95\":\(String(format: "%.3f", row.upper))\(Self.shotsField("test_shots_found", row.shots))}")
             }
             for (i, e) in loudest { print(place(i, e).json) }
             return
@@ -187,7 +192,7 @@ struct CalibrateCommand: ParsableCommand {
         for row in rows {
             print("\(r(row.rate).padding(toLength: 19, withPad: " ", startingAt: 0)) \(String(describing: row.threshold).padding(toLength: 11, withPad: " ", startingAt: 0)) "
                   + "\(String(row.events).padding(toLength: 22, withPad: " ", startingAt: 0)) \(String(format: "%.2f", row.upper))"
-                  + (shots(row.threshold).map { String(repeating: " ", count: max(1, 28 - String(format: "%.2f", row.upper).count)) + Self.shotsText($0) } ?? ""))
+                  + (row.shots.map { String(repeating: " ", count: max(1, 28 - String(format: "%.2f", row.upper).count)) + Self.shotsText($0) } ?? ""))
         }
         if let note = Self.shotsNote(m, base) { print("note: \(note)") }
         if !loudest.isEmpty {
@@ -205,7 +210,7 @@ struct CalibrateCommand: ParsableCommand {
                       + String(format: "%.2f h of audio bound its rate at %.2f false alarms/hour with 95 %% confidence), then `systemctl reload earshot`", hours, first.upper))
                 if first.threshold > m.threshold {
                     var cost = ""
-                    if let a = shots(first.threshold), let b = ownShots { cost = " — it finds \(Self.shotsText(a)) of the model's held-out test shots, against \(Self.shotsText(b)) at its own" }
+                    if let a = first.shots, let b = ownShots { cost = " — it finds \(Self.shotsText(a)) of the model's held-out test shots, against \(Self.shotsText(b)) at its own" }
                     print("note: this site needs a higher threshold than the model's own (\(m.threshold)), and a higher threshold also misses more shots\(cost); `earshot-train adapt` can teach the model this site's sounds instead (README: \"Or teach the model your site\")")
                 } else if first.threshold < m.threshold {
                     print(String(format: "note: lower than the model's own threshold (%@): this site is quieter than the corpus, so the detector may be more sensitive here — %.2f h of audio measured it; run this again on more audio to confirm", String(describing: m.threshold), hours))
