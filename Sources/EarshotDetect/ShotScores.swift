@@ -59,6 +59,19 @@ public struct ShotScores: Sendable, Equatable {
         }.count
     }
 
+    /// "71.5 % (176 of 246)": found of all, as the CLI and earshotd print it.
+    public static func describe(found: Int, total: Int) -> String {
+        String(format: "%.1f %% (%d of %d)", 100 * Double(found) / Double(max(1, total)), found, total)
+    }
+
+    /// What `model`'s test shots say of `rule` ("finds 71.5 % (176 of 246) of the model's held-out test shots"), nil
+    /// when the file carries none (or at another hop, or damaged: `earshot model-info` names that).
+    public static func summary(model: Model, rule: DecisionRule) -> String? {
+        guard let s = (try? ShotScores(model: model)) ?? nil, s.fits(rule) else { return nil }
+        let r = s.recall(rule: rule)
+        return "finds \(describe(found: r.found, total: r.total)) of the model's held-out test shots"
+    }
+
     /// Found, of all clips, with its 95 % interval (Wilson).
     public func recall(rule: DecisionRule) -> (found: Int, total: Int, interval: ConfidenceInterval) {
         let k = found(rule: rule)

@@ -143,7 +143,7 @@ struct CalibrateCommand: ParsableCommand {
 
     /// "31.3 % (77 of 246)" — the share of test shots found, as the tables print it.
     static func shotsText(_ r: (found: Int, total: Int, interval: ConfidenceInterval)) -> String {
-        String(format: "%.1f %% (%d of %d)", 100 * Double(r.found) / Double(max(1, r.total)), r.found, r.total)
+        ShotScores.describe(found: r.found, total: r.total)
     }
 
     /// `,"<key>":0.3130` for the JSON records, "" when not known.

@@ -46,5 +46,9 @@ import Testing
         let expected = file.events.map(\.start).sorted()
         #expect(offsets.count == expected.count, "daemon \(offsets) vs file path \(expected)")
         for (a, b) in zip(offsets, expected) { #expect(abs(a - b) <= 0.1, "daemon \(a) s vs file path \(b) s") }
+        // the start says what the threshold costs in shots (the file's test shots at the rule in force)
+        let ready = r.entries.first { $0["MESSAGE"] == "earshotd ready" }
+        let summary = try #require(ShotScores.summary(model: model, rule: config.rule(model.threshold)))
+        #expect(ready?["TEST_SHOTS"] == summary && summary.hasPrefix("finds 71.5 % (176 of 246)"), "\(String(describing: ready))")
     }
 }

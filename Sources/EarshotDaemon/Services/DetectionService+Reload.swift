@@ -87,8 +87,10 @@ extension DetectionService {
             publishModel()
             // as at start: what the new config costs the model (a sample rate below its own, a looser rule than its calibration)
             for problem in new.modelProblems(model: m) { log.warning("\(problem)") }
-            log.notice("configuration reloaded", metadata: ["model": "\(m.name)", "device": "\(new.device)", "threshold": "\(d.rule.threshold)",
-                                                            "detector": "\(keep ? "kept" : rateChanged ? "new: scoring from one window (≈ 1 s) on" : "new: scoring from the next block on")"])
+            var meta: Logger.Metadata = ["model": "\(m.name)", "device": "\(new.device)", "threshold": "\(d.rule.threshold)",
+                                         "detector": "\(keep ? "kept" : rateChanged ? "new: scoring from one window (≈ 1 s) on" : "new: scoring from the next block on")"]
+            if let s = ShotScores.summary(model: m, rule: d.rule) { meta["test_shots"] = "\(s)" }
+            log.notice("configuration reloaded", metadata: meta)
         } catch {
             log.error("reload rejected, keeping the running configuration: \(error)")
         }

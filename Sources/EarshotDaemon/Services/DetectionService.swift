@@ -154,7 +154,9 @@ public final class DetectionService: Service, @unchecked Sendable {
         if let note = OpenBLASKernel.note { log.notice("\(note)") }
         if let problem = ConvKernel.environmentProblem { log.warning("\(problem)") }
         for problem in config.modelProblems(model: model) { log.warning("\(problem)") }
-        log.notice("earshotd ready", metadata: ["version": "\(EarshotVersion.string)", "model": "\(model.name)", "device": "\(config.device)", "threshold": "\(detector.rule.threshold)", "openblas": "\(BLAS.coreName)", "conv": "\(StreamingInference.convolutionKernel)"])
+        var ready: Logger.Metadata = ["version": "\(EarshotVersion.string)", "model": "\(model.name)", "device": "\(config.device)", "threshold": "\(detector.rule.threshold)", "openblas": "\(BLAS.coreName)", "conv": "\(StreamingInference.convolutionKernel)"]
+        if let s = ShotScores.summary(model: model, rule: detector.rule) { ready["test_shots"] = "\(s)" }   // what the threshold costs in shots
+        log.notice("earshotd ready", metadata: ready)
 
         let chunk = 1600
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
