@@ -59,22 +59,28 @@ public struct ShotScores: Sendable, Equatable {
         }.count
     }
 
-    /// "71.5 % (176 of 246)": found of all, as the CLI and earshotd print it.
-    public static func describe(found: Int, total: Int) -> String {
-        String(format: "%.1f %% (%d of %d)", 100 * Double(found) / Double(max(1, total)), found, total)
+    /// The clips a rule finds, of all.
+    public struct Share: Sendable, Equatable, CustomStringConvertible {
+        public var found: Int, total: Int
+        public var fraction: Double { Double(found) / Double(max(1, total)) }
+        /// 95 % interval (Wilson).
+        public var interval: ConfidenceInterval { .wilson(successes: found, trials: total) }
+        /// "71.5 % (176 of 246)", as the CLI and earshotd print it.
+        public var description: String { String(format: "%.1f %% (%d of %d)", 100 * fraction, found, total) }
     }
 
-    /// What `model`'s test shots say of `rule` ("finds 71.5 % (176 of 246) of the model's held-out test shots"), nil
-    /// when the file carries none (or at another hop, or damaged: `earshot model-info` names that).
-    public static func summary(model: Model, rule: DecisionRule) -> String? {
+    /// The share of the clips `rule` finds.
+    public func share(rule: DecisionRule) -> Share { Share(found: found(rule: rule), total: clips.count) }
+
+    /// `model`'s test shots' share under `rule`, nil when the file carries none, scored them at another hop, or
+    /// holds a damaged record (`earshot model-info` names that).
+    public static func share(model: Model, rule: DecisionRule) -> Share? {
         guard let s = (try? ShotScores(model: model)) ?? nil, s.fits(rule) else { return nil }
-        let r = s.recall(rule: rule)
-        return "finds \(describe(found: r.found, total: r.total)) of the model's held-out test shots"
+        return s.share(rule: rule)
     }
 
-    /// Found, of all clips, with its 95 % interval (Wilson).
-    public func recall(rule: DecisionRule) -> (found: Int, total: Int, interval: ConfidenceInterval) {
-        let k = found(rule: rule)
-        return (k, clips.count, .wilson(successes: k, trials: clips.count))
+    /// "finds 71.5 % (176 of 246) of the model's held-out test shots", nil as for `share(model:rule:)`.
+    public static func summary(model: Model, rule: DecisionRule) -> String? {
+        share(model: model, rule: rule).map { "finds \($0) of the model's held-out test shots" }
     }
 }

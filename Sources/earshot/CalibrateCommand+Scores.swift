@@ -62,7 +62,7 @@ extension CalibrateCommand {
             if running.threshold != m.threshold {
                 print(String(format: "earshotd runs at threshold %@ (the newest log's, not the model's own): %d event%@ in this log (%.1f per hour)%@",
                              String(describing: running.threshold), runningEvents, runningEvents == 1 ? "" : "s", Double(runningEvents) / max(1e-9, s.seconds / 3600),
-                             Self.shotsFound(m, running).map { ", finds \(Self.shotsText($0)) of the model's held-out test shots" } ?? ""))
+                             ShotScores.summary(model: m, rule: running).map { ", \($0)" } ?? ""))
             }
             if muted > 0 {
                 print(String(format: "muted: %.1f min heard while paging was muted (earshot mute: a planned noisy event) are %@", muted / 60,
@@ -75,7 +75,7 @@ extension CalibrateCommand {
         let utc = ISO8601DateFormatter()
         utc.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         report(s, files: mine.entries.count, model: m, base: base, heading: "score log", minimum: floor,
-               fields: ",\"running_threshold\":\(running.threshold),\"running_threshold_events\":\(runningEvents)\(Self.shotsField("running_threshold_test_shots_found", Self.shotsFound(m, running))),\"muted_hours\":\(String(format: "%.4f", muted / 3600)),\"muted_counted\":\(includeMuted)",
+               fields: ",\"running_threshold\":\(running.threshold),\"running_threshold_events\":\(runningEvents)\(Self.shotsField("running_threshold_test_shots_found", ShotScores.share(model: m, rule: running))),\"muted_hours\":\(String(format: "%.4f", muted / 3600)),\"muted_counted\":\(includeMuted)",
                check: "each is a time, not a sound: look for an alert or a test at that time in the journal (`journalctl -u earshot`) and its evidence clip; a real shot means this log cannot calibrate as it is") { i, e in
             let p = places[i](e.start)
             let d = e.end - e.start

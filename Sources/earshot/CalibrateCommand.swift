@@ -121,16 +121,6 @@ struct CalibrateCommand: ParsableCommand {
         if reports.failed > 0 { throw ExitCode(1) }
     }
 
-    /// What a threshold costs in shots: the share of `m`'s held-out test shots (`ShotScores`) `rule` still finds;
-    /// nil when the file carries none, or scored them at another hop (`shotsNote` says which).
-    static func shotsFound(_ m: Model, _ rule: DecisionRule) -> (found: Int, total: Int, interval: ConfidenceInterval)? {
-        shotsFound((try? ShotScores(model: m)) ?? nil, rule)
-    }
-
-    static func shotsFound(_ s: ShotScores?, _ rule: DecisionRule) -> (found: Int, total: Int, interval: ConfidenceInterval)? {
-        s.flatMap { $0.fits(rule) ? $0.recall(rule: rule) : nil }
-    }
-
     /// Why no share of test shots is shown for `m` under `rule`, or nil when it is.
     static func shotsNote(_ m: Model, _ rule: DecisionRule) -> String? {
         do {
@@ -141,14 +131,9 @@ struct CalibrateCommand: ParsableCommand {
         } catch { return "\(error)" }
     }
 
-    /// "31.3 % (77 of 246)" — the share of test shots found, as the tables print it.
-    static func shotsText(_ r: (found: Int, total: Int, interval: ConfidenceInterval)) -> String {
-        ShotScores.describe(found: r.found, total: r.total)
-    }
-
     /// `,"<key>":0.3130` for the JSON records, "" when not known.
-    static func shotsField(_ key: String, _ r: (found: Int, total: Int, interval: ConfidenceInterval)?) -> String {
-        r.map { String(format: ",\"%@\":%.4f", key, Double($0.found) / Double(max(1, $0.total))) } ?? ""
+    static func shotsField(_ key: String, _ s: ShotScores.Share?) -> String {
+        s.map { String(format: ",\"%@\":%.4f", key, $0.fraction) } ?? ""
     }
 
     /// Prints the thresholds for `targets` and the loudest events at the model's own threshold; `place` gives an
@@ -164,10 +149,9 @@ struct CalibrateCommand: ParsableCommand {
         let loudest = own.enumerated().flatMap { i, es in es.map { (i, $0) } }.sorted { $0.1.peakScore > $1.1.peakScore }.prefix(top)
         // what each threshold costs in shots: the share of the model's held-out test shots it still finds
         let testShots = (try? ShotScores(model: m)) ?? nil
-        typealias Found = (found: Int, total: Int, interval: ConfidenceInterval)
-        func shots(_ t: Float) -> Found? { var x = base; x.threshold = t; return Self.shotsFound(testShots, x) }
+        func shots(_ t: Float) -> ShotScores.Share? { var x = base; x.threshold = t; return testShots.flatMap { $0.fits(x) ? $0.share(rule: x) : nil } }
         let ownShots = shots(m.threshold)
-        var rows: [(rate: Double, threshold: Float, events: Int, upper: Double, shots: Found?)] = []
+        var rows: [(rate: Double, threshold: Float, events: Int, upper: Double, shots: ShotScores.Share?)] = []
         for t in targets.sorted() {
             var rule = base
             rule.threshold = scores.threshold(forFalseAlarmsPerHour: t, base: base, minimum: minimum)
@@ -187,12 +171,12 @@ struct CalibrateCommand: ParsableCommand {
         }
         print(String(format: "%@: %d file%@, %.2f h; model %@, its own threshold %.4f: %d event%@ here (%.1f per hour)%@",
                      heading, files, files == 1 ? "" : "s", hours, m.name, m.threshold, ownCount, ownCount == 1 ? "" : "s", Double(ownCount) / hours,
-                     ownShots.map { ", finds \(Self.shotsText($0)) of its held-out test shots" } ?? ""))
+                     ownShots.map { ", finds \($0) of its held-out test shots" } ?? ""))
         print("false alarms/hour   threshold   events in this audio   at most, 95 % (per hour)" + (ownShots == nil ? "" : "   test shots found"))
         for row in rows {
             print("\(r(row.rate).padding(toLength: 19, withPad: " ", startingAt: 0)) \(String(describing: row.threshold).padding(toLength: 11, withPad: " ", startingAt: 0)) "
                   + "\(String(row.events).padding(toLength: 22, withPad: " ", startingAt: 0)) \(String(format: "%.2f", row.upper))"
-                  + (row.shots.map { String(repeating: " ", count: max(1, 28 - String(format: "%.2f", row.upper).count)) + Self.shotsText($0) } ?? ""))
+                  + (row.shots.map { String(repeating: " ", count: max(1, 28 - String(format: "%.2f", row.upper).count)) + $0.description } ?? ""))
         }
         if let note = Self.shotsNote(m, base) { print("note: \(note)") }
         if !loudest.isEmpty {
@@ -210,7 +194,7 @@ struct CalibrateCommand: ParsableCommand {
                       + String(format: "%.2f h of audio bound its rate at %.2f false alarms/hour with 95 %% confidence), then `systemctl reload earshot`", hours, first.upper))
                 if first.threshold > m.threshold {
                     var cost = ""
-                    if let a = first.shots, let b = ownShots { cost = " — it finds \(Self.shotsText(a)) of the model's held-out test shots, against \(Self.shotsText(b)) at its own" }
+                    if let a = first.shots, let b = ownShots { cost = " — it finds \(a) of the model's held-out test shots, against \(b) at its own" }
                     print("note: this site needs a higher threshold than the model's own (\(m.threshold)), and a higher threshold also misses more shots\(cost); `earshot-train adapt` can teach the model this site's sounds instead (README: \"Or teach the model your site\")")
                 } else if first.threshold < m.threshold {
                     print(String(format: "note: lower than the model's own threshold (%@): this site is quieter than the corpus, so the detector may be more sensitive here — %.2f h of audio measured it; run this again on more audio to confirm", String(describing: m.threshold), hours))

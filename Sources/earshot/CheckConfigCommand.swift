@@ -65,12 +65,11 @@ struct CheckConfigCommand: ParsableCommand {
         for w in warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         print("\(shown): OK — device \(config.device)\(config.location.isEmpty ? "" : " at \"\(config.location)\""), hook \(config.hook.path ?? "none"), clip hook \(config.clipHook.path ?? "none"), health hook \(config.healthHook.path ?? "none"), heartbeat \(config.heartbeat.hook.path.map { "\($0) every \(String(format: "%g", config.heartbeat.interval)) s" } ?? "none"), clips \(config.clips.enabled ? config.clips.directory : "off"), site recording \(config.recording.enabled ? String(format: "%@ (up to %g h)", config.recording.directory, config.recording.hours) : "off"), score log \(config.scores.enabled ? String(format: "%@ (%g days)", config.scores.directory, config.scores.days) : "off"), alert-rate watch \(watch), metrics \(config.metrics.enabled ? config.metrics.path : "off")")
         // what the threshold costs in shots, beside the model's own when it is another
-        if let m = model, let t = try? config.threshold(for: m), let shots = (try? ShotScores(model: m)) ?? nil, shots.fits(config.rule(t)) {
+        if let m = model, let t = try? config.threshold(for: m), let a = ShotScores.share(model: m, rule: config.rule(t)) {
             var own = config.rule(t)
             own.threshold = m.threshold
-            let (a, b) = (shots.recall(rule: config.rule(t)), shots.recall(rule: own))
-            print("Threshold \(t) finds \(ShotScores.describe(found: a.found, total: a.total)) of the model's held-out test shots"
-                  + (t == m.threshold ? "" : String(format: " (%@ at its own %.4f)", ShotScores.describe(found: b.found, total: b.total), m.threshold)))
+            print("Threshold \(t) finds \(a) of the model's held-out test shots"
+                  + (t == m.threshold ? "" : String(format: " (%@ at its own %.4f)", ShotScores.share(model: m, rule: own)?.description ?? "?", m.threshold)))
         }
         print("OpenBLAS: \(BLAS.coreName) kernels" + (OpenBLASKernel.note.map { " — \($0)" } ?? ""))
         print("Convolutions: " + ConvKernel.selected.description + (ConvKernel.selected == .blas ? "" : " (EARSHOT_CONV_KERNEL=blas: im2col + OpenBLAS)"))

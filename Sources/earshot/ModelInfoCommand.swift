@@ -43,8 +43,8 @@ struct ModelInfoCommand: ParsableCommand {
             if let shots = try ShotScores(model: m) {
                 var rule = calibrated ?? DecisionRule(threshold: m.threshold)
                 rule.threshold = m.threshold
-                let r = shots.recall(rule: rule)
-                print(String(format: "test shots %d held-out gunshot clips' window scores (hop %g s): %d found (%.1f %%) at the operating point — `earshot calibrate` gives the share each threshold finds", r.total, shots.hop, r.found, 100 * Double(r.found) / Double(max(1, r.total))))
+                let r = shots.share(rule: rule)
+                print(String(format: "test shots %d held-out gunshot clips' window scores (hop %g s): %d found (%.1f %%) at the operating point — `earshot calibrate` gives the share each threshold finds", r.total, shots.hop, r.found, 100 * r.fraction))
             }
         } catch { print("test shots \(error)") }
         for (k, v) in m.provenance.sorted(by: { $0.key < $1.key }) where k != ShotScores.key { print("\(k.padding(toLength: 16, withPad: " ", startingAt: 0)) \(v)") }

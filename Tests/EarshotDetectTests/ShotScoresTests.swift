@@ -36,8 +36,8 @@ struct ShotScoresTests {
         #expect(found(0.9, 2, 1) == 3)      // the dip in clip 2 bridged
         #expect(found(0.999_876_6, 1, 0) == 1 && found(0.999_876_5, 2, 0) == 1 && found(0.999_876_7, 1, 0) == 0)
         #expect(found(0.9, 2, 0, cooldown: 0, gap: 5) == 2)
-        let r = s.recall(rule: DecisionRule(threshold: 0.9))
-        #expect(r.found == 2 && r.total == 5 && r.interval == .wilson(successes: 2, trials: 5))
+        let r = s.share(rule: DecisionRule(threshold: 0.9))
+        #expect(r.found == 2 && r.total == 5 && r.interval == .wilson(successes: 2, trials: 5) && r.description == "40.0 % (2 of 5)")
         #expect(s.fits(DecisionRule(threshold: 0.9, hopSeconds: 0.1)) && !s.fits(DecisionRule(threshold: 0.9, hopSeconds: 0.05)))
     }
 

@@ -90,7 +90,7 @@ public struct AlertRateWatch: Sendable {
         if excess == nil {
             func over(_ f: Finding) -> Bool { f.p < Self.significance && f.periods >= Self.minimumPeriods }
             guard over(hour) || over(day) else { return nil }
-            let f = !over(day) || (over(hour) && hour.p <= day.p) ? hour : day
+            let f = over(hour) && (!over(day) || hour.p <= day.p) ? hour : day
             excess = f
             return .started(f)
         }
