@@ -1,4 +1,5 @@
 import EarshotDaemon
+import EarshotDSP
 import Foundation
 import Testing
 
@@ -58,7 +59,8 @@ import Testing
 
     /// SIGHUP while in excess: a reload that changes only the location keeps the watch (no notice); one with a
     /// new threshold starts it afresh, and says the excess is over (its alerts were paged at the old settings).
-    /// Paced at 100× so the reloads land in the 4.5 min of audio after the notice.
+    /// Paced at 50× so the reloads land in the 4.5 min of audio after the notice (5.4 s); a 600 s ring keeps a
+    /// loaded machine from dropping audio.
     @Test func aReloadWithANewThresholdStartsTheWatchAfresh() throws {
         let s = try Self.setup()
         let fixture = try AlsaFileFixture(DaemonTestSignals.recording(seconds: 1500, shots: Self.shots), rate: 16_000, dir: s.run.dir)
@@ -66,12 +68,12 @@ import Testing
         let hook = s.run.dir.appendingPathComponent("health.sh").path
         let config = s.run.dir.appendingPathComponent("reload.yaml")
         func write(_ extra: String) throws {
-            let u = try s.run.writeConfig(extra: "health_hook:\n  path: \(hook)\n  retries: 0\nalert_rate:\n  expected_per_hour: 1\n\(extra)",
+            let u = try s.run.writeConfig(extra: "ring_seconds: 600\nhealth_hook:\n  path: \(hook)\n  retries: 0\nalert_rate:\n  expected_per_hour: 1\n\(extra)",
                                           metrics: ["path: \(s.prom.path)"], name: "reload-next.yaml")
             guard rename(u.path, config.path) == 0 else { throw CocoaError(.fileWriteUnknown) }   // atomic: a reload never reads half a file
         }
         try write("location: Hall B")
-        let d = try DaemonProcess(args: ["--config", config.path, "--max-frames", String(fixture.frames), "--pace", "100", "--exit-at-end"],
+        let d = try DaemonProcess(args: ["--config", config.path, "--max-frames", String(fixture.frames), "--pace", "50", "--exit-at-end"],
                                   environment: ["ALSA_CONFIG_PATH": asound.path, "STATE_DIRECTORY": s.state.path], dir: s.run.dir)
         func waitFor(_ text: String, count: Int = 1) -> Bool {
             let end = Date().addingTimeInterval(60)
@@ -96,6 +98,20 @@ import Testing
             #expect(health[1].hasPrefix("alert_rate 0 Alert-rate watch starts afresh (a new threshold or rule)"), "\(health[1])")
         }
         #expect(metric(s, "earshot_alert_rate_excess") == "0")
+    }
+
+    /// `earshotd --replay` (paced at 100×; a 600 s ring keeps a loaded machine from dropping audio): a replayed file
+    /// is not the site's sound, so its alerts are not held against the rate.
+    @Test func aReplayIsNotWatched() throws {
+        let s = try Self.setup()
+        let wav = s.run.dir.appendingPathComponent("replay.wav")
+        try AudioFileWriter.writeWAV16(DaemonTestSignals.recording(seconds: 1290, shots: Self.shots), sampleRate: 16_000, to: wav)
+        let d = try DaemonProcess(args: ["--config", try config(s, alertRate: "ring_seconds: 600\nalert_rate:\n  expected_per_hour: 1").path, "--replay", wav.path, "--pace", "100"],
+                                  environment: ["STATE_DIRECTORY": s.state.path], dir: s.run.dir)
+        #expect(d.waitExit(timeout: 120) == 0, "stderr:\n\(d.stderr)")
+        #expect(DaemonHookFixture.alerts(d.stderr).count == 6, "every shot paged: \(d.stderr)")
+        #expect(!d.stderr.contains("More alerts than the threshold") && DaemonHookFixture.lines(s.healthOut).isEmpty, "\(d.stderr)")
+        #expect(metric(s, "earshot_alert_rate_expected_per_hour") == "0")
     }
 
     /// The same audio while paging is muted (a planned noisy event): nothing paged, so no excess; and with the

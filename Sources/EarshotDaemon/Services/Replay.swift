@@ -30,9 +30,11 @@ public enum Replay {
         config.channels = 1
         config.channel = nil
         // A replayed file is not the site's own sound: its shots would count as the site's false alarms in
-        // `earshot calibrate`, so neither the site recording nor the score log takes it.
+        // `earshot calibrate`, so neither the site recording nor the score log takes it, and the alert-rate watch
+        // does not call its alerts the site's.
         config.recording.enabled = false
         config.scores.enabled = false
+        config.alertRate.enabled = false
         return raw
     }
 }
