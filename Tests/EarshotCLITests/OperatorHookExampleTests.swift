@@ -150,5 +150,11 @@ struct OperatorHookExampleTests {
         #expect(s4 == 0 && a4.contains("Title: Earshot on venue-1: paging MUTED\n"), "\(a4)")
         let (s5, _, in5) = try Self.run("email.sh", tool: "sendmail", health: true, extra: muted.merging(["EARSHOT_PROBLEM": "0"]) { $1 })
         #expect(s5 == 0 && in5.contains("Subject: Earshot on venue-1: paging on again\n") && in5.contains("fireworks"), "\(in5)")
+        // the alert-rate watch's notices ask for a look at the site, and say when the rate is normal again
+        let rate = ["EARSHOT_HEALTH": "alert_rate", "EARSHOT_MESSAGE": "More alerts than the threshold is calibrated for: 19 paged in the last 0.88 h"]
+        let (s6, a6, _) = try Self.run("ntfy-webhook.sh", tool: "curl", health: true, extra: rate)
+        #expect(s6 == 0 && a6.contains("Title: Earshot on venue-1: too many alerts, check the site\n") && !a6.contains("Gunshot"), "\(a6)")
+        let (s7, _, in7) = try Self.run("email.sh", tool: "sendmail", health: true, extra: rate.merging(["EARSHOT_PROBLEM": "0"]) { $1 })
+        #expect(s7 == 0 && in7.contains("Subject: Earshot on venue-1: alert rate normal again\n") && in7.contains("19 paged"), "\(in7)")
     }
 }

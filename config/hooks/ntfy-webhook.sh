@@ -19,6 +19,8 @@ if [ -n "${EARSHOT_HEALTH:-}" ]; then
   what="$EARSHOT_HEALTH problem"; [ "$EARSHOT_PROBLEM" = 1 ] || what="$EARSHOT_HEALTH ok"
   # earshot mute: someone paused paging for a planned event (EARSHOT_PROBLEM=1), or it pages again (0)
   [ "$EARSHOT_HEALTH" = muted ] && { what="paging MUTED"; [ "$EARSHOT_PROBLEM" = 1 ] || what="paging on again"; }
+  # alert_rate: far more alerts than the threshold is calibrated for — the site's sounds? (EARSHOT_MESSAGE says what to do)
+  [ "$EARSHOT_HEALTH" = alert_rate ] && { what="too many alerts, check the site"; [ "$EARSHOT_PROBLEM" = 1 ] || what="alert rate normal again"; }
   exec curl --silent --show-error --fail --max-time 8 \
     -H "Title: $(header "${test_mark}Earshot $where: $what")" -H "Priority: high" -H "Tags: warning" \
     --data-binary @- "$NTFY_URL"
