@@ -85,10 +85,14 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
     /// passed first.
     @discardableResult
     public func waitIdle(timeout: Double) -> Bool {
-        let until = Date(timeIntervalSinceNow: timeout)
+        // the deadline on the monotonic clock, the waits in slices: `NSCondition.wait(until:)` takes a wall-clock
+        // time, so one long wait would end early (or late) when the wall clock steps
+        let deadline = MonotonicClock.now + timeout
         cond.lock(); defer { cond.unlock() }
         while running > 0 || !queue.isEmpty || retrying > 0 {
-            if !cond.wait(until: until) { return running == 0 && queue.isEmpty && retrying == 0 }
+            let left = deadline - MonotonicClock.now
+            if left <= 0 { return false }
+            _ = cond.wait(until: Date(timeIntervalSinceNow: min(left, 0.25)))
         }
         return true
     }

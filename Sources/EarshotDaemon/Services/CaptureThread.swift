@@ -157,7 +157,7 @@ public final class CaptureThread: @unchecked Sendable {
         defer { out.deallocate() }
         if let r = resampler { log.notice("device runs at \(pcm.rate) Hz; resampling to \(opts.targetRate) Hz with libsoxr", metadata: ["rate": "\(r.inputRate)"]) }
         let channel = opts.channel.map { min($0, ch - 1) }
-        let (started, framesAtStart) = (Date(), framesTotal)
+        let (started, startedAt, framesAtStart) = (Date(), MonotonicClock.now, framesTotal)
         if opts.pace > 0 {
             // Audio time 0 of this stream, for benchmarks that time alerts from a planted sound (bench-daemon.py).
             log.info("pacing capture at \(opts.pace)× real time", metadata: ["earshot_pace_origin_us": "\(Int((started.timeIntervalSince1970 * 1e6).rounded()))"])
@@ -186,7 +186,7 @@ public final class CaptureThread: @unchecked Sendable {
                 // The file plugin returns a period at once; a sound card returns it once it has been recorded, a
                 // period later. Handing it on early would make every alert look a period faster than it is.
                 let due = Double(framesTotal - framesAtStart) / Double(pcm.rate) / opts.pace
-                let ahead = due - Date().timeIntervalSince(started)
+                let ahead = due - (MonotonicClock.now - startedAt)
                 if ahead > 0 { Thread.sleep(forTimeInterval: ahead) }
             }
             if let r = resampler {
@@ -205,7 +205,7 @@ public final class CaptureThread: @unchecked Sendable {
     }
 
     private func sleepInterruptibly(_ seconds: Double) {
-        let end = Date().addingTimeInterval(seconds)
-        while !stopping && Date() < end { Thread.sleep(forTimeInterval: min(0.05, end.timeIntervalSinceNow)) }
+        let end = MonotonicClock.now + seconds   // a wall-clock step neither skips nor stretches a retry's wait
+        while !stopping, case let left = end - MonotonicClock.now, left > 0 { Thread.sleep(forTimeInterval: min(0.05, left)) }
     }
 }

@@ -32,7 +32,8 @@ public final class DetectionService: Service, @unchecked Sendable {
     var heartbeat: HookRunner
     /// Runners replaced by a reload that still run, queue or retry hooks (`retire`).
     var retiredHooks: [HookRunner] = []
-    private var lastBeat = Date.distantPast
+    /// When the last heartbeat ran (`MonotonicClock`).
+    private var lastBeat = -Double.infinity
     /// Whether the device was open and delivering when the loop last looked (a change runs the health hook).
     var deviceHearing = true
     var clips: ClipRecorder
@@ -62,7 +63,7 @@ public final class DetectionService: Service, @unchecked Sendable {
     /// Samples the capture ring overwrote before this loop read them (it fell `ring_seconds` behind), and
     /// when that was last logged (at most once a minute, with the total).
     var samplesDropped = 0
-    private var droppedLoggedAt = Date.distantPast
+    private var droppedLoggedAt = -Double.infinity
     public let metrics: MetricsFile
     private let reloadRequested = Atomic<Bool>(false)
     /// Wakes the detection loop: the capture thread after each block (and when it stops), a 1 s tick for
@@ -162,7 +163,8 @@ public final class DetectionService: Service, @unchecked Sendable {
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
         defer { buffer.deallocate() }
         let watchdogEvery = (notifier.watchdogInterval ?? 10) / 4
-        var lastPing = Date.distantPast, lastStatusAt = Date.distantPast
+        // intervals on the monotonic clock: a step of the wall clock must not stop the watchdog pings
+        var lastPing = -Double.infinity, lastStatusAt = -Double.infinity
         var wakes = wake.stream.makeAsyncIterator()
         let (tick, wakeUp) = (min(1, watchdogEvery), wake.continuation)
         let ticker = Task { while !Task.isCancelled { try? await Task.sleep(for: .seconds(tick)); wakeUp.yield() } }
@@ -193,19 +195,19 @@ public final class DetectionService: Service, @unchecked Sendable {
                     consume(piece)
                 }
                 if lost > 0 { dropped(lost) }
-                let now = Date()
+                let now = MonotonicClock.now
                 let stalledNow = capture.state == .capturing && capture.secondsSinceProgress >= config.stallSeconds
                 if stalledNow != stalled { stalled = stalledNow; stallChanged() }
-                if !stalled, now.timeIntervalSince(lastPing) >= watchdogEvery { notifier.watchdog(); lastPing = now }
+                if !stalled, now - lastPing >= watchdogEvery { notifier.watchdog(); lastPing = now }
                 let hearing = capture.state == .capturing && !stalled
                 if hearing != deviceHearing, capture.state == .capturing || capture.state == .retrying { deviceHearing = hearing; deviceHealthChanged() }
-                if hearing, liveness.active.isEmpty, config.heartbeat.hook.path != nil, now.timeIntervalSince(lastBeat) >= config.heartbeat.interval {
+                if hearing, liveness.active.isEmpty, config.heartbeat.hook.path != nil, now - lastBeat >= config.heartbeat.interval {
                     lastBeat = now
                     heartbeat.submit(health: HealthNotice(condition: "heartbeat", problem: false, message: statusLine(), device: config.device, location: config.location))
                 }
-                if now.timeIntervalSince(lastStatusAt) >= 1 {
+                if now - lastStatusAt >= 1 {
                     lastStatusAt = now
-                    for c in mutes.poll(now: now) { muteChanged(c) }
+                    for c in mutes.poll(now: Date()) { muteChanged(c) }   // a mute ends at a wall-clock time
                     checkAlertRate()
                     let s = statusLine()
                     if s != lastStatus { notifier.status(s); lastStatus = s }
@@ -245,8 +247,8 @@ public final class DetectionService: Service, @unchecked Sendable {
     /// The capture ring overwrote `count` samples before this loop read them: audio never analysed.
     private func dropped(_ count: Int) {
         samplesDropped += count
-        let now = Date()
-        guard now.timeIntervalSince(droppedLoggedAt) >= 60 else { return }
+        let now = MonotonicClock.now
+        guard now - droppedLoggedAt >= 60 else { return }
         droppedLoggedAt = now
         let rate = Double(model.features.sampleRate)
         log.warning("detection fell behind: \(String(format: "%.2f", Double(count) / rate)) s of audio were never analysed (\(String(format: "%.2f", Double(samplesDropped) / rate)) s since start) — the box is overloaded or earshotd starved of CPU; check other load, or raise ring_seconds (now \(String(format: "%g", config.ringSeconds)) s) to ride out longer stalls")
