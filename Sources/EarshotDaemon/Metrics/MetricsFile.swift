@@ -12,8 +12,11 @@ import Glibc
 /// Thread-safe: any thread may `update`; `write` may run concurrently with updates.
 public final class MetricsFile: Sendable {
     public let settings: MetricsSettings
-    /// Daemon start, for `earshot_uptime_seconds` and `earshot_start_time_seconds`.
+    /// Daemon start, for `earshot_start_time_seconds`.
     public let start: Date
+    /// The same instant on the monotonic clock, for `earshot_uptime_seconds` (a step of the wall clock must not
+    /// change the uptime).
+    private let startMonotonic: Double
     /// `earshot_instance="NAME"` on every sample when the daemon is one of several (`--instance`), so their files
     /// can share one collector directory without clashing series; nil for the single service.
     public let instance: String?
@@ -23,6 +26,7 @@ public final class MetricsFile: Sendable {
 
     public init(settings: MetricsSettings, start: Date = Date(), instance: String? = nil, logger: Logger? = nil) {
         self.settings = settings; self.start = start; self.instance = instance; self.logger = logger
+        startMonotonic = MonotonicClock.now - Date().timeIntervalSince(start)
     }
 
     /// Changes counters under the lock: `metrics.update { $0.eventsTotal += 1 }`.
@@ -34,7 +38,7 @@ public final class MetricsFile: Sendable {
     public var snapshot: EarshotCounters { counters.withLock { $0 } }
 
     /// The file's text for the counters now (exposition format 0.0.4: HELP, TYPE, samples, trailing newline).
-    public func render(now: Date = Date()) -> String {
+    public func render() -> String {
         let c = snapshot
         var out = ""
         // samples: (the sample's own labels, e.g. condition="silence", or ""; value)
@@ -81,7 +85,7 @@ public final class MetricsFile: Sendable {
         one("earshot_last_score", "gauge", "Score of the most recent event.", Self.number(c.lastScore))
         one("earshot_last_event_timestamp_seconds", "gauge", "Unix time of the most recent event (0 = none yet).", Self.number(c.lastEventTimestamp))
         one("earshot_start_time_seconds", "gauge", "Unix time the daemon started.", Self.number(start.timeIntervalSince1970))
-        one("earshot_uptime_seconds", "gauge", "Seconds since the daemon started.", Self.number(now.timeIntervalSince(start)))
+        one("earshot_uptime_seconds", "gauge", "Seconds since the daemon started.", Self.number(MonotonicClock.now - startMonotonic))
         return out
     }
 
@@ -91,8 +95,8 @@ public final class MetricsFile: Sendable {
     }
 
     /// Writes `render()` to `settings.path` atomically, creating the directory if needed.
-    public func write(now: Date = Date()) throws {
-        try MetricsFile.writeAtomically(render(now: now), to: settings.path)
+    public func write() throws {
+        try MetricsFile.writeAtomically(render(), to: settings.path)
     }
 
     /// Rewrites the file every `settings.intervalSeconds` until the task is cancelled (wrap it in a Service).
