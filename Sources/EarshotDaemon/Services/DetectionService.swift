@@ -241,7 +241,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         let audio = Double(samplesConsumed) / Double(model.features.sampleRate), score = Double(detector.lastScore)
         let (o, l) = (capture.overruns, capture.deviceLosses)
         metrics.update { $0.overrunsTotal = o; $0.deviceLossesTotal = l; $0.audioSecondsTotal = audio; $0.lastScore = score; $0.deviceUp = false }
-        try? metrics.write()
+        metrics.writeLogged()   // only when metrics.enabled (a disabled file was written at every stop)
     }
 
     /// The capture ring overwrote `count` samples before this loop read them: audio never analysed.
