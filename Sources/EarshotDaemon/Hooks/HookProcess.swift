@@ -19,7 +19,7 @@ struct HookProcess {
         result.section = settings.section
         result.lostWhenGivenUp = settings.lostWhenGivenUp
         if case .health = payload.content { result.subject = payload.logID }
-        let t0 = DispatchTime.now().uptimeNanoseconds
+        let t0 = MonotonicClock.nanoseconds
         if let problem = settings.executableProblem() {
             result.spawnError = problem
             return result
@@ -36,7 +36,7 @@ struct HookProcess {
         if status & 0x7f == 0 { result.exitCode = (status >> 8) & 0xff } else { result.signal = status & 0x7f }
         result.stderrTail = tail.text
         result.stderrBytes = tail.total
-        result.seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        result.seconds = Double(MonotonicClock.nanoseconds - t0) / 1e9
         return result
     }
 
@@ -91,7 +91,7 @@ struct HookProcess {
 
     /// Drains stderr into `tail` while waiting for the process; enforces the timeout. Returns the wait status.
     private func supervise(pid: pid_t, errFD: Int32, tail: inout ByteTail, timedOut: inout Bool) -> Int32 {
-        let start = DispatchTime.now().uptimeNanoseconds
+        let start = MonotonicClock.nanoseconds
         let deadline = start + UInt64(settings.timeout * 1e9)
         var killAt: UInt64 = .max
         var termSent = false, killSent = false, errOpen = true
@@ -121,7 +121,7 @@ struct HookProcess {
                 }
                 return status
             }
-            let now = DispatchTime.now().uptimeNanoseconds
+            let now = MonotonicClock.nanoseconds
             if !termSent && now >= deadline {
                 timedOut = true; termSent = true
                 kill(-pid, SIGTERM)

@@ -55,7 +55,7 @@ public final class CaptureThread: @unchecked Sendable {
     /// Samples per block written to the ring (a period, at the target rate) once open (0 before).
     private let blockSize = Atomic<Int>(0)
     /// Monotonic time (ns) the device was opened or last delivered a block.
-    private let progressNs = Atomic<Int>(Int(DispatchTime.now().uptimeNanoseconds))
+    private let progressNs = Atomic<Int>(Int(MonotonicClock.nanoseconds))
     /// Called on this thread after each block written to the ring, and once when the thread stops, so the
     /// consumer can sleep until there is something to do instead of polling.
     private let onData: @Sendable () -> Void
@@ -78,9 +78,9 @@ public final class CaptureThread: @unchecked Sendable {
     /// Seconds since the device was opened or last delivered a block (monotonic clock). While `state` is
     /// `.capturing`, a large value means the device stopped delivering inside a read that does not return.
     public var secondsSinceProgress: Double {
-        Double(Int(DispatchTime.now().uptimeNanoseconds) - progressNs.load(ordering: .relaxed)) / 1e9
+        Double(Int(MonotonicClock.nanoseconds) - progressNs.load(ordering: .relaxed)) / 1e9
     }
-    private func progressed() { progressNs.store(Int(DispatchTime.now().uptimeNanoseconds), ordering: .relaxed) }
+    private func progressed() { progressNs.store(Int(MonotonicClock.nanoseconds), ordering: .relaxed) }
 
     public func start() {
         let t = Thread { [self] in self.main(); self.done.signal() }
