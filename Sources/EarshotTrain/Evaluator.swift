@@ -42,6 +42,9 @@ public struct EvalReport: Codable, Sendable {
     /// each equal-false-alarm threshold. Optional: earlier reports still load.
     public var latency: ConfirmationLatency?
     public var latencyAtEqualFA: [String: ConfirmationLatency]?
+    /// Recall of incidents of several shots (`ShotsInSuccession`): at the model's threshold and at each
+    /// equal-false-alarm threshold. Optional: earlier reports still load.
+    public var succession: ShotsInSuccession?
 }
 
 /// Clip-level and stream-level evaluation through the Detector, with crowd mixed at fixed SNRs and clean
@@ -117,9 +120,11 @@ public struct Evaluator {
         let falseAlarms = negEvents.reduce(0, +), hours = negScores.seconds / 3600
         let byLevel = LevelBands.tally(guns, hits: gunDetected), faByLevel = LevelBands.tally(others, hits: negDetected)
         var equal: [String: Double] = [:], equalFound: [String: [Int]] = [:], equalLatency: [String: ConfirmationLatency] = [:]
+        var equalRules: [String: DecisionRule] = [:]
         for target in Self.equalFATargets {
             var r = rule
             r.threshold = negScores.threshold(forFalseAlarmsPerHour: target, base: rule)
+            equalRules[String(format: "%.0f", target)] = r
             let found = gunScores.streamsWithEvents(rule: r)
             equal[String(format: "%.0f", target)] = Double(found.count) / Double(max(1, guns.count))
             equalFound[String(format: "%.0f", target)] = found
@@ -133,6 +138,7 @@ public struct Evaluator {
                           recallByLevel: byLevel, falseAlarmClipsByLevel: faByLevel, recallAtEqualFA: equal, roc: roc,
                           shotsFound: gunDetected.indices.filter { gunDetected[$0] }, shotsFoundAtEqualFA: equalFound,
                           latency: ConfirmationLatency.measure(confirmations: arriving.confirmations(rule: rule), shotTimes: shotTimes),
-                          latencyAtEqualFA: equalLatency)
+                          latencyAtEqualFA: equalLatency,
+                          succession: ShotsInSuccession.measure(gunshots: gunshots, detector: detector, rule: rule, equalRules: equalRules))
     }
 }

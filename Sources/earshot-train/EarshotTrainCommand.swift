@@ -113,10 +113,10 @@ struct Evaluate: ParsableCommand {
                                              negatives: clips.filter { $0.info.label == "negative" }, crowd: clips.filter { $0.info.label == "crowd" })
             reports.append(r)
             if let out = writeShotScores {
-                var kept = m
                 let name = m.name
-                kept.provenance[ShotScores.key] = ShotScores(hop: rule.hopSeconds, streams: shots).encoded()
-                try kept.save(to: URL(fileURLWithPath: out))
+                // Model is a class: the loaded model itself gains the key, and is saved with it
+                m.provenance[ShotScores.key] = ShotScores(hop: rule.hopSeconds, streams: shots).encoded()
+                try m.save(to: URL(fileURLWithPath: out))
                 FileHandle.standardError.write(Data("wrote \(out): \(name) with its \(shots.streams.count) test shots' window scores at hop \(rule.hopSeconds) s (eval.test_shots)\n".utf8))
             }
             if json {
@@ -154,6 +154,11 @@ struct Evaluate: ParsableCommand {
         if let l = r.latency {
             let equal = Evaluator.equalFATargets.map { String(format: "%.0f", $0) }.compactMap { k in r.latencyAtEqualFA?[k].map { "\(k) FA/h \($0.summary)" } }
             print("confirmed after the shot's loudest 10 ms, each clip streamed after a window of floor noise (median / 90th percentile / max): \(l.summary)" + (equal.isEmpty ? "" : "; at equal false-alarm rates: " + equal.joined(separator: ", ")))
+        }
+        if let sc = r.succession {
+            let counts = ShotsInSuccession.shotCounts.map(String.init).joined(separator: " / ")
+            let equal = Evaluator.equalFATargets.map { String(format: "%.0f", $0) }.map { "\($0) FA/h \(ShotsInSuccession.cell(sc.recallAtEqualFA[$0]))" }
+            print("incidents of \(counts) shots of one source, 0.3–3 s apart (\(sc.incidents) each; found when an event is raised): \(ShotsInSuccession.cell(sc.recall)); at equal false-alarm rates: " + equal.joined(separator: ", "))
         }
         // loudest first, in dB order (the keys are "+20", "-5", …: a string sort puts "-10" before "-5")
         func byLevel(_ d: [String: Double]) -> [(key: String, value: Double)] { d.sorted { (Double($0.key) ?? 0) > (Double($1.key) ?? 0) } }
