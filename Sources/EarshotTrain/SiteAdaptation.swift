@@ -181,7 +181,7 @@ public struct SiteAdaptation {
             DecisionRule.calibrationKey: rule.calibrationRecord,
             "adapt.base": base.name + (base.provenance["train.commit"].map { " (trained at \($0))" } ?? ""),
             // the adapted model's own scores of the test shots: `earshot calibrate` on the site shows what it finds
-            ShotScores.key: ShotScores(hop: rule.hopSeconds, streams: a.guns).encoded(),
+            ShotScores.key: ShotScores(hop: rule.hopSeconds, streams: a.guns, sources: test.filter { $0.info.label == "gunshot" }.map(\.info.source)).encoded(),
         ]
         let result = Result(base: base.name, siteFiles: site.files, skipped: site.skipped + bad.map { "corpus clip \($0)" }, adaptHours: site.keptSeconds / 3600, recordedAdaptHours: site.adaptSeconds / 3600, heldOutHours: hours,
                             siteChunks: siteClips.count, siteSources: m, testGunshots: guns.count, testNegativeHours: b.others.seconds / 3600,

@@ -283,7 +283,8 @@ public struct ThreeModelProtocol {
             results[i].test = r
             results[i].model.provenance["eval.test"] = String(format: "{\"recall\":%.4f,\"precision\":%.4f,\"f1\":%.4f,\"auc\":%.4f,\"fa_per_hour\":%.2f,\"negative_hours\":%.3f}", r.recall, r.precision, r.f1, r.rocAUC, r.falseAlarmsPerHour, r.negativeHours)
             // the test shots' window scores: `earshot calibrate` tells a site what each threshold costs in shots
-            results[i].model.provenance[ShotScores.key] = ShotScores(hop: rule.hopSeconds, streams: shots).encoded()
+            results[i].model.provenance[ShotScores.key] = ShotScores(hop: rule.hopSeconds, streams: shots,
+                                                                     sources: testClips.filter { $0.info.label == "gunshot" }.map(\.info.source)).encoded()
             try results[i].model.save(to: o.out.appendingPathComponent("\(results[i].name).safetensors"))
         }
         try Report.write(results, best: best, oof: oof, candidates: oofs, split: splitTable, unreadable: bad, options: o)

@@ -115,7 +115,7 @@ struct Evaluate: ParsableCommand {
             if let out = writeShotScores {
                 let name = m.name
                 // Model is a class: the loaded model itself gains the key, and is saved with it
-                m.provenance[ShotScores.key] = ShotScores(hop: rule.hopSeconds, streams: shots).encoded()
+                m.provenance[ShotScores.key] = ShotScores(hop: rule.hopSeconds, streams: shots, sources: clips.filter { $0.info.label == "gunshot" }.map(\.info.source)).encoded()
                 try m.save(to: URL(fileURLWithPath: out))
                 FileHandle.standardError.write(Data("wrote \(out): \(name) with its \(shots.streams.count) test shots' window scores at hop \(rule.hopSeconds) s (eval.test_shots)\n".utf8))
             }

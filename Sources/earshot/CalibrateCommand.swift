@@ -132,8 +132,12 @@ struct CalibrateCommand: ParsableCommand {
     }
 
     /// `,"<key>":0.3130` for the JSON records, "" when not known.
+    /// With the clips' sources known, also `,"<key with test_shots → test_incidents>":0.4120` (the share of 3-shot
+    /// incidents found).
     static func shotsField(_ key: String, _ s: ShotScores.Share?) -> String {
-        s.map { String(format: ",\"%@\":%.4f", key, $0.fraction) } ?? ""
+        guard let s else { return "" }
+        return String(format: ",\"%@\":%.4f", key, s.fraction)
+            + (s.incidents.map { String(format: ",\"%@\":%.4f", key.replacingOccurrences(of: "test_shots", with: "test_incidents"), $0) } ?? "")
     }
 
     /// Prints the thresholds for `targets` and the loudest events at the model's own threshold; `place` gives an
@@ -162,7 +166,7 @@ struct CalibrateCommand: ParsableCommand {
         let unresolved = targets.filter { $0 * hours < 1 }.sorted()
         let r = Model.rateKey
         if json {
-            print("{\"type\":\"calibration\",\"files\":\(files),\"hours\":\(String(format: "%.4f", hours)),\"model_threshold\":\(String(format: "%.6f", m.threshold)),\"model_threshold_events\":\(ownCount)\(ownShots.map { ",\"test_shots\":\($0.total)" } ?? "")\(Self.shotsField("model_threshold_test_shots_found", ownShots))\(fields)}")
+            print("{\"type\":\"calibration\",\"files\":\(files),\"hours\":\(String(format: "%.4f", hours)),\"model_threshold\":\(String(format: "%.6f", m.threshold)),\"model_threshold_events\":\(ownCount)\(ownShots.map { ",\"test_shots\":\($0.total)" + ($0.incidents == nil ? "" : ",\"incident_shots\":\(ShotScores.incidentShots)") } ?? "")\(Self.shotsField("model_threshold_test_shots_found", ownShots))\(fields)}")
             for row in rows {
                 print("{\"type\":\"threshold\",\"false_alarms_per_hour\":\(r(row.rate)),\"threshold\":\(row.threshold),\"events\":\(row.events),\"resolved\":\(row.rate * hours >= 1),\"false_alarms_per_hour_upper_95\":\(String(format: "%.3f", row.upper))\(Self.shotsField("test_shots_found", row.shots))}")
             }
@@ -171,12 +175,14 @@ struct CalibrateCommand: ParsableCommand {
         }
         print(String(format: "%@: %d file%@, %.2f h; model %@, its own threshold %.4f: %d event%@ here (%.1f per hour)%@",
                      heading, files, files == 1 ? "" : "s", hours, m.name, m.threshold, ownCount, ownCount == 1 ? "" : "s", Double(ownCount) / hours,
-                     ownShots.map { ", finds \($0) of its held-out test shots" } ?? ""))
-        print("false alarms/hour   threshold   events in this audio   at most, 95 % (per hour)" + (ownShots == nil ? "" : "   test shots found"))
+                     ownShots.map { ", finds \($0) of its held-out test shots\($0.incidentText)" } ?? ""))
+        let incidentsShown = ownShots?.incidents != nil
+        print("false alarms/hour   threshold   events in this audio   at most, 95 % (per hour)" + (ownShots == nil ? "" : "   " + (incidentsShown ? "test shots found".padding(toLength: 28, withPad: " ", startingAt: 0) + "\(ShotScores.incidentShots)-shot incidents found" : "test shots found")))
         for row in rows {
             print("\(r(row.rate).padding(toLength: 19, withPad: " ", startingAt: 0)) \(String(describing: row.threshold).padding(toLength: 11, withPad: " ", startingAt: 0)) "
                   + "\(String(row.events).padding(toLength: 22, withPad: " ", startingAt: 0)) \(String(format: "%.2f", row.upper))"
-                  + (row.shots.map { String(repeating: " ", count: max(1, 28 - String(format: "%.2f", row.upper).count)) + $0.description } ?? ""))
+                  + (row.shots.map { String(repeating: " ", count: max(1, 28 - String(format: "%.2f", row.upper).count)) + $0.description } ?? "")
+                  + (row.shots?.incidents.map { String(repeating: " ", count: max(1, 28 - (row.shots?.description.count ?? 0))) + String(format: "%.1f %%", 100 * $0) } ?? ""))
         }
         if let note = Self.shotsNote(m, base) { print("note: \(note)") }
         if !loudest.isEmpty {
@@ -194,7 +200,12 @@ struct CalibrateCommand: ParsableCommand {
                       + String(format: "%.2f h of audio bound its rate at %.2f false alarms/hour with 95 %% confidence), then `systemctl reload earshot`", hours, first.upper))
                 if first.threshold > m.threshold {
                     var cost = ""
-                    if let a = first.shots, let b = ownShots { cost = " — it finds \(a) of the model's held-out test shots, against \(b) at its own" }
+                    if let a = first.shots, let b = ownShots {
+                        cost = " — it finds \(a) of the model's held-out test shots, against \(b) at its own"
+                        if let ai = a.incidents, let bi = b.incidents {
+                            cost += String(format: " (of incidents of %d shots: %.1f %% against %.1f %%)", ShotScores.incidentShots, 100 * ai, 100 * bi)
+                        }
+                    }
                     print("note: this site needs a higher threshold than the model's own (\(m.threshold)), and a higher threshold also misses more shots\(cost); `earshot-train adapt` can teach the model this site's sounds instead (README: \"Or teach the model your site\")")
                 } else if first.threshold < m.threshold {
                     print(String(format: "note: lower than the model's own threshold (%@): this site is quieter than the corpus, so the detector may be more sensitive here — %.2f h of audio measured it; run this again on more audio to confirm", String(describing: m.threshold), hours))

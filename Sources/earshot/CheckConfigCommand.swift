@@ -68,8 +68,11 @@ struct CheckConfigCommand: ParsableCommand {
         if let m = model, let t = try? config.threshold(for: m), let a = ShotScores.share(model: m, rule: config.rule(t)) {
             var own = config.rule(t)
             own.threshold = m.threshold
+            let atOwn = ShotScores.share(model: m, rule: own)
             print("Threshold \(t) finds \(a) of the model's held-out test shots"
-                  + (t == m.threshold ? "" : String(format: " (%@ at its own %.4f)", ShotScores.share(model: m, rule: own)?.description ?? "?", m.threshold)))
+                  + (t == m.threshold ? "" : String(format: " (%@ at its own %.4f)", atOwn?.description ?? "?", m.threshold))
+                  + (a.incidents.map { String(format: ", %.1f %% of its incidents of %d shots", 100 * $0, ShotScores.incidentShots)
+                      + (t == m.threshold ? "" : (atOwn?.incidents).map { String(format: " (%.1f %% at its own)", 100 * $0) } ?? "") } ?? ""))
         }
         print("OpenBLAS: \(BLAS.coreName) kernels" + (OpenBLASKernel.note.map { " — \($0)" } ?? ""))
         print("Convolutions: " + ConvKernel.selected.description + (ConvKernel.selected == .blas ? "" : " (EARSHOT_CONV_KERNEL=blas: im2col + OpenBLAS)"))

@@ -44,7 +44,8 @@ struct ModelInfoCommand: ParsableCommand {
                 var rule = calibrated ?? DecisionRule(threshold: m.threshold)
                 rule.threshold = m.threshold
                 let r = shots.share(rule: rule)
-                print(String(format: "test shots %d held-out gunshot clips' window scores (hop %g s): %d found (%.1f %%) at the operating point — `earshot calibrate` gives the share each threshold finds", r.total, shots.hop, r.found, 100 * r.fraction))
+                print(String(format: "test shots %d held-out gunshot clips' window scores (hop %g s): %d found (%.1f %%) at the operating point%@ — `earshot calibrate` gives the share each threshold finds", r.total, shots.hop, r.found, 100 * r.fraction,
+                             r.incidents.map { String(format: "; %.1f %% of incidents of %d shots of one source (%d sources)", 100 * $0, ShotScores.incidentShots, Set(shots.sources ?? []).count) } ?? ""))
             }
         } catch { print("test shots \(error)") }
         for (k, v) in m.provenance.sorted(by: { $0.key < $1.key }) where k != ShotScores.key { print("\(k.padding(toLength: 16, withPad: " ", startingAt: 0)) \(v)") }

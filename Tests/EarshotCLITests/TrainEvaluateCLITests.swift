@@ -150,6 +150,15 @@ import Testing
         #expect(cal["test_shots"] as? Int == shots && abs((cal["model_threshold_test_shots_found"] as? Double ?? -1) - Double(tp) / Double(shots)) < 1e-4, "\(cal)")
         let rows = lines.filter { $0["type"] as? String == "threshold" }.map { ($0["threshold"] as? Double ?? .nan, $0["test_shots_found"] as? Double ?? .nan) }.sorted { $0.0 < $1.0 }
         #expect(rows.count == 4 && zip(rows, rows.dropFirst()).allSatisfy { $0.1 >= $1.1 }, "\(rows)")
+        // the file knows its test shots' sources (written by --write-shot-scores): incidents of three shots of one
+        // source are found at least as often as one shot, at every threshold
+        let shotShare = cal["model_threshold_test_shots_found"] as? Double ?? .nan, incidentShare = cal["model_threshold_test_incidents_found"] as? Double ?? .nan
+        #expect(cal["incident_shots"] as? Int == 3 && incidentShare >= shotShare && incidentShare <= 1, "\(cal)")
+        for row in lines where row["type"] as? String == "threshold" {
+            #expect((row["test_incidents_found"] as? Double ?? -1) >= (row["test_shots_found"] as? Double ?? 2), "\(row)")
+        }
+        let succession = try #require(report["succession"] as? [String: Any], "evaluate --json reports the incidents")
+        #expect(succession["incidents"] as? Int == shots && (succession["recall"] as? [String: Double])?.keys.sorted() == ["2", "3", "5"], "\(succession)")
         let hop = try CLIRunner.run(["calibrate", "--model", out, "--hop", "0.05", site.path])
         #expect(hop.stdout.contains("test shots were scored every 0.1 s, so at a hop of 0.05 s") && !hop.stdout.contains("test shots found"), "\(hop.stdout)")
 
