@@ -89,8 +89,8 @@ public struct ShotScores: Sendable, Equatable {
     /// followed by `shots − 1` others of its source drawn at random (with replacement; the clip itself when it is its
     /// source's only one), found when any of its shots is — the expectation over the draws, computed exactly. The
     /// trainer streams such incidents whole (`ShotsInSuccession`, 0.3–3 s apart): for the shipped model this
-    /// any-shot count came within 3 points of the streamed one at every threshold from its own to 1 false alarm per
-    /// hour on a site.
+    /// any-shot count came within 6 points of 1,200 streamed incidents at every threshold from its own to 1 false
+    /// alarm per hour on a site, mostly below them (shots less than a window apart are also heard together).
     public func incidentShare(rule: DecisionRule, shots: Int = ShotScores.incidentShots) -> Double? {
         guard let sources, !clips.isEmpty else { return nil }
         let found = foundClips(rule: rule)
