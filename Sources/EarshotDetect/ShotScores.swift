@@ -19,6 +19,7 @@ public struct ShotScores: Sendable, Equatable {
     /// Shots per incident in the share `earshot calibrate`, `check-config` and earshotd show beside the one-shot share.
     public static let incidentShots = 3
 
+    /// `sources`, one per clip, are dropped when their count is not the clips'.
     public init(hop: Double, clips: [[Float]], sources: [String]? = nil) {
         self.hop = hop; self.clips = clips
         self.sources = sources?.count == clips.count ? sources : nil
@@ -92,8 +93,12 @@ public struct ShotScores: Sendable, Equatable {
     /// any-shot count came within 6 points of 1,200 streamed incidents at every threshold from its own to 1 false
     /// alarm per hour on a site, mostly below them (shots less than a window apart are also heard together).
     public func incidentShare(rule: DecisionRule, shots: Int = ShotScores.incidentShots) -> Double? {
+        incidentShare(found: foundClips(rule: rule), shots: shots)
+    }
+
+    /// `incidentShare(rule:shots:)` from the clips a rule found.
+    private func incidentShare(found: [Bool], shots: Int) -> Double? {
         guard let sources, !clips.isEmpty else { return nil }
-        let found = foundClips(rule: rule)
         var foundBySource: [String: Int] = [:], clipsBySource: [String: Int] = [:]
         for (s, f) in zip(sources, found) { clipsBySource[s, default: 0] += 1; if f { foundBySource[s, default: 0] += 1 } }
         var sum = 0.0
@@ -123,7 +128,10 @@ public struct ShotScores: Sendable, Equatable {
     }
 
     /// The share of the clips `rule` finds.
-    public func share(rule: DecisionRule) -> Share { Share(found: found(rule: rule), total: clips.count, incidents: incidentShare(rule: rule)) }
+    public func share(rule: DecisionRule) -> Share {
+        let found = foundClips(rule: rule)
+        return Share(found: found.filter { $0 }.count, total: clips.count, incidents: incidentShare(found: found, shots: Self.incidentShots))
+    }
 
     /// `model`'s test shots' share under `rule`, nil when the file carries none, scored them at another hop, or
     /// holds a damaged record (`earshot model-info` names that).
