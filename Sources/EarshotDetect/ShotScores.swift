@@ -42,12 +42,12 @@ public struct ShotScores: Sendable, Equatable {
         guard all.allSatisfy({ $0 >= 0 && $0 <= 1 }) else { throw damaged("a score outside 0…1") }
         var clips: [[Float]] = [], at = 0
         for n in r.windows { clips.append(Array(all[at..<(at + n)])); at += n }
-        var sources: [String]?
+        var clipSources: [String]?
         if let names = r.sources, let index = r.source {
             guard index.count == clips.count, index.allSatisfy({ names.indices.contains($0) }) else { throw damaged("its clips' sources do not match its clips") }
-            sources = index.map { names[$0] }
+            clipSources = index.map { names[$0] }
         }
-        self.init(hop: r.hop, clips: clips, sources: sources)
+        self.init(hop: r.hop, clips: clips, sources: clipSources)
     }
 
     /// The metadata value: `{"hop":0.1,"windows":[per clip],"scores":"<base64 of little-endian Float32>",
