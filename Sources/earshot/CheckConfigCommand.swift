@@ -71,8 +71,7 @@ struct CheckConfigCommand: ParsableCommand {
             let atOwn = ShotScores.share(model: m, rule: own)
             print("Threshold \(t) finds \(a) of the model's held-out test shots"
                   + (t == m.threshold ? "" : String(format: " (%@ at its own %.4f)", atOwn?.description ?? "?", m.threshold))
-                  + (a.incidents.map { String(format: ", %.1f %% of its incidents of %d shots", 100 * $0, ShotScores.incidentShots)
-                      + (t == m.threshold ? "" : (atOwn?.incidents).map { String(format: " (%.1f %% at its own)", 100 * $0) } ?? "") } ?? ""))
+                  + a.incidentText + (t == m.threshold || a.incidents == nil ? "" : (atOwn?.incidents).map { String(format: " (%.1f %% at its own)", 100 * $0) } ?? ""))
         }
         print("OpenBLAS: \(BLAS.coreName) kernels" + (OpenBLASKernel.note.map { " — \($0)" } ?? ""))
         print("Convolutions: " + ConvKernel.selected.description + (ConvKernel.selected == .blas ? "" : " (EARSHOT_CONV_KERNEL=blas: im2col + OpenBLAS)"))
