@@ -15,13 +15,14 @@ extension SiteAdaptation.Result {
                    r.skipped.isEmpty ? "" : "; \(r.skipped.count) skipped (see above)"),
             String(format: "base %@ at its own threshold %.4f: %d event(s) on the held-out site audio", r.base, r.baseOwnThreshold, r.baseOwnEvents),
             "",
-            "| false alarms/h on held-out site audio | threshold base / adapted | site events base / adapted (at most, per h, 95 %) | test gunshots found base / adapted | found by one only, base / adapted (McNemar p) | corpus test negatives, false alarms/h base / adapted |",
-            "|---|---|---|---|---|---|",
+            "| false alarms/h on held-out site audio | threshold base / adapted | site events base / adapted (at most, per h, 95 %) | test gunshots found base / adapted | 3-shot incidents found base / adapted | found by one only, base / adapted (McNemar p) | corpus test negatives, false alarms/h base / adapted |",
+            "|---|---|---|---|---|---|---|",
         ]
         for row in r.rows {
-            lines.append(String(format: "| %@%@ | %.4f / %.4f | %d / %d (≤ %.1f / %.1f) | %@ / %@ | %d / %d (%@) | %.1f / %.1f |", Model.rateKey(row.falseAlarmsPerHour), row.resolved ? "" : " (*)",
+            lines.append(String(format: "| %@%@ | %.4f / %.4f | %d / %d (≤ %.1f / %.1f) | %@ / %@ | %@ / %@ | %d / %d (%@) | %.1f / %.1f |", Model.rateKey(row.falseAlarmsPerHour), row.resolved ? "" : " (*)",
                                 row.baseThreshold, row.adaptedThreshold, row.baseSiteEvents, row.adaptedSiteEvents,
                                 row.baseSiteFalseAlarmsUpper95, row.adaptedSiteFalseAlarmsUpper95, Report.pct(row.baseRecall), Report.pct(row.adaptedRecall),
+                                Report.pct(row.baseIncidents), Report.pct(row.adaptedIncidents),
                                 row.shots.onlyFirst, row.shots.onlySecond, pValue(row.shots.pValue), row.baseCorpusFalseAlarms, row.adaptedCorpusFalseAlarms))
         }
         lines.append("(test gunshots: \(r.testGunshots) corpus clips neither model trained on; corpus test negatives: \(String(format: "%.2f", r.testNegativeHours)) h)")

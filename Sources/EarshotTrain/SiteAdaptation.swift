@@ -65,6 +65,9 @@ public struct SiteAdaptation {
         public var baseSiteFalseAlarmsUpper95: Double, adaptedSiteFalseAlarmsUpper95: Double
         /// Corpus test gunshot clips with an event at that threshold.
         public var baseRecall: Double, adaptedRecall: Double
+        /// The share of incidents of `ShotScores.incidentShots` test shots of one source with any shot found at that
+        /// threshold (`ShotScores.incidentShare`). Optional: results written before it still load.
+        public var baseIncidents: Double?, adaptedIncidents: Double?
         /// The test shots only the base found, only the adapted model, and whether that split is more than
         /// chance (exact McNemar): the same 246 clips, so the clips they disagree on decide.
         public var shots: PairedComparison
@@ -151,6 +154,8 @@ public struct SiteAdaptation {
                     StreamScores.collect(others, detector: d, progress: ProgressBar("\(name): test negative + crowd clips", total: others.count)))
         }
         let (b, a) = (try scores(base, "base"), try scores(adapted, "adapted"))
+        let testSources = test.filter { $0.info.label == "gunshot" }.map(\.info.source)
+        let (shotsB, shotsA) = (ShotScores(hop: rule.hopSeconds, streams: b.guns, sources: testSources), ShotScores(hop: rule.hopSeconds, streams: a.guns, sources: testSources))
         let hours = b.site.seconds / 3600
         var rows: [Row] = []
         for t in o.targets.sorted() {
@@ -164,6 +169,7 @@ public struct SiteAdaptation {
                             baseSiteFalseAlarmsUpper95: ConfidenceInterval.poissonRate(events: siteB, exposure: hours).upper,
                             adaptedSiteFalseAlarmsUpper95: ConfidenceInterval.poissonRate(events: siteA, exposure: hours).upper,
                             baseRecall: b.guns.fractionWithEvents(rule: rb), adaptedRecall: a.guns.fractionWithEvents(rule: ra),
+                            baseIncidents: shotsB.incidentShare(rule: rb), adaptedIncidents: shotsA.incidentShare(rule: ra),
                             shots: PairedComparison(found: foundB, foundA),
                             baseCorpusFalseAlarms: b.others.falseAlarmsPerHour(rule: rb), adaptedCorpusFalseAlarms: a.others.falseAlarmsPerHour(rule: ra),
                             resolved: t * hours >= 1))
@@ -181,7 +187,7 @@ public struct SiteAdaptation {
             DecisionRule.calibrationKey: rule.calibrationRecord,
             "adapt.base": base.name + (base.provenance["train.commit"].map { " (trained at \($0))" } ?? ""),
             // the adapted model's own scores of the test shots: `earshot calibrate` on the site shows what it finds
-            ShotScores.key: ShotScores(hop: rule.hopSeconds, streams: a.guns, sources: test.filter { $0.info.label == "gunshot" }.map(\.info.source)).encoded(),
+            ShotScores.key: shotsA.encoded(),
         ]
         let result = Result(base: base.name, siteFiles: site.files, skipped: site.skipped + bad.map { "corpus clip \($0)" }, adaptHours: site.keptSeconds / 3600, recordedAdaptHours: site.adaptSeconds / 3600, heldOutHours: hours,
                             siteChunks: siteClips.count, siteSources: m, testGunshots: guns.count, testNegativeHours: b.others.seconds / 3600,

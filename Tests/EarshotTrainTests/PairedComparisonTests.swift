@@ -56,11 +56,11 @@ import Testing
         #expect(PairedComparison.points(ref, elsewhere).isEmpty, "other clips: nothing to pair")
     }
 
-    static func result(base: Double, adapted: Double, onlyBase: Int, onlyAdapted: Int, adaptedSiteEvents: Int = 2) -> SiteAdaptation.Result {
+    static func result(base: Double, adapted: Double, onlyBase: Int, onlyAdapted: Int, adaptedSiteEvents: Int = 2, incidents: (base: Double, adapted: Double)? = nil) -> SiteAdaptation.Result {
         let upper = { ConfidenceInterval.poissonRate(events: $0, exposure: 4).upper }
         let row = SiteAdaptation.Row(falseAlarmsPerHour: 1, baseThreshold: 0.99, adaptedThreshold: 0.95, baseSiteEvents: 0, adaptedSiteEvents: adaptedSiteEvents,
                                      baseSiteFalseAlarmsUpper95: upper(0), adaptedSiteFalseAlarmsUpper95: upper(adaptedSiteEvents), baseRecall: base, adaptedRecall: adapted,
-                                     shots: PairedComparison(onlyFirst: onlyBase, onlySecond: onlyAdapted),
+                                     baseIncidents: incidents?.base, adaptedIncidents: incidents?.adapted, shots: PairedComparison(onlyFirst: onlyBase, onlySecond: onlyAdapted),
                                      baseCorpusFalseAlarms: 4.7, adaptedCorpusFalseAlarms: 9.4, resolved: true)
         return SiteAdaptation.Result(base: "m9", siteFiles: ["a.wav"], skipped: [], adaptHours: 1, recordedAdaptHours: 12, heldOutHours: 4,
                                      siteChunks: 360, siteSources: 13, testGunshots: 246, testNegativeHours: 0.21, baseOwnThreshold: 0.98,
@@ -70,7 +70,9 @@ import Testing
     /// The verdict says whether the test shots tell the models apart, beside whether to switch.
     @Test func theTableSaysWhetherTheDifferenceIsMoreThanChance() {
         let clear = Self.result(base: 0.40, adapted: 0.50, onlyBase: 3, onlyAdapted: 28).table(out: "/etc/earshot/site.safetensors")
-        #expect(clear.contains("| 1 | 0.9900 / 0.9500 | 0 / 2 (≤ 0.9 / 1.8) | 40.0 % / 50.0 % | 3 / 28 (p < 0.001) | 4.7 / 9.4 |"), "\(clear)")
+        #expect(clear.contains("| 1 | 0.9900 / 0.9500 | 0 / 2 (≤ 0.9 / 1.8) | 40.0 % / 50.0 % | – / – | 3 / 28 (p < 0.001) | 4.7 / 9.4 |"), "a result without incidents: \(clear)")
+        let withIncidents = Self.result(base: 0.40, adapted: 0.50, onlyBase: 3, onlyAdapted: 28, incidents: (0.625, 0.75)).table(out: "/etc/earshot/site.safetensors")
+        #expect(withIncidents.contains("| 40.0 % / 50.0 % | 62.5 % / 75.0 % | 3 / 28 (p < 0.001) |") && withIncidents.contains("| 3-shot incidents found base / adapted |"), "\(withIncidents)")
         #expect(clear.contains("finds more test shots: 28 test shot(s) only the adapted model found, 3 only the base (exact McNemar p < 0.001). To use it, `model: /etc/earshot/site.safetensors`"), "\(clear)")
         #expect(!clear.contains("cannot tell"))
         // 2 events in 4 h allow up to 1.81 per hour: more than the 1 per hour the threshold was set for

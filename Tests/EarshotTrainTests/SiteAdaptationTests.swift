@@ -120,6 +120,8 @@ import Testing
         for row in r.rows {
             let rule = DecisionRule(threshold: row.adaptedThreshold)
             #expect(abs(Double(shots.found(rule: rule)) / Double(r.testGunshots) - row.adaptedRecall) < 1e-9, "\(row)")
+            // and the 3-shot incidents the row gives, from the sources the file keeps with them
+            #expect(row.adaptedIncidents != nil && shots.incidentShare(rule: rule) == row.adaptedIncidents, "\(row)")
         }
     }
 
