@@ -121,13 +121,16 @@ struct CalibrateCommand: ParsableCommand {
         if reports.failed > 0 { throw ExitCode(1) }
     }
 
-    /// Why no share of test shots is shown for `m` under `rule`, or nil when it is.
+    /// Why no share of test shots (or of incidents) is shown for `m` under `rule`, or nil when both are.
     static func shotsNote(_ m: Model, _ rule: DecisionRule) -> String? {
         do {
             guard let s = try ShotScores(model: m) else {
                 return "\(m.name) carries no scores of its held-out test shots, so what each threshold costs in missed shots is not shown (`earshot-train evaluate --model FILE --data CORPUS --write-shot-scores FILE` adds them)"
             }
-            return s.fits(rule) ? nil : String(format: "%@'s test shots were scored every %g s, so at a hop of %g s what each threshold costs in missed shots is not known", m.name, s.hop, rule.hopSeconds)
+            guard s.fits(rule) else {
+                return String(format: "%@'s test shots were scored every %g s, so at a hop of %g s what each threshold costs in missed shots is not known", m.name, s.hop, rule.hopSeconds)
+            }
+            return s.sources != nil ? nil : "\(m.name) keeps its test shots' scores but not their sources, so the share of \(ShotScores.incidentShots)-shot incidents is not shown (`earshot-train evaluate --model FILE --data CORPUS --write-shot-scores FILE` adds them)"
         } catch { return "\(error)" }
     }
 

@@ -159,6 +159,22 @@ import Testing
         }
         let succession = try #require(report["succession"] as? [String: Any], "evaluate --json reports the incidents")
         #expect(succession["incidents"] as? Int == shots && (succession["recall"] as? [String: Double])?.keys.sorted() == ["2", "3", "5"], "\(succession)")
+        // a file written before the sources were kept: the shots' share, no incidents, and a note saying how to add them
+        let file = try Safetensors(contentsOf: URL(fileURLWithPath: out))
+        var meta = file.metadata
+        var record = try #require(try JSONSerialization.jsonObject(with: Data((meta["eval.test_shots"] ?? "").utf8)) as? [String: Any])
+        #expect(record.removeValue(forKey: "sources") != nil && record.removeValue(forKey: "source") != nil, "\(record.keys)")
+        meta["eval.test_shots"] = String(decoding: try JSONSerialization.data(withJSONObject: record), as: UTF8.self)
+        var w = SafetensorsWriter(metadata: meta)
+        for name in file.names {
+            let info = try file.info(name)
+            if info.dtype == "I64" { w.add(name, shape: info.shape, int64s: try file.int64s(name)) } else { w.add(name, shape: info.shape, floats: try file.floats(name)) }
+        }
+        let old = dir.appendingPathComponent("no-sources.safetensors")
+        try w.write(to: old)
+        let o = try CLIRunner.run(["calibrate", "--model", old.path, site.path])
+        #expect(o.status == 0 && o.stdout.contains("test shots found") && !o.stdout.contains("incidents found")
+                && o.stdout.contains("keeps its test shots' scores but not their sources") && o.stdout.contains("--write-shot-scores"), "\(o.stdout)\(o.stderr)")
         let hop = try CLIRunner.run(["calibrate", "--model", out, "--hop", "0.05", site.path])
         #expect(hop.stdout.contains("test shots were scored every 0.1 s, so at a hop of 0.05 s") && !hop.stdout.contains("test shots found"), "\(hop.stdout)")
 
