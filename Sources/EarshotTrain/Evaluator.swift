@@ -63,6 +63,9 @@ public struct Evaluator {
 
     public init() {}
 
+    /// An SNR's key in `recallAtSNR`: "+20", "+10", "+0", "-5", …
+    public static func snrKey(_ snr: Double) -> String { String(format: "%+.0f", snr) }
+
     /// A level's key in `recallAtGain`: "+20", "+10", "0", "-10", …
     public static func gainKey(_ g: Double) -> String { g > 0 ? String(format: "%+.0f", g) : String(format: "%.0f", g) }
 
@@ -102,7 +105,7 @@ public struct Evaluator {
         let noise = crowd.isEmpty ? negatives : crowd
         for snr in Self.snrs where !noise.isEmpty {
             let mixed = guns.map { Augment.mix($0, noise: noise[rng.int(noise.count)].samples, snrDB: snr) }
-            bySNR[String(format: "%+.0f", snr)] = recall(mixed)
+            bySNR[Self.snrKey(snr)] = recall(mixed)
         }
         var byGain: [String: Double] = [:], faByGain: [String: Double] = [:]
         for g in Self.gains {
@@ -139,6 +142,6 @@ public struct Evaluator {
                           shotsFound: gunDetected.indices.filter { gunDetected[$0] }, shotsFoundAtEqualFA: equalFound,
                           latency: ConfirmationLatency.measure(confirmations: arriving.confirmations(rule: rule), shotTimes: shotTimes),
                           latencyAtEqualFA: equalLatency,
-                          succession: ShotsInSuccession.measure(gunshots: gunshots, detector: detector, rule: rule, equalRules: equalRules))
+                          succession: ShotsInSuccession.measure(gunshots: gunshots, crowd: noise, detector: detector, rule: rule, equalRules: equalRules))
     }
 }

@@ -67,14 +67,17 @@ public enum Report {
         let keys = Evaluator.equalFATargets.map { String(format: "%.0f", $0) }
         guard rs.contains(where: { $0.test?.succession != nil }) else { return nil }
         let counts = "1 / " + ShotsInSuccession.shotCounts.map(String.init).joined(separator: " / ") + " shots"
-        var s = "| model | own threshold: \(counts) | " + keys.map { "@ \($0) FA/h" }.joined(separator: " | ") + " |\n|---|---|" + keys.map { _ in "---|" }.joined() + "\n"
+        let snrs = ShotsInSuccession.crowdSNRs.map { Evaluator.snrKey($0) }.joined(separator: " / ")
+        var s = "| model | own threshold: \(counts) | " + keys.map { "@ \($0) FA/h" }.joined(separator: " | ")
+            + " | \(ShotsInSuccession.crowdShots) shots in crowd noise, \(snrs) dB SNR (1 shot) |\n|---|---|" + keys.map { _ in "---|" }.joined() + "---|\n"
         func cell(_ one: Double?, _ more: [String: Double]?) -> String {
             guard let one, let more else { return "–" }
             return String(format: "%.1f / ", one * 100) + ShotsInSuccession.cell(more)
         }
         for r in rs {
             guard let t = r.test else { continue }
-            s += "| \(r.title) | \(cell(t.recall, t.succession?.recall)) | " + keys.map { cell(t.recallAtEqualFA[$0], t.succession?.recallAtEqualFA[$0]) }.joined(separator: " | ") + " |\n"
+            let crowd = t.succession?.recallInCrowd.map { ShotsInSuccession.crowdCell($0) + " (" + ShotsInSuccession.crowdCell(t.recallAtSNR) + ")" } ?? "–"
+            s += "| \(r.title) | \(cell(t.recall, t.succession?.recall)) | " + keys.map { cell(t.recallAtEqualFA[$0], t.succession?.recallAtEqualFA[$0]) }.joined(separator: " | ") + " | \(crowd) |\n"
         }
         return s
     }
@@ -159,7 +162,7 @@ public enum Report {
             md += "\n### How soon the shots are confirmed\n\nFrom each found test shot's loudest 10 ms to the end of the window that confirmed it (the audio the detector must hear before it alerts: earshotd scores each window as the capture block holding its last sample arrives, and its windows end where blocks end with the default `period_ms` and hop, so its alert follows by the scoring time, a few ms): median / 90th percentile / max, and the share confirmed within the \(Int((ConfirmationLatency.target * 1000).rounded())) ms target. Each clip is streamed after a window of noise at its own floor and a random part of a hop, so that windows sweep across the shot's arrival at every point of the hop as in a continuous stream (the padding of `earshot detect`, half a window, would put a shot near its clip's start mid-window in the first window scored); the shots counted are those found so, less those whose first event came before their loudest moment (an earlier, quieter shot in the clip set it off). Decision rule: \(DecisionRule.calibration(of: rs[best].model)?.countingDescription ?? "the trainer's").\n\n" + lat
         }
         if let succession = successionTable(rs) {
-            md += "\n### Shots in succession\n\nA shooting is seldom one shot, and the venue is warned when any of them is heard. Each test gunshot clip starts one incident: itself, then 1, 2 or 4 other clips of its source (one gun set, as one shooter's weapon), each after 0.3–3 s of noise at its own floor, streamed as a continuous stream hears it; an incident counts as found when the rule raises an event in it. The first figure in each cell is the one-shot recall of the tables above. Shots of one incident share a gun, a recording set and the rule, so these are measured, not computed from the one-shot recall as if the shots were independent.\n\n" + succession
+            md += "\n### Shots in succession\n\nA shooting is seldom one shot, and the venue is warned when any of them is heard. Each test gunshot clip starts one incident: itself, then 1, 2 or 4 other clips of its source (one gun set, as one shooter's weapon), each after 0.3–3 s of noise at its own floor, streamed as a continuous stream hears it; an incident counts as found when the rule raises an event in it. The first figure in each cell is the one-shot recall of the tables above. The last column mixes each 3-shot incident with a crowd clip (children, street music, laughter, speech, screams; looped to its length) at +10 and 0 dB SNR (the incident's loudest 0.5 s against the crowd's mean power), at the model's own threshold: a shooting in a screaming crowd; in parentheses one shot at the same SNRs, from the first table. Shots of one incident share a gun, a recording set and the rule, so these are measured, not computed from the one-shot recall as if the shots were independent.\n\n" + succession
         }
         let others = rs.indices.filter { $0 != best }.compactMap { i in rs[i].test.map { (rs[i].name, $0) } }
         if let shipped = rs[best].test, others.contains(where: { !PairedComparison.points(shipped, $0.1).isEmpty }) {

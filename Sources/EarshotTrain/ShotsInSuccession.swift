@@ -23,15 +23,25 @@ public struct ShotsInSuccession: Codable, Sendable, Equatable {
     public var recall: [String: Double]
     /// The same at each equal-false-alarm threshold (outer keys as `EvalReport.recallAtEqualFA`).
     public var recallAtEqualFA: [String: [String: Double]]
+    /// Incidents of `crowdShots` shots with crowd noise mixed in, at the model's threshold, by SNR ("+10", "+0"; the
+    /// incident's loudest 0.5 s against the crowd's mean power, as `EvalReport.recallAtSNR`): a shooting in a
+    /// screaming crowd. Optional: reports written before it still load.
+    public var recallInCrowd: [String: Double]?
+    /// Shots per incident in `recallInCrowd`.
+    public static let crowdShots = 3
+    /// SNRs of `recallInCrowd`, in dB.
+    public static let crowdSNRs: [Double] = [10, 0]
 
-    public init(incidents: Int, recall: [String: Double], recallAtEqualFA: [String: [String: Double]]) {
-        self.incidents = incidents; self.recall = recall; self.recallAtEqualFA = recallAtEqualFA
+    public init(incidents: Int, recall: [String: Double], recallAtEqualFA: [String: [String: Double]], recallInCrowd: [String: Double]? = nil) {
+        self.incidents = incidents; self.recall = recall; self.recallAtEqualFA = recallAtEqualFA; self.recallInCrowd = recallInCrowd
     }
 
     /// Streams every incident through `detector` and counts those found under `rule` and each of `equalRules`
     /// (keyed as `EvalReport.recallAtEqualFA`). Incidents are built one at a time: five shots of every test
     /// clip would otherwise hold minutes of audio per clip in memory.
-    public static func measure(gunshots: [Clip], detector: Detector, rule: DecisionRule, equalRules: [String: DecisionRule]) -> ShotsInSuccession {
+    /// With `crowd` clips, also `recallInCrowd`: each 3-shot incident mixed with a crowd clip drawn at random (looped
+    /// to its length) at each of `crowdSNRs`.
+    public static func measure(gunshots: [Clip], crowd: [Clip] = [], detector: Detector, rule: DecisionRule, equalRules: [String: DecisionRule]) -> ShotsInSuccession {
         var rng = SeededRNG(seed: seed)
         var recall: [String: Double] = [:], equal: [String: [String: Double]] = [:]
         for n in shotCounts {
@@ -43,7 +53,21 @@ public struct ShotsInSuccession: Codable, Sendable, Equatable {
             recall[key] = scores.fractionWithEvents(rule: rule)
             for (k, r) in equalRules { equal[k, default: [:]][key] = scores.fractionWithEvents(rule: r) }
         }
-        return ShotsInSuccession(incidents: gunshots.count, recall: recall, recallAtEqualFA: equal)
+        var inCrowd: [String: Double]?
+        if !crowd.isEmpty {
+            var crowdRNG = SeededRNG(seed: seed &+ 1)
+            inCrowd = [:]
+            for snr in crowdSNRs {
+                var scores = StreamScores()
+                for i in gunshots.indices {
+                    let x = incident(startingWith: i, shots: crowdShots, of: gunshots, detector: detector, rng: &crowdRNG)
+                    let mixed = Augment.mix(x, noise: crowd[crowdRNG.int(crowd.count)].samples, snrDB: snr)
+                    scores.append(StreamScores.collect([mixed], detector: detector))
+                }
+                inCrowd?[Evaluator.snrKey(snr)] = scores.fractionWithEvents(rule: rule)
+            }
+        }
+        return ShotsInSuccession(incidents: gunshots.count, recall: recall, recallAtEqualFA: equal, recallInCrowd: inCrowd)
     }
 
     /// The samples of one incident: a window of floor noise and a random part of a hop, clip `first`, then
@@ -63,6 +87,12 @@ public struct ShotsInSuccession: Codable, Sendable, Equatable {
             x += clips[next].samples
         }
         return x
+    }
+
+    /// "79.3 / 35.0 %" for `crowdSNRs` from `recallInCrowd` (or the one-shot `EvalReport.recallAtSNR`), "–" without.
+    public static func crowdCell(_ bySNR: [String: Double]?) -> String {
+        guard let bySNR, crowdSNRs.contains(where: { bySNR[Evaluator.snrKey($0)] != nil }) else { return "–" }
+        return crowdSNRs.map { bySNR[Evaluator.snrKey($0)].map { String(format: "%.1f", $0 * 100) } ?? "–" }.joined(separator: " / ") + " %"
     }
 
     /// "88.6 / 94.3 / 99.2 %" for the shot counts, from `recall` (or an equal-rate entry).

@@ -158,7 +158,9 @@ struct Evaluate: ParsableCommand {
         if let sc = r.succession {
             let counts = ShotsInSuccession.shotCounts.map(String.init).joined(separator: " / ")
             let equal = Evaluator.equalFATargets.map { String(format: "%.0f", $0) }.map { "\($0) FA/h \(ShotsInSuccession.cell(sc.recallAtEqualFA[$0]))" }
-            print("incidents of \(counts) shots of one source, 0.3–3 s apart (\(sc.incidents) each; found when an event is raised): \(ShotsInSuccession.cell(sc.recall)); at equal false-alarm rates: " + equal.joined(separator: ", "))
+            let snrs = ShotsInSuccession.crowdSNRs.map { Evaluator.snrKey($0) }.joined(separator: " / ")
+            print("incidents of \(counts) shots of one source, 0.3–3 s apart (\(sc.incidents) each; found when an event is raised): \(ShotsInSuccession.cell(sc.recall)); at equal false-alarm rates: " + equal.joined(separator: ", ")
+                  + (sc.recallInCrowd.map { "; \(ShotsInSuccession.crowdShots) shots in crowd noise at \(snrs) dB SNR: \(ShotsInSuccession.crowdCell($0)) (one shot \(ShotsInSuccession.crowdCell(r.recallAtSNR)))" } ?? ""))
         }
         // loudest first, in dB order (the keys are "+20", "-5", …: a string sort puts "-10" before "-5")
         func byLevel(_ d: [String: Double]) -> [(key: String, value: Double)] { d.sorted { (Double($0.key) ?? 0) > (Double($1.key) ?? 0) } }

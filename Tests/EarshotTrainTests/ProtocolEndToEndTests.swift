@@ -87,7 +87,12 @@ import Testing
                 #expect(l.clips <= t.metrics.tp + t.metrics.fn && l.median <= l.p90 && l.p90 <= l.max && l.median >= 0, "\(r.name): \(l)")
                 #expect(md.contains("| \(r.title) | \(l.summary) |"), "\(r.name)'s latency row")
             }
+            // shots in succession: the row starts with the one-shot recall, then the incidents of 2, 3 and 5 shots
+            let sc = try #require(t.succession, "\(r.name): incidents measured")
+            #expect(sc.incidents == t.metrics.tp + t.metrics.fn && sc.recallInCrowd != nil, "\(r.name): \(sc)")
+            #expect(md.contains("| \(r.title) | " + String(format: "%.1f / ", t.recall * 100) + ShotsInSuccession.cell(sc.recall) + " |"), "\(r.name)'s succession row")
         }
+        #expect(md.contains("### Shots in succession"))
         // (the few-step models here rarely fire on a clip streamed after a window of floor noise; the figures
         // themselves are checked by EvaluatorLatencyTests)
         #expect(md.contains("### How soon the shots are confirmed") == results.contains { $0.test?.latency != nil })

@@ -80,6 +80,7 @@ import Testing
         never.threshold = 1
         let s = ShotsInSuccession.measure(gunshots: heard + silent, detector: detector, rule: rule, equalRules: ["5": never])
         #expect(s.incidents == 5)
+        #expect(s.recallInCrowd == nil, "no crowd clips given: no crowd figures")
         for n in ShotsInSuccession.shotCounts {
             #expect(s.recall[String(n)] == 0.4, "\(n) shots: \(s.recall)")
             #expect(s.recallAtEqualFA["5"]?[String(n)] == 0, "\(n) shots at a threshold nothing reaches: \(s.recallAtEqualFA)")
@@ -101,6 +102,11 @@ import Testing
         let r = try e.evaluate(model: model, name: "energy", rule: DecisionRule(threshold: 0.5), gunshots: guns, negatives: negs, crowd: [])
         let s = try #require(r.succession)
         #expect(s.recall == ["2": 0.5, "3": 0.5, "5": 0.5], "\(s.recall)")
+        // in crowd noise (the negatives stand in when there is no crowd audio): the loud shot's incidents are still
+        // heard at +10 dB, the silent one's are not
+        let inCrowd = try #require(s.recallInCrowd, "with noise clips given, incidents are also mixed with them")
+        #expect(inCrowd.keys.sorted() == ["+0", "+10"] && inCrowd["+10"] == 0.5, "\(inCrowd)")
+        #expect(ShotsInSuccession.crowdCell(inCrowd).hasPrefix("50.0 / ") && ShotsInSuccession.crowdCell(nil) == "–")
         #expect(Set(s.recallAtEqualFA.keys) == Set(Evaluator.equalFATargets.map { String(format: "%.0f", $0) }))
         let data = try JSONEncoder().encode(r)
         var dict = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
