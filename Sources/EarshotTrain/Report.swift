@@ -70,10 +70,7 @@ public enum Report {
         let snrs = ShotsInSuccession.crowdSNRs.map { Evaluator.snrKey($0) }.joined(separator: " / ")
         var s = "| model | own threshold: \(counts) | " + keys.map { "@ \($0) FA/h" }.joined(separator: " | ")
             + " | \(ShotsInSuccession.crowdShots) shots in crowd noise, \(snrs) dB SNR (1 shot) |\n|---|---|" + keys.map { _ in "---|" }.joined() + "---|\n"
-        func cell(_ one: Double?, _ more: [String: Double]?) -> String {
-            guard let one, let more else { return "–" }
-            return String(format: "%.1f / ", one * 100) + ShotsInSuccession.cell(more)
-        }
+        func cell(_ one: Double?, _ more: [String: Double]?) -> String { one == nil ? "–" : ShotsInSuccession.cell(more, oneShot: one) }
         for r in rs {
             guard let t = r.test else { continue }
             let crowd = t.succession?.recallInCrowd.map { ShotsInSuccession.crowdCell($0) + " (" + ShotsInSuccession.crowdCell(t.recallAtSNR) + ")" } ?? "–"

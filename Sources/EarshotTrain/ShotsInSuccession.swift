@@ -92,12 +92,18 @@ public struct ShotsInSuccession: Codable, Sendable, Equatable {
     /// "79.3 / 35.0 %" for `crowdSNRs` from `recallInCrowd` (or the one-shot `EvalReport.recallAtSNR`), "–" without.
     public static func crowdCell(_ bySNR: [String: Double]?) -> String {
         guard let bySNR, crowdSNRs.contains(where: { bySNR[Evaluator.snrKey($0)] != nil }) else { return "–" }
-        return crowdSNRs.map { bySNR[Evaluator.snrKey($0)].map { String(format: "%.1f", $0 * 100) } ?? "–" }.joined(separator: " / ") + " %"
+        return percentages(crowdSNRs.map { bySNR[Evaluator.snrKey($0)] })
     }
 
-    /// "88.6 / 94.3 / 99.2 %" for the shot counts, from `recall` (or an equal-rate entry).
-    public static func cell(_ byCount: [String: Double]?) -> String {
+    /// "88.6 / 94.3 / 99.2 %" for the shot counts, from `recall` (or an equal-rate entry); `oneShot` first when given
+    /// ("71.5 / 86.6 / 93.1 / 98.4 %", the report's cells).
+    public static func cell(_ byCount: [String: Double]?, oneShot: Double? = nil) -> String {
         guard let byCount else { return "–" }
-        return shotCounts.map { byCount[String($0)].map { String(format: "%.1f", $0 * 100) } ?? "–" }.joined(separator: " / ") + " %"
+        return percentages((oneShot.map { [$0] } ?? []) + shotCounts.map { byCount[String($0)] })
+    }
+
+    /// Shares as "12.6 / 21.1 %", a missing one as "–".
+    static func percentages(_ shares: [Double?]) -> String {
+        shares.map { $0.map { String(format: "%.1f", $0 * 100) } ?? "–" }.joined(separator: " / ") + " %"
     }
 }
