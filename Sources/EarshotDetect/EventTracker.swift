@@ -1,5 +1,7 @@
 /// The decision rule as a state machine over window scores: confirmation (consecutive windows, up to
-/// `maxDips` dips allowed), merging, cooldown.
+/// `maxDips` dips allowed), merging, cooldown — and what the cooldown holds back: a run confirmed during it
+/// is no event, but is reported as `heardInCooldown` (once, merged like an event), so a shooting that goes
+/// on is not lost to the count.
 /// Kept separate from feature/CNN code so it can be tested on synthetic score sequences.
 public struct EventTracker: Sendable {
     public private(set) var rule: DecisionRule
@@ -11,6 +13,12 @@ public struct EventTracker: Sendable {
     private var active: DetectionEvent?
     private var belowSince = 0          // windows below threshold while active
     private var cooldownUntil = -Double.infinity
+    private var runFirstOnset = 0.0     // onset of the run's first window of a new sound (runStartOnset moves on in a cooldown)
+    private var runMax: Float = 0       // the run's highest score and its window's centre, over all its windows
+    private var runMaxTime = 0.0
+    private var heard: DetectionEvent?  // a run confirmed during the cooldown, reported, open for merging
+    private var heardBelow = 0          // windows below threshold while `heard` is open
+    private var lastSoundEnd = -Double.infinity   // end of the last event or heard event: a heard run must begin after it
     private var nextID = 1
     private var gapWindows: Int
 
@@ -33,6 +41,17 @@ public struct EventTracker: Sendable {
     public mutating func observe(score: Float, windowStart: Double, windowEnd: Double, onset: Double, _ emit: (DetectorOutput) -> Void) {
         let above = score >= rule.threshold
         let centre = (windowStart + windowEnd) / 2
+        if var h = heard {
+            if above {
+                heardBelow = 0
+                h.end = windowEnd
+                if score > h.peakScore { h.peakScore = score; h.peakTime = centre }
+                heard = h
+            } else {
+                heardBelow += 1
+                if heardBelow >= gapWindows { lastSoundEnd = h.end; heard = nil }
+            }
+        }
         if var e = active {
             if above {
                 belowSince = 0
@@ -51,11 +70,27 @@ public struct EventTracker: Sendable {
             return
         }
         dips = 0
+        // the run's first window with a new sound's onset (an onset before the last sound's end is that sound)
+        if run == 0 || runFirstOnset < lastSoundEnd { runFirstOnset = onset; runMax = 0 }
+        if score > runMax { runMax = score; runMaxTime = centre }
         if run == 0 || runStartOnset < cooldownUntil { runStartOnset = onset; runPeak = 0 }
         if score > runPeak { runPeak = score; runPeakTime = centre }
         run += 1
-        guard run >= rule.minConsecutive, runStartOnset >= cooldownUntil else { return }
-        let e = DetectionEvent(id: nextID, start: runStartOnset, end: windowEnd, peakScore: runPeak, peakTime: runPeakTime)
+        guard run >= rule.minConsecutive else { return }
+        guard runStartOnset >= cooldownUntil else {
+            // a new sound (its onset after the last one's end: later windows that see the last event's own
+            // onset again are that event), confirmed in the cooldown and not yet reported
+            if heard == nil, runFirstOnset >= lastSoundEnd {
+                let h = DetectionEvent(id: nextID - 1, start: runFirstOnset, end: windowEnd, peakScore: runMax, peakTime: runMaxTime)
+                heard = h
+                heardBelow = 0
+                emit(.heardInCooldown(h))
+            }
+            return
+        }
+        let e = DetectionEvent(id: nextID, start: runStartOnset, end: windowEnd, peakScore: runPeak, peakTime: runPeakTime,
+                               continuesHeard: heard != nil)
+        heard = nil
         nextID += 1
         active = e
         belowSince = 0
@@ -63,7 +98,7 @@ public struct EventTracker: Sendable {
     }
 
     /// Closes an open event at end of stream.
-    public mutating func finish(_ emit: (DetectorOutput) -> Void) { close(emit) }
+    public mutating func finish(_ emit: (DetectorOutput) -> Void) { heard = nil; close(emit) }
 
     private mutating func close(_ emit: (DetectorOutput) -> Void) {
         guard let e = active else { return }
@@ -72,6 +107,7 @@ public struct EventTracker: Sendable {
         dips = 0
         belowSince = 0
         cooldownUntil = e.end + rule.cooldown
+        lastSoundEnd = e.end
         emit(.ended(e))
     }
 

@@ -5,6 +5,9 @@ import Foundation
 /// The result of running the detector over one file.
 public struct FileResult: Sendable {
     public var events: [DetectionEvent]
+    /// Gunshot events the cooldown held back (`DetectorOutput.heardInCooldown`): earshotd journals them and
+    /// counts them into the incident, and pages nobody. Times clipped to the file, as the events'.
+    public var heard: [DetectionEvent] = []
     public var duration: Double
     public var maxScore: Float
     public var windows: Int
@@ -117,20 +120,30 @@ public enum FileAnalyzer {
     /// sample count, peak sample and clipped samples) and collects the events, clipped to the file, its peak
     /// score and window count.
     private static func result(_ detector: Detector, _ body: ((DetectorOutput) -> Void) throws -> (count: Int, peak: Float, clipped: Int)) rethrows -> FileResult {
-        var events: [DetectionEvent] = []
+        var events: [DetectionEvent] = [], heard: [DetectionEvent] = []
         var maxScore: Float = 0
         let previous = detector.onScore
         detector.onScore = { t, s in maxScore = max(maxScore, s); previous?(t, s) }
         defer { detector.onScore = previous }
-        let (count, peak, clipped) = try body { out in if case let .ended(e) = out { events.append(e) } }
-        let duration = Double(count) / Double(detector.sampleRate)
-        for i in events.indices {
-            events[i].start = min(max(0, events[i].start), duration)
-            events[i].end = min(max(events[i].start, events[i].end), duration)
-            events[i].peakTime = min(max(0, events[i].peakTime), duration)
+        let (count, peak, clipped) = try body { out in
+            switch out {
+            case let .ended(e): events.append(e)
+            case let .heardInCooldown(e): heard.append(e)
+            case .started: break
+            }
         }
-        return FileResult(events: events, duration: duration, maxScore: maxScore, windows: detector.windowsScored, peak: peak, clippedSamples: clipped,
-                          sampleRate: detector.sampleRate)
+        let duration = Double(count) / Double(detector.sampleRate)
+        func clip(_ e: inout DetectionEvent) {
+            e.start = min(max(0, e.start), duration)
+            e.end = min(max(e.start, e.end), duration)
+            e.peakTime = min(max(0, e.peakTime), duration)
+        }
+        for i in events.indices { clip(&events[i]) }
+        for i in heard.indices { clip(&heard[i]) }
+        var r = FileResult(events: events, duration: duration, maxScore: maxScore, windows: detector.windowsScored, peak: peak, clippedSamples: clipped,
+                           sampleRate: detector.sampleRate)
+        r.heard = heard
+        return r
     }
 
     /// Samples of floor noise streamed before (`lead`) and after (`tail`) a file of `count` samples: half a

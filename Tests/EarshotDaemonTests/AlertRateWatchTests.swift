@@ -117,7 +117,7 @@ struct AlertRateWatchTests {
     // MARK: config
 
     static func model(thresholds: [String: Float]) throws -> Model {
-        var m = try EnergyModel.make()
+        let m = try EnergyModel.make()
         m.thresholds = thresholds
         m.threshold = thresholds["1"] ?? 0.5
         return m

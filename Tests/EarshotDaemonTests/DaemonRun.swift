@@ -11,13 +11,14 @@ struct DaemonRun {
     /// A config for `device` with the test model; `extra` YAML lines are appended; `clips`, `metrics`, `scores`: those
     /// sections' lines (off unless given: the defaults would write to /var/lib/earshot).
     func writeConfig(device: String = "default", sampleRate: Int = 16_000, extra: String = "", clips: [String] = ["enabled: false"],
-                     metrics: [String] = ["enabled: false"], scores: [String] = ["enabled: false"], retryMin: Double = 0.2, name: String = "earshot.yaml") throws -> URL {
+                     metrics: [String] = ["enabled: false"], scores: [String] = ["enabled: false"], retryMin: Double = 0.2, cooldown: Double = 1,
+                     name: String = "earshot.yaml") throws -> URL {
         let u = dir.appendingPathComponent(name)
         let yaml = """
         device: \(device)
         sample_rate: \(sampleRate)
         model: \(model.path)
-        cooldown: 1
+        cooldown: \(cooldown)
         retry_min: \(retryMin)
         retry_max: 1
         clips:

@@ -64,8 +64,8 @@ import Testing
             let diff = zip(s, sr).map { abs($0 - $1) }.max() ?? 1
             #expect(s.count == sr.count && diff <= 1e-5, "chunk \(chunk): max |Δscore| \(diff)")
             // the same events: kinds, ids and times exactly, peak scores up to rounding
-            func parts(_ o: DetectorOutput) -> (Bool, DetectionEvent) {
-                switch o { case .started(let ev): return (true, ev); case .ended(let ev): return (false, ev) }
+            func parts(_ o: DetectorOutput) -> (String, DetectionEvent) {
+                switch o { case .started(let ev): return ("started", ev); case .ended(let ev): return ("ended", ev); case .heardInCooldown(let ev): return ("heard", ev) }
             }
             #expect(e.count == er.count, "chunk \(chunk)")
             for (x, y) in zip(e.map(parts), er.map(parts)) {

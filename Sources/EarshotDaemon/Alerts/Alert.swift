@@ -22,6 +22,9 @@ public struct Alert: Sendable, Equatable {
     public var streamOffset: Double?
     /// The mute in force when it was heard (`earshot mute`): journal only, no hook. nil: paged as usual.
     public var mute: Mute?
+    /// The incident it belongs to, as of this alert (its `events` count this one); nil for a drill, whose
+    /// hooks get the alert itself as a one-event incident.
+    public var incident: Incident?
 
     public init(eventID: String, score: Float, start: Date, device: String, location: String = "", model: String, clipPath: String? = nil,
                 test: Bool = false, streamOffset: Double? = nil) {
@@ -34,6 +37,17 @@ public struct Alert: Sendable, Equatable {
 
     /// RFC 3339 with milliseconds, UTC (EARSHOT_START).
     public var startRFC3339: String { UTCStamp.rfc3339(start) }
+
+    /// EARSHOT_INCIDENT_ID, _START, _EVENTS: the incident's, or this alert's as one event of its own.
+    public var incidentFields: (id: String, start: String, events: Int) {
+        incident.map { ($0.id, $0.startRFC3339, $0.events) } ?? (eventID, startRFC3339, 1)
+    }
+
+    /// " — gunshot event 4 of an incident since 21:04:10 UTC" for the second event of an incident on, else "".
+    public var incidentNote: String {
+        guard let i = incident, i.events > 1 else { return "" }
+        return " — gunshot event \(i.events) of an incident since \(UTCStamp.clock(i.start)) UTC"
+    }
 }
 
 /// Where alerts go. Implementations must never block the detection loop: `send` returns quickly and does any

@@ -10,6 +10,15 @@ enum UTCStamp {
         return f.string(from: date)
     }
 
+    /// The time of day, UTC, to the second: `21:04:10` (in journal messages).
+    static func clock(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "HH:mm:ss"
+        return f.string(from: date)
+    }
+
     static func string(from date: Date) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")

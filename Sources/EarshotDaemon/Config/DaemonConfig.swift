@@ -37,6 +37,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var maxDips = 0
     public var mergeGap = 0.5
     public var cooldown = 10.0
+    /// Seconds without a gunshot event that end an incident (`Incident`); at least `cooldown` in effect.
+    public var incidentGap = 60.0
     public var hop = 0.1
     /// Journal PRIORITY of alerts (2 = crit).
     public var priority = 2
@@ -135,6 +137,9 @@ public struct DaemonConfig: Sendable, Equatable {
         return "alert_rate: threshold \(String(format: "%.4f", t)) has no calibrated false-alarm rate (\(points.isEmpty ? "the model has none" : "it is below the model's thresholds for \(points.joined(separator: ", ")) per hour")), so the alert rate is not watched — set alert_rate.expected_per_hour to the false alarms per hour this site should see, or alert_rate.enabled: false"
     }
 
+    /// `incident_gap`, raised to the cooldown: events heard in a cooldown belong to the incident of its alert.
+    public var incidentGapInEffect: Double { max(incidentGap, cooldown) }
+
     /// The decision rule for a model whose own threshold is `modelThreshold` (overridden by `threshold:`).
     public func rule(_ modelThreshold: Float) -> DecisionRule {
         DecisionRule(threshold: threshold.map { Float($0) } ?? modelThreshold, minConsecutive: minConsecutive, maxDips: maxDips,
@@ -202,6 +207,7 @@ public struct DaemonConfig: Sendable, Equatable {
         c.maxDips = try r.int("max_dips", c.maxDips, 0...10)
         c.mergeGap = try r.double("merge_gap", c.mergeGap, 0...60)
         c.cooldown = try r.double("cooldown", c.cooldown, 0...3600)
+        c.incidentGap = try r.double("incident_gap", c.incidentGap, 1...3600)
         c.hop = try r.double("hop", c.hop, 0.01...1)
         c.priority = try r.int("priority", c.priority, 0...7)
         c.blasThreads = try r.int("blas_threads", c.blasThreads, 1...64)
@@ -286,7 +292,7 @@ public struct DaemonConfig: Sendable, Equatable {
         try mt.finish(known: ["enabled", "path", "interval_seconds"])
 
         try r.finish(known: ["device", "location", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "false_alarms_per_hour", "min_consecutive", "max_dips",
-                             "merge_gap", "cooldown", "hop", "priority", "blas_threads", "log_level", "retry_min", "retry_max",
+                             "merge_gap", "cooldown", "incident_gap", "hop", "priority", "blas_threads", "log_level", "retry_min", "retry_max",
                              "stall_seconds", "hook", "clip_hook", "health_hook", "heartbeat", "clips", "recording", "scores", "alert_rate", "liveness", "metrics"])
         // The sections' own cross-field checks (ops' validate()) — mapped to the key's line.
         do {

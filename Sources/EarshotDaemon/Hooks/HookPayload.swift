@@ -39,6 +39,9 @@ public struct HookPayload: Sendable, Equatable {
                 "EARSHOT_CLIP=\(alert.clipPath ?? "")",
                 "EARSHOT_CLIP_READY=\(clipReady ? "1" : "0")",
                 "EARSHOT_TEST=\(alert.test ? "1" : "0")",
+                "EARSHOT_INCIDENT_ID=\(alert.incidentFields.id)",
+                "EARSHOT_INCIDENT_START=\(alert.incidentFields.start)",
+                "EARSHOT_INCIDENT_EVENTS=\(alert.incidentFields.events)",
             ]
         case let .health(h):
             env = [
@@ -57,6 +60,7 @@ public struct HookPayload: Sendable, Equatable {
     private struct AlertBody: Encodable {
         var event_id: String, score: Double, start: String, device: String, location: String, model: String
         var clip: String?, clip_ready: Bool, host: String, test: Bool
+        var incident_id: String, incident_start: String, incident_events: Int
     }
 
     private struct HealthBody: Encodable {
@@ -74,7 +78,9 @@ public struct HookPayload: Sendable, Equatable {
         case let .alert(alert):
             d = try? enc.encode(AlertBody(event_id: alert.eventID, score: (Double(alert.score) * 1000).rounded() / 1000,
                                           start: alert.startRFC3339, device: alert.device, location: alert.location, model: alert.model,
-                                          clip: alert.clipPath, clip_ready: clipReady, host: host, test: alert.test))
+                                          clip: alert.clipPath, clip_ready: clipReady, host: host, test: alert.test,
+                                          incident_id: alert.incidentFields.id, incident_start: alert.incidentFields.start,
+                                          incident_events: alert.incidentFields.events))
         case let .health(h):
             d = try? enc.encode(HealthBody(health: h.condition, problem: h.problem, message: h.message, device: h.device,
                                            location: h.location, time: h.timeRFC3339, host: host, test: h.test))

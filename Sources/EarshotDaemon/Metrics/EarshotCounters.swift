@@ -9,6 +9,10 @@ public struct EarshotCounters: Sendable, Equatable {
     public var eventsTotal = 0
     /// Of those, heard while paging was muted (`earshot mute`): journal only, no hook.
     public var mutedEventsTotal = 0
+    /// Gunshot events heard during the cooldown after an alert: in the journal and the incident's count, not paged.
+    public var cooldownEventsTotal = 0
+    /// Incidents begun (each begins with an alert; `incident_gap`).
+    public var incidentsTotal = 0
     /// Paging muted now, and until when (Unix time; 0 when not muted).
     public var muted = false
     public var mutedUntil: Double = 0

@@ -80,6 +80,7 @@ extension DetectionService {
                 log.warning("metrics: changes take effect when earshotd restarts (`systemctl restart earshot`); until then the metrics file stays \(config.metrics.enabled ? config.metrics.path : "off")")
             }
             config = new
+            incidents.gap = new.incidentGapInEffect   // an open incident goes on under the new gap
             scores.update(context: scoreContext)   // a new rule, model or device: a new file, whose header says so
             if !sameFile || rule != oldRule || new.expectedAlertRate(model: m)?.perHour != oldExpected {
                 restartAlertRateWatch(because: !sameFile ? "another model" : rule != oldRule ? "a new threshold or rule" : "a new rate to hold alerts against")

@@ -70,6 +70,8 @@ public final class DetectionService: Service, @unchecked Sendable {
     /// STATUS=/watchdog while no audio flows, a reload request, graceful shutdown. Holds at most one.
     let wake = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     var eventsToday = 0
+    /// Gunshot events grouped into incidents (`incident_gap`, at least the cooldown), on the stream's clock.
+    var incidents: IncidentTracker
     private var day = Calendar.current.component(.day, from: Date())
     private var lastStatus = ""
 
@@ -80,6 +82,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         modelURL = try DefaultModel.resolve(config.model)
         (model, modelStamp) = try Self.loadModel(at: modelURL)
         detector = try Self.makeDetector(model, config)
+        incidents = IncidentTracker(gap: config.incidentGapInEffect)
         heard = HistoryBuffer(capacity: 2 * model.features.sampleRate)
         journal = JournalAlertSink(priority: config.priority)
         metrics = MetricsFile(settings: config.metrics, instance: options.instance.name, logger: logger)
@@ -227,6 +230,7 @@ public final class DetectionService: Service, @unchecked Sendable {
             }
         } onGracefulShutdown: { wakeUp.yield() }
         detector.finish { self.handle($0) }
+        if let i = incidents.close(now: 0, force: true) { incidentOver(i, stopped: true) }
         log.notice("stopping: finishing in-flight alerts")
         Self.finish(hooks)
         for c in retiredClips + [clips] { c.flush() }   // the clips still in their post-roll are written now, and their clip_hook runs queued
@@ -289,6 +293,19 @@ public final class DetectionService: Service, @unchecked Sendable {
         }
         let part = alignment.detectorPart(of: block)
         if !part.isEmpty { detector.process(part) { self.handle($0) } }
+        if incidents.current != nil, let i = incidents.close(now: streamSeconds) { incidentOver(i, stopped: false) }
+    }
+
+    /// Seconds of audio handed to the detector since start: the stream's clock, which events are timed on.
+    var streamSeconds: Double { Double(samplesConsumed) / Double(model.features.sampleRate) }
+
+    /// The wall-clock time of stream second `t`: counted back from the newest sample heard (the block just read
+    /// arrived whole, now), not from the detector's last complete frame (22–32 ms older).
+    func wallClock(stream t: Double) -> Date { Date().addingTimeInterval(t - streamSeconds) }
+
+    /// An incident is over: a notice in the journal with how many gunshot events it held.
+    func incidentOver(_ i: Incident, stopped: Bool) {
+        journal.deliver(JournalAlertSink.incidentOverFields(i, device: config.device, location: config.location, stopped: stopped), kind: "INCIDENT")
     }
 
     private func handle(_ out: DetectorOutput) {
@@ -297,13 +314,11 @@ public final class DetectionService: Service, @unchecked Sendable {
             let today = Calendar.current.component(.day, from: Date())
             if today != day { day = today; eventsToday = 0 }
             eventsToday += 1
-            // how long ago, in the stream, the event began: from the newest sample heard (the block just read
-            // arrived whole, now), not from the detector's last complete frame (22–32 ms older)
-            let lag = Double(samplesConsumed) / Double(model.features.sampleRate) - e.start
             let id = Self.eventID(Date())
-            let start = Date().addingTimeInterval(-lag)
+            let start = wallClock(stream: e.start)
             var alert = Alert(eventID: id, score: e.peakScore, start: start, device: config.device, location: config.location, model: model.name, streamOffset: e.start)
             alert.mute = mutes.mute(at: Date())   // exact at the expiry, between the once-a-second polls too
+            alert.incident = joinIncident(e, id: id, start: start, alert: true)
             let after = max(0, samplesConsumed - Int(e.start * Double(model.features.sampleRate)))
             // once the clip is written (post-roll later, on the clip writer's queue), clip_hook sends it along
             var sendClip: (@Sendable (String) -> Void)?
@@ -327,7 +342,26 @@ public final class DetectionService: Service, @unchecked Sendable {
             notifier.status(statusLine())
         case let .ended(e):
             log.info("event ended", metadata: ["start": "\(String(format: "%.2f", e.start))", "end": "\(String(format: "%.2f", e.end))", "peak": "\(String(format: "%.3f", e.peakScore))"])
+            incidents.extend(streamEnd: e.end, at: wallClock(stream: e.end))
+        case let .heardInCooldown(e):
+            // a shooting going on: counted into its incident and said in the journal; the cooldown pages nobody
+            let start = wallClock(stream: e.start)
+            var heard = Alert(eventID: Self.eventID(Date()), score: e.peakScore, start: start, device: config.device, location: config.location,
+                              model: model.name, streamOffset: e.start)
+            heard.mute = mutes.mute(at: Date())
+            heard.incident = joinIncident(e, id: heard.eventID, start: start, alert: false)
+            journal.deliver(JournalAlertSink.heardInCooldownFields(heard, cooldown: detector.rule.cooldown, priority: journal.priority), kind: "HEARD")
+            metrics.update { $0.cooldownEventsTotal += 1 }
         }
+    }
+
+    /// The incident event `e` belongs to, with `e` counted (`id`, `start`: its own, should it begin one); an
+    /// incident it closes is reported over first.
+    private func joinIncident(_ e: DetectionEvent, id: String, start: Date, alert: Bool) -> Incident {
+        let (incident, closed) = incidents.heard(id: id, at: start, stream: e.start, streamEnd: e.end, alert: alert, counts: !e.continuesHeard)
+        if let c = closed { incidentOver(c, stopped: false) }
+        if incident.id == id { metrics.update { $0.incidentsTotal += 1 } }
+        return incident
     }
 
     /// Waits (at shutdown) for `runner`'s hooks to finish, as long as one may take (`timeout` + `kill_after`).

@@ -35,6 +35,10 @@ public enum EarshotMessageID {
     public static let mute = "68a7276e7762434f8df353d20ea75f3b"
     /// More alerts paged than the threshold's calibrated false-alarm rate allows (`alert_rate:`), and back within it.
     public static let alertRate = "3022ce97eaf54fe2b9410190fb12b068"
+    /// A gunshot event heard during the cooldown after an alert: counted into its incident, not paged.
+    public static let heardInCooldown = "38d11a4f81d242e1a0129b09bf9e23ad"
+    /// A gunshot incident is over (no gunshot event for `incident_gap`): how many events it held.
+    public static let incidentOver = "c0644ce669e5430c8ecb70867d74eef4"
     /// Every id above (systemd/earshot.catalog has an entry for each: SystemdUnitTests).
-    public static let all = [alert, liveness, device, mute, alertRate]
+    public static let all = [alert, liveness, device, mute, alertRate, heardInCooldown, incidentOver]
 }

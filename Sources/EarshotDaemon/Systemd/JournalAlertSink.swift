@@ -12,7 +12,7 @@ public struct JournalAlertSink: AlertSink {
     public static func fields(_ a: Alert, priority: Int) -> [(String, String)] {
         var f: [(String, String)] = [
             ("MESSAGE", "\(a.test ? "[TEST] " : "")Gunshot detected \(a.heardWhere), score \(String(format: "%.2f", a.score))"
-                + (a.mute.map { " — MUTED \($0.summary): no hook run" } ?? "")),
+                + a.incidentNote + (a.mute.map { " — MUTED \($0.summary): no hook run" } ?? "")),
             ("MESSAGE_ID", EarshotMessageID.alert),
             // a drill is a notice; a muted alert a warning (it pages nobody, but stands out when read)
             ("PRIORITY", String(a.test ? max(priority, 5) : a.mute != nil ? max(priority, 4) : priority)),
@@ -24,6 +24,9 @@ public struct JournalAlertSink: AlertSink {
             ("EARSHOT_MODEL", a.model),
         ]
         if !a.location.isEmpty { f.append(("EARSHOT_LOCATION", a.location)) }
+        if let i = a.incident {
+            f += [("EARSHOT_INCIDENT_ID", i.id), ("EARSHOT_INCIDENT_START", i.startRFC3339), ("EARSHOT_INCIDENT_EVENTS", "\(i.events)")]
+        }
         if let c = a.clipPath { f.append(("EARSHOT_CLIP", c)) }
         if let o = a.streamOffset { f.append(("EARSHOT_OFFSET", String(format: "%.3f", o))) }
         if a.test { f.append(("EARSHOT_TEST", "1")) }
@@ -33,17 +36,52 @@ public struct JournalAlertSink: AlertSink {
         return f
     }
 
+    /// A gunshot event heard during the cooldown after an alert (`a` describes it; it pages nobody): the alert's
+    /// fields under its own MESSAGE_ID and the alert's priority — a shooting going on is as urgent.
+    public static func heardInCooldownFields(_ a: Alert, cooldown: Double, priority: Int) -> [(String, String)] {
+        var f = fields(a, priority: priority).filter { $0.0 != "MESSAGE" && $0.0 != "MESSAGE_ID" && $0.0 != "EARSHOT_CLIP" }
+        let held = " — not paged: one alert per cooldown (\(String(format: "%g", cooldown)) s)"
+        f.insert(("MESSAGE", "Gunshot heard again \(a.heardWhere), score \(String(format: "%.2f", a.score))\(a.incidentNote)\(held)"
+                  + (a.mute.map { " — MUTED \($0.summary)" } ?? "")), at: 0)
+        f.insert(("MESSAGE_ID", EarshotMessageID.heardInCooldown), at: 1)
+        return f
+    }
+
+    /// An incident is over (`stopped`: earshotd stopped before `incident_gap` passed): a notice with its count.
+    public static func incidentOverFields(_ i: Incident, device: String, location: String, stopped: Bool) -> [(String, String)] {
+        let heardWhere = location.isEmpty ? "on \(device)" : "at \(location) (\(device))"
+        let span = max(0, i.last.timeIntervalSince(i.start))
+        let events = "\(i.events) gunshot event\(i.events == 1 ? "" : "s")"
+        var f: [(String, String)] = [
+            ("MESSAGE", "Gunshot incident \(stopped ? "ended by earshotd stopping" : "over") \(heardWhere): \(events) from \(UTCStamp.clock(i.start)) to "
+                + "\(UTCStamp.clock(i.last)) UTC (\(String(format: "%.0f", span)) s), \(i.alerts) alerted"),
+            ("MESSAGE_ID", EarshotMessageID.incidentOver),
+            ("PRIORITY", "5"),
+            ("SYSLOG_IDENTIFIER", "earshotd"),
+            ("EARSHOT_INCIDENT_ID", i.id),
+            ("EARSHOT_INCIDENT_START", i.startRFC3339),
+            ("EARSHOT_INCIDENT_END", UTCStamp.rfc3339(i.last)),
+            ("EARSHOT_INCIDENT_EVENTS", "\(i.events)"),
+            ("EARSHOT_INCIDENT_ALERTS", "\(i.alerts)"),
+            ("EARSHOT_DEVICE", device),
+        ]
+        if !location.isEmpty { f.append(("EARSHOT_LOCATION", location)) }
+        return f
+    }
+
     public func send(_ alert: Alert) async { deliver(alert) }
 
     /// Synchronous delivery (a datagram to journald: microseconds), used from the detection loop.
-    public func deliver(_ alert: Alert) {
-        let f = Self.fields(alert, priority: priority)
+    public func deliver(_ alert: Alert) { deliver(Self.fields(alert, priority: priority), kind: "ALERT") }
+
+    /// Sends `f` to the journal (`sd_journal_sendv`), or to stderr as `earshotd: KIND FIELD=value …` without one.
+    public func deliver(_ f: [(String, String)], kind: String) {
         do {
             guard Journal.isAvailable else { throw SystemdError(call: "sd_journal_sendv", code: -ENOENT) }
             try Journal.send(f)
         } catch {
             let line = f.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
-            FileHandle.standardError.write(Data("earshotd: ALERT \(line) (journal unavailable: \(error))\n".utf8))
+            FileHandle.standardError.write(Data("earshotd: \(kind) \(line) (journal unavailable: \(error))\n".utf8))
         }
     }
 }

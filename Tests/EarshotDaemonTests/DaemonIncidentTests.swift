@@ -1,0 +1,43 @@
+import EarshotDaemon
+import Foundation
+import Testing
+
+/// End to end: a shooting of five shots through the real ALSA path and the earshotd binary, into a private
+/// journald. The cooldown pages one alert per `cooldown`; the shots it holds back are still in the journal and
+/// the incident's count, and the next alert says which event of the incident it is.
+@Suite(.serialized) struct DaemonIncidentTests {
+    @Test func shotsHeldBackByTheCooldownCountIntoTheIncident() throws {
+        let run = try DaemonRun()
+        // cooldown 5 s: the shot at 2 s is paged and holds back those at 4 and 6 s (its event ends ≈ 3 s, the
+        // cooldown ≈ 8 s); 9 s is paged as the incident's 4th event; 20 s comes > 8 s (incident_gap) after the
+        // last event: a new incident, and the first is over. The recording goes on to 34 s, so the second is
+        // over by then too: no event for 8 s is enough, no further event is needed to say so.
+        let shots = [2.0, 4.0, 6.0, 9.0, 20.0]
+        let fx = try AlsaFileFixture(DaemonTestSignals.recording(seconds: 34, shots: shots), rate: 16_000, dir: run.dir)
+        let r = try run.journalRun(fx, config: try run.writeConfig(extra: "incident_gap: 8", cooldown: 5))
+        #expect(r.status == 0, "stderr:\n\(r.stderr)")
+        func offset(_ e: [String: String]) -> Double { Double(e["EARSHOT_OFFSET"] ?? "") ?? -1 }
+        let alerts = DaemonRun.alerts(r.entries).sorted { offset($0) < offset($1) }
+        let heard = r.entries.filter { $0["MESSAGE_ID"] == EarshotMessageID.heardInCooldown }.sorted { offset($0) < offset($1) }
+        let over = r.entries.filter { $0["MESSAGE_ID"] == EarshotMessageID.incidentOver }
+        #expect(alerts.map(offset).count == 3 && zip(alerts.map(offset), [2.0, 9.0, 20.0]).allSatisfy { abs($0 - $1) <= 0.1 },
+                "alerts at \(alerts.map(offset))")
+        #expect(heard.count == 2 && zip(heard.map(offset), [4.0, 6.0]).allSatisfy { abs($0 - $1) <= 0.1 }, "heard in the cooldown at \(heard.map(offset))")
+        guard alerts.count == 3, heard.count == 2 else { return }
+        let first = alerts[0]["EARSHOT_EVENT_ID"]
+        #expect(first != nil && alerts[0]["EARSHOT_INCIDENT_ID"] == first && alerts[0]["EARSHOT_INCIDENT_EVENTS"] == "1")
+        #expect(heard.map { $0["EARSHOT_INCIDENT_ID"] } == [first, first] && heard.map { $0["EARSHOT_INCIDENT_EVENTS"] } == ["2", "3"])
+        #expect(heard.allSatisfy { ($0["MESSAGE"] ?? "").hasPrefix("Gunshot heard again on default, score ") && $0["PRIORITY"] == "2" }, "\(heard.map { $0["MESSAGE"] ?? "" })")
+        #expect(alerts[1]["EARSHOT_INCIDENT_ID"] == first && alerts[1]["EARSHOT_INCIDENT_EVENTS"] == "4")
+        #expect(alerts[1]["MESSAGE"]?.contains(" — gunshot event 4 of an incident since ") == true, "\(alerts[1]["MESSAGE"] ?? "")")
+        #expect(alerts[1]["EARSHOT_INCIDENT_START"] == alerts[0]["EARSHOT_START"])
+        #expect(alerts[2]["EARSHOT_INCIDENT_ID"] == alerts[2]["EARSHOT_EVENT_ID"] && alerts[2]["EARSHOT_INCIDENT_EVENTS"] == "1", "a new incident")
+        // each incident is over once 8 s pass without an event
+        #expect(over.count == 2, "\(over.map { $0["MESSAGE"] ?? "" })")
+        guard over.count == 2 else { return }
+        #expect(over[0]["EARSHOT_INCIDENT_ID"] == first && over[0]["EARSHOT_INCIDENT_EVENTS"] == "4" && over[0]["EARSHOT_INCIDENT_ALERTS"] == "2")
+        #expect(over[0]["MESSAGE"]?.hasPrefix("Gunshot incident over on default: 4 gunshot events from ") == true, "\(over[0]["MESSAGE"] ?? "")")
+        #expect(over[1]["EARSHOT_INCIDENT_ID"] == alerts[2]["EARSHOT_EVENT_ID"] && over[1]["EARSHOT_INCIDENT_EVENTS"] == "1"
+                && over[1]["MESSAGE"]?.hasPrefix("Gunshot incident over on default: 1 gunshot event from ") == true, "\(over[1]["MESSAGE"] ?? "")")
+    }
+}
