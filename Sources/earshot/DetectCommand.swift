@@ -83,15 +83,20 @@ struct DetectCommand: ParsableCommand {
 
     private func report(_ f: String, _ r: FileResult, threshold: Float) {
         FileWarnings.write(FileWarnings.messages(file: f, r, normalizeRemedy: !normalize))
+        // in time order: the events, and the gunshot events their cooldowns held back (marked)
+        let all = (r.events.map { ($0, false) } + r.heard.map { ($0, true) }).sorted { $0.0.start < $1.0.start }
         if json {
-            for e in r.events { print(JSONLine.event(file: f, e)) }
+            for (e, held) in all { print(held ? JSONLine.heard(file: f, e) : JSONLine.event(file: f, e)) }
             print(JSONLine.file(file: f, r))
         } else {
-            for e in r.events { print("\(f)  gunshot  \(fmt(e.start, 2))–\(fmt(e.end, 2)) s  score \(fmt(Double(e.peakScore), 3))") }
+            for (e, held) in all {
+                print("\(f)  gunshot  \(fmt(e.start, 2))–\(fmt(e.end, 2)) s  score \(fmt(Double(e.peakScore), 3))\(held ? "  (in the cooldown: earshotd journals it, pages nobody)" : "")")
+            }
             let n = r.events.count
+            let heard = r.heard.isEmpty ? "" : " and \(r.heard.count) more in their cooldown"
             let level = r.peak > 0 ? "peak \(fmt(PeakLevel.dBFS(r.peak), 1)) dBFS" : "digital silence"
             let gain = r.gain > 1 ? ", amplified by \(fmt(PeakLevel.dBFS(r.gain), 1)) dB" : r.gain < 1 ? ", attenuated by \(fmt(-PeakLevel.dBFS(r.gain), 1)) dB" : ""
-            print("\(f): \(n) event\(n == 1 ? "" : "s") in \(fmt(r.duration, 1)) s (max score \(fmt(Double(r.maxScore), 3)), threshold \(fmt(Double(threshold), 3)); \(level)\(gain))")
+            print("\(f): \(n) event\(n == 1 ? "" : "s")\(heard) in \(fmt(r.duration, 1)) s (max score \(fmt(Double(r.maxScore), 3)), threshold \(fmt(Double(threshold), 3)); \(level)\(gain))")
         }
     }
 

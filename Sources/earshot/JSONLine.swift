@@ -32,8 +32,13 @@ enum JSONLine {
         "{\"type\":\"event\",\"file\":\(quote(file)),\"start\":\(num(e.start)),\"end\":\(num(e.end)),\"score\":\(num(Double(e.peakScore)))}"
     }
 
+    /// A gunshot event the cooldown held back (earshotd journals it and pages nobody): `"type":"heard"`.
+    static func heard(file: String, _ e: DetectionEvent) -> String {
+        "{\"type\":\"heard\",\"file\":\(quote(file)),\"start\":\(num(e.start)),\"end\":\(num(e.end)),\"score\":\(num(Double(e.peakScore)))}"
+    }
+
     static func file(file: String, _ r: FileResult) -> String {
-        "{\"type\":\"file\",\"file\":\(quote(file)),\"duration\":\(num(r.duration)),\"max_score\":\(num(Double(r.maxScore))),\"events\":\(r.events.count)}"
+        "{\"type\":\"file\",\"file\":\(quote(file)),\"duration\":\(num(r.duration)),\"max_score\":\(num(Double(r.maxScore))),\"events\":\(r.events.count),\"heard\":\(r.heard.count)}"
     }
 
     static func error(file: String, _ message: String) -> String {

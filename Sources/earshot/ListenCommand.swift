@@ -88,15 +88,22 @@ struct ListenCommand: ParsableCommand {
 
         let stopAt = seconds.map { Int(($0 * Double(rate)).rounded()) } ?? Int.max
         var meter = LevelMeter(samplesPerLine: rate)
-        var maxScore: Float = 0, events = 0
+        var maxScore: Float = 0, events = 0, held = 0
         detector.onScore = { _, s in maxScore = max(maxScore, s) }
         func report(_ out: DetectorOutput) {
-            guard case let .started(e) = out else { return }
-            events += 1
+            // an alert, or a gunshot event the cooldown holds back (a second bang within `cooldown` of the first)
+            let (e, alert): (DetectionEvent, Bool)
+            switch out {
+            case let .started(s): (e, alert) = (s, true); events += 1
+            case let .heardInCooldown(h): (e, alert) = (h, false); held += 1
+            case .ended: return
+            }
             if json {
-                print(JSONLine.object(["type": JSONLine.quote("event"), "start": JSONLine.number(e.start, 3), "score": JSONLine.number(Double(e.peakScore), 4)]))
-            } else {
+                print(JSONLine.object(["type": JSONLine.quote(alert ? "event" : "heard"), "start": JSONLine.number(e.start, 3), "score": JSONLine.number(Double(e.peakScore), 4)]))
+            } else if alert {
                 print("  GUNSHOT at \(Self.clock(e.start)), score \(String(format: "%.3f", e.peakScore)) — earshotd would alert")
+            } else {
+                print("  gunshot at \(Self.clock(e.start)), score \(String(format: "%.3f", e.peakScore)) — in the cooldown (\(String(format: "%g", detector.rule.cooldown)) s): earshotd would count it into the incident, page nobody")
             }
         }
         func show(_ line: LevelMeter.Line) {
@@ -127,10 +134,11 @@ struct ListenCommand: ParsableCommand {
         meter.flush(emit: show)
         let heard = Double(consumed) / Double(rate)
         if json {
-            print(JSONLine.object(["type": JSONLine.quote("summary"), "seconds": JSONLine.number(heard, 2), "events": "\(events)",
+            print(JSONLine.object(["type": JSONLine.quote("summary"), "seconds": JSONLine.number(heard, 2), "events": "\(events)", "heard": "\(held)",
                                    "peak_dbfs": JSONLine.number(meter.loudest, 1), "overruns": "\(capture.overruns)"]))
         } else {
-            print(String(format: "%.1f s listened: %d event(s) earshotd would alert on; loudest peak %.1f dBFS%@", heard, events, meter.loudest,
+            print(String(format: "%.1f s listened: %d event(s) earshotd would alert on%@; loudest peak %.1f dBFS%@", heard, events,
+                         held > 0 ? " and \(held) more in their cooldown" : "", meter.loudest,
                          capture.overruns > 0 ? " (\(capture.overruns) overrun(s): audio was lost)" : ""))
         }
     }

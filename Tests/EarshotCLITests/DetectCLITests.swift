@@ -28,7 +28,7 @@ import Testing
         guard out.count == 3 else { return }
         #expect(out[0].hasPrefix("{\"type\":\"error\",\"file\":\"\(missing)\",\"error\":\""))
         #expect(out[1].range(of: #"^\{"type":"event","file":"[^"]+good\.wav","start":[0-9.]+,"end":[0-9.]+,"score":[0-9.]+\}$"#, options: .regularExpression) != nil, "\(out[1])")
-        #expect(out[2].range(of: #"^\{"type":"file","file":"[^"]+good\.wav","duration":4\.000,"max_score":[0-9.]+,"events":1\}$"#, options: .regularExpression) != nil, "\(out[2])")
+        #expect(out[2].range(of: #"^\{"type":"file","file":"[^"]+good\.wav","duration":4\.000,"max_score":[0-9.]+,"events":1,"heard":0\}$"#, options: .regularExpression) != nil, "\(out[2])")
         let recs = jsonLines(r.stdout)
         let ev = recs[1]
         let start = ev["start"] as? Double ?? -1, end = ev["end"] as? Double ?? -1
@@ -147,6 +147,29 @@ import Testing
         #expect(one.status == 0 && two.status == 0)
         #expect(two.stdout == one.stdout)
         #expect(jsonLines(one.stdout).filter { $0["type"] as? String == "event" }.count >= 2, "\(one.stdout)")
+
+        // A 10 s cooldown holds events back: listed as "heard" (earshotd journals them, pages nobody), in time
+        // order among the events, on one core as on two; events and heard ones together start where the
+        // events of no cooldown do. (A threshold a fifth of the windows reach: events every few seconds.)
+        let often = String(format: "%.6f", scores[scores.count * 4 / 5])
+        func run(cooldown: String, jobs: String) throws -> String {
+            let r = try CLIRunner.run(["detect", "--model", model.path, "--threshold", often, "--min-consecutive", "1", "--cooldown", cooldown, "--json", "--jobs", jobs, url.path])
+            #expect(r.status == 0, "\(r.stderr)")
+            return r.stdout
+        }
+        let heldOut = try run(cooldown: "10", jobs: "1"), held2 = try run(cooldown: "10", jobs: "2")
+        let held = jsonLines(heldOut), free = jsonLines(try run(cooldown: "0", jobs: "1"))
+        func starts(_ recs: [[String: Any]], _ types: Set<String>) -> [Double] { recs.filter { types.contains($0["type"] as? String ?? "") }.compactMap { $0["start"] as? Double } }
+        let heard = starts(held, ["heard"])
+        #expect(!heard.isEmpty && starts(held, ["event"]).count < starts(free, ["event"]).count, "\(held)")
+        let all = starts(held, ["event", "heard"])
+        #expect(all == all.sorted(), "in time order: \(all)")
+        #expect(starts(free, ["event"]).allSatisfy { f in all.contains { abs($0 - f) <= 1 } },
+                "every event of no cooldown is an event or heard with one: \(all) vs \(starts(free, ["event"]))")
+        let ends = held.filter { $0["type"] as? String == "event" }.compactMap { $0["end"] as? Double }
+        #expect(heard.allSatisfy { h in ends.contains { $0 <= h && h < $0 + 10 } }, "each heard one falls in an event's cooldown")
+        #expect(held.last?["heard"] as? Int == heard.count && free.last?["heard"] as? Int == 0)
+        #expect(held2 == heldOut, "--jobs 2 replays the same decisions")
     }
 
     /// A file that peaks below −30 dBFS gets a warning naming it, its level and the remedy; `--normalize`

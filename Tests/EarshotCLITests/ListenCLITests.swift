@@ -9,10 +9,10 @@ import Testing
 struct ListenCLITests {
     /// 3 s of the bundled demo recording (a real shot at ≈ 2 s), 1 s of digital silence, 0.2 s of a full-scale
     /// square wave; as a raw capture file behind an ALSA config, and as a WAV for `earshot detect`.
-    static func fixture() throws -> (dir: URL, asound: URL, wav: URL, seconds: Double) {
+    static func fixture(demoSeconds: Int = 3) throws -> (dir: URL, asound: URL, wav: URL, seconds: Double) {
         let dir = TestPaths.tempDir("listen")
         let demo = try AudioFile.read(TestPaths.repo.appendingPathComponent("demo/demo-gunshots.flac"), sampleRate: 16_000)
-        var x = Array(demo.samples.prefix(3 * 16_000))
+        var x = Array(demo.samples.prefix(demoSeconds * 16_000))
         x += [Float](repeating: 0, count: 16_000)
         x += (0..<3_200).map { ($0 / 20) % 2 == 0 ? 1.0 : -1.0 }
         let raw = dir.appendingPathComponent("capture.raw"), wav = dir.appendingPathComponent("same.wav")
@@ -62,6 +62,27 @@ struct ListenCLITests {
                                   environment: ["ALSA_CONFIG_PATH": f.asound.path, "EARSHOT_MODEL": ""])
         #expect(h.stdout.contains("listening on default (16000 Hz") && h.stdout.contains("digital silence") && h.stdout.contains("CLIPPING")
                 && h.stdout.contains("GUNSHOT at 0:0") && h.stdout.contains("earshotd would alert"), "\(h.stdout)")
+    }
+
+    /// A second shot within the cooldown of the first (the demo's at ≈ 7 s): listed as held back, as `earshot
+    /// detect` lists it, and counted in the summary.
+    @Test func aShotInTheCooldownIsShownHeldBack() throws {
+        let f = try Self.fixture(demoSeconds: 8)
+        let cfg = f.dir.appendingPathComponent("earshot.yaml")
+        try "device: default\n".write(to: cfg, atomically: true, encoding: .utf8)
+        let r = try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", String(f.seconds), "--json"],
+                                  environment: ["ALSA_CONFIG_PATH": f.asound.path, "EARSHOT_MODEL": ""])
+        #expect(r.status == 0, "\(r.stderr)")
+        let records = r.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let held = records.filter { $0["type"] as? String == "heard" }.compactMap { $0["start"] as? Double }
+        let d = try CLIRunner.run(["detect", "--json", f.wav.path], environment: ["EARSHOT_MODEL": ""])
+        let detected = d.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["type"] as? String == "heard" }.compactMap { $0["start"] as? Double }
+        #expect(!held.isEmpty && held.count == detected.count && zip(held, detected).allSatisfy { abs($0 - $1) < 0.01 }, "listen \(held), detect \(detected)")
+        #expect(records.last?["heard"] as? Int == held.count, "\(records.last ?? [:])")
+        let h = try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", String(f.seconds)],
+                                  environment: ["ALSA_CONFIG_PATH": f.asound.path, "EARSHOT_MODEL": ""])
+        #expect(h.stdout.contains("— in the cooldown (10 s): earshotd would count it into the incident, page nobody") && h.stdout.contains("and 1 more in their cooldown"), "\(h.stdout)")
     }
 
     /// A clipped 44.1 kHz input, resampled to the model's 16 kHz, overshoots full scale by a few dB (the

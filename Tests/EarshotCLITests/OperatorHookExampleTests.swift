@@ -47,6 +47,18 @@ struct OperatorHookExampleTests {
         #expect(stdin == Self.event)
     }
 
+    @Test("an alert of a shooting that goes on says so: ntfy's title, the e-mail's text")
+    func incidentGoesOn() throws {
+        let more = ["EARSHOT_TEST": "0", "EARSHOT_INCIDENT_ID": "e-0", "EARSHOT_INCIDENT_START": "2026-11-25T08:40:51.004Z", "EARSHOT_INCIDENT_EVENTS": "4"]
+        let (s1, a1, _) = try Self.run("ntfy-webhook.sh", tool: "curl", extra: more)
+        #expect(s1 == 0 && a1.contains("Title: Gunshots continue on venue-1: event 4 since 08:40:51.004Z\n"), "\(a1)")
+        let (s2, _, in2) = try Self.run("email.sh", tool: "sendmail", extra: more)
+        #expect(s2 == 0 && in2.contains("It is gunshot event 4 of an incident since 2026-11-25T08:40:51.004Z"), "\(in2)")
+        // the first event of an incident reads as before
+        let (s3, a3, _) = try Self.run("ntfy-webhook.sh", tool: "curl", extra: more.merging(["EARSHOT_INCIDENT_EVENTS": "1"]) { $1 })
+        #expect(s3 == 0 && a3.contains("Title: Gunshot detected on venue-1\n"), "\(a3)")
+    }
+
     @Test("as clip_hook the ntfy, MQTT and e-mail examples send the clip file itself")
     func clipHook() throws {
         let ready = ["EARSHOT_CLIP_READY": "1", "EARSHOT_TEST": "0", "EARSHOT_LOCATION": "Gate 3"]

@@ -59,6 +59,10 @@ fi
 {
   printf 'From: %s\nTo: %s\nSubject: %s\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n\n' "$FROM" "$TO" "$(header "$SUBJECT")"
   printf 'Earshot %s heard a probable gunshot.\n\n' "$where"
+  if [ "${EARSHOT_INCIDENT_EVENTS:-1}" -gt 1 ] 2>/dev/null; then   # a shooting that goes on
+    printf 'It is gunshot event %s of an incident since %s (the cooldown pages one alert per cooldown).\n\n' \
+      "$EARSHOT_INCIDENT_EVENTS" "$EARSHOT_INCIDENT_START"
+  fi
   printf 'Time:     %s\nScore:    %s\nDevice:   %s\nEvent id: %s\nClip:     %s\n\n' \
     "$EARSHOT_START" "$EARSHOT_SCORE" "$EARSHOT_DEVICE" "$EARSHOT_EVENT_ID" "${EARSHOT_CLIP:-none}"
   printf 'Event (JSON):\n'

@@ -4,7 +4,7 @@
 #   hook:
 #     path: /etc/earshot/hooks/ntfy-webhook.sh
 # earshotd runs it directly (no shell interpolation of the values) with EARSHOT_EVENT_ID, EARSHOT_SCORE,
-# EARSHOT_START, EARSHOT_DEVICE, EARSHOT_LOCATION, EARSHOT_CLIP, EARSHOT_HOST, EARSHOT_TEST in the environment and the same
+# EARSHOT_START, EARSHOT_DEVICE, EARSHOT_LOCATION, EARSHOT_CLIP, EARSHOT_HOST, EARSHOT_TEST, EARSHOT_INCIDENT_* in the environment and the same
 # event as one JSON object on stdin. It is killed after hook.timeout (default 10 s); stderr is logged.
 set -eu
 NTFY_URL="https://ntfy.sh/earshot-CHANGE-ME"   # your topic (keep it secret) or your own ntfy server
@@ -36,6 +36,10 @@ if [ "${EARSHOT_CLIP_READY:-0}" = 1 ]; then
 fi
 
 title="${test_mark}Gunshot detected $where"
+# A shooting that goes on: EARSHOT_INCIDENT_EVENTS counts its gunshot events, those the cooldown did not page too.
+if [ "${EARSHOT_INCIDENT_EVENTS:-1}" -gt 1 ] 2>/dev/null; then
+  title="${test_mark}Gunshots continue $where: event $EARSHOT_INCIDENT_EVENTS since ${EARSHOT_INCIDENT_START#*T}"
+fi
 
 # --data-binary @- sends the JSON from stdin unchanged; headers carry the summary for the notification.
 exec curl --silent --show-error --fail --max-time 8 \
