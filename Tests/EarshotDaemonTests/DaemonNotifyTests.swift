@@ -13,10 +13,10 @@ import Testing
 
         /// Starts earshotd on a paced (real-time) recording with shots at `shots`.
         init(seconds: Double = 30, shots: [Double] = [], device: String = "default", watchdogUsec: Int = 400_000, extra: String = "",
-             clips: [String] = ["enabled: false"], scores: [String] = ["enabled: false"]) throws {
+             clips: [String] = ["enabled: false"], scores: [String] = ["enabled: false"], cooldown: Double = 1) throws {
             run = try DaemonRun()
             notify = try NotifySocket()
-            config = try run.writeConfig(device: device, extra: extra, clips: clips, scores: scores)
+            config = try run.writeConfig(device: device, extra: extra, clips: clips, scores: scores, cooldown: cooldown)
             let fx = try AlsaFileFixture(DaemonTestSignals.recording(seconds: seconds, shots: shots), rate: 16_000, dir: run.dir)
             let asound = try fx.writeConfigFile(in: run.dir)
             daemon = try DaemonProcess(args: ["--config", config.path, "--max-frames", String(fx.frames), "--pace", "1"],
@@ -48,6 +48,20 @@ import Testing
         let code = live.stop()
         #expect(live.notify.wait(timeout: 5, for: Self.has("STOPPING=1")) != nil, "STOPPING=1 on SIGTERM")
         #expect(code == 0, "graceful exit status \(String(describing: code)); stderr:\n\(live.daemon.stderr)")
+    }
+
+    /// A shooting going on leads STATUS= (`systemctl status earshot`), with its count — the shot the cooldown
+    /// held back too — until `incident_gap` passes without a gunshot event.
+    @Test func anIncidentLeadsTheStatusWhileItLasts() throws {
+        let live = try Live(seconds: 14, shots: [1.5, 3.5], extra: "incident_gap: 4", cooldown: 4)
+        #expect(live.notify.wait(timeout: 15, for: Self.has("READY=1")) != nil, "stderr:\n\(live.daemon.stderr)")
+        let two = live.notify.wait(timeout: 10) { $0.contains("STATUS=INCIDENT since ") && $0.contains(" UTC: 2 gunshot events · listening on default") }
+        #expect(two != nil, "the held-back shot counts in STATUS; statuses: \(live.notify.statuses)")
+        // ≈ 4.5 s (the second shot's event end) + 4 s: over, and the status says so no more
+        let over = live.notify.wait(timeout: 10) { $0.contains("STATUS=listening on default") && $0.contains("1 event today") }
+        #expect(over != nil, "statuses: \(live.notify.statuses)")
+        #expect(live.daemon.stderr.contains("INCIDENT MESSAGE=Gunshot incident over on default: 2 gunshot events"), "\(live.daemon.stderr)")
+        #expect(live.stop() == 0)
     }
 
     /// A site recording is announced in STATUS= (everything the microphone hears is being kept), and a reload

@@ -81,8 +81,10 @@ extension DetectionService {
     }
 
     func statusLine() -> String {
+        // a shooting going on comes first: what `systemctl status earshot` shows at a glance
+        let incident = incidents.current.map { "INCIDENT since \(UTCStamp.clock($0.start)) UTC: \($0.events) gunshot event\($0.events == 1 ? "" : "s") · " } ?? ""
         let muted = mutes.mute(at: Date()).map { "MUTED until \(Mute.describe($0.until)) (\($0.reason)): alerts to the journal only · " } ?? ""
-        return muted + hearingLine()
+        return incident + muted + hearingLine()
     }
 
     func hearingLine() -> String {

@@ -352,6 +352,7 @@ public final class DetectionService: Service, @unchecked Sendable {
             heard.incident = joinIncident(e, id: heard.eventID, start: start, alert: false)
             journal.deliver(JournalAlertSink.heardInCooldownFields(heard, cooldown: detector.rule.cooldown, priority: journal.priority), kind: "HEARD")
             metrics.update { $0.cooldownEventsTotal += 1 }
+            notifier.status(statusLine())
         }
     }
 
