@@ -30,6 +30,25 @@ public struct StreamScores: Sendable {
         }
     }
 
+    /// Gunshot events heard per stream under `rule`, as earshotd counts them into an incident: the events and
+    /// those the cooldown held back (`heardInCooldown`), an event that goes on with a held-back one counted once.
+    public func gunshotEvents(rule: DecisionRule) -> [Int] {
+        streams.map { s in
+            var t = EventTracker(rule: rule)
+            var n = 0
+            func count(_ o: DetectorOutput) {
+                switch o {
+                case let .started(e): if !e.continuesHeard { n += 1 }
+                case .heardInCooldown: n += 1
+                case .ended: break
+                }
+            }
+            for w in s { t.observe(score: w.score, windowStart: w.start, windowEnd: w.end, onset: w.onset, count) }
+            t.finish(count)
+            return n
+        }
+    }
+
     /// When each event was confirmed, per stream, under `rule`: the end time of the window that completed the
     /// count (the alert fires once the detector has heard that window).
     public func confirmations(rule: DecisionRule) -> [[Double]] {

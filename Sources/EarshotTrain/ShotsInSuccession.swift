@@ -27,13 +27,38 @@ public struct ShotsInSuccession: Codable, Sendable, Equatable {
     /// incident's loudest 0.5 s against the crowd's mean power, as `EvalReport.recallAtSNR`): a shooting in a
     /// screaming crowd. Optional: reports written before it still load.
     public var recallInCrowd: [String: Double]?
+    /// How many gunshot events the rule counted in each incident at the model's threshold, as earshotd counts them
+    /// (EARSHOT_INCIDENT_EVENTS: events and those the cooldown held back), by shot count: element k is the number
+    /// of incidents in which k were counted. Shots closer than a window or `merge_gap` are heard as one event, so
+    /// this tells how far the count can be read as shots. Optional: reports written before it still load.
+    public var eventsCounted: [String: [Int]]?
     /// Shots per incident in `recallInCrowd`.
     public static let crowdShots = 3
     /// SNRs of `recallInCrowd`, in dB.
     public static let crowdSNRs: [Double] = [10, 0]
 
-    public init(incidents: Int, recall: [String: Double], recallAtEqualFA: [String: [String: Double]], recallInCrowd: [String: Double]? = nil) {
+    public init(incidents: Int, recall: [String: Double], recallAtEqualFA: [String: [String: Double]], recallInCrowd: [String: Double]? = nil,
+                eventsCounted: [String: [Int]]? = nil) {
         self.incidents = incidents; self.recall = recall; self.recallAtEqualFA = recallAtEqualFA; self.recallInCrowd = recallInCrowd
+        self.eventsCounted = eventsCounted
+    }
+
+    /// A histogram of `counts`: element k is how many of them are k.
+    static func histogram(_ counts: [Int]) -> [Int] {
+        var h = [Int](repeating: 0, count: (counts.max() ?? 0) + 1)
+        for c in counts { h[c] += 1 }
+        return h
+    }
+
+    /// "5 shots: counted as 5 in 12.0 %, median 3 (of the incidents found)" for `eventsCounted`, nil without.
+    public func countText(shots: Int) -> String? {
+        guard let h = eventsCounted?[String(shots)], h.count > 1 else { return nil }
+        let found = h.dropFirst().reduce(0, +)
+        guard found > 0 else { return nil }
+        let exact = shots < h.count ? h[shots] : 0
+        var seen = 0, median = 0
+        for k in 1..<h.count { seen += h[k]; if 2 * seen >= found { median = k; break } }
+        return String(format: "%d shots: counted as %d in %.1f %%, median %d (of the incidents found)", shots, shots, 100 * Double(exact) / Double(found), median)
     }
 
     /// Streams every incident through `detector` and counts those found under `rule` and each of `equalRules`
@@ -43,7 +68,7 @@ public struct ShotsInSuccession: Codable, Sendable, Equatable {
     /// to its length) at each of `crowdSNRs`.
     public static func measure(gunshots: [Clip], crowd: [Clip] = [], detector: Detector, rule: DecisionRule, equalRules: [String: DecisionRule]) -> ShotsInSuccession {
         var rng = SeededRNG(seed: seed)
-        var recall: [String: Double] = [:], equal: [String: [String: Double]] = [:]
+        var recall: [String: Double] = [:], equal: [String: [String: Double]] = [:], counted: [String: [Int]] = [:]
         for n in shotCounts {
             var scores = StreamScores()
             for i in gunshots.indices {
@@ -51,6 +76,7 @@ public struct ShotsInSuccession: Codable, Sendable, Equatable {
             }
             let key = String(n)
             recall[key] = scores.fractionWithEvents(rule: rule)
+            counted[key] = histogram(scores.gunshotEvents(rule: rule))
             for (k, r) in equalRules { equal[k, default: [:]][key] = scores.fractionWithEvents(rule: r) }
         }
         var inCrowd: [String: Double]?
@@ -67,7 +93,7 @@ public struct ShotsInSuccession: Codable, Sendable, Equatable {
                 inCrowd?[Evaluator.snrKey(snr)] = scores.fractionWithEvents(rule: rule)
             }
         }
-        return ShotsInSuccession(incidents: gunshots.count, recall: recall, recallAtEqualFA: equal, recallInCrowd: inCrowd)
+        return ShotsInSuccession(incidents: gunshots.count, recall: recall, recallAtEqualFA: equal, recallInCrowd: inCrowd, eventsCounted: counted)
     }
 
     /// The samples of one incident: a window of floor noise and a random part of a hop, clip `first`, then

@@ -161,6 +161,10 @@ struct Evaluate: ParsableCommand {
             let snrs = ShotsInSuccession.crowdSNRs.map { Evaluator.snrKey($0) }.joined(separator: " / ")
             print("incidents of \(counts) shots of one source, 0.3–3 s apart (\(sc.incidents) each; found when an event is raised): \(ShotsInSuccession.cell(sc.recall)); at equal false-alarm rates: " + equal.joined(separator: ", ")
                   + (sc.recallInCrowd.map { "; \(ShotsInSuccession.crowdShots) shots in crowd noise at \(snrs) dB SNR: \(ShotsInSuccession.crowdCell($0)) (one shot \(ShotsInSuccession.crowdCell(r.recallAtSNR)))" } ?? ""))
+            let counted = ShotsInSuccession.shotCounts.compactMap { sc.countText(shots: $0) }
+            if !counted.isEmpty {
+                print("gunshot events counted per incident at the model's threshold, events and those the cooldown held back (earshotd's EARSHOT_INCIDENT_EVENTS): " + counted.joined(separator: "; "))
+            }
         }
         // loudest first, in dB order (the keys are "+20", "-5", …: a string sort puts "-10" before "-5")
         func byLevel(_ d: [String: Double]) -> [(key: String, value: Double)] { d.sorted { (Double($0.key) ?? 0) > (Double($1.key) ?? 0) } }

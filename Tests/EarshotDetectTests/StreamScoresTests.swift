@@ -34,6 +34,17 @@ import Testing
         }
     }
 
+    /// What earshotd counts into an incident: the events and those the cooldown held back.
+    @Test func gunshotEventsCountWhatTheCooldownHeldBack() {
+        let s = scores()
+        let held = DecisionRule(threshold: 0.9, minConsecutive: 2, mergeGap: 0.5, cooldown: 10)
+        #expect(s.events(rule: held) == [1, 1], "the 10 s cooldown holds back all but each stream's first")
+        #expect(s.gunshotEvents(rule: held) == [3, 2], "three sounds and two (the 6.0/6.1 s pair is one)")
+        var free = held
+        free.cooldown = 0
+        #expect(s.gunshotEvents(rule: held) == s.events(rule: free), "as many as events without a cooldown")
+    }
+
     @Test func detectionsAreTheEventsCounted() {
         let s = scores()
         let rule = DecisionRule(threshold: 0.9, minConsecutive: 2, mergeGap: 0.5, cooldown: 0)

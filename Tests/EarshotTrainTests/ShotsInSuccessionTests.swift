@@ -84,7 +84,13 @@ import Testing
         for n in ShotsInSuccession.shotCounts {
             #expect(s.recall[String(n)] == 0.4, "\(n) shots: \(s.recall)")
             #expect(s.recallAtEqualFA["5"]?[String(n)] == 0, "\(n) shots at a threshold nothing reaches: \(s.recallAtEqualFA)")
+            // every burst of a loud incident (≥ 2.3 s apart) is one gunshot event, paged or held back by the 10 s
+            // cooldown: counted n times; the silent incidents none
+            var want = [Int](repeating: 0, count: n + 1)
+            want[0] = 3; want[n] = 2
+            #expect(s.eventsCounted?[String(n)] == want, "\(n) shots: \(String(describing: s.eventsCounted))")
         }
+        #expect(s.countText(shots: 5) == "5 shots: counted as 5 in 100.0 %, median 5 (of the incidents found)", "\(s.countText(shots: 5) ?? "nil")")
         // a source of one heard and one unheard shot: every incident of two or more shots holds the heard one (the
         // unheard clip's only other clip), so all are found, where one shot alone finds half
         let pair = [Self.clip("pair", burst: true, seed: 7), Self.clip("pair", burst: false, seed: 8)]
