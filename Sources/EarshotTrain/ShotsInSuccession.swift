@@ -29,8 +29,9 @@ public struct ShotsInSuccession: Codable, Sendable, Equatable {
     public var recallInCrowd: [String: Double]?
     /// How many gunshot events the rule counted in each incident at the model's threshold, as earshotd counts them
     /// (EARSHOT_INCIDENT_EVENTS: events and those the cooldown held back), by shot count: element k is the number
-    /// of incidents in which k were counted. Shots closer than a window or `merge_gap` are heard as one event, so
-    /// this tells how far the count can be read as shots. Optional: reports written before it still load.
+    /// of incidents in which k were counted. Shots closer than a window or `merge_gap` are heard as one event, and
+    /// one clip can hold a burst of several shots (or its echo) heard as more, so this tells how far the count can
+    /// be read as shots. Optional: reports written before it still load.
     public var eventsCounted: [String: [Int]]?
     /// Shots per incident in `recallInCrowd`.
     public static let crowdShots = 3
@@ -50,15 +51,17 @@ public struct ShotsInSuccession: Codable, Sendable, Equatable {
         return h
     }
 
-    /// "5 shots: counted as 5 in 12.0 %, median 3 (of the incidents found)" for `eventsCounted`, nil without.
+    /// "5 clips: median 4 events; as many in 22.3 %, fewer in 59.1 %, more in 18.6 %" (of the incidents found) for
+    /// `eventsCounted`, nil without.
     public func countText(shots: Int) -> String? {
         guard let h = eventsCounted?[String(shots)], h.count > 1 else { return nil }
         let found = h.dropFirst().reduce(0, +)
         guard found > 0 else { return nil }
-        let exact = shots < h.count ? h[shots] : 0
+        func share(_ ks: some Sequence<Int>) -> Double { 100 * Double(ks.reduce(0) { $0 + ($1 < h.count ? h[$1] : 0) }) / Double(found) }
         var seen = 0, median = 0
         for k in 1..<h.count { seen += h[k]; if 2 * seen >= found { median = k; break } }
-        return String(format: "%d shots: counted as %d in %.1f %%, median %d (of the incidents found)", shots, shots, 100 * Double(exact) / Double(found), median)
+        return String(format: "%d clips: median %d event%@; as many in %.1f %%, fewer in %.1f %%, more in %.1f %%", shots, median, median == 1 ? "" : "s",
+                      share([shots]), share(1..<shots), share((shots + 1)..<max(shots + 1, h.count)))
     }
 
     /// Streams every incident through `detector` and counts those found under `rule` and each of `equalRules`

@@ -163,7 +163,7 @@ struct Evaluate: ParsableCommand {
                   + (sc.recallInCrowd.map { "; \(ShotsInSuccession.crowdShots) shots in crowd noise at \(snrs) dB SNR: \(ShotsInSuccession.crowdCell($0)) (one shot \(ShotsInSuccession.crowdCell(r.recallAtSNR)))" } ?? ""))
             let counted = ShotsInSuccession.shotCounts.compactMap { sc.countText(shots: $0) }
             if !counted.isEmpty {
-                print("gunshot events counted per incident at the model's threshold, events and those the cooldown held back (earshotd's EARSHOT_INCIDENT_EVENTS): " + counted.joined(separator: "; "))
+                print("gunshot events counted per incident found, at the model's threshold (events and those the cooldown held back: earshotd's EARSHOT_INCIDENT_EVENTS; shots less than a window apart are one event, a clip may hold a burst): " + counted.joined(separator: "; "))
             }
         }
         // loudest first, in dB order (the keys are "+20", "-5", …: a string sort puts "-10" before "-5")

@@ -90,7 +90,10 @@ import Testing
             want[0] = 3; want[n] = 2
             #expect(s.eventsCounted?[String(n)] == want, "\(n) shots: \(String(describing: s.eventsCounted))")
         }
-        #expect(s.countText(shots: 5) == "5 shots: counted as 5 in 100.0 %, median 5 (of the incidents found)", "\(s.countText(shots: 5) ?? "nil")")
+        #expect(s.countText(shots: 5) == "5 clips: median 5 events; as many in 100.0 %, fewer in 0.0 %, more in 0.0 %", "\(s.countText(shots: 5) ?? "nil")")
+        let mixed = ShotsInSuccession(incidents: 6, recall: [:], recallAtEqualFA: [:], eventsCounted: ["2": [2, 1, 0, 3]])
+        #expect(mixed.countText(shots: 2) == "2 clips: median 3 events; as many in 0.0 %, fewer in 25.0 %, more in 75.0 %", "\(mixed.countText(shots: 2) ?? "nil")")
+        #expect(mixed.countText(shots: 3) == nil)
         // a source of one heard and one unheard shot: every incident of two or more shots holds the heard one (the
         // unheard clip's only other clip), so all are found, where one shot alone finds half
         let pair = [Self.clip("pair", burst: true, seed: 7), Self.clip("pair", burst: false, seed: 8)]
