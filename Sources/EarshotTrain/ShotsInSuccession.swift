@@ -51,17 +51,28 @@ public struct ShotsInSuccession: Codable, Sendable, Equatable {
         return h
     }
 
-    /// "5 clips: median 4 events; as many in 22.3 %, fewer in 59.1 %, more in 18.6 %" (of the incidents found) for
-    /// `eventsCounted`, nil without.
-    public func countText(shots: Int) -> String? {
+    /// Of the incidents of `shots` clips found (`eventsCounted`): the median number of gunshot events counted and
+    /// the shares (%) counted as many as the clips, fewer and more. Nil without counts or without one found.
+    public func counted(shots: Int) -> (median: Int, same: Double, fewer: Double, more: Double)? {
         guard let h = eventsCounted?[String(shots)], h.count > 1 else { return nil }
         let found = h.dropFirst().reduce(0, +)
         guard found > 0 else { return nil }
         func share(_ ks: some Sequence<Int>) -> Double { 100 * Double(ks.reduce(0) { $0 + ($1 < h.count ? h[$1] : 0) }) / Double(found) }
         var seen = 0, median = 0
         for k in 1..<h.count { seen += h[k]; if 2 * seen >= found { median = k; break } }
-        return String(format: "%d clips: median %d event%@; as many in %.1f %%, fewer in %.1f %%, more in %.1f %%", shots, median, median == 1 ? "" : "s",
-                      share([shots]), share(1..<shots), share((shots + 1)..<max(shots + 1, h.count)))
+        return (median, share([shots]), share(1..<shots), share((shots + 1)..<max(shots + 1, h.count)))
+    }
+
+    /// "5 clips: median 4 events; as many in 22.3 %, fewer in 59.1 %, more in 18.6 %" (`counted(shots:)`), nil without.
+    public func countText(shots: Int) -> String? {
+        counted(shots: shots).map { c in
+            String(format: "%d clips: median %d event%@; as many in %.1f %%, fewer in %.1f %%, more in %.1f %%", shots, c.median, c.median == 1 ? "" : "s", c.same, c.fewer, c.more)
+        }
+    }
+
+    /// The report's cell for `counted(shots:)`: "4; 22.3 / 59.1 / 18.6 %", "–" without.
+    public func countCell(shots: Int) -> String {
+        counted(shots: shots).map { String(format: "%d; %.1f / %.1f / %.1f %%", $0.median, $0.same, $0.fewer, $0.more) } ?? "–"
     }
 
     /// Streams every incident through `detector` and counts those found under `rule` and each of `equalRules`

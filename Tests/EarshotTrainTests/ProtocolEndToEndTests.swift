@@ -91,6 +91,8 @@ import Testing
             let sc = try #require(t.succession, "\(r.name): incidents measured")
             #expect(sc.incidents == t.metrics.tp + t.metrics.fn && sc.recallInCrowd != nil, "\(r.name): \(sc)")
             #expect(md.contains("| \(r.title) | " + String(format: "%.1f / ", t.recall * 100) + ShotsInSuccession.cell(sc.recall) + " |"), "\(r.name)'s succession row")
+            #expect(sc.eventsCounted?["5"]?.reduce(0, +) == sc.incidents, "\(r.name): every 5-clip incident counted: \(String(describing: sc.eventsCounted))")
+            #expect(md.contains(" | \(sc.countCell(shots: 5)) |\n"), "\(r.name)'s count cell \(sc.countCell(shots: 5))")
         }
         #expect(md.contains("### Shots in succession"))
         // (the few-step models here rarely fire on a clip streamed after a window of floor noise; the figures
