@@ -44,8 +44,7 @@ public struct EventTracker: Sendable {
         if var h = heard {
             if above {
                 heardBelow = 0
-                h.end = windowEnd
-                if score > h.peakScore { h.peakScore = score; h.peakTime = centre }
+                Self.extend(&h, score: score, end: windowEnd, centre: centre)
                 heard = h
             } else {
                 heardBelow += 1
@@ -55,8 +54,7 @@ public struct EventTracker: Sendable {
         if var e = active {
             if above {
                 belowSince = 0
-                e.end = windowEnd
-                if score > e.peakScore { e.peakScore = score; e.peakTime = centre }
+                Self.extend(&e, score: score, end: windowEnd, centre: centre)
                 active = e
             } else {
                 belowSince += 1
@@ -95,6 +93,12 @@ public struct EventTracker: Sendable {
         active = e
         belowSince = 0
         emit(.started(e))
+    }
+
+    /// An open event (paged or heard) takes in one more window above threshold.
+    private static func extend(_ e: inout DetectionEvent, score: Float, end: Double, centre: Double) {
+        e.end = end
+        if score > e.peakScore { e.peakScore = score; e.peakTime = centre }
     }
 
     /// Closes an open event at end of stream.

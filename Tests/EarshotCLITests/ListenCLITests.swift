@@ -31,14 +31,23 @@ struct ListenCLITests {
         return (dir, asound, wav, Double(x.count) / 16_000)
     }
 
-    @Test func levelsSilenceClippingAndTheEventsDetectFinds() throws {
-        let f = try Self.fixture()
+    /// `earshot listen` on the fixture's capture for its whole length, with a config naming the default device.
+    static func listen(_ f: (dir: URL, asound: URL, wav: URL, seconds: Double), json: Bool) throws -> CLIRunner.Result {
         let cfg = f.dir.appendingPathComponent("earshot.yaml")
         try "device: default\n".write(to: cfg, atomically: true, encoding: .utf8)
-        let r = try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", String(f.seconds), "--json"],
-                                  environment: ["ALSA_CONFIG_PATH": f.asound.path, "EARSHOT_MODEL": ""])
+        return try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", String(f.seconds)] + (json ? ["--json"] : []),
+                                 environment: ["ALSA_CONFIG_PATH": f.asound.path, "EARSHOT_MODEL": ""])
+    }
+
+    static func records(_ stdout: String) -> [[String: Any]] {
+        stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    @Test func levelsSilenceClippingAndTheEventsDetectFinds() throws {
+        let f = try Self.fixture()
+        let r = try Self.listen(f, json: true)
         #expect(r.status == 0, "\(r.stderr)")
-        let records = r.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let records = Self.records(r.stdout)
         let levels = records.filter { $0["type"] as? String == "level" }
         #expect(levels.map { $0["end"] as? Double ?? -1 } == [1, 2, 3, 4, 4.2], "one line per second, then the rest: \(levels)")
         if levels.count == 5 {
@@ -50,16 +59,14 @@ struct ListenCLITests {
         // the same events as `earshot detect` on the same audio, to the hundredth of a second
         let events = records.filter { $0["type"] as? String == "event" }.compactMap { $0["start"] as? Double }
         let d = try CLIRunner.run(["detect", "--json", f.wav.path], environment: ["EARSHOT_MODEL": ""])
-        let detected = d.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-            .filter { $0["type"] as? String == "event" }.compactMap { $0["start"] as? Double }
+        let detected = Self.records(d.stdout).filter { $0["type"] as? String == "event" }.compactMap { $0["start"] as? Double }
         #expect(!detected.isEmpty && events.count == detected.count && zip(events, detected).allSatisfy { abs($0 - $1) < 0.01 },
                 "listen \(events), detect \(detected)")
         let summary = try #require(records.last)
         #expect(summary["type"] as? String == "summary" && summary["events"] as? Int == events.count && summary["seconds"] as? Double == f.seconds, "\(summary)")
 
         // human output says the same in words
-        let h = try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", String(f.seconds)],
-                                  environment: ["ALSA_CONFIG_PATH": f.asound.path, "EARSHOT_MODEL": ""])
+        let h = try Self.listen(f, json: false)
         #expect(h.stdout.contains("listening on default (16000 Hz") && h.stdout.contains("digital silence") && h.stdout.contains("CLIPPING")
                 && h.stdout.contains("GUNSHOT at 0:0") && h.stdout.contains("earshotd would alert"), "\(h.stdout)")
     }
@@ -68,20 +75,15 @@ struct ListenCLITests {
     /// detect` lists it, and counted in the summary.
     @Test func aShotInTheCooldownIsShownHeldBack() throws {
         let f = try Self.fixture(demoSeconds: 8)
-        let cfg = f.dir.appendingPathComponent("earshot.yaml")
-        try "device: default\n".write(to: cfg, atomically: true, encoding: .utf8)
-        let r = try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", String(f.seconds), "--json"],
-                                  environment: ["ALSA_CONFIG_PATH": f.asound.path, "EARSHOT_MODEL": ""])
+        let r = try Self.listen(f, json: true)
         #expect(r.status == 0, "\(r.stderr)")
-        let records = r.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let records = Self.records(r.stdout)
         let held = records.filter { $0["type"] as? String == "heard" }.compactMap { $0["start"] as? Double }
         let d = try CLIRunner.run(["detect", "--json", f.wav.path], environment: ["EARSHOT_MODEL": ""])
-        let detected = d.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-            .filter { $0["type"] as? String == "heard" }.compactMap { $0["start"] as? Double }
+        let detected = Self.records(d.stdout).filter { $0["type"] as? String == "heard" }.compactMap { $0["start"] as? Double }
         #expect(!held.isEmpty && held.count == detected.count && zip(held, detected).allSatisfy { abs($0 - $1) < 0.01 }, "listen \(held), detect \(detected)")
         #expect(records.last?["heard"] as? Int == held.count, "\(records.last ?? [:])")
-        let h = try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", String(f.seconds)],
-                                  environment: ["ALSA_CONFIG_PATH": f.asound.path, "EARSHOT_MODEL": ""])
+        let h = try Self.listen(f, json: false)
         #expect(h.stdout.contains("— in the cooldown (10 s): earshotd would count it into the incident, page nobody") && h.stdout.contains("and 1 more in their cooldown"), "\(h.stdout)")
     }
 

@@ -11,19 +11,16 @@ enum UTCStamp {
     }
 
     /// The time of day, UTC, to the second: `21:04:10` (in journal messages).
-    static func clock(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "HH:mm:ss"
-        return f.string(from: date)
-    }
+    static func clock(_ date: Date) -> String { utc("HH:mm:ss").string(from: date) }
 
-    static func string(from date: Date) -> String {
+    static func string(from date: Date) -> String { utc("yyyyMMdd'T'HHmmss.SSS").string(from: date) }
+
+    /// A formatter of `format` in UTC, whatever the box's locale and time zone.
+    private static func utc(_ format: String) -> DateFormatter {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMdd'T'HHmmss.SSS"
-        return f.string(from: date)
+        f.dateFormat = format
+        return f
     }
 }
