@@ -1,4 +1,5 @@
 import EarshotDaemon
+import EarshotDSP
 import Foundation
 import Testing
 
@@ -14,7 +15,8 @@ import Testing
         // over by then too: no event for 8 s is enough, no further event is needed to say so.
         let shots = [2.0, 4.0, 6.0, 9.0, 20.0]
         let fx = try AlsaFileFixture(DaemonTestSignals.recording(seconds: 34, shots: shots), rate: 16_000, dir: run.dir)
-        let r = try run.journalRun(fx, config: try run.writeConfig(extra: "incident_gap: 8", cooldown: 5))
+        let clipDir = run.dir.appendingPathComponent("clips")
+        let r = try run.journalRun(fx, config: try run.writeConfig(extra: "incident_gap: 8", clips: ["enabled: true", "directory: \(clipDir.path)", "pre_roll: 1", "post_roll: 1"], cooldown: 5))
         #expect(r.status == 0, "stderr:\n\(r.stderr)")
         func offset(_ e: [String: String]) -> Double { Double(e["EARSHOT_OFFSET"] ?? "") ?? -1 }
         let alerts = DaemonRun.alerts(r.entries).sorted { offset($0) < offset($1) }
@@ -28,6 +30,13 @@ import Testing
         #expect(first != nil && alerts[0]["EARSHOT_INCIDENT_ID"] == first && alerts[0]["EARSHOT_INCIDENT_EVENTS"] == "1")
         #expect(heard.map { $0["EARSHOT_INCIDENT_ID"] } == [first, first] && heard.map { $0["EARSHOT_INCIDENT_EVENTS"] } == ["2", "3"])
         #expect(heard.allSatisfy { ($0["MESSAGE"] ?? "").hasPrefix("Gunshot heard again on default, score ") && $0["PRIORITY"] == "2" }, "\(heard.map { $0["MESSAGE"] ?? "" })")
+        // every gunshot event has its evidence clip, the held-back ones too: 2 s each around its start
+        let clips = (alerts + heard).compactMap { $0["EARSHOT_CLIP"] }
+        #expect(clips.count == 5 && Set(clips).count == 5, "\(clips)")
+        for c in clips {
+            let n = (try? AudioFile.read(URL(fileURLWithPath: c)).samples.count) ?? 0
+            #expect(n == 32_000, "\(c): \(n) samples")
+        }
         #expect(alerts[1]["EARSHOT_INCIDENT_ID"] == first && alerts[1]["EARSHOT_INCIDENT_EVENTS"] == "4")
         #expect(alerts[1]["MESSAGE"]?.contains(" — gunshot event 4 of an incident since ") == true, "\(alerts[1]["MESSAGE"] ?? "")")
         #expect(alerts[1]["EARSHOT_INCIDENT_START"] == alerts[0]["EARSHOT_START"])

@@ -55,6 +55,9 @@ import Testing
         #expect(h["MESSAGE_ID"] == EarshotMessageID.heardInCooldown && h["MESSAGE_ID"] != EarshotMessageID.alert)
         #expect(h["PRIORITY"] == "2" && h["EARSHOT_INCIDENT_ID"] == "ev-1" && h["EARSHOT_INCIDENT_EVENTS"] == "2" && h["EARSHOT_OFFSET"] == "3.000")
         #expect(JournalAlertSink.heardInCooldownFields(heard, cooldown: 10, priority: 2).filter { $0.0 == "MESSAGE" }.count == 1)
+        #expect(h["EARSHOT_CLIP"] == nil)
+        heard.clipPath = "/var/lib/earshot/clips/ev-2.wav"
+        #expect(Self.fields(JournalAlertSink.heardInCooldownFields(heard, cooldown: 10, priority: 2))["EARSHOT_CLIP"] == "/var/lib/earshot/clips/ev-2.wav", "its own evidence clip")
 
         var next = Alert(eventID: "ev-3", score: 0.98, start: Self.at(12), device: "hw:1", location: "Gate 3", model: "m")
         next.incident = t.heard(id: "ev-3", at: Self.at(12), stream: 12, streamEnd: 13, alert: true).incident

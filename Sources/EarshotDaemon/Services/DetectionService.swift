@@ -350,6 +350,8 @@ public final class DetectionService: Service, @unchecked Sendable {
                               model: model.name, streamOffset: e.start)
             heard.mute = mutes.mute(at: Date())
             heard.incident = joinIncident(e, id: heard.eventID, start: start, alert: false)
+            // its own evidence clip (no clip_hook: nobody is paged), so every shot of a shooting is kept
+            heard.clipPath = clips.begin(eventID: heard.eventID, at: start, samplesSinceStart: max(0, samplesConsumed - Int(e.start * Double(model.features.sampleRate))))
             journal.deliver(JournalAlertSink.heardInCooldownFields(heard, cooldown: detector.rule.cooldown, priority: journal.priority), kind: "HEARD")
             metrics.update { $0.cooldownEventsTotal += 1 }
             notifier.status(statusLine())

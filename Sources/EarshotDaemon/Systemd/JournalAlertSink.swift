@@ -36,10 +36,11 @@ public struct JournalAlertSink: AlertSink {
         return f
     }
 
-    /// A gunshot event heard during the cooldown after an alert (`a` describes it; it pages nobody): the alert's
-    /// fields under its own MESSAGE_ID and the alert's priority — a shooting going on is as urgent.
+    /// A gunshot event heard during the cooldown after an alert (`a` describes it, with its own evidence clip; it
+    /// pages nobody): the alert's fields under its own MESSAGE_ID and the alert's priority — a shooting going on
+    /// is as urgent.
     public static func heardInCooldownFields(_ a: Alert, cooldown: Double, priority: Int) -> [(String, String)] {
-        var f = fields(a, priority: priority).filter { $0.0 != "MESSAGE" && $0.0 != "MESSAGE_ID" && $0.0 != "EARSHOT_CLIP" }
+        var f = fields(a, priority: priority).filter { $0.0 != "MESSAGE" && $0.0 != "MESSAGE_ID" }
         let held = " — not paged: one alert per cooldown (\(String(format: "%g", cooldown)) s)"
         f.insert(("MESSAGE", "Gunshot heard again \(a.heardWhere), score \(String(format: "%.2f", a.score))\(a.incidentNote)\(held)"
                   + (a.mute.map { " — MUTED \($0.summary)" } ?? "")), at: 0)
