@@ -140,10 +140,8 @@ public enum FileAnalyzer {
         }
         for i in events.indices { clip(&events[i]) }
         for i in heard.indices { clip(&heard[i]) }
-        var r = FileResult(events: events, duration: duration, maxScore: maxScore, windows: detector.windowsScored, peak: peak, clippedSamples: clipped,
-                           sampleRate: detector.sampleRate)
-        r.heard = heard
-        return r
+        return FileResult(events: events, heard: heard, duration: duration, maxScore: maxScore, windows: detector.windowsScored, peak: peak,
+                          clippedSamples: clipped, sampleRate: detector.sampleRate)
     }
 
     /// Samples of floor noise streamed before (`lead`) and after (`tail`) a file of `count` samples: half a
