@@ -346,7 +346,7 @@ import Testing
         try FileManager.default.removeItem(at: live.config)
         try FileManager.default.copyItem(at: valid, to: live.config)
         live.daemon.signal(SIGHUP)
-        let s = live.notify.wait(timeout: 8) { $0.contains("STATUS=waiting for capture device hw:0") }
+        let s = live.notify.wait(timeout: 8) { $0.contains("STATUS=") && $0.contains("waiting for capture device hw:0") }   // after an INCIDENT prefix, if one is open
         #expect(s != nil, "the valid reload switched the device; statuses: \(live.notify.statuses.suffix(5))")
     }
 }
