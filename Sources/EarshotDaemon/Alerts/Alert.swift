@@ -33,7 +33,10 @@ public struct Alert: Sendable, Equatable {
     }
 
     /// "at North entrance (hw:1)" with a location, else "on hw:1": where the alert's message says it was heard.
-    public var heardWhere: String { location.isEmpty ? "on \(device)" : "at \(location) (\(device))" }
+    public var heardWhere: String { Self.heardWhere(device: device, location: location) }
+
+    /// "at North entrance (hw:1)" with a location, else "on hw:1" (also the incident notices').
+    public static func heardWhere(device: String, location: String) -> String { location.isEmpty ? "on \(device)" : "at \(location) (\(device))" }
 
     /// RFC 3339 with milliseconds, UTC (EARSHOT_START).
     public var startRFC3339: String { UTCStamp.rfc3339(start) }

@@ -303,6 +303,9 @@ public final class DetectionService: Service, @unchecked Sendable {
     /// arrived whole, now), not from the detector's last complete frame (22–32 ms older).
     func wallClock(stream t: Double) -> Date { Date().addingTimeInterval(t - streamSeconds) }
 
+    /// Samples heard since stream second `t` (an event's start: how far back its evidence clip begins).
+    func samplesSince(stream t: Double) -> Int { max(0, samplesConsumed - Int(t * Double(model.features.sampleRate))) }
+
     /// An incident is over: a notice in the journal with how many gunshot events it held.
     func incidentOver(_ i: Incident, stopped: Bool) {
         journal.deliver(JournalAlertSink.incidentOverFields(i, device: config.device, location: config.location, stopped: stopped), kind: "INCIDENT")
@@ -319,7 +322,7 @@ public final class DetectionService: Service, @unchecked Sendable {
             var alert = Alert(eventID: id, score: e.peakScore, start: start, device: config.device, location: config.location, model: model.name, streamOffset: e.start)
             alert.mute = mutes.mute(at: Date())   // exact at the expiry, between the once-a-second polls too
             alert.incident = joinIncident(e, id: id, start: start, alert: true)
-            let after = max(0, samplesConsumed - Int(e.start * Double(model.features.sampleRate)))
+            let after = samplesSince(stream: e.start)
             // once the clip is written (post-roll later, on the clip writer's queue), clip_hook sends it along
             var sendClip: (@Sendable (String) -> Void)?
             if alert.mute == nil, clipHooks.settings.path != nil {
@@ -351,7 +354,7 @@ public final class DetectionService: Service, @unchecked Sendable {
             heard.mute = mutes.mute(at: Date())
             heard.incident = joinIncident(e, id: heard.eventID, start: start, alert: false)
             // its own evidence clip (no clip_hook: nobody is paged), so every shot of a shooting is kept
-            heard.clipPath = clips.begin(eventID: heard.eventID, at: start, samplesSinceStart: max(0, samplesConsumed - Int(e.start * Double(model.features.sampleRate))))
+            heard.clipPath = clips.begin(eventID: heard.eventID, at: start, samplesSinceStart: samplesSince(stream: e.start))
             journal.deliver(JournalAlertSink.heardInCooldownFields(heard, cooldown: detector.rule.cooldown, priority: journal.priority), kind: "HEARD")
             metrics.update { $0.cooldownEventsTotal += 1 }
             notifier.status(statusLine())

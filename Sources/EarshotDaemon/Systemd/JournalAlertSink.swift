@@ -10,10 +10,16 @@ public struct JournalAlertSink: AlertSink {
     public init(priority: Int = 2) { self.priority = priority }
 
     public static func fields(_ a: Alert, priority: Int) -> [(String, String)] {
+        fields(a, priority: priority, messageID: EarshotMessageID.alert,
+               message: "\(a.test ? "[TEST] " : "")Gunshot detected \(a.heardWhere), score \(String(format: "%.2f", a.score))"
+                   + a.incidentNote + (a.mute.map { " — MUTED \($0.summary): no hook run" } ?? ""))
+    }
+
+    /// An alert's fields under `messageID` with `message` (an alert's, or a held-back shot's).
+    private static func fields(_ a: Alert, priority: Int, messageID: String, message: String) -> [(String, String)] {
         var f: [(String, String)] = [
-            ("MESSAGE", "\(a.test ? "[TEST] " : "")Gunshot detected \(a.heardWhere), score \(String(format: "%.2f", a.score))"
-                + a.incidentNote + (a.mute.map { " — MUTED \($0.summary): no hook run" } ?? "")),
-            ("MESSAGE_ID", EarshotMessageID.alert),
+            ("MESSAGE", message),
+            ("MESSAGE_ID", messageID),
             // a drill is a notice; a muted alert a warning (it pages nobody, but stands out when read)
             ("PRIORITY", String(a.test ? max(priority, 5) : a.mute != nil ? max(priority, 4) : priority)),
             ("SYSLOG_IDENTIFIER", "earshotd"),
@@ -40,17 +46,15 @@ public struct JournalAlertSink: AlertSink {
     /// pages nobody): the alert's fields under its own MESSAGE_ID and the alert's priority — a shooting going on
     /// is as urgent.
     public static func heardInCooldownFields(_ a: Alert, cooldown: Double, priority: Int) -> [(String, String)] {
-        var f = fields(a, priority: priority).filter { $0.0 != "MESSAGE" && $0.0 != "MESSAGE_ID" }
         let held = " — not paged: one alert per cooldown (\(String(format: "%g", cooldown)) s)"
-        f.insert(("MESSAGE", "Gunshot heard again \(a.heardWhere), score \(String(format: "%.2f", a.score))\(a.incidentNote)\(held)"
-                  + (a.mute.map { " — MUTED \($0.summary)" } ?? "")), at: 0)
-        f.insert(("MESSAGE_ID", EarshotMessageID.heardInCooldown), at: 1)
-        return f
+        return fields(a, priority: priority, messageID: EarshotMessageID.heardInCooldown,
+                      message: "Gunshot heard again \(a.heardWhere), score \(String(format: "%.2f", a.score))\(a.incidentNote)\(held)"
+                          + (a.mute.map { " — MUTED \($0.summary)" } ?? ""))
     }
 
     /// An incident is over (`stopped`: earshotd stopped before `incident_gap` passed): a notice with its count.
     public static func incidentOverFields(_ i: Incident, device: String, location: String, stopped: Bool) -> [(String, String)] {
-        let heardWhere = location.isEmpty ? "on \(device)" : "at \(location) (\(device))"
+        let heardWhere = Alert.heardWhere(device: device, location: location)
         let span = max(0, i.last.timeIntervalSince(i.start))
         let events = "\(i.events) gunshot event\(i.events == 1 ? "" : "s")"
         var f: [(String, String)] = [
