@@ -47,7 +47,7 @@ struct CheckConfigCommand: ParsableCommand {
         for other in ConfiguredDevice.others(naming: config.device, besides: checked, in: ConfiguredDevice.scan(configDirectory)) {
             warnings.append("device: \(config.device) is also \(other.unit)'s (\(other.path)); two earshotd cannot capture from one device at once — if both run, give each its own microphone (earshot devices)")
         }
-        for h in [config.hook, config.clipHook, config.healthHook, config.heartbeat.hook] { if let p = h.executableProblem() { warnings.append(p) } }
+        for h in [config.hook, config.clipHook, config.healthHook, config.incidentHook, config.heartbeat.hook] { if let p = h.executableProblem() { warnings.append(p) } }
         if let m = MuteCommand.note(inst) { warnings.append(m) }
         if let m = ConvKernel.environmentProblem { warnings.append(m) }
         if let m = config.model, !m.isEmpty, !FileManager.default.fileExists(atPath: m) {
@@ -63,7 +63,7 @@ struct CheckConfigCommand: ParsableCommand {
         }
         let watch = model.flatMap { config.expectedAlertRate(model: $0) }.map { "\(String(format: "%g", $0.perHour)) false alarm(s)/hour (\($0.source))" } ?? "off"
         for w in warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
-        print("\(shown): OK — device \(config.device)\(config.location.isEmpty ? "" : " at \"\(config.location)\""), hook \(config.hook.path ?? "none"), clip hook \(config.clipHook.path ?? "none"), health hook \(config.healthHook.path ?? "none"), heartbeat \(config.heartbeat.hook.path.map { "\($0) every \(String(format: "%g", config.heartbeat.interval)) s" } ?? "none"), clips \(config.clips.enabled ? config.clips.directory : "off"), site recording \(config.recording.enabled ? String(format: "%@ (up to %g h)", config.recording.directory, config.recording.hours) : "off"), score log \(config.scores.enabled ? String(format: "%@ (%g days)", config.scores.directory, config.scores.days) : "off"), alert-rate watch \(watch), metrics \(config.metrics.enabled ? config.metrics.path : "off")")
+        print("\(shown): OK — device \(config.device)\(config.location.isEmpty ? "" : " at \"\(config.location)\""), hook \(config.hook.path ?? "none"), clip hook \(config.clipHook.path ?? "none"), health hook \(config.healthHook.path ?? "none"), incident hook \(config.incidentHook.path ?? "none"), heartbeat \(config.heartbeat.hook.path.map { "\($0) every \(String(format: "%g", config.heartbeat.interval)) s" } ?? "none"), clips \(config.clips.enabled ? config.clips.directory : "off"), site recording \(config.recording.enabled ? String(format: "%@ (up to %g h)", config.recording.directory, config.recording.hours) : "off"), score log \(config.scores.enabled ? String(format: "%@ (%g days)", config.scores.directory, config.scores.days) : "off"), alert-rate watch \(watch), metrics \(config.metrics.enabled ? config.metrics.path : "off")")
         // what the threshold costs in shots, beside the model's own when it is another
         if let m = model, let t = try? config.threshold(for: m), let a = ShotScores.share(model: m, rule: config.rule(t)) {
             var own = config.rule(t)

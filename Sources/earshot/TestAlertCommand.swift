@@ -16,7 +16,9 @@ struct TestAlertCommand: ParsableCommand {
             waits for it. When clip_hook.path is set, it runs with the same test alert and a 1 s test tone as its \
             clip (EARSHOT_CLIP_READY=1), as it would once a real alert's clip is written. \
             When health_hook.path is set, it runs too, with a test notice (EARSHOT_HEALTH=device, \
-            EARSHOT_PROBLEM=1, EARSHOT_TEST=1): the page you would get if the microphone were lost. Exit status 0 \
+            EARSHOT_PROBLEM=1, EARSHOT_TEST=1): the page you would get if the microphone were lost. When \
+            incident_hook.path is set, it runs twice, as for an incident of the test alert alone: \
+            EARSHOT_INCIDENT_UPDATE=alert, then EARSHOT_INCIDENT_UPDATE=over (EARSHOT_TEST=1). Exit status 0 \
             when the journal took the entry and every configured hook exited 0.
 
             Example:
@@ -68,6 +70,9 @@ struct TestAlertCommand: ParsableCommand {
                                       device: cfg.device, location: cfg.location, test: true)
             ok = drill("health hook", cfg.healthHook) { $0.submit(health: notice) } && ok
         }
+        if cfg.incidentHook.path != nil {
+            ok = drillIncidentHook(cfg, alert) && ok
+        }
         if let m = MuteCommand.note(inst) { print("note: \(m)") }
         if !ok { throw ExitCode(1) }
     }
@@ -88,6 +93,23 @@ struct TestAlertCommand: ParsableCommand {
         var withClip = alert
         withClip.clipPath = clip.path
         return drill("clip hook", settings) { $0.submit(clipOf: withClip) }
+    }
+
+    /// `incident_hook:` with the two steps of an incident of the test alert alone: its alert, then its end.
+    private func drillIncidentHook(_ cfg: DaemonConfig, _ alert: Alert) -> Bool {
+        let incident = Incident(id: alert.eventID, start: alert.start, events: 1, alerts: 1, last: alert.start)
+        let steps = [
+            IncidentUpdate(kind: .alert, incident: incident, event: alert, seq: 1,
+                           message: JournalAlertSink.fields(alert, priority: cfg.priority)[0].1, device: cfg.device, location: cfg.location, test: true),
+            IncidentUpdate(kind: .over, incident: incident, seq: 2,
+                           message: "[TEST] earshot test-alert: a drill of the incident hook — the test alert's incident is over",
+                           device: cfg.device, location: cfg.location, test: true),
+        ]
+        var ok = true
+        for step in steps {   // one after the other, in order, as earshotd runs them
+            ok = drill("incident hook (\(step.kind.rawValue))", cfg.incidentHook) { $0.submit(incident: step) } && ok
+        }
+        return ok
     }
 
     /// Runs one hook as the daemon would (`submit` queues its payload), once — a drill shows the first failure

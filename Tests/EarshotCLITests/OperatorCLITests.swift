@@ -166,8 +166,11 @@ struct OperatorCLITests {
         let clipOut = dir.appendingPathComponent("clip.out")
         let clipHook = try Operator.write("#!/bin/sh\necho \"$EARSHOT_EVENT_ID $EARSHOT_CLIP_READY $EARSHOT_TEST $(wc -c < \"$EARSHOT_CLIP\") $EARSHOT_CLIP\" > '\(clipOut.path)'\n",
                                           to: dir.appendingPathComponent("clip.sh"), mode: 0o755)
-        let cfg = try Operator.write("device: test_mic\nlocation: Gate 3\npriority: 3\nhook:\n  path: \(hook.path)\n  timeout: 5\nclip_hook:\n  path: \(clipHook.path)\nhealth_hook:\n  path: \(health.path)\n",
-                                     to: dir.appendingPathComponent("earshot.yaml"))
+        let incidentOut = dir.appendingPathComponent("incident.out")
+        let incidentHook = try Operator.write("#!/bin/sh\necho \"$EARSHOT_INCIDENT_UPDATE $EARSHOT_INCIDENT_SEQ $EARSHOT_TEST $EARSHOT_INCIDENT_ID $EARSHOT_EVENT_ID\" >> '\(incidentOut.path)'\n",
+                                              to: dir.appendingPathComponent("incident.sh"), mode: 0o755)
+        let cfg = try Operator.write("device: test_mic\nlocation: Gate 3\npriority: 3\nhook:\n  path: \(hook.path)\n  timeout: 5\nclip_hook:\n  path: \(clipHook.path)\nhealth_hook:\n  path: \(health.path)\n"
+                                     + "incident_hook:\n  path: \(incidentHook.path)\n", to: dir.appendingPathComponent("earshot.yaml"))
         let exe = try #require(CLIRunner.binary).path
         let r = try Operator.withPrivateJournal([exe, "test-alert", "--config", cfg.path], dir: dir)
         #expect(r.status == 0, "\(r.output)")
@@ -201,6 +204,11 @@ struct OperatorCLITests {
         }
         let hobj = try #require(JSONSerialization.jsonObject(with: Data((healthText.components(separatedBy: "--\n").last ?? "").utf8)) as? [String: Any])
         #expect(hobj["test"] as? Bool == true && hobj["health"] as? String == "device" && (hobj["message"] as? String)?.hasPrefix("[TEST]") == true)
+
+        // The incident hook got the test alert's incident: its alert, then its end, in order.
+        #expect(r.output.contains("incident hook (alert): OK") && r.output.contains("incident hook (over): OK"), "\(r.output)")
+        let steps = ((try? String(contentsOf: incidentOut, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        #expect(steps == ["alert 1 1 \(eventID) \(eventID)", "over 2 1 \(eventID) "], "\(steps)")
 
         // A failing hook makes test-alert fail, with the hook's stderr in the report.
         let bad = try Operator.write("#!/bin/sh\necho 'curl: (6) Could not resolve host' >&2\nexit 6\n",

@@ -94,6 +94,16 @@ struct OperatorHookExampleTests {
         #expect(stdin == Self.event)
     }
 
+    @Test("MQTT example as incident_hook publishes each step, retained, to the incident topic; a drill to the test topic")
+    func mqttIncident() throws {
+        let step = ["EARSHOT_TEST": "0", "EARSHOT_INCIDENT_UPDATE": "heard", "EARSHOT_INCIDENT_SEQ": "2", "EARSHOT_INCIDENT_ID": "e-0"]
+        let (s1, a1, in1) = try Self.run("mqtt.sh", tool: "mosquitto_pub", extra: step)
+        #expect(s1 == 0 && a1.split(separator: "\n").map(String.init) == ["-h", "mqtt.example.org", "-p", "1883", "-q", "1", "-r", "-t", "earshot/venue-1/incident", "-s"], "\(a1)")
+        #expect(in1 == Self.event)
+        let (s2, a2, _) = try Self.run("mqtt.sh", tool: "mosquitto_pub", extra: step.merging(["EARSHOT_TEST": "1"]) { $1 })
+        #expect(s2 == 0 && a2.contains("earshot/venue-1/test\n") && !a2.contains("-r\n"), "a drill is not retained: \(a2)")
+    }
+
     @Test("e-mail example hands sendmail a message with subject, fields and the event")
     func email() throws {
         let (status, args, stdin) = try Self.run("email.sh", tool: "sendmail")

@@ -85,7 +85,7 @@ import Testing
             } catch { Issue.record("untyped error \(error)") }
         }
         expectError(dir.appendingPathComponent("nope.wav")) { if case .missing = $0 { true } else { false } }
-        let empty = dir.appendingPathComponent("empty.wav"); FileManager.default.createFile(atPath: empty.path, contents: Data())
+        let empty = dir.appendingPathComponent("empty.wav"); _ = FileManager.default.createFile(atPath: empty.path, contents: Data())
         expectError(empty) { if case .empty = $0 { true } else { false } }
         let text = dir.appendingPathComponent("notes.wav"); try "hello, not audio\n".write(to: text, atomically: true, encoding: .utf8)
         expectError(text) { if case .notAudio = $0 { true } else { false } }

@@ -25,7 +25,7 @@ import Testing
         // Every key the parser knows appears, and each has a comment line above it or in its section.
         for key in ["device", "location", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "false_alarms_per_hour", "min_consecutive", "max_dips",
                     "merge_gap", "cooldown", "incident_gap", "hop", "priority", "blas_threads", "log_level", "retry_min", "retry_max",
-                    "stall_seconds", "hook", "health_hook", "heartbeat", "interval", "clips", "liveness", "metrics", "timeout", "kill_after", "max_concurrent", "max_queued", "stderr_tail", "retries", "retry_delay",
+                    "stall_seconds", "hook", "health_hook", "incident_hook", "heartbeat", "interval", "clips", "liveness", "metrics", "timeout", "kill_after", "max_concurrent", "max_queued", "stderr_tail", "retries", "retry_delay",
                     "enabled", "directory", "pre_roll", "post_roll", "max_count", "max_bytes", "max_age_days",
                     "silence_seconds", "stuck_seconds", "clip_seconds", "clip_level", "clip_fraction", "recover_seconds", "interval_seconds",
                     "recording", "hours", "file_minutes", "scores", "days", "alert_rate", "expected_per_hour"] {

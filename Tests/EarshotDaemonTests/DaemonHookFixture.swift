@@ -6,11 +6,11 @@ import Testing
 /// the end-to-end tests of muting (DaemonMuteTests) and of the clip hook (DaemonClipHookTests).
 enum DaemonHookFixture {
     struct Setup {
-        let run: DaemonRun, state: URL, config: URL, asound: URL, frames: Int, hookOut: URL, clipOut: URL, healthOut: URL
+        let run: DaemonRun, state: URL, config: URL, asound: URL, frames: Int, hookOut: URL, clipOut: URL, healthOut: URL, incidentOut: URL
     }
 
-    /// 10 s with shots at 1 s and 8 s; a hook, a clip hook and a health hook that write down what they were run
-    /// for; clips (2 s pre-roll, 2 s post-roll) and the metrics file in a state directory.
+    /// 10 s with shots at 1 s and 8 s; a hook, a clip hook, a health hook and an incident hook that write down
+    /// what they were run for; clips (2 s pre-roll, 2 s post-roll) and the metrics file in a state directory.
     static func setup() throws -> Setup {
         let run = try DaemonRun()
         let fx = try AlsaFileFixture(DaemonTestSignals.recording(seconds: 10, shots: [1.0, 8.0]), rate: 16_000, dir: run.dir)
@@ -21,6 +21,9 @@ enum DaemonHookFixture {
         let clipOut = run.dir.appendingPathComponent("clip.txt")
         let clip = try HookFixture.script(run.dir, "clip.sh", "echo \"$EARSHOT_EVENT_ID $EARSHOT_CLIP_READY $(wc -c < \"$EARSHOT_CLIP\")\" >> '\(clipOut.path)'")
         let health = try HookFixture.script(run.dir, "health.sh", "echo \"$EARSHOT_HEALTH $EARSHOT_PROBLEM $EARSHOT_MESSAGE\" >> '\(healthOut.path)'")
+        let incidentOut = run.dir.appendingPathComponent("incident.txt")
+        let incident = try HookFixture.script(run.dir, "incident.sh",
+                                              "echo \"$EARSHOT_INCIDENT_UPDATE $EARSHOT_INCIDENT_SEQ $EARSHOT_INCIDENT_EVENTS $EARSHOT_INCIDENT_STOPPED\" >> '\(incidentOut.path)'")
         let config = run.dir.appendingPathComponent("earshot.yaml")
         try """
             device: default
@@ -40,8 +43,11 @@ enum DaemonHookFixture {
             health_hook:
               path: \(health)
               retries: 0
+            incident_hook:
+              path: \(incident)
+              retries: 0
             """.write(to: config, atomically: true, encoding: .utf8)
-        return Setup(run: run, state: state, config: config, asound: try fx.writeConfigFile(in: run.dir), frames: fx.frames, hookOut: hookOut, clipOut: clipOut, healthOut: healthOut)
+        return Setup(run: run, state: state, config: config, asound: try fx.writeConfigFile(in: run.dir), frames: fx.frames, hookOut: hookOut, clipOut: clipOut, healthOut: healthOut, incidentOut: incidentOut)
     }
 
     /// Runs earshotd over the recording at `pace` (0 = as fast as it goes) with `mute` in its state directory;

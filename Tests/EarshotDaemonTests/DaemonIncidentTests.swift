@@ -16,7 +16,11 @@ import Testing
         let shots = [2.0, 4.0, 6.0, 9.0, 20.0]
         let fx = try AlsaFileFixture(DaemonTestSignals.recording(seconds: 34, shots: shots), rate: 16_000, dir: run.dir)
         let clipDir = run.dir.appendingPathComponent("clips")
-        let r = try run.journalRun(fx, config: try run.writeConfig(extra: "incident_gap: 8", clips: ["enabled: true", "directory: \(clipDir.path)", "pre_roll: 1", "post_roll: 1"], cooldown: 5))
+        // incident_hook: told of every step, in order (one run at a time by default)
+        let steps = run.dir.appendingPathComponent("steps.txt")
+        let hook = try HookFixture.script(run.dir, "incident.sh", "echo \"$EARSHOT_INCIDENT_UPDATE $EARSHOT_INCIDENT_SEQ $EARSHOT_INCIDENT_ID "
+            + "$EARSHOT_INCIDENT_EVENTS $EARSHOT_INCIDENT_ALERTS $EARSHOT_INCIDENT_STOPPED $EARSHOT_EVENT_ID|$EARSHOT_MESSAGE\" >> '\(steps.path)'")
+        let r = try run.journalRun(fx, config: try run.writeConfig(extra: "incident_gap: 8\nincident_hook:\n  path: \(hook)", clips: ["enabled: true", "directory: \(clipDir.path)", "pre_roll: 1", "post_roll: 1"], cooldown: 5))
         #expect(r.status == 0, "stderr:\n\(r.stderr)")
         func offset(_ e: [String: String]) -> Double { Double(e["EARSHOT_OFFSET"] ?? "") ?? -1 }
         let alerts = DaemonRun.alerts(r.entries).sorted { offset($0) < offset($1) }
@@ -48,5 +52,21 @@ import Testing
         #expect(over[0]["MESSAGE"]?.hasPrefix("Gunshot incident over on default: 4 gunshot events from ") == true, "\(over[0]["MESSAGE"] ?? "")")
         #expect(over[1]["EARSHOT_INCIDENT_ID"] == alerts[2]["EARSHOT_EVENT_ID"] && over[1]["EARSHOT_INCIDENT_EVENTS"] == "1"
                 && over[1]["MESSAGE"]?.hasPrefix("Gunshot incident over on default: 1 gunshot event from ") == true, "\(over[1]["MESSAGE"] ?? "")")
+
+        // incident_hook ran for each step, in order, numbered per incident, with the journal entry's message
+        func id(_ e: [String: String]) -> String { e["EARSHOT_EVENT_ID"] ?? "?" }
+        func msg(_ e: [String: String]) -> String { e["MESSAGE"] ?? "?" }
+        let (first1, second) = (first ?? "?", id(alerts[2]))
+        let want = [
+            "alert 1 \(first1) 1 1 0 \(id(alerts[0]))|\(msg(alerts[0]))",
+            "heard 2 \(first1) 2 1 0 \(id(heard[0]))|\(msg(heard[0]))",
+            "heard 3 \(first1) 3 1 0 \(id(heard[1]))|\(msg(heard[1]))",
+            "alert 4 \(first1) 4 2 0 \(id(alerts[1]))|\(msg(alerts[1]))",
+            "over 5 \(first1) 4 2 0 |\(msg(over[0]))",
+            "alert 1 \(second) 1 1 0 \(second)|\(msg(alerts[2]))",
+            "over 2 \(second) 1 1 0 |\(msg(over[1]))",
+        ]
+        let got = ((try? String(contentsOf: steps, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        #expect(got == want, "incident_hook's steps:\n\(got.joined(separator: "\n"))\nwanted:\n\(want.joined(separator: "\n"))")
     }
 }

@@ -16,6 +16,7 @@ import Testing
         }, "both shots are alerts, marked muted:\n\(err)")
         #expect(DaemonHookFixture.lines(s.hookOut).isEmpty, "no hook while muted: \(DaemonHookFixture.lines(s.hookOut))")
         #expect(DaemonHookFixture.lines(s.clipOut).isEmpty, "no clip hook either: \(DaemonHookFixture.lines(s.clipOut))")
+        #expect(DaemonHookFixture.lines(s.incidentOut).isEmpty, "nor the incident hook: \(DaemonHookFixture.lines(s.incidentOut))")
         let health = DaemonHookFixture.lines(s.healthOut)
         #expect(health.count == 1 && health.first?.hasPrefix("muted 1 Paging muted until ") == true
                 && health.first?.contains("by alice: fireworks show") == true, "\(health)")
@@ -41,6 +42,8 @@ import Testing
             let second = alerts[1].range(of: #"EARSHOT_EVENT_ID=\S+"#, options: .regularExpression).map { String(alerts[1][$0].dropFirst(17)) }
             #expect(DaemonHookFixture.lines(s.hookOut) == [second ?? "?"], "only the shot after the mute ran the hook: \(DaemonHookFixture.lines(s.hookOut))")
             #expect(DaemonHookFixture.lines(s.clipOut).map { String($0.split(separator: " ")[0]) } == [second ?? "?"], "and the clip hook: \(DaemonHookFixture.lines(s.clipOut))")
+            // the incident hook hears from the first paged step on (the muted shot is counted in the incident)
+            #expect(DaemonHookFixture.lines(s.incidentOut) == ["alert 1 2 0", "over 2 2 1"], "\(DaemonHookFixture.lines(s.incidentOut))")
         }
         // the score log: the windows heard while muted, then the rest; only the rest counts for calibration
         let log = ScoreLog.load([s.state.path + "/scores"])
@@ -80,6 +83,8 @@ import Testing
         #expect(err.contains("mute file \(s.state.path)/mute is not a mute earshot wrote") && err.contains("NOT muted"), "\(err)")
         #expect(DaemonHookFixture.alerts(err).count == 2 && !err.contains("EARSHOT_MUTED=1"), "\(err)")
         #expect(DaemonHookFixture.lines(s.hookOut).count == 2, "both shots paged: \(DaemonHookFixture.lines(s.hookOut))")
+        // one incident (incident_gap 60 s), still open when the recording ends: earshotd stopping ends it
+        #expect(DaemonHookFixture.lines(s.incidentOut) == ["alert 1 1 0", "alert 2 2 0", "over 3 2 1"], "\(DaemonHookFixture.lines(s.incidentOut))")
         #expect(DaemonHookFixture.lines(s.healthOut).isEmpty, "no mute, no notice: \(DaemonHookFixture.lines(s.healthOut))")
     }
 }

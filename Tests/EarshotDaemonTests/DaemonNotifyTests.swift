@@ -13,10 +13,10 @@ import Testing
 
         /// Starts earshotd on a paced (real-time) recording with shots at `shots`.
         init(seconds: Double = 30, shots: [Double] = [], device: String = "default", watchdogUsec: Int = 400_000, extra: String = "",
-             clips: [String] = ["enabled: false"], scores: [String] = ["enabled: false"], cooldown: Double = 1) throws {
+             clips: [String] = ["enabled: false"], scores: [String] = ["enabled: false"], metrics: [String] = ["enabled: false"], cooldown: Double = 1) throws {
             run = try DaemonRun()
             notify = try NotifySocket()
-            config = try run.writeConfig(device: device, extra: extra, clips: clips, scores: scores, cooldown: cooldown)
+            config = try run.writeConfig(device: device, extra: extra, clips: clips, metrics: metrics, scores: scores, cooldown: cooldown)
             let fx = try AlsaFileFixture(DaemonTestSignals.recording(seconds: seconds, shots: shots), rate: 16_000, dir: run.dir)
             let asound = try fx.writeConfigFile(in: run.dir)
             daemon = try DaemonProcess(args: ["--config", config.path, "--max-frames", String(fx.frames), "--pace", "1"],
@@ -53,14 +53,26 @@ import Testing
     /// A shooting going on leads STATUS= (`systemctl status earshot`), with its count — the shot the cooldown
     /// held back too — until `incident_gap` passes without a gunshot event.
     @Test func anIncidentLeadsTheStatusWhileItLasts() throws {
-        let live = try Live(seconds: 14, shots: [1.5, 3.5], extra: "incident_gap: 4", cooldown: 4)
+        let prom = TestPaths.tempDir("notify-incident").appendingPathComponent("earshot.prom")
+        let live = try Live(seconds: 14, shots: [1.5, 3.5], extra: "incident_gap: 4", metrics: ["path: \(prom.path)", "interval_seconds: 1"], cooldown: 4)
         #expect(live.notify.wait(timeout: 15, for: Self.has("READY=1")) != nil, "stderr:\n\(live.daemon.stderr)")
         let two = live.notify.wait(timeout: 10) { $0.contains("STATUS=INCIDENT since ") && $0.contains(" UTC: 2 gunshot events · listening on default") }
         #expect(two != nil, "the held-back shot counts in STATUS; statuses: \(live.notify.statuses)")
+        // and in the metrics' gauge (written once a second here), until the incident is over
+        func gauge(_ v: Int) -> Bool {
+            let end = Date().addingTimeInterval(6)
+            repeat {
+                if ((try? String(contentsOf: prom, encoding: .utf8)) ?? "").contains("\nearshot_incident_events \(v)\n") { return true }
+                usleep(100_000)
+            } while Date() < end
+            return false
+        }
+        #expect(gauge(2), "\((try? String(contentsOf: prom, encoding: .utf8)) ?? "no metrics file")")
         // ≈ 4.5 s (the second shot's event end) + 4 s: over, and the status says so no more
         let over = live.notify.wait(timeout: 10) { $0.contains("STATUS=listening on default") && $0.contains("1 event today") }
         #expect(over != nil, "statuses: \(live.notify.statuses)")
         #expect(live.daemon.stderr.contains("INCIDENT MESSAGE=Gunshot incident over on default: 2 gunshot events"), "\(live.daemon.stderr)")
+        #expect(gauge(0), "\((try? String(contentsOf: prom, encoding: .utf8)) ?? "no metrics file")")
         #expect(live.stop() == 0)
     }
 

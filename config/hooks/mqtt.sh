@@ -24,6 +24,10 @@ if [ "${EARSHOT_TEST:-0}" = 1 ]; then   # earshot test-alert: drills of either h
   TOPIC="earshot/$EARSHOT_HOST/test"
 elif [ -n "${EARSHOT_HEALTH:-}" ]; then   # run as health_hook: the detector stopped or started hearing
   TOPIC="earshot/$EARSHOT_HOST/health"
+elif [ -n "${EARSHOT_INCIDENT_UPDATE:-}" ]; then   # run as incident_hook: a shooting's steps (alert, heard, over)
+  # Retained (-r): a dashboard that connects later gets the latest step at once — "update":"over" means no
+  # shooting now. Keep the step with the highest "seq" of an "incident_id" (a retried step can come late).
+  exec mosquitto_pub -h "$BROKER" -p "$PORT" -q 1 -r -t "earshot/$EARSHOT_HOST/incident" -s
 else
   TOPIC="earshot/$EARSHOT_HOST/alert"
 fi

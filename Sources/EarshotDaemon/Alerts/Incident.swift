@@ -18,6 +18,11 @@ public struct Incident: Sendable, Equatable {
     public var last: Date
     var lastStreamEnd: Double
 
+    /// An incident as of its latest event (`lastStreamEnd`: that event's end in stream seconds, 0 for a drill).
+    public init(id: String, start: Date, events: Int, alerts: Int, last: Date, lastStreamEnd: Double = 0) {
+        self.id = id; self.start = start; self.events = events; self.alerts = alerts; self.last = last; self.lastStreamEnd = lastStreamEnd
+    }
+
     /// RFC 3339 with milliseconds, UTC (EARSHOT_INCIDENT_START).
     public var startRFC3339: String { UTCStamp.rfc3339(start) }
 }

@@ -57,6 +57,10 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Runs when the detector stops or starts hearing (device lost/back, capture stalled, microphone silent,
     /// stuck or clipping, and their recovery): `health_hook:`, the same keys as `hook:`.
     public var healthHook = HookSettings(section: "health_hook", lostWhenGivenUp: "the notice is in the journal only")
+    /// Runs for every step of an incident — each alert, each gunshot event the cooldown held back, and its end —
+    /// for a dashboard or building system that shows a shooting while it goes on (`IncidentUpdate`):
+    /// `incident_hook:`, the keys of `hook:`, one run at a time by default so the steps arrive in order.
+    public var incidentHook = HookSettings(maxConcurrent: 1, section: "incident_hook", lostWhenGivenUp: "the step is in the journal only")
     /// Runs every `heartbeat.interval` seconds while the detector hears, for an outside dead man's switch.
     public var heartbeat = HeartbeatSettings()
     public var clips = ClipSettings()
@@ -238,6 +242,7 @@ public struct DaemonConfig: Sendable, Equatable {
         let h = try hookSection("hook", &c.hook)
         let ch = try hookSection("clip_hook", &c.clipHook)
         let hh = try hookSection("health_hook", &c.healthHook)
+        let ih = try hookSection("incident_hook", &c.incidentHook)
         var hb = try r.section("heartbeat")
         c.heartbeat.hook.path = try hb.optionalString("path")
         c.heartbeat.interval = try hb.double("interval", c.heartbeat.interval, 1...86_400)
@@ -293,13 +298,13 @@ public struct DaemonConfig: Sendable, Equatable {
 
         try r.finish(known: ["device", "location", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "false_alarms_per_hour", "min_consecutive", "max_dips",
                              "merge_gap", "cooldown", "incident_gap", "hop", "priority", "blas_threads", "log_level", "retry_min", "retry_max",
-                             "stall_seconds", "hook", "clip_hook", "health_hook", "heartbeat", "clips", "recording", "scores", "alert_rate", "liveness", "metrics"])
+                             "stall_seconds", "hook", "clip_hook", "health_hook", "incident_hook", "heartbeat", "clips", "recording", "scores", "alert_rate", "liveness", "metrics"])
         // The sections' own cross-field checks (ops' validate()) — mapped to the key's line.
         do {
-            try c.hook.validate(); try c.clipHook.validate(); try c.healthHook.validate(); try c.heartbeat.validate(); try c.clips.validate(); try c.recording.validate(); try c.scores.validate(); try c.alertRate.validate(); try c.liveness.validate(); try c.metrics.validate()
+            try c.hook.validate(); try c.clipHook.validate(); try c.healthHook.validate(); try c.incidentHook.validate(); try c.heartbeat.validate(); try c.clips.validate(); try c.recording.validate(); try c.scores.validate(); try c.alertRate.validate(); try c.liveness.validate(); try c.metrics.validate()
         } catch let e as SettingsError {
             let parts = e.key.split(separator: ".", maxSplits: 1).map(String.init)
-            let section: ConfigReader? = ["hook": h, "clip_hook": ch, "health_hook": hh, "heartbeat": hb, "clips": cl, "recording": rc, "scores": sc, "alert_rate": ar, "liveness": lv, "metrics": mt][parts.first ?? ""]
+            let section: ConfigReader? = ["hook": h, "clip_hook": ch, "health_hook": hh, "incident_hook": ih, "heartbeat": hb, "clips": cl, "recording": rc, "scores": sc, "alert_rate": ar, "liveness": lv, "metrics": mt][parts.first ?? ""]
             let line = parts.count == 2 ? section?.lineOf(parts[1]) : r.lineOf(e.key)
             throw ConfigError(source: source, key: e.key, line: line, problem: "\(e.value) \(e.problem); \(e.fix)")
         }

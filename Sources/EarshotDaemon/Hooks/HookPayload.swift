@@ -1,11 +1,11 @@
 import Foundation
 
-/// What a hook receives for one alert (`hook:`), its written evidence clip (`clip_hook:`) or a health notice
-/// (`health_hook:`, `heartbeat:`): the environment (EARSHOT_*)
+/// What a hook receives for one alert (`hook:`), its written evidence clip (`clip_hook:`), a health notice
+/// (`health_hook:`, `heartbeat:`) or a step of an incident (`incident_hook:`): the environment (EARSHOT_*)
 /// and the same data as one JSON object on stdin. Values are passed as data, never through a shell, so nothing
 /// in them is interpreted.
 public struct HookPayload: Sendable, Equatable {
-    public enum Content: Sendable, Equatable { case alert(Alert), health(HealthNotice) }
+    public enum Content: Sendable, Equatable { case alert(Alert), health(HealthNotice), incident(IncidentUpdate) }
     public var content: Content
     public var host: String
     /// Which run this is, 1 for the first; a retry after a failed run counts up (EARSHOT_ATTEMPT).
@@ -15,12 +15,14 @@ public struct HookPayload: Sendable, Equatable {
 
     public init(alert: Alert, host: String, clipReady: Bool = false) { content = .alert(alert); self.host = host; self.clipReady = clipReady }
     public init(health: HealthNotice, host: String) { content = .health(health); self.host = host }
+    public init(incident: IncidentUpdate, host: String) { content = .incident(incident); self.host = host }
 
-    /// What logs name the run by: the alert's event id, or "health: CONDITION problem|ok".
+    /// What logs name the run by: the alert's event id, "health: CONDITION problem|ok" or "incident ID: UPDATE SEQ".
     public var logID: String {
         switch content {
         case let .alert(a): return a.eventID
         case let .health(h): return "health: \(h.condition) \(h.problem ? "problem" : "ok")"
+        case let .incident(u): return "incident \(u.incident.id): \(u.kind.rawValue) \(u.seq)"
         }
     }
 
@@ -53,6 +55,27 @@ public struct HookPayload: Sendable, Equatable {
                 "EARSHOT_TIME=\(h.timeRFC3339)",
                 "EARSHOT_TEST=\(h.test ? "1" : "0")",
             ]
+        case let .incident(u):
+            let e = u.event
+            env = [
+                "EARSHOT_INCIDENT_UPDATE=\(u.kind.rawValue)",
+                "EARSHOT_INCIDENT_SEQ=\(u.seq)",
+                "EARSHOT_INCIDENT_ID=\(u.incident.id)",
+                "EARSHOT_INCIDENT_START=\(u.incident.startRFC3339)",
+                "EARSHOT_INCIDENT_END=\(u.endRFC3339)",
+                "EARSHOT_INCIDENT_EVENTS=\(u.incident.events)",
+                "EARSHOT_INCIDENT_ALERTS=\(u.incident.alerts)",
+                "EARSHOT_INCIDENT_STOPPED=\(u.stopped ? "1" : "0")",
+                "EARSHOT_MESSAGE=\(u.message)",
+                "EARSHOT_EVENT_ID=\(e?.eventID ?? "")",
+                "EARSHOT_SCORE=\(e.map { String(format: "%.3f", $0.score) } ?? "")",
+                "EARSHOT_START=\(e?.startRFC3339 ?? "")",
+                "EARSHOT_CLIP=\(e?.clipPath ?? "")",
+                "EARSHOT_MODEL=\(e?.model ?? "")",
+                "EARSHOT_DEVICE=\(u.device)",
+                "EARSHOT_LOCATION=\(u.location)",
+                "EARSHOT_TEST=\(u.test ? "1" : "0")",
+            ]
         }
         return env + ["EARSHOT_HOST=\(host)", "EARSHOT_ATTEMPT=\(attempt)", "PATH=\(path ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")"]
     }
@@ -63,13 +86,22 @@ public struct HookPayload: Sendable, Equatable {
         var incident_id: String, incident_start: String, incident_events: Int
     }
 
+    private struct IncidentBody: Encodable {
+        var update: String, seq: Int, incident_id: String, incident_start: String, incident_end: String?
+        var incident_events: Int, incident_alerts: Int, stopped: Bool, message: String
+        var event_id: String?, score: Double?, start: String?, clip: String?, model: String?
+        var device: String, location: String, host: String, test: Bool
+    }
+
     private struct HealthBody: Encodable {
         var health: String, problem: Bool, message: String, device: String, location: String, time: String, host: String, test: Bool
     }
 
     /// One JSON object and a newline, e.g. for an alert
     /// `{"clip":"/var/lib/earshot/clips/…wav","clip_ready":false,"device":"default","event_id":"…","host":"…","location":"North entrance","model":"…","score":0.97,"start":"2026-…Z","test":false}`
-    /// and for a health notice `{"device":"hw:1","health":"device","host":"…","location":"","message":"…","problem":true,"test":false,"time":"2026-…Z"}`.
+    /// and for a health notice `{"device":"hw:1","health":"device","host":"…","location":"","message":"…","problem":true,"test":false,"time":"2026-…Z"}`;
+    /// for an incident's step `{"update":"heard","seq":2,"incident_id":"…","incident_events":2,"event_id":"…",…}`
+    /// (the event's keys absent at `over`, `incident_end` absent before it).
     public func json() -> Data {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -84,6 +116,14 @@ public struct HookPayload: Sendable, Equatable {
         case let .health(h):
             d = try? enc.encode(HealthBody(health: h.condition, problem: h.problem, message: h.message, device: h.device,
                                            location: h.location, time: h.timeRFC3339, host: host, test: h.test))
+        case let .incident(u):
+            let e = u.event
+            d = try? enc.encode(IncidentBody(update: u.kind.rawValue, seq: u.seq, incident_id: u.incident.id, incident_start: u.incident.startRFC3339,
+                                             incident_end: u.kind == .over ? u.endRFC3339 : nil, incident_events: u.incident.events,
+                                             incident_alerts: u.incident.alerts, stopped: u.stopped, message: u.message,
+                                             event_id: e?.eventID, score: e.map { (Double($0.score) * 1000).rounded() / 1000 },
+                                             start: e?.startRFC3339, clip: e?.clipPath, model: e?.model,
+                                             device: u.device, location: u.location, host: host, test: u.test))
         }
         var out = d ?? Data("{}".utf8)
         out.append(0x0A)

@@ -17,7 +17,10 @@ struct HookProcess {
         var result = HookResult(eventID: payload.logID)
         result.section = settings.section
         result.lostWhenGivenUp = settings.lostWhenGivenUp
-        if case .health = payload.content { result.subject = payload.logID }
+        switch payload.content {
+        case .health, .incident: result.subject = payload.logID
+        case .alert: break
+        }
         let t0 = MonotonicClock.nanoseconds
         if let problem = settings.executableProblem() {
             result.spawnError = problem

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 
 /// Runs the operator's hook for every alert (`AlertSink`) — or, as the `health_hook:` runner, for every health
-/// notice (`submit(health:)`). `send`/`submit` only enqueue, so a hook that hangs,
+/// notice (`submit(health:)`), as the `incident_hook:` runner for every step of an incident (`submit(incident:)`). `send`/`submit` only enqueue, so a hook that hangs,
 /// crashes, floods its output or is missing never delays the detection loop, the journal alert or the next
 /// event's hook: at most `hook.max_concurrent` hooks run at once, each supervised on its own worker thread
 /// (never the concurrency pool); up to `hook.max_queued` more alerts wait; beyond that an alert's hook is
@@ -50,6 +50,10 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
     /// Starts or queues the hook for a health notice (the `health_hook:` runner), like `submit(_:)`.
     @discardableResult
     public func submit(health: HealthNotice) -> Bool { submit(HookPayload(health: health, host: host)) }
+
+    /// Starts or queues the hook for a step of an incident (the `incident_hook:` runner), like `submit(_:)`.
+    @discardableResult
+    public func submit(incident: IncidentUpdate) -> Bool { submit(HookPayload(incident: incident, host: host)) }
 
     private func submit(_ payload: HookPayload) -> Bool {
         guard settings.path != nil else { return false }
@@ -138,7 +142,11 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
             if result.gaveUp { $0.hookGivenUpTotal += 1 }
         }
         var meta: Logger.Metadata = [:]
-        if case let .alert(alert) = payload.content { meta["EARSHOT_EVENT_ID"] = "\(alert.eventID)" }
+        switch payload.content {
+        case let .alert(alert): meta["EARSHOT_EVENT_ID"] = "\(alert.eventID)"
+        case let .incident(u): meta["EARSHOT_INCIDENT_ID"] = "\(u.incident.id)"
+        case .health: break
+        }
         if let pid = result.pid { meta["HOOK_PID"] = "\(pid)" }
         if let code = result.exitCode { meta["HOOK_EXIT_STATUS"] = "\(code)" }
         if result.succeeded {

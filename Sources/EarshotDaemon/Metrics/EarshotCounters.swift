@@ -13,6 +13,8 @@ public struct EarshotCounters: Sendable, Equatable {
     public var cooldownEventsTotal = 0
     /// Incidents begun (each begins with an alert; `incident_gap`).
     public var incidentsTotal = 0
+    /// Gunshot events of the incident going on now; 0 when none is (a shooting in progress for a dashboard's alarm).
+    public var incidentEvents = 0
     /// Paging muted now, and until when (Unix time; 0 when not muted).
     public var muted = false
     public var mutedUntil: Double = 0

@@ -58,6 +58,7 @@ public final class MetricsFile: Sendable {
         one("earshot_muted_events_total", "counter", "Gunshot events heard while paging was muted (earshot mute): in the journal, no hook run.", "\(c.mutedEventsTotal)")
         one("earshot_cooldown_events_total", "counter", "Gunshot events heard during the cooldown after an alert: in the journal and their incident, not paged.", "\(c.cooldownEventsTotal)")
         one("earshot_incidents_total", "counter", "Gunshot incidents begun (events less than incident_gap apart are one).", "\(c.incidentsTotal)")
+        one("earshot_incident_events", "gauge", "Gunshot events of the incident going on now (0 = none: incident_gap passed since the last).", "\(c.incidentEvents)")
         one("earshot_muted", "gauge", "1 while paging is muted (earshot mute): alerts go to the journal only.", c.muted ? "1" : "0")
         one("earshot_muted_until_timestamp_seconds", "gauge", "Unix time the mute ends (0 = not muted).", Self.number(c.mutedUntil))
         one("earshot_overruns_total", "counter", "ALSA capture overruns recovered.", "\(c.overrunsTotal)")

@@ -47,6 +47,7 @@ extension DetectionService {
             if new.hook != config.hook { retire(hooks); hooks = HookRunner(settings: new.hook, logger: log, metrics: metrics) }
             if new.clipHook != config.clipHook { retire(clipHooks); clipHooks = HookRunner(settings: new.clipHook, logger: log, metrics: metrics) }
             if new.healthHook != config.healthHook { retire(healthHooks); healthHooks = HookRunner(settings: new.healthHook, logger: log, metrics: metrics) }
+            if new.incidentHook != config.incidentHook { retire(incidentHooks); incidentHooks = HookRunner(settings: new.incidentHook, logger: log, metrics: metrics) }
             if new.heartbeat != config.heartbeat { retire(heartbeat); heartbeat = HookRunner(settings: new.heartbeat.hook, logger: log, metrics: metrics) }
             if new.clips != config.clips || rateChanged {
                 let old = clips

@@ -28,6 +28,10 @@ public final class DetectionService: Service, @unchecked Sendable {
     var clipHooks: HookRunner
     /// `health_hook:`: told when the detector stops or starts hearing (device, stall, liveness).
     var healthHooks: HookRunner
+    /// `incident_hook:`: told of every step of an incident (alert, held back, over), in order (`IncidentUpdate`).
+    var incidentHooks: HookRunner
+    /// The incident `incident_hook:` was run for, and its last step's number (EARSHOT_INCIDENT_SEQ).
+    var hookedIncident: (id: String, seq: Int)?
     /// `heartbeat:`: run every `heartbeat.interval` while the detector hears, for an outside dead man's switch.
     var heartbeat: HookRunner
     /// Runners replaced by a reload that still run, queue or retry hooks (`retire`).
@@ -89,6 +93,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         hooks = HookRunner(settings: config.hook, logger: logger, metrics: metrics)
         clipHooks = HookRunner(settings: config.clipHook, logger: logger, metrics: metrics)
         healthHooks = HookRunner(settings: config.healthHook, logger: logger, metrics: metrics)
+        incidentHooks = HookRunner(settings: config.incidentHook, logger: logger, metrics: metrics)
         heartbeat = HookRunner(settings: config.heartbeat.hook, logger: logger, metrics: metrics)
         clips = ClipRecorder(settings: config.clips, sampleRate: model.features.sampleRate, logger: logger, metrics: metrics)
         recorder = SiteRecorder(settings: config.recording, sampleRate: model.features.sampleRate, logger: logger, metrics: metrics)
@@ -97,7 +102,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         liveness = LivenessMonitor(settings: config.liveness, sampleRate: model.features.sampleRate)
         mutes = MuteWatch(stateDirectory: options.instance.stateDirectory)
         capture = Self.makeCapture(config, options, model: model, logger: logger, wake: wake.continuation)
-        for h in [config.hook, config.clipHook, config.healthHook, config.heartbeat.hook] {
+        for h in [config.hook, config.clipHook, config.healthHook, config.incidentHook, config.heartbeat.hook] {
             if let problem = h.executableProblem() { log.error("\(h.section) will fail: \(problem)") }
         }
         attachScoreLog()
@@ -234,8 +239,8 @@ public final class DetectionService: Service, @unchecked Sendable {
         log.notice("stopping: finishing in-flight alerts")
         Self.finish(hooks)
         for c in retiredClips + [clips] { c.flush() }   // the clips still in their post-roll are written now, and their clip_hook runs queued
-        for runner in [clipHooks, healthHooks, heartbeat] + retiredHooks { Self.finish(runner) }
-        for runner in [hooks, clipHooks, healthHooks] + retiredHooks where runner.stats.retrying > 0 {
+        for runner in [clipHooks, healthHooks, incidentHooks, heartbeat] + retiredHooks { Self.finish(runner) }
+        for runner in [hooks, clipHooks, healthHooks, incidentHooks] + retiredHooks where runner.stats.retrying > 0 {
             log.error("stopping with \(runner.stats.retrying) \(runner.settings.section) run(s) still waiting to retry, so not delivered: \(runner.settings.lostWhenGivenUp ?? "")")
         }
         notifier.stopping()
@@ -306,9 +311,24 @@ public final class DetectionService: Service, @unchecked Sendable {
     /// Samples heard since stream second `t` (an event's start: how far back its evidence clip begins).
     func samplesSince(stream t: Double) -> Int { max(0, samplesConsumed - Int(t * Double(model.features.sampleRate))) }
 
-    /// An incident is over: a notice in the journal with how many gunshot events it held.
+    /// An incident is over: a notice in the journal with how many gunshot events it held, and its last step
+    /// to `incident_hook:` when the hook was told of it.
     func incidentOver(_ i: Incident, stopped: Bool) {
-        journal.deliver(JournalAlertSink.incidentOverFields(i, device: config.device, location: config.location, stopped: stopped), kind: "INCIDENT")
+        let f = JournalAlertSink.incidentOverFields(i, device: config.device, location: config.location, stopped: stopped)
+        journal.deliver(f, kind: "INCIDENT")
+        metrics.update { $0.incidentEvents = 0 }
+        if hookedIncident?.id == i.id { incidentStep(.over, i, event: nil, journalled: f, stopped: stopped) }
+    }
+
+    /// Runs `incident_hook:` for a step of incident `i`, numbered after the steps it was run for before
+    /// (`journalled`: the step's journal fields, whose MESSAGE it gets). Not for a muted event (paging is paused);
+    /// an incident the hook was told of is always told its end.
+    func incidentStep(_ kind: IncidentUpdate.Kind, _ i: Incident, event: Alert?, journalled f: [(String, String)], stopped: Bool = false) {
+        guard incidentHooks.settings.path != nil else { return }
+        let seq = (hookedIncident.map { $0.id == i.id ? $0.seq : 0 } ?? 0) + 1
+        hookedIncident = kind == .over ? nil : (i.id, seq)
+        incidentHooks.submit(incident: IncidentUpdate(kind: kind, incident: i, event: event, seq: seq, stopped: stopped,
+                                                      message: f.first { $0.0 == "MESSAGE" }?.1 ?? "", device: config.device, location: config.location))
     }
 
     private func handle(_ out: DetectorOutput) {
@@ -334,9 +354,11 @@ public final class DetectionService: Service, @unchecked Sendable {
                 }
             }
             alert.clipPath = clips.begin(eventID: id, at: start, samplesSinceStart: after, whenWritten: sendClip)
-            journal.deliver(alert)     // a datagram: microseconds
+            let fields = JournalAlertSink.fields(alert, priority: journal.priority)
+            journal.deliver(fields, kind: "ALERT")     // a datagram: microseconds
             if alert.mute == nil {
                 _ = hooks.submit(alert)   // queued to a worker thread; never blocks
+                if let i = alert.incident { incidentStep(.alert, i, event: alert, journalled: fields) }
                 alertRate?.alert()
                 checkAlertRate()
             }
@@ -355,7 +377,9 @@ public final class DetectionService: Service, @unchecked Sendable {
             heard.incident = joinIncident(e, id: heard.eventID, start: start, alert: false)
             // its own evidence clip (no clip_hook: nobody is paged), so every shot of a shooting is kept
             heard.clipPath = clips.begin(eventID: heard.eventID, at: start, samplesSinceStart: samplesSince(stream: e.start))
-            journal.deliver(JournalAlertSink.heardInCooldownFields(heard, cooldown: detector.rule.cooldown, priority: journal.priority), kind: "HEARD")
+            let fields = JournalAlertSink.heardInCooldownFields(heard, cooldown: detector.rule.cooldown, priority: journal.priority)
+            journal.deliver(fields, kind: "HEARD")
+            if heard.mute == nil, let i = heard.incident { incidentStep(.heard, i, event: heard, journalled: fields) }
             metrics.update { $0.cooldownEventsTotal += 1 }
             notifier.status(statusLine())
         }
@@ -366,7 +390,8 @@ public final class DetectionService: Service, @unchecked Sendable {
     private func joinIncident(_ e: DetectionEvent, id: String, start: Date, alert: Bool) -> Incident {
         let (incident, closed) = incidents.heard(id: id, at: start, stream: e.start, streamEnd: e.end, alert: alert, counts: !e.continuesHeard)
         if let c = closed { incidentOver(c, stopped: false) }
-        if incident.id == id { metrics.update { $0.incidentsTotal += 1 } }
+        let (begun, events) = (incident.id == id, incident.events)
+        metrics.update { if begun { $0.incidentsTotal += 1 }; $0.incidentEvents = events }
         return incident
     }
 
