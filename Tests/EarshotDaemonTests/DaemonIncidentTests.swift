@@ -20,7 +20,14 @@ import Testing
         let steps = run.dir.appendingPathComponent("steps.txt")
         let hook = try HookFixture.script(run.dir, "incident.sh", "echo \"$EARSHOT_INCIDENT_UPDATE $EARSHOT_INCIDENT_SEQ $EARSHOT_INCIDENT_ID "
             + "$EARSHOT_INCIDENT_EVENTS $EARSHOT_INCIDENT_ALERTS $EARSHOT_INCIDENT_STOPPED $EARSHOT_EVENT_ID|$EARSHOT_MESSAGE\" >> '\(steps.path)'")
-        let r = try run.journalRun(fx, config: try run.writeConfig(extra: "incident_gap: 8\nincident_hook:\n  path: \(hook)", clips: ["enabled: true", "directory: \(clipDir.path)", "pre_roll: 1", "post_roll: 1"], cooldown: 5))
+        // earshot incidents reads the same journal back once earshotd is done
+        let cli = try DaemonProcess.requireBinary().deletingLastPathComponent().appendingPathComponent("earshot").path
+        let (listJSON, listText) = (run.dir.appendingPathComponent("incidents.json"), run.dir.appendingPathComponent("incidents.txt"))
+        let fromFiles = run.dir.appendingPathComponent("incidents-files.json")
+        let after = "'\(cli)' incidents --json --since 1h > '\(listJSON.path)' && '\(cli)' incidents --since 2h > '\(listText.path)'"
+            + " && '\(cli)' incidents --json --directory /run/log/journal > '\(fromFiles.path)'"
+        let r = try run.journalRun(fx, config: try run.writeConfig(extra: "incident_gap: 8\nincident_hook:\n  path: \(hook)", clips: ["enabled: true", "directory: \(clipDir.path)", "pre_roll: 1", "post_roll: 1"], cooldown: 5),
+                                   environment: ["AFTER": after])
         #expect(r.status == 0, "stderr:\n\(r.stderr)")
         func offset(_ e: [String: String]) -> Double { Double(e["EARSHOT_OFFSET"] ?? "") ?? -1 }
         let alerts = DaemonRun.alerts(r.entries).sorted { offset($0) < offset($1) }
@@ -68,5 +75,23 @@ import Testing
         ]
         let got = ((try? String(contentsOf: steps, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
         #expect(got == want, "incident_hook's steps:\n\(got.joined(separator: "\n"))\nwanted:\n\(want.joined(separator: "\n"))")
+
+        // earshot incidents: the two incidents, each event with its kind, score and clip, as the journal has them
+        let records = ((try? String(contentsOf: listJSON, encoding: .utf8)) ?? "").split(separator: "\n")
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(records.count == 2, "earshot incidents --json: \(records)")
+        guard records.count == 2 else { return }
+        let entries = records.map { ($0["entries"] as? [[String: Any]]) ?? [] }
+        #expect(records[0]["id"] as? String == first && records[0]["events"] as? Int == 4 && records[0]["alerts"] as? Int == 2
+                && records[0]["over"] as? Bool == true && records[0]["stopped"] as? Bool == false && records[0]["end"] as? String == over[0]["EARSHOT_INCIDENT_END"], "\(records[0])")
+        #expect(entries[0].map { $0["type"] as? String ?? "?" } == ["alert", "heard", "heard", "alert"], "\(entries[0])")
+        #expect(entries[0].map { $0["clip"] as? String ?? "?" } == [alerts[0], heard[0], heard[1], alerts[1]].map { $0["EARSHOT_CLIP"] ?? "-" })
+        #expect(entries[0].map { $0["event_id"] as? String ?? "?" } == [alerts[0], heard[0], heard[1], alerts[1]].map(id))
+        #expect(records[1]["id"] as? String == second && records[1]["events"] as? Int == 1 && entries[1].count == 1 && records[1]["over"] as? Bool == true)
+        let copied = try? String(contentsOf: fromFiles, encoding: .utf8)
+        #expect(copied == (try? String(contentsOf: listJSON, encoding: .utf8)), "--directory reads the journal's files alike: \(copied ?? "nothing")")
+        let text = (try? String(contentsOf: listText, encoding: .utf8)) ?? ""
+        #expect(text.hasPrefix("2 gunshot incidents from ") && text.contains("Incident \(first1) on default: 4 gunshot events, 2 alerted; began ")
+                && text.contains("heard in the cooldown (not paged)"), "\(text)")
     }
 }

@@ -80,8 +80,9 @@ import Testing
         #expect(o["MESSAGE"] == "Gunshot incident over at Gate 3 (hw:1): 3 gunshot events from 16:00:00 to 16:00:14 UTC (14 s), 2 alerted", "\(o["MESSAGE"] ?? "")")
         #expect(o["MESSAGE_ID"] == EarshotMessageID.incidentOver && o["PRIORITY"] == "5")
         #expect(o["EARSHOT_INCIDENT_ID"] == "ev-1" && o["EARSHOT_INCIDENT_EVENTS"] == "3" && o["EARSHOT_INCIDENT_ALERTS"] == "2"
-                && o["EARSHOT_INCIDENT_END"] == "2025-11-24T16:00:14.500Z")
+                && o["EARSHOT_INCIDENT_END"] == "2025-11-24T16:00:14.500Z" && o["EARSHOT_INCIDENT_STOPPED"] == nil)
         let stopped = Self.fields(JournalAlertSink.incidentOverFields(over, device: "hw:1", location: "", stopped: true))
         #expect(stopped["MESSAGE"]?.hasPrefix("Gunshot incident ended by earshotd stopping on hw:1: 3 gunshot events") == true && stopped["EARSHOT_LOCATION"] == nil)
+        #expect(stopped["EARSHOT_INCIDENT_STOPPED"] == "1", "earshot incidents tells the two ends apart by it")
     }
 }

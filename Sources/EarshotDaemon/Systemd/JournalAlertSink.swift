@@ -70,6 +70,7 @@ public struct JournalAlertSink: AlertSink {
             ("EARSHOT_INCIDENT_ALERTS", "\(i.alerts)"),
             ("EARSHOT_DEVICE", device),
         ]
+        if stopped { f.append(("EARSHOT_INCIDENT_STOPPED", "1")) }
         if !location.isEmpty { f.append(("EARSHOT_LOCATION", location)) }
         return f
     }

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Runs a command with a private systemd-journald and dumps what earshotd logged as JSON lines.
-# Usage (as root): unshare -m bash private-journal.sh OUT.json COMMAND [ARGS...]
+# Usage (as root): [AFTER='shell command'] unshare -m bash private-journal.sh OUT.json COMMAND [ARGS...]
 # The mount namespace keeps the tmpfs mounts (and this journald) away from the host's journal.
 set -euo pipefail
 out="$1"; shift
@@ -24,6 +24,8 @@ rc=$?
 set -e
 journalctl --sync 2>/dev/null || sleep 0.5
 journalctl -o json --no-pager SYSLOG_IDENTIFIER=earshotd > "$out" || true
+# AFTER: a shell command run against the same journal once the command is done (e.g. earshot incidents)
+if [ -n "${AFTER:-}" ]; then bash -c "$AFTER" || rc=$((rc ? rc : 91)); fi
 kill "$jpid" 2>/dev/null || true
 wait "$jpid" 2>/dev/null || true
 exit "$rc"

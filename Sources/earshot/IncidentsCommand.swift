@@ -1,0 +1,127 @@
+import ArgumentParser
+import EarshotDaemon
+import Foundation
+
+/// `earshot incidents`: the shootings earshotd heard, from its journal entries — what a responder or an
+/// investigator asks for the morning after: when, where, how many shots, which were paged, and the clips.
+struct IncidentsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "incidents",
+        abstract: "List the gunshot incidents earshotd journalled: their events, which were paged, and their evidence clips.",
+        discussion: """
+            Reads earshotd's journal entries (alerts, gunshot events the cooldown held back, and the notices that \
+            an incident is over) and groups them by incident (EARSHOT_INCIDENT_ID): one block per incident with its \
+            start, place, count of gunshot events and alerts, its end, and every event with its score and evidence \
+            clip. Drills (earshot test-alert) belong to no incident and are not listed. An incident with no end \
+            notice is going on, or earshotd was killed before it could say it was over. Reading the system journal \
+            needs root or the systemd-journal group.
+
+            With --json: one object per line and incident, \
+            {"type":"incident","id":…,"start":…,"end":…,"device":…,"location":…,"events":4,"alerts":2,"over":true,\
+            "stopped":false,"entries":[{"type":"alert","event_id":…,"start":…,"score":0.97,"clip":…,"muted":false},…]}.
+
+            Examples:
+              sudo earshot incidents                       # the last 7 days
+              sudo earshot incidents --since 12h
+              sudo earshot incidents --since 2026-12-05T21:00 --until 2026-12-05T22:00 --json
+              earshot incidents --directory /mnt/box-journal   # journal files copied from a box
+            """
+    )
+
+    @Option(help: "From when: a span back from now (30m, 12h, 7d) or a local time (2026-12-05, 2026-12-05T21:00). Default: 7d.")
+    var since = "7d"
+
+    @Option(help: "Until when, the same forms (default: now).")
+    var until: String?
+
+    @Option(help: "Read the journal files in this directory (as journalctl --directory) instead of this machine's journal.")
+    var directory: String?
+
+    @Flag(help: "One JSON object per incident and line.")
+    var json = false
+
+    func validate() throws {
+        if Self.when(since, now: Date()) == nil { throw ValidationError("--since \(since): give a span such as 12h or 7d, or a local time such as 2026-12-05T21:00") }
+        if let u = until, Self.when(u, now: Date()) == nil { throw ValidationError("--until \(u): give a span such as 2h, or a local time such as 2026-12-05T22:00") }
+    }
+
+    func run() throws {
+        let now = Date()
+        let from = Self.when(since, now: now) ?? now, to = until.flatMap { Self.when($0, now: now) }
+        if let d = directory, !Self.holdsJournalFiles(d) {
+            throw CommandError("\(d) holds no journal files (*.journal): give the directory they were copied to, e.g. a copy of a box's /var/log/journal")
+        }
+        let reader: JournalReader
+        do { reader = try JournalReader(directory: directory) } catch {
+            throw CommandError("cannot open \(directory.map { "the journal files in \($0)" } ?? "the system journal"): \(error)"
+                               + (directory == nil ? "; run as root or as a member of the systemd-journal group" : "; give a directory holding *.journal files"))
+        }
+        let entries = try reader.entries(field: "MESSAGE_ID", values: IncidentLog.messageIDs, since: from, until: to)
+        let incidents = IncidentLog.incidents(entries.filter { $0["SYSLOG_IDENTIFIER"] == "earshotd" })
+        if json {
+            for i in incidents { print(Self.jsonLine(i)) }
+            return
+        }
+        let span = "from \(Self.local(from)) to \(to.map(Self.local) ?? "now")"
+        guard !incidents.isEmpty else {
+            print("No gunshot incident \(span) in \(directory.map { "the journal files in \($0)" } ?? "the journal").")
+            return
+        }
+        print("\(incidents.count) gunshot incident\(incidents.count == 1 ? "" : "s") \(span):")
+        for i in incidents { print(""); print(Self.text(i)) }
+    }
+
+    /// Whether `dir` or a folder in it holds a `*.journal` file (what `sd_journal_open_directory` reads).
+    static func holdsJournalFiles(_ dir: String) -> Bool {
+        guard let walk = FileManager.default.enumerator(atPath: dir) else { return false }
+        for case let name as String in walk where name.hasSuffix(".journal") || name.hasSuffix(".journal~") { return true }
+        return false
+    }
+
+    /// "12h", "7d", "30m" back from `now`, or a local "2026-12-05" / "2026-12-05T21:00".
+    static func when(_ text: String, now: Date) -> Date? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if t.hasSuffix("d"), let days = Double(t.dropLast()), days > 0 { return now.addingTimeInterval(-days * 86_400) }
+        if let s = MuteCommand.seconds(t) { return now.addingTimeInterval(-s) }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX"); f.timeZone = TimeZone.current
+        for format in ["yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd"] {
+            f.dateFormat = format
+            if let d = f.date(from: t) { return d }
+        }
+        return nil
+    }
+
+    static func local(_ d: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX"); f.dateFormat = "yyyy-MM-dd HH:mm zzz"
+        return f.string(from: d)
+    }
+
+    /// The incident's block: a heading line, then one line per event.
+    static func text(_ i: IncidentRecord) -> String {
+        let place = Alert.heardWhere(device: i.device, location: i.location)
+        let count = "\(i.eventCount) gunshot event\(i.eventCount == 1 ? "" : "s"), \(i.alerts) alerted"
+        let end = i.end.map { "\(i.stopped ? "ended by earshotd stopping" : "over") (last event ended \($0))" }
+            ?? "NO END NOTICE: going on, or earshotd was stopped before it could say"
+        var lines = ["Incident \(i.id) \(place): \(count); began \(i.start); \(end)"]
+        if i.events.count < i.eventCount { lines.append("  (\(i.eventCount - i.events.count) earlier event(s) before the span read)") }
+        for e in i.events {
+            let kind = e.kind == "alert" ? (e.muted ? "alert (muted: journal only)" : "alert (paged)") : "heard in the cooldown (not paged)"
+            lines.append("  \(e.start)  score \(e.score.map { String(format: "%.2f", $0) } ?? "?")  \(kind)  \(e.clip ?? "no clip")")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func jsonLine(_ i: IncidentRecord) -> String {
+        let q = JSONLine.quote
+        let entries = i.events.map { e in
+            JSONLine.object(["type": q(e.kind), "event_id": q(e.eventID), "start": q(e.start), "score": e.score.map { JSONLine.number($0, 4) } ?? "null",
+                             "clip": e.clip.map(q) ?? "null", "muted": e.muted ? "true" : "false"])
+        }
+        return JSONLine.object(["type": q("incident"), "id": q(i.id), "start": q(i.start), "end": i.end.map(q) ?? "null",
+                                "device": q(i.device), "location": q(i.location), "events": "\(i.eventCount)", "alerts": "\(i.alerts)",
+                                "over": i.over ? "true" : "false", "stopped": i.stopped ? "true" : "false",
+                                "entries": "[" + entries.joined(separator: ",") + "]"])
+    }
+}
