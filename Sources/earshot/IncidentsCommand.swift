@@ -56,8 +56,8 @@ struct IncidentsCommand: ParsableCommand {
             throw CommandError("cannot open \(directory.map { "the journal files in \($0)" } ?? "the system journal"): \(error)"
                                + (directory == nil ? "; run as root or as a member of the systemd-journal group" : "; give a directory holding *.journal files"))
         }
-        let entries = try reader.entries(field: "MESSAGE_ID", values: IncidentLog.messageIDs, since: from, until: to)
-        let incidents = IncidentLog.incidents(entries.filter { $0["SYSLOG_IDENTIFIER"] == "earshotd" })
+        let entries = try reader.entries(matching: [("SYSLOG_IDENTIFIER", ["earshotd"]), ("MESSAGE_ID", IncidentLog.messageIDs)], since: from, until: to)
+        let incidents = IncidentLog.incidents(entries)
         if json {
             for i in incidents { print(Self.jsonLine(i)) }
             return
@@ -107,7 +107,7 @@ struct IncidentsCommand: ParsableCommand {
         var lines = ["Incident \(i.id) \(place): \(count); began \(i.start); \(end)"]
         if i.events.count < i.eventCount { lines.append("  (\(i.eventCount - i.events.count) earlier event(s) before the span read)") }
         for e in i.events {
-            let kind = e.kind == "alert" ? (e.muted ? "alert (muted: journal only)" : "alert (paged)") : "heard in the cooldown (not paged)"
+            let kind = e.kind == .alert ? (e.muted ? "alert (muted: journal only)" : "alert (paged)") : "heard in the cooldown (not paged)"
             lines.append("  \(e.start)  score \(e.score.map { String(format: "%.2f", $0) } ?? "?")  \(kind)  \(e.clip ?? "no clip")")
         }
         return lines.joined(separator: "\n")
@@ -116,7 +116,7 @@ struct IncidentsCommand: ParsableCommand {
     static func jsonLine(_ i: IncidentRecord) -> String {
         let q = JSONLine.quote
         let entries = i.events.map { e in
-            JSONLine.object(["type": q(e.kind), "event_id": q(e.eventID), "start": q(e.start), "score": e.score.map { JSONLine.number($0, 4) } ?? "null",
+            JSONLine.object(["type": q(e.kind.rawValue), "event_id": q(e.eventID), "start": q(e.start), "score": e.score.map { JSONLine.number($0, 4) } ?? "null",
                              "clip": e.clip.map(q) ?? "null", "muted": e.muted ? "true" : "false"])
         }
         return JSONLine.object(["type": q("incident"), "id": q(i.id), "start": q(i.start), "end": i.end.map(q) ?? "null",

@@ -100,7 +100,7 @@ struct TestAlertCommand: ParsableCommand {
         let incident = Incident(id: alert.eventID, start: alert.start, events: 1, alerts: 1, last: alert.start)
         let steps = [
             IncidentUpdate(kind: .alert, incident: incident, event: alert, seq: 1,
-                           message: JournalAlertSink.fields(alert, priority: cfg.priority)[0].1, device: cfg.device, location: cfg.location, test: true),
+                           message: JournalAlertSink.message(JournalAlertSink.fields(alert, priority: cfg.priority)), device: cfg.device, location: cfg.location, test: true),
             IncidentUpdate(kind: .over, incident: incident, seq: 2,
                            message: "[TEST] earshot test-alert: a drill of the incident hook — the test alert's incident is over",
                            device: cfg.device, location: cfg.location, test: true),

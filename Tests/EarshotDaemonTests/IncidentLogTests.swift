@@ -36,7 +36,7 @@ struct IncidentLogTests {
         let r = IncidentLog.incidents(entries)
         #expect(r.map(\.id) == ["a-1", "b-1"], "the drill is no incident: \(r.map(\.id))")
         guard r.count == 2 else { return }
-        #expect(r[0].events.map(\.kind) == ["alert", "heard"] && r[0].events.map(\.clip) == ["/c/a-1.wav", "/c/h-1.wav"])
+        #expect(r[0].events.map(\.kind) == [.alert, .heard] && r[0].events.map(\.clip) == ["/c/a-1.wav", "/c/h-1.wav"])
         #expect(r[0].eventCount == 2 && r[0].alerts == 1 && r[0].over && !r[0].stopped && r[0].end == "2025-11-24T16:00:03.200Z")
         #expect(r[0].location == "Gate 3" && r[0].device == "hw:1" && r[0].start == "2025-11-24T16:00:00.000Z")
         #expect(abs((r[0].events[0].score ?? 0) - 0.9612) < 1e-9 && r[0].events[0].eventID == "a-1")

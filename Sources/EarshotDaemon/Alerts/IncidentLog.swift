@@ -4,8 +4,8 @@ import Foundation
 /// the events the cooldown held back, each with its evidence clip, and its end when the journal has the notice.
 public struct IncidentRecord: Sendable, Equatable {
     public struct Event: Sendable, Equatable {
-        /// "alert" (paged, or journal only while muted) or "heard" (held back by the cooldown: paged to nobody).
-        public var kind: String
+        /// `.alert` (paged, or journal only while muted) or `.heard` (held back by the cooldown: paged to nobody).
+        public var kind: IncidentUpdate.Kind
         public var eventID: String
         /// RFC 3339 of the event's onset (EARSHOT_START).
         public var start: String
@@ -57,9 +57,9 @@ public enum IncidentLog {
                 r.stopped = e["EARSHOT_INCIDENT_STOPPED"] == "1"
             } else {
                 let alert = mid == EarshotMessageID.alert
-                r.events.append(IncidentRecord.Event(kind: alert ? "alert" : "heard", eventID: e["EARSHOT_EVENT_ID"] ?? "", start: e["EARSHOT_START"] ?? "",
+                r.events.append(IncidentRecord.Event(kind: alert ? .alert : .heard, eventID: e["EARSHOT_EVENT_ID"] ?? "", start: e["EARSHOT_START"] ?? "",
                                                      score: e["EARSHOT_SCORE"].flatMap(Double.init), clip: e["EARSHOT_CLIP"], muted: e["EARSHOT_MUTED"] == "1"))
-                if alert && !r.over { r.alerts = max(r.alerts, r.events.filter { $0.kind == "alert" }.count) }
+                if alert && !r.over { r.alerts += 1 }   // the end notice's count replaces this one
             }
             byID[id] = r
         }

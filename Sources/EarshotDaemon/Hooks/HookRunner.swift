@@ -2,10 +2,11 @@ import Foundation
 import Logging
 
 /// Runs the operator's hook for every alert (`AlertSink`) — or, as the `health_hook:` runner, for every health
-/// notice (`submit(health:)`), as the `incident_hook:` runner for every step of an incident (`submit(incident:)`). `send`/`submit` only enqueue, so a hook that hangs,
-/// crashes, floods its output or is missing never delays the detection loop, the journal alert or the next
-/// event's hook: at most `hook.max_concurrent` hooks run at once, each supervised on its own worker thread
-/// (never the concurrency pool); up to `hook.max_queued` more alerts wait; beyond that an alert's hook is
+/// notice (`submit(health:)`), and as the `incident_hook:` runner for every step of an incident
+/// (`submit(incident:)`). `send`/`submit` only enqueue, so a hook that hangs, crashes, floods its output or is
+/// missing never delays the detection loop, the journal alert or the next event's hook: at most
+/// `hook.max_concurrent` hooks run at once, each supervised on its own worker thread (never the concurrency
+/// pool); up to `hook.max_queued` more alerts wait; beyond that an alert's hook is
 /// dropped with a logged error. Exit status and the tail of stderr are logged; failures are counted in
 /// `metrics`. A failed run is tried again up to `hook.retries` times, `hook.retry_delay` seconds later and
 /// doubling (EARSHOT_ATTEMPT counts up); a waiting retry holds no slot, so it never delays a fresh alert's hook.

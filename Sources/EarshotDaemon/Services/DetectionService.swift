@@ -328,7 +328,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         let seq = (hookedIncident.map { $0.id == i.id ? $0.seq : 0 } ?? 0) + 1
         hookedIncident = kind == .over ? nil : (i.id, seq)
         incidentHooks.submit(incident: IncidentUpdate(kind: kind, incident: i, event: event, seq: seq, stopped: stopped,
-                                                      message: f.first { $0.0 == "MESSAGE" }?.1 ?? "", device: config.device, location: config.location))
+                                                      message: JournalAlertSink.message(f), device: config.device, location: config.location))
     }
 
     private func handle(_ out: DetectorOutput) {

@@ -75,6 +75,9 @@ public struct JournalAlertSink: AlertSink {
         return f
     }
 
+    /// The MESSAGE of an entry's `fields` ("" without one): what the incident hook is told of a step.
+    public static func message(_ fields: [(String, String)]) -> String { fields.first { $0.0 == "MESSAGE" }?.1 ?? "" }
+
     public func send(_ alert: Alert) async { deliver(alert) }
 
     /// Synchronous delivery (a datagram to journald: microseconds), used from the detection loop.

@@ -21,21 +21,21 @@ public final class JournalReader {
         } else {
             try systemdCheck(sd_journal_open(&j, Int32(SD_JOURNAL_LOCAL_ONLY)), "sd_journal_open")
         }
-        // whole fields (a message with a long path): the default threshold cuts values at 64 KiB, ample, but
-        // say so rather than rely on it
+        // whole values, however long (the default cuts them at 64 KiB)
         try systemdCheck(sd_journal_set_data_threshold(j, 0), "sd_journal_set_data_threshold")
     }
 
     deinit { sd_journal_close(j) }
 
-    /// Entries whose `field` is any of `values` (`sd_journal_add_match`, `sd_journal_add_disjunction`), from
-    /// `since` on (`sd_journal_seek_realtime_usec`) to `until`, oldest first (`sd_journal_next`,
-    /// `sd_journal_get_realtime_usec`, `sd_journal_enumerate_data`).
-    public func entries(field: String, values: [String], since: Date? = nil, until: Date? = nil) throws -> [Entry] {
-        for (k, v) in values.enumerated() {
-            if k > 0 { try systemdCheck(sd_journal_add_disjunction(j), "sd_journal_add_disjunction") }
-            let match = Array("\(field)=\(v)".utf8)
-            try match.withUnsafeBytes { try systemdCheck(sd_journal_add_match(j, $0.baseAddress, $0.count), "sd_journal_add_match(\(field)=\(v))") }
+    /// Entries that have, for every field of `matching`, one of its values (`sd_journal_add_match`: values of
+    /// one field are or-ed, fields and-ed), from `since` on (`sd_journal_seek_realtime_usec`) to `until`,
+    /// oldest first (`sd_journal_next`, `sd_journal_get_realtime_usec`, `sd_journal_enumerate_data`).
+    public func entries(matching: [(field: String, values: [String])], since: Date? = nil, until: Date? = nil) throws -> [Entry] {
+        for (field, values) in matching {
+            for v in values {
+                let match = Array("\(field)=\(v)".utf8)
+                try match.withUnsafeBytes { try systemdCheck(sd_journal_add_match(j, $0.baseAddress, $0.count), "sd_journal_add_match(\(field)=\(v))") }
+            }
         }
         if let since {
             try systemdCheck(sd_journal_seek_realtime_usec(j, UInt64(max(0, since.timeIntervalSince1970) * 1e6)), "sd_journal_seek_realtime_usec")
