@@ -25,6 +25,7 @@ struct IncidentsCommand: ParsableCommand {
               sudo earshot incidents --since 12h
               sudo earshot incidents --since 2026-12-05T21:00 --until 2026-12-05T22:00 --json
               earshot incidents --directory /mnt/box-journal   # journal files copied from a box
+              sudo earshot incidents --since 2026-12-05 --export /media/usb/incidents   # clips and records, to hand over
             """
     )
 
@@ -39,6 +40,9 @@ struct IncidentsCommand: ParsableCommand {
 
     @Flag(help: "One JSON object per incident and line.")
     var json = false
+
+    @Option(help: "Also copy each incident's evidence clips and record (incident.json) to DIR/<incident id>/, before the clips' retention deletes them.")
+    var export: String?
 
     func validate() throws {
         if Self.when(since, now: Date()) == nil { throw ValidationError("--since \(since): give a span such as 12h or 7d, or a local time such as 2026-12-05T21:00") }
@@ -58,6 +62,11 @@ struct IncidentsCommand: ParsableCommand {
         }
         let entries = try reader.entries(matching: [("SYSLOG_IDENTIFIER", ["earshotd"]), ("MESSAGE_ID", IncidentLog.messageIDs)], since: from, until: to)
         let incidents = IncidentLog.incidents(entries)
+        if let export {
+            let (copied, missing) = try IncidentExport(directory: URL(fileURLWithPath: export)).write(incidents, record: Self.jsonLine)
+            FileHandle.standardError.write(Data(("exported \(incidents.count) incident\(incidents.count == 1 ? "" : "s") to \(export): \(copied) clip\(copied == 1 ? "" : "s")"
+                + (missing > 0 ? ", \(missing) no longer on this machine (deleted by clips: retention, or on the box the journal came from)" : "") + "\n").utf8))
+        }
         if json {
             for i in incidents { print(Self.jsonLine(i)) }
             return
@@ -108,7 +117,8 @@ struct IncidentsCommand: ParsableCommand {
         if i.events.count < i.eventCount { lines.append("  (\(i.eventCount - i.events.count) earlier event(s) before the span read)") }
         for e in i.events {
             let kind = e.kind == .alert ? (e.muted ? "alert (muted: journal only)" : "alert (paged)") : "heard in the cooldown (not paged)"
-            lines.append("  \(e.start)  score \(e.score.map { String(format: "%.2f", $0) } ?? "?")  \(kind)  \(e.clip ?? "no clip")")
+            let clip = e.clip.map { IncidentExport.size($0) == nil ? "\($0) (not on this machine)" : $0 } ?? "no clip"
+            lines.append("  \(e.start)  score \(e.score.map { String(format: "%.2f", $0) } ?? "?")  \(kind)  \(clip)")
         }
         return lines.joined(separator: "\n")
     }

@@ -24,8 +24,12 @@ import Testing
         let cli = try DaemonProcess.requireBinary().deletingLastPathComponent().appendingPathComponent("earshot").path
         let (listJSON, listText) = (run.dir.appendingPathComponent("incidents.json"), run.dir.appendingPathComponent("incidents.txt"))
         let fromFiles = run.dir.appendingPathComponent("incidents-files.json")
+        let (exported, exportLog, gone) = (run.dir.appendingPathComponent("exported"), run.dir.appendingPathComponent("export.log"), run.dir.appendingPathComponent("gone.txt"))
         let after = "'\(cli)' incidents --json --since 1h > '\(listJSON.path)' && '\(cli)' incidents --since 2h > '\(listText.path)'"
             + " && '\(cli)' incidents --json --directory /run/log/journal > '\(fromFiles.path)'"
+            // --export copies the clips and records; a clip gone from the box is said to be so
+            + " && '\(cli)' incidents --export '\(exported.path)' > /dev/null 2> '\(exportLog.path)'"
+            + " && c=$(ls '\(clipDir.path)'/*.wav | head -n 1) && mv \"$c\" \"$c.away\" && '\(cli)' incidents > '\(gone.path)'; mv \"$c.away\" \"$c\""
         let r = try run.journalRun(fx, config: try run.writeConfig(extra: "incident_gap: 8\nincident_hook:\n  path: \(hook)", clips: ["enabled: true", "directory: \(clipDir.path)", "pre_roll: 1", "post_roll: 1"], cooldown: 5),
                                    environment: ["AFTER": after])
         #expect(r.status == 0, "stderr:\n\(r.stderr)")
@@ -90,6 +94,20 @@ import Testing
         #expect(records[1]["id"] as? String == second && records[1]["events"] as? Int == 1 && entries[1].count == 1 && records[1]["over"] as? Bool == true)
         let copied = try? String(contentsOf: fromFiles, encoding: .utf8)
         #expect(copied == (try? String(contentsOf: listJSON, encoding: .utf8)), "--directory reads the journal's files alike: \(copied ?? "nothing")")
+        // the export: per incident its record and its clips, byte for byte
+        let log = (try? String(contentsOf: exportLog, encoding: .utf8)) ?? ""
+        #expect(log.hasPrefix("exported 2 incidents to \(exported.path): 5 clips\n"), "\(log)")
+        for (k, rec) in records.enumerated() {
+            let dir = exported.appendingPathComponent(rec["id"] as? String ?? "?")
+            let saved = (try? Data(contentsOf: dir.appendingPathComponent("incident.json"))).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+            #expect(saved?["id"] as? String == rec["id"] as? String && saved?["events"] as? Int == rec["events"] as? Int, "\(dir.path)/incident.json: \(String(describing: saved))")
+            for clip in entries[k].compactMap({ $0["clip"] as? String }) {
+                let copy = dir.appendingPathComponent((clip as NSString).lastPathComponent)
+                #expect(FileManager.default.contentsEqual(atPath: clip, andPath: copy.path), "\(copy.path) is a copy of \(clip)")
+            }
+        }
+        let goneText = (try? String(contentsOf: gone, encoding: .utf8)) ?? ""
+        #expect(goneText.components(separatedBy: "(not on this machine)").count == 2, "one clip moved away is said to be missing: \(goneText)")
         let text = (try? String(contentsOf: listText, encoding: .utf8)) ?? ""
         #expect(text.hasPrefix("2 gunshot incidents from ") && text.contains("Incident \(first1) on default: 4 gunshot events, 2 alerted; began ")
                 && text.contains("heard in the cooldown (not paged)"), "\(text)")
