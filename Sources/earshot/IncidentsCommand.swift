@@ -16,20 +16,20 @@ struct IncidentsCommand: ParsableCommand {
             notice is going on, or earshotd was killed before it could say it was over. Reading the system journal \
             needs root or the systemd-journal group.
 
-            With --json: one object per line and incident, \
-            {"type":"incident","id":…,"start":…,"end":…,"device":…,"location":…,"events":4,"alerts":2,"over":true,\
-            "stopped":false,"entries":[{"type":"alert","event_id":…,"start":…,"score":0.97,"clip":…,"muted":false},…]}.
+            With --json: one object per incident and line, with "type":"incident", id, start, end, device, \
+            location, events, alerts, over, stopped, and its entries (type "alert" or "heard", event_id, start, \
+            score, clip, muted).
 
             Examples:
-              sudo earshot incidents                       # the last 7 days
+              sudo earshot incidents                    # the last 7 days
               sudo earshot incidents --since 12h
-              sudo earshot incidents --since 2026-12-05T21:00 --until 2026-12-05T22:00 --json
-              earshot incidents --directory /mnt/box-journal   # journal files copied from a box
-              sudo earshot incidents --since 2026-12-05 --export /media/usb/incidents   # clips and records, to hand over
+              sudo earshot incidents --since 2026-12-05T21:00 --json
+              earshot incidents --directory /mnt/box-journal
+              sudo earshot incidents --since 2d --export /media/usb/shooting
             """
     )
 
-    @Option(help: "From when: a span back from now (30m, 12h, 7d) or a local time (2026-12-05, 2026-12-05T21:00). Default: 7d.")
+    @Option(help: "From when: a span back from now (30m, 12h, 7d) or a local time (2026-12-05, 2026-12-05T21:00).")
     var since = "7d"
 
     @Option(help: "Until when, the same forms (default: now).")
