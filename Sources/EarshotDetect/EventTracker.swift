@@ -10,14 +10,12 @@ public struct EventTracker: Sendable {
     private var runStartOnset = 0.0     // onset estimate of the run's first window
     private var runPeak: Float = 0
     private var runPeakTime = 0.0
-    private var active: DetectionEvent?
-    private var belowSince = 0          // windows below threshold while active
+    private var active: OpenEvent?      // the paged event, open for merging
     private var cooldownUntil = -Double.infinity
     private var runFirstOnset = 0.0     // onset of the run's first window of a new sound (runStartOnset moves on in a cooldown)
     private var runMax: Float = 0       // the run's highest score and its window's centre, over all its windows
     private var runMaxTime = 0.0
-    private var heard: DetectionEvent?  // a run confirmed during the cooldown, reported, open for merging
-    private var heardBelow = 0          // windows below threshold while `heard` is open
+    private var heard: OpenEvent?       // a run confirmed during the cooldown, reported, open for merging
     private var lastSoundEnd = -Double.infinity   // end of the last event or heard event: a heard run must begin after it
     private var nextID = 1
     private var gapWindows: Int
@@ -42,24 +40,14 @@ public struct EventTracker: Sendable {
         let above = score >= rule.threshold
         let centre = (windowStart + windowEnd) / 2
         if var h = heard {
-            if above {
-                heardBelow = 0
-                Self.extend(&h, score: score, end: windowEnd, centre: centre)
-                heard = h
-            } else {
-                heardBelow += 1
-                if heardBelow >= gapWindows { lastSoundEnd = h.end; heard = nil }
-            }
+            let over = h.take(above: above, score: score, end: windowEnd, centre: centre, gapWindows: gapWindows)
+            if over { lastSoundEnd = h.event.end }
+            heard = over ? nil : h
         }
         if var e = active {
-            if above {
-                belowSince = 0
-                Self.extend(&e, score: score, end: windowEnd, centre: centre)
-                active = e
-            } else {
-                belowSince += 1
-                if belowSince >= gapWindows { close(emit) }
-            }
+            let over = e.take(above: above, score: score, end: windowEnd, centre: centre, gapWindows: gapWindows)
+            active = e
+            if over { close(emit) }
             return
         }
         guard above else {
@@ -80,8 +68,7 @@ public struct EventTracker: Sendable {
             // onset again are that event), confirmed in the cooldown and not yet reported
             if heard == nil, runFirstOnset >= lastSoundEnd {
                 let h = DetectionEvent(id: nextID - 1, start: runFirstOnset, end: windowEnd, peakScore: runMax, peakTime: runMaxTime)
-                heard = h
-                heardBelow = 0
+                heard = OpenEvent(event: h)
                 emit(.heardInCooldown(h))
             }
             return
@@ -90,26 +77,34 @@ public struct EventTracker: Sendable {
                                continuesHeard: heard != nil)
         heard = nil
         nextID += 1
-        active = e
-        belowSince = 0
+        active = OpenEvent(event: e)
         emit(.started(e))
     }
 
-    /// An open event (paged or heard) takes in one more window above threshold.
-    private static func extend(_ e: inout DetectionEvent, score: Float, end: Double, centre: Double) {
-        e.end = end
-        if score > e.peakScore { e.peakScore = score; e.peakTime = centre }
+    /// An open event (paged or heard) and the windows below threshold in a row since its last one above.
+    private struct OpenEvent: Sendable {
+        var event: DetectionEvent
+        var below = 0
+
+        /// Takes in one more window: one above threshold extends the event; `gapWindows` below in a row end it
+        /// (returns true then).
+        mutating func take(above: Bool, score: Float, end: Double, centre: Double, gapWindows: Int) -> Bool {
+            guard above else { below += 1; return below >= gapWindows }
+            below = 0
+            event.end = end
+            if score > event.peakScore { event.peakScore = score; event.peakTime = centre }
+            return false
+        }
     }
 
     /// Closes an open event at end of stream.
     public mutating func finish(_ emit: (DetectorOutput) -> Void) { heard = nil; close(emit) }
 
     private mutating func close(_ emit: (DetectorOutput) -> Void) {
-        guard let e = active else { return }
+        guard let e = active?.event else { return }
         active = nil
         run = 0
         dips = 0
-        belowSince = 0
         cooldownUntil = e.end + rule.cooldown
         lastSoundEnd = e.end
         emit(.ended(e))

@@ -66,14 +66,15 @@ struct IncidentHookTests {
         #expect(HookPayload(incident: Self.step(.over, seq: 4), host: "h").logID == "incident inc-1: over 4")
     }
 
-    /// The default runs one step at a time, so a slow first run cannot let the second overtake it; with runs at
+    /// The default runs one step at a time, so a slow first run (1.5 s: room for a loaded machine to start the
+    /// others) cannot let the second overtake it; with runs at
     /// once (max_concurrent 4) it does, and EARSHOT_INCIDENT_SEQ is how a script tells.
     @Test("steps run in order by default: a slow step is not overtaken")
     func stepsRunInOrder() throws {
         let dir = TestPaths.tempDir("incident-hook-order")
         let out = dir.appendingPathComponent("steps")
         let hook = try HookFixture.script(dir, "incident.sh", """
-            [ "$EARSHOT_INCIDENT_SEQ" = 1 ] && sleep 0.6
+            [ "$EARSHOT_INCIDENT_SEQ" = 1 ] && sleep 1.5
             echo "$EARSHOT_INCIDENT_UPDATE $EARSHOT_INCIDENT_SEQ" >> '\(out.path)'
             """)
         func run(_ settings: HookSettings) throws -> [String] {
