@@ -72,7 +72,7 @@ struct MuteCommand: ParsableCommand {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        print("\(unit): paging muted \(mute.summary) (for \(Self.span(end.timeIntervalSince(now))))")
+        print("\(unit): paging muted \(mute.summary) (for \(DaemonHealth.span(end.timeIntervalSince(now))))")
         print("earshotd keeps listening: every alert still goes to the journal (EARSHOT_MUTED=1) with its clip, but no hook runs.")
         print("It takes effect within a second, tells the health hook, and ends by itself; to page again now: earshot unmute\(instance.map { " --instance \($0)" } ?? "")")
     }
@@ -90,7 +90,7 @@ struct MuteCommand: ParsableCommand {
             guard let m = try Mute.read(path: path) else { return "\(unit): not muted: alerts page as usual" }
             if let p = m.problem(now: now) { return "\(unit): NOT muted — \(path) is ignored: \(p); remove it with earshot unmute" }
             guard m.isActive(at: now) else { return "\(unit): not muted (the last mute ended \(Mute.describe(m.until)): \(m.reason))" }
-            return "\(unit): MUTED \(m.summary) (\(span(m.until.timeIntervalSince(now))) left): alerts go to the journal only"
+            return "\(unit): MUTED \(m.summary) (\(DaemonHealth.span(m.until.timeIntervalSince(now))) left): alerts go to the journal only"
         } catch {
             return "\(unit): NOT muted — \(error)"
         }
@@ -131,13 +131,5 @@ struct MuteCommand: ParsableCommand {
         guard parts.count == 2, let h = parts[0], let m = parts[1], (0..<24).contains(h), (0..<60).contains(m) else { return nil }
         let cal = Calendar.current
         return cal.nextDate(after: now, matching: DateComponents(hour: h, minute: m, second: 0), matchingPolicy: .nextTime)
-    }
-
-    /// "2 h 5 min", "45 min", "30 s".
-    static func span(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        if s < 60 { return "\(s) s" }
-        let (h, m) = (s / 3600, (s % 3600) / 60)
-        return h > 0 ? "\(h) h \(m) min" : "\(m) min"
     }
 }

@@ -228,7 +228,7 @@ struct OperatorCLITests {
 
     @Test("--help of each operator command shows an example")
     func help() throws {
-        for c in ["devices", "check-config", "test-alert", "listen", "incidents"] {
+        for c in ["devices", "check-config", "test-alert", "listen", "incidents", "status"] {
             let r = try CLIRunner.run([c, "--help"])
             #expect(r.status == 0 && (r.stdout.contains("Example:") || r.stdout.contains("Examples:")) && r.stdout.contains("earshot \(c)"), "\(c): \(r.stdout)")
         }

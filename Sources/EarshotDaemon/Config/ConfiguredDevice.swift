@@ -13,14 +13,21 @@ public struct ConfiguredDevice: Sendable, Equatable {
 
     /// Every config in `dir` that parses (others are `earshot check-config`'s business), by file name.
     public static func scan(_ dir: String = "/etc/earshot") -> [ConfiguredDevice] {
+        configs(in: dir).compactMap { c in
+            (try? DaemonConfig.load(path: c.path, instance: c.instance)).map { ConfiguredDevice(path: c.path, unit: c.unit, device: $0.device) }
+        }
+    }
+
+    /// Every earshotd config file in `dir`, by file name, with the unit that reads it ("earshot" or
+    /// "earshot@NAME") and its instance; a file whose name no instance can have is left out.
+    public static func configs(in dir: String) -> [(path: String, unit: String, instance: Instance)] {
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
         return files.compactMap { file in
             let stem = String(file.dropLast(5))
             let single = stem == "earshot"
             let path = URL(fileURLWithPath: dir).appendingPathComponent(file).standardizedFileURL.path
-            guard let instance = single ? Instance.single : try? Instance(name: stem, environment: [:]),
-                  let config = try? DaemonConfig.load(path: path, instance: instance) else { return nil }
-            return ConfiguredDevice(path: path, unit: single ? "earshot" : "earshot@\(stem)", device: config.device)
+            guard let instance = single ? Instance.single : try? Instance(name: stem, environment: [:]) else { return nil }
+            return (path, single ? "earshot" : "earshot@\(stem)", instance)
         }
     }
 

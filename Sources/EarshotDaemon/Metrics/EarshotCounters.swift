@@ -55,12 +55,20 @@ public struct EarshotCounters: Sendable, Equatable {
     public var livenessActive: Set<LivenessCondition> = []
     /// Seconds of audio captured and analysed.
     public var audioSecondsTotal: Double = 0
-    /// Score of the most recent event (0 before the first).
+    /// Score of the most recent window scored (what the model hears now; STATUS='s "last score").
     public var lastScore: Double = 0
+    /// Peak score of the most recent event when it was alerted (0 before the first).
+    public var lastEventScore: Double = 0
     /// Unix time of the most recent event (0 before the first).
     public var lastEventTimestamp: Double = 0
     /// Capture device open and delivering.
     public var deviceUp = false
+    /// True from the detection loop's start until earshotd stops: the file written as it stops says 0, so a file
+    /// left behind is not taken for a running daemon (`earshot status`).
+    public var running = false
+    /// Unix time the detection loop last reported (about once a second while it runs, whether audio comes or not):
+    /// a value far older than the file itself means the loop is stuck while the file is still written.
+    public var loopTimestamp: Double = 0
 
     public init() {}
 }

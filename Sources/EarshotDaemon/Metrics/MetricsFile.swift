@@ -85,8 +85,11 @@ public final class MetricsFile: Sendable {
         metric("earshot_liveness_active", "gauge", "1 while the liveness condition is present.",
                LivenessCondition.allCases.map { ("condition=\"\($0.rawValue)\"", c.livenessActive.contains($0) ? "1" : "0") })
         one("earshot_audio_seconds_total", "counter", "Seconds of audio analysed.", Self.number(c.audioSecondsTotal))
-        one("earshot_last_score", "gauge", "Score of the most recent event.", Self.number(c.lastScore))
+        one("earshot_last_score", "gauge", "Score of the most recent window scored: what the model hears now (the status line's last score).", Self.number(c.lastScore))
+        one("earshot_last_event_score", "gauge", "Score of the most recent event when it was alerted (0 = none yet).", Self.number(c.lastEventScore))
         one("earshot_last_event_timestamp_seconds", "gauge", "Unix time of the most recent event (0 = none yet).", Self.number(c.lastEventTimestamp))
+        one("earshot_running", "gauge", "1 while earshotd runs; 0 in the file it writes as it stops.", c.running ? "1" : "0")
+        one("earshot_loop_timestamp_seconds", "gauge", "Unix time the detection loop last reported (about every second while it runs; far older than the file = a stuck loop).", Self.number(c.loopTimestamp))
         one("earshot_start_time_seconds", "gauge", "Unix time the daemon started.", Self.number(start.timeIntervalSince1970))
         one("earshot_uptime_seconds", "gauge", "Seconds since the daemon started.", Self.number(MonotonicClock.now - startMonotonic))
         return out

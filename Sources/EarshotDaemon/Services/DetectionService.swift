@@ -147,7 +147,7 @@ public final class DetectionService: Service, @unchecked Sendable {
     func publishModel() {
         let (name, threshold) = (model.name, Double(detector.rule.threshold))
         let expected = alertRate?.expectedPerHour ?? 0
-        metrics.update { $0.model = name; $0.threshold = threshold; $0.alertRateExpected = expected }
+        metrics.update { $0.model = name; $0.threshold = threshold; $0.alertRateExpected = expected; $0.running = true }
     }
 
     /// Called from the SIGHUP handler.
@@ -222,8 +222,8 @@ public final class DetectionService: Service, @unchecked Sendable {
                     let (o, l) = (capture.overruns, capture.deviceLosses)
                     let rate = Double(model.features.sampleRate)
                     let audio = Double(samplesConsumed) / rate, score = Double(detector.lastScore), lost = Double(samplesDropped) / rate
-                    let up = capture.state == .capturing && !stalled
-                    metrics.update { $0.overrunsTotal = o; $0.deviceLossesTotal = l; $0.audioSecondsTotal = audio; $0.lastScore = score; $0.deviceUp = up; $0.droppedSecondsTotal = lost }
+                    let up = capture.state == .capturing && !stalled, wall = Date().timeIntervalSince1970
+                    metrics.update { $0.overrunsTotal = o; $0.deviceLossesTotal = l; $0.audioSecondsTotal = audio; $0.lastScore = score; $0.deviceUp = up; $0.droppedSecondsTotal = lost; $0.loopTimestamp = wall }
                 }
                 if n == 0 {
                     if options.exitAtEnd && capture.state == .stopped && capture.ring.available == 0 { break }
@@ -249,7 +249,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         capture.stop()
         let audio = Double(samplesConsumed) / Double(model.features.sampleRate), score = Double(detector.lastScore)
         let (o, l) = (capture.overruns, capture.deviceLosses)
-        metrics.update { $0.overrunsTotal = o; $0.deviceLossesTotal = l; $0.audioSecondsTotal = audio; $0.lastScore = score; $0.deviceUp = false }
+        metrics.update { $0.overrunsTotal = o; $0.deviceLossesTotal = l; $0.audioSecondsTotal = audio; $0.lastScore = score; $0.deviceUp = false; $0.running = false }
         metrics.writeLogged()   // only when metrics.enabled (a disabled file was written at every stop)
     }
 
@@ -362,8 +362,8 @@ public final class DetectionService: Service, @unchecked Sendable {
                 alertRate?.alert()
                 checkAlertRate()
             }
-            let muted = alert.mute != nil
-            metrics.update { $0.eventsTotal += 1; $0.lastEventTimestamp = Date().timeIntervalSince1970; if muted { $0.mutedEventsTotal += 1 } }
+            let muted = alert.mute != nil, score = Double(e.peakScore)
+            metrics.update { $0.eventsTotal += 1; $0.lastEventTimestamp = Date().timeIntervalSince1970; $0.lastEventScore = score; if muted { $0.mutedEventsTotal += 1 } }
             notifier.status(statusLine())
         case let .ended(e):
             log.info("event ended", metadata: ["start": "\(String(format: "%.2f", e.start))", "end": "\(String(format: "%.2f", e.end))", "peak": "\(String(format: "%.3f", e.peakScore))"])

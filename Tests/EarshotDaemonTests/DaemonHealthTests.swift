@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+@testable import EarshotDaemon
+
+/// `earshot status`'s judgement from a metrics file as earshotd writes it (`MetricsFile`), its age set by the
+/// file's modification time.
+@Suite struct DaemonHealthTests {
+    /// A config whose metrics file is in a fresh directory, and a daemon's counters that say all is well.
+    struct Site {
+        var config = DaemonConfig()
+        let path: String
+        init(_ name: String) {
+            path = TestPaths.tempDir("health-\(name)").appendingPathComponent("earshot.prom").path
+            config.metrics = MetricsSettings(path: path, intervalSeconds: 15)
+            config.device = "hw:1"; config.location = "North entrance"
+        }
+
+        /// Writes the file for `counters` changed by `change`, `age` seconds ago (the loop reported `loopAge`
+        /// seconds before that), and judges it.
+        func judge(age: Double = 2, loopAge: Double = 0.5, _ change: (inout EarshotCounters) -> Void = { _ in }) throws -> DaemonHealth {
+            let written = Date().addingTimeInterval(-age)
+            let m = MetricsFile(settings: config.metrics, start: written.addingTimeInterval(-3 * 86_400 - 4 * 3600))
+            m.update {
+                $0.running = true; $0.deviceUp = true; $0.loopTimestamp = written.timeIntervalSince1970 - loopAge
+                $0.model = "earshot-default.safetensors"; $0.threshold = 0.9801; $0.audioSecondsTotal = 3 * 86_400
+                change(&$0)
+            }
+            try m.write()
+            try FileManager.default.setAttributes([.modificationDate: written], ofItemAtPath: path)
+            return DaemonHealth.check(config: config, configPath: "/etc/earshot/earshot.yaml", unit: "earshot.service")
+        }
+    }
+
+    @Test func runningHearingAndPagingIsOK() throws {
+        let h = try Site("ok").judge()
+        #expect(h.state == .ok && h.problems.isEmpty && h.notes.isEmpty, "\(h)")
+        #expect(h.summary == "listening on hw:1 at North entrance and paging")
+        #expect(h.details.first?.hasPrefix("up 3 d 4 h (since ") == true && h.details.first?.hasSuffix("model earshot-default.safetensors, threshold 0.9801") == true, "\(h.details)")
+        #expect(h.details.contains { $0.hasPrefix("3 d 0 h of audio analysed; metrics written 2 s ago") }, "\(h.details)")
+        #expect(h.counters?.running == true && h.counters?.deviceUp == true)
+    }
+
+    @Test func notRunningIsCritical() throws {
+        let site = Site("down")
+        // stopped: the file earshotd wrote as it stopped
+        let stopped = try site.judge { $0.running = false; $0.deviceUp = false }
+        #expect(stopped.state == .critical && stopped.summary == "stopped" && stopped.problems.first?.hasPrefix("earshotd stopped at ") == true, "\(stopped)")
+        // killed or hung: the file is three intervals old (45 s), the running flag still set
+        let stale = try site.judge(age: 46)
+        #expect(stale.state == .critical && stale.problems.first?.hasPrefix("earshotd has not written \(site.path) for 46 s (every 15 s while it runs)") == true, "\(stale)")
+        #expect(try site.judge(age: 44).state == .ok, "44 s is within three intervals")
+        // the file is written, but the detection loop has not reported for 30 s
+        let stuck = try site.judge(loopAge: 30)
+        #expect(stuck.state == .critical && stuck.summary == "NOT LISTENING: detection stuck", "\(stuck)")
+        #expect(try site.judge(loopAge: 5).state == .ok)
+        // no file at all
+        try FileManager.default.removeItem(atPath: site.path)
+        let none = DaemonHealth.check(config: site.config, configPath: nil, unit: "earshot@hall.service")
+        #expect(none.state == .critical && none.problems.first?.contains("does not exist: this earshotd has not run (sudo systemctl enable --now earshot@hall.service") == true, "\(none)")
+    }
+
+    @Test func noAudioIsCritical() throws {
+        let site = Site("audio")
+        let lost = try site.judge { $0.deviceUp = false; $0.deviceLossesTotal = 2 }
+        #expect(lost.state == .critical && lost.summary == "NOT LISTENING: no audio from hw:1 at North entrance", "\(lost)")
+        #expect(lost.problems.first?.contains("2 losses since start") == true)
+        for (condition, state) in [(LivenessCondition.silence, DaemonHealth.State.critical), (.stuck, .critical), (.clipping, .warning)] {
+            let h = try site.judge { $0.livenessActive = [condition] }
+            #expect(h.state == state && h.problems.count == 1, "\(condition): \(h)")
+        }
+    }
+
+    @Test func mutedOrTooManyAlertsIsAWarning() throws {
+        let site = Site("warn")
+        let until = Date().addingTimeInterval(3600)
+        let muted = try site.judge { $0.muted = true; $0.mutedUntil = until.timeIntervalSince1970 }
+        #expect(muted.state == .warning && muted.summary == "listening on hw:1 at North entrance, paging MUTED", "\(muted)")
+        #expect(muted.problems == ["paging is muted until \(Mute.describe(Date(timeIntervalSince1970: until.timeIntervalSince1970))): alerts go to the journal only (earshot mute says why; sudo earshot unmute pages again)"])
+        let rate = try site.judge { $0.alertRateExcess = true; $0.alertRateExpected = 0.5 }
+        #expect(rate.state == .warning && rate.problems.first?.hasPrefix("far more alerts than the 0.5 false alarm(s)/hour calibrated") == true, "\(rate)")
+        // both, and a lost device on top: the worst wins, every problem is listed, the critical one first
+        let all = try site.judge { $0.muted = true; $0.alertRateExcess = true; $0.livenessActive = [.silence] }
+        #expect(all.state == .critical && all.problems.count == 3 && all.problems[0].contains("digital silence"), "\(all.problems)")
+    }
+
+    @Test("an incident going on, pages not delivered and lost clips are said, and leave the state OK")
+    func notes() throws {
+        let h = try Site("notes").judge { $0.incidentEvents = 3; $0.hookGivenUpTotal = 1; $0.clipFailuresTotal = 2; $0.droppedSecondsTotal = 1.5 }
+        #expect(h.state == .ok, "\(h)")
+        #expect(h.notes.count == 4 && h.notes[0] == "INCIDENT going on: 3 gunshot events (sudo earshot incidents --since 1h)", "\(h.notes)")
+    }
+
+    @Test func nothingToJudgeFromIsUnknown() throws {
+        var site = Site("unknown")
+        _ = try site.judge()
+        try Data("not a metrics file\n".utf8).write(to: URL(fileURLWithPath: site.path))
+        let garbled = DaemonHealth.check(config: site.config, configPath: nil, unit: "earshot.service")
+        #expect(garbled.state == .unknown && garbled.problems.first?.contains("line 1 is not a metrics sample") == true, "\(garbled)")
+        site.config.metrics.enabled = false
+        let off = DaemonHealth.check(config: site.config, configPath: "/etc/earshot/earshot.yaml", unit: "earshot.service")
+        #expect(off.state == .unknown && off.problems.first?.hasPrefix("metrics.enabled is false in /etc/earshot/earshot.yaml") == true)
+        let broken = DaemonHealth.check(configPath: "/nonexistent/hall.yaml", instance: try Instance(name: "hall", environment: [:]), unit: "earshot@hall.service")
+        #expect(broken.state == .unknown && broken.problems.first?.contains("--instance hall") == true, "\(broken)")
+    }
+
+    @Test func theWorstStateAndItsExitCode() {
+        typealias S = DaemonHealth.State
+        #expect([S.ok, .warning, .critical, .unknown].map(\.exitCode) == [0, 1, 2, 3])
+        #expect(S.worst([.ok, .warning]) == .warning && S.worst([.unknown, .warning]) == .unknown && S.worst([.critical, .unknown, .ok]) == .critical)
+        #expect(DaemonHealth.span(59.6) == "1 min" && DaemonHealth.span(7500) == "2 h 5 min" && DaemonHealth.span(3 * 86_400 + 4 * 3600 + 59) == "3 d 4 h")
+    }
+}
