@@ -75,7 +75,14 @@ import Testing
         let until = Date().addingTimeInterval(3600)
         let muted = try site.judge { $0.muted = true; $0.mutedUntil = until.timeIntervalSince1970 }
         #expect(muted.state == .warning && muted.summary == "listening on hw:1 at North entrance, paging MUTED", "\(muted)")
-        #expect(muted.problems == ["paging is muted until \(Mute.describe(Date(timeIntervalSince1970: until.timeIntervalSince1970))): alerts go to the journal only (earshot mute says why; sudo earshot unmute pages again)"])
+        #expect(muted.problems == ["paging is muted until \(Mute.describe(Date(timeIntervalSince1970: until.timeIntervalSince1970))) (earshot mute says why): alerts go to the journal only (sudo earshot unmute pages again)"])
+        // with the mute file at hand: who muted it and why
+        let file = URL(fileURLWithPath: site.path).deletingLastPathComponent().appendingPathComponent("mute.json").path
+        let mute = Mute(until: until, reason: "fireworks show", by: "alice", since: Date())
+        try mute.write(path: file)
+        let why = DaemonHealth.check(config: site.config, configPath: nil, unit: "earshot.service", muteFile: file)
+        #expect(why.problems == ["paging is muted \(mute.summary): alerts go to the journal only (sudo earshot unmute pages again)"], "\(why.problems)")
+        #expect(mute.summary.hasSuffix("by alice: fireworks show"))
         let rate = try site.judge { $0.alertRateExcess = true; $0.alertRateExpected = 0.5 }
         #expect(rate.state == .warning && rate.problems.first?.hasPrefix("far more alerts than the 0.5 false alarm(s)/hour calibrated") == true, "\(rate)")
         // both, and a lost device on top: the worst wins, every problem is listed, the critical one first

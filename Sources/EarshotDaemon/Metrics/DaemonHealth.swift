@@ -64,7 +64,8 @@ public struct DaemonHealth: Sendable, Equatable, Encodable {
     /// `unit`; a config that does not load is UNKNOWN, with its error.
     public static func check(configPath: String?, instance: Instance, unit: String, now: Date = Date()) -> DaemonHealth {
         do {
-            return check(config: try DaemonConfig.load(path: configPath, instance: instance), configPath: configPath, unit: unit, now: now)
+            return check(config: try DaemonConfig.load(path: configPath, instance: instance), configPath: configPath, unit: unit,
+                         muteFile: Mute.path(stateDirectory: instance.stateDirectory), now: now)
         } catch {
             return DaemonHealth(unit: unit, state: .unknown, summary: "cannot tell: its config does not load",
                                 problems: ["\(error) (earshot check-config\(instance.name.map { " --instance \($0)" } ?? "") says more)"],
@@ -72,8 +73,9 @@ public struct DaemonHealth: Sendable, Equatable, Encodable {
         }
     }
 
-    /// Judges the earshotd that reads `config` (the file at `configPath`, nil for built-in defaults) as `unit`.
-    public static func check(config: DaemonConfig, configPath: String?, unit: String, now: Date = Date()) -> DaemonHealth {
+    /// Judges the earshotd that reads `config` (the file at `configPath`, nil for built-in defaults) as `unit`;
+    /// `muteFile`: its mute file, for who muted it and why.
+    public static func check(config: DaemonConfig, configPath: String?, unit: String, muteFile: String? = nil, now: Date = Date()) -> DaemonHealth {
         let m = config.metrics
         let place = config.device + (config.location.isEmpty ? "" : " at \(config.location)")
         var h = DaemonHealth(unit: unit, state: .unknown, summary: "", problems: [], notes: [], details: [], metricsPath: m.path, written: nil, counters: nil)
@@ -106,11 +108,12 @@ public struct DaemonHealth: Sendable, Equatable, Encodable {
             h.problems = ["\(m.path): \(error) — run earshot status with sudo"]
             return h
         }
-        return judge(reading, written: written, now: now, interval: m.intervalSeconds, place: place, into: h)
+        let mute = muteFile.flatMap { try? Mute.read(path: $0) }.flatMap { $0.isActive(at: now) ? $0 : nil }
+        return judge(reading, written: written, now: now, interval: m.intervalSeconds, place: place, mute: mute, into: h)
     }
 
     /// The judgement itself, from a file read at `now` that was written at `written`.
-    static func judge(_ reading: MetricsReading, written: Date, now: Date, interval: Double, place: String, into base: DaemonHealth) -> DaemonHealth {
+    static func judge(_ reading: MetricsReading, written: Date, now: Date, interval: Double, place: String, mute: Mute?, into base: DaemonHealth) -> DaemonHealth {
         var h = base
         let c = reading.counters
         let start = reading.value("earshot_start_time_seconds").map { Date(timeIntervalSince1970: $0) }
@@ -144,8 +147,9 @@ public struct DaemonHealth: Sendable, Equatable, Encodable {
                 }
             }
             if c.muted {
-                let until = c.mutedUntil > 0 ? " until \(Mute.describe(Date(timeIntervalSince1970: c.mutedUntil)))" : ""
-                warning.append("paging is muted\(until): alerts go to the journal only (earshot mute says why; sudo earshot unmute pages again)")
+                // who and why from the mute file when it can be read; the metrics say until when
+                let until = c.mutedUntil > 0 ? "until \(Mute.describe(Date(timeIntervalSince1970: c.mutedUntil))) " : ""
+                warning.append("paging is muted \(mute?.summary ?? until + "(earshot mute says why)"): alerts go to the journal only (sudo earshot unmute pages again)")
             }
             if c.alertRateExcess {
                 warning.append("far more alerts than the \(String(format: "%g", c.alertRateExpected)) false alarm(s)/hour calibrated: check the site (\(reach.log); earshot calibrate --scores)")
