@@ -25,11 +25,14 @@ import Testing
         let (listJSON, listText) = (run.dir.appendingPathComponent("incidents.json"), run.dir.appendingPathComponent("incidents.txt"))
         let fromFiles = run.dir.appendingPathComponent("incidents-files.json")
         let (exported, exportLog, gone) = (run.dir.appendingPathComponent("exported"), run.dir.appendingPathComponent("export.log"), run.dir.appendingPathComponent("gone.txt"))
+        let unwritable = run.dir.appendingPathComponent("unwritable.txt")
         let after = "'\(cli)' incidents --json --since 1h > '\(listJSON.path)' && '\(cli)' incidents --since 2h > '\(listText.path)'"
             + " && '\(cli)' incidents --json --directory /run/log/journal > '\(fromFiles.path)'"
             // --export copies the clips and records; a clip gone from the box is said to be so
             + " && '\(cli)' incidents --export '\(exported.path)' > /dev/null 2> '\(exportLog.path)'"
             + " && c=$(ls '\(clipDir.path)'/*.wav | head -n 1) && mv \"$c\" \"$c.away\" && '\(cli)' incidents > '\(gone.path)'; mv \"$c.away\" \"$c\""
+            // a place it cannot write to (below a plain file: even root cannot) is refused, naming it and the fix
+            + "; '\(cli)' incidents --export '\(steps.path)/exported' > /dev/null 2> '\(unwritable.path)'; echo \"exit $?\" >> '\(unwritable.path)'"
         let r = try run.journalRun(fx, config: try run.writeConfig(extra: "incident_gap: 8\nincident_hook:\n  path: \(hook)", clips: ["enabled: true", "directory: \(clipDir.path)", "pre_roll: 1", "post_roll: 1"], cooldown: 5),
                                    environment: ["AFTER": after])
         #expect(r.status == 0, "stderr:\n\(r.stderr)")
@@ -108,6 +111,9 @@ import Testing
         }
         let goneText = (try? String(contentsOf: gone, encoding: .utf8)) ?? ""
         #expect(goneText.components(separatedBy: "(not on this machine)").count == 2, "one clip moved away is said to be missing: \(goneText)")
+        let refused = (try? String(contentsOf: unwritable, encoding: .utf8)) ?? ""
+        #expect(refused.contains("cannot write to \(steps.path)/exported/") && refused.contains("give --export a directory you may write to")
+                && refused.hasSuffix("exit 1\n"), "\(refused)")
         let text = (try? String(contentsOf: listText, encoding: .utf8)) ?? ""
         #expect(text.hasPrefix("2 gunshot incidents from ") && text.contains("Incident \(first1) on default: 4 gunshot events, 2 alerted; began ")
                 && text.contains("heard in the cooldown (not paged)"), "\(text)")
