@@ -49,6 +49,8 @@ import Testing
         let stale = try site.judge(age: 46)
         #expect(stale.state == .critical && stale.problems.first?.hasPrefix("earshotd has not written \(site.path) for 46 s (every 15 s while it runs)") == true, "\(stale)")
         #expect(try site.judge(age: 44).state == .ok, "44 s is within three intervals")
+        // a dead earshotd's last incident count is no incident going on
+        #expect(try site.judge(age: 46) { $0.incidentEvents = 2 }.notes.isEmpty)
         // the file is written, but the detection loop has not reported for 30 s
         let stuck = try site.judge(loopAge: 30)
         #expect(stuck.state == .critical && stuck.summary == "NOT LISTENING: detection stuck", "\(stuck)")
@@ -95,6 +97,15 @@ import Testing
         let h = try Site("notes").judge { $0.incidentEvents = 3; $0.hookGivenUpTotal = 1; $0.clipFailuresTotal = 2; $0.droppedSecondsTotal = 1.5 }
         #expect(h.state == .ok, "\(h)")
         #expect(h.notes.count == 4 && h.notes[0] == "INCIDENT going on: 3 gunshot events (sudo earshot incidents --since 1h)", "\(h.notes)")
+    }
+
+    @Test func aFileFromAnOlderEarshotdAsksForARestart() throws {
+        let site = Site("older")
+        _ = try site.judge()
+        let text = try String(contentsOfFile: site.path, encoding: .utf8).split(separator: "\n").filter { !$0.contains("earshot_loop_timestamp_seconds") }.joined(separator: "\n")
+        try (text + "\n").write(toFile: site.path, atomically: true, encoding: .utf8)
+        let h = DaemonHealth.check(config: site.config, configPath: nil, unit: "earshot.service")
+        #expect(h.state == .warning && h.problems == ["\(site.path) has no earshot_loop_timestamp_seconds: the earshotd running is older than this earshot — restart it (sudo systemctl restart earshot.service)"], "\(h)")
     }
 
     @Test func nothingToJudgeFromIsUnknown() throws {

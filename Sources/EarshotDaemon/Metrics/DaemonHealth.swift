@@ -120,15 +120,20 @@ public struct DaemonHealth: Sendable, Equatable, Encodable {
         let age = now.timeIntervalSince(written)
         var critical: [String] = [], warning: [String] = []
         let reach = Reach(h.unit)
+        let stale = age > staleAfter(interval: interval)
+        var listening = false
         if !c.running {
             h.summary = "stopped"
             critical.append("earshotd stopped at \(Mute.describe(written)): nothing is listening (\(reach.start); \(reach.log) says why it stopped)")
-        } else if age > staleAfter(interval: interval) {
+        } else if stale {
             h.summary = "not running, or hung"
             critical.append("earshotd has not written \(h.metricsPath) for \(span(age)) (every \(String(format: "%g", interval)) s while it runs): it was killed, crashed or hangs — \(reach.status); \(reach.log)")
         } else if c.loopTimestamp > 0, written.timeIntervalSince1970 - c.loopTimestamp > loopStuckAfter {
             h.summary = "NOT LISTENING: detection stuck"
             critical.append("earshotd's detection loop last ran \(span(written.timeIntervalSince1970 - c.loopTimestamp)) before the file was written: it is stuck (systemd's watchdog restarts it; \(reach.status))")
+        } else if reading.value("earshot_loop_timestamp_seconds") == nil {
+            h.summary = "cannot tell: an older earshotd wrote the file"
+            warning.append("\(h.metricsPath) has no earshot_loop_timestamp_seconds: the earshotd running is older than this earshot — restart it (\(reach.restart))")
         } else if c.loopTimestamp == 0 {
             h.summary = "starting"
             warning.append("earshotd is starting: it has not begun detecting yet (run earshot status again in a few seconds)")
@@ -136,9 +141,10 @@ public struct DaemonHealth: Sendable, Equatable, Encodable {
             h.summary = "NOT LISTENING: no audio from \(place)"
             critical.append("the capture device delivers no audio (lost, busy or stalled; \(c.deviceLossesTotal) loss\(c.deviceLossesTotal == 1 ? "" : "es") since start): earshotd retries by itself — \(reach.log) names the error; earshot devices lists the microphones")
         } else {
+            listening = true
             h.summary = "listening on \(place)" + (c.muted ? ", paging MUTED" : " and paging")
         }
-        if c.running && h.summary.hasPrefix("listening") {
+        if listening {
             for condition in LivenessCondition.allCases where c.livenessActive.contains(condition) {
                 switch condition {
                 case .silence: critical.append("the microphone delivers digital silence: check the device, its mute switch and mixer levels (alsamixer)")
@@ -155,7 +161,7 @@ public struct DaemonHealth: Sendable, Equatable, Encodable {
                 warning.append("far more alerts than the \(String(format: "%g", c.alertRateExpected)) false alarm(s)/hour calibrated: check the site (\(reach.log); earshot calibrate --scores)")
             }
         }
-        if c.running, c.incidentEvents > 0 {
+        if c.running, !stale, c.incidentEvents > 0 {
             h.notes.append("INCIDENT going on: \(c.incidentEvents) gunshot event\(c.incidentEvents == 1 ? "" : "s") (sudo earshot incidents --since 1h)")
         }
         if c.hookGivenUpTotal > 0 {
@@ -185,12 +191,13 @@ public struct DaemonHealth: Sendable, Equatable, Encodable {
     /// How to start, inspect and read the log of an earshotd: systemctl and journalctl for a unit, plain words for
     /// one run by hand.
     struct Reach {
-        let enable, start, status, log: String
+        let enable, start, restart, status, log: String
         init(_ unit: String) {
             if unit.hasSuffix(".service") {
-                (enable, start, status, log) = ("sudo systemctl enable --now \(unit)", "sudo systemctl start \(unit)", "systemctl status \(unit)", "journalctl -u \(unit)")
+                (enable, start, restart) = ("sudo systemctl enable --now \(unit)", "sudo systemctl start \(unit)", "sudo systemctl restart \(unit)")
+                (status, log) = ("systemctl status \(unit)", "journalctl -u \(unit)")
             } else {
-                (enable, start, status, log) = ("start it", "start it again", "its log", "its log")
+                (enable, start, restart, status, log) = ("start it", "start it again", "stop it and start it again", "its log", "its log")
             }
         }
     }
