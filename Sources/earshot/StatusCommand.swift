@@ -15,8 +15,9 @@ struct StatusCommand: ParsableCommand {
               OK        running, detecting, its microphone delivering audio, paging on
               WARNING   listening, but paging is muted, the input clips, or far more
                         alerts come than calibrated
-              CRITICAL  stopped, killed or hung; detection stuck; or no audio (device
-                        lost, busy or stalled, digital silence, one stuck value)
+              CRITICAL  not running (stopped, never started, killed, hung); detection
+                        stuck; or no audio (device lost, busy or stalled, digital
+                        silence, one stuck value)
               UNKNOWN   nothing to judge from (metrics off, config or file unreadable)
 
             An incident going on, pages that did not go out and evidence clips not written are shown too, and \

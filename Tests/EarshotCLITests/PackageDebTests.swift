@@ -186,6 +186,7 @@ struct PackageDebTests {
         #expect(calls == expected, "\(calls)")
         // a fresh install tells the operator what to do next; an upgrade does not repeat it
         #expect(r.output.components(separatedBy: "earshot installed (not started)").count == 2, "\(r.output)")
+        #expect(r.output.contains("\n  earshot status "), "and how to see that it listens: \(r.output)")
     }
 
     @Test("binaries that load the Swift runtime from the toolchain are refused, naming the library and the fix")
