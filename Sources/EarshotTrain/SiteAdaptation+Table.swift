@@ -48,6 +48,33 @@ extension SiteAdaptation.Result {
                                     target, main.adaptedSiteEvents, r.heldOutHours, main.adaptedSiteFalseAlarmsUpper95, heldNeeded, (heldNeeded / max(1e-9, share)).rounded(.up), 100 * share))
             }
         }
+        if !r.falseAlarmClips.isEmpty { lines += [""] + falseAlarmLines(target: target) }
         return lines.joined(separator: "\n")
+    }
+
+    /// The false-alarm clips given: how many each model still alarms on at the default rate's threshold, and
+    /// the clips one by one (the first 20).
+    func falseAlarmLines(target: String) -> [String] {
+        let c = falseAlarmClips
+        func alarms(_ trained: Bool) -> String {
+            let part = c.filter { $0.trainedOn == trained }
+            return "\(part.filter(\.baseAlarms).count) / \(part.filter(\.adaptedAlarms).count) of \(part.count)"
+        }
+        let held = c.filter { !$0.trainedOn }.count
+        var lines = [
+            "False alarms given (\(c.count) evidence clip(s)), alarmed on at \(target) false alarm(s)/hour here by the base / the adapted model:",
+            "- trained on: \(alarms(true)) (that it learned them, no more)",
+            held > 0 ? "- held out, the latest \(held) (never trained on: the next such sound): \(alarms(false))"
+                     : "- none held out (fewer than 4 given): whether the next such sound passes shows only on site audio that holds it (record the site while it happens)",
+            "",
+            "| false-alarm clip | trained on | highest score base / adapted | alarms base / adapted |",
+            "|---|---|---|---|",
+        ]
+        for x in c.prefix(20) {
+            lines.append(String(format: "| %@ | %@ | %.3f / %.3f | %@ / %@ |", (x.file as NSString).lastPathComponent, x.trainedOn ? "yes" : "held out",
+                                x.baseMaxScore, x.adaptedMaxScore, x.baseAlarms ? "yes" : "no", x.adaptedAlarms ? "yes" : "no"))
+        }
+        if c.count > 20 { lines.append("(\(c.count - 20) more in --json)") }
+        return lines
     }
 }

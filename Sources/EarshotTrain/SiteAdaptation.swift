@@ -38,6 +38,11 @@ public struct SiteAdaptation {
         /// False alarms per hour the thresholds are calibrated for; `defaultTarget` becomes the model's own.
         public var targets: [Double] = [1, 2, 5, 10]
         public var defaultTarget = 1.0
+        /// Evidence clips of alerts that were no gunshot (files or folders): trained on as negatives of their own,
+        /// `falseAlarmShare` of the negative draws (but the last `holdOut` of them, of four or more), and both
+        /// models scored on them.
+        public var falseAlarms: [URL] = []
+        public var falseAlarmShare = 0.1
         public var command = ""
         public init(corpus: URL, site: [URL]) { self.corpus = corpus; self.site = site }
 
@@ -51,6 +56,11 @@ public struct SiteAdaptation {
             guard chunkSeconds >= 1 else { throw TrainError.data("chunk \(chunkSeconds) s: use at least 1 second") }
             guard !targets.isEmpty, targets.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw TrainError.data("false-alarm targets must be > 0 per hour") }
             guard targets.contains(defaultTarget) else { throw TrainError.data("default target \(defaultTarget) is not one of the targets \(targets)") }
+            if !falseAlarms.isEmpty {
+                guard falseAlarmShare > 0, siteShare + falseAlarmShare < 1 else {
+                    throw TrainError.data("false-alarm share \(falseAlarmShare) is out of range: use a fraction above 0 whose sum with the site share (\(siteShare)) stays below 1, e.g. 0.1")
+                }
+            }
         }
     }
 
@@ -77,6 +87,16 @@ public struct SiteAdaptation {
         public var resolved: Bool
     }
 
+    /// A false-alarm clip after the adaptation: both models' highest window score on it, and whether each raises
+    /// an event there at its threshold for the default false-alarm rate of the held-out site audio (equal rates).
+    public struct FalseAlarmCheck: Codable, Sendable, Equatable {
+        public var file: String
+        /// False for the clips held out (the last `holdOut` of them): what the adapted model does with the next one.
+        public var trainedOn: Bool
+        public var baseMaxScore: Float, adaptedMaxScore: Float
+        public var baseAlarms: Bool, adaptedAlarms: Bool
+    }
+
     public struct Result: Codable, Sendable {
         public var base: String
         public var siteFiles: [String]
@@ -93,6 +113,8 @@ public struct SiteAdaptation {
         public var defaultTarget: Double
         /// True when the adapted model finds at least as many test shots at the default target's threshold.
         public var adaptedIsBetter: Bool
+        /// The false-alarm clips given (`--false-alarm`), each checked on both models; empty without them.
+        public var falseAlarmClips: [FalseAlarmCheck] = []
     }
 
     let o: Options
@@ -113,19 +135,36 @@ public struct SiteAdaptation {
         let corpus = try Corpus(root: o.corpus)
         let site = try SiteRecordings.load(o.site, sampleRate: features.sampleRate, holdOut: o.holdOut, chunk: o.chunkSeconds,
                                            maxSeconds: o.maxSiteHours * 3600, log: log)
+        let falseAlarms = try FalseAlarmClips.load(o.falseAlarms, sampleRate: features.sampleRate, log: log)
         let split = GroupSplit(clips: corpus.clips, seed: o.seed)
         let (loaded, bad) = corpus.loadSkipping(corpus.clips, progress: ProgressBar("decoding corpus", total: corpus.clips.count), log: log)
         func side(_ s: Split) -> [Clip] { loaded.filter { $0.info.label != "rir" && split.side(of: $0.info) == s } }
         let trainClips = side(.train), test = side(.test)
-        // the site as m sources among the corpus's S negative/crowd sources: m / (S + m) of the negative draws
+        // the site as m sources and the false alarms as k among the corpus's S negative/crowd sources:
+        // m / (S + m + k) and k / (S + m + k) of the negative draws
         let s = Set(trainClips.filter { $0.info.label != "gunshot" }.map(\.info.source)).count
-        let m = max(1, Int((o.siteShare * Double(s) / (1 - o.siteShare)).rounded()))
-        let siteClips = site.chunks.enumerated().map { i, c in
-            Clip(info: ClipInfo(file: c.file, label: "negative", source: "site#\(i % m)", group: "site:\(c.file)", seconds: Double(c.samples.count) / Double(features.sampleRate), licence: "site"), samples: c.samples)
+        let faShare = falseAlarms.clips.isEmpty ? 0 : o.falseAlarmShare
+        let all = Double(s) / (1 - o.siteShare - faShare)
+        let m = max(1, Int((o.siteShare * all).rounded())), k = falseAlarms.clips.isEmpty ? 0 : max(1, Int((faShare * all).rounded()))
+        func clips(_ chunks: [(file: String, samples: [Float])], _ name: String, _ sources: Int) -> [Clip] {
+            chunks.enumerated().map { i, c in
+                Clip(info: ClipInfo(file: c.file, label: "negative", source: "\(name)#\(i % sources)", group: "\(name):\(c.file)", seconds: Double(c.samples.count) / Double(features.sampleRate), licence: "site"), samples: c.samples)
+            }
         }
-        let train = TrainingData(clips: trainClips + siteClips, rirs: loaded.filter { $0.info.label == "rir" }.map(\.samples))
+        // the false alarms around the window the base model scored highest: the sound that paged
+        // (the last holdOut of them, the latest alerts, are never trained on: does the next such sound pass?)
+        let faBase = StreamScores.collect(falseAlarms.clips.map(\.samples), detector: try Detector(model: base, rule: DecisionRule(threshold: 0.5)))
+        let centres = faBase.streams.map { w in w.max { $0.score < $1.score }?.onset ?? 0 }
+        let faTrained = falseAlarms.clips.count - falseAlarms.heldOutCount(share: o.holdOut)
+        let siteClips = clips(site.chunks, "site", m), faClips = clips(Array(falseAlarms.focused(on: centres, sampleRate: features.sampleRate).prefix(faTrained)), "false-alarm", max(1, k))
+        let train = TrainingData(clips: trainClips + siteClips + faClips, rirs: loaded.filter { $0.info.label == "rir" }.map(\.samples))
+        let sources = s + m + k
         log(String(format: "site: %d recording(s), %.2f h to adapt on (%d clips, %d of %d negative sources, %.0f %% of the draws), %.2f h held out",
-                   site.files.count, site.keptSeconds / 3600, siteClips.count, m, s + m, 100 * Double(m) / Double(s + m), site.heldOutSeconds / 3600))
+                   site.files.count, site.keptSeconds / 3600, siteClips.count, m, sources, 100 * Double(m) / Double(sources), site.heldOutSeconds / 3600))
+        if k > 0 {
+            log(String(format: "false alarms: %d evidence clip(s) to train on (%d of %d negative sources, %.0f %% of the draws), %d held out",
+                       faClips.count, k, sources, 100 * Double(k) / Double(sources), falseAlarms.clips.count - faTrained))
+        }
         if site.keptSeconds < site.adaptSeconds - 1 {
             log(String(format: "site: %.2f h of the %.2f h before the held-out parts are trained on (clips spread evenly over them; --max-site-hours)",
                        site.keptSeconds / 3600, site.adaptSeconds / 3600))
@@ -176,23 +215,38 @@ public struct SiteAdaptation {
         }
         var own = rule; own.threshold = base.threshold
         let main = rows.first { $0.falseAlarmsPerHour == o.defaultTarget }!
+        // the false alarms given, through both models at their thresholds for the default rate
+        var checks: [FalseAlarmCheck] = []
+        if !falseAlarms.clips.isEmpty {
+            let samples = falseAlarms.clips.map(\.samples)
+            let (fb, fa) = (faBase, StreamScores.collect(samples, detector: try Detector(model: adapted, rule: rule)))
+            var (rb, ra) = (rule, rule)
+            rb.threshold = main.baseThreshold; ra.threshold = main.adaptedThreshold
+            let (maxB, maxA, evB, evA) = (fb.maxScores(), fa.maxScores(), fb.events(rule: rb), fa.events(rule: ra))
+            checks = falseAlarms.clips.indices.map {
+                FalseAlarmCheck(file: falseAlarms.clips[$0].file, trainedOn: $0 < faTrained, baseMaxScore: maxB[$0], adaptedMaxScore: maxA[$0], baseAlarms: evB[$0] > 0, adaptedAlarms: evA[$0] > 0)
+            }
+        }
         adapted.thresholds = Dictionary(uniqueKeysWithValues: rows.map { (Model.rateKey($0.falseAlarmsPerHour), $0.adaptedThreshold) })
         adapted.threshold = main.adaptedThreshold
         adapted.provenance = [
-            "train.protocol": "site adaptation of \(base.name): \(o.epochs) epochs at learning rate \(o.learningRate), \(Int((100 * o.siteShare).rounded())) % of the negative windows from the site",
+            "train.protocol": "site adaptation of \(base.name): \(o.epochs) epochs at learning rate \(o.learningRate), \(Int((100 * o.siteShare).rounded())) % of the negative windows from the site"
+                + (k > 0 ? ", \(Int((100 * faShare).rounded())) % from \(faClips.count) false-alarm clip(s)" : ""),
             "train.seed": String(o.seed), "train.date": ISO8601DateFormatter().string(from: Date()),
             "train.commit": BuildCommit.current, "train.command": o.command,
-            "train.data": String(format: "%@: train split (seed %llu) + %.2f h of site audio (%d recordings)", o.corpus.path, o.seed, site.keptSeconds / 3600, site.files.count),
+            "train.data": String(format: "%@: train split (seed %llu) + %.2f h of site audio (%d recordings)", o.corpus.path, o.seed, site.keptSeconds / 3600, site.files.count)
+                + (k > 0 ? " + \(faClips.count) false-alarm clip(s)" : ""),
             "train.thresholds": String(format: "held-out site audio: the last %.0f %% of each recording, %.2f h; default = %@ FA/h", 100 * o.holdOut, hours, Model.rateKey(o.defaultTarget)),
             DecisionRule.calibrationKey: rule.calibrationRecord,
             "adapt.base": base.name + (base.provenance["train.commit"].map { " (trained at \($0))" } ?? ""),
             // the adapted model's own scores of the test shots: `earshot calibrate` on the site shows what it finds
             ShotScores.key: shotsA.encoded(),
         ]
-        let result = Result(base: base.name, siteFiles: site.files, skipped: site.skipped + bad.map { "corpus clip \($0)" }, adaptHours: site.keptSeconds / 3600, recordedAdaptHours: site.adaptSeconds / 3600, heldOutHours: hours,
+        var result = Result(base: base.name, siteFiles: site.files, skipped: site.skipped + falseAlarms.skipped + bad.map { "corpus clip \($0)" }, adaptHours: site.keptSeconds / 3600, recordedAdaptHours: site.adaptSeconds / 3600, heldOutHours: hours,
                             siteChunks: siteClips.count, siteSources: m, testGunshots: guns.count, testNegativeHours: b.others.seconds / 3600,
                             baseOwnThreshold: base.threshold, baseOwnEvents: b.site.events(rule: own).reduce(0, +), rows: rows,
                             defaultTarget: o.defaultTarget, adaptedIsBetter: main.adaptedRecall >= main.baseRecall)
+        result.falseAlarmClips = checks
         return (adapted, result)
     }
 

@@ -27,6 +27,16 @@ struct Adapt: ParsableCommand {
         held-out audio allows (95 %: no event in 1 h still allows 3.7 — record hours); the file written \
         carries the thresholds from the held-out site audio (`model:` in /etc/earshot/earshot.yaml).
 
+        A sound that keeps paging (a dumpster lid, a roller door, a nail gun next door): give the evidence \
+        clips of those alerts, checked and found to be no gunshot (EARSHOT_CLIP of each alert; earshot \
+        incidents lists them), with --false-alarm (files or folders, repeatable). They are trained on as a \
+        negative source of their own (--false-alarm-share of the negative windows, around the window that \
+        scored highest), and the report says on which of them each model still alarms. Of four or more, the \
+        last quarter by name (the latest alerts) is held out, never trained on: does the next one pass?
+          mkdir no-shots && cp /var/lib/earshot/clips/20261206T0715*.wav no-shots/
+          earshot-train adapt --data ../shared/corpus --out site.safetensors \\
+              --false-alarm no-shots /var/lib/earshot/recordings
+
         Any event in the recordings counts as a false alarm, so they must hold no gunshots. Recordings of \
         any length: at most --max-site-hours of 10 s clips (spread evenly over all recordings) are trained \
         on, and the held-out parts are streamed from disk. Memory: the corpus (≈ 0.7 GB) plus ≈ 0.23 GB per \
@@ -46,6 +56,8 @@ struct Adapt: ParsableCommand {
     @Option(help: "Seed of the corpus split and of the training (default: the base model's own split seed, `train.seed` in its file, so its test split stays unseen).") var seed: UInt64?
     @Option(help: "Training threads.") var threads: Int = 2
     @Option(help: "False alarms per hour (1, 2, 5 or 10) whose threshold becomes the adapted model's default.") var target: Double = 1
+    @Option(name: .customLong("false-alarm"), help: "Evidence clip of an alert that was no gunshot (a file or a folder of them; repeatable): trained on as a negative, and both models checked on it.") var falseAlarms: [String] = []
+    @Option(help: "Share of the negative training windows taken from the --false-alarm clips (0…1).") var falseAlarmShare: Double = 0.1
     @Flag(help: "Print the comparison as JSON.") var json = false
     @Argument(help: "Recordings of the site (files or folders of them; any format libsndfile reads).") var site: [String]
 
@@ -62,6 +74,7 @@ struct Adapt: ParsableCommand {
         o.seed = seed ?? base.provenance["train.seed"].flatMap { UInt64($0) } ?? 1
         o.epochs = epochs; o.learningRate = learningRate; o.siteShare = siteShare; o.holdOut = holdOut
         o.windowsPerEpoch = windowsPerEpoch; o.maxSiteHours = maxSiteHours; o.threads = threads; o.defaultTarget = target
+        o.falseAlarms = falseAlarms.map { URL(fileURLWithPath: $0) }; o.falseAlarmShare = falseAlarmShare
         o.command = "earshot-train " + CommandLine.arguments.dropFirst().joined(separator: " ")
         let (adapted, r): (Model, SiteAdaptation.Result)
         do { (adapted, r) = try SiteAdaptation(o).run(base: base) } catch let e as TrainError { throw CommandError(e.description) }

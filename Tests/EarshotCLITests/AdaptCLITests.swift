@@ -4,7 +4,8 @@ import Foundation
 import Testing
 
 /// `earshot-train adapt`'s bad input: a missing recording, a rate with no threshold key, and an out-of-range
-/// share, a recording that cannot be read, an output folder that does not exist, a folder that is no corpus: each fails with a message naming it,
+/// share, a recording that cannot be read, an output folder that does not exist, a folder that is no corpus, false-alarm
+/// clips that are not there or too large a share of them: each fails with a message naming it,
 /// and no file is written.
 @Suite struct AdaptCLITests {
     static let model = TestPaths.repo.appendingPathComponent("models/earshot-default.safetensors").path
@@ -37,6 +38,13 @@ import Testing
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
         let nothing = try CLIRunner.run(["adapt", "--model", Self.model, "--data", empty.path, "--out", out, missing], product: "earshot-train")
         #expect(nothing.status != 0 && nothing.stderr.contains("empty: no gunshot clips found") && !nothing.stderr.contains(missing), "\(nothing.stderr)")
+        // false-alarm clips that are not there, or a share that leaves no room for the corpus's negatives
+        let quiet = dir.appendingPathComponent("quiet.wav")
+        try AudioFileWriter.writeWAV16([Float](repeating: 0.001, count: 8 * 16_000), sampleRate: 16_000, to: quiet)
+        let noClip = try CLIRunner.run(["adapt", "--model", Self.model, "--data", corpus.path, "--out", out, "--false-alarm", missing, quiet.path], product: "earshot-train")
+        #expect(noClip.status != 0 && noClip.stderr.contains("--false-alarm \(missing): no such file or folder (give the evidence clips"), "\(noClip.stderr)")
+        let faShare = try CLIRunner.run(["adapt", "--model", Self.model, "--data", corpus.path, "--out", out, "--false-alarm", quiet.path, "--false-alarm-share", "0.8", quiet.path], product: "earshot-train")
+        #expect(faShare.status != 0 && faShare.stderr.contains("false-alarm share 0.8 is out of range"), "\(faShare.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 }

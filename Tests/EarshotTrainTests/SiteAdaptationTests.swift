@@ -125,6 +125,79 @@ import Testing
         }
     }
 
+    /// A site whose recordings never caught the sound that keeps paging (faint noise only), and eight evidence
+    /// clips of that sound (2 s, one pip in each): with the clips given as false alarms the adaptation (trained
+    /// on the first six, the last two held out) lowers the model's scores of a fresh stream of the sound, far
+    /// more than the same adaptation without them, and the report says on which clips each model alarms at
+    /// equal false-alarm rates.
+    @Test func falseAlarmClipsTeachTheSoundThatKeepsPaging() throws {
+        let dir = TestPaths.tempDir("adapt-fa"); defer { try? FileManager.default.removeItem(at: dir) }
+        var rng = SeededRNG(seed: 53)
+        let corpus = dir.appendingPathComponent("corpus")
+        try TinyTrainingTests.writeCorpus(corpus, rng: &rng)
+        let base = try Self.base(corpus)
+        let siteDir = dir.appendingPathComponent("site"), clipDir = dir.appendingPathComponent("no-shots")
+        for d in [siteDir, clipDir] { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
+        for day in 0..<2 {
+            try AudioFileWriter.writeWAV16((0..<384_000).map { _ in Float(rng.uniform(-0.003, 0.003)) }, sampleRate: 16000, to: siteDir.appendingPathComponent("day\(day).wav"))
+        }
+        for i in 0..<8 {   // one pip in the middle of each clip
+            try AudioFileWriter.writeWAV16(Self.pips(every: 32_000, n: 32_000, rng: &rng), sampleRate: 16000, to: clipDir.appendingPathComponent("clip\(i).wav"))
+        }
+        try Data("no audio".utf8).write(to: clipDir.appendingPathComponent("notes.wav"))
+        let fresh = Self.pips(every: 11200, n: 128_000, rng: &rng)
+        let before = try Self.maxScore(fresh, base)
+        #expect(before > 0.5, "the base must take the pips for shots, or this test shows nothing (max \(before))")
+
+        var o = SiteAdaptation.Options(corpus: corpus, site: [siteDir])
+        o.epochs = 6; o.windowsPerEpoch = 256; o.threads = 1; o.learningRate = 5e-3; o.targets = [1, 10]; o.defaultTarget = 10
+        var plain = SiteAdaptation(o); plain.log = { _ in }
+        let (without, r0) = try plain.run(base: base)
+        o.falseAlarms = [clipDir]; o.falseAlarmShare = 0.5
+        var messages: [String] = []
+        var a = SiteAdaptation(o); a.log = { messages.append($0) }
+        let (adapted, r) = try a.run(base: base)
+        let after = (without: try Self.maxScore(fresh, without), with: try Self.maxScore(fresh, adapted))
+        #expect(after.with < before - 0.2 && after.with < after.without - 0.1, "a fresh stream of the sound: base \(before), adapted without the clips \(after.without), with them \(after.with)")
+        #expect(r0.falseAlarmClips.isEmpty && r.falseAlarmClips.map { ($0.file as NSString).lastPathComponent } == (0..<8).map { "clip\($0).wav" })
+        #expect(r.falseAlarmClips.map(\.trainedOn) == [true, true, true, true, true, true, false, false], "the last quarter held out")
+        #expect(r.skipped.contains { $0.hasPrefix(clipDir.appendingPathComponent("notes.wav").path) }, "\(r.skipped)")
+        #expect(messages.contains { $0.hasPrefix("false alarms: 6 evidence clip(s) to train on (") && $0.hasSuffix(" of the draws), 2 held out") }, "\(messages)")
+        // each clip through both models at their thresholds for the default rate of the held-out site audio
+        let main = try #require(r.rows.first { $0.falseAlarmsPerHour == 10 })
+        for c in r.falseAlarmClips {
+            let x = try AudioFile.read(URL(fileURLWithPath: c.file)).samples
+            for (m, t, alarms) in [(base, main.baseThreshold, c.baseAlarms), (adapted, main.adaptedThreshold, c.adaptedAlarms)] {
+                let scored = StreamScores.collect([x], detector: try Detector(model: m, rule: DecisionRule(threshold: 0.5)))
+                #expect(scored.maxScores()[0] == (m === base ? c.baseMaxScore : c.adaptedMaxScore))
+                #expect((scored.events(rule: DecisionRule(threshold: t))[0] > 0) == alarms, "\(c)")
+            }
+        }
+        let allAlarm = r.falseAlarmClips.allSatisfy { $0.baseAlarms }
+        #expect(allAlarm, "the base alarms on every clip at its site threshold: \(r.falseAlarmClips)")
+        // the held-out clips (never trained on) score lower too (at the base's score temperature), and not because
+        // of the site
+        for c in r.falseAlarmClips.suffix(2) {
+            let x = try AudioFile.read(URL(fileURLWithPath: c.file)).samples
+            let (b, w, a) = (try Self.maxScore(x, base), try Self.maxScore(x, without), try Self.maxScore(x, adapted))
+            #expect(a < min(b, w) - 0.1, "\(c.file): base \(b), adapted without the clips \(w), with them \(a)")
+        }
+        let table = r.table(out: "site.safetensors")
+        let held = r.falseAlarmClips.suffix(2).filter(\.adaptedAlarms).count, trained = r.falseAlarmClips.prefix(6).filter(\.adaptedAlarms).count
+        #expect(table.contains("False alarms given (8 evidence clip(s)), alarmed on at 10 false alarm(s)/hour here by the base / the adapted model:\n- trained on: 6 / \(trained) of 6")
+                && table.contains("- held out, the latest 2 (never trained on: the next such sound): 2 / \(held) of 2") && table.contains("| clip7.wav | held out | "), "\(table)")
+        #expect(adapted.provenance["train.data"]?.hasSuffix(" + 6 false-alarm clip(s)") == true && adapted.provenance["train.protocol"]?.contains("50 % from 6 false-alarm clip(s)") == true)
+        // refusals: a missing clip, a share that leaves no room for the corpus, clips of which none is usable
+        #expect { try FalseAlarmClips.load([dir.appendingPathComponent("gone.wav")], sampleRate: 16000, log: { _ in }) } throws: { "\($0)".contains("--false-alarm") && "\($0)".contains("gone.wav") }
+        #expect { try FalseAlarmClips.load([clipDir.appendingPathComponent("notes.wav")], sampleRate: 16000, log: { _ in }) } throws: { "\($0)".contains("no usable false-alarm clip") }
+        o.falseAlarmShare = 0.8
+        #expect { try o.validate() } throws: { "\($0)".contains("false-alarm share 0.8") }
+        // a long file is a recording, not an evidence clip
+        let long = dir.appendingPathComponent("hour.wav")
+        try AudioFileWriter.writeWAV16([Float](repeating: 0.001, count: 16000 * 61), sampleRate: 16000, to: long)
+        #expect { try FalseAlarmClips.load([long], sampleRate: 16000, log: { _ in }) } throws: { "\($0)".contains("61 s is no evidence clip") }
+    }
+
     @Test func badSiteInputIsNamedAndSkippedOrRefused() throws {
         let dir = TestPaths.tempDir("adapt-bad"); defer { try? FileManager.default.removeItem(at: dir) }
         var rng = SeededRNG(seed: 43)
