@@ -141,21 +141,22 @@ public struct SiteAdaptation {
         func side(_ s: Split) -> [Clip] { loaded.filter { $0.info.label != "rir" && split.side(of: $0.info) == s } }
         let trainClips = side(.train), test = side(.test)
         // the site as m sources and the false alarms as k among the corpus's S negative/crowd sources:
-        // m / (S + m + k) and k / (S + m + k) of the negative draws
+        // m / (S + m + k) and k / (S + m + k) of the negative draws (no more sources than clips to fill them)
+        // (the last holdOut of the false alarms, the latest alerts, are never trained on: does the next one pass?)
+        let faTrained = falseAlarms.clips.count - falseAlarms.heldOutCount(share: o.holdOut)
         let s = Set(trainClips.filter { $0.info.label != "gunshot" }.map(\.info.source)).count
         let faShare = falseAlarms.clips.isEmpty ? 0 : o.falseAlarmShare
         let all = Double(s) / (1 - o.siteShare - faShare)
-        let m = max(1, Int((o.siteShare * all).rounded())), k = falseAlarms.clips.isEmpty ? 0 : max(1, Int((faShare * all).rounded()))
+        let m = min(site.chunks.count, max(1, Int((o.siteShare * all).rounded())))
+        let k = falseAlarms.clips.isEmpty ? 0 : min(faTrained, max(1, Int((faShare * all).rounded())))
         func clips(_ chunks: [(file: String, samples: [Float])], _ name: String, _ sources: Int) -> [Clip] {
             chunks.enumerated().map { i, c in
                 Clip(info: ClipInfo(file: c.file, label: "negative", source: "\(name)#\(i % sources)", group: "\(name):\(c.file)", seconds: Double(c.samples.count) / Double(features.sampleRate), licence: "site"), samples: c.samples)
             }
         }
         // the false alarms around the window the base model scored highest: the sound that paged
-        // (the last holdOut of them, the latest alerts, are never trained on: does the next such sound pass?)
         let faBase = StreamScores.collect(falseAlarms.clips.map(\.samples), detector: try Detector(model: base, rule: DecisionRule(threshold: 0.5)))
         let centres = faBase.streams.map { w in w.max { $0.score < $1.score }?.onset ?? 0 }
-        let faTrained = falseAlarms.clips.count - falseAlarms.heldOutCount(share: o.holdOut)
         let siteClips = clips(site.chunks, "site", m), faClips = clips(Array(falseAlarms.focused(on: centres, sampleRate: features.sampleRate).prefix(faTrained)), "false-alarm", max(1, k))
         let train = TrainingData(clips: trainClips + siteClips + faClips, rirs: loaded.filter { $0.info.label == "rir" }.map(\.samples))
         let sources = s + m + k
