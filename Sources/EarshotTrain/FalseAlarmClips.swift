@@ -7,15 +7,14 @@ import Foundation
 struct FalseAlarmClips {
     /// An evidence clip is a few seconds (`clips:` pre_roll + post_roll); a longer file is a site recording.
     static let maxSeconds = 60.0
+    /// Seconds kept on each side of the sound that alarmed, for training: a window (0.96 s) placed anywhere in
+    /// the 1.2 s around it holds the sound in 80 % of the draws.
+    static let halfWidth = 0.6
 
     /// The clips used: file and samples at the model's rate.
     var clips: [(file: String, samples: [Float])] = []
     /// Files that could not be used, with the reason.
     var skipped: [String] = []
-
-    /// Seconds kept on each side of the sound that alarmed, for training: a window (0.96 s) placed anywhere in
-    /// the 1.2 s around it holds the sound in 80 % of the draws.
-    static let halfWidth = 0.6
 
     /// How many of the clips are held out: the last `share` of them (by name, as given: earshotd names its clips
     /// by their UTC time, so these are the latest alerts), never trained on — whether the adapted model lets
@@ -41,7 +40,7 @@ struct FalseAlarmClips {
         var out = FalseAlarmClips()
         guard !urls.isEmpty else { return out }
         for u in urls where !FileManager.default.fileExists(atPath: u.path) {
-            throw TrainError.data("--false-alarm \(u.path): no such file or folder (give the evidence clips of the alerts that were no gunshot, e.g. /var/lib/earshot/clips/20261206T071502.118-3f2a.wav)")
+            throw TrainError.data("--false-alarm \(u.path): no such file or folder (give the evidence clips of the alerts that were no gunshot, e.g. /var/lib/earshot/clips/20261206T071502.118Z_20261206T071502.340-3f2a.wav)")
         }
         for url in AudioPaths.expand(urls.map(\.path)).sorted().map({ URL(fileURLWithPath: $0) }) {
             do {
@@ -64,5 +63,4 @@ struct FalseAlarmClips {
         }
         return out
     }
-
 }
