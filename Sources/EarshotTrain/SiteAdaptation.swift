@@ -155,7 +155,8 @@ public struct SiteAdaptation {
             }
         }
         // the false alarms around the window the base model scored highest: the sound that paged
-        let faBase = StreamScores.collect(falseAlarms.clips.map(\.samples), detector: try Detector(model: base, rule: DecisionRule(threshold: 0.5)))
+        let faBase = falseAlarms.clips.isEmpty ? StreamScores()
+            : StreamScores.collect(falseAlarms.clips.map(\.samples), detector: try Detector(model: base, rule: DecisionRule(threshold: 0.5)))
         let centres = faBase.streams.map { w in w.max { $0.score < $1.score }?.onset ?? 0 }
         let siteClips = clips(site.chunks, "site", m), faClips = clips(Array(falseAlarms.focused(on: centres, sampleRate: features.sampleRate).prefix(faTrained)), "false-alarm", max(1, k))
         let train = TrainingData(clips: trainClips + siteClips + faClips, rirs: loaded.filter { $0.info.label == "rir" }.map(\.samples))
