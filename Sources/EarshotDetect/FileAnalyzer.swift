@@ -28,9 +28,9 @@ public struct FileResult: Sendable {
 }
 
 /// `earshot detect` on one file: decode (any format/rate → the model's rate, mono), then stream through
-/// `Detector` in 4096-sample chunks — exactly as the daemon feeds it from the capture ring — between two
-/// stretches of noise at the file's own floor (`FileAnalyzer.padding`), as if the file were a slice of a
-/// microphone stream: a shot in a file's first or last tenth of a second, or a file shorter than one CNN
+/// `Detector` in 4096-sample chunks — exactly as the daemon feeds it from the capture ring — after noise at
+/// the file's own floor and before its end mirrored (`FileAnalyzer.padding`, `EdgePadding`), as if the file
+/// were a slice of a microphone stream: a shot in a file's first or last tenth of a second, or a file shorter than one CNN
 /// window (a 0.4 s clip of a door slam or a shot), is scored the way the daemon would score it mid-stream.
 /// Times stay seconds into the file; events are clipped to the file.
 public enum FileAnalyzer {
@@ -144,7 +144,7 @@ public enum FileAnalyzer {
                           clippedSamples: clipped, sampleRate: detector.sampleRate)
     }
 
-    /// Samples of floor noise streamed before (`lead`) and after (`tail`) a file of `count` samples: half a
+    /// Samples of padding streamed before (`lead`) and after (`tail`) a file of `count` samples: half a
     /// window, rounded down to whole hops so the windows over the file are the ones an unpadded stream
     /// would score (the same frames, so the same scores), plus the windows that see the file's edges in
     /// their middle; the tail also makes up a file shorter than a window to `minConsecutive` windows.
@@ -159,8 +159,9 @@ public enum FileAnalyzer {
 
     /// Resets `detector` and streams lead padding, `samples` and tail padding through it in `chunk`-sample
     /// blocks, then closes any open event; window and event times are seconds into `samples` (events may
-    /// reach into the padding: `analyze` clips them). The padding is seeded noise at the file's floor
-    /// (`NoiseFloor`), the filler the trainer uses where a window leaves its clip.
+    /// reach into the padding: `analyze` clips them). The lead is seeded noise at the file's floor
+    /// (`NoiseFloor`, the filler the trainer uses where a window leaves its clip); the tail is the file's
+    /// end mirrored (`EdgePadding`), so a file that ends on a loud sound does not end on a step.
     public static func stream(samples: [Float], detector: Detector, _ emit: (DetectorOutput) -> Void) {
         stream(samples: samples, detectors: [detector], emit)
     }
@@ -179,7 +180,7 @@ public enum FileAnalyzer {
         let amplitude = NoiseFloor.amplitude(samples)
         var rng = SeededRNG(seed: UInt64(samples.count))
         let parts = [NoiseFloor.noise(count: lead, amplitude: amplitude, rng: &rng), samples,
-                     NoiseFloor.noise(count: tail, amplitude: amplitude, rng: &rng)]
+                     EdgePadding.tail(samples[...], count: tail)]
         let origin = Double(lead) / Double(detector.sampleRate)
         let windows = windowCount(samples: lead + samples.count + tail, detector: detector)
         detector.reset(timeOrigin: origin)

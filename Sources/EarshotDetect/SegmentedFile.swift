@@ -9,7 +9,7 @@ import EarshotDSP
 /// One difference from a short file: the padding's noise floor (`NoiseFloor.amplitude`) is measured on the
 /// first segment only (a short file's on the whole file), and its noise is seeded with the file's expected
 /// length. Over a segment of several minutes the quiet floor is the same; it only sets the level of the
-/// half-window of noise before and after the file.
+/// half-window of noise before the file (after it, the file's end is mirrored, `EdgePadding`).
 final class SegmentedFile {
     /// The first segment, already decoded; `stream` takes its storage over (so it is not held twice).
     private var head: [Float]
@@ -76,7 +76,7 @@ final class SegmentedFile {
             if gain != 1 { FileAnalyzer.scale(&buffer, from: before, by: gain) }
             peak = max(peak, PeakLevel.peak(buffer[before...]))
             clipped += PeakLevel.clipped(buffer[before...])
-            if !more { buffer += NoiseFloor.noise(count: FileAnalyzer.padding(samples: count, detector: d).tail, amplitude: amplitude, rng: &rng) }
+            if !more { buffer += EdgePadding.tail(buffer[...], count: FileAnalyzer.padding(samples: count, detector: d).tail) }
         }
         d.finish(emit)
         return (count, peak, clipped)
