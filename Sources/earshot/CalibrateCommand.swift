@@ -86,7 +86,7 @@ struct CalibrateCommand: ParsableCommand {
         let reports = OrderedReports(count: files.count)
         // filled by the report closures, which OrderedReports runs one at a time in file order
         var scores = StreamScores()
-        var names: [String] = []
+        var names: [String] = [], durations: [Double] = []
         let progress = FilesProgress("earshot calibrate", files: files)
         workers.run(reports) { i, group in
             var windows: [ScoredWindow] = []
@@ -97,7 +97,7 @@ struct CalibrateCommand: ParsableCommand {
                                                  progress: progress.map { p in { p.advance(file: i, to: $0) } })
                 reports.finish(i, failed: false) {
                     FilesProgress.printing(progress) { FileWarnings.write(FileWarnings.messages(file: files[i], r, normalizeRemedy: false)) }
-                    scores.add(windows, seconds: r.duration); names.append(files[i])
+                    scores.add(windows, seconds: r.duration); names.append(files[i]); durations.append(r.duration)
                 }
             } catch {
                 progress?.advance(file: i, to: .infinity)
@@ -114,9 +114,11 @@ struct CalibrateCommand: ParsableCommand {
             FileHandle.standardError.write(Data("earshot: no readable audio to calibrate on\n".utf8))
             throw ExitCode(1)
         }
-        let paths = names
+        let paths = names, seconds = durations
         report(scores, files: names.count, model: m, base: base, heading: "site audio") { i, e in
-            (JSONLine.event(file: paths[i], e), String(format: "%@  %.2f–%.2f s", paths[i], e.start, e.end))
+            // within the file, as earshot detect lists it (its windows reach into the padding after it)
+            let e = e.clipped(to: seconds[i])
+            return (JSONLine.event(file: paths[i], e), String(format: "%@  %.2f–%.2f s", paths[i], e.start, e.end))
         }
         if reports.failed > 0 { throw ExitCode(1) }
     }

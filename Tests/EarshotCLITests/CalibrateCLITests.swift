@@ -100,4 +100,20 @@ import Testing
         #expect(lowest < strictOwn, "a quiet site's lowest silent threshold (\(lowest)) is below the model's own (\(strictOwn)), or this check shows nothing")
         #expect(q.status == 0 && !q.stdout.contains("to use it") && q.stdout.contains("keep the model's own threshold"), "\(q.stdout)")
     }
+
+    /// An event at a recording's end is listed within the file, as earshot detect lists it: the windows over
+    /// the padding streamed after the file once put its end up to 0.4 s past the file's.
+    @Test func eventsEndWithinTheFile() throws {
+        let dir = TestPaths.tempDir("cal-clip")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // threshold 0: every window is above it, so one event runs to the file's end and into the padding
+        let model = try FixtureModel.write(to: dir, threshold: 0)
+        let file = try site(dir, "a.wav", seconds: 3, seed: 6).path
+        let cal = jsonLines(try CLIRunner.run(["calibrate", "--model", model.path, "--json", file]).stdout).filter { $0["type"] as? String == "event" }
+        let det = jsonLines(try CLIRunner.run(["detect", "--model", model.path, "--threshold", "0", "--json", file]).stdout).filter { $0["type"] as? String == "event" }
+        let end = try #require(cal.first?["end"] as? Double)
+        #expect(cal.count == 1 && end <= 3 && end == det.first?["end"] as? Double, "calibrate \(cal), detect \(det)")
+        let text = try CLIRunner.run(["calibrate", "--model", model.path, file]).stdout
+        #expect(text.contains("–3.00 s  score"), "\(text)")
+    }
 }
