@@ -68,7 +68,7 @@ struct MuteCommand: ParsableCommand {
         let mute = Mute(until: end, reason: (reason ?? "").trimmingCharacters(in: .whitespaces),
                         by: env["SUDO_USER"] ?? env["LOGNAME"] ?? env["USER"] ?? "uid \(getuid())", since: now)
         if let p = mute.problem(now: now) { throw CommandError("cannot mute: \(p)") }
-        do { try mute.write(path: path) } catch {
+        do { try mute.write(path: path, instance: instance) } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
         }

@@ -77,6 +77,9 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir + "/mute"), "nothing written")
         let missing = try Self.mute(["--for", "1h", "--reason", "x"], dir + "/nope")
         #expect(missing.status == 1 && missing.stderr.contains("\(dir)/nope does not exist") && missing.stderr.contains("systemctl start earshot"), "\(missing.stderr)")
+        // an instance whose state directory is missing: its own unit makes it
+        let hall = try CLIRunner.run(["mute", "--instance", "qa-hall", "--for", "1h", "--reason", "x", "--state-directory", dir + "/nope"])
+        #expect(hall.status == 1 && hall.stderr.contains("(systemctl start earshot@qa-hall)") && !hall.stderr.contains("--instance NAME"), "\(hall.stderr)")
         let inst = try CLIRunner.run(["mute", "--instance", "Bad Name", "--for", "1h", "--reason", "x"])
         #expect(inst.status != 0 && inst.stderr.contains("cannot name an instance"), "\(inst.stderr)")
         // a broken file is shown as such (earshotd ignores it) and unmute clears it
