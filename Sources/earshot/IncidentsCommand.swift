@@ -29,10 +29,11 @@ struct IncidentsCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "From when: a span back from now (30m, 12h, 7d) or a local time (2026-12-05, 2026-12-05T21:00).")
+    // read as given, a leading minus too (`--since -5m`), so that the product's own check says what is wrong
+    @Option(parsing: .unconditional, help: "From when: a span back from now (30m, 12h, 7d) or a local time (2026-12-05, 2026-12-05T21:00).")
     var since = "7d"
 
-    @Option(help: "Until when, the same forms (default: now).")
+    @Option(parsing: .unconditional, help: "Until when, the same forms (default: now).")
     var until: String?
 
     @Option(help: "Read the journal files in this directory (as journalctl --directory) instead of this machine's journal.")

@@ -24,10 +24,11 @@ struct MuteCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .customLong("for"), help: "How long: 90m, 2h, 1h30m (at most 24h).")
+    // read as given, a leading minus too (`--for -5m`), so that the product's own check says what is wrong
+    @Option(name: .customLong("for"), parsing: .unconditional, help: "How long: 90m, 2h, 1h30m (at most 24h).")
     var duration: String?
 
-    @Option(help: "Until a local time: HH:MM (the next one), or YYYY-MM-DDTHH:MM.")
+    @Option(parsing: .unconditional, help: "Until a local time: HH:MM (the next one), or YYYY-MM-DDTHH:MM.")
     var until: String?
 
     @Option(help: "Why (required to mute): in every muted alert and in the health hook's notice.")

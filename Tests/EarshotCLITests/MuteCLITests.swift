@@ -65,6 +65,10 @@ import Testing
             (["--for", "2h", "--until", "23:00", "--reason", "x"], "not both"),
             (["--for", "30", "--reason", "x"], "give a duration such as 90m"),
             (["--for", "25h", "--reason", "x"], "longer than the 24 hours"),
+            // a huge one trapped (or gave an empty date); a negative one was "Missing value"
+            (["--for", "99999999999999999999h", "--reason", "x"], "it lasts until after the year 9999, longer than the 24 hours"),
+            (["--for", "3000000000000h", "--reason", "x"], "it lasts until after the year 9999, longer than the 24 hours"),
+            (["--for", "-5m", "--reason", "x"], "--for -5m: give a duration such as 90m"),
             (["--until", "25:00", "--reason", "x"], "give a local time such as 23:30"),
             (["--for", "1h", "--reason", "two\nlines"], "control character"),
         ]
