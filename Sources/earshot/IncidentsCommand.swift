@@ -48,6 +48,10 @@ struct IncidentsCommand: ParsableCommand {
     func validate() throws {
         if Self.when(since, now: Date()) == nil { throw ValidationError("--since \(since): give a span such as 12h or 7d, or a local time such as 2026-12-05T21:00") }
         if let u = until, Self.when(u, now: Date()) == nil { throw ValidationError("--until \(u): give a span such as 2h, or a local time such as 2026-12-05T22:00") }
+        let now = Date()
+        if let u = until, let from = Self.when(since, now: now), let to = Self.when(u, now: now), to < from {
+            throw ValidationError("--until \(u) (\(Self.local(to))) is before --since \(since) (\(Self.local(from))): a span back from now reaches further with a larger number, e.g. --since 2h --until 1h")
+        }
     }
 
     func run() throws {
