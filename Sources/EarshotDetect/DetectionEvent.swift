@@ -19,6 +19,16 @@ public struct DetectionEvent: Sendable, Equatable {
         self.id = id; self.start = start; self.end = end; self.peakScore = peakScore; self.peakTime = peakTime
         self.continuesHeard = continuesHeard
     }
+
+    /// The event with its times clipped to a file of `duration` seconds: a file is scored with padding on either
+    /// side (`FileAnalyzer`), and a window over the padding would otherwise put an end past the file's own.
+    public func clipped(to duration: Double) -> DetectionEvent {
+        var e = self
+        e.start = min(max(0, start), duration)
+        e.end = min(max(e.start, end), duration)
+        e.peakTime = min(max(0, peakTime), duration)
+        return e
+    }
 }
 
 /// What the detector reports: `.started` as soon as `minConsecutive` windows confirm an event (alerts fire

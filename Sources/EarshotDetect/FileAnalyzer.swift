@@ -133,14 +133,7 @@ public enum FileAnalyzer {
             }
         }
         let duration = Double(count) / Double(detector.sampleRate)
-        func clip(_ e: inout DetectionEvent) {
-            e.start = min(max(0, e.start), duration)
-            e.end = min(max(e.start, e.end), duration)
-            e.peakTime = min(max(0, e.peakTime), duration)
-        }
-        for i in events.indices { clip(&events[i]) }
-        for i in heard.indices { clip(&heard[i]) }
-        return FileResult(events: events, heard: heard, duration: duration, maxScore: maxScore, windows: detector.windowsScored, peak: peak,
+        return FileResult(events: events.map { $0.clipped(to: duration) }, heard: heard.map { $0.clipped(to: duration) }, duration: duration, maxScore: maxScore, windows: detector.windowsScored, peak: peak,
                           clippedSamples: clipped, sampleRate: detector.sampleRate)
     }
 

@@ -179,7 +179,8 @@ public struct ScoreLog: Sendable {
     public func calibrationScores(rule: DecisionRule, maxRate: Double, threshold: Float, excluding: [ClosedRange<Double>] = [],
                                   includeMuted: Bool = false) -> (scores: StreamScores, places: [(Double) -> Place], floor: Float) {
         let keep = Self.keepBelow(for: rule)
-        var n = max(10_000, Int(64 * maxRate * seconds / 3600 * Double(rule.minConsecutive)))
+        // at most every window (an absurd rate would not fit an Int)
+        var n = max(10_000, Int(min(64 * maxRate * seconds / 3600 * Double(rule.minConsecutive), Double(windowCount) + 1)))
         let hist = histogram()
         while true {
             let floor = min(Self.floor(windowsAbove: n, in: hist), threshold)

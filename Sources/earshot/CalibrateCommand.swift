@@ -36,24 +36,32 @@ struct CalibrateCommand: ParsableCommand {
     )
 
     @Option(help: "Model file (default: the shipped model; with --scores, the model of earshotd's config).") var model: String?
-    @Option(name: .customLong("rate"), help: "Target false alarms per hour (repeatable; default 1, 2, 5, 10).") var rates: [Double] = []
-    @Option(help: "Consecutive windows above threshold needed for an event (as configured for earshotd; default 2, or as the score log's earshotd ran).") var minConsecutive: Int?
-    @Option(help: "Below-threshold windows in a row that a run being confirmed survives (0: consecutive windows only; as configured for earshotd; default 0, or as the score log's earshotd ran).") var maxDips: Int?
-    @Option(help: "Seconds between CNN windows (default 0.1; a score log has its own).") var hop: Double?
-    @Option(help: "Seconds after an event during which no new event starts (default 10, or as the score log's earshotd ran).") var cooldown: Double?
+    // numbers are read as given, a leading minus too (`--top -1`), so that their range is what is checked
+    @Option(name: .customLong("rate"), parsing: .unconditionalSingleValue, help: "Target false alarms per hour (repeatable; default 1, 2, 5, 10).") var rates: [Double] = []
+    @Option(parsing: .unconditional, help: "Consecutive windows above threshold needed for an event (as configured for earshotd; default 2, or as the score log's earshotd ran).") var minConsecutive: Int?
+    @Option(parsing: .unconditional, help: "Below-threshold windows in a row that a run being confirmed survives (0: consecutive windows only; as configured for earshotd; default 0, or as the score log's earshotd ran).") var maxDips: Int?
+    @Option(parsing: .unconditional, help: "Seconds between CNN windows (default 0.1; a score log has its own).") var hop: Double?
+    @Option(parsing: .unconditional, help: "Seconds after an event during which no new event starts (default 10, or as the score log's earshotd ran).") var cooldown: Double?
     @Flag(name: .customLong("scores"), help: "The arguments are earshotd's score logs (its scores.directory, e.g. /var/lib/earshot/scores, or .esl files in it), not recordings.") var scoreLogs = false
     @Option(help: "With --scores: the earshotd config whose scores.directory and model to use (default /etc/earshot/earshot.yaml, or built-in defaults).") var config: String?
     @Option(help: "With --scores: earshot@NAME.service's config (/etc/earshot/NAME.yaml), log and model.") var instance: String?
     @Flag(help: "With --scores: count the windows heard while paging was muted (earshot mute) too; by default they are left out, as a planned noisy event is not the site's normal sound.") var includeMuted = false
     @Option(name: .customLong("exclude"), help: "With --scores: a UTC time as the events are listed (e.g. 2026-12-05T21:02:36Z) to leave out, with 30 s either side — a real shot or a test firing that is not a false alarm (repeatable).") var excluded: [String] = []
-    @Option(help: "Loudest events at the model's own threshold to list.") var top: Int = 10
-    @Option(help: "Threads (default: one per CPU core).") var jobs: Int?
+    @Option(parsing: .unconditional, help: "Loudest events at the model's own threshold to list.") var top: Int = 10
+    @Option(parsing: .unconditional, help: "Threads (default, and at most: one per CPU core; more would only cost memory, so a larger value is lowered with a note).") var jobs: Int?
     @Flag(help: "JSON lines output.") var json = false
     @Argument(help: "Recordings of the site (any format/rate libsndfile reads), or folders of them; with --scores, score logs or their folder (default: earshotd's scores.directory).") var files: [String] = []
 
     func validate() throws {
-        guard rates.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw ValidationError("--rate must be > 0 false alarms per hour") }
+        if let bad = rates.first(where: { !($0 > 0 && $0.isFinite) }) {
+            throw ValidationError("--rate \(bad): give the false alarms per hour as a finite number > 0 (e.g. --rate 1 --rate 0.5)")
+        }
         guard top >= 0 else { throw ValidationError("--top must be ≥ 0 (got \(top))") }
+        // the settings given (the rest: the defaults, or a score log's own, checked as it is read)
+        do { try DecisionRule(threshold: 0.5, minConsecutive: minConsecutive ?? 2, maxDips: maxDips ?? 0, cooldown: cooldown ?? 10, hopSeconds: hop ?? 0.1).validate() } catch {
+            throw ValidationError("\(error)")
+        }
+        try FileWorkers.validate(jobs: jobs)
         guard scoreLogs || !files.isEmpty else { throw ValidationError("name the site's recordings (files or folders of them), or calibrate from earshotd's score log with --scores") }
         guard scoreLogs || (config == nil && instance == nil) else { throw ValidationError("--config and --instance pick earshotd's score log and model (--scores); recordings are named as arguments") }
         guard !includeMuted || scoreLogs else { throw ValidationError("--include-muted is for score logs (--scores)") }
@@ -86,7 +94,7 @@ struct CalibrateCommand: ParsableCommand {
         let reports = OrderedReports(count: files.count)
         // filled by the report closures, which OrderedReports runs one at a time in file order
         var scores = StreamScores()
-        var names: [String] = []
+        var names: [String] = [], durations: [Double] = []
         let progress = FilesProgress("earshot calibrate", files: files)
         workers.run(reports) { i, group in
             var windows: [ScoredWindow] = []
@@ -97,7 +105,7 @@ struct CalibrateCommand: ParsableCommand {
                                                  progress: progress.map { p in { p.advance(file: i, to: $0) } })
                 reports.finish(i, failed: false) {
                     FilesProgress.printing(progress) { FileWarnings.write(FileWarnings.messages(file: files[i], r, normalizeRemedy: false)) }
-                    scores.add(windows, seconds: r.duration); names.append(files[i])
+                    scores.add(windows, seconds: r.duration); names.append(files[i]); durations.append(r.duration)
                 }
             } catch {
                 progress?.advance(file: i, to: .infinity)
@@ -114,9 +122,11 @@ struct CalibrateCommand: ParsableCommand {
             FileHandle.standardError.write(Data("earshot: no readable audio to calibrate on\n".utf8))
             throw ExitCode(1)
         }
-        let paths = names
+        let paths = names, seconds = durations
         report(scores, files: names.count, model: m, base: base, heading: "site audio") { i, e in
-            (JSONLine.event(file: paths[i], e), String(format: "%@  %.2f–%.2f s", paths[i], e.start, e.end))
+            // within the file, as earshot detect lists it (its windows reach into the padding after it)
+            let e = e.clipped(to: seconds[i])
+            return (JSONLine.event(file: paths[i], e), String(format: "%@  %.2f–%.2f s", paths[i], e.start, e.end))
         }
         if reports.failed > 0 { throw ExitCode(1) }
     }

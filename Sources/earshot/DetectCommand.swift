@@ -32,20 +32,29 @@ struct DetectCommand: ParsableCommand {
     )
 
     @Option(help: "Model file (default: the shipped model).") var model: String?
-    @Option(help: "Score threshold (default: the model's, calibrated for ≤ 1 false alarm/hour).") var threshold: Float?
-    @Option(help: "Use the model's threshold calibrated for this many false alarms per hour (earshot model-info lists them, e.g. 1, 2, 5, 10) instead of --threshold.") var falseAlarmsPerHour: Double?
-    @Option(help: "Consecutive windows above threshold needed for an event.") var minConsecutive: Int = 2
-    @Option(help: "Below-threshold windows in a row that a run being confirmed survives (0: consecutive windows only).") var maxDips: Int = 0
-    @Option(help: "Seconds between CNN windows.") var hop: Double = 0.1
-    @Option(help: "Seconds after an event during which no new event starts (earshotd's default too).") var cooldown: Double = 10
+    // numbers are read as given, a leading minus too (`--threshold -1`), so that their range is what is checked
+    @Option(parsing: .unconditional, help: "Score threshold (default: the model's, calibrated for ≤ 1 false alarm/hour).") var threshold: Float?
+    @Option(parsing: .unconditional, help: "Use the model's threshold calibrated for this many false alarms per hour (earshot model-info lists them, e.g. 1, 2, 5, 10) instead of --threshold.") var falseAlarmsPerHour: Double?
+    @Option(parsing: .unconditional, help: "Consecutive windows above threshold needed for an event.") var minConsecutive: Int = 2
+    @Option(parsing: .unconditional, help: "Below-threshold windows in a row that a run being confirmed survives (0: consecutive windows only).") var maxDips: Int = 0
+    @Option(parsing: .unconditional, help: "Seconds between CNN windows.") var hop: Double = 0.1
+    @Option(parsing: .unconditional, help: "Seconds after an event during which no new event starts (earshotd's default too).") var cooldown: Double = 10
     @Flag(help: "Bring each quiet file's loudest sample up to −1 dBFS (by at most +60 dB), and a float file above full scale down to it, before detection (files peaking between −1 and 0 dBFS are left as they are): for re-checking recordings made with too little gain or exported too hot. Not what earshotd hears.") var normalize = false
     @Flag(help: "JSON lines output.") var json = false
     @Flag(help: "Also print every window's score to stderr as 'FILE TIME SCORE' lines (TIME = window centre, s).") var trace = false
-    @Option(help: "Threads (default: one per CPU core). Files are analysed in parallel; with fewer files than threads (one long recording), a file's windows are split among them — same scores and events. Reports keep the order of the files.") var jobs: Int?
+    @Option(parsing: .unconditional, help: "Threads (default, and at most: one per CPU core; more would only cost memory, so a larger value is lowered with a note). Files are analysed in parallel; with fewer files than threads (one long recording), a file's windows are split among them — same scores and events. Reports keep the order of the files.") var jobs: Int?
     @Argument(help: "Audio files, or folders of them (their .wav, .flac, … files, by name).") var files: [String]
 
     func validate() throws {
         if threshold != nil, falseAlarmsPerHour != nil { throw ValidationError("--threshold and --false-alarms-per-hour both pick the threshold: give one") }
+        if let r = falseAlarmsPerHour, !(r > 0 && r.isFinite) {
+            throw ValidationError("--false-alarms-per-hour \(r): give a finite number > 0, one the model has a threshold for (earshot model-info lists them, e.g. 1, 2, 5, 10)")
+        }
+        // the settings given, before the model is loaded (the model's own threshold is checked once it is)
+        do { try DecisionRule(threshold: threshold ?? 0.5, minConsecutive: minConsecutive, maxDips: maxDips, cooldown: cooldown, hopSeconds: hop).validate() } catch {
+            throw ValidationError("\(error)")
+        }
+        try FileWorkers.validate(jobs: jobs)
     }
 
     func run() throws {

@@ -12,17 +12,35 @@ struct FileWorkers {
     let perGroup: Int
 
     /// - Parameters:
-    ///   - jobs: the `--jobs` option: threads in all (nil: one per CPU core); < 1 is a usage error.
+    ///   - jobs: the `--jobs` option: threads in all (nil: one per CPU core); < 1 is a usage error (`validate`),
+    ///     more than one per CPU core is lowered to that, with a note on stderr (`threads`).
     ///   - oneGroup: a single group (all threads on one file at a time), e.g. so that `--trace` lines come
     ///     out in file order.
     init(model: Model, rule: DecisionRule, jobs: Int?, files: Int, oneGroup: Bool = false) throws {
-        if let jobs, jobs < 1 { throw CommandError("--jobs must be ≥ 1 (got \(jobs))") }
-        let threads = jobs ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let threads = Self.threads(jobs: jobs)
         groups = oneGroup ? 1 : max(1, min(threads, files))
         perGroup = max(1, threads / groups)
         // built here in turn (FFTW's planner is not thread-safe); each scores on one thread with
         // single-threaded OpenBLAS
         detectors = DetectorBox(try (0..<(groups * perGroup)).map { _ in try Detector(model: model, rule: rule) })
+    }
+
+    /// For the commands' `validate()`: `--jobs` below 1 is a usage error.
+    static func validate(jobs: Int?) throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1 (got \(jobs))") }
+    }
+
+    /// The threads to run for `--jobs` (nil: one per CPU core): at most one per core. Each thread has a detector
+    /// of its own (about 1 MB, and its share of the audio), and the scoring is all computation, so threads beyond
+    /// the cores only cost memory — a mistyped `--jobs 10000` would take 12 GB. Says so on stderr when it lowers it.
+    static func threads(jobs: Int?, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Int {
+        let cores = max(1, cores)
+        guard let jobs else { return cores }
+        if jobs > cores {
+            FileHandle.standardError.write(Data("earshot: note: --jobs \(jobs) is more than the \(cores) CPU core\(cores == 1 ? "" : "s") here: running \(cores) thread\(cores == 1 ? "" : "s")\n".utf8))
+            return cores
+        }
+        return jobs
     }
 
     /// The model at `path` (nil: the shipped one); on failure prints why and exits with status 2.

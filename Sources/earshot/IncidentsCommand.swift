@@ -29,10 +29,11 @@ struct IncidentsCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "From when: a span back from now (30m, 12h, 7d) or a local time (2026-12-05, 2026-12-05T21:00).")
+    // read as given, a leading minus too (`--since -5m`), so that the product's own check says what is wrong
+    @Option(parsing: .unconditional, help: "From when: a span back from now (30m, 12h, 7d) or a local time (2026-12-05, 2026-12-05T21:00).")
     var since = "7d"
 
-    @Option(help: "Until when, the same forms (default: now).")
+    @Option(parsing: .unconditional, help: "Until when, the same forms (default: now).")
     var until: String?
 
     @Option(help: "Read the journal files in this directory (as journalctl --directory) instead of this machine's journal.")
@@ -47,6 +48,10 @@ struct IncidentsCommand: ParsableCommand {
     func validate() throws {
         if Self.when(since, now: Date()) == nil { throw ValidationError("--since \(since): give a span such as 12h or 7d, or a local time such as 2026-12-05T21:00") }
         if let u = until, Self.when(u, now: Date()) == nil { throw ValidationError("--until \(u): give a span such as 2h, or a local time such as 2026-12-05T22:00") }
+        let now = Date()
+        if let u = until, let from = Self.when(since, now: now), let to = Self.when(u, now: now), to < from {
+            throw ValidationError("--until \(u) (\(Self.local(to))) is before --since \(since) (\(Self.local(from))): a span back from now reaches further with a larger number, e.g. --since 2h --until 1h")
+        }
     }
 
     func run() throws {

@@ -40,7 +40,7 @@ struct ListenCommand: ParsableCommand {
     @Option(help: "ALSA capture device instead of the config's device: (see earshot devices).")
     var device: String?
 
-    @Option(help: "Stop after this many seconds of audio (default: until Ctrl-C).")
+    @Option(parsing: .unconditional, help: "Stop after this many seconds of audio (default: until Ctrl-C).")
     var seconds: Double?
 
     @Flag(help: "One JSON object per line: {\"type\":\"level\",…} each second, {\"type\":\"event\",…} per event, {\"type\":\"summary\",…} at the end.")

@@ -30,7 +30,7 @@ struct ModelInfoCommand: ParsableCommand {
             shape = layer.outShape
         }
         let f = m.features
-        print("features   \(f.sampleRate) Hz, n_fft \(f.nFFT), hop \(f.hop), \(f.nMels) \(f.melScale) mels \(Int(f.fMin))–\(Int(f.fMax)) Hz (norm \(f.melNorm)), window \(f.window), ln(mel + \(f.logEpsilon)), \(f.windowFrames)-frame windows")
+        print("features   \(f.sampleRate) Hz, n_fft \(f.nFFT), hop \(f.hop), \(f.nMels) \(f.melScale) mels \(String(format: "%g", f.fMin))–\(String(format: "%g", f.fMax)) Hz (norm \(f.melNorm)), window \(f.window), ln(mel + \(f.logEpsilon)), \(f.windowFrames)-frame windows")
         print("scores     fingerprint \(m.scoreFingerprint) (earshotd's score log names the model that scored it by this; `earshot calibrate --scores` needs the same)")
         print(String(format: "threshold  %.6f (operating point)", m.threshold))
         for (k, v) in m.thresholds.sorted(by: { (Double($0.key) ?? 0) < (Double($1.key) ?? 0) }) {

@@ -24,10 +24,11 @@ struct MuteCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .customLong("for"), help: "How long: 90m, 2h, 1h30m (at most 24h).")
+    // read as given, a leading minus too (`--for -5m`), so that the product's own check says what is wrong
+    @Option(name: .customLong("for"), parsing: .unconditional, help: "How long: 90m, 2h, 1h30m (at most 24h).")
     var duration: String?
 
-    @Option(help: "Until a local time: HH:MM (the next one), or YYYY-MM-DDTHH:MM.")
+    @Option(parsing: .unconditional, help: "Until a local time: HH:MM (the next one), or YYYY-MM-DDTHH:MM.")
     var until: String?
 
     @Option(help: "Why (required to mute): in every muted alert and in the health hook's notice.")
@@ -68,7 +69,7 @@ struct MuteCommand: ParsableCommand {
         let mute = Mute(until: end, reason: (reason ?? "").trimmingCharacters(in: .whitespaces),
                         by: env["SUDO_USER"] ?? env["LOGNAME"] ?? env["USER"] ?? "uid \(getuid())", since: now)
         if let p = mute.problem(now: now) { throw CommandError("cannot mute: \(p)") }
-        do { try mute.write(path: path) } catch {
+        do { try mute.write(path: path, instance: instance) } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
         }

@@ -18,7 +18,8 @@ struct StatusCommand: ParsableCommand {
               CRITICAL  not running (stopped, never started, killed, hung); detection
                         stuck; or no audio (device lost, busy or stalled, digital
                         silence, one stuck value)
-              UNKNOWN   nothing to judge from (metrics off, config or file unreadable)
+              UNKNOWN   nothing to judge from (metrics off, config or file unreadable,
+                        or the file damaged)
 
             An incident going on, pages that did not go out and evidence clips not written are shown too, and \
             do not change the state: it says whether earshotd can hear a shooting, not whether one is going on. \
@@ -57,7 +58,7 @@ struct StatusCommand: ParsableCommand {
         let units = try Self.units(instance: instance, config: config, directory: configDirectory)
         var states: [DaemonHealth.State] = []
         for (unit, path, instance) in units {
-            let health = DaemonHealth.check(configPath: path, instance: instance, unit: unit)
+            let health = DaemonHealth.check(configPath: path, instance: instance, unit: unit, given: config != nil)
             states.append(health.state)
             print(json ? Self.jsonLine(health) : Self.text(health))
         }
@@ -93,6 +94,11 @@ struct StatusCommand: ParsableCommand {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         e.dateEncodingStrategy = .iso8601
-        return (try? e.encode(h)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        // a figure that is not a number (a damaged file is UNKNOWN before any is read) must not make the line `{}`
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "+Inf", negativeInfinity: "-Inf", nan: "NaN")
+        if let line = try? e.encode(h) { return String(decoding: line, as: UTF8.self) }
+        // nothing else can fail to encode; should it, the unit and its state still go out
+        let minimal = ["unit": h.unit, "state": h.state.rawValue, "summary": h.summary]
+        return (try? e.encode(minimal)).map { String(decoding: $0, as: UTF8.self) } ?? "{\"state\":\"\(h.state.rawValue)\"}"
     }
 }

@@ -100,4 +100,43 @@ import Testing
         #expect(lowest < strictOwn, "a quiet site's lowest silent threshold (\(lowest)) is below the model's own (\(strictOwn)), or this check shows nothing")
         #expect(q.status == 0 && !q.stdout.contains("to use it") && q.stdout.contains("keep the model's own threshold"), "\(q.stdout)")
     }
+
+    /// A rate is checked as given: one that is not a finite number > 0 is a usage error that says so (inf is
+    /// > 0), a negative number or --top gets its own message (not "Missing value"), and an absurdly large or
+    /// small rate is calibrated and printed as a Double (it trapped converting it to an Int).
+    @Test func ratesAreCheckedAsGiven() throws {
+        let dir = TestPaths.tempDir("cal-rates")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try FixtureModel.write(to: dir)
+        let file = try site(dir, "a.wav", seconds: 4, seed: 5).path
+        for (args, says) in [(["--rate", "inf"], "--rate inf: give the false alarms per hour as a finite number > 0"),
+                             (["--rate", "nan"], "--rate nan: give the false alarms per hour as a finite number > 0"),
+                             (["--rate", "1", "--rate", "-1"], "--rate -1.0: give the false alarms per hour as a finite number > 0"),
+                             (["--top", "-1"], "--top must be ≥ 0 (got -1)"),
+                             (["--hop", "-1"], "hop (--hop) = -1.0 is out of range"),
+                             (["--jobs", "-3"], "--jobs must be ≥ 1 (got -3)")] {
+            let r = try CLIRunner.run(["calibrate", "--model", model.path] + args + [file])
+            #expect(r.status == 64 && r.stderr.contains(says) && !r.stderr.contains("Missing value"), "\(args): \(r.status) \(r.stderr)")
+        }
+        let huge = try CLIRunner.run(["calibrate", "--model", model.path, "--rate", "1e19", file])
+        #expect(huge.status == 0 && huge.stdout.contains("\n1e+19 "), "\(huge.status) \(huge.stdout)\(huge.stderr)")
+        let tiny = try CLIRunner.run(["calibrate", "--model", model.path, "--rate", "1e-19", file])
+        #expect(tiny.status == 0 && tiny.stdout.contains("cannot measure 1e-19 false alarm(s)/hour (they need ≥ 1e+19 h)"), "\(tiny.status) \(tiny.stdout)\(tiny.stderr)")
+    }
+
+    /// An event at a recording's end is listed within the file, as earshot detect lists it: the windows over
+    /// the padding streamed after the file once put its end up to 0.4 s past the file's.
+    @Test func eventsEndWithinTheFile() throws {
+        let dir = TestPaths.tempDir("cal-clip")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // threshold 0: every window is above it, so one event runs to the file's end and into the padding
+        let model = try FixtureModel.write(to: dir, threshold: 0)
+        let file = try site(dir, "a.wav", seconds: 3, seed: 6).path
+        let cal = jsonLines(try CLIRunner.run(["calibrate", "--model", model.path, "--json", file]).stdout).filter { $0["type"] as? String == "event" }
+        let det = jsonLines(try CLIRunner.run(["detect", "--model", model.path, "--threshold", "0", "--json", file]).stdout).filter { $0["type"] as? String == "event" }
+        let end = try #require(cal.first?["end"] as? Double)
+        #expect(cal.count == 1 && end <= 3 && end == det.first?["end"] as? Double, "calibrate \(cal), detect \(det)")
+        let text = try CLIRunner.run(["calibrate", "--model", model.path, file]).stdout
+        #expect(text.contains("–3.00 s  score"), "\(text)")
+    }
 }

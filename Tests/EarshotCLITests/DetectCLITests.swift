@@ -117,6 +117,42 @@ import Testing
         #expect(bad.status != 0 && bad.stderr.contains("--jobs"))
     }
 
+    /// A number is checked as the operator typed it: a negative one gets the option's own range message (not
+    /// ArgumentParser's "Missing value", which it gave when it took "-1" for an option), a false-alarm rate that
+    /// is not a finite number > 0 is a usage error, and a huge one the normal "no threshold calibrated" error
+    /// (it trapped converting the rate to an Int). A --jobs beyond the cores runs one thread per core, and says so.
+    @Test func numbersAreCheckedAsGiven() throws {
+        let dir = TestPaths.tempDir("cli-numbers")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try FixtureModel.write(to: dir)
+        let file = try wav(dir, "f.wav", seconds: 2).path
+        let ranges: [([String], String)] = [
+            (["--threshold", "-1"], "threshold (--threshold) = -1.0 is out of range; use a value in 0…1"),
+            (["--hop", "-1"], "hop (--hop) = -1.0 is out of range"),
+            (["--min-consecutive", "-1"], "min_consecutive (--min-consecutive) = -1 is out of range"),
+            (["--max-dips", "-1"], "max_dips (--max-dips) = -1 is out of range"),
+            (["--cooldown", "-1"], "cooldown (--cooldown) = -1.0 is out of range"),
+            (["--jobs", "-3"], "--jobs must be ≥ 1 (got -3)"),
+            (["--false-alarms-per-hour", "-1"], "--false-alarms-per-hour -1.0: give a finite number > 0"),
+            (["--false-alarms-per-hour", "inf"], "--false-alarms-per-hour inf: give a finite number > 0"),
+            (["--false-alarms-per-hour", "nan"], "--false-alarms-per-hour nan: give a finite number > 0"),
+        ]
+        for (args, says) in ranges {
+            let r = try CLIRunner.run(["detect", "--model", model.path] + args + [file])
+            #expect(r.status == 64 && r.stderr.contains(says) && !r.stderr.contains("Missing value"), "\(args): \(r.status) \(r.stderr)")
+        }
+        for rate in ["1e19", "9.3e18", "1e300"] {
+            let r = try CLIRunner.run(["detect", "--model", model.path, "--false-alarms-per-hour", rate, file])
+            #expect(r.status == 1 && r.stderr.contains("no threshold calibrated for \(rate.replacingOccurrences(of: "e", with: "e+")) false alarm(s)/hour"), "\(rate): \(r.status) \(r.stderr)")
+        }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let many = try CLIRunner.run(["detect", "--model", model.path, "--threshold", "0.5", "--json", "--jobs", "10000", file])
+        let one = try CLIRunner.run(["detect", "--model", model.path, "--threshold", "0.5", "--json", "--jobs", "1", file])
+        #expect(many.status == 0 && many.stdout == one.stdout, "\(many.stderr)")
+        #expect(many.stderr.contains("--jobs 10000 is more than the \(cores) CPU core\(cores == 1 ? "" : "s") here: running \(cores) thread"), "\(many.stderr)")
+        #expect(!one.stderr.contains("note"), "\(one.stderr)")
+    }
+
     /// One long recording and two threads: its windows are split between two detectors, and the output —
     /// events, file record and every window's score in --trace — is byte for byte one thread's.
     @Test func oneLongFileOnTwoThreadsPrintsWhatOneThreadPrints() throws {

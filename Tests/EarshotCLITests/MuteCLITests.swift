@@ -65,6 +65,10 @@ import Testing
             (["--for", "2h", "--until", "23:00", "--reason", "x"], "not both"),
             (["--for", "30", "--reason", "x"], "give a duration such as 90m"),
             (["--for", "25h", "--reason", "x"], "longer than the 24 hours"),
+            // a huge one trapped (or gave an empty date); a negative one was "Missing value"
+            (["--for", "99999999999999999999h", "--reason", "x"], "it lasts until after the year 9999, longer than the 24 hours"),
+            (["--for", "3000000000000h", "--reason", "x"], "it lasts until after the year 9999, longer than the 24 hours"),
+            (["--for", "-5m", "--reason", "x"], "--for -5m: give a duration such as 90m"),
             (["--until", "25:00", "--reason", "x"], "give a local time such as 23:30"),
             (["--for", "1h", "--reason", "two\nlines"], "control character"),
         ]
@@ -77,6 +81,9 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir + "/mute"), "nothing written")
         let missing = try Self.mute(["--for", "1h", "--reason", "x"], dir + "/nope")
         #expect(missing.status == 1 && missing.stderr.contains("\(dir)/nope does not exist") && missing.stderr.contains("systemctl start earshot"), "\(missing.stderr)")
+        // an instance whose state directory is missing: its own unit makes it
+        let hall = try CLIRunner.run(["mute", "--instance", "qa-hall", "--for", "1h", "--reason", "x", "--state-directory", dir + "/nope"])
+        #expect(hall.status == 1 && hall.stderr.contains("(systemctl start earshot@qa-hall)") && !hall.stderr.contains("--instance NAME"), "\(hall.stderr)")
         let inst = try CLIRunner.run(["mute", "--instance", "Bad Name", "--for", "1h", "--reason", "x"])
         #expect(inst.status != 0 && inst.stderr.contains("cannot name an instance"), "\(inst.stderr)")
         // a broken file is shown as such (earshotd ignores it) and unmute clears it

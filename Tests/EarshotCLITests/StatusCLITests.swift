@@ -54,6 +54,21 @@ struct StatusCLITests {
         #expect(help.status == 0 && help.stdout.contains("sudo earshot status --instance north-entrance") && help.stdout.contains("CRITICAL  not running (stopped, never started, killed, hung)"), "\(help.stdout)")
     }
 
+    /// `--instance NAME` whose config is missing says to create it (no --config was given to check), and a
+    /// damaged metrics file is UNKNOWN with the line, in --json too (a NaN made the line `{}`, with exit 0).
+    @Test func aMissingConfigOrADamagedFileIsUnknown() throws {
+        let dir = TestPaths.tempDir("status-unknown")
+        let missing = try CLIRunner.run(["status", "--config-directory", dir.path, "--instance", "qa-hall"])
+        #expect(missing.status == 3 && missing.stdout.contains("\(dir.path)/qa-hall.yaml: config file not found for instance 'qa-hall' — create it from the shipped default")
+                && !missing.stdout.contains("--config"), "\(missing.stdout)")
+        let prom = dir.appendingPathComponent("earshot.prom")
+        try "metrics:\n  path: \(prom.path)\n".write(to: dir.appendingPathComponent("earshot.yaml"), atomically: true, encoding: .utf8)
+        try Self.metrics("earshot_threshold NaN").write(to: prom, atomically: true, encoding: .utf8)
+        let r = try CLIRunner.run(["status", "--config-directory", dir.path, "--json"])
+        let o = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect(r.status == 3 && o?["state"] as? String == "UNKNOWN" && (o?["problems"] as? [String])?.first?.contains("line 7: earshot_threshold NaN") == true, "\(r.stdout)")
+    }
+
     /// earshotd's state directory is 0750 and the service's: a user who may not read the file is told to use sudo,
     /// and is not told that earshotd is not running.
     @Test func aFileItMayNotReadIsUnknownNotStopped() throws {

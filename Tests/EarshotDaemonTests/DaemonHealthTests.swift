@@ -121,6 +121,57 @@ import Testing
         #expect(broken.state == .unknown && broken.problems.first?.contains("--instance hall") == true, "\(broken)")
     }
 
+    /// A file earshotd cannot have written — empty, cut short, not text, or with a value that is no finite number
+    /// of a sane size (the exposition format allows NaN and +Inf; 1e400 reads as +Inf) — is UNKNOWN, naming the
+    /// file and the line, never a trap (NaN uptime, +Inf audio seconds and a start time past the year 9999 trapped
+    /// converting them to an Int) nor a running earshotd. The hint to use sudo is for a file it may not read only.
+    @Test func aDamagedFileIsUnknown() throws {
+        let site = Site("damaged")
+        _ = try site.judge()
+        let good = try String(contentsOfFile: site.path, encoding: .utf8)
+        let lines = good.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        func line(_ name: String) throws -> Int { try #require(lines.firstIndex { $0.hasPrefix(name + " ") }) + 1 }
+        func judge(_ text: Data) throws -> DaemonHealth {
+            try text.write(to: URL(fileURLWithPath: site.path))
+            return DaemonHealth.check(config: site.config, configPath: nil, unit: "earshot.service")
+        }
+        func edited(_ name: String, _ value: String) -> Data {
+            Data(lines.map { $0.hasPrefix(name + " ") ? "\(name) \(value)" : $0 }.joined(separator: "\n").utf8)
+        }
+        let cases: [(Data, String)] = [
+            (edited("earshot_uptime_seconds", "NaN"), "line \(try line("earshot_uptime_seconds")): earshot_uptime_seconds NaN is not a value earshotd writes"),
+            (edited("earshot_audio_seconds_total", "1e400"), "line \(try line("earshot_audio_seconds_total")): earshot_audio_seconds_total +Inf is not a value"),
+            (edited("earshot_start_time_seconds", "1e300"), "line \(try line("earshot_start_time_seconds")): earshot_start_time_seconds 1e+300 is not a value"),
+            (edited("earshot_threshold", "NaN"), "line \(try line("earshot_threshold")): earshot_threshold NaN is not a value"),
+            (edited("earshot_events_total", "1e19"), "line \(try line("earshot_events_total")): earshot_events_total 1e+19 is not a value"),
+            (Data(), "is empty"),
+            (Data("# HELP earshot_threshold x\n".utf8), "is empty"),
+            (Data(lines.prefix(20).joined(separator: "\n").utf8), "is cut short: it ends at line "),
+            (Data([0x80, 0xff, 0x00, 0xfe]), "is not text (not UTF-8)"),
+            (Data("\u{7f}ELF garbage\n".utf8), "line 1 is not a metrics sample"),
+        ]
+        for (text, says) in cases {
+            let h = try judge(text)
+            #expect(h.state == .unknown && h.summary == "cannot tell: the metrics file is damaged" && h.counters == nil, "\(says): \(h)")
+            #expect(h.problems.count == 1 && h.problems[0].hasPrefix(site.path) && h.problems[0].contains(says), "\(says): \(h.problems)")
+            #expect(h.problems[0].contains("earshotd rewrites it every 15 s") && !h.problems[0].contains("with sudo"), "\(h.problems)")
+        }
+        // the figures status prints never trap, whatever they are given
+        #expect(DaemonHealth.span(.nan) == "an unknown time" && DaemonHealth.span(.infinity) == "11574074 d 1 h" && DaemonHealth.span(-5) == "0 s")
+        #expect(MetricsReading.int(.nan) == 0 && MetricsReading.int(1e19) == 0 && MetricsReading.int(12) == 12)
+    }
+
+    /// A named instance's own config, as `earshot status --instance NAME` finds it missing, is said as for that
+    /// instance (create it from the shipped default), not as a wrong --config, which was not given.
+    @Test func aMissingInstanceConfigSaysHowToCreateIt() throws {
+        let hall = try Instance(name: "hall", environment: [:])
+        let own = DaemonHealth.check(configPath: "/nonexistent/hall.yaml", instance: hall, unit: "earshot@hall.service", given: false)
+        #expect(own.state == .unknown && own.problems.first?.contains("config file not found for instance 'hall' — create it from the shipped default") == true, "\(own)")
+        #expect(own.problems.first?.contains("--config") == false, "\(own.problems)")
+        let given = DaemonHealth.check(configPath: "/nonexistent/hall.yaml", instance: hall, unit: "earshot@hall.service")
+        #expect(given.problems.first?.contains("check --config") == true, "\(given.problems)")
+    }
+
     @Test func theWorstStateAndItsExitCode() {
         typealias S = DaemonHealth.State
         #expect([S.ok, .warning, .critical, .unknown].map(\.exitCode) == [0, 1, 2, 3])

@@ -40,6 +40,21 @@ import Testing
         #expect(try MetricsReading(text: "# HELP earshot_device_up x\nearshot_device_up 1\n").counters.running)
     }
 
+    /// What earshot status cannot judge from is named: an empty file, one cut before the last sample earshotd
+    /// writes, a value that is no finite number below 10^12 (with its line); a whole file is fine.
+    @Test func damageIsNamed() throws {
+        let m = MetricsFile(settings: MetricsSettings(path: "/unused.prom"))
+        m.update { $0 = Self.everyCounter() }
+        let whole = m.render()
+        #expect(try MetricsReading(text: whole).damage == nil)
+        #expect(try MetricsReading(text: "").damage == "is empty")
+        #expect(try MetricsReading(text: "# HELP a x\na 1\nb 2\n").damage == "is cut short: it ends at line 3 without earshot_uptime_seconds, the last sample earshotd writes")
+        for (value, shown) in [("NaN", "NaN"), ("+Inf", "+Inf"), ("-Inf", "-Inf"), ("1e400", "+Inf"), ("1e12", "1000000000000.0")] {
+            let r = try MetricsReading(text: "# HELP a x\na 1\nearshot_threshold \(value)\nearshot_uptime_seconds 5\n")
+            #expect(r.damage == "line 3: earshot_threshold \(shown) is not a value earshotd writes (a finite number below 10^12)", "\(value): \(r.damage ?? "nil")")
+        }
+    }
+
     @Test func aLineThatIsNoSampleIsNamed() {
         for bad in ["earshot_events_total\n", "earshot_events_total{a=\"1\" 3\n", "earshot_device_up one\n", "{x=\"1\"} 2\n"] {
             #expect {

@@ -33,6 +33,27 @@ import Testing
         do { try m.write(path: d + "/missing/mute"); Issue.record("wrote into a missing directory") } catch {
             #expect("\(error)".contains("\(d)/missing does not exist") && "\(error)".contains("--instance"), "\(error)")
         }
+        // an instance's: its own unit starts it (the hint to name an --instance is no help when one was named)
+        do { try m.write(path: d + "/missing/mute", instance: "hall"); Issue.record("wrote into a missing directory") } catch {
+            #expect("\(error)".contains("systemctl start earshot@hall)") && !"\(error)".contains("--instance NAME"), "\(error)")
+        }
+    }
+
+    /// A time is said in words when the formatter cannot write it (it gave "" past some year), and never traps
+    /// (a NaN or a time past Int.max seconds did): a huge `earshot mute --for` gets the usual refusal.
+    @Test func anyTimeIsDescribed() {
+        #expect(Mute.describe(Date(timeIntervalSince1970: 3.6e23)) == "after the year 9999")
+        #expect(Mute.describe(Date(timeIntervalSince1970: 1.08e16)) == "after the year 9999")
+        #expect(Mute.describe(Date(timeIntervalSince1970: -1e300)) == "before the year 1")
+        #expect(Mute.describe(Date(timeIntervalSince1970: .nan)) == "an unknown time")
+        #expect(Mute.describe(Date(timeIntervalSince1970: .infinity)) == "the end of time")
+        #expect(Mute.describe(Date(timeIntervalSince1970: 253_300_000_000)).hasPrefix("9996-"))
+        // to the minute on a minute (a fraction of a second after it too), else with seconds
+        let minute = Date(timeIntervalSince1970: 1_780_000_020)
+        #expect(Mute.describe(minute).split(separator: ":").count == 2 && Mute.describe(minute.addingTimeInterval(0.5)) == Mute.describe(minute))
+        #expect(Mute.describe(minute.addingTimeInterval(30)).split(separator: ":").count == 3)
+        let huge = Mute(until: Self.t0.addingTimeInterval(3.6e23), reason: "r", by: "b", since: Self.t0)
+        #expect(huge.problem(now: Self.t0) == "it lasts until after the year 9999, longer than the 24 hours a mute may last")
     }
 
     @Test func onlySensibleMutesAreObeyed() {

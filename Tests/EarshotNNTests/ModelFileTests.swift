@@ -151,6 +151,16 @@ import Testing
         do { _ = try m.threshold(falseAlarmsPerHour: 0.5) } catch { #expect("\(error)".contains("0.5 false alarm(s)/hour") && "\(error)".contains("none")) }
     }
 
+    /// A rate is printed as a whole number when it is one, and as a Double when it is too large for an integer
+    /// (a typo of a few extra zeros once trapped converting it), infinite or tiny.
+    @Test func aRateKeyIsPrintedWhateverItsSize() throws {
+        #expect(Model.rateKey(1) == "1" && Model.rateKey(10) == "10" && Model.rateKey(0.5) == "0.5")
+        #expect(Model.rateKey(1e19) == "1e+19" && Model.rateKey(9.3e18) == "9.3e+18" && Model.rateKey(1e300) == "1e+300")
+        #expect(Model.rateKey(.infinity) == "inf" && Model.rateKey(1e-19) == "1e-19")
+        let m = try Self.makeModel()
+        #expect { try m.threshold(falseAlarmsPerHour: 1e19) } throws: { "\($0)".contains("no threshold calibrated for 1e+19 false alarm(s)/hour") }
+    }
+
     @Test func inputNormMakesTheModelGainInvariant() throws {
         let s = try Self.makeModel().makeInference()
         let w = Self.window(seed: 4)

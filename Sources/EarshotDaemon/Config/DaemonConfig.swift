@@ -153,9 +153,15 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Loads `path`, or the instance's file (`defaultPath` for the single service) if it exists, or defaults —
     /// except that a named instance's file must exist (a missing one is a typo in the unit's name).
     public static func load(path: String?, instance: Instance = .single) throws -> DaemonConfig {
-        let p = path ?? instance.configPath
+        try load(path ?? instance.configPath, given: path != nil, instance: instance)
+    }
+
+    /// Loads `p`: a file named with `--config` when `given` (a missing one is an error that says so), else the
+    /// instance's own file, e.g. as `earshot status` finds it in the config directory (missing: the defaults for
+    /// the single service, an error naming the fix for a named instance).
+    public static func load(_ p: String, given: Bool, instance: Instance) throws -> DaemonConfig {
         guard FileManager.default.fileExists(atPath: p) else {
-            if path != nil { throw ConfigError(source: p, key: "", line: nil, problem: "config file not found — check --config, or remove it to use defaults") }
+            if given { throw ConfigError(source: p, key: "", line: nil, problem: "config file not found — check --config, or remove it to use defaults") }
             if let n = instance.name {
                 throw ConfigError(source: p, key: "", line: nil, problem: "config file not found for instance '\(n)' — create it from the shipped default (e.g. cp \(DefaultModel.shareDirectory.appendingPathComponent("earshot.yaml").path) \(p)), set device: and location:, or check the name in earshot@\(n)")
             }

@@ -61,10 +61,13 @@ public struct DaemonHealth: Sendable, Equatable, Encodable {
     public static let loopStuckAfter: Double = 10
 
     /// Judges the earshotd that reads the config at `configPath` (nil: the instance's own, or built-in defaults) as
-    /// `unit`; a config that does not load is UNKNOWN, with its error.
-    public static func check(configPath: String?, instance: Instance, unit: String, now: Date = Date()) -> DaemonHealth {
+    /// `unit`; a config that does not load is UNKNOWN, with its error. `given`: `configPath` was named with
+    /// `--config`; false when it is the instance's own file, found in the config directory (a missing one is then
+    /// said as for earshot@NAME, not as a wrong `--config`).
+    public static func check(configPath: String?, instance: Instance, unit: String, given: Bool = true, now: Date = Date()) -> DaemonHealth {
         do {
-            return check(config: try DaemonConfig.load(path: configPath, instance: instance), configPath: configPath, unit: unit,
+            let config = try configPath.map { try DaemonConfig.load($0, given: given, instance: instance) } ?? DaemonConfig.load(path: nil, instance: instance)
+            return check(config: config, configPath: configPath, unit: unit,
                          muteFile: Mute.path(stateDirectory: instance.stateDirectory), now: now)
         } catch {
             return DaemonHealth(unit: unit, state: .unknown, summary: "cannot tell: its config does not load",
@@ -85,27 +88,48 @@ public struct DaemonHealth: Sendable, Equatable, Encodable {
             return h
         }
         var st = stat()
+        let data: Data
         do {
-            try fileCheck(stat(m.path, &st), "stat", path: m.path,
-                          fix: "run earshot status with sudo (earshotd's state directory is for root and the service alone)")
+            try fileCheck(stat(m.path, &st), "stat", path: m.path, fix: "")
+            let fd = try fileCheck(open(m.path, O_RDONLY | O_CLOEXEC), "open", path: m.path, fix: "")
+            data = try FileHandle(fileDescriptor: fd, closeOnDealloc: true).readToEnd() ?? Data()
         } catch let e as FileCallError where e.code == ENOENT {
             h.state = .critical
             h.summary = "not running (no metrics file)"
             h.problems = ["\(m.path) does not exist: this earshotd has not run (\(Reach(unit).enable); then \(Reach(unit).status))"]
             return h
+        } catch var e as FileCallError {
+            h.summary = "cannot tell: the metrics file cannot be read"
+            e.fix = e.code == EACCES || e.code == EPERM ? "run earshot status with sudo (earshotd's state directory is for root and the service alone)"
+                : "check metrics.path in \(configPath ?? "the config")"
+            h.problems = ["\(e)"]
+            return h
         } catch {
             h.summary = "cannot tell: the metrics file cannot be read"
-            h.problems = ["\(error)"]
+            h.problems = ["\(m.path) cannot be read (\(error.localizedDescription)): check metrics.path in \(configPath ?? "the config")"]
             return h
         }
         let written = Date(timeIntervalSince1970: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
         h.written = written
+        // earshotd replaces the whole file at once: one it cannot have written is damaged (a full disk, a crash of
+        // the file system, an edit by hand), and nothing can be judged from it
+        let damaged = "earshotd rewrites it every \(String(format: "%g", m.intervalSeconds)) s while it runs: if it stays so, \(Reach(unit).log) says why (a full disk?), or restart it (\(Reach(unit).restart))"
         let reading: MetricsReading
         do {
-            reading = try MetricsReading(text: try String(contentsOfFile: m.path, encoding: .utf8))
+            guard let text = String(data: data, encoding: .utf8) else {
+                h.summary = "cannot tell: the metrics file is damaged"
+                h.problems = ["\(m.path) is not text (not UTF-8), so not a metrics file earshotd wrote — \(damaged)"]
+                return h
+            }
+            reading = try MetricsReading(text: text)
         } catch {
-            h.summary = "cannot tell: the metrics file cannot be read"
-            h.problems = ["\(m.path): \(error) — run earshot status with sudo"]
+            h.summary = "cannot tell: the metrics file is damaged"
+            h.problems = ["\(m.path): \(error) — \(damaged)"]
+            return h
+        }
+        if let damage = reading.damage {
+            h.summary = "cannot tell: the metrics file is damaged"
+            h.problems = ["\(m.path) \(damage) — \(damaged)"]
             return h
         }
         let mute = muteFile.flatMap { try? Mute.read(path: $0) }.flatMap { $0.isActive(at: now) ? $0 : nil }
@@ -202,9 +226,11 @@ public struct DaemonHealth: Sendable, Equatable, Encodable {
         }
     }
 
-    /// "45 s", "12 min", "2 h 5 min", "3 d 4 h".
+    /// "45 s", "12 min", "2 h 5 min", "3 d 4 h"; "an unknown time" when `seconds` is not a number, and at most
+    /// "11574074 d 1 h" (10^12 s, which an Int holds: no value makes it trap).
     public static func span(_ seconds: Double) -> String {
-        let s = max(0, Int(seconds.rounded()))
+        guard !seconds.isNaN else { return "an unknown time" }
+        let s = Int(min(max(0, seconds), 1e12).rounded())
         if s < 60 { return "\(s) s" }
         let (d, h, m) = (s / 86_400, (s % 86_400) / 3600, (s % 3600) / 60)
         if d > 0 { return "\(d) d \(h) h" }

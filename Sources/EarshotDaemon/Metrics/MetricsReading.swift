@@ -7,6 +7,8 @@ public struct MetricsReading: Sendable, Equatable {
         public var name: String
         public var labels: [String: String]
         public var value: Double
+        /// Its line in the text (1 = the first).
+        public var line = 0
     }
 
     public var samples: [Sample]
@@ -18,9 +20,32 @@ public struct MetricsReading: Sendable, Equatable {
         for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
-            guard let s = Self.sample(Substring(line)) else { throw MetricsReadingError(line: i + 1, text: line) }
+            guard var s = Self.sample(Substring(line)) else { throw MetricsReadingError(line: i + 1, text: line) }
+            s.line = i + 1
             samples.append(s)
         }
+    }
+
+    /// The last sample every earshotd writes (`MetricsFile.render()`, older versions too): a file without it was
+    /// cut short.
+    public static let lastSample = "earshot_uptime_seconds"
+    /// No value earshotd writes reaches this: counts, seconds and Unix times (10^12 s is 31,700 years).
+    public static let largestValue = 1e12
+
+    /// Why `earshot status` cannot judge from this file, nil when it can: it has no sample at all (an empty
+    /// file), it has no `lastSample` (cut short), or a value is not a finite number below `largestValue` (the
+    /// exposition format allows NaN and ±Inf, but earshotd writes none; a damaged or hand-edited file does, and
+    /// such a value would make nonsense of every judgement and figure).
+    public var damage: String? {
+        if samples.isEmpty { return "is empty" }
+        if let bad = samples.first(where: { !(abs($0.value) < Self.largestValue) }) {
+            let v = bad.value.isNaN ? "NaN" : bad.value.isInfinite ? (bad.value > 0 ? "+Inf" : "-Inf") : String(bad.value)
+            return "line \(bad.line): \(bad.name) \(v) is not a value earshotd writes (a finite number below 10^12)"
+        }
+        if value(Self.lastSample) == nil {
+            return "is cut short: it ends at line \(samples.last?.line ?? 0) without \(Self.lastSample), the last sample earshotd writes"
+        }
+        return nil
     }
 
     /// The value of the first sample named `name` whose labels include `labels`; nil when there is none.
@@ -36,7 +61,8 @@ public struct MetricsReading: Sendable, Equatable {
     /// The counters the file was rendered from, as far as it carries them (a sample missing leaves the default).
     public var counters: EarshotCounters {
         var c = EarshotCounters()
-        func int(_ n: String) -> Int { value(n).map { Int($0) } ?? 0 }
+        // a value no Int holds (`damage` names it) is read as 0 rather than trap
+        func int(_ n: String) -> Int { Self.int(value(n)) }
         func double(_ n: String) -> Double { value(n) ?? 0 }
         func flag(_ n: String) -> Bool { double(n) != 0 }
         c.model = label("earshot_build_info", "model") ?? ""
@@ -68,7 +94,7 @@ public struct MetricsReading: Sendable, Equatable {
         c.alertRateExpected = double("earshot_alert_rate_expected_per_hour")
         c.alertRateExcess = flag("earshot_alert_rate_excess")
         for condition in LivenessCondition.allCases {
-            let n = value("earshot_liveness_warnings_total", ["condition": condition.rawValue]).map { Int($0) } ?? 0
+            let n = Self.int(value("earshot_liveness_warnings_total", ["condition": condition.rawValue]))
             if n > 0 { c.livenessWarningsTotal[condition] = n }
             if (value("earshot_liveness_active", ["condition": condition.rawValue]) ?? 0) != 0 { c.livenessActive.insert(condition) }
         }
@@ -80,6 +106,12 @@ public struct MetricsReading: Sendable, Equatable {
         c.running = value("earshot_running").map { $0 != 0 } ?? true
         c.loopTimestamp = double("earshot_loop_timestamp_seconds")
         return c
+    }
+
+    /// `v` as a count: 0 when there is none, or when it is not a finite number below `largestValue`.
+    static func int(_ v: Double?) -> Int {
+        guard let v, abs(v) < largestValue else { return 0 }
+        return Int(v)
     }
 
     /// `name{a="x",b="y"} value` or `name value`; nil when the line is neither.

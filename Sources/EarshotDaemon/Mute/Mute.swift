@@ -54,13 +54,22 @@ public struct Mute: Sendable, Equatable, Codable {
     public var summary: String { "until \(Self.describe(until)) by \(by): \(reason)" }
 
     /// Local wall-clock time with its zone, to the minute ("2026-12-03 23:00 CET"); seconds when not on a minute.
+    /// A time past the year 9999 or before the year 1 (a huge `--for`, a damaged metrics file) is said so in
+    /// words: the formatter would give an empty string.
     public static func describe(_ d: Date) -> String {
+        let t = d.timeIntervalSince1970
+        guard t.isFinite else { return t.isNaN ? "an unknown time" : t > 0 ? "the end of time" : "the beginning of time" }
+        if t >= latest { return "after the year 9999" }
+        if t < earliest { return "before the year 1" }
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone.current
-        f.dateFormat = Int(d.timeIntervalSince1970) % 60 == 0 ? "yyyy-MM-dd HH:mm zzz" : "yyyy-MM-dd HH:mm:ss zzz"
+        f.dateFormat = t.rounded(.towardZero).truncatingRemainder(dividingBy: 60) == 0 ? "yyyy-MM-dd HH:mm zzz" : "yyyy-MM-dd HH:mm:ss zzz"
         return f.string(from: d)
     }
+
+    /// 10000-01-01 and 0001-01-01 UTC, in seconds since 1970: the years `describe` writes as dates.
+    static let latest: Double = 253_402_300_800, earliest: Double = -62_135_596_800
 
     // MARK: - The file
 
@@ -85,13 +94,16 @@ public struct Mute: Sendable, Equatable, Codable {
     }
 
     /// Writes `self` to `path` atomically (a temporary file renamed over it), readable by earshotd (0644).
+    /// `instance`: the earshot@NAME whose state directory it is (nil: earshot.service's), for the fix when that
+    /// directory is missing.
     /// - Throws: `MuteFileError` naming the path and the fix.
-    public func write(path: String) throws {
+    public func write(path: String, instance: String? = nil) throws {
         let dir = (path as NSString).deletingLastPathComponent
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
             throw MuteFileError(path: path, problem: "cannot be written: \(dir) does not exist",
-                                fix: "earshotd makes its state directory when it starts (systemctl start earshot); with several microphones name one with --instance NAME")
+                                fix: instance.map { "earshotd makes its state directory when it starts (systemctl start earshot@\($0)); is \($0) the name of an instance this box runs (systemctl list-units 'earshot@*')?" }
+                                    ?? "earshotd makes its state directory when it starts (systemctl start earshot); with several microphones name one with --instance NAME")
         }
         let tmp = dir + "/.\(Self.fileName).\(getpid()).tmp"
         do {

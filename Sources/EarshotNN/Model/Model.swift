@@ -42,8 +42,9 @@ public final class Model {
         self.provenance = provenance
     }
 
-    /// A false-alarm rate as `thresholds` keys it and messages print it: "1", "10", "0.5".
-    public static func rateKey(_ rate: Double) -> String { rate == rate.rounded() ? String(Int(rate)) : String(rate) }
+    /// A false-alarm rate as `thresholds` keys it and messages print it: "1", "10", "0.5"; a whole number too large
+    /// for an integer as Swift prints a Double ("1e+19", "inf").
+    public static func rateKey(_ rate: Double) -> String { rate == rate.rounded() && abs(rate) < 1e15 ? String(Int(rate)) : String(rate) }
 
     /// The threshold calibrated for at most `falseAlarmsPerHour` false alarms per hour (`thresholds`, chosen by
     /// earshot-train on out-of-fold or validation audio): an operator picks an operating point by its cost in
