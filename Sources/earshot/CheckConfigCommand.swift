@@ -10,10 +10,12 @@ struct CheckConfigCommand: ParsableCommand {
         commandName: "check-config",
         abstract: "Validate an earshotd config file exactly as the daemon does (exit 0 = valid, 1 = invalid).",
         discussion: """
-            Unknown keys, wrong types and out-of-range values are reported with the file, line and key. Problems \
-            the daemon only logs at run time (a hook that does not exist or is not executable, a model file \
-            that is missing, a false_alarms_per_hour the model has no threshold for, with --instance a clips, \
-            recording or metrics place outside the instance's state directory) are printed as warnings and do not change the exit status. \
+            Unknown keys, wrong types and out-of-range values are reported with the file, line and key. The \
+            model is loaded as earshotd loads it at start: a model file that is missing or no readable model, or \
+            a false_alarms_per_hour the model has no threshold for, is an error too (earshotd would not start; \
+            a reload would keep the running config). Problems the daemon only logs at run time (a hook that \
+            does not exist or is not executable, with --instance a clips, recording or metrics place outside \
+            the instance's state directory) are printed as warnings and do not change the exit status. \
             A second line names the OpenBLAS kernels the CNN runs on (Earshot restarts itself once with \
             OPENBLAS_CORETYPE set when OpenBLAS falls back to pre-AVX2 kernels on a CPU it does not know).
 
@@ -50,28 +52,26 @@ struct CheckConfigCommand: ParsableCommand {
         for h in [config.hook, config.clipHook, config.healthHook, config.incidentHook, config.heartbeat.hook] { if let p = h.executableProblem() { warnings.append(p) } }
         if let m = MuteCommand.note(inst) { warnings.append(m) }
         if let m = ConvKernel.environmentProblem { warnings.append(m) }
-        if let m = config.model, !m.isEmpty, !FileManager.default.fileExists(atPath: m) {
-            warnings.append("model: \(m) does not exist; fix the path, or remove the key to use the shipped model")
+        // the model and threshold earshotd starts with: a config it would stop with is invalid here too
+        let model: Model
+        do { model = try DetectionService.modelAtStart(config) } catch {
+            for w in warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+            FileHandle.standardError.write(Data("error: \(shown): \(error)\n".utf8))
+            throw ExitCode(1)
         }
-        let model = (try? DefaultModel.resolve(config.model)).flatMap { try? Model.load($0) }
-        if let m = model {
-            if config.falseAlarmsPerHour != nil {
-                do { _ = try config.threshold(for: m) } catch { warnings.append("false_alarms_per_hour: \(error)") }
-            }
-            warnings += config.modelProblems(model: m)
-            if let why = config.alertRateUnknown(model: m) { warnings.append(why) }
-        }
-        let watch = model.flatMap { config.expectedAlertRate(model: $0) }.map { "\(String(format: "%g", $0.perHour)) false alarm(s)/hour (\($0.source))" } ?? "off"
+        warnings += config.modelProblems(model: model)
+        if let why = config.alertRateUnknown(model: model) { warnings.append(why) }
+        let watch = config.expectedAlertRate(model: model).map { "\(String(format: "%g", $0.perHour)) false alarm(s)/hour (\($0.source))" } ?? "off"
         for w in warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         print("\(shown): OK — device \(config.device)\(config.location.isEmpty ? "" : " at \"\(config.location)\""), hook \(config.hook.path ?? "none"), clip hook \(config.clipHook.path ?? "none"), health hook \(config.healthHook.path ?? "none"), incident hook \(config.incidentHook.path ?? "none"), heartbeat \(config.heartbeat.hook.path.map { "\($0) every \(String(format: "%g", config.heartbeat.interval)) s" } ?? "none"), clips \(config.clips.enabled ? config.clips.directory : "off"), site recording \(config.recording.enabled ? String(format: "%@ (up to %g h)", config.recording.directory, config.recording.hours) : "off"), score log \(config.scores.enabled ? String(format: "%@ (%g days)", config.scores.directory, config.scores.days) : "off"), alert-rate watch \(watch), metrics \(config.metrics.enabled ? config.metrics.path : "off")")
         // what the threshold costs in shots, beside the model's own when it is another
-        if let m = model, let t = try? config.threshold(for: m), let a = ShotScores.share(model: m, rule: config.rule(t)) {
+        if let t = try? config.threshold(for: model), let a = ShotScores.share(model: model, rule: config.rule(t)) {
             var own = config.rule(t)
-            own.threshold = m.threshold
-            let atOwn = ShotScores.share(model: m, rule: own)
+            own.threshold = model.threshold
+            let atOwn = ShotScores.share(model: model, rule: own)
             print("Threshold \(t) finds \(a) of the model's held-out test shots"
-                  + (t == m.threshold ? "" : String(format: " (%@ at its own %.4f)", atOwn?.description ?? "?", m.threshold))
-                  + a.incidentText + (t == m.threshold || a.incidents == nil ? "" : (atOwn?.incidents).map { String(format: " (%.1f %% at its own)", 100 * $0) } ?? ""))
+                  + (t == model.threshold ? "" : String(format: " (%@ at its own %.4f)", atOwn?.description ?? "?", model.threshold))
+                  + a.incidentText + (t == model.threshold || a.incidents == nil ? "" : (atOwn?.incidents).map { String(format: " (%.1f %% at its own)", 100 * $0) } ?? ""))
         }
         print("OpenBLAS: \(BLAS.coreName) kernels" + (OpenBLASKernel.note.map { " — \($0)" } ?? ""))
         print("Convolutions: " + ConvKernel.selected.description + (ConvKernel.selected == .blas ? "" : " (EARSHOT_CONV_KERNEL=blas: im2col + OpenBLAS)"))

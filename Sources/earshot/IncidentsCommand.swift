@@ -14,7 +14,9 @@ struct IncidentsCommand: ParsableCommand {
             start, place, count of gunshot events and alerts, its end, and every event with its score and evidence \
             clip. Drills (earshot test-alert) belong to no incident and are not listed. An incident with no end \
             notice is going on, or earshotd was killed before it could say it was over. Reading the system journal \
-            needs root or the systemd-journal group.
+            needs root or the systemd-journal group: without them (or when the files of --directory cannot be \
+            read as a journal) it says which files it cannot read and exits with status 1, rather than list no \
+            incident; files it cannot read beside others it can are named in a warning.
 
             With --json: one object per incident and line, with "type":"incident", id, start, end, device, \
             location, events, alerts, over, stopped, and its entries (type "alert" or "heard", event_id, start, \
@@ -57,9 +59,11 @@ struct IncidentsCommand: ParsableCommand {
     func run() throws {
         let now = Date()
         let from = Self.when(since, now: now) ?? now, to = until.flatMap { Self.when($0, now: now) }
-        if let d = directory, !Self.holdsJournalFiles(d) {
+        let (files, unreadable) = JournalReader.files(directory: directory)
+        if let d = directory, files.isEmpty, unreadable.isEmpty {
             throw CommandError("\(d) holds no journal files (*.journal): give the directory they were copied to, e.g. a copy of a box's /var/log/journal")
         }
+        try Self.checkReadable(files: files, unreadable: unreadable, directory: directory)
         let reader: JournalReader
         do { reader = try JournalReader(directory: directory) } catch {
             throw CommandError("cannot open \(directory.map { "the journal files in \($0)" } ?? "the system journal"): \(error)"
@@ -85,11 +89,26 @@ struct IncidentsCommand: ParsableCommand {
         for i in incidents { print(""); print(Self.text(i)) }
     }
 
-    /// Whether `dir` or a folder in it holds a `*.journal` file (what `sd_journal_open_directory` reads).
-    static func holdsJournalFiles(_ dir: String) -> Bool {
-        guard let walk = FileManager.default.enumerator(atPath: dir) else { return false }
-        for case let name as String in walk where name.hasSuffix(".journal") || name.hasSuffix(".journal~") { return true }
-        return false
+    /// A journal that cannot be read must not pass for one without incidents (libsystemd skips such files without a
+    /// word): an error when none of the files earshotd's entries are in can be read — the system journal's
+    /// (`system.journal`, `system@….journal`), or any when there are none of those — naming them and the fix; a
+    /// warning on stderr when only some files cannot be read.
+    static func checkReadable(files: [String], unreadable: [JournalReader.Unreadable], directory: String?) throws {
+        guard !unreadable.isEmpty else { return }
+        let bad = Set(unreadable.map(\.path))
+        let system = files.filter { ($0 as NSString).lastPathComponent.hasPrefix("system") }
+        let needed = system.isEmpty ? files : system
+        let denied = unreadable.contains { $0.denied }
+        let fix = directory == nil
+            ? (denied ? "run it with sudo, or add the user to the systemd-journal group (sudo usermod -aG systemd-journal \(NSUserName()); then log in again)"
+                      : "the files are damaged: journalctl --verify names them")
+            : (denied ? "run it with sudo, or make the files readable" : "re-copy them from the box's /var/log/journal")
+        let shown = unreadable.prefix(3).map { "\($0.path): \($0.reason)" }.joined(separator: "; ")
+            + (unreadable.count > 3 ? "; and \(unreadable.count - 3) more" : "")
+        if needed.isEmpty || needed.allSatisfy(bad.contains) {
+            throw CommandError("cannot read \(directory.map { "the journal files in \($0)" } ?? "the system journal"), so no incident can be listed: \(shown) — \(fix)")
+        }
+        FileHandle.standardError.write(Data("warning: \(unreadable.count) of the \(files.count) journal files \(directory.map { "in \($0)" } ?? "of the system journal") cannot be read and are left out (incidents in them are not listed): \(shown) — \(fix)\n".utf8))
     }
 
     /// "12h", "7d", "30m" back from `now`, or a local "2026-12-05" / "2026-12-05T21:00".

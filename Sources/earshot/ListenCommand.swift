@@ -5,6 +5,7 @@ import EarshotDSP
 import EarshotNN
 import Foundation
 import Logging
+import Synchronization
 
 /// `earshot listen`: the daemon's capture and detector on the configured microphone, live, with the input level
 /// each second — for installing a box: is it the right microphone and channel, is the gain right (a clap well
@@ -24,6 +25,10 @@ struct ListenCommand: ParsableCommand {
             earshotd holds the device while it runs: stop it for the test (sudo systemctl stop earshot), or \
             watch the service's own view instead (systemctl status earshot: last score; journalctl -f).
 
+            Ctrl-C (SIGINT) or SIGTERM stops it as the end of --seconds does: the audio captured so far is \
+            analysed, the summary printed (with --json the summary record, every line whole) and the exit status \
+            is 0.
+
             Example:
               sudo systemctl stop earshot && earshot listen --seconds 60; sudo systemctl start earshot
               earshot listen --device plughw:CARD=Device,DEV=0 --seconds 30
@@ -40,7 +45,7 @@ struct ListenCommand: ParsableCommand {
     @Option(help: "ALSA capture device instead of the config's device: (see earshot devices).")
     var device: String?
 
-    @Option(parsing: .unconditional, help: "Stop after this many seconds of audio (default: until Ctrl-C).")
+    @Option(parsing: .unconditional, help: "Stop after this many seconds of audio (default: until Ctrl-C or SIGTERM).")
     var seconds: Double?
 
     @Flag(help: "One JSON object per line: {\"type\":\"level\",…} each second, {\"type\":\"event\",…} per event, {\"type\":\"summary\",…} at the end.")
@@ -75,6 +80,16 @@ struct ListenCommand: ParsableCommand {
                                          periodMs: cfg.periodMs, retryMin: cfg.retryMin, retryMax: cfg.retryMax, targetRate: rate,
                                          maxFrames: seconds.map { Int(($0 * Double(cfg.sampleRate)).rounded()) })
         let capture = CaptureThread(options: opts, ring: ring, logger: logger, onData: { wake.signal() })
+        // Ctrl-C and SIGTERM end the listening, not the process: the summary still comes, and output is flushed
+        let stop = StopRequest()
+        let signals = [SIGINT, SIGTERM].map { sig in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { stop.flag.store(true, ordering: .releasing); wake.signal() }
+            source.resume()
+            return source
+        }
+        defer { for s in signals { s.cancel() } }
         capture.start()
         defer { capture.stop() }
         while capture.state == .starting { Thread.sleep(forTimeInterval: 0.005) }
@@ -114,7 +129,7 @@ struct ListenCommand: ParsableCommand {
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
         defer { buffer.deallocate() }
         var consumed = 0
-        while consumed < stopAt {
+        while consumed < stopAt, !stop.flag.load(ordering: .acquiring) {
             let n = ring.read(into: UnsafeMutableBufferPointer(start: buffer, count: min(chunk, stopAt - consumed)))
             if n == 0 {
                 if capture.state == .stopped { break }
@@ -145,4 +160,9 @@ struct ListenCommand: ParsableCommand {
 
     /// "1:02.35" (minutes:seconds) from stream seconds.
     static func clock(_ t: Double) -> String { String(format: "%d:%05.2f", Int(t) / 60, t.truncatingRemainder(dividingBy: 60)) }
+}
+
+/// A stop asked for by SIGINT or SIGTERM: set on the signal sources' queue, read by the listening loop.
+private final class StopRequest: Sendable {
+    let flag = Atomic<Bool>(false)
 }

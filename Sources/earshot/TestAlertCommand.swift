@@ -42,12 +42,13 @@ struct TestAlertCommand: ParsableCommand {
         }
         let alert = Alert(eventID: "test-" + UUID().uuidString.lowercased().prefix(8), score: 1.0, start: Date(),
                           device: cfg.device, location: cfg.location, model: cfg.model ?? "earshot-default.safetensors", test: true)
-        var ok = true
+        var ok = true, journalled = false
         do {
             guard Journal.isAvailable else {
                 throw CommandError("journald socket /run/systemd/journal/socket not found — is systemd-journald running?")
             }
             try Journal.send(JournalAlertSink.fields(alert, priority: cfg.priority))
+            journalled = true
             print("journal: test alert \(alert.eventID) sent (MESSAGE_ID=\(EarshotMessageID.alert)); see it with:")
             print("  journalctl -t earshotd EARSHOT_EVENT_ID=\(alert.eventID) -o verbose")
         } catch {
@@ -58,27 +59,27 @@ struct TestAlertCommand: ParsableCommand {
         if cfg.hook.path == nil {
             print("hook: none configured (hook.path)")
         } else {
-            ok = drill("hook", cfg.hook) { $0.submit(alert) } && ok
+            ok = drill("hook", cfg.hook, journalled: journalled) { $0.submit(alert) } && ok
         }
         if cfg.clipHook.path != nil {
-            ok = drillClipHook(cfg.clipHook, alert) && ok
+            ok = drillClipHook(cfg.clipHook, alert, journalled: journalled) && ok
         }
         if cfg.healthHook.path == nil {
             print("health hook: none configured (health_hook.path) — set one so a lost microphone pages someone")
         } else {
             let notice = HealthNotice(condition: "device", problem: true, message: "[TEST] earshot test-alert: a drill of the health hook — nothing is wrong with \(cfg.device)",
                                       device: cfg.device, location: cfg.location, test: true)
-            ok = drill("health hook", cfg.healthHook) { $0.submit(health: notice) } && ok
+            ok = drill("health hook", cfg.healthHook, journalled: journalled) { $0.submit(health: notice) } && ok
         }
         if cfg.incidentHook.path != nil {
-            ok = drillIncidentHook(cfg, alert) && ok
+            ok = drillIncidentHook(cfg, alert, journalled: journalled) && ok
         }
         if let m = MuteCommand.note(inst) { print("note: \(m)") }
         if !ok { throw ExitCode(1) }
     }
 
     /// `clip_hook:` with the test alert and a 1 s 1 kHz tone written as its clip (removed afterwards).
-    private func drillClipHook(_ settings: HookSettings, _ alert: Alert) -> Bool {
+    private func drillClipHook(_ settings: HookSettings, _ alert: Alert, journalled: Bool) -> Bool {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-test-alert-\(getpid())")
         defer { try? FileManager.default.removeItem(at: dir) }
         let clip = dir.appendingPathComponent("\(alert.eventID).wav")
@@ -92,11 +93,11 @@ struct TestAlertCommand: ParsableCommand {
         }
         var withClip = alert
         withClip.clipPath = clip.path
-        return drill("clip hook", settings) { $0.submit(clipOf: withClip) }
+        return drill("clip hook", settings, journalled: journalled) { $0.submit(clipOf: withClip) }
     }
 
     /// `incident_hook:` with the two steps of an incident of the test alert alone: its alert, then its end.
-    private func drillIncidentHook(_ cfg: DaemonConfig, _ alert: Alert) -> Bool {
+    private func drillIncidentHook(_ cfg: DaemonConfig, _ alert: Alert, journalled: Bool) -> Bool {
         let incident = Incident(id: alert.eventID, start: alert.start, events: 1, alerts: 1, last: alert.start)
         let steps = [
             IncidentUpdate(kind: .alert, incident: incident, event: alert, seq: 1,
@@ -107,19 +108,23 @@ struct TestAlertCommand: ParsableCommand {
         ]
         var ok = true
         for step in steps {   // one after the other, in order, as earshotd runs them
-            ok = drill("incident hook (\(step.kind.rawValue))", cfg.incidentHook) { $0.submit(incident: step) } && ok
+            ok = drill("incident hook (\(step.kind.rawValue))", cfg.incidentHook, journalled: journalled) { $0.submit(incident: step) } && ok
         }
         return ok
     }
 
     /// Runs one hook as the daemon would (`submit` queues its payload), once — a drill shows the first failure
-    /// at once, where the daemon would retry — waits for it and prints the result.
-    private func drill(_ name: String, _ settings: HookSettings, _ submit: (HookRunner) -> Bool) -> Bool {
+    /// at once, where the daemon would retry — waits for it and prints the result. `journalled`: whether the test
+    /// alert reached the journal; when it did not, a failed run does not say that what it lost is in the journal.
+    private func drill(_ name: String, _ settings: HookSettings, journalled: Bool, _ submit: (HookRunner) -> Bool) -> Bool {
         let results = ResultBox()
         var logger = Logger(label: "earshot.test-alert") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .critical // the result is printed below
         var once = settings
         once.retries = 0
+        if !journalled, once.lostWhenGivenUp?.contains("in the journal") == true {
+            once.lostWhenGivenUp = "it is not in the journal either (journal: FAILED above): page by hand"
+        }
         let runner = HookRunner(settings: once, logger: logger, onFinish: { results.set($0) })
         _ = submit(runner)
         runner.waitIdle(timeout: settings.timeout + settings.killAfter + 5)

@@ -127,6 +127,43 @@ struct ListenCLITests {
         #expect(q.status == 0 && !q.stderr.contains("warning"), "\(q.stderr)")
     }
 
+    /// Without --seconds it listens until Ctrl-C (SIGINT) or SIGTERM, the documented way to stop: either ends the
+    /// listening, not the output — the summary comes, a piped JSON stream ends with whole lines, and the exit is 0.
+    @Test(arguments: [(SIGINT, true), (SIGTERM, false)])
+    func aSignalStopsItWithTheSummary(signal: Int32, json: Bool) throws {
+        let f = try Self.fixture()
+        let cfg = f.dir.appendingPathComponent("earshot.yaml")
+        try "device: default\n".write(to: cfg, atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = try #require(CLIRunner.binary)
+        p.arguments = ["listen", "--config", cfg.path] + (json ? ["--json"] : [])
+        p.environment = ProcessInfo.processInfo.environment.merging(["ALSA_CONFIG_PATH": f.asound.path, "EARSHOT_MODEL": ""]) { $1 }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        // the file plugin replays the capture file over and over: it listens until stopped
+        Thread.sleep(forTimeInterval: 2)
+        kill(p.processIdentifier, signal)
+        let killer = DispatchWorkItem { kill(p.processIdentifier, SIGKILL) }   // a listen that does not stop fails, not hangs
+        DispatchQueue.global().asyncAfter(deadline: .now() + 20, execute: killer)
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        killer.cancel()
+        #expect(p.terminationReason == .exit && p.terminationStatus == 0, "signal \(signal): \(p.terminationReason == .exit ? "exit" : "killed by") \(p.terminationStatus); \(stderr)")
+        let lines = stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.last == "", "the output ends with a whole line: …\(stdout.suffix(200))")
+        if json {
+            let records = lines.dropLast().map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            #expect(!records.isEmpty && records.allSatisfy { $0 != nil }, "every line is a JSON object: …\(stdout.suffix(300))")
+            let summary = records.last??["type"] as? String == "summary" ? records.last! : nil
+            let heard = records.compactMap { $0?["end"] as? Double }.last
+            #expect(summary?["seconds"] as? Double == heard && (heard ?? 0) >= 1, "the summary counts what was heard: …\(stdout.suffix(300))")
+        } else {
+            #expect(lines.dropLast().last?.contains(" s listened: ") == true, "…\(stdout.suffix(300))")
+        }
+    }
+
     @Test func aMissingDeviceIsAnErrorNamingTheFix() throws {
         let r = try CLIRunner.run(["listen", "--device", "hw:0", "--seconds", "1"], environment: ["EARSHOT_MODEL": ""])
         #expect(r.status == 1 && r.stderr.contains("error: snd_pcm_open on 'hw:0' failed") && r.stderr.contains("earshot devices"), "\(r.stderr)")

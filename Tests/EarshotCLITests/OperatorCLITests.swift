@@ -72,6 +72,30 @@ struct OperatorCLITests {
         #expect(e.stdout.contains("alert-rate watch 3 false alarm(s)/hour (alert_rate.expected_per_hour)") && !e.stderr.contains("alert_rate"), "\(e.stdout)\(e.stderr)")
     }
 
+    @Test("check-config refuses (exit 1, the loader's message) the model settings earshotd refuses to start with")
+    func checkConfigLoadsTheModel() throws {
+        let dir = TestPaths.tempDir("op-check-model")
+        let text = try Operator.write("not a model\n", to: dir.appendingPathComponent("text.safetensors"))
+        let cases: [(String, String, String)] = [
+            ("text", "model: \(text.path)\n", "\(text.path): not a readable model file"),
+            ("missing", "model: \(dir.path)/nonexistent.safetensors\n", "\(dir.path)/nonexistent.safetensors: cannot load model: no such file"),
+            ("rate", "false_alarms_per_hour: 3\n", "no threshold calibrated for 3 false alarm(s)/hour (this model has: 1, 2, 5, 10)"),
+        ]
+        for (name, yaml, message) in cases {
+            let f = try Operator.write(yaml, to: dir.appendingPathComponent("\(name).yaml"))
+            let r = try CLIRunner.run(["check-config", f.path], environment: ["EARSHOT_MODEL": ""])
+            #expect(r.status == 1 && r.stderr.contains("error: \(f.path): ") && r.stderr.contains(message) && !r.stdout.contains("OK"), "\(name): \(r.stdout)\(r.stderr)")
+            // earshotd stops at start with the same message
+            let d = try CLIRunner.run(["--config", f.path, "--exit-at-end", "--max-frames", "1"], environment: ["EARSHOT_MODEL": ""], product: "earshotd")
+            #expect(d.status == 1 && d.stderr.contains(message), "earshotd, \(name): \(d.stderr)")
+        }
+        let ok = try Operator.write("false_alarms_per_hour: 5\n", to: dir.appendingPathComponent("ok.yaml"))
+        let r = try CLIRunner.run(["check-config", ok.path], environment: ["EARSHOT_MODEL": ""])
+        #expect(r.status == 0 && r.stdout.contains("alert-rate watch 5 false alarm(s)/hour (false_alarms_per_hour)"), "\(r.stdout)\(r.stderr)")
+        let help = try CLIRunner.run(["check-config", "--help"]).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(help.contains("a false_alarms_per_hour the model has no threshold for, is an error too") && !help.contains("only logs at run time (a hook that does not exist or is not executable, a model file"), "\(help)")
+    }
+
     @Test("check-config names the OpenBLAS kernels: never a pre-AVX2 fallback on a CPU with AVX2 and FMA, and an operator's OPENBLAS_CORETYPE is kept")
     func openBLASKernel() throws {
         func kernelLine(_ r: CLIRunner.Result) -> String {
@@ -224,6 +248,20 @@ struct OperatorCLITests {
         let r3 = try Operator.withPrivateJournal([exe, "test-alert", "--config", cfg3.path], dir: dir)
         #expect(r3.status == 1)
         #expect(r3.output.contains("hook: OK") && r3.output.contains("health hook: FAILED") && r3.output.contains("Could not resolve host"), "\(r3.output)")
+    }
+
+    @Test("test-alert without journald: a failing hook does not say the alert is in the journal")
+    func testAlertWithoutJournal() throws {
+        let dir = TestPaths.tempDir("op-alert-nojournal")
+        let bad = try Operator.write("#!/bin/sh\nexit 6\n", to: dir.appendingPathComponent("bad.sh"), mode: 0o755)
+        let cfg = try Operator.write("hook:\n  path: \(bad.path)\nhealth_hook:\n  path: \(bad.path)\n", to: dir.appendingPathComponent("earshot.yaml"))
+        let exe = try #require(CLIRunner.binary).path
+        // an empty /run/systemd in a private mount namespace: no journald socket, whatever the machine runs
+        let r = try Operator.run("/usr/bin/unshare", ["-m", "/bin/sh", "-c", "mkdir -p /run/systemd && mount -t tmpfs tmpfs /run/systemd && exec \"$0\" test-alert --config \"$1\"", exe, cfg.path])
+        #expect(r.status == 1 && r.output.contains("journal: FAILED: journald socket /run/systemd/journal/socket not found"), "\(r.output)")
+        #expect(r.output.contains("hook: FAILED") && r.output.contains("health hook: FAILED"), "\(r.output)")
+        #expect(!r.output.contains("in the journal only") && r.output.components(separatedBy: "giving up — it is not in the journal either (journal: FAILED above): page by hand").count == 3,
+                "\(r.output)")
     }
 
     @Test("--help of each operator command shows an example")

@@ -157,6 +157,29 @@ import Testing
         }
     }
 
+    /// The placeholders real pipe writers leave (checked with `arecord -t wav - | head -c N` and `sox … -t wav -`):
+    /// arecord 1.2 writes data 0x80000000 and RIFF 0x80000024, older alsa-utils 0x7FFFFFFF, sox 0x7FFFF000 and
+    /// 0x7FFFF024. The audio that is there is read; a smaller over-promise is still truncation.
+    @Test(arguments: [(UInt32(0x8000_0000), UInt32(0x8000_0024)), (0x7FFF_FFFF, 0x7FFF_FFFF), (0x7FFF_F000, 0x7FFF_F024)])
+    func pipeWritersUnknownLengthDecodes(data: UInt32, riff: UInt32) throws {
+        let dir = TestPaths.tempDir("pipe-writer")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var b = try Self.goodWAV(in: dir)
+        let d = try #require(S.chunkOffset(b, "data"))
+        S.putLE32(&b, at: 4, riff)
+        S.putLE32(&b, at: d + 4, data)
+        let url = dir.appendingPathComponent(String(format: "piped-%08x.wav", data))
+        try b.prefix(b.count - 1000).write(to: url)   // cut mid-stream, as `head -c` does
+        let clip = try AudioFile.read(url)
+        #expect(clip.samples.count == 15_500, "\(url.lastPathComponent): \(clip.samples.count) samples")
+        // just below the smallest placeholder: the header promises more than the file has
+        S.putLE32(&b, at: d + 4, 0x7FFF_EFFF)
+        S.putLE32(&b, at: 4, 0x7FFF_F023)
+        let short = dir.appendingPathComponent("claims-2gib.wav")
+        try b.write(to: short)
+        Self.expectError(short) { if case .truncated = $0 { true } else { false } }
+    }
+
     @Test func trailingBytesAfterTheDataChunkAreAccepted() throws {
         let dir = TestPaths.tempDir("trail")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -36,19 +36,26 @@ public enum AudioFile {
     }
 
     /// libsndfile logs "<chunk> : X (should be Y)" when a chunk's declared size X disagrees with the file.
-    /// X > Y means the header promises more data than the file holds: truncated. X = 0 or 0xFFFFFFFF is the
-    /// "unknown length" left by writers that cannot seek back (arecord or ffmpeg into a pipe): not an error;
-    /// X < Y (extra bytes after the data) is harmless too.
+    /// X > Y means the header promises more data than the file holds: truncated. X = 0 or X ≥ 0x7FFFF000 is
+    /// the "unknown length" left by writers that cannot seek back to fill it in, writing into a pipe: arecord
+    /// (data 0x80000000, RIFF 0x80000024; 0x7FFFFFFF in older alsa-utils), sox (0x7FFFF000 and + 36) and
+    /// ffmpeg (0xFFFFFFFF): not an error, the audio that is there is read; X < Y (extra bytes after the data)
+    /// is harmless too.
     static func truncation(inLog log: String) -> String? {
         for line in log.split(separator: "\n") where line.contains("should be") {
             let numbers = line.split(whereSeparator: { !$0.isNumber }).compactMap { UInt64($0) }
             guard numbers.count >= 2 else { continue }
             let declared = numbers[numbers.count - 2], actual = numbers[numbers.count - 1]
-            if declared == 0 || declared >= 0xFFFF_FFF0 { continue }
+            if declared == 0 || declared >= unknownLength { continue }
             if declared > actual { return line.trimmingCharacters(in: .whitespaces) }
         }
         return nil
     }
+
+    /// The smallest declared chunk size taken as a pipe writer's "unknown length" (sox's, 2 GiB − 4 KiB; the
+    /// others' lie above it). The cost: a file of more than 2 GiB that lost its end is read as far as it goes,
+    /// without the truncation error.
+    static let unknownLength: UInt64 = 0x7FFF_F000
 
     /// Decodes `url` to mono at `sampleRate` (default 16 kHz): `AudioFileStream` read to the end.
     public static func read(_ url: URL, sampleRate: Int = 16_000) throws -> AudioClip {

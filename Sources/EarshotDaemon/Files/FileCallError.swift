@@ -12,7 +12,7 @@ public struct FileCallError: Error, CustomStringConvertible, Sendable {
     public var description: String { "\(call)(\(path)) failed: \(message); \(fix)" }
 }
 
-/// The one checker for those calls (`open`, `write`, `fsync`, `close`, `rename`, `mkdir`): `rc < 0` →
+/// The one checker for those calls (`open`, `write`, `fsync`, `close`, `rename`, `mkdir`, and `access` on a journal folder): `rc < 0` →
 /// `FileCallError` with `strerror(errno)` and `fix`.
 @discardableResult
 func fileCheck(_ rc: Int32, _ call: String, path: String, fix: String) throws -> Int32 {

@@ -83,9 +83,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         self.config = config
         self.options = options
         log = logger
-        modelURL = try DefaultModel.resolve(config.model)
-        (model, modelStamp) = try Self.loadModel(at: modelURL)
-        detector = try Self.makeDetector(model, config)
+        (modelURL, model, modelStamp, detector) = try Self.startingModel(config)
         incidents = IncidentTracker(gap: config.incidentGapInEffect)
         heard = HistoryBuffer(capacity: 2 * model.features.sampleRate)
         journal = JournalAlertSink(priority: config.priority)
@@ -123,6 +121,19 @@ public final class DetectionService: Service, @unchecked Sendable {
                           muted: mutes.active.map { $0.isActive(at: Date()) } ?? false)
         }
     }
+
+    /// What earshotd starts with for `config`: the model file (`DefaultModel.resolve`d), the model read from it and
+    /// the file's stamp, and the detector at the config's threshold for it. Throws what stops earshotd at start: no
+    /// model file, a file that is no readable model, a `false_alarms_per_hour` the model has no threshold for.
+    static func startingModel(_ config: DaemonConfig) throws -> (url: URL, model: Model, stamp: FileStamp?, detector: Detector) {
+        let url = try DefaultModel.resolve(config.model)
+        let (m, stamp) = try loadModel(at: url)
+        return (url, m, stamp, try makeDetector(m, config))
+    }
+
+    /// `startingModel` for `earshot check-config`: the model earshotd would start with, or the error it would stop
+    /// with — one code path, so the check refuses exactly the configs earshotd refuses to start with.
+    public static func modelAtStart(_ config: DaemonConfig) throws -> Model { try startingModel(config).model }
 
     /// The model at `url` (the config's, `DefaultModel.resolve`d) and the file's stamp — taken before reading it, so
     /// a file replaced meanwhile is read again on the next reload.
