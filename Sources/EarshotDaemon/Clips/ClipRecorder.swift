@@ -108,12 +108,17 @@ public final class ClipRecorder: @unchecked Sendable {
         history.append(other.history.last(n))
     }
 
-    /// Writes every pending clip with the audio there is (shutdown), and waits for the writer queue.
-    public func flush() {
+    /// Writes every pending clip with the audio there is (shutdown), and waits for the writer queue — at most
+    /// `within` seconds when given (the stop's deadline, `StopBudget`): false when it was still busy then.
+    @discardableResult
+    public func flush(within seconds: Double? = nil) -> Bool {
         let now = history.totalAppended
         for p in pending { finish(p, upTo: min(p.end, now)) }
         pending.removeAll(keepingCapacity: true)
-        writer.sync {}
+        guard let seconds else { writer.sync {}; return true }
+        if writer.sync(within: seconds, {}) { return true }
+        logger.error("evidence clips: not all written within \(String(format: "%g", seconds)) s of the stop's deadline (the disk under \(settings.directory) is slow or stuck)")
+        return false
     }
 
     /// Copies [from, upTo) (clamped to what the history still holds) and hands it to the writer queue.

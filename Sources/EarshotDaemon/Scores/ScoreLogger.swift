@@ -113,11 +113,17 @@ public final class ScoreLogger: @unchecked Sendable {
         newFile = true
     }
 
-    /// Writes what is buffered and waits for the writer (shutdown, reload).
-    public func flush() {
+    /// Writes what is buffered and waits for the writer (shutdown, reload) — at most `within` seconds when
+    /// given (the stop's deadline, `StopBudget`): false when the writer was still busy then (a slow or hung
+    /// disk), said in the log.
+    @discardableResult
+    public func flush(within seconds: Double? = nil) -> Bool {
         if !stopped.load(ordering: .relaxed) { handOff() }
-        writer.sync { closeFile() }
         newFile = true   // windows after this go to a new file
+        guard let seconds else { writer.sync { closeFile() }; return true }
+        if writer.sync(within: seconds, { [self] in closeFile() }) { return true }
+        logger.error("score log: its last windows were not written within \(String(format: "%g", seconds)) s of the stop's deadline (the disk under \(settings.directory) is slow or stuck); earshotd exits without them")
+        return false
     }
 
     /// Returns once the writer has written every block handed to it so far (tests).
