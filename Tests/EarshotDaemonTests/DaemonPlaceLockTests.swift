@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// One earshotd per config (`PlaceLocks`): a second one on the same places refuses to start, naming the first's
-/// PID, while daemons with places of their own run side by side.
+/// PID, while daemons with places of their own run side by side; and a clips directory that cannot be made is said
+/// at start, in plain words naming the key.
 @Suite(.serialized) struct DaemonPlaceLockTests {
     static let ready = DaemonNotifyTests.has("READY=1")
 
@@ -62,5 +63,26 @@ import Testing
         #expect(two.notify.wait(timeout: 15, for: Self.ready) != nil, "stderr:\n\(two.daemon.stderr)")
         #expect(one.daemon.isRunning && two.daemon.isRunning)
         #expect(one.stop() == 0 && two.stop() == 0)
+    }
+
+    /// A clips directory below a regular file: said at start, before READY, as the other places' problems are
+    /// (the key, the failed call, the fix), and the failed clip of the alert in the same plain words.
+    @Test func aClipsDirectoryThatCannotBeMadeIsSaidAtStartInPlainWords() throws {
+        let dir = TestPaths.tempDir("lock-clips")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("afile")
+        try Data("x".utf8).write(to: file)
+        let clips = file.appendingPathComponent("clips").path
+        let live = try DaemonNotifyTests.Live(seconds: 10, shots: [1.0], clips: ["enabled: true", "directory: \(clips)", "pre_roll: 1", "post_roll: 1"])
+        #expect(live.notify.wait(timeout: 15, for: Self.ready) != nil, "a clips problem does not stop the start; stderr:\n\(live.daemon.stderr)")
+        let atStart = "clips.directory: mkdir(\(clips)) failed: Not a directory; make clips.directory a directory the daemon can write"
+        let err0 = live.daemon.stderr   // as READY=1 came: written before it was sent
+        #expect(err0.contains(atStart), "said before READY=1:\n\(err0)")
+        live.notify.wait(timeout: 15) { _ in live.daemon.stderr.contains("could not be written") }
+        #expect(live.stop() == 0)
+        let err = live.daemon.stderr
+        #expect(err.contains("ALERT MESSAGE=Gunshot detected"), "alerts go on: \(err)")
+        #expect(err.contains("could not be written: mkdir(\(clips)) failed: Not a directory; make clips.directory"), "\(err)")
+        #expect(!err.contains("Error Domain") && !err.contains("NSCocoaErrorDomain"), "no Foundation dump: \(err)")
     }
 }

@@ -131,7 +131,7 @@ public final class ClipRecorder: @unchecked Sendable {
         let (path, rate, clip, then) = (p.path, sampleRate, samples, p.then)
         writer.async { [self] in
             do {
-                try FileManager.default.createDirectory(atPath: settings.directory, withIntermediateDirectories: true)
+                try PlaceLocks.makeDirectories(settings.directory, fix: Self.directoryFix)
                 try AudioFileWriter.writeWAV16(clip, sampleRate: rate, to: URL(fileURLWithPath: path))
                 metrics?.update { $0.clipsWrittenTotal += 1 }
                 logger.info("evidence clip written: \(path) (\(String(format: "%.1f", Double(clip.count) / Double(rate))) s)")
@@ -140,11 +140,18 @@ public final class ClipRecorder: @unchecked Sendable {
                 then?(path)
             } catch {
                 metrics?.update { $0.clipFailuresTotal += 1 }
-                logger.error("evidence clip \(path) could not be written: \(error); check free space and that clips.directory (\(settings.directory)) is writable by the daemon — alerts continue without clips")
+                if error is FileCallError {   // "mkdir(/a/file/clips) failed: Not a directory; make clips.directory …"
+                    logger.error("evidence clip \(path) could not be written: \(error) — alerts continue without clips")
+                } else {
+                    logger.error("evidence clip \(path) could not be written: \(error); check free space and that clips.directory (\(settings.directory)) is writable by the daemon — alerts continue without clips")
+                }
                 onWritten?(path, error)
             }
         }
     }
+
+    /// What to do when clips.directory cannot be made.
+    static let directoryFix = "make clips.directory a directory the daemon can write (under its state directory, e.g. /var/lib/earshot/clips), or set clips.enabled: false"
 
     /// `<directory>/<UTC yyyyMMdd'T'HHmmss.SSS'Z'>_<event id>.wav`; the event id is reduced to [A-Za-z0-9._-].
     public static func path(directory: String, eventID: String, start: Date) -> String {

@@ -64,7 +64,8 @@ public final class PlaceLocks {
 
     /// The corresponding C functions are `mkdir`, `open`, `fstat`, `flock`, `ftruncate` and `pwrite`.
     private func claim(_ place: Place) throws {
-        let fix = "make \(place.key) a place the daemon can write (under its state directory, e.g. /var/lib/earshot), or turn it off"
+        let fix = place.key == "clips.directory" ? ClipRecorder.directoryFix
+            : "make \(place.key) a place the daemon can write (under its state directory, e.g. /var/lib/earshot), or turn it off"
         try Self.makeDirectories((place.lockFile as NSString).deletingLastPathComponent, fix: fix)
         var fd = Glibc.open(place.lockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
         var writable = true
