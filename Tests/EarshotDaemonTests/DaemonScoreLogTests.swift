@@ -97,6 +97,36 @@ import Testing
         #expect(next.entries.map(\.file.header.threshold) == [0.5, 0.7], "the new threshold is in the new file's header")
     }
 
+    /// Old files are pruned at start, but not again with every new file (each capture gap or reload starts one, and
+    /// each pruning lists and stats the whole directory): at most every `ScoreLogger.pruneEvery` seconds.
+    @Test func oldFilesArePrunedAtStartNotWithEveryNewFile() throws {
+        let logDir = TestPaths.tempDir("scorelog-prune")
+        defer { try? FileManager.default.removeItem(at: logDir) }
+        func plant(_ name: String) throws -> URL {
+            let u = logDir.appendingPathComponent(name)
+            try Data([0]).write(to: u)
+            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-30 * 86_400)], ofItemAtPath: u.path)
+            return u
+        }
+        let before = try plant("scores-20200101T000000.000Z.esl")
+        let live = try DaemonNotifyTests.Live(seconds: 20, scores: ["directory: \(logDir.path)"])
+        #expect(live.notify.wait(timeout: 15, for: DaemonNotifyTests.has("READY=1")) != nil, "stderr:\n\(live.daemon.stderr)")
+        func ours() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: logDir.path)) ?? []).filter { $0.hasPrefix("scores-2026") || ($0.hasPrefix("scores-") && !$0.hasPrefix("scores-2020")) }
+        }
+        live.notify.wait(timeout: 10) { _ in ours().count >= 1 }
+        #expect(!FileManager.default.fileExists(atPath: before.path), "the file older than scores.days was pruned at start")
+        let during = try plant("scores-20200102T000000.000Z.esl")
+        _ = try live.run.writeConfig(extra: "threshold: 0.7", scores: ["directory: \(logDir.path)"])   // a new rule: a new file
+        let n = live.notify.count("READY=1")
+        live.daemon.signal(SIGHUP)
+        #expect(live.notify.wait(timeout: 10) { _ in live.notify.count("READY=1") > n } != nil, "READY=1 after the reload")
+        live.notify.wait(timeout: 10) { _ in ours().count >= 2 }
+        #expect(live.stop() == 0, "stderr:\n\(live.daemon.stderr)")
+        #expect(ours().count >= 2, "the reload started a new file: \(ours())")
+        #expect(FileManager.default.fileExists(atPath: during.path), "the new file did not prune the directory again")
+    }
+
     /// A replayed file is not the site's sound: `earshotd --replay` neither logs its scores nor records it.
     @Test func aReplayIsNeitherLoggedNorRecorded() throws {
         let run = try DaemonRun()

@@ -108,12 +108,17 @@ public final class ClipRecorder: @unchecked Sendable {
         history.append(other.history.last(n))
     }
 
-    /// Writes every pending clip with the audio there is (shutdown), and waits for the writer queue.
-    public func flush() {
+    /// Writes every pending clip with the audio there is (shutdown), and waits for the writer queue — at most
+    /// `within` seconds when given (the stop's deadline, `StopBudget`): false when it was still busy then.
+    @discardableResult
+    public func flush(within seconds: Double? = nil) -> Bool {
         let now = history.totalAppended
         for p in pending { finish(p, upTo: min(p.end, now)) }
         pending.removeAll(keepingCapacity: true)
-        writer.sync {}
+        guard let seconds else { writer.sync {}; return true }
+        if writer.sync(within: seconds, {}) { return true }
+        logger.error("evidence clips: not all written within \(String(format: "%g", seconds)) s of the stop's deadline (the disk under \(settings.directory) is slow or stuck)")
+        return false
     }
 
     /// Copies [from, upTo) (clamped to what the history still holds) and hands it to the writer queue.
@@ -126,7 +131,7 @@ public final class ClipRecorder: @unchecked Sendable {
         let (path, rate, clip, then) = (p.path, sampleRate, samples, p.then)
         writer.async { [self] in
             do {
-                try FileManager.default.createDirectory(atPath: settings.directory, withIntermediateDirectories: true)
+                try PlaceLocks.makeDirectories(settings.directory, fix: Self.directoryFix)
                 try AudioFileWriter.writeWAV16(clip, sampleRate: rate, to: URL(fileURLWithPath: path))
                 metrics?.update { $0.clipsWrittenTotal += 1 }
                 logger.info("evidence clip written: \(path) (\(String(format: "%.1f", Double(clip.count) / Double(rate))) s)")
@@ -135,11 +140,18 @@ public final class ClipRecorder: @unchecked Sendable {
                 then?(path)
             } catch {
                 metrics?.update { $0.clipFailuresTotal += 1 }
-                logger.error("evidence clip \(path) could not be written: \(error); check free space and that clips.directory (\(settings.directory)) is writable by the daemon — alerts continue without clips")
+                if error is FileCallError {   // "mkdir(/a/file/clips) failed: Not a directory; make clips.directory …"
+                    logger.error("evidence clip \(path) could not be written: \(error) — alerts continue without clips")
+                } else {
+                    logger.error("evidence clip \(path) could not be written: \(error); check free space and that clips.directory (\(settings.directory)) is writable by the daemon — alerts continue without clips")
+                }
                 onWritten?(path, error)
             }
         }
     }
+
+    /// What to do when clips.directory cannot be made.
+    static let directoryFix = "make clips.directory a directory the daemon can write (under its state directory, e.g. /var/lib/earshot/clips), or set clips.enabled: false"
 
     /// `<directory>/<UTC yyyyMMdd'T'HHmmss.SSS'Z'>_<event id>.wav`; the event id is reduced to [A-Za-z0-9._-].
     public static func path(directory: String, eventID: String, start: Date) -> String {

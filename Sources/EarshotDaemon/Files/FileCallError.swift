@@ -1,6 +1,7 @@
 import Foundation
 
-/// A failed file system call of the daemon's own files (the metrics file, the score log): the call, the path,
+/// A failed file system call of the daemon's own files (the metrics file, the score log, the clip directory, the
+/// place locks): the call, the path,
 /// `strerror(errno)` and what to do.
 public struct FileCallError: Error, CustomStringConvertible, Sendable {
     public var call: String
@@ -12,7 +13,7 @@ public struct FileCallError: Error, CustomStringConvertible, Sendable {
     public var description: String { "\(call)(\(path)) failed: \(message); \(fix)" }
 }
 
-/// The one checker for those calls (`open`, `write`, `fsync`, `close`, `rename`, `mkdir`, and `access` on a journal folder): `rc < 0` →
+/// The one checker for those calls (`open`, `write`, `fsync`, `close`, `rename`, `mkdir`, `flock`, and `access` on a journal folder): `rc < 0` →
 /// `FileCallError` with `strerror(errno)` and `fix`.
 @discardableResult
 func fileCheck(_ rc: Int32, _ call: String, path: String, fix: String) throws -> Int32 {

@@ -7,10 +7,14 @@ import Glibc
 /// (argv = [path], no shell), in its own process group, signal dispositions and mask reset to defaults,
 /// stdin = the JSON payload, stdout = /dev/null, stderr = a pipe read continuously into a bounded tail, every
 /// other descriptor closed. At the timeout the whole process group gets SIGTERM, and SIGKILL `killAfter`
-/// seconds later.
+/// seconds later. When `cut()` turns true (earshotd's stop deadline, `HookRunner.cutShort`) the same happens at
+/// once, with SIGKILL at most `StopBudget.killGrace` seconds later, and the group gets SIGKILL once more after the
+/// hook itself is gone, so nothing it started outlives earshotd.
 struct HookProcess {
     let path: String
     let settings: HookSettings
+    /// Whether the run is to be cut short now (polled while it runs).
+    var cut: () -> Bool = { false }
 
     /// The corresponding C functions are `posix_spawn`, `poll`, `read`, `waitpid` and `kill`.
     func run(_ payload: HookPayload) -> HookResult {
@@ -33,7 +37,7 @@ struct HookProcess {
         }
         result.pid = pid
         var tail = ByteTail(capacity: settings.stderrTailBytes)
-        let status = supervise(pid: pid, errFD: errFD, tail: &tail, timedOut: &result.timedOut)
+        let status = supervise(pid: pid, errFD: errFD, tail: &tail, timedOut: &result.timedOut, cutShort: &result.cutShort)
         close(errFD)
         if status & 0x7f == 0 { result.exitCode = (status >> 8) & 0xff } else { result.signal = status & 0x7f }
         result.stderrTail = tail.text
@@ -91,8 +95,9 @@ struct HookProcess {
         return (pid, errPipe[0])
     }
 
-    /// Drains stderr into `tail` while waiting for the process; enforces the timeout. Returns the wait status.
-    private func supervise(pid: pid_t, errFD: Int32, tail: inout ByteTail, timedOut: inout Bool) -> Int32 {
+    /// Drains stderr into `tail` while waiting for the process; enforces the timeout and the stop deadline
+    /// (`cut`). Returns the wait status.
+    private func supervise(pid: pid_t, errFD: Int32, tail: inout ByteTail, timedOut: inout Bool, cutShort: inout Bool) -> Int32 {
         let start = MonotonicClock.nanoseconds
         let deadline = start + UInt64(settings.timeout * 1e9)
         var killAt: UInt64 = .max
@@ -121,9 +126,16 @@ struct HookProcess {
                     let n = chunk.withUnsafeMutableBytes { read(errFD, $0.baseAddress, $0.count) }
                     if n > 0 { tail.append(chunk, count: n) } else { break }
                 }
+                // cut short: what the hook left running in its group (a child that ignores SIGTERM) goes too
+                if cutShort { kill(-pid, SIGKILL) }
                 return status
             }
             let now = MonotonicClock.nanoseconds
+            if !cutShort && cut() {
+                cutShort = true
+                if !termSent { termSent = true; kill(-pid, SIGTERM) }
+                killAt = min(killAt, now + UInt64(min(settings.killAfter, StopBudget.killGrace) * 1e9))
+            }
             if !termSent && now >= deadline {
                 timedOut = true; termSent = true
                 kill(-pid, SIGTERM)

@@ -28,10 +28,15 @@ public struct HookResult: Sendable, Equatable {
     public var attempt = 1, attempts = 1
     /// Seconds until the next attempt, when this one failed and another is left.
     public var retryIn: Double?
+    /// Killed (its process group SIGTERM, then SIGKILL) because earshotd's stop deadline came while it ran
+    /// (`HookRunner.cutShort`).
+    public var cutShort = false
+    /// Failed while earshotd was stopping, with attempts left: not tried again (`HookRunner.beginStop`).
+    public var notRetriedForStop = false
 
     public init(eventID: String) { self.eventID = eventID; subject = "event \(eventID)" }
 
-    public var succeeded: Bool { spawnError == nil && !timedOut && exitCode == 0 }
+    public var succeeded: Bool { spawnError == nil && !timedOut && !cutShort && exitCode == 0 }
 
     /// Failed with no attempt left: the page did not go out (an alert's or a health notice's; a failed heartbeat
     /// loses nothing — the next one is due anyway).
@@ -43,6 +48,7 @@ public struct HookResult: Sendable, Equatable {
         if succeeded { return attempt > 1 ? of + ")" : "" }
         if let r = retryIn { return of + "; retrying in \(String(format: "%g", r)) s)" }
         guard let lost = lostWhenGivenUp else { return "" }   // a heartbeat: the next beat is the retry
+        if notRetriedForStop { return of + "; not retried: earshotd is stopping — \(lost))" }
         return of + "; giving up — \(lost))"
     }
 
@@ -51,7 +57,8 @@ public struct HookResult: Sendable, Equatable {
         if let spawnError { return "\(section) not run for \(subject): \(spawnError)" + attemptNote }
         let t = String(format: "%.2f", seconds)
         var s: String
-        if timedOut { s = "\(section) for \(subject) timed out after \(t) s and was killed (signal \(signal ?? 0)); raise \(section).timeout or make the hook faster" }
+        if cutShort { s = "\(section) for \(subject) was cut short after \(t) s: earshotd is stopping and waits at most \(String(format: "%g", StopBudget.hookSeconds)) s for hooks, so its process group was killed (signal \(signal ?? 0))" }
+        else if timedOut { s = "\(section) for \(subject) timed out after \(t) s and was killed (signal \(signal ?? 0)); raise \(section).timeout or make the hook faster" }
         else if let exitCode { s = "\(section) for \(subject) exited with status \(exitCode) after \(t) s" }
         else { s = "\(section) for \(subject) was killed by signal \(signal ?? 0) after \(t) s" }
         s += attemptNote

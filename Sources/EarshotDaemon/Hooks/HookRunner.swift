@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Runs the operator's hook for every alert (`AlertSink`) — or, as the `health_hook:` runner, for every health
 /// notice (`submit(health:)`), and as the `incident_hook:` runner for every step of an incident
@@ -10,6 +11,11 @@ import Logging
 /// dropped with a logged error. Exit status and the tail of stderr are logged; failures are counted in
 /// `metrics`. A failed run is tried again up to `hook.retries` times, `hook.retry_delay` seconds later and
 /// doubling (EARSHOT_ATTEMPT counts up); a waiting retry holds no slot, so it never delays a fresh alert's hook.
+///
+/// Stopping (SIGTERM, `DetectionService`): `beginStop()` ends retries — a failed run is not tried again and a
+/// waiting retry is not started — while runs already going on, queued or submitted by the stop itself (the
+/// incident-over notice, a clip written at the stop) still run; at the stop deadline `cutShort()` kills the
+/// process group of every run still going on and drops what is queued, each said in the journal.
 ///
 /// Creating a HookRunner sets SIGPIPE to ignored for the process (a hook that exits without reading stdin
 /// must not kill the daemon); hooks themselves start with every signal at its default.
@@ -25,7 +31,10 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
     private var queue: [HookPayload] = []  // waiting alerts or notices, ≤ settings.maxQueued
     private var running = 0                // worker threads alive (= hooks running or about to)
     private var retrying = 0               // failed runs waiting for their next attempt
+    private var stopping = false           // `beginStop`: no more retries
     private var counts = HookStats()
+    /// `cutShort`: runs going on are killed, queued ones dropped (read by the workers' supervising loops).
+    private let cutting = Atomic<Bool>(false)
 
     /// - Parameter onFinish: called on the worker thread after each run (after logging), e.g. by tests.
     public init(settings: HookSettings, host: String = HookPayload.hostName, logger: Logger,
@@ -58,6 +67,7 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
 
     private func submit(_ payload: HookPayload) -> Bool {
         guard settings.path != nil else { return false }
+        if cutting.load(ordering: .acquiring) { notRun([payload]); return false }
         cond.lock()
         if running < settings.maxConcurrent {
             running += 1
@@ -86,15 +96,49 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
         return s
     }
 
-    /// Waits until no hook runs, waits or is due for a retry (graceful shutdown). False if `timeout` seconds
-    /// passed first.
+    /// Earshotd is stopping: from now on no failed run is tried again and no waiting retry starts (it is counted
+    /// in `stats.retrying` as not delivered). Runs going on or queued, and ones submitted from now on, still run.
+    public func beginStop() {
+        cond.lock(); stopping = true; cond.broadcast(); cond.unlock()
+    }
+
+    /// The stop deadline came: every run still going on has its process group killed (SIGTERM, then SIGKILL at
+    /// most `StopBudget.killGrace` seconds later — sooner with a shorter `kill_after`), queued runs and later
+    /// submissions are dropped, each logged. Returns the number of runs that were going on; `waitIdle` then
+    /// returns once they are reaped.
+    @discardableResult
+    public func cutShort() -> Int {
+        cutting.store(true, ordering: .releasing)
+        cond.lock()
+        stopping = true
+        let (goingOn, dropped) = (running, queue)
+        queue.removeAll()
+        cond.broadcast()
+        cond.unlock()
+        notRun(dropped)
+        return goingOn
+    }
+
+    /// Logs (and counts as failed) runs that never started because the stop deadline had come.
+    private func notRun(_ payloads: [HookPayload]) {
+        guard !payloads.isEmpty else { return }
+        for p in payloads {
+            logger.error("\(settings.section) not run for \(p.logID): earshotd is stopping and its stop deadline has passed — \(settings.lostWhenGivenUp ?? "nothing is lost")")
+        }
+        let n = payloads.count
+        let lost = settings.lostWhenGivenUp != nil
+        metrics?.update { $0.hookFailuresTotal += n; if lost { $0.hookGivenUpTotal += n } }
+    }
+
+    /// Waits until no hook runs, waits or is due for a retry (graceful shutdown) — once `beginStop` was called, a
+    /// waiting retry no longer counts: it will not run. False if `timeout` seconds passed first.
     @discardableResult
     public func waitIdle(timeout: Double) -> Bool {
         // the deadline on the monotonic clock, the waits in slices: `NSCondition.wait(until:)` takes a wall-clock
         // time, so one long wait would end early (or late) when the wall clock steps
         let deadline = MonotonicClock.now + timeout
         cond.lock(); defer { cond.unlock() }
-        while running > 0 || !queue.isEmpty || retrying > 0 {
+        while running > 0 || !queue.isEmpty || (retrying > 0 && !stopping) {
             let left = deadline - MonotonicClock.now
             if left <= 0 { return false }
             _ = cond.wait(until: Date(timeIntervalSinceNow: min(left, 0.25)))
@@ -117,7 +161,7 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
 
     private func takeNext() -> HookPayload? {
         cond.lock(); defer { cond.unlock() }
-        if !queue.isEmpty { return queue.removeFirst() }
+        if !queue.isEmpty && !cutting.load(ordering: .acquiring) { return queue.removeFirst() }
         running -= 1
         cond.broadcast()
         return nil
@@ -125,11 +169,12 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
 
     private func runOne(_ payload: HookPayload) {
         guard let path = settings.path else { return }
-        var result = HookProcess(path: path, settings: settings).run(payload)
+        var result = HookProcess(path: path, settings: settings, cut: { [self] in cutting.load(ordering: .acquiring) }).run(payload)
         result.attempt = payload.attempt
         result.attempts = settings.retries + 1
         if !result.succeeded { result.retryIn = settings.retryDelay(after: payload.attempt) }
         cond.lock()
+        if stopping && result.retryIn != nil { result.retryIn = nil; result.notRetriedForStop = true }
         if result.retryIn != nil { retrying += 1 }
         if result.pid != nil { counts.started += 1 }
         if result.succeeded { counts.succeeded += 1 } else { counts.failed += 1 }
@@ -162,7 +207,14 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
             let next = again
             // A timer, not this worker: the slot is free for other hooks while the retry waits.
             DispatchQueue.global().asyncAfter(deadline: .now() + delay) { [self] in
-                _ = submit(next)   // a full queue drops it, logged and counted there
+                cond.lock(); let stop = stopping; cond.unlock()
+                if stop {
+                    // earshotd began stopping meanwhile (a process that exits first never gets here): counted
+                    // in `stats.retrying` by the stop's "still waiting to retry" line
+                    logger.error("\(settings.section) attempt \(next.attempt) for \(next.logID) not started: earshotd is stopping — \(settings.lostWhenGivenUp ?? "nothing is lost")")
+                } else {
+                    _ = submit(next)   // a full queue drops it, logged and counted there
+                }
                 cond.lock(); retrying -= 1; cond.broadcast(); cond.unlock()
             }
         }

@@ -86,10 +86,15 @@ public final class SiteRecorder: @unchecked Sendable {
         handOff(newFile: true)
     }
 
-    /// Writes what is buffered, closes the file and waits for the writer (shutdown, reload).
-    public func flush() {
+    /// Writes what is buffered, closes the file and waits for the writer (shutdown, reload) — at most `within`
+    /// seconds when given (the stop's deadline, `StopBudget`): false when the writer was still busy then.
+    @discardableResult
+    public func flush(within seconds: Double? = nil) -> Bool {
         if !stopped.load(ordering: .relaxed) { handOff(newFile: true) }
-        writer.sync {}
+        guard let seconds else { writer.sync {}; return true }
+        if writer.sync(within: seconds, {}) { return true }
+        logger.error("site recording: its last audio was not written within \(String(format: "%g", seconds)) s of the stop's deadline (the disk under \(settings.directory) is slow or stuck); earshotd exits without it")
+        return false
     }
 
     private func handOff(newFile: Bool) {

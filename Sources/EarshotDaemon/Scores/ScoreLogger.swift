@@ -7,7 +7,7 @@ import Synchronization
 /// The score log (`scores:`): every window the detector scores, as 6 bytes (`ScoreLogFile`), into
 /// `scores-<UTC time of its first window>Z.esl` files — a new one every `file_minutes` of audio, after a capture
 /// gap (so each file's UTC times stay right), when the decision rule or model changes (a reload), and for each
-/// new detector. Files older than `days` are deleted. No sound is kept. `earshot calibrate --scores DIR`
+/// new detector. Files older than `days` are deleted (looked for at start, then at most every 10 minutes). No sound is kept. `earshot calibrate --scores DIR`
 /// recomputes from it the events of any threshold, exactly as the daemon would have counted them.
 ///
 /// As `SiteRecorder`: the detection loop only appends to a preallocated block; every 10 s of windows the block
@@ -49,6 +49,11 @@ public final class ScoreLogger: @unchecked Sendable {
     // writer queue only
     private var fd: Int32 = -1
     private var path = ""
+    /// When `prune` last listed the directory (`MonotonicClock`).
+    private var prunedAt = -Double.infinity
+    /// Seconds between two prunings: every new file (each capture gap starts one) listed and stat'ed the whole
+    /// directory, so a box with frequent overruns pruned quadratically. Files go at most this much past `days`.
+    static let pruneEvery = 600.0
 
     /// - Parameter onEvent: told (on the writer queue) "opened PATH", "deleted PATH" or "failed", e.g. by tests.
     public init(settings: ScoreLogSettings, context: Context, logger: Logger, metrics: MetricsFile? = nil, onEvent: (@Sendable (String) -> Void)? = nil) {
@@ -113,11 +118,17 @@ public final class ScoreLogger: @unchecked Sendable {
         newFile = true
     }
 
-    /// Writes what is buffered and waits for the writer (shutdown, reload).
-    public func flush() {
+    /// Writes what is buffered and waits for the writer (shutdown, reload) — at most `within` seconds when
+    /// given (the stop's deadline, `StopBudget`): false when the writer was still busy then (a slow or hung
+    /// disk), said in the log.
+    @discardableResult
+    public func flush(within seconds: Double? = nil) -> Bool {
         if !stopped.load(ordering: .relaxed) { handOff() }
-        writer.sync { closeFile() }
         newFile = true   // windows after this go to a new file
+        guard let seconds else { writer.sync { closeFile() }; return true }
+        if writer.sync(within: seconds, { [self] in closeFile() }) { return true }
+        logger.error("score log: its last windows were not written within \(String(format: "%g", seconds)) s of the stop's deadline (the disk under \(settings.directory) is slow or stuck); earshotd exits without them")
+        return false
     }
 
     /// Returns once the writer has written every block handed to it so far (tests).
@@ -160,7 +171,7 @@ public final class ScoreLogger: @unchecked Sendable {
             if let h = b.header {
                 closeFile()
                 try open(h)
-                prune()
+                if MonotonicClock.now - prunedAt >= Self.pruneEvery { prune() }
             }
             guard fd >= 0 else { return }
             try b.bytes.withUnsafeBytes { try writeAll($0) }
@@ -207,8 +218,10 @@ public final class ScoreLogger: @unchecked Sendable {
         fd = -1
     }
 
-    /// Deletes this log's files last written more than `days` ago.
+    /// Deletes this log's files last written more than `days` ago (at start, then with a new file at most every
+    /// `pruneEvery` seconds).
     private func prune() {
+        prunedAt = MonotonicClock.now
         let dir = settings.directory
         let cutoff = Date().addingTimeInterval(-settings.days * 86_400)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []

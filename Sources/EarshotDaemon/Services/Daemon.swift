@@ -3,8 +3,8 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// earshotd: configuration, services in dependency order, signals (SIGTERM/SIGINT → graceful stop,
-/// SIGHUP → reload).
+/// earshotd: configuration, the claim on the places it writes (`PlaceLocks`: one earshotd per config), services in
+/// dependency order, signals (SIGTERM/SIGINT → graceful stop, SIGHUP → reload).
 public enum Daemon {
     public static func run(options: RuntimeOptions, replay: String? = nil) async throws {
         var config = try DaemonConfig.load(path: options.configPath, instance: options.instance)
@@ -13,6 +13,9 @@ public enum Daemon {
         defer { if let replayData { try? FileManager.default.removeItem(at: replayData) } }
         JournalLogHandler.bootstrap(level: Logger.Level(rawValue: config.logLevel) ?? .info)
         let logger = Logger(label: "earshotd")
+        // before anything is written: a second earshotd on the same places refuses to start (PlaceHeldError)
+        let locks = try PlaceLocks(config: config, logger: logger)
+        defer { withExtendedLifetime(locks) {} }
         let detection = try DetectionService(config: config, options: options, logger: logger)
         signal(SIGHUP, SIG_IGN)
         let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())

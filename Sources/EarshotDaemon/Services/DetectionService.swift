@@ -70,6 +70,8 @@ public final class DetectionService: Service, @unchecked Sendable {
     private var droppedLoggedAt = -Double.infinity
     public let metrics: MetricsFile
     private let reloadRequested = Atomic<Bool>(false)
+    /// STOPPING=1 was sent (`announceStop`).
+    private let stopAnnounced = Atomic<Bool>(false)
     /// Wakes the detection loop: the capture thread after each block (and when it stops), a 1 s tick for
     /// STATUS=/watchdog while no audio flows, a reload request, graceful shutdown. Holds at most one.
     let wake = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -244,20 +246,45 @@ public final class DetectionService: Service, @unchecked Sendable {
                     _ = await wakes.next()
                 }
             }
-        } onGracefulShutdown: { wakeUp.yield() }
+        } onGracefulShutdown: { [self] in
+            announceStop()   // at once: systemd and `earshot status` see a stopping service from the signal on
+            wakeUp.yield()
+        }
+        stop()
+    }
+
+    /// STOPPING=1 and the journal line, once, as the stop begins (from the shutdown signal's handler, or when the
+    /// loop ends by itself: `--exit-at-end`).
+    private func announceStop() {
+        guard !stopAnnounced.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        notifier.stopping()
+        log.notice("stopping: finishing in-flight alerts (hooks get at most \(String(format: "%g", StopBudget.hookSeconds)) s, the whole stop \(String(format: "%g", StopBudget.totalSeconds)) s)")
+    }
+
+    /// The graceful stop after the loop, within one deadline (`StopBudget`): the detector's last event and the
+    /// incident it ends are told, the clips in their post-roll written (their `clip_hook:` queued), hook runs
+    /// finished, no failed one retried; hooks still running at the deadline are killed and named in the journal;
+    /// then the writers' last flushes, bounded too, and the metrics file with `earshot_running 0`.
+    private func stop() {
+        let budget = StopBudget()
+        announceStop()
+        let runners = [hooks, clipHooks, healthHooks, incidentHooks, heartbeat] + retiredHooks
+        for r in runners { r.beginStop() }
+        capture.stop()
         detector.finish { self.handle($0) }
         if let i = incidents.close(now: 0, force: true) { incidentOver(i, stopped: true) }
-        log.notice("stopping: finishing in-flight alerts")
-        Self.finish(hooks)
-        for c in retiredClips + [clips] { c.flush() }   // the clips still in their post-roll are written now, and their clip_hook runs queued
-        for runner in [clipHooks, healthHooks, incidentHooks, heartbeat] + retiredHooks { Self.finish(runner) }
+        for c in retiredClips + [clips] { c.flush(within: max(StopBudget.minimumFlush, budget.hooksLeft)) }   // their clip_hook runs are queued
+        for r in runners { r.waitIdle(timeout: budget.hooksLeft) }
+        let cut = runners.map { $0.cutShort() }.reduce(0, +)
+        if cut > 0 {
+            log.error("stop deadline: \(cut) hook run(s) still going on after \(String(format: "%g", StopBudget.hookSeconds)) s were cut short (their process groups killed; each run is named in its own line) — earshotd must exit within systemd's TimeoutStopSec")
+            for r in runners { r.waitIdle(timeout: StopBudget.killGrace + 1) }
+        }
         for runner in [hooks, clipHooks, healthHooks, incidentHooks] + retiredHooks where runner.stats.retrying > 0 {
             log.error("stopping with \(runner.stats.retrying) \(runner.settings.section) run(s) still waiting to retry, so not delivered: \(runner.settings.lostWhenGivenUp ?? "")")
         }
-        notifier.stopping()
-        recorder.flush()
-        scores.flush()
-        capture.stop()
+        recorder.flush(within: budget.flushLeft)
+        scores.flush(within: budget.flushLeft)
         let audio = Double(samplesConsumed) / Double(model.features.sampleRate), score = Double(detector.lastScore)
         let (o, l) = (capture.overruns, capture.deviceLosses)
         metrics.update { $0.overrunsTotal = o; $0.deviceLossesTotal = l; $0.audioSecondsTotal = audio; $0.lastScore = score; $0.deviceUp = false; $0.running = false }
@@ -404,11 +431,6 @@ public final class DetectionService: Service, @unchecked Sendable {
         let (begun, events) = (incident.id == id, incident.events)
         metrics.update { if begun { $0.incidentsTotal += 1 }; $0.incidentEvents = events }
         return incident
-    }
-
-    /// Waits (at shutdown) for `runner`'s hooks to finish, as long as one may take (`timeout` + `kill_after`).
-    private static func finish(_ runner: HookRunner) {
-        _ = runner.waitIdle(timeout: runner.settings.timeout + runner.settings.killAfter)
     }
 
     /// Sortable, unique enough across restarts: UTC time to the millisecond + 4 random hex digits.
