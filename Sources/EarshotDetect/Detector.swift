@@ -101,6 +101,9 @@ public final class Detector {
     /// Closes any open event (end of file or stream).
     public func finish(_ emit: (DetectorOutput) -> Void) { tracker.finish(emit) }
 
+    /// `seconds` of real time passed with no audio: the cooldown runs on through them (`EventTracker.passWithoutAudio`).
+    public func passWithoutAudio(seconds: Double) { tracker.passWithoutAudio(seconds: seconds) }
+
     /// Forgets all state, e.g. after a capture gap. Times reported from then on (events, `onScore`) are
     /// seconds since the reset minus `timeOrigin`: `FileAnalyzer` streams `timeOrigin` seconds of padding
     /// before a file, so its times stay seconds into the file; earshotd, replacing its detector on a reload,

@@ -97,6 +97,13 @@ public struct EventTracker: Sendable {
         }
     }
 
+    /// `seconds` of real time passed with no audio (a capture gap, a stalled or lost device). The cooldown means
+    /// at most one page per `cooldown` seconds, so it runs on through them: a shot heard after them pages even
+    /// when less than `cooldown` seconds of audio lie between it and the last alert.
+    public mutating func passWithoutAudio(seconds: Double) {
+        if seconds > 0 { cooldownUntil -= seconds }
+    }
+
     /// Closes an open event at end of stream.
     public mutating func finish(_ emit: (DetectorOutput) -> Void) { heard = nil; close(emit) }
 

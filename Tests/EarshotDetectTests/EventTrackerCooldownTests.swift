@@ -42,6 +42,23 @@ import Testing
         #expect(kinds == ["s", "e", "h", "h", "s", "e"], "\(kinds)")
     }
 
+    /// Real time without audio (a stalled or lost device) runs the cooldown on: the same run 2 s of audio after
+    /// an alert is held back with a 3 s cooldown, and pages when 1.5 s without audio lay between them.
+    @Test func timeWithoutAudioRunsTheCooldownOn() {
+        for (gap, pages) in [(0.0, false), (0.5, false), (1.5, true)] {
+            var t = EventTracker(rule: DecisionRule(threshold: 0.5, cooldown: 3))
+            var out: [DetectorOutput] = []
+            let s: [Float] = [0.9, 0.9] + below(18) + [0.9, 0.9] + below(3)
+            for (i, x) in s.enumerated() {
+                if i == 10 { t.passWithoutAudio(seconds: gap) }
+                let a = Double(i) * 0.1
+                t.observe(score: x, windowStart: a, windowEnd: a + 0.1, onset: a) { out.append($0) }
+            }
+            t.finish { out.append($0) }
+            #expect(started(out).count == (pages ? 2 : 1) && heard(out).count == (pages ? 0 : 1), "gap \(gap) s: \(out)")
+        }
+    }
+
     @Test func withoutACooldownNothingIsHeldBack() {
         let s: [Float] = [0.9, 0.9] + below(7) + [0.9, 0.9] + below(7)
         let o = run(s, DecisionRule(threshold: 0.5, cooldown: 0))

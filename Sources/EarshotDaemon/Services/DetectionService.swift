@@ -58,6 +58,9 @@ public final class DetectionService: Service, @unchecked Sendable {
     private var livenessChanges: [LivenessEvent] = { var a = [LivenessEvent](); a.reserveCapacity(8); return a }()
     /// Samples handed to the detector (and the clip recorder) since start.
     var samplesConsumed = 0
+    /// The monotonic clock minus the seconds of audio captured (analysed or dropped), at its lowest so far: audio
+    /// arrives late, never early, so a rise above it is real time that passed without audio (`consume`).
+    var audioClockOffset: Double?
     /// The detector's windows lined up with capture's blocks (it skips < one block of its first samples).
     var alignment = WindowAlignment()
     /// The last 2 s heard (at the model's rate): a detector that a reload makes starts warm from them.
@@ -301,6 +304,26 @@ public final class DetectionService: Service, @unchecked Sendable {
         log.warning("detection fell behind: \(String(format: "%.2f", Double(count) / rate)) s of audio were never analysed (\(String(format: "%.2f", Double(samplesDropped) / rate)) s since start) — the box is overloaded or earshotd starved of CPU; check other load, or raise ring_seconds (now \(String(format: "%g", config.ringSeconds)) s) to ride out longer stalls")
     }
 
+    /// Real time that passed without audio — a capture gap, a stalled or lost device — runs the cooldown on
+    /// (`Detector.passWithoutAudio`): it is at most one page per `cooldown` seconds, and a shot heard 25 s after
+    /// an alert, 20 s of them without audio, pages. Rises under `audioGapSeconds` are the capture blocks' and
+    /// the loop's jitter (and the sound card's clock drifting from the system's, a few seconds a day at most).
+    func passTimeWithoutAudio() {
+        let now = MonotonicClock.now
+        let audio = Double(samplesConsumed + samplesDropped) / Double(model.features.sampleRate)
+        let offset = now - audio
+        guard let low = audioClockOffset else { audioClockOffset = offset; return }
+        if offset - low > Self.audioGapSeconds {
+            detector.passWithoutAudio(seconds: offset - low)
+            audioClockOffset = offset
+        } else {
+            audioClockOffset = min(low, offset)
+        }
+    }
+
+    /// A rise of the audio clock's offset above which real time passed without audio.
+    static let audioGapSeconds = 2.0
+
     /// The next sample follows a capture gap, for every clip recorder still fed.
     func markClipGap() {
         clips.markGap()
@@ -312,6 +335,7 @@ public final class DetectionService: Service, @unchecked Sendable {
     /// (The detector streams across a gap: a splice rarely scores as a shot — models/EXPERIMENTS.md, "Hard cuts
     /// in training windows" — and restarting it would leave it deaf for a window.)
     private func consume(_ block: UnsafeBufferPointer<Float>) {
+        passTimeWithoutAudio()
         clips.append(block)
         heard.append(block)
         if !retiredClips.isEmpty {
