@@ -119,11 +119,33 @@ import Testing
         }
     }
 
+    /// One flipped bit in a weight — a box's storage going bad — loaded as a model that scored differently (a
+    /// black-box test: the demo's volley missed, or all its 12 s one event), as did an edited `feature.hop`.
+    /// The fingerprint written with the weights tells both; a file without one (written before it was) loads.
+    @Test func aByteChangedSinceTheFileWasWrittenIsDamage() throws {
+        let dir = TestPaths.tempDir("fingerprint"); defer { try? FileManager.default.removeItem(at: dir) }
+        let (good, header, data) = try Self.goodFile()
+        #expect(Self.loadError(good, dir) == nil)
+        let off = (header["fc1.weight"] as! [String: Any])["data_offsets"] as! [Int]
+        var flipped = data
+        flipped[(off[0] + off[1]) / 2] ^= 0x10
+        let e = Self.loadError(try Self.assemble(header, flipped), dir)
+        #expect(e?.contains("do not match the fingerprint written with them") == true && e?.contains("copy it again") == true, "\(e ?? "loaded")")
+        var meta = header["__metadata__"] as! [String: String]
+        meta["feature.hop"] = "80"
+        var edited = header; edited["__metadata__"] = meta
+        #expect(Self.loadError(try Self.assemble(edited, data), dir)?.contains("fingerprint") == true)
+        meta = header["__metadata__"] as! [String: String]
+        meta["fingerprint"] = nil
+        var old = header; old["__metadata__"] = meta
+        #expect(Self.loadError(try Self.assemble(old, flipped), dir) == nil, "no fingerprint, nothing to check")
+    }
+
     @Test func inconsistentContentGetsSpecificMessages() throws {
         let dir = TestPaths.tempDir("content"); defer { try? FileManager.default.removeItem(at: dir) }
         let m = try ModelFileTests.makeModel(seed: 6)
         func variant(meta: (inout [String: String]) -> Void = { _ in }, poison: String? = nil, filterbankMels: Int? = nil) throws -> String? {
-            var md = m.metadata(); meta(&md)
+            var md = m.metadata(); md["fingerprint"] = nil; meta(&md)   // edited on purpose: checked without one
             var w = SafetensorsWriter(metadata: md)
             for p in m.network.parameters {
                 var v = p.value
@@ -145,6 +167,10 @@ import Testing
         #expect(try variant(meta: { $0["format_version"] = "999" })?.contains("upgrade earshot") == true)
         #expect(try variant(meta: { $0.removeValue(forKey: "feature.hop") })?.contains("feature.hop") == true)
         #expect(try variant(meta: { $0["feature.n_mels"] = "100000" }) != nil)
+        // parameters that contradict themselves (they loaded, and a band above Nyquist or ln 0 scored nonsense)
+        #expect(try variant(meta: { $0["feature.fmax"] = "9000" })?.contains("'feature.fmax' is invalid (9000 Hz is above half the sample rate, 8000 Hz)") == true)
+        #expect(try variant(meta: { $0["feature.fmin"] = "8000" })?.contains("'feature.fmin' is invalid (8000 Hz is not below fmax, 8000 Hz)") == true)
+        #expect(try variant(meta: { $0["feature.log_epsilon"] = "0" })?.contains("'feature.log_epsilon' is invalid (0 is not above 0") == true)
         #expect(try variant(meta: { $0["layers"] = "{not json" })?.contains("layers") == true)
         #expect(try variant(meta: { $0.removeValue(forKey: "format") })?.contains("not an Earshot model") == true)
     }

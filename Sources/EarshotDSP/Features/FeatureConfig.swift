@@ -60,6 +60,16 @@ public struct FeatureConfig: Sendable, Equatable, Codable {
         logEpsilon = try dbl("log_epsilon")
     }
 
+    /// The metadata key and the reason when these parameters contradict themselves: a mel band reaching above
+    /// half the sample rate or empty, a log floor not above zero (ln 0 = −∞). Nil when they do not.
+    public var inconsistency: (key: String, reason: String)? {
+        func hz(_ x: Double) -> String { String(format: "%g Hz", x) }
+        if fMax > Double(sampleRate) / 2 { return ("feature.fmax", "\(hz(fMax)) is above half the sample rate, \(hz(Double(sampleRate) / 2))") }
+        if fMin >= fMax { return ("feature.fmin", "\(hz(fMin)) is not below fmax, \(hz(fMax))") }
+        if !(logEpsilon > 0) { return ("feature.log_epsilon", "\(String(format: "%g", logEpsilon)) is not above 0: ln 0 is −∞") }
+        return nil
+    }
+
     /// Differences between two configurations, as "name: a vs b" strings (empty when equal).
     public func differences(from other: FeatureConfig) -> [String] {
         var d: [String] = []

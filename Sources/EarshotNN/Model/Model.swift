@@ -91,6 +91,7 @@ public final class Model {
         m["score_temperature"] = String(scoreTemperature)
         let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
         m["thresholds"] = String(decoding: (try? enc.encode(thresholds)) ?? Data("{}".utf8), as: UTF8.self)
+        m["fingerprint"] = scoreFingerprint
         return m
     }
 
@@ -132,6 +133,7 @@ public final class Model {
         guard features.nMels <= 512, features.nFFT <= 65536, features.windowFrames <= 4096, features.hop <= features.nFFT else {
             throw ModelFileError.badMetadata(path: path, key: "feature.*", reason: "sizes out of range")
         }
+        if let (key, reason) = features.inconsistency { throw ModelFileError.badMetadata(path: path, key: key, reason: reason) }
         guard let layersJSON = m["layers"], let specs = try? LayerSpec.decode(layersJSON), !specs.isEmpty else {
             throw ModelFileError.badMetadata(path: path, key: "layers", reason: "missing or not a JSON layer list")
         }
@@ -184,6 +186,11 @@ public final class Model {
         let model = Model(network: network, features: features, melFilterbank: fb, classes: classes, threshold: threshold, thresholds: thresholds, provenance: provenance)
         model.path = path
         model.scoreTemperature = temperature
+        // A byte changed since the file was written (a flipped bit on a box's SD card) scores differently but
+        // loads: the fingerprint written with the weights tells it. (Files before 2026-12-06 have none.)
+        if let stored = m["fingerprint"], stored != model.scoreFingerprint {
+            throw ModelFileError.damaged(path: path, reason: "its weights, feature parameters or mel filterbank do not match the fingerprint written with them (\(stored), now \(model.scoreFingerprint)): a byte changed since it was written")
+        }
         return model
     }
 }
