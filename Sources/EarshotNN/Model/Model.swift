@@ -177,7 +177,7 @@ public final class Model {
         }
         for p in network.parameters {
             let v = try st.floats(p.name)
-            guard v.allSatisfy(\.isFinite) else { throw ModelFileError.badMetadata(path: path, key: p.name, reason: "contains NaN or infinity") }
+            guard v.allSatisfy(\.isFinite) else { throw ModelFileError.damaged(path: path, reason: "tensor '\(p.name)' holds NaN or infinite weights") }
             p.value = v
         }
         let fb = try st.floats("mel_filterbank")
