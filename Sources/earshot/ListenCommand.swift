@@ -92,7 +92,7 @@ struct ListenCommand: ParsableCommand {
         defer { for s in signals { s.cancel() } }
         capture.start()
         defer { capture.stop() }
-        while capture.state == .starting { Thread.sleep(forTimeInterval: 0.005) }
+        while capture.state == .starting, !stop.flag.load(ordering: .acquiring) { Thread.sleep(forTimeInterval: 0.005) }
         if capture.state == .retrying {
             FileHandle.standardError.write(Data("error: \(capture.lastError)\n".utf8))
             throw ExitCode(1)
