@@ -173,7 +173,7 @@ public enum FileAnalyzer {
         let amplitude = NoiseFloor.amplitude(samples)
         var rng = SeededRNG(seed: UInt64(samples.count))
         let parts = [NoiseFloor.noise(count: lead, amplitude: amplitude, rng: &rng), samples,
-                     EdgePadding.tail(samples[...], count: tail)]
+                     EdgePadding.tail(samples[...], count: tail, amplitude: amplitude, rng: &rng)]
         let origin = Double(lead) / Double(detector.sampleRate)
         let windows = windowCount(samples: lead + samples.count + tail, detector: detector)
         detector.reset(timeOrigin: origin)

@@ -76,7 +76,7 @@ final class SegmentedFile {
             if gain != 1 { FileAnalyzer.scale(&buffer, from: before, by: gain) }
             peak = max(peak, PeakLevel.peak(buffer[before...]))
             clipped += PeakLevel.clipped(buffer[before...])
-            if !more { buffer += EdgePadding.tail(buffer[...], count: FileAnalyzer.padding(samples: count, detector: d).tail) }
+            if !more { buffer += EdgePadding.tail(buffer[...], count: FileAnalyzer.padding(samples: count, detector: d).tail, amplitude: amplitude, rng: &rng) }
         }
         d.finish(emit)
         return (count, peak, clipped)

@@ -5,15 +5,31 @@ import Foundation
 import Testing
 
 @Suite struct EdgePaddingTests {
-    /// The tail is the file's end mirrored without repeating the edge sample, bouncing for a short file.
+    /// The tail is the file's end mirrored without repeating the edge sample; after a file no longer than the
+    /// tail, floor noise (as before the mirror) — not the clip bounced back and forth.
     @Test func theTailMirrorsTheFilesEnd() {
-        let x: [Float] = [1, 2, 3, 4]
-        #expect(EdgePadding.tail(x[...], count: 3) == [3, 2, 1])
-        #expect(EdgePadding.tail(x[...], count: 9) == [3, 2, 1, 2, 3, 4, 3, 2, 1])
-        #expect(EdgePadding.tail(x[1...], count: 4) == [3, 2, 3, 4], "a slice mirrors its own end")
-        #expect(EdgePadding.tail([5][...], count: 3) == [5, 5, 5])
-        #expect(EdgePadding.tail([][...], count: 2) == [0, 0])
-        #expect(EdgePadding.tail(x[...], count: 0).isEmpty)
+        let x: [Float] = [1, 2, 3, 4, 5]
+        var rng = SeededRNG(seed: 1)
+        #expect(EdgePadding.tail(x[...], count: 3, amplitude: 0.1, rng: &rng) == [4, 3, 2])
+        #expect(EdgePadding.tail(x[1...], count: 3, amplitude: 0.1, rng: &rng) == [4, 3, 2], "a slice mirrors its own end")
+        #expect(EdgePadding.tail(x[...], count: 0, amplitude: 0.1, rng: &rng).isEmpty)
+        var a = SeededRNG(seed: 2), b = SeededRNG(seed: 2)
+        let short = EdgePadding.tail(x[...], count: 5, amplitude: 0.1, rng: &a)
+        #expect(short == NoiseFloor.noise(count: 5, amplitude: 0.1, rng: &b), "a file no longer than the tail: floor noise")
+    }
+
+    /// A shot in a clip shorter than the tail (0.21 s, the demo's first shot at its start) keeps its place:
+    /// mirrored again and again through the padding, it was reported at 0.21–0.21 s.
+    @Test func aShortClipsShotStaysAtItsStart() throws {
+        let modelURL = TestPaths.repo.appendingPathComponent("models/earshot-default.safetensors")
+        let demo = try AudioFile.read(TestPaths.repo.appendingPathComponent("demo/demo-gunshots.flac"), sampleRate: 16_000)
+        let model = try Model.load(modelURL)
+        let d = try Detector(model: model, rule: DecisionRule(threshold: 0.9))   // the clip scores 0.979: just under the model's own
+        let onset = try #require(demo.samples.indices.first { abs(demo.samples[$0]) > 0.3 }, "the demo's first shot")
+        let clip = Array(demo.samples[(onset - 160)..<(onset + 3_200)])   // 10 ms before the shot, 0.2 s after
+        let r = FileAnalyzer.analyze(samples: clip, detector: d)
+        #expect(r.events.count == 1, "\(r.events)")
+        if let e = r.events.first { #expect(e.start < 0.1 && e.end > e.start, "\(e)") }
     }
 
     /// A recording that ends on a loud, steady background (here the demo recording's room sound before its
