@@ -65,6 +65,45 @@ import Testing
         #expect(one.stop() == 0 && two.stop() == 0)
     }
 
+    /// A reload (SIGHUP) that would move a daemon onto places another earshotd holds is rejected before anything
+    /// changes (a black-box re-check found the lock taken at start only: the reloaded daemon wrote its score log
+    /// beside the other's); a reload onto free places moves the claim, letting the old places go.
+    @Test func aReloadOntoAnotherDaemonsPlacesIsRejected() throws {
+        let a = TestPaths.tempDir("lock-ra"), b = TestPaths.tempDir("lock-rb")
+        defer { try? FileManager.default.removeItem(at: a); try? FileManager.default.removeItem(at: b) }
+        func scores(_ d: URL, _ name: String = "scores") -> [String] { ["directory: \(d.appendingPathComponent(name).path)"] }
+        let one = try DaemonNotifyTests.Live(seconds: 20, scores: scores(a))
+        let two = try DaemonNotifyTests.Live(seconds: 20, scores: scores(b))
+        #expect(one.notify.wait(timeout: 15, for: Self.ready) != nil, "stderr:\n\(one.daemon.stderr)")
+        #expect(two.notify.wait(timeout: 15, for: Self.ready) != nil, "stderr:\n\(two.daemon.stderr)")
+        /// Whether another process holds `dir`'s lock file (flock from this process fails with EWOULDBLOCK).
+        func held(_ dir: URL) -> Bool {
+            let fd = open(dir.appendingPathComponent(".earshotd.lock").path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { return false }
+            defer { close(fd) }
+            return flock(fd, LOCK_EX | LOCK_NB) != 0
+        }
+        #expect(held(a.appendingPathComponent("scores")) && held(b.appendingPathComponent("scores")))
+
+        let yaml = try String(contentsOf: two.config, encoding: .utf8)
+        func reload(to dir: String) throws {
+            try yaml.replacingOccurrences(of: b.appendingPathComponent("scores").path, with: dir).write(to: two.config, atomically: true, encoding: .utf8)
+            let before = two.notify.count("READY=1")
+            two.daemon.signal(SIGHUP)
+            #expect(two.notify.wait(timeout: 10) { _ in two.notify.count("READY=1") > before } != nil, "the reload ends with READY=1; stderr:\n\(two.daemon.stderr)")
+        }
+        try reload(to: a.appendingPathComponent("scores").path)
+        #expect(two.daemon.stderr.contains("reload rejected, keeping the running configuration: another earshotd (PID \(one.daemon.pid)) already runs with scores.directory \(a.path)/scores"),
+                "\(two.daemon.stderr)")
+        #expect(held(b.appendingPathComponent("scores")), "the rejected reload keeps its own places")
+        #expect(!two.daemon.stderr.contains("configuration reloaded"))
+
+        try reload(to: b.appendingPathComponent("scores2").path)
+        #expect(two.daemon.stderr.contains("configuration reloaded"), "\(two.daemon.stderr)")
+        #expect(held(b.appendingPathComponent("scores2")) && !held(b.appendingPathComponent("scores")), "the claim moved with the reload")
+        #expect(one.stop() == 0 && two.stop() == 0)
+    }
+
     /// A clips directory below a regular file: said at start, before READY, as the other places' problems are
     /// (the key, the failed call, the fix), and the failed clip of the alert in the same plain words.
     @Test func aClipsDirectoryThatCannotBeMadeIsSaidAtStartInPlainWords() throws {

@@ -36,9 +36,10 @@ public final class PlaceLocks {
         return out
     }
 
-    private var fds: [Int32] = []
-    /// The (device, inode) of each lock file held: two keys naming one place share its lock.
-    private var held: Set<[UInt64]> = []
+    /// A lock held: its descriptor and the lock file's (device, inode) — two keys naming one place share it.
+    private struct Claim { var fd: Int32; var id: [UInt64] }
+    /// The locks held, by lock file.
+    private var claims: [String: Claim] = [:]
 
     /// Claims every place of `config`; the directories are made (as their writers would within a second) so the
     /// lock can sit in them. Problems that do not stop the start (a place that cannot be made) go to `logger`
@@ -46,9 +47,22 @@ public final class PlaceLocks {
     /// others, whose writers report them at once).
     /// - Throws: `PlaceHeldError` when another process holds a place's lock.
     public init(config: DaemonConfig, logger: Logger) throws {
+        try update(to: config, logger: logger)
+    }
+
+    deinit { for c in claims.values { close(c.fd) } }
+
+    /// Moves the claim to `config`'s places (a reload): the new ones are claimed, those it no longer names let
+    /// go. All or nothing: when another process holds a new place, nothing changes and `PlaceHeldError` is
+    /// thrown — the reload is rejected, so a reload cannot make two earshotd write one place either.
+    public func update(to config: DaemonConfig, logger: Logger) throws {
+        var next: [String: Claim] = [:], fresh: [Claim] = []
         for place in Self.places(config) {
-            do { try claim(place) } catch let e as PlaceHeldError {
-                for fd in fds { close(fd) }
+            if let c = claims[place.lockFile] { next[place.lockFile] = c; continue }
+            do {
+                if let c = try claim(place, holding: Array(claims.values) + fresh) { next[place.lockFile] = c; fresh.append(c) }
+            } catch let e as PlaceHeldError {
+                for c in fresh { close(c.fd) }
                 throw e
             } catch {
                 if place.key == "clips.directory" {
@@ -58,12 +72,13 @@ public final class PlaceLocks {
                 }
             }
         }
+        for (file, c) in claims where next[file] == nil && !next.values.contains(where: { $0.fd == c.fd }) { close(c.fd) }
+        claims = next
     }
 
-    deinit { for fd in fds { close(fd) } }
-
+    /// Locks `place`'s lock file; nil when one of `holding` is already that file (through another path).
     /// The corresponding C functions are `mkdir`, `open`, `fstat`, `flock`, `ftruncate` and `pwrite`.
-    private func claim(_ place: Place) throws {
+    private func claim(_ place: Place, holding: [Claim]) throws -> Claim? {
         let fix = place.key == "clips.directory" ? ClipRecorder.directoryFix
             : "make \(place.key) a place the daemon can write (under its state directory, e.g. /var/lib/earshot), or turn it off"
         try Self.makeDirectories((place.lockFile as NSString).deletingLastPathComponent, fix: fix)
@@ -75,23 +90,23 @@ public final class PlaceLocks {
         }
         try fileCheck(fd, "open", path: place.lockFile, fix: fix)
         var st = stat()
-        if fstat(fd, &st) == 0, held.contains([UInt64(st.st_dev), UInt64(st.st_ino)]) { close(fd); return }
+        let id = fstat(fd, &st) == 0 ? [UInt64(st.st_dev), UInt64(st.st_ino)] : []
+        if !id.isEmpty, holding.contains(where: { $0.id == id }) { close(fd); return nil }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let e = errno
             defer { close(fd) }
-            guard e == EWOULDBLOCK else { try fileCheck(-1, "flock", path: place.lockFile, fix: fix); return }
+            guard e == EWOULDBLOCK else { try fileCheck(-1, "flock", path: place.lockFile, fix: fix); return nil }
             var buf = [UInt8](repeating: 0, count: 32)
             let n = pread(fd, &buf, buf.count, 0)
             let pid = n > 0 ? Int32(String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) : nil
             throw PlaceHeldError(key: place.key, path: place.path, lockFile: place.lockFile, pid: pid)
         }
-        fds.append(fd)
-        held.insert([UInt64(st.st_dev), UInt64(st.st_ino)])
         if writable {
             let text = Array("\(getpid())\n".utf8)
             _ = ftruncate(fd, 0)
             _ = text.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
         }
+        return Claim(fd: fd, id: id)
     }
 
     /// `mkdir` of `dir` and its missing parents (mode 0750), through `fileCheck`: "mkdir(/a/file/x) failed: Not a

@@ -17,6 +17,7 @@ public enum Daemon {
         let locks = try PlaceLocks(config: config, logger: logger)
         defer { withExtendedLifetime(locks) {} }
         let detection = try DetectionService(config: config, options: options, logger: logger)
+        detection.placeLocks = locks   // a reload moves the claim with the places (or is rejected)
         signal(SIGHUP, SIG_IGN)
         let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
         hup.setEventHandler { logger.notice("SIGHUP: reloading configuration"); detection.requestReload() }

@@ -24,6 +24,11 @@ extension DetectionService {
             try rule.validate()
             let keep = sameFile && new.blasThreads == config.blasThreads && detector.canUpdate(to: rule)
             let d = keep ? detector : try Self.makeDetector(m, new)
+            // places another earshotd writes are refused before anything changes (the metrics file moves only
+            // at a restart, so its claim stays)
+            var claimed = new
+            claimed.metrics = config.metrics
+            try placeLocks?.update(to: claimed, logger: log)
             // A model at another sample rate: capture resamples to it, and the sample counts go over to it.
             let (oldRate, rate) = (model.features.sampleRate, m.features.sampleRate)
             let rateChanged = rate != oldRate

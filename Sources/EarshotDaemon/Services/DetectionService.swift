@@ -58,6 +58,8 @@ public final class DetectionService: Service, @unchecked Sendable {
     private var livenessChanges: [LivenessEvent] = { var a = [LivenessEvent](); a.reserveCapacity(8); return a }()
     /// Samples handed to the detector (and the clip recorder) since start.
     var samplesConsumed = 0
+    /// The claim on the places earshotd writes (`Daemon`); a reload moves it to the new config's places.
+    var placeLocks: PlaceLocks?
     /// The monotonic clock minus the seconds of audio captured (analysed or dropped), at its lowest so far: audio
     /// arrives late, never early, so a rise above it is real time that passed without audio (`consume`).
     var audioClockOffset: Double?
