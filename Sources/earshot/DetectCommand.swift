@@ -21,8 +21,9 @@ struct DetectCommand: ParsableCommand {
         status is 1 at the end.
         Each file is analysed as a slice of a microphone stream: half a window (0.4 s at the default hop)
         of noise at the file's own quiet floor is streamed before it and its end, mirrored, after it (the
-        sound goes on; after a clip shorter than that, floor noise too), so a clip shorter than a window, or a shot in a file's first or last moments, is
-        scored as the daemon would score it, and a recording that ends on loud sound does not end on a step.
+        sound goes on; after a clip shorter than that, floor noise too), so a clip shorter than a window,
+        or a shot in a file's first or last moments, is scored as the daemon would score it, and a
+        recording that ends on loud sound does not end on a step.
         A file whose loudest sample is below −30 dBFS gets a warning on stderr: the shipped model rarely
         detects shots that quiet; --normalize brings such a file up before analysing it. A float file that
         goes above full scale (over 0 dBFS) is warned about too, and --normalize brings it down. A damaged float
