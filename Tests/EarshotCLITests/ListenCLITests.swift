@@ -135,7 +135,8 @@ struct ListenCLITests {
         let cfg = f.dir.appendingPathComponent("earshot.yaml")
         try "device: default\n".write(to: cfg, atomically: true, encoding: .utf8)
         let p = Process()
-        p.executableURL = try #require(CLIRunner.binary)
+        let exe: URL = try #require(CLIRunner.binary)
+        p.executableURL = exe
         p.arguments = ["listen", "--config", cfg.path] + (json ? ["--json"] : [])
         p.environment = ProcessInfo.processInfo.environment.merging(["ALSA_CONFIG_PATH": f.asound.path, "EARSHOT_MODEL": ""]) { $1 }
         let out = Pipe(), err = Pipe()
