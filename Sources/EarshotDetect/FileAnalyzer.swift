@@ -154,7 +154,8 @@ public enum FileAnalyzer {
     /// blocks, then closes any open event; window and event times are seconds into `samples` (events may
     /// reach into the padding: `analyze` clips them). The lead is seeded noise at the file's floor
     /// (`NoiseFloor`, the filler the trainer uses where a window leaves its clip); the tail is the file's
-    /// end mirrored (`EdgePadding`), so a file that ends on a loud sound does not end on a step.
+    /// end mirrored (`EdgePadding`; floor noise after a clip shorter than the tail), so a file that ends on a
+    /// loud sound does not end on a step.
     public static func stream(samples: [Float], detector: Detector, _ emit: (DetectorOutput) -> Void) {
         stream(samples: samples, detectors: [detector], emit)
     }

@@ -1,6 +1,6 @@
 /// The quiet floor of a recording, and noise at that level: what the trainer pads a window with where it
-/// leaves its clip, and what `earshot detect` puts before a file (after it goes the file's end mirrored:
-/// `EdgePadding`). Both must use the same filler:
+/// leaves its clip, and what `earshot detect` puts before a file (after it goes the file's end mirrored,
+/// `EdgePadding`, or this noise again after a clip shorter than the mirror). Both must use the same filler:
 /// digital silence there would be a silence→sound step that no microphone stream has (the models learnt it
 /// as a cue once), and a filler the models never saw in training would be a new one.
 public enum NoiseFloor {
