@@ -115,9 +115,8 @@ public final class ClipRecorder: @unchecked Sendable {
         let now = history.totalAppended
         for p in pending { finish(p, upTo: min(p.end, now)) }
         pending.removeAll(keepingCapacity: true)
-        guard let seconds else { writer.sync {}; return true }
         if writer.sync(within: seconds, {}) { return true }
-        logger.error("evidence clips: not all written within \(String(format: "%g", seconds)) s of the stop's deadline (the disk under \(settings.directory) is slow or stuck)")
+        logger.error("evidence clips: not all written within \(String(format: "%g", seconds ?? 0)) s of the stop's deadline (the disk under \(settings.directory) is slow or stuck)")
         return false
     }
 

@@ -91,9 +91,8 @@ public final class SiteRecorder: @unchecked Sendable {
     @discardableResult
     public func flush(within seconds: Double? = nil) -> Bool {
         if !stopped.load(ordering: .relaxed) { handOff(newFile: true) }
-        guard let seconds else { writer.sync {}; return true }
         if writer.sync(within: seconds, {}) { return true }
-        logger.error("site recording: its last audio was not written within \(String(format: "%g", seconds)) s of the stop's deadline (the disk under \(settings.directory) is slow or stuck); earshotd exits without it")
+        logger.error("site recording: its last audio was not written within \(String(format: "%g", seconds ?? 0)) s of the stop's deadline (the disk under \(settings.directory) is slow or stuck); earshotd exits without it")
         return false
     }
 

@@ -125,9 +125,8 @@ public final class ScoreLogger: @unchecked Sendable {
     public func flush(within seconds: Double? = nil) -> Bool {
         if !stopped.load(ordering: .relaxed) { handOff() }
         newFile = true   // windows after this go to a new file
-        guard let seconds else { writer.sync { closeFile() }; return true }
         if writer.sync(within: seconds, { [self] in closeFile() }) { return true }
-        logger.error("score log: its last windows were not written within \(String(format: "%g", seconds)) s of the stop's deadline (the disk under \(settings.directory) is slow or stuck); earshotd exits without them")
+        logger.error("score log: its last windows were not written within \(String(format: "%g", seconds ?? 0)) s of the stop's deadline (the disk under \(settings.directory) is slow or stuck); earshotd exits without them")
         return false
     }
 

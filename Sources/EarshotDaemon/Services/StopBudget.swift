@@ -30,8 +30,10 @@ struct StopBudget {
 
 extension DispatchQueue {
     /// Runs `work` on this serial queue and waits for it at most `seconds` (a writer stuck on a slow or hung disk
-    /// must not hold the stop until systemd's SIGKILL). True when it finished in time; else it still runs later.
-    func sync(within seconds: Double, _ work: @escaping @Sendable () -> Void) -> Bool {
+    /// must not hold the stop until systemd's SIGKILL); nil waits as long as it takes (a reload). True when it
+    /// finished in time; else it still runs later.
+    func sync(within seconds: Double?, _ work: @escaping @Sendable () -> Void) -> Bool {
+        guard let seconds else { sync(execute: work); return true }
         let done = DispatchSemaphore(value: 0)
         async { work(); done.signal() }
         return done.wait(timeout: .now() + seconds) == .success
