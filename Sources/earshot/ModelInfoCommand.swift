@@ -12,8 +12,12 @@ struct ModelInfoCommand: ParsableCommand {
     @Argument(help: "Model file (default: the shipped model).") var path: String?
 
     func run() throws {
-        let url = try DefaultModel.resolve(path)
-        let m = try Model.load(url)
+        let url: URL, m: Model
+        do { url = try DefaultModel.resolve(path); m = try Model.load(url) } catch {
+            // as `detect` and `calibrate` (FileWorkers.loadModel): a model that cannot be loaded is exit status 2
+            FileHandle.standardError.write(Data("earshot: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
         print("model      \(url.path)")
         print("format     earshot-model v\(Model.formatVersion), \(m.network.parameterCount) parameters, classes \(m.classes)")
         print("input      \(m.network.inputShape) = (channels, mel bands, frames)")

@@ -23,6 +23,23 @@ import Testing
         #expect(r.stderr.contains("/nonexistent/x.safetensors"))
     }
 
+    /// A model that cannot be loaded is exit status 2 in every command that reads a model file (1 is left for
+    /// "a file could not be analysed"), with the file named; a missing file likewise.
+    @Test func aModelThatCannotBeLoadedIsStatusTwoEverywhere() throws {
+        let dir = TestPaths.tempDir("cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bad = dir.appendingPathComponent("text.safetensors")
+        try Data("not a model at all, just some words\n".utf8).write(to: bad)
+        let audio = TestPaths.fixtures.appendingPathComponent("logmel_input.wav").path
+        for model in [bad.path, dir.appendingPathComponent("missing.safetensors").path] {
+            for args in [["model-info", model], ["detect", "--model", model, audio], ["calibrate", "--model", model, audio]] {
+                let r = try CLIRunner.run(args)
+                #expect(r.status == 2, "\(args): status \(r.status), stderr \(r.stderr)")
+                #expect(r.stderr.contains(model), "\(args): \(r.stderr)")
+            }
+        }
+    }
+
     @Test func featuresOfTheFixtureAudio() throws {
         let r = try CLIRunner.run(["features", TestPaths.fixtures.appendingPathComponent("logmel_input.wav").path])
         #expect(r.status == 0, "stderr: \(r.stderr)")
