@@ -16,18 +16,22 @@ struct LevelMeter {
         var clipped: Bool { peak >= Double(PeakLevel.clipLevel) }
         var silent: Bool { peak == 0 }
 
-        func text(maxScore: Float, threshold: Float) -> String {
+        /// `maxScore` nil: no window was scored in this stretch (the first window needs a window's length of
+        /// audio, ≈ 1 s), shown as "no window yet", not as a score of 0.
+        func text(maxScore: Float?, threshold: Float) -> String {
             let level = silent ? "  digital silence: check the input (alsamixer), the cable and channel:" :
                 String(format: "  peak %6.1f dBFS  rms %6.1f dBFS", peakDBFS, rmsDBFS)
-            let mark = clipped ? "  CLIPPING: lower the input gain" : maxScore >= threshold ? "  ≥ threshold" : ""
-            return String(format: "%@%@  score %.3f%@", ListenCommand.clock(end), level, maxScore, mark)
+            let mark = clipped ? "  CLIPPING: lower the input gain" : (maxScore ?? 0) >= threshold ? "  ≥ threshold" : ""
+            let score = maxScore.map { String(format: "score %.3f", $0) } ?? "score —  (no window yet)"
+            return "\(ListenCommand.clock(end))\(level)  \(score)\(mark)"
         }
 
-        func json(maxScore: Float) -> String {
+        /// `"max_score": null` when no window was scored in this stretch.
+        func json(maxScore: Float?) -> String {
             JSONLine.object(["type": JSONLine.quote("level"), "end": JSONLine.number(end, 2),
                              "peak_dbfs": silent ? "null" : JSONLine.number(peakDBFS, 1),
                              "rms_dbfs": silent ? "null" : JSONLine.number(rmsDBFS, 1),
-                             "clipped": clipped ? "true" : "false", "max_score": JSONLine.number(Double(maxScore), 4)])
+                             "clipped": clipped ? "true" : "false", "max_score": maxScore.map { JSONLine.number(Double($0), 4) } ?? "null"])
         }
     }
 

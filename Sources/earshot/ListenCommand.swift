@@ -17,7 +17,8 @@ struct ListenCommand: ParsableCommand {
         discussion: """
             Opens the capture device from the config (or --device) exactly as earshotd does — same sample rate, \
             channels, channel choice, resampling, model, threshold and decision rule — and prints, for each \
-            second of audio, the peak and RMS level in dBFS and the highest score, then a line for every event \
+            second of audio, the peak and RMS level in dBFS and the highest score ("no window yet" until a \
+            window's length of audio, about 1 s, has been heard), then a line for every event \
             earshotd would alert on (no journal entry, no hook). Use it when installing: clap or pop a balloon \
             where a shot could happen, check the level is well above the room's and not CLIPPING, and that the \
             channel with the microphone is the one used. Nothing is alerted or recorded.
@@ -103,8 +104,8 @@ struct ListenCommand: ParsableCommand {
 
         let stopAt = seconds.map { Int(($0 * Double(rate)).rounded()) } ?? Int.max
         var meter = LevelMeter(samplesPerLine: rate)
-        var maxScore: Float = 0, events = 0, held = 0
-        detector.onScore = { _, s in maxScore = max(maxScore, s) }
+        var maxScore: Float? = nil, events = 0, held = 0
+        detector.onScore = { _, s in maxScore = max(maxScore ?? s, s) }
         func report(_ out: DetectorOutput) {
             // an alert, or a gunshot event the cooldown holds back (a second bang within `cooldown` of the first)
             let (e, alert): (DetectionEvent, Bool)
@@ -123,7 +124,7 @@ struct ListenCommand: ParsableCommand {
         }
         func show(_ line: LevelMeter.Line) {
             print(json ? line.json(maxScore: maxScore) : line.text(maxScore: maxScore, threshold: detector.rule.threshold))
-            maxScore = 0
+            maxScore = nil
         }
         let chunk = 1600
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
@@ -152,8 +153,9 @@ struct ListenCommand: ParsableCommand {
             print(JSONLine.object(["type": JSONLine.quote("summary"), "seconds": JSONLine.number(heard, 2), "events": "\(events)", "heard": "\(held)",
                                    "peak_dbfs": JSONLine.number(meter.loudest, 1), "overruns": "\(capture.overruns)"]))
         } else {
-            print(String(format: "%.1f s listened: %d event(s) earshotd would alert on%@; loudest peak %.1f dBFS%@", heard, events,
-                         held > 0 ? " and \(held) more in their cooldown" : "", meter.loudest,
+            let loudest = meter.loudest.isFinite ? String(format: "loudest peak %.1f dBFS", meter.loudest) : "loudest peak: none, digital silence (every sample 0)"
+            print(String(format: "%.1f s listened: %d event(s) earshotd would alert on%@; %@%@", heard, events,
+                         held > 0 ? " and \(held) more in their cooldown" : "", loudest,
                          capture.overruns > 0 ? " (\(capture.overruns) overrun(s): audio was lost)" : ""))
         }
     }

@@ -65,6 +65,21 @@ struct ListenCLITests {
         let summary = try #require(records.last)
         #expect(summary["type"] as? String == "summary" && summary["events"] as? Int == events.count && summary["seconds"] as? Double == f.seconds, "\(summary)")
 
+        // a second scored by no window (the first window needs ≈ 1 s of audio) has no score, not 0; a capture of
+        // digital silence has no loudest peak, not −inf dBFS
+        #expect(levels.allSatisfy { $0["max_score"] is Double }, "\(levels)")
+        let quiet = try Self.fixture(demoSeconds: 0)
+        defer { try? FileManager.default.removeItem(at: quiet.dir) }
+        let cfg = quiet.dir.appendingPathComponent("earshot.yaml")
+        try "device: default\n".write(to: cfg, atomically: true, encoding: .utf8)
+        let half = try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", "0.5", "--json"], environment: ["ALSA_CONFIG_PATH": quiet.asound.path, "EARSHOT_MODEL": ""])
+        let halfRecords = Self.records(half.stdout)
+        #expect(half.status == 0 && halfRecords.count == 2 && halfRecords.first?["max_score"] is NSNull && halfRecords.last?["peak_dbfs"] is NSNull,
+                "\(half.stdout) \(half.stderr)")
+        let halfText = try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", "0.5"], environment: ["ALSA_CONFIG_PATH": quiet.asound.path, "EARSHOT_MODEL": ""])
+        #expect(halfText.stdout.contains("no window yet") && !halfText.stdout.contains("score 0.000") && halfText.stdout.contains("loudest peak: none, digital silence")
+                && !halfText.stdout.contains("inf dBFS"), "\(halfText.stdout)")
+
         // human output says the same in words
         let h = try Self.listen(f, json: false)
         #expect(h.stdout.contains("listening on default (16000 Hz") && h.stdout.contains("digital silence") && h.stdout.contains("CLIPPING")
