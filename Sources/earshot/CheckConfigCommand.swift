@@ -51,6 +51,7 @@ struct CheckConfigCommand: ParsableCommand {
         }
         for h in [config.hook, config.clipHook, config.healthHook, config.incidentHook, config.heartbeat.hook] { if let p = h.executableProblem() { warnings.append(p) } }
         if let m = MuteCommand.note(inst) { warnings.append(m) }
+        if let p = config.clips.directoryProblem() { warnings.append(p) }
         if let m = ConvKernel.environmentProblem { warnings.append(m) }
         // the model and threshold earshotd starts with: a config it would stop with is invalid here too
         let model: Model

@@ -51,6 +51,17 @@ struct OperatorCLITests {
         let h = try CLIRunner.run(["check-config", hw.path])
         #expect(h.status == 0 && h.stderr.contains("health_hook.path: /nonexistent/health.sh does not exist"), "\(h.stderr)")
         #expect(h.stdout.contains("health hook /nonexistent/health.sh"), "\(h.stdout)")
+        // a clips directory that cannot be made: a warning naming the key and the fix (earshotd runs, without clips);
+        // a directory still to be made is no problem
+        let aFile = dir.appendingPathComponent("a-file")
+        try Data("x".utf8).write(to: aFile)
+        let cw = try Operator.write("clips:\n  directory: \(aFile.path)/clips\n", to: dir.appendingPathComponent("clips.yaml"))
+        let c = try CLIRunner.run(["check-config", cw.path])
+        #expect(c.status == 0 && c.stderr.contains("warning: clips.directory: \(aFile.path) is a file, not a directory"), "\(c.stderr)")
+        let later = try Operator.write("clips:\n  directory: \(dir.path)/not/yet/clips\n", to: dir.appendingPathComponent("later.yaml"))
+        let l2 = try CLIRunner.run(["check-config", later.path])
+        #expect(l2.status == 0 && !l2.stderr.contains("clips.directory"), "\(l2.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/not"), "check-config makes no directory")
         // capturing below the model's 16 kHz is allowed (a device may offer no more) but costs shots: a warning
         let slow = try Operator.write("sample_rate: 8000\n", to: dir.appendingPathComponent("slow.yaml"))
         let s8 = try CLIRunner.run(["check-config", slow.path], environment: ["EARSHOT_MODEL": ""])

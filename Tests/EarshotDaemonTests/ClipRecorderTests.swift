@@ -145,9 +145,10 @@ struct ClipRecorderTests {
         #expect(deleted.map { ($0 as NSString).lastPathComponent } == ["c0.wav", "c1.wav"])
     }
 
-    @Test("an unwritable clip directory is logged with the fix and never holds up the alert")
+    @Test("an unwritable clip directory is logged with the fix, never holds up the alert, and its clips are not promised until it works again")
     func unwritable() throws {
         let dir = TestPaths.tempDir("clip-bad")
+        defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("a-file")
         try Data().write(to: file)
         let log = LogCapture()
@@ -156,19 +157,26 @@ struct ClipRecorderTests {
         let bad = file.path + "/clips" // a directory below a regular file cannot exist
         let rec = ClipRecorder(settings: ClipSettings(directory: bad, preRoll: 0.5, postRoll: 0.5), logger: log.logger,
                                metrics: metrics, onWritten: { _, e in results.add(e != nil) })
+        rec.flush()   // the directory check at start is done
         rec.append([Float](repeating: 0.3, count: 16_000))
         let t0 = Date()
-        let path = rec.begin(eventID: "e", at: Date())
+        // no EARSHOT_CLIP for the journal and the hook: the file would never exist (the re-check's N3)
+        #expect(rec.begin(eventID: "e", at: Date()) == nil)
         rec.append([Float](repeating: 0.3, count: 16_000))
         #expect(Date().timeIntervalSince(t0) < 0.2)
-        #expect(path != nil)
-        #expect(results.wait(count: 1, timeout: 5) == [true])
+        #expect(results.wait(count: 1, timeout: 5) == [true], "the clip is still attempted")
         #expect(log.messages(.error).contains { $0.contains("clips.directory") && $0.contains(bad) })
         #expect(metrics.snapshot.clipFailuresTotal == 1)
-        // Later clips are attempted again (the recorder keeps going).
-        _ = rec.begin(eventID: "e2", at: Date())
+        // mended while running: the next clip is attempted and written, and clips are promised again after it
+        try FileManager.default.removeItem(at: file)
+        try FileManager.default.createDirectory(at: file, withIntermediateDirectories: false)
+        #expect(rec.begin(eventID: "e2", at: Date()) == nil)
         rec.append([Float](repeating: 0.3, count: 16_000))
-        #expect(results.wait(count: 2, timeout: 5) == [true, true])
+        #expect(results.wait(count: 2, timeout: 5) == [true, false])
+        let third = rec.begin(eventID: "e3", at: Date())
+        rec.append([Float](repeating: 0.3, count: 16_000))
+        #expect(results.wait(count: 3, timeout: 5) == [true, false, false])
+        #expect(third.map { FileManager.default.fileExists(atPath: $0) } == true, "\(String(describing: third))")
     }
 
     @Test("disabled clips: begin returns nil and nothing is written")

@@ -123,5 +123,7 @@ import Testing
         #expect(err.contains("ALERT MESSAGE=Gunshot detected"), "alerts go on: \(err)")
         #expect(err.contains("could not be written: mkdir(\(clips)) failed: Not a directory; make clips.directory"), "\(err)")
         #expect(!err.contains("Error Domain") && !err.contains("NSCocoaErrorDomain"), "no Foundation dump: \(err)")
+        let alert = err.split(separator: "\n").first { $0.contains("ALERT MESSAGE=Gunshot detected") } ?? ""
+        #expect(!alert.contains("EARSHOT_CLIP="), "no clip path promised that will never exist: \(alert)")
     }
 }

@@ -2,6 +2,7 @@ import Dispatch
 import EarshotDSP
 import Foundation
 import Logging
+import Synchronization
 
 /// Evidence clips: keeps the last seconds of captured audio (a preallocated `HistoryBuffer`), and for each
 /// alert writes pre-roll + post-roll as a 16-bit mono WAV named by time and event id, atomically (temporary
@@ -30,6 +31,10 @@ public final class ClipRecorder: @unchecked Sendable {
     public static let maxLookbackSeconds = 10.0
     private let writer = DispatchQueue(label: "earshot.clips")
     private let retention: ClipRetention
+    /// clips.directory could not be made, at start or at the last clip (set on the writer queue, read by
+    /// `begin`): a clip is still attempted (the directory may be mended), but its path is not promised to the
+    /// journal and the hook (EARSHOT_CLIP) until a clip has been written there again.
+    private let directoryFailed = Atomic<Bool>(false)
 
     /// - Parameter onWritten: called on the writer queue after each clip (error nil = written), e.g. by tests.
     public init(settings: ClipSettings, sampleRate: Int = 16_000, logger: Logger, metrics: MetricsFile? = nil,
@@ -44,7 +49,12 @@ public final class ClipRecorder: @unchecked Sendable {
         retention = ClipRetention(settings: settings)
         if settings.enabled {
             // Old clips may have outlived a lowered limit while the daemon was down.
-            writer.async { [retention, logger] in retention.enforce(logger: logger) }
+            writer.async { [self] in
+                do { try PlaceLocks.makeDirectories(settings.directory, fix: Self.directoryFix) } catch {
+                    directoryFailed.store(true, ordering: .releasing)   // said at start by PlaceLocks
+                }
+                retention.enforce(logger: logger)
+            }
         }
     }
 
@@ -73,8 +83,10 @@ public final class ClipRecorder: @unchecked Sendable {
         gapAt = now
     }
 
-    /// Starts a clip for an event and returns the path it will be written to (nil when clips are disabled or
-    /// too many are pending). No I/O: the path can go into the journal entry and the hook at once.
+    /// Starts a clip for an event and returns the path it will be written to (nil when clips are disabled, too
+    /// many are pending, or clips.directory could not be made at start or at the last clip — then the clip is
+    /// still attempted, and `whenWritten` still called if it succeeds). No I/O: the path can go into the
+    /// journal entry and the hook at once.
     /// - Parameters:
     ///   - start: wall-clock time of the event start (names the file).
     ///   - samplesSinceStart: how many of the samples already appended came after the event start (e.g. the
@@ -92,7 +104,7 @@ public final class ClipRecorder: @unchecked Sendable {
         let startIndex = history.totalAppended - back
         let path = Self.path(directory: settings.directory, eventID: eventID, start: start)
         pending.append((path, startIndex - preSamples, startIndex + postSamples, whenWritten))
-        return path
+        return directoryFailed.load(ordering: .acquiring) ? nil : path
     }
 
     /// True when no clip waits for its post-roll: a recorder that a reload replaced is fed until then.
@@ -130,8 +142,12 @@ public final class ClipRecorder: @unchecked Sendable {
         let (path, rate, clip, then) = (p.path, sampleRate, samples, p.then)
         writer.async { [self] in
             do {
-                try PlaceLocks.makeDirectories(settings.directory, fix: Self.directoryFix)
+                do { try PlaceLocks.makeDirectories(settings.directory, fix: Self.directoryFix) } catch {
+                    directoryFailed.store(true, ordering: .releasing)
+                    throw error
+                }
                 try AudioFileWriter.writeWAV16(clip, sampleRate: rate, to: URL(fileURLWithPath: path))
+                directoryFailed.store(false, ordering: .releasing)
                 metrics?.update { $0.clipsWrittenTotal += 1 }
                 logger.info("evidence clip written: \(path) (\(String(format: "%.1f", Double(clip.count) / Double(rate))) s)")
                 retention.enforce(keeping: path, logger: logger)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// `clips:` section — evidence clips: 16-bit WAV of the audio around every alert, so an operator can listen to
 /// what the microphone heard. Retention keeps the newest clips within all three limits.
 public struct ClipSettings: Sendable, Equatable {
@@ -20,6 +22,24 @@ public struct ClipSettings: Sendable, Equatable {
                 postRoll: Double = 5, maxCount: Int = 200, maxBytes: Int = 200_000_000, maxAgeDays: Double = 30) {
         self.enabled = enabled; self.directory = directory; self.preRoll = preRoll; self.postRoll = postRoll
         self.maxCount = maxCount; self.maxBytes = maxBytes; self.maxAgeDays = maxAgeDays
+    }
+
+    /// Why `directory` cannot be made, without making it (`earshot check-config`): a path through a file, or a
+    /// read-only file system under it; nil when enabled clips look writable from here (the daemon's own user
+    /// may still lack permission — earshotd says so at start). The corresponding C function is `access`.
+    public func directoryProblem() -> String? {
+        guard enabled else { return nil }
+        var dir = directory
+        while !dir.isEmpty, dir != "/" {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) {
+                if !isDir.boolValue { return "clips.directory: \(dir) is a file, not a directory — \(ClipRecorder.directoryFix)" }
+                if access(dir, W_OK) != 0 && errno == EROFS { return "clips.directory: \(dir) is on a read-only file system — \(ClipRecorder.directoryFix)" }
+                return nil
+            }
+            dir = (dir as NSString).deletingLastPathComponent
+        }
+        return nil
     }
 
     public func validate() throws {
