@@ -43,9 +43,14 @@ struct FileWorkers {
         return jobs
     }
 
-    /// The model at `path` (nil: the shipped one); on failure prints why and exits with status 2.
+    /// The model at `path` (nil: the shipped one); on failure prints why and exits with status 2. A file with no
+    /// fingerprint (its damage cannot be told) gets a note on stderr.
     static func loadModel(_ path: String?) throws -> Model {
-        do { return try Model.load(DefaultModel.resolve(path)) } catch {
+        do {
+            let m = try Model.load(DefaultModel.resolve(path))
+            if let note = m.unverifiedNote { FileHandle.standardError.write(Data("earshot: note: \(note)\n".utf8)) }
+            return m
+        } catch {
             FileHandle.standardError.write(Data("earshot: \(error)\n".utf8))
             throw ExitCode(2)
         }

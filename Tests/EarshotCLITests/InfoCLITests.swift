@@ -40,6 +40,21 @@ import Testing
         }
     }
 
+    /// A model file from before the stored fingerprint (reports/latest's models were written so) loads, and
+    /// model-info and detect say that its damage cannot be told, with the fix; the shipped model's is checked.
+    @Test func aModelWithoutAFingerprintIsSaidToBeUnchecked() throws {
+        let old = TestPaths.repo.appendingPathComponent("reports/latest/model1-paper-clean.safetensors").path
+        let audio = TestPaths.fixtures.appendingPathComponent("logmel_input.wav").path
+        let info = try CLIRunner.run(["model-info", old])
+        #expect(info.status == 0 && info.stdout.contains("NOT stored in the file") && info.stdout.contains("--write-shot-scores \(old)"), "\(info.stdout)")
+        let d = try CLIRunner.run(["detect", "--model", old, audio])
+        #expect(d.status == 0 && d.stderr.contains("note: model model1-paper-clean.safetensors holds no fingerprint"), "\(d.stderr)")
+        let shipped = try CLIRunner.run(["model-info"], environment: ["EARSHOT_MODEL": ""])
+        #expect(shipped.stdout.contains("stored in the file and checked on load"), "\(shipped.stdout)")
+        let sd = try CLIRunner.run(["detect", audio], environment: ["EARSHOT_MODEL": ""])
+        #expect(!sd.stderr.contains("fingerprint"), "\(sd.stderr)")
+    }
+
     @Test func featuresOfTheFixtureAudio() throws {
         let r = try CLIRunner.run(["features", TestPaths.fixtures.appendingPathComponent("logmel_input.wav").path])
         #expect(r.status == 0, "stderr: \(r.stderr)")

@@ -139,6 +139,19 @@ import Testing
         meta["fingerprint"] = nil
         var old = header; old["__metadata__"] = meta
         #expect(Self.loadError(try Self.assemble(old, flipped), dir) == nil, "no fingerprint, nothing to check")
+        // … but it says so, with the fix (the re-check's N4); a file with one says nothing
+        let oldURL = dir.appendingPathComponent("old.safetensors")
+        _ = FileManager.default.createFile(atPath: oldURL.path, contents: Data(try Self.assemble(old, data)))
+        let unchecked = try Model.load(oldURL)
+        #expect(!unchecked.fingerprintStored && unchecked.unverifiedNote?.contains("holds no fingerprint") == true
+                && unchecked.unverifiedNote?.contains("--write-shot-scores \(oldURL.path)") == true, "\(unchecked.unverifiedNote ?? "no note")")
+        let goodURL = dir.appendingPathComponent("good.safetensors")
+        _ = FileManager.default.createFile(atPath: goodURL.path, contents: Data(good))
+        let checked = try Model.load(goodURL)
+        #expect(checked.fingerprintStored && checked.unverifiedNote == nil)
+        // re-saved, it has one
+        try unchecked.save(to: oldURL)
+        #expect(try Model.load(oldURL).fingerprintStored)
     }
 
     @Test func inconsistentContentGetsSpecificMessages() throws {

@@ -25,6 +25,9 @@ public final class Model {
     public var thresholds: [String: Float]
     /// Free-form provenance: `train.data`, `train.seed`, `train.date`, `train.commit`, `train.metrics`, …
     public var provenance: [String: String]
+    /// False for a file written before 2026-12-06, which holds no `fingerprint`: damage to its weights since it
+    /// was written cannot be told (`unverifiedNote`). True for every other loaded file and in-memory model.
+    public internal(set) var fingerprintStored = true
     /// Where it was loaded from (for messages), if anywhere.
     public private(set) var path: String?
 
@@ -191,6 +194,12 @@ public final class Model {
         if let stored = m["fingerprint"], stored != model.scoreFingerprint {
             throw ModelFileError.damaged(path: path, reason: "its weights, feature parameters or mel filterbank do not match the fingerprint written with them (\(stored), now \(model.scoreFingerprint)): a byte changed since it was written")
         }
+        model.fingerprintStored = m["fingerprint"] != nil
         return model
+    }
+
+    /// For a file with no stored fingerprint (`fingerprintStored` false): what that means and the fix; nil otherwise.
+    public var unverifiedNote: String? {
+        fingerprintStored ? nil : "model \(name) holds no fingerprint (written before 2026-12-06), so a byte changed since it was written cannot be detected; re-write it with `earshot-train evaluate --model \(path ?? "FILE") --data CORPUS --write-shot-scores \(path ?? "FILE")` (adds one), or use a model written since"
     }
 }
