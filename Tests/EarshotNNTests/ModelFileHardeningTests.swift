@@ -154,11 +154,42 @@ import Testing
         #expect(try Model.load(oldURL).fingerprintStored)
     }
 
+    /// The operating point is checked too (`decision_fingerprint`): one flipped bit in an ASCII digit of
+    /// `threshold` (0.98… → 0.18…) loaded and alarmed at 0.18 (the trainer's black-box test, D6), and a
+    /// `thresholds` that is no JSON object was read as no calibrated thresholds at all.
+    @Test func aChangedThresholdIsDamageAndMalformedThresholdsAnError() throws {
+        let dir = TestPaths.tempDir("decision"); defer { try? FileManager.default.removeItem(at: dir) }
+        let (good, header, data) = try Self.goodFile()
+        let meta = header["__metadata__"] as! [String: String]
+        #expect(meta["decision_fingerprint"] != nil && meta["thresholds"] != "{}", "the test model has calibrated thresholds: \(meta["thresholds"] ?? "")")
+        #expect(Self.loadError(good, dir) == nil)
+        func edited(_ key: String, _ change: (String) -> String, dropFingerprint: Bool = false) throws -> String? {
+            var m = meta
+            m[key] = change(m[key]!)
+            if dropFingerprint { m["decision_fingerprint"] = nil }
+            var h = header; h["__metadata__"] = m
+            return Self.loadError(try Self.assemble(h, data), dir)
+        }
+        // one bit: '9' (0x39) → '1' (0x31) in the first decimal of the threshold
+        let flipped = try edited("threshold") { t in
+            var u = Array(t.utf8); let i = u.firstIndex(of: UInt8(ascii: ".")).map { $0 + 1 } ?? 0
+            u[i] = u[i] == UInt8(ascii: "1") ? UInt8(ascii: "9") : UInt8(ascii: "1")
+            return String(decoding: u, as: UTF8.self)
+        }
+        #expect(flipped?.contains("threshold or calibrated thresholds do not match the fingerprint") == true, "\(flipped ?? "loaded")")
+        let rate = try edited("thresholds") { $0.replacingOccurrences(of: "0.", with: "0.1", options: [], range: $0.range(of: "0.")) }
+        #expect(rate?.contains("do not match the fingerprint") == true, "\(rate ?? "loaded")")
+        let broken = try edited("thresholds", { "[" + $0.dropFirst() }, dropFingerprint: true)
+        #expect(broken?.contains("'thresholds'") == true && broken?.contains("not a JSON object") == true, "\(broken ?? "loaded")")
+        // a file from before the decision fingerprint loads as it is
+        #expect(try edited("threshold", { $0 }, dropFingerprint: true) == nil)
+    }
+
     @Test func inconsistentContentGetsSpecificMessages() throws {
         let dir = TestPaths.tempDir("content"); defer { try? FileManager.default.removeItem(at: dir) }
         let m = try ModelFileTests.makeModel(seed: 6)
         func variant(meta: (inout [String: String]) -> Void = { _ in }, poison: String? = nil, filterbankMels: Int? = nil) throws -> String? {
-            var md = m.metadata(); md["fingerprint"] = nil; meta(&md)   // edited on purpose: checked without one
+            var md = m.metadata(); md["fingerprint"] = nil; md["decision_fingerprint"] = nil; meta(&md)   // edited on purpose: checked without them
             var w = SafetensorsWriter(metadata: md)
             for p in m.network.parameters {
                 var v = p.value

@@ -95,6 +95,7 @@ public final class Model {
         let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
         m["thresholds"] = String(decoding: (try? enc.encode(thresholds)) ?? Data("{}".utf8), as: UTF8.self)
         m["fingerprint"] = scoreFingerprint
+        m["decision_fingerprint"] = decisionFingerprint
         return m
     }
 
@@ -159,7 +160,13 @@ public final class Model {
             }
             temperature = v
         }
-        let thresholds = (m["thresholds"].flatMap { try? JSONDecoder().decode([String: Float].self, from: Data($0.utf8)) }) ?? [:]
+        var thresholds: [String: Float] = [:]
+        if let t = m["thresholds"] {
+            guard let decoded = try? JSONDecoder().decode([String: Float].self, from: Data(t.utf8)) else {
+                throw ModelFileError.badMetadata(path: path, key: "thresholds", reason: "'\(t.prefix(80))' is not a JSON object of false alarms per hour → threshold")
+            }
+            thresholds = decoded
+        }
         guard thresholds.values.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
             throw ModelFileError.badMetadata(path: path, key: "thresholds", reason: "every threshold must be a probability in [0, 1]")
         }
@@ -193,6 +200,9 @@ public final class Model {
         // loads: the fingerprint written with the weights tells it. (Files before 2026-12-06 have none.)
         if let stored = m["fingerprint"], stored != model.scoreFingerprint {
             throw ModelFileError.damaged(path: path, reason: "its weights, feature parameters or mel filterbank do not match the fingerprint written with them (\(stored), now \(model.scoreFingerprint)): a byte changed since it was written")
+        }
+        if let stored = m["decision_fingerprint"], stored != model.decisionFingerprint {
+            throw ModelFileError.damaged(path: path, reason: "its threshold or calibrated thresholds do not match the fingerprint written with them (\(stored), now \(model.decisionFingerprint)): a byte changed since it was written")
         }
         model.fingerprintStored = m["fingerprint"] != nil
         return model
