@@ -33,6 +33,45 @@ import Testing
         }
     }
 
+    /// The comment that documents `key` of `section` ("" for a top-level key) in the shipped file: the nearest
+    /// block of comment lines above its line (past the keys it is grouped with, and its section's own line), as
+    /// one line of text without the #s.
+    static func comment(_ text: String, section: String, key: String) -> String? {
+        let lines = text.components(separatedBy: "\n")
+        let start = section.isEmpty ? 0 : (lines.firstIndex { $0 == "\(section):" } ?? lines.count)
+        let indent = section.isEmpty ? "" : "  "
+        guard let at = lines[start...].firstIndex(where: { $0.hasPrefix("\(indent)\(key):") }) else { return nil }
+        var block: [String] = []
+        for l in lines[..<at].reversed() {
+            let t = l.trimmingCharacters(in: .whitespaces)
+            if t.hasPrefix("#") { block.insert(t.dropFirst().trimmingCharacters(in: .whitespaces), at: 0) } else if !block.isEmpty || t.isEmpty { break }
+        }
+        return block.joined(separator: " ")
+    }
+
+    /// README says every key's default and range are in config/earshot.yaml (docs QA finding 3): the comment
+    /// above each ranged section key gives its range as the parser checks it (`rangedKeys`), the hook sections
+    /// refer to hook:'s, and the rules that tie keys together are said too.
+    @Test func shippedFileGivesEveryRange() throws {
+        let text = try String(contentsOf: Self.shipped, encoding: .utf8)
+        func number(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : "\(x)" }
+        for k in Self.rangedKeys {
+            let parts = k.path.split(separator: ".").map(String.init)
+            if ["clip_hook", "health_hook", "incident_hook"].contains(parts[0]) {
+                let c = Self.comment(text, section: "", key: parts[0]) ?? ""
+                #expect(c.contains("Same keys and limits as hook: above"), "\(parts[0]): \(c)")
+                continue
+            }
+            let c = Self.comment(text, section: parts[0], key: parts[1])
+            let range = "\(number(k.lo))…\(number(k.hi))"
+            #expect(c?.contains(range) == true, "config/earshot.yaml does not give \(k.path)'s range \(range) above it: \(c ?? "no such key")")
+        }
+        let stall = Self.comment(text, section: "", key: "stall_seconds") ?? ""
+        #expect(stall.contains("1…3600") && stall.contains("at least 2 × period_ms"), "\(stall)")
+        let prom = Self.comment(text, section: "metrics", key: "path") ?? ""
+        #expect(prom.contains("ending in .prom"), "\(prom)")
+    }
+
     @Test func valuesAreRead() throws {
         let c = try DaemonConfig.parse("""
         device: "hw:1,0"
