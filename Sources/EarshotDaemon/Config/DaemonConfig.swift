@@ -157,12 +157,16 @@ public struct DaemonConfig: Sendable, Equatable {
         try load(path ?? instance.configPath, given: path != nil, instance: instance)
     }
 
-    /// Loads `p`: a file named with `--config` when `given` (a missing one is an error that says so), else the
-    /// instance's own file, e.g. as `earshot status` finds it in the config directory (missing: the defaults for
-    /// the single service, an error naming the fix for a named instance).
+    /// Loads `p`: a file the operator named when `given` (`earshotd --config`, `earshot check-config PATH`: a
+    /// missing one is an error naming the path, in words that fit every such command), else the instance's own
+    /// file, e.g. as `earshot status` finds it in the config directory (missing: the defaults for the single
+    /// service, an error naming the fix for a named instance).
     public static func load(_ p: String, given: Bool, instance: Instance) throws -> DaemonConfig {
         guard FileManager.default.fileExists(atPath: p) else {
-            if given { throw ConfigError(source: p, key: "", line: nil, problem: "config file not found — check --config, or remove it to use defaults") }
+            if given {
+                throw ConfigError(source: p, key: "", line: nil, problem: "config file not found — check the path; without a file named, \(instance.configPath) is read"
+                                  + (instance.name == nil ? " (or the built-in defaults while it does not exist)" : ""))
+            }
             if let n = instance.name {
                 throw ConfigError(source: p, key: "", line: nil, problem: "config file not found for instance '\(n)' — create it from the shipped default (e.g. cp \(DefaultModel.shareDirectory.appendingPathComponent("earshot.yaml").path) \(p)), set device: and location:, or check the name in earshot@\(n)")
             }
