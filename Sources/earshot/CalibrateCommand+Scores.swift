@@ -79,8 +79,8 @@ extension CalibrateCommand {
                check: "each is a time, not a sound: look for an alert or a test at that time in the journal (`journalctl -u earshot`) and its evidence clip; a real shot means this log cannot calibrate as it is") { i, e in
             let p = places[i](e.start)
             let d = e.end - e.start
-            let json = "{\"type\":\"event\",\"file\":\(JSONLine.quote(p.path)),\"utc\":\(JSONLine.quote(utc.string(from: p.utc))),\"duration\":\(JSONLine.num(d)),\"score\":\(JSONLine.num(Double(e.peakScore)))}"
-            return (json, String(format: "%@ (%.2f s, %@)", utc.string(from: p.utc), d, (p.path as NSString).lastPathComponent))
+            let json = "{\"type\":\"event\",\"file\":\(JSONLine.quote(p.path)),\"utc\":\(JSONLine.quote(utc.string(from: p.utc))),\"offset\":\(JSONLine.num(p.offset)),\"duration\":\(JSONLine.num(d)),\"score\":\(JSONLine.num(Double(e.peakScore)))}"
+            return (json, String(format: "%@  lasting %.2f s, at %.2f s into %@", utc.string(from: p.utc), d, p.offset, (p.path as NSString).lastPathComponent))
         }
         if !log.problems.isEmpty { throw ExitCode(1) }
     }
