@@ -2,7 +2,8 @@
 #   make                      release build of earshot, earshotd, earshot-train
 #   sudo make install         binaries, systemd units (earshot.service, and earshot@.service for one earshotd
 #                             per microphone), journal catalog, default config (only if absent),
-#                             default model and hook examples; then journalctl --update-catalog and
+#                             default model, hook examples and the documentation (README.md and the
+#                             documents it links to); then journalctl --update-catalog and
 #                             systemctl daemon-reload (when systemd runs and DESTDIR is empty)
 #   sudo make uninstall       removes all of that except /etc/earshot (your config) and /var/lib/earshot
 #   make test                 scripts/test.sh (set-up + the whole test suite)
@@ -34,6 +35,11 @@ INSTANCE := systemd/instance.sed
 CATALOG  := systemd/earshot.catalog
 CONFIG   := config/earshot.yaml
 HOOKS    := $(wildcard config/hooks/*.sh)
+# The README (the unit's and the journal catalog's documentation page) and every document it links to, installed
+# into DOCDIR at the same paths relative to it, so that its links work there; config/earshot.yaml joins them (the
+# copy in DATADIR, as shipped).
+DOCS     := README.md BENCHMARKS.md models/README.md models/EXPERIMENTS.md config/hooks/README.md \
+            reports/latest/report.md $(wildcard reports/latest/*.svg) $(wildcard docs/benchmarks/*.md)
 
 .PHONY: all build install uninstall test deb clean
 
@@ -47,7 +53,7 @@ ifeq ($(NOBUILD),)
 endif
 
 install: build
-	@for f in $(UNIT) $(INSTANCE) $(CATALOG) $(CONFIG); do \
+	@for f in $(UNIT) $(INSTANCE) $(CATALOG) $(CONFIG) $(DOCS); do \
 	  test -f "$$f" || { echo "make install: $$f is missing from the checkout" >&2; exit 1; }; done
 	$(INSTALL) -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(DATADIR)/hooks' '$(DESTDIR)$(UNITDIR)' \
 	  '$(DESTDIR)$(CATALOGDIR)' '$(DESTDIR)$(SYSCONFDIR)/earshot' '$(DESTDIR)$(DOCDIR)'
@@ -59,9 +65,10 @@ install: build
 	chmod 0644 '$(DESTDIR)$(UNITDIR)/earshot.service' '$(DESTDIR)$(UNITDIR)/earshot@.service'
 	sed -e 's|/usr/local/share/doc/earshot|$(DOCDIR)|g' $(CATALOG) > '$(DESTDIR)$(CATALOGDIR)/earshot.catalog'
 	chmod 0644 '$(DESTDIR)$(CATALOGDIR)/earshot.catalog'
-	$(INSTALL) -m 0644 README.md '$(DESTDIR)$(DOCDIR)/README.md'
 	sed -e 's|as shipped (/usr/local/share/earshot/|as shipped ($(DATADIR)/|' $(CONFIG) > '$(DESTDIR)$(DATADIR)/earshot.yaml'
 	chmod 0644 '$(DESTDIR)$(DATADIR)/earshot.yaml'
+	for f in $(DOCS); do $(INSTALL) -D -m 0644 $$f '$(DESTDIR)$(DOCDIR)'/$$f || exit 1; done
+	$(INSTALL) -D -m 0644 '$(DESTDIR)$(DATADIR)/earshot.yaml' '$(DESTDIR)$(DOCDIR)/$(CONFIG)'
 	@if [ -e '$(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml' ]; then \
 	  echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml (the new default is in $(DATADIR)/earshot.yaml)"; \
 	else $(INSTALL) -m 0644 '$(DESTDIR)$(DATADIR)/earshot.yaml' '$(DESTDIR)$(SYSCONFDIR)/earshot/earshot.yaml'; fi

@@ -2,13 +2,18 @@
 # The README's first command: set up Earshot and run the detector on the bundled recording, captured through
 # the real ALSA path (alsa-lib's file plugin, snd_pcm_readi) at real time. Alerts print as journal fields
 # (or go to the journal when journald runs). With --mic, listens to the default microphone instead (Ctrl-C stops).
+#   scripts/demo.sh [FILE | --mic]     FILE: any recording, relative to the current directory (default: the demo's)
+# Environment: SWIFT (swift; the toolchain's, from /opt/swift/usr/bin when there).
 set -euo pipefail
+# A recording named relative to where the script was started: made absolute before the cd below.
+if [[ $# -gt 0 && -n $1 && $1 != --mic && $1 != /* ]]; then set -- "$PWD/$1" "${@:2}"; fi
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
+SWIFT=${SWIFT:-swift}
 bash scripts/setup.sh
-swift build -c release --product earshotd >/dev/null
-swift build -c release --product earshot >/dev/null
-bin=$(swift build -c release --show-bin-path)
+"$SWIFT" build -c release --product earshotd >/dev/null
+"$SWIFT" build -c release --product earshot >/dev/null
+bin=$("$SWIFT" build -c release --show-bin-path)
 # The run's config, evidence clips, metrics and score log live in a temporary folder. On exit it is removed — unless the run
 # wrote evidence clips (each alert names its EARSHOT_CLIP there): then it stays, and the last line says where.
 work=$(mktemp -d)

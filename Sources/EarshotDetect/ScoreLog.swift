@@ -97,10 +97,12 @@ public struct ScoreLog: Sendable {
     }
 
     /// Where an event of a stream of `scores(floor:keepBelow:)` happened: the file and the UTC time of `time`
-    /// (seconds on the stream's clock).
+    /// (seconds on the stream's clock), and how far into that file it is.
     public struct Place: Sendable, Equatable {
         public var path: String
         public var utc: Date
+        /// Seconds from the start of the file's first window (its `utcStart`, the time in its name) to `time`.
+        public var offset: Double
     }
 
     /// The streams' windows as `StreamScores` (one stream per chain), and per stream a function from its
@@ -116,14 +118,15 @@ public struct ScoreLog: Sendable {
         var places: [(Double) -> Place] = []
         var windows: [ScoredWindow] = []
         var seconds = 0.0
-        var starts: [(start: Double, utc: Double, path: String)] = []
+        var starts: [(start: Double, utc: Double, path: String, fileUTC: Double)] = []
         func finish() {
             guard !windows.isEmpty else { return }
             s.add(windows, seconds: seconds)
             let table = starts
             places.append { t in
-                let f = table.last { $0.start <= t } ?? table.first ?? (0, 0, "")
-                return Place(path: f.path, utc: Date(timeIntervalSince1970: f.utc + (t - f.start)))
+                let f = table.last { $0.start <= t } ?? table.first ?? (0, 0, "", 0)
+                let utc = f.utc + (t - f.start)
+                return Place(path: f.path, utc: Date(timeIntervalSince1970: utc), offset: utc - f.fileUTC)
             }
             windows = []; seconds = 0; starts = []
         }
@@ -138,7 +141,7 @@ public struct ScoreLog: Sendable {
                     let w = f.window(k)
                     let utc = f.header.utcStart + (w.start - t0)
                     if (!includeMuted && f.isMuted(k)) || excluding.contains(where: { $0.contains(utc) }) { finish(); fileStarted = false; below = 0; continue }
-                    if !fileStarted { starts.append((w.start, utc, entries[i].path)); fileStarted = true }
+                    if !fileStarted { starts.append((w.start, utc, entries[i].path, f.header.utcStart)); fileStarted = true }
                     seconds += hop
                     if f.scores[k] >= floor { below = 0 } else { below += 1; if below > keepBelow { continue } }
                     windows.append(w)

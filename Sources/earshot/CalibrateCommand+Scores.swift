@@ -56,8 +56,17 @@ extension CalibrateCommand {
         running.threshold = newest.threshold
         let (s, places, floor) = mine.calibrationScores(rule: base, maxRate: targets.max() ?? 10, threshold: min(m.threshold, running.threshold),
                                                         excluding: spans, includeMuted: includeMuted)
-        let runningEvents = s.events(rule: running).reduce(0, +)
         let muted = mine.mutedSeconds
+        // every window left out: nothing to count events per hour of (a rate over 0 h is no number)
+        guard s.seconds > 0 else {
+            var why: [String] = []
+            if muted > 0 && !includeMuted { why.append(String(format: "%.1f min heard while paging was muted (earshot mute) are left out; --include-muted counts them", muted / 60)) }
+            if !spans.isEmpty { why.append("30 s either side of \(excluded.joined(separator: ", ")) is left out (--exclude)") }
+            FileHandle.standardError.write(Data(String(format: "earshot: no audio left to calibrate on: all %.1f min of windows of these score logs are left out%@ — calibrate on a longer log, or with fewer left out\n",
+                                                       mine.seconds / 60, why.isEmpty ? "" : ": " + why.joined(separator: ", and ")).utf8))
+            throw ExitCode(1)
+        }
+        let runningEvents = s.events(rule: running).reduce(0, +)
         if !json {
             if running.threshold != m.threshold {
                 print(String(format: "earshotd runs at threshold %@ (the newest log's, not the model's own): %d event%@ in this log (%.1f per hour)%@",
@@ -75,12 +84,12 @@ extension CalibrateCommand {
         let utc = ISO8601DateFormatter()
         utc.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         report(s, files: mine.entries.count, model: m, base: base, heading: "score log", minimum: floor,
-               fields: ",\"running_threshold\":\(running.threshold),\"running_threshold_events\":\(runningEvents)\(Self.shotsField("running_threshold_test_shots_found", ShotScores.share(model: m, rule: running))),\"muted_hours\":\(String(format: "%.4f", muted / 3600)),\"muted_counted\":\(includeMuted)",
+               fields: ",\"running_threshold\":\(JSONLine.number(running.threshold)),\"running_threshold_events\":\(runningEvents)\(Self.shotsField("running_threshold_test_shots_found", ShotScores.share(model: m, rule: running))),\"muted_hours\":\(JSONLine.number(muted / 3600, 4)),\"muted_counted\":\(includeMuted)",
                check: "each is a time, not a sound: look for an alert or a test at that time in the journal (`journalctl -u earshot`) and its evidence clip; a real shot means this log cannot calibrate as it is") { i, e in
             let p = places[i](e.start)
             let d = e.end - e.start
-            let json = "{\"type\":\"event\",\"file\":\(JSONLine.quote(p.path)),\"utc\":\(JSONLine.quote(utc.string(from: p.utc))),\"duration\":\(JSONLine.num(d)),\"score\":\(JSONLine.num(Double(e.peakScore)))}"
-            return (json, String(format: "%@ (%.2f s, %@)", utc.string(from: p.utc), d, (p.path as NSString).lastPathComponent))
+            let json = "{\"type\":\"event\",\"file\":\(JSONLine.quote(p.path)),\"utc\":\(JSONLine.quote(utc.string(from: p.utc))),\"offset\":\(JSONLine.num(p.offset)),\"duration\":\(JSONLine.num(d)),\"score\":\(JSONLine.num(Double(e.peakScore)))}"
+            return (json, String(format: "%@  lasting %.2f s, at %.2f s into %@", utc.string(from: p.utc), d, p.offset, (p.path as NSString).lastPathComponent))
         }
         if !log.problems.isEmpty { throw ExitCode(1) }
     }

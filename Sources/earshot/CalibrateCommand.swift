@@ -149,8 +149,8 @@ struct CalibrateCommand: ParsableCommand {
     /// incidents found).
     static func shotsField(_ key: String, _ s: ShotScores.Share?) -> String {
         guard let s else { return "" }
-        return String(format: ",\"%@\":%.4f", key, s.fraction)
-            + (s.incidents.map { String(format: ",\"%@\":%.4f", key.replacingOccurrences(of: "test_shots", with: "test_incidents"), $0) } ?? "")
+        return ",\(JSONLine.quote(key)):\(JSONLine.number(s.fraction, 4))"
+            + (s.incidents.map { ",\(JSONLine.quote(key.replacingOccurrences(of: "test_shots", with: "test_incidents"))):\(JSONLine.number($0, 4))" } ?? "")
     }
 
     /// Prints the thresholds for `targets` and the loudest events at the model's own threshold; `place` gives an
@@ -179,9 +179,9 @@ struct CalibrateCommand: ParsableCommand {
         let unresolved = targets.filter { $0 * hours < 1 }.sorted()
         let r = Model.rateKey
         if json {
-            print("{\"type\":\"calibration\",\"files\":\(files),\"hours\":\(String(format: "%.4f", hours)),\"model_threshold\":\(String(format: "%.6f", m.threshold)),\"model_threshold_events\":\(ownCount)\(ownShots.map { ",\"test_shots\":\($0.total)" + ($0.incidents == nil ? "" : ",\"incident_shots\":\(ShotScores.incidentShots)") } ?? "")\(Self.shotsField("model_threshold_test_shots_found", ownShots))\(fields)}")
+            print("{\"type\":\"calibration\",\"files\":\(files),\"hours\":\(JSONLine.number(hours, 4)),\"model_threshold\":\(JSONLine.number(Double(m.threshold), 6)),\"model_threshold_events\":\(ownCount)\(ownShots.map { ",\"test_shots\":\($0.total)" + ($0.incidents == nil ? "" : ",\"incident_shots\":\(ShotScores.incidentShots)") } ?? "")\(Self.shotsField("model_threshold_test_shots_found", ownShots))\(fields)}")
             for row in rows {
-                print("{\"type\":\"threshold\",\"false_alarms_per_hour\":\(r(row.rate)),\"threshold\":\(row.threshold),\"events\":\(row.events),\"resolved\":\(row.rate * hours >= 1),\"false_alarms_per_hour_upper_95\":\(String(format: "%.3f", row.upper))\(Self.shotsField("test_shots_found", row.shots))}")
+                print("{\"type\":\"threshold\",\"false_alarms_per_hour\":\(r(row.rate)),\"threshold\":\(JSONLine.number(row.threshold)),\"events\":\(row.events),\"resolved\":\(row.rate * hours >= 1),\"false_alarms_per_hour_upper_95\":\(JSONLine.number(row.upper, 3))\(Self.shotsField("test_shots_found", row.shots))}")
             }
             for (i, e) in loudest { print(place(i, e).json) }
             return

@@ -18,10 +18,15 @@ enum JSONLine {
         return o + "\""
     }
 
-    static func num(_ x: Double) -> String { String(format: "%.3f", x) }
+    /// `x` with 3 decimals; null when it is not finite (JSON has no infinity or NaN).
+    static func num(_ x: Double) -> String { number(x, 3) }
 
     /// `x` with `decimals` decimals; null when it is not finite (JSON has no infinity).
     static func number(_ x: Double, _ decimals: Int) -> String { x.isFinite ? String(format: "%.\(decimals)f", x) : "null" }
+
+    /// `x` as Swift writes it (the shortest form that reads back as the same Float: a threshold to copy into a
+    /// config); null when it is not finite.
+    static func number(_ x: Float) -> String { x.isFinite ? "\(x)" : "null" }
 
     /// `{"k1":v1,…}` with the values already in JSON form, keys in the given order.
     static func object(_ pairs: KeyValuePairs<String, String>) -> String {

@@ -130,4 +130,97 @@ import Testing
         let e = try CLIRunner.run(["calibrate", "--scores", "--model", model.path, empty.path])
         #expect(e.status == 1 && e.stderr.contains("a folder with no score log"), "\(e.stderr)")
     }
+
+    /// The fingerprint of the model at `model` (as `earshot model-info` prints it), which a score log names.
+    static func fingerprint(_ model: URL) throws -> String {
+        let info = try CLIRunner.run(["model-info", model.path]).stdout
+        return try #require(info.range(of: #"fingerprint [0-9a-f]{16}"#, options: .regularExpression).map { String(info[$0].dropFirst(12)) })
+    }
+
+    /// Writes a score log file as earshotd does (`ScoreLogFile`: magic, version, header, 6-byte records) for the
+    /// model with `fingerprint`: one window every 0.1 s from `utc` (its onset at its start), scored `scores[i]`,
+    /// muted where `muted[i]`.
+    @discardableResult
+    static func writeLog(_ url: URL, fingerprint: String, utc: Double, scores: [Float], muted: [Bool]? = nil) throws -> URL {
+        let header = #"{"cooldown":10,"device":"default","first_frame":0,"grid":{"frame_seconds":0.032,"hop_frames":10,"seconds_per_frame":0.01,"time_origin":0,"window_frames":96},"instance":"","max_dips":0,"merge_gap":0.5,"min_consecutive":2,"model":"fixture-model.safetensors","model_fingerprint":"\#(fingerprint)","sample_rate":16000,"stream":"test","threshold":0.5,"utc_start":\#(utc)}"#
+        var b = Array("ESCORLOG".utf8)
+        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { b += $0 } }
+        u32(1); u32(UInt32(header.utf8.count)); b += Array(header.utf8)
+        for (i, x) in scores.enumerated() { u32(x.bitPattern); b.append(0); b.append(muted?[i] == true ? 1 : 0) }
+        try Data(b).write(to: url)
+        return url
+    }
+
+    /// An event is listed with what its numbers are: how long it lasted and how far into the file it starts, as
+    /// the recordings path lists its offsets (docs QA finding 10: it was "(9.62 s, file.esl)", the duration unlabelled).
+    @Test func anEventIsListedWithItsDurationAndItsOffsetIntoTheFile() throws {
+        let dir = TestPaths.tempDir("cal-scores-place")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try FixtureModel.write(to: dir)
+        let logDir = dir.appendingPathComponent("scores")
+        try FileManager.default.createDirectory(at: logDir, withIntermediateDirectories: true)
+        // 60 s of quiet windows with one loud run at 30.0–30.5 s
+        let scores = (0..<600).map { (300..<306).contains($0) ? Float(0.95) : Float(0.05) }
+        let name = "scores-20261206T123619.500Z.esl"
+        try Self.writeLog(logDir.appendingPathComponent(name), fingerprint: try Self.fingerprint(model), utc: 1_796_560_579.5, scores: scores)
+        let h = try CLIRunner.run(["calibrate", "--scores", "--model", model.path, logDir.path])
+        #expect(h.status == 0, "\(h.stderr)")
+        let line = try #require(h.stdout.split(separator: "\n").first { $0.contains(name) }, "\(h.stdout)")
+        #expect(line.range(of: #"^  2026-12-06T\S+Z  lasting [0-9.]+ s, at 30\.00 s into scores-20261206T123619\.500Z\.esl  score 0\.950$"#, options: .regularExpression) != nil, "\(line)")
+        let j = try CLIRunner.run(["calibrate", "--scores", "--model", model.path, "--json", logDir.path])
+        let event = try #require(jsonLines(j.stdout).first { $0["type"] as? String == "event" }, "\(j.stdout)")
+        #expect(event["offset"] as? Double == 30 && (event["duration"] as? Double ?? 0) > 0.5, "\(event)")
+    }
+
+    /// Every line of `stdout` is a JSON object (JSON has no inf or nan).
+    static func allJSON(_ stdout: String) -> Bool {
+        let lines = stdout.split(separator: "\n")
+        return jsonLines(stdout).count == lines.count && !stdout.contains("inf") && !stdout.contains("nan")
+    }
+
+    /// A log whose every window is left out — all muted, or all within --exclude spans — leaves no audio: an
+    /// error saying so and why (exit 1), as for recordings with none readable; never a rate of -nan per hour, a
+    /// threshold of 0.5 and bounds of inf, nor JSON with inf in it (docs QA finding 1).
+    @Test func noWindowLeftIsAnErrorSayingWhy() throws {
+        let dir = TestPaths.tempDir("cal-scores-none-left")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try FixtureModel.write(to: dir)
+        let fp = try Self.fingerprint(model)
+        let utc = 1_796_560_579.5   // 2026-12-06T12:36:19.500Z
+        let scores = (0..<300).map { (150..<156).contains($0) ? Float(0.95) : Float(0.05) }   // 30 s, a loud run at 15 s
+        func log(_ name: String, muted: (Int) -> Bool) throws -> URL {
+            let d = dir.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+            try Self.writeLog(d.appendingPathComponent("scores-20261206T123619.500Z.esl"), fingerprint: fp, utc: utc, scores: scores, muted: (0..<300).map(muted))
+            return d
+        }
+        let calibrate = { (args: [String]) in try CLIRunner.run(["calibrate", "--scores", "--model", model.path] + args) }
+
+        // all muted (a short log taken during fireworks)
+        let allMuted = try log("muted") { _ in true }
+        for json in [[], ["--json"]] {
+            let r = try calibrate(json + [allMuted.path])
+            #expect(r.status == 1 && r.stderr.contains("earshot: no audio left to calibrate on: all 0.5 min of windows of these score logs are left out: 0.5 min heard while paging was muted (earshot mute) are left out; --include-muted counts them"), "\(r.stderr)")
+            #expect(!r.stdout.contains("nan") && !r.stdout.contains("inf") && !r.stdout.contains("threshold 0.5"), "\(r.stdout)")
+            if !json.isEmpty { #expect(Self.allJSON(r.stdout), "\(r.stdout)") }
+        }
+        let counted = try calibrate(["--include-muted", "--json", allMuted.path])
+        #expect(counted.status == 0 && Self.allJSON(counted.stdout) && counted.stdout.contains("\"model_threshold_events\":1"), "\(counted.stdout)\(counted.stderr)")
+
+        // all within 30 s of an excluded time
+        let plain = try log("plain") { _ in false }
+        for json in [[], ["--json"]] {
+            let r = try calibrate(json + ["--exclude", "2026-12-06T12:36:34Z", plain.path])
+            #expect(r.status == 1 && r.stderr.contains("no audio left to calibrate on: all 0.5 min of windows of these score logs are left out: 30 s either side of 2026-12-06T12:36:34Z is left out (--exclude)"), "\(r.stderr)")
+            #expect(!r.stdout.contains("nan") && !r.stdout.contains("inf"), "\(r.stdout)")
+            if !json.isEmpty { #expect(Self.allJSON(r.stdout), "\(r.stdout)") }
+        }
+        // muted first, then the rest excluded: both said
+        let half = try log("half") { $0 < 100 }
+        let both = try calibrate(["--exclude", "2026-12-06T12:36:49Z", half.path])
+        #expect(both.status == 1 && both.stderr.contains("muted (earshot mute) are left out; --include-muted counts them, and 30 s either side of 2026-12-06T12:36:49Z"), "\(both.stderr)")
+        // one window left is enough: a rate, with a finite bound
+        let one = try calibrate(["--json", "--exclude", "2026-12-06T12:36:49.6Z", plain.path])
+        #expect(one.status == 0 && Self.allJSON(one.stdout), "\(one.stdout)\(one.stderr)")
+    }
 }

@@ -33,7 +33,8 @@ struct OperatorCLITests {
             for n in needles + [f.path] { #expect(b.stderr.contains(n), "\(name): '\(n)' not in: \(b.stderr)") }
         }
         let missing = try CLIRunner.run(["check-config", dir.path + "/nope.yaml"])
-        #expect(missing.status == 1 && missing.stderr.contains("nope.yaml"))
+        #expect(missing.status == 1 && missing.stderr.contains("\(dir.path)/nope.yaml: config file not found — check the path"), "\(missing.stderr)")
+        #expect(!missing.stderr.contains("--config"), "check-config takes the file as an argument, not --config (docs QA finding 8): \(missing.stderr)")
 
         // As an instance (earshot@hall): its location, and a warning for a place the instance cannot write.
         let inst = try CLIRunner.run(["check-config", "--instance", "hall", good.path])

@@ -15,6 +15,29 @@ struct OperatorInstallTests {
         FileManager.default.isExecutableFile(atPath: root.path + path)
     }
 
+    /// The relative links (`[text](target)`, `![image](target)`, `[name]: target`) of every Markdown file under
+    /// `docDir`, and those whose target is not there: the installed README is the unit's and the journal
+    /// catalog's documentation page, so what it links to must be installed beside it.
+    static func links(in docDir: URL) throws -> (readme: Set<String>, broken: [String]) {
+        let fm = FileManager.default
+        let pattern = try NSRegularExpression(pattern: #"\]\(([^)\s]+)(?:\s+"[^"]*")?\)|^\[[^\]]+\]:\s*(\S+)"#, options: [.anchorsMatchLines])
+        var readme: Set<String> = [], broken: [String] = []
+        let files = (fm.enumerator(atPath: docDir.path)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".md") }
+        for f in files {
+            let text = try String(contentsOf: docDir.appendingPathComponent(f), encoding: .utf8)
+            for m in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                let r = m.range(at: 1).location != NSNotFound ? m.range(at: 1) : m.range(at: 2)
+                guard let range = Range(r, in: text) else { continue }
+                let target = String(text[range]).components(separatedBy: "#")[0]
+                if target.isEmpty || target.contains("://") || target.hasPrefix("mailto:") { continue }
+                if f == "README.md" { readme.insert(target) }
+                let resolved = docDir.appendingPathComponent(f).deletingLastPathComponent().appendingPathComponent(target).standardizedFileURL
+                if !resolved.path.hasPrefix(docDir.standardizedFileURL.path + "/") || !fm.fileExists(atPath: resolved.path) { broken.append("\(f): \(target)") }
+            }
+        }
+        return (readme, broken.sorted())
+    }
+
     @Test("make install DESTDIR=… installs the full tree, keeps an existing config, and the installed unit passes systemd-analyze verify")
     func installTree() throws {
         let root = TestPaths.tempDir("op-install")
@@ -30,6 +53,16 @@ struct OperatorInstallTests {
         #expect(fm.fileExists(atPath: root.path + "/usr/lib/systemd/catalog/earshot.catalog"))
         #expect(fm.fileExists(atPath: root.path + "/etc/earshot/earshot.yaml"))
         #expect(fm.fileExists(atPath: root.path + "/usr/local/share/doc/earshot/README.md"))
+        // the README's links work where it is installed: the documents it links to are beside it, at the same
+        // relative paths, and so are theirs (docs QA finding 9: only README.md was installed)
+        let docs = try Self.links(in: URL(fileURLWithPath: root.path + "/usr/local/share/doc/earshot"))
+        #expect(docs.broken.isEmpty, "links that point to nothing in the installed doc directory: \(docs.broken)")
+        for target in ["BENCHMARKS.md", "models/README.md", "models/EXPERIMENTS.md", "reports/latest/report.md", "docs/benchmarks/nn.md",
+                       "config/earshot.yaml", "config/hooks/README.md"] {
+            #expect(docs.readme.contains(target), "README.md no longer links to \(target): \(docs.readme.sorted())")
+        }
+        #expect(try String(contentsOfFile: root.path + "/usr/local/share/doc/earshot/config/earshot.yaml", encoding: .utf8)
+                == String(contentsOfFile: root.path + "/usr/local/share/earshot/earshot.yaml", encoding: .utf8), "the doc's config is the shipped default")
         if fm.fileExists(atPath: TestPaths.repo.path + "/models/earshot-default.safetensors") {
             #expect(fm.fileExists(atPath: root.path + "/usr/local/share/earshot/earshot-default.safetensors"))
         } else {
@@ -78,6 +111,7 @@ struct OperatorInstallTests {
         #expect(!fm.fileExists(atPath: root.path + "/etc/systemd/system/earshot@.service"))
         #expect(!fm.fileExists(atPath: root.path + "/usr/lib/systemd/catalog/earshot.catalog"))
         #expect(!fm.fileExists(atPath: root.path + "/usr/local/share/earshot"))
+        #expect(!fm.fileExists(atPath: root.path + "/usr/local/share/doc/earshot"))
         #expect(fm.fileExists(atPath: cfg.path))
     }
 
@@ -93,5 +127,9 @@ struct OperatorInstallTests {
         #expect(!unit.contains("/usr/local/"), "every /usr/local path in the unit follows PREFIX")
         let template = try String(contentsOfFile: root.path + "/opt/earshot/lib/systemd/system/earshot@.service", encoding: .utf8)
         #expect(template.contains("ExecStart=/opt/earshot/bin/earshotd --instance %i\n"), "\(template)")
+        // the unit's documentation page, with what it links to
+        #expect(unit.contains("Documentation=file:///opt/earshot/share/doc/earshot/README.md"), "\(unit)")
+        let docs = try Self.links(in: URL(fileURLWithPath: root.path + "/opt/earshot/share/doc/earshot"))
+        #expect(docs.readme.count >= 9 && docs.broken.isEmpty, "\(docs)")
     }
 }

@@ -69,7 +69,10 @@ struct PackageDebTests {
         let list = try Operator.run("/usr/bin/dpkg-deb", ["--contents", deb.path]).output
         for path in ["./usr/bin/earshot", "./usr/bin/earshotd", "./usr/bin/earshot-train", "./usr/lib/systemd/system/earshot.service",
                      "./usr/lib/systemd/system/earshot@.service", "./usr/lib/systemd/catalog/earshot.catalog",
-                     "./usr/share/earshot/earshot-default.safetensors", "./usr/share/earshot/hooks/ntfy-webhook.sh"] {
+                     "./usr/share/earshot/earshot-default.safetensors", "./usr/share/earshot/hooks/ntfy-webhook.sh",
+                     // the unit's documentation page and the documents it links to, at the same relative paths
+                     "./usr/share/doc/earshot/README.md", "./usr/share/doc/earshot/models/README.md", "./usr/share/doc/earshot/reports/latest/roc.svg",
+                     "./usr/share/doc/earshot/config/earshot.yaml"] {
             #expect(list.contains(path + "\n"), "\(path) not in the package")
         }
     }

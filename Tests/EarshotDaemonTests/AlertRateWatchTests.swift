@@ -147,7 +147,7 @@ struct AlertRateWatchTests {
     }
 
     @Test func badAlertRateValuesNameKeyAndLine() {
-        for (yaml, want) in [("alert_rate:\n  expected_per_hour: 0", "t.yaml:2: 'alert_rate.expected_per_hour' = 0.0 is out of range"),
+        for (yaml, want) in [("alert_rate:\n  expected_per_hour: 0", "t.yaml:2: 'alert_rate.expected_per_hour' 0.0 is out of range; set it between 0.001 and 3600.0 false alarms per hour"),
                              ("alert_rate:\n  expected_per_hour: often", "t.yaml:2: 'alert_rate.expected_per_hour'"),
                              ("alert_rate:\n  enabled: maybe", "t.yaml:2: 'alert_rate.enabled'"),
                              ("alert_rate:\n  per_hour: 3", "per_hour")] {

@@ -133,6 +133,21 @@ struct ClipRecorderTests {
         #expect(!FileManager.default.fileExists(atPath: old.path))
     }
 
+    @Test("max_age_days 0 keeps clips forever: no age limit (docs QA finding 2), the other limits still hold")
+    func retentionNoAgeLimit() throws {
+        let dir = TestPaths.tempDir("clip-forever")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let old = dir.appendingPathComponent("ancient.wav"), new = dir.appendingPathComponent("new.wav")
+        for u in [old, new] { try Data(count: 100).write(to: u) }
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -20 * 365 * 86_400)], ofItemAtPath: old.path)
+        #expect(ClipRetention(settings: ClipSettings(directory: dir.path, maxAgeDays: 0)).enforce().isEmpty, "a 20-year-old clip is kept")
+        #expect(FileManager.default.fileExists(atPath: old.path))
+        #expect(ClipRetention(settings: ClipSettings(directory: dir.path, maxCount: 1, maxAgeDays: 0)).enforce() == [old.path], "max_count still holds")
+        try Data(count: 100).write(to: old)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -20 * 365 * 86_400)], ofItemAtPath: old.path)
+        #expect(ClipRetention(settings: ClipSettings(directory: dir.path, maxAgeDays: 3650)).enforce() == [old.path], "the longest age limit still deletes it")
+    }
+
     @Test("retention by total bytes keeps the newest clips that fit")
     func retentionBytes() throws {
         let dir = TestPaths.tempDir("clip-bytes")

@@ -33,6 +33,45 @@ import Testing
         }
     }
 
+    /// The comment that documents `key` of `section` ("" for a top-level key) in the shipped file: the nearest
+    /// block of comment lines above its line (past the keys it is grouped with, and its section's own line), as
+    /// one line of text without the #s.
+    static func comment(_ text: String, section: String, key: String) -> String? {
+        let lines = text.components(separatedBy: "\n")
+        let start = section.isEmpty ? 0 : (lines.firstIndex { $0 == "\(section):" } ?? lines.count)
+        let indent = section.isEmpty ? "" : "  "
+        guard let at = lines[start...].firstIndex(where: { $0.hasPrefix("\(indent)\(key):") }) else { return nil }
+        var block: [String] = []
+        for l in lines[..<at].reversed() {
+            let t = l.trimmingCharacters(in: .whitespaces)
+            if t.hasPrefix("#") { block.insert(t.dropFirst().trimmingCharacters(in: .whitespaces), at: 0) } else if !block.isEmpty || t.isEmpty { break }
+        }
+        return block.joined(separator: " ")
+    }
+
+    /// README says every key's default and range are in config/earshot.yaml (docs QA finding 3): the comment
+    /// above each ranged section key gives its range as the parser checks it (`rangedKeys`), the hook sections
+    /// refer to hook:'s, and the rules that tie keys together are said too.
+    @Test func shippedFileGivesEveryRange() throws {
+        let text = try String(contentsOf: Self.shipped, encoding: .utf8)
+        func number(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : "\(x)" }
+        for k in Self.rangedKeys {
+            let parts = k.path.split(separator: ".").map(String.init)
+            if ["clip_hook", "health_hook", "incident_hook"].contains(parts[0]) {
+                let c = Self.comment(text, section: "", key: parts[0]) ?? ""
+                #expect(c.contains("Same keys and limits as hook: above"), "\(parts[0]): \(c)")
+                continue
+            }
+            let c = Self.comment(text, section: parts[0], key: parts[1])
+            let range = "\(number(k.lo))…\(number(k.hi))"
+            #expect(c?.contains(range) == true, "config/earshot.yaml does not give \(k.path)'s range \(range) above it: \(c ?? "no such key")")
+        }
+        let stall = Self.comment(text, section: "", key: "stall_seconds") ?? ""
+        #expect(stall.contains("1…3600") && stall.contains("at least 2 × period_ms"), "\(stall)")
+        let prom = Self.comment(text, section: "metrics", key: "path") ?? ""
+        #expect(prom.contains("ending in .prom"), "\(prom)")
+    }
+
     @Test func valuesAreRead() throws {
         let c = try DaemonConfig.parse("""
         device: "hw:1,0"
@@ -161,6 +200,127 @@ import Testing
         #expect(e.key == "clip_hook.path" && e.line == 4 && "\(e)".contains("clips.enabled is false"), "\(e)")
     }
 
+    /// A section key's documented range, and how its section's `validate()` sees a value of it.
+    struct RangedKey {
+        enum Kind { case int, double, float }
+        let path: String
+        let kind: Kind
+        let lo: Double, hi: Double
+        let validate: (Double) throws -> Void
+
+        /// `x` as the YAML text of this key's type.
+        func text(_ x: Double) -> String {
+            switch kind {
+            case .int: return String(Int(x))
+            case .double: return "\(x)"
+            case .float: return "\(Float(x))"
+            }
+        }
+        /// Just below the range and just above it.
+        var outside: [Double] {
+            switch kind {
+            case .int: return [lo - 1, hi + 1]
+            case .double: return [lo.nextDown, hi.nextUp]
+            case .float: return [Double(Float(lo).nextDown), Double(Float(hi).nextUp)]
+            }
+        }
+        /// A config holding `text` for this key.
+        var yaml: (String) -> String {
+            let parts = path.split(separator: ".")
+            return { "\(parts[0]):\n  \(parts[1]): \($0)\n" }
+        }
+    }
+
+    /// Every numeric key the sections' `validate()` checks, with the range README and config/earshot.yaml give.
+    static let rangedKeys: [RangedKey] = {
+        var keys: [RangedKey] = []
+        for section in ["hook", "clip_hook", "health_hook", "incident_hook"] {
+            func hook(_ key: String, _ kind: RangedKey.Kind, _ lo: Double, _ hi: Double, _ set: @escaping (inout HookSettings, Double) -> Void) {
+                keys.append(RangedKey(path: "\(section).\(key)", kind: kind, lo: lo, hi: hi) { v in var s = HookSettings(section: section); set(&s, v); try s.validate() })
+            }
+            hook("timeout", .double, 0.1, 3600) { $0.timeout = $1 }
+            hook("kill_after", .double, 0, 60) { $0.killAfter = $1 }
+            hook("max_concurrent", .int, 1, 64) { $0.maxConcurrent = Int($1) }
+            hook("max_queued", .int, 0, 1024) { $0.maxQueued = Int($1) }
+            hook("stderr_tail", .int, 0, 65_536) { $0.stderrTailBytes = Int($1) }
+            hook("retries", .int, 0, 20) { $0.retries = Int($1) }
+            hook("retry_delay", .double, 0.1, 600) { $0.retryDelay = $1 }
+        }
+        func heartbeat(_ key: String, _ kind: RangedKey.Kind, _ lo: Double, _ hi: Double, _ set: @escaping (inout HeartbeatSettings, Double) -> Void) {
+            keys.append(RangedKey(path: "heartbeat.\(key)", kind: kind, lo: lo, hi: hi) { v in var s = HeartbeatSettings(); set(&s, v); try s.validate() })
+        }
+        heartbeat("interval", .double, 1, 86_400) { $0.interval = $1 }
+        heartbeat("timeout", .double, 0.1, 3600) { $0.hook.timeout = $1 }
+        heartbeat("kill_after", .double, 0, 60) { $0.hook.killAfter = $1 }
+        heartbeat("stderr_tail", .int, 0, 65_536) { $0.hook.stderrTailBytes = Int($1) }
+        func clips(_ key: String, _ kind: RangedKey.Kind, _ lo: Double, _ hi: Double, _ set: @escaping (inout ClipSettings, Double) -> Void) {
+            keys.append(RangedKey(path: "clips.\(key)", kind: kind, lo: lo, hi: hi) { v in var s = ClipSettings(); set(&s, v); try s.validate() })
+        }
+        clips("pre_roll", .double, 0, 60) { $0.preRoll = $1 }
+        clips("post_roll", .double, 0.1, 60) { $0.postRoll = $1 }
+        clips("max_count", .int, 1, 100_000) { $0.maxCount = Int($1) }
+        clips("max_bytes", .int, 1_000_000, 1_000_000_000_000) { $0.maxBytes = Int($1) }
+        clips("max_age_days", .double, 0, 3650) { $0.maxAgeDays = $1 }
+        func recording(_ key: String, _ lo: Double, _ hi: Double, _ set: @escaping (inout RecordingSettings, Double) -> Void) {
+            keys.append(RangedKey(path: "recording.\(key)", kind: .double, lo: lo, hi: hi) { v in var s = RecordingSettings(); set(&s, v); try s.validate() })
+        }
+        recording("hours", 0.01, 720) { $0.hours = $1 }
+        recording("file_minutes", 1, 1440) { $0.fileMinutes = $1 }
+        func scores(_ key: String, _ lo: Double, _ hi: Double, _ set: @escaping (inout ScoreLogSettings, Double) -> Void) {
+            keys.append(RangedKey(path: "scores.\(key)", kind: .double, lo: lo, hi: hi) { v in var s = ScoreLogSettings(); set(&s, v); try s.validate() })
+        }
+        scores("days", 0.01, 3650) { $0.days = $1 }
+        scores("file_minutes", 1, 1440) { $0.fileMinutes = $1 }
+        keys.append(RangedKey(path: "alert_rate.expected_per_hour", kind: .double, lo: 0.001, hi: 3600) { try AlertRateSettings(expectedPerHour: $0).validate() })
+        func liveness(_ key: String, _ kind: RangedKey.Kind, _ lo: Double, _ hi: Double, _ set: @escaping (inout LivenessSettings, Double) -> Void) {
+            keys.append(RangedKey(path: "liveness.\(key)", kind: kind, lo: lo, hi: hi) { v in var s = LivenessSettings(); set(&s, v); try s.validate() })
+        }
+        liveness("silence_seconds", .double, 1, 86_400) { $0.silenceSeconds = $1 }
+        liveness("stuck_seconds", .double, 1, 86_400) { $0.stuckSeconds = $1 }
+        liveness("clip_seconds", .double, 0.5, 86_400) { $0.clipSeconds = $1 }
+        liveness("clip_level", .float, 0.5, 1) { $0.clipLevel = Float($1) }
+        liveness("clip_fraction", .float, 0.0001, 1) { $0.clipFraction = Float($1) }
+        liveness("recover_seconds", .double, 0, 3600) { $0.recoverSeconds = $1 }
+        keys.append(RangedKey(path: "metrics.interval_seconds", kind: .double, lo: 1, hi: 3600) { try MetricsSettings(intervalSeconds: $0).validate() })
+        return keys
+    }()
+
+    /// One range per key (docs QA finding 2): the parser and the section's `validate()` accept both ends of the
+    /// documented range, and refuse a value just outside it with the same message, whichever of them meets it —
+    /// before, the parser had its own ranges (`clips.max_age_days` 0.001…36500 against 0…3650, so its "0 = keep
+    /// forever" was refused), and a value between the two got the other check's message.
+    @Test func eachSectionKeyHasOneRangeAndOneMessage() throws {
+        #expect(Self.rangedKeys.count == 4 * 7 + 4 + 5 + 2 + 2 + 1 + 6 + 1)
+        for k in Self.rangedKeys {
+            for end in [k.lo, k.hi] {
+                let text = k.text(end)
+                do { _ = try DaemonConfig.parse(k.yaml(text), source: "t.yaml") } catch { Issue.record("\(k.path): \(text) refused by the parser: \(error)") }
+                do { try k.validate(end) } catch { Issue.record("\(k.path): \(text) refused by validate(): \(error)") }
+            }
+            for bad in k.outside {
+                let text = k.text(bad)
+                guard let parsed = error(k.yaml(text)) else { Issue.record("\(k.path): \(text) accepted by the parser"); continue }
+                do { try k.validate(bad); Issue.record("\(k.path): \(text) accepted by validate()") } catch let s as SettingsError {
+                    #expect(parsed.key == k.path && s.key == k.path && parsed.line == 2, "\(parsed) / \(s)")
+                    #expect(parsed.problem == s.configProblem, "\(k.path) = \(text): the parser says '\(parsed.problem)', validate() '\(s.configProblem)'")
+                    #expect(parsed.problem.contains("set it between"), "\(parsed)")
+                }
+            }
+        }
+        // the messages of finding 2's table, now one per key
+        #expect(error("clips:\n  max_age_days: 5000\n")?.description == "t.yaml:2: 'clips.max_age_days' 5000.0 is out of range; set it between 0.0 and 3650.0 days (0 = keep forever)")
+        #expect(error("clips:\n  max_count: 2000000\n")?.description == "t.yaml:2: 'clips.max_count' 2000000 is out of range; set it between 1 and 100000")
+        #expect(error("clips:\n  max_bytes: 5000\n")?.description == "t.yaml:2: 'clips.max_bytes' 5000 is out of range; set it between 1000000 and 1000000000000 bytes")
+        #expect(error("hook:\n  max_queued: 5000\n")?.description == "t.yaml:2: 'hook.max_queued' 5000 is out of range; set it between 0 and 1024")
+    }
+
+    /// `clips.max_age_days: 0` is "keep forever", as its message and ClipSettings say: accepted, and no age limit.
+    @Test func clipsMaxAgeZeroKeepsForever() throws {
+        let c = try DaemonConfig.parse("clips:\n  max_age_days: 0\n", source: "t.yaml")
+        #expect(c.clips.maxAgeDays == 0)
+        #expect(throws: Never.self) { try c.clips.validate() }
+    }
+
     @Test func sectionValidationIsReportedWithTheKey() throws {
         // ops' validate(): a relative hook path is a settings error, surfaced as a ConfigError naming the key.
         let e = try #require(error("hook:\n  path: relative/script.sh\n"))
@@ -169,7 +329,9 @@ import Testing
 
     @Test func loadMissingExplicitPathIsAnErrorNamingIt() throws {
         do { _ = try DaemonConfig.load(path: "/nonexistent/earshot.yaml"); Issue.record("expected an error") } catch let e as ConfigError {
-            #expect(e.source == "/nonexistent/earshot.yaml" && e.description.contains("--config"), "\(e)")
+            #expect(e.source == "/nonexistent/earshot.yaml" && e.description.hasPrefix("/nonexistent/earshot.yaml: config file not found — check the path"), "\(e)")
+            // said by earshotd (--config) and by check-config (a path argument) alike: no option either lacks (docs QA finding 8)
+            #expect(!e.description.contains("--config") && e.description.contains("/etc/earshot/earshot.yaml is read (or the built-in defaults"), "\(e)")
         }
     }
 

@@ -169,7 +169,7 @@ import Testing
         #expect(own.state == .unknown && own.problems.first?.contains("config file not found for instance 'hall' — create it from the shipped default") == true, "\(own)")
         #expect(own.problems.first?.contains("--config") == false, "\(own.problems)")
         let given = DaemonHealth.check(configPath: "/nonexistent/hall.yaml", instance: hall, unit: "earshot@hall.service")
-        #expect(given.problems.first?.contains("check --config") == true, "\(given.problems)")
+        #expect(given.problems.first?.contains("/nonexistent/hall.yaml: config file not found — check the path; without a file named, /etc/earshot/hall.yaml is read") == true, "\(given.problems)")
     }
 
     @Test func theWorstStateAndItsExitCode() {

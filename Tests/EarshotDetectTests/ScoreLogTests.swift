@@ -90,6 +90,13 @@ import Testing
         let a = places[0](w[10].start), b = places[0](w[60].start)
         #expect(a.path.hasSuffix("scores-1.esl") && abs(a.utc.timeIntervalSince1970 - (1_800_000_000 + w[10].start - w[0].start)) < 1e-6)
         #expect(b.path.hasSuffix("scores-2.esl") && abs(b.utc.timeIntervalSince1970 - (1_800_000_000 + w[60].start - w[0].start + 100)) < 1e-6)
+        // and how far into its file (docs QA finding 10: calibrate --scores lists it beside the file)
+        #expect(abs(a.offset - (w[10].start - w[0].start)) < 1e-6 && abs(b.offset - (w[60].start - w[50].start)) < 1e-6, "\(a.offset), \(b.offset)")
+        // after a span left out, a file's offsets still count from its own start
+        let out = ScoreLog.load([dir.path]).scores(excluding: [(1_800_000_000 + w[5].start - w[0].start)...(1_800_000_000 + w[20].start - w[0].start)])
+        let place = try #require(out.places.last)
+        let c = place(w[30].start)
+        #expect(c.path.hasSuffix("scores-1.esl") && abs(c.offset - (w[30].start - w[0].start)) < 1e-6, "\(c)")
     }
 
     /// A span left out (a real shot, a test firing): its windows and seconds are gone, its event with them, and

@@ -15,6 +15,9 @@ public struct AlertRateSettings: Sendable, Equatable {
     }
 
     public func validate() throws {
-        if let r = expectedPerHour { try SettingsError.checkRange(r, 0.001, 3600, key: "alert_rate.expected_per_hour", unit: " false alarms per hour") }
+        if let r = expectedPerHour { try Self.expectedPerHourRange.check(r, key: "alert_rate.expected_per_hour") }
     }
+
+    /// `alert_rate.expected_per_hour`'s range, for the config parser and `validate()` alike (`SettingRange`).
+    public static let expectedPerHourRange = SettingRange(0.001...3600, unit: " false alarms per hour")
 }

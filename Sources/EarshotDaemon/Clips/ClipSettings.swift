@@ -13,7 +13,7 @@ public struct ClipSettings: Sendable, Equatable {
     public var postRoll: Double = 5
     /// `clips.max_count`: clips kept; the oldest are deleted beyond it (default 200, 1…100000).
     public var maxCount: Int = 200
-    /// `clips.max_bytes`: total bytes of clips kept (default 200 MB, ≥ 1 MB).
+    /// `clips.max_bytes`: total bytes of clips kept (default 200 MB, 1 MB…1 TB).
     public var maxBytes: Int = 200_000_000
     /// `clips.max_age_days`: clips older than this are deleted; 0 = no age limit (default 30, 0…3650).
     public var maxAgeDays: Double = 30
@@ -42,12 +42,19 @@ public struct ClipSettings: Sendable, Equatable {
         return nil
     }
 
+    // Each key's range, for the config parser and `validate()` alike (`SettingRange`).
+    public static let preRollRange = SettingRange(0...60.0, unit: " seconds")
+    public static let postRollRange = SettingRange(0.1...60, unit: " seconds")
+    public static let maxCountRange = SettingRange(1...100_000)
+    public static let maxBytesRange = SettingRange(1_000_000...1_000_000_000_000, unit: " bytes")
+    public static let maxAgeDaysRange = SettingRange(0...3650.0, unit: " days (0 = keep forever)")
+
     public func validate() throws {
         try SettingsError.checkAbsolutePath(directory, key: "clips.directory")
-        try SettingsError.checkRange(preRoll, 0, 60, key: "clips.pre_roll", unit: " seconds")
-        try SettingsError.checkRange(postRoll, 0.1, 60, key: "clips.post_roll", unit: " seconds")
-        try SettingsError.checkRange(maxCount, 1, 100_000, key: "clips.max_count")
-        try SettingsError.checkRange(maxBytes, 1_000_000, Int.max, key: "clips.max_bytes", unit: " bytes")
-        try SettingsError.checkRange(maxAgeDays, 0, 3650, key: "clips.max_age_days", unit: " days (0 = keep forever)")
+        try Self.preRollRange.check(preRoll, key: "clips.pre_roll")
+        try Self.postRollRange.check(postRoll, key: "clips.post_roll")
+        try Self.maxCountRange.check(maxCount, key: "clips.max_count")
+        try Self.maxBytesRange.check(maxBytes, key: "clips.max_bytes")
+        try Self.maxAgeDaysRange.check(maxAgeDays, key: "clips.max_age_days")
     }
 }

@@ -64,6 +64,31 @@ struct ConfigReader {
         return try double(key, 0, range)
     }
 
+    /// A section's key with its `SettingRange`: out of it, the message the section's `validate()` gives
+    /// (`SettingsError.configProblem`), so both checks say the same.
+    mutating func int(_ key: String, _ def: Int, _ range: SettingRange<Int>) throws -> Int {
+        try checked(key, try int(key, def, Int.min...Int.max), range)
+    }
+
+    mutating func double(_ key: String, _ def: Double, _ range: SettingRange<Double>) throws -> Double {
+        try checked(key, try double(key, def, -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude), range)
+    }
+
+    /// A number stored as a Float, checked as the Float it becomes.
+    mutating func float(_ key: String, _ def: Float, _ range: SettingRange<Float>) throws -> Float {
+        try checked(key, Float(try double(key, Double(def), -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude)), range)
+    }
+
+    mutating func optionalDouble(_ key: String, _ range: SettingRange<Double>) throws -> Double? {
+        guard try scalar(key) != nil else { return nil }
+        return try double(key, 0, range)
+    }
+
+    private func checked<T>(_ key: String, _ v: T, _ range: SettingRange<T>) throws -> T {
+        do { try range.check(v, key: path(key)) } catch let e as SettingsError { throw fail(key, e.configProblem) }
+        return v
+    }
+
     mutating func bool(_ key: String, _ def: Bool) throws -> Bool {
         guard let s = try scalar(key) else { return def }
         switch s.lowercased() {

@@ -157,12 +157,16 @@ public struct DaemonConfig: Sendable, Equatable {
         try load(path ?? instance.configPath, given: path != nil, instance: instance)
     }
 
-    /// Loads `p`: a file named with `--config` when `given` (a missing one is an error that says so), else the
-    /// instance's own file, e.g. as `earshot status` finds it in the config directory (missing: the defaults for
-    /// the single service, an error naming the fix for a named instance).
+    /// Loads `p`: a file the operator named when `given` (`earshotd --config`, `earshot check-config PATH`: a
+    /// missing one is an error naming the path, in words that fit every such command), else the instance's own
+    /// file, e.g. as `earshot status` finds it in the config directory (missing: the defaults for the single
+    /// service, an error naming the fix for a named instance).
     public static func load(_ p: String, given: Bool, instance: Instance) throws -> DaemonConfig {
         guard FileManager.default.fileExists(atPath: p) else {
-            if given { throw ConfigError(source: p, key: "", line: nil, problem: "config file not found — check --config, or remove it to use defaults") }
+            if given {
+                throw ConfigError(source: p, key: "", line: nil, problem: "config file not found — check the path; without a file named, \(instance.configPath) is read"
+                                  + (instance.name == nil ? " (or the built-in defaults while it does not exist)" : ""))
+            }
             if let n = instance.name {
                 throw ConfigError(source: p, key: "", line: nil, problem: "config file not found for instance '\(n)' — create it from the shipped default (e.g. cp \(DefaultModel.shareDirectory.appendingPathComponent("earshot.yaml").path) \(p)), set device: and location:, or check the name in earshot@\(n)")
             }
@@ -236,13 +240,13 @@ public struct DaemonConfig: Sendable, Equatable {
         func hookSection(_ name: String, _ s: inout HookSettings) throws -> ConfigReader {
             var h = try r.section(name)
             s.path = try h.optionalString("path")
-            s.timeout = try h.double("timeout", s.timeout, 0.1...3600)
-            s.killAfter = try h.double("kill_after", s.killAfter, 0.1...60)
-            s.maxConcurrent = try h.int("max_concurrent", s.maxConcurrent, 1...64)
-            s.maxQueued = try h.int("max_queued", s.maxQueued, 0...10_000)
-            s.stderrTailBytes = try h.int("stderr_tail", s.stderrTailBytes, 0...1_048_576)
-            s.retries = try h.int("retries", s.retries, 0...20)
-            s.retryDelay = try h.double("retry_delay", s.retryDelay, 0.1...600)
+            s.timeout = try h.double("timeout", s.timeout, HookSettings.timeoutRange)
+            s.killAfter = try h.double("kill_after", s.killAfter, HookSettings.killAfterRange)
+            s.maxConcurrent = try h.int("max_concurrent", s.maxConcurrent, HookSettings.maxConcurrentRange)
+            s.maxQueued = try h.int("max_queued", s.maxQueued, HookSettings.maxQueuedRange)
+            s.stderrTailBytes = try h.int("stderr_tail", s.stderrTailBytes, HookSettings.stderrTailRange)
+            s.retries = try h.int("retries", s.retries, HookSettings.retriesRange)
+            s.retryDelay = try h.double("retry_delay", s.retryDelay, HookSettings.retryDelayRange)
             try h.finish(known: ["path", "timeout", "kill_after", "max_concurrent", "max_queued", "stderr_tail", "retries", "retry_delay"])
             return h
         }
@@ -252,55 +256,55 @@ public struct DaemonConfig: Sendable, Equatable {
         let ih = try hookSection("incident_hook", &c.incidentHook)
         var hb = try r.section("heartbeat")
         c.heartbeat.hook.path = try hb.optionalString("path")
-        c.heartbeat.interval = try hb.double("interval", c.heartbeat.interval, 1...86_400)
-        c.heartbeat.hook.timeout = try hb.double("timeout", c.heartbeat.hook.timeout, 0.1...3600)
-        c.heartbeat.hook.killAfter = try hb.double("kill_after", c.heartbeat.hook.killAfter, 0.1...60)
-        c.heartbeat.hook.stderrTailBytes = try hb.int("stderr_tail", c.heartbeat.hook.stderrTailBytes, 0...1_048_576)
+        c.heartbeat.interval = try hb.double("interval", c.heartbeat.interval, HeartbeatSettings.intervalRange)
+        c.heartbeat.hook.timeout = try hb.double("timeout", c.heartbeat.hook.timeout, HookSettings.timeoutRange)
+        c.heartbeat.hook.killAfter = try hb.double("kill_after", c.heartbeat.hook.killAfter, HookSettings.killAfterRange)
+        c.heartbeat.hook.stderrTailBytes = try hb.int("stderr_tail", c.heartbeat.hook.stderrTailBytes, HookSettings.stderrTailRange)
         try hb.finish(known: ["path", "interval", "timeout", "kill_after", "stderr_tail"])
 
         var cl = try r.section("clips")
         c.clips.enabled = try cl.bool("enabled", c.clips.enabled)
         c.clips.directory = try cl.string("directory", c.clips.directory)
-        c.clips.preRoll = try cl.double("pre_roll", c.clips.preRoll, 0...60)
-        c.clips.postRoll = try cl.double("post_roll", c.clips.postRoll, 0...60)
-        c.clips.maxCount = try cl.int("max_count", c.clips.maxCount, 1...1_000_000)
-        c.clips.maxBytes = try cl.int("max_bytes", c.clips.maxBytes, 1_000...Int(1) << 40)
-        c.clips.maxAgeDays = try cl.double("max_age_days", c.clips.maxAgeDays, 0.001...36_500)
+        c.clips.preRoll = try cl.double("pre_roll", c.clips.preRoll, ClipSettings.preRollRange)
+        c.clips.postRoll = try cl.double("post_roll", c.clips.postRoll, ClipSettings.postRollRange)
+        c.clips.maxCount = try cl.int("max_count", c.clips.maxCount, ClipSettings.maxCountRange)
+        c.clips.maxBytes = try cl.int("max_bytes", c.clips.maxBytes, ClipSettings.maxBytesRange)
+        c.clips.maxAgeDays = try cl.double("max_age_days", c.clips.maxAgeDays, ClipSettings.maxAgeDaysRange)
         try cl.finish(known: ["enabled", "directory", "pre_roll", "post_roll", "max_count", "max_bytes", "max_age_days"])
 
         var rc = try r.section("recording")
         c.recording.enabled = try rc.bool("enabled", c.recording.enabled)
         c.recording.directory = try rc.string("directory", c.recording.directory)
-        c.recording.hours = try rc.double("hours", c.recording.hours, 0.01...720)
-        c.recording.fileMinutes = try rc.double("file_minutes", c.recording.fileMinutes, 1...1440)
+        c.recording.hours = try rc.double("hours", c.recording.hours, RecordingSettings.hoursRange)
+        c.recording.fileMinutes = try rc.double("file_minutes", c.recording.fileMinutes, RecordingSettings.fileMinutesRange)
         try rc.finish(known: ["enabled", "directory", "hours", "file_minutes"])
 
         var sc = try r.section("scores")
         c.scores.enabled = try sc.bool("enabled", c.scores.enabled)
         c.scores.directory = try sc.string("directory", c.scores.directory)
-        c.scores.days = try sc.double("days", c.scores.days, 0.01...3650)
-        c.scores.fileMinutes = try sc.double("file_minutes", c.scores.fileMinutes, 1...1440)
+        c.scores.days = try sc.double("days", c.scores.days, ScoreLogSettings.daysRange)
+        c.scores.fileMinutes = try sc.double("file_minutes", c.scores.fileMinutes, ScoreLogSettings.fileMinutesRange)
         try sc.finish(known: ["enabled", "directory", "days", "file_minutes"])
 
         var ar = try r.section("alert_rate")
         c.alertRate.enabled = try ar.bool("enabled", c.alertRate.enabled)
-        c.alertRate.expectedPerHour = try ar.optionalDouble("expected_per_hour", 0.001...3600)
+        c.alertRate.expectedPerHour = try ar.optionalDouble("expected_per_hour", AlertRateSettings.expectedPerHourRange)
         try ar.finish(known: ["enabled", "expected_per_hour"])
 
         var lv = try r.section("liveness")
         c.liveness.enabled = try lv.bool("enabled", c.liveness.enabled)
-        c.liveness.silenceSeconds = try lv.double("silence_seconds", c.liveness.silenceSeconds, 0.1...86_400)
-        c.liveness.stuckSeconds = try lv.double("stuck_seconds", c.liveness.stuckSeconds, 0.1...86_400)
-        c.liveness.clipSeconds = try lv.double("clip_seconds", c.liveness.clipSeconds, 0.1...86_400)
-        c.liveness.clipLevel = Float(try lv.double("clip_level", Double(c.liveness.clipLevel), 0.5...1))
-        c.liveness.clipFraction = Float(try lv.double("clip_fraction", Double(c.liveness.clipFraction), 0.0001...1))
-        c.liveness.recoverSeconds = try lv.double("recover_seconds", c.liveness.recoverSeconds, 0.01...3600)
+        c.liveness.silenceSeconds = try lv.double("silence_seconds", c.liveness.silenceSeconds, LivenessSettings.silenceSecondsRange)
+        c.liveness.stuckSeconds = try lv.double("stuck_seconds", c.liveness.stuckSeconds, LivenessSettings.stuckSecondsRange)
+        c.liveness.clipSeconds = try lv.double("clip_seconds", c.liveness.clipSeconds, LivenessSettings.clipSecondsRange)
+        c.liveness.clipLevel = try lv.float("clip_level", c.liveness.clipLevel, LivenessSettings.clipLevelRange)
+        c.liveness.clipFraction = try lv.float("clip_fraction", c.liveness.clipFraction, LivenessSettings.clipFractionRange)
+        c.liveness.recoverSeconds = try lv.double("recover_seconds", c.liveness.recoverSeconds, LivenessSettings.recoverSecondsRange)
         try lv.finish(known: ["enabled", "silence_seconds", "stuck_seconds", "clip_seconds", "clip_level", "clip_fraction", "recover_seconds"])
 
         var mt = try r.section("metrics")
         c.metrics.enabled = try mt.bool("enabled", c.metrics.enabled)
         c.metrics.path = try mt.string("path", c.metrics.path)
-        c.metrics.intervalSeconds = try mt.double("interval_seconds", c.metrics.intervalSeconds, 1...3600)
+        c.metrics.intervalSeconds = try mt.double("interval_seconds", c.metrics.intervalSeconds, MetricsSettings.intervalSecondsRange)
         try mt.finish(known: ["enabled", "path", "interval_seconds"])
 
         try r.finish(known: ["device", "location", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "false_alarms_per_hour", "min_consecutive", "max_dips",
@@ -313,7 +317,7 @@ public struct DaemonConfig: Sendable, Equatable {
             let parts = e.key.split(separator: ".", maxSplits: 1).map(String.init)
             let section: ConfigReader? = ["hook": h, "clip_hook": ch, "health_hook": hh, "incident_hook": ih, "heartbeat": hb, "clips": cl, "recording": rc, "scores": sc, "alert_rate": ar, "liveness": lv, "metrics": mt][parts.first ?? ""]
             let line = parts.count == 2 ? section?.lineOf(parts[1]) : r.lineOf(e.key)
-            throw ConfigError(source: source, key: e.key, line: line, problem: "\(e.value) \(e.problem); \(e.fix)")
+            throw ConfigError(source: source, key: e.key, line: line, problem: e.configProblem)
         }
         if let p = c.clipHook.path, !c.clips.enabled {
             throw ConfigError(source: source, key: "clip_hook.path", line: ch.lineOf("path"),

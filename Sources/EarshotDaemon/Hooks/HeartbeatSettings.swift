@@ -15,6 +15,9 @@ public struct HeartbeatSettings: Sendable, Equatable {
 
     public func validate() throws {
         try hook.validate()
-        try SettingsError.checkRange(interval, 1, 86_400, key: "heartbeat.interval", unit: " seconds")
+        try Self.intervalRange.check(interval, key: "heartbeat.interval")
     }
+
+    /// `heartbeat.interval`'s range, for the config parser and `validate()` alike (`SettingRange`).
+    public static let intervalRange = SettingRange(1...86_400.0, unit: " seconds")
 }

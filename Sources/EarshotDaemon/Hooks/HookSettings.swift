@@ -53,14 +53,23 @@ public struct HookSettings: Sendable, Equatable {
             }
             try SettingsError.checkAbsolutePath(path, key: "\(section).path")
         }
-        try SettingsError.checkRange(timeout, 0.1, 3600, key: "\(section).timeout", unit: " seconds")
-        try SettingsError.checkRange(killAfter, 0, 60, key: "\(section).kill_after", unit: " seconds")
-        try SettingsError.checkRange(maxConcurrent, 1, 64, key: "\(section).max_concurrent")
-        try SettingsError.checkRange(maxQueued, 0, 1024, key: "\(section).max_queued")
-        try SettingsError.checkRange(stderrTailBytes, 0, 65536, key: "\(section).stderr_tail", unit: " bytes")
-        try SettingsError.checkRange(retries, 0, 20, key: "\(section).retries")
-        try SettingsError.checkRange(retryDelay, 0.1, 600, key: "\(section).retry_delay", unit: " seconds")
+        try Self.timeoutRange.check(timeout, key: "\(section).timeout")
+        try Self.killAfterRange.check(killAfter, key: "\(section).kill_after")
+        try Self.maxConcurrentRange.check(maxConcurrent, key: "\(section).max_concurrent")
+        try Self.maxQueuedRange.check(maxQueued, key: "\(section).max_queued")
+        try Self.stderrTailRange.check(stderrTailBytes, key: "\(section).stderr_tail")
+        try Self.retriesRange.check(retries, key: "\(section).retries")
+        try Self.retryDelayRange.check(retryDelay, key: "\(section).retry_delay")
     }
+
+    // Each key's range (the same in every hook section), for the config parser and `validate()` alike (`SettingRange`).
+    public static let timeoutRange = SettingRange(0.1...3600, unit: " seconds")
+    public static let killAfterRange = SettingRange(0...60.0, unit: " seconds")
+    public static let maxConcurrentRange = SettingRange(1...64)
+    public static let maxQueuedRange = SettingRange(0...1024)
+    public static let stderrTailRange = SettingRange(0...65_536, unit: " bytes")
+    public static let retriesRange = SettingRange(0...20)
+    public static let retryDelayRange = SettingRange(0.1...600, unit: " seconds")
 
     /// Why the configured hook cannot run right now (missing, a directory, not executable), with the fix;
     /// nil when there is no hook or it looks runnable. Used by `earshot check-config` and `HookRunner`.

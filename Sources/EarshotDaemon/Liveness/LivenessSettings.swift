@@ -28,11 +28,20 @@ public struct LivenessSettings: Sendable, Equatable {
     }
 
     public func validate() throws {
-        try SettingsError.checkRange(silenceSeconds, 1, 86400, key: "liveness.silence_seconds", unit: " seconds")
-        try SettingsError.checkRange(stuckSeconds, 1, 86400, key: "liveness.stuck_seconds", unit: " seconds")
-        try SettingsError.checkRange(clipSeconds, 0.5, 86400, key: "liveness.clip_seconds", unit: " seconds")
-        try SettingsError.checkRange(Double(clipLevel), 0.5, 1, key: "liveness.clip_level")
-        try SettingsError.checkRange(Double(clipFraction), 0.0001, 1, key: "liveness.clip_fraction")
-        try SettingsError.checkRange(recoverSeconds, 0, 3600, key: "liveness.recover_seconds", unit: " seconds")
+        try Self.silenceSecondsRange.check(silenceSeconds, key: "liveness.silence_seconds")
+        try Self.stuckSecondsRange.check(stuckSeconds, key: "liveness.stuck_seconds")
+        try Self.clipSecondsRange.check(clipSeconds, key: "liveness.clip_seconds")
+        try Self.clipLevelRange.check(clipLevel, key: "liveness.clip_level")
+        try Self.clipFractionRange.check(clipFraction, key: "liveness.clip_fraction")
+        try Self.recoverSecondsRange.check(recoverSeconds, key: "liveness.recover_seconds")
     }
+
+    // Each key's range, for the config parser and `validate()` alike (`SettingRange`). The Float keys are
+    // checked as Floats, so a bound written in the file (0.0001) is accepted as the Float it reads as.
+    public static let silenceSecondsRange = SettingRange(1...86_400.0, unit: " seconds")
+    public static let stuckSecondsRange = SettingRange(1...86_400.0, unit: " seconds")
+    public static let clipSecondsRange = SettingRange(0.5...86_400, unit: " seconds")
+    public static let clipLevelRange = SettingRange<Float>(0.5...1)
+    public static let clipFractionRange = SettingRange<Float>(0.0001...1)
+    public static let recoverSecondsRange = SettingRange(0...3600.0, unit: " seconds")
 }

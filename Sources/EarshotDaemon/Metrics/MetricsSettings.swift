@@ -18,6 +18,9 @@ public struct MetricsSettings: Sendable, Equatable {
             throw SettingsError(key: "metrics.path", value: path, problem: "does not end in .prom",
                                 fix: "name the file *.prom, e.g. /var/lib/earshot/earshot.prom (node_exporter reads only those)")
         }
-        try SettingsError.checkRange(intervalSeconds, 1, 3600, key: "metrics.interval_seconds", unit: " seconds")
+        try Self.intervalSecondsRange.check(intervalSeconds, key: "metrics.interval_seconds")
     }
+
+    /// `metrics.interval_seconds`'s range, for the config parser and `validate()` alike (`SettingRange`).
+    public static let intervalSecondsRange = SettingRange(1...3600.0, unit: " seconds")
 }

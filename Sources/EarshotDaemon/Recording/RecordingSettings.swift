@@ -19,7 +19,11 @@ public struct RecordingSettings: Sendable, Equatable {
 
     public func validate() throws {
         try SettingsError.checkAbsolutePath(directory, key: "recording.directory")
-        try SettingsError.checkRange(hours, 0.01, 720, key: "recording.hours", unit: " hours")
-        try SettingsError.checkRange(fileMinutes, 1, 1440, key: "recording.file_minutes", unit: " minutes")
+        try Self.hoursRange.check(hours, key: "recording.hours")
+        try Self.fileMinutesRange.check(fileMinutes, key: "recording.file_minutes")
     }
+
+    // Each key's range, for the config parser and `validate()` alike (`SettingRange`).
+    public static let hoursRange = SettingRange(0.01...720, unit: " hours")
+    public static let fileMinutesRange = SettingRange(1...1440.0, unit: " minutes")
 }

@@ -17,7 +17,11 @@ public struct ScoreLogSettings: Sendable, Equatable {
 
     public func validate() throws {
         try SettingsError.checkAbsolutePath(directory, key: "scores.directory")
-        try SettingsError.checkRange(days, 0.01, 3650, key: "scores.days", unit: " days")
-        try SettingsError.checkRange(fileMinutes, 1, 1440, key: "scores.file_minutes", unit: " minutes")
+        try Self.daysRange.check(days, key: "scores.days")
+        try Self.fileMinutesRange.check(fileMinutes, key: "scores.file_minutes")
     }
+
+    // Each key's range, for the config parser and `validate()` alike (`SettingRange`).
+    public static let daysRange = SettingRange(0.01...3650, unit: " days")
+    public static let fileMinutesRange = SettingRange(1...1440.0, unit: " minutes")
 }
