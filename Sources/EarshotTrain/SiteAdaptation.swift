@@ -252,6 +252,25 @@ public struct SiteAdaptation {
         return (adapted, result)
     }
 
+    /// Checks adapt's `--out` before any work: a file that can be written (`OutputPath.checkFile`), not the model
+    /// being adapted — the same file by any path (device and inode: a symlink, a hard link, `./x` for `x`), which
+    /// the comparison may yet say to keep — and, unless `force`, no file that exists (a model of another site, or
+    /// anything else: it would be replaced without a word).
+    public static func checkOut(_ out: URL, base: URL, force: Bool) throws {
+        try OutputPath.checkFile(out, flag: "--out")
+        var o = stat(), b = stat()
+        guard stat(out.path, &o) == 0 else { return }   // nothing there yet
+        let stem = (base.lastPathComponent as NSString).deletingPathExtension
+        let other = out.deletingLastPathComponent().appendingPathComponent("\(stem)-site.safetensors").path
+        if stat(base.path, &b) == 0, o.st_dev == b.st_dev, o.st_ino == b.st_ino {
+            let same = out.standardizedFileURL.path == base.standardizedFileURL.path ? "" : " (\(base.path), the same file)"
+            throw TrainError.data("--out \(out.path) is the model being adapted\(same): adapt writes a new model, and the comparison may say to keep the base — give another file, e.g. --out \(other)")
+        }
+        guard force else {
+            throw TrainError.data("--out \(out.path): the file exists; give --force to replace it, or remove it, or choose another name, e.g. --out \(other)")
+        }
+    }
+
     /// The recipe the base model was trained with (its `train.protocol` is the recipe's title), or the shipped
     /// model's (`Recipe.shipped`) for a model of no recipe (an adapted one): the adaptation trains with its
     /// settings and augmentation.

@@ -46,7 +46,8 @@ struct Adapt: ParsableCommand {
 
     @Option(help: "Model to adapt (default: the shipped model).") var model: String?
     @Option(help: "Corpus folder (its train split is trained on again; its test split scores both models).") var data: String
-    @Option(help: "Where to write the adapted model.") var out: String
+    @Option(help: "Where to write the adapted model (not the model being adapted; an existing file only with --force).") var out: String
+    @Flag(help: "Replace the file --out names if it exists (never the model being adapted).") var force = false
     @Option(help: "Epochs of fine-tuning.") var epochs: Int = 6
     @Option(help: "Learning rate (peak of the cosine schedule).") var learningRate: Float = 3e-4
     @Option(help: "Share of the negative training windows taken from the site (0…1).") var siteShare: Double = 0.25
@@ -67,8 +68,9 @@ struct Adapt: ParsableCommand {
     }
 
     func run() throws {
-        do { try OutputPath.checkFile(URL(fileURLWithPath: out), flag: "--out") } catch let e as TrainError { throw CommandError(e.description) }
-        let base = try Model.load(DefaultModel.resolve(model))
+        let baseURL = try DefaultModel.resolve(model)
+        do { try SiteAdaptation.checkOut(URL(fileURLWithPath: out), base: baseURL, force: force) } catch let e as TrainError { throw CommandError(e.description) }
+        let base = try Model.load(baseURL)
         try base.checkCompatible(with: FeatureConfig())
         var o = SiteAdaptation.Options(corpus: URL(fileURLWithPath: data), site: site.map { URL(fileURLWithPath: $0) })
         o.seed = seed ?? base.provenance["train.seed"].flatMap { UInt64($0) } ?? 1

@@ -47,4 +47,23 @@ import Testing
         #expect(faShare.status != 0 && faShare.stderr.contains("false-alarm share 0.8 is out of range"), "\(faShare.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out))
     }
+
+    /// `--out` naming the model being adapted (trainer QA D2), or another file that exists: refused before any
+    /// work, both files untouched.
+    @Test func outNeverReplacesTheBaseModelOrAFileSilently() throws {
+        let dir = TestPaths.tempDir("adapt-cli-out"); defer { try? FileManager.default.removeItem(at: dir) }
+        let base = dir.appendingPathComponent("base.safetensors"), notes = dir.appendingPathComponent("notes.txt")
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: Self.model), to: base)
+        try Data("important notes".utf8).write(to: notes)
+        let before = try Data(contentsOf: base)
+        let missing = dir.appendingPathComponent("nowhere.wav").path
+        let same = try CLIRunner.run(["adapt", "--model", base.path, "--data", dir.path, "--out", base.path, missing], product: "earshot-train")
+        #expect(same.status == 1 && same.stderr.contains("is the model being adapted") && !same.stderr.contains("nowhere.wav"), "\(same.stderr)")
+        let file = try CLIRunner.run(["adapt", "--model", base.path, "--data", dir.path, "--out", notes.path, missing], product: "earshot-train")
+        #expect(file.status == 1 && file.stderr.contains("the file exists; give --force") && !file.stderr.contains("nowhere.wav"), "\(file.stderr)")
+        // with --force it gets past the check (to the missing recording)
+        let forced = try CLIRunner.run(["adapt", "--model", base.path, "--data", dir.path, "--out", notes.path, "--force", missing], product: "earshot-train")
+        #expect(forced.status != 0 && !forced.stderr.contains("the file exists"), "\(forced.stderr)")
+        #expect(try Data(contentsOf: base) == before && (try Data(contentsOf: notes)) == Data("important notes".utf8))
+    }
 }

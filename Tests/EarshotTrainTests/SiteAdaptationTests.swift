@@ -248,6 +248,33 @@ import Testing
         }
     }
 
+    /// `--out` (trainer QA D2): never the model being adapted, by whatever path names it (device and inode), even
+    /// with --force; an existing other file only with --force; a new file is fine.
+    @Test func outIsNeverTheBaseAndReplacesAFileOnlyWithForce() throws {
+        let dir = TestPaths.tempDir("adapt-out"); defer { try? FileManager.default.removeItem(at: dir) }
+        let base = dir.appendingPathComponent("base.safetensors"), notes = dir.appendingPathComponent("notes.txt")
+        try Data("model".utf8).write(to: base)
+        try Data("important notes".utf8).write(to: notes)
+        let link = dir.appendingPathComponent("link.safetensors"), hard = dir.appendingPathComponent("hard.safetensors")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: base)
+        try FileManager.default.linkItem(at: base, to: hard)
+        let viaDots = URL(fileURLWithPath: dir.path + "/./sub/../base.safetensors")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        for out in [base, link, hard, viaDots] {
+            for force in [false, true] {
+                #expect { try SiteAdaptation.checkOut(out, base: base, force: force) } throws: {
+                    "\($0)".contains("--out \(out.path) is the model being adapted") && "\($0)".contains("base-site.safetensors")
+                }
+            }
+        }
+        #expect { try SiteAdaptation.checkOut(notes, base: base, force: false) } throws: {
+            "\($0)".contains("--out \(notes.path): the file exists; give --force to replace it")
+        }
+        try SiteAdaptation.checkOut(notes, base: base, force: true)
+        try SiteAdaptation.checkOut(dir.appendingPathComponent("new.safetensors"), base: base, force: false)
+        #expect(try Data(contentsOf: notes) == Data("important notes".utf8) && (try Data(contentsOf: base)) == Data("model".utf8))
+    }
+
     /// Recordings longer than the budget give clips spread evenly over all of them (not the first hour of
     /// the first day), each exactly the decoded samples at its place; the held-out parts are only named.
     @Test func longRecordingsAreThinnedEvenlyToTheBudget() throws {
