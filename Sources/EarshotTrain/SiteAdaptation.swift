@@ -51,7 +51,9 @@ public struct SiteAdaptation {
             guard siteShare > 0, siteShare < 1 else { throw TrainError.data("site share \(siteShare) is out of range: use a fraction between 0 and 1, e.g. 0.25") }
             guard holdOut > 0, holdOut < 1 else { throw TrainError.data("hold-out \(holdOut) is out of range: use a fraction between 0 and 1, e.g. 0.25") }
             guard epochs >= 1 else { throw TrainError.data("epochs \(epochs): use at least 1") }
-            guard learningRate > 0, learningRate.isFinite else { throw TrainError.data("learning rate \(learningRate): use a positive number, e.g. 3e-4") }
+            guard learningRate > 0, learningRate <= SiteAdaptation.maxLearningRate else {
+                throw TrainError.data("learning rate \(learningRate) is out of range: use a number above 0 and at most \(SiteAdaptation.maxLearningRate), e.g. 3e-4 (the default; fine-tuning wants a small one)")
+            }
             guard maxSiteHours > 0, maxSiteHours.isFinite else { throw TrainError.data("max site hours \(maxSiteHours): use a positive number of hours, e.g. 1") }
             guard chunkSeconds >= 1 else { throw TrainError.data("chunk \(chunkSeconds) s: use at least 1 second") }
             guard !targets.isEmpty, targets.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw TrainError.data("false-alarm targets must be > 0 per hour") }
@@ -180,10 +182,12 @@ public struct SiteAdaptation {
         settings.epochs = o.epochs; settings.learningRate = o.learningRate; settings.windowsPerEpoch = o.windowsPerEpoch
         settings.seed = o.seed &+ 31
         // no early stopping: validation knows nothing of the site; the report below compares on its held-out audio
-        _ = trainer.train(net, settings: settings, validation: .empty, name: "adapt")
+        let history = trainer.train(net, settings: settings, validation: .empty, name: "adapt")
+        if let why = Self.divergence(loss: history.last?.trainLoss, network: net, temperature: nil) { throw diverged(why) }
         let adapted = Model(network: net, features: features, melFilterbank: base.melFilterbank, classes: base.classes)
         let valSet = WindowSet(data: TrainingData(clips: side(.validation)), source: trainer.source, featurizer: trainer.featurizer, seed: o.seed &+ 7)
         adapted.scoreTemperature = try ThreeModelProtocol.fitTemperature(net, valSet)
+        if let why = Self.divergence(loss: nil, network: net, temperature: adapted.scoreTemperature) { throw diverged(why) }
 
         // calibrate both on the held-out site audio; score both on the corpus's test split at those thresholds
         let rule = DecisionRule(threshold: 0.5)
@@ -250,6 +254,44 @@ public struct SiteAdaptation {
                             defaultTarget: o.defaultTarget, adaptedIsBetter: main.adaptedRecall >= main.baseRecall)
         result.falseAlarmClips = checks
         return (adapted, result)
+    }
+
+    /// The largest `learningRate` taken: fine-tuning a trained model moves its weights a little (the default is 3e-4);
+    /// far above this the training diverges and the model scores nonsense.
+    public static let maxLearningRate: Float = 0.1
+    /// A final training loss above this (three times a coin toss's ln 2 = 0.69) is a model that learned nothing
+    /// but to be wrong: the training diverged.
+    static let maxFinalLoss = 3 * Foundation.log(2.0)
+
+    /// Why the adapted network cannot be used (nil: it can): a final training loss that is not finite or above
+    /// `maxFinalLoss`, weights that are not finite, or a score temperature the model loader refuses (≤ 0, not
+    /// finite, or above 1000: logits so large that only a divergence makes them).
+    static func divergence(loss: Double?, network: Network, temperature: Float?) -> String? {
+        if let loss, !(loss <= maxFinalLoss) { return String(format: "its final training loss is %@ (a coin toss scores 0.69)", loss.isFinite ? String(format: "%.2f", loss) : "\(loss)") }
+        if let p = network.parameters.first(where: { !$0.value.allSatisfy(\.isFinite) }) { return "its weights ('\(p.name)') hold NaN or infinite values" }
+        if let t = temperature, !(t > 0 && t <= 1000) { return "its scores need a temperature of \(t) (at most 1000 loads): its logits ran away" }
+        return nil
+    }
+
+    func diverged(_ why: String) -> TrainError {
+        TrainError.data("the adaptation diverged at learning rate \(o.learningRate): \(why); nothing was written — give a smaller --learning-rate, e.g. 3e-4 (the default)")
+    }
+
+    /// Writes the adapted model to `url` only if the file loads back under the model loader's rules (what earshotd
+    /// and `earshot` will do with it): written beside it under a temporary name, loaded, then renamed over `url`.
+    /// A file that would not load is removed and the error says the adaptation diverged.
+    public static func write(_ model: Model, to url: URL, learningRate: Float) throws {
+        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).adapt-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        do { try model.save(to: tmp) } catch {
+            throw TrainError.data("--out \(url.path): cannot write the file (\(error.localizedDescription)); choose a folder you can write to")
+        }
+        do { _ = try Model.load(tmp) } catch {
+            throw TrainError.data("the adapted model would not load (\("\(error)".replacingOccurrences(of: tmp.path, with: url.path))): the adaptation diverged at learning rate \(learningRate); nothing was written — give a smaller --learning-rate, e.g. 3e-4 (the default)")
+        }
+        guard rename(tmp.path, url.path) == 0 else {
+            throw TrainError.data("--out \(url.path): cannot write the file (\(String(cString: strerror(errno)))); choose a folder you can write to")
+        }
     }
 
     /// Checks adapt's `--out` before any work: a file that can be written (`OutputPath.checkFile`), not the model

@@ -111,7 +111,7 @@ import Testing
         // the base is untouched, and the adapted file round-trips
         #expect(try Self.maxScore(fresh, base) == before.site)
         let url = dir.appendingPathComponent("adapted.safetensors")
-        try adapted.save(to: url)
+        try SiteAdaptation.write(adapted, to: url, learningRate: o.learningRate)
         let back = try Model.load(url)
         #expect(back.thresholds == adapted.thresholds && back.network.snapshot() == adapted.network.snapshot())
         // it keeps its own scores of the test shots: at each row's threshold they find what the row says it found
@@ -273,6 +273,42 @@ import Testing
         try SiteAdaptation.checkOut(notes, base: base, force: true)
         try SiteAdaptation.checkOut(dir.appendingPathComponent("new.safetensors"), base: base, force: false)
         #expect(try Data(contentsOf: notes) == Data("important notes".utf8) && (try Data(contentsOf: base)) == Data("model".utf8))
+    }
+
+    /// A learning rate that diverges (trainer QA D3): refused above 0.1 before any work; a training that
+    /// diverges anyway (a runaway loss, NaN weights, a temperature the loader refuses) is named; and the file
+    /// written is one that loads — else nothing is written.
+    @Test func divergedAdaptationsAreRefusedAndWhatIsWrittenLoads() throws {
+        let dir = TestPaths.tempDir("adapt-lr"); defer { try? FileManager.default.removeItem(at: dir) }
+        var o = SiteAdaptation.Options(corpus: dir, site: [dir])
+        for lr: Float in [0.3, 3, 1e30, .infinity, .nan, 0, -1] {
+            o.learningRate = lr
+            #expect { try o.validate() } throws: { "\($0)".contains("learning rate \(lr) is out of range") && "\($0)".contains("at most 0.1") }
+        }
+        o.learningRate = 0.1
+        try o.validate()
+
+        let net = try Network(specs: TinyTrainingTests.tinySpecs, inputShape: Shape3(1, 64, 96))
+        net.initialize(seed: 3)
+        #expect(SiteAdaptation.divergence(loss: 0.3, network: net, temperature: 2) == nil)
+        #expect(SiteAdaptation.divergence(loss: 20.4, network: net, temperature: nil)?.contains("final training loss is 20.40") == true)
+        #expect(SiteAdaptation.divergence(loss: .nan, network: net, temperature: nil) != nil)
+        #expect(SiteAdaptation.divergence(loss: nil, network: net, temperature: 33081.5)?.contains("temperature of 33081.5") == true)
+        let good = Model(network: net, features: FeatureConfig(), threshold: 0.5)
+        let url = dir.appendingPathComponent("site.safetensors")
+        // a temperature the loader refuses: nothing written, no temporary file left
+        good.scoreTemperature = 33081.5
+        #expect { try SiteAdaptation.write(good, to: url, learningRate: 0.3) } throws: {
+            "\($0)".contains("would not load") && "\($0)".contains("score_temperature") && "\($0)".contains("diverged at learning rate 0.3")
+                && "\($0)".contains("smaller --learning-rate") && "\($0)".contains(url.path)
+        }
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        #expect(left.isEmpty, "no file written, no temporary file left: \(left)")
+        good.scoreTemperature = 2
+        try SiteAdaptation.write(good, to: url, learningRate: 3e-4)
+        #expect(try Model.load(url).scoreTemperature == 2)
+        net.parameters[0].value[0] = .nan
+        #expect(SiteAdaptation.divergence(loss: 0.3, network: net, temperature: 2)?.contains("NaN") == true)
     }
 
     /// Recordings longer than the budget give clips spread evenly over all of them (not the first hour of
