@@ -43,6 +43,9 @@ public struct Corpus {
             do { text = try String(contentsOf: manifest, encoding: .utf8) } catch {
                 throw TrainError.data("\(manifest.path): cannot be read as UTF-8 text (\(error.localizedDescription)); save it as UTF-8 (tab-separated: file, class, source, group, seconds, licence, origin)")
             }
+            // each file once (by its path, `a/../b` and `./b` alike): a row repeated is counted once, and one file in
+            // two groups or classes would put one recording on two sides of the split
+            var seen: [String: (line: Int, label: String, group: String)] = [:]
             // lines end in \n or \r\n (one Character in Swift, and a newline)
             for (i, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() where i > 0 && !line.isEmpty {
                 let c = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
@@ -50,6 +53,15 @@ public struct Corpus {
                 guard c.count >= 6 else { skipped.append("\(at): \(c.count) columns, expected at least 6 (file, class, source, group, seconds, licence)"); continue }
                 guard Self.labels.contains(c[1]) else { skipped.append("\(at): class '\(c[1])' is none of \(Self.labels.joined(separator: ", "))"); continue }
                 guard let secs = Double(c[4]), secs.isFinite, secs >= 0 else { skipped.append("\(at): seconds '\(c[4])' is not a number (write e.g. 2.5)"); continue }
+                let key = root.appendingPathComponent(c[0]).standardizedFileURL.path
+                if let first = seen[key] {
+                    guard first.label == c[1], first.group == c[3] else {
+                        throw TrainError.data("\(manifest.path): \(c[0]) is listed on line \(first.line) (class \(first.label), group \(first.group)) and on line \(i + 1) (class \(c[1]), group \(c[3])): one file is one clip of one recording group, else it lands on two sides of the split — keep one of the rows")
+                    }
+                    skipped.append("\(at): \(c[0]) is listed again (first on line \(first.line)); the repeat is left out — remove it")
+                    continue
+                }
+                seen[key] = (i + 1, c[1], c[3])
                 rows.append(ClipInfo(file: c[0], label: c[1], source: c[2], group: c[3], seconds: secs, licence: c[5]))
             }
         } else {

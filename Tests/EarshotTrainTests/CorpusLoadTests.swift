@@ -95,4 +95,25 @@ import Testing
         let junk = dir.appendingPathComponent("negative/n1__junk.wav").path
         #expect(skipped.last.map { $0.contains(junk) && $0.components(separatedBy: "n1__junk.wav").count == 2 } == true, "the clip, named once: \(skipped)")
     }
+
+    /// A file listed twice (trainer QA D7): the same row again is counted once and named with both lines; the
+    /// same file (by any spelling of its path) in another group or class is refused, naming both lines.
+    @Test func aFileListedTwiceIsCountedOnceOrRefused() throws {
+        let dir = TestPaths.tempDir("manifest-dup")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let head = "file\tclass\tsource\tgroup\tseconds\tlicence"
+        let rows = ["gunshot/g1__a.wav\tgunshot\ts\tg1\t0.5\tCC0", "negative/n1__b.wav\tnegative\ts\tn1\t0.5\tCC0"]
+        let manifest = dir.appendingPathComponent("manifest.tsv")
+        try ([head] + rows + rows).joined(separator: "\n").write(to: manifest, atomically: true, encoding: .utf8)
+        let c = try Corpus(root: dir)
+        #expect(c.clips.map(\.file) == ["gunshot/g1__a.wav", "negative/n1__b.wav"])
+        #expect(c.skipped == ["\(manifest.path):4: gunshot/g1__a.wav is listed again (first on line 2); the repeat is left out — remove it",
+                              "\(manifest.path):5: negative/n1__b.wav is listed again (first on line 3); the repeat is left out — remove it"], "\(c.skipped)")
+        for other in ["gunshot/g1__a.wav\tgunshot\ts\tg1_copy\t0.5\tCC0", "gunshot/./x/../g1__a.wav\tnegative\ts\tg1\t0.5\tCC0"] {
+            try ([head] + rows + [other]).joined(separator: "\n").write(to: manifest, atomically: true, encoding: .utf8)
+            #expect { try Corpus(root: dir) } throws: {
+                "\($0)".contains("is listed on line 2 (class gunshot, group g1) and on line 4 (class ") && "\($0)".contains("keep one of the rows")
+            }
+        }
+    }
 }
