@@ -68,7 +68,7 @@ struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Evaluate a model on a corpus split (or on all of a folder).")
     @Option(name: .customLong("model"), help: "Model file (default: the shipped model). Give it again to compare models clip by clip on the same clips: each against the first, at its own threshold and at equal false-alarm rates, with the exact McNemar test.") var models: [String] = []
     @Option(help: "Corpus folder.") var data: String
-    @Option(help: "test (the held-out split for --seed) or all.") var split: String = "test"
+    @Option(help: "test (the held-out split for --seed; with a seed other than the model's train.seed it holds clips the model trained on, and the report says so first) or all.") var split: String = "test"
     @Option(help: "Seed of the split.") var seed: UInt64 = 1
     @Option(help: "Override the model's threshold.") var threshold: Float?
     @Option(help: "Seconds between scored windows (the detector's hop).") var hop: Double = 0.1
@@ -93,6 +93,11 @@ struct Evaluate: ParsableCommand {
         let sp = GroupSplit(clips: corpus.clips, seed: seed)
         let chosen = corpus.clips.filter { $0.label != "rir" && (split == "all" || sp.side(of: $0).rawValue == split) }
         guard !chosen.isEmpty else { throw CommandError("no clips for split '\(split)' (use test or all)") }
+        // a model split with another seed trained on part of this test split: say so first, not in a footnote
+        let seedWarnings = split != "test" ? [] : ms.compactMap { m in
+            m.provenance["train.seed"].flatMap(UInt64.init).flatMap { GroupSplit.seedWarning(model: m.name, trainedSeed: $0, seed: seed, test: chosen, corpus: corpus.clips) }
+        }
+        if json { for w in seedWarnings { FileHandle.standardError.write(Data("\(w)\n".utf8)) } }
         let (clips, skipped) = corpus.loadSkipping(chosen, progress: ProgressBar("decoding", total: chosen.count)) {
             FileHandle.standardError.write(Data("\($0)\n".utf8))
         }
@@ -105,6 +110,7 @@ struct Evaluate: ParsableCommand {
         if writeShotScores != nil, let trained = ms[0].provenance["train.seed"].flatMap(UInt64.init), trained != seed {
             throw CommandError("--seed \(seed) is not the split \(ms[0].name) was trained with (train.seed \(trained)): its test shots would include clips it trained on; give --seed \(trained)")
         }
+        if !json { for w in seedWarnings { print(w) } }
         var reports: [EvalReport] = []
         var evaluator = Evaluator(), shots = StreamScores()
         evaluator.onShotScores = { shots = $0 }
