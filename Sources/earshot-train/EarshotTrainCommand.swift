@@ -89,6 +89,13 @@ struct Evaluate: ParsableCommand {
         // the rules first: a bad --hop or --min-consecutive fails before minutes of decoding
         let rules = ms.map { DecisionRule(threshold: threshold ?? $0.threshold, minConsecutive: minConsecutive, maxDips: maxDips, hopSeconds: hop) }
         try rules[0].validate()
+        // where --write-shot-scores writes, and whether its seed is the model's: before minutes of decoding
+        if let out = writeShotScores {
+            do { try OutputPath.checkFile(URL(fileURLWithPath: out), flag: "--write-shot-scores") } catch let e as TrainError { throw CommandError(e.description) }
+            if let trained = ms[0].provenance["train.seed"].flatMap(UInt64.init), trained != seed {
+                throw CommandError("--seed \(seed) is not the split \(ms[0].name) was trained with (train.seed \(trained)): its test shots would include clips it trained on; give --seed \(trained)")
+            }
+        }
         let corpus = try Corpus(root: URL(fileURLWithPath: data))
         let sp = GroupSplit(clips: corpus.clips, seed: seed)
         let chosen = corpus.clips.filter { $0.label != "rir" && (split == "all" || sp.side(of: $0).rawValue == split) }
@@ -107,9 +114,6 @@ struct Evaluate: ParsableCommand {
             throw CommandError("the \(split) clips hold \(guns) gunshot and \(others) negative/crowd clips\(unreadable > 0 ? " that could be read (\(unreadable) could not)" : ""): "
                                + "evaluation needs both (recall on the one, false alarms on the other); use --split all, or a corpus with more recording groups")
         }
-        if writeShotScores != nil, let trained = ms[0].provenance["train.seed"].flatMap(UInt64.init), trained != seed {
-            throw CommandError("--seed \(seed) is not the split \(ms[0].name) was trained with (train.seed \(trained)): its test shots would include clips it trained on; give --seed \(trained)")
-        }
         if !json { for w in seedWarnings { print(w) } }
         var reports: [EvalReport] = []
         var evaluator = Evaluator(), shots = StreamScores()
@@ -118,19 +122,22 @@ struct Evaluate: ParsableCommand {
             let r = try evaluator.evaluate(model: m, name: m.name, rule: rule, gunshots: clips.filter { $0.info.label == "gunshot" },
                                              negatives: clips.filter { $0.info.label == "negative" }, crowd: clips.filter { $0.info.label == "crowd" })
             reports.append(r)
-            if let out = writeShotScores {
-                let name = m.name
-                // Model is a class: the loaded model itself gains the key, and is saved with it
-                m.provenance[ShotScores.key] = ShotScores(hop: rule.hopSeconds, streams: shots, sources: clips.filter { $0.info.label == "gunshot" }.map(\.info.source)).encoded()
-                try m.save(to: URL(fileURLWithPath: out))
-                FileHandle.standardError.write(Data("wrote \(out): \(name) with its \(shots.streams.count) test shots' window scores at hop \(rule.hopSeconds) s (eval.test_shots)\n".utf8))
-            }
+            // the report first: a file that cannot be written loses no evaluation
             if json {
                 let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]
                 print(String(decoding: try e.encode(r), as: UTF8.self))
             } else {
                 printReport(r, m)
                 if ms.count > 1 { print("") }
+            }
+            if let out = writeShotScores {
+                let name = m.name
+                // Model is a class: the loaded model itself gains the key, and is saved with it
+                m.provenance[ShotScores.key] = ShotScores(hop: rule.hopSeconds, streams: shots, sources: clips.filter { $0.info.label == "gunshot" }.map(\.info.source)).encoded()
+                do { try m.save(to: URL(fileURLWithPath: out)) } catch {
+                    throw CommandError("--write-shot-scores \(out): cannot write the file (\(error.localizedDescription)); the report above is complete — choose a file in a folder you can write to")
+                }
+                FileHandle.standardError.write(Data("wrote \(out): \(name) with its \(shots.streams.count) test shots' window scores at hop \(rule.hopSeconds) s (eval.test_shots)\n".utf8))
             }
         }
         guard reports.count > 1 else { return }

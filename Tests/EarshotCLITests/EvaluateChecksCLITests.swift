@@ -3,8 +3,9 @@ import EarshotTestSupport
 import Foundation
 import Testing
 
-/// `earshot-train evaluate`: a test split of another seed than the model's says first that it holds clips the
-/// model trained on (trainer QA D9).
+/// `earshot-train evaluate`: a --write-shot-scores destination that cannot be written is refused before the
+/// corpus is decoded (trainer QA D16); a test split of another seed than the model's says first that it holds
+/// clips the model trained on (trainer QA D9).
 @Suite struct EvaluateChecksCLITests {
     static let model = TestPaths.repo.appendingPathComponent("models/earshot-default.safetensors").path
 
@@ -21,6 +22,18 @@ import Testing
                 try AudioFileWriter.writeWAV16(x, sampleRate: 16_000, to: d.appendingPathComponent("\(label)\(k)__1.wav"))
             }
         }
+    }
+
+    @Test func writeShotScoresIsCheckedBeforeTheCorpusIsDecoded() throws {
+        let dir = TestPaths.tempDir("eval-shots-dest"); defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = dir.appendingPathComponent("corpus")
+        try Self.writeCorpus(corpus)
+        let folder = try CLIRunner.run(["evaluate", "--model", Self.model, "--data", corpus.path, "--write-shot-scores", dir.path], product: "earshot-train")
+        #expect(folder.status == 1 && folder.stderr.contains("--write-shot-scores \(dir.path): is a folder; give a file name")
+                && !folder.stderr.contains("NSCocoaErrorDomain") && !folder.stderr.contains("decoding"), "\(folder.stderr)")
+        let nowhere = dir.appendingPathComponent("nodir/x.safetensors").path
+        let missing = try CLIRunner.run(["evaluate", "--model", Self.model, "--data", corpus.path, "--write-shot-scores", nowhere], product: "earshot-train")
+        #expect(missing.status == 1 && missing.stderr.contains("--write-shot-scores \(nowhere): cannot write into") && !missing.stderr.contains("decoding"), "\(missing.stderr)")
     }
 
     @Test func anotherSeedsTestSplitSaysFirstThatItHoldsTrainingClips() throws {
