@@ -135,12 +135,16 @@ public struct SiteAdaptation {
         let features = base.features
         // the cheap checks first (the corpus's manifest, the site's paths), then the decoding
         let corpus = try Corpus(root: o.corpus)
+        let split = GroupSplit(clips: corpus.clips, seed: o.seed)
+        // the comparison needs test shots and negatives, the temperature a validation side of both, and the
+        // training the corpus's own negatives: refused here, before any decoding, as `train` refuses such a split
+        try Self.requireBothClasses(corpus.clips.filter { $0.label != "rir" }.map { ($0, split.side(of: $0)) }, seed: o.seed, unreadable: 0)
         let site = try SiteRecordings.load(o.site, sampleRate: features.sampleRate, holdOut: o.holdOut, chunk: o.chunkSeconds,
                                            maxSeconds: o.maxSiteHours * 3600, log: log)
         let falseAlarms = try FalseAlarmClips.load(o.falseAlarms, sampleRate: features.sampleRate, log: log)
-        let split = GroupSplit(clips: corpus.clips, seed: o.seed)
         let (loaded, bad) = corpus.loadSkipping(corpus.clips, progress: ProgressBar("decoding corpus", total: corpus.clips.count), log: log)
         func side(_ s: Split) -> [Clip] { loaded.filter { $0.info.label != "rir" && split.side(of: $0.info) == s } }
+        try Self.requireBothClasses(loaded.filter { $0.info.label != "rir" }.map { ($0.info, split.side(of: $0.info)) }, seed: o.seed, unreadable: bad.count - corpus.skipped.count)
         let trainClips = side(.train), test = side(.test)
         // the site as m sources and the false alarms as k among the corpus's S negative/crowd sources:
         // m / (S + m + k) and k / (S + m + k) of the negative draws (no more sources than clips to fill them)
@@ -254,6 +258,20 @@ public struct SiteAdaptation {
                             defaultTarget: o.defaultTarget, adaptedIsBetter: main.adaptedRecall >= main.baseRecall)
         result.falseAlarmClips = checks
         return (adapted, result)
+    }
+
+    /// Every side of the corpus split holds gunshot and negative/crowd clips: the training needs the corpus's own
+    /// negatives (else the site is all of them, whatever the site share), the score temperature a validation side
+    /// of both, and the comparison test shots and test negatives (else it would compare 0 of 0 shots). Throws
+    /// naming the side and the fix.
+    static func requireBothClasses(_ clips: [(ClipInfo, Split)], seed: UInt64, unreadable: Int) throws {
+        for side in Split.allCases {
+            let here = clips.filter { $0.1 == side }
+            let (guns, others) = (here.filter { $0.0.label == "gunshot" }.count, here.filter { $0.0.label != "gunshot" }.count)
+            guard guns == 0 || others == 0 else { continue }
+            let role = side == .test ? "the comparison scores both models on its gunshots and negatives" : side == .validation ? "the adapted model's scores are scaled on it" : "the adaptation trains on the corpus's negatives besides the site's"
+            throw TrainError.data("the \(side.rawValue) split of the corpus (seed \(seed)) has \(guns) gunshot and \(others) negative/crowd clips\(unreadable > 0 ? " (after \(unreadable) unreadable clips were left out)" : "") and \(role): adapt cannot compare the models — give a corpus with more recording groups of each class (at least three), or fix the unreadable clips")
+        }
     }
 
     /// The largest `learningRate` taken: fine-tuning a trained model moves its weights a little (the default is 3e-4);

@@ -13,8 +13,11 @@ import Testing
     @Test func badArgumentsNameTheValueAndWriteNothing() throws {
         let dir = TestPaths.tempDir("adapt-cli"); defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("site.safetensors").path, corpus = dir.appendingPathComponent("corpus")
-        try FileManager.default.createDirectory(at: corpus.appendingPathComponent("gunshot"), withIntermediateDirectories: true)
-        try AudioFileWriter.writeWAV16([Float](repeating: 0, count: 16_000), sampleRate: 16_000, to: corpus.appendingPathComponent("gunshot/a.wav"))
+        // six recording groups of each class: every side of the split holds both (else adapt refuses the corpus first)
+        for label in ["gunshot", "negative"] {
+            try FileManager.default.createDirectory(at: corpus.appendingPathComponent(label), withIntermediateDirectories: true)
+            for g in 0..<6 { try AudioFileWriter.writeWAV16([Float](repeating: 0.01, count: 16_000), sampleRate: 16_000, to: corpus.appendingPathComponent("\(label)/\(label)\(g)__a.wav")) }
+        }
         let recording = dir.appendingPathComponent("site.wav")
         try Data("RIFF".utf8).write(to: recording)
         let missing = dir.appendingPathComponent("nowhere.wav").path

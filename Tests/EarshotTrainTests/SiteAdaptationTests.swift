@@ -311,6 +311,25 @@ import Testing
         #expect(SiteAdaptation.divergence(loss: 0.3, network: net, temperature: 2)?.contains("NaN") == true)
     }
 
+    /// A corpus whose split leaves a side without gunshots or without negatives (trainer QA D8): adapt cannot
+    /// compare (0 test shots) or trains on the site alone — refused naming the side, before any site audio is read.
+    @Test func aSplitWithoutTestShotsOrNegativesIsRefused() throws {
+        let dir = TestPaths.tempDir("adapt-split"); defer { try? FileManager.default.removeItem(at: dir) }
+        let net = try Network(specs: TinyTrainingTests.tinySpecs, inputShape: Shape3(1, 64, 96))
+        let base = Model(network: net, features: FeatureConfig(), threshold: 0.5)
+        let head = "file\tclass\tsource\tgroup\tseconds\tlicence"
+        let guns = (0..<6).map { "gunshot/g\($0)__a.wav\tgunshot\ts\tonegroup\t1\tCC0" }
+        let negs = (0..<12).map { "negative/n\($0)__a.wav\tnegative\tt\tn\($0)\t1\tCC0" }
+        let site = dir.appendingPathComponent("not-read.wav")
+        for (rows, expected) in [(guns + negs, "has 0 gunshot and"), (guns.enumerated().map { $1.replacingOccurrences(of: "onegroup", with: "g\($0)") }, " gunshot and 0 negative/crowd clips")] {
+            try ([head] + rows).joined(separator: "\n").write(to: dir.appendingPathComponent("manifest.tsv"), atomically: true, encoding: .utf8)
+            var a = SiteAdaptation(SiteAdaptation.Options(corpus: dir, site: [site])); a.log = { _ in }
+            #expect { try a.run(base: base) } throws: {
+                "\($0)".contains(expected) && "\($0)".contains("adapt cannot compare the models") && !"\($0)".contains("not-read.wav")
+            }
+        }
+    }
+
     /// Recordings longer than the budget give clips spread evenly over all of them (not the first hour of
     /// the first day), each exactly the decoded samples at its place; the held-out parts are only named.
     @Test func longRecordingsAreThinnedEvenlyToTheBudget() throws {
