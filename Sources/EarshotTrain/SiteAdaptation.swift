@@ -167,8 +167,8 @@ public struct SiteAdaptation {
         let siteClips = clips(site.chunks, "site", m), faClips = clips(Array(falseAlarms.focused(on: centres, sampleRate: features.sampleRate).prefix(faTrained)), "false-alarm", max(1, k))
         let train = TrainingData(clips: trainClips + siteClips + faClips, rirs: loaded.filter { $0.info.label == "rir" }.map(\.samples))
         let sources = s + m + k
-        log(String(format: "site: %d recording(s), %.2f h to adapt on (%d clips, %d of %d negative sources, %.0f %% of the draws), %.2f h held out",
-                   site.files.count, site.keptSeconds / 3600, siteClips.count, m, sources, 100 * Double(m) / Double(sources), site.heldOutSeconds / 3600))
+        log(String(format: "site: %d recording(s), %@ to adapt on (%d clips, %d of %d negative sources, %.0f %% of the draws), %@ held out",
+                   site.files.count, Result.duration(site.keptSeconds / 3600), siteClips.count, m, sources, 100 * Double(m) / Double(sources), Result.duration(site.heldOutSeconds / 3600)))
         if k > 0 {
             log(String(format: "false alarms: %d evidence clip(s) to train on (%d of %d negative sources, %.0f %% of the draws), %d held out",
                        faClips.count, k, sources, 100 * Double(k) / Double(sources), falseAlarms.clips.count - faTrained))

@@ -330,6 +330,29 @@ import Testing
         }
     }
 
+    /// Held-out site audio too short to show the default rate (trainer QA D14): its time said in seconds or minutes
+    /// (not "0.00 h"), and the adapted model, though it finds as many test shots, is not recommended as it is — the
+    /// report says how much to record; with enough audio it is.
+    @Test func tooLittleHeldOutAudioIsSaidAndNotRecommended() throws {
+        func result(heldOut hours: Double) -> SiteAdaptation.Result {
+            let upper = ConfidenceInterval.poissonRate(events: 0, exposure: hours).upper
+            let row = SiteAdaptation.Row(falseAlarmsPerHour: 1, baseThreshold: 0.98, adaptedThreshold: 0.41, baseSiteEvents: 0, adaptedSiteEvents: 0,
+                                         baseSiteFalseAlarmsUpper95: upper, adaptedSiteFalseAlarmsUpper95: upper, baseRecall: 0.5, adaptedRecall: 0.5,
+                                         baseIncidents: nil, adaptedIncidents: nil, shots: PairedComparison(onlyFirst: 0, onlySecond: 0),
+                                         baseCorpusFalseAlarms: 0, adaptedCorpusFalseAlarms: 0, resolved: hours >= 1)
+            return SiteAdaptation.Result(base: "base.safetensors", siteFiles: ["good60.wav"], skipped: [], adaptHours: 3 * hours, recordedAdaptHours: 3 * hours,
+                                         heldOutHours: hours, siteChunks: 5, siteSources: 1, testGunshots: 10, testNegativeHours: 0.5, baseOwnThreshold: 0.98,
+                                         baseOwnEvents: 0, rows: [row], defaultTarget: 1, adaptedIsBetter: true)
+        }
+        let short = result(heldOut: 15.0 / 3600).table(out: "site.safetensors")
+        #expect(short.hasPrefix("site: 1 recording(s), 45 s adapted on, 15 s held out") && short.contains("(*) 15 s of held-out audio cannot measure"), "\(short)")
+        #expect(!short.contains("To use it") && short.contains("Do not use it yet: its threshold comes from held-out site audio too short")
+                && short.contains("record about 15 h (at this hold-out share of 25 %), then adapt again"), "\(short)")
+        let long = result(heldOut: 10).table(out: "site.safetensors")
+        #expect(long.hasPrefix("site: 1 recording(s), 30.00 h adapted on, 10.00 h held out") && long.contains("To use it, `model: site.safetensors`") && !long.contains("Do not use it"), "\(long)")
+        #expect(SiteAdaptation.Result.duration(4.5 / 60) == "4.5 min" && SiteAdaptation.Result.duration(0.25) == "0.25 h")
+    }
+
     /// Recordings longer than the budget give clips spread evenly over all of them (not the first hour of
     /// the first day), each exactly the decoded samples at its place; the held-out parts are only named.
     @Test func longRecordingsAreThinnedEvenlyToTheBudget() throws {
