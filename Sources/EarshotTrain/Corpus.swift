@@ -26,6 +26,9 @@ public struct Corpus {
     /// Manifest lines left out, each "PATH/manifest.tsv:LINE: why" — the caller reports them with the clips
     /// it cannot decode (a training run goes on without them).
     public let skipped: [String]
+    /// What the run should know about the corpus but that skips no clip, each one line (no manifest, files it does
+    /// not list, file names without a group): `loadSkipping` says them first, "warning: …".
+    public let warnings: [String]
     public static let labels = ["gunshot", "negative", "crowd", "rir"]
 
     /// Reads `manifest.tsv`; without one, lists the class folders and takes the group from the file name
@@ -37,8 +40,9 @@ public struct Corpus {
             throw TrainError.data("\(root.path): no such folder; give --data the corpus folder (gunshot/, negative/, crowd/ and manifest.tsv)")
         }
         let manifest = root.appendingPathComponent("manifest.tsv")
-        var rows: [ClipInfo] = [], skipped: [String] = []
-        if FileManager.default.fileExists(atPath: manifest.path) {
+        var rows: [ClipInfo] = [], skipped: [String] = [], warnings: [String] = []
+        let hasManifest = FileManager.default.fileExists(atPath: manifest.path)
+        if hasManifest {
             let text: String
             do { text = try String(contentsOf: manifest, encoding: .utf8) } catch {
                 throw TrainError.data("\(manifest.path): cannot be read as UTF-8 text (\(error.localizedDescription)); save it as UTF-8 (tab-separated: file, class, source, group, seconds, licence, origin)")
@@ -47,7 +51,13 @@ public struct Corpus {
             // two groups or classes would put one recording on two sides of the split
             var seen: [String: (line: Int, label: String, group: String)] = [:]
             // lines end in \n or \r\n (one Character in Swift, and a newline)
-            for (i, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() where i > 0 && !line.isEmpty {
+            let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+            // line 1 is the header: a first line that reads as a clip would be lost without a word
+            if let first = lines.first.map({ $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }),
+               first.count >= 2, first[0].lowercased() != "file", Self.labels.contains(first[1]) {
+                throw TrainError.data("\(manifest.path):1 is a clip (\(first[0])), not the header line: the first line of a manifest is its header — add \"file\tclass\tsource\tgroup\tseconds\tlicence\torigin\" (tab-separated) above it")
+            }
+            for (i, line) in lines.enumerated() where i > 0 && !line.isEmpty {
                 let c = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
                 let at = "\(manifest.path):\(i + 1)"
                 guard c.count >= 6 else { skipped.append("\(at): \(c.count) columns, expected at least 6 (file, class, source, group, seconds, licence)"); continue }
@@ -64,6 +74,16 @@ public struct Corpus {
                 seen[key] = (i + 1, c[1], c[3])
                 rows.append(ClipInfo(file: c[0], label: c[1], source: c[2], group: c[3], seconds: secs, licence: c[5]))
             }
+            // audio files in the class folders that the manifest does not list are not used: say so
+            let listed = Set(rows.map { root.appendingPathComponent($0.file).standardizedFileURL.path })
+            let unlisted = Self.audioFiles(root).filter { !listed.contains(root.appendingPathComponent($0).standardizedFileURL.path) }
+            if !unlisted.isEmpty {
+                warnings.append("\(unlisted.count) audio file(s) in the class folders are not in \(manifest.path), so they are not used: \(Self.some(unlisted)) — add a row for each, or move them out")
+            }
+            if !rows.contains(where: { $0.label == "gunshot" }) {
+                let onDisk = unlisted.filter { $0.hasPrefix("gunshot/") }.count
+                throw TrainError.data("\(manifest.path) lists no gunshot clips\(onDisk > 0 ? " (\(onDisk) audio file(s) in gunshot/ are not in it)" : ""): add a row for each clip (file, class, source, group, seconds, licence, origin)")
+            }
         } else {
             for label in Self.labels {
                 let dir = root.appendingPathComponent(label)
@@ -77,9 +97,23 @@ public struct Corpus {
         }
         clips = rows
         self.skipped = skipped
+        self.warnings = warnings
         guard clips.contains(where: { $0.label == "gunshot" }) else {
             throw TrainError.data("\(root.path): no gunshot clips found (expected gunshot/ with a manifest.tsv or audio files)")
         }
+    }
+
+    /// The audio files in the class folders, as "class/name".
+    static func audioFiles(_ root: URL) -> [String] {
+        labels.flatMap { label in
+            ((try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(label).path)) ?? [])
+                .filter { !$0.hasPrefix(".") && AudioPaths.extensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted().map { "\(label)/\($0)" }
+        }
+    }
+
+    /// The first few of `names`, and how many more: a warning stays one line.
+    static func some(_ names: [String], _ k: Int = 3) -> String {
+        names.prefix(k).joined(separator: ", ") + (names.count > k ? " and \(names.count - k) more" : "")
     }
 
     /// "FILE: why" for a file a run skips, naming the file once (decoding errors already name the path).
@@ -92,6 +126,7 @@ public struct Corpus {
     /// every clip that cannot be decoded, each said through `log` as "skipping FILE: why" and returned in
     /// `skipped` (for the run's report).
     public func loadSkipping(_ infos: [ClipInfo], progress: ProgressBar? = nil, log: (String) -> Void) -> (clips: [Clip], skipped: [String]) {
+        for w in warnings { log("warning: \(w)") }
         var skipped = self.skipped
         for s in skipped { log("skipping \(s)") }
         let clips = load(infos, progress: progress) { info, e in

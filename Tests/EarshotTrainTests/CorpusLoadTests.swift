@@ -116,4 +116,28 @@ import Testing
             }
         }
     }
+
+    /// The manifest's header and coverage (trainer QA D10): a first line that is a clip is refused (it used to be
+    /// dropped as the header); audio files in the class folders that it does not list are counted and named in a
+    /// warning; a manifest with no gunshot row says so, and how many gunshot files it leaves out.
+    @Test func aManifestWithoutHeaderOrMissingFilesIsNamed() throws {
+        let dir = try Self.corpusFolder("manifest-cover")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for n in ["gunshot/g1__a.wav", "gunshot/g2__a.wav", "gunshot/extra__x.wav", "negative/n1__b.wav", "negative/n2__b.wav"] {
+            try AudioFileWriter.writeWAV16(Self.tone, sampleRate: 16_000, to: dir.appendingPathComponent(n))
+        }
+        let head = "file\tclass\tsource\tgroup\tseconds\tlicence\torigin"
+        let rows = ["gunshot/g1__a.wav\tgunshot\ts\tg1\t0.5\tCC0\tx", "gunshot/g2__a.wav\tgunshot\ts\tg2\t0.5\tCC0\tx", "negative/n1__b.wav\tnegative\tt\tn1\t0.5\tCC0\tx"]
+        let manifest = dir.appendingPathComponent("manifest.tsv")
+        try rows.joined(separator: "\n").write(to: manifest, atomically: true, encoding: .utf8)
+        #expect { try Corpus(root: dir) } throws: { "\($0)".contains("\(manifest.path):1 is a clip (gunshot/g1__a.wav), not the header line") }
+        try ([head] + rows).joined(separator: "\n").write(to: manifest, atomically: true, encoding: .utf8)
+        let c = try Corpus(root: dir)
+        #expect(c.clips.count == 3 && c.warnings == ["2 audio file(s) in the class folders are not in \(manifest.path), so they are not used: gunshot/extra__x.wav, negative/n2__b.wav — add a row for each, or move them out"], "\(c.warnings)")
+        var said: [String] = []
+        _ = c.loadSkipping(c.clips) { said.append($0) }
+        #expect(said.first?.hasPrefix("warning: 2 audio file(s) in the class folders are not in") == true, "\(said)")
+        try head.write(to: manifest, atomically: true, encoding: .utf8)
+        #expect { try Corpus(root: dir) } throws: { "\($0)".contains("\(manifest.path) lists no gunshot clips (3 audio file(s) in gunshot/ are not in it)") }
+    }
 }
