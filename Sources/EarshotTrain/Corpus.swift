@@ -85,14 +85,24 @@ public struct Corpus {
                 throw TrainError.data("\(manifest.path) lists no gunshot clips\(onDisk > 0 ? " (\(onDisk) audio file(s) in gunshot/ are not in it)" : ""): add a row for each clip (file, class, source, group, seconds, licence, origin)")
             }
         } else {
+            var names: [String] = []
             for label in Self.labels {
                 let dir = root.appendingPathComponent(label)
-                guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { continue }
-                for n in names.sorted() where !n.hasPrefix(".") {
+                guard let files = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { continue }
+                for n in files.sorted() where !n.hasPrefix(".") {
                     let stem = (n as NSString).deletingPathExtension
                     let group = stem.components(separatedBy: "__").first ?? stem
-                    rows.append(ClipInfo(file: "\(label)/\(n)", label: label, source: group.trimmingCharacters(in: .decimalDigits), group: group, seconds: 0, licence: "unknown"))
+                    if label != "rir", !stem.contains("__") { names.append("\(label)/\(n)") }
+                    // the seconds from the file's header (the split table's minutes), 0 if it cannot be read
+                    let seconds = (try? AudioFile.info(dir.appendingPathComponent(n))).map { $0.sampleRate > 0 ? Double($0.frames) / Double($0.sampleRate) : 0 } ?? 0
+                    rows.append(ClipInfo(file: "\(label)/\(n)", label: label, source: group.trimmingCharacters(in: .decimalDigits), group: group, seconds: seconds, licence: "unknown"))
                 }
+            }
+            if !rows.isEmpty {
+                warnings.append("no manifest.tsv in \(root.path): the clips are the files of the class folders, grouped by their name's prefix before `__` (a recording's chunks share it)")
+            }
+            if !names.isEmpty {
+                warnings.append("\(names.count) file(s) have no `__` in their name, so each is a recording group of its own (chunks of one recording could then land in train and test): \(Self.some(names)) — name them RECORDING__part, or write a manifest.tsv with a group column")
             }
         }
         clips = rows

@@ -140,4 +140,20 @@ import Testing
         try head.write(to: manifest, atomically: true, encoding: .utf8)
         #expect { try Corpus(root: dir) } throws: { "\($0)".contains("\(manifest.path) lists no gunshot clips (3 audio file(s) in gunshot/ are not in it)") }
     }
+
+    /// No manifest (trainer QA D11): said, with how groups are made; file names without `__` (each its own group)
+    /// are counted and named; the clips' seconds come from the files' headers (the split table's minutes).
+    @Test func noManifestAndNamesWithoutGroupsAreSaid() throws {
+        let dir = try Self.corpusFolder("no-manifest")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for i in 1...5 { try AudioFileWriter.writeWAV16(Self.tone, sampleRate: 16_000, to: dir.appendingPathComponent("gunshot/rangeday_chunk\(i).wav")) }
+        try AudioFileWriter.writeWAV16(Array((0..<120).map { _ in Self.tone }.joined()), sampleRate: 16_000, to: dir.appendingPathComponent("negative/street__1.wav"))
+        let c = try Corpus(root: dir)
+        #expect(c.warnings.count == 2, "\(c.warnings)")
+        #expect(c.warnings.first == "no manifest.tsv in \(dir.path): the clips are the files of the class folders, grouped by their name's prefix before `__` (a recording's chunks share it)")
+        #expect(c.warnings.last?.hasPrefix("5 file(s) have no `__` in their name, so each is a recording group of its own (chunks of one recording could then land in train and test): gunshot/rangeday_chunk1.wav, gunshot/rangeday_chunk2.wav, gunshot/rangeday_chunk3.wav and 2 more — ") == true, "\(c.warnings)")
+        #expect(c.clips.map(\.seconds) == [0.5, 0.5, 0.5, 0.5, 0.5, 60])
+        let table = GroupSplit(clips: c.clips, seed: 1).report(c.clips)
+        #expect(table.contains("| negative | street | 1 (1, 1.0) |"), "a minute of negative audio: \(table)")
+    }
 }
