@@ -1,3 +1,4 @@
+import EarshotDetect
 import EarshotDSP
 import Foundation
 
@@ -29,6 +30,8 @@ public struct Corpus {
     /// What the run should know about the corpus but that skips no clip, each one line (no manifest, files it does
     /// not list, file names without a group): `loadSkipping` says them first, "warning: …".
     public let warnings: [String]
+    /// The clips come from `manifest.tsv` (their `seconds` are the manifest's), not from listing the folders.
+    public let hasManifest: Bool
     public static let labels = ["gunshot", "negative", "crowd", "rir"]
 
     /// Reads `manifest.tsv`; without one, lists the class folders and takes the group from the file name
@@ -108,6 +111,7 @@ public struct Corpus {
         clips = rows
         self.skipped = skipped
         self.warnings = warnings
+        self.hasManifest = hasManifest
         guard clips.contains(where: { $0.label == "gunshot" }) else {
             throw TrainError.data("\(root.path): no gunshot clips found (expected gunshot/ with a manifest.tsv or audio files)")
         }
@@ -139,17 +143,43 @@ public struct Corpus {
         for w in warnings { log("warning: \(w)") }
         var skipped = self.skipped
         for s in skipped { log("skipping \(s)") }
-        let clips = load(infos, progress: progress) { info, e in
+        var suspicious: [String] = []
+        let clips = load(infos, progress: progress, onWarning: { info, w in suspicious.append("\(root.appendingPathComponent(info.file).path): \(w)") }) { info, e in
             skipped.append(Self.skipped(info.file, e))
             log("skipping \(skipped.last!)")
         }
+        // used, but probably not what the manifest means: one line each, the first `maxSuspicious`
+        for w in suspicious.prefix(Self.maxSuspicious) { log("warning: \(w)") }
+        if suspicious.count > Self.maxSuspicious { log("warning: \(suspicious.count - Self.maxSuspicious) more clip(s) like these (\(suspicious.count) in all)") }
         return (clips, skipped)
+    }
+
+    static let maxSuspicious = 10
+
+    /// No sample above −80 dBFS: zeros, or the ±1 LSB dither of a 16-bit writer over nothing (a dead or muted input).
+    static func isDigitalSilence(_ x: [Float]) -> Bool { !x.contains { abs($0) > 1e-4 } }
+
+    /// What is odd about a clip that decodes (nil: nothing): digital silence (every sample 0), a clip too short to
+    /// hold a sound (under 0.1 s), a length far from the manifest's, a rate below the model's. Used anyway.
+    static func suspicion(_ info: ClipInfo, samples: [Float], sourceRate: Int, manifestSeconds: Double?, sampleRate: Int = 16_000) -> String? {
+        var notes: [String] = []
+        let seconds = Double(samples.count) / Double(sampleRate)
+        if Self.isDigitalSilence(samples) {
+            notes.append(info.label == "gunshot" ? "labelled gunshot but digital silence (no sample above −80 dBFS)" : "digital silence (no sample above −80 dBFS)")
+        }
+        if let m = manifestSeconds, m > 0, abs(seconds - m) > max(0.5, 0.1 * m) {
+            notes.append(String(format: "%.2f s long, the manifest says %.2f s", seconds, m))
+        } else if seconds < 0.1 {
+            notes.append(String(format: "%.3f s long (too short to hold a sound)", seconds))
+        }
+        if let p = LowSampleRate.problem(rate: sourceRate, modelRate: sampleRate) { notes.append("recorded at \(sourceRate) Hz, \(p)") }
+        return notes.isEmpty ? nil : notes.joined(separator: "; ")
     }
 
     /// Decodes clips to 16 kHz mono. A clip that cannot be read, or holds damaged samples (NaN, ±∞ or
     /// beyond ±1e10 — a damaged float file, `AudioFileError.damaged`), is reported through `onError` and
     /// skipped.
-    public func load(_ infos: [ClipInfo], progress: ProgressBar? = nil, onError: (ClipInfo, Error) -> Void) -> [Clip] {
+    public func load(_ infos: [ClipInfo], progress: ProgressBar? = nil, onWarning: ((ClipInfo, String) -> Void)? = nil, onError: (ClipInfo, Error) -> Void) -> [Clip] {
         var out: [Clip] = []
         out.reserveCapacity(infos.count)
         for (i, info) in infos.enumerated() {
@@ -157,6 +187,7 @@ public struct Corpus {
                 let url = root.appendingPathComponent(info.file)
                 let a = try AudioFile.read(url)
                 if let bad = a.damaged { throw AudioFileError.damaged(path: url.path, bad) }
+                if let onWarning, let w = Self.suspicion(info, samples: a.samples, sourceRate: a.sourceSampleRate, manifestSeconds: hasManifest ? info.seconds : nil) { onWarning(info, w) }
                 out.append(Clip(info: info, samples: a.samples))
             } catch {
                 progress?.clear() // the message on a line of its own, not after the bar

@@ -1,3 +1,4 @@
+import EarshotDetect
 import EarshotDSP
 import Foundation
 import Testing
@@ -155,5 +156,40 @@ import Testing
         #expect(c.clips.map(\.seconds) == [0.5, 0.5, 0.5, 0.5, 0.5, 60])
         let table = GroupSplit(clips: c.clips, seed: 1).report(c.clips)
         #expect(table.contains("| negative | street | 1 (1, 1.0) |"), "a minute of negative audio: \(table)")
+    }
+
+    /// Input that decodes but is probably not what its label says (trainer QA D15): a silent gunshot, a 10 ms clip,
+    /// an 8 kHz clip, a length far from the manifest's — each a one-line warning naming the file; used anyway; many
+    /// such clips give the first ten and a count.
+    @Test func suspiciousClipsAreWarnedAboutOnALineEach() throws {
+        let dir = try Self.corpusFolder("suspicious")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func write(_ name: String, _ x: [Float], rate: Int = 16_000) throws { try AudioFileWriter.writeWAV16(x, sampleRate: rate, to: dir.appendingPathComponent(name)) }
+        try write("gunshot/silent__a.wav", [Float](repeating: 0, count: 8000))
+        try write("gunshot/good__a.wav", Self.tone)
+        try write("negative/tiny__a.wav", Array(Self.tone.prefix(160)))
+        try write("negative/phone__a.wav", Array(Self.tone.prefix(4000)), rate: 8000)
+        try write("negative/long__a.wav", Self.tone)
+        let head = "file\tclass\tsource\tgroup\tseconds\tlicence"
+        let rows = ["gunshot/silent__a.wav\tgunshot\ts\tsilent\t0.5\tCC0", "gunshot/good__a.wav\tgunshot\ts\tgood\t0.5\tCC0", "negative/tiny__a.wav\tnegative\tt\ttiny\t0.01\tCC0",
+                    "negative/phone__a.wav\tnegative\tt\tphone\t0.5\tCC0", "negative/long__a.wav\tnegative\tt\tlong\t2.0\tCC0"]
+        try ([head] + rows).joined(separator: "\n").write(to: dir.appendingPathComponent("manifest.tsv"), atomically: true, encoding: .utf8)
+        let c = try Corpus(root: dir)
+        var said: [String] = []
+        let (clips, skipped) = c.loadSkipping(c.clips) { said.append($0) }
+        #expect(clips.count == 5 && skipped.isEmpty)
+        func path(_ n: String) -> String { dir.appendingPathComponent(n).path }
+        #expect(said == ["warning: \(path("gunshot/silent__a.wav")): labelled gunshot but digital silence (no sample above −80 dBFS)",
+                         "warning: \(path("negative/tiny__a.wav")): 0.010 s long (too short to hold a sound)",
+                         "warning: \(path("negative/phone__a.wav")): recorded at 8000 Hz, \(LowSampleRate.problem(rate: 8000, modelRate: 16_000)!)",
+                         "warning: \(path("negative/long__a.wav")): 0.50 s long, the manifest says 2.00 s"], "\(said)")
+        // many: the first ten, then a count
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("manifest.tsv"))
+        for i in 0..<12 { try write("negative/quiet\(i)__a.wav", [Float](repeating: 0, count: 8000)) }
+        let many = try Corpus(root: dir)
+        said = []
+        _ = many.loadSkipping(many.clips) { said.append($0) }
+        let warned = said.filter { $0.hasPrefix("warning: /") }
+        #expect(warned.count == 10 && said.last == "warning: 5 more clip(s) like these (15 in all)", "\(said)")
     }
 }

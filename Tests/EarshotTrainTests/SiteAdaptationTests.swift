@@ -353,6 +353,22 @@ import Testing
         #expect(SiteAdaptation.Result.duration(4.5 / 60) == "4.5 min" && SiteAdaptation.Result.duration(0.25) == "0.25 h")
     }
 
+    /// A site recording, or a false-alarm clip, of pure digital silence (trainer QA D15): used, with a warning
+    /// naming it (a dead microphone teaches the model nothing of the site).
+    @Test func digitalSilenceOnSiteIsWarnedAbout() throws {
+        let dir = TestPaths.tempDir("adapt-silence"); defer { try? FileManager.default.removeItem(at: dir) }
+        let dead = dir.appendingPathComponent("dead.wav"), clip = dir.appendingPathComponent("clip.wav")
+        // ±1 LSB of dither over nothing (what `sox -n` writes): digital silence all the same
+        try AudioFileWriter.writeWAV16((0..<96_000).map { Float($0 % 3 - 1) / 32768 }, sampleRate: 16000, to: dead)
+        try AudioFileWriter.writeWAV16([Float](repeating: 0, count: 32_000), sampleRate: 16000, to: clip)
+        var notes: [String] = []
+        let site = try SiteRecordings.load([dead], sampleRate: 16000, holdOut: 0.25, chunk: 10, log: { notes.append($0) })
+        #expect(site.files == [dead.path] && notes.count == 1 && notes[0].hasPrefix("warning: \(dead.path): digital silence"), "\(notes)")
+        notes = []
+        let fa = try FalseAlarmClips.load([clip], sampleRate: 16000, log: { notes.append($0) })
+        #expect(fa.clips.count == 1 && notes.count == 1 && notes[0].hasPrefix("warning: \(clip.path): digital silence"), "\(notes)")
+    }
+
     /// Recordings longer than the budget give clips spread evenly over all of them (not the first hour of
     /// the first day), each exactly the decoded samples at its place; the held-out parts are only named.
     @Test func longRecordingsAreThinnedEvenlyToTheBudget() throws {
