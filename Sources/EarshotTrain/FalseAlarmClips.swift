@@ -52,6 +52,9 @@ struct FalseAlarmClips {
                 guard let samples = try SiteRecordings.decode(url, sampleRate: sampleRate, clips: [0..<count]).first, !samples.isEmpty else {
                     throw TrainError.data("\(url.path): no audio in it")
                 }
+                if Corpus.isDigitalSilence(samples) {
+                    log("warning: \(url.path): digital silence (no sample above −80 dBFS): no evidence clip of a sound — check that it is the alert's clip")
+                }
                 out.clips.append((url.path, samples))
             } catch {
                 out.skipped.append(Corpus.skipped(url.path, error))

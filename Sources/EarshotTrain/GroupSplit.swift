@@ -37,6 +37,18 @@ public struct GroupSplit: Sendable {
         assignment = a
     }
 
+    /// The warning for a test split (`test`, of `seed`) evaluated with a model whose split had another seed
+    /// (`trainedSeed`, its `train.seed`): how many of the test clips (and gunshots) that split put on its train or
+    /// validation side — clips the model trained on or was selected with. Nil for the same seed, or no such clip.
+    public static func seedWarning(model: String, trainedSeed: UInt64, seed: UInt64, test: [ClipInfo], corpus: [ClipInfo]) -> String? {
+        guard trainedSeed != seed else { return nil }
+        let theirs = GroupSplit(clips: corpus, seed: trainedSeed)
+        let seen = test.filter { theirs.side(of: $0) != .test }
+        guard !seen.isEmpty else { return nil }
+        let guns = seen.filter { $0.label == "gunshot" }.count
+        return "warning: \(model) was trained with --seed \(trainedSeed) (its train.seed), this is the test split of --seed \(seed): \(seen.count) of its \(test.count) clips (\(guns) gunshot) were in the training or validation split of seed \(trainedSeed), so these figures include clips it trained on — give --seed \(trainedSeed) for held-out figures"
+    }
+
     public func side(of clip: ClipInfo) -> Split { clip.label == "rir" ? .train : (assignment[clip.group] ?? .train) }
 
     /// "class/source: clips, groups, minutes per side" table.

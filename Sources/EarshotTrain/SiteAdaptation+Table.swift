@@ -10,8 +10,8 @@ extension SiteAdaptation.Result {
         let r = self
         func pValue(_ p: Double) -> String { p < 0.001 ? "p < 0.001" : String(format: "p = %.3f", p) }
         var lines = [
-            String(format: "site: %d recording(s), %.2f h adapted on%@, %.2f h held out%@", r.siteFiles.count, r.adaptHours,
-                   r.adaptHours < r.recordedAdaptHours - 0.001 ? String(format: " (spread over %.2f h)", r.recordedAdaptHours) : "", r.heldOutHours,
+            String(format: "site: %d recording(s), %@ adapted on%@, %@ held out%@", r.siteFiles.count, Self.duration(r.adaptHours),
+                   r.adaptHours < r.recordedAdaptHours - 0.001 ? " (spread over \(Self.duration(r.recordedAdaptHours)))" : "", Self.duration(r.heldOutHours),
                    r.skipped.isEmpty ? "" : "; \(r.skipped.count) skipped (see above)"),
             String(format: "base %@ at its own threshold %.4f: %d event(s) on the held-out site audio", r.base, r.baseOwnThreshold, r.baseOwnEvents),
             "",
@@ -27,7 +27,7 @@ extension SiteAdaptation.Result {
         }
         lines.append("(test gunshots: \(r.testGunshots) corpus clips neither model trained on; corpus test negatives: \(String(format: "%.2f", r.testNegativeHours)) h)")
         if r.rows.contains(where: { !$0.resolved }) {
-            lines.append(String(format: "(*) %.2f h of held-out audio cannot measure this rate: its threshold is the lowest with no event there — record more", r.heldOutHours))
+            lines.append("(*) \(Self.duration(r.heldOutHours)) of held-out audio cannot measure this rate: its threshold is the lowest with no event there — record more")
         }
         lines.append("")
         let target = Model.rateKey(r.defaultTarget)
@@ -36,20 +36,32 @@ extension SiteAdaptation.Result {
         if let main = r.rows.first(where: { $0.falseAlarmsPerHour == r.defaultTarget }) {
             let split = "\(main.shots.onlySecond) test shot(s) only the adapted model found, \(main.shots.onlyFirst) only the base (exact McNemar \(pValue(main.shots.pValue)))"
             let apart = main.shots.differs ? "" : "; the \(r.testGunshots) test shots cannot tell the two apart"
-            if r.adaptedIsBetter {
+            // the threshold keeps the held-out audio at the rate; whether the site's true rate is that low takes hours:
+            // a threshold from too little audio is no site threshold yet, and the model is not recommended as it is
+            let short = main.adaptedSiteFalseAlarmsUpper95 > r.defaultTarget
+            let heldNeeded = -log(0.025) / r.defaultTarget, share = r.heldOutHours / max(1e-9, r.heldOutHours + r.recordedAdaptHours)
+            let record = String(format: "With no event, %.1f h held out would show it: record about %.0f h (at this hold-out share of %.0f %%), then adapt again.",
+                                heldNeeded, (heldNeeded / max(1e-9, share)).rounded(.up), 100 * share)
+            let bound = String(format: "its %d event(s) in %@ allow up to %.1f per hour (95 %%)", main.adaptedSiteEvents, Self.duration(r.heldOutHours), main.adaptedSiteFalseAlarmsUpper95)
+            if r.adaptedIsBetter && short {
+                lines.append("at \(target) false alarm(s)/hour here the adapted model finds \(main.shots.onlySecond > main.shots.onlyFirst ? "more" : "as many") test shots: \(split)\(apart). "
+                             + "Do not use it yet: its threshold comes from held-out site audio too short to show that it keeps to \(target) false alarm(s)/hour here (\(bound)). \(record) (Written anyway: \(out).)")
+            } else if r.adaptedIsBetter {
                 lines.append("at \(target) false alarm(s)/hour here the adapted model finds \(main.shots.onlySecond > main.shots.onlyFirst ? "more" : "as many") test shots: \(split)\(apart). \(use)")
             } else {
                 lines.append("at \(target) false alarm(s)/hour here the adapted model finds fewer test shots than the base: \(split)\(apart). \(keep)")
-            }
-            // the threshold keeps the held-out audio at the rate; whether the site's true rate is that low takes hours
-            if main.adaptedSiteFalseAlarmsUpper95 > r.defaultTarget {
-                let heldNeeded = -log(0.025) / r.defaultTarget, share = r.heldOutHours / max(1e-9, r.heldOutHours + r.recordedAdaptHours)
-                lines.append(String(format: "The held-out site audio is too short to show that the adapted model keeps to %@ false alarm(s)/hour here: its %d event(s) in %.2f h allow up to %.1f per hour (95 %%). With no event, %.1f h held out would show it: record about %.0f h (at this hold-out share of %.0f %%), then adapt again.",
-                                    target, main.adaptedSiteEvents, r.heldOutHours, main.adaptedSiteFalseAlarmsUpper95, heldNeeded, (heldNeeded / max(1e-9, share)).rounded(.up), 100 * share))
+                if short {
+                    lines.append("The held-out site audio is too short to show that the adapted model keeps to \(target) false alarm(s)/hour here: \(bound). \(record)")
+                }
             }
         }
         if !r.falseAlarmClips.isEmpty { lines += [""] + falseAlarmLines(target: target) }
         return lines.joined(separator: "\n")
+    }
+
+    /// Hours of audio as people say them: hours from 0.1 h, else minutes from one, else seconds.
+    static func duration(_ hours: Double) -> String {
+        hours >= 0.1 ? String(format: "%.2f h", hours) : hours * 60 >= 1 ? String(format: "%.1f min", hours * 60) : String(format: "%.0f s", hours * 3600)
     }
 
     /// The false-alarm clips given: how many each model still alarms on at the default rate's threshold, and

@@ -51,7 +51,9 @@ public struct SiteAdaptation {
             guard siteShare > 0, siteShare < 1 else { throw TrainError.data("site share \(siteShare) is out of range: use a fraction between 0 and 1, e.g. 0.25") }
             guard holdOut > 0, holdOut < 1 else { throw TrainError.data("hold-out \(holdOut) is out of range: use a fraction between 0 and 1, e.g. 0.25") }
             guard epochs >= 1 else { throw TrainError.data("epochs \(epochs): use at least 1") }
-            guard learningRate > 0, learningRate.isFinite else { throw TrainError.data("learning rate \(learningRate): use a positive number, e.g. 3e-4") }
+            guard learningRate > 0, learningRate <= SiteAdaptation.maxLearningRate else {
+                throw TrainError.data("learning rate \(learningRate) is out of range: use a number above 0 and at most \(SiteAdaptation.maxLearningRate), e.g. 3e-4 (the default; fine-tuning wants a small one)")
+            }
             guard maxSiteHours > 0, maxSiteHours.isFinite else { throw TrainError.data("max site hours \(maxSiteHours): use a positive number of hours, e.g. 1") }
             guard chunkSeconds >= 1 else { throw TrainError.data("chunk \(chunkSeconds) s: use at least 1 second") }
             guard !targets.isEmpty, targets.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw TrainError.data("false-alarm targets must be > 0 per hour") }
@@ -133,12 +135,16 @@ public struct SiteAdaptation {
         let features = base.features
         // the cheap checks first (the corpus's manifest, the site's paths), then the decoding
         let corpus = try Corpus(root: o.corpus)
+        let split = GroupSplit(clips: corpus.clips, seed: o.seed)
+        // the comparison needs test shots and negatives, the temperature a validation side of both, and the
+        // training the corpus's own negatives: refused here, before any decoding, as `train` refuses such a split
+        try Self.requireBothClasses(corpus.clips.filter { $0.label != "rir" }.map { ($0, split.side(of: $0)) }, seed: o.seed, unreadable: 0)
         let site = try SiteRecordings.load(o.site, sampleRate: features.sampleRate, holdOut: o.holdOut, chunk: o.chunkSeconds,
                                            maxSeconds: o.maxSiteHours * 3600, log: log)
         let falseAlarms = try FalseAlarmClips.load(o.falseAlarms, sampleRate: features.sampleRate, log: log)
-        let split = GroupSplit(clips: corpus.clips, seed: o.seed)
         let (loaded, bad) = corpus.loadSkipping(corpus.clips, progress: ProgressBar("decoding corpus", total: corpus.clips.count), log: log)
         func side(_ s: Split) -> [Clip] { loaded.filter { $0.info.label != "rir" && split.side(of: $0.info) == s } }
+        try Self.requireBothClasses(loaded.filter { $0.info.label != "rir" }.map { ($0.info, split.side(of: $0.info)) }, seed: o.seed, unreadable: bad.count - corpus.skipped.count)
         let trainClips = side(.train), test = side(.test)
         // the site as m sources and the false alarms as k among the corpus's S negative/crowd sources:
         // m / (S + m + k) and k / (S + m + k) of the negative draws (no more sources than clips to fill them)
@@ -161,8 +167,8 @@ public struct SiteAdaptation {
         let siteClips = clips(site.chunks, "site", m), faClips = clips(Array(falseAlarms.focused(on: centres, sampleRate: features.sampleRate).prefix(faTrained)), "false-alarm", max(1, k))
         let train = TrainingData(clips: trainClips + siteClips + faClips, rirs: loaded.filter { $0.info.label == "rir" }.map(\.samples))
         let sources = s + m + k
-        log(String(format: "site: %d recording(s), %.2f h to adapt on (%d clips, %d of %d negative sources, %.0f %% of the draws), %.2f h held out",
-                   site.files.count, site.keptSeconds / 3600, siteClips.count, m, sources, 100 * Double(m) / Double(sources), site.heldOutSeconds / 3600))
+        log(String(format: "site: %d recording(s), %@ to adapt on (%d clips, %d of %d negative sources, %.0f %% of the draws), %@ held out",
+                   site.files.count, Result.duration(site.keptSeconds / 3600), siteClips.count, m, sources, 100 * Double(m) / Double(sources), Result.duration(site.heldOutSeconds / 3600)))
         if k > 0 {
             log(String(format: "false alarms: %d evidence clip(s) to train on (%d of %d negative sources, %.0f %% of the draws), %d held out",
                        faClips.count, k, sources, 100 * Double(k) / Double(sources), falseAlarms.clips.count - faTrained))
@@ -180,10 +186,12 @@ public struct SiteAdaptation {
         settings.epochs = o.epochs; settings.learningRate = o.learningRate; settings.windowsPerEpoch = o.windowsPerEpoch
         settings.seed = o.seed &+ 31
         // no early stopping: validation knows nothing of the site; the report below compares on its held-out audio
-        _ = trainer.train(net, settings: settings, validation: .empty, name: "adapt")
+        let history = trainer.train(net, settings: settings, validation: .empty, name: "adapt")
+        if let why = Self.divergence(loss: history.last?.trainLoss, network: net, temperature: nil) { throw diverged(why) }
         let adapted = Model(network: net, features: features, melFilterbank: base.melFilterbank, classes: base.classes)
         let valSet = WindowSet(data: TrainingData(clips: side(.validation)), source: trainer.source, featurizer: trainer.featurizer, seed: o.seed &+ 7)
         adapted.scoreTemperature = try ThreeModelProtocol.fitTemperature(net, valSet)
+        if let why = Self.divergence(loss: nil, network: net, temperature: adapted.scoreTemperature) { throw diverged(why) }
 
         // calibrate both on the held-out site audio; score both on the corpus's test split at those thresholds
         let rule = DecisionRule(threshold: 0.5)
@@ -250,6 +258,77 @@ public struct SiteAdaptation {
                             defaultTarget: o.defaultTarget, adaptedIsBetter: main.adaptedRecall >= main.baseRecall)
         result.falseAlarmClips = checks
         return (adapted, result)
+    }
+
+    /// Every side of the corpus split holds gunshot and negative/crowd clips: the training needs the corpus's own
+    /// negatives (else the site is all of them, whatever the site share), the score temperature a validation side
+    /// of both, and the comparison test shots and test negatives (else it would compare 0 of 0 shots). Throws
+    /// naming the side and the fix.
+    static func requireBothClasses(_ clips: [(ClipInfo, Split)], seed: UInt64, unreadable: Int) throws {
+        for side in Split.allCases {
+            let here = clips.filter { $0.1 == side }
+            let (guns, others) = (here.filter { $0.0.label == "gunshot" }.count, here.filter { $0.0.label != "gunshot" }.count)
+            guard guns == 0 || others == 0 else { continue }
+            let role = side == .test ? "the comparison scores both models on its gunshots and negatives" : side == .validation ? "the adapted model's scores are scaled on it" : "the adaptation trains on the corpus's negatives besides the site's"
+            throw TrainError.data("the \(side.rawValue) split of the corpus (seed \(seed)) has \(guns) gunshot and \(others) negative/crowd clips\(unreadable > 0 ? " (after \(unreadable) unreadable clips were left out)" : "") and \(role): adapt cannot compare the models — give a corpus with more recording groups of each class (at least three), or fix the unreadable clips")
+        }
+    }
+
+    /// The largest `learningRate` taken: fine-tuning a trained model moves its weights a little (the default is 3e-4);
+    /// far above this the training diverges and the model scores nonsense.
+    public static let maxLearningRate: Float = 0.1
+    /// A final training loss above this (three times a coin toss's ln 2 = 0.69) is a model that learned nothing
+    /// but to be wrong: the training diverged.
+    static let maxFinalLoss = 3 * Foundation.log(2.0)
+
+    /// Why the adapted network cannot be used (nil: it can): a final training loss that is not finite or above
+    /// `maxFinalLoss`, weights that are not finite, or a score temperature the model loader refuses (≤ 0, not
+    /// finite, or above 1000: logits so large that only a divergence makes them).
+    static func divergence(loss: Double?, network: Network, temperature: Float?) -> String? {
+        if let loss, !(loss <= maxFinalLoss) { return String(format: "its final training loss is %@ (a coin toss scores 0.69)", loss.isFinite ? String(format: "%.2f", loss) : "\(loss)") }
+        if let p = network.parameters.first(where: { !$0.value.allSatisfy(\.isFinite) }) { return "its weights ('\(p.name)') hold NaN or infinite values" }
+        if let t = temperature, !(t > 0 && t <= 1000) { return "its scores need a temperature of \(t) (at most 1000 loads): its logits ran away" }
+        return nil
+    }
+
+    func diverged(_ why: String) -> TrainError {
+        TrainError.data("the adaptation diverged at learning rate \(o.learningRate): \(why); nothing was written — give a smaller --learning-rate, e.g. 3e-4 (the default)")
+    }
+
+    /// Writes the adapted model to `url` only if the file loads back under the model loader's rules (what earshotd
+    /// and `earshot` will do with it): written beside it under a temporary name, loaded, then renamed over `url`.
+    /// A file that would not load is removed and the error says the adaptation diverged.
+    public static func write(_ model: Model, to url: URL, learningRate: Float) throws {
+        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).adapt-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        do { try model.save(to: tmp) } catch {
+            throw TrainError.data("--out \(url.path): cannot write the file (\(error.localizedDescription)); choose a folder you can write to")
+        }
+        do { _ = try Model.load(tmp) } catch {
+            throw TrainError.data("the adapted model would not load (\("\(error)".replacingOccurrences(of: tmp.path, with: url.path))): the adaptation diverged at learning rate \(learningRate); nothing was written — give a smaller --learning-rate, e.g. 3e-4 (the default)")
+        }
+        guard rename(tmp.path, url.path) == 0 else {
+            throw TrainError.data("--out \(url.path): cannot write the file (\(String(cString: strerror(errno)))); choose a folder you can write to")
+        }
+    }
+
+    /// Checks adapt's `--out` before any work: a file that can be written (`OutputPath.checkFile`), not the model
+    /// being adapted — the same file by any path (device and inode: a symlink, a hard link, `./x` for `x`), which
+    /// the comparison may yet say to keep — and, unless `force`, no file that exists (a model of another site, or
+    /// anything else: it would be replaced without a word).
+    public static func checkOut(_ out: URL, base: URL, force: Bool) throws {
+        try OutputPath.checkFile(out, flag: "--out")
+        var o = stat(), b = stat()
+        guard stat(out.path, &o) == 0 else { return }   // nothing there yet
+        let stem = (base.lastPathComponent as NSString).deletingPathExtension
+        let other = out.deletingLastPathComponent().appendingPathComponent("\(stem)-site.safetensors").path
+        if stat(base.path, &b) == 0, o.st_dev == b.st_dev, o.st_ino == b.st_ino {
+            let same = out.standardizedFileURL.path == base.standardizedFileURL.path ? "" : " (\(base.path), the same file)"
+            throw TrainError.data("--out \(out.path) is the model being adapted\(same): adapt writes a new model, and the comparison may say to keep the base — give another file, e.g. --out \(other)")
+        }
+        guard force else {
+            throw TrainError.data("--out \(out.path): the file exists; give --force to replace it, or remove it, or choose another name, e.g. --out \(other)")
+        }
     }
 
     /// The recipe the base model was trained with (its `train.protocol` is the recipe's title), or the shipped

@@ -66,6 +66,9 @@ struct SiteRecordings {
             let ranges = picked.map { all[$0] }.filter { $0.plan == p }.map(\.range)
             do {
                 let clips = try Self.decode(plan.url, sampleRate: sampleRate, clips: ranges)
+                if !clips.isEmpty, clips.allSatisfy(Corpus.isDigitalSilence) {
+                    log("warning: \(plan.url.path): digital silence (no sample of the audio to adapt on above −80 dBFS): a dead or muted microphone? It teaches the model nothing of the site — check the capture and record again")
+                }
                 site.chunks += clips.map { (plan.url.path, $0) }
                 site.heldOut.append(Part(url: plan.url, from: plan.cut, samples: plan.count - plan.cut))
                 site.adaptSeconds += Double(plan.cut) / Double(sampleRate)

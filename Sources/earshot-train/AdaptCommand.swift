@@ -46,9 +46,10 @@ struct Adapt: ParsableCommand {
 
     @Option(help: "Model to adapt (default: the shipped model).") var model: String?
     @Option(help: "Corpus folder (its train split is trained on again; its test split scores both models).") var data: String
-    @Option(help: "Where to write the adapted model.") var out: String
+    @Option(help: "Where to write the adapted model (not the model being adapted; an existing file only with --force).") var out: String
+    @Flag(help: "Replace the file --out names if it exists (never the model being adapted).") var force = false
     @Option(help: "Epochs of fine-tuning.") var epochs: Int = 6
-    @Option(help: "Learning rate (peak of the cosine schedule).") var learningRate: Float = 3e-4
+    @Option(help: "Learning rate (peak of the cosine schedule; above 0, at most 0.1).") var learningRate: Float = 3e-4
     @Option(help: "Share of the negative training windows taken from the site (0…1).") var siteShare: Double = 0.25
     @Option(help: "Final share of every recording held out for calibration and the comparison (0…1).") var holdOut: Double = 0.25
     @Option(help: "Training windows per epoch.") var windowsPerEpoch: Int = 4096
@@ -67,8 +68,9 @@ struct Adapt: ParsableCommand {
     }
 
     func run() throws {
-        do { try OutputPath.checkFile(URL(fileURLWithPath: out), flag: "--out") } catch let e as TrainError { throw CommandError(e.description) }
-        let base = try Model.load(DefaultModel.resolve(model))
+        let baseURL = try DefaultModel.resolve(model)
+        do { try SiteAdaptation.checkOut(URL(fileURLWithPath: out), base: baseURL, force: force) } catch let e as TrainError { throw CommandError(e.description) }
+        let base = try Model.load(baseURL)
         try base.checkCompatible(with: FeatureConfig())
         var o = SiteAdaptation.Options(corpus: URL(fileURLWithPath: data), site: site.map { URL(fileURLWithPath: $0) })
         o.seed = seed ?? base.provenance["train.seed"].flatMap { UInt64($0) } ?? 1
@@ -79,7 +81,7 @@ struct Adapt: ParsableCommand {
         let (adapted, r): (Model, SiteAdaptation.Result)
         do { (adapted, r) = try SiteAdaptation(o).run(base: base) } catch let e as TrainError { throw CommandError(e.description) }
         let url = URL(fileURLWithPath: out)
-        try adapted.save(to: url)
+        do { try SiteAdaptation.write(adapted, to: url, learningRate: learningRate) } catch let e as TrainError { throw CommandError(e.description) }
         if json {
             let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]
             print(String(decoding: try e.encode(r), as: UTF8.self))

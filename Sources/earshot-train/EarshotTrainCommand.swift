@@ -68,7 +68,7 @@ struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Evaluate a model on a corpus split (or on all of a folder).")
     @Option(name: .customLong("model"), help: "Model file (default: the shipped model). Give it again to compare models clip by clip on the same clips: each against the first, at its own threshold and at equal false-alarm rates, with the exact McNemar test.") var models: [String] = []
     @Option(help: "Corpus folder.") var data: String
-    @Option(help: "test (the held-out split for --seed) or all.") var split: String = "test"
+    @Option(help: "test (the held-out split for --seed; with a seed other than the model's train.seed it holds clips the model trained on, and the report says so first) or all.") var split: String = "test"
     @Option(help: "Seed of the split.") var seed: UInt64 = 1
     @Option(help: "Override the model's threshold.") var threshold: Float?
     @Option(help: "Seconds between scored windows (the detector's hop).") var hop: Double = 0.1
@@ -89,10 +89,22 @@ struct Evaluate: ParsableCommand {
         // the rules first: a bad --hop or --min-consecutive fails before minutes of decoding
         let rules = ms.map { DecisionRule(threshold: threshold ?? $0.threshold, minConsecutive: minConsecutive, maxDips: maxDips, hopSeconds: hop) }
         try rules[0].validate()
+        // where --write-shot-scores writes, and whether its seed is the model's: before minutes of decoding
+        if let out = writeShotScores {
+            do { try OutputPath.checkFile(URL(fileURLWithPath: out), flag: "--write-shot-scores") } catch let e as TrainError { throw CommandError(e.description) }
+            if let trained = ms[0].provenance["train.seed"].flatMap(UInt64.init), trained != seed {
+                throw CommandError("--seed \(seed) is not the split \(ms[0].name) was trained with (train.seed \(trained)): its test shots would include clips it trained on; give --seed \(trained)")
+            }
+        }
         let corpus = try Corpus(root: URL(fileURLWithPath: data))
         let sp = GroupSplit(clips: corpus.clips, seed: seed)
         let chosen = corpus.clips.filter { $0.label != "rir" && (split == "all" || sp.side(of: $0).rawValue == split) }
         guard !chosen.isEmpty else { throw CommandError("no clips for split '\(split)' (use test or all)") }
+        // a model split with another seed trained on part of this test split: say so first, not in a footnote
+        let seedWarnings = split != "test" ? [] : ms.compactMap { m in
+            m.provenance["train.seed"].flatMap(UInt64.init).flatMap { GroupSplit.seedWarning(model: m.name, trainedSeed: $0, seed: seed, test: chosen, corpus: corpus.clips) }
+        }
+        if json { for w in seedWarnings { FileHandle.standardError.write(Data("\(w)\n".utf8)) } }
         let (clips, skipped) = corpus.loadSkipping(chosen, progress: ProgressBar("decoding", total: chosen.count)) {
             FileHandle.standardError.write(Data("\($0)\n".utf8))
         }
@@ -102,9 +114,7 @@ struct Evaluate: ParsableCommand {
             throw CommandError("the \(split) clips hold \(guns) gunshot and \(others) negative/crowd clips\(unreadable > 0 ? " that could be read (\(unreadable) could not)" : ""): "
                                + "evaluation needs both (recall on the one, false alarms on the other); use --split all, or a corpus with more recording groups")
         }
-        if writeShotScores != nil, let trained = ms[0].provenance["train.seed"].flatMap(UInt64.init), trained != seed {
-            throw CommandError("--seed \(seed) is not the split \(ms[0].name) was trained with (train.seed \(trained)): its test shots would include clips it trained on; give --seed \(trained)")
-        }
+        if !json { for w in seedWarnings { print(w) } }
         var reports: [EvalReport] = []
         var evaluator = Evaluator(), shots = StreamScores()
         evaluator.onShotScores = { shots = $0 }
@@ -112,19 +122,22 @@ struct Evaluate: ParsableCommand {
             let r = try evaluator.evaluate(model: m, name: m.name, rule: rule, gunshots: clips.filter { $0.info.label == "gunshot" },
                                              negatives: clips.filter { $0.info.label == "negative" }, crowd: clips.filter { $0.info.label == "crowd" })
             reports.append(r)
-            if let out = writeShotScores {
-                let name = m.name
-                // Model is a class: the loaded model itself gains the key, and is saved with it
-                m.provenance[ShotScores.key] = ShotScores(hop: rule.hopSeconds, streams: shots, sources: clips.filter { $0.info.label == "gunshot" }.map(\.info.source)).encoded()
-                try m.save(to: URL(fileURLWithPath: out))
-                FileHandle.standardError.write(Data("wrote \(out): \(name) with its \(shots.streams.count) test shots' window scores at hop \(rule.hopSeconds) s (eval.test_shots)\n".utf8))
-            }
+            // the report first: a file that cannot be written loses no evaluation
             if json {
                 let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]
                 print(String(decoding: try e.encode(r), as: UTF8.self))
             } else {
                 printReport(r, m)
                 if ms.count > 1 { print("") }
+            }
+            if let out = writeShotScores {
+                let name = m.name
+                // Model is a class: the loaded model itself gains the key, and is saved with it
+                m.provenance[ShotScores.key] = ShotScores(hop: rule.hopSeconds, streams: shots, sources: clips.filter { $0.info.label == "gunshot" }.map(\.info.source)).encoded()
+                do { try m.save(to: URL(fileURLWithPath: out)) } catch {
+                    throw CommandError("--write-shot-scores \(out): cannot write the file (\(error.localizedDescription)); the report above is complete — choose a file in a folder you can write to")
+                }
+                FileHandle.standardError.write(Data("wrote \(out): \(name) with its \(shots.streams.count) test shots' window scores at hop \(rule.hopSeconds) s (eval.test_shots)\n".utf8))
             }
         }
         guard reports.count > 1 else { return }

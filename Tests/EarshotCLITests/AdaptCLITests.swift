@@ -13,8 +13,11 @@ import Testing
     @Test func badArgumentsNameTheValueAndWriteNothing() throws {
         let dir = TestPaths.tempDir("adapt-cli"); defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("site.safetensors").path, corpus = dir.appendingPathComponent("corpus")
-        try FileManager.default.createDirectory(at: corpus.appendingPathComponent("gunshot"), withIntermediateDirectories: true)
-        try AudioFileWriter.writeWAV16([Float](repeating: 0, count: 16_000), sampleRate: 16_000, to: corpus.appendingPathComponent("gunshot/a.wav"))
+        // six recording groups of each class: every side of the split holds both (else adapt refuses the corpus first)
+        for label in ["gunshot", "negative"] {
+            try FileManager.default.createDirectory(at: corpus.appendingPathComponent(label), withIntermediateDirectories: true)
+            for g in 0..<6 { try AudioFileWriter.writeWAV16([Float](repeating: 0.01, count: 16_000), sampleRate: 16_000, to: corpus.appendingPathComponent("\(label)/\(label)\(g)__a.wav")) }
+        }
         let recording = dir.appendingPathComponent("site.wav")
         try Data("RIFF".utf8).write(to: recording)
         let missing = dir.appendingPathComponent("nowhere.wav").path
@@ -46,5 +49,24 @@ import Testing
         let faShare = try CLIRunner.run(["adapt", "--model", Self.model, "--data", corpus.path, "--out", out, "--false-alarm", quiet.path, "--false-alarm-share", "0.8", quiet.path], product: "earshot-train")
         #expect(faShare.status != 0 && faShare.stderr.contains("false-alarm share 0.8 is out of range"), "\(faShare.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    /// `--out` naming the model being adapted (trainer QA D2), or another file that exists: refused before any
+    /// work, both files untouched.
+    @Test func outNeverReplacesTheBaseModelOrAFileSilently() throws {
+        let dir = TestPaths.tempDir("adapt-cli-out"); defer { try? FileManager.default.removeItem(at: dir) }
+        let base = dir.appendingPathComponent("base.safetensors"), notes = dir.appendingPathComponent("notes.txt")
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: Self.model), to: base)
+        try Data("important notes".utf8).write(to: notes)
+        let before = try Data(contentsOf: base)
+        let missing = dir.appendingPathComponent("nowhere.wav").path
+        let same = try CLIRunner.run(["adapt", "--model", base.path, "--data", dir.path, "--out", base.path, missing], product: "earshot-train")
+        #expect(same.status == 1 && same.stderr.contains("is the model being adapted") && !same.stderr.contains("nowhere.wav"), "\(same.stderr)")
+        let file = try CLIRunner.run(["adapt", "--model", base.path, "--data", dir.path, "--out", notes.path, missing], product: "earshot-train")
+        #expect(file.status == 1 && file.stderr.contains("the file exists; give --force") && !file.stderr.contains("nowhere.wav"), "\(file.stderr)")
+        // with --force it gets past the check (to the missing recording)
+        let forced = try CLIRunner.run(["adapt", "--model", base.path, "--data", dir.path, "--out", notes.path, "--force", missing], product: "earshot-train")
+        #expect(forced.status != 0 && !forced.stderr.contains("the file exists"), "\(forced.stderr)")
+        #expect(try Data(contentsOf: base) == before && (try Data(contentsOf: notes)) == Data("important notes".utf8))
     }
 }

@@ -1,3 +1,4 @@
+import EarshotDetect
 import EarshotDSP
 import Foundation
 import Testing
@@ -94,5 +95,101 @@ import Testing
         #expect(skipped.first?.hasPrefix(manifest.path + ":5: class 'noise'") == true, "the manifest's line first: \(skipped)")
         let junk = dir.appendingPathComponent("negative/n1__junk.wav").path
         #expect(skipped.last.map { $0.contains(junk) && $0.components(separatedBy: "n1__junk.wav").count == 2 } == true, "the clip, named once: \(skipped)")
+    }
+
+    /// A file listed twice (trainer QA D7): the same row again is counted once and named with both lines; the
+    /// same file (by any spelling of its path) in another group or class is refused, naming both lines.
+    @Test func aFileListedTwiceIsCountedOnceOrRefused() throws {
+        let dir = TestPaths.tempDir("manifest-dup")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let head = "file\tclass\tsource\tgroup\tseconds\tlicence"
+        let rows = ["gunshot/g1__a.wav\tgunshot\ts\tg1\t0.5\tCC0", "negative/n1__b.wav\tnegative\ts\tn1\t0.5\tCC0"]
+        let manifest = dir.appendingPathComponent("manifest.tsv")
+        try ([head] + rows + rows).joined(separator: "\n").write(to: manifest, atomically: true, encoding: .utf8)
+        let c = try Corpus(root: dir)
+        #expect(c.clips.map(\.file) == ["gunshot/g1__a.wav", "negative/n1__b.wav"])
+        #expect(c.skipped == ["\(manifest.path):4: gunshot/g1__a.wav is listed again (first on line 2); the repeat is left out — remove it",
+                              "\(manifest.path):5: negative/n1__b.wav is listed again (first on line 3); the repeat is left out — remove it"], "\(c.skipped)")
+        for other in ["gunshot/g1__a.wav\tgunshot\ts\tg1_copy\t0.5\tCC0", "gunshot/./x/../g1__a.wav\tnegative\ts\tg1\t0.5\tCC0"] {
+            try ([head] + rows + [other]).joined(separator: "\n").write(to: manifest, atomically: true, encoding: .utf8)
+            #expect { try Corpus(root: dir) } throws: {
+                "\($0)".contains("is listed on line 2 (class gunshot, group g1) and on line 4 (class ") && "\($0)".contains("keep one of the rows")
+            }
+        }
+    }
+
+    /// The manifest's header and coverage (trainer QA D10): a first line that is a clip is refused (it used to be
+    /// dropped as the header); audio files in the class folders that it does not list are counted and named in a
+    /// warning; a manifest with no gunshot row says so, and how many gunshot files it leaves out.
+    @Test func aManifestWithoutHeaderOrMissingFilesIsNamed() throws {
+        let dir = try Self.corpusFolder("manifest-cover")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for n in ["gunshot/g1__a.wav", "gunshot/g2__a.wav", "gunshot/extra__x.wav", "negative/n1__b.wav", "negative/n2__b.wav"] {
+            try AudioFileWriter.writeWAV16(Self.tone, sampleRate: 16_000, to: dir.appendingPathComponent(n))
+        }
+        let head = "file\tclass\tsource\tgroup\tseconds\tlicence\torigin"
+        let rows = ["gunshot/g1__a.wav\tgunshot\ts\tg1\t0.5\tCC0\tx", "gunshot/g2__a.wav\tgunshot\ts\tg2\t0.5\tCC0\tx", "negative/n1__b.wav\tnegative\tt\tn1\t0.5\tCC0\tx"]
+        let manifest = dir.appendingPathComponent("manifest.tsv")
+        try rows.joined(separator: "\n").write(to: manifest, atomically: true, encoding: .utf8)
+        #expect { try Corpus(root: dir) } throws: { "\($0)".contains("\(manifest.path):1 is a clip (gunshot/g1__a.wav), not the header line") }
+        try ([head] + rows).joined(separator: "\n").write(to: manifest, atomically: true, encoding: .utf8)
+        let c = try Corpus(root: dir)
+        #expect(c.clips.count == 3 && c.warnings == ["2 audio file(s) in the class folders are not in \(manifest.path), so they are not used: gunshot/extra__x.wav, negative/n2__b.wav — add a row for each, or move them out"], "\(c.warnings)")
+        var said: [String] = []
+        _ = c.loadSkipping(c.clips) { said.append($0) }
+        #expect(said.first?.hasPrefix("warning: 2 audio file(s) in the class folders are not in") == true, "\(said)")
+        try head.write(to: manifest, atomically: true, encoding: .utf8)
+        #expect { try Corpus(root: dir) } throws: { "\($0)".contains("\(manifest.path) lists no gunshot clips (3 audio file(s) in gunshot/ are not in it)") }
+    }
+
+    /// No manifest (trainer QA D11): said, with how groups are made; file names without `__` (each its own group)
+    /// are counted and named; the clips' seconds come from the files' headers (the split table's minutes).
+    @Test func noManifestAndNamesWithoutGroupsAreSaid() throws {
+        let dir = try Self.corpusFolder("no-manifest")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for i in 1...5 { try AudioFileWriter.writeWAV16(Self.tone, sampleRate: 16_000, to: dir.appendingPathComponent("gunshot/rangeday_chunk\(i).wav")) }
+        try AudioFileWriter.writeWAV16(Array((0..<120).map { _ in Self.tone }.joined()), sampleRate: 16_000, to: dir.appendingPathComponent("negative/street__1.wav"))
+        let c = try Corpus(root: dir)
+        #expect(c.warnings.count == 2, "\(c.warnings)")
+        #expect(c.warnings.first == "no manifest.tsv in \(dir.path): the clips are the files of the class folders, grouped by their name's prefix before `__` (a recording's chunks share it)")
+        #expect(c.warnings.last?.hasPrefix("5 file(s) have no `__` in their name, so each is a recording group of its own (chunks of one recording could then land in train and test): gunshot/rangeday_chunk1.wav, gunshot/rangeday_chunk2.wav, gunshot/rangeday_chunk3.wav and 2 more — ") == true, "\(c.warnings)")
+        #expect(c.clips.map(\.seconds) == [0.5, 0.5, 0.5, 0.5, 0.5, 60])
+        let table = GroupSplit(clips: c.clips, seed: 1).report(c.clips)
+        #expect(table.contains("| negative | street | 1 (1, 1.0) |"), "a minute of negative audio: \(table)")
+    }
+
+    /// Input that decodes but is probably not what its label says (trainer QA D15): a silent gunshot, a 10 ms clip,
+    /// an 8 kHz clip, a length far from the manifest's — each a one-line warning naming the file; used anyway; many
+    /// such clips give the first ten and a count.
+    @Test func suspiciousClipsAreWarnedAboutOnALineEach() throws {
+        let dir = try Self.corpusFolder("suspicious")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func write(_ name: String, _ x: [Float], rate: Int = 16_000) throws { try AudioFileWriter.writeWAV16(x, sampleRate: rate, to: dir.appendingPathComponent(name)) }
+        try write("gunshot/silent__a.wav", [Float](repeating: 0, count: 8000))
+        try write("gunshot/good__a.wav", Self.tone)
+        try write("negative/tiny__a.wav", Array(Self.tone.prefix(160)))
+        try write("negative/phone__a.wav", Array(Self.tone.prefix(4000)), rate: 8000)
+        try write("negative/long__a.wav", Self.tone)
+        let head = "file\tclass\tsource\tgroup\tseconds\tlicence"
+        let rows = ["gunshot/silent__a.wav\tgunshot\ts\tsilent\t0.5\tCC0", "gunshot/good__a.wav\tgunshot\ts\tgood\t0.5\tCC0", "negative/tiny__a.wav\tnegative\tt\ttiny\t0.01\tCC0",
+                    "negative/phone__a.wav\tnegative\tt\tphone\t0.5\tCC0", "negative/long__a.wav\tnegative\tt\tlong\t2.0\tCC0"]
+        try ([head] + rows).joined(separator: "\n").write(to: dir.appendingPathComponent("manifest.tsv"), atomically: true, encoding: .utf8)
+        let c = try Corpus(root: dir)
+        var said: [String] = []
+        let (clips, skipped) = c.loadSkipping(c.clips) { said.append($0) }
+        #expect(clips.count == 5 && skipped.isEmpty)
+        func path(_ n: String) -> String { dir.appendingPathComponent(n).path }
+        #expect(said == ["warning: \(path("gunshot/silent__a.wav")): labelled gunshot but digital silence (no sample above −80 dBFS)",
+                         "warning: \(path("negative/tiny__a.wav")): 0.010 s long (too short to hold a sound)",
+                         "warning: \(path("negative/phone__a.wav")): recorded at 8000 Hz, \(LowSampleRate.problem(rate: 8000, modelRate: 16_000)!)",
+                         "warning: \(path("negative/long__a.wav")): 0.50 s long, the manifest says 2.00 s"], "\(said)")
+        // many: the first ten, then a count
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("manifest.tsv"))
+        for i in 0..<12 { try write("negative/quiet\(i)__a.wav", [Float](repeating: 0, count: 8000)) }
+        let many = try Corpus(root: dir)
+        said = []
+        _ = many.loadSkipping(many.clips) { said.append($0) }
+        let warned = said.filter { $0.hasPrefix("warning: /") }
+        #expect(warned.count == 10 && said.last == "warning: 5 more clip(s) like these (15 in all)", "\(said)")
     }
 }

@@ -111,7 +111,7 @@ import Testing
         // the base is untouched, and the adapted file round-trips
         #expect(try Self.maxScore(fresh, base) == before.site)
         let url = dir.appendingPathComponent("adapted.safetensors")
-        try adapted.save(to: url)
+        try SiteAdaptation.write(adapted, to: url, learningRate: o.learningRate)
         let back = try Model.load(url)
         #expect(back.thresholds == adapted.thresholds && back.network.snapshot() == adapted.network.snapshot())
         // it keeps its own scores of the test shots: at each row's threshold they find what the row says it found
@@ -246,6 +246,127 @@ import Testing
         #expect { try SiteAdaptation(o).run(base: reversed) } throws: {
             "\($0)".contains("[\"gunshot\", \"other\"]") && "\($0)".contains("two-class models")
         }
+    }
+
+    /// `--out` (trainer QA D2): never the model being adapted, by whatever path names it (device and inode), even
+    /// with --force; an existing other file only with --force; a new file is fine.
+    @Test func outIsNeverTheBaseAndReplacesAFileOnlyWithForce() throws {
+        let dir = TestPaths.tempDir("adapt-out"); defer { try? FileManager.default.removeItem(at: dir) }
+        let base = dir.appendingPathComponent("base.safetensors"), notes = dir.appendingPathComponent("notes.txt")
+        try Data("model".utf8).write(to: base)
+        try Data("important notes".utf8).write(to: notes)
+        let link = dir.appendingPathComponent("link.safetensors"), hard = dir.appendingPathComponent("hard.safetensors")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: base)
+        try FileManager.default.linkItem(at: base, to: hard)
+        let viaDots = URL(fileURLWithPath: dir.path + "/./sub/../base.safetensors")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        for out in [base, link, hard, viaDots] {
+            for force in [false, true] {
+                #expect { try SiteAdaptation.checkOut(out, base: base, force: force) } throws: {
+                    "\($0)".contains("--out \(out.path) is the model being adapted") && "\($0)".contains("base-site.safetensors")
+                }
+            }
+        }
+        #expect { try SiteAdaptation.checkOut(notes, base: base, force: false) } throws: {
+            "\($0)".contains("--out \(notes.path): the file exists; give --force to replace it")
+        }
+        try SiteAdaptation.checkOut(notes, base: base, force: true)
+        try SiteAdaptation.checkOut(dir.appendingPathComponent("new.safetensors"), base: base, force: false)
+        #expect(try Data(contentsOf: notes) == Data("important notes".utf8) && (try Data(contentsOf: base)) == Data("model".utf8))
+    }
+
+    /// A learning rate that diverges (trainer QA D3): refused above 0.1 before any work; a training that
+    /// diverges anyway (a runaway loss, NaN weights, a temperature the loader refuses) is named; and the file
+    /// written is one that loads — else nothing is written.
+    @Test func divergedAdaptationsAreRefusedAndWhatIsWrittenLoads() throws {
+        let dir = TestPaths.tempDir("adapt-lr"); defer { try? FileManager.default.removeItem(at: dir) }
+        var o = SiteAdaptation.Options(corpus: dir, site: [dir])
+        for lr: Float in [0.3, 3, 1e30, .infinity, .nan, 0, -1] {
+            o.learningRate = lr
+            #expect { try o.validate() } throws: { "\($0)".contains("learning rate \(lr) is out of range") && "\($0)".contains("at most 0.1") }
+        }
+        o.learningRate = 0.1
+        try o.validate()
+
+        let net = try Network(specs: TinyTrainingTests.tinySpecs, inputShape: Shape3(1, 64, 96))
+        net.initialize(seed: 3)
+        #expect(SiteAdaptation.divergence(loss: 0.3, network: net, temperature: 2) == nil)
+        #expect(SiteAdaptation.divergence(loss: 20.4, network: net, temperature: nil)?.contains("final training loss is 20.40") == true)
+        #expect(SiteAdaptation.divergence(loss: .nan, network: net, temperature: nil) != nil)
+        #expect(SiteAdaptation.divergence(loss: nil, network: net, temperature: 33081.5)?.contains("temperature of 33081.5") == true)
+        let good = Model(network: net, features: FeatureConfig(), threshold: 0.5)
+        let url = dir.appendingPathComponent("site.safetensors")
+        // a temperature the loader refuses: nothing written, no temporary file left
+        good.scoreTemperature = 33081.5
+        #expect { try SiteAdaptation.write(good, to: url, learningRate: 0.3) } throws: {
+            "\($0)".contains("would not load") && "\($0)".contains("score_temperature") && "\($0)".contains("diverged at learning rate 0.3")
+                && "\($0)".contains("smaller --learning-rate") && "\($0)".contains(url.path)
+        }
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        #expect(left.isEmpty, "no file written, no temporary file left: \(left)")
+        good.scoreTemperature = 2
+        try SiteAdaptation.write(good, to: url, learningRate: 3e-4)
+        #expect(try Model.load(url).scoreTemperature == 2)
+        net.parameters[0].value[0] = .nan
+        #expect(SiteAdaptation.divergence(loss: 0.3, network: net, temperature: 2)?.contains("NaN") == true)
+    }
+
+    /// A corpus whose split leaves a side without gunshots or without negatives (trainer QA D8): adapt cannot
+    /// compare (0 test shots) or trains on the site alone — refused naming the side, before any site audio is read.
+    @Test func aSplitWithoutTestShotsOrNegativesIsRefused() throws {
+        let dir = TestPaths.tempDir("adapt-split"); defer { try? FileManager.default.removeItem(at: dir) }
+        let net = try Network(specs: TinyTrainingTests.tinySpecs, inputShape: Shape3(1, 64, 96))
+        let base = Model(network: net, features: FeatureConfig(), threshold: 0.5)
+        let head = "file\tclass\tsource\tgroup\tseconds\tlicence"
+        let guns = (0..<6).map { "gunshot/g\($0)__a.wav\tgunshot\ts\tonegroup\t1\tCC0" }
+        let negs = (0..<12).map { "negative/n\($0)__a.wav\tnegative\tt\tn\($0)\t1\tCC0" }
+        let site = dir.appendingPathComponent("not-read.wav")
+        for (rows, expected) in [(guns + negs, "has 0 gunshot and"), (guns.enumerated().map { $1.replacingOccurrences(of: "onegroup", with: "g\($0)") }, " gunshot and 0 negative/crowd clips")] {
+            try ([head] + rows).joined(separator: "\n").write(to: dir.appendingPathComponent("manifest.tsv"), atomically: true, encoding: .utf8)
+            var a = SiteAdaptation(SiteAdaptation.Options(corpus: dir, site: [site])); a.log = { _ in }
+            #expect { try a.run(base: base) } throws: {
+                "\($0)".contains(expected) && "\($0)".contains("adapt cannot compare the models") && !"\($0)".contains("not-read.wav")
+            }
+        }
+    }
+
+    /// Held-out site audio too short to show the default rate (trainer QA D14): its time said in seconds or minutes
+    /// (not "0.00 h"), and the adapted model, though it finds as many test shots, is not recommended as it is — the
+    /// report says how much to record; with enough audio it is.
+    @Test func tooLittleHeldOutAudioIsSaidAndNotRecommended() throws {
+        func result(heldOut hours: Double) -> SiteAdaptation.Result {
+            let upper = ConfidenceInterval.poissonRate(events: 0, exposure: hours).upper
+            let row = SiteAdaptation.Row(falseAlarmsPerHour: 1, baseThreshold: 0.98, adaptedThreshold: 0.41, baseSiteEvents: 0, adaptedSiteEvents: 0,
+                                         baseSiteFalseAlarmsUpper95: upper, adaptedSiteFalseAlarmsUpper95: upper, baseRecall: 0.5, adaptedRecall: 0.5,
+                                         baseIncidents: nil, adaptedIncidents: nil, shots: PairedComparison(onlyFirst: 0, onlySecond: 0),
+                                         baseCorpusFalseAlarms: 0, adaptedCorpusFalseAlarms: 0, resolved: hours >= 1)
+            return SiteAdaptation.Result(base: "base.safetensors", siteFiles: ["good60.wav"], skipped: [], adaptHours: 3 * hours, recordedAdaptHours: 3 * hours,
+                                         heldOutHours: hours, siteChunks: 5, siteSources: 1, testGunshots: 10, testNegativeHours: 0.5, baseOwnThreshold: 0.98,
+                                         baseOwnEvents: 0, rows: [row], defaultTarget: 1, adaptedIsBetter: true)
+        }
+        let short = result(heldOut: 15.0 / 3600).table(out: "site.safetensors")
+        #expect(short.hasPrefix("site: 1 recording(s), 45 s adapted on, 15 s held out") && short.contains("(*) 15 s of held-out audio cannot measure"), "\(short)")
+        #expect(!short.contains("To use it") && short.contains("Do not use it yet: its threshold comes from held-out site audio too short")
+                && short.contains("record about 15 h (at this hold-out share of 25 %), then adapt again"), "\(short)")
+        let long = result(heldOut: 10).table(out: "site.safetensors")
+        #expect(long.hasPrefix("site: 1 recording(s), 30.00 h adapted on, 10.00 h held out") && long.contains("To use it, `model: site.safetensors`") && !long.contains("Do not use it"), "\(long)")
+        #expect(SiteAdaptation.Result.duration(4.5 / 60) == "4.5 min" && SiteAdaptation.Result.duration(0.25) == "0.25 h")
+    }
+
+    /// A site recording, or a false-alarm clip, of pure digital silence (trainer QA D15): used, with a warning
+    /// naming it (a dead microphone teaches the model nothing of the site).
+    @Test func digitalSilenceOnSiteIsWarnedAbout() throws {
+        let dir = TestPaths.tempDir("adapt-silence"); defer { try? FileManager.default.removeItem(at: dir) }
+        let dead = dir.appendingPathComponent("dead.wav"), clip = dir.appendingPathComponent("clip.wav")
+        // ±1 LSB of dither over nothing (what `sox -n` writes): digital silence all the same
+        try AudioFileWriter.writeWAV16((0..<96_000).map { Float($0 % 3 - 1) / 32768 }, sampleRate: 16000, to: dead)
+        try AudioFileWriter.writeWAV16([Float](repeating: 0, count: 32_000), sampleRate: 16000, to: clip)
+        var notes: [String] = []
+        let site = try SiteRecordings.load([dead], sampleRate: 16000, holdOut: 0.25, chunk: 10, log: { notes.append($0) })
+        #expect(site.files == [dead.path] && notes.count == 1 && notes[0].hasPrefix("warning: \(dead.path): digital silence"), "\(notes)")
+        notes = []
+        let fa = try FalseAlarmClips.load([clip], sampleRate: 16000, log: { notes.append($0) })
+        #expect(fa.clips.count == 1 && notes.count == 1 && notes[0].hasPrefix("warning: \(clip.path): digital silence"), "\(notes)")
     }
 
     /// Recordings longer than the budget give clips spread evenly over all of them (not the first hour of

@@ -29,6 +29,20 @@ import Testing
         #expect(a.report(c).contains("| gunshot | src0 |"))
     }
 
+    /// `evaluate --seed` other than the model's `train.seed` (trainer QA D9): the warning counts the test clips that
+    /// the model's own split put on its train or validation side; none for the same seed.
+    @Test func aTestSplitOfAnotherSeedNamesTheClipsTheModelTrainedOn() throws {
+        let c = Self.clips()
+        #expect(GroupSplit.seedWarning(model: "m", trainedSeed: 7, seed: 7, test: c, corpus: c) == nil)
+        let mine = GroupSplit(clips: c, seed: 8), theirs = GroupSplit(clips: c, seed: 7)
+        let test = c.filter { mine.side(of: $0) == .test }
+        let seen = test.filter { theirs.side(of: $0) != .test }
+        try #require(!seen.isEmpty, "seeds 7 and 8 must deal some groups differently")
+        let w = try #require(GroupSplit.seedWarning(model: "m.safetensors", trainedSeed: 7, seed: 8, test: test, corpus: c))
+        #expect(w.hasPrefix("warning: m.safetensors was trained with --seed 7 (its train.seed), this is the test split of --seed 8: \(seen.count) of its \(test.count) clips (\(seen.filter { $0.label == "gunshot" }.count) gunshot)")
+                && w.hasSuffix("so these figures include clips it trained on — give --seed 7 for held-out figures"), "\(w)")
+    }
+
     @Test func mixingHitsTheRequestedSNR() {
         var rng = SeededRNG(seed: 3)
         // quiet enough that the limiter never engages, so the added noise can be measured exactly
