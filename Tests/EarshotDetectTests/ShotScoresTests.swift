@@ -14,7 +14,7 @@ struct ShotScoresTests {
     ]
 
     @Test func aRoundTripThroughAModelFileKeepsEveryBit() throws {
-        var m = try TestModel.random()
+        let m = try TestModel.random()
         let s = ShotScores(hop: 0.1, clips: Self.clips)
         m.provenance[ShotScores.key] = s.encoded()
         let url = TestPaths.tempDir("shot-scores").appendingPathComponent("m.safetensors")
@@ -66,7 +66,7 @@ struct ShotScoresTests {
         #expect(ShotScores(hop: 0.1, clips: clips, sources: ["a"]).sources == nil)
         #expect(ShotScores(hop: 0.1, clips: clips).share(rule: rule).incidentText == "")
         // through a model file
-        var m = try TestModel.random()
+        let m = try TestModel.random()
         m.provenance[ShotScores.key] = s.encoded()
         let url = TestPaths.tempDir("shot-sources").appendingPathComponent("m.safetensors")
         try m.save(to: url)
@@ -76,7 +76,7 @@ struct ShotScoresTests {
         // damaged: an index past the names, or a count that is not the clips'
         for bad in [s.encoded().replacingOccurrences(of: "\"source\":[0,1,", with: "\"source\":[0,7,"),
                     s.encoded().replacingOccurrences(of: "\"source\":[0,1,", with: "\"source\":[1,")] {
-            var d = try TestModel.random()
+            let d = try TestModel.random()
             d.provenance[ShotScores.key] = bad
             #expect(throws: ModelFileError.self) { _ = try ShotScores(model: d) }
         }
@@ -87,7 +87,7 @@ struct ShotScoresTests {
         let good = ShotScores(hop: 0.1, clips: Self.clips).encoded()
         for bad in ["not json", good.replacingOccurrences(of: "\"windows\":[4,", with: "\"windows\":[5,"),
                     ShotScores(hop: 0.1, clips: [[1.5]]).encoded(), good.replacingOccurrences(of: "\"hop\":0.1", with: "\"hop\":0")] {
-            var m = try TestModel.random()
+            let m = try TestModel.random()
             m.provenance[ShotScores.key] = bad
             #expect(throws: ModelFileError.self) { _ = try ShotScores(model: m) }
             do { _ = try ShotScores(model: m) } catch {

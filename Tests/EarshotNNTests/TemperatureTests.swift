@@ -29,5 +29,14 @@ import Testing
         let bad = dir.appendingPathComponent("bad.safetensors")
         try wr.write(to: bad)
         #expect(throws: ModelFileError.self) { try Model.load(bad) }
+        // one too large, as a diverged training writes it (the trainer's black-box test, D3): said as such
+        md["score_temperature"] = "33081.543"
+        var big = SafetensorsWriter(metadata: md)
+        for p in net.parameters { big.add(p.name, shape: p.shape, floats: p.value) }
+        big.add("mel_filterbank", shape: [64, 257], floats: m.melFilterbank)
+        try big.write(to: bad)
+        do { _ = try Model.load(bad); Issue.record("loaded") } catch {
+            #expect("\(error)".contains("'33081.543' is not a number in (0, 1000]") && "\(error)".contains("lower learning rate"), "\(error)")
+        }
     }
 }

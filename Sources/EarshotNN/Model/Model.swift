@@ -156,7 +156,7 @@ public final class Model {
         var temperature: Float = 1
         if let t = m["score_temperature"] {
             guard let v = Float(t), v.isFinite, v > 0, v <= 1000 else {
-                throw ModelFileError.badMetadata(path: path, key: "score_temperature", reason: "'\(t)' is not a positive number")
+                throw ModelFileError.badMetadata(path: path, key: "score_temperature", reason: "'\(t)' is not a number in (0, 1000]; a training that diverged writes such a value — train again with a lower learning rate")
             }
             temperature = v
         }
