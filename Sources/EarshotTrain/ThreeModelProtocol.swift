@@ -32,6 +32,19 @@ public struct ThreeModelProtocol {
         /// Which false-alarm target ("1", "2", "5", "10" per hour) becomes the shipped default threshold.
         public var shipTarget = "1"
         public init(data: URL, out: URL) { self.data = data; self.out = out }
+
+        /// The largest `epochScale`: 100 × the full budget is 3,000 epochs of Model 5 — more is a typo, and
+        /// a value beyond Int (1e300) or not a number would stop the run with a trap after the decoding.
+        public static let maxEpochScale = 100.0
+
+        /// Every numeric setting in its range, checked before anything is read or written (`run` does it
+        /// first; `earshot-train train` in its `validate()`, as a usage error). Each problem names the option,
+        /// the value and the range.
+        public func validate() throws {
+            guard epochScale.isFinite, epochScale > 0, epochScale <= Self.maxEpochScale else {
+                throw TrainError.data("--epoch-scale \(epochScale): use a number above 0 and at most \(Int(Self.maxEpochScale)) (it scales every model's epochs: e.g. 0.25 for a quick run, 1 for the full budget)")
+            }
+        }
     }
 
     /// Temperature T minimising the validation windows' negative log-likelihood of softmax(logits / T)
@@ -124,6 +137,7 @@ public struct ThreeModelProtocol {
 
     public func run() throws -> [Trained] {
         // what the run reads and writes is checked before minutes of decoding and hours of training
+        try o.validate()
         let corpus = try Corpus(root: o.data)
         if let ship = o.ship { try OutputPath.checkFile(ship, flag: "--ship") }
         if let dir = o.reuse, !OutputPath.isFolder(dir.path) {

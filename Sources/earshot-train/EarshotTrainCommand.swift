@@ -49,15 +49,22 @@ struct Train: ParsableCommand {
         guard ["1", "2", "5", "10"].contains(shipTarget) else { throw ValidationError("--ship-target \(shipTarget): use 1, 2, 5 or 10 (false alarms per hour)") }
         guard folds == 0 || folds >= 2 else { throw ValidationError("--folds \(folds): use 0 (off) or at least 2") }
         guard candidates >= 1 else { throw ValidationError("--candidates \(candidates): use at least 1") }
+        do { try options().validate() } catch let e as TrainError { throw ValidationError(e.description) }
     }
 
-    func run() throws {
+    /// The protocol's settings from the flags (`validate()` checks their ranges before `run()`).
+    func options() -> ThreeModelProtocol.Options {
         var o = ThreeModelProtocol.Options(data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out))
         o.seed = seed; o.epochScale = epochScale; o.windowsPerEpoch = windowsPerEpoch; o.threads = threads
         o.ship = ship.map { URL(fileURLWithPath: $0) }
         o.reuse = reuse.map { URL(fileURLWithPath: $0) }
         o.folds = folds; o.shipTarget = shipTarget; o.oofCandidates = candidates
         o.command = "earshot-train " + CommandLine.arguments.dropFirst().joined(separator: " ")
+        return o
+    }
+
+    func run() throws {
+        let o = options()
         let results = try ThreeModelProtocol(o).run()
         print(Report.table(results))
         print("report: \(out)/report.md")
