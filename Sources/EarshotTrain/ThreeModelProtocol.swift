@@ -36,6 +36,28 @@ public struct ThreeModelProtocol {
         /// The largest `epochScale`: 100 × the full budget is 3,000 epochs of Model 5 — more is a typo, and
         /// a value beyond Int (1e300) or not a number would stop the run with a trap after the decoding.
         public static let maxEpochScale = 100.0
+        /// `windowsPerEpoch`'s range: at least one batch (`TrainSettings.batch`: fewer would still run a whole
+        /// batch a step), at most 2^20 (256 × the default; more is a typo that would run for days).
+        public static let windowsPerEpochRange = TrainSettings().batch...1_048_576
+        /// The false-alarm rates (per hour) that have thresholds, as `shipTarget` names them.
+        public static let shipTargets = ["1", "2", "5", "10"]
+
+        /// `shipTarget` as written on the command line ("1", "1.0", "10.") in the form the thresholds are keyed
+        /// by ("1"); nil when it is no rate that has a threshold.
+        public static func shipTargetKey(_ text: String) -> String? {
+            guard let v = Double(text.trimmingCharacters(in: .whitespaces)), v.isFinite, v == v.rounded(), v >= 1, v <= 10 else { return nil }
+            let key = String(Int(v))
+            return shipTargets.contains(key) ? key : nil
+        }
+
+        /// The training threads to run for a requested count: at most one per CPU core (each thread holds a
+        /// copy of the network and a batch lane, and two threads on one core only take turns), with the note to
+        /// print when the request was lowered. `validate` refuses fewer than 1.
+        public static func cappedThreads(_ requested: Int, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> (threads: Int, note: String?) {
+            let cores = max(1, cores)
+            guard requested > cores else { return (requested, nil) }
+            return (cores, "--threads \(requested) is more than the \(cores) CPU core\(cores == 1 ? "" : "s") here: training on \(cores) thread\(cores == 1 ? "" : "s")")
+        }
 
         /// Every numeric setting in its range, checked before anything is read or written (`run` does it
         /// first; `earshot-train train` in its `validate()`, as a usage error). Each problem names the option,
@@ -44,6 +66,13 @@ public struct ThreeModelProtocol {
             guard epochScale.isFinite, epochScale > 0, epochScale <= Self.maxEpochScale else {
                 throw TrainError.data("--epoch-scale \(epochScale): use a number above 0 and at most \(Int(Self.maxEpochScale)) (it scales every model's epochs: e.g. 0.25 for a quick run, 1 for the full budget)")
             }
+            guard Self.windowsPerEpochRange.contains(windowsPerEpoch) else {
+                throw TrainError.data("--windows-per-epoch \(windowsPerEpoch): use \(Self.windowsPerEpochRange.lowerBound)…\(Self.windowsPerEpochRange.upperBound) (at least one batch of \(Self.windowsPerEpochRange.lowerBound) windows; the default is 4096)")
+            }
+            guard threads >= 1 else { throw TrainError.data("--threads \(threads): use at least 1 (at most one per CPU core is used)") }
+            guard Self.shipTargets.contains(shipTarget) else { throw TrainError.data("--ship-target \(shipTarget): use 1, 2, 5 or 10 (false alarms per hour)") }
+            guard folds == 0 || folds >= 2 else { throw TrainError.data("--folds \(folds): use 0 (off) or at least 2") }
+            guard oofCandidates >= 1 else { throw TrainError.data("--candidates \(oofCandidates): use at least 1") }
         }
     }
 
