@@ -148,6 +148,12 @@ public enum Report {
         return s
     }
 
+    /// Every file `write` may write into the output folder. A run removes those an earlier run left there
+    /// before it starts (it writes its own at the end), so none of them describes other models than the
+    /// folder's, and `oof.json` does not outlive a later `--folds 0` run.
+    public static let files = ["report.md", "report.json", "oof.json", "oof_candidates.json",
+                               "roc.svg", "recall_vs_snr.svg", "recall_vs_gain.svg", "training_curves.svg", "loss_curves.svg"]
+
     public static func write(_ rs: [ThreeModelProtocol.Trained], best: Int, oof: OOFSummary?, candidates: [OOFSummary] = [], split: String, unreadable: [String], options o: ThreeModelProtocol.Options) throws {
         var md = "# Earshot model report\n\nCommand: `\(o.command)`  \nData: `\(o.data.path)` (seed \(o.seed)); split by recording group.\n\n"
         md += "## Comparison on the held-out test split\n\nEach model's threshold was chosen for ≤ 1 false alarm per hour of VALIDATION negative+crowd audio, except the shipped model's, which comes from the out-of-fold calibration below (when it ran); every figure below is on the TEST split, which no model or threshold saw. Recall = fraction of test gunshot clips with a detected event (the detector streams each clip exactly as `earshot detect` does); FA/h = events per hour streaming all test negative and crowd clips. In parentheses, 95 % intervals of the test set's sampling error (Wilson for recall, exact Poisson for the false-alarm count): two models whose intervals overlap widely are not told apart by this test set.\n\n"

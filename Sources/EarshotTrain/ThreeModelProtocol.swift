@@ -146,7 +146,9 @@ public struct ThreeModelProtocol {
 
     let o: Options
     let log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-    public init(_ o: Options) { self.o = o }
+    /// Where the run is and what --out holds so far (for the line printed on SIGINT/SIGTERM).
+    public let state: TrainRunState
+    public init(_ o: Options) { self.o = o; state = TrainRunState(out: o.out) }
 
     /// The models calibrated out-of-fold: the first `count` of `ranked` (validation clip recall at the 1 FA/h
     /// validation threshold), then the `leaders` trained models with the best validation window recall at 1 %
@@ -173,6 +175,11 @@ public struct ThreeModelProtocol {
             throw TrainError.data("--reuse \(dir.path): no such folder; give the --out folder of an earlier run, or leave --reuse out to train every model")
         }
         try OutputPath.makeFolder(o.out, flag: "--out")
+        // an earlier run's report would describe other models than the ones this run leaves in the folder
+        let stale = Report.files.filter { FileManager.default.fileExists(atPath: o.out.appendingPathComponent($0).path) }
+        for f in stale { try? FileManager.default.removeItem(at: o.out.appendingPathComponent(f)) }
+        if !stale.isEmpty { log("\(o.out.path): removed an earlier run's \(stale.joined(separator: ", ")) (this run writes its own report at the end)") }
+        state.enter("decoding the corpus")
         let split = GroupSplit(clips: corpus.clips, seed: o.seed)
         let splitTable = split.report(corpus.clips)
         try splitTable.write(to: o.out.appendingPathComponent("split.md"), atomically: true, encoding: .utf8)
@@ -206,7 +213,8 @@ public struct ThreeModelProtocol {
         var nets: [Network] = [], histories: [String: [EpochRecord]] = [:]
         /// The provenance of each model taken from --reuse: its weights were trained by that earlier run.
         var reusedProvenance: [String: [String: String]] = [:]
-        for r in recipes {
+        let commit = BuildCommit.current
+        for (i, r) in recipes.enumerated() {
             // a soup is always re-averaged (it costs nothing), never reused: its ingredients may have changed
             if !r.soup.isEmpty {
                 let net = try r.freshNetwork(inputShape: shape)
@@ -221,21 +229,30 @@ public struct ThreeModelProtocol {
                     log("\(r.name): reusing \(dir.path)/\(r.name).safetensors")
                     nets.append(m.network); histories[r.name] = oldHistories[r.name] ?? []
                     reusedProvenance[r.name] = m.provenance
+                    if dir.standardizedFileURL.path == o.out.standardizedFileURL.path {   // resuming in place: the file is in --out
+                        if m.provenance[Model.stateKey] == Model.uncalibratedState { state.savedUncalibrated(r.name) } else { state.savedFinished(r.name) }
+                    }
                     continue
                 }
                 if let why { log("\(r.name): not reusing \(why); training it") }
             }
+            state.enter("training \(r.name) (model \(i + 1) of \(recipes.count))")
             let net = try r.base.map { try copy(nets[$0]) } ?? r.freshNetwork(inputShape: shape)
             histories[r.name] = trainer.train(net, settings: r.settings, validation: valSet, name: r.name)
             nets.append(net)
-            // saved at once (uncalibrated; rewritten below) so an interrupted run can go on with --reuse
-            try Model(network: net, features: features).save(to: o.out.appendingPathComponent("\(r.name).safetensors"))
+            // saved at once so an interrupted run can go on with --reuse; marked uncalibrated (earshot warns about
+            // such a file), with the provenance --reuse checks; rewritten calibrated below
+            let early = Model(network: net, features: features)
+            early.provenance = [Model.stateKey: Model.uncalibratedState, "train.protocol": r.title, "train.seed": String(o.seed),
+                                "train.date": ISO8601DateFormatter().string(from: Date()), "train.commit": commit, "train.command": o.command]
+            try early.save(to: o.out.appendingPathComponent("\(r.name).safetensors"))
+            state.savedUncalibrated(r.name)
             try JSONEncoder().encode(histories).write(to: o.out.appendingPathComponent("history.json"))
         }
         try JSONEncoder().encode(histories).write(to: o.out.appendingPathComponent("history.json"))
 
         let baseRule = DecisionRule(threshold: 0.5)
-        let commit = BuildCommit.current
+        state.enter("calibrating the models on validation")
         var results: [Trained] = []
         for (r, net) in zip(recipes, nets) {
             let (name, title, hist) = (r.name, r.title, histories[r.name] ?? [])
@@ -292,6 +309,7 @@ public struct ThreeModelProtocol {
                 var fs = OutOfFold.Settings(); fs.k = o.folds; fs.seed = o.seed; fs.features = features; fs.threads = o.threads
                 fs.temperature = results[i].model.scoreTemperature
                 log("out-of-fold calibration of \(recipes[i].name): \(o.folds) folds, epochs \(epochs)")
+                state.enter("calibrating \(recipes[i].name) out-of-fold")
                 let r = try OutOfFold.run(soup: chains, epochs: chainEpochs, clips: nonTest, rirs: rirs, settings: fs, cache: cache, log: log)
                 let f = OOFSummary(model: recipes[i].name, epochs: epochs, folds: o.folds, from: r, base: baseRule)
                 log(String(format: "out-of-fold %@: %.2f h of negatives; thresholds 1/2/5/10 FA/h = %@; OOF recall %@ (mean %.3f)", f.model, f.negativeHours,
@@ -314,6 +332,7 @@ public struct ThreeModelProtocol {
         let oof = oofs.first { $0.model == results[best].name }
 
         // Test split, once per model.
+        state.enter("testing the models on the test split")
         var ev = Evaluator()
         var shots = StreamScores()
         ev.onShotScores = { shots = $0 }
@@ -329,9 +348,13 @@ public struct ThreeModelProtocol {
             results[i].model.provenance[ShotScores.key] = ShotScores(hop: rule.hopSeconds, streams: shots,
                                                                      sources: testClips.filter { $0.info.label == "gunshot" }.map(\.info.source)).encoded()
             try results[i].model.save(to: o.out.appendingPathComponent("\(results[i].name).safetensors"))
+            state.savedFinished(results[i].name)
         }
+        state.enter("writing the report")
         try Report.write(results, best: best, oof: oof, candidates: oofs, split: splitTable, unreadable: bad, options: o)
+        state.wroteReport()
         if let ship = o.ship {
+            state.enter("writing --ship \(ship.path)")
             try results[best].model.save(to: ship)
             log("shipped \(results[best].name) (\(oof == nil ? "best on validation" : "best out-of-fold of the top \(oofs.count) on validation")) → \(ship.path)")
         }

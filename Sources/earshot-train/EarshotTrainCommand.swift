@@ -67,7 +67,22 @@ struct Train: ParsableCommand {
         let (threads, note) = ThreeModelProtocol.Options.cappedThreads(o.threads)
         if let note { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
         o.threads = threads
-        let results = try ThreeModelProtocol(o).run()
+        let run = ThreeModelProtocol(o)
+        // SIGINT/SIGTERM: one line saying where the run stopped, what in --out is incomplete and how to go on
+        // (every file is written atomically, so what is there is whole); the exit status is the signal's
+        let signals = [SIGINT, SIGTERM].map { sig in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                let line = run.state.interruptionMessage(signal: sig == SIGINT ? "SIGINT" : "SIGTERM")
+                FileHandle.standardError.write(Data(((ProgressBar.onTerminal ? "\r\u{1B}[K" : "") + line + "\n").utf8))
+                _exit(128 + sig)
+            }
+            source.resume()
+            return source
+        }
+        defer { for s in signals { s.cancel() } }
+        let results = try run.run()
         print(Report.table(results))
         print("report: \(out)/report.md")
     }
