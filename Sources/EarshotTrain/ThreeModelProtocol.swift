@@ -21,8 +21,8 @@ public struct ThreeModelProtocol {
         public var command = ""
         public var threads = 2
         /// Take each model saved in this folder by an earlier run (with its `history.json` entry) instead of
-        /// training it; models missing there are trained. Calibration, thresholds, evaluation and the report
-        /// are always redone.
+        /// training it; models missing there, or that `reusable` refuses (another split, other features or
+        /// network), are trained. Calibration, thresholds, evaluation and the report are always redone.
         public var reuse: URL?
         /// Folds of the out-of-fold calibration (< 2: validation thresholds, and validation picks the model).
         public var folds = 4
@@ -118,11 +118,30 @@ public struct ThreeModelProtocol {
         }
     }
 
+    /// The provenance key of the split a model was trained on (`splitRecord`).
+    static let splitKey = "train.split"
+
+    /// A short record of which side of the split every clip of the corpus is on (FNV-1a 64 over the sorted
+    /// "side, file" lines, in hex): two runs with equal records trained and tested on the same clips. A model
+    /// carries it (`train.split`) so `--reuse` can tell a model trained on another split — another `--seed`,
+    /// another corpus or manifest — whose test clips would include clips it trained on.
+    static func splitRecord(_ clips: [ClipInfo], split: GroupSplit) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for line in clips.filter({ $0.label != "rir" }).map({ "\(split.side(of: $0).rawValue)\t\($0.file)\n" }).sorted() {
+            for b in line.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        }
+        return String(format: "%016llx", h)
+    }
+
     /// A model saved by an earlier run, if `--reuse` may take it: nil (and no reason) when there is no file;
     /// nil and the reason when the file cannot be loaded, was trained with other feature parameters than
-    /// this run's (its network would be served with features it never saw), or holds another network than
-    /// the recipe's (`specs`: a file left by a run whose lineup gave the name to another architecture).
-    static func reusable(_ url: URL, features: FeatureConfig, specs: [LayerSpec]) -> (Model?, String?) {
+    /// this run's (its network would be served with features it never saw), holds another network than the
+    /// recipe's (`specs`: a file left by a run whose lineup gave the name to another architecture), or was
+    /// trained on another split than this run's: another `--seed` (`train.seed`; a file without one cannot say
+    /// which) or, when the file records it, other clips on each side (`train.split`, `splitRecord`) — this
+    /// run's test split would then hold clips it trained on. Such a model is trained again, not refused: the
+    /// folder is a cache of this run's work, and the run can still do all of it.
+    static func reusable(_ url: URL, features: FeatureConfig, specs: [LayerSpec], seed: UInt64, split: String? = nil) -> (Model?, String?) {
         guard FileManager.default.fileExists(atPath: url.path) else { return (nil, nil) }
         let m: Model
         do { m = try Model.load(url) } catch { return (nil, "\(error)") }
@@ -131,7 +150,30 @@ public struct ThreeModelProtocol {
         guard m.network.specs == specs, m.classes == Recipe.classes else {
             return (nil, "\(url.path): another network than this recipe's (layers \(LayerSpec.encode(m.network.specs)), classes \(m.classes))")
         }
+        guard let trained = m.provenance["train.seed"] else {
+            return (nil, "\(url.path): records no train.seed, so which clips it trained on is unknown (this run's test split could hold some of them)")
+        }
+        guard trained == String(seed) else {
+            return (nil, "\(url.path): trained with --seed \(trained), and this run splits with --seed \(seed): its test split would hold clips it trained on")
+        }
+        if let split, let theirs = m.provenance[splitKey], theirs != split {
+            return (nil, "\(url.path): trained on another split of the corpus (split record \(theirs), this run's \(split): other clips or another manifest), so this run's test split could hold clips it trained on")
+        }
         return (m, nil)
+    }
+
+    /// The epoch records of an earlier run's `history.json` in `dir`, and a warning naming the file when it
+    /// cannot be read, or is missing beside model files (the reused models then show no epochs, and the out-of-fold calibration trains
+    /// for their full epoch budget instead of the epoch early stopping kept).
+    static func histories(in dir: URL) -> (histories: [String: [EpochRecord]], warning: String?) {
+        let url = dir.appendingPathComponent("history.json")
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            let models = (try? FileManager.default.contentsOfDirectory(atPath: dir.path))?.contains { $0.hasSuffix(".safetensors") } ?? false
+            return ([:], !models ? nil : "\(url.path): missing, so the models reused from \(dir.path) come without their epoch records (the report shows none, and out-of-fold calibration trains their full epoch budget)")
+        }
+        do { return (try JSONDecoder().decode([String: [EpochRecord]].self, from: Data(contentsOf: url)), nil) } catch {
+            return ([:], "\(url.path): cannot be read (\(error.localizedDescription)), so the models reused from \(dir.path) come without their epoch records (the report shows none, and out-of-fold calibration trains their full epoch budget); rerun without --reuse to retrain them with fresh records")
+        }
     }
 
     public struct Trained {
@@ -181,6 +223,7 @@ public struct ThreeModelProtocol {
         if !stale.isEmpty { log("\(o.out.path): removed an earlier run's \(stale.joined(separator: ", ")) (this run writes its own report at the end)") }
         state.enter("decoding the corpus")
         let split = GroupSplit(clips: corpus.clips, seed: o.seed)
+        let splitRecord = Self.splitRecord(corpus.clips, split: split)
         let splitTable = split.report(corpus.clips)
         try splitTable.write(to: o.out.appendingPathComponent("split.md"), atomically: true, encoding: .utf8)
         log("split by recording group (seed \(o.seed)):\n\(splitTable)")
@@ -209,7 +252,12 @@ public struct ThreeModelProtocol {
 
         // Train every recipe of the lineup (or take it from --reuse when its file is there).
         let recipes = Recipe.lineup(seed: o.seed, epochScale: o.epochScale, windowsPerEpoch: o.windowsPerEpoch)
-        let oldHistories = o.reuse.flatMap { try? JSONDecoder().decode([String: [EpochRecord]].self, from: Data(contentsOf: $0.appendingPathComponent("history.json"))) } ?? [:]
+        var oldHistories: [String: [EpochRecord]] = [:]
+        if let dir = o.reuse {
+            let (h, warning) = Self.histories(in: dir)
+            oldHistories = h
+            if let warning { log("warning: \(warning)") }
+        }
         var nets: [Network] = [], histories: [String: [EpochRecord]] = [:]
         /// The provenance of each model taken from --reuse: its weights were trained by that earlier run.
         var reusedProvenance: [String: [String: String]] = [:]
@@ -224,7 +272,7 @@ public struct ThreeModelProtocol {
                 continue
             }
             if let dir = o.reuse {
-                let (m, why) = Self.reusable(dir.appendingPathComponent("\(r.name).safetensors"), features: features, specs: r.specs)
+                let (m, why) = Self.reusable(dir.appendingPathComponent("\(r.name).safetensors"), features: features, specs: r.specs, seed: o.seed, split: splitRecord)
                 if let m {
                     log("\(r.name): reusing \(dir.path)/\(r.name).safetensors")
                     nets.append(m.network); histories[r.name] = oldHistories[r.name] ?? []
@@ -243,7 +291,7 @@ public struct ThreeModelProtocol {
             // saved at once so an interrupted run can go on with --reuse; marked uncalibrated (earshot warns about
             // such a file), with the provenance --reuse checks; rewritten calibrated below
             let early = Model(network: net, features: features)
-            early.provenance = [Model.stateKey: Model.uncalibratedState, "train.protocol": r.title, "train.seed": String(o.seed),
+            early.provenance = [Model.stateKey: Model.uncalibratedState, "train.protocol": r.title, "train.seed": String(o.seed), Self.splitKey: splitRecord,
                                 "train.date": ISO8601DateFormatter().string(from: Date()), "train.commit": commit, "train.command": o.command]
             try early.save(to: o.out.appendingPathComponent("\(r.name).safetensors"))
             state.savedUncalibrated(r.name)
@@ -275,13 +323,15 @@ public struct ThreeModelProtocol {
             log(String(format: "%@: threshold for 1 FA/h on %.2f h of validation negatives = %.4f; validation clip recall %.3f, clip AUC %.4f", name, valNeg.seconds / 3600, model.threshold, valRecall, valAUC))
             let date = ISO8601DateFormatter().string(from: Date())
             model.provenance = [
-                "train.protocol": title, "train.seed": String(o.seed), "train.date": date,
+                "train.protocol": title, "train.seed": String(o.seed), Self.splitKey: splitRecord, "train.date": date,
                 "train.commit": commit, "train.command": o.command,
                 "train.data": "\(o.data.path): \(train.gunshots.count) gunshot / \(train.others.count) other clips (train), split by recording group",
                 "train.metrics": String(format: "{\"val_recall_at_1fah\":%.4f,\"val_clip_auc\":%.4f,\"val_negative_hours\":%.3f,\"epochs\":%d}", valRecall, valAUC, valNeg.seconds / 3600, hist.count),
                 DecisionRule.calibrationKey: baseRule.calibrationRecord,   // validation and out-of-fold thresholds alike
             ]
             // weights taken from --reuse keep naming the run that trained them; this one calibrated and scored them
+            // (and the split record only when they had one: `reusable` checked it equals this run's)
+            if let old = reusedProvenance[name] { model.provenance[Self.splitKey] = old[Self.splitKey] }
             if let old = reusedProvenance[name], old["train.command"] != nil {
                 for key in ["train.date", "train.commit", "train.command"] { model.provenance[key] = old[key] }
                 model.provenance["train.recalibrated"] = "\(date) by `\(o.command)` at \(commit)"
