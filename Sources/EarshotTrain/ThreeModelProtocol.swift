@@ -118,6 +118,18 @@ public struct ThreeModelProtocol {
         }
     }
 
+    /// Out-of-fold calibration holds out whole recording groups, so each of `folds` folds needs a gunshot group
+    /// and a negative/crowd group of the train and validation splits to hold out: more folds than groups of
+    /// either class would leave folds with nothing to score (a recall of 0 of 0). Checked before decoding.
+    static func checkFolds(_ folds: Int, clips: [ClipInfo], split: GroupSplit) throws {
+        guard folds >= 2 else { return }
+        let nonTest = clips.filter { $0.label != "rir" && split.side(of: $0) != .test }
+        let guns = Set(nonTest.filter { $0.label == "gunshot" }.map(\.group)).count, others = Set(nonTest.filter { $0.label != "gunshot" }.map(\.group)).count
+        guard folds <= min(guns, others) else {
+            throw TrainError.data("--folds \(folds): the train and validation splits hold \(guns) gunshot and \(others) negative/crowd recording groups, and each fold holds out whole groups of both; use --folds \(max(2, min(guns, others))) or fewer\(min(guns, others) < 2 ? " — or --folds 0 (no out-of-fold calibration), as this corpus has too few groups" : ", or 0 (no out-of-fold calibration)")")
+        }
+    }
+
     /// The provenance key of the split a model was trained on (`splitRecord`).
     static let splitKey = "train.split"
 
@@ -217,12 +229,13 @@ public struct ThreeModelProtocol {
             throw TrainError.data("--reuse \(dir.path): no such folder; give the --out folder of an earlier run, or leave --reuse out to train every model")
         }
         try OutputPath.makeFolder(o.out, flag: "--out")
+        let split = GroupSplit(clips: corpus.clips, seed: o.seed)
+        try Self.checkFolds(o.folds, clips: corpus.clips, split: split)
         // an earlier run's report would describe other models than the ones this run leaves in the folder
         let stale = Report.files.filter { FileManager.default.fileExists(atPath: o.out.appendingPathComponent($0).path) }
         for f in stale { try? FileManager.default.removeItem(at: o.out.appendingPathComponent(f)) }
         if !stale.isEmpty { log("\(o.out.path): removed an earlier run's \(stale.joined(separator: ", ")) (this run writes its own report at the end)") }
         state.enter("decoding the corpus")
-        let split = GroupSplit(clips: corpus.clips, seed: o.seed)
         let splitRecord = Self.splitRecord(corpus.clips, split: split)
         let splitTable = split.report(corpus.clips)
         try splitTable.write(to: o.out.appendingPathComponent("split.md"), atomically: true, encoding: .utf8)
@@ -366,6 +379,10 @@ public struct ThreeModelProtocol {
                            ["1", "2", "5", "10"].map { String(format: "%.4f", f.thresholds[$0] ?? 0) }.joined(separator: "/"),
                            ["1", "2", "5", "10"].map { String(format: "%.3f", f.recall[$0] ?? 0) }.joined(separator: "/"), f.meanRecall))
                 for (k, fold) in (f.byFold ?? []).enumerated() {
+                    guard fold.clips > 0 else {
+                        log("out-of-fold \(f.model), fold \(k + 1): no held-out gunshot clips (its groups' clips could not be read), so no recall")
+                        continue
+                    }
                     log(String(format: "out-of-fold %@, fold %d: %d held-out gunshot clips (%@): recall %.3f at 1 FA/h, %.3f at 10 FA/h", f.model, k + 1, fold.clips,
                                Report.sourceList(fold.sources), fold.recall["1"] ?? 0, fold.recall["10"] ?? 0))
                 }
@@ -393,7 +410,8 @@ public struct ThreeModelProtocol {
                                     negatives: testClips.filter { $0.info.label == "negative" },
                                     crowd: testClips.filter { $0.info.label == "crowd" })
             results[i].test = r
-            results[i].model.provenance["eval.test"] = String(format: "{\"recall\":%.4f,\"precision\":%.4f,\"f1\":%.4f,\"auc\":%.4f,\"fa_per_hour\":%.2f,\"negative_hours\":%.3f}", r.recall, r.precision, r.f1, r.rocAUC, r.falseAlarmsPerHour, r.negativeHours)
+            let precision = r.precision.isNaN ? "null" : String(format: "%.4f", r.precision)   // null: nothing detected
+            results[i].model.provenance["eval.test"] = String(format: "{\"recall\":%.4f,\"precision\":%@,\"f1\":%.4f,\"auc\":%.4f,\"fa_per_hour\":%.2f,\"negative_hours\":%.3f}", r.recall, precision, r.f1, r.rocAUC, r.falseAlarmsPerHour, r.negativeHours)
             // the test shots' window scores: `earshot calibrate` tells a site what each threshold costs in shots
             results[i].model.provenance[ShotScores.key] = ShotScores(hop: rule.hopSeconds, streams: shots,
                                                                      sources: testClips.filter { $0.info.label == "gunshot" }.map(\.info.source)).encoded()
