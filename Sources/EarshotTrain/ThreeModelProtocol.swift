@@ -196,6 +196,12 @@ public struct ThreeModelProtocol {
         public var valRecall: Double
         public var valAUC: Double
         public var test: EvalReport?
+        /// The model the run chose (the one `--ship` writes).
+        public var chosen = false
+        /// Why it was chosen ("best out-of-fold of the 4 calibrated on validation's lead"), on the chosen one.
+        public var chosenBecause: String?
+        /// Corpus files the run could not read and left out (each listed in report.md), on every model.
+        public var skippedFiles = 0
     }
 
     let o: Options
@@ -421,6 +427,9 @@ public struct ThreeModelProtocol {
         state.enter("writing the report")
         try Report.write(results, best: best, oof: oof, candidates: oofs, split: splitTable, unreadable: bad, options: o)
         state.wroteReport()
+        results[best].chosen = true
+        results[best].chosenBecause = oof == nil ? "best on validation" : "best out-of-fold of the \(oofs.count) models validation ranked highest"
+        for i in results.indices { results[i].skippedFiles = bad.count }
         if let ship = o.ship {
             state.enter("writing --ship \(ship.path)")
             try results[best].model.save(to: ship)

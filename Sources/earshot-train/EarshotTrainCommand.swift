@@ -84,6 +84,12 @@ struct Train: ParsableCommand {
         defer { for s in signals { s.cancel() } }
         let results = try run.run()
         print(Report.table(results))
+        if let c = results.first(where: \.chosen) {
+            print("chosen: \(c.name) (\(c.chosenBecause ?? "best")), threshold \(String(format: "%.4f", c.model.threshold)) for \(o.shipTarget) FA/h" + (o.ship.map { "; shipped to \($0.path)" } ?? ""))
+        }
+        if let skipped = results.first?.skippedFiles, skipped > 0 {
+            print("skipped: \(skipped) unreadable corpus file\(skipped == 1 ? "" : "s") (listed under \"Unreadable clips\" in report.md)")
+        }
         print("report: \(out)/report.md")
     }
 }
