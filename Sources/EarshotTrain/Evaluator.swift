@@ -9,7 +9,11 @@ public struct EvalReport: Codable, Sendable {
     public var threshold: Float
     public var clips: Int
     public var metrics: BinaryMetrics
-    public var accuracy: Double, precision: Double, recall: Double, f1: Double, rocAUC: Double
+    public var accuracy: Double
+    /// NaN when nothing was detected (`BinaryMetrics.precision` nil: 0 of 0 detections right is undefined);
+    /// null in JSON. (A NaN, not an optional, so the report keeps its type for the code that prints it.)
+    @NullWhenNaN public var precision: Double
+    public var recall: Double, f1: Double, rocAUC: Double
     public var falseAlarmsPerHour: Double
     public var negativeHours: Double
     /// 95 % intervals (`ConfidenceInterval`): recall (Wilson, of the gunshot clips) and false alarms per hour
@@ -45,6 +49,21 @@ public struct EvalReport: Codable, Sendable {
     /// Recall of incidents of several shots (`ShotsInSuccession`): at the model's threshold and at each
     /// equal-false-alarm threshold. Optional: earlier reports still load.
     public var succession: ShotsInSuccession?
+}
+
+/// A Double that JSON holds as null when it is NaN (an undefined figure: 0 of 0), read back from null as NaN
+/// (JSONEncoder refuses NaN).
+@propertyWrapper public struct NullWhenNaN: Codable, Sendable {
+    public var wrappedValue: Double
+    public init(wrappedValue: Double) { self.wrappedValue = wrappedValue }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        wrappedValue = c.decodeNil() ? .nan : try c.decode(Double.self)
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if wrappedValue.isNaN { try c.encodeNil() } else { try c.encode(wrappedValue) }
+    }
 }
 
 /// Clip-level and stream-level evaluation through the Detector, with crowd mixed at fixed SNRs and clean
@@ -133,7 +152,7 @@ public struct Evaluator {
             equalFound[String(format: "%.0f", target)] = found
             equalLatency[String(format: "%.0f", target)] = ConfirmationLatency.measure(confirmations: arriving.confirmations(rule: r), shotTimes: shotTimes)
         }
-        return EvalReport(model: name, threshold: rule.threshold, clips: labels.count, metrics: m, accuracy: m.accuracy, precision: m.precision,
+        return EvalReport(model: name, threshold: rule.threshold, clips: labels.count, metrics: m, accuracy: m.accuracy, precision: m.precision ?? .nan,
                           recall: m.recall, f1: m.f1, rocAUC: auc, falseAlarmsPerHour: fah, negativeHours: hours,
                           recallInterval: .wilson(successes: m.tp, trials: m.tp + m.fn), falseAlarms: falseAlarms,
                           falseAlarmsPerHourInterval: .poissonRate(events: falseAlarms, exposure: hours),

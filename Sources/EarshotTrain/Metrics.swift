@@ -4,9 +4,13 @@ import Foundation
 public struct BinaryMetrics: Codable, Sendable {
     public var tp = 0, fp = 0, tn = 0, fn = 0
     public var accuracy: Double { Double(tp + tn) / Double(max(1, tp + fp + tn + fn)) }
-    public var precision: Double { tp + fp == 0 ? 1 : Double(tp) / Double(tp + fp) }
+    /// nil when nothing was detected (TP + FP = 0): the share of detections that were right is undefined,
+    /// not 1 — a threshold no clip reaches has no precision.
+    public var precision: Double? { tp + fp == 0 ? nil : Double(tp) / Double(tp + fp) }
     public var recall: Double { tp + fn == 0 ? 0 : Double(tp) / Double(tp + fn) }
-    public var f1: Double { precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall) }
+    /// 2·TP / (2·TP + FP + FN), the harmonic mean of precision and recall where both are defined; 0 when
+    /// no shot was found (and when there is nothing at all to count).
+    public var f1: Double { tp == 0 ? 0 : 2 * Double(tp) / Double(2 * tp + fp + fn) }
     public var falsePositiveRate: Double { fp + tn == 0 ? 0 : Double(fp) / Double(fp + tn) }
 
     public init() {}

@@ -155,6 +155,7 @@ public struct OOFSummary: Codable, Sendable {
 
     public struct Fold: Codable, Sendable, Equatable {
         public var sources: [String: Int]
+        /// Empty when the fold held out no gunshot clip (no recall to give).
         public var recall: [String: Double]
         public var clips: Int { sources.values.reduce(0, +) }
     }
@@ -193,7 +194,8 @@ public struct OOFSummary: Codable, Sendable {
             for stream in r.gunshots.streams[next..<(next + n)] { fold.add(stream, seconds: 0) }
             next += n
             var recall: [String: Double] = [:]
-            for (key, t) in thresholds { var rule = base; rule.threshold = t; recall[key] = fold.fractionWithEvents(rule: rule) }
+            // no held-out gunshot clip (they could not be read): no recall, rather than 0 of 0 as 0
+            for (key, t) in thresholds where n > 0 { var rule = base; rule.threshold = t; recall[key] = fold.fractionWithEvents(rule: rule) }
             return Fold(sources: sources, recall: recall)
         }
     }

@@ -5,6 +5,9 @@ import Foundation
 public enum Report {
     static func pct(_ x: Double?) -> String { x.map { String(format: "%.1f %%", $0 * 100) } ?? "–" }
 
+    /// Precision as a percentage, "n/a" when it is undefined (NaN: the model detected nothing).
+    static func precisionCell(_ p: Double) -> String { p.isNaN ? "n/a" : pct(p) }
+
     /// A figure with its 95 % interval when the report has one: "71.5 % (65.6–76.8)", "250.0 (187.1–327.0)".
     static func withInterval(_ value: String, _ i: ConfidenceInterval?, scale: Double = 1) -> String {
         guard let i else { return value }
@@ -35,7 +38,7 @@ public enum Report {
             let over = ["+20", "+40"].map { pct(t.recallAtGain[$0]) }.joined(separator: " / ") + " · " + ["+20", "+40"].map { pct(t.falseAlarmRateAtGain[$0]) }.joined(separator: " / ")
             let recall = withInterval(pct(t.recall), t.recallInterval, scale: 100)
             let fah = withInterval(String(format: "%.1f", t.falseAlarmsPerHour), t.falseAlarmsPerHourInterval)
-            s += String(format: "| %@%@ | %.6f | %@ | %@ | %@ | %@ | %.3f | %.3f | %@ | %@ | %@ | %@ | %@ |\n", r.title, r.model.provenance["train.thresholds"] == nil ? "" : " †", t.threshold, pct(r.valRecall), pct(t.accuracy), pct(t.precision), recall, t.f1, t.rocAUC, fah, snr, gain, fa, over)
+            s += String(format: "| %@%@ | %.6f | %@ | %@ | %@ | %@ | %.3f | %.3f | %@ | %@ | %@ | %@ | %@ |\n", r.title, r.model.provenance["train.thresholds"] == nil ? "" : " †", t.threshold, pct(r.valRecall), pct(t.accuracy), precisionCell(t.precision), recall, t.f1, t.rocAUC, fah, snr, gain, fa, over)
         }
         return s
     }
@@ -133,7 +136,11 @@ public enum Report {
     /// One row per out-of-fold fold: its held-out gunshot clips by source and their recall at 1 and 10 FA/h.
     static func foldTable(_ folds: [OOFSummary.Fold]) -> String {
         var s = "| fold | held-out gunshot clips (by source) | recall @ 1 FA/h | @ 10 FA/h |\n|---|---|---|---|\n"
-        for (k, f) in folds.enumerated() { s += "| \(k + 1) | \(f.clips): \(sourceList(f.sources)) | \(pct(f.recall["1"])) | \(pct(f.recall["10"])) |\n" }
+        for (k, f) in folds.enumerated() {
+            // a fold without held-out gunshot clips has no recall ("–"), not 0 %
+            let held = f.clips == 0 ? "0" : "\(f.clips): \(sourceList(f.sources))"
+            s += "| \(k + 1) | \(held) | \(pct(f.clips == 0 ? nil : f.recall["1"])) | \(pct(f.clips == 0 ? nil : f.recall["10"])) |\n"
+        }
         return s
     }
 
@@ -147,6 +154,12 @@ public enum Report {
         }
         return s
     }
+
+    /// Every file `write` may write into the output folder. A run removes those an earlier run left there
+    /// before it starts (it writes its own at the end), so none of them describes other models than the
+    /// folder's, and `oof.json` does not outlive a later `--folds 0` run.
+    public static let files = ["report.md", "report.json", "oof.json", "oof_candidates.json",
+                               "roc.svg", "recall_vs_snr.svg", "recall_vs_gain.svg", "training_curves.svg", "loss_curves.svg"]
 
     public static func write(_ rs: [ThreeModelProtocol.Trained], best: Int, oof: OOFSummary?, candidates: [OOFSummary] = [], split: String, unreadable: [String], options o: ThreeModelProtocol.Options) throws {
         var md = "# Earshot model report\n\nCommand: `\(o.command)`  \nData: `\(o.data.path)` (seed \(o.seed)); split by recording group.\n\n"

@@ -21,8 +21,8 @@ public struct ThreeModelProtocol {
         public var command = ""
         public var threads = 2
         /// Take each model saved in this folder by an earlier run (with its `history.json` entry) instead of
-        /// training it; models missing there are trained. Calibration, thresholds, evaluation and the report
-        /// are always redone.
+        /// training it; models missing there, or that `reusable` refuses (another split, other features or
+        /// network), are trained. Calibration, thresholds, evaluation and the report are always redone.
         public var reuse: URL?
         /// Folds of the out-of-fold calibration (< 2: validation thresholds, and validation picks the model).
         public var folds = 4
@@ -32,6 +32,48 @@ public struct ThreeModelProtocol {
         /// Which false-alarm target ("1", "2", "5", "10" per hour) becomes the shipped default threshold.
         public var shipTarget = "1"
         public init(data: URL, out: URL) { self.data = data; self.out = out }
+
+        /// The largest `epochScale`: 100 × the full budget is 3,000 epochs of Model 5 — more is a typo, and
+        /// a value beyond Int (1e300) or not a number would stop the run with a trap after the decoding.
+        public static let maxEpochScale = 100.0
+        /// `windowsPerEpoch`'s range: at least one batch (`TrainSettings.batch`: fewer would still run a whole
+        /// batch a step), at most 2^20 (256 × the default; more is a typo that would run for days).
+        public static let windowsPerEpochRange = TrainSettings().batch...1_048_576
+        /// The false-alarm rates (per hour) that have thresholds, as `shipTarget` names them.
+        public static let shipTargets = ["1", "2", "5", "10"]
+
+        /// `shipTarget` as written on the command line ("1", "1.0", "10.") in the form the thresholds are keyed
+        /// by ("1"); nil when it is no rate that has a threshold.
+        public static func shipTargetKey(_ text: String) -> String? {
+            guard let v = Double(text.trimmingCharacters(in: .whitespaces)), v.isFinite, v == v.rounded(), v >= 1, v <= 10 else { return nil }
+            let key = String(Int(v))
+            return shipTargets.contains(key) ? key : nil
+        }
+
+        /// The training threads to run for a requested count: at most one per CPU core (each thread holds a
+        /// copy of the network and a batch lane, and two threads on one core only take turns), with the note to
+        /// print when the request was lowered. `validate` refuses fewer than 1.
+        public static func cappedThreads(_ requested: Int, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> (threads: Int, note: String?) {
+            let cores = max(1, cores)
+            guard requested > cores else { return (requested, nil) }
+            return (cores, "--threads \(requested) is more than the \(cores) CPU core\(cores == 1 ? "" : "s") here: training on \(cores) thread\(cores == 1 ? "" : "s")")
+        }
+
+        /// Every numeric setting in its range, checked before anything is read or written (`run` does it
+        /// first; `earshot-train train` in its `validate()`, as a usage error). Each problem names the option,
+        /// the value and the range.
+        public func validate() throws {
+            guard epochScale.isFinite, epochScale > 0, epochScale <= Self.maxEpochScale else {
+                throw TrainError.data("--epoch-scale \(epochScale): use a number above 0 and at most \(Int(Self.maxEpochScale)) (it scales every model's epochs: e.g. 0.25 for a quick run, 1 for the full budget)")
+            }
+            guard Self.windowsPerEpochRange.contains(windowsPerEpoch) else {
+                throw TrainError.data("--windows-per-epoch \(windowsPerEpoch): use \(Self.windowsPerEpochRange.lowerBound)…\(Self.windowsPerEpochRange.upperBound) (at least one batch of \(Self.windowsPerEpochRange.lowerBound) windows; the default is 4096)")
+            }
+            guard threads >= 1 else { throw TrainError.data("--threads \(threads): use at least 1 (at most one per CPU core is used)") }
+            guard Self.shipTargets.contains(shipTarget) else { throw TrainError.data("--ship-target \(shipTarget): use 1, 2, 5 or 10 (false alarms per hour)") }
+            guard folds == 0 || folds >= 2 else { throw TrainError.data("--folds \(folds): use 0 (off) or at least 2") }
+            guard oofCandidates >= 1 else { throw TrainError.data("--candidates \(oofCandidates): use at least 1") }
+        }
     }
 
     /// Temperature T minimising the validation windows' negative log-likelihood of softmax(logits / T)
@@ -76,11 +118,42 @@ public struct ThreeModelProtocol {
         }
     }
 
+    /// Out-of-fold calibration holds out whole recording groups, so each of `folds` folds needs a gunshot group
+    /// and a negative/crowd group of the train and validation splits to hold out: more folds than groups of
+    /// either class would leave folds with nothing to score (a recall of 0 of 0). Checked before decoding.
+    static func checkFolds(_ folds: Int, clips: [ClipInfo], split: GroupSplit) throws {
+        guard folds >= 2 else { return }
+        let nonTest = clips.filter { $0.label != "rir" && split.side(of: $0) != .test }
+        let guns = Set(nonTest.filter { $0.label == "gunshot" }.map(\.group)).count, others = Set(nonTest.filter { $0.label != "gunshot" }.map(\.group)).count
+        guard folds <= min(guns, others) else {
+            throw TrainError.data("--folds \(folds): the train and validation splits hold \(guns) gunshot and \(others) negative/crowd recording groups, and each fold holds out whole groups of both; use --folds \(max(2, min(guns, others))) or fewer\(min(guns, others) < 2 ? " — or --folds 0 (no out-of-fold calibration), as this corpus has too few groups" : ", or 0 (no out-of-fold calibration)")")
+        }
+    }
+
+    /// The provenance key of the split a model was trained on (`splitRecord`).
+    static let splitKey = "train.split"
+
+    /// A short record of which side of the split every clip of the corpus is on (FNV-1a 64 over the sorted
+    /// "side, file" lines, in hex): two runs with equal records trained and tested on the same clips. A model
+    /// carries it (`train.split`) so `--reuse` can tell a model trained on another split — another `--seed`,
+    /// another corpus or manifest — whose test clips would include clips it trained on.
+    static func splitRecord(_ clips: [ClipInfo], split: GroupSplit) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for line in clips.filter({ $0.label != "rir" }).map({ "\(split.side(of: $0).rawValue)\t\($0.file)\n" }).sorted() {
+            for b in line.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        }
+        return String(format: "%016llx", h)
+    }
+
     /// A model saved by an earlier run, if `--reuse` may take it: nil (and no reason) when there is no file;
     /// nil and the reason when the file cannot be loaded, was trained with other feature parameters than
-    /// this run's (its network would be served with features it never saw), or holds another network than
-    /// the recipe's (`specs`: a file left by a run whose lineup gave the name to another architecture).
-    static func reusable(_ url: URL, features: FeatureConfig, specs: [LayerSpec]) -> (Model?, String?) {
+    /// this run's (its network would be served with features it never saw), holds another network than the
+    /// recipe's (`specs`: a file left by a run whose lineup gave the name to another architecture), or was
+    /// trained on another split than this run's: another `--seed` (`train.seed`; a file without one cannot say
+    /// which) or, when the file records it, other clips on each side (`train.split`, `splitRecord`) — this
+    /// run's test split would then hold clips it trained on. Such a model is trained again, not refused: the
+    /// folder is a cache of this run's work, and the run can still do all of it.
+    static func reusable(_ url: URL, features: FeatureConfig, specs: [LayerSpec], seed: UInt64, split: String? = nil) -> (Model?, String?) {
         guard FileManager.default.fileExists(atPath: url.path) else { return (nil, nil) }
         let m: Model
         do { m = try Model.load(url) } catch { return (nil, "\(error)") }
@@ -89,7 +162,30 @@ public struct ThreeModelProtocol {
         guard m.network.specs == specs, m.classes == Recipe.classes else {
             return (nil, "\(url.path): another network than this recipe's (layers \(LayerSpec.encode(m.network.specs)), classes \(m.classes))")
         }
+        guard let trained = m.provenance["train.seed"] else {
+            return (nil, "\(url.path): records no train.seed, so which clips it trained on is unknown (this run's test split could hold some of them)")
+        }
+        guard trained == String(seed) else {
+            return (nil, "\(url.path): trained with --seed \(trained), and this run splits with --seed \(seed): its test split would hold clips it trained on")
+        }
+        if let split, let theirs = m.provenance[splitKey], theirs != split {
+            return (nil, "\(url.path): trained on another split of the corpus (split record \(theirs), this run's \(split): other clips or another manifest), so this run's test split could hold clips it trained on")
+        }
         return (m, nil)
+    }
+
+    /// The epoch records of an earlier run's `history.json` in `dir`, and a warning naming the file when it
+    /// cannot be read, or is missing beside model files (the reused models then show no epochs, and the out-of-fold calibration trains
+    /// for their full epoch budget instead of the epoch early stopping kept).
+    static func histories(in dir: URL) -> (histories: [String: [EpochRecord]], warning: String?) {
+        let url = dir.appendingPathComponent("history.json")
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            let models = (try? FileManager.default.contentsOfDirectory(atPath: dir.path))?.contains { $0.hasSuffix(".safetensors") } ?? false
+            return ([:], !models ? nil : "\(url.path): missing, so the models reused from \(dir.path) come without their epoch records (the report shows none, and out-of-fold calibration trains their full epoch budget)")
+        }
+        do { return (try JSONDecoder().decode([String: [EpochRecord]].self, from: Data(contentsOf: url)), nil) } catch {
+            return ([:], "\(url.path): cannot be read (\(error.localizedDescription)), so the models reused from \(dir.path) come without their epoch records (the report shows none, and out-of-fold calibration trains their full epoch budget); rerun without --reuse to retrain them with fresh records")
+        }
     }
 
     public struct Trained {
@@ -100,11 +196,19 @@ public struct ThreeModelProtocol {
         public var valRecall: Double
         public var valAUC: Double
         public var test: EvalReport?
+        /// The model the run chose (the one `--ship` writes).
+        public var chosen = false
+        /// Why it was chosen ("best out-of-fold of the 4 calibrated on validation's lead"), on the chosen one.
+        public var chosenBecause: String?
+        /// Corpus files the run could not read and left out (each listed in report.md), on every model.
+        public var skippedFiles = 0
     }
 
     let o: Options
     let log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-    public init(_ o: Options) { self.o = o }
+    /// Where the run is and what --out holds so far (for the line printed on SIGINT/SIGTERM).
+    public let state: TrainRunState
+    public init(_ o: Options) { self.o = o; state = TrainRunState(out: o.out) }
 
     /// The models calibrated out-of-fold: the first `count` of `ranked` (validation clip recall at the 1 FA/h
     /// validation threshold), then the `leaders` trained models with the best validation window recall at 1 %
@@ -124,6 +228,7 @@ public struct ThreeModelProtocol {
 
     public func run() throws -> [Trained] {
         // what the run reads and writes is checked before minutes of decoding and hours of training
+        try o.validate()
         let corpus = try Corpus(root: o.data)
         if let ship = o.ship { try OutputPath.checkFile(ship, flag: "--ship") }
         if let dir = o.reuse, !OutputPath.isFolder(dir.path) {
@@ -131,6 +236,13 @@ public struct ThreeModelProtocol {
         }
         try OutputPath.makeFolder(o.out, flag: "--out")
         let split = GroupSplit(clips: corpus.clips, seed: o.seed)
+        try Self.checkFolds(o.folds, clips: corpus.clips, split: split)
+        // an earlier run's report would describe other models than the ones this run leaves in the folder
+        let stale = Report.files.filter { FileManager.default.fileExists(atPath: o.out.appendingPathComponent($0).path) }
+        for f in stale { try? FileManager.default.removeItem(at: o.out.appendingPathComponent(f)) }
+        if !stale.isEmpty { log("\(o.out.path): removed an earlier run's \(stale.joined(separator: ", ")) (this run writes its own report at the end)") }
+        state.enter("decoding the corpus")
+        let splitRecord = Self.splitRecord(corpus.clips, split: split)
         let splitTable = split.report(corpus.clips)
         try splitTable.write(to: o.out.appendingPathComponent("split.md"), atomically: true, encoding: .utf8)
         log("split by recording group (seed \(o.seed)):\n\(splitTable)")
@@ -159,11 +271,17 @@ public struct ThreeModelProtocol {
 
         // Train every recipe of the lineup (or take it from --reuse when its file is there).
         let recipes = Recipe.lineup(seed: o.seed, epochScale: o.epochScale, windowsPerEpoch: o.windowsPerEpoch)
-        let oldHistories = o.reuse.flatMap { try? JSONDecoder().decode([String: [EpochRecord]].self, from: Data(contentsOf: $0.appendingPathComponent("history.json"))) } ?? [:]
+        var oldHistories: [String: [EpochRecord]] = [:]
+        if let dir = o.reuse {
+            let (h, warning) = Self.histories(in: dir)
+            oldHistories = h
+            if let warning { log("warning: \(warning)") }
+        }
         var nets: [Network] = [], histories: [String: [EpochRecord]] = [:]
         /// The provenance of each model taken from --reuse: its weights were trained by that earlier run.
         var reusedProvenance: [String: [String: String]] = [:]
-        for r in recipes {
+        let commit = BuildCommit.current
+        for (i, r) in recipes.enumerated() {
             // a soup is always re-averaged (it costs nothing), never reused: its ingredients may have changed
             if !r.soup.isEmpty {
                 let net = try r.freshNetwork(inputShape: shape)
@@ -173,26 +291,35 @@ public struct ThreeModelProtocol {
                 continue
             }
             if let dir = o.reuse {
-                let (m, why) = Self.reusable(dir.appendingPathComponent("\(r.name).safetensors"), features: features, specs: r.specs)
+                let (m, why) = Self.reusable(dir.appendingPathComponent("\(r.name).safetensors"), features: features, specs: r.specs, seed: o.seed, split: splitRecord)
                 if let m {
                     log("\(r.name): reusing \(dir.path)/\(r.name).safetensors")
                     nets.append(m.network); histories[r.name] = oldHistories[r.name] ?? []
                     reusedProvenance[r.name] = m.provenance
+                    if dir.standardizedFileURL.path == o.out.standardizedFileURL.path {   // resuming in place: the file is in --out
+                        if m.provenance[Model.stateKey] == Model.uncalibratedState { state.savedUncalibrated(r.name) } else { state.savedFinished(r.name) }
+                    }
                     continue
                 }
                 if let why { log("\(r.name): not reusing \(why); training it") }
             }
+            state.enter("training \(r.name) (model \(i + 1) of \(recipes.count))")
             let net = try r.base.map { try copy(nets[$0]) } ?? r.freshNetwork(inputShape: shape)
             histories[r.name] = trainer.train(net, settings: r.settings, validation: valSet, name: r.name)
             nets.append(net)
-            // saved at once (uncalibrated; rewritten below) so an interrupted run can go on with --reuse
-            try Model(network: net, features: features).save(to: o.out.appendingPathComponent("\(r.name).safetensors"))
+            // saved at once so an interrupted run can go on with --reuse; marked uncalibrated (earshot warns about
+            // such a file), with the provenance --reuse checks; rewritten calibrated below
+            let early = Model(network: net, features: features)
+            early.provenance = [Model.stateKey: Model.uncalibratedState, "train.protocol": r.title, "train.seed": String(o.seed), Self.splitKey: splitRecord,
+                                "train.date": ISO8601DateFormatter().string(from: Date()), "train.commit": commit, "train.command": o.command]
+            try early.save(to: o.out.appendingPathComponent("\(r.name).safetensors"))
+            state.savedUncalibrated(r.name)
             try JSONEncoder().encode(histories).write(to: o.out.appendingPathComponent("history.json"))
         }
         try JSONEncoder().encode(histories).write(to: o.out.appendingPathComponent("history.json"))
 
         let baseRule = DecisionRule(threshold: 0.5)
-        let commit = BuildCommit.current
+        state.enter("calibrating the models on validation")
         var results: [Trained] = []
         for (r, net) in zip(recipes, nets) {
             let (name, title, hist) = (r.name, r.title, histories[r.name] ?? [])
@@ -215,13 +342,15 @@ public struct ThreeModelProtocol {
             log(String(format: "%@: threshold for 1 FA/h on %.2f h of validation negatives = %.4f; validation clip recall %.3f, clip AUC %.4f", name, valNeg.seconds / 3600, model.threshold, valRecall, valAUC))
             let date = ISO8601DateFormatter().string(from: Date())
             model.provenance = [
-                "train.protocol": title, "train.seed": String(o.seed), "train.date": date,
+                "train.protocol": title, "train.seed": String(o.seed), Self.splitKey: splitRecord, "train.date": date,
                 "train.commit": commit, "train.command": o.command,
                 "train.data": "\(o.data.path): \(train.gunshots.count) gunshot / \(train.others.count) other clips (train), split by recording group",
                 "train.metrics": String(format: "{\"val_recall_at_1fah\":%.4f,\"val_clip_auc\":%.4f,\"val_negative_hours\":%.3f,\"epochs\":%d}", valRecall, valAUC, valNeg.seconds / 3600, hist.count),
                 DecisionRule.calibrationKey: baseRule.calibrationRecord,   // validation and out-of-fold thresholds alike
             ]
             // weights taken from --reuse keep naming the run that trained them; this one calibrated and scored them
+            // (and the split record only when they had one: `reusable` checked it equals this run's)
+            if let old = reusedProvenance[name] { model.provenance[Self.splitKey] = old[Self.splitKey] }
             if let old = reusedProvenance[name], old["train.command"] != nil {
                 for key in ["train.date", "train.commit", "train.command"] { model.provenance[key] = old[key] }
                 model.provenance["train.recalibrated"] = "\(date) by `\(o.command)` at \(commit)"
@@ -249,12 +378,17 @@ public struct ThreeModelProtocol {
                 var fs = OutOfFold.Settings(); fs.k = o.folds; fs.seed = o.seed; fs.features = features; fs.threads = o.threads
                 fs.temperature = results[i].model.scoreTemperature
                 log("out-of-fold calibration of \(recipes[i].name): \(o.folds) folds, epochs \(epochs)")
+                state.enter("calibrating \(recipes[i].name) out-of-fold")
                 let r = try OutOfFold.run(soup: chains, epochs: chainEpochs, clips: nonTest, rirs: rirs, settings: fs, cache: cache, log: log)
                 let f = OOFSummary(model: recipes[i].name, epochs: epochs, folds: o.folds, from: r, base: baseRule)
                 log(String(format: "out-of-fold %@: %.2f h of negatives; thresholds 1/2/5/10 FA/h = %@; OOF recall %@ (mean %.3f)", f.model, f.negativeHours,
                            ["1", "2", "5", "10"].map { String(format: "%.4f", f.thresholds[$0] ?? 0) }.joined(separator: "/"),
                            ["1", "2", "5", "10"].map { String(format: "%.3f", f.recall[$0] ?? 0) }.joined(separator: "/"), f.meanRecall))
                 for (k, fold) in (f.byFold ?? []).enumerated() {
+                    guard fold.clips > 0 else {
+                        log("out-of-fold \(f.model), fold \(k + 1): no held-out gunshot clips (its groups' clips could not be read), so no recall")
+                        continue
+                    }
                     log(String(format: "out-of-fold %@, fold %d: %d held-out gunshot clips (%@): recall %.3f at 1 FA/h, %.3f at 10 FA/h", f.model, k + 1, fold.clips,
                                Report.sourceList(fold.sources), fold.recall["1"] ?? 0, fold.recall["10"] ?? 0))
                 }
@@ -271,6 +405,7 @@ public struct ThreeModelProtocol {
         let oof = oofs.first { $0.model == results[best].name }
 
         // Test split, once per model.
+        state.enter("testing the models on the test split")
         var ev = Evaluator()
         var shots = StreamScores()
         ev.onShotScores = { shots = $0 }
@@ -281,14 +416,22 @@ public struct ThreeModelProtocol {
                                     negatives: testClips.filter { $0.info.label == "negative" },
                                     crowd: testClips.filter { $0.info.label == "crowd" })
             results[i].test = r
-            results[i].model.provenance["eval.test"] = String(format: "{\"recall\":%.4f,\"precision\":%.4f,\"f1\":%.4f,\"auc\":%.4f,\"fa_per_hour\":%.2f,\"negative_hours\":%.3f}", r.recall, r.precision, r.f1, r.rocAUC, r.falseAlarmsPerHour, r.negativeHours)
+            let precision = r.precision.isNaN ? "null" : String(format: "%.4f", r.precision)   // null: nothing detected
+            results[i].model.provenance["eval.test"] = String(format: "{\"recall\":%.4f,\"precision\":%@,\"f1\":%.4f,\"auc\":%.4f,\"fa_per_hour\":%.2f,\"negative_hours\":%.3f}", r.recall, precision, r.f1, r.rocAUC, r.falseAlarmsPerHour, r.negativeHours)
             // the test shots' window scores: `earshot calibrate` tells a site what each threshold costs in shots
             results[i].model.provenance[ShotScores.key] = ShotScores(hop: rule.hopSeconds, streams: shots,
                                                                      sources: testClips.filter { $0.info.label == "gunshot" }.map(\.info.source)).encoded()
             try results[i].model.save(to: o.out.appendingPathComponent("\(results[i].name).safetensors"))
+            state.savedFinished(results[i].name)
         }
+        state.enter("writing the report")
         try Report.write(results, best: best, oof: oof, candidates: oofs, split: splitTable, unreadable: bad, options: o)
+        state.wroteReport()
+        results[best].chosen = true
+        results[best].chosenBecause = oof == nil ? "best on validation" : "best out-of-fold of the \(oofs.count) models validation ranked highest"
+        for i in results.indices { results[i].skippedFiles = bad.count }
         if let ship = o.ship {
+            state.enter("writing --ship \(ship.path)")
             try results[best].model.save(to: ship)
             log("shipped \(results[best].name) (\(oof == nil ? "best on validation" : "best out-of-fold of the top \(oofs.count) on validation")) → \(ship.path)")
         }

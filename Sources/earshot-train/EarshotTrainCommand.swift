@@ -36,30 +36,60 @@ struct Train: ParsableCommand {
     @Option(help: "Corpus folder (gunshot/, negative/, crowd/, rir/, manifest.tsv).") var data: String
     @Option(help: "Output folder for models, report.md, report.json and SVG plots.") var out: String = "reports/latest"
     @Option(help: "Seed for the split, initialisation and sampling.") var seed: UInt64 = 1
-    @Option(help: "Scale every model's epoch budget (e.g. 0.25 for a quick run).") var epochScale: Double = 1.0
-    @Option(help: "Training windows per epoch.") var windowsPerEpoch: Int = 4096
-    @Option(help: "Training threads: each batch is prepared (augmentation, features) on this many threads and split over this many workers, each with its own copy of the network and OpenBLAS on one thread (batch norm then normalises each share by its own statistics). Scoring uses one.") var threads: Int = 2
+    @Option(help: "Scale every model's epoch budget (above 0, at most 100; e.g. 0.25 for a quick run).") var epochScale: Double = 1.0
+    @Option(help: "Training windows per epoch (32…1048576).") var windowsPerEpoch: Int = 4096
+    @Option(help: "Training threads: each batch is prepared (augmentation, features) on this many threads and split over this many workers, each with its own copy of the network and OpenBLAS on one thread (batch norm then normalises each share by its own statistics). At least 1; more than the CPU cores is lowered to them, with a note. Scoring uses one.") var threads: Int = 2
     @Option(help: "Also write the chosen model here (e.g. models/earshot-default.safetensors).") var ship: String?
-    @Option(help: "Take each model saved in this folder by an earlier run instead of training it (models missing there, unreadable or made with other feature parameters are trained, the last two with a message); calibration, thresholds, evaluation and the report are redone.") var reuse: String?
+    @Option(help: "Take each model saved in this folder by an earlier run instead of training it (models missing there are trained; so are, with a message, those unreadable, made with other feature parameters, or trained on another split — another --seed or corpus — whose test clips they would have trained on); calibration, thresholds, evaluation and the report are redone.") var reuse: String?
     @Option(help: "Folds of the out-of-fold calibration (0 = off: validation picks the model and sets its thresholds).") var folds: Int = 4
     @Option(help: "How many of the models ranked best on validation (clip recall at the 1 FA/h validation threshold) are calibrated out-of-fold, besides the two leaders of validation window recall at 1 % FPR (the best of them at equal out-of-fold false-alarm rates ships).") var candidates: Int = 3
-    @Option(help: "False alarms per hour (1, 2, 5 or 10) whose threshold becomes the shipped default.") var shipTarget: String = "1"
+    @Option(help: "False alarms per hour (1, 2, 5 or 10; 1.0 is 1) whose threshold becomes the shipped default.") var shipTarget: String = "1"
 
+    /// Every numeric option in its range (`ThreeModelProtocol.Options.validate`), as a usage error (exit 64)
+    /// before anything is read; `--threads` above the CPU cores is lowered in `run()` with a note, not refused.
     func validate() throws {
-        guard ["1", "2", "5", "10"].contains(shipTarget) else { throw ValidationError("--ship-target \(shipTarget): use 1, 2, 5 or 10 (false alarms per hour)") }
-        guard folds == 0 || folds >= 2 else { throw ValidationError("--folds \(folds): use 0 (off) or at least 2") }
-        guard candidates >= 1 else { throw ValidationError("--candidates \(candidates): use at least 1") }
+        do { try options().validate() } catch let e as TrainError { throw ValidationError(e.description) }
     }
 
-    func run() throws {
+    /// The protocol's settings from the flags (`validate()` checks their ranges before `run()`).
+    func options() -> ThreeModelProtocol.Options {
         var o = ThreeModelProtocol.Options(data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out))
         o.seed = seed; o.epochScale = epochScale; o.windowsPerEpoch = windowsPerEpoch; o.threads = threads
         o.ship = ship.map { URL(fileURLWithPath: $0) }
         o.reuse = reuse.map { URL(fileURLWithPath: $0) }
-        o.folds = folds; o.shipTarget = shipTarget; o.oofCandidates = candidates
+        o.folds = folds; o.shipTarget = ThreeModelProtocol.Options.shipTargetKey(shipTarget) ?? shipTarget; o.oofCandidates = candidates
         o.command = "earshot-train " + CommandLine.arguments.dropFirst().joined(separator: " ")
-        let results = try ThreeModelProtocol(o).run()
+        return o
+    }
+
+    func run() throws {
+        var o = options()
+        let (threads, note) = ThreeModelProtocol.Options.cappedThreads(o.threads)
+        if let note { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+        o.threads = threads
+        let run = ThreeModelProtocol(o)
+        // SIGINT/SIGTERM: one line saying where the run stopped, what in --out is incomplete and how to go on
+        // (every file is written atomically, so what is there is whole); the exit status is the signal's
+        let signals = [SIGINT, SIGTERM].map { sig in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                let line = run.state.interruptionMessage(signal: sig == SIGINT ? "SIGINT" : "SIGTERM")
+                FileHandle.standardError.write(Data(((ProgressBar.onTerminal ? "\r\u{1B}[K" : "") + line + "\n").utf8))
+                _exit(128 + sig)
+            }
+            source.resume()
+            return source
+        }
+        defer { for s in signals { s.cancel() } }
+        let results = try run.run()
         print(Report.table(results))
+        if let c = results.first(where: \.chosen) {
+            print("chosen: \(c.name) (\(c.chosenBecause ?? "best")), threshold \(String(format: "%.4f", c.model.threshold)) for \(o.shipTarget) FA/h" + (o.ship.map { "; shipped to \($0.path)" } ?? ""))
+        }
+        if let skipped = results.first?.skippedFiles, skipped > 0 {
+            print("skipped: \(skipped) unreadable corpus file\(skipped == 1 ? "" : "s") (listed under \"Unreadable clips\" in report.md)")
+        }
         print("report: \(out)/report.md")
     }
 }

@@ -13,8 +13,8 @@ enum FixtureModel {
     {"name":"fc1","out":32,"type":"dense"},{"type":"relu"},{"name":"fc2","out":2,"type":"dense"}]
     """
 
-    /// Writes the model to `dir/fixture-model.safetensors` with the given threshold.
-    static func write(to dir: URL, threshold: Float = 0.5) throws -> URL {
+    /// Writes the model to `dir/fixture-model.safetensors` with the given threshold and `extra` metadata.
+    static func write(to dir: URL, threshold: Float = 0.5, extra: [String: String] = [:]) throws -> URL {
         let cnn = try Safetensors(contentsOf: TestPaths.fixtures.appendingPathComponent("cnn_reference.safetensors"))
         let lm = try Safetensors(contentsOf: TestPaths.fixtures.appendingPathComponent("logmel_reference.safetensors"))
         var meta = FeatureConfig().metadata
@@ -25,6 +25,7 @@ enum FixtureModel {
         meta["classes"] = "[\"other\",\"gunshot\"]"
         meta["threshold"] = String(threshold)
         meta["train.data"] = "shared fixtures (Keras reference CNN, seeded weights)"
+        meta.merge(extra) { _, new in new }
         var w = SafetensorsWriter(metadata: meta)
         for (name, info) in cnn.tensors.sorted(by: { $0.key < $1.key }) where name.contains(".") && !name.hasPrefix("grad.") && !name.hasPrefix("train.") {
             w.add(name, shape: info.shape, floats: try cnn.floats(name))

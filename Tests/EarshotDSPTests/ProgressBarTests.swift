@@ -15,6 +15,22 @@ struct ProgressBarTests {
         ProgressBar("task", total: total, plainLines: plainLines, tty: tty, plainEvery: 10, now: { r.time }, out: { r.written.append($0) })
     }
 
+    /// trainer QA D18: on an 80-column terminal a long label (the trainer's "model6-earshot-bandnorm: negative +
+    /// crowd clips") and a note are cut so that every redraw fits the line: a wrapped one leaves copies behind.
+    @Test func onATerminalEveryRedrawFitsTheWidth() {
+        let r = Recorder()
+        let b = ProgressBar("model6-earshot-bandnorm: negative + crowd clips", total: 1234, plainLines: true, tty: true, plainEvery: 10,
+                            now: { r.time }, out: { r.written.append($0) }, columns: 80)
+        for i in [1, 600, 1234] { r.time += 1; b.update(i, note: "loss 0.4325 and a long note") }
+        b.finish("a note after it that is long enough to pass the end of an eighty-column line")
+        #expect(r.written.count == 4)
+        for w in r.written {
+            let visible = w.replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\u{1B}[K", with: "").replacingOccurrences(of: "\n", with: "")
+            #expect(visible.count <= 79, "\(visible.count): \(visible)")
+        }
+        #expect(r.written[2].contains("100% 1234/1234 ETA 0:00") && r.written[2].hasPrefix("\rmodel6-earshot-bandnorm"), "\(r.written[2])")
+    }
+
     @Test func aShortTaskWritesNoPlainLine() {
         let r = Recorder()
         let b = bar(r, total: 128)

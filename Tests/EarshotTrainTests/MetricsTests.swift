@@ -7,7 +7,7 @@ import Testing
     @Test func confusionAndDerivedMetricsByHand() {
         let m = BinaryMetrics(scores: [0.9, 0.8, 0.3, 0.6, 0.1, 0.2], labels: [true, true, true, false, false, false], threshold: 0.5)
         #expect((m.tp, m.fn, m.fp, m.tn) == (2, 1, 1, 2))
-        #expect(abs(m.precision - 2.0 / 3) < 1e-12 && abs(m.recall - 2.0 / 3) < 1e-12)
+        #expect(abs(m.precision! - 2.0 / 3) < 1e-12 && abs(m.recall - 2.0 / 3) < 1e-12)
         #expect(abs(m.f1 - 2.0 / 3) < 1e-12 && abs(m.accuracy - 4.0 / 6) < 1e-12)
     }
 

@@ -35,6 +35,8 @@ import Testing
         #expect((2...4).contains(candidates.count) && Set(candidates.map(\.model)).count == candidates.count, "2–4 distinct candidates: \(candidates.map(\.model))")
         #expect(candidates.contains { $0.model == oof.model }, "the shipped model is one of the candidates")
         #expect(oof.meanRecall == candidates.map(\.meanRecall).max(), "the shipped candidate has the best mean out-of-fold recall")
+        // the run names its choice (the end-of-run summary prints it; trainer QA D18)
+        #expect(results.filter(\.chosen).map(\.name) == [oof.model] && results.allSatisfy { $0.skippedFiles == 0 })
         // the candidates are paired clip by clip on the same pooled held-out shots
         for c in candidates {
             let found = try #require(c.shotsFound)

@@ -103,10 +103,11 @@ public struct DaemonConfig: Sendable, Equatable {
     }
 
     /// What this config costs `model`, one warning each (`sampleRateProblem`, `calibrationProblem`, a model file
-    /// whose weights cannot be checked, `Model.unverifiedNote`): earshotd logs
-    /// them at start and on reload, `earshot check-config` and `earshot listen` print them.
+    /// whose weights cannot be checked, `Model.unverifiedNote`, a model saved before its calibration,
+    /// `Model.uncalibratedNote`): earshotd logs them at start and on reload, `earshot check-config` and
+    /// `earshot listen` print them.
     public func modelProblems(model: Model) -> [String] {
-        [sampleRateProblem(model: model), calibrationProblem(model: model), model.unverifiedNote].compactMap { $0 }
+        [model.uncalibratedNote, sampleRateProblem(model: model), calibrationProblem(model: model), model.unverifiedNote].compactMap { $0 }
     }
 
     /// A warning when this config runs one of `model`'s calibrated thresholds under a rule that counts events

@@ -208,6 +208,22 @@ public final class Model {
         return model
     }
 
+    /// Provenance key `earshot-train train` sets to `uncalibratedState` in the file it saves right after
+    /// training a model, before calibrating it (so an interrupted run can go on with `--reuse`); the finished
+    /// file, written after calibration and testing, has no such key.
+    public static let stateKey = "train.state"
+    public static let uncalibratedState = "uncalibrated"
+
+    /// For a model saved before its calibration (`stateKey` is `uncalibratedState`: the trainer was
+    /// interrupted or failed after training it): that its threshold and score temperature were never set for a
+    /// false-alarm rate, and the fix; nil otherwise. `earshot detect`, `calibrate`, `model-info`, `check-config`,
+    /// `listen` and earshotd warn with it.
+    public var uncalibratedNote: String? {
+        guard provenance[Self.stateKey] == Self.uncalibratedState else { return nil }
+        let folder = path.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? "ITS_FOLDER"
+        return "model \(name) was saved by `earshot-train train` before its calibration (train.state \"uncalibrated\": the run was interrupted or failed), so its threshold \(String(format: "%g", threshold)) is no calibrated operating point; finish the run (the same command with --reuse \(folder)) and use the model it writes"
+    }
+
     /// For a file with no stored fingerprint (`fingerprintStored` false): what that means and the fix; nil otherwise.
     public var unverifiedNote: String? {
         fingerprintStored ? nil : "model \(name) holds no fingerprint (written before 2026-12-06), so a byte changed since it was written cannot be detected; re-write it with `earshot-train evaluate --model \(path ?? "FILE") --data CORPUS --write-shot-scores \(path ?? "FILE")` (adds one), or use a model written since"

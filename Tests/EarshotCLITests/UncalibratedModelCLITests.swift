@@ -1,0 +1,27 @@
+import EarshotDSP
+import EarshotTestSupport
+import Foundation
+import Testing
+
+/// A model `earshot-train train` saved before calibrating it (`train.state` "uncalibrated": an interrupted run's,
+/// trainer QA D5) is not run at its placeholder threshold in silence: `detect` warns, `model-info` says so.
+@Suite struct UncalibratedModelCLITests {
+    @Test func detectAndModelInfoWarnAboutAModelSavedBeforeCalibration() throws {
+        let dir = TestPaths.tempDir("uncalibrated"); defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try FixtureModel.write(to: dir, extra: ["train.state": "uncalibrated", "train.seed": "1"])
+        let wav = dir.appendingPathComponent("quiet.wav")
+        try AudioFileWriter.writeWAV16((0..<16_000).map { Float(($0 % 7) - 3) * 1e-3 }, sampleRate: 16_000, to: wav)
+        let detect = try CLIRunner.run(["detect", "--model", model.path, wav.path])
+        #expect(detect.status == 0, "\(detect.stderr)")
+        #expect(detect.stderr.contains("earshot: warning: model fixture-model.safetensors was saved by `earshot-train train` before its calibration")
+                && detect.stderr.contains("--reuse \(dir.path)"), "\(detect.stderr)")
+        let info = try CLIRunner.run(["model-info", model.path])
+        #expect(info.status == 0 && info.stdout.contains("NOT CALIBRATED: model fixture-model.safetensors was saved"), "\(info.stdout)")
+        // a finished model: no warning
+        let doneDir = dir.appendingPathComponent("done")
+        try FileManager.default.createDirectory(at: doneDir, withIntermediateDirectories: true)
+        let done = try FixtureModel.write(to: doneDir, extra: ["train.seed": "1"])
+        let fine = try CLIRunner.run(["detect", "--model", done.path, wav.path])
+        #expect(fine.status == 0 && !fine.stderr.contains("before its calibration"), "\(fine.stderr)")
+    }
+}
