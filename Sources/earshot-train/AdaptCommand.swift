@@ -52,7 +52,7 @@ struct Adapt: ParsableCommand {
     @Option(help: "Learning rate (peak of the cosine schedule; above 0, at most 0.1).") var learningRate: Float = 3e-4
     @Option(help: "Share of the negative training windows taken from the site (0…1).") var siteShare: Double = 0.25
     @Option(help: "Final share of every recording held out for calibration and the comparison (0…1).") var holdOut: Double = 0.25
-    @Option(help: "Training windows per epoch.") var windowsPerEpoch: Int = 4096
+    @Option(help: "Training windows per epoch (32…1048576).") var windowsPerEpoch: Int = 4096
     @Option(help: "Hours of site audio trained on at most (10 s clips spread evenly over the recordings' first parts; ≈ 0.23 GB each).") var maxSiteHours: Double = 1
     @Option(help: "Seed of the corpus split and of the training (default: the base model's own split seed, `train.seed` in its file, so its test split stays unseen).") var seed: UInt64?
     @Option(help: "Training threads.") var threads: Int = 2
@@ -65,6 +65,12 @@ struct Adapt: ParsableCommand {
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads \(threads): use at least 1") }
         guard [1.0, 2, 5, 10].contains(target) else { throw ValidationError("--target \(target): use 1, 2, 5 or 10 (false alarms per hour)") }
+        // as `train` (trainer QA D12): a value outside the range is said, not replaced in silence
+        let range = ThreeModelProtocol.Options.windowsPerEpochRange
+        guard range.contains(windowsPerEpoch) else {
+            throw ValidationError("--windows-per-epoch \(windowsPerEpoch): use \(range.lowerBound)…\(range.upperBound) (at least one batch; the default is 4096)")
+        }
+        guard (1...1000).contains(epochs) else { throw ValidationError("--epochs \(epochs): use 1…1000") }
     }
 
     func run() throws {

@@ -142,7 +142,7 @@ struct Evaluate: ParsableCommand {
         let (guns, others) = (clips.filter { $0.info.label == "gunshot" }.count, clips.filter { $0.info.label != "gunshot" }.count)
         guard guns > 0, others > 0 else {
             throw CommandError("the \(split) clips hold \(guns) gunshot and \(others) negative/crowd clips\(unreadable > 0 ? " that could be read (\(unreadable) could not)" : ""): "
-                               + "evaluation needs both (recall on the one, false alarms on the other); use --split all, or a corpus with more recording groups")
+                               + "evaluation needs both (recall on the one, false alarms on the other); \(split == "all" ? "add" : "use --split all, or") a corpus with more recording groups\(split == "all" ? " of the missing kind" : "")")
         }
         if !json { for w in seedWarnings { print(w) } }
         var reports: [EvalReport] = []
@@ -187,7 +187,8 @@ struct Evaluate: ParsableCommand {
 
     private func printReport(_ r: EvalReport, _ m: Model) {
         print(String(format: "model %@  threshold %.3f  clips %d", m.name, r.threshold, r.clips))
-        print(String(format: "accuracy %.3f  precision %.3f  recall %.3f  F1 %.3f  ROC-AUC %.3f", r.accuracy, r.precision, r.recall, r.f1, r.rocAUC))
+        // precision is undefined (NaN) when nothing was detected: n/a, not a number
+        print(String(format: "accuracy %.3f  precision %@  recall %.3f  F1 %.3f  ROC-AUC %.3f", r.accuracy, r.precision.isNaN ? "n/a" : String(format: "%.3f", r.precision), r.recall, r.f1, r.rocAUC))
         print(String(format: "false alarms per hour %.2f over %.2f h of negative/crowd audio", r.falseAlarmsPerHour, r.negativeHours))
         if let ri = r.recallInterval, let fi = r.falseAlarmsPerHourInterval {
             print(String(format: "95 %% intervals (the test set's sampling error): recall %.3f–%.3f (Wilson, %d of %d shots), false alarms per hour %.1f–%.1f (exact Poisson, %d events)",

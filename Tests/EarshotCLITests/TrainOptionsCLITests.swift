@@ -44,4 +44,13 @@ import Testing
         let many = try Self.train(["--threads", "1000"])
         #expect(many.status == 1 && many.stderr.contains("note: --threads 1000 is more than the \(cores) CPU core") && many.stderr.contains("training on \(cores) thread"), "\(many.stderr)")
     }
+
+    /// `adapt` checks the same way (trainer QA D12: `adapt --windows-per-epoch -5` ran with another value).
+    @Test func adaptsWindowsAndEpochsAreCheckedToo() throws {
+        for (flag, value, message) in [("--windows-per-epoch", "-5", "--windows-per-epoch -5: use 32…1048576"), ("--epochs", "0", "--epochs 0: use 1…1000")] {
+            let r = try CLIRunner.run(["adapt", "--data", Self.missing, "--out", TestPaths.tempDir("adapt-options").appendingPathComponent("a.safetensors").path,
+                                       "\(flag)=\(value)", Self.missing], product: "earshot-train")
+            #expect(r.status == 64 && r.stderr.contains(message), "\(flag) \(value): \(r.status) \(r.stderr)")
+        }
+    }
 }

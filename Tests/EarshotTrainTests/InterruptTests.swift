@@ -23,7 +23,7 @@ import Testing
         // one epoch of 2 steps per model: Model 2 trains for seconds after Model 1 is saved
         p.arguments = ["train", "--data", corpus.path, "--out", out.path, "--epoch-scale", "0.1", "--windows-per-epoch", "64", "--folds", "0", "--threads", "1"]
         let errFile = dir.appendingPathComponent("stderr.txt")
-        FileManager.default.createFile(atPath: errFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
         p.standardError = try FileHandle(forWritingTo: errFile)
         p.standardOutput = FileHandle.nullDevice
         try p.run()
