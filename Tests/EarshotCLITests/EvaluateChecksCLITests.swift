@@ -51,4 +51,18 @@ import Testing
         let same = try CLIRunner.run(["evaluate", "--model", Self.model, "--data", corpus.path, "--seed", "1"], product: "earshot-train")
         #expect(same.status == 0 && !same.stdout.contains("warning:") && same.stdout.hasPrefix("model earshot-default.safetensors"), "\(same.stdout)")
     }
+
+    /// With nothing detected (threshold 1), precision is undefined: "n/a", not 1.000 or nan (trainer QA D17);
+    /// a --split all without one of the classes does not suggest --split all (D18).
+    @Test func undefinedPrecisionAndTheSplitAllHint() throws {
+        let dir = TestPaths.tempDir("eval-undefined"); defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = dir.appendingPathComponent("corpus")
+        try Self.writeCorpus(corpus)
+        let none = try CLIRunner.run(["evaluate", "--model", Self.model, "--data", corpus.path, "--split", "all", "--threshold", "1"], product: "earshot-train")
+        #expect(none.status == 0 && none.stdout.contains("precision n/a") && !none.stdout.contains("precision nan"), "\(none.stdout) \(none.stderr)")
+        try FileManager.default.removeItem(at: corpus.appendingPathComponent("negative"))
+        let oneClass = try CLIRunner.run(["evaluate", "--model", Self.model, "--data", corpus.path, "--split", "all"], product: "earshot-train")
+        #expect(oneClass.status != 0 && oneClass.stderr.contains("evaluation needs both") && !oneClass.stderr.contains("use --split all"), "\(oneClass.stderr)")
+    }
 }
+
