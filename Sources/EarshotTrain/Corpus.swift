@@ -52,7 +52,7 @@ public struct Corpus {
             }
             // each file once (by its path, `a/../b` and `./b` alike): a row repeated is counted once, and one file in
             // two groups or classes would put one recording on two sides of the split
-            var seen: [String: (line: Int, label: String, group: String)] = [:]
+            var seen: [String: (line: Int, label: String, group: String)] = [:], repeats: [String] = []
             // lines end in \n or \r\n (one Character in Swift, and a newline)
             let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
             // line 1 is the header: a first line that reads as a clip would be lost without a word
@@ -71,11 +71,15 @@ public struct Corpus {
                     guard first.label == c[1], first.group == c[3] else {
                         throw TrainError.data("\(manifest.path): \(c[0]) is listed on line \(first.line) (class \(first.label), group \(first.group)) and on line \(i + 1) (class \(c[1]), group \(c[3])): one file is one clip of one recording group, else it lands on two sides of the split — keep one of the rows")
                     }
-                    skipped.append("\(at): \(c[0]) is listed again (first on line \(first.line)); the repeat is left out — remove it")
+                    // a warning, not a skipped clip: the file itself is used (once), and nothing is unreadable
+                    repeats.append("line \(i + 1) (\(c[0]), first on line \(first.line))")
                     continue
                 }
                 seen[key] = (i + 1, c[1], c[3])
                 rows.append(ClipInfo(file: c[0], label: c[1], source: c[2], group: c[3], seconds: secs, licence: c[5]))
+            }
+            if !repeats.isEmpty {
+                warnings.append("\(manifest.path): \(repeats.count) row(s) list a file again and are left out (each file is one clip): \(Self.some(repeats)) — remove them")
             }
             // audio files in the class folders that the manifest does not list are not used: say so
             let listed = Set(rows.map { root.appendingPathComponent($0.file).standardizedFileURL.path })

@@ -10,10 +10,16 @@ public enum OutputPath {
         return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
     }
 
-    /// `url` can be created or replaced as a file: not a folder, and its folder exists and is writable.
-    public static func checkFile(_ url: URL, flag: String) throws {
+    /// `url` can be created or replaced as a file: not a folder, its folder exists and is writable, and a file
+    /// already there is an Earshot model (`isModelFile`) — the shipped model is replaced by a new run as a
+    /// matter of course, but a text file named by mistake was replaced without a word (trainer QA re-check N1).
+    /// `anyFile`: any existing file may be replaced (adapt's `--force`).
+    public static func checkFile(_ url: URL, flag: String, anyFile: Bool = false) throws {
         if isFolder(url.path) {
-            throw TrainError.data("\(flag) \(url.path): is a folder; give a file name, e.g. \(url.appendingPathComponent("site.safetensors").path)")
+            throw TrainError.data("\(flag) \(url.path): is a folder; give a file name, e.g. \(url.appendingPathComponent(flag == "--out" ? "site.safetensors" : "model.safetensors").path)")
+        }
+        if !anyFile, FileManager.default.fileExists(atPath: url.path), !isModelFile(url) {
+            throw TrainError.data("\(flag) \(url.path): the file exists and is no Earshot model, so it is not replaced; remove it, or choose another name (e.g. a .safetensors file)")
         }
         let folder = url.deletingLastPathComponent().path
         guard isFolder(folder), FileManager.default.isWritableFile(atPath: folder) else {
@@ -33,5 +39,17 @@ public enum OutputPath {
         guard FileManager.default.isWritableFile(atPath: url.path) else {
             throw TrainError.data("\(flag) \(url.path): the folder is not writable; choose a place you can write to")
         }
+    }
+
+    /// The file starts as an Earshot model does: a safetensors header (8-byte length, then JSON) whose
+    /// metadata says `"format":"earshot-model"` — damaged weights or thresholds still count (a new model may
+    /// replace a damaged one), another file does not.
+    static func isModelFile(_ url: URL) -> Bool {
+        guard let h = try? FileHandle(forReadingFrom: url) else { return false }
+        defer { try? h.close() }
+        guard let head = try? h.read(upToCount: 1 << 20), head.count > 8 else { return false }
+        let n = head.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        guard n > 0, n <= 100_000_000, head[head.startIndex + 8] == UInt8(ascii: "{") else { return false }
+        return String(decoding: head.dropFirst(8).prefix(n), as: UTF8.self).contains("\"format\":\"earshot-model\"")
     }
 }

@@ -117,6 +117,10 @@ public struct SiteAdaptation {
         public var adaptedIsBetter: Bool
         /// The false-alarm clips given (`--false-alarm`), each checked on both models; empty without them.
         public var falseAlarmClips: [FalseAlarmCheck] = []
+        /// What the verdict says (`--json` too): the adapted model finds at least as many test shots and the
+        /// held-out site audio is long enough to show its threshold keeps to the default target — `adaptedIsBetter`
+        /// alone was true in the JSON where the text said "Do not use it yet" (the re-check's N4).
+        public var recommended = false
     }
 
     let o: Options
@@ -257,6 +261,7 @@ public struct SiteAdaptation {
                             baseOwnThreshold: base.threshold, baseOwnEvents: b.site.events(rule: own).reduce(0, +), rows: rows,
                             defaultTarget: o.defaultTarget, adaptedIsBetter: main.adaptedRecall >= main.baseRecall)
         result.falseAlarmClips = checks
+        result.recommended = result.adaptedIsBetter && main.adaptedSiteFalseAlarmsUpper95 <= o.defaultTarget
         return (adapted, result)
     }
 
@@ -317,7 +322,7 @@ public struct SiteAdaptation {
     /// the comparison may yet say to keep — and, unless `force`, no file that exists (a model of another site, or
     /// anything else: it would be replaced without a word).
     public static func checkOut(_ out: URL, base: URL, force: Bool) throws {
-        try OutputPath.checkFile(out, flag: "--out")
+        try OutputPath.checkFile(out, flag: "--out", anyFile: true)   // an existing file needs --force, below
         var o = stat(), b = stat()
         guard stat(out.path, &o) == 0 else { return }   // nothing there yet
         let stem = (base.lastPathComponent as NSString).deletingPathExtension

@@ -42,8 +42,12 @@ struct ModelInfoCommand: ParsableCommand {
             print("           \(String(format: "%.6f", v)) for ≤ \(k) false alarm(s)/hour (\(m.provenance["train.thresholds"] == nil ? "on validation" : "see train.thresholds"))")
         }
         let calibrated = DecisionRule.calibration(of: m)
-        print("rule       " + (calibrated.map { $0.countingDescription + (m.provenance[DecisionRule.calibrationKey] == nil ? " (assumed: the file predates the record; every earlier trainer used it)" : "") + " — the thresholds' false-alarm rates hold under this rule" }
-                               ?? "unreadable \(DecisionRule.calibrationKey) record: the thresholds' false-alarm rates are not known to hold under any rule"))
+        if m.uncalibratedNote != nil {   // saved by an interrupted trainer: no threshold was calibrated under any rule
+            print("rule       none: the model was never calibrated (train.state uncalibrated), so no false-alarm rate holds for its threshold")
+        } else {
+            print("rule       " + (calibrated.map { $0.countingDescription + (m.provenance[DecisionRule.calibrationKey] == nil ? " (assumed: the file predates the record; every earlier trainer used it)" : "") + " — the thresholds' false-alarm rates hold under this rule" }
+                                   ?? "unreadable \(DecisionRule.calibrationKey) record: the thresholds' false-alarm rates are not known to hold under any rule"))
+        }
         do {
             if let shots = try ShotScores(model: m) {
                 var rule = calibrated ?? DecisionRule(threshold: m.threshold)

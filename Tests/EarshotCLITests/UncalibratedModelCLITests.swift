@@ -17,6 +17,7 @@ import Testing
                 && detect.stderr.contains("--reuse \(dir.path)"), "\(detect.stderr)")
         let info = try CLIRunner.run(["model-info", model.path])
         #expect(info.status == 0 && info.stdout.contains("NOT CALIBRATED: model fixture-model.safetensors was saved"), "\(info.stdout)")
+        #expect(info.stdout.contains("rule       none: the model was never calibrated") && !info.stdout.contains("assumed: the file predates"), "the re-check's N3: \(info.stdout)")
         // a finished model: no warning
         let doneDir = dir.appendingPathComponent("done")
         try FileManager.default.createDirectory(at: doneDir, withIntermediateDirectories: true)

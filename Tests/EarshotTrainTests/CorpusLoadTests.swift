@@ -108,8 +108,9 @@ import Testing
         try ([head] + rows + rows).joined(separator: "\n").write(to: manifest, atomically: true, encoding: .utf8)
         let c = try Corpus(root: dir)
         #expect(c.clips.map(\.file) == ["gunshot/g1__a.wav", "negative/n1__b.wav"])
-        #expect(c.skipped == ["\(manifest.path):4: gunshot/g1__a.wav is listed again (first on line 2); the repeat is left out — remove it",
-                              "\(manifest.path):5: negative/n1__b.wav is listed again (first on line 3); the repeat is left out — remove it"], "\(c.skipped)")
+        // one warning, and nothing skipped: the files are read (the re-check's N2 — the repeats were counted as unreadable files)
+        #expect(c.skipped.isEmpty, "\(c.skipped)")
+        #expect(c.warnings == ["\(manifest.path): 2 row(s) list a file again and are left out (each file is one clip): line 4 (gunshot/g1__a.wav, first on line 2), line 5 (negative/n1__b.wav, first on line 3) — remove them"], "\(c.warnings)")
         for other in ["gunshot/g1__a.wav\tgunshot\ts\tg1_copy\t0.5\tCC0", "gunshot/./x/../g1__a.wav\tnegative\ts\tg1\t0.5\tCC0"] {
             try ([head] + rows + [other]).joined(separator: "\n").write(to: manifest, atomically: true, encoding: .utf8)
             #expect { try Corpus(root: dir) } throws: {

@@ -14,6 +14,14 @@ import Testing
         let deep = dir.appendingPathComponent("missing/m.safetensors")
         #expect { try OutputPath.checkFile(deep, flag: "--ship") } throws: { "\($0)".contains("--ship \(deep.path): cannot write into") }
         #expect { try OutputPath.makeFolder(file, flag: "--out") } throws: { "\($0)".contains("is a file, not a folder") }
+        // an existing file is replaced only when it is an Earshot model (the re-check's N1: `train --ship afile`
+        // replaced a text file); a folder's example name is a model's, not adapt's site model
+        #expect { try OutputPath.checkFile(file, flag: "--ship") } throws: { "\($0)".contains("--ship \(file.path): the file exists and is no Earshot model") }
+        try OutputPath.checkFile(file, flag: "--out", anyFile: true)
+        let model = dir.appendingPathComponent("old.safetensors")
+        try FileManager.default.copyItem(at: TestPaths.repo.appendingPathComponent("models/earshot-default.safetensors"), to: model)
+        try OutputPath.checkFile(model, flag: "--ship")
+        #expect { try OutputPath.checkFile(dir, flag: "--ship") } throws: { "\($0)".contains("e.g. \(dir.appendingPathComponent("model.safetensors").path)") }
         let made = dir.appendingPathComponent("new/report")
         try OutputPath.makeFolder(made, flag: "--out")
         var isDir: ObjCBool = false

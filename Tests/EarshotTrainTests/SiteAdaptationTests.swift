@@ -104,6 +104,10 @@ import Testing
         }
         let table = r.table(out: "adapted.safetensors")
         #expect(table.contains("only the adapted model found") && table.contains(String(format: "(≤ %.1f / %.1f)", r.rows[0].baseSiteFalseAlarmsUpper95, r.rows[0].adaptedSiteFalseAlarmsUpper95)), "\(table)")
+        // 16 s held out cannot show 10 per hour: not recommended, in the JSON as in the text (the re-check's N4)
+        #expect(!r.recommended && !table.contains("To use it"), "\(table)")
+        let json = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(r)) as? [String: Any]
+        #expect(json?["recommended"] as? Bool == false, "\(String(describing: json?["recommended"]))")
         #expect(adapted.thresholds == ["1": r.rows[0].adaptedThreshold, "10": r.rows[1].adaptedThreshold])
         #expect(adapted.threshold == r.rows[1].adaptedThreshold, "the default target (10 per hour) is the model's own threshold")
         #expect(adapted.provenance["train.thresholds"]?.contains("held-out site audio") == true)
