@@ -12,7 +12,8 @@ extension SiteAdaptation.Result {
         var lines = [
             String(format: "site: %d recording(s), %@ adapted on%@, %@ held out%@", r.siteFiles.count, Self.duration(r.adaptHours),
                    r.adaptHours < r.recordedAdaptHours - 0.001 ? " (spread over \(Self.duration(r.recordedAdaptHours)))" : "", Self.duration(r.heldOutHours),
-                   r.skipped.isEmpty ? "" : "; \(r.skipped.count) skipped (see above)"),
+                   // not "recordings skipped": site recordings, --false-alarm clips and corpus clips all count here
+                   r.skipped.isEmpty ? "" : "; \(r.skipped.count) file(s) skipped — recordings, false-alarm clips or corpus clips (see above)"),
             String(format: "base %@ at its own threshold %.4f: %d event(s) on the held-out site audio", r.base, r.baseOwnThreshold, r.baseOwnEvents),
             "",
             "| false alarms/h on held-out site audio | threshold base / adapted | site events base / adapted (at most, per h, 95 %) | test gunshots found base / adapted | 3-shot incidents found base / adapted | found by one only, base / adapted (McNemar p) | corpus test negatives, false alarms/h base / adapted |",

@@ -355,6 +355,11 @@ import Testing
         let long = result(heldOut: 10).table(out: "site.safetensors")
         #expect(long.hasPrefix("site: 1 recording(s), 30.00 h adapted on, 10.00 h held out") && long.contains("To use it, `model: site.safetensors`") && !long.contains("Do not use it"), "\(long)")
         #expect(SiteAdaptation.Result.duration(4.5 / 60) == "4.5 min" && SiteAdaptation.Result.duration(0.25) == "0.25 h")
+        // skipped files are not all site recordings (the re-check of D18: three --false-alarm clips read as such)
+        var skipping = result(heldOut: 10)
+        skipping.skipped = ["fa1.wav: digital silence", "fa2.wav: no such file", "corpus clip x"]
+        let said = skipping.table(out: "site.safetensors")
+        #expect(said.hasPrefix("site: 1 recording(s), 30.00 h adapted on, 10.00 h held out; 3 file(s) skipped — recordings, false-alarm clips or corpus clips (see above)"), "\(said)")
     }
 
     /// A site recording, or a false-alarm clip, of pure digital silence (trainer QA D15): used, with a warning
