@@ -39,7 +39,7 @@ extension SiteAdaptation.Result {
             let apart = main.shots.differs ? "" : "; the \(r.testGunshots) test shots cannot tell the two apart"
             // the threshold keeps the held-out audio at the rate; whether the site's true rate is that low takes hours:
             // a threshold from too little audio is no site threshold yet, and the model is not recommended as it is
-            let short = main.adaptedSiteFalseAlarmsUpper95 > r.defaultTarget   // as `recommended` is set
+            let short = !r.heldOutShowsTarget   // as `recommended` is set
             let heldNeeded = -log(0.025) / r.defaultTarget, share = r.heldOutHours / max(1e-9, r.heldOutHours + r.recordedAdaptHours)
             let record = String(format: "With no event, %.1f h held out would show it: record about %.0f h (at this hold-out share of %.0f %%), then adapt again.",
                                 heldNeeded, (heldNeeded / max(1e-9, share)).rounded(.up), 100 * share)

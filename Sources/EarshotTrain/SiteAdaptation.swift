@@ -121,6 +121,13 @@ public struct SiteAdaptation {
         /// held-out site audio is long enough to show its threshold keeps to the default target — `adaptedIsBetter`
         /// alone was true in the JSON where the text said "Do not use it yet" (the re-check's N4).
         public var recommended = false
+
+        /// The held-out site audio is long enough to show that the adapted model keeps to the default target:
+        /// the 95 % bound of its events there is at most that rate. The verdict's one definition, for the table's
+        /// text and `recommended` alike.
+        public var heldOutShowsTarget: Bool {
+            rows.first { $0.falseAlarmsPerHour == defaultTarget }.map { $0.adaptedSiteFalseAlarmsUpper95 <= defaultTarget } ?? false
+        }
     }
 
     let o: Options
@@ -261,7 +268,7 @@ public struct SiteAdaptation {
                             baseOwnThreshold: base.threshold, baseOwnEvents: b.site.events(rule: own).reduce(0, +), rows: rows,
                             defaultTarget: o.defaultTarget, adaptedIsBetter: main.adaptedRecall >= main.baseRecall)
         result.falseAlarmClips = checks
-        result.recommended = result.adaptedIsBetter && main.adaptedSiteFalseAlarmsUpper95 <= o.defaultTarget
+        result.recommended = result.adaptedIsBetter && result.heldOutShowsTarget
         return (adapted, result)
     }
 
