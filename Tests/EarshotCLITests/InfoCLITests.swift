@@ -40,15 +40,26 @@ import Testing
         }
     }
 
-    /// A model file from before the stored fingerprint (reports/latest's models were written so) loads, and
-    /// model-info and detect say that its damage cannot be told, with the fix; the shipped model's is checked.
+    /// A model file from before the stored fingerprint (the shipped model with its two fingerprint keys taken
+    /// out, as files written before 2026-12-06 are) loads, and model-info and detect say that its damage cannot be
+    /// told, with the fix; the shipped model's is checked.
     @Test func aModelWithoutAFingerprintIsSaidToBeUnchecked() throws {
-        let old = TestPaths.repo.appendingPathComponent("reports/latest/model1-paper-clean.safetensors").path
+        let dir = TestPaths.tempDir("no-fingerprint")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bytes = [UInt8](try Data(contentsOf: TestPaths.repo.appendingPathComponent("models/earshot-default.safetensors")))
+        let n = (0..<8).reduce(0) { $0 | Int(bytes[$1]) << (8 * $1) }
+        var header = try #require(try JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + n)])) as? [String: Any])
+        var meta = try #require(header["__metadata__"] as? [String: String])
+        #expect(meta.removeValue(forKey: "fingerprint") != nil && meta.removeValue(forKey: "decision_fingerprint") != nil)
+        header["__metadata__"] = meta
+        let json = [UInt8](try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
+        let old = dir.appendingPathComponent("old-model.safetensors").path
+        try Data((0..<8).map { UInt8(truncatingIfNeeded: UInt64(json.count) >> (8 * UInt64($0))) } + json + bytes[(8 + n)...]).write(to: URL(fileURLWithPath: old))
         let audio = TestPaths.fixtures.appendingPathComponent("logmel_input.wav").path
         let info = try CLIRunner.run(["model-info", old])
         #expect(info.status == 0 && info.stdout.contains("NOT stored in the file") && info.stdout.contains("--write-shot-scores \(old)"), "\(info.stdout)")
         let d = try CLIRunner.run(["detect", "--model", old, audio])
-        #expect(d.status == 0 && d.stderr.contains("note: model model1-paper-clean.safetensors holds no fingerprint"), "\(d.stderr)")
+        #expect(d.status == 0 && d.stderr.contains("note: model old-model.safetensors holds no fingerprint"), "\(d.stderr)")
         let shipped = try CLIRunner.run(["model-info"], environment: ["EARSHOT_MODEL": ""])
         #expect(shipped.stdout.contains("stored in the file and checked on load"), "\(shipped.stdout)")
         let sd = try CLIRunner.run(["detect", audio], environment: ["EARSHOT_MODEL": ""])
