@@ -25,6 +25,11 @@ import Testing
         for f in ["report.md", "report.json", "oof.json", "history.json", "split.md", "roc.svg", "loss_curves.svg", "training_curves.svg"] {
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(f).path), "\(f) missing")
         }
+        // every report file the run wrote is one a later run removes first (`Report.files`), so none outlives it;
+        // the models, history.json and split.md are rewritten by every run
+        let written = try FileManager.default.contentsOfDirectory(atPath: out.path)
+            .filter { !$0.hasSuffix(".safetensors") && !["history.json", "split.md"].contains($0) }
+        #expect(Set(written).isSubset(of: Report.files), "not in Report.files: \(Set(written).subtracting(Report.files))")
         let oof = try JSONDecoder().decode(OOFSummary.self, from: Data(contentsOf: out.appendingPathComponent("oof.json")))
         #expect(oof.folds == 2 && oof.negativeHours > 0 && oof.gunshotClips > 0)
         #expect(oof.byFold?.map(\.clips).reduce(0, +) == oof.gunshotClips, "by-fold clips \(String(describing: oof.byFold)) vs \(oof.gunshotClips)")
