@@ -41,6 +41,21 @@ public enum OutputPath {
         }
     }
 
+    /// What a `train` run writes into `--out`, with room to spare: ten model files of ≈ 350 KB, the report,
+    /// its JSON and plots (reports/latest: 4.1 MB).
+    public static let runBytes: Int64 = 16 << 20
+
+    /// The file system holding `url` has `needed` bytes free, so a run does not find a full disk only when it
+    /// writes its first model, minutes or hours in (trainer QA D18). Free space that cannot be read is not an
+    /// error (the writes still report a full disk).
+    public static func checkFreeSpace(_ url: URL, needed: Int64, flag: String) throws {
+        guard let free = (try? FileManager.default.attributesOfFileSystem(forPath: url.path))?[.systemFreeSize] as? NSNumber else { return }
+        guard free.int64Value >= needed else {
+            throw TrainError.data(String(format: "%@ %@: its disk has %.1f MB free, and the run writes up to %.0f MB (models, report, plots); free some space or choose another folder",
+                                         flag, url.path, Double(free.int64Value) / 1e6, Double(needed) / 1e6))
+        }
+    }
+
     /// The file starts as an Earshot model does: a safetensors header (8-byte length, then JSON) whose
     /// metadata says `"format":"earshot-model"` — damaged weights or thresholds still count (a new model may
     /// replace a damaged one), another file does not.

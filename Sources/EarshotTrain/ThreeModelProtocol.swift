@@ -145,15 +145,25 @@ public struct ThreeModelProtocol {
         return String(format: "%016llx", h)
     }
 
+    /// The provenance key of the training budget a model was trained with (`scheduleRecord`).
+    static let scheduleKey = "train.schedule"
+
+    /// The budget a recipe trains with in this run, after `--epoch-scale` and `--windows-per-epoch`:
+    /// "epochs 30, windows per epoch 4096". A model carries it (`train.schedule`) so `--reuse` can tell one
+    /// trained on a quick run's budget (`--epoch-scale 0.05`) from one trained on the full budget.
+    static func scheduleRecord(_ s: TrainSettings) -> String { "epochs \(s.epochs), windows per epoch \(s.windowsPerEpoch)" }
+
     /// A model saved by an earlier run, if `--reuse` may take it: nil (and no reason) when there is no file;
     /// nil and the reason when the file cannot be loaded, was trained with other feature parameters than
     /// this run's (its network would be served with features it never saw), holds another network than the
     /// recipe's (`specs`: a file left by a run whose lineup gave the name to another architecture), or was
     /// trained on another split than this run's: another `--seed` (`train.seed`; a file without one cannot say
     /// which) or, when the file records it, other clips on each side (`train.split`, `splitRecord`) — this
-    /// run's test split would then hold clips it trained on. Such a model is trained again, not refused: the
-    /// folder is a cache of this run's work, and the run can still do all of it.
-    static func reusable(_ url: URL, features: FeatureConfig, specs: [LayerSpec], seed: UInt64, split: String? = nil) -> (Model?, String?) {
+    /// run's test split would then hold clips it trained on — or, when the file records it, with another
+    /// training budget (`train.schedule`, `scheduleRecord`: another `--epoch-scale` or `--windows-per-epoch`).
+    /// Such a model is trained again, not refused: the folder is a cache of this run's work, and the run can
+    /// still do all of it.
+    static func reusable(_ url: URL, features: FeatureConfig, specs: [LayerSpec], seed: UInt64, split: String? = nil, schedule: String? = nil) -> (Model?, String?) {
         guard FileManager.default.fileExists(atPath: url.path) else { return (nil, nil) }
         let m: Model
         do { m = try Model.load(url) } catch { return (nil, "\(error)") }
@@ -170,6 +180,9 @@ public struct ThreeModelProtocol {
         }
         if let split, let theirs = m.provenance[splitKey], theirs != split {
             return (nil, "\(url.path): trained on another split of the corpus (split record \(theirs), this run's \(split): other clips or another manifest), so this run's test split could hold clips it trained on")
+        }
+        if let schedule, let theirs = m.provenance[scheduleKey], theirs != schedule {
+            return (nil, "\(url.path): trained with another budget (\(theirs); this run's: \(schedule) — another --epoch-scale or --windows-per-epoch)")
         }
         return (m, nil)
     }
@@ -235,6 +248,7 @@ public struct ThreeModelProtocol {
             throw TrainError.data("--reuse \(dir.path): no such folder; give the --out folder of an earlier run, or leave --reuse out to train every model")
         }
         try OutputPath.makeFolder(o.out, flag: "--out")
+        try OutputPath.checkFreeSpace(o.out, needed: OutputPath.runBytes, flag: "--out")
         let split = GroupSplit(clips: corpus.clips, seed: o.seed)
         try Self.checkFolds(o.folds, clips: corpus.clips, split: split)
         // an earlier run's report would describe other models than the ones this run leaves in the folder
@@ -271,6 +285,7 @@ public struct ThreeModelProtocol {
 
         // Train every recipe of the lineup (or take it from --reuse when its file is there).
         let recipes = Recipe.lineup(seed: o.seed, epochScale: o.epochScale, windowsPerEpoch: o.windowsPerEpoch)
+        state.foundEarlier(recipes.map(\.name).filter { FileManager.default.fileExists(atPath: o.out.appendingPathComponent("\($0).safetensors").path) })
         var oldHistories: [String: [EpochRecord]] = [:]
         if let dir = o.reuse {
             let (h, warning) = Self.histories(in: dir)
@@ -280,6 +295,8 @@ public struct ThreeModelProtocol {
         var nets: [Network] = [], histories: [String: [EpochRecord]] = [:]
         /// The provenance of each model taken from --reuse: its weights were trained by that earlier run.
         var reusedProvenance: [String: [String: String]] = [:]
+        /// The recipes this run trained (not reused): their fine-tunes cannot be reused either.
+        var retrained: Set<Int> = []
         let commit = BuildCommit.current
         for (i, r) in recipes.enumerated() {
             // a soup is always re-averaged (it costs nothing), never reused: its ingredients may have changed
@@ -291,7 +308,11 @@ public struct ThreeModelProtocol {
                 continue
             }
             if let dir = o.reuse {
-                let (m, why) = Self.reusable(dir.appendingPathComponent("\(r.name).safetensors"), features: features, specs: r.specs, seed: o.seed, split: splitRecord)
+                // a fine-tune of a base this run trained anew was tuned from other weights: it is trained again too
+                let (m, why) = r.base.map({ retrained.contains($0) }) == true
+                    ? (nil, "\(dir.path)/\(r.name).safetensors: fine-tuned from \(recipes[r.base!].name), which this run trained anew")
+                    : Self.reusable(dir.appendingPathComponent("\(r.name).safetensors"), features: features, specs: r.specs, seed: o.seed,
+                                    split: splitRecord, schedule: Self.scheduleRecord(r.settings))
                 if let m {
                     log("\(r.name): reusing \(dir.path)/\(r.name).safetensors")
                     nets.append(m.network); histories[r.name] = oldHistories[r.name] ?? []
@@ -303,6 +324,7 @@ public struct ThreeModelProtocol {
                 }
                 if let why { log("\(r.name): not reusing \(why); training it") }
             }
+            retrained.insert(i)
             state.enter("training \(r.name) (model \(i + 1) of \(recipes.count))")
             let net = try r.base.map { try copy(nets[$0]) } ?? r.freshNetwork(inputShape: shape)
             histories[r.name] = trainer.train(net, settings: r.settings, validation: valSet, name: r.name)
@@ -311,6 +333,7 @@ public struct ThreeModelProtocol {
             // such a file), with the provenance --reuse checks; rewritten calibrated below
             let early = Model(network: net, features: features)
             early.provenance = [Model.stateKey: Model.uncalibratedState, "train.protocol": r.title, "train.seed": String(o.seed), Self.splitKey: splitRecord,
+                                Self.scheduleKey: Self.scheduleRecord(r.settings),
                                 "train.date": ISO8601DateFormatter().string(from: Date()), "train.commit": commit, "train.command": o.command]
             try early.save(to: o.out.appendingPathComponent("\(r.name).safetensors"))
             state.savedUncalibrated(r.name)
@@ -348,9 +371,10 @@ public struct ThreeModelProtocol {
                 "train.metrics": String(format: "{\"val_recall_at_1fah\":%.4f,\"val_clip_auc\":%.4f,\"val_negative_hours\":%.3f,\"epochs\":%d}", valRecall, valAUC, valNeg.seconds / 3600, hist.count),
                 DecisionRule.calibrationKey: baseRule.calibrationRecord,   // validation and out-of-fold thresholds alike
             ]
+            if r.soup.isEmpty { model.provenance[Self.scheduleKey] = Self.scheduleRecord(r.settings) }   // a weight average trains nothing
             // weights taken from --reuse keep naming the run that trained them; this one calibrated and scored them
-            // (and the split record only when they had one: `reusable` checked it equals this run's)
-            if let old = reusedProvenance[name] { model.provenance[Self.splitKey] = old[Self.splitKey] }
+            // (and the split and budget records only when they had them: `reusable` checked they equal this run's)
+            if let old = reusedProvenance[name] { for key in [Self.splitKey, Self.scheduleKey] { model.provenance[key] = old[key] } }
             if let old = reusedProvenance[name], old["train.command"] != nil {
                 for key in ["train.date", "train.commit", "train.command"] { model.provenance[key] = old[key] }
                 model.provenance["train.recalibrated"] = "\(date) by `\(o.command)` at \(commit)"

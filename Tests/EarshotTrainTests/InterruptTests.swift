@@ -17,6 +17,7 @@ import Testing
         // an earlier run's report files in the folder
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         for f in ["report.md", "oof.json", "oof_candidates.json"] { try Data("old run".utf8).write(to: out.appendingPathComponent(f)) }
+        try Data("old run".utf8).write(to: out.appendingPathComponent("model3-paper-energy.safetensors"))   // and an earlier run's model
 
         let p = Process()
         p.executableURL = exe
@@ -37,7 +38,8 @@ import Testing
         #expect(p.terminationStatus == 130, "\(p.terminationStatus): \(err.suffix(2000))")
         let line = try #require(err.split(separator: "\n").last { $0.hasPrefix("earshot-train: interrupted by SIGINT") }, "\(err.suffix(2000))")
         #expect(line.contains("while training model2-paper-noise (model 2 of 10)") && line.contains("model1-paper-clean saved before calibration")
-                && line.contains("no report of this run") && line.contains("--reuse \(out.path)"), "\(line)")
+                && line.contains("no report of this run") && line.contains("--reuse \(out.path)")
+                && line.contains("; model3-paper-energy is an earlier run's"), "\(line)")
         // the saved model says it is not calibrated, and carries the provenance --reuse checks
         let m = try Model.load(first)
         #expect(m.provenance[Model.stateKey] == Model.uncalibratedState && m.provenance["train.seed"] == "1", "\(m.provenance)")
@@ -55,5 +57,12 @@ import Testing
         s.savedUncalibrated("m1"); s.savedUncalibrated("m2"); s.savedFinished("m1"); s.enter("testing the models on the test split")
         let m = s.interruptionMessage(signal: "SIGINT")
         #expect(m.contains("while testing the models on the test split. /r/out holds m2 saved before calibration") && m.contains("; m1 calibrated and tested, and no report") && m.contains("--reuse /r/out"), "\(m)")
+        // files an earlier run left in the folder are named until this run replaces them (trainer QA D5)
+        let t = TrainRunState(out: URL(fileURLWithPath: "/r/out"))
+        t.foundEarlier(["m1", "m2", "m3"]); t.savedUncalibrated("m1")
+        let e = t.interruptionMessage(signal: "SIGINT")
+        #expect(e.contains("/r/out holds m1 saved before calibration") && e.contains("; m2, m3 are an earlier run's (--reuse takes only models trained with this run's seed, split and budget), and no report"), "\(e)")
+        t.savedFinished("m2"); t.savedFinished("m3")
+        #expect(!t.interruptionMessage(signal: "SIGINT").contains("earlier run"))
     }
 }

@@ -28,6 +28,16 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: made.path, isDirectory: &isDir) && isDir.boolValue)
     }
 
+    /// trainer QA D18: a disk without room for the run is named before decoding, not when the first model is written.
+    @Test func aFullDiskIsFoundBeforeTheRun() throws {
+        let dir = TestPaths.tempDir("outpath-free"); defer { try? FileManager.default.removeItem(at: dir) }
+        try OutputPath.checkFreeSpace(dir, needed: 1, flag: "--out")
+        #expect { try OutputPath.checkFreeSpace(dir, needed: 1 << 60, flag: "--out") } throws: {
+            "\($0)".contains("--out \(dir.path): its disk has ") && "\($0)".contains("MB free, and the run writes up to ")
+                && "\($0)".contains("free some space or choose another folder")
+        }
+    }
+
     @Test func everySideOfTheSplitNeedsBothClasses() throws {
         try ThreeModelProtocol.requireBothClasses([("train", 3, 4), ("validation", 1, 1), ("test", 2, 1)], unreadable: 0)
         #expect { try ThreeModelProtocol.requireBothClasses([("train", 3, 4), ("validation", 0, 2), ("test", 2, 1)], unreadable: 1) } throws: {

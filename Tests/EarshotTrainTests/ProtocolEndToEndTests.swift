@@ -141,5 +141,24 @@ import Testing
         #expect(zip(second, results).allSatisfy { $0.history.count == $1.history.count }, "histories come back with the models")
         let reaveraged = WeightAverage.mean(of: lineup[soupIndex].soup.map { second[$0].model.network.snapshot() })
         #expect(second[soupIndex].model.network.snapshot() == reaveraged && reaveraged != expected)
+
+        // every trained model records its budget (what --reuse compares), a weight average none
+        for (r, t) in zip(Recipe.lineup(seed: o.seed, epochScale: o.epochScale, windowsPerEpoch: o.windowsPerEpoch), results) {
+            #expect(t.model.provenance[ThreeModelProtocol.scheduleKey] == (r.soup.isEmpty ? ThreeModelProtocol.scheduleRecord(r.settings) : nil), "\(r.name): \(t.model.provenance)")
+        }
+        // a base trained anew takes its fine-tunes with it: with Model 1's file gone, Models 2, 3 and 7 (tuned
+        // from Model 1) are trained again, and the rest reused
+        try FileManager.default.removeItem(at: again.out.appendingPathComponent("\(lineup[0].name).safetensors"))
+        var third = again
+        third.reuse = again.out; third.out = dir.appendingPathComponent("out3")
+        third.command = "earshot-train train --reuse (the third run)"
+        let thirdRun = try ThreeModelProtocol(third).run()
+        let tunedFromOne = Set(lineup.indices.filter { lineup[$0].base == 0 })
+        #expect(tunedFromOne.count >= 2, "the lineup fine-tunes Model 1")
+        for (i, t) in thirdRun.enumerated() where lineup[i].soup.isEmpty {
+            let trainedAgain = i == 0 || tunedFromOne.contains(i)
+            #expect((t.model.provenance["train.command"] == third.command) == trainedAgain, "\(t.name): \(t.model.provenance)")
+            #expect((t.model.provenance["train.recalibrated"] == nil) == trainedAgain, "\(t.name): \(t.model.provenance)")
+        }
     }
 }

@@ -68,6 +68,14 @@ struct ReuseTests {
         // a file from before the split record: its seed decides
         let older = try save("older.safetensors", ["train.seed": "1"])
         #expect(ThreeModelProtocol.reusable(older, features: features, specs: recipe.specs, seed: 1, split: one).0 != nil)
+        // trained with another budget (a quick run's --epoch-scale) is trained again; a file without the record is taken
+        let quick = try save("quick.safetensors", ["train.seed": "1", "train.split": one, "train.schedule": "epochs 1, windows per epoch 4096"])
+        let full = "epochs 12, windows per epoch 4096"
+        let (otherBudget, budgetWhy) = ThreeModelProtocol.reusable(quick, features: features, specs: recipe.specs, seed: 1, split: one, schedule: full)
+        #expect(otherBudget == nil && budgetWhy?.contains("trained with another budget (epochs 1, windows per epoch 4096; this run's: \(full)") == true, "\(budgetWhy ?? "no reason")")
+        #expect(ThreeModelProtocol.reusable(quick, features: features, specs: recipe.specs, seed: 1, split: one, schedule: "epochs 1, windows per epoch 4096").0 != nil)
+        #expect(ThreeModelProtocol.reusable(seed1, features: features, specs: recipe.specs, seed: 1, split: one, schedule: full).0 != nil)
+        #expect(ThreeModelProtocol.scheduleRecord(recipe.settings) == full, "Model 1's budget at --epoch-scale 1")
         let unknown = try save("unknown.safetensors", [:])
         let (noSeed, noSeedWhy) = ThreeModelProtocol.reusable(unknown, features: features, specs: recipe.specs, seed: 1, split: one)
         #expect(noSeed == nil && noSeedWhy?.contains("records no train.seed") == true, "\(noSeedWhy ?? "no reason")")
