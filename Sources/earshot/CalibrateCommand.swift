@@ -28,10 +28,13 @@ struct CalibrateCommand: ParsableCommand {
         Without any recording: earshotd logs every window's score (`scores:` in its config, on by default; no \
         sound is kept), and `--scores` calibrates from that log instead of audio — the same events, counted \
         under the rule earshotd ran unless options say otherwise, listed by their UTC time:
-          earshot calibrate --scores                         # the log and model of /etc/earshot/earshot.yaml
-          earshot calibrate --scores --instance hall         # earshot@hall's
+          # the log and model of /etc/earshot/earshot.yaml; then earshot@hall's
+          earshot calibrate --scores
+          earshot calibrate --scores --instance hall
           earshot calibrate --scores /var/lib/earshot/scores
-          earshot calibrate --scores --exclude 2026-12-05T21:02:36Z /var/lib/earshot/scores   # without a test firing
+          # without the event of a test firing at that time
+          earshot calibrate --scores --exclude 2026-12-05T21:02:36Z \\
+              /var/lib/earshot/scores
         """
     )
 

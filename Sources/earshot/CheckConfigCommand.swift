@@ -20,8 +20,10 @@ struct CheckConfigCommand: ParsableCommand {
             OPENBLAS_CORETYPE set when OpenBLAS falls back to pre-AVX2 kernels on a CPU it does not know).
 
             Example:
-              earshot check-config /etc/earshot/earshot.yaml && sudo systemctl reload earshot
-              earshot check-config --instance north-entrance && sudo systemctl reload earshot@north-entrance
+              earshot check-config /etc/earshot/earshot.yaml &&
+                sudo systemctl reload earshot
+              earshot check-config --instance north-entrance &&
+                sudo systemctl reload earshot@north-entrance
             """
     )
 

@@ -8,26 +8,34 @@ import Foundation
 struct DetectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "detect",
-        abstract: "Run the detector over audio files (any format/rate libsndfile reads), exactly as earshotd does.",
+        abstract: "Run the detector over audio files (any format/rate libsndfile reads), with earshotd's features, model and decision rule.",
         discussion: """
         Examples:
           earshot detect recording.wav
           earshot detect --json --threshold 0.8 /var/lib/earshot/clips/*.wav
-          earshot detect --false-alarms-per-hour 10 recording.wav   # more sensitive: the model's 10 FA/h point
-          earshot detect --trace clip.flac 2> scores.txt      # per-window scores for plotting
-          earshot detect --normalize quiet-recorder.wav       # amplify a quiet file to a −1 dBFS peak first
-        With --json, one object per line: {"type":"event",...} per event and {"type":"file",...} after each
-        file; an unreadable file gives {"type":"error",...}, the others are still analysed, and the exit
+          # more sensitive: the model's threshold for 10 false alarms per hour
+          earshot detect --false-alarms-per-hour 10 recording.wav
+          # per-window scores, for plotting
+          earshot detect --trace clip.flac 2> scores.txt
+          # amplify a quiet file to a −1 dBFS peak first
+          earshot detect --normalize quiet-recorder.wav
+
+        With --json, one object per line: {"type":"event",...} per event and {"type":"file",...} after each \
+        file; an unreadable file gives {"type":"error",...}, the others are still analysed, and the exit \
         status is 1 at the end.
-        Each file is analysed as a slice of a microphone stream: half a window (0.4 s at the default hop)
-        of noise at the file's own quiet floor is streamed before it and its end, mirrored, after it (the
-        sound goes on; after a clip shorter than that, floor noise too), so a clip shorter than a window,
-        or a shot in a file's first or last moments, is scored as the daemon would score it, and a
-        recording that ends on loud sound does not end on a step.
-        A file whose loudest sample is below −30 dBFS gets a warning on stderr: the shipped model rarely
-        detects shots that quiet; --normalize brings such a file up before analysing it. A float file that
-        goes above full scale (over 0 dBFS) is warned about too, and --normalize brings it down. A damaged float
-        file's NaN, infinite or absurdly large samples are analysed as silence, with a warning. On a
+
+        Each file is analysed as a slice of a microphone stream: half a window (0.4 s at the default hop) \
+        of noise at the file's own quiet floor is streamed before it and its end, mirrored, after it (the \
+        sound goes on; after a clip shorter than that, floor noise too), so a clip shorter than a window, \
+        or a shot in a file's first or last moments, is scored as the daemon would score it, and a \
+        recording that ends on loud sound does not end on a step. earshotd's windows end where its capture \
+        blocks end, so its 0.1 s window grid has another phase than detect's: two sounds about merge_gap \
+        apart can be one event in one and two in the other.
+
+        A file whose loudest sample is below −30 dBFS gets a warning on stderr: the shipped model rarely \
+        detects shots that quiet; --normalize brings such a file up before analysing it. A float file that \
+        goes above full scale (over 0 dBFS) is warned about too, and --normalize brings it down. A damaged float \
+        file's NaN, infinite or absurdly large samples are analysed as silence, with a warning. On a \
         terminal, a progress bar over all the files' audio (with an ETA) is drawn on stderr.
         """
     )

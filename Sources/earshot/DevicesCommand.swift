@@ -15,7 +15,8 @@ struct DevicesCommand: ParsableCommand {
             Example:
               earshot devices
               sudo -u earshot earshot devices --no-probe
-            Then set the chosen name in /etc/earshot/earshot.yaml, e.g.  device: "plughw:CARD=Mic,DEV=0"
+
+            Then set the chosen name in /etc/earshot/earshot.yaml, e.g. device: "plughw:CARD=Mic,DEV=0" \
             (prefer plughw: over hw: so ALSA converts the format and rate if the device insists). With two or \
             more USB microphones it also prints the udev rules that pin each card's name to its USB socket, so \
             identical microphones cannot swap names (and rooms) at the next boot.

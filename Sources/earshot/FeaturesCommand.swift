@@ -11,7 +11,8 @@ struct FeaturesCommand: ParsableCommand {
         Examples:
           earshot features recording.flac
           earshot features --json recording.wav          # {"frames":…,"mels":64,…}
-          earshot features --npy-like recording.wav > m.txt   # shape line, then one frame per line
+          # a shape line, then one frame per line
+          earshot features --npy-like recording.wav > m.txt
         """
     )
     @Flag(help: "Print the summary as one JSON object.") var json = false

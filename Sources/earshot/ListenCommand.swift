@@ -31,7 +31,8 @@ struct ListenCommand: ParsableCommand {
             is 0.
 
             Example:
-              sudo systemctl stop earshot && earshot listen --seconds 60; sudo systemctl start earshot
+              sudo systemctl stop earshot && earshot listen --seconds 60
+              sudo systemctl start earshot
               earshot listen --device plughw:CARD=Device,DEV=0 --seconds 30
               earshot listen --instance hall --json
             """

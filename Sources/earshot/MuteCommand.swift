@@ -18,7 +18,7 @@ struct MuteCommand: ParsableCommand {
             Examples:
               sudo earshot mute --for 2h --reason "New Year fireworks"
               sudo earshot mute --until 23:30 --reason "Act 3: blank-firing scene"
-              sudo earshot mute --instance hall --for 45m --reason "school sports day, starter pistol"
+              sudo earshot mute --instance hall --for 45m --reason "starter pistol"
               earshot mute                      # muted? until when, by whom, why
               sudo earshot unmute               # page again now
             """

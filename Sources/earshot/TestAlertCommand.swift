@@ -23,8 +23,9 @@ struct TestAlertCommand: ParsableCommand {
 
             Example:
               sudo earshot test-alert --config /etc/earshot/earshot.yaml
-              sudo earshot test-alert --instance north-entrance     # earshot@north-entrance's config
-              journalctl -t earshotd MESSAGE_ID=88a049a25a974a828bee9f70b35c0a93 -n 1 -o verbose
+              sudo earshot test-alert --instance north-entrance   # earshot@north-entrance's
+              journalctl -t earshotd -n 1 -o verbose \\
+                  MESSAGE_ID=88a049a25a974a828bee9f70b35c0a93
             """
     )
 

@@ -10,10 +10,11 @@ struct Earshotd: AsyncParsableCommand {
         commandName: "earshotd",
         abstract: "Earshot's always-on gunshot detector service (systemd Type=notify).",
         discussion: """
-        Normally started by systemd (systemd/earshot.service; earshot@NAME.service runs one per microphone as
+        Normally started by systemd (systemd/earshot.service; earshot@NAME.service runs one per microphone as \
         earshotd --instance NAME). By hand:
           earshotd --config /etc/earshot/earshot.yaml
-        Alerts go to the journal (MESSAGE_ID=88a049a25a974a828bee9f70b35c0a93) and to the configured hook;
+
+        Alerts go to the journal (MESSAGE_ID=88a049a25a974a828bee9f70b35c0a93) and to the configured hook; \
         without a journal they are printed to stderr.
         """,
         version: EarshotVersion.string
