@@ -20,7 +20,8 @@ struct IncidentsCommand: ParsableCommand {
 
             With --json: one object per incident and line, with "type":"incident", id, start, end, device, \
             location, events, alerts, over, stopped, and its entries (type "alert" or "heard", event_id, start, \
-            score, clip, muted).
+            score, clip, muted, continues: the event id of the heard entry an alert continues — one gunshot event \
+            that was still going on when the cooldown ended, counted once).
 
             Examples:
               sudo earshot incidents                    # the last 7 days
@@ -140,7 +141,9 @@ struct IncidentsCommand: ParsableCommand {
         var lines = ["Incident \(i.id) \(place): \(count); began \(i.start); \(end)"]
         if i.events.count < i.eventCount { lines.append("  (\(i.eventCount - i.events.count) earlier event(s) before the span read)") }
         for e in i.events {
-            let kind = e.kind == .alert ? (e.muted ? "alert (muted: journal only)" : "alert (paged)") : "heard in the cooldown (not paged)"
+            var kind = e.kind == .alert ? (e.muted ? "alert (muted: journal only)" : "alert (paged)") : "heard in the cooldown (not paged)"
+            // the same gunshot event as a heard entry above, still going on when the cooldown ended: counted once
+            if let c = e.continues { kind += i.events.contains { $0.eventID == c } ? " — the event heard above, still going on" : " — continues event \(c)" }
             let clip = e.clip.map { IncidentExport.size($0) == nil ? "\($0) (not on this machine)" : $0 } ?? "no clip"
             lines.append("  \(e.start)  score \(e.score.map { String(format: "%.2f", $0) } ?? "?")  \(kind)  \(clip)")
         }
@@ -151,7 +154,7 @@ struct IncidentsCommand: ParsableCommand {
         let q = JSONLine.quote
         let entries = i.events.map { e in
             JSONLine.object(["type": q(e.kind.rawValue), "event_id": q(e.eventID), "start": q(e.start), "score": e.score.map { JSONLine.number($0, 4) } ?? "null",
-                             "clip": e.clip.map(q) ?? "null", "muted": e.muted ? "true" : "false"])
+                             "clip": e.clip.map(q) ?? "null", "muted": e.muted ? "true" : "false", "continues": e.continues.map(q) ?? "null"])
         }
         return JSONLine.object(["type": q("incident"), "id": q(i.id), "start": q(i.start), "end": i.end.map(q) ?? "null",
                                 "device": q(i.device), "location": q(i.location), "events": "\(i.eventCount)", "alerts": "\(i.alerts)",

@@ -118,4 +118,48 @@ import Testing
         #expect(text.hasPrefix("2 gunshot incidents from ") && text.contains("Incident \(first1) on default: 4 gunshot events, 2 alerted; began ")
                 && text.contains("heard in the cooldown (not paged)"), "\(text)")
     }
+
+    /// Operator QA 1 (session 50): a sound heard in the cooldown that is still going on when the cooldown ends is
+    /// paged then, as the same gunshot event. Its alert names the heard entry (EARSHOT_CONTINUES, in the journal,
+    /// the hook and `earshot incidents`) and says so, so "gunshot event 2" told twice is one event, and the count,
+    /// the alert hook's, the end notice's and `earshot incidents`' listing agree.
+    @Test func anAlertThatContinuesAHeardEventSaysSoAndIsCountedOnce() throws {
+        let run = try DaemonRun()
+        // cooldown 5 s: the shot at 2 s is paged (its event ends ≈ 3 s, the cooldown ≈ 8 s); shots every 0.4 s
+        // from 6.6 to 9.8 s are one sound (less than merge_gap apart), heard at 6.6 s, still going on at ≈ 8 s
+        let shots = [2.0] + (0..<9).map { 6.6 + 0.4 * Double($0) }
+        let fx = try AlsaFileFixture(DaemonTestSignals.recording(seconds: 24, shots: shots), rate: 16_000, dir: run.dir)
+        let hookLog = run.dir.appendingPathComponent("hook.txt")
+        let hook = try HookFixture.script(run.dir, "hook.sh", "echo \"$EARSHOT_EVENT_ID $EARSHOT_INCIDENT_EVENTS $EARSHOT_CONTINUES\" >> '\(hookLog.path)'")
+        let cli = try DaemonProcess.requireBinary().deletingLastPathComponent().appendingPathComponent("earshot").path
+        let (listJSON, listText) = (run.dir.appendingPathComponent("incidents.json"), run.dir.appendingPathComponent("incidents.txt"))
+        let after = "'\(cli)' incidents --json --since 1h > '\(listJSON.path)' && '\(cli)' incidents --since 1h > '\(listText.path)'"
+        let r = try run.journalRun(fx, config: try run.writeConfig(extra: "incident_gap: 8\nhook:\n  path: \(hook)", cooldown: 5), environment: ["AFTER": after])
+        #expect(r.status == 0, "stderr:\n\(r.stderr)")
+        func offset(_ e: [String: String]) -> Double { Double(e["EARSHOT_OFFSET"] ?? "") ?? -1 }
+        let alerts = DaemonRun.alerts(r.entries).sorted { offset($0) < offset($1) }
+        let heard = r.entries.filter { $0["MESSAGE_ID"] == EarshotMessageID.heardInCooldown }
+        let over = r.entries.filter { $0["MESSAGE_ID"] == EarshotMessageID.incidentOver }
+        #expect(alerts.count == 2 && heard.count == 1 && over.count == 1, "alerts at \(alerts.map(offset)), heard at \(heard.map(offset)), \(over.count) over")
+        guard alerts.count == 2, heard.count == 1, over.count == 1 else { return }
+        #expect(abs(offset(heard[0]) - 6.6) <= 0.1 && offset(alerts[1]) > 7.5 && offset(alerts[1]) < 9.9, "heard at \(offset(heard[0])), paged at \(offset(alerts[1]))")
+        let heardID = heard[0]["EARSHOT_EVENT_ID"] ?? "?"
+        #expect(alerts[1]["EARSHOT_CONTINUES"] == heardID && alerts[0]["EARSHOT_CONTINUES"] == nil, "\(alerts.map { $0["EARSHOT_CONTINUES"] ?? "-" })")
+        #expect(heard[0]["EARSHOT_INCIDENT_EVENTS"] == "2" && alerts[1]["EARSHOT_INCIDENT_EVENTS"] == "2", "one event, counted once")
+        #expect(alerts[1]["MESSAGE"]?.contains(" — gunshot event 2 of an incident since ") == true
+                && alerts[1]["MESSAGE"]?.contains(", heard during the cooldown and still going on") == true, "\(alerts[1]["MESSAGE"] ?? "")")
+        #expect(over[0]["EARSHOT_INCIDENT_EVENTS"] == "2" && over[0]["EARSHOT_INCIDENT_ALERTS"] == "2", "\(over[0]["MESSAGE"] ?? "")")
+        // the alert hook: the first alert continues nothing, the second the heard event
+        let hooked = ((try? String(contentsOf: hookLog, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init).sorted()
+        let want = ["\(alerts[0]["EARSHOT_EVENT_ID"] ?? "?") 1 ", "\(alerts[1]["EARSHOT_EVENT_ID"] ?? "?") 2 \(heardID)"].sorted()
+        #expect(hooked == want, "hook runs: \(hooked), wanted \(want)")
+        // earshot incidents: three entries, two events; the alert marked as the heard event going on
+        let record = ((try? String(contentsOf: listJSON, encoding: .utf8)) ?? "").split(separator: "\n").first
+            .flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let entries = (record?["entries"] as? [[String: Any]]) ?? []
+        #expect(record?["events"] as? Int == 2 && entries.map { $0["type"] as? String ?? "?" } == ["alert", "heard", "alert"], "\(String(describing: record))")
+        #expect(entries.map { $0["continues"] as? String ?? "-" } == ["-", "-", heardID], "\(entries)")
+        let text = (try? String(contentsOf: listText, encoding: .utf8)) ?? ""
+        #expect(text.contains(": 2 gunshot events, 2 alerted; began ") && text.contains("alert (paged) — the event heard above, still going on"), "\(text)")
+    }
 }

@@ -25,6 +25,10 @@ public struct Alert: Sendable, Equatable {
     /// The incident it belongs to, as of this alert (its `events` count this one); nil for a drill, whose
     /// hooks get the alert itself as a one-event incident.
     public var incident: Incident?
+    /// The event id of the gunshot event heard during the cooldown that this alert's sound continues (EARSHOT_CONTINUES):
+    /// it was still going on when the cooldown ended, so it pages now, and it is counted once in its incident.
+    /// nil for an alert of a sound of its own.
+    public var continues: String?
 
     public init(eventID: String, score: Float, start: Date, device: String, location: String = "", model: String, clipPath: String? = nil,
                 test: Bool = false, streamOffset: Double? = nil) {
@@ -46,10 +50,13 @@ public struct Alert: Sendable, Equatable {
         incident.map { ($0.id, $0.startRFC3339, $0.events) } ?? (eventID, startRFC3339, 1)
     }
 
-    /// " — gunshot event 4 of an incident since 21:04:10 UTC" for the second event of an incident on, else "".
+    /// " — gunshot event 4 of an incident since 21:04:10 UTC" for the second event of an incident on, else "";
+    /// for an alert that continues an event heard in the cooldown (`continues`), it says that this is that
+    /// event, still going on (it was counted when heard, so the number is the heard entry's).
     public var incidentNote: String {
         guard let i = incident, i.events > 1 else { return "" }
         return " — gunshot event \(i.events) of an incident since \(UTCStamp.clock(i.start)) UTC"
+            + (continues == nil ? "" : ", heard during the cooldown and still going on")
     }
 }
 

@@ -13,6 +13,8 @@ public struct IncidentRecord: Sendable, Equatable {
         public var clip: String?
         /// Heard while paging was muted (`earshot mute`).
         public var muted: Bool
+        /// The heard event this alert continues (EARSHOT_CONTINUES): one gunshot event, listed twice.
+        public var continues: String? = nil
     }
 
     public var id: String
@@ -58,7 +60,8 @@ public enum IncidentLog {
             } else {
                 let alert = mid == EarshotMessageID.alert
                 r.events.append(IncidentRecord.Event(kind: alert ? .alert : .heard, eventID: e["EARSHOT_EVENT_ID"] ?? "", start: e["EARSHOT_START"] ?? "",
-                                                     score: e["EARSHOT_SCORE"].flatMap(Double.init), clip: e["EARSHOT_CLIP"], muted: e["EARSHOT_MUTED"] == "1"))
+                                                     score: e["EARSHOT_SCORE"].flatMap(Double.init), clip: e["EARSHOT_CLIP"], muted: e["EARSHOT_MUTED"] == "1",
+                                                     continues: e["EARSHOT_CONTINUES"]))
                 if alert && !r.over { r.alerts += 1 }   // the end notice's count replaces this one
             }
             byID[id] = r

@@ -44,6 +44,7 @@ public struct HookPayload: Sendable, Equatable {
                 "EARSHOT_INCIDENT_ID=\(alert.incidentFields.id)",
                 "EARSHOT_INCIDENT_START=\(alert.incidentFields.start)",
                 "EARSHOT_INCIDENT_EVENTS=\(alert.incidentFields.events)",
+                "EARSHOT_CONTINUES=\(alert.continues ?? "")",
             ]
         case let .health(h):
             env = [
@@ -71,6 +72,7 @@ public struct HookPayload: Sendable, Equatable {
                 "EARSHOT_SCORE=\(e.map { String(format: "%.3f", $0.score) } ?? "")",
                 "EARSHOT_START=\(e?.startRFC3339 ?? "")",
                 "EARSHOT_CLIP=\(e?.clipPath ?? "")",
+                "EARSHOT_CONTINUES=\(e?.continues ?? "")",
                 "EARSHOT_MODEL=\(e?.model ?? "")",
                 "EARSHOT_DEVICE=\(u.device)",
                 "EARSHOT_LOCATION=\(u.location)",
@@ -84,12 +86,13 @@ public struct HookPayload: Sendable, Equatable {
         var event_id: String, score: Double, start: String, device: String, location: String, model: String
         var clip: String?, clip_ready: Bool, host: String, test: Bool
         var incident_id: String, incident_start: String, incident_events: Int
+        var continues: String?
     }
 
     private struct IncidentBody: Encodable {
         var update: String, seq: Int, incident_id: String, incident_start: String, incident_end: String?
         var incident_events: Int, incident_alerts: Int, stopped: Bool, message: String
-        var event_id: String?, score: Double?, start: String?, clip: String?, model: String?
+        var event_id: String?, score: Double?, start: String?, clip: String?, model: String?, continues: String?
         var device: String, location: String, host: String, test: Bool
     }
 
@@ -112,7 +115,7 @@ public struct HookPayload: Sendable, Equatable {
                                           start: alert.startRFC3339, device: alert.device, location: alert.location, model: alert.model,
                                           clip: alert.clipPath, clip_ready: clipReady, host: host, test: alert.test,
                                           incident_id: alert.incidentFields.id, incident_start: alert.incidentFields.start,
-                                          incident_events: alert.incidentFields.events))
+                                          incident_events: alert.incidentFields.events, continues: alert.continues))
         case let .health(h):
             d = try? enc.encode(HealthBody(health: h.condition, problem: h.problem, message: h.message, device: h.device,
                                            location: h.location, time: h.timeRFC3339, host: host, test: h.test))
@@ -122,7 +125,7 @@ public struct HookPayload: Sendable, Equatable {
                                              incident_end: u.kind == .over ? u.endRFC3339 : nil, incident_events: u.incident.events,
                                              incident_alerts: u.incident.alerts, stopped: u.stopped, message: u.message,
                                              event_id: e?.eventID, score: e.map { (Double($0.score) * 1000).rounded() / 1000 },
-                                             start: e?.startRFC3339, clip: e?.clipPath, model: e?.model,
+                                             start: e?.startRFC3339, clip: e?.clipPath, model: e?.model, continues: e?.continues,
                                              device: u.device, location: u.location, host: host, test: u.test))
         }
         var out = d ?? Data("{}".utf8)

@@ -84,6 +84,8 @@ public final class DetectionService: Service, @unchecked Sendable {
     /// Gunshot events grouped into incidents (`incident_gap`, at least the cooldown), on the stream's clock.
     var incidents: IncidentTracker
     private var day = Calendar.current.component(.day, from: Date())
+    /// The event id of the latest gunshot event heard during a cooldown: an alert that continues it names it.
+    private var lastHeardID: String?
     private var lastStatus = ""
 
     public init(config: DaemonConfig, options: RuntimeOptions, logger: Logger) throws {
@@ -406,6 +408,7 @@ public final class DetectionService: Service, @unchecked Sendable {
             var alert = Alert(eventID: id, score: e.peakScore, start: start, device: config.device, location: config.location, model: model.name, streamOffset: e.start)
             alert.mute = mutes.mute(at: Date())   // exact at the expiry, between the once-a-second polls too
             alert.incident = joinIncident(e, id: id, start: start, alert: true)
+            if e.continuesHeard { alert.continues = lastHeardID }   // counted when heard; said so, not counted twice
             let after = samplesSince(stream: e.start)
             // once the clip is written (post-roll later, on the clip writer's queue), clip_hook sends it along
             var sendClip: (@Sendable (String) -> Void)?
@@ -439,6 +442,7 @@ public final class DetectionService: Service, @unchecked Sendable {
                               model: model.name, streamOffset: e.start)
             heard.mute = mutes.mute(at: Date())
             heard.incident = joinIncident(e, id: heard.eventID, start: start, alert: false)
+            lastHeardID = heard.eventID
             // its own evidence clip (no clip_hook: nobody is paged), so every shot of a shooting is kept
             heard.clipPath = clips.begin(eventID: heard.eventID, at: start, samplesSinceStart: samplesSince(stream: e.start))
             let fields = JournalAlertSink.heardInCooldownFields(heard, cooldown: detector.rule.cooldown, priority: journal.priority)

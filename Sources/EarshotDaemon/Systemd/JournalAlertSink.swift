@@ -34,6 +34,7 @@ public struct JournalAlertSink: AlertSink {
             f += [("EARSHOT_INCIDENT_ID", i.id), ("EARSHOT_INCIDENT_START", i.startRFC3339), ("EARSHOT_INCIDENT_EVENTS", "\(i.events)")]
         }
         if let c = a.clipPath { f.append(("EARSHOT_CLIP", c)) }
+        if let c = a.continues { f.append(("EARSHOT_CONTINUES", c)) }
         if let o = a.streamOffset { f.append(("EARSHOT_OFFSET", String(format: "%.3f", o))) }
         if a.test { f.append(("EARSHOT_TEST", "1")) }
         if let m = a.mute {
