@@ -33,6 +33,10 @@ struct Earshotd: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // evidence clips, site recordings, score logs and metrics hold the venue's sound and what happened there:
+        // no one else's to read, also when started by hand with a login shell's 022 (the unit sets UMask=0027;
+        // a stricter umask is kept)
+        umask(umask(0) | 0o027)
         var o = RuntimeOptions()
         o.configPath = config; o.maxFrames = maxFrames; o.pace = pace; o.exitAtEnd = exitAtEnd
         do {

@@ -54,6 +54,9 @@ import Testing
         for c in clips {
             let n = (try? AudioFile.read(URL(fileURLWithPath: c)).samples.count) ?? 0
             #expect(n == 32_000, "\(c): \(n) samples")
+            // not world-readable, as under the unit's UMask=0027 (operator QA 5)
+            let mode = (try? FileManager.default.attributesOfItem(atPath: c)[.posixPermissions] as? Int) ?? -1
+            #expect(mode >= 0 && mode & 0o027 == 0, "\(c): mode \(String(mode, radix: 8))")
         }
         #expect(alerts[1]["EARSHOT_INCIDENT_ID"] == first && alerts[1]["EARSHOT_INCIDENT_EVENTS"] == "4")
         #expect(alerts[1]["MESSAGE"]?.contains(" — gunshot event 4 of an incident since ") == true, "\(alerts[1]["MESSAGE"] ?? "")")

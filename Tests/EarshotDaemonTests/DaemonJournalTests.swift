@@ -66,6 +66,12 @@ import Testing
         checkAlerts(DaemonRun.alerts(r.entries), model: run.model.lastPathComponent)
         let files = try FileManager.default.contentsOfDirectory(atPath: rec.path).filter { $0.hasPrefix("site-") && $0.hasSuffix(".wav") }
         #expect(files.count == 1, "\(files)")
+        // the venue's sound is no one else's to read, also when earshotd runs by hand (operator QA 5): earshotd
+        // makes its files with at least the unit's UMask=0027, whatever the umask it was started with
+        for f in files {
+            let mode = try #require(try FileManager.default.attributesOfItem(atPath: rec.appendingPathComponent(f).path)[.posixPermissions] as? Int)
+            #expect(mode & 0o027 == 0, "\(f): mode \(String(mode, radix: 8))")
+        }
         let got = try files.first.map { try AudioFile.read(rec.appendingPathComponent($0)).samples } ?? []
         let want = SiteRecorderTests.quantized(x)
         let same = got == want   // (a Bool: #expect would diff two long arrays on failure)
