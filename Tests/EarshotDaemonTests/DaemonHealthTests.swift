@@ -161,6 +161,30 @@ import Testing
         #expect(MetricsReading.int(.nan) == 0 && MetricsReading.int(1e19) == 0 && MetricsReading.int(12) == 12)
     }
 
+    /// Operator QA 3: a reload earshotd rejected is a WARNING (systemctl reload succeeded; the file would keep
+    /// earshotd from starting again), and the unit's own config broken since earshotd started is judged from
+    /// the metrics file of its defaults, with the error, not UNKNOWN — a --config file of another daemon is not.
+    @Test func aRejectedReloadOrABrokenOwnConfigIsAWarning() throws {
+        let site = Site("reload")
+        let at = Date().addingTimeInterval(-120)
+        let rejected = try site.judge { $0.reloadRejectedAt = at.timeIntervalSince1970 }
+        #expect(rejected.state == .warning && rejected.problems == ["the reload at \(Mute.describe(Date(timeIntervalSince1970: at.timeIntervalSince1970))) was rejected: earshotd runs an earlier configuration than its file, and would not start with the file as it is — earshot check-config says what is wrong; fix it and reload (journalctl -u earshot.service has the error)"], "\(rejected)")
+        let dir = URL(fileURLWithPath: site.path).deletingLastPathComponent()
+        let own = try Instance(name: nil, environment: ["STATE_DIRECTORY": dir.path])
+        let broken = dir.appendingPathComponent("earshot.yaml")
+        try "cooldown: -3\n".write(to: broken, atomically: true, encoding: .utf8)
+        _ = try site.judge()
+        let h = DaemonHealth.check(configPath: broken.path, instance: own, unit: "earshot.service", given: false)
+        #expect(h.state == .warning && h.summary == "listening on default and paging", "\(h)")
+        #expect(h.problems.count == 1 && h.problems[0].hasPrefix("its config file does not load, so earshotd would not start again (at a restart or a reboot) and rejects a reload: ")
+                && h.problems[0].contains("'cooldown'") && h.problems[0].hasSuffix("judged from \(site.path), where earshotd's defaults put the metrics"), "\(h.problems)")
+        // a stopped earshotd stays CRITICAL; another file named with --config is not judged from these metrics
+        _ = try site.judge { $0.running = false }
+        #expect(DaemonHealth.check(configPath: broken.path, instance: own, unit: "earshot.service", given: false).state == .critical)
+        let other = DaemonHealth.check(configPath: broken.path, instance: own, unit: "earshot.service", given: true)
+        #expect(other.state == .unknown && other.summary == "cannot tell: its config does not load", "\(other)")
+    }
+
     /// A named instance's own config, as `earshot status --instance NAME` finds it missing, is said as for that
     /// instance (create it from the shipped default), not as a wrong --config, which was not given.
     @Test func aMissingInstanceConfigSaysHowToCreateIt() throws {

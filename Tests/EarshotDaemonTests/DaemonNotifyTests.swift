@@ -185,6 +185,9 @@ import Testing
         #expect(live.notify.wait(timeout: 5, for: Self.has("RELOADING=1")) != nil, "RELOADING=1 on SIGHUP")
         let again = live.notify.wait(timeout: 5) { Self.has("READY=1")($0) && live.notify.count("RELOADING=1") > 0 && live.notify.count("READY=1") >= 2 }
         #expect(again != nil, "READY=1 again after the rejected reload")
+        // `systemctl reload` succeeds whatever earshotd makes of it: the unit's status line says it was rejected
+        // (operator QA 3), until a reload is accepted
+        #expect(again?.contains(" · RELOAD REJECTED at ") == true && again?.contains(" UTC: running the earlier config (the journal says why)") == true, "\(again ?? "none")")
         #expect(live.daemon.isRunning)
         let err = live.daemon.stderr
         #expect(err.contains("reload rejected"), "the rejection is logged:\n\(err)")
@@ -360,5 +363,6 @@ import Testing
         live.daemon.signal(SIGHUP)
         let s = live.notify.wait(timeout: 8) { $0.contains("STATUS=") && $0.contains("waiting for capture device hw:0") }   // after an INCIDENT prefix, if one is open
         #expect(s != nil, "the valid reload switched the device; statuses: \(live.notify.statuses.suffix(5))")
+        #expect(s?.contains("RELOAD REJECTED") == false, "an accepted reload clears an earlier rejection: \(s ?? "none")")
     }
 }

@@ -61,7 +61,8 @@ public struct DaemonHealth: Sendable, Equatable, Encodable {
     public static let loopStuckAfter: Double = 10
 
     /// Judges the earshotd that reads the config at `configPath` (nil: the instance's own, or built-in defaults) as
-    /// `unit`; a config that does not load is UNKNOWN, with its error. `given`: `configPath` was named with
+    /// `unit`; a config that does not load is UNKNOWN, with its error — unless it is the unit's own file and the
+    /// metrics file of its defaults is there: that is judged, at least WARNING, with the error. `given`: `configPath` was named with
     /// `--config`; false when it is the instance's own file, found in the config directory (a missing one is then
     /// said as for earshot@NAME, not as a wrong `--config`).
     public static func check(configPath: String?, instance: Instance, unit: String, given: Bool = true, now: Date = Date()) -> DaemonHealth {
@@ -70,9 +71,19 @@ public struct DaemonHealth: Sendable, Equatable, Encodable {
             return check(config: config, configPath: configPath, unit: unit,
                          muteFile: Mute.path(stateDirectory: instance.stateDirectory), now: now)
         } catch {
+            let problem = "\(error) (earshot check-config\(instance.name.map { " --instance \($0)" } ?? "") says more)"
+            // the unit's own file, broken since earshotd started (a reload of it is rejected): the daemon still runs
+            // on what it loaded and writes its metrics where its defaults put them — judge that, and warn, since
+            // earshotd would not start again with the file as it is (operator QA 3)
+            let fallback = DaemonConfig(instance: instance)
+            if !given || configPath == nil || configPath == instance.configPath, FileManager.default.fileExists(atPath: fallback.metrics.path) {
+                var h = check(config: fallback, configPath: configPath, unit: unit, muteFile: Mute.path(stateDirectory: instance.stateDirectory), now: now)
+                h.problems.append("its config file does not load, so earshotd would not start again (at a restart or a reboot) and rejects a reload: \(problem); judged from \(fallback.metrics.path), where earshotd's defaults put the metrics")
+                if h.state == .ok { h.state = .warning }
+                return h
+            }
             return DaemonHealth(unit: unit, state: .unknown, summary: "cannot tell: its config does not load",
-                                problems: ["\(error) (earshot check-config\(instance.name.map { " --instance \($0)" } ?? "") says more)"],
-                                notes: [], details: [], metricsPath: "", written: nil, counters: nil)
+                                problems: [problem], notes: [], details: [], metricsPath: "", written: nil, counters: nil)
         }
     }
 
@@ -184,6 +195,9 @@ public struct DaemonHealth: Sendable, Equatable, Encodable {
             if c.alertRateExcess {
                 warning.append("far more alerts than the \(String(format: "%g", c.alertRateExpected)) false alarm(s)/hour calibrated: check the site (\(reach.log); earshot calibrate --scores)")
             }
+        }
+        if c.running, !stale, c.reloadRejectedAt > 0 {
+            warning.append("the reload at \(Mute.describe(Date(timeIntervalSince1970: c.reloadRejectedAt))) was rejected: earshotd runs an earlier configuration than its file, and would not start with the file as it is — earshot check-config says what is wrong; fix it and reload (\(reach.log) has the error)")
         }
         if c.running, !stale, c.incidentEvents > 0 {
             h.notes.append("INCIDENT going on: \(c.incidentEvents) gunshot event\(c.incidentEvents == 1 ? "" : "s") (sudo earshot incidents --since 1h)")

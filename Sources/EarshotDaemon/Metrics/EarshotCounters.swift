@@ -69,6 +69,9 @@ public struct EarshotCounters: Sendable, Equatable {
     /// Unix time the detection loop last reported (about once a second while it runs, whether audio comes or not):
     /// a value far older than the file itself means the loop is stuck while the file is still written.
     public var loopTimestamp: Double = 0
+    /// Unix time of the last reload rejected since start or the last reload accepted (0: none): earshotd runs an
+    /// earlier configuration than its file says, and would not start with that file.
+    public var reloadRejectedAt: Double = 0
 
     public init() {}
 }

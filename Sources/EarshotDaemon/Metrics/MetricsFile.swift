@@ -61,6 +61,7 @@ public final class MetricsFile: Sendable {
         one("earshot_incident_events", "gauge", "Gunshot events of the incident going on now (0 = none: incident_gap passed since the last).", "\(c.incidentEvents)")
         one("earshot_muted", "gauge", "1 while paging is muted (earshot mute): alerts go to the journal only.", c.muted ? "1" : "0")
         one("earshot_muted_until_timestamp_seconds", "gauge", "Unix time the mute ends (0 = not muted).", Self.number(c.mutedUntil))
+        one("earshot_reload_rejected_timestamp_seconds", "gauge", "Unix time of the last reload rejected since the last one accepted (0 = none): earshotd runs an earlier config than its file.", Self.number(c.reloadRejectedAt))
         one("earshot_overruns_total", "counter", "ALSA capture overruns recovered.", "\(c.overrunsTotal)")
         one("earshot_device_losses_total", "counter", "Times the capture device was lost and reopened.", "\(c.deviceLossesTotal)")
         one("earshot_dropped_seconds_total", "counter", "Seconds of captured audio never analysed (the detection loop fell more than ring_seconds behind).", "\(c.droppedSecondsTotal)")

@@ -74,6 +74,7 @@ public struct MetricsReading: Sendable, Equatable {
         c.incidentEvents = int("earshot_incident_events")
         c.muted = flag("earshot_muted")
         c.mutedUntil = double("earshot_muted_until_timestamp_seconds")
+        c.reloadRejectedAt = double("earshot_reload_rejected_timestamp_seconds")
         c.overrunsTotal = int("earshot_overruns_total")
         c.deviceLossesTotal = int("earshot_device_losses_total")
         c.droppedSecondsTotal = double("earshot_dropped_seconds_total")

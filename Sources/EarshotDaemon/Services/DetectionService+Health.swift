@@ -84,7 +84,8 @@ extension DetectionService {
         // a shooting going on comes first: what `systemctl status earshot` shows at a glance
         let incident = incidents.current.map { "INCIDENT since \(UTCStamp.clock($0.start)) UTC: \($0.events) gunshot event\($0.events == 1 ? "" : "s") · " } ?? ""
         let muted = mutes.mute(at: Date()).map { "MUTED until \(Mute.describe($0.until)) (\($0.reason)): alerts to the journal only · " } ?? ""
-        return incident + muted + hearingLine()
+        let rejected = reloadRejected.map { " · RELOAD REJECTED at \(UTCStamp.clock($0)) UTC: running the earlier config (the journal says why)" } ?? ""
+        return incident + muted + hearingLine() + rejected
     }
 
     func hearingLine() -> String {

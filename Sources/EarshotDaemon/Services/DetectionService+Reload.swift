@@ -10,7 +10,7 @@ extension DetectionService {
         defer { notifier.ready(status: statusLine()) }
         let new: DaemonConfig
         do { new = try DaemonConfig.load(path: options.configPath, instance: options.instance) } catch {
-            log.error("reload rejected, keeping the running configuration: \(error)")
+            rejected(error)
             return
         }
         do {
@@ -98,9 +98,19 @@ extension DetectionService {
                                          "detector": "\(keep ? "kept" : rateChanged ? "new: scoring from one window (≈ 1 s) on" : "new: scoring from the next block on")"]
             if let s = ShotScores.summary(model: m, rule: d.rule) { meta["test_shots"] = "\(s)" }
             log.notice("configuration reloaded", metadata: meta)
+            reloadRejected = nil
+            metrics.update { $0.reloadRejectedAt = 0 }
         } catch {
-            log.error("reload rejected, keeping the running configuration: \(error)")
+            rejected(error)
         }
+    }
+
+    /// A reload refused: said in the journal, the unit's status line and the metrics (`earshot status` warns),
+    /// since `systemctl reload` itself succeeds and the file on disk would keep earshotd from starting again.
+    private func rejected(_ error: Error) {
+        log.error("reload rejected, keeping the running configuration: \(error) — fix the file (earshot check-config) and reload again")
+        reloadRejected = Date()
+        metrics.update { $0.reloadRejectedAt = Date().timeIntervalSince1970 }
     }
 
     /// A hook runner a reload replaced keeps running what it started (its workers and retry timers hold it);

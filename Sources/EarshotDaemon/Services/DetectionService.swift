@@ -36,6 +36,8 @@ public final class DetectionService: Service, @unchecked Sendable {
     var heartbeat: HookRunner
     /// Runners replaced by a reload that still run, queue or retry hooks (`retire`).
     var retiredHooks: [HookRunner] = []
+    /// When the last reload was rejected, until one is accepted (the status line says so).
+    var reloadRejected: Date?
     /// When the last heartbeat ran (`MonotonicClock`).
     private var lastBeat = -Double.infinity
     /// Whether the device was open and delivering when the loop last looked (a change runs the health hook).
