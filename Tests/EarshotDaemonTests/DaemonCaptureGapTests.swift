@@ -53,6 +53,16 @@ import Testing
         #expect(joins.isEmpty, "every file is one contiguous stretch: \(joins.count) jumps in \(files.count) files: \(joins.prefix(5))\nstderr:\n\(daemon.stderr)")
         #expect(files.count >= 2, "samples were lost (the loop was lapped), so the recording was split: \(files)")
         #expect(daemon.stderr.contains("detection fell behind:") && daemon.stderr.contains("raise ring_seconds (now 2 s)"), "the loss is reported: \(daemon.stderr)")
+        // every sample lost is said (operator QA 4: a run lapped many times within a minute said only its first
+        // loss): the lines add up to the last one's total, which is what the recording misses of the counter
+        let lines = daemon.stderr.split(separator: "\n").filter { $0.contains("detection fell behind: ") }
+        func seconds(_ l: Substring, after marker: String) -> Double? {
+            l.range(of: marker).flatMap { r in Double(l[r.upperBound...].prefix { $0.isNumber || $0 == "." }) }
+        }
+        let said = lines.compactMap { seconds($0, after: "detection fell behind: ") }.reduce(0, +)
+        let total = lines.last.flatMap { l in l.range(of: "never analysed ").flatMap { r in seconds(l[r.upperBound...], after: "(") } } ?? -1
+        let missing = Double(x.count - samples) / 16_000
+        #expect(abs(said - total) < 0.05 && abs(total - missing) < 0.25, "said \(said) s in \(lines.count) lines, total \(total) s, the recording misses \(missing) s:\n\(lines.joined(separator: "\n"))")
         #expect(samples > 2 * 16_000 && samples < x.count, "\(samples) of \(x.count) samples kept")
     }
 }

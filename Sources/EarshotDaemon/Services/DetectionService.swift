@@ -71,9 +71,11 @@ public final class DetectionService: Service, @unchecked Sendable {
     var heard: HistoryBuffer
     /// Clip recorders a reload replaced, fed until their clips have their post-roll.
     var retiredClips: [ClipRecorder] = []
-    /// Samples the capture ring overwrote before this loop read them (it fell `ring_seconds` behind), and
-    /// when that was last logged (at most once a minute, with the total).
+    /// Samples the capture ring overwrote before this loop read them (it fell `ring_seconds` behind), those
+    /// not yet said in the journal, and when that was last said (at most once a minute, with the total; what is
+    /// left unsaid is said once the minute is over, or at the stop).
     var samplesDropped = 0
+    private var droppedUnlogged = 0
     private var droppedLoggedAt = -Double.infinity
     public let metrics: MetricsFile
     private let reloadRequested = Atomic<Bool>(false)
@@ -237,6 +239,7 @@ public final class DetectionService: Service, @unchecked Sendable {
                 }
                 if now - lastStatusAt >= 1 {
                     lastStatusAt = now
+                    logDropped()   // what fell behind in the last minute and is not said yet
                     for c in mutes.poll(now: Date()) { muteChanged(c) }   // a mute ends at a wall-clock time
                     checkAlertRate()
                     let s = statusLine()
@@ -292,6 +295,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         for runner in [hooks, clipHooks, healthHooks, incidentHooks] + retiredHooks where runner.stats.retrying > 0 {
             log.error("stopping with \(runner.stats.retrying) \(runner.settings.section) run(s) still waiting to retry, so not delivered: \(runner.settings.lostWhenGivenUp ?? "")")
         }
+        logDropped(now: true)
         recorder.flush(within: budget.flushLeft)
         scores.flush(within: budget.flushLeft)
         let audio = Double(samplesConsumed) / Double(model.features.sampleRate), score = Double(detector.lastScore)
@@ -303,11 +307,20 @@ public final class DetectionService: Service, @unchecked Sendable {
     /// The capture ring overwrote `count` samples before this loop read them: audio never analysed.
     private func dropped(_ count: Int) {
         samplesDropped += count
-        let now = MonotonicClock.now
-        guard now - droppedLoggedAt >= 60 else { return }
-        droppedLoggedAt = now
+        droppedUnlogged += count
+        logDropped()
+    }
+
+    /// Says the audio lost since the last such line (every sample lost is in one line: the lines add up to the
+    /// total), at most once a minute unless `now`: the loop calls it once a second, and the stop with `now`.
+    func logDropped(now: Bool = false) {
+        let t = MonotonicClock.now
+        guard droppedUnlogged > 0, now || t - droppedLoggedAt >= 60 else { return }
         let rate = Double(model.features.sampleRate)
-        log.warning("detection fell behind: \(String(format: "%.2f", Double(count) / rate)) s of audio were never analysed (\(String(format: "%.2f", Double(samplesDropped) / rate)) s since start) — the box is overloaded or earshotd starved of CPU; check other load, or raise ring_seconds (now \(String(format: "%g", config.ringSeconds)) s) to ride out longer stalls")
+        let since = droppedLoggedAt.isFinite ? "in the last \(String(format: "%.0f", t - droppedLoggedAt)) s" : "since start"
+        log.warning("detection fell behind: \(String(format: "%.2f", Double(droppedUnlogged) / rate)) s of audio were never analysed \(since) (\(String(format: "%.2f", Double(samplesDropped) / rate)) s since start) — the box is overloaded or earshotd starved of CPU; check other load, or raise ring_seconds (now \(String(format: "%g", config.ringSeconds)) s) to ride out longer stalls")
+        droppedUnlogged = 0
+        droppedLoggedAt = t
     }
 
     /// Real time that passed without audio — a capture gap, a stalled or lost device — runs the cooldown on
