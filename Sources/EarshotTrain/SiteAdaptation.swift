@@ -128,6 +128,14 @@ public struct SiteAdaptation {
         public var heldOutShowsTarget: Bool {
             rows.first { $0.falseAlarmsPerHour == defaultTarget }.map { $0.adaptedSiteFalseAlarmsUpper95 <= defaultTarget } ?? false
         }
+
+        /// The verdict the file carries (`Model.adaptVerdictKey`), as the table says it: "recommended", or why not.
+        public var verdict: String {
+            if recommended { return Model.recommendedVerdict }
+            let target = Model.rateKey(defaultTarget)
+            if !adaptedIsBetter { return "not recommended: at \(target) false alarm(s)/hour it finds fewer of the corpus's test shots than the base" }
+            return "not recommended: its threshold comes from \(Self.duration(heldOutHours)) of held-out site audio, too short to show that it keeps to \(target) false alarm(s)/hour"
+        }
     }
 
     let o: Options
@@ -269,6 +277,7 @@ public struct SiteAdaptation {
                             defaultTarget: o.defaultTarget, adaptedIsBetter: main.adaptedRecall >= main.baseRecall)
         result.falseAlarmClips = checks
         result.recommended = result.adaptedIsBetter && result.heldOutShowsTarget
+        adapted.provenance[Model.adaptVerdictKey] = result.verdict
         return (adapted, result)
     }
 

@@ -45,12 +45,13 @@ struct FileWorkers {
 
     /// The model at `path` (nil: the shipped one); on failure prints why and exits with status 2. A file with no
     /// fingerprint (its damage cannot be told) gets a note on stderr, a model the trainer saved before calibrating
-    /// it (`Model.uncalibratedNote`) a warning.
+    /// it (`Model.uncalibratedNote`) or a site adaptation its trainer did not recommend (`Model.notRecommendedNote`) a warning.
     static func loadModel(_ path: String?) throws -> Model {
         do {
             let m = try Model.load(DefaultModel.resolve(path))
             if let note = m.unverifiedNote { FileHandle.standardError.write(Data("earshot: note: \(note)\n".utf8)) }
             if let warning = m.uncalibratedNote { FileHandle.standardError.write(Data("earshot: warning: \(warning)\n".utf8)) }
+            if let warning = m.notRecommendedNote { FileHandle.standardError.write(Data("earshot: warning: \(warning)\n".utf8)) }
             return m
         } catch {
             FileHandle.standardError.write(Data("earshot: \(error)\n".utf8))

@@ -37,7 +37,8 @@ struct ModelInfoCommand: ParsableCommand {
         print("features   \(f.sampleRate) Hz, n_fft \(f.nFFT), hop \(f.hop), \(f.nMels) \(f.melScale) mels \(String(format: "%g", f.fMin))–\(String(format: "%g", f.fMax)) Hz (norm \(f.melNorm)), window \(f.window), ln(mel + \(f.logEpsilon)), \(f.windowFrames)-frame windows")
         print("scores     fingerprint \(m.scoreFingerprint) (earshotd's score log names the model that scored it by this; `earshot calibrate --scores` needs the same)"
               + (m.fingerprintStored ? "; stored in the file and checked on load" : "; NOT stored in the file: \(m.unverifiedNote ?? "")"))
-        print(String(format: "threshold  %.6f (operating point)", m.threshold) + (m.uncalibratedNote.map { "; NOT CALIBRATED: \($0)" } ?? ""))
+        print(String(format: "threshold  %.6f (operating point)", m.threshold) + (m.uncalibratedNote.map { "; NOT CALIBRATED: \($0)" } ?? "")
+              + (m.notRecommendedNote.map { "; NOT RECOMMENDED: \($0)" } ?? ""))
         for (k, v) in m.thresholds.sorted(by: { (Double($0.key) ?? 0) < (Double($1.key) ?? 0) }) {
             print("           \(String(format: "%.6f", v)) for ≤ \(k) false alarm(s)/hour (\(m.provenance["train.thresholds"] == nil ? "on validation" : "see train.thresholds"))")
         }

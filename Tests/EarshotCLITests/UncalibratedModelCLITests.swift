@@ -25,4 +25,29 @@ import Testing
         let fine = try CLIRunner.run(["detect", "--model", done.path, wav.path])
         #expect(fine.status == 0 && !fine.stderr.contains("before its calibration"), "\(fine.stderr)")
     }
+
+    /// Operator QA 6: a site adaptation `earshot-train adapt` said not to use ("Do not use it yet") carries that
+    /// verdict, and `detect`, `model-info` and `check-config` (as earshotd, at start and reload) warn with it.
+    @Test func aSiteAdaptationTheTrainerDidNotRecommendIsWarnedAbout() throws {
+        let dir = TestPaths.tempDir("not-recommended"); defer { try? FileManager.default.removeItem(at: dir) }
+        let verdict = "not recommended: its threshold comes from 11.4 min of held-out site audio, too short to show that it keeps to 1 false alarm(s)/hour"
+        let model = try FixtureModel.write(to: dir, extra: ["adapt.verdict": verdict, "adapt.base": "earshot-default.safetensors", "train.seed": "1"])
+        let wav = dir.appendingPathComponent("quiet.wav")
+        try AudioFileWriter.writeWAV16((0..<16_000).map { Float(($0 % 7) - 3) * 1e-3 }, sampleRate: 16_000, to: wav)
+        let note = "model fixture-model.safetensors is a site adaptation `earshot-train adapt` did not recommend — \(verdict); keep the base model (earshot-default.safetensors)"
+        let detect = try CLIRunner.run(["detect", "--model", model.path, wav.path])
+        #expect(detect.status == 0 && detect.stderr.contains("earshot: warning: " + note), "\(detect.stderr)")
+        let info = try CLIRunner.run(["model-info", model.path])
+        #expect(info.status == 0 && info.stdout.contains("NOT RECOMMENDED: " + note), "\(info.stdout)")
+        let config = dir.appendingPathComponent("earshot.yaml")
+        try "model: \(model.path)\n".write(to: config, atomically: true, encoding: .utf8)
+        let check = try CLIRunner.run(["check-config", config.path])
+        #expect(check.status == 0 && (check.stdout + check.stderr).contains(note), "\(check.stdout)\n\(check.stderr)")
+        // the trainer's "recommended" is no warning
+        let goodDir = dir.appendingPathComponent("good")
+        try FileManager.default.createDirectory(at: goodDir, withIntermediateDirectories: true)
+        let good = try FixtureModel.write(to: goodDir, extra: ["adapt.verdict": "recommended", "train.seed": "1"])
+        let fine = try CLIRunner.run(["detect", "--model", good.path, wav.path])
+        #expect(fine.status == 0 && !fine.stderr.contains("did not recommend"), "\(fine.stderr)")
+    }
 }

@@ -118,6 +118,9 @@ import Testing
         try SiteAdaptation.write(adapted, to: url, learningRate: o.learningRate)
         let back = try Model.load(url)
         #expect(back.thresholds == adapted.thresholds && back.network.snapshot() == adapted.network.snapshot())
+        // the verdict goes with the file, so that earshot and earshotd warn wherever it is used (operator QA 6)
+        #expect(back.provenance[Model.adaptVerdictKey] == "not recommended: its threshold comes from 16 s of held-out site audio, too short to show that it keeps to 10 false alarm(s)/hour", "\(back.provenance)")
+        #expect(back.notRecommendedNote?.contains("is a site adaptation `earshot-train adapt` did not recommend — not recommended: its threshold comes from 16 s") == true, "\(back.notRecommendedNote ?? "no note")")
         // it keeps its own scores of the test shots: at each row's threshold they find what the row says it found
         let shots = try #require(try ShotScores(model: back))
         #expect(shots.clips.count == r.testGunshots)

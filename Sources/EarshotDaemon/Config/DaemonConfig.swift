@@ -104,10 +104,10 @@ public struct DaemonConfig: Sendable, Equatable {
 
     /// What this config costs `model`, one warning each (`sampleRateProblem`, `calibrationProblem`, a model file
     /// whose weights cannot be checked, `Model.unverifiedNote`, a model saved before its calibration,
-    /// `Model.uncalibratedNote`): earshotd logs them at start and on reload, `earshot check-config` and
+    /// `Model.uncalibratedNote`, a site adaptation its trainer did not recommend, `Model.notRecommendedNote`): earshotd logs them at start and on reload, `earshot check-config` and
     /// `earshot listen` print them.
     public func modelProblems(model: Model) -> [String] {
-        [model.uncalibratedNote, sampleRateProblem(model: model), calibrationProblem(model: model), model.unverifiedNote].compactMap { $0 }
+        [model.uncalibratedNote, model.notRecommendedNote, sampleRateProblem(model: model), calibrationProblem(model: model), model.unverifiedNote].compactMap { $0 }
     }
 
     /// A warning when this config runs one of `model`'s calibrated thresholds under a rule that counts events

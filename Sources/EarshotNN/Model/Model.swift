@@ -7,7 +7,7 @@ import Foundation
 /// File format: safetensors (loads in numpy/PyTorch too). Tensors: the parameters by name (`conv1.weight`, …,
 /// OIHW / (out, in) layouts) and `mel_filterbank` (nMels, nBins). `__metadata__`: `format` = earshot-model,
 /// `format_version`, `layers` (LayerSpec JSON), `input_shape`, `feature.*` (FeatureConfig), `classes` (JSON),
-/// `threshold`, `thresholds` (JSON: false alarms per hour → threshold), `train.*` provenance.
+/// `threshold`, `thresholds` (JSON: false alarms per hour → threshold), `train.*`, `eval.*` and `adapt.*` provenance.
 public final class Model {
     public static let formatName = "earshot-model"
     public static let formatVersion = 1
@@ -192,7 +192,8 @@ public final class Model {
         }
         let fb = try st.floats("mel_filterbank")
         guard fb.allSatisfy({ $0.isFinite && $0 >= 0 }) else { throw ModelFileError.badMetadata(path: path, key: "mel_filterbank", reason: "negative or non-finite weights") }
-        let provenance = m.filter { $0.key.hasPrefix("train.") || $0.key.hasPrefix("eval.") }
+        // adapt.*: what `earshot-train adapt` says of its model (its base, its verdict) — dropped here before 2026-12-06
+        let provenance = m.filter { $0.key.hasPrefix("train.") || $0.key.hasPrefix("eval.") || $0.key.hasPrefix("adapt.") }
         let model = Model(network: network, features: features, melFilterbank: fb, classes: classes, threshold: threshold, thresholds: thresholds, provenance: provenance)
         model.path = path
         model.scoreTemperature = temperature
@@ -222,6 +223,21 @@ public final class Model {
         guard provenance[Self.stateKey] == Self.uncalibratedState else { return nil }
         let folder = path.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? "ITS_FOLDER"
         return "model \(name) was saved by `earshot-train train` before its calibration (train.state \"uncalibrated\": the run was interrupted or failed), so its threshold \(String(format: "%g", threshold)) is no calibrated operating point; finish the run (the same command with --reuse \(folder)) and use the model it writes"
+    }
+
+    /// Provenance key `earshot-train adapt` sets to its verdict on the model it writes: `recommendedVerdict`, or
+    /// "not recommended: WHY" (the adapted model finds fewer test shots than its base, or the held-out site audio is
+    /// too short to show its threshold keeps to the target) — the file is written anyway, for a look.
+    public static let adaptVerdictKey = "adapt.verdict"
+    public static let recommendedVerdict = "recommended"
+
+    /// For a site adaptation `earshot-train adapt` did not recommend (`adaptVerdictKey`): why, and what to use
+    /// instead; nil otherwise. earshotd (at start and reload), `check-config`, `listen`, `detect`, `calibrate`
+    /// and `model-info` warn with it, as the trainer's "Do not use it yet" is easily missed.
+    public var notRecommendedNote: String? {
+        guard let v = provenance[Self.adaptVerdictKey], v != Self.recommendedVerdict else { return nil }
+        let base = provenance["adapt.base"].map { " (\($0))" } ?? ""
+        return "model \(name) is a site adaptation `earshot-train adapt` did not recommend — \(v); keep the base model\(base) with the threshold `earshot calibrate` gives on the site's recordings, or record more and adapt again"
     }
 
     /// For a file with no stored fingerprint (`fingerprintStored` false): what that means and the fix; nil otherwise.
