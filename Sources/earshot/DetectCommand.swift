@@ -29,8 +29,10 @@ struct DetectCommand: ParsableCommand {
         sound goes on; after a clip shorter than that, floor noise too), so a clip shorter than a window, \
         or a shot in a file's first or last moments, is scored as the daemon would score it, and a \
         recording that ends on loud sound does not end on a step. earshotd's windows end where its capture \
-        blocks end, so its 0.1 s window grid has another phase than detect's: two sounds about merge_gap \
-        apart can be one event in one and two in the other.
+        blocks end, so its 0.1 s window grid has another phase than detect's on a recording: a score near the \
+        threshold can pass in one and not in the other, and two sounds about merge_gap apart can be one event \
+        in one and two in the other. earshotd's evidence clips start on its grid: detect on an alert's clip \
+        scores the windows earshotd scored.
 
         A file whose loudest sample is below −30 dBFS gets a warning on stderr: the shipped model rarely \
         detects shots that quiet; --normalize brings such a file up before analysing it. A float file that \

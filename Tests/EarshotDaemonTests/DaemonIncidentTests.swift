@@ -53,7 +53,8 @@ import Testing
         #expect(clips.count == 5 && Set(clips).count == 5, "\(clips)")
         for c in clips {
             let n = (try? AudioFile.read(URL(fileURLWithPath: c)).samples.count) ?? 0
-            #expect(n == 32_000, "\(c): \(n) samples")
+            // (up to one hop more pre-roll: a clip starts on the detector's window grid, DaemonClipGridTests)
+            #expect(n >= 32_000 && n < 32_000 + 1_600, "\(c): \(n) samples")
             // not world-readable, as under the unit's UMask=0027 (operator QA 5)
             let mode = (try? FileManager.default.attributesOfItem(atPath: c)[.posixPermissions] as? Int) ?? -1
             #expect(mode >= 0 && mode & 0o027 == 0, "\(c): mode \(String(mode, radix: 8))")

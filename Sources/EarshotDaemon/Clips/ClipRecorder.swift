@@ -93,7 +93,12 @@ public final class ClipRecorder: @unchecked Sendable {
     ///     detector's window length); the clip covers [start − pre_roll, start + post_roll).
     ///   - whenWritten: called on the writer queue with the path once this clip is written (not when writing
     ///     failed), e.g. to run `clip_hook:`.
-    public func begin(eventID: String, at start: Date, samplesSinceStart: Int = 0, whenWritten: (@Sendable (String) -> Void)? = nil) -> String? {
+    ///   - grid: the detector's windows in this recorder's sample count (`samplesAppended`): one starts at
+    ///     `origin + k × hop`. The clip then starts on that grid (its pre-roll up to one hop longer), so
+    ///     `earshot detect` on the clip scores the very windows earshotd scored, and re-checking an alert's clip
+    ///     finds what earshotd found (operator QA 2: on another grid, a score near the threshold may not be).
+    public func begin(eventID: String, at start: Date, samplesSinceStart: Int = 0, grid: (origin: Int, hop: Int)? = nil,
+                      whenWritten: (@Sendable (String) -> Void)? = nil) -> String? {
         guard settings.enabled else { return nil }
         guard pending.count < Self.maxPending else {
             logger.error("evidence clip for event \(eventID) skipped: \(Self.maxPending) clips already waiting for post-roll")
@@ -102,8 +107,10 @@ public final class ClipRecorder: @unchecked Sendable {
         }
         let back = max(0, min(samplesSinceStart, Int(Self.maxLookbackSeconds * Double(sampleRate))))
         let startIndex = history.totalAppended - back
+        var first = startIndex - preSamples
+        if let g = grid, g.hop > 0 { first -= ((first - g.origin) % g.hop + g.hop) % g.hop }
         let path = Self.path(directory: settings.directory, eventID: eventID, start: start)
-        pending.append((path, startIndex - preSamples, startIndex + postSamples, whenWritten))
+        pending.append((path, first, startIndex + postSamples, whenWritten))
         return directoryFailed.load(ordering: .acquiring) ? nil : path
     }
 

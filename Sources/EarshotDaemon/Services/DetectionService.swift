@@ -67,6 +67,9 @@ public final class DetectionService: Service, @unchecked Sendable {
     var audioClockOffset: Double?
     /// The detector's windows lined up with capture's blocks (it skips < one block of its first samples).
     var alignment = WindowAlignment()
+    /// The stream position (in `samplesConsumed`) where the detector's window grid begins: a window starts every
+    /// hop from there. Evidence clips start on it (`clipGrid`).
+    var gridOrigin = 0
     /// The last 2 s heard (at the model's rate): a detector that a reload makes starts warm from them.
     var heard: HistoryBuffer
     /// Clip recorders a reload replaced, fed until their clips have their post-roll.
@@ -212,8 +215,9 @@ public final class DetectionService: Service, @unchecked Sendable {
                                                                   block: capture.blockSamples, consumed: samplesConsumed, heard: heard.count) {
                     let (how, n): (String, Int)
                     switch start {
-                    case let .skip(k): (how, n) = ("skipped", k)
+                    case let .skip(k): (how, n) = ("skipped", k); gridOrigin = samplesConsumed + k
                     case let .warm(k):
+                        gridOrigin = samplesConsumed - k
                         // the new detector hears the last window's worth of audio again: it scores from the next block on
                         heard.last(k).withUnsafeBufferPointer { detector.process($0) { self.handle($0) } }
                         (how, n) = ("warmed", k)
@@ -392,6 +396,11 @@ public final class DetectionService: Service, @unchecked Sendable {
     /// Samples heard since stream second `t` (an event's start: how far back its evidence clip begins).
     func samplesSince(stream t: Double) -> Int { max(0, samplesConsumed - Int(t * Double(model.features.sampleRate))) }
 
+    /// The detector's window grid in the clip recorder's sample count (`ClipRecorder.begin(grid:)`).
+    var clipGrid: (origin: Int, hop: Int) {
+        (gridOrigin - (samplesConsumed - clips.samplesAppended), detector.hopFrames * model.features.hop)
+    }
+
     /// An incident is over: a notice in the journal with how many gunshot events it held, and its last step
     /// to `incident_hook:` when the hook was told of it.
     func incidentOver(_ i: Incident, stopped: Bool) {
@@ -435,7 +444,7 @@ public final class DetectionService: Service, @unchecked Sendable {
                     runner.submit(clipOf: a)
                 }
             }
-            alert.clipPath = clips.begin(eventID: id, at: start, samplesSinceStart: after, whenWritten: sendClip)
+            alert.clipPath = clips.begin(eventID: id, at: start, samplesSinceStart: after, grid: clipGrid, whenWritten: sendClip)
             let fields = JournalAlertSink.fields(alert, priority: journal.priority)
             journal.deliver(fields, kind: "ALERT")     // a datagram: microseconds
             if alert.mute == nil {
@@ -459,7 +468,7 @@ public final class DetectionService: Service, @unchecked Sendable {
             heard.incident = joinIncident(e, id: heard.eventID, start: start, alert: false)
             lastHeardID = heard.eventID
             // its own evidence clip (no clip_hook: nobody is paged), so every shot of a shooting is kept
-            heard.clipPath = clips.begin(eventID: heard.eventID, at: start, samplesSinceStart: samplesSince(stream: e.start))
+            heard.clipPath = clips.begin(eventID: heard.eventID, at: start, samplesSinceStart: samplesSince(stream: e.start), grid: clipGrid)
             let fields = JournalAlertSink.heardInCooldownFields(heard, cooldown: detector.rule.cooldown, priority: journal.priority)
             journal.deliver(fields, kind: "HEARD")
             if heard.mute == nil, let i = heard.incident { incidentStep(.heard, i, event: heard, journalled: fields) }
