@@ -48,6 +48,14 @@ struct CalibrateCommand: ParsableCommand {
     @Flag(name: .customLong("scores"), help: "The arguments are earshotd's score logs (its scores.directory, e.g. /var/lib/earshot/scores, or .esl files in it), not recordings.") var scoreLogs = false
     @Option(help: "With --scores: the earshotd config whose scores.directory and model to use (default /etc/earshot/earshot.yaml, or built-in defaults).") var config: String?
     @Option(help: "With --scores: earshot@NAME.service's config (/etc/earshot/NAME.yaml), log and model.") var instance: String?
+
+    /// Where the chosen threshold goes and how it takes effect: the config named (`--config`, reloaded with
+    /// SIGHUP to the earshotd reading it), earshot@NAME's, or earshot.service's (operator QA 7).
+    var target: (file: String, reload: String) {
+        if let config { return (config, "a reload of the earshotd that reads it (`systemctl reload` of its unit, or SIGHUP)") }
+        if let instance { return ("/etc/earshot/\(instance).yaml", "`systemctl reload earshot@\(instance)`") }
+        return ("/etc/earshot/earshot.yaml", "`systemctl reload earshot`")
+    }
     @Flag(help: "With --scores: count the windows heard while paging was muted (earshot mute) too; by default they are left out, as a planned noisy event is not the site's normal sound.") var includeMuted = false
     @Option(name: .customLong("exclude"), help: "With --scores: a UTC time as the events are listed (e.g. 2026-12-05T21:02:36Z) to leave out, with 30 s either side — a real shot or a test firing that is not a false alarm (repeatable).") var excluded: [String] = []
     @Option(parsing: .unconditional, help: "Loudest events at the model's own threshold to list.") var top: Int = 10
@@ -212,8 +220,8 @@ struct CalibrateCommand: ParsableCommand {
             if measured || first.threshold > m.threshold {
                 // the threshold holds only under the rule it was measured with: name the settings to set beside it
                 let with = base.configLines(differingFrom: DecisionRule(threshold: base.threshold)).map { ", `\($0)`" }.joined()
-                print("to use it: `threshold: \(first.threshold)`\(with) in /etc/earshot/earshot.yaml (\(measured ? "≤ \(r(first.rate)) false alarm(s)/hour on this audio" : "no event at all in this audio: the least this site needs"); "
-                      + String(format: "%.2f h of audio bound its rate at %.2f false alarms/hour with 95 %% confidence), then `systemctl reload earshot`", hours, first.upper))
+                print("to use it: `threshold: \(first.threshold)`\(with) in \(target.file) (\(measured ? "≤ \(r(first.rate)) false alarm(s)/hour on this audio" : "no event at all in this audio: the least this site needs"); "
+                      + String(format: "%.2f h of audio bound its rate at %.2f false alarms/hour with 95 %% confidence), then %@", hours, first.upper, target.reload))
                 if first.threshold > m.threshold {
                     var cost = ""
                     if let a = first.shots, let b = ownShots {

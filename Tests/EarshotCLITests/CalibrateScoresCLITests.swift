@@ -92,6 +92,12 @@ import Testing
         let h = try CLIRunner.run(["calibrate", "--scores", "--model", model.path, logDir.path])
         #expect(h.stdout.contains("score log: min_consecutive 2, max_dips 0, hop 0.1 s, merge_gap 0.5 s, cooldown 10 s (as earshotd ran)"), "\(h.stdout)")
         #expect(h.stdout.contains("score log: 1 file, 0.04 h") && h.stdout.contains("look for an alert or a test at that time in the journal"), "\(h.stdout)")
+        // the threshold goes into the config calibrated for: the one named with --config, reloaded by SIGHUP
+        // (operator QA 7: it named /etc/earshot/earshot.yaml and `systemctl reload earshot` whatever was given)
+        #expect(h.stdout.contains("in /etc/earshot/earshot.yaml (") && h.stdout.contains("then `systemctl reload earshot`"), "\(h.stdout)")
+        let named = try CLIRunner.run(["calibrate", "--scores", "--config", cfg.path])
+        #expect(named.stdout.contains("in \(cfg.path) (") && named.stdout.contains("then a reload of the earshotd that reads it (`systemctl reload` of its unit, or SIGHUP)")
+                && !named.stdout.contains("/etc/earshot/earshot.yaml"), "\(named.stdout)")
         // earshotd run at another threshold (`threshold:`, the one the first log gives for half the events): its log
         // counts its alerts at that threshold, and the same events as the first run's at the model's own
         let half = try #require(jsonLines(try CLIRunner.run(["calibrate", "--scores", "--model", model.path, "--rate", "120", "--json", logDir.path]).stdout)
