@@ -14,7 +14,11 @@ extension SiteAdaptation.Result {
                    r.adaptHours < r.recordedAdaptHours - 0.001 ? " (spread over \(Self.duration(r.recordedAdaptHours)))" : "", Self.duration(r.heldOutHours),
                    // not "recordings skipped": site recordings, --false-alarm clips and corpus clips all count here
                    r.skipped.isEmpty ? "" : "; \(r.skipped.count) file(s) skipped — recordings, false-alarm clips or corpus clips (see above)"),
-            String(format: "base %@ at its own threshold %.4f: %d event(s) on the held-out site audio", r.base, r.baseOwnThreshold, r.baseOwnEvents),
+            String(format: "base %@ at its own threshold %.4f: %d event(s) on the held-out site audio", r.base, r.baseOwnThreshold, r.baseOwnEvents)
+                + (r.baseOwnEventList.isEmpty ? "" : " — the recordings must hold no gunshot: listen to \(r.baseOwnEventList.count > 10 ? "the loudest 10" : "them"), and leave out a recording that holds one"),
+        ]
+        for e in r.baseOwnEventList.prefix(10) { lines.append(String(format: "  %@ at %.1f s, score %.3f", e.file, e.seconds, Double(e.score))) }
+        lines += [
             "",
             "| false alarms/h on held-out site audio | threshold base / adapted | site events base / adapted (at most, per h, 95 %) | test gunshots found base / adapted | 3-shot incidents found base / adapted | found by one only, base / adapted (McNemar p) | corpus test negatives, false alarms/h base / adapted |",
             "|---|---|---|---|---|---|---|",

@@ -99,6 +99,13 @@ public struct SiteAdaptation {
         public var baseAlarms: Bool, adaptedAlarms: Bool
     }
 
+    /// An event on the held-out site audio: its recording, its start in seconds from the recording's start, its peak score.
+    public struct HeldOutEvent: Codable, Sendable, Equatable {
+        public var file: String
+        public var seconds: Double
+        public var score: Float
+    }
+
     public struct Result: Codable, Sendable {
         public var base: String
         public var siteFiles: [String]
@@ -111,6 +118,9 @@ public struct SiteAdaptation {
         public var testGunshots: Int, testNegativeHours: Double
         /// The base model at its own threshold on the held-out site audio.
         public var baseOwnThreshold: Float, baseOwnEvents: Int
+        /// Those events, loudest first: where in which recording (seconds from its start) and how loud — the
+        /// recordings must hold no gunshot, so each is a sound to listen to (operator QA 6).
+        public var baseOwnEventList: [HeldOutEvent] = []
         public var rows: [Row]
         public var defaultTarget: Double
         /// True when the adapted model finds at least as many test shots at the default target's threshold.
@@ -276,6 +286,10 @@ public struct SiteAdaptation {
                             baseOwnThreshold: base.threshold, baseOwnEvents: b.site.events(rule: own).reduce(0, +), rows: rows,
                             defaultTarget: o.defaultTarget, adaptedIsBetter: main.adaptedRecall >= main.baseRecall)
         result.falseAlarmClips = checks
+        let rate = Double(base.features.sampleRate)
+        result.baseOwnEventList = zip(site.heldOut, b.site.detections(rule: own)).flatMap { part, events in
+            events.map { HeldOutEvent(file: part.url.path, seconds: Double(part.from) / rate + $0.start, score: $0.peakScore) }
+        }.sorted { $0.score > $1.score }
         result.recommended = result.adaptedIsBetter && result.heldOutShowsTarget
         adapted.provenance[Model.adaptVerdictKey] = result.verdict
         return (adapted, result)

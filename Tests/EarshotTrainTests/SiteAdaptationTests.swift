@@ -103,6 +103,15 @@ import Testing
             #expect(row.shots.onlyFirst <= Int(found.base) && row.shots.onlySecond <= Int(found.adapted))
         }
         let table = r.table(out: "adapted.safetensors")
+        // the base's events on the held-out audio are listed, each in the held-out last quarter of its recording
+        // (30 s and 18 s long), so the operator can listen for a gunshot that does not belong there (operator QA 6)
+        #expect(r.baseOwnEvents > 0 && r.baseOwnEventList.count == r.baseOwnEvents, "\(r.baseOwnEvents) events: \(r.baseOwnEventList)")
+        for e in r.baseOwnEventList {
+            let length = e.file.hasSuffix("day2.wav") ? 24.0 : 40.0
+            #expect(r.siteFiles.contains(e.file) && e.seconds >= 0.75 * length - 0.01 && e.seconds < length, "\(e)")
+            #expect(table.contains(String(format: "  %@ at %.1f s, score %.3f", e.file, e.seconds, Double(e.score))), "\(table)")
+        }
+        #expect(r.baseOwnEventList.map(\.score) == r.baseOwnEventList.map(\.score).sorted(by: >), "loudest first")
         #expect(table.contains("only the adapted model found") && table.contains(String(format: "(≤ %.1f / %.1f)", r.rows[0].baseSiteFalseAlarmsUpper95, r.rows[0].adaptedSiteFalseAlarmsUpper95)), "\(table)")
         // 16 s held out cannot show 10 per hour: not recommended, in the JSON as in the text (the re-check's N4)
         #expect(!r.recommended && !table.contains("To use it"), "\(table)")
