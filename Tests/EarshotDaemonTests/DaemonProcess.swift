@@ -14,11 +14,15 @@ final class DaemonProcess {
     }
 
     /// Starts `executable` (default: earshotd) with `args`; `environment` is added to a minimal environment
-    /// (PATH, plus the model path) — JOURNAL_STREAM and NOTIFY_SOCKET from the test runner never leak in.
+    /// (PATH, plus the model path) — JOURNAL_STREAM and NOTIFY_SOCKET from the test runner never leak in. The
+    /// runner's sanitizer options (`sanitizerOptions`) do: under `swift test --sanitize=…` the daemon is a
+    /// sanitizer build too, and its reports must go where the runner's go (`log_path=`), not into a stderr file
+    /// the test deletes.
     init(executable: URL? = nil, args: [String], environment: [String: String], dir: URL) throws {
         process.executableURL = try executable ?? Self.requireBinary()
         process.arguments = args
         var env = ["PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"]
+        for k in Self.sanitizerOptions { env[k] = ProcessInfo.processInfo.environment[k] }
         for (k, v) in environment { env[k] = v }
         process.environment = env
         stderrURL = dir.appendingPathComponent("stderr-\(UUID().uuidString.prefix(8)).txt")
@@ -27,6 +31,9 @@ final class DaemonProcess {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
     }
+
+    /// The sanitizers' run-time options, passed on from the test runner when set.
+    static let sanitizerOptions = ["TSAN_OPTIONS", "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"]
 
     var pid: Int32 { process.processIdentifier }
     var isRunning: Bool { process.isRunning }

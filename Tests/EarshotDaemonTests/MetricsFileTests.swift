@@ -126,6 +126,36 @@ struct MetricsFileTests {
         #expect(try Self.parse(String(contentsOfFile: path, encoding: .utf8))["earshot_events_total"] == 299)
     }
 
+    /// Two writers at once — the metrics service's interval and the detection loop's write as it stops (with
+    /// --exit-at-end the loop stops while the service still runs) — once shared one temporary file: the second
+    /// `open(O_TRUNC)` emptied the first's, whose rename then published a partial file, and the second's rename
+    /// failed ("cannot write metrics file"). Writes are serialised: every one succeeds, every read is whole.
+    @Test("two threads writing at once never fail and never publish a partial file")
+    func concurrentWriters() throws {
+        let dir = TestPaths.tempDir("metrics-writers")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.path + "/earshot.prom"
+        let m = MetricsFile(settings: MetricsSettings(path: path))
+        try m.write()
+        let failures = Collected<String>(), bad = Collected<String>(), done = Collected<Bool>()
+        let writers = (0..<2).map { w in
+            Thread {
+                for n in 0..<150 {
+                    m.update { $0.eventsTotal = n }
+                    do { try m.write() } catch { failures.add("writer \(w): \(error)") }
+                }
+                done.add(true)
+            }
+        }
+        for t in writers { t.start() }
+        while done.all.count < 2 {
+            if let s = try? String(contentsOfFile: path, encoding: .utf8), (try? Self.parse(s)) == nil || !s.contains("earshot_uptime_seconds ") { bad.add(s) }
+        }
+        #expect(failures.all.isEmpty, "\(failures.all.count) writes failed, e.g. \(failures.all.prefix(1))")
+        #expect(bad.all.isEmpty, "partial files published: \(bad.all.count)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["earshot.prom"], "no temporary file stays")
+    }
+
     @Test("an unwritable location throws an error naming the path and the fix")
     func unwritable() throws {
         let dir = TestPaths.tempDir("metrics-bad")

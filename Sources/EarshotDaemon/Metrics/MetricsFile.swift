@@ -23,6 +23,10 @@ public final class MetricsFile: Sendable {
     private let counters = Mutex(EarshotCounters())
     private let logger: Logger?
     private let failing = Atomic<Bool>(false)
+    /// Held for a whole `write`: the metrics service's interval and the detection loop's last write as it stops
+    /// can meet (--exit-at-end stops the loop while the service still runs), and both write through the one
+    /// temporary file (`writeAtomically`) — the second `open(O_TRUNC)` emptied the first's file before its rename.
+    private let writing = Mutex(())
 
     public init(settings: MetricsSettings, start: Date = Date(), instance: String? = nil, logger: Logger? = nil) {
         self.settings = settings; self.start = start; self.instance = instance; self.logger = logger
@@ -101,9 +105,10 @@ public final class MetricsFile: Sendable {
         v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
     }
 
-    /// Writes `render()` to `settings.path` atomically, creating the directory if needed.
+    /// Writes `render()` to `settings.path` atomically, creating the directory if needed. Concurrent calls take
+    /// turns, each rendering the counters as it starts.
     public func write() throws {
-        try MetricsFile.writeAtomically(render(), to: settings.path)
+        try writing.withLock { _ in try MetricsFile.writeAtomically(render(), to: settings.path) }
     }
 
     /// Rewrites the file every `settings.intervalSeconds` until the task is cancelled (wrap it in a Service).
