@@ -62,12 +62,14 @@ final class NotifySocket {
     /// Every datagram received so far, oldest first.
     var messages: [(time: Date, text: String)] { inbox.cond.lock(); defer { inbox.cond.unlock() }; return inbox.received }
 
-    /// Waits until a datagram received (before or during the wait) satisfies `match`, or `timeout` passes;
-    /// returns the first matching message. `match` runs outside the lock: it may read `messages` itself.
+    /// Waits until a datagram received (before or during the wait; from the `from`-th on, e.g. `messages.count`
+    /// taken before a signal) satisfies `match`, or `timeout` passes; returns the first matching message. `match`
+    /// runs outside the lock: it may read `messages` itself — but a matcher on counts also matches an earlier
+    /// message once the count is reached, so a test that wants the message after an action passes `from`.
     @discardableResult
-    func wait(timeout: Double, for match: (String) -> Bool) -> String? {
+    func wait(timeout: Double, from: Int = 0, for match: (String) -> Bool) -> String? {
         let end = Date().addingTimeInterval(timeout)
-        var looked = 0
+        var looked = from
         while true {
             inbox.cond.lock()
             let new = inbox.received[looked...].map(\.text)
