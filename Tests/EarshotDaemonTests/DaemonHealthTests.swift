@@ -87,6 +87,10 @@ import Testing
         #expect(mute.summary.hasSuffix("by alice: fireworks show"))
         let rate = try site.judge { $0.alertRateExcess = true; $0.alertRateExpected = 0.5 }
         #expect(rate.state == .warning && rate.problems.first?.hasPrefix("far more alerts than the 0.5 false alarm(s)/hour calibrated") == true, "\(rate)")
+        // the score log to calibrate on is the judged config's: named unless it is the default file (operator QA 7)
+        #expect(rate.problems.first?.hasSuffix("; earshot calibrate --scores)") == true, "\(rate.problems)")
+        let byHand = DaemonHealth.check(config: site.config, configPath: "/srv/hall.yaml", unit: "earshotd (/srv/hall.yaml)")
+        #expect(byHand.problems.first?.hasSuffix("; earshot calibrate --scores --config /srv/hall.yaml)") == true, "\(byHand.problems)")
         // both, and a lost device on top: the worst wins, every problem is listed, the critical one first
         let all = try site.judge { $0.muted = true; $0.alertRateExcess = true; $0.livenessActive = [.silence] }
         #expect(all.state == .critical && all.problems.count == 3 && all.problems[0].contains("digital silence"), "\(all.problems)")

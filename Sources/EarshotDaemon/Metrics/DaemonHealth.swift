@@ -144,11 +144,14 @@ public struct DaemonHealth: Sendable, Equatable, Encodable {
             return h
         }
         let mute = muteFile.flatMap { try? Mute.read(path: $0) }.flatMap { $0.isActive(at: now) ? $0 : nil }
-        return judge(reading, written: written, now: now, interval: m.intervalSeconds, place: place, mute: mute, into: h)
+        // the score log to calibrate on is this config's: named when it is not the default file (operator QA 7)
+        let calibrate = "earshot calibrate --scores" + (configPath.map { $0 == DaemonConfig.defaultPath ? "" : " --config \($0)" } ?? "")
+        return judge(reading, written: written, now: now, interval: m.intervalSeconds, place: place, mute: mute, calibrate: calibrate, into: h)
     }
 
     /// The judgement itself, from a file read at `now` that was written at `written`.
-    static func judge(_ reading: MetricsReading, written: Date, now: Date, interval: Double, place: String, mute: Mute?, into base: DaemonHealth) -> DaemonHealth {
+    static func judge(_ reading: MetricsReading, written: Date, now: Date, interval: Double, place: String, mute: Mute?,
+                      calibrate: String = "earshot calibrate --scores", into base: DaemonHealth) -> DaemonHealth {
         var h = base
         let c = reading.counters
         let start = reading.value("earshot_start_time_seconds").map { Date(timeIntervalSince1970: $0) }
@@ -193,7 +196,7 @@ public struct DaemonHealth: Sendable, Equatable, Encodable {
                 warning.append("paging is muted \(mute?.summary ?? until + "(earshot mute says why)"): alerts go to the journal only (sudo earshot unmute pages again)")
             }
             if c.alertRateExcess {
-                warning.append("far more alerts than the \(String(format: "%g", c.alertRateExpected)) false alarm(s)/hour calibrated: check the site (\(reach.log); earshot calibrate --scores)")
+                warning.append("far more alerts than the \(String(format: "%g", c.alertRateExpected)) false alarm(s)/hour calibrated: check the site (\(reach.log); \(calibrate))")
             }
         }
         if c.running, !stale, c.reloadRejectedAt > 0 {
