@@ -149,9 +149,10 @@ public struct DaemonHealth: Sendable, Equatable, Encodable {
         return judge(reading, written: written, now: now, interval: m.intervalSeconds, place: place, mute: mute, calibrate: calibrate, into: h)
     }
 
-    /// The judgement itself, from a file read at `now` that was written at `written`.
+    /// The judgement itself, from a file read at `now` that was written at `written`; `calibrate`: the command that
+    /// calibrates on the judged earshotd's score log (named in the advice for too many alerts).
     static func judge(_ reading: MetricsReading, written: Date, now: Date, interval: Double, place: String, mute: Mute?,
-                      calibrate: String = "earshot calibrate --scores", into base: DaemonHealth) -> DaemonHealth {
+                      calibrate: String, into base: DaemonHealth) -> DaemonHealth {
         var h = base
         let c = reading.counters
         let start = reading.value("earshot_start_time_seconds").map { Date(timeIntervalSince1970: $0) }
