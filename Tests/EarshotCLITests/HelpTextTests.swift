@@ -6,9 +6,39 @@ import Testing
 /// a paragraph broken by hard line breaks came out ragged, each source line wrapped on its own. Example lines
 /// are never wrapped, so each fits in 80 columns.
 struct HelpTextTests {
-    static let commands: [(product: String, args: [String])] =
-        ["detect", "calibrate", "devices", "listen", "check-config", "test-alert", "mute", "unmute", "status", "incidents", "model-info", "features"]
-            .map { ("earshot", [$0]) } + [("earshot", []), ("earshot-train", ["train"]), ("earshot-train", ["evaluate"]), ("earshot-train", ["adapt"]), ("earshotd", [])]
+    /// Every command to check, read from each program's own `--help` ("SUBCOMMANDS:"), so a command added
+    /// later is checked without being listed here: `earshot` and its subcommands, `earshot-train`'s, earshotd.
+    static func commands() throws -> [(product: String, args: [String])] {
+        var all: [(product: String, args: [String])] = [("earshot", []), ("earshotd", [])]
+        for product in ["earshot", "earshot-train"] {
+            let names = try subcommands(product)
+            #expect(!names.isEmpty, "\(product) --help lists no SUBCOMMANDS")
+            all += names.map { (product, [$0]) }
+        }
+        return all
+    }
+
+    /// The names in a program's "SUBCOMMANDS:" section: the lines indented by exactly two spaces (continuations
+    /// of a summary are indented further). COLUMNS=1000 keeps every summary on its own line.
+    static func subcommands(_ product: String) throws -> [String] {
+        let r = try CLIRunner.run(["--help"], environment: ["COLUMNS": "1000"], product: product)
+        let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let start = lines.firstIndex(of: "SUBCOMMANDS:") else { return [] }
+        return lines[(start + 1)...].prefix { !$0.isEmpty }.compactMap { l in
+            guard l.hasPrefix("  "), !l.hasPrefix("   "), let name = l.split(separator: " ").first else { return nil }
+            return String(name)
+        }
+    }
+
+    @Test func everyProgramsSubcommandsAreFound() throws {
+        let earshot = try Self.subcommands("earshot")
+        // the operator's commands the README names; a parse that lost the section or a line would miss some
+        for name in ["detect", "calibrate", "status", "incidents", "mute", "unmute", "features"] {
+            #expect(earshot.contains(name), "earshot --help: \(name) not found in \(earshot)")
+        }
+        #expect(try Self.subcommands("earshot-train") == ["train", "evaluate", "adapt"])
+        #expect(try Self.subcommands("earshotd").isEmpty)
+    }
 
     /// The lines of the overview and discussion ("OVERVIEW: …" up to "USAGE:"), unwrapped (COLUMNS=1000).
     static func discussion(_ product: String, _ args: [String]) throws -> [Substring] {
@@ -20,7 +50,7 @@ struct HelpTextTests {
     }
 
     @Test func paragraphsAreOneLineAndExamplesFitEightyColumns() throws {
-        for (product, args) in Self.commands {
+        for (product, args) in try Self.commands() {
             let lines = try Self.discussion(product, args)
             let name = "\(product) \(args.joined(separator: " ")) --help"
             #expect(lines.first?.hasPrefix("OVERVIEW:") == true, "\(name): \(lines.prefix(3))")
@@ -39,7 +69,7 @@ struct HelpTextTests {
     /// At 80 columns nothing is longer than 80, and no line of prose is a short stub left by a wrap of its own
     /// source line (the ragged look): every wrapped paragraph line but its last reaches past column 60.
     @Test func atEightyColumnsParagraphsWrapEvenly() throws {
-        for (product, args) in Self.commands {
+        for (product, args) in try Self.commands() {
             let r = try CLIRunner.run(args + ["--help"], environment: ["COLUMNS": "80"], product: product)
             let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
             let usage = lines.firstIndex { $0.hasPrefix("USAGE:") } ?? lines.endIndex
