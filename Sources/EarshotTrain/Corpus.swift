@@ -95,7 +95,7 @@ public struct Corpus {
             var names: [String] = []
             for label in Self.labels {
                 let dir = root.appendingPathComponent(label)
-                guard let files = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { continue }
+                guard let files = Self.names(in: dir) else { continue }
                 for n in files.sorted() where !n.hasPrefix(".") {
                     let stem = (n as NSString).deletingPathExtension
                     let group = stem.components(separatedBy: "__").first ?? stem
@@ -121,10 +121,16 @@ public struct Corpus {
         }
     }
 
+    /// The names in folder `dir`, those that are not UTF-8 with their bytes escaped and readable (`BytePaths`);
+    /// nil if it cannot be listed.
+    static func names(in dir: URL) -> [String]? {
+        BytePaths.listing(dir.path)?.map { (BytePaths.child(of: dir.path, $0) as NSString).lastPathComponent }
+    }
+
     /// The audio files in the class folders, as "class/name".
     static func audioFiles(_ root: URL) -> [String] {
         labels.flatMap { label in
-            ((try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(label).path)) ?? [])
+            (names(in: root.appendingPathComponent(label)) ?? [])
                 .filter { !$0.hasPrefix(".") && AudioPaths.extensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted().map { "\(label)/\($0)" }
         }
     }

@@ -58,6 +58,32 @@ import Testing
         #expect(r.status != 0 && r.stderr.contains(empty.path) && r.stderr.contains("a folder with no audio file"), "stderr: \(r.stderr)")
     }
 
+    /// A file name that is not UTF-8 (a Latin-1 "café.wav" copied from an old recorder; CLI QA 8 of session 48),
+    /// which Foundation cannot hold: in a folder it was left out without a word, and named on the command line it
+    /// was "no such file". Both are read now; the folder's is shown with its byte escaped, the argument as given.
+    @Test func aFileNameThatIsNotUTF8IsRead() throws {
+        let dir = TestPaths.tempDir("cli-latin1")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try FixtureModel.write(to: dir)
+        let rec = dir.appendingPathComponent("rec")
+        try FileManager.default.createDirectory(at: rec, withIntermediateDirectories: true)
+        _ = try wav(rec, "plain.wav", seconds: 2)
+        let utf8 = try wav(rec, "latin1.wav", seconds: 3)
+        let latin1 = Array((rec.path + "/caf").utf8CString.dropLast()) + [CChar(bitPattern: 0xE9)] + Array(".wav".utf8CString)
+        #expect(rename(utf8.path, latin1) == 0, "rename: \(String(cString: strerror(errno)))")
+        let folder = try CLIRunner.run(["detect", "--model", model.path, "--json", rec.path])
+        let files = jsonLines(folder.stdout).filter { $0["type"] as? String == "file" }
+        #expect(folder.status == 0, "stderr: \(folder.stderr)")
+        #expect(files.map { $0["file"] as? String ?? "" } == [rec.path + "/caf\\xE9.wav", rec.path + "/plain.wav"], "stdout: \(folder.stdout)")
+        #expect(files.map { $0["duration"] as? Double ?? 0 } == [3, 2])
+        // the name's own bytes as an argument (Foundation's Process cannot pass them; the shell's printf can)
+        let exe = try #require(CLIRunner.binary)
+        let named = try Operator.run("/bin/sh", ["-c", #"exec "$0" detect --model "$1" --json "$2/caf$(printf '\351').wav""#, exe.path, model.path, rec.path])
+        let record = jsonLines(named.output).first { $0["type"] as? String == "file" }
+        #expect(named.status == 0, "\(named.output)")
+        #expect(record?["file"] as? String == rec.path + "/caf\u{FFFD}.wav" && record?["duration"] as? Double == 3, "\(named.output)")
+    }
+
     @Test func allGoodFilesExitZeroAndHumanOutputNamesTheFile() throws {
         let dir = TestPaths.tempDir("cli")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -19,4 +19,25 @@ import Testing
         // a folder left as given is named by the reader, with the fix
         #expect { try AudioFileStream(empty) } throws: { "\($0)".contains(empty.path) && "\($0)".contains("a folder with no audio file") && "\($0)".contains(".wav") }
     }
+
+    /// Names that are not UTF-8 (`BytePaths`): listed with the undecodable bytes escaped, and read by them.
+    @Test func namesThatAreNotUTF8AreListedAndRead() throws {
+        #expect(BytePaths.display(Array("café.wav".utf8)) == "café.wav")
+        #expect(BytePaths.display([0x63, 0x61, 0x66, 0xE9, 0x2E, 0x77]) == "caf\\xE9.w")
+        #expect(BytePaths.display([0x61, 0xE2, 0x82]) == "a\\xE2\\x82", "a cut-off three-byte sequence")
+        let dir = TestPaths.tempDir("paths-latin1")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tone = (0..<8_000).map { 0.25 * sinf(Float($0) * 0.05) }
+        try AudioFileWriter.writeWAV16(tone, sampleRate: 16_000, to: dir.appendingPathComponent("x.wav"))
+        try AudioFileWriter.writeWAV16([Float](repeating: 0.1, count: 100), sampleRate: 16_000, to: dir.appendingPathComponent("b.wav"))
+        func raw(_ name: [UInt8]) -> [CChar] { (Array(dir.path.utf8) + [0x2F] + name + [0]).map { CChar(bitPattern: $0) } }
+        #expect(rename(dir.appendingPathComponent("x.wav").path, raw([0x61, 0xE9, 0x2E, 0x77, 0x61, 0x76])) == 0)
+        #expect(rename(dir.appendingPathComponent("b.wav").path, raw([0xFF, 0x2E, 0x74, 0x78, 0x74])) == 0, "not audio: left out")
+        let out = AudioPaths.expand([dir.path])
+        #expect(out == [dir.path + "/a\\xE9.wav"])
+        let clip = try AudioFile.read(URL(fileURLWithPath: out[0]))
+        #expect(clip.samples.count == tone.count && zip(clip.samples, tone).allSatisfy { abs($0 - $1) < 1e-4 })
+        // a name never listed is reported as missing, by that name
+        #expect { try AudioFile.read(URL(fileURLWithPath: dir.path + "/b\\xE9.wav")) } throws: { "\($0)".contains("b\\xE9.wav: no such file") }
+    }
 }

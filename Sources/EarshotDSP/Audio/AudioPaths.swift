@@ -9,17 +9,28 @@ public enum AudioPaths {
     /// Extensions of the containers libsndfile reads (lowercase).
     public static let extensions: Set<String> = ["wav", "wave", "flac", "ogg", "oga", "opus", "mp3", "aif", "aiff", "aifc", "au", "snd", "caf", "w64", "rf64"]
 
+    /// Names that are not UTF-8 are kept (`BytePaths`): a file in a folder is listed with its undecodable bytes
+    /// escaped, and a command-line argument naming such a file or folder is opened by its own bytes.
     public static func expand(_ paths: [String]) -> [String] {
         paths.flatMap { path -> [String] in
+            _ = exists(path)
             var dir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &dir), dir.boolValue else { return [path] }
-            let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
-                .filter { !$0.hasPrefix(".") && extensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
-            let files = names.map { (path as NSString).appendingPathComponent($0) }.filter {
-                var d: ObjCBool = false
-                return FileManager.default.fileExists(atPath: $0, isDirectory: &d) && !d.boolValue
-            }
+            guard FileManager.default.fileExists(atPath: BytePaths.fileSystemPath(path), isDirectory: &dir), dir.boolValue else { return [path] }
+            let files = (BytePaths.listing(path) ?? [])
+                .filter { let shown = BytePaths.display($0); return !shown.hasPrefix(".") && extensions.contains((shown as NSString).pathExtension.lowercased()) }
+                .map { BytePaths.child(of: path, $0) }
+                .sorted()
+                .filter {
+                    var d: ObjCBool = false
+                    return FileManager.default.fileExists(atPath: BytePaths.fileSystemPath($0), isDirectory: &d) && !d.boolValue
+                }
             return files.isEmpty ? [path] : files
         }
+    }
+
+    /// Whether `path` names a file or folder, a command-line argument whose name is not UTF-8 included: it is then
+    /// opened by its own bytes (`BytePaths.registerArgument`).
+    public static func exists(_ path: String) -> Bool {
+        FileManager.default.fileExists(atPath: path) || BytePaths.registerArgument(path)
     }
 }

@@ -15,10 +15,12 @@ final class SndfileReader {
     let info: SF_INFO
     let path: String
 
-    /// Opens `path` for reading. The corresponding C function is `sf_open`; its errors map to `AudioFileError`.
+    /// Opens `path` for reading. The corresponding C function is `sf_open`; its errors map to `AudioFileError`,
+    /// naming `path`. A name `BytePaths` registered (not UTF-8) is opened by its `/proc/self/fd` link.
     init(path: String) throws {
+        let fsPath = BytePaths.fileSystemPath(path)
         var attrs = stat()
-        guard stat(path, &attrs) == 0 else {
+        guard stat(fsPath, &attrs) == 0 else {
             if errno == ENOENT { throw AudioFileError.missing(path: path) }
             throw AudioFileError.unreadable(path: path, reason: String(cString: strerror(errno)))
         }
@@ -29,13 +31,13 @@ final class SndfileReader {
         }
         guard (attrs.st_mode & S_IFMT) == S_IFREG else { throw AudioFileError.notAFile(path: path, kind: Self.kind(of: attrs.st_mode)) }
         guard attrs.st_size > 0 else { throw AudioFileError.empty(path: path) }
-        guard access(path, R_OK) == 0 else { throw AudioFileError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+        guard access(fsPath, R_OK) == 0 else { throw AudioFileError.unreadable(path: path, reason: String(cString: strerror(errno))) }
         var info = SF_INFO()
-        guard let h = sf_open(path, Int32(SFM_READ), &info) else {
+        guard let h = sf_open(fsPath, Int32(SFM_READ), &info) else {
             let code = sf_error(nil)
             let msg = String(cString: sf_strerror(nil))
             // libsndfile calls a WAV with a codec it does not decode "malformed"; say which codec it is.
-            if let tag = WavCodecTag(path: path), !tag.isDecodable {
+            if let tag = WavCodecTag(path: fsPath), !tag.isDecodable {
                 throw AudioFileError.unsupportedEncoding(path: path, reason: "\(tag.description); libsndfile: \(msg)")
             }
             if code == Int32(SF_ERR_UNRECOGNISED_FORMAT) { throw AudioFileError.notAudio(path: path, reason: msg) }
