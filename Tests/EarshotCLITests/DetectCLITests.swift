@@ -82,6 +82,9 @@ import Testing
         let record = jsonLines(named.output).first { $0["type"] as? String == "file" }
         #expect(named.status == 0, "\(named.output)")
         #expect(record?["file"] as? String == rec.path + "/caf\u{FFFD}.wav" && record?["duration"] as? Double == 3, "\(named.output)")
+        // any command that reads one file by name: features
+        let features = try Operator.run("/bin/sh", ["-c", #"exec "$0" features "$1/caf$(printf '\351').wav""#, exe.path, rec.path])
+        #expect(features.status == 0 && features.output.contains("16000 Hz × 1 → 16000 Hz mono, 3.00 s"), "\(features.output)")
     }
 
     @Test func allGoodFilesExitZeroAndHumanOutputNamesTheFile() throws {

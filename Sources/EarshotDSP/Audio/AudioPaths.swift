@@ -13,7 +13,6 @@ public enum AudioPaths {
     /// escaped, and a command-line argument naming such a file or folder is opened by its own bytes.
     public static func expand(_ paths: [String]) -> [String] {
         paths.flatMap { path -> [String] in
-            _ = exists(path)
             var dir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: BytePaths.fileSystemPath(path), isDirectory: &dir), dir.boolValue else { return [path] }
             let files = (BytePaths.listing(path) ?? [])
@@ -28,9 +27,9 @@ public enum AudioPaths {
         }
     }
 
-    /// Whether `path` names a file or folder, a command-line argument whose name is not UTF-8 included: it is then
-    /// opened by its own bytes (`BytePaths.registerArgument`).
+    /// Whether `path` names a file or folder, a command-line argument whose name is not UTF-8 included
+    /// (`BytePaths.fileSystemPath`).
     public static func exists(_ path: String) -> Bool {
-        FileManager.default.fileExists(atPath: path) || BytePaths.registerArgument(path)
+        FileManager.default.fileExists(atPath: BytePaths.fileSystemPath(path))
     }
 }

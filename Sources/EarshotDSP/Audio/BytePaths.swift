@@ -15,9 +15,13 @@ public enum BytePaths {
     nonisolated(unsafe) private static var links: [String: String] = [:]
 
     /// The path to open for `name`: its `/proc/self/fd/N` link if `name` stands for a file whose name is not
-    /// UTF-8, else `name` itself.
+    /// UTF-8 (one listed by `child(of:_:)`, or a command-line argument: `registerArgument`), else `name` itself.
     public static func fileSystemPath(_ name: String) -> String {
-        lock.withLock { links[name] } ?? name
+        if let link = lock.withLock({ links[name] }) { return link }
+        if name.unicodeScalars.contains("\u{FFFD}"), access(name, F_OK) != 0, registerArgument(name) {
+            return lock.withLock { links[name] } ?? name
+        }
+        return name
     }
 
     /// `bytes` as a name to show: UTF-8 as it is, any other byte as `\xNN`.
@@ -78,12 +82,9 @@ public enum BytePaths {
     }
 
     /// For a command-line argument that reached the program with U+FFFD in place of bytes that are not UTF-8 (as
-    /// `CommandLine.arguments` decodes them) and names nothing: the argument's own bytes, registered under `name`.
-    /// Returns whether `name` stands for a file or folder (it may have been registered before).
-    @discardableResult
-    public static func registerArgument(_ name: String) -> Bool {
-        guard name.unicodeScalars.contains("\u{FFFD}") else { return false }
-        if lock.withLock({ links[name] }) != nil { return true }
+    /// `CommandLine.arguments` decodes them): the argument's own bytes, registered under `name`. Returns whether
+    /// they name a file or folder.
+    static func registerArgument(_ name: String) -> Bool {
         for i in 1..<Int(CommandLine.argc) {
             guard let arg = CommandLine.unsafeArgv[i] else { continue }
             let bytes = Array(UnsafeBufferPointer(start: arg, count: strlen(arg))).map { UInt8(bitPattern: $0) }
