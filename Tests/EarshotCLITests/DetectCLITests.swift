@@ -82,6 +82,11 @@ import Testing
         let record = jsonLines(named.output).first { $0["type"] as? String == "file" }
         #expect(named.status == 0, "\(named.output)")
         #expect(record?["file"] as? String == rec.path + "/caf\u{FFFD}.wav" && record?["duration"] as? Double == 3, "\(named.output)")
+        // an option's value, as --flag=VALUE too: the model, renamed to "m\xE9.safetensors"
+        let latin1Model = (Array((dir.path + "/m").utf8) + [0xE9] + Array(".safetensors".utf8) + [0]).map { CChar(bitPattern: $0) }
+        #expect(rename(model.path, latin1Model) == 0)
+        let option = try Operator.run("/bin/sh", ["-c", #"exec "$0" detect --json "--model=$1/m$(printf '\351').safetensors" "$2/plain.wav""#, exe.path, dir.path, rec.path])
+        #expect(option.status == 0 && jsonLines(option.output).contains { $0["type"] as? String == "file" && $0["duration"] as? Double == 2 }, "\(option.output)")
         // any command that reads one file by name: features
         let features = try Operator.run("/bin/sh", ["-c", #"exec "$0" features "$1/caf$(printf '\351').wav""#, exe.path, rec.path])
         #expect(features.status == 0 && features.output.contains("16000 Hz × 1 → 16000 Hz mono, 3.00 s"), "\(features.output)")

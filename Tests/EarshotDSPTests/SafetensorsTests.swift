@@ -58,5 +58,25 @@ import Testing
         #expect(throws: SafetensorsError.self) { try Safetensors(contentsOf: URL(fileURLWithPath: "/dev/zero")) }
         #expect(throws: SafetensorsError.self) { try Safetensors(contentsOf: URL(fileURLWithPath: "/tmp")) }
         #expect(throws: SafetensorsError.self) { try Safetensors(contentsOf: URL(fileURLWithPath: "/nonexistent/model.safetensors")) }
+        // through a symbolic link, a device is still refused
+        let dir = TestPaths.tempDir("st-link")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let zero = dir.appendingPathComponent("zero.safetensors")
+        try? FileManager.default.createSymbolicLink(atPath: zero.path, withDestinationPath: "/dev/zero")
+        #expect { try Safetensors(contentsOf: zero) } throws: { "\($0)".contains("not a regular file") }
+    }
+
+    /// A model reached through a symbolic link (an operator's current.safetensors -> model-v2.safetensors) loads:
+    /// the type check looked at the link itself (lstat) and refused it as "not a regular file".
+    @Test func aSymbolicLinkToAModelLoads() throws {
+        let dir = TestPaths.tempDir("st-link")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("model-v2.safetensors"), link = dir.appendingPathComponent("current.safetensors")
+        let header = Array(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#.utf8)
+        var bytes = withUnsafeBytes(of: UInt64(header.count).littleEndian, Array.init) + header
+        bytes += withUnsafeBytes(of: Float(1.5).bitPattern.littleEndian, Array.init)
+        try Data(bytes).write(to: model)
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "model-v2.safetensors")
+        #expect(try Safetensors(contentsOf: link).names == ["a"])
     }
 }

@@ -82,13 +82,15 @@ public enum BytePaths {
     }
 
     /// For a command-line argument that reached the program with U+FFFD in place of bytes that are not UTF-8 (as
-    /// `CommandLine.arguments` decodes them): the argument's own bytes, registered under `name`. Returns whether
-    /// they name a file or folder.
+    /// `CommandLine.arguments` decodes them): the argument's own bytes, registered under `name`; an option's
+    /// value given as `--flag=VALUE` counts. Returns whether they name a file or folder.
     static func registerArgument(_ name: String) -> Bool {
         for i in 1..<Int(CommandLine.argc) {
             guard let arg = CommandLine.unsafeArgv[i] else { continue }
-            let bytes = Array(UnsafeBufferPointer(start: arg, count: strlen(arg))).map { UInt8(bitPattern: $0) }
-            if String(decoding: bytes, as: UTF8.self) == name, String(validating: bytes, as: UTF8.self) == nil {
+            let whole = Array(UnsafeBufferPointer(start: arg, count: strlen(arg))).map { UInt8(bitPattern: $0) }
+            let value = whole.first == 0x2D ? whole.firstIndex(of: 0x3D).map { Array(whole[($0 + 1)...]) } : nil
+            for bytes in [whole, value].compactMap({ $0 })
+            where String(decoding: bytes, as: UTF8.self) == name && String(validating: bytes, as: UTF8.self) == nil {
                 return register(name, bytes: bytes)
             }
         }

@@ -35,20 +35,23 @@ public struct Safetensors: Sendable {
     /// Largest file accepted (a model is ≈ 0.3 MB; fixtures a few MB).
     public static let maxFileBytes = 1 << 30
 
+    /// A name that is not UTF-8 is opened by its bytes (`BytePaths`); errors name `url.path`.
     public init(contentsOf url: URL) throws {
-        let path = url.path
+        let path = url.path, fsPath = BytePaths.fileSystemPath(path)
         // Check type and size before reading anything: a path to /dev/zero or a huge file must not be read.
-        if let attrs = try? FileManager.default.attributesOfItem(atPath: path) {
-            guard (attrs[.type] as? FileAttributeType) == .typeRegular else {
+        // stat follows a symbolic link (an operator's current.safetensors -> model-v2.safetensors), as the read does.
+        var attrs = stat()
+        if stat(fsPath, &attrs) == 0 {
+            guard (attrs.st_mode & S_IFMT) == S_IFREG else {
                 throw SafetensorsError.unreadable(path: path, reason: "not a regular file")
             }
-            let size = (attrs[.size] as? NSNumber)?.intValue ?? 0
+            let size = Int(attrs.st_size)
             guard size <= Self.maxFileBytes else {
                 throw SafetensorsError.malformed(path: path, reason: "file is \(size) bytes, larger than the \(Self.maxFileBytes)-byte limit")
             }
         }
-        guard let bytes = FileManager.default.contents(atPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "permission denied or not a regular file" : "no such file"
+        guard let bytes = FileManager.default.contents(atPath: fsPath) else {
+            let reason = FileManager.default.fileExists(atPath: fsPath) ? "permission denied or not a regular file" : "no such file"
             throw SafetensorsError.unreadable(path: path, reason: reason)
         }
         try self.init(bytes: [UInt8](bytes), path: path)
