@@ -72,6 +72,28 @@ public struct OutOfFold {
         public var count: Int { weights.count }
     }
 
+    /// The cache keys of `chain`'s links in fold `f`, each with its epochs: a link's weights are shared by every
+    /// chain that begins with the same links (Model 9's fold model is the base of Model 10's).
+    static func links(_ chain: [Recipe], epochs: [Int], fold f: Int) -> [(key: String, epochs: Int)] {
+        var key = "fold \(f)"
+        return zip(chain, epochs).map { recipe, e in
+            key += " → \(recipe.name)×\(e)"
+            return (key, e)
+        }
+    }
+
+    /// The epochs `run` trains for `chains` over `k` folds that `planned` (the links of the runs before it in this
+    /// calibration) does not have, which it adds: what the run's remaining time is counted in.
+    static func epochsToTrain(soup chains: [[Recipe]], epochs: [[Int]], k: Int, planned: inout Set<String>) -> Int {
+        var n = 0
+        for f in 0..<k {
+            for (chain, chainEpochs) in zip(chains, epochs) {
+                for link in links(chain, epochs: chainEpochs, fold: f) where planned.insert(link.key).inserted { n += link.epochs }
+            }
+        }
+        return n
+    }
+
     /// `chain`: the recipe and, before it, the base it fine-tunes; `epochs[i]`: fixed epochs for chain[i].
     public static func run(chain: [Recipe], epochs: [Int], clips: [Clip], rirs: [[Float]], settings o: Settings,
                            cache: Cache = Cache(), log: @escaping (String) -> Void) throws -> OutOfFold {
@@ -99,9 +121,7 @@ public struct OutOfFold {
             var finals: [Network] = []
             for (chain, chainEpochs) in zip(chains, epochs) {
                 var net: Network?
-                var key = "fold \(f)"
-                for (recipe, e) in zip(chain, chainEpochs) {
-                    key += " → \(recipe.name)×\(e)"
+                for ((recipe, e), (key, _)) in zip(zip(chain, chainEpochs), links(chain, epochs: chainEpochs, fold: f)) {
                     let n = try net ?? recipe.freshNetwork(inputShape: shape)
                     if let w = cache.weights[key] {
                         n.restore(w)

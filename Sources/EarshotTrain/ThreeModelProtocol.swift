@@ -218,7 +218,8 @@ public struct ThreeModelProtocol {
     }
 
     let o: Options
-    let log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    /// Where the run's lines go (stderr; a test collects them).
+    public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
     /// Where the run is and what --out holds so far (for the line printed on SIGINT/SIGTERM).
     public let state: TrainRunState
     public init(_ o: Options) { self.o = o; state = TrainRunState(out: o.out) }
@@ -297,6 +298,9 @@ public struct ThreeModelProtocol {
         var reusedProvenance: [String: [String: String]] = [:]
         /// The recipes this run trained (not reused): their fine-tunes cannot be reused either.
         var retrained: Set<Int> = []
+        // the pace of this run's training, for the time left (`RemainingTime`)
+        var pace = RemainingTime()
+        var ran: [(epochs: Int, maximum: Int)] = []
         let commit = BuildCommit.current
         for (i, r) in recipes.enumerated() {
             // a soup is always re-averaged (it costs nothing), never reused: its ingredients may have changed
@@ -327,8 +331,16 @@ public struct ThreeModelProtocol {
             retrained.insert(i)
             state.enter("training \(r.name) (model \(i + 1) of \(recipes.count))")
             let net = try r.base.map { try copy(nets[$0]) } ?? r.freshNetwork(inputShape: shape)
-            histories[r.name] = trainer.train(net, settings: r.settings, validation: valSet, name: r.name)
+            let history = trainer.train(net, settings: r.settings, validation: valSet, name: r.name)
+            histories[r.name] = history
             nets.append(net)
+            pace.add(epochs: history.count, seconds: history.reduce(0) { $0 + $1.seconds })
+            ran.append((history.count, r.settings.epochs))
+            let left = recipes[(i + 1)...].filter { $0.soup.isEmpty }.map(\.settings.epochs)
+            if !left.isEmpty, let eta = pace.estimate(RemainingTime.expectedEpochs(left: left, ran: ran)), let perEpoch = pace.secondsPerEpoch {
+                log(String(format: "%@ left to train the %d model(s) after %@%@ (%.1f s per epoch so far, if they stop as early as these did)%@", eta, left.count, r.name,
+                           o.reuse == nil ? "" : " that are not reused", perEpoch, o.folds >= 2 ? "; then out-of-fold calibration" : ""))
+            }
             // saved at once so an interrupted run can go on with --reuse; marked uncalibrated (earshot warns about
             // such a file), with the provenance --reuse checks; rewritten calibrated below
             let early = Model(network: net, features: features)
@@ -394,9 +406,19 @@ public struct ThreeModelProtocol {
             let nonTest = loaded.filter { $0.info.label != "rir" && split.side(of: $0.info) != .test }
             let cache = OutOfFold.Cache()
             let candidates = Self.candidates(ranked: ranked, count: o.oofCandidates, histories: recipes.map { histories[$0.name] ?? [] })
-            for i in candidates {
+            let plans = candidates.map { i in
                 let chains = (recipes[i].soup.isEmpty ? [i] : recipes[i].soup).map { j in [recipes[j].base.map { recipes[$0] }, recipes[j]].compactMap { $0 } }
-                let chainEpochs = chains.map { $0.map { Recipe.bestEpoch(histories[$0.name] ?? []) ?? $0.settings.epochs } }
+                return (chains: chains, epochs: chains.map { $0.map { Recipe.bestEpoch(histories[$0.name] ?? []) ?? $0.settings.epochs } })
+            }
+            var planned = Set<String>()
+            let newEpochs = plans.map { OutOfFold.epochsToTrain(soup: $0.chains, epochs: $0.epochs, k: o.folds, planned: &planned) }
+            let totalEpochs = newEpochs.reduce(0, +)
+            log("out-of-fold calibration of \(candidates.count) model(s), \(o.folds) folds each: \(totalEpochs) epochs to train"
+                + (pace.estimate(totalEpochs).map { ", \($0) at this run's pace so far" } ?? ""))
+            let oofStart = Date()
+            var oofEpochs = 0
+            for (k, i) in candidates.enumerated() {
+                let (chains, chainEpochs) = plans[k]
                 // reported as the first chain's epochs, then each further ingredient's own (a soup of fine-tunes of one base: 10+8+8+7)
                 let epochs = chainEpochs[0] + chainEpochs.dropFirst().compactMap(\.last)
                 var fs = OutOfFold.Settings(); fs.k = o.folds; fs.seed = o.seed; fs.features = features; fs.threads = o.threads
@@ -422,6 +444,12 @@ public struct ThreeModelProtocol {
                 m.threshold = f.thresholds[o.shipTarget] ?? m.threshold
                 m.provenance["train.thresholds"] = String(format: "out-of-fold over %.2f h of non-test negative+crowd audio (%d folds by recording group); default = %@ FA/h", f.negativeHours, o.folds, o.shipTarget)
                 oofs.append(f)
+                oofEpochs += newEpochs[k]
+                var oofPace = RemainingTime()
+                oofPace.add(epochs: oofEpochs, seconds: Date().timeIntervalSince(oofStart))
+                if k + 1 < candidates.count, oofEpochs < totalEpochs, let eta = oofPace.estimate(totalEpochs - oofEpochs) {
+                    log("out-of-fold calibration: \(oofEpochs) of \(totalEpochs) epochs trained; \(eta) left for the other \(candidates.count - k - 1) model(s), then the test split")
+                }
             }
             let winner = oofs.indices.max { (oofs[$0].meanRecall, -$0) < (oofs[$1].meanRecall, -$1) }!
             best = candidates[winner]

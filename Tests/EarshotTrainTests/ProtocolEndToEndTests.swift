@@ -19,8 +19,17 @@ import Testing
         var o = ThreeModelProtocol.Options(data: corpus, out: out)
         o.epochScale = 0.1; o.windowsPerEpoch = 32; o.threads = 1; o.folds = 2; o.shipTarget = "2"; o.oofCandidates = 2
         o.ship = dir.appendingPathComponent("shipped.safetensors")
-        let results = try ThreeModelProtocol(o).run()
+        var run = ThreeModelProtocol(o)
+        let lines = Lines()
+        run.log = { line in lines.append(line); FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        let results = try run.run()
         #expect(results.map(\.name) == Recipe.lineup(seed: 1).map(\.name))
+        // the time left is said after each model trained, and for the out-of-fold calibration as a whole
+        let trainable = Recipe.lineup(seed: 1).filter { $0.soup.isEmpty }.count
+        #expect(lines.all.filter { $0.contains(" left to train the ") && $0.contains("s per epoch so far") }.count == trainable - 1, "\(lines.all)")
+        #expect(lines.all.contains { $0.hasPrefix("≈ ") && $0.contains("left to train the 1 model(s) after ") }, "the last but one model says one is left")
+        let plan = lines.all.first { $0.hasPrefix("out-of-fold calibration of ") }
+        #expect(plan?.contains(", 2 folds each: ") == true && plan?.contains(" epochs to train, ≈ ") == true, "\(plan ?? "no plan line")")
         #expect(results.allSatisfy { $0.test != nil })
         for f in ["report.md", "report.json", "oof.json", "history.json", "split.md", "roc.svg", "loss_curves.svg", "training_curves.svg"] {
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(f).path), "\(f) missing")
@@ -161,4 +170,12 @@ import Testing
             #expect((t.model.provenance["train.recalibrated"] == nil) == trainedAgain, "\(t.name): \(t.model.provenance)")
         }
     }
+}
+
+/// Lines a run logged, collected from its log closure.
+final class Lines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ l: String) { lock.withLock { lines.append(l) } }
+    var all: [String] { lock.withLock { lines } }
 }
