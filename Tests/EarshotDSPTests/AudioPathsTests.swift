@@ -33,9 +33,16 @@ import Testing
         func raw(_ name: [UInt8]) -> [CChar] { (Array(dir.path.utf8) + [0x2F] + name + [0]).map { CChar(bitPattern: $0) } }
         #expect(rename(dir.appendingPathComponent("x.wav").path, raw([0x61, 0xE9, 0x2E, 0x77, 0x61, 0x76])) == 0)
         #expect(rename(dir.appendingPathComponent("b.wav").path, raw([0xFF, 0x2E, 0x74, 0x78, 0x74])) == 0, "not audio: left out")
+        // the descriptors open on this test's folder (other tests run beside it, so not a count of all)
+        let fds = {
+            ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).filter {
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0))?.hasPrefix(dir.path) == true
+            }.count
+        }
         let out = AudioPaths.expand([dir.path])
         #expect(out == [dir.path + "/a\\xE9.wav"])
         let clip = try AudioFile.read(URL(fileURLWithPath: out[0]))
+        #expect(fds() == 0, "no descriptor is kept open for a name (a folder of thousands would run out)")
         #expect(clip.samples.count == tone.count && zip(clip.samples, tone).allSatisfy { abs($0 - $1) < 1e-4 })
         // a name never listed is reported as missing, by that name
         #expect { try AudioFile.read(URL(fileURLWithPath: dir.path + "/b\\xE9.wav")) } throws: { "\($0)".contains("b\\xE9.wav: no such file") }

@@ -14,22 +14,21 @@ public enum AudioPaths {
     public static func expand(_ paths: [String]) -> [String] {
         paths.flatMap { path -> [String] in
             var dir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: BytePaths.fileSystemPath(path), isDirectory: &dir), dir.boolValue else { return [path] }
+            guard BytePaths.exists(path, isDirectory: &dir), dir.boolValue else { return [path] }
             let files = (BytePaths.listing(path) ?? [])
                 .filter { let shown = BytePaths.display($0); return !shown.hasPrefix(".") && extensions.contains((shown as NSString).pathExtension.lowercased()) }
                 .map { BytePaths.child(of: path, $0) }
                 .sorted()
                 .filter {
                     var d: ObjCBool = false
-                    return FileManager.default.fileExists(atPath: BytePaths.fileSystemPath($0), isDirectory: &d) && !d.boolValue
+                    return BytePaths.exists($0, isDirectory: &d) && !d.boolValue
                 }
             return files.isEmpty ? [path] : files
         }
     }
 
-    /// Whether `path` names a file or folder, a command-line argument whose name is not UTF-8 included
-    /// (`BytePaths.fileSystemPath`).
+    /// Whether `path` names a file or folder, a command-line argument whose name is not UTF-8 included (`BytePaths`).
     public static func exists(_ path: String) -> Bool {
-        FileManager.default.fileExists(atPath: BytePaths.fileSystemPath(path))
+        BytePaths.exists(path)
     }
 }

@@ -16,9 +16,16 @@ final class SndfileReader {
     let path: String
 
     /// Opens `path` for reading. The corresponding C function is `sf_open`; its errors map to `AudioFileError`,
-    /// naming `path`. A name `BytePaths` registered (not UTF-8) is opened by its `/proc/self/fd` link.
+    /// naming `path`. A name that is not UTF-8 is opened by its bytes (`BytePaths`).
     init(path: String) throws {
-        let fsPath = BytePaths.fileSystemPath(path)
+        var info = SF_INFO()
+        handle = try BytePaths.withFileSystemPath(path) { try Self.open(path, fsPath: $0, info: &info) }
+        self.info = info
+        self.path = path
+    }
+
+    /// `sf_open` of `fsPath`, the file that `path` (in errors) names, after checking what it is.
+    private static func open(_ path: String, fsPath: String, info: inout SF_INFO) throws -> OpaquePointer {
         var attrs = stat()
         guard stat(fsPath, &attrs) == 0 else {
             if errno == ENOENT { throw AudioFileError.missing(path: path) }
@@ -32,7 +39,6 @@ final class SndfileReader {
         guard (attrs.st_mode & S_IFMT) == S_IFREG else { throw AudioFileError.notAFile(path: path, kind: Self.kind(of: attrs.st_mode)) }
         guard attrs.st_size > 0 else { throw AudioFileError.empty(path: path) }
         guard access(fsPath, R_OK) == 0 else { throw AudioFileError.unreadable(path: path, reason: String(cString: strerror(errno))) }
-        var info = SF_INFO()
         guard let h = sf_open(fsPath, Int32(SFM_READ), &info) else {
             let code = sf_error(nil)
             let msg = String(cString: sf_strerror(nil))
@@ -45,9 +51,7 @@ final class SndfileReader {
             if code == Int32(SF_ERR_MALFORMED_FILE) { throw AudioFileError.truncated(path: path, reason: msg) }
             throw AudioFileError.notAudio(path: path, reason: msg)
         }
-        handle = h
-        self.info = info
-        self.path = path
+        return h
     }
 
     /// What a `stat` mode that is not a regular file or a folder is, for the error ("a character device" …).

@@ -37,22 +37,25 @@ public struct Safetensors: Sendable {
 
     /// A name that is not UTF-8 is opened by its bytes (`BytePaths`); errors name `url.path`.
     public init(contentsOf url: URL) throws {
-        let path = url.path, fsPath = BytePaths.fileSystemPath(path)
-        // Check type and size before reading anything: a path to /dev/zero or a huge file must not be read.
-        // stat follows a symbolic link (an operator's current.safetensors -> model-v2.safetensors), as the read does.
-        var attrs = stat()
-        if stat(fsPath, &attrs) == 0 {
-            guard (attrs.st_mode & S_IFMT) == S_IFREG else {
-                throw SafetensorsError.unreadable(path: path, reason: "not a regular file")
+        let path = url.path
+        let bytes = try BytePaths.withFileSystemPath(path) { fsPath -> Data in
+            // Check type and size before reading anything: a path to /dev/zero or a huge file must not be read.
+            // stat follows a symbolic link (an operator's current.safetensors -> model-v2.safetensors), as the read does.
+            var attrs = stat()
+            if stat(fsPath, &attrs) == 0 {
+                guard (attrs.st_mode & S_IFMT) == S_IFREG else {
+                    throw SafetensorsError.unreadable(path: path, reason: "not a regular file")
+                }
+                let size = Int(attrs.st_size)
+                guard size <= Self.maxFileBytes else {
+                    throw SafetensorsError.malformed(path: path, reason: "file is \(size) bytes, larger than the \(Self.maxFileBytes)-byte limit")
+                }
             }
-            let size = Int(attrs.st_size)
-            guard size <= Self.maxFileBytes else {
-                throw SafetensorsError.malformed(path: path, reason: "file is \(size) bytes, larger than the \(Self.maxFileBytes)-byte limit")
+            guard let bytes = FileManager.default.contents(atPath: fsPath) else {
+                let reason = FileManager.default.fileExists(atPath: fsPath) ? "permission denied or not a regular file" : "no such file"
+                throw SafetensorsError.unreadable(path: path, reason: reason)
             }
-        }
-        guard let bytes = FileManager.default.contents(atPath: fsPath) else {
-            let reason = FileManager.default.fileExists(atPath: fsPath) ? "permission denied or not a regular file" : "no such file"
-            throw SafetensorsError.unreadable(path: path, reason: reason)
+            return bytes
         }
         try self.init(bytes: [UInt8](bytes), path: path)
     }
