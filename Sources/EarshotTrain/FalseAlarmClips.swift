@@ -39,7 +39,7 @@ struct FalseAlarmClips {
     static func load(_ urls: [URL], sampleRate: Int, log: (String) -> Void) throws -> FalseAlarmClips {
         var out = FalseAlarmClips()
         guard !urls.isEmpty else { return out }
-        for u in urls where !AudioPaths.exists(u.path) {
+        for u in urls where !BytePaths.exists(u.path) {
             throw TrainError.data("--false-alarm \(u.path): no such file or folder (give the evidence clips of the alerts that were no gunshot, e.g. /var/lib/earshot/clips/20261206T071502.118Z_20261206T071502.340-3f2a.wav)")
         }
         for url in AudioPaths.expand(urls.map(\.path)).sorted().map({ URL(fileURLWithPath: $0) }) {

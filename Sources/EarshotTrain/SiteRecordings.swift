@@ -123,7 +123,7 @@ struct SiteRecordings {
     /// The recordings: folders replaced by the audio files in them (`AudioPaths.expand`). A path that does
     /// not exist is an error naming it.
     static func expand(_ urls: [URL]) throws -> [URL] {
-        for u in urls where !AudioPaths.exists(u.path) {
+        for u in urls where !BytePaths.exists(u.path) {
             throw TrainError.data("\(u.path): no such file or folder (give the site's recordings, e.g. site/*.wav or the folder site/)")
         }
         return AudioPaths.expand(urls.map(\.path)).map { URL(fileURLWithPath: $0) }

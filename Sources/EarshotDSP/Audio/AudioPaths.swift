@@ -26,9 +26,4 @@ public enum AudioPaths {
             return files.isEmpty ? [path] : files
         }
     }
-
-    /// Whether `path` names a file or folder, a command-line argument whose name is not UTF-8 included (`BytePaths`).
-    public static func exists(_ path: String) -> Bool {
-        BytePaths.exists(path)
-    }
 }
