@@ -53,6 +53,8 @@ struct MuteCommand: ParsableCommand {
         let now = Date()
         guard duration != nil || until != nil else {
             print(Self.state(path: path, unit: unit, now: now))
+            // a user who may not look cannot be told "not muted" (package QA 7, finding 3)
+            if Self.cannotTell(path: path) { throw ExitCode(1) }
             return
         }
         let end: Date
@@ -85,16 +87,23 @@ struct MuteCommand: ParsableCommand {
         return (Mute.path(stateDirectory: stateDirectory ?? inst.stateDirectory), inst.name.map { "earshot@\($0).service" } ?? "earshot.service")
     }
 
-    /// "earshot.service: muted until … (… left)" / "not muted" / the file's problem.
+    /// "earshot.service: muted until … (… left)" / "not muted" / the file's problem / cannot tell.
     static func state(path: String, unit: String, now: Date) -> String {
         do {
             guard let m = try Mute.read(path: path) else { return "\(unit): not muted: alerts page as usual" }
             if let p = m.problem(now: now) { return "\(unit): NOT muted — \(path) is ignored: \(p); remove it with earshot unmute" }
             guard m.isActive(at: now) else { return "\(unit): not muted (the last mute ended \(Mute.describe(m.until)): \(m.reason))" }
             return "\(unit): MUTED \(m.summary) (\(DaemonHealth.span(m.until.timeIntervalSince(now))) left): alerts go to the journal only"
+        } catch let e as MuteFileError where e.permissionDenied {
+            return "\(unit): cannot tell whether paging is muted — \(e)"
         } catch {
             return "\(unit): NOT muted — \(error)"
         }
+    }
+
+    /// Whether this user may not look at the mute file (`MuteFileError.permissionDenied`).
+    static func cannotTell(path: String) -> Bool {
+        do { _ = try Mute.read(path: path); return false } catch let e as MuteFileError { return e.permissionDenied } catch { return false }
     }
 
     /// A line for check-config and test-alert when `instance`'s earshotd is muted, or its mute file is broken;
@@ -103,7 +112,7 @@ struct MuteCommand: ParsableCommand {
         let unit = instance.name.map { "earshot@\($0).service" } ?? "earshot.service"
         let path = Mute.path(stateDirectory: instance.stateDirectory), now = Date()
         guard let m = try? Mute.read(path: path) else {
-            return FileManager.default.fileExists(atPath: path) ? state(path: path, unit: unit, now: now) : nil
+            return FileManager.default.fileExists(atPath: path) || cannotTell(path: path) ? state(path: path, unit: unit, now: now) : nil
         }
         if m.problem(now: now) == nil, !m.isActive(at: now) { return nil }
         return state(path: path, unit: unit, now: now) + (m.problem(now: now) == nil ? " — a real alert would run no hook until then (earshot unmute)" : "")

@@ -16,6 +16,31 @@ import Testing
         return (until, o["reason"] ?? "", o["by"] ?? "")
     }
 
+    /// A user who may not look into earshotd's state directory (DynamicUser keeps /var/lib/private 0700) is told
+    /// that it cannot be said whether paging is muted, and exit 1 — it was told "not muted" while paging was muted
+    /// (package QA 7, finding 3). earshot runs as nobody (setpriv), from a copy nobody may execute.
+    @Test func aUserWhoMayNotLookIsNotToldNotMuted() throws {
+        try #require(getuid() == 0, "runs as root, to run earshot as another user")
+        let dir = TestPaths.tempDir("mute-private")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fm = FileManager.default
+        let priv = dir.appendingPathComponent("private"), state = priv.appendingPathComponent("earshot"), bin = dir.appendingPathComponent("bin")
+        for d in [state, bin] { try fm.createDirectory(at: d, withIntermediateDirectories: true) }
+        let muted = try Self.mute(["--for", "1h", "--reason", "party"], state.path)
+        #expect(muted.status == 0, "\(muted.stderr)")
+        try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
+        try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: priv.path)
+        try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin.path)
+        let exe = bin.appendingPathComponent("earshot")
+        try fm.copyItem(at: try #require(CLIRunner.binary), to: exe)
+        let asNobody = try Operator.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", exe.path, "mute", "--state-directory", state.path])
+        #expect(asNobody.status == 1, "\(asNobody.output)")
+        #expect(asNobody.output.contains("earshot.service: cannot tell whether paging is muted") && asNobody.output.contains("sudo earshot mute")
+                && !asNobody.output.contains("not muted"), "\(asNobody.output)")
+        let asRoot = try Self.mute([], state.path)
+        #expect(asRoot.status == 0 && asRoot.stdout.contains("earshot.service: MUTED until "), "\(asRoot.stdout)")
+    }
+
     @Test func muteShowAndUnmute() throws {
         let dir = TestPaths.tempDir("mute-cli").path
         let none = try Self.mute([], dir)

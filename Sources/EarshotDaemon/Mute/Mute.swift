@@ -79,8 +79,17 @@ public struct Mute: Sendable, Equatable, Codable {
     private static let decoder: JSONDecoder = { let d = JSONDecoder(); d.dateDecodingStrategy = .iso8601; return d }()
 
     /// Reads the mute file; nil when there is none.
-    /// - Throws: `MuteFileError` naming the file when it cannot be read or is not a mute.
+    /// - Throws: `MuteFileError` naming the file when it cannot be read or is not a mute; `permissionDenied` when
+    ///   this user may not look (a folder above it is private), which is not "no mute".
     public static func read(path: String) throws -> Mute? {
+        var st = stat()
+        if stat(path, &st) != 0 {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            if errno == EACCES {
+                throw MuteFileError(path: path, problem: "cannot be looked at by uid \(getuid()): permission denied (earshotd's state directory is private to its user)",
+                                    fix: "ask as root: sudo earshot mute", permissionDenied: true)
+            }
+        }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             if !FileManager.default.fileExists(atPath: path) { return nil }
