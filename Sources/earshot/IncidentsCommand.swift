@@ -12,7 +12,9 @@ struct IncidentsCommand: ParsableCommand {
             Reads earshotd's journal entries (alerts, gunshot events the cooldown held back, and the notices that \
             an incident is over) and groups them by incident (EARSHOT_INCIDENT_ID): one block per incident with its \
             start, place, count of gunshot events and alerts, its end, and every event with its score and evidence \
-            clip. Drills (earshot test-alert) belong to no incident and are not listed. An incident with no end \
+            clip. An alert says whether its page went out, from its hook's journalled outcome: paged, page FAILED \
+            (the hook gave up), not confirmed (a retry was due), or journal only (muted, or no hook configured). \
+            Drills (earshot test-alert, earshotd --replay) are not listed. An incident with no end \
             notice is going on, or earshotd was killed before it could say it was over. Reading the system journal \
             needs root or the systemd-journal group: without them (or when the files of --directory cannot be \
             read as a journal) it says which files it cannot read and exits with status 1, rather than list no \
@@ -70,7 +72,7 @@ struct IncidentsCommand: ParsableCommand {
             throw CommandError("cannot open \(directory.map { "the journal files in \($0)" } ?? "the system journal"): \(error)"
                                + (directory == nil ? "; run as root or as a member of the systemd-journal group" : "; give a directory holding *.journal files"))
         }
-        let entries = try reader.entries(matching: [("SYSLOG_IDENTIFIER", ["earshotd"]), ("MESSAGE_ID", IncidentLog.messageIDs)], since: from, until: to)
+        let entries = try reader.entries(matching: [("SYSLOG_IDENTIFIER", ["earshotd"]), ("MESSAGE_ID", IncidentLog.readIDs)], since: from, until: to)
         let incidents = IncidentLog.incidents(entries)
         if let export {
             let (copied, missing) = try IncidentExport(directory: URL(fileURLWithPath: export)).write(incidents, record: Self.jsonLine)
@@ -141,7 +143,7 @@ struct IncidentsCommand: ParsableCommand {
         var lines = ["Incident \(i.id) \(place): \(count); began \(i.start); \(end)"]
         if i.events.count < i.eventCount { lines.append("  (\(i.eventCount - i.events.count) earlier event(s) before the span read)") }
         for e in i.events {
-            var kind = e.kind == .alert ? (e.muted ? "alert (muted: journal only)" : "alert (paged)") : "heard in the cooldown (not paged)"
+            var kind = e.kind == .alert ? (e.muted ? "alert (muted: journal only)" : "alert (\(Self.page(e.page)))") : "heard in the cooldown (not paged)"
             // the same gunshot event as a heard entry above, still going on when the cooldown ended: counted once
             if let c = e.continues { kind += i.events.contains { $0.eventID == c } ? " — the event heard above, still going on" : " — continues event \(c)" }
             let clip = e.clip.map { IncidentExport.size($0) == nil ? "\($0) (not on this machine)" : $0 } ?? "no clip"
@@ -150,11 +152,23 @@ struct IncidentsCommand: ParsableCommand {
         return lines.joined(separator: "\n")
     }
 
+    /// What became of an alert's page, in the listing's words.
+    static func page(_ p: IncidentRecord.Page?) -> String {
+        switch p {
+        case .delivered: return "paged"
+        case .failed: return "page FAILED: the hook gave up — page by hand (journalctl -u earshot names why)"
+        case .retrying: return "page not confirmed: the hook failed and was to be retried"
+        case .noHook: return "journal only: no hook configured"
+        case nil: return "no hook outcome in the journal yet"
+        }
+    }
+
     static func jsonLine(_ i: IncidentRecord) -> String {
         let q = JSONLine.quote
         let entries = i.events.map { e in
             JSONLine.object(["type": q(e.kind.rawValue), "event_id": q(e.eventID), "start": q(e.start), "score": e.score.map { JSONLine.number($0, 4) } ?? "null",
-                             "clip": e.clip.map(q) ?? "null", "muted": e.muted ? "true" : "false", "continues": e.continues.map(q) ?? "null"])
+                             "clip": e.clip.map(q) ?? "null", "muted": e.muted ? "true" : "false", "continues": e.continues.map(q) ?? "null",
+                             "page": e.page.map { q($0.rawValue) } ?? "null"])
         }
         return JSONLine.object(["type": q("incident"), "id": q(i.id), "start": q(i.start), "end": i.end.map(q) ?? "null",
                                 "device": q(i.device), "location": q(i.location), "events": "\(i.eventCount)", "alerts": "\(i.alerts)",

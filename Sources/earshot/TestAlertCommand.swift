@@ -11,9 +11,16 @@ struct TestAlertCommand: ParsableCommand {
         commandName: "test-alert",
         abstract: "Send a test alert (EARSHOT_TEST=1) to the journal and run the configured hook and health hook.",
         discussion: """
-            Writes a journal entry with the alert MESSAGE_ID, marked "[TEST]" and EARSHOT_TEST=1, then runs \
-            hook.path from the config exactly as the daemon would (same environment, JSON on stdin, timeout) and \
-            waits for it. When clip_hook.path is set, it runs with the same test alert and a 1 s test tone as its \
+            With earshotd running (its state directory, /var/lib/earshot or /var/lib/earshot-NAME, takes a request \
+            within a second): earshotd journals the test alert and runs every configured hook for it itself — as \
+            its user, in its unit's sandbox, with its retries — as it would for a real alert, and this prints each \
+            hook's first outcome from the journal (run it with sudo, to write the request and read the journal). A \
+            hook that works from your shell but not in the service fails here as it would fail a real alert.
+
+            With no earshotd running: writes a journal entry with the alert MESSAGE_ID, marked "[TEST]" and \
+            EARSHOT_TEST=1, then runs \
+            hook.path from the config with the daemon's environment, JSON on stdin and timeout — but as your \
+            user, outside the unit's sandbox — and waits for it. When clip_hook.path is set, it runs with the same test alert and a 1 s test tone as its \
             clip (EARSHOT_CLIP_READY=1), as it would once a real alert's clip is written. \
             When health_hook.path is set, it runs too, with a test notice (EARSHOT_HEALTH=device, \
             EARSHOT_PROBLEM=1, EARSHOT_TEST=1): the page you would get if the microphone were lost. When \
@@ -43,6 +50,24 @@ struct TestAlertCommand: ParsableCommand {
         }
         let alert = Alert(eventID: "test-" + UUID().uuidString.lowercased().prefix(8), score: 1.0, start: Date(),
                           device: cfg.device, location: cfg.location, model: cfg.model ?? "earshot-default.safetensors", test: true)
+        // the running earshotd runs the drill itself, as it would run a real alert's hooks (package QA 7, finding 1)
+        let inService = TestAlertDrill(id: alert.eventID, config: cfg, stateDirectory: inst.stateDirectory)
+        let asked = Date()
+        let outside = "the hooks run from this command instead, as uid \(getuid()) — not as earshotd's user in its unit's sandbox, so a hook that passes here may still fail for a real alert"
+        switch inService.ask() {
+        case .taken:
+            print("earshotd took test alert \(alert.eventID): it journals it and runs every configured hook itself, as for a real alert (its user, sandbox, environment and retries)")
+            let ok = inService.report(since: asked)
+            if let m = MuteCommand.note(inst) { print("note: \(m)") }
+            if !ok { throw ExitCode(1) }
+            return
+        case .notTaken:
+            print("note: no earshotd took the test alert within 2.5 s (\(inst.stateDirectory); is it running? systemctl status \(inst.name.map { "earshot@\($0)" } ?? "earshot")): \(outside)")
+        case let .cannotAsk(why):
+            print("note: cannot ask earshotd for the drill (\(why)); run it with sudo to have earshotd run the hooks: \(outside)")
+        case .noDaemon:
+            print("note: earshotd has not run with state directory \(inst.stateDirectory): \(outside)")
+        }
         var ok = true, journalled = false
         do {
             guard Journal.isAvailable else {

@@ -276,6 +276,26 @@ struct OperatorCLITests {
                 "\(r.output)")
     }
 
+    /// earshotd's state directory is there but no earshotd takes the request (stopped): after the wait, the request is
+    /// withdrawn (none is left for a later start to answer) and the hooks run from the command, which says that this
+    /// is not how the service would run them (package QA 7, finding 1).
+    @Test("test-alert with no earshotd to take the drill: withdrawn, run here, said")
+    func testAlertWithNoEarshotdRunning() throws {
+        let dir = TestPaths.tempDir("op-alert-nodaemon")
+        let state = dir.appendingPathComponent("state")
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        let out = dir.appendingPathComponent("ran.txt")
+        let hook = try Operator.write("#!/bin/sh\necho \"$(cat /proc/$PPID/comm)\" >> '\(out.path)'\n", to: dir.appendingPathComponent("hook.sh"), mode: 0o755)
+        let cfg = try Operator.write("hook:\n  path: \(hook.path)\n", to: dir.appendingPathComponent("earshot.yaml"))
+        let exe = try #require(CLIRunner.binary).path
+        let r = try Operator.withPrivateJournal([exe, "test-alert", "--config", cfg.path], dir: dir, environment: ["STATE_DIRECTORY": state.path])
+        #expect(r.status == 0, "\(r.output)")
+        #expect(r.output.contains("note: no earshotd took the test alert within 2.5 s (\(state.path);") && r.output.contains("the hooks run from this command instead, as uid 0")
+                && r.output.contains("hook: OK"), "\(r.output)")
+        #expect(try String(contentsOf: out, encoding: .utf8) == "earshot\n", "the command ran the hook")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: state.path).isEmpty, "the request was withdrawn")
+    }
+
     @Test("--help of each operator command shows an example")
     func help() throws {
         for c in ["devices", "check-config", "test-alert", "listen", "incidents", "status"] {

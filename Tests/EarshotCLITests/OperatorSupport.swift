@@ -56,10 +56,10 @@ enum Operator {
         """
 
     /// Journal entries (JSON objects) written by `command` run under a private journald.
-    static func withPrivateJournal(_ command: [String], dir: URL) throws -> (status: Int32, output: String, entries: [[String: Any]]) {
+    static func withPrivateJournal(_ command: [String], dir: URL, environment: [String: String] = [:]) throws -> (status: Int32, output: String, entries: [[String: Any]]) {
         let script = try write(privateJournalScript, to: dir.appendingPathComponent("private-journal.sh"))
         let json = dir.appendingPathComponent("journal.json")
-        let r = try run("/usr/bin/unshare", ["-m", "/bin/bash", script.path] + command, environment: ["OUT_JSON": json.path])
+        let r = try run("/usr/bin/unshare", ["-m", "/bin/bash", script.path] + command, environment: environment.merging(["OUT_JSON": json.path]) { $1 })
         let lines = ((try? String(contentsOf: json, encoding: .utf8)) ?? "").split(separator: "\n")
         let entries = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         return (r.status, r.output, entries)

@@ -166,4 +166,29 @@ import Testing
         let text = (try? String(contentsOf: listText, encoding: .utf8)) ?? ""
         #expect(text.contains(": 2 gunshot events, 2 alerted; began ") && text.contains("alert (paged) — the event heard above, still going on"), "\(text)")
     }
+
+    /// A hook that fails every attempt: the journal says so for the alert (MESSAGE_ID hook outcome, HOOK_OUTCOME
+    /// failed), and `earshot incidents` lists the alert as "page FAILED", not "paged" (package QA 7, finding 4).
+    @Test func anAlertWhosePageFailedIsListedSo() throws {
+        let run = try DaemonRun()
+        let fx = try AlsaFileFixture(DaemonTestSignals.recording(seconds: 6, shots: [2.0]), rate: 16_000, dir: run.dir)
+        let hook = try HookFixture.script(run.dir, "hook.sh", "echo 'ntfy: curl: not found' >&2; exit 3")
+        let cli = try DaemonProcess.requireBinary().deletingLastPathComponent().appendingPathComponent("earshot").path
+        let (listJSON, listText) = (run.dir.appendingPathComponent("incidents.json"), run.dir.appendingPathComponent("incidents.txt"))
+        let after = "'\(cli)' incidents --json --since 1h > '\(listJSON.path)' && '\(cli)' incidents --since 1h > '\(listText.path)'"
+        let r = try run.journalRun(fx, config: try run.writeConfig(extra: "hook:\n  path: \(hook)\n  retries: 0"), environment: ["AFTER": after])
+        #expect(r.status == 0, "stderr:\n\(r.stderr)")
+        let alerts = DaemonRun.alerts(r.entries)
+        #expect(alerts.count == 1, "\(alerts)")
+        let id = alerts.first?["EARSHOT_EVENT_ID"] ?? "?"
+        let outcomes = r.entries.filter { $0["MESSAGE_ID"] == EarshotMessageID.hookOutcome && $0["EARSHOT_EVENT_ID"] == id }
+        #expect(outcomes.map { $0["HOOK_OUTCOME"] ?? "-" } == ["failed"] && outcomes.allSatisfy { $0["HOOK_SECTION"] == "hook" && $0["HOOK_EXIT_STATUS"] == "3" },
+                "\(outcomes)")
+        let record = ((try? String(contentsOf: listJSON, encoding: .utf8)) ?? "").split(separator: "\n").first
+            .flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let entries = (record?["entries"] as? [[String: Any]]) ?? []
+        #expect(entries.map { $0["page"] as? String ?? "-" } == ["failed"], "\(String(describing: record))")
+        let text = (try? String(contentsOf: listText, encoding: .utf8)) ?? ""
+        #expect(text.contains("alert (page FAILED: the hook gave up") && !text.contains("alert (paged)"), "\(text)")
+    }
 }

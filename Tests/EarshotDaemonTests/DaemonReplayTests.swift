@@ -1,3 +1,4 @@
+@testable import EarshotDaemon
 import EarshotDSP
 import Foundation
 import Testing
@@ -12,11 +13,26 @@ import Testing
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
         let wav = run.dir.appendingPathComponent("replay.wav")
         try AudioFileWriter.writeWAV16(DaemonTestSignals.recording(seconds: 4, shots: [1.5]), sampleRate: 16_000, to: wav)
-        let r = try run.journalRun(config: try run.writeConfig(), args: ["--replay", wav.path, "--pace", "8"],
+        // the box's own hooks are configured: a replay must not page as a real alert (package QA 7, finding 2)
+        let hookOut = run.dir.appendingPathComponent("hook.txt"), incidentOut = run.dir.appendingPathComponent("incident.txt")
+        let hook = try HookFixture.script(run.dir, "hook.sh", "echo \"$EARSHOT_TEST $EARSHOT_REPLAY\" >> '\(hookOut.path)'")
+        let incident = try HookFixture.script(run.dir, "incident.sh", "echo \"$EARSHOT_INCIDENT_UPDATE $EARSHOT_TEST $EARSHOT_REPLAY $EARSHOT_MESSAGE\" >> '\(incidentOut.path)'")
+        let config = try run.writeConfig(extra: "location: North entrance\nincident_gap: 1\nhook:\n  path: \(hook)\nincident_hook:\n  path: \(incident)")
+        let r = try run.journalRun(config: config, args: ["--replay", wav.path, "--pace", "8"],
                                    environment: ["TMPDIR": tmp.path], timeout: 60)
         #expect(r.status == 0, "stderr:\n\(r.stderr)")
-        let offsets = DaemonRun.alerts(r.entries).compactMap { $0["EARSHOT_OFFSET"].flatMap(Double.init) }
+        let alerts = DaemonRun.alerts(r.entries)
+        let offsets = alerts.compactMap { $0["EARSHOT_OFFSET"].flatMap(Double.init) }
         #expect(offsets.count == 1 && offsets.allSatisfy { abs($0 - 1.5) < 0.6 }, "alerts at \(offsets)")
+        // a drill, marked a replay of the file: in the journal, to the hooks, and left out of `earshot incidents`
+        #expect(alerts.allSatisfy { $0["EARSHOT_TEST"] == "1" && $0["EARSHOT_REPLAY"] == wav.path && $0["MESSAGE"]?.hasPrefix("[REPLAY] Gunshot detected at North entrance") == true },
+                "\(alerts)")
+        #expect(try String(contentsOf: hookOut, encoding: .utf8) == "1 \(wav.path)\n")
+        let steps = try String(contentsOf: incidentOut, encoding: .utf8).split(separator: "\n")
+        #expect(steps.count == 2 && steps.allSatisfy { $0.contains(" 1 \(wav.path) [REPLAY] Gunshot ") }, "alert and over: \(steps)")
+        let over = r.entries.filter { $0["MESSAGE_ID"] == EarshotMessageID.incidentOver }
+        #expect(over.count == 1 && over.allSatisfy { $0["EARSHOT_TEST"] == "1" && $0["EARSHOT_REPLAY"] == wav.path }, "\(over)")
+        #expect(IncidentLog.incidents(r.entries.map { JournalReader.Entry(time: Date(), fields: $0) }).isEmpty, "a replay is no incident of the site's")
         let left = try FileManager.default.contentsOfDirectory(atPath: tmp.path)
         #expect(left.isEmpty, "left in TMPDIR: \(left)")
     }

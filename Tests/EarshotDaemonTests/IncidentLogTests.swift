@@ -51,4 +51,32 @@ struct IncidentLogTests {
         #expect(r.count == 1 && r.first?.eventCount == 5 && r.first?.events.count == 1 && r.first?.alerts == 1)
         #expect(r.first?.over == false && r.first?.end == nil)
     }
+
+    /// Each alert says whether its page went out (package QA 7, finding 4: every unmuted alert was "paged"): its
+    /// `hook:`'s last journalled outcome — a retry's after the failed attempt's, another hook's (clip_hook) not
+    /// counted — or no hook configured; a replay's alerts (drills) are no incident.
+    @Test func eachAlertSaysWhetherItsPageWentOut() throws {
+        func outcome(_ id: String, _ section: String, _ o: HookOutcome, at s: Double) -> JournalReader.Entry {
+            Self.entry([("MESSAGE_ID", EarshotMessageID.hookOutcome), ("EARSHOT_EVENT_ID", id), ("HOOK_SECTION", section), ("HOOK_OUTCOME", o.rawValue)], at: s)
+        }
+        let i = Incident(id: "a-1", start: Self.t0, events: 1, alerts: 1, last: Self.t0)
+        var entries: [JournalReader.Entry] = []
+        for (k, id) in ["a-1", "a-2", "a-3", "a-4"].enumerated() {
+            entries.append(Self.entry(JournalAlertSink.fields(Self.event(id, at: Double(k), incident: i), priority: 2), at: Double(k)))
+        }
+        entries += [outcome("a-1", "hook", .failed, at: 1), outcome("a-1", "clip_hook", .delivered, at: 2),
+                    outcome("a-2", "hook", .failed, at: 2), outcome("a-2", "hook", .retrying, at: 1), outcome("a-2", "hook", .delivered, at: 7)]
+        entries.sort { $0.time < $1.time }
+        var noHook = JournalAlertSink.fields(Self.event("a-5", at: 8, incident: i), priority: 2)
+        noHook.append(("EARSHOT_HOOK", "none"))
+        entries.append(Self.entry(noHook, at: 8))
+        entries.append(Self.entry(JournalAlertSink.fields(Self.event("a-6", at: 9, incident: i, muted: true), priority: 2), at: 9))
+        var replayed = Self.event("r-1", at: 10, incident: Incident(id: "r-1", start: Self.t0, events: 1, alerts: 1, last: Self.t0))
+        replayed.markReplay(of: "/tmp/demo.flac")
+        entries.append(Self.entry(JournalAlertSink.fields(replayed, priority: 2), at: 10))
+        let r = IncidentLog.incidents(entries)
+        #expect(r.map(\.id) == ["a-1"], "the replay is no incident")
+        let pages = r.first?.events.map(\.page) ?? []
+        #expect(pages == [.failed, .delivered, nil, nil, .noHook, nil], "a-1 failed (its clip hook's success is not the page), a-2 delivered on retry, a-3/a-4 no outcome yet, a-5 no hook, a-6 muted: \(pages)")
+    }
 }

@@ -29,12 +29,25 @@ public struct Alert: Sendable, Equatable {
     /// it was still going on when the cooldown ended, so it pages now, and it is counted once in its incident.
     /// nil for an alert of a sound of its own.
     public var continues: String?
+    /// The recording `earshotd --replay` played, for an alert heard in it: a drill (`test` is true too), whose
+    /// journal entry says "[REPLAY]" and carries EARSHOT_REPLAY, and whose hooks get EARSHOT_REPLAY.
+    public var replay: String?
 
     public init(eventID: String, score: Float, start: Date, device: String, location: String = "", model: String, clipPath: String? = nil,
                 test: Bool = false, streamOffset: Double? = nil) {
         self.eventID = eventID; self.score = score; self.start = start; self.device = device; self.location = location
         self.model = model; self.clipPath = clipPath; self.test = test; self.streamOffset = streamOffset
     }
+
+    /// Marks the alert a drill heard in `recording` (`earshotd --replay`); nothing for nil (the site's own sound).
+    public mutating func markReplay(of recording: String?) {
+        guard let recording else { return }
+        replay = recording
+        test = true
+    }
+
+    /// "[REPLAY] " for a replay's alert, "[TEST] " for another drill, else "": how its journal message begins.
+    public var drillPrefix: String { replay != nil ? "[REPLAY] " : test ? "[TEST] " : "" }
 
     /// "at North entrance (hw:1)" with a location, else "on hw:1": where the alert's message says it was heard.
     public var heardWhere: String { Self.heardWhere(device: device, location: location) }

@@ -15,6 +15,17 @@ public struct IncidentRecord: Sendable, Equatable {
         public var muted: Bool
         /// The heard event this alert continues (EARSHOT_CONTINUES): one gunshot event, listed twice.
         public var continues: String? = nil
+        /// An alert's page: its hook's last outcome in the journal (HOOK_OUTCOME), `.noHook` when none was
+        /// configured, nil when no outcome was journalled (still running, or before the span read). Not for a muted
+        /// alert or a held-back event: no hook runs for them.
+        public var page: Page? = nil
+    }
+
+    /// Whether an alert's page went out.
+    public enum Page: String, Sendable, Equatable {
+        case delivered, retrying, failed
+        /// No `hook:` was configured (EARSHOT_HOOK=none): the alert is in the journal only.
+        case noHook = "no_hook"
     }
 
     public var id: String
@@ -38,17 +49,25 @@ public struct IncidentRecord: Sendable, Equatable {
 }
 
 /// Groups earshotd's journal entries (alerts, held-back events, end notices) into incidents by
-/// EARSHOT_INCIDENT_ID. Drills (`earshot test-alert`) carry no incident and are left out.
+/// EARSHOT_INCIDENT_ID. Drills are left out: `earshot test-alert`'s carry no incident, and a replay's
+/// (`earshotd --replay`: EARSHOT_TEST=1) are not the site's.
 public enum IncidentLog {
     /// The MESSAGE_IDs the incidents are made of.
     public static let messageIDs = [EarshotMessageID.alert, EarshotMessageID.heardInCooldown, EarshotMessageID.incidentOver]
+    /// The MESSAGE_IDs to read for `incidents`: theirs, and the hook outcomes that say whether each alert was paged.
+    public static let readIDs = messageIDs + [EarshotMessageID.hookOutcome]
 
     /// Incidents in order of their first entry, from `entries` in journal order.
     public static func incidents(_ entries: [JournalReader.Entry]) -> [IncidentRecord] {
         var order: [String] = []
         var byID: [String: IncidentRecord] = [:]
+        // each alert's last `hook:` outcome (a retry's follows the failed attempt's)
+        var pages: [String: IncidentRecord.Page] = [:]
+        for e in entries where e["MESSAGE_ID"] == EarshotMessageID.hookOutcome && e["HOOK_SECTION"] == "hook" {
+            if let id = e["EARSHOT_EVENT_ID"], let o = e["HOOK_OUTCOME"].flatMap(IncidentRecord.Page.init(rawValue:)) { pages[id] = o }
+        }
         for e in entries {
-            guard let id = e["EARSHOT_INCIDENT_ID"], let mid = e["MESSAGE_ID"], messageIDs.contains(mid) else { continue }
+            guard let id = e["EARSHOT_INCIDENT_ID"], let mid = e["MESSAGE_ID"], messageIDs.contains(mid), e["EARSHOT_TEST"] != "1" else { continue }
             var r = byID[id] ?? IncidentRecord(id: id, start: e["EARSHOT_INCIDENT_START"] ?? "", device: e["EARSHOT_DEVICE"] ?? "",
                                               location: e["EARSHOT_LOCATION"] ?? "", events: [], eventCount: 0, alerts: 0, end: nil, stopped: false)
             if byID[id] == nil { order.append(id) }
@@ -58,10 +77,11 @@ public enum IncidentLog {
                 r.alerts = Int(e["EARSHOT_INCIDENT_ALERTS"] ?? "") ?? r.alerts
                 r.stopped = e["EARSHOT_INCIDENT_STOPPED"] == "1"
             } else {
-                let alert = mid == EarshotMessageID.alert
-                r.events.append(IncidentRecord.Event(kind: alert ? .alert : .heard, eventID: e["EARSHOT_EVENT_ID"] ?? "", start: e["EARSHOT_START"] ?? "",
-                                                     score: e["EARSHOT_SCORE"].flatMap(Double.init), clip: e["EARSHOT_CLIP"], muted: e["EARSHOT_MUTED"] == "1",
-                                                     continues: e["EARSHOT_CONTINUES"]))
+                let alert = mid == EarshotMessageID.alert, muted = e["EARSHOT_MUTED"] == "1", eventID = e["EARSHOT_EVENT_ID"] ?? ""
+                let page = !alert || muted ? nil : e["EARSHOT_HOOK"] == "none" ? .noHook : pages[eventID]
+                r.events.append(IncidentRecord.Event(kind: alert ? .alert : .heard, eventID: eventID, start: e["EARSHOT_START"] ?? "",
+                                                     score: e["EARSHOT_SCORE"].flatMap(Double.init), clip: e["EARSHOT_CLIP"], muted: muted,
+                                                     continues: e["EARSHOT_CONTINUES"], page: page))
                 if alert && !r.over { r.alerts += 1 }   // the end notice's count replaces this one
             }
             byID[id] = r

@@ -18,6 +18,8 @@ public struct HealthNotice: Sendable, Equatable {
     public var time: Date
     /// True for `earshot test-alert`'s drill of the health hook.
     public var test: Bool
+    /// The drill's event id (`DrillRequest`), under which the run's outcome is journalled; nil otherwise.
+    public var eventID: String?
 
     public init(condition: String, problem: Bool, message: String, device: String, location: String = "", time: Date = Date(), test: Bool = false) {
         self.condition = condition; self.problem = problem; self.message = message; self.device = device

@@ -45,6 +45,7 @@ public struct HookPayload: Sendable, Equatable {
                 "EARSHOT_INCIDENT_START=\(alert.incidentFields.start)",
                 "EARSHOT_INCIDENT_EVENTS=\(alert.incidentFields.events)",
                 "EARSHOT_CONTINUES=\(alert.continues ?? "")",
+                "EARSHOT_REPLAY=\(alert.replay ?? "")",
             ]
         case let .health(h):
             env = [
@@ -77,6 +78,7 @@ public struct HookPayload: Sendable, Equatable {
                 "EARSHOT_DEVICE=\(u.device)",
                 "EARSHOT_LOCATION=\(u.location)",
                 "EARSHOT_TEST=\(u.test ? "1" : "0")",
+                "EARSHOT_REPLAY=\(u.replay ?? "")",
             ]
         }
         return env + ["EARSHOT_HOST=\(host)", "EARSHOT_ATTEMPT=\(attempt)", "PATH=\(path ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")"]
@@ -87,6 +89,7 @@ public struct HookPayload: Sendable, Equatable {
         var clip: String?, clip_ready: Bool, host: String, test: Bool
         var incident_id: String, incident_start: String, incident_events: Int
         var continues: String?
+        var replay: String?
     }
 
     private struct IncidentBody: Encodable {
@@ -94,6 +97,7 @@ public struct HookPayload: Sendable, Equatable {
         var incident_events: Int, incident_alerts: Int, stopped: Bool, message: String
         var event_id: String?, score: Double?, start: String?, clip: String?, model: String?, continues: String?
         var device: String, location: String, host: String, test: Bool
+        var replay: String?
     }
 
     private struct HealthBody: Encodable {
@@ -115,7 +119,7 @@ public struct HookPayload: Sendable, Equatable {
                                           start: alert.startRFC3339, device: alert.device, location: alert.location, model: alert.model,
                                           clip: alert.clipPath, clip_ready: clipReady, host: host, test: alert.test,
                                           incident_id: alert.incidentFields.id, incident_start: alert.incidentFields.start,
-                                          incident_events: alert.incidentFields.events, continues: alert.continues))
+                                          incident_events: alert.incidentFields.events, continues: alert.continues, replay: alert.replay))
         case let .health(h):
             d = try? enc.encode(HealthBody(health: h.condition, problem: h.problem, message: h.message, device: h.device,
                                            location: h.location, time: h.timeRFC3339, host: host, test: h.test))
@@ -126,7 +130,7 @@ public struct HookPayload: Sendable, Equatable {
                                              incident_alerts: u.incident.alerts, stopped: u.stopped, message: u.message,
                                              event_id: e?.eventID, score: e.map { (Double($0.score) * 1000).rounded() / 1000 },
                                              start: e?.startRFC3339, clip: e?.clipPath, model: e?.model, continues: e?.continues,
-                                             device: u.device, location: u.location, host: host, test: u.test))
+                                             device: u.device, location: u.location, host: host, test: u.test, replay: u.replay))
         }
         var out = d ?? Data("{}".utf8)
         out.append(0x0A)

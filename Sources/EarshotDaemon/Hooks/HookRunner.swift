@@ -191,10 +191,15 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
         switch payload.content {
         case let .alert(alert): meta["EARSHOT_EVENT_ID"] = "\(alert.eventID)"
         case let .incident(u): meta["EARSHOT_INCIDENT_ID"] = "\(u.incident.id)"
-        case .health: break
+        case let .health(h): if let id = h.eventID { meta["EARSHOT_EVENT_ID"] = "\(id)" }
         }
         if let pid = result.pid { meta["HOOK_PID"] = "\(pid)" }
         if let code = result.exitCode { meta["HOOK_EXIT_STATUS"] = "\(code)" }
+        // what `earshot incidents` reads to say whether an alert's page went out
+        meta["MESSAGE_ID"] = "\(EarshotMessageID.hookOutcome)"
+        meta["HOOK_SECTION"] = "\(settings.section)"
+        meta["HOOK_ATTEMPT"] = "\(payload.attempt)"
+        meta["HOOK_OUTCOME"] = "\(result.succeeded ? HookOutcome.delivered : result.retryIn != nil ? HookOutcome.retrying : HookOutcome.failed)"
         if result.succeeded {
             logger.info("\(result.summary)", metadata: meta)
         } else {
@@ -211,7 +216,11 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
                 if stop {
                     // earshotd began stopping meanwhile (a process that exits first never gets here): counted
                     // in `stats.retrying` by the stop's "still waiting to retry" line
-                    logger.error("\(settings.section) attempt \(next.attempt) for \(next.logID) not started: earshotd is stopping — \(settings.lostWhenGivenUp ?? "nothing is lost")")
+                    var meta: Logger.Metadata = ["MESSAGE_ID": "\(EarshotMessageID.hookOutcome)", "HOOK_SECTION": "\(settings.section)",
+                                                 "HOOK_ATTEMPT": "\(next.attempt)", "HOOK_OUTCOME": "\(HookOutcome.failed)"]
+                    if case let .alert(alert) = next.content { meta["EARSHOT_EVENT_ID"] = "\(alert.eventID)" }
+                    logger.error("\(settings.section) attempt \(next.attempt) for \(next.logID) not started: earshotd is stopping — \(settings.lostWhenGivenUp ?? "nothing is lost")",
+                                 metadata: meta)
                 } else {
                     _ = submit(next)   // a full queue drops it, logged and counted there
                 }

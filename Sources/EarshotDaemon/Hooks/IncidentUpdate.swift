@@ -21,8 +21,10 @@ public struct IncidentUpdate: Sendable, Equatable {
     public var message: String
     public var device: String
     public var location: String
-    /// `earshot test-alert`'s drill.
+    /// A drill: `earshot test-alert`'s, or an incident of the recording `earshotd --replay` played (`replay`).
     public var test = false
+    /// The recording `earshotd --replay` played, for its incidents (EARSHOT_REPLAY).
+    public var replay: String?
 
     public init(kind: Kind, incident: Incident, event: Alert? = nil, seq: Int, stopped: Bool = false, message: String,
                 device: String, location: String, test: Bool = false) {

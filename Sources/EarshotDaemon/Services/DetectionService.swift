@@ -245,6 +245,7 @@ public final class DetectionService: Service, @unchecked Sendable {
                     lastStatusAt = now
                     logDropped()   // what fell behind in the last minute and is not said yet
                     for c in mutes.poll(now: Date()) { muteChanged(c) }   // a mute ends at a wall-clock time
+                    pollDrill()   // `earshot test-alert` asking for a drill through this earshotd's hooks
                     checkAlertRate()
                     let s = statusLine()
                     if s != lastStatus { notifier.status(s); lastStatus = s }
@@ -404,7 +405,7 @@ public final class DetectionService: Service, @unchecked Sendable {
     /// An incident is over: a notice in the journal with how many gunshot events it held, and its last step
     /// to `incident_hook:` when the hook was told of it.
     func incidentOver(_ i: Incident, stopped: Bool) {
-        let f = JournalAlertSink.incidentOverFields(i, device: config.device, location: config.location, stopped: stopped)
+        let f = JournalAlertSink.incidentOverFields(i, device: config.device, location: config.location, stopped: stopped, replay: options.replayOf)
         journal.deliver(f, kind: "INCIDENT")
         metrics.update { $0.incidentEvents = 0 }
         if hookedIncident?.id == i.id { incidentStep(.over, i, event: nil, journalled: f, stopped: stopped) }
@@ -417,8 +418,11 @@ public final class DetectionService: Service, @unchecked Sendable {
         guard incidentHooks.settings.path != nil else { return }
         let seq = (hookedIncident.map { $0.id == i.id ? $0.seq : 0 } ?? 0) + 1
         hookedIncident = kind == .over ? nil : (i.id, seq)
-        incidentHooks.submit(incident: IncidentUpdate(kind: kind, incident: i, event: event, seq: seq, stopped: stopped,
-                                                      message: JournalAlertSink.message(f), device: config.device, location: config.location))
+        var update = IncidentUpdate(kind: kind, incident: i, event: event, seq: seq, stopped: stopped,
+                                    message: JournalAlertSink.message(f), device: config.device, location: config.location)
+        update.replay = options.replayOf
+        update.test = options.replayOf != nil
+        incidentHooks.submit(incident: update)
     }
 
     private func handle(_ out: DetectorOutput) {
@@ -430,6 +434,7 @@ public final class DetectionService: Service, @unchecked Sendable {
             let id = Self.eventID(Date())
             let start = wallClock(stream: e.start)
             var alert = Alert(eventID: id, score: e.peakScore, start: start, device: config.device, location: config.location, model: model.name, streamOffset: e.start)
+            alert.markReplay(of: options.replayOf)
             alert.mute = mutes.mute(at: Date())   // exact at the expiry, between the once-a-second polls too
             alert.incident = joinIncident(e, id: id, start: start, alert: true)
             if e.continuesHeard { alert.continues = lastHeardID }   // counted when heard; said so, not counted twice
@@ -445,7 +450,9 @@ public final class DetectionService: Service, @unchecked Sendable {
                 }
             }
             alert.clipPath = clips.begin(eventID: id, at: start, samplesSinceStart: after, grid: clipGrid, whenWritten: sendClip)
-            let fields = JournalAlertSink.fields(alert, priority: journal.priority)
+            var fields = JournalAlertSink.fields(alert, priority: journal.priority)
+            // no page goes out for it: `earshot incidents` says so, not "paged"
+            if alert.mute == nil && hooks.settings.path == nil { fields.append(("EARSHOT_HOOK", "none")) }
             journal.deliver(fields, kind: "ALERT")     // a datagram: microseconds
             if alert.mute == nil {
                 _ = hooks.submit(alert)   // queued to a worker thread; never blocks
@@ -464,6 +471,7 @@ public final class DetectionService: Service, @unchecked Sendable {
             let start = wallClock(stream: e.start)
             var heard = Alert(eventID: Self.eventID(Date()), score: e.peakScore, start: start, device: config.device, location: config.location,
                               model: model.name, streamOffset: e.start)
+            heard.markReplay(of: options.replayOf)
             heard.mute = mutes.mute(at: Date())
             heard.incident = joinIncident(e, id: heard.eventID, start: start, alert: false)
             lastHeardID = heard.eventID

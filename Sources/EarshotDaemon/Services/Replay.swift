@@ -25,6 +25,7 @@ public enum Replay {
         """
         options.maxFrames = clip.samples.count
         options.exitAtEnd = true
+        options.replayOf = file
         config.device = device
         config.sampleRate = 16_000
         config.channels = 1

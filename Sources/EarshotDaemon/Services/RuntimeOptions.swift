@@ -13,5 +13,9 @@ public struct RuntimeOptions: Sendable {
     /// Private ALSA configuration text defining the capture PCM (`snd_config_load` + `snd_pcm_open_lconf`),
     /// used by `--replay` to play a recording through the real capture path.
     public var alsaConfigText: String?
+    /// The recording `--replay` plays: not the site's sound, so its alerts, held-back events and incident notices
+    /// are drills (EARSHOT_TEST=1) marked a replay of it (EARSHOT_REPLAY, "[REPLAY]"), and `earshot incidents`
+    /// leaves them out. A configured hook still runs — with the marks, as for `earshot test-alert`.
+    public var replayOf: String?
     public init() {}
 }

@@ -39,6 +39,9 @@ public enum EarshotMessageID {
     public static let heardInCooldown = "38d11a4f81d242e1a0129b09bf9e23ad"
     /// A gunshot incident is over (no gunshot event for `incident_gap`): how many events it held.
     public static let incidentOver = "c0644ce669e5430c8ecb70867d74eef4"
+    /// A hook run ended (HOOK_SECTION, HOOK_OUTCOME delivered / retrying / failed; EARSHOT_EVENT_ID for an alert's):
+    /// `earshot incidents` says from these whether each alert's page went out.
+    public static let hookOutcome = "27557ac6c1c04b759db6066643f50669"
     /// Every id above (systemd/earshot.catalog has an entry for each: SystemdUnitTests).
-    public static let all = [alert, liveness, device, mute, alertRate, heardInCooldown, incidentOver]
+    public static let all = [alert, liveness, device, mute, alertRate, heardInCooldown, incidentOver, hookOutcome]
 }

@@ -11,7 +11,7 @@ public struct JournalAlertSink: AlertSink {
 
     public static func fields(_ a: Alert, priority: Int) -> [(String, String)] {
         fields(a, priority: priority, messageID: EarshotMessageID.alert,
-               message: "\(a.test ? "[TEST] " : "")Gunshot detected \(a.heardWhere), score \(String(format: "%.2f", a.score))"
+               message: "\(a.drillPrefix)Gunshot detected \(a.heardWhere), score \(String(format: "%.2f", a.score))"
                    + a.incidentNote + (a.mute.map { " — MUTED \($0.summary): no hook run" } ?? ""))
     }
 
@@ -37,6 +37,7 @@ public struct JournalAlertSink: AlertSink {
         if let c = a.continues { f.append(("EARSHOT_CONTINUES", c)) }
         if let o = a.streamOffset { f.append(("EARSHOT_OFFSET", String(format: "%.3f", o))) }
         if a.test { f.append(("EARSHOT_TEST", "1")) }
+        if let r = a.replay { f.append(("EARSHOT_REPLAY", r)) }
         if let m = a.mute {
             f += [("EARSHOT_MUTED", "1"), ("EARSHOT_MUTE_UNTIL", UTCStamp.rfc3339(m.until)), ("EARSHOT_MUTE_REASON", m.reason), ("EARSHOT_MUTE_BY", m.by)]
         }
@@ -49,17 +50,18 @@ public struct JournalAlertSink: AlertSink {
     public static func heardInCooldownFields(_ a: Alert, cooldown: Double, priority: Int) -> [(String, String)] {
         let held = " — not paged: one alert per cooldown (\(String(format: "%g", cooldown)) s)"
         return fields(a, priority: priority, messageID: EarshotMessageID.heardInCooldown,
-                      message: "Gunshot heard again \(a.heardWhere), score \(String(format: "%.2f", a.score))\(a.incidentNote)\(held)"
+                      message: "\(a.drillPrefix)Gunshot heard again \(a.heardWhere), score \(String(format: "%.2f", a.score))\(a.incidentNote)\(held)"
                           + (a.mute.map { " — MUTED \($0.summary)" } ?? ""))
     }
 
     /// An incident is over (`stopped`: earshotd stopped before `incident_gap` passed): a notice with its count.
-    public static func incidentOverFields(_ i: Incident, device: String, location: String, stopped: Bool) -> [(String, String)] {
+    /// `replay`: the recording `earshotd --replay` played, whose incident this was (a drill: "[REPLAY]", EARSHOT_TEST).
+    public static func incidentOverFields(_ i: Incident, device: String, location: String, stopped: Bool, replay: String? = nil) -> [(String, String)] {
         let heardWhere = Alert.heardWhere(device: device, location: location)
         let span = max(0, i.last.timeIntervalSince(i.start))
         let events = "\(i.events) gunshot event\(i.events == 1 ? "" : "s")"
         var f: [(String, String)] = [
-            ("MESSAGE", "Gunshot incident \(stopped ? "ended by earshotd stopping" : "over") \(heardWhere): \(events) from \(UTCStamp.clock(i.start)) to "
+            ("MESSAGE", "\(replay == nil ? "" : "[REPLAY] ")Gunshot incident \(stopped ? "ended by earshotd stopping" : "over") \(heardWhere): \(events) from \(UTCStamp.clock(i.start)) to "
                 + "\(UTCStamp.clock(i.last)) UTC (\(String(format: "%.0f", span)) s), \(i.alerts) alerted"),
             ("MESSAGE_ID", EarshotMessageID.incidentOver),
             ("PRIORITY", "5"),
@@ -72,6 +74,7 @@ public struct JournalAlertSink: AlertSink {
             ("EARSHOT_DEVICE", device),
         ]
         if stopped { f.append(("EARSHOT_INCIDENT_STOPPED", "1")) }
+        if let replay { f += [("EARSHOT_TEST", "1"), ("EARSHOT_REPLAY", replay)] }
         if !location.isEmpty { f.append(("EARSHOT_LOCATION", location)) }
         return f
     }

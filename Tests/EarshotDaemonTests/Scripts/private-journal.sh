@@ -1,6 +1,6 @@
 #!/bin/bash
 # Runs a command with a private systemd-journald and dumps what earshotd logged as JSON lines.
-# Usage (as root): [AFTER='shell command'] unshare -m bash private-journal.sh OUT.json COMMAND [ARGS...]
+# Usage (as root): [DURING='shell command'] [AFTER='shell command'] unshare -m bash private-journal.sh OUT.json COMMAND [ARGS...]
 # The mount namespace keeps the tmpfs mounts (and this journald) away from the host's journal.
 set -euo pipefail
 out="$1"; shift
@@ -19,8 +19,11 @@ for _ in $(seq 1 200); do
 done
 [ -S /run/systemd/journal/socket ] || { echo "private-journal.sh: journald did not start" >&2; kill "$jpid"; exit 90; }
 set +e
+# DURING: a shell command run beside the command, against the same journal (e.g. earshot test-alert while earshotd runs)
+if [ -n "${DURING:-}" ]; then bash -c "$DURING" & dpid=$!; fi
 "$@"
 rc=$?
+if [ -n "${DURING:-}" ]; then wait "$dpid" || rc=$((rc ? rc : 92)); fi
 set -e
 journalctl --sync 2>/dev/null || sleep 0.5
 journalctl -o json --no-pager SYSLOG_IDENTIFIER=earshotd > "$out" || true
