@@ -40,15 +40,20 @@ struct DevicesCommand: ParsableCommand {
         }
         print("ALSA capture devices (put the name in the config as  device: \"NAME\"  — quoted, so a name like null stays a name):\n")
         let configured = ConfiguredDevice.scan(configDirectory)
+        // a unit systemd neither starts nor runs is shown as such and shares its device with no one
+        let systemd = SystemdUnits.current(configDirectory: configDirectory)
+        let idle = Dictionary(configured.compactMap { c in systemd.use(of: c.unit).flatMap { $0.isIdle ? (c.unit, $0) : nil } }) { a, _ in a }
+        let capturing = configured.filter { idle[$0.unit] == nil }
         for d in devices {
             let state = !probe ? "" : d.problem == nil ? "  [opens for capture]" : "  [cannot open: \(d.problem!)]"
             print("\(d.name)\(state)")
             for line in d.description.split(separator: "\n") { print("    \(line)") }
-            let users = configured.filter { $0.device == d.name }
+            let users = capturing.filter { $0.device == d.name }
             if !users.isEmpty { print("    used by " + users.map { "\($0.unit) (\($0.path))" }.joined(separator: ", ")) }
+            for c in configured where c.device == d.name { if let use = idle[c.unit] { print("    named by \(c.unit) (\(c.path)), \(use.text)") } }
         }
-        for name in Set(configured.map(\.device)).sorted() where configured.filter({ $0.device == name }).count > 1 {
-            print("\nwarning: \(name) is named by " + configured.filter { $0.device == name }.map(\.unit).joined(separator: " and ")
+        for name in Set(capturing.map(\.device)).sorted() where capturing.filter({ $0.device == name }).count > 1 {
+            print("\nwarning: \(name) is named by " + capturing.filter { $0.device == name }.map(\.unit).joined(separator: " and ")
                   + ": two earshotd cannot capture from one device at once — run one of them, or give each its own microphone")
         }
         let advice = SoundCard.pinningAdvice(SoundCard.list())
