@@ -36,6 +36,8 @@ struct DevicesCommand: ParsableCommand {
     var asoundCards = "/proc/asound/cards"
 
     func run() throws {
+        // each device's open result is its own line here: alsa-lib's stderr lines for the ones that fail add nothing
+        ALSALibMessages.drop()
         let devices: [CaptureDevice]
         do { devices = try DeviceList.captureDevices(probe: probe) } catch {
             throw CommandError("cannot list ALSA devices: \(error)")
