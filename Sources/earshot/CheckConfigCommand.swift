@@ -48,7 +48,9 @@ struct CheckConfigCommand: ParsableCommand {
         let checked = path ?? (FileManager.default.fileExists(atPath: inst.configPath) ? inst.configPath : nil)
         let shown = checked ?? "built-in defaults"
         var warnings = config.placesOutside(inst)
-        for other in ConfiguredDevice.others(naming: config.device, besides: checked, in: ConfiguredDevice.scan(configDirectory)) {
+        // only units that may capture: not one systemd neither starts nor runs (earshot.service beside earshot@NAME)
+        let running = ConfiguredDevice.inUse(ConfiguredDevice.scan(configDirectory), systemd: SystemdUnits.current(configDirectory: configDirectory))
+        for other in ConfiguredDevice.others(naming: config.device, besides: checked, in: running) {
             warnings.append("device: \(config.device) is also \(other.unit)'s (\(other.path)); two earshotd cannot capture from one device at once — if both run, give each its own microphone (earshot devices)")
         }
         for h in [config.hook, config.clipHook, config.healthHook, config.incidentHook, config.heartbeat.hook] { if let p = h.executableProblem() { warnings.append(p) } }

@@ -24,6 +24,9 @@ struct StatusCommand: ParsableCommand {
             An incident going on, pages that did not go out and evidence clips not written are shown too, and \
             do not change the state: it says whether earshotd can hear a shooting, not whether one is going on. \
             The exit status is the worst unit's, as monitoring plugins use it (Nagios, Icinga, Checkmk, cron). \
+            Where systemd runs, a unit it says is neither enabled nor running (earshot.service after \
+            `systemctl disable --now earshot`, when earshot@NAME units listen instead) is listed as not judged \
+            and does not count; if no unit is enabled or running, all are judged (nothing is listening). \
             The files are in earshotd's state directory, which only root may read: run it with sudo, or from \
             root's crontab as in the last example.
 
@@ -41,7 +44,7 @@ struct StatusCommand: ParsableCommand {
     @Option(help: "Only the earshotd that reads this config file.")
     var config: String?
 
-    @Flag(help: "One JSON object per unit and line: unit, state, summary, problems, notes, details, metricsPath, written, counters.")
+    @Flag(help: "One JSON object per unit and line: unit, state, summary, problems, notes, details, metricsPath, written, counters (a unit not judged: unit, judged false, summary, unitFileState, activeState).")
     var json = false
 
     @Option(help: ArgumentHelp("Where the earshotd configs are.", visibility: .hidden))
@@ -56,8 +59,17 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let units = try Self.units(instance: instance, config: config, directory: configDirectory)
+        // a unit asked for by name is judged; of all the configs, those whose unit systemd neither starts nor runs
+        // are not — unless none is in use, when nothing is listening and that is what each says
+        let systemd = instance == nil && config == nil ? SystemdUnits.current(configDirectory: configDirectory) : SystemdUnits(systemctl: nil)
+        let uses = units.map { systemd.use(of: $0.0) }
+        let anyInUse = uses.contains { $0?.isIdle != true }
         var states: [DaemonHealth.State] = []
-        for (unit, path, instance) in units {
+        for ((unit, path, instance), use) in zip(units, uses) {
+            if anyInUse, let use, use.isIdle {
+                print(json ? Self.jsonLine(unit: unit, notJudged: use) : "\(unit): \(use.text): not judged")
+                continue
+            }
             let health = DaemonHealth.check(configPath: path, instance: instance, unit: unit, given: config != nil)
             states.append(health.state)
             print(json ? Self.jsonLine(health) : Self.text(health))
@@ -88,6 +100,15 @@ struct StatusCommand: ParsableCommand {
         lines += h.problems.map { "  \(h.state == .critical ? "!" : "-") " + $0 }
         lines += h.details.map { "  " + $0 }
         return lines.joined(separator: "\n")
+    }
+
+    /// The `--json` line of a unit systemd neither starts nor runs.
+    static func jsonLine(unit: String, notJudged use: UnitUse) -> String {
+        struct NotJudged: Encodable { var unit: String; var judged = false; var summary: String; var unitFileState: String; var activeState: String }
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let line = NotJudged(unit: unit, summary: "\(use.text): not judged", unitFileState: use.unitFileState, activeState: use.activeState)
+        return (try? e.encode(line)).map { String(decoding: $0, as: UTF8.self) } ?? "{\"unit\":\"\(unit)\",\"judged\":false}"
     }
 
     static func jsonLine(_ h: DaemonHealth) -> String {

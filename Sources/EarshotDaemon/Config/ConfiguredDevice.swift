@@ -31,6 +31,12 @@ public struct ConfiguredDevice: Sendable, Equatable {
         }
     }
 
+    /// Those of `all` whose unit may capture: all but the ones `systemd` says are neither enabled nor running
+    /// (earshot.service's conffile stays when a box runs earshot@NAME units instead).
+    public static func inUse(_ all: [ConfiguredDevice], systemd: SystemdUnits) -> [ConfiguredDevice] {
+        all.filter { !systemd.isIdle($0.unit) }
+    }
+
     /// The other configs among `all` that name `device` (not the one at `path`).
     public static func others(naming device: String, besides path: String?, in all: [ConfiguredDevice]) -> [ConfiguredDevice] {
         let me = path.map { URL(fileURLWithPath: $0).standardizedFileURL.path }

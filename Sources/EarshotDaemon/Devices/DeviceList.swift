@@ -13,6 +13,13 @@ public struct CaptureDevice: Sendable, Equatable {
     public init(name: String, description: String, problem: String? = nil) {
         self.name = name; self.description = description; self.problem = problem
     }
+
+    /// alsa-lib's pseudo-devices, hinted on every box with or without a sound card: they open for capture and
+    /// deliver silence, so they are no microphone (`null`: "generate zero samples (capture)").
+    public static let pseudoNames: Set<String> = ["null"]
+
+    /// True for a pseudo-device (`pseudoNames`): listed, but not counted as a microphone.
+    public var isPseudo: Bool { Self.pseudoNames.contains(name) }
 }
 
 /// Lists ALSA capture PCMs from the name hints of the ALSA configuration (which honours ALSA_CONFIG_PATH).

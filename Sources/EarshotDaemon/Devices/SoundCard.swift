@@ -40,6 +40,21 @@ public struct SoundCard: Sendable, Equatable {
         return cards.sorted { $0.index < $1.index }
     }
 
+    /// Why this machine has no sound card, from the kernel's list (`/proc/asound/cards`: " 0 [PCH    ]: HDA-Intel …"
+    /// per card): "/proc/asound/cards says --- no soundcards ---", or that the file is absent (no sound driver at
+    /// all); nil when it lists a card, or cannot be read for another reason (nothing is claimed then).
+    public static func noCardReason(procFile: String = "/proc/asound/cards") -> String? {
+        let text: String
+        do { text = try String(contentsOfFile: procFile, encoding: .utf8) } catch {
+            return FileManager.default.fileExists(atPath: procFile) ? nil : "\(procFile) is absent: no sound driver is loaded"
+        }
+        let cards = text.split(separator: "\n").filter { line in
+            let t = line.drop { $0 == " " }
+            return t.first?.isNumber == true && t.drop { $0.isNumber }.hasPrefix(" [")
+        }
+        return cards.isEmpty ? "\(procFile) says \(text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "nothing" : text.trimmingCharacters(in: .whitespacesAndNewlines))" : nil
+    }
+
     /// What `earshot devices` says about `cards`: each card and its socket, and — with two or more USB cards —
     /// the udev rules that pin their names; empty when there is nothing to pin.
     public static func pinningAdvice(_ cards: [SoundCard]) -> [String] {

@@ -13,6 +13,9 @@ public enum Daemon {
         defer { if let replayData { try? FileManager.default.removeItem(at: replayData) } }
         JournalLogHandler.bootstrap(level: Logger.Level(rawValue: config.logLevel) ?? .info)
         let logger = Logger(label: "earshotd")
+        // alsa-lib's own stderr lines (8–10 per capture retry while the microphone is missing) at debug level only:
+        // earshotd says the same once, with the fix
+        ALSALibMessages.route(to: logger)
         // before anything is written: a second earshotd on the same places refuses to start (PlaceHeldError)
         let locks = try PlaceLocks(config: config, logger: logger)
         defer { withExtendedLifetime(locks) {} }
