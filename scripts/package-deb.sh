@@ -39,10 +39,8 @@ done
 
 version=$("$bin/earshot" --version)
 [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "earshot --version printed '$version', not a version"
-if git -C "$repo" rev-parse --git-dir >/dev/null 2>&1; then
-    # +gitDATE.COMMIT: every build of a new commit upgrades the one before
-    version="$version+git$(git -C "$repo" log -1 --format=%cd --date=format:%Y%m%d%H%M).$(git -C "$repo" rev-parse --short=7 HEAD)"
-fi
+# +gitDATE.COUNT.COMMIT (UTC date, commits in the history): every build of a later commit upgrades the one before
+version="$version$(bash scripts/package-version.sh "$repo")"
 arch=$(dpkg --print-architecture)
 
 work=$(mktemp -d)
