@@ -77,7 +77,7 @@ struct PackageDebTests {
         }
     }
 
-    @Test("install into a root, run it without the toolchain, upgrade keeps the operator's config, remove, purge keeps the clips")
+    @Test("install into a root, run it without the toolchain, upgrade keeps the operator's config, remove disables, purge keeps the clips")
     func lifecycle() throws {
         let deb = try Self.built.get()
         let root = try Self.emptyRoot("deb-root")
@@ -120,12 +120,24 @@ struct PackageDebTests {
         let clips = root.appendingPathComponent("var/lib/earshot/clips")
         try fm.createDirectory(at: clips, withIntermediateDirectories: true)
         try Operator.write("RIFF", to: clips.appendingPathComponent("shot.wav"))
+        // enabled without systemd running (`systemctl enable` works offline: an image build, a rescue chroot): the
+        // removal takes the enablement links of the package's units along, another unit's link stays (QA 7 finding 11)
+        let wants = root.appendingPathComponent("etc/systemd/system/multi-user.target.wants")
+        try fm.createDirectory(at: wants, withIntermediateDirectories: true)
+        let links = ["earshot.service": "/lib/systemd/system/earshot.service", "earshot@hall.service": "/usr/lib/systemd/system/earshot@.service",
+                     "other.service": "/usr/lib/systemd/system/other.service"]
+        for (name, target) in links { try fm.createSymbolicLink(atPath: wants.appendingPathComponent(name).path, withDestinationPath: target) }
+        let enabled = { ((try? fm.contentsOfDirectory(atPath: wants.path)) ?? []).sorted() }
         let remove = try Self.dpkg(root, ["-r", "earshot"])
         #expect(remove.status == 0, "dpkg -r: \(remove.output)")
         #expect(!fm.fileExists(atPath: bin.appendingPathComponent("earshotd").path))
         #expect(fm.fileExists(atPath: config.path))
+        #expect(enabled() == ["other.service"], "enablement links left by the removal: \(enabled())")
+        // a package removed by an earlier version (whose postrm left the links): the purge removes them
+        try fm.createSymbolicLink(atPath: wants.appendingPathComponent("earshot@dock.service").path, withDestinationPath: "/lib/systemd/system/earshot@.service")
         let purge = try Self.dpkg(root, ["-P", "earshot"])
         #expect(purge.status == 0, "dpkg -P: \(purge.output)")
+        #expect(enabled() == ["other.service"], "enablement links left by the purge: \(enabled())")
         #expect(!fm.fileExists(atPath: config.path), "purge left the conffile")
         #expect(fm.fileExists(atPath: clips.appendingPathComponent("shot.wav").path), "purge deleted the clips")
         #expect(purge.output.contains("kept its state") && purge.output.contains(root.path + "/var/lib/earshot"), "\(purge.output)")
