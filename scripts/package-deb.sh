@@ -64,6 +64,10 @@ install -m 0755 packaging/debian/postinst packaging/debian/prerm packaging/debia
 (cd "$stage" && find etc -type f | sed 's|^|/|' | sort) > "$stage/DEBIAN/conffiles"
 (cd "$stage" && find . -path ./DEBIAN -prune -o -type f -print0 | sort -z | xargs -0 md5sum | sed 's|  \./|  |') > "$stage/DEBIAN/md5sums"
 size=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)
+# Recommends: the ALSA tools the README, `earshot devices` and `earshot listen` send the operator to (arecord -l,
+# alsamixer for the input gain). Suggests: what the shipped example hooks run (curl: ntfy-webhook.sh and
+# heartbeat-ping.sh; mosquitto_pub: mqtt.sh; a sendmail that sends by SMTP itself: email.sh, msmtp-mta), and dbus,
+# which systemd-run needs for config/hooks/README.md's test of the sendmail in the unit's sandbox.
 cat > "$stage/DEBIAN/control" <<EOF
 Package: earshot
 Version: $version
@@ -71,6 +75,8 @@ Architecture: $arch
 Maintainer: $MAINTAINER
 Installed-Size: $size
 Depends: $depends
+Recommends: alsa-utils
+Suggests: curl, mosquitto-clients, msmtp-mta, dbus
 Section: sound
 Priority: optional
 Description: always-on gunshot detector (earshotd, earshot CLI, trainer)

@@ -49,7 +49,7 @@ struct PackageDebTests {
         return root
     }
 
-    @Test("control: the version earshot reports, Depends from the binaries' libraries, the config as a conffile, no Swift runtime")
+    @Test("control: the version earshot reports, Depends from the binaries' libraries, Recommends/Suggests the tools the docs use, the config as a conffile, no Swift runtime")
     func control() throws {
         let deb = try Self.built.get()
         let field = { (name: String) throws -> String in
@@ -64,6 +64,10 @@ struct PackageDebTests {
             #expect(depends.contains(lib), "\(lib) missing from Depends: \(depends)")
         }
         #expect(!depends.lowercased().contains("swift"), "Depends: \(depends)")
+        // the tools the README and the CLI point to (arecord, alsamixer), and those the example hooks run (QA 7 finding 13)
+        #expect(try field("Recommends") == "alsa-utils")
+        let suggests = try field("Suggests").components(separatedBy: ", ")
+        for tool in ["curl", "mosquitto-clients", "msmtp-mta", "dbus"] { #expect(suggests.contains(tool), "\(tool) missing from Suggests: \(suggests)") }
         let conffiles = try Operator.run("/bin/sh", ["-c", "dpkg-deb --ctrl-tarfile '\(deb.path)' | tar -xO ./conffiles"]).output
         #expect(conffiles == "/etc/earshot/earshot.yaml\n")
         let list = try Operator.run("/usr/bin/dpkg-deb", ["--contents", deb.path]).output
