@@ -5,7 +5,8 @@
 #                             default model, hook examples and the documentation (README.md and the
 #                             documents it links to); then journalctl --update-catalog and
 #                             systemctl daemon-reload (when systemd runs and DESTDIR is empty)
-#   sudo make uninstall       removes all of that except /etc/earshot (your config) and /var/lib/earshot
+#   sudo make uninstall       removes all of that except /etc/earshot (your config) and /var/lib/earshot, and
+#                             except files the Debian package owns (`dpkg -S`), if it is installed too
 #   make test                 scripts/test.sh (set-up + the whole test suite)
 #   make deb                  scripts/package-deb.sh: dist/earshot_<version>_<arch>.deb for boxes without a
 #                             Swift toolchain (the Swift runtime linked in; apt install ./dist/earshot_*.deb)
@@ -84,6 +85,11 @@ install: build
 	  echo "  (several microphones: /etc/earshot/NAME.yaml each, systemctl enable --now earshot@NAME)"; \
 	fi
 
+# The Debian package that owns path $(1) in the root uninstalled from (DESTDIR, else /), as `dpkg -S` knows it;
+# fails when none does (or there is no dpkg). `make uninstall` leaves such files alone: after the .deb was
+# installed over a `make install`, they are the package's (QA 7 finding 10: the journal catalog went missing).
+dpkg_owner = dpkg --root='$(or $(DESTDIR),/)' -S "$(1)" 2>/dev/null | sed -n '1s/:.*//p' | grep .
+
 # Every earshotd, as packaging/debian/prerm finds them: earshot.service, each earshot@NAME loaded (running or
 # not) and each enabled but not loaded (its symlink in /etc/systemd/system/*.wants). One unit at a time, so a
 # unit file already gone does not keep the others running.
@@ -94,11 +100,17 @@ uninstall:
 	    case " $$units " in *" $$u "*) ;; *) units="$$units $$u" ;; esac; \
 	  done; \
 	  for u in $$units; do echo "systemctl disable --now $$u"; systemctl disable --now "$$u" || true; done; fi
-	for b in $(BINARIES); do rm -f '$(DESTDIR)$(BINDIR)'/$$b; done
-	rm -f '$(DESTDIR)$(UNITDIR)/earshot.service' '$(DESTDIR)$(UNITDIR)/earshot@.service' '$(DESTDIR)$(CATALOGDIR)/earshot.catalog'
-	rm -rf '$(DESTDIR)$(DATADIR)' '$(DESTDIR)$(DOCDIR)'
+	@for p in $(addprefix $(BINDIR)/,$(BINARIES)) $(UNITDIR)/earshot.service $(UNITDIR)/earshot@.service \
+	          $(CATALOGDIR)/earshot.catalog $(DATADIR) $(DOCDIR); do \
+	  if owner=$$($(call dpkg_owner,$$p)); then \
+	    echo "keeping $(DESTDIR)$$p: the Debian package $$owner owns it (apt remove $$owner removes it)"; \
+	  else echo "rm -rf $(DESTDIR)$$p"; rm -rf "$(DESTDIR)$$p"; fi; \
+	done
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then journalctl --update-catalog; systemctl daemon-reload; fi
 	@echo "Kept $(DESTDIR)$(SYSCONFDIR)/earshot (config) and /var/lib/earshot* (clips, metrics); remove them by hand if wanted."
+	@if owner=$$($(call dpkg_owner,/usr/lib/systemd/system/earshot.service)); then \
+	  echo "The Debian package $$owner is installed: its units and /usr/bin programs are now the ones in force."; \
+	  echo "  If detectors were stopped above, start the package's: systemctl enable --now earshot (earshot@NAME each)"; fi
 
 test:
 	bash scripts/test.sh

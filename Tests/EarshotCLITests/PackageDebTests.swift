@@ -149,6 +149,47 @@ struct PackageDebTests {
         #expect(calls == nil, "maintainer scripts called the host's systemd for a package installed in \(root.path): \(calls ?? "")")
     }
 
+    /// From `make install` to the package (QA 7 finding 10): the postinst names the `make install` files that stay in
+    /// force and the fix; `make uninstall` then removes them but leaves the package's own files (the journal
+    /// catalog, which both install to the same path) and says so.
+    @Test("make install, then the package: postinst warns naming make uninstall, which keeps the package's files")
+    func makeInstallThenPackage() throws {
+        let deb = try Self.built.get()
+        let root = try Self.emptyRoot("deb-make")
+        let fm = FileManager.default
+        // the package's own binaries serve as make install's (NOBUILD=1 BINSRC=)
+        let unpacked = TestPaths.tempDir("deb-unpacked")
+        let x = try Operator.run("/usr/bin/dpkg-deb", ["-x", deb.path, unpacked.path])
+        #expect(x.status == 0, "\(x.output)")
+        let make = { (target: String) throws -> (status: Int32, output: String) in
+            try Operator.run("/usr/bin/make", ["-s", "-C", TestPaths.repo.path, target, "DESTDIR=\(root.path)", "NOBUILD=1",
+                                               "BINSRC=\(unpacked.path)/usr/bin"])
+        }
+        let installed = try make("install")
+        #expect(installed.status == 0, "make install: \(installed.output)")
+
+        let install = try Self.dpkg(root, ["-i", deb.path])
+        #expect(install.status == 0, "dpkg -i: \(install.output)")
+        #expect(install.output.contains("WARNING") && install.output.contains("make uninstall")
+                && install.output.contains("/etc/systemd/system/earshot.service") && install.output.contains("/usr/local/bin/earshotd"),
+                "no warning about the make install copy: \(install.output)")
+
+        let uninstalled = try make("uninstall")
+        #expect(uninstalled.status == 0, "make uninstall: \(uninstalled.output)")
+        let catalog = "/usr/lib/systemd/catalog/earshot.catalog"
+        #expect(uninstalled.output.contains("keeping \(root.path)\(catalog): the Debian package earshot owns it"), "\(uninstalled.output)")
+        for gone in ["usr/local/bin/earshotd", "etc/systemd/system/earshot.service", "etc/systemd/system/earshot@.service", "usr/local/share/earshot"] {
+            #expect(!fm.fileExists(atPath: root.appendingPathComponent(gone).path), "make uninstall left \(gone)")
+        }
+        let verify = try Operator.run("/usr/bin/dpkg", ["--root=\(root.path)", "-V", "earshot"])
+        #expect(!verify.output.contains("missing"), "make uninstall removed the package's files: \(verify.output)")
+        #expect(fm.fileExists(atPath: root.appendingPathComponent(String(catalog.dropFirst())).path))
+
+        // with the make install copy gone, a reinstall has nothing to warn about
+        let again = try Self.dpkg(root, ["-i", deb.path])
+        #expect(again.status == 0 && !again.output.contains("WARNING"), "dpkg -i (again): \(again.output)")
+    }
+
     /// The maintainer scripts on a host where systemd runs: in a private mount namespace, /run/systemd/system
     /// exists (systemd's own test for "booted with systemd") and /etc/systemd/system holds one enabled
     /// instance; `systemctl` and `journalctl` on PATH record their arguments (systemd is not PID 1 here, so
