@@ -2,8 +2,8 @@
 #   make                      release build of earshot, earshotd, earshot-train
 #   sudo make install         binaries, systemd units (earshot.service, and earshot@.service for one earshotd
 #                             per microphone), journal catalog, default config (only if absent),
-#                             default model, hook examples and the documentation (README.md and the
-#                             documents it links to); then journalctl --update-catalog and
+#                             default model, hook examples, the demo recording and the documentation
+#                             (README.md and the documents it links to); then journalctl --update-catalog and
 #                             systemctl daemon-reload (when systemd runs and DESTDIR is empty)
 #   sudo make uninstall       removes all of that except /etc/earshot (your config) and /var/lib/earshot, and
 #                             except files the Debian package owns (`dpkg -S`), if it is installed too
@@ -36,11 +36,15 @@ INSTANCE := systemd/instance.sed
 CATALOG  := systemd/earshot.catalog
 CONFIG   := config/earshot.yaml
 HOOKS    := $(wildcard config/hooks/*.sh)
+# The demo recording (12 s, 200 KB: one gunshot event), for checking detection on the box; its sources and their
+# licences are in demo/README.md, installed with the documentation.
+DEMO     := demo/demo-gunshots.flac
 # The README (the unit's and the journal catalog's documentation page) and every document it links to, installed
 # into DOCDIR at the same paths relative to it, so that its links work there; config/earshot.yaml joins them (the
 # copy in DATADIR, as shipped).
 DOCS     := README.md BENCHMARKS.md models/README.md models/EXPERIMENTS.md config/hooks/README.md \
-            reports/latest/report.md $(wildcard reports/latest/*.svg) $(wildcard docs/benchmarks/*.md)
+            reports/latest/report.md $(wildcard reports/latest/*.svg) $(wildcard docs/benchmarks/*.md) \
+            demo/README.md
 
 .PHONY: all build install uninstall test deb clean
 
@@ -54,7 +58,7 @@ ifeq ($(NOBUILD),)
 endif
 
 install: build
-	@for f in $(UNIT) $(INSTANCE) $(CATALOG) $(CONFIG) $(DOCS); do \
+	@for f in $(UNIT) $(INSTANCE) $(CATALOG) $(CONFIG) $(DEMO) $(DOCS); do \
 	  test -f "$$f" || { echo "make install: $$f is missing from the checkout" >&2; exit 1; }; done
 	$(INSTALL) -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(DATADIR)/hooks' '$(DESTDIR)$(UNITDIR)' \
 	  '$(DESTDIR)$(CATALOGDIR)' '$(DESTDIR)$(SYSCONFDIR)/earshot' '$(DESTDIR)$(DOCDIR)'
@@ -76,6 +80,7 @@ install: build
 	@if [ -f $(MODEL) ]; then $(INSTALL) -m 0644 $(MODEL) '$(DESTDIR)$(DATADIR)/earshot-default.safetensors'; \
 	else echo "make install: WARNING: $(MODEL) not found — train one (earshot-train) or set model: in the config" >&2; fi
 	for h in $(HOOKS); do $(INSTALL) -m 0755 $$h '$(DESTDIR)$(DATADIR)/hooks/' || exit 1; done
+	$(INSTALL) -m 0644 $(DEMO) '$(DESTDIR)$(DATADIR)/demo-gunshots.flac'
 	$(INSTALL) -m 0644 config/hooks/README.md '$(DESTDIR)$(DATADIR)/hooks/README.md'
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
 	  echo "journalctl --update-catalog && systemctl daemon-reload"; \

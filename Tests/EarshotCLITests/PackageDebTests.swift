@@ -74,6 +74,7 @@ struct PackageDebTests {
         for path in ["./usr/bin/earshot", "./usr/bin/earshotd", "./usr/bin/earshot-train", "./usr/lib/systemd/system/earshot.service",
                      "./usr/lib/systemd/system/earshot@.service", "./usr/lib/systemd/catalog/earshot.catalog",
                      "./usr/share/earshot/earshot-default.safetensors", "./usr/share/earshot/hooks/ntfy-webhook.sh",
+                     "./usr/share/earshot/demo-gunshots.flac", "./usr/share/doc/earshot/demo/README.md",
                      // the unit's documentation page and the documents it links to, at the same relative paths
                      "./usr/share/doc/earshot/README.md", "./usr/share/doc/earshot/models/README.md", "./usr/share/doc/earshot/reports/latest/roc.svg",
                      "./usr/share/doc/earshot/config/earshot.yaml"] {
@@ -102,8 +103,9 @@ struct PackageDebTests {
         #expect(catalog.contains("Support: file:///usr/share/doc/earshot/README.md") && !catalog.contains("/usr/local"))
         let shipped = try String(contentsOf: root.appendingPathComponent("etc/earshot/earshot.yaml"), encoding: .utf8)
         #expect(shipped.contains("as shipped (/usr/share/earshot/earshot.yaml)"), "\(shipped.prefix(400))")
-        // the installed earshot finds the installed model beside it, with an environment that has no toolchain
-        let demo = TestPaths.repo.appendingPathComponent("demo/demo-gunshots.flac").path
+        // the installed earshot finds the installed model beside it, with an environment that has no toolchain, and
+        // detects the shot in the installed demo recording (QA 7 finding 15)
+        let demo = root.appendingPathComponent("usr/share/earshot/demo-gunshots.flac").path
         let detect = try Operator.run("/usr/bin/env", ["-i", "PATH=/usr/bin:/bin", bin.appendingPathComponent("earshot").path, "detect", "--json", demo])
         #expect(detect.status == 0, "\(detect.output)")
         #expect(detect.output.contains("\"type\":\"event\""), "no event on the demo recording: \(detect.output)")
