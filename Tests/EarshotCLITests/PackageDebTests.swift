@@ -11,13 +11,16 @@ struct PackageDebTests {
 
     /// Builds the package once per test run: a debug build with the Swift runtime linked in, into its own
     /// scratch folder (the test build's own .build stays untouched), uncompressed to keep it quick.
+    static let scratch = TestPaths.repo.appendingPathComponent(".build-deb-test")
+    static let maintainer = "Package Test <package-test@example.org>"
+
     static let built: Result<URL, CLITestError> = {
         let out = TestPaths.tempDir("deb-out")
         let r: (status: Int32, output: String)
         do {
             r = try Operator.run("/bin/bash", [script], environment: [
-                "OUT": out.path, "CONFIGURATION": "debug", "COMPRESSION": "none",
-                "SCRATCH": TestPaths.repo.appendingPathComponent(".build-deb-test").path])
+                "OUT": out.path, "CONFIGURATION": "debug", "COMPRESSION": "none", "MAINTAINER": maintainer,
+                "SCRATCH": scratch.path])
         } catch { return .failure(CLITestError("could not run \(script): \(error)")) }
         let debs = ((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []).filter { $0.hasSuffix(".deb") }
         guard r.status == 0, debs.count == 1 else { return .failure(CLITestError("package-deb.sh failed (\(r.status)):\n\(r.output.suffix(3000))")) }
@@ -68,6 +71,7 @@ struct PackageDebTests {
         #expect(try field("Recommends") == "alsa-utils")
         let suggests = try field("Suggests").components(separatedBy: ", ")
         for tool in ["curl", "mosquitto-clients", "msmtp-mta", "dbus"] { #expect(suggests.contains(tool), "\(tool) missing from Suggests: \(suggests)") }
+        #expect(try field("Maintainer") == Self.maintainer)
         let conffiles = try Operator.run("/bin/sh", ["-c", "dpkg-deb --ctrl-tarfile '\(deb.path)' | tar -xO ./conffiles"]).output
         #expect(conffiles == "/etc/earshot/earshot.yaml\n")
         let list = try Operator.run("/usr/bin/dpkg-deb", ["--contents", deb.path]).output
@@ -80,6 +84,45 @@ struct PackageDebTests {
                      "./usr/share/doc/earshot/config/earshot.yaml"] {
             #expect(list.contains(path + "\n"), "\(path) not in the package")
         }
+    }
+
+    /// usr/share/doc/earshot/copyright (DEP-5) names every Swift package linked in, with its licence's text, the Swift
+    /// runtime and ICU, and does not invent a licence for Earshot's own files; changelog.gz gives the version
+    /// (QA 7 finding 12).
+    @Test("copyright lists each linked Swift package, the runtime and ICU with their licences; changelog.gz names the version")
+    func copyrightAndChangelog() throws {
+        let deb = try Self.built.get()
+        let dir = TestPaths.tempDir("deb-doc")
+        let x = try Operator.run("/usr/bin/dpkg-deb", ["-x", deb.path, dir.path])
+        #expect(x.status == 0, "\(x.output)")
+        let doc = dir.appendingPathComponent("usr/share/doc/earshot")
+        let copyright = try String(contentsOf: doc.appendingPathComponent("copyright"), encoding: .utf8)
+        #expect(copyright.hasPrefix("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n"))
+        let checkouts = try FileManager.default.contentsOfDirectory(atPath: Self.scratch.appendingPathComponent("checkouts").path)
+        #expect(checkouts.contains("swift-argument-parser") && checkouts.contains("Yams"), "\(checkouts)")
+        for name in checkouts {
+            #expect(copyright.contains("\nFiles: .build/checkouts/\(name)/*\n"), "\(name) is linked in but not in the copyright file")
+        }
+        // Apache 2.0 by reference to Debian's copy (word for word the checkouts' own, as Debian policy asks), what
+        // their files add after it (the Runtime Library Exception) and the NOTICE files quoted; MIT and Unicode texts whole
+        for text in ["/usr/share/common-licenses/Apache-2.0", "As an exception, if you use this Software to compile", "The SwiftLog Project",
+                     "Permission is hereby granted, free of charge", "JP Simard", "Kirill Simonov", "UNICODE LICENSE V3", "NonCommercial",
+                     "not yet chosen a licence"] {
+            #expect(copyright.contains(text), "the copyright file lacks \(text)")
+        }
+        // every paragraph's continuation lines are indented (a licence text pasted unindented would break the format)
+        let stray = copyright.split(separator: "\n", omittingEmptySubsequences: false).filter {
+            !$0.isEmpty && !$0.hasPrefix(" ") && !$0.contains(":")
+        }
+        #expect(stray.isEmpty, "lines outside any field: \(stray.prefix(5))")
+        let version = try Operator.run("/usr/bin/dpkg-deb", ["--field", deb.path, "Version"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let changelog = try Operator.run("/bin/sh", ["-c", "gzip -dc '\(doc.path)/changelog.gz'"])
+        #expect(changelog.status == 0 && changelog.output.hasPrefix("earshot (\(version)) "), "\(changelog.output)")
+        #expect(changelog.output.contains("\n -- \(Self.maintainer)  "), "\(changelog.output)")
+        // in the format dpkg's own parser reads
+        let plain = try Operator.write(changelog.output, to: dir.appendingPathComponent("changelog"))
+        let parsed = try Operator.run("/usr/bin/dpkg-parsechangelog", ["-l", plain.path, "-S", "Version"])
+        #expect(parsed.output == version + "\n", "dpkg-parsechangelog: \(parsed.output)")
     }
 
     @Test("install into a root, run it without the toolchain, upgrade keeps the operator's config, remove disables, purge keeps the clips")
