@@ -2,14 +2,16 @@
 # Builds a Debian package of Earshot for boxes WITHOUT a Swift toolchain: earshot, earshotd and earshot-train
 # linked with the Swift runtime inside them (--static-swift-stdlib), the units, the journal catalog, the
 # default config (a conffile), the shipped model and the hook examples — `make install`'s tree with
-# PREFIX=/usr — plus maintainer scripts (packaging/debian/). Depends: is computed by dpkg-shlibdeps from the
+# PREFIX=/usr — plus maintainer scripts (packaging/debian/), the copyright file (scripts/deb-copyright.sh) and a
+# changelog. Depends: is computed by dpkg-shlibdeps from the
 # binaries, so it names the Debian packages of the C libraries they really load.
 #
 #   bash scripts/package-deb.sh              # → dist/earshot_<version>_<arch>.deb   (make deb does the same)
 #   apt install ./dist/earshot_*.deb         # on the box (Debian 12); then the README's "Install as a service"
 #
 # Environment: OUT (dist), SCRATCH (.build-static), CONFIGURATION (release; debug for quick tests), SWIFT
-# (swift), MAINTAINER (the package's Maintainer: field), COMPRESSION (xz; none for quick tests).
+# (swift), MAINTAINER (the package's Maintainer: field, "Name <address>"; the builder's git user.name and
+# user.email when unset), COMPRESSION (xz; none for quick tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -18,7 +20,13 @@ OUT=${OUT:-dist}
 SCRATCH=${SCRATCH:-.build-static}
 CONFIGURATION=${CONFIGURATION:-release}
 SWIFT=${SWIFT:-swift}
-MAINTAINER=${MAINTAINER:-Earshot developers <earshot@localhost>}
+# the Maintainer: whoever builds the package answers for it: the builder's git identity, unless MAINTAINER says
+# otherwise; with neither, an address that says plainly it reaches nobody
+if [[ -z ${MAINTAINER:-} ]]; then
+    name=$(git config user.name 2>/dev/null || true) email=$(git config user.email 2>/dev/null || true)
+    if [[ -n $name && -n $email ]]; then MAINTAINER="$name <$email>"
+    else MAINTAINER="Earshot developers <earshot@maintainer-not-set.invalid>"; fi
+fi
 COMPRESSION=${COMPRESSION:-xz}
 binaries=(earshot earshotd earshot-train)
 
@@ -39,10 +47,8 @@ done
 
 version=$("$bin/earshot" --version)
 [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "earshot --version printed '$version', not a version"
-if git -C "$repo" rev-parse --git-dir >/dev/null 2>&1; then
-    # +gitDATE.COMMIT: every build of a new commit upgrades the one before
-    version="$version+git$(git -C "$repo" log -1 --format=%cd --date=format:%Y%m%d%H%M).$(git -C "$repo" rev-parse --short=7 HEAD)"
-fi
+# +gitDATE.COUNT.COMMIT (UTC date, commits in the history): every build of a later commit upgrades the one before
+version="$version$(bash scripts/package-version.sh "$repo")"
 arch=$(dpkg --print-architecture)
 
 work=$(mktemp -d)
@@ -50,6 +56,25 @@ trap 'rm -rf "$work"' EXIT
 stage="$work/stage"
 make -s -C "$repo" install DESTDIR="$stage" PREFIX=/usr NOBUILD=1 BINSRC="$(cd "$bin" && pwd)" >/dev/null
 for b in "${binaries[@]}"; do strip --strip-unneeded "$stage/usr/bin/$b"; done
+
+# usr/share/doc/earshot/copyright: what the programs contain (the Swift packages of this build's checkouts, the
+# Swift runtime, ICU) under which terms, with the licences' texts; changelog.gz: this build, in the format of a
+# Debian native package's changelog
+doc="$stage/usr/share/doc/earshot"
+swift_license="$(dirname "$(readlink -f "$(command -v "$SWIFT")")")/../share/swift/LICENSE.txt"
+bash scripts/deb-copyright.sh "$SCRATCH/checkouts" Package.resolved "$swift_license" > "$doc/copyright"
+chmod 0644 "$doc/copyright"
+built=$(bash scripts/package-version.sh --date "$repo"); built=${built:-${SOURCE_DATE_EPOCH:-$(date +%s)}}
+commit=$(git -C "$repo" rev-parse --short=7 HEAD 2>/dev/null || echo "unknown (not a git checkout)")
+{
+    echo "earshot ($version) unstable; urgency=medium"
+    echo
+    echo "  * Build of commit $commit (the git log of the repository lists the changes)."
+    echo
+    echo " -- $MAINTAINER  $(LC_ALL=C date -u -R -d "@$built")"
+} | gzip -9n > "$doc/changelog.gz"
+chmod 0644 "$doc/changelog.gz"
+echo "package-deb: Maintainer: $MAINTAINER (set MAINTAINER to change it)" >&2
 
 # Depends: from the binaries' NEEDED libraries (dpkg-shlibdeps wants a debian/control beside it)
 mkdir -p "$work/src/debian"
@@ -66,6 +91,10 @@ install -m 0755 packaging/debian/postinst packaging/debian/prerm packaging/debia
 (cd "$stage" && find etc -type f | sed 's|^|/|' | sort) > "$stage/DEBIAN/conffiles"
 (cd "$stage" && find . -path ./DEBIAN -prune -o -type f -print0 | sort -z | xargs -0 md5sum | sed 's|  \./|  |') > "$stage/DEBIAN/md5sums"
 size=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)
+# Recommends: the ALSA tools the README, `earshot devices` and `earshot listen` send the operator to (arecord -l,
+# alsamixer for the input gain). Suggests: what the shipped example hooks run (curl: ntfy-webhook.sh and
+# heartbeat-ping.sh; mosquitto_pub: mqtt.sh; a sendmail that sends by SMTP itself: email.sh, msmtp-mta), and dbus,
+# which systemd-run needs for config/hooks/README.md's test of the sendmail in the unit's sandbox.
 cat > "$stage/DEBIAN/control" <<EOF
 Package: earshot
 Version: $version
@@ -73,6 +102,8 @@ Architecture: $arch
 Maintainer: $MAINTAINER
 Installed-Size: $size
 Depends: $depends
+Recommends: alsa-utils
+Suggests: curl, mosquitto-clients, msmtp-mta, dbus
 Section: sound
 Priority: optional
 Description: always-on gunshot detector (earshotd, earshot CLI, trainer)

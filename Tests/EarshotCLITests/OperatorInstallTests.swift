@@ -53,6 +53,9 @@ struct OperatorInstallTests {
         #expect(fm.fileExists(atPath: root.path + "/usr/lib/systemd/catalog/earshot.catalog"))
         #expect(fm.fileExists(atPath: root.path + "/etc/earshot/earshot.yaml"))
         #expect(fm.fileExists(atPath: root.path + "/usr/local/share/doc/earshot/README.md"))
+        // the demo recording, to check detection on the box, with its sources and licences (QA 7 finding 15)
+        #expect(fm.contents(atPath: root.path + "/usr/local/share/earshot/demo-gunshots.flac") == fm.contents(atPath: TestPaths.repo.path + "/demo/demo-gunshots.flac"))
+        #expect(fm.fileExists(atPath: root.path + "/usr/local/share/doc/earshot/demo/README.md"))
         // the README's links work where it is installed: the documents it links to are beside it, at the same
         // relative paths, and so are theirs (docs QA finding 9: only README.md was installed)
         let docs = try Self.links(in: URL(fileURLWithPath: root.path + "/usr/local/share/doc/earshot"))

@@ -11,13 +11,16 @@ struct PackageDebTests {
 
     /// Builds the package once per test run: a debug build with the Swift runtime linked in, into its own
     /// scratch folder (the test build's own .build stays untouched), uncompressed to keep it quick.
+    static let scratch = TestPaths.repo.appendingPathComponent(".build-deb-test")
+    static let maintainer = "Package Test <package-test@example.org>"
+
     static let built: Result<URL, CLITestError> = {
         let out = TestPaths.tempDir("deb-out")
         let r: (status: Int32, output: String)
         do {
             r = try Operator.run("/bin/bash", [script], environment: [
-                "OUT": out.path, "CONFIGURATION": "debug", "COMPRESSION": "none",
-                "SCRATCH": TestPaths.repo.appendingPathComponent(".build-deb-test").path])
+                "OUT": out.path, "CONFIGURATION": "debug", "COMPRESSION": "none", "MAINTAINER": maintainer,
+                "SCRATCH": scratch.path])
         } catch { return .failure(CLITestError("could not run \(script): \(error)")) }
         let debs = ((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []).filter { $0.hasSuffix(".deb") }
         guard r.status == 0, debs.count == 1 else { return .failure(CLITestError("package-deb.sh failed (\(r.status)):\n\(r.output.suffix(3000))")) }
@@ -49,7 +52,7 @@ struct PackageDebTests {
         return root
     }
 
-    @Test("control: the version earshot reports, Depends from the binaries' libraries, the config as a conffile, no Swift runtime")
+    @Test("control: the version earshot reports, Depends from the binaries' libraries, Recommends/Suggests the tools the docs use, the config as a conffile, no Swift runtime")
     func control() throws {
         let deb = try Self.built.get()
         let field = { (name: String) throws -> String in
@@ -64,12 +67,18 @@ struct PackageDebTests {
             #expect(depends.contains(lib), "\(lib) missing from Depends: \(depends)")
         }
         #expect(!depends.lowercased().contains("swift"), "Depends: \(depends)")
+        // the tools the README and the CLI point to (arecord, alsamixer), and those the example hooks run (QA 7 finding 13)
+        #expect(try field("Recommends") == "alsa-utils")
+        let suggests = try field("Suggests").components(separatedBy: ", ")
+        for tool in ["curl", "mosquitto-clients", "msmtp-mta", "dbus"] { #expect(suggests.contains(tool), "\(tool) missing from Suggests: \(suggests)") }
+        #expect(try field("Maintainer") == Self.maintainer)
         let conffiles = try Operator.run("/bin/sh", ["-c", "dpkg-deb --ctrl-tarfile '\(deb.path)' | tar -xO ./conffiles"]).output
         #expect(conffiles == "/etc/earshot/earshot.yaml\n")
         let list = try Operator.run("/usr/bin/dpkg-deb", ["--contents", deb.path]).output
         for path in ["./usr/bin/earshot", "./usr/bin/earshotd", "./usr/bin/earshot-train", "./usr/lib/systemd/system/earshot.service",
                      "./usr/lib/systemd/system/earshot@.service", "./usr/lib/systemd/catalog/earshot.catalog",
                      "./usr/share/earshot/earshot-default.safetensors", "./usr/share/earshot/hooks/ntfy-webhook.sh",
+                     "./usr/share/earshot/demo-gunshots.flac", "./usr/share/doc/earshot/demo/README.md",
                      // the unit's documentation page and the documents it links to, at the same relative paths
                      "./usr/share/doc/earshot/README.md", "./usr/share/doc/earshot/models/README.md", "./usr/share/doc/earshot/reports/latest/roc.svg",
                      "./usr/share/doc/earshot/config/earshot.yaml"] {
@@ -77,7 +86,46 @@ struct PackageDebTests {
         }
     }
 
-    @Test("install into a root, run it without the toolchain, upgrade keeps the operator's config, remove, purge keeps the clips")
+    /// usr/share/doc/earshot/copyright (DEP-5) names every Swift package linked in, with its licence's text, the Swift
+    /// runtime and ICU, and does not invent a licence for Earshot's own files; changelog.gz gives the version
+    /// (QA 7 finding 12).
+    @Test("copyright lists each linked Swift package, the runtime and ICU with their licences; changelog.gz names the version")
+    func copyrightAndChangelog() throws {
+        let deb = try Self.built.get()
+        let dir = TestPaths.tempDir("deb-doc")
+        let x = try Operator.run("/usr/bin/dpkg-deb", ["-x", deb.path, dir.path])
+        #expect(x.status == 0, "\(x.output)")
+        let doc = dir.appendingPathComponent("usr/share/doc/earshot")
+        let copyright = try String(contentsOf: doc.appendingPathComponent("copyright"), encoding: .utf8)
+        #expect(copyright.hasPrefix("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n"))
+        let checkouts = try FileManager.default.contentsOfDirectory(atPath: Self.scratch.appendingPathComponent("checkouts").path)
+        #expect(checkouts.contains("swift-argument-parser") && checkouts.contains("Yams"), "\(checkouts)")
+        for name in checkouts {
+            #expect(copyright.contains("\nFiles: .build/checkouts/\(name)/*\n"), "\(name) is linked in but not in the copyright file")
+        }
+        // Apache 2.0 by reference to Debian's copy (word for word the checkouts' own, as Debian policy asks), what
+        // their files add after it (the Runtime Library Exception) and the NOTICE files quoted; MIT and Unicode texts whole
+        for text in ["/usr/share/common-licenses/Apache-2.0", "As an exception, if you use this Software to compile", "The SwiftLog Project",
+                     "Permission is hereby granted, free of charge", "JP Simard", "Kirill Simonov", "UNICODE LICENSE V3", "NonCommercial",
+                     "not yet chosen a licence"] {
+            #expect(copyright.contains(text), "the copyright file lacks \(text)")
+        }
+        // every paragraph's continuation lines are indented (a licence text pasted unindented would break the format)
+        let stray = copyright.split(separator: "\n", omittingEmptySubsequences: false).filter {
+            !$0.isEmpty && !$0.hasPrefix(" ") && !$0.contains(":")
+        }
+        #expect(stray.isEmpty, "lines outside any field: \(stray.prefix(5))")
+        let version = try Operator.run("/usr/bin/dpkg-deb", ["--field", deb.path, "Version"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let changelog = try Operator.run("/bin/sh", ["-c", "gzip -dc '\(doc.path)/changelog.gz'"])
+        #expect(changelog.status == 0 && changelog.output.hasPrefix("earshot (\(version)) "), "\(changelog.output)")
+        #expect(changelog.output.contains("\n -- \(Self.maintainer)  "), "\(changelog.output)")
+        // in the format dpkg's own parser reads
+        let plain = try Operator.write(changelog.output, to: dir.appendingPathComponent("changelog"))
+        let parsed = try Operator.run("/usr/bin/dpkg-parsechangelog", ["-l", plain.path, "-S", "Version"])
+        #expect(parsed.output == version + "\n", "dpkg-parsechangelog: \(parsed.output)")
+    }
+
+    @Test("install into a root, run it without the toolchain, upgrade keeps the operator's config, remove disables, purge keeps the clips")
     func lifecycle() throws {
         let deb = try Self.built.get()
         let root = try Self.emptyRoot("deb-root")
@@ -98,8 +146,9 @@ struct PackageDebTests {
         #expect(catalog.contains("Support: file:///usr/share/doc/earshot/README.md") && !catalog.contains("/usr/local"))
         let shipped = try String(contentsOf: root.appendingPathComponent("etc/earshot/earshot.yaml"), encoding: .utf8)
         #expect(shipped.contains("as shipped (/usr/share/earshot/earshot.yaml)"), "\(shipped.prefix(400))")
-        // the installed earshot finds the installed model beside it, with an environment that has no toolchain
-        let demo = TestPaths.repo.appendingPathComponent("demo/demo-gunshots.flac").path
+        // the installed earshot finds the installed model beside it, with an environment that has no toolchain, and
+        // detects the shot in the installed demo recording (QA 7 finding 15)
+        let demo = root.appendingPathComponent("usr/share/earshot/demo-gunshots.flac").path
         let detect = try Operator.run("/usr/bin/env", ["-i", "PATH=/usr/bin:/bin", bin.appendingPathComponent("earshot").path, "detect", "--json", demo])
         #expect(detect.status == 0, "\(detect.output)")
         #expect(detect.output.contains("\"type\":\"event\""), "no event on the demo recording: \(detect.output)")
@@ -120,17 +169,70 @@ struct PackageDebTests {
         let clips = root.appendingPathComponent("var/lib/earshot/clips")
         try fm.createDirectory(at: clips, withIntermediateDirectories: true)
         try Operator.write("RIFF", to: clips.appendingPathComponent("shot.wav"))
+        // enabled without systemd running (`systemctl enable` works offline: an image build, a rescue chroot): the
+        // removal takes the enablement links of the package's units along, another unit's link stays (QA 7 finding 11)
+        let wants = root.appendingPathComponent("etc/systemd/system/multi-user.target.wants")
+        try fm.createDirectory(at: wants, withIntermediateDirectories: true)
+        let links = ["earshot.service": "/lib/systemd/system/earshot.service", "earshot@hall.service": "/usr/lib/systemd/system/earshot@.service",
+                     "other.service": "/usr/lib/systemd/system/other.service"]
+        for (name, target) in links { try fm.createSymbolicLink(atPath: wants.appendingPathComponent(name).path, withDestinationPath: target) }
+        let enabled = { ((try? fm.contentsOfDirectory(atPath: wants.path)) ?? []).sorted() }
         let remove = try Self.dpkg(root, ["-r", "earshot"])
         #expect(remove.status == 0, "dpkg -r: \(remove.output)")
         #expect(!fm.fileExists(atPath: bin.appendingPathComponent("earshotd").path))
         #expect(fm.fileExists(atPath: config.path))
+        #expect(enabled() == ["other.service"], "enablement links left by the removal: \(enabled())")
+        // a package removed by an earlier version (whose postrm left the links): the purge removes them
+        try fm.createSymbolicLink(atPath: wants.appendingPathComponent("earshot@dock.service").path, withDestinationPath: "/lib/systemd/system/earshot@.service")
         let purge = try Self.dpkg(root, ["-P", "earshot"])
         #expect(purge.status == 0, "dpkg -P: \(purge.output)")
+        #expect(enabled() == ["other.service"], "enablement links left by the purge: \(enabled())")
         #expect(!fm.fileExists(atPath: config.path), "purge left the conffile")
         #expect(fm.fileExists(atPath: clips.appendingPathComponent("shot.wav").path), "purge deleted the clips")
         #expect(purge.output.contains("kept its state") && purge.output.contains(root.path + "/var/lib/earshot"), "\(purge.output)")
         let calls = try? String(contentsOf: root.appendingPathComponent("host-calls"), encoding: .utf8)
         #expect(calls == nil, "maintainer scripts called the host's systemd for a package installed in \(root.path): \(calls ?? "")")
+    }
+
+    /// From `make install` to the package (QA 7 finding 10): the postinst names the `make install` files that stay in
+    /// force and the fix; `make uninstall` then removes them but leaves the package's own files (the journal
+    /// catalog, which both install to the same path) and says so.
+    @Test("make install, then the package: postinst warns naming make uninstall, which keeps the package's files")
+    func makeInstallThenPackage() throws {
+        let deb = try Self.built.get()
+        let root = try Self.emptyRoot("deb-make")
+        let fm = FileManager.default
+        // the package's own binaries serve as make install's (NOBUILD=1 BINSRC=)
+        let unpacked = TestPaths.tempDir("deb-unpacked")
+        let x = try Operator.run("/usr/bin/dpkg-deb", ["-x", deb.path, unpacked.path])
+        #expect(x.status == 0, "\(x.output)")
+        let make = { (target: String) throws -> (status: Int32, output: String) in
+            try Operator.run("/usr/bin/make", ["-s", "-C", TestPaths.repo.path, target, "DESTDIR=\(root.path)", "NOBUILD=1",
+                                               "BINSRC=\(unpacked.path)/usr/bin"])
+        }
+        let installed = try make("install")
+        #expect(installed.status == 0, "make install: \(installed.output)")
+
+        let install = try Self.dpkg(root, ["-i", deb.path])
+        #expect(install.status == 0, "dpkg -i: \(install.output)")
+        #expect(install.output.contains("WARNING") && install.output.contains("make uninstall")
+                && install.output.contains("/etc/systemd/system/earshot.service") && install.output.contains("/usr/local/bin/earshotd"),
+                "no warning about the make install copy: \(install.output)")
+
+        let uninstalled = try make("uninstall")
+        #expect(uninstalled.status == 0, "make uninstall: \(uninstalled.output)")
+        let catalog = "/usr/lib/systemd/catalog/earshot.catalog"
+        #expect(uninstalled.output.contains("keeping \(root.path)\(catalog): the Debian package earshot owns it"), "\(uninstalled.output)")
+        for gone in ["usr/local/bin/earshotd", "etc/systemd/system/earshot.service", "etc/systemd/system/earshot@.service", "usr/local/share/earshot"] {
+            #expect(!fm.fileExists(atPath: root.appendingPathComponent(gone).path), "make uninstall left \(gone)")
+        }
+        let verify = try Operator.run("/usr/bin/dpkg", ["--root=\(root.path)", "-V", "earshot"])
+        #expect(!verify.output.contains("missing"), "make uninstall removed the package's files: \(verify.output)")
+        #expect(fm.fileExists(atPath: root.appendingPathComponent(String(catalog.dropFirst())).path))
+
+        // with the make install copy gone, a reinstall has nothing to warn about
+        let again = try Self.dpkg(root, ["-i", deb.path])
+        #expect(again.status == 0 && !again.output.contains("WARNING"), "dpkg -i (again): \(again.output)")
     }
 
     /// The maintainer scripts on a host where systemd runs: in a private mount namespace, /run/systemd/system

@@ -64,6 +64,17 @@ import Testing
         #expect(d["DeviceAllow"]?.contains("char-alsa rw") == true, "ALSA devices stay reachable")
     }
 
+    /// @resources is filtered, but setpriority is let back in after it: libdispatch, linked into earshotd, sets its
+    /// worker threads' priority and journals "Failed to set thread priority … errno=1" at every start when refused
+    /// (QA 7 finding 9). A later filter line only takes effect after the one it amends, so the order is checked.
+    @Test func setpriorityAllowedAfterResourcesFilter() throws {
+        let filters = try Self.directives()["SystemCallFilter"] ?? []
+        let resources = filters.firstIndex { $0.hasPrefix("~") && $0.contains("@resources") }
+        let setpriority = filters.firstIndex { !$0.hasPrefix("~") && $0.split(separator: " ").contains("setpriority") }
+        #expect(resources != nil && setpriority != nil && setpriority! > resources!, "SystemCallFilter= lines: \(filters)")
+        #expect(try Self.directives()["Nice"] == ["-5"], "the detector's own priority stays raised")
+    }
+
     /// earshot@.service, as `make install` derives it (the same sed script): one earshotd per microphone with its
     /// own config, state directory and user, and otherwise earshot.service directive for directive — so the
     /// hardening cannot drift between the two.
