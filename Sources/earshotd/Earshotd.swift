@@ -24,7 +24,7 @@ struct Earshotd: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Stop capturing after N device frames (tests; ALSA's file plugin repeats at end of file).", visibility: .hidden)) var maxFrames: Int?
     @Option(help: ArgumentHelp("Pace capture at this multiple of real time (tests/benchmarks).", visibility: .hidden)) var pace: Double = 0
     @Flag(help: "Exit when capture has stopped and all audio was analysed (--replay sets it; for demos and tests).") var exitAtEnd = false
-    @Option(help: "Play this recording (any format) through the real ALSA capture path at real time, then exit; it is not the site's sound, so neither the site recording nor the score log takes it, and its alerts are drills: [REPLAY], EARSHOT_TEST=1 and EARSHOT_REPLAY in the journal and to the hooks, left out of earshot incidents. Example: earshotd --replay demo/demo-gunshots.flac") var replay: String?
+    @Option(help: "Play this recording (any format) through the real ALSA capture path at real time, then exit; it is not the site's sound, so neither the site recording nor the score log takes it, and its alerts are drills: [REPLAY], EARSHOT_TEST=1 and EARSHOT_REPLAY in the journal and to the hooks, left out of earshot incidents. Example: earshotd --replay /usr/share/earshot/demo-gunshots.flac (the package's copy; demo/demo-gunshots.flac in the source)") var replay: String?
 
     /// OpenBLAS's kernel is fixed before anything else runs (it may re-execute this program once).
     static func main() async {
