@@ -110,6 +110,7 @@ import Testing
                                   environment: ["STATE_DIRECTORY": s.state.path], dir: s.run.dir)
         #expect(d.waitExit(timeout: 120) == 0, "stderr:\n\(d.stderr)")
         #expect(DaemonHookFixture.alerts(d.stderr).count == 6, "every shot paged: \(d.stderr)")
+        #expect(DaemonHookFixture.alerts(d.stderr).allSatisfy { $0.contains("MESSAGE=[REPLAY] ") }, "a replay's alerts are drills")
         #expect(!d.stderr.contains("More alerts than the threshold") && DaemonHookFixture.lines(s.healthOut).isEmpty, "\(d.stderr)")
         #expect(metric(s, "earshot_alert_rate_expected_per_hour") == "0")
     }

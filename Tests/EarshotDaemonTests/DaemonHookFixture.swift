@@ -61,5 +61,8 @@ enum DaemonHookFixture {
     }
 
     static func lines(_ u: URL) -> [String] { ((try? String(contentsOf: u, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
-    static func alerts(_ stderr: String) -> [String] { stderr.split(separator: "\n").map(String.init).filter { $0.contains("ALERT MESSAGE=Gunshot detected") } }
+    /// The alert lines of earshotd's stderr, a drill's too ("ALERT MESSAGE=[REPLAY] Gunshot detected …").
+    static func alerts(_ stderr: String) -> [String] {
+        stderr.split(separator: "\n").map(String.init).filter { $0.contains("ALERT MESSAGE=Gunshot detected") || $0.contains("ALERT MESSAGE=[REPLAY] Gunshot detected") }
+    }
 }
