@@ -48,7 +48,6 @@ public final class CaptureThread: @unchecked Sendable {
     private let lossCount = Atomic<Int>(0)
     private let lastErrorLock = NSLock()
     private var lastErrorText = ""
-    private var thread: Thread?
     private let done = DispatchSemaphore(value: 0)
     /// The device's real rate once open (0 before).
     private let deviceRate = Atomic<Int>(0)
@@ -82,11 +81,13 @@ public final class CaptureThread: @unchecked Sendable {
     }
     private func progressed() { progressNs.store(Int(MonotonicClock.nanoseconds), ordering: .relaxed) }
 
+    /// The `Thread` is not kept: its block holds `self`, and Foundation keeps a thread's block after it has run, so
+    /// keeping it would tie the two for good and leak both with the ring once stopped (a reload that changes the
+    /// device makes a new capture thread; LeakSanitizer found it). Foundation holds the thread until it ends.
     public func start() {
         let t = Thread { [self] in self.main(); self.done.signal() }
         t.name = "earshot-capture"
         t.stackSize = 1 << 20
-        thread = t
         t.start()
     }
 
