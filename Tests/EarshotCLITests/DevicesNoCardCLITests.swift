@@ -41,18 +41,7 @@ struct DevicesNoCardCLITests {
 
     @Test func aPluginDeviceIsStillListedWithANoteThatThereIsNoCard() throws {
         let dir = TestPaths.tempDir("devices-plugin")
-        let raw = dir.appendingPathComponent("in.raw")
-        try Data(count: 32_000).write(to: raw)
-        let conf = try Operator.write("""
-            pcm.earshot_test_mic {
-                type file
-                slave { pcm { type null } }
-                file "/dev/null"
-                infile "\(raw.path)"
-                format "raw"
-                hint { show on description "Earshot test microphone (file plugin)" }
-            }
-            """, to: dir.appendingPathComponent("asound.conf"))
+        let conf = try Operator.testMicrophone(in: dir)
         let cards = try Operator.write("--- no soundcards ---\n", to: dir.appendingPathComponent("cards"))
         let etc = dir.appendingPathComponent("etc")
         try FileManager.default.createDirectory(at: etc, withIntermediateDirectories: true)

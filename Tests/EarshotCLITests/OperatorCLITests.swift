@@ -149,18 +149,7 @@ struct OperatorCLITests {
     @Test("devices lists the file-plugin capture device of a test ALSA configuration (ALSA_CONFIG_PATH)")
     func devices() throws {
         let dir = TestPaths.tempDir("op-devices")
-        let raw = dir.appendingPathComponent("in.raw")
-        try Data(count: 32_000).write(to: raw)
-        let conf = try Operator.write("""
-            pcm.earshot_test_mic {
-                type file
-                slave { pcm { type null } }
-                file "/dev/null"
-                infile "\(raw.path)"
-                format "raw"
-                hint { show on description "Earshot test microphone (file plugin)" }
-            }
-            """, to: dir.appendingPathComponent("asound.conf"))
+        let conf = try Operator.testMicrophone(in: dir)
         let r = try CLIRunner.run(["devices"], environment: ["ALSA_CONFIG_PATH": conf.path])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("earshot_test_mic  [opens for capture]"), "\(r.stdout)")

@@ -22,6 +22,23 @@ enum Operator {
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    /// An ALSA configuration (for ALSA_CONFIG_PATH) defining `earshot_test_mic`: alsa-lib's file plugin over a null
+    /// slave, capturing 1 s of silence from `dir/in.raw`, with a hint so `earshot devices` lists it.
+    static func testMicrophone(in dir: URL) throws -> URL {
+        let raw = dir.appendingPathComponent("in.raw")
+        try Data(count: 32_000).write(to: raw)
+        return try write("""
+            pcm.earshot_test_mic {
+                type file
+                slave { pcm { type null } }
+                file "/dev/null"
+                infile "\(raw.path)"
+                format "raw"
+                hint { show on description "Earshot test microphone (file plugin)" }
+            }
+            """, to: dir.appendingPathComponent("asound.conf"))
+    }
+
     /// Writes a file through a close-on-exec descriptor: other tests fork and exec concurrently, and a child
     /// that inherited a write descriptor on a script would make executing it fail with ETXTBSY.
     @discardableResult

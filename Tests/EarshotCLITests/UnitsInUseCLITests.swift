@@ -75,18 +75,7 @@ struct UnitsInUseCLITests {
 
     @Test func aDeviceIsSharedOnlyWithUnitsInUse() throws {
         let box = try Box("units-devices", device: "earshot_test_mic")
-        let raw = box.dir.appendingPathComponent("in.raw")
-        try Data(count: 32_000).write(to: raw)
-        let conf = try Operator.write("""
-            pcm.earshot_test_mic {
-                type file
-                slave { pcm { type null } }
-                file "/dev/null"
-                infile "\(raw.path)"
-                format "raw"
-                hint { show on description "Earshot test microphone (file plugin)" }
-            }
-            """, to: box.dir.appendingPathComponent("asound.conf"))
+        let conf = try Operator.testMicrophone(in: box.dir)
         let devices = ["devices", "--config-directory", box.etc.path]
         let hall = try CLIRunner.run(devices, environment: box.env(box.hallOnly).merging(["ALSA_CONFIG_PATH": conf.path]) { $1 })
         #expect(hall.stdout.contains("    used by earshot@hall (\(box.etc.path)/hall.yaml)\n    named by earshot (\(box.etc.path)/earshot.yaml), not enabled (disabled), not running (inactive)\n"), "\(hall.stdout)")
