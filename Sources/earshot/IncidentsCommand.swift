@@ -159,7 +159,7 @@ struct IncidentsCommand: ParsableCommand {
         case .failed: return "page FAILED: the hook gave up — page by hand (journalctl -u earshot names why)"
         case .retrying: return "page not confirmed: the hook failed and was to be retried"
         case .noHook: return "journal only: no hook configured"
-        case nil: return "no hook outcome in the journal yet"
+        case nil: return "no hook outcome in the journal: the hook is still running, or an older earshotd did not journal it"
         }
     }
 
