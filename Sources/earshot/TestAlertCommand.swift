@@ -36,6 +36,10 @@ struct TestAlertCommand: ParsableCommand {
             """
     )
 
+    /// What the drill says of a hook or health hook that is not configured (run here or through earshotd).
+    static let noHook = "hook: none configured (hook.path)"
+    static let noHealthHook = "health hook: none configured (health_hook.path) — set one so a lost microphone pages someone"
+
     @Option(help: "Config file (default: /etc/earshot/earshot.yaml, or built-in defaults).")
     var config: String?
 
@@ -83,7 +87,7 @@ struct TestAlertCommand: ParsableCommand {
         }
 
         if cfg.hook.path == nil {
-            print("hook: none configured (hook.path)")
+            print(Self.noHook)
         } else {
             ok = drill("hook", cfg.hook, journalled: journalled) { $0.submit(alert) } && ok
         }
@@ -91,7 +95,7 @@ struct TestAlertCommand: ParsableCommand {
             ok = drillClipHook(cfg.clipHook, alert, journalled: journalled) && ok
         }
         if cfg.healthHook.path == nil {
-            print("health hook: none configured (health_hook.path) — set one so a lost microphone pages someone")
+            print(Self.noHealthHook)
         } else {
             let notice = HealthNotice(condition: "device", problem: true, message: "[TEST] earshot test-alert: a drill of the health hook — nothing is wrong with \(cfg.device)",
                                       device: cfg.device, location: cfg.location, test: true)

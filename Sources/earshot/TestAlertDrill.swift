@@ -89,6 +89,8 @@ struct TestAlertDrill {
             ok = false
             print("journal: FAILED: earshotd took the request but no test alert \(id) reached the journal in \(Int(budget)) s — see journalctl -u earshot")
         }
+        if config.hook.path == nil { print(TestAlertCommand.noHook) }
+        if config.healthHook.path == nil { print(TestAlertCommand.noHealthHook) }
         for w in wanted {
             let runs = first(w, in: outcomes)
             for k in 0..<w.runs {
