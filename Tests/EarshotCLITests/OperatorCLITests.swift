@@ -258,7 +258,8 @@ struct OperatorCLITests {
         let cfg = try Operator.write("hook:\n  path: \(bad.path)\nhealth_hook:\n  path: \(bad.path)\n", to: dir.appendingPathComponent("earshot.yaml"))
         let exe = try #require(CLIRunner.binary).path
         // an empty /run/systemd in a private mount namespace: no journald socket, whatever the machine runs
-        let r = try Operator.run("/usr/bin/unshare", ["-m", "/bin/sh", "-c", "mkdir -p /run/systemd && mount -t tmpfs tmpfs /run/systemd && exec \"$0\" test-alert --config \"$1\"", exe, cfg.path])
+        let r = try Operator.run("/usr/bin/unshare", ["-m", "/bin/sh", "-c", "mkdir -p /run/systemd && mount -t tmpfs tmpfs /run/systemd && exec \"$0\" test-alert --config \"$1\"", exe, cfg.path],
+                                 environment: ["STATE_DIRECTORY": dir.appendingPathComponent("no-earshotd").path])   // no test's earshotd takes the drill
         #expect(r.status == 1 && r.output.contains("journal: FAILED: journald socket /run/systemd/journal/socket not found"), "\(r.output)")
         #expect(r.output.contains("hook: FAILED") && r.output.contains("health hook: FAILED"), "\(r.output)")
         #expect(!r.output.contains("in the journal only") && r.output.components(separatedBy: "giving up — it is not in the journal either (journal: FAILED above): page by hand").count == 3,

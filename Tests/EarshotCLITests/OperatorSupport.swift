@@ -76,7 +76,10 @@ enum Operator {
     static func withPrivateJournal(_ command: [String], dir: URL, environment: [String: String] = [:]) throws -> (status: Int32, output: String, entries: [[String: Any]]) {
         let script = try write(privateJournalScript, to: dir.appendingPathComponent("private-journal.sh"))
         let json = dir.appendingPathComponent("journal.json")
-        let r = try run("/usr/bin/unshare", ["-m", "/bin/bash", script.path] + command, environment: environment.merging(["OUT_JSON": json.path]) { $1 })
+        // a state directory of its own: `earshot test-alert` asks the earshotd of its state directory for the drill,
+        // and a test's earshotd on the default /var/lib/earshot would take it (and run this test's drill)
+        let env = ["STATE_DIRECTORY": dir.appendingPathComponent("no-earshotd").path].merging(environment) { $1 }
+        let r = try run("/usr/bin/unshare", ["-m", "/bin/bash", script.path] + command, environment: env.merging(["OUT_JSON": json.path]) { $1 })
         let lines = ((try? String(contentsOf: json, encoding: .utf8)) ?? "").split(separator: "\n")
         let entries = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         return (r.status, r.output, entries)
