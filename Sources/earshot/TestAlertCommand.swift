@@ -97,8 +97,7 @@ struct TestAlertCommand: ParsableCommand {
         if cfg.healthHook.path == nil {
             print(Self.noHealthHook)
         } else {
-            let notice = HealthNotice(condition: "device", problem: true, message: "[TEST] earshot test-alert: a drill of the health hook — nothing is wrong with \(cfg.device)",
-                                      device: cfg.device, location: cfg.location, test: true)
+            let notice = DrillPayloads.healthNotice(device: cfg.device, location: cfg.location)
             ok = drill("health hook", cfg.healthHook, journalled: journalled) { $0.submit(health: notice) } && ok
         }
         if cfg.incidentHook.path != nil {
@@ -128,14 +127,8 @@ struct TestAlertCommand: ParsableCommand {
 
     /// `incident_hook:` with the two steps of an incident of the test alert alone: its alert, then its end.
     private func drillIncidentHook(_ cfg: DaemonConfig, _ alert: Alert, journalled: Bool) -> Bool {
-        let incident = Incident(id: alert.eventID, start: alert.start, events: 1, alerts: 1, last: alert.start)
-        let steps = [
-            IncidentUpdate(kind: .alert, incident: incident, event: alert, seq: 1,
-                           message: JournalAlertSink.message(JournalAlertSink.fields(alert, priority: cfg.priority)), device: cfg.device, location: cfg.location, test: true),
-            IncidentUpdate(kind: .over, incident: incident, seq: 2,
-                           message: "[TEST] earshot test-alert: a drill of the incident hook — the test alert's incident is over",
-                           device: cfg.device, location: cfg.location, test: true),
-        ]
+        let steps = DrillPayloads.incidentSteps(alert, message: JournalAlertSink.message(JournalAlertSink.fields(alert, priority: cfg.priority)),
+                                                device: cfg.device, location: cfg.location)
         var ok = true
         for step in steps {   // one after the other, in order, as earshotd runs them
             ok = drill("incident hook (\(step.kind.rawValue))", cfg.incidentHook, journalled: journalled) { $0.submit(incident: step) } && ok

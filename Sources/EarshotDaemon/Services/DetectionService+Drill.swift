@@ -34,17 +34,12 @@ extension DetectionService {
         journal.deliver(fields, kind: "ALERT")
         if hooks.settings.path != nil { _ = hooks.submit(journalled) }
         if healthHooks.settings.path != nil {
-            var notice = HealthNotice(condition: "device", problem: true, message: "[TEST] earshot test-alert: a drill of the health hook — nothing is wrong with \(config.device)",
-                                      device: config.device, location: config.location, test: true)
-            notice.eventID = r.id
-            _ = healthHooks.submit(health: notice)
+            _ = healthHooks.submit(health: DrillPayloads.healthNotice(device: config.device, location: config.location, eventID: r.id))
         }
         if incidentHooks.settings.path != nil {
-            let incident = Incident(id: r.id, start: alert.start, events: 1, alerts: 1, last: alert.start)
-            for (seq, step) in [(1, IncidentUpdate.Kind.alert), (2, .over)] {   // queued in order, run in order (one at a time by default)
-                let message = step == .alert ? JournalAlertSink.message(fields) : "[TEST] earshot test-alert: a drill of the incident hook — the test alert's incident is over"
-                _ = incidentHooks.submit(incident: IncidentUpdate(kind: step, incident: incident, event: step == .alert ? journalled : nil, seq: seq,
-                                                                  message: message, device: config.device, location: config.location, test: true))
+            // queued in order, run in order (one at a time by default)
+            for step in DrillPayloads.incidentSteps(journalled, message: JournalAlertSink.message(fields), device: config.device, location: config.location) {
+                _ = incidentHooks.submit(incident: step)
             }
         }
     }
