@@ -8,7 +8,9 @@ enum CLIRunner {
     static var binary: URL? { TestPaths.builtProduct("earshot") }
 
     /// Runs `product` (default `earshot`; `earshot-train` for the trainer's commands) with this process's
-    /// environment plus `environment`, minus the variables in `unsetting`.
+    /// environment plus `environment`, minus the variables in `unsetting`. An earshotd gets a state directory of
+    /// its own (STATE_DIRECTORY, in a new temporary folder) unless `environment` names one, so it never shares
+    /// /var/lib/earshot with another test's earshotd (place locks, mute file, drill requests).
     static func run(_ args: [String], environment: [String: String] = [:], unsetting: [String] = [], product: String = "earshot") throws -> Result {
         guard let exe = TestPaths.builtProduct(product) else {
             throw CLITestError("\(product) binary not found next to the test bundle — run `swift build` first")
@@ -17,6 +19,14 @@ enum CLIRunner {
         p.executableURL = exe
         p.arguments = args
         var env = ProcessInfo.processInfo.environment
+        var ownState: URL?
+        if product == "earshotd" && environment["STATE_DIRECTORY"] == nil {
+            let d = FileManager.default.temporaryDirectory.appendingPathComponent("earshotd-state-\(UUID().uuidString.prefix(8))")
+            try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+            env["STATE_DIRECTORY"] = d.path
+            ownState = d
+        }
+        defer { if let d = ownState { try? FileManager.default.removeItem(at: d) } }
         for (k, v) in environment { env[k] = v }
         for k in unsetting { env[k] = nil }
         p.environment = env

@@ -18,11 +18,18 @@ final class DaemonProcess {
     /// runner's sanitizer options (`sanitizerOptions`) do: under `swift test --sanitize=…` the daemon is a
     /// sanitizer build too, and its reports must go where the runner's go (`log_path=`), not into a stderr file
     /// the test deletes.
+    ///
+    /// Unless `environment` names one, each child gets a state directory of its own in `dir` (STATE_DIRECTORY,
+    /// as systemd's `StateDirectory=` sets it), never the default /var/lib/earshot: earshotds of parallel tests
+    /// on one state directory share its metrics file and clips folder (whose place locks make the second one
+    /// refuse to start), its mute file and its drill requests (`earshot test-alert` of another test). An empty
+    /// value keeps the default, for a test about the default.
     init(executable: URL? = nil, args: [String], environment: [String: String], dir: URL) throws {
         process.executableURL = try executable ?? Self.requireBinary()
         process.arguments = args
         var env = ["PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"]
         for k in Self.sanitizerOptions { env[k] = ProcessInfo.processInfo.environment[k] }
+        env["STATE_DIRECTORY"] = try Self.ownStateDirectory(in: dir).path
         for (k, v) in environment { env[k] = v }
         process.environment = env
         stderrURL = dir.appendingPathComponent("stderr-\(UUID().uuidString.prefix(8)).txt")
@@ -30,6 +37,13 @@ final class DaemonProcess {
         process.standardError = try FileHandle(forWritingTo: stderrURL)
         process.standardOutput = FileHandle.nullDevice
         try process.run()
+    }
+
+    /// A new, empty state directory inside `dir`, for one child.
+    static func ownStateDirectory(in dir: URL) throws -> URL {
+        let d = dir.appendingPathComponent("state-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        return d
     }
 
     /// The sanitizers' run-time options, passed on from the test runner when set.
