@@ -364,7 +364,7 @@ struct OperatorHookRealToolsTests {
         #expect(Self.jsonObject(got.first?.payload ?? Data())?["update"] as? String == "over")
     }
 
-    @Test("MQTT: broker down or refusing the login — the hook fails (earshotd retries), saying why")
+    @Test("MQTT: broker down, hung or refusing the login — the hook fails (earshotd retries) within 10 s, saying why")
     func mqttFailures() throws {
         try Self.requireTool("/usr/bin/mosquitto_pub", package: "mosquitto-clients")
         let dir = TestPaths.tempDir("real-mqtt-fail")
@@ -378,6 +378,18 @@ struct OperatorHookRealToolsTests {
         broker.stop()
         let down = try Self.runHook(Self.mqttScript(in: dir, port: port), Self.alert())
         #expect(down.status != 0 && down.seconds < 5 && down.stderr.contains("refused"), "\(down)")
+        // hung: the connection opens, no CONNACK ever comes
+        let hung = Self.hungServer()
+        defer { close(hung.fd) }
+        let stuck = try Self.runHook(Self.mqttScript(in: dir.appendingPathComponent("hung"), port: hung.port), Self.alert(), limit: 20)
+        #expect(!stuck.killed && stuck.status != 0 && stuck.seconds < 10, "exits before earshotd's hook.timeout (10 s) kills it: \(stuck)")
+        #expect(stuck.stderr.contains("no answer"), "and says why: \(stuck.stderr)")
+        let stuckClip = try Self.runHook(Self.mqttScript(in: dir.appendingPathComponent("hung-clip"), port: hung.port),
+                                         Self.alert(clip: try Self.clip(in: dir).0.path, clipReady: true), limit: 20)
+        #expect(!stuckClip.killed && stuckClip.status != 0 && stuckClip.seconds < 10, "\(stuckClip)")
+        let stuckStep = try Self.runHook(Self.mqttScript(in: dir.appendingPathComponent("hung-inc"), port: hung.port),
+                                         Self.incidentStep("alert", seq: 1), limit: 20)
+        #expect(!stuckStep.killed && stuckStep.status != 0 && stuckStep.seconds < 10, "\(stuckStep)")
     }
 
     // MARK: HTTP — curl against python3's http.server
