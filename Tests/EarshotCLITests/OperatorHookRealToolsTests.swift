@@ -676,7 +676,7 @@ struct OperatorHookRealToolsTests {
         #expect(Self.text(c).contains("The evidence clip of event \(Self.eventID)"))
     }
 
-    @Test("e-mail: the mail server down or refusing the message — the hook exits non-zero, saying why")
+    @Test("e-mail: the mail server down, hung or refusing the message — the hook exits non-zero within 10 s, saying why")
     func emailFailures() throws {
         let dir = TestPaths.tempDir("real-mail-fail")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -693,5 +693,13 @@ struct OperatorHookRealToolsTests {
         let (s2, b2, e2) = try Self.emailSetup(in: dir.appendingPathComponent("down"), port: port)
         let down = try Self.runHook(s2, Self.alert(), pathPrefix: b2, extraEnv: e2)
         #expect(down.status != 0 && down.seconds < 5 && down.stderr.contains("Connection refused"), "\(down)")
+        let hung = Self.hungServer()
+        defer { close(hung.fd) }
+        let (s3, b3, e3) = try Self.emailSetup(in: dir.appendingPathComponent("hung"), port: hung.port)
+        for event in [Self.alert(), Self.health(), Self.alert(clip: clipURL.path, clipReady: true)] {
+            let stuck = try Self.runHook(s3, event, pathPrefix: b3, extraEnv: e3, limit: 20)
+            #expect(!stuck.killed && stuck.status != 0 && stuck.seconds < 10, "exits before earshotd's hook.timeout (10 s) kills it: \(stuck)")
+            #expect(stuck.stderr.contains("no answer"), "and says why: \(stuck.stderr)")
+        }
     }
 }
