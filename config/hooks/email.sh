@@ -19,6 +19,14 @@ where="on $EARSHOT_HOST"; [ -n "${EARSHOT_LOCATION:-}" ] && where="at $EARSHOT_L
 test_mark=""; [ "${EARSHOT_TEST:-0}" = 1 ] && test_mark="[TEST] "
 # Header values must be ASCII: anything else (a location like "Café Süd") goes as an RFC 2047 encoded word.
 header() { if printf %s "$1" | LC_ALL=C grep -q '[^ -~]'; then printf '=?UTF-8?B?%s?=' "$(printf %s "$1" | base64 -w0)"; else printf %s "$1"; fi; }
+# Hands the message on stdin to sendmail. msmtp waits without end for a mail server that hung, or one a firewall
+# drops the packets of ("timeout off" by default): the hook would hang until earshotd kills it (hook.timeout). So
+# sendmail gets 8 s (as the other examples' curl --max-time), then the hook fails, says so, and earshotd retries.
+send() {
+  timeout --foreground 8 sendmail -t -i && return 0 || rc=$?
+  [ "$rc" != 124 ] || echo "email.sh: no answer from the mail server within 8 s: not sent" >&2
+  exit "$rc"
+}
 
 # Also usable as health_hook: (EARSHOT_HEALTH set): the detector stopped (EARSHOT_PROBLEM=1) or started hearing.
 if [ -n "${EARSHOT_HEALTH:-}" ]; then
@@ -31,7 +39,7 @@ if [ -n "${EARSHOT_HEALTH:-}" ]; then
     printf 'From: %s\nTo: %s\nSubject: %s\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n\n' "$FROM" "$TO" \
       "$(header "${test_mark}Earshot $where: $what")"
     printf '%s\n\nTime:   %s\nDevice: %s\n' "$EARSHOT_MESSAGE" "$EARSHOT_TIME" "$EARSHOT_DEVICE"
-  } | sendmail -t -i
+  } | send
   exit 0
 fi
 SUBJECT="${test_mark}Gunshot detected $where (score $EARSHOT_SCORE)"
@@ -52,7 +60,7 @@ if [ "${EARSHOT_CLIP_READY:-0}" = 1 ]; then
       "$b" "$(basename "$clip")"
     printf '%s\n' "$data"
     printf -- '--%s--\n' "$b"
-  } | sendmail -t -i   # only printf feeds it: the pipeline's status is sendmail's
+  } | send   # only printf feeds it: the pipeline's status is sendmail's
   exit 0
 fi
 
@@ -67,4 +75,4 @@ fi
     "$EARSHOT_START" "$EARSHOT_SCORE" "$EARSHOT_DEVICE" "$EARSHOT_EVENT_ID" "${EARSHOT_CLIP:-none}"
   printf 'Event (JSON):\n'
   cat   # the event from stdin
-} | sendmail -t -i   # /usr/sbin is on the daemon's PATH
+} | send   # sendmail: /usr/sbin is on the daemon's PATH

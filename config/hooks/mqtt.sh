@@ -19,6 +19,14 @@ PORT=1883                   # 8883 with --cafile for TLS
 # its id. Without one the broker assigns each run its own; a broker whose ACLs want a prefix gets  -I earshot-
 # in the file (the prefix plus the process id).
 export XDG_CONFIG_HOME=/etc/earshot
+# mosquitto_pub has no connect or reply timeout: a broker that hung, or a firewall that drops the packets, would
+# hold the hook until earshotd kills it (hook.timeout) — and with a longer hook.timeout for a big clip, longer.
+# So it gets 8 s (as the other examples' curl --max-time), then the hook fails, says so, and earshotd retries.
+pub() {   # publishes, then ends the hook with mosquitto_pub's status
+  timeout --foreground 8 mosquitto_pub -h "$BROKER" -p "$PORT" "$@" && exit 0 || rc=$?
+  [ "$rc" != 124 ] || echo "mqtt.sh: no answer from the broker $BROKER:$PORT within 8 s: not published" >&2
+  exit "$rc"
+}
 # Topics are per box; the JSON names the config's location: ("location") for several microphones.
 if [ "${EARSHOT_TEST:-0}" = 1 ]; then   # earshot test-alert: drills of either hook
   TOPIC="earshot/$EARSHOT_HOST/test"
@@ -27,7 +35,7 @@ elif [ -n "${EARSHOT_HEALTH:-}" ]; then   # run as health_hook: the detector sto
 elif [ -n "${EARSHOT_INCIDENT_UPDATE:-}" ]; then   # run as incident_hook: a shooting's steps (alert, heard, over)
   # Retained (-r): a dashboard that connects later gets the latest step at once — "update":"over" means no
   # shooting now. Keep the step with the highest "seq" of an "incident_id" (a retried step can come late).
-  exec mosquitto_pub -h "$BROKER" -p "$PORT" -q 1 -r -t "earshot/$EARSHOT_HOST/incident" -s
+  pub -q 1 -r -t "earshot/$EARSHOT_HOST/incident" -s
 else
   TOPIC="earshot/$EARSHOT_HOST/alert"
 fi
@@ -35,8 +43,8 @@ fi
 # Run as clip_hook: (EARSHOT_CLIP_READY=1): publish the evidence clip itself (a WAV, ≈ 320 KB for 10 s) to
 # TOPIC/clip, e.g. earshot/venue-1/alert/clip, for a dashboard or an archive to play.
 if [ "${EARSHOT_CLIP_READY:-0}" = 1 ]; then
-  exec mosquitto_pub -h "$BROKER" -p "$PORT" -q 1 -t "$TOPIC/clip" -f "$EARSHOT_CLIP"
+  pub -q 1 -t "$TOPIC/clip" -f "$EARSHOT_CLIP"
 fi
 
 # -s reads the message (the JSON event) from stdin; QoS 1 so the broker acknowledges it.
-exec mosquitto_pub -h "$BROKER" -p "$PORT" -q 1 -t "$TOPIC" -s
+pub -q 1 -t "$TOPIC" -s
