@@ -3,8 +3,11 @@
 # Idempotent and quiet: skips apt entirely when everything is already installed.
 set -euo pipefail
 PKGS=(pkg-config libasound2-dev libfftw3-dev libopenblas-dev libsystemd-dev libsndfile1-dev libsoxr-dev
-      alsa-utils systemd util-linux sox dpkg-dev fakeroot binutils
-      curl mosquitto mosquitto-clients msmtp python3-aiosmtpd)
+      alsa-utils systemd util-linux sox dpkg-dev fakeroot binutils)
+# --tests (scripts/test.sh): also the real tools and servers the hook examples are tested against — among them
+# Debian's mosquitto broker, whose package, on a box run by systemd, starts and enables mosquitto.service (port
+# 1883); so the demo (scripts/demo.sh) does not install them
+if [[ ${1:-} == --tests ]]; then PKGS+=(curl mosquitto mosquitto-clients msmtp python3-aiosmtpd); fi
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

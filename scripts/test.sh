@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
 swift build --build-tests
 log=$(mktemp)
 stamp=$(mktemp)   # its time: the tests' start, for the state-directory check below

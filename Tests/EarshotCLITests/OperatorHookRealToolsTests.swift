@@ -75,13 +75,13 @@ struct OperatorHookRealToolsTests {
     /// Fails (not skips) when a tool is missing: CI installs it with scripts/setup.sh.
     static func requireTool(_ path: String, package: String) throws {
         try #require(FileManager.default.isExecutableFile(atPath: path),
-                     "\(path) is missing: apt-get install \(package) (scripts/setup.sh installs it)")
+                     "\(path) is missing: apt-get install \(package) (scripts/setup.sh --tests installs it)")
     }
 
     static func requireAiosmtpd() throws {
         try requireTool("/usr/bin/python3", package: "python3")
         let r = try Operator.run("/usr/bin/python3", ["-c", "import aiosmtpd"])
-        try #require(r.status == 0, "python3 cannot import aiosmtpd: apt-get install python3-aiosmtpd (scripts/setup.sh installs it)\n\(r.output)")
+        try #require(r.status == 0, "python3 cannot import aiosmtpd: apt-get install python3-aiosmtpd (scripts/setup.sh --tests installs it)\n\(r.output)")
     }
 
     /// A TCP socket on 127.0.0.1 (close-on-exec, so no concurrently spawned process inherits it).
