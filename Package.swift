@@ -60,21 +60,26 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
 
-        // Executables: argument parsing and wiring only
-        .executableTarget(name: "earshot", dependencies: [
+        // The programs' commands: argument parsing and wiring only, each started by its `…CommandMain`
+        .target(name: "EarshotCLI", dependencies: [
             "EarshotDSP", "EarshotNN", "EarshotDetect", "EarshotDaemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "earshotd", dependencies: [
+        .target(name: "EarshotDaemonCLI", dependencies: [
             "EarshotDaemon", "EarshotDSP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "earshot-bench", dependencies: [
-            "EarshotDSP", "EarshotNN", "EarshotDetect", "EarshotTrain",
+        .target(name: "EarshotTrainCLI", dependencies: [
+            "EarshotTrain", "EarshotDSP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "earshot-train", dependencies: [
-            "EarshotTrain", "EarshotDSP",
+
+        // Executables: a main.swift each that calls its command's entry point
+        .executableTarget(name: "earshot", dependencies: ["EarshotCLI"]),
+        .executableTarget(name: "earshotd", dependencies: ["EarshotDaemonCLI"]),
+        .executableTarget(name: "earshot-train", dependencies: ["EarshotTrainCLI"]),
+        .executableTarget(name: "earshot-bench", dependencies: [
+            "EarshotDSP", "EarshotNN", "EarshotDetect", "EarshotTrain",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
