@@ -4,9 +4,10 @@
 # the Swift runtime inside it (--static-swift-stdlib), installed once as /usr/bin/earshot with /usr/bin/earshotd
 # and /usr/bin/earshot-train hard links to it (`make install MULTICALL=…`: the runtime, Foundation and ICU's data
 # are on disk once, not three times); the units, the journal catalog, the default config (a conffile), the
-# shipped model and the hook examples — `make install`'s tree with PREFIX=/usr — plus maintainer scripts
-# (packaging/debian/), the copyright file (scripts/deb-copyright.sh) and a changelog. Depends: is computed by
-# dpkg-shlibdeps from the binary, so it names the Debian packages of the C libraries it really loads.
+# shipped model and the hook examples — `make install`'s tree with PREFIX=/usr — plus the programs' manual pages
+# (scripts/deb-manpages.sh), maintainer scripts (packaging/debian/), the copyright file (scripts/deb-copyright.sh)
+# and a changelog. Depends: is computed by dpkg-shlibdeps from the binary, so it names the Debian packages of
+# the C libraries it really loads.
 #
 #   bash scripts/package-deb.sh              # → dist/earshot_<version>_<arch>.deb   (make deb does the same)
 #   apt install ./dist/earshot_*.deb         # on the box (Debian 12); then the README's "Install as a service"
@@ -38,7 +39,10 @@ for tool in dpkg-deb dpkg-shlibdeps fakeroot readelf strip; do
     command -v "$tool" >/dev/null || die "$tool is missing: apt-get install dpkg-dev fakeroot binutils"
 done
 
-"$SWIFT" build -c "$CONFIGURATION" --static-swift-stdlib --scratch-path "$SCRATCH" --product "$multicall"
+# generate-manual (swift-argument-parser's tool) writes the manual pages from the programs' help
+for product in "$multicall" generate-manual; do
+    "$SWIFT" build -c "$CONFIGURATION" --static-swift-stdlib --scratch-path "$SCRATCH" --product "$product"
+done
 bin="$SCRATCH/$CONFIGURATION"
 # A binary that still loads the Swift runtime from the toolchain would not start on the box.
 runtime=$(readelf -d "$bin/$multicall" | grep NEEDED | grep -o 'libswift[A-Za-z_]*\.so' | sort -u | tr '\n' ' ' || true)
@@ -62,6 +66,12 @@ version=$("$stage/usr/bin/earshot" --version)
 version="$version$(bash scripts/package-version.sh "$repo")"
 arch=$(dpkg --print-architecture)
 
+built=$(bash scripts/package-version.sh --date "$repo"); built=${built:-${SOURCE_DATE_EPOCH:-$(date +%s)}}
+
+# usr/share/man: earshot(1) and a page per subcommand (earshot-detect(1), …), earshot-train(1) and its
+# subcommands', earshotd(8), dated by the build's commit, so a build of the same commit writes the same pages
+bash scripts/deb-manpages.sh "$bin/generate-manual" "$stage/usr/bin" "$(date -u -d "@$built" +%F)" "$stage/usr/share/man"
+
 # usr/share/doc/earshot/copyright: what the programs contain (the Swift packages of this build's checkouts, the
 # Swift runtime, ICU) under which terms, with the licences' texts; changelog.gz: this build, in the format of a
 # Debian native package's changelog
@@ -69,7 +79,6 @@ doc="$stage/usr/share/doc/earshot"
 swift_license="$(dirname "$(readlink -f "$(command -v "$SWIFT")")")/../share/swift/LICENSE.txt"
 bash scripts/deb-copyright.sh "$SCRATCH/checkouts" Package.resolved "$swift_license" > "$doc/copyright"
 chmod 0644 "$doc/copyright"
-built=$(bash scripts/package-version.sh --date "$repo"); built=${built:-${SOURCE_DATE_EPOCH:-$(date +%s)}}
 commit=$(git -C "$repo" rev-parse --short=7 HEAD 2>/dev/null || echo "unknown (not a git checkout)")
 {
     echo "earshot ($version) unstable; urgency=medium"

@@ -3,7 +3,7 @@
 # Idempotent and quiet: skips apt entirely when everything is already installed.
 set -euo pipefail
 PKGS=(pkg-config libasound2-dev libfftw3-dev libopenblas-dev libsystemd-dev libsndfile1-dev libsoxr-dev
-      alsa-utils systemd util-linux sox dpkg-dev fakeroot binutils)
+      alsa-utils systemd util-linux sox dpkg-dev fakeroot binutils man-db)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -150,6 +150,56 @@ struct PackageDebTests {
         #expect(parsed.output == version + "\n", "dpkg-parsechangelog: \(parsed.output)")
     }
 
+    /// The programs' manual pages, written at package time from their own help (scripts/deb-manpages.sh): earshot(1)
+    /// and earshot-train(1) with a page per subcommand, as Debian names them (`man earshot-detect`), earshotd(8);
+    /// gzipped. man renders earshotd(8) without a warning, with its NAME line and every option `earshotd --help` lists.
+    @Test("manual pages: earshot(1), earshot-detect(1)…, earshot-train(1)…, earshotd(8); man finds and renders them with the programs' options")
+    func manualPages() throws {
+        let deb = try Self.built.get()
+        let list = try Operator.run("/usr/bin/dpkg-deb", ["--contents", deb.path]).output
+        let pages = Set(list.split(separator: "\n").compactMap { $0.components(separatedBy: " ./usr/share/man/").dropFirst().first }.filter { $0.hasSuffix(".gz") })
+        let bin = try Self.unpackedBin("deb-man")
+        let man = bin.deletingLastPathComponent().appendingPathComponent("share/man")
+        // a page per program and per subcommand its --help lists (none for ArgumentParser's own `help`)
+        var expected: Set<String> = ["man1/earshot.1.gz", "man1/earshot-train.1.gz", "man8/earshotd.8.gz"]
+        for program in ["earshot", "earshot-train"] {
+            let help = try Operator.run(bin.appendingPathComponent(program).path, ["--help"]).output
+            let subcommands = help.components(separatedBy: "SUBCOMMANDS:\n").dropFirst().first?
+                .split(separator: "\n", omittingEmptySubsequences: false).prefix { $0.hasPrefix("  ") }.filter { !$0.hasPrefix("   ") } // not a description's next line
+                .compactMap { $0.split(separator: " ").first.map(String.init) } ?? []
+            #expect(subcommands.contains(program == "earshot" ? "detect" : "adapt"), "\(program) --help: \(help)")
+            for sub in subcommands where sub != "help" { expected.insert("man1/\(program)-\(sub).1.gz") }
+        }
+        #expect(pages == expected, "missing: \(expected.subtracting(pages).sorted()), not expected: \(pages.subtracting(expected).sorted())")
+
+        // man finds them by the names Debian uses
+        for (name, path) in [("earshot-detect", "man1/earshot-detect.1.gz"), ("earshotd", "man8/earshotd.8.gz"), ("earshot-train-adapt", "man1/earshot-train-adapt.1.gz")] {
+            let found = try Operator.run("/usr/bin/man", ["-M", man.path, "-w", name])
+            #expect(found.output == man.appendingPathComponent(path).path + "\n", "man -w \(name): \(found.output)")
+        }
+
+        // earshotd(8) as man renders it (wide, so nothing wraps): its NAME, and each option of its --help
+        let page = man.appendingPathComponent("man8/earshotd.8.gz").path
+        let warnings = try Operator.run("/bin/sh", ["-c", "LC_ALL=C.UTF-8 MANWIDTH=300 man --warnings -l '\(page)' 2>&1 >/dev/null"])
+        #expect(warnings.status == 0 && warnings.output.isEmpty, "man --warnings: \(warnings.output)")
+        let rendered = try Operator.run("/usr/bin/env", ["LC_ALL=C.UTF-8", "MANWIDTH=300", "man", "-l", page]).output
+        let help = try Operator.run(bin.appendingPathComponent("earshotd").path, ["--help"]).output
+        let overview = try #require(help.components(separatedBy: "\n\n").first.flatMap { $0.hasPrefix("OVERVIEW: ") ? String($0.dropFirst(10)) : nil })
+        #expect(rendered.contains("NAME\n     earshotd — \(overview.replacingOccurrences(of: "\n", with: " "))\n"), "\(rendered.prefix(600))")
+        // an option's names as a list item starts them: "  --config <config>   …", "  -h, --help   …" (help), "     -h, --help" (man)
+        let names = { (line: Substring) -> [String] in
+            line.drop { $0 == " " }.components(separatedBy: ", ").compactMap { $0.split(separator: " ").first.map(String.init) }
+        }
+        let options = Set(help.components(separatedBy: "OPTIONS:\n").dropFirst().first?.split(separator: "\n")
+            .filter { $0.hasPrefix("  -") }.flatMap(names).filter { $0.hasPrefix("--") } ?? [])
+        #expect(options.contains("--config") && options.contains("--instance"), "options of earshotd --help: \(options.sorted())")
+        let items = Set(rendered.split(separator: "\n").filter { $0.hasPrefix("     -") }.flatMap(names))
+        for option in options { #expect(items.contains(option), "\(option) is not in earshotd(8):\n\(rendered)") }
+        // a subcommand's page: NAME as Debian names it, SYNOPSIS as it is run
+        let detect = try Operator.run("/usr/bin/env", ["LC_ALL=C.UTF-8", "MANWIDTH=300", "man", "-l", man.appendingPathComponent("man1/earshot-detect.1.gz").path]).output
+        #expect(detect.contains("NAME\n     earshot-detect — Run the detector") && detect.contains("SYNOPSIS\n     earshot detect [--model model]"), "\(detect.prefix(800))")
+    }
+
     @Test("install into a root, run it without the toolchain, upgrade keeps the operator's config, remove disables, purge keeps the clips")
     func lifecycle() throws {
         let deb = try Self.built.get()
