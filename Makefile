@@ -13,7 +13,10 @@
 # Variables: PREFIX (/usr/local), DESTDIR (staging root for packaging), SYSCONFDIR (/etc),
 #   UNITDIR (/etc/systemd/system for PREFIX=/usr/local, else $(PREFIX)/lib/systemd/system),
 #   CATALOGDIR (/usr/lib/systemd/catalog), SCRATCH (.build), BINSRC (where the built binaries are;
-#   set it together with NOBUILD=1 to install binaries built elsewhere, e.g. a debug build in tests).
+#   set it together with NOBUILD=1 to install binaries built elsewhere, e.g. a debug build in tests),
+#   MULTICALL (empty: the three programs are installed as built; earshot-multicall: that one binary, the three
+#   in one, is built and installed once, as BINDIR/earshot with earshotd and earshot-train hard links to it —
+#   what scripts/package-deb.sh ships, so the Swift runtime linked in is on disk once).
 
 PREFIX     ?= /usr/local
 DESTDIR    ?=
@@ -27,6 +30,7 @@ SWIFT      ?= swift
 SCRATCH    ?= .build
 BINSRC     ?= $(SCRATCH)/release
 NOBUILD    ?=
+MULTICALL  ?=
 INSTALL    ?= install
 
 BINARIES := earshot earshotd earshot-train
@@ -52,9 +56,13 @@ all: build
 
 build:
 ifeq ($(NOBUILD),)
+ifeq ($(MULTICALL),)
 	$(SWIFT) build -c release --scratch-path $(SCRATCH) --product earshot
 	$(SWIFT) build -c release --scratch-path $(SCRATCH) --product earshotd
 	$(SWIFT) build -c release --scratch-path $(SCRATCH) --product earshot-train
+else
+	$(SWIFT) build -c release --scratch-path $(SCRATCH) --product $(MULTICALL)
+endif
 endif
 
 install: build
@@ -62,7 +70,12 @@ install: build
 	  test -f "$$f" || { echo "make install: $$f is missing from the checkout" >&2; exit 1; }; done
 	$(INSTALL) -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(DATADIR)/hooks' '$(DESTDIR)$(UNITDIR)' \
 	  '$(DESTDIR)$(CATALOGDIR)' '$(DESTDIR)$(SYSCONFDIR)/earshot' '$(DESTDIR)$(DOCDIR)'
+ifeq ($(MULTICALL),)
 	for b in $(BINARIES); do $(INSTALL) -m 0755 '$(BINSRC)'/$$b '$(DESTDIR)$(BINDIR)'/$$b || exit 1; done
+else
+	$(INSTALL) -m 0755 '$(BINSRC)/$(MULTICALL)' '$(DESTDIR)$(BINDIR)/earshot'
+	for b in $(filter-out earshot,$(BINARIES)); do ln -f '$(DESTDIR)$(BINDIR)/earshot' '$(DESTDIR)$(BINDIR)'/$$b || exit 1; done
+endif
 	sed -e 's|/usr/local/bin/earshotd|$(BINDIR)/earshotd|g' -e 's|/usr/local/share/earshot|$(DATADIR)|g' \
 	  -e 's|/usr/local/share/doc/earshot|$(DOCDIR)|g' \
 	  $(UNIT) > '$(DESTDIR)$(UNITDIR)/earshot.service'

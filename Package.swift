@@ -25,6 +25,8 @@ let package = Package(
         .executable(name: "earshot", targets: ["earshot"]),
         .executable(name: "earshotd", targets: ["earshotd"]),
         .executable(name: "earshot-train", targets: ["earshot-train"]),
+        // the three in one binary, chosen by argv[0]: what the Debian package ships (scripts/package-deb.sh)
+        .executable(name: "earshot-multicall", targets: ["earshot-multicall"]),
         .library(name: "EarshotDSP", targets: ["EarshotDSP"]),
         .library(name: "EarshotNN", targets: ["EarshotNN"]),
         .library(name: "EarshotDetect", targets: ["EarshotDetect"]),
@@ -60,21 +62,27 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
 
-        // Executables: argument parsing and wiring only
-        .executableTarget(name: "earshot", dependencies: [
+        // The programs' commands: argument parsing and wiring only, each started by its `…CommandMain`
+        .target(name: "EarshotCLI", dependencies: [
             "EarshotDSP", "EarshotNN", "EarshotDetect", "EarshotDaemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "earshotd", dependencies: [
+        .target(name: "EarshotDaemonCLI", dependencies: [
             "EarshotDaemon", "EarshotDSP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "earshot-bench", dependencies: [
-            "EarshotDSP", "EarshotNN", "EarshotDetect", "EarshotTrain",
+        .target(name: "EarshotTrainCLI", dependencies: [
+            "EarshotTrain", "EarshotDSP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "earshot-train", dependencies: [
-            "EarshotTrain", "EarshotDSP",
+
+        // Executables: a main.swift each that calls its command's entry point; earshot-multicall is all three
+        .executableTarget(name: "earshot", dependencies: ["EarshotCLI"]),
+        .executableTarget(name: "earshotd", dependencies: ["EarshotDaemonCLI"]),
+        .executableTarget(name: "earshot-train", dependencies: ["EarshotTrainCLI"]),
+        .executableTarget(name: "earshot-multicall", dependencies: ["EarshotCLI", "EarshotDaemonCLI", "EarshotTrainCLI"]),
+        .executableTarget(name: "earshot-bench", dependencies: [
+            "EarshotDSP", "EarshotNN", "EarshotDetect", "EarshotTrain",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

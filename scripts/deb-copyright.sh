@@ -52,10 +52,10 @@ pin() {
 cat <<'HEAD'
 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: earshot
-Comment: The programs (/usr/bin/earshot, earshotd, earshot-train) are built with --static-swift-stdlib: the Swift
- packages, the Swift runtime with Foundation, and ICU's data listed below are inside each of them. The C
- libraries they load (ALSA, FFTW, OpenBLAS, libsndfile, libsoxr, libsystemd) come from Debian packages, with
- their own copyright files.
+Comment: The programs (/usr/bin/earshot, earshotd, earshot-train: one multi-call binary, three hard links) are
+ built with --static-swift-stdlib: the Swift packages, the Swift runtime with Foundation, and ICU's data listed
+ below are inside it. The C libraries it loads (ALSA, FFTW, OpenBLAS, libsndfile, libsoxr, libsystemd) come
+ from Debian packages, with their own copyright files.
 
 Files: *
 Copyright: the Earshot authors

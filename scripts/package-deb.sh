@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Builds a Debian package of Earshot for boxes WITHOUT a Swift toolchain: earshot, earshotd and earshot-train
-# linked with the Swift runtime inside them (--static-swift-stdlib), the units, the journal catalog, the
-# default config (a conffile), the shipped model and the hook examples — `make install`'s tree with
-# PREFIX=/usr — plus maintainer scripts (packaging/debian/), the copyright file (scripts/deb-copyright.sh) and a
-# changelog. Depends: is computed by dpkg-shlibdeps from the
-# binaries, so it names the Debian packages of the C libraries they really load.
+# as one multi-call binary (earshot-multicall, which does the work of the program whose name it is run as) with
+# the Swift runtime inside it (--static-swift-stdlib), installed once as /usr/bin/earshot with /usr/bin/earshotd
+# and /usr/bin/earshot-train hard links to it (`make install MULTICALL=…`: the runtime, Foundation and ICU's data
+# are on disk once, not three times); the units, the journal catalog, the default config (a conffile), the
+# shipped model and the hook examples — `make install`'s tree with PREFIX=/usr — plus the programs' manual pages
+# (scripts/deb-manpages.sh), maintainer scripts (packaging/debian/), the copyright file (scripts/deb-copyright.sh)
+# and a changelog. Depends: is computed by dpkg-shlibdeps from the binary, so it names the Debian packages of
+# the C libraries it really loads.
 #
 #   bash scripts/package-deb.sh              # → dist/earshot_<version>_<arch>.deb   (make deb does the same)
 #   apt install ./dist/earshot_*.deb         # on the box (Debian 12); then the README's "Install as a service"
@@ -28,34 +31,46 @@ if [[ -z ${MAINTAINER:-} ]]; then
     else MAINTAINER="Earshot developers <earshot@maintainer-not-set.invalid>"; fi
 fi
 COMPRESSION=${COMPRESSION:-xz}
-binaries=(earshot earshotd earshot-train)
+multicall=earshot-multicall
+binaries=(earshot earshotd earshot-train)   # its names in /usr/bin
 
 die() { echo "package-deb: $*" >&2; exit 1; }
 for tool in dpkg-deb dpkg-shlibdeps fakeroot readelf strip; do
     command -v "$tool" >/dev/null || die "$tool is missing: apt-get install dpkg-dev fakeroot binutils"
 done
 
-for b in "${binaries[@]}"; do
-    "$SWIFT" build -c "$CONFIGURATION" --static-swift-stdlib --scratch-path "$SCRATCH" --product "$b"
+# generate-manual (swift-argument-parser's tool) writes the manual pages from the programs' help
+for product in "$multicall" generate-manual; do
+    "$SWIFT" build -c "$CONFIGURATION" --static-swift-stdlib --scratch-path "$SCRATCH" --product "$product"
 done
 bin="$SCRATCH/$CONFIGURATION"
 # A binary that still loads the Swift runtime from the toolchain would not start on the box.
-for b in "${binaries[@]}"; do
-    runtime=$(readelf -d "$bin/$b" | grep NEEDED | grep -o 'libswift[A-Za-z_]*\.so' | sort -u | tr '\n' ' ' || true)
-    [[ -z $runtime ]] || die "$bin/$b loads the Swift runtime from the toolchain (${runtime% }): a box without it could not start the program; build with --static-swift-stdlib (what this script does unless SWIFT/SCRATCH point elsewhere)"
-done
+runtime=$(readelf -d "$bin/$multicall" | grep NEEDED | grep -o 'libswift[A-Za-z_]*\.so' | sort -u | tr '\n' ' ' || true)
+[[ -z $runtime ]] || die "$bin/$multicall loads the Swift runtime from the toolchain (${runtime% }): a box without it could not start the program; build with --static-swift-stdlib (what this script does unless SWIFT/SCRATCH point elsewhere)"
 
-version=$("$bin/earshot" --version)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# stripped once, here, before make install links its three names to it
+mkdir "$work/bin"
+cp "$bin/$multicall" "$work/bin/"
+strip --strip-unneeded "$work/bin/$multicall"
+stage="$work/stage"
+make -s -C "$repo" install DESTDIR="$stage" PREFIX=/usr NOBUILD=1 BINSRC="$work/bin" MULTICALL="$multicall" >/dev/null
+inodes=$(stat -c '%i %h' "${binaries[@]/#/$stage/usr/bin/}" | sort -u)
+[[ $(wc -l <<<"$inodes") == 1 && ${inodes#* } == "${#binaries[@]}" ]] \
+    || die "usr/bin/{${binaries[*]}} are not one file with ${#binaries[@]} names (inode, links: $(echo $inodes))"
+
+version=$("$stage/usr/bin/earshot" --version)
 [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "earshot --version printed '$version', not a version"
 # +gitDATE.COUNT.COMMIT (UTC date, commits in the history): every build of a later commit upgrades the one before
 version="$version$(bash scripts/package-version.sh "$repo")"
 arch=$(dpkg --print-architecture)
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-stage="$work/stage"
-make -s -C "$repo" install DESTDIR="$stage" PREFIX=/usr NOBUILD=1 BINSRC="$(cd "$bin" && pwd)" >/dev/null
-for b in "${binaries[@]}"; do strip --strip-unneeded "$stage/usr/bin/$b"; done
+built=$(bash scripts/package-version.sh --date "$repo"); built=${built:-${SOURCE_DATE_EPOCH:-$(date +%s)}}
+
+# usr/share/man: earshot(1) and a page per subcommand (earshot-detect(1), …), earshot-train(1) and its
+# subcommands', earshotd(8), dated by the build's commit, so a build of the same commit writes the same pages
+bash scripts/deb-manpages.sh "$bin/generate-manual" "$stage/usr/bin" "$(date -u -d "@$built" +%F)" "$stage/usr/share/man"
 
 # usr/share/doc/earshot/copyright: what the programs contain (the Swift packages of this build's checkouts, the
 # Swift runtime, ICU) under which terms, with the licences' texts; changelog.gz: this build, in the format of a
@@ -64,7 +79,6 @@ doc="$stage/usr/share/doc/earshot"
 swift_license="$(dirname "$(readlink -f "$(command -v "$SWIFT")")")/../share/swift/LICENSE.txt"
 bash scripts/deb-copyright.sh "$SCRATCH/checkouts" Package.resolved "$swift_license" > "$doc/copyright"
 chmod 0644 "$doc/copyright"
-built=$(bash scripts/package-version.sh --date "$repo"); built=${built:-${SOURCE_DATE_EPOCH:-$(date +%s)}}
 commit=$(git -C "$repo" rev-parse --short=7 HEAD 2>/dev/null || echo "unknown (not a git checkout)")
 {
     echo "earshot ($version) unstable; urgency=medium"
@@ -79,9 +93,7 @@ echo "package-deb: Maintainer: $MAINTAINER (set MAINTAINER to change it)" >&2
 # Depends: from the binaries' NEEDED libraries (dpkg-shlibdeps wants a debian/control beside it)
 mkdir -p "$work/src/debian"
 printf 'Source: earshot\n\nPackage: earshot\nArchitecture: any\n' > "$work/src/debian/control"
-shlibdeps_args=()   # one -e<path> word per binary, whatever $TMPDIR holds (spaces included)
-for b in "${binaries[@]}"; do shlibdeps_args+=("-e$stage/usr/bin/$b"); done
-depends=$(cd "$work/src" && dpkg-shlibdeps -O "${shlibdeps_args[@]}" 2>"$work/shlibdeps.err" \
+depends=$(cd "$work/src" && dpkg-shlibdeps -O "-e$stage/usr/bin/earshot" 2>"$work/shlibdeps.err" \
           | sed -n 's/^shlibs:Depends=//p') || { cat "$work/shlibdeps.err" >&2; die "dpkg-shlibdeps failed"; }
 [[ -n $depends ]] || { cat "$work/shlibdeps.err" >&2; die "dpkg-shlibdeps found no dependencies"; }
 

@@ -1,6 +1,9 @@
 import EarshotDSP
 import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `scripts/package-deb.sh`: a .deb that runs on a box without the Swift toolchain, installed, upgraded,
 /// removed and purged by the real dpkg — into a private root (`dpkg --root … --force-script-chrootless`, the
@@ -41,6 +44,26 @@ struct PackageDebTests {
                                 environment: ["PATH": fake.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")])
     }
 
+    /// The programs in usr/bin: one multi-call binary (earshot-multicall), installed once with three names.
+    static let programs = ["earshot", "earshotd", "earshot-train"]
+
+    /// (inode, link count) of each of `programs` in `bin`.
+    static func files(in bin: URL) throws -> [(inode: UInt64, links: UInt64)] {
+        try programs.map { name in
+            var st = stat()
+            guard stat(bin.appendingPathComponent(name).path, &st) == 0 else { throw CLITestError("stat \(bin.path)/\(name): \(String(cString: strerror(errno)))") }
+            return (UInt64(st.st_ino), UInt64(st.st_nlink))
+        }
+    }
+
+    /// The package's usr/bin unpacked by dpkg-deb -x (tar: hard links stay hard links).
+    static func unpackedBin(_ tag: String) throws -> URL {
+        let dir = TestPaths.tempDir(tag)
+        let x = try Operator.run("/usr/bin/dpkg-deb", ["-x", try built.get().path, dir.path])
+        try #require(x.status == 0, "dpkg-deb -x: \(x.output)")
+        return dir.appendingPathComponent("usr/bin")
+    }
+
     /// An empty dpkg database under `root`.
     static func emptyRoot(_ name: String) throws -> URL {
         let root = TestPaths.tempDir(name)
@@ -74,7 +97,9 @@ struct PackageDebTests {
         #expect(try field("Maintainer") == Self.maintainer)
         let conffiles = try Operator.run("/bin/sh", ["-c", "dpkg-deb --ctrl-tarfile '\(deb.path)' | tar -xO ./conffiles"]).output
         #expect(conffiles == "/etc/earshot/earshot.yaml\n")
+        // a hard link is listed as "PATH link to TARGET" (usr/bin/earshotd, usr/bin/earshot-train)
         let list = try Operator.run("/usr/bin/dpkg-deb", ["--contents", deb.path]).output
+            .split(separator: "\n").map { $0.components(separatedBy: " link to ")[0] + "\n" }.joined()
         for path in ["./usr/bin/earshot", "./usr/bin/earshotd", "./usr/bin/earshot-train", "./usr/lib/systemd/system/earshot.service",
                      "./usr/lib/systemd/system/earshot@.service", "./usr/lib/systemd/catalog/earshot.catalog",
                      "./usr/share/earshot/earshot-default.safetensors", "./usr/share/earshot/hooks/ntfy-webhook.sh",
@@ -125,6 +150,56 @@ struct PackageDebTests {
         #expect(parsed.output == version + "\n", "dpkg-parsechangelog: \(parsed.output)")
     }
 
+    /// The programs' manual pages, written at package time from their own help (scripts/deb-manpages.sh): earshot(1)
+    /// and earshot-train(1) with a page per subcommand, as Debian names them (`man earshot-detect`), earshotd(8);
+    /// gzipped. man renders earshotd(8) without a warning, with its NAME line and every option `earshotd --help` lists.
+    @Test("manual pages: earshot(1), earshot-detect(1)…, earshot-train(1)…, earshotd(8); man finds and renders them with the programs' options")
+    func manualPages() throws {
+        let deb = try Self.built.get()
+        let list = try Operator.run("/usr/bin/dpkg-deb", ["--contents", deb.path]).output
+        let pages = Set(list.split(separator: "\n").compactMap { $0.components(separatedBy: " ./usr/share/man/").dropFirst().first }.filter { $0.hasSuffix(".gz") })
+        let bin = try Self.unpackedBin("deb-man")
+        let man = bin.deletingLastPathComponent().appendingPathComponent("share/man")
+        // a page per program and per subcommand its --help lists (none for ArgumentParser's own `help`)
+        var expected: Set<String> = ["man1/earshot.1.gz", "man1/earshot-train.1.gz", "man8/earshotd.8.gz"]
+        for program in ["earshot", "earshot-train"] {
+            let help = try Operator.run(bin.appendingPathComponent(program).path, ["--help"]).output
+            let subcommands = help.components(separatedBy: "SUBCOMMANDS:\n").dropFirst().first?
+                .split(separator: "\n", omittingEmptySubsequences: false).prefix { $0.hasPrefix("  ") }.filter { !$0.hasPrefix("   ") } // not a description's next line
+                .compactMap { $0.split(separator: " ").first.map(String.init) } ?? []
+            #expect(subcommands.contains(program == "earshot" ? "detect" : "adapt"), "\(program) --help: \(help)")
+            for sub in subcommands where sub != "help" { expected.insert("man1/\(program)-\(sub).1.gz") }
+        }
+        #expect(pages == expected, "missing: \(expected.subtracting(pages).sorted()), not expected: \(pages.subtracting(expected).sorted())")
+
+        // man finds them by the names Debian uses
+        for (name, path) in [("earshot-detect", "man1/earshot-detect.1.gz"), ("earshotd", "man8/earshotd.8.gz"), ("earshot-train-adapt", "man1/earshot-train-adapt.1.gz")] {
+            let found = try Operator.run("/usr/bin/man", ["-M", man.path, "-w", name])
+            #expect(found.output == man.appendingPathComponent(path).path + "\n", "man -w \(name): \(found.output)")
+        }
+
+        // earshotd(8) as man renders it (wide, so nothing wraps): its NAME, and each option of its --help
+        let page = man.appendingPathComponent("man8/earshotd.8.gz").path
+        let warnings = try Operator.run("/bin/sh", ["-c", "LC_ALL=C.UTF-8 MANWIDTH=300 man --warnings -l '\(page)' 2>&1 >/dev/null"])
+        #expect(warnings.status == 0 && warnings.output.isEmpty, "man --warnings: \(warnings.output)")
+        let rendered = try Operator.run("/usr/bin/env", ["LC_ALL=C.UTF-8", "MANWIDTH=300", "man", "-l", page]).output
+        let help = try Operator.run(bin.appendingPathComponent("earshotd").path, ["--help"]).output
+        let overview = try #require(help.components(separatedBy: "\n\n").first.flatMap { $0.hasPrefix("OVERVIEW: ") ? String($0.dropFirst(10)) : nil })
+        #expect(rendered.contains("NAME\n     earshotd — \(overview.replacingOccurrences(of: "\n", with: " "))\n"), "\(rendered.prefix(600))")
+        // an option's names as a list item starts them: "  --config <config>   …", "  -h, --help   …" (help), "     -h, --help" (man)
+        let names = { (line: Substring) -> [String] in
+            line.drop { $0 == " " }.components(separatedBy: ", ").compactMap { $0.split(separator: " ").first.map(String.init) }
+        }
+        let options = Set(help.components(separatedBy: "OPTIONS:\n").dropFirst().first?.split(separator: "\n")
+            .filter { $0.hasPrefix("  -") }.flatMap(names).filter { $0.hasPrefix("--") } ?? [])
+        #expect(options.contains("--config") && options.contains("--instance"), "options of earshotd --help: \(options.sorted())")
+        let items = Set(rendered.split(separator: "\n").filter { $0.hasPrefix("     -") }.flatMap(names))
+        for option in options { #expect(items.contains(option), "\(option) is not in earshotd(8):\n\(rendered)") }
+        // a subcommand's page: NAME as Debian names it, SYNOPSIS as it is run
+        let detect = try Operator.run("/usr/bin/env", ["LC_ALL=C.UTF-8", "MANWIDTH=300", "man", "-l", man.appendingPathComponent("man1/earshot-detect.1.gz").path]).output
+        #expect(detect.contains("NAME\n     earshot-detect — Run the detector") && detect.contains("SYNOPSIS\n     earshot detect [--model model]"), "\(detect.prefix(800))")
+    }
+
     @Test("install into a root, run it without the toolchain, upgrade keeps the operator's config, remove disables, purge keeps the clips")
     func lifecycle() throws {
         let deb = try Self.built.get()
@@ -133,6 +208,9 @@ struct PackageDebTests {
         let install = try Self.dpkg(root, ["-i", deb.path])
         #expect(install.status == 0, "dpkg -i: \(install.output)")
         let bin = root.appendingPathComponent("usr/bin")
+        // dpkg installed the three programs as one file (its hard links), not three copies of the Swift runtime
+        let installed = try Self.files(in: bin)
+        #expect(Set(installed.map(\.inode)).count == 1 && installed.allSatisfy { $0.links == 3 }, "usr/bin/{earshot,earshotd,earshot-train} (inode, links): \(installed)")
         // no libswift*.so needed: the runtime is inside (a box without /opt/swift runs it)
         for b in ["earshot", "earshotd", "earshot-train"] {
             let needed = try Operator.run("/usr/bin/readelf", ["-d", bin.appendingPathComponent(b).path]).output
@@ -192,6 +270,96 @@ struct PackageDebTests {
         #expect(purge.output.contains("kept its state") && purge.output.contains(root.path + "/var/lib/earshot"), "\(purge.output)")
         let calls = try? String(contentsOf: root.appendingPathComponent("host-calls"), encoding: .utf8)
         #expect(calls == nil, "maintainer scripts called the host's systemd for a package installed in \(root.path): \(calls ?? "")")
+    }
+
+    /// The programs are one multi-call binary with the Swift runtime inside, shipped once: usr/bin/earshot, earshotd
+    /// and earshot-train are three names of one file, in the archive (tar hard links) and unpacked, and each name
+    /// does its own program's work — the same as the program built on its own; any other name is refused.
+    @Test("usr/bin/earshot, earshotd and earshot-train are one file with three names, each its own program; another name is refused")
+    func oneBinaryThreeNames() throws {
+        let deb = try Self.built.get()
+        // dpkg-deb --contents (tar's listing): usr/bin/earshot a file, the other two `h` entries "link to" it
+        let list = try Operator.run("/usr/bin/dpkg-deb", ["--contents", deb.path]).output
+        let usrBin = list.split(separator: "\n").map(String.init).filter { $0.contains(" ./usr/bin/") }
+        #expect(usrBin.filter { $0.hasPrefix("-") }.map { $0.components(separatedBy: " ./").last ?? "" } == ["usr/bin/earshot"], "\(usrBin)")
+        for name in ["earshotd", "earshot-train"] {
+            #expect(usrBin.contains { $0.hasPrefix("h") && $0.hasSuffix(" ./usr/bin/\(name) link to ./usr/bin/earshot") },
+                    "usr/bin/\(name) is not a hard link to usr/bin/earshot in the archive: \(usrBin)")
+        }
+        let bin = try Self.unpackedBin("deb-multicall")
+        let files = try Self.files(in: bin)
+        #expect(Set(files.map(\.inode)).count == 1 && files.allSatisfy { $0.links == 3 }, "(inode, links): \(files)")
+
+        // each name its own program: its help is the separately built program's, word for word, and its version
+        for name in Self.programs {
+            let own = try #require(TestPaths.builtProduct(name), "\(name) is not built (swift build)")
+            let packaged = try Operator.run("/usr/bin/env", ["-i", "PATH=/usr/bin:/bin", bin.appendingPathComponent(name).path, "--help"])
+            let expected = try Operator.run("/usr/bin/env", ["-i", "PATH=/usr/bin:/bin", own.path, "--help"])
+            #expect(packaged.status == 0 && packaged.output.hasPrefix("OVERVIEW: ") && packaged.output == expected.output,
+                    "usr/bin/\(name) --help (\(packaged.status)):\n\(packaged.output.prefix(400))\nthe built \(name)'s:\n\(expected.output.prefix(400))")
+            let version = try Operator.run("/usr/bin/env", ["-i", "PATH=/usr/bin:/bin", bin.appendingPathComponent(name).path, "--version"])
+            #expect(version.status == 0 && version.output == EarshotVersion.string + "\n", "usr/bin/\(name) --version: \(version.output)")
+        }
+
+        // any other name (here the binary's own, as built) is refused, naming the three and how to run them
+        let other = bin.appendingPathComponent("earshot-multicall")
+        try #require(link(bin.appendingPathComponent("earshot").path, other.path) == 0)
+        let r = try Operator.run("/bin/sh", ["-c", "'\(other.path)' --help 2>&1 >/dev/null; echo \"exit $?\""])
+        #expect(r.output.hasPrefix("earshot-multicall: run as 'earshot-multicall', which is none of its programs."), "\(r.output)")
+        #expect(r.output.contains("named earshot, earshotd or earshot-train") && r.output.contains("exec -a earshotd"), "\(r.output)")
+        #expect(r.output.hasSuffix("\nexit 2\n"), "\(r.output)")
+    }
+
+    /// OpenBLASKernel re-executes /proc/self/exe with the same argv when OpenBLAS fell back to a pre-AVX2 kernel on
+    /// a CPU with AVX2. Run through a hard link, /proc/self/exe is that name and argv[0] is kept, so the new image
+    /// runs the same program. The fallback is faked: an LD_PRELOAD shim's openblas_get_corename says "Prescott"
+    /// while OPENBLAS_CORETYPE is unset, and its constructor logs every image it is loaded into.
+    @Test("OpenBLAS's kernel re-execution through each hard link runs the same program again",
+          .enabled(if: TestCPU.hasAVX2AndFMA, "no kernel upgrade, so no re-execution, on a CPU without AVX2 and FMA"))
+    func reExecutionThroughEachName() throws {
+        let bin = try Self.unpackedBin("deb-reexec")
+        let dir = TestPaths.tempDir("deb-reexec-shim")
+        let source = try Operator.write("""
+            #define _GNU_SOURCE
+            #include <dlfcn.h>
+            #include <stdio.h>
+            #include <stdlib.h>
+            #include <unistd.h>
+            const char *openblas_get_corename(void) {
+                if (!getenv("OPENBLAS_CORETYPE")) return "Prescott";
+                const char *(*real)(void) = (const char *(*)(void))dlsym(RTLD_NEXT, "openblas_get_corename");
+                return real ? real() : "unknown";
+            }
+            static void logImage(int argc, char **argv, char **envp) {
+                (void)envp;
+                char exe[4096] = {0};
+                if (readlink("/proc/self/exe", exe, sizeof exe - 1) < 0) exe[0] = '?';
+                const char *log = getenv("SHIM_LOG"), *fallback = getenv("EARSHOT_OPENBLAS_FALLBACK");
+                FILE *f = log ? fopen(log, "a") : NULL;
+                if (!f) return;
+                fprintf(f, "argv[0]=%s exe=%s fallback=%s\\n", argc > 0 ? argv[0] : "?", exe, fallback ? fallback : "-");
+                fclose(f);
+            }
+            __attribute__((section(".init_array"), used)) static void (*logAtLoad)(int, char **, char **) = logImage;
+            """, to: dir.appendingPathComponent("prescott.c"))
+        let shim = dir.appendingPathComponent("prescott.so")
+        let cc = try Operator.run("/usr/bin/env", [ProcessInfo.processInfo.environment["CC"] ?? "clang", "-O2", "-shared", "-fPIC",
+                                                   "-o", shim.path, source.path, "-ldl"])
+        try #require(cc.status == 0, "building the shim: \(cc.output)")
+        for name in Self.programs {
+            let exe = bin.appendingPathComponent(name).path
+            let log = dir.appendingPathComponent("\(name).log")
+            let r = try Operator.run("/usr/bin/env", ["-i", "PATH=/usr/bin:/bin", "LD_PRELOAD=\(shim.path)", "SHIM_LOG=\(log.path)", exe, "--help"])
+            let own = try #require(TestPaths.builtProduct(name))
+            let expected = try Operator.run("/usr/bin/env", ["-i", "PATH=/usr/bin:/bin", own.path, "--help"])
+            // earshot-train says on stderr that it restarted (the others log it when they run); the help is the program's
+            let help = r.output.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("note: ") }.joined(separator: "\n")
+            #expect(r.status == 0 && help == expected.output, "\(name) --help after the re-execution (\(r.status)):\n\(r.output.prefix(600))")
+            if name == "earshot-train" { #expect(r.output.contains("note: OpenBLAS did not recognise this CPU and chose its Prescott kernels; restarted with OPENBLAS_CORETYPE="), "\(r.output.prefix(600))") }
+            // two images: the first with OpenBLAS's (faked) fallback, the re-executed one told about it, both through the same name
+            let images = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            #expect(images == "argv[0]=\(exe) exe=\(exe) fallback=-\nargv[0]=\(exe) exe=\(exe) fallback=Prescott\n", "\(name): \(images)")
+        }
     }
 
     /// From `make install` to the package (QA 7 finding 10): the postinst names the `make install` files that stay in
@@ -296,20 +464,18 @@ struct PackageDebTests {
 
     @Test("binaries that load the Swift runtime from the toolchain are refused, naming the library and the fix")
     func refusesToolchainRuntime() throws {
-        // the test build's own earshot is linked against the toolchain's libswiftCore.so; SWIFT=/bin/true
-        // "builds" nothing, so the script meets exactly those binaries
-        let built = try #require(CLIRunner.binary)
+        // the test build's own earshot-multicall is linked against the toolchain's libswiftCore.so; SWIFT=/bin/true
+        // "builds" nothing, so the script meets exactly that binary
+        let built = try #require(TestPaths.builtProduct("earshot-multicall"), "earshot-multicall is not built (swift build)")
         let scratch = TestPaths.tempDir("deb-dynamic")
         let dir = scratch.appendingPathComponent("debug")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        for b in ["earshot", "earshotd", "earshot-train"] {
-            try FileManager.default.copyItem(at: built, to: dir.appendingPathComponent(b))
-        }
+        try FileManager.default.copyItem(at: built, to: dir.appendingPathComponent("earshot-multicall"))
         let out = TestPaths.tempDir("deb-dynamic-out")
         let r = try Operator.run("/bin/bash", [Self.script], environment: [
             "OUT": out.path, "CONFIGURATION": "debug", "SWIFT": "/bin/true", "SCRATCH": scratch.path])
         #expect(r.status != 0)
-        #expect(r.output.contains("earshot loads the Swift runtime") && r.output.contains("libswiftCore.so") && r.output.contains("--static-swift-stdlib"), "\(r.output)")
+        #expect(r.output.contains("earshot-multicall loads the Swift runtime") && r.output.contains("libswiftCore.so") && r.output.contains("--static-swift-stdlib"), "\(r.output)")
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []).isEmpty, "a package was written anyway")
     }
 }

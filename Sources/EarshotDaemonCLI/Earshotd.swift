@@ -4,7 +4,7 @@ import EarshotDSP
 import EarshotNN
 import Foundation
 
-@main
+/// The service's command line; `EarshotdCommandMain` starts it.
 struct Earshotd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "earshotd",

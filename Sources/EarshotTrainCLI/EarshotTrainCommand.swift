@@ -5,7 +5,7 @@ import EarshotNN
 import EarshotTrain
 import Foundation
 
-@main
+/// The trainer's command line; `EarshotTrainCommandMain` starts it.
 struct EarshotTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "earshot-train",

@@ -2,8 +2,7 @@ import ArgumentParser
 import EarshotDSP
 import EarshotNN
 
-/// The operator's CLI. Subcommands live in one file each.
-@main
+/// The operator's CLI. Subcommands live in one file each; `EarshotCommandMain` starts it.
 struct Earshot: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "earshot",

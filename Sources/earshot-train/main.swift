@@ -1,0 +1,4 @@
+// `earshot-train`, the trainer (its code: Sources/EarshotTrainCLI).
+import EarshotTrainCLI
+
+EarshotTrainCommandMain.main()
