@@ -36,21 +36,37 @@ public struct DrillRequest: Codable, Sendable, Equatable {
         }
     }
 
+    /// How old a request may be and still be answered. The command waits 2.5 s for earshotd to take it and then
+    /// withdraws it; one it could not withdraw (the command killed meanwhile, e.g. Ctrl-C) must not page every hook
+    /// as a drill when an earshotd starts there hours later.
+    public static let maxAge: TimeInterval = 60
+
     /// The request at `path`, removed so it is answered once; nil when there is none. A file that is not a
-    /// request is removed too, and its problem returned for the log.
-    public static func take(path: String) -> Result<DrillRequest, DrillRequestError>? {
+    /// request, or a request more than `maxAge` from `now` (either way: the wall clock may have been stepped), is
+    /// removed too, and its problem returned for the log.
+    public static func take(path: String, now: Date = Date()) -> Result<DrillRequest, DrillRequestError>? {
         guard access(path, F_OK) == 0 else { return nil }   // one call a second, mostly ENOENT
         let data = FileManager.default.contents(atPath: path)
         try? FileManager.default.removeItem(atPath: path)
         guard let data, let r = try? decoder.decode(DrillRequest.self, from: data) else {
-            return .failure(DrillRequestError(path: path))
+            return .failure(DrillRequestError(path: path, stale: nil))
         }
+        guard abs(now.timeIntervalSince(r.at)) <= maxAge else { return .failure(DrillRequestError(path: path, stale: r)) }
         return .success(r)
     }
 }
 
-/// A file where `earshot test-alert` puts its request that is not one (ignored and removed).
+/// A file where `earshot test-alert` puts its request that is not one, or a request left there too long ago to
+/// answer (`stale`): ignored and removed.
 public struct DrillRequestError: Error, CustomStringConvertible, Equatable {
     public var path: String
-    public var description: String { "\(path) is not a test-alert request earshot wrote (removed): run earshot test-alert again" }
+    /// The request, when the file was one but too old.
+    public var stale: DrillRequest?
+    public init(path: String, stale: DrillRequest?) { self.path = path; self.stale = stale }
+    public var description: String {
+        if let r = stale {
+            return "\(path): a test-alert request by \(r.by) from \(r.at) was not answered within \(Int(DrillRequest.maxAge)) s (no earshotd ran then; removed, no drill): run earshot test-alert again"
+        }
+        return "\(path) is not a test-alert request earshot wrote (removed): run earshot test-alert again"
+    }
 }
