@@ -131,11 +131,13 @@ struct OperatorHookExampleTests {
         #expect(s5 == 0 && a5.contains("earshot/venue-1/test"), "a drill goes to the test topic: \(a5)")
     }
 
-    /// The RFC 2047 encoded word after `prefix` in `text`, decoded ("" if there is none).
+    /// The RFC 2047 encoded words after `prefix` in `text` (the header's value, with its folded continuation lines),
+    /// decoded ("" if there are none, or one is not a whole word of UTF-8).
     static func encodedWord(after prefix: String, in text: String) -> String {
         guard let r = text.range(of: prefix + "=?UTF-8?B?") else { return "" }
-        let b64 = text[r.upperBound...].prefix { $0 != "?" }
-        return Data(base64Encoded: String(b64)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let lines = text[r.lowerBound...].dropFirst(prefix.count).split(separator: "\n", omittingEmptySubsequences: false)
+        let value = lines.prefix(1) + lines.dropFirst().prefix { $0.hasPrefix(" ") }
+        return Operator.decodeEncodedWords(value.joined(separator: "\n")) ?? ""
     }
 
     @Test("a location outside ASCII reaches headers as an RFC 2047 encoded word, never as raw bytes")

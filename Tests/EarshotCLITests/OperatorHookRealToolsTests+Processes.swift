@@ -162,12 +162,8 @@ extension OperatorHookRealToolsTests {
                        seconds: seconds, killed: !done)
     }
 
-    /// An encoded word (`=?UTF-8?B?…?=`) decoded; any other value as it is.
-    static func rfc2047(_ value: String) -> String {
-        guard value.hasPrefix("=?UTF-8?B?"), value.hasSuffix("?="), value.count > 12 else { return value }
-        let b64 = value.dropFirst(10).dropLast(2)
-        return Data(base64Encoded: String(b64)).map { String(decoding: $0, as: UTF8.self) } ?? value
-    }
+    /// A value of encoded words (`=?UTF-8?B?…?=`) decoded (Operator.decodeEncodedWords); any other value as it is.
+    static func rfc2047(_ value: String) -> String { Operator.decodeEncodedWords(value) ?? value }
 
     static func jsonObject(_ data: Data) -> [String: Any]? {
         (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]

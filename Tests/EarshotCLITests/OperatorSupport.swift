@@ -53,6 +53,23 @@ enum Operator {
         return url
     }
 
+    /// A header value made of RFC 2047 encoded words (`=?UTF-8?B?…?=`, the hook examples' only kind) decoded as a
+    /// mail reader or ntfy does: folding and the white space between two words dropped, each word decoded on its
+    /// own, as the standard has it — so nil, not a repaired string, when a word was cut inside a UTF-8 character,
+    /// or when any part of the value is not such a word.
+    static func decodeEncodedWords(_ value: String) -> String? {
+        let words = value.split { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }
+        guard !words.isEmpty else { return nil }
+        var out = ""
+        for word in words {
+            guard word.hasPrefix("=?UTF-8?B?"), word.hasSuffix("?="), word.count >= 12,
+                  let bytes = Data(base64Encoded: String(word.dropFirst(10).dropLast(2))),
+                  let text = String(validating: bytes, as: UTF8.self) else { return nil }
+            out += text
+        }
+        return out
+    }
+
     /// Runs a command inside a private mount namespace (`unshare -m`) with its own systemd-journald on tmpfs
     /// (/run/systemd, /run/log, /var/log/journal), then dumps the `earshotd` entries as JSON lines.
     /// Same recipe as the daemon's end-to-end tests (DEVELOPERS.md), copied here to stay independent.

@@ -17,8 +17,21 @@ FROM="earshot@$EARSHOT_HOST"
 # Where: the config's location: (e.g. "North entrance"), else the box's host name.
 where="on $EARSHOT_HOST"; [ -n "${EARSHOT_LOCATION:-}" ] && where="at $EARSHOT_LOCATION ($EARSHOT_HOST)"
 test_mark=""; [ "${EARSHOT_TEST:-0}" = 1 ] && test_mark="[TEST] "
-# Header values must be ASCII: anything else (a location like "Café Süd") goes as an RFC 2047 encoded word.
-header() { if printf %s "$1" | LC_ALL=C grep -q '[^ -~]'; then printf '=?UTF-8?B?%s?=' "$(printf %s "$1" | base64 -w0)"; else printf %s "$1"; fi; }
+# header NAME VALUE prints the header line "NAME: VALUE". Header values must be ASCII: one with anything else (a
+# location like "Café Süd") goes as RFC 2047 encoded words of at most 42 bytes of UTF-8 each, cut only before a
+# character's first byte (LC_ALL=C sed: UTF-8's continuation bytes are 80–BF), so each word stands alone and is
+# at most 68 characters — the standard allows 75, and "Subject: " plus one word still fits a line. The line is
+# then folded (a newline and a space) before a space where it would pass 78 characters; a reader unfolds it and
+# drops the space between two encoded words, so the value is intact. Only POSIX sh, sed and base64.
+header() {
+  hv=$2
+  if printf %s "$hv" | LC_ALL=C grep -q '[^ -~]'; then
+    hv=$(printf '%s\n' "$hv" | LC_ALL=C sed -e ':a' -e '/[^\n]\{43\}$/s/\([^\n]\{1,42\}\)\([^\x80-\xbf\n][^\n]*\)$/\1\n\2/' -e 'ta' |
+      while IFS= read -r w; do printf ' =?UTF-8?B?%s?=' "$(printf %s "$w" | base64 -w0)"; done)
+    hv=${hv# }
+  fi
+  printf '%s: %s\n' "$1" "$hv" | LC_ALL=C sed -e ':a' -e '/[^\n]\{79\}$/s/\([^\n]\{1,78\}\) \([^\n]*\)$/\1\n \2/' -e 'ta'
+}
 # Hands the message on stdin to sendmail. msmtp waits without end for a mail server that hung, or one a firewall
 # drops the packets of ("timeout off" by default): the hook would hang until earshotd kills it (hook.timeout). So
 # sendmail gets 8 s (as the other examples' curl --max-time), then the hook fails, says so, and earshotd retries.
@@ -36,8 +49,9 @@ if [ -n "${EARSHOT_HEALTH:-}" ]; then
   # alert_rate: far more alerts than the threshold is calibrated for — the site's sounds? (EARSHOT_MESSAGE says what to do)
   [ "$EARSHOT_HEALTH" = alert_rate ] && { what="too many alerts, check the site"; [ "$EARSHOT_PROBLEM" = 1 ] || what="alert rate normal again"; }
   {
-    printf 'From: %s\nTo: %s\nSubject: %s\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n\n' "$FROM" "$TO" \
-      "$(header "${test_mark}Earshot $where: $what")"
+    printf 'From: %s\nTo: %s\n' "$FROM" "$TO"
+    header Subject "${test_mark}Earshot $where: $what"
+    printf 'MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n\n'
     printf '%s\n\nTime:   %s\nDevice: %s\n' "$EARSHOT_MESSAGE" "$EARSHOT_TIME" "$EARSHOT_DEVICE"
   } | send
   exit 0
@@ -52,11 +66,14 @@ if [ "${EARSHOT_CLIP_READY:-0}" = 1 ]; then
   clip=${EARSHOT_CLIP:-}
   data=$(base64 -- "$clip") || { echo "email.sh: cannot read the clip '$clip': nothing sent" >&2; exit 1; }
   {
-    printf 'From: %s\nTo: %s\nSubject: %s\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="%s"\n\n' \
-      "$FROM" "$TO" "$(header "Recording: $SUBJECT")" "$b"
-    printf -- '--%s\nContent-Type: text/plain; charset=UTF-8\n\nThe evidence clip of event %s (%s): listen before acting.\n\n' \
-      "$b" "$EARSHOT_EVENT_ID" "$EARSHOT_START"
-    printf -- '--%s\nContent-Type: audio/wav\nContent-Transfer-Encoding: base64\nContent-Disposition: attachment; filename="%s"\n\n' \
+    printf 'From: %s\nTo: %s\n' "$FROM" "$TO"
+    header Subject "Recording: $SUBJECT"
+    # 8bit: the text part's UTF-8 as it is (a multipart's encoding says the most any of its parts uses)
+    printf 'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="%s"\nContent-Transfer-Encoding: 8bit\n\n' "$b"
+    printf -- '--%s\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n\n' "$b"
+    printf 'The evidence clip of event %s (%s): listen before acting.\n\n' "$EARSHOT_EVENT_ID" "$EARSHOT_START"
+    # the file name on a line of its own: the clip's (≈ 44 characters) after "attachment;" would pass 78
+    printf -- '--%s\nContent-Type: audio/wav\nContent-Transfer-Encoding: base64\nContent-Disposition: attachment;\n filename="%s"\n\n' \
       "$b" "$(basename "$clip")"
     printf '%s\n' "$data"
     printf -- '--%s--\n' "$b"
@@ -65,7 +82,10 @@ if [ "${EARSHOT_CLIP_READY:-0}" = 1 ]; then
 fi
 
 {
-  printf 'From: %s\nTo: %s\nSubject: %s\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n\n' "$FROM" "$TO" "$(header "$SUBJECT")"
+  printf 'From: %s\nTo: %s\n' "$FROM" "$TO"
+  header Subject "$SUBJECT"
+  # 8bit: the text is UTF-8 (a location like "Café Süd"); a part without the header says it is 7-bit ASCII
+  printf 'MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n\n'
   printf 'Earshot %s heard a probable gunshot.\n\n' "$where"
   if [ "${EARSHOT_INCIDENT_EVENTS:-1}" -gt 1 ] 2>/dev/null; then   # a shooting that goes on
     printf 'It is gunshot event %s of an incident since %s (the cooldown pages one alert per cooldown).\n\n' \

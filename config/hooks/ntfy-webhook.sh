@@ -11,8 +11,18 @@ NTFY_URL="https://ntfy.sh/earshot-CHANGE-ME"   # your topic (keep it secret) or 
 # Where: the config's location: (e.g. "North entrance"), else the box's host name.
 where="on $EARSHOT_HOST"; [ -n "${EARSHOT_LOCATION:-}" ] && where="at $EARSHOT_LOCATION ($EARSHOT_HOST)"
 test_mark=""; [ "${EARSHOT_TEST:-0}" = 1 ] && test_mark="[TEST] "
-# Header values must be ASCII: anything else (a location like "Café Süd") goes as an RFC 2047 encoded word.
-header() { if printf %s "$1" | LC_ALL=C grep -q '[^ -~]'; then printf '=?UTF-8?B?%s?=' "$(printf %s "$1" | base64 -w0)"; else printf %s "$1"; fi; }
+# Header values must be ASCII: one with anything else (a location like "Café Süd") goes as RFC 2047 encoded words,
+# which ntfy decodes. As in email.sh: words of at most 42 bytes of UTF-8 (at most 68 characters; the standard's
+# limit is 75), cut only before a character's first byte (UTF-8's continuation bytes are 80–BF), one space
+# between them (dropped when decoded). Not folded onto several lines as in a mail: HTTP has no line limit to keep
+# and no longer allows folded header lines.
+header() {
+  if printf %s "$1" | LC_ALL=C grep -q '[^ -~]'; then
+    hv=$(printf '%s\n' "$1" | LC_ALL=C sed -e ':a' -e '/[^\n]\{43\}$/s/\([^\n]\{1,42\}\)\([^\x80-\xbf\n][^\n]*\)$/\1\n\2/' -e 'ta' |
+      while IFS= read -r w; do printf ' =?UTF-8?B?%s?=' "$(printf %s "$w" | base64 -w0)"; done)
+    printf %s "${hv# }"
+  else printf %s "$1"; fi
+}
 
 # Also usable as health_hook: (EARSHOT_HEALTH set): the detector stopped (EARSHOT_PROBLEM=1) or started hearing.
 if [ -n "${EARSHOT_HEALTH:-}" ]; then
