@@ -30,7 +30,8 @@ header() {
       while IFS= read -r w; do printf ' =?UTF-8?B?%s?=' "$(printf %s "$w" | base64 -w0)"; done)
     hv=${hv# }
   fi
-  printf '%s: %s\n' "$1" "$hv" | LC_ALL=C sed -e ':a' -e '/[^\n]\{79\}$/s/\([^\n]\{1,78\}\) \([^\n]*\)$/\1\n \2/' -e 'ta'
+  # (a tab after the colon while folding: never folded there, which would leave "NAME:" alone on its line)
+  printf '%s:\t%s\n' "$1" "$hv" | LC_ALL=C sed -e ':a' -e '/[^\n]\{79\}$/s/\([^\n]\{1,78\}\) \([^\n]*\)$/\1\n \2/' -e 'ta' -e 's/\t/ /'
 }
 # Hands the message on stdin to sendmail. msmtp waits without end for a mail server that hung, or one a firewall
 # drops the packets of ("timeout off" by default): the hook would hang until earshotd kills it (hook.timeout). So
