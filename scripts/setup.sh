@@ -5,10 +5,10 @@ set -euo pipefail
 PKGS=(pkg-config libasound2-dev libfftw3-dev libopenblas-dev libsystemd-dev libsndfile1-dev libsoxr-dev
       alsa-utils systemd util-linux sox dpkg-dev fakeroot binutils)
 # --tests (scripts/test.sh): also man-db (the tests render the package's manual pages) and the real tools and
-# servers the hook examples are tested against — among them Debian's mosquitto broker, whose package, on a box
-# run by systemd, starts and enables mosquitto.service (port 1883); so the demo (scripts/demo.sh) does not
-# install them
-if [[ ${1:-} == --tests ]]; then PKGS+=(curl mosquitto mosquitto-clients msmtp python3-aiosmtpd man-db); fi
+# servers the hook examples are tested against (openssl makes their throw-away TLS certificates) — among them
+# Debian's mosquitto broker, whose package, on a box run by systemd, starts and enables mosquitto.service (port
+# 1883); so the demo (scripts/demo.sh) does not install them
+if [[ ${1:-} == --tests ]]; then PKGS+=(curl mosquitto mosquitto-clients msmtp openssl python3-aiosmtpd man-db); fi
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -9,8 +9,9 @@ extension OperatorHookRealToolsTests {
     static let mqttUser = "earshot", mqttPassword = "hook-s3cret"
 
     /// Debian's mosquitto in the foreground on a free port, with a password (so only a mosquitto_pub that read its
-    /// options file gets in), no persistence; its log on stderr.
-    static func startBroker(in dir: URL) throws -> (Proc, UInt16) {
+    /// options file gets in), no persistence; its log on stderr. With `tls`, the port is a TLS listener only, with
+    /// that server certificate and key.
+    static func startBroker(in dir: URL, tls: TLSFiles? = nil) throws -> (Proc, UInt16) {
         try requireTool("/usr/sbin/mosquitto", package: "mosquitto")
         try requireTool("/usr/bin/mosquitto_passwd", package: "mosquitto")
         let passwd = dir.appendingPathComponent("passwd")
@@ -20,6 +21,7 @@ extension OperatorHookRealToolsTests {
             let port = freePort()
             let conf = try Operator.write("""
                 listener \(port) 127.0.0.1
+                \(tls.map { "cafile \($0.ca.path)\ncertfile \($0.cert.path)\nkeyfile \($0.key.path)" } ?? "")
                 allow_anonymous false
                 password_file \(passwd.path)
                 persistence false
@@ -36,12 +38,14 @@ extension OperatorHookRealToolsTests {
     }
 
     /// mqtt.sh with the broker's host and port, and its options file's directory (XDG_CONFIG_HOME, /etc/earshot in
-    /// the example) in the test's directory, holding the login and a client-id prefix as README.md shows.
-    static func mqttScript(in dir: URL, port: UInt16, optionsFile: Bool = true) throws -> URL {
+    /// the example) in the test's directory, holding the login and a client-id prefix as README.md shows — and,
+    /// given `cafile`, `--cafile` naming it, as mqtt.sh's comment shows for TLS.
+    static func mqttScript(in dir: URL, port: UInt16, optionsFile: Bool = true, cafile: URL? = nil) throws -> URL {
         let etc = dir.appendingPathComponent("etc-earshot")
         try FileManager.default.createDirectory(at: etc, withIntermediateDirectories: true)
         if optionsFile {
-            try Operator.write("-u \(mqttUser)\n-P \(mqttPassword)\n-I earshot-\n", to: etc.appendingPathComponent("mosquitto_pub"), mode: 0o640)
+            let tls = cafile.map { "--cafile \($0.path)\n" } ?? ""
+            try Operator.write("-u \(mqttUser)\n-P \(mqttPassword)\n\(tls)-I earshot-\n", to: etc.appendingPathComponent("mosquitto_pub"), mode: 0o640)
         }
         return try edited("mqtt.sh", in: dir, replacing: [("BROKER=", "BROKER=\"127.0.0.1\""), ("PORT=", "PORT=\(port)"),
                                                           ("export XDG_CONFIG_HOME=", "export XDG_CONFIG_HOME=\"\(etc.path)\"")])
@@ -60,11 +64,12 @@ extension OperatorHookRealToolsTests {
         }
     }
 
-    /// A real mosquitto_sub on `topics`, QoS 1, exiting after `count` messages or 20 s.
-    static func subscribe(port: UInt16, topics: [String], count: Int, dir: URL, tag: String) throws -> Proc {
+    /// A real mosquitto_sub on `topics`, QoS 1, exiting after `count` messages or 20 s; over TLS given `cafile`.
+    static func subscribe(port: UInt16, topics: [String], count: Int, dir: URL, tag: String, cafile: URL? = nil) throws -> Proc {
         try requireTool("/usr/bin/mosquitto_sub", package: "mosquitto-clients")
         return try Proc("/usr/bin/mosquitto_sub", ["-h", "127.0.0.1", "-p", String(port), "-u", mqttUser, "-P", mqttPassword, "-q", "1",
-                                                   "-C", String(count), "-W", "20", "-F", "%t %r %q %x"] + topics.flatMap { ["-t", $0] },
+                                                   "-C", String(count), "-W", "20", "-F", "%t %r %q %x"] + topics.flatMap { ["-t", $0] }
+                            + (cafile.map { ["--cafile", $0.path] } ?? []),
                         dir: dir, tag: tag)
     }
 }
