@@ -113,24 +113,27 @@ extension OperatorHookRealToolsTests {
 
     /// email.sh with TO set, and a PATH directory whose `sendmail` is msmtp (what msmtp-mta installs) configured as
     /// README.md says for /etc/msmtprc — here the user file ~/.msmtprc of a HOME in the test's directory, so nothing
-    /// is written to /etc. Without `login`, plain SMTP (tls off, auth off); with it, README.md's lines for a
-    /// smarthost with STARTTLS and a login (its CA as tls_trust_file). Returns the script, the PATH prefix and the
-    /// extra environment (HOME).
+    /// is written to /etc. Without `login`, plain SMTP (tls off, auth off); with it, README.md's own example
+    /// /etc/msmtprc (STARTTLS and a login) with the server, its CA as tls_trust_file and the login filled in.
+    /// Returns the script, the PATH prefix and the extra environment (HOME).
     static func emailSetup(in dir: URL, port: UInt16, login: (trustFile: URL, user: String, password: String)? = nil) throws -> (URL, String, [String: String]) {
         try requireTool("/usr/bin/msmtp", package: "msmtp")
         let bin = dir.appendingPathComponent("bin"), home = dir.appendingPathComponent("home")
         for d in [bin, home] { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
         try FileManager.default.createSymbolicLink(atPath: bin.appendingPathComponent("sendmail").path, withDestinationPath: "/usr/bin/msmtp")
-        let security = login.map { "tls on\ntls_starttls on\ntls_trust_file \($0.trustFile.path)\nauth on\nuser \($0.user)\npassword \($0.password)" }
-            ?? "tls off\nauth off"
-        try Operator.write("""
+        let rc = try login.map {
+            try readmeMsmtprc(setting: ["host": "127.0.0.1", "port": String(port), "tls_trust_file": $0.trustFile.path,
+                                        "user": $0.user, "password": $0.password, "from": "earshot@venue-1"])
+        } ?? """
             account default
             host 127.0.0.1
             port \(port)
-            \(security)
+            tls off
+            auth off
             from earshot@venue-1
             syslog LOG_MAIL
-            """ + "\n", to: home.appendingPathComponent(".msmtprc"), mode: 0o600)
+            """ + "\n"
+        try Operator.write(rc, to: home.appendingPathComponent(".msmtprc"), mode: 0o600)
         let script = try edited("email.sh", in: dir, replacing: [("TO=", "TO=\"guard@example.test\"")])
         return (script, bin.path, ["HOME": home.path])
     }

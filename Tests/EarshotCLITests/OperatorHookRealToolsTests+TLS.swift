@@ -41,6 +41,23 @@ extension OperatorHookRealToolsTests {
                         key: URL(fileURLWithPath: path("server.key")), otherCA: URL(fileURLWithPath: path("other-ca.pem")))
     }
 
+    /// config/hooks/README.md's example /etc/msmtprc ("Secrets and mail") with the values of `setting`'s keys
+    /// replaced, as an operator fills it in; each key must be in the example (a renamed one fails here).
+    static func readmeMsmtprc(setting: [String: String]) throws -> String {
+        let readme = try String(contentsOf: TestPaths.repo.appendingPathComponent("config/hooks/README.md"), encoding: .utf8)
+        let block = readme.components(separatedBy: "E-mail: `email.sh` needs").dropFirst().first?
+            .components(separatedBy: "```\n").dropFirst().first ?? ""
+        try #require(block.hasPrefix("account default\n"), "README.md's E-mail paragraph has no example msmtprc: \(block)")
+        var missing = Set(setting.keys)
+        let lines = block.split(separator: "\n").map { line -> String in
+            guard let key = line.split(separator: " ").first.map(String.init), let value = setting[key] else { return String(line) }
+            missing.remove(key)
+            return "\(key) \(value)"
+        }
+        try #require(missing.isEmpty, "README.md's example msmtprc has no \(missing.sorted())")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     /// The SMTP server's login attempts (auth.jsonl in its directory): mechanism, login, ok, tls.
     static func smtpLogins(in dir: URL) -> [[String: Any]] {
         let text = (try? String(contentsOf: dir.appendingPathComponent("mail-store-tls/auth.jsonl"), encoding: .utf8)) ?? ""

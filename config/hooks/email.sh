@@ -5,7 +5,8 @@
 # mails it as an attachment once it is written.
 #
 # Which sendmail: under earshot.service only one that sends by SMTP itself works — msmtp-mta (apt install
-# msmtp-mta; smarthost and login in /etc/msmtprc, readable as README.md here says, "Secrets and mail").
+# msmtp-mta; smarthost, TLS and login in /etc/msmtprc, as README.md here shows and makes readable, "Secrets and
+# mail").
 # postfix, exim4 and nullmailer do NOT work there: their sendmail queues through a set-id program (postdrop,
 # setuid exim4, nullmailer-queue) into /var/spool, and the unit's DynamicUser=yes (with NoNewPrivileges= and
 # ProtectSystem=strict, implied and not to be turned off) ignores set-id bits and makes /var/spool read-only.

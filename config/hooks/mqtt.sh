@@ -4,13 +4,16 @@
 # Install: copy to /etc/earshot/hooks/, chmod +x, set  hook: { path: /etc/earshot/hooks/mqtt.sh }
 # The event arrives as one JSON object on stdin, and as EARSHOT_* environment variables.
 set -eu
-BROKER="mqtt.example.org"   # host name of your broker
+BROKER="mqtt.example.org"   # host name of your broker (with TLS, a name its certificate is for: it is checked)
 PORT=1883                   # 8883 with --cafile for TLS
 # Credentials and TLS settings go in an options file mosquitto_pub reads by itself (not on its command line,
 # which `ps` shows): $XDG_CONFIG_HOME/mosquitto_pub, one option per line, e.g.
 #   -u earshot
 #   -P the-broker-password
 #   --cafile /etc/ssl/certs/ca-certificates.crt
+# --cafile turns TLS on (without it the password goes in clear) and names the CA that signed the broker's
+# certificate: Debian's bundle of public CAs (apt install ca-certificates) as here, or a private CA's own file. A
+# certificate not trusted fails the hook with "A TLS error occurred." (mosquitto_pub -d by hand says why).
 # Debian 12's mosquitto_pub (2.0.11) has no option naming another file, and a hook gets no XDG_CONFIG_HOME
 # (only PATH), so it is set here: the file is /etc/earshot/mosquitto_pub — owner root, group earshot-secrets,
 # mode 0640, the group given to the unit in a drop-in (README.md here, "Secrets and mail"). A file it cannot
