@@ -148,13 +148,13 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
 
     private func startWorker(_ first: HookPayload) {
         let t = Thread { [self] in
+            ThreadName.set("earshot-hook")
             var next: HookPayload? = first
             while let payload = next {
                 runOne(payload)
                 next = takeNext()
             }
         }
-        t.name = "earshot-hook"
         t.stackSize = 256 << 10
         t.start()
     }

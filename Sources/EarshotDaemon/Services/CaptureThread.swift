@@ -85,8 +85,7 @@ public final class CaptureThread: @unchecked Sendable {
     /// keeping it would tie the two for good and leak both with the ring once stopped (a reload that changes the
     /// device makes a new capture thread; LeakSanitizer found it). Foundation holds the thread until it ends.
     public func start() {
-        let t = Thread { [self] in self.main(); self.done.signal() }
-        t.name = "earshot-capture"
+        let t = Thread { [self] in ThreadName.set("earshot-capture"); self.main(); self.done.signal() }
         t.stackSize = 1 << 20
         t.start()
     }

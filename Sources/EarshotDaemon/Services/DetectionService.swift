@@ -180,7 +180,12 @@ public final class DetectionService: Service, @unchecked Sendable {
     /// Called from the SIGHUP handler.
     public func requestReload() { reloadRequested.store(true, ordering: .releasing); wake.continuation.yield() }
 
+    /// Runs the loop on its own thread (`DetectionThread`), at the process's nice, away from the concurrency pool.
     public func run() async throws {
+        try await withTaskExecutorPreference(DetectionThread.shared) { try await self.loop() }
+    }
+
+    private func loop() async throws {
         publishModel()
         for c in mutes.poll() { muteChanged(c) }   // a mute set before a restart holds from the first sample
         capture.start()
