@@ -7,7 +7,7 @@ import Foundation
 ///   to nice 0 to imitate a quality-of-service class (`ps -eLo tid,ni,comm`: `…root.default-qos` at 0), so the
 ///   features and the CNN ran at 0 — as a hook the loop started did, inheriting the nice of the thread that starts
 ///   it. A thread inherits its creator's nice, so this one is started from the main thread (`start()` from
-///   `earshotd`'s `main()`, before anything else runs), at the process's nice.
+///   `EarshotdCommandMain.main()`, on the main actor, first thing), at the process's nice.
 /// - **Isolation.** Nothing else queues work here, so a pool kept busy or blocked by other tasks (two threads on
 ///   a 2-core box) cannot delay a window, and the watchdog pings from this loop measure the loop alone.
 /// Jobs run in the order they come; the queue's storage is kept, so steady running allocates nothing.
