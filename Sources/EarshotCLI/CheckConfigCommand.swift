@@ -15,7 +15,12 @@ struct CheckConfigCommand: ParsableCommand {
             a false_alarms_per_hour the model has no threshold for, is an error too (earshotd would not start; \
             a reload would keep the running config). Problems the daemon only logs at run time (a hook that \
             does not exist or is not executable, with --instance a clips, recording or metrics place outside \
-            the instance's state directory) are printed as warnings and do not change the exit status. \
+            the instance's state directory, a capture device that does not open or refuses earshotd's format, \
+            a channel: it does not have) are printed as warnings and do not change the exit status: earshotd \
+            starts and retries the device. The device is opened as earshotd opens it (non-blocking, and closed \
+            at once; busy while the config's own unit runs is no problem); the OK line says the rate and channels \
+            it gave. Run it as the service's user (in the `audio` group) for the service's answer, or skip the \
+            device with --no-probe. \
             A second line names the OpenBLAS kernels the CNN runs on (Earshot restarts itself once with \
             OPENBLAS_CORETYPE set when OpenBLAS falls back to pre-AVX2 kernels on a CPU it does not know).
 
@@ -36,6 +41,9 @@ struct CheckConfigCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Where the other earshotd configs are (for a device two of them name).", visibility: .hidden))
     var configDirectory = "/etc/earshot"
 
+    @Flag(name: .customLong("probe"), inversion: .prefixedNo, help: "Open the capture device as earshotd would, and close it.")
+    var probe = true
+
     func run() throws {
         let config: DaemonConfig, inst: Instance
         do {
@@ -49,7 +57,8 @@ struct CheckConfigCommand: ParsableCommand {
         let shown = checked ?? "built-in defaults"
         var warnings = config.placesOutside(inst)
         // only units that may capture: not one systemd neither starts nor runs (earshot.service beside earshot@NAME)
-        let running = ConfiguredDevice.inUse(ConfiguredDevice.scan(configDirectory), systemd: SystemdUnits.current(configDirectory: configDirectory))
+        let systemd = SystemdUnits.current(configDirectory: configDirectory)
+        let running = ConfiguredDevice.inUse(ConfiguredDevice.scan(configDirectory), systemd: systemd)
         for other in ConfiguredDevice.others(naming: config.device, besides: checked, in: running) {
             warnings.append("device: \(config.device) is also \(other.unit)'s (\(other.path)); two earshotd cannot capture from one device at once — if both run, give each its own microphone (earshot devices)")
         }
@@ -65,10 +74,22 @@ struct CheckConfigCommand: ParsableCommand {
             throw ExitCode(1)
         }
         warnings += config.modelProblems(model: model)
+        var device: String?
+        if probe {
+            // the open's result is said below, with its fix: alsa-lib's own stderr lines add nothing to it
+            ALSALibMessages.drop()
+            let opened = DeviceProbe.open(CaptureThread.Options(config: config, targetRate: model.features.sampleRate))
+            // busy is this config's own earshotd only when systemd runs the unit that reads this file
+            let unit = inst.name.map { "earshot@\($0)" } ?? "earshot"
+            let own = opened.isBusy && checked.map { URL(fileURLWithPath: $0).standardizedFileURL.path } == inst.configPath
+                && systemd.use(of: unit)?.activeState == "active" ? unit : nil
+            warnings += opened.problems(runningUnit: own)
+            device = opened.summary(runningUnit: own)
+        }
         if let why = config.alertRateUnknown(model: model) { warnings.append(why) }
         let watch = config.expectedAlertRate(model: model).map { "\(String(format: "%g", $0.perHour)) false alarm(s)/hour (\($0.source))" } ?? "off"
         for w in warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
-        print("\(shown): OK — device \(config.device)\(config.location.isEmpty ? "" : " at \"\(config.location)\""), hook \(config.hook.path ?? "none"), clip hook \(config.clipHook.path ?? "none"), health hook \(config.healthHook.path ?? "none"), incident hook \(config.incidentHook.path ?? "none"), heartbeat \(config.heartbeat.hook.path.map { "\($0) every \(String(format: "%g", config.heartbeat.interval)) s" } ?? "none"), clips \(config.clips.enabled ? config.clips.directory : "off"), site recording \(config.recording.enabled ? String(format: "%@ (up to %g h)", config.recording.directory, config.recording.hours) : "off"), score log \(config.scores.enabled ? String(format: "%@ (%g days)", config.scores.directory, config.scores.days) : "off"), alert-rate watch \(watch), metrics \(config.metrics.enabled ? config.metrics.path : "off")")
+        print("\(shown): OK — device \(config.device)\(device.map { " (\($0))" } ?? "")\(config.location.isEmpty ? "" : " at \"\(config.location)\""), hook \(config.hook.path ?? "none"), clip hook \(config.clipHook.path ?? "none"), health hook \(config.healthHook.path ?? "none"), incident hook \(config.incidentHook.path ?? "none"), heartbeat \(config.heartbeat.hook.path.map { "\($0) every \(String(format: "%g", config.heartbeat.interval)) s" } ?? "none"), clips \(config.clips.enabled ? config.clips.directory : "off"), site recording \(config.recording.enabled ? String(format: "%@ (up to %g h)", config.recording.directory, config.recording.hours) : "off"), score log \(config.scores.enabled ? String(format: "%@ (%g days)", config.scores.directory, config.scores.days) : "off"), alert-rate watch \(watch), metrics \(config.metrics.enabled ? config.metrics.path : "off")")
         // what the threshold costs in shots, beside the model's own when it is another
         if let t = try? config.threshold(for: model), let a = ShotScores.share(model: model, rule: config.rule(t)) {
             var own = config.rule(t)

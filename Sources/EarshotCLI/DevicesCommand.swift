@@ -8,8 +8,10 @@ struct DevicesCommand: ParsableCommand {
         commandName: "devices",
         abstract: "List ALSA capture devices and the names to put in the config (`device:`).",
         discussion: """
-            Each device is opened for capture once (non-blocking) to show whether it works for the user running \
-            the command; run it as the service's user (in the `audio` group) for a faithful answer. The ALSA \
+            Each device is opened for capture once as earshotd would open it with its built-in settings \
+            (non-blocking; 16-bit samples, 1 channel, 16 kHz or the nearest rate it has, then closed) to show \
+            whether it works for the user running the command; run it as the service's user (in the `audio` \
+            group) for a faithful answer. The ALSA \
             configuration is read as usual, so ALSA_CONFIG_PATH is honoured. A device the configs in /etc/earshot \
             name (earshotd's default, `default`, without one) that ALSA does not list is opened and shown too. \
             Exit status 1 when ALSA lists no capture device but `null`, which captures silence (as with no sound \

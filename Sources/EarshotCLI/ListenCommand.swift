@@ -78,9 +78,7 @@ struct ListenCommand: ParsableCommand {
         logger.logLevel = .critical   // the device's errors are reported below, overruns in the summary
         let wake = DispatchSemaphore(value: 0)
         let ring = SampleRing(capacity: Int(cfg.ringSeconds * Double(rate)))
-        let opts = CaptureThread.Options(device: cfg.device, sampleRate: cfg.sampleRate, channels: cfg.channels, channel: cfg.channel,
-                                         periodMs: cfg.periodMs, retryMin: cfg.retryMin, retryMax: cfg.retryMax, targetRate: rate,
-                                         maxFrames: seconds.map { Int(($0 * Double(cfg.sampleRate)).rounded()) })
+        let opts = CaptureThread.Options(config: cfg, targetRate: rate, maxFrames: seconds.map { Int(($0 * Double(cfg.sampleRate)).rounded()) })
         let capture = CaptureThread(options: opts, ring: ring, logger: logger, onData: { wake.signal() })
         // Ctrl-C and SIGTERM end the listening, not the process: the summary still comes, and output is flushed
         let stop = StopRequest()

@@ -69,4 +69,20 @@ import Testing
         while gone != nil && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         #expect(gone == nil && ring == nil, "the stopped capture thread and its ring are still referenced")
     }
+
+    /// `channel: 1` on a device that opened with one channel: earshotd listens to the channel there is, and says so
+    /// (check-config's device probe warns before; this is the journal's line when the config was not checked).
+    @Test func aChannelTheDeviceLacksIsLogged() throws {
+        let conf = "pcm.mono { type multi; slaves.a { pcm { type null } channels 1 } bindings.0 { slave a; channel 0 } }"
+        let opts = CaptureThread.Options(device: "mono", sampleRate: 16_000, channels: 2, channel: 1, periodMs: 100,
+                                         retryMin: 0.1, retryMax: 1, targetRate: 16_000, maxFrames: 3200, configText: conf)
+        let log = LogCapture()
+        let capture = CaptureThread(options: opts, ring: SampleRing(capacity: 16_000), logger: log.logger)
+        capture.start()
+        let deadline = Date().addingTimeInterval(10)
+        while capture.state != .stopped && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        capture.stop()
+        #expect(capture.ring.available == 3200, "it captured from the one channel")
+        #expect(log.messages(.warning) == ["channel: 1 is not there: the device opened with 1 channel(s); listening to channel 0"], "\(log.all.map(\.message))")
+    }
 }

@@ -9,7 +9,7 @@ import Testing
         let bin = dir.appendingPathComponent("bin"), run = dir.appendingPathComponent("run-systemd-system")
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: bin.appendingPathComponent("systemctl").path, contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
+        _ = FileManager.default.createFile(atPath: bin.appendingPathComponent("systemctl").path, contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
         let env = ["PATH": bin.path]
         #expect(SystemdUnits.current(configDirectory: "/etc/earshot", environment: env, runDirectory: run.path).systemctl == bin.path + "/systemctl")
         #expect(SystemdUnits.current(configDirectory: "/etc/earshot/", environment: env, runDirectory: run.path).systemctl != nil)

@@ -10,6 +10,12 @@ public struct ALSAError: Error, CustomStringConvertible {
     public var message: String { String(cString: snd_strerror(code)) }
 
     public var hint: String {
+        // hw: takes only what the hardware records; plughw: converts (the rate needs no plug: earshotd resamples)
+        if call.hasPrefix("snd_pcm_hw_params_set_format") || call.hasPrefix("snd_pcm_hw_params_set_access") {
+            let plug = device.flatMap { $0.hasPrefix("hw:") ? "plug" + $0 : nil }
+            return "the device does not record 16-bit interleaved samples (S16_LE): use it through ALSA's plug converter — "
+                + (plug.map { "device: \"\($0)\"" } ?? "its plughw: name (`earshot devices`)") + " in the config"
+        }
         switch -code {
         case ENOENT, ENODEV: return "no such capture device: run `earshot devices` and set `device:` in the config"
         case EACCES, EPERM: return "permission denied: the service user must be in the `audio` group"

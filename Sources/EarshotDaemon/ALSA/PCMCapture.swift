@@ -13,10 +13,13 @@ public final class PCMCapture {
 
     /// Opens `device` for capture and sets S16_LE, interleaved, `channels`, rate near `rate`, a period near
     /// `periodFrames`. With `configText`, the PCM is resolved from that private ALSA configuration instead of
-    /// the system's (`snd_config_load` + `snd_pcm_open_lconf`).
+    /// the system's (`snd_config_load` + `snd_pcm_open_lconf`). `nonblocking` opens with `SND_PCM_NONBLOCK`, so a
+    /// device in use fails at once with EBUSY (`DeviceProbe`: open, negotiate, close; the capture thread reads
+    /// blocking).
     /// The corresponding C functions are `snd_pcm_open`/`snd_pcm_open_lconf` and `snd_pcm_hw_params_*`.
-    public init(device: String, rate: Int, channels: Int, periodFrames: Int = 1600, configText: String? = nil) throws {
+    public init(device: String, rate: Int, channels: Int, periodFrames: Int = 1600, configText: String? = nil, nonblocking: Bool = false) throws {
         self.device = device
+        let mode = nonblocking ? SND_PCM_NONBLOCK : 0
         var handle: OpaquePointer?
         if let text = configText {
             var cfg: OpaquePointer?
@@ -29,11 +32,11 @@ public final class PCMCapture {
             let rc = snd_config_load(cfg, input)
             snd_input_close(input)
             if rc < 0 { snd_config_delete(cfg); try alsaCheck(rc, "snd_config_load", device: device) }
-            let orc = snd_pcm_open_lconf(&handle, device, SND_PCM_STREAM_CAPTURE, 0, cfg)
+            let orc = snd_pcm_open_lconf(&handle, device, SND_PCM_STREAM_CAPTURE, mode, cfg)
             if orc < 0 { snd_config_delete(cfg); try alsaCheck(orc, "snd_pcm_open_lconf", device: device) }
             config = cfg
         } else {
-            try alsaCheck(snd_pcm_open(&handle, device, SND_PCM_STREAM_CAPTURE, 0), "snd_pcm_open", device: device)
+            try alsaCheck(snd_pcm_open(&handle, device, SND_PCM_STREAM_CAPTURE, mode), "snd_pcm_open", device: device)
         }
         pcm = handle
         self.rate = rate

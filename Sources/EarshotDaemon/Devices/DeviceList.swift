@@ -46,16 +46,14 @@ public enum DeviceList {
         return out
     }
 
-    /// Opens `name` for capture (non-blocking) and closes it again: nil if that worked, else the error with
-    /// its fix. The corresponding C functions are `snd_pcm_open` and `snd_pcm_close`.
+    /// Opens `name` for capture as earshotd with its built-in settings would (`DeviceProbe`: non-blocking, the
+    /// capture thread's S16_LE / channels / rate / period negotiation) and closes it again: nil if that worked,
+    /// else the error with its fix. The corresponding C functions are `snd_pcm_open`, `snd_pcm_hw_params_*` and
+    /// `snd_pcm_close`.
     public static func probe(_ name: String) -> String? {
-        var pcm: OpaquePointer? = nil
-        do {
-            try alsaCheck(snd_pcm_open(&pcm, name, SND_PCM_STREAM_CAPTURE, SND_PCM_NONBLOCK), "snd_pcm_open", device: name)
-        } catch {
-            return "\(error)"
-        }
-        snd_pcm_close(pcm)
+        var config = DaemonConfig()
+        config.device = name
+        if case .failed(let e) = DeviceProbe.open(CaptureThread.Options(config: config, targetRate: config.sampleRate)).outcome { return "\(e)" }
         return nil
     }
 

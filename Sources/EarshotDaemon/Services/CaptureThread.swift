@@ -35,6 +35,17 @@ public final class CaptureThread: @unchecked Sendable {
             self.periodMs = periodMs; self.retryMin = retryMin; self.retryMax = retryMax; self.targetRate = targetRate
             self.maxFrames = maxFrames; self.pace = pace; self.configText = configText
         }
+
+        /// The capture a config asks for (`device:`, `channels:`, `channel:`, `sample_rate:`, `period_ms:`, the
+        /// retry delays), delivered at `targetRate` (the model's): the one place earshotd, `earshot listen` and
+        /// `earshot check-config` take it from.
+        public init(config c: DaemonConfig, targetRate: Int, maxFrames: Int? = nil, pace: Double = 0, configText: String? = nil) {
+            self.init(device: c.device, sampleRate: c.sampleRate, channels: c.channels, channel: c.channel, periodMs: c.periodMs,
+                      retryMin: c.retryMin, retryMax: c.retryMax, targetRate: targetRate, maxFrames: maxFrames, pace: pace, configText: configText)
+        }
+
+        /// The ALSA period asked of the device, in frames: `periodMs` at `sampleRate`, at least 16.
+        public var periodFrames: Int { max(16, sampleRate * periodMs / 1000) }
     }
 
     public let ring: SampleRing
@@ -109,8 +120,7 @@ public final class CaptureThread: @unchecked Sendable {
         while !stopping {
             let pcm: PCMCapture
             do {
-                let period = max(16, opts.sampleRate * opts.periodMs / 1000)
-                pcm = try PCMCapture(device: opts.device, rate: opts.sampleRate, channels: opts.channels, periodFrames: period, configText: opts.configText)
+                pcm = try PCMCapture(device: opts.device, rate: opts.sampleRate, channels: opts.channels, periodFrames: opts.periodFrames, configText: opts.configText)
             } catch {
                 setError("\(error)")
                 if !reportedMissing { log.error("capture device unavailable, retrying", metadata: ["error": "\(error)", "message_id": "\(EarshotMessageID.device)", "earshot_device": "\(opts.device)"]) }
@@ -157,6 +167,10 @@ public final class CaptureThread: @unchecked Sendable {
         defer { out.deallocate() }
         if let r = resampler { log.notice("device runs at \(pcm.rate) Hz; resampling to \(opts.targetRate) Hz with libsoxr", metadata: ["rate": "\(r.inputRate)"]) }
         let channel = opts.channel.map { min($0, ch - 1) }
+        if let asked = opts.channel, asked >= ch {
+            log.warning("channel: \(asked) is not there: the device opened with \(ch) channel(s); listening to channel \(ch - 1)",
+                        metadata: ["earshot_device": "\(opts.device)", "channels": "\(ch)"])
+        }
         let (started, startedAt, framesAtStart) = (Date(), MonotonicClock.now, framesTotal)
         if opts.pace > 0 {
             // Audio time 0 of this stream, for benchmarks that time alerts from a planted sound (bench-daemon.py).

@@ -164,9 +164,7 @@ public final class DetectionService: Service, @unchecked Sendable {
 
     static func makeCapture(_ c: DaemonConfig, _ o: RuntimeOptions, model: Model, logger: Logger, wake: AsyncStream<Void>.Continuation) -> CaptureThread {
         let ring = SampleRing(capacity: Int(c.ringSeconds * Double(model.features.sampleRate)))
-        let opts = CaptureThread.Options(device: c.device, sampleRate: c.sampleRate, channels: c.channels, channel: c.channel,
-                                         periodMs: c.periodMs, retryMin: c.retryMin, retryMax: c.retryMax,
-                                         targetRate: model.features.sampleRate, maxFrames: o.maxFrames, pace: o.pace, configText: o.alsaConfigText)
+        let opts = CaptureThread.Options(config: c, targetRate: model.features.sampleRate, maxFrames: o.maxFrames, pace: o.pace, configText: o.alsaConfigText)
         return CaptureThread(options: opts, ring: ring, logger: logger, onData: { wake.yield() })
     }
 
