@@ -17,12 +17,12 @@ struct CheckConfigCommand: ParsableCommand {
             does not exist or is not executable, with --instance a clips, recording or metrics place outside \
             the instance's state directory, a capture device that does not open or refuses earshotd's format, \
             a channel: it does not have) are printed as warnings and do not change the exit status: earshotd \
-            starts and retries the device. The device is opened as earshotd opens it (non-blocking, and closed \
-            at once; busy while the config's own unit runs is no problem); the OK line says the rate and channels \
-            it gave. Run it as the service's user (in the `audio` group) for the service's answer, or skip the \
-            device with --no-probe. \
-            A second line names the OpenBLAS kernels the CNN runs on (Earshot restarts itself once with \
+            starts and retries the device. A second line names the OpenBLAS kernels the CNN runs on (Earshot restarts itself once with \
             OPENBLAS_CORETYPE set when OpenBLAS falls back to pre-AVX2 kernels on a CPU it does not know).
+
+            The device is opened as earshotd opens it (non-blocking, and closed at once; busy while the \
+            config's own unit runs is no problem), and the OK line says the rate and channels it gave. Run it as \
+            the service's user (in the `audio` group) for the service's answer; --no-probe leaves the device alone.
 
             Example:
               earshot check-config /etc/earshot/earshot.yaml &&

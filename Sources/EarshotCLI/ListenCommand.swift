@@ -97,8 +97,14 @@ struct ListenCommand: ParsableCommand {
             FileHandle.standardError.write(Data("error: \(capture.lastError)\n".utf8))
             throw ExitCode(1)
         }
+        // the channels the device opened with, which can be fewer than `channels:` asked (the capture thread takes the last)
+        let ch = capture.channels
+        if let c = cfg.channel, c >= ch {
+            FileHandle.standardError.write(Data("warning: channel: \(c), but \(cfg.device) opened with \(ch) channel(s): listening to channel \(ch - 1), as earshotd would\n".utf8))
+        }
         if !json {
-            print("listening on \(cfg.device) (\(capture.rate) Hz\(capture.rate != rate ? ", resampled to \(rate) Hz" : ""), \(cfg.channel.map { "channel \($0)" } ?? "\(cfg.channels) channel(s) mixed")) with \(model.name), threshold \(String(format: "%.4g", detector.rule.threshold))\(seconds.map { String(format: " for %g s", $0) } ?? "; Ctrl-C to stop")")
+            let heard = cfg.channel.map { "channel \(min($0, ch - 1)) of \(ch)" } ?? (ch == 1 ? "1 channel" : "\(ch) channels mixed")
+            print("listening on \(cfg.device) (\(capture.rate) Hz\(capture.rate != rate ? ", resampled to \(rate) Hz" : ""), \(heard)) with \(model.name), threshold \(String(format: "%.4g", detector.rule.threshold))\(seconds.map { String(format: " for %g s", $0) } ?? "; Ctrl-C to stop")")
         }
 
         let stopAt = seconds.map { Int(($0 * Double(rate)).rounded()) } ?? Int.max

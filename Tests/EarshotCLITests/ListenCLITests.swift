@@ -82,8 +82,17 @@ struct ListenCLITests {
 
         // human output says the same in words
         let h = try Self.listen(f, json: false)
-        #expect(h.stdout.contains("listening on default (16000 Hz") && h.stdout.contains("digital silence") && h.stdout.contains("CLIPPING")
+        #expect(h.stdout.contains("listening on default (16000 Hz, 1 channel)") && h.stdout.contains("digital silence") && h.stdout.contains("CLIPPING")
                 && h.stdout.contains("GUNSHOT at 0:0") && h.stdout.contains("earshotd would alert"), "\(h.stdout)")
+
+        // the channels the device opened with, not the ones the config asked for: `channel: 1` of a one-channel
+        // device (the multi plugin with one binding) is its only channel, with a warning
+        let mono = try Operator.write("pcm.!default { type multi; slaves.a { pcm { type null } channels 1 } bindings.0 { slave a; channel 0 } }\n",
+                                      to: quiet.dir.appendingPathComponent("asound-mono.conf"))
+        try "device: default\nchannels: 2\nchannel: 1\n".write(to: cfg, atomically: true, encoding: .utf8)
+        let one = try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", "0.2"], environment: ["ALSA_CONFIG_PATH": mono.path, "EARSHOT_MODEL": ""])
+        #expect(one.status == 0 && one.stdout.contains("listening on default (16000 Hz, channel 0 of 1)")
+                && one.stderr.contains("warning: channel: 1, but default opened with 1 channel(s): listening to channel 0, as earshotd would"), "\(one.stdout)\(one.stderr)")
     }
 
     /// A second shot within the cooldown of the first (the demo's at ≈ 7 s): listed as held back, as `earshot

@@ -62,6 +62,7 @@ public final class CaptureThread: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     /// The device's real rate once open (0 before).
     private let deviceRate = Atomic<Int>(0)
+    private let deviceChannels = Atomic<Int>(0)
     /// Samples per block written to the ring (a period, at the target rate) once open (0 before).
     private let blockSize = Atomic<Int>(0)
     /// Monotonic time (ns) the device was opened or last delivered a block.
@@ -81,6 +82,8 @@ public final class CaptureThread: @unchecked Sendable {
     public var overruns: Int { overrunCount.load(ordering: .relaxed) }
     public var deviceLosses: Int { lossCount.load(ordering: .relaxed) }
     public var rate: Int { deviceRate.load(ordering: .relaxed) }
+    /// The channels the device opened with (0 before it opened): `channels:` or what the device had nearest.
+    public var channels: Int { deviceChannels.load(ordering: .relaxed) }
     /// Samples the ring gets per block — one ALSA period, at the target rate (about that when resampling) —
     /// once the device is open, 0 before. `ring.totalWritten` is always at the end of a block.
     public var blockSamples: Int { blockSize.load(ordering: .relaxed) }
@@ -134,6 +137,7 @@ public final class CaptureThread: @unchecked Sendable {
             reportedMissing = false
             delay = opts.retryMin
             deviceRate.store(pcm.rate, ordering: .relaxed)
+            deviceChannels.store(pcm.channels, ordering: .relaxed)
             blockSize.store(Int((Double(pcm.periodFrames) * Double(opts.targetRate) / Double(pcm.rate)).rounded()), ordering: .relaxed)
             progressed()
             if opened { gaps.record(ring.totalWritten) }   // reopened after a loss: the audio in between is gone
