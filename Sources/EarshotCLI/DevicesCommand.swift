@@ -22,7 +22,8 @@ struct DevicesCommand: ParsableCommand {
               sudo -u earshot earshot devices --no-probe
 
             Then set the chosen name in /etc/earshot/earshot.yaml, e.g. device: "plughw:CARD=Mic,DEV=0" \
-            (prefer plughw: over hw: so ALSA converts the format and rate if the device insists). With two or \
+            (prefer plughw: over hw: so ALSA converts the sample format if the device insists; earshotd takes \
+            the device's own rate and resamples it with libsoxr). With two or \
             more USB microphones it also prints the udev rules that pin each card's name to its USB socket, so \
             identical microphones cannot swap names (and rooms) at the next boot.
             """

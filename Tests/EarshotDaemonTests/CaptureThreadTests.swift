@@ -85,4 +85,41 @@ import Testing
         #expect(capture.ring.available == 3200, "it captured from the one channel")
         #expect(log.messages(.warning) == ["channel: 1 is not there: the device opened with 1 channel(s); listening to channel 0"], "\(log.all.map(\.message))")
     }
+
+    /// A `plug` device (what `plughw:` is) whose hardware runs at 48 kHz: the capture thread keeps the device's own
+    /// rate and resamples with libsoxr, as `earshot detect` resamples a file. Asked for 16 kHz, ALSA's plug plugin
+    /// would convert the rate itself, by interpolation that filters nothing: a 12 kHz tone (above the 8 kHz the model
+    /// hears) came through folded to 4 kHz, undiminished (RMS 0.352 of the tone's 0.354).
+    @Test func aPlugDeviceKeepsItsRateAndLibsoxrResamples() throws {
+        let rate = 48_000, n = rate   // 1 s
+        // a 12 kHz tone, and a 1 kHz one the model hears
+        let tone = (0..<n).map { Float(0.5 * sin(2 * Double.pi * 12_000 * Double($0) / Double(rate))) }
+        let heard = (0..<n).map { Float(0.5 * sin(2 * Double.pi * 1_000 * Double($0) / Double(rate))) }
+        for (name, x) in [("tone", tone), ("heard", heard)] {
+            let dir = TestPaths.tempDir("capture-plug-\(name)")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let fx = try AlsaFileFixture(x, rate: rate, dir: dir)
+            let conf = "pcm.cap { type plug; slave { pcm { type file; slave.pcm { type null } file \"/dev/null\" infile \"\(fx.raw.path)\" format \"raw\" } rate \(rate) } }"
+            let opts = CaptureThread.Options(device: "cap", sampleRate: 16_000, channels: 1, channel: nil, periodMs: 100,
+                                             retryMin: 0.1, retryMax: 1, targetRate: 16_000, maxFrames: n, configText: conf)
+            let capture = CaptureThread(options: opts, ring: SampleRing(capacity: 2 * n), logger: Logger(label: "test"))
+            capture.start()
+            let deadline = Date().addingTimeInterval(10)
+            while capture.state != .stopped && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+            capture.stop()
+            #expect(capture.rate == rate, "\(name): the device's own rate, not ALSA's conversion to 16 kHz")
+            var got = [Float](repeating: 0, count: capture.ring.available)
+            _ = got.withUnsafeMutableBufferPointer { capture.ring.read(into: $0) }
+            // the same as libsoxr on the whole 48 kHz signal (the capture stream is not flushed: compare its length)
+            let ref = try Resampler.resample(x.map { Float(Int16(($0 * 32768).rounded())) / 32768 }, from: Double(rate), to: 16_000)
+            let m = min(got.count, ref.count)
+            #expect(m > 15_000, "\(name): \(got.count) samples")
+            let diff = zip(got.prefix(m), ref.prefix(m)).map { abs($0 - $1) }.max() ?? 1
+            #expect(diff < 1e-4, "\(name): capture and libsoxr differ by \(diff)")
+            let rms = { (v: ArraySlice<Float>) in (v.map { Double($0 * $0) }.reduce(0, +) / Double(max(1, v.count))).squareRoot() }
+            let middle = got[(m / 4)..<(3 * m / 4)]
+            if name == "tone" { #expect(rms(middle) < 1e-3, "the 12 kHz tone is gone, not folded into the band: RMS \(rms(middle))") }
+            else { #expect(abs(rms(middle) - 0.5 / 2.squareRoot()) < 0.01, "the 1 kHz tone is kept: RMS \(rms(middle))") }
+        }
+    }
 }

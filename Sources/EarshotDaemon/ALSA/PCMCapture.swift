@@ -11,11 +11,11 @@ public final class PCMCapture {
     private var pcm: OpaquePointer?
     private var config: OpaquePointer?
 
-    /// Opens `device` for capture and sets S16_LE, interleaved, `channels`, rate near `rate`, a period near
-    /// `periodFrames`. With `configText`, the PCM is resolved from that private ALSA configuration instead of
-    /// the system's (`snd_config_load` + `snd_pcm_open_lconf`). `nonblocking` opens with `SND_PCM_NONBLOCK`, so a
-    /// device in use fails at once with EBUSY (`DeviceProbe`: open, negotiate, close; the capture thread reads
-    /// blocking).
+    /// Opens `device` for capture and sets S16_LE, interleaved, `channels`, the device's own rate nearest `rate`
+    /// (alsa-lib's resampling off), a period near `periodFrames`. With `configText`, the PCM is resolved from that
+    /// private ALSA configuration instead of the system's (`snd_config_load` + `snd_pcm_open_lconf`). `nonblocking`
+    /// opens with `SND_PCM_NONBLOCK`, so a device in use fails at once with EBUSY (`DeviceProbe`: open, negotiate,
+    /// close; the capture thread reads blocking).
     /// The corresponding C functions are `snd_pcm_open`/`snd_pcm_open_lconf` and `snd_pcm_hw_params_*`.
     public init(device: String, rate: Int, channels: Int, periodFrames: Int = 1600, configText: String? = nil, nonblocking: Bool = false) throws {
         self.device = device
@@ -56,6 +56,13 @@ public final class PCMCapture {
         try alsaCheck(snd_pcm_hw_params_set_format(pcm, hw, SND_PCM_FORMAT_S16_LE), "snd_pcm_hw_params_set_format(S16_LE)", device: device)
         var ch = UInt32(channels)
         try alsaCheck(snd_pcm_hw_params_set_channels_near(pcm, hw, &ch), "snd_pcm_hw_params_set_channels_near", device: device)
+        // No rate conversion by alsa-lib: asked for 16 kHz, a plug device (plughw:, and `default` on most boxes) at
+        // 48 kHz converts with alsa-lib's own linear converter (unless libasound2-plugins brings another), which at
+        // 3:1 keeps every third sample and filters nothing: everything above 8 kHz — much of a shot's crack, and the
+        // room's hiss — folds into the band the model hears (a 12 kHz tone came through at 4 kHz undiminished).
+        // Take the rate the device has nearest; the capture thread resamples with libsoxr, as `earshot detect` does a
+        // file.
+        try alsaCheck(snd_pcm_hw_params_set_rate_resample(pcm, hw, 0), "snd_pcm_hw_params_set_rate_resample", device: device)
         var r = UInt32(rate), dir: Int32 = 0
         try alsaCheck(snd_pcm_hw_params_set_rate_near(pcm, hw, &r, &dir), "snd_pcm_hw_params_set_rate_near", device: device)
         var period = snd_pcm_uframes_t(periodFrames)
