@@ -11,8 +11,9 @@ public struct FileResult: Sendable {
     public var duration: Double
     public var maxScore: Float
     public var windows: Int
-    /// Largest |sample| of the file as the detector heard it (decoded, mixed to mono, at the model's rate);
-    /// the padding is not counted, nor `gain`. `PeakLevel.dBFS` turns it into dBFS.
+    /// Largest |sample| of the file, decoded and mixed to mono at its own rate (`AudioFileStream.peak`: the
+    /// resampled signal can ripple past a clipped integer file's full scale); of the samples, when they are handed
+    /// over directly. The padding is not counted, nor `gain`. `PeakLevel.dBFS` turns it into dBFS.
     public var peak: Float
     /// Gain the file was amplified by before detection (`PeakNormalization`; 1 if it was not).
     public var gain: Float = 1
@@ -65,7 +66,7 @@ public enum FileAnalyzer {
         head.reserveCapacity(stream.expectedSamples <= segment ? stream.expectedSamples + AudioFile.blockFrames : SegmentedFile.capacity(segment: segment))
         var more = true
         while more, head.count < segment { more = try stream.read(appendingTo: &head) }
-        let peak = normalize == nil ? nil : more ? try filePeak(url, sampleRate: stream.sampleRate, from: start) : PeakLevel.peak(head)
+        let peak = normalize == nil ? nil : more ? try filePeak(url, sampleRate: stream.sampleRate, from: start) : stream.peak
         let gain = peak.map { normalize!.gain(peak: $0) } ?? 1
         if gain != 1 { Self.scale(&head, by: gain) }
         var r: FileResult
@@ -76,23 +77,25 @@ public enum FileAnalyzer {
             head = []   // the segmented file holds the only reference
             r = try result(detectors[0]) { emit in try file.stream(emit) }
         }
-        if let peak { r.peak = peak; r.gain = gain }
+        // the file's own loudest sample (`AudioFileStream.peak`), not the resampled one's
+        r.peak = peak ?? stream.peak
+        r.gain = gain
         r.damaged = stream.damaged
         r.sourceSampleRate = stream.sourceSampleRate
         progress?(r.duration)
         return r
     }
 
-    /// Largest |sample| of the whole file, decoded block by block (bounded memory) as `analyze` decodes it.
+    /// Largest |sample| of the whole file at its own rate (`AudioFileStream.peak`), decoded block by block
+    /// (bounded memory) as `analyze` decodes it.
     static func filePeak(_ url: URL, sampleRate: Int, from start: Int = 0) throws -> Float {
         let s = try AudioFileStream(url, sampleRate: sampleRate, from: start)
-        var block: [Float] = [], peak: Float = 0, more = true
+        var block: [Float] = [], more = true
         while more {
             block.removeAll(keepingCapacity: true)
             more = try s.read(appendingTo: &block)
-            peak = max(peak, PeakLevel.peak(block))
         }
-        return peak
+        return s.peak
     }
 
     /// x[from...] *= gain, in place.

@@ -309,15 +309,16 @@ import Testing
         let dir = TestPaths.tempDir("cli")
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = try FixtureModel.write(to: dir)
-        func file(_ name: String, drive: Float) throws -> URL {
+        func file(_ name: String, drive: Float, rate: Int = 16_000) throws -> URL {
             // 2 s of quiet noise-like tone with a 0.1 s decaying burst at 1 s, driven by `drive` and clamped
-            let x = (0..<32_000).map { i -> Float in
-                let t = Float(i - 16_000) / 16_000
-                let burst = t >= 0 && t < 0.1 ? 0.5 * expf(-t / 0.02) * sinf(Float(i) * 1.3) : 0
-                return max(-1, min(1, drive * burst + 0.001 * sinf(Float(i) * 0.07)))
+            let k = Float(16_000) / Float(rate)
+            let x = (0..<(2 * rate)).map { i -> Float in
+                let t = Float(i - rate) / Float(rate)
+                let burst = t >= 0 && t < 0.1 ? 0.5 * expf(-t / 0.02) * sinf(Float(i) * 1.3 * k) : 0
+                return max(-1, min(1, drive * burst + 0.001 * sinf(Float(i) * 0.07 * k)))
             }
             let url = dir.appendingPathComponent(name)
-            try AudioFileWriter.write(x, channels: 1, sampleRate: 16_000, format: .wavPCM16, to: url)
+            try AudioFileWriter.write(x, channels: 1, sampleRate: rate, format: .wavPCM16, to: url)
             return url
         }
         let hot = try file("clipped.wav", drive: 100), fine = try file("fine.wav", drive: 1)
@@ -330,6 +331,16 @@ import Testing
         #expect(!r.stderr.contains("\(fine.path): the recording clips"), "\(r.stderr)")
         let cal = try CLIRunner.run(["calibrate", "--model", model.path, hot.path])
         #expect(cal.stderr.contains("\(hot.path): the recording clips"), "\(cal.stderr)")
+
+        // The same at 48 kHz: libsoxr's 16 kHz signal ripples past the clipped 16-bit file's full scale, which is
+        // no float file above full scale — the file's own peak is what counts (it was taken after resampling: the
+        // warning was "above full scale (a float file …)", with no word of the clipping)
+        let hot48 = try file("clipped48.wav", drive: 100, rate: 48_000)
+        let r48 = try CLIRunner.run(["detect", "--model", model.path, hot48.path])
+        #expect(r48.status == 0 && r48.stderr.contains("warning: \(hot48.path): the recording clips: ") && !r48.stderr.contains("above full scale"), "\(r48.stderr)")
+        #expect(r48.stdout.contains("peak 0.0 dBFS") || r48.stdout.contains("peak -0.0 dBFS"), "the file's own peak: \(r48.stdout)")
+        let n48 = try CLIRunner.run(["detect", "--model", model.path, "--normalize", hot48.path])
+        #expect(!n48.stdout.contains("attenuated"), "within full scale, so --normalize leaves it: \(n48.stdout)")
     }
 
     /// A file recorded below the model's 16 kHz (here 8 kHz) is analysed, resampled, with a warning naming it,

@@ -31,6 +31,12 @@ public final class AudioFileStream {
     /// Damaged samples (NaN, ±∞, beyond ±1e10) met so far, replaced with 0 (nil: none); callers warn
     /// (`earshot detect`) or skip the clip (the trainer).
     public private(set) var damaged: DamagedSamples?
+    /// Largest |sample| decoded so far from `start` on, at the source rate (the channels' mean, before libsoxr):
+    /// the file's own loudest sample. A resampled signal can ripple past a clipped integer file's full scale
+    /// (+0.1…+1.4 dB, Gibbs), which would read as a float file above full scale.
+    public private(set) var peak: Float = 0
+    /// `start` at the source rate: the first source frame `peak` counts.
+    private let sourceStart: Int
 
     /// Opens `url` and checks its header (any format libsndfile reads). Throws `AudioFileError` naming the file.
     /// `start`: deliver the samples from this one on, exactly the samples `AudioFile.read` gives there: a file
@@ -50,6 +56,7 @@ public final class AudioFileStream {
         sourceChannels = channels
         sourceFormat = reader.formatName
         resampler = sourceSampleRate == sampleRate ? nil : try Resampler(inputRate: Double(sourceSampleRate), outputRate: Double(sampleRate))
+        sourceStart = Int((Double(self.start) * Double(sourceSampleRate) / Double(sampleRate)).rounded(.down))
         block = .allocate(capacity: AudioFile.blockFrames * channels)
         mono = .allocate(capacity: channels > 1 ? AudioFile.blockFrames : 0)
         converted = .allocate(capacity: resampler?.maxOutput(forInput: AudioFile.blockFrames) ?? 0)
@@ -96,6 +103,8 @@ public final class AudioFileStream {
             }
         }
         let src = UnsafeBufferPointer(start: sourceChannels > 1 ? mono : block, count: n)
+        let counted = min(n, max(0, sourceStart - (decoded - n)))
+        peak = max(peak, PeakLevel.peak(UnsafeBufferPointer(rebasing: src[counted...])))
         guard let resampler else { deliver(src, to: &out); return true }
         let k = try resampler.process(src, into: converted)
         deliver(UnsafeBufferPointer(rebasing: converted[..<k]), to: &out)
