@@ -108,6 +108,7 @@ import Testing
             while capture.state != .stopped && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
             capture.stop()
             #expect(capture.rate == rate, "\(name): the device's own rate, not ALSA's conversion to 16 kHz")
+            #expect(capture.blockSamples == 1600, "\(name): period_ms 100 is 4800 frames at 48 kHz, 1600 samples at 16 kHz: \(capture.blockSamples)")
             var got = [Float](repeating: 0, count: capture.ring.available)
             _ = got.withUnsafeMutableBufferPointer { capture.ring.read(into: $0) }
             // the same as libsoxr on the whole 48 kHz signal (the capture stream is not flushed: compare its length)

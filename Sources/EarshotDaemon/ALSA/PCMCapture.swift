@@ -12,7 +12,7 @@ public final class PCMCapture {
     private var config: OpaquePointer?
 
     /// Opens `device` for capture and sets S16_LE, interleaved, `channels`, the device's own rate nearest `rate`
-    /// (alsa-lib's resampling off), a period near `periodFrames`. With `configText`, the PCM is resolved from that
+    /// (alsa-lib's resampling off), a period near `periodFrames` (at `rate`: the same time at the device's). With `configText`, the PCM is resolved from that
     /// private ALSA configuration instead of the system's (`snd_config_load` + `snd_pcm_open_lconf`). `nonblocking`
     /// opens with `SND_PCM_NONBLOCK`, so a device in use fails at once with EBUSY (`DeviceProbe`: open, negotiate,
     /// close; the capture thread reads blocking).
@@ -65,9 +65,11 @@ public final class PCMCapture {
         try alsaCheck(snd_pcm_hw_params_set_rate_resample(pcm, hw, 0), "snd_pcm_hw_params_set_rate_resample", device: device)
         var r = UInt32(rate), dir: Int32 = 0
         try alsaCheck(snd_pcm_hw_params_set_rate_near(pcm, hw, &r, &dir), "snd_pcm_hw_params_set_rate_near", device: device)
-        var period = snd_pcm_uframes_t(periodFrames)
+        // `periodFrames` is a time at the rate asked for: the same time at the device's own (100 ms is 4800 frames at
+        // 48 kHz, not 1600 — a third of the period, three times the wake-ups)
+        var period = snd_pcm_uframes_t(max(16, (Double(periodFrames) * Double(r) / Double(max(1, rate))).rounded()))
         try alsaCheck(snd_pcm_hw_params_set_period_size_near(pcm, hw, &period, &dir), "snd_pcm_hw_params_set_period_size_near", device: device)
-        var buffer = snd_pcm_uframes_t(periodFrames * 8)
+        var buffer = period * 8
         try alsaCheck(snd_pcm_hw_params_set_buffer_size_near(pcm, hw, &buffer), "snd_pcm_hw_params_set_buffer_size_near", device: device)
         try alsaCheck(snd_pcm_hw_params(pcm, hw), "snd_pcm_hw_params", device: device)
         channels = Int(ch)
