@@ -81,8 +81,8 @@ struct CheckConfigCommand: ParsableCommand {
             let opened = DeviceProbe.open(CaptureThread.Options(config: config, targetRate: model.features.sampleRate))
             // busy is this config's own earshotd only when systemd runs the unit that reads this file
             let unit = inst.name.map { "earshot@\($0)" } ?? "earshot"
-            let own = opened.isBusy && checked.map { URL(fileURLWithPath: $0).standardizedFileURL.path } == inst.configPath
-                && systemd.use(of: unit)?.activeState == "active" ? unit : nil
+            let unitsFile = checked.map { URL(fileURLWithPath: $0).standardizedFileURL.path } == inst.configPath
+            let own: String? = (opened.isBusy && unitsFile && systemd.use(of: unit)?.activeState == "active") ? unit : nil
             warnings += opened.problems(runningUnit: own)
             device = opened.summary(runningUnit: own)
         }
