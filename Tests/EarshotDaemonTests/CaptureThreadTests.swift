@@ -84,6 +84,18 @@ import Testing
         capture.stop()
         #expect(capture.ring.available == 3200, "it captured from the one channel")
         #expect(log.messages(.warning) == ["channel: 1 is not there: the device opened with 1 channel(s); listening to channel 0"], "\(log.all.map(\.message))")
+
+        // a device that records at 8 kHz at most (a plug over a slave fixed at 8 kHz): captured, upsampled, and said
+        let low = CaptureThread.Options(device: "at8", sampleRate: 16_000, channels: 1, channel: nil, periodMs: 100, retryMin: 0.1, retryMax: 1,
+                                        targetRate: 16_000, maxFrames: 1600, configText: "pcm.at8 { type plug; slave { pcm { type null } rate 8000 } }")
+        let log8 = LogCapture()
+        let c8 = CaptureThread(options: low, ring: SampleRing(capacity: 16_000), logger: log8.logger)
+        c8.start()
+        let end8 = Date().addingTimeInterval(10)
+        while c8.state != .stopped && Date() < end8 { Thread.sleep(forTimeInterval: 0.01) }
+        c8.stop()
+        #expect(c8.rate == 8_000 && c8.ring.available > 1000, "\(c8.rate), \(c8.ring.available), \(c8.blockSamples)")
+        #expect(log8.messages(.warning).contains { $0.hasPrefix("the device records at 8000 Hz at most, below the model's 16000 Hz") }, "\(log8.all.map(\.message))")
     }
 
     /// A `plug` device (what `plughw:` is) whose hardware runs at 48 kHz: the capture thread keeps the device's own

@@ -18,6 +18,8 @@ import Testing
         pcm.mic { type file; slave.pcm { type null } file "/dev/null" infile "/dev/null" format "raw" }
         pcm.mu { type mulaw; slave { pcm { type null } format S16_LE } }
         pcm.mono { type multi; slaves.a { pcm { type null } channels 1 } bindings.0 { slave a; channel 0 } }
+        pcm.at48 { type plug; slave { pcm { type null } rate 48000 } }
+        pcm.at8 { type plug; slave { pcm { type null } rate 8000 } }
         pcm.three { type multi; slaves.a { pcm { type null } channels 3 } bindings.0 { slave a; channel 0 } bindings.1 { slave a; channel 1 } bindings.2 { slave a; channel 2 } }
         """
 
@@ -82,5 +84,20 @@ import Testing
         let p = DeviceProbe(options: o, outcome: .opened(rate: 48_000, channels: 2, periodFrames: 4800))
         #expect(p.summary(runningUnit: nil) == "opens for capture: 48000 Hz, resampled to 16000 Hz, 2 channels (1 asked), averaged")
         #expect(p.problems(runningUnit: nil).isEmpty)
+    }
+
+    /// The rate: the hardware's own, never alsa-lib's conversion (a plug at 48 kHz gives 48000, resampled by
+    /// libsoxr), and one below the model's is a problem with the cost named (a plug at 8 kHz, as a telephony headset).
+    @Test func theDevicesOwnRateAndTooLowARate() throws {
+        let p48 = DeviceProbe.open(options("at48", conf: Self.pcms))
+        guard case .opened(let r48, _, let period48) = p48.outcome else { Issue.record("at48 did not open: \(p48.outcome)"); return }
+        #expect(r48 == 48_000 && period48 == 4_800, "48 kHz and 100 ms of it: \(r48), \(period48)")
+        #expect(p48.problems(runningUnit: nil).isEmpty && p48.summary(runningUnit: nil) == "opens for capture: 48000 Hz, resampled to 16000 Hz, 1 channel")
+        let p8 = DeviceProbe.open(options("at8", conf: Self.pcms))
+        guard case .opened(let r8, _, _) = p8.outcome else { Issue.record("at8 did not open: \(p8.outcome)"); return }
+        #expect(r8 == 8_000)
+        let problems = p8.problems(runningUnit: nil)
+        #expect(problems.count == 1 && problems[0].hasPrefix("device: at8 records at 8000 Hz at most, below the model's 16000 Hz: the audio has no sound above 4000 Hz")
+                && problems[0].hasSuffix("use a microphone that records at 16000 Hz or more"), "\(problems)")
     }
 }

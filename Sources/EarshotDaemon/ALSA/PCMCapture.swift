@@ -11,8 +11,8 @@ public final class PCMCapture {
     private var pcm: OpaquePointer?
     private var config: OpaquePointer?
 
-    /// Opens `device` for capture and sets S16_LE, interleaved, `channels`, the device's own rate nearest `rate`
-    /// (alsa-lib's resampling off), a period near `periodFrames` (at `rate`: the same time at the device's). With `configText`, the PCM is resolved from that
+    /// Opens `device` for capture and sets S16_LE, interleaved, `channels`, a rate the hardware has — `rate`, else
+    /// the lowest above it, else its highest (alsa-lib's resampling off) — a period near `periodFrames` (at `rate`: the same time at the device's). With `configText`, the PCM is resolved from that
     /// private ALSA configuration instead of the system's (`snd_config_load` + `snd_pcm_open_lconf`). `nonblocking`
     /// opens with `SND_PCM_NONBLOCK`, so a device in use fails at once with EBUSY (`DeviceProbe`: open, negotiate,
     /// close; the capture thread reads blocking).
@@ -60,10 +60,18 @@ public final class PCMCapture {
         // 48 kHz converts with alsa-lib's own linear converter (unless libasound2-plugins brings another), which at
         // 3:1 keeps every third sample and filters nothing: everything above 8 kHz — much of a shot's crack, and the
         // room's hiss — folds into the band the model hears (a 12 kHz tone came through at 4 kHz undiminished).
-        // Take the rate the device has nearest; the capture thread resamples with libsoxr, as `earshot detect` does a
-        // file.
+        // Take a rate the hardware has; the capture thread resamples with libsoxr, as `earshot detect` does a file.
         try alsaCheck(snd_pcm_hw_params_set_rate_resample(pcm, hw, 0), "snd_pcm_hw_params_set_rate_resample", device: device)
-        var r = UInt32(rate), dir: Int32 = 0
+        // The rate asked for if the hardware has it, else the lowest it has above it, else its highest: the nearest
+        // can lie below (11025 of 11025/22050/44100 Hz for 16000), with nothing above half of it.
+        var r = UInt32(rate), dir: Int32 = 0, top: UInt32 = 0
+        try alsaCheck(snd_pcm_hw_params_get_rate_max(hw, &top, &dir), "snd_pcm_hw_params_get_rate_max", device: device)
+        if snd_pcm_hw_params_test_rate(pcm, hw, r, 0) < 0, top >= r {
+            var low = r
+            dir = 0
+            try alsaCheck(snd_pcm_hw_params_set_rate_min(pcm, hw, &low, &dir), "snd_pcm_hw_params_set_rate_min", device: device)
+        }
+        dir = 0
         try alsaCheck(snd_pcm_hw_params_set_rate_near(pcm, hw, &r, &dir), "snd_pcm_hw_params_set_rate_near", device: device)
         // `periodFrames` is a time at the rate asked for: the same time at the device's own (100 ms is 4800 frames at
         // 48 kHz, not 1600 — a third of the period, three times the wake-ups)

@@ -1,4 +1,5 @@
 import CALSA
+import EarshotDetect
 import Foundation
 
 /// A capture device opened as earshotd's capture thread opens it — the same `PCMCapture` negotiation (S16_LE,
@@ -54,11 +55,15 @@ public struct DeviceProbe: Sendable {
             return ["device: \(o.device) does not open for capture now: \(e). earshotd starts anyway and retries every "
                     + String(format: "%g–%g s", o.retryMin, o.retryMax) + ", hearing nothing until it opens "
                     + "(run check-config as the service's user, in the `audio` group, for the service's answer)"]
-        case .opened(_, let channels, _):
-            guard let c = o.channel, c >= channels else { return [] }
+        case .opened(let rate, let channels, _):
+            var out: [String] = []
+            if let p = LowSampleRate.problem(rate: rate, modelRate: o.targetRate) {
+                out.append("device: \(o.device) records at \(rate) Hz at most, \(p): use a microphone that records at \(o.targetRate) Hz or more")
+            }
+            guard let c = o.channel, c >= channels else { return out }
             let head = "channel: \(c), but \(o.device) opened with \(channels) channel\(channels == 1 ? "" : "s") (channels: \(o.channels) asked): "
-            return [head + (channels == 1 ? "earshotd would listen to its only channel — set channels: 1 and remove channel:"
-                            : "earshotd would listen to channel \(channels - 1) — set channel: to 0…\(channels - 1), or \"mix\"")]
+            return out + [head + (channels == 1 ? "earshotd would listen to its only channel — set channels: 1 and remove channel:"
+                                  : "earshotd would listen to channel \(channels - 1) — set channel: to 0…\(channels - 1), or \"mix\"")]
         }
     }
 

@@ -1,4 +1,5 @@
 import EarshotDSP
+import EarshotDetect
 import Foundation
 import Logging
 import Synchronization
@@ -171,6 +172,10 @@ public final class CaptureThread: @unchecked Sendable {
         defer { out.deallocate() }
         if let r = resampler { log.notice("device runs at \(pcm.rate) Hz; resampling to \(opts.targetRate) Hz with libsoxr", metadata: ["rate": "\(r.inputRate)"]) }
         let channel = opts.channel.map { min($0, ch - 1) }
+        if let p = LowSampleRate.problem(rate: pcm.rate, modelRate: opts.targetRate) {
+            log.warning("the device records at \(pcm.rate) Hz at most, \(p): use a microphone that records at \(opts.targetRate) Hz or more",
+                        metadata: ["earshot_device": "\(opts.device)", "rate": "\(pcm.rate)"])
+        }
         if let asked = opts.channel, asked >= ch {
             log.warning("channel: \(asked) is not there: the device opened with \(ch) channel(s); listening to channel \(ch - 1)",
                         metadata: ["earshot_device": "\(opts.device)", "channels": "\(ch)"])
