@@ -95,7 +95,7 @@ import Testing
         while c8.state != .stopped && Date() < end8 { Thread.sleep(forTimeInterval: 0.01) }
         c8.stop()
         #expect(c8.rate == 8_000 && c8.ring.available > 1000, "\(c8.rate), \(c8.ring.available), \(c8.blockSamples)")
-        #expect(log8.messages(.warning).contains { $0.hasPrefix("the device records at 8000 Hz at most, below the model's 16000 Hz") }, "\(log8.all.map(\.message))")
+        #expect(log8.messages(.warning).contains { $0.hasPrefix("the device records at 8000 Hz, below the model's 16000 Hz") }, "\(log8.all.map(\.message))")
     }
 
     /// A `plug` device (what `plughw:` is) whose hardware runs at 48 kHz: the capture thread keeps the device's own

@@ -97,7 +97,12 @@ import Testing
         guard case .opened(let r8, _, _) = p8.outcome else { Issue.record("at8 did not open: \(p8.outcome)"); return }
         #expect(r8 == 8_000)
         let problems = p8.problems(runningUnit: nil)
-        #expect(problems.count == 1 && problems[0].hasPrefix("device: at8 records at 8000 Hz at most, below the model's 16000 Hz: the audio has no sound above 4000 Hz")
-                && problems[0].hasSuffix("use a microphone that records at 16000 Hz or more"), "\(problems)")
+        #expect(problems.count == 1 && problems[0].hasPrefix("device: at8 records at 8000 Hz, below the model's 16000 Hz: the audio has no sound above 4000 Hz")
+                && problems[0].hasSuffix("the hardware records no faster: use a microphone that records at 16000 Hz or more"), "\(problems)")
+        // asked for 8 kHz by the config, from hardware that has more: the fix is the config's
+        var asked = options("at48", conf: Self.pcms)
+        asked.sampleRate = 8_000
+        let slow = DeviceProbe(options: asked, outcome: .opened(rate: 8_000, channels: 1, periodFrames: 800))
+        #expect(slow.problems(runningUnit: nil).first?.hasSuffix(": set sample_rate: 16000") == true, "\(slow.problems(runningUnit: nil))")
     }
 }

@@ -12,10 +12,11 @@ public final class PCMCapture {
     private var config: OpaquePointer?
 
     /// Opens `device` for capture and sets S16_LE, interleaved, `channels`, a rate the hardware has — `rate`, else
-    /// the lowest above it, else its highest (alsa-lib's resampling off) — a period near `periodFrames` (at `rate`: the same time at the device's). With `configText`, the PCM is resolved from that
-    /// private ALSA configuration instead of the system's (`snd_config_load` + `snd_pcm_open_lconf`). `nonblocking`
-    /// opens with `SND_PCM_NONBLOCK`, so a device in use fails at once with EBUSY (`DeviceProbe`: open, negotiate,
-    /// close; the capture thread reads blocking).
+    /// the lowest above it, else its highest (alsa-lib's resampling off) — and a period near `periodFrames` (at
+    /// `rate`: the same time at the device's). With `configText`, the PCM is resolved from that private ALSA
+    /// configuration instead of the system's (`snd_config_load` + `snd_pcm_open_lconf`). `nonblocking` opens with
+    /// `SND_PCM_NONBLOCK`, so a device in use fails at once with EBUSY (`DeviceProbe`: open, negotiate, close; the
+    /// capture thread reads blocking).
     /// The corresponding C functions are `snd_pcm_open`/`snd_pcm_open_lconf` and `snd_pcm_hw_params_*`.
     public init(device: String, rate: Int, channels: Int, periodFrames: Int = 1600, configText: String? = nil, nonblocking: Bool = false) throws {
         self.device = device

@@ -58,7 +58,7 @@ public struct DeviceProbe: Sendable {
         case .opened(let rate, let channels, _):
             var out: [String] = []
             if let p = LowSampleRate.problem(rate: rate, modelRate: o.targetRate) {
-                out.append("device: \(o.device) records at \(rate) Hz at most, \(p): use a microphone that records at \(o.targetRate) Hz or more")
+                out.append("device: \(o.device) records at \(rate) Hz, \(p): " + CaptureThread.lowRateFix(asked: o.sampleRate, modelRate: o.targetRate))
             }
             guard let c = o.channel, c >= channels else { return out }
             let head = "channel: \(c), but \(o.device) opened with \(channels) channel\(channels == 1 ? "" : "s") (channels: \(o.channels) asked): "

@@ -49,6 +49,12 @@ public final class CaptureThread: @unchecked Sendable {
         public var periodFrames: Int { max(16, sampleRate * periodMs / 1000) }
     }
 
+    /// The fix for a device that records below the model's rate: ask for more (`sample_rate:` below it), or, when
+    /// the hardware has nothing faster than it gave, another microphone.
+    public static func lowRateFix(asked: Int, modelRate: Int) -> String {
+        asked < modelRate ? "set sample_rate: \(modelRate)" : "the hardware records no faster: use a microphone that records at \(modelRate) Hz or more"
+    }
+
     public let ring: SampleRing
     /// Ring indices where audio was lost before the next sample (overruns, the device reopened).
     public let gaps = CaptureGaps()
@@ -173,7 +179,7 @@ public final class CaptureThread: @unchecked Sendable {
         if let r = resampler { log.notice("device runs at \(pcm.rate) Hz; resampling to \(opts.targetRate) Hz with libsoxr", metadata: ["rate": "\(r.inputRate)"]) }
         let channel = opts.channel.map { min($0, ch - 1) }
         if let p = LowSampleRate.problem(rate: pcm.rate, modelRate: opts.targetRate) {
-            log.warning("the device records at \(pcm.rate) Hz at most, \(p): use a microphone that records at \(opts.targetRate) Hz or more",
+            log.warning("the device records at \(pcm.rate) Hz, \(p): \(Self.lowRateFix(asked: opts.sampleRate, modelRate: opts.targetRate))",
                         metadata: ["earshot_device": "\(opts.device)", "rate": "\(pcm.rate)"])
         }
         if let asked = opts.channel, asked >= ch {
