@@ -13,6 +13,14 @@ import Testing
         let stoppedSeen = Atomic<Bool>(false)
     }
 
+    /// Starts `capture`, waits (at most 10 s) until it stops at its `maxFrames`, and stops it.
+    static func runToEnd(_ capture: CaptureThread) {
+        capture.start()
+        let deadline = Date().addingTimeInterval(10)
+        while capture.state != .stopped && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        capture.stop()
+    }
+
     @Test func onDataFiresOncePerBlockWrittenAndOnceAtTheEnd() throws {
         let dir = TestPaths.tempDir("capture")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -30,10 +38,7 @@ import Testing
             if box.withLock({ $0?.state == .stopped }) { calls.stoppedSeen.store(true, ordering: .relaxed) }
         }
         box.withLock { $0 = capture }
-        capture.start()
-        let deadline = Date().addingTimeInterval(10)
-        while capture.state != .stopped && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        capture.stop()
+        Self.runToEnd(capture)
         #expect(capture.state == .stopped)
         #expect(ring.available == fx.frames)
         let blocks = fx.frames / (rate * periodMs / 1000)
@@ -58,10 +63,7 @@ import Testing
         do {
             let capture = CaptureThread(options: opts, ring: SampleRing(capacity: rate), logger: Logger(label: "test"))
             gone = capture; ring = capture.ring
-            capture.start()
-            let deadline = Date().addingTimeInterval(10)
-            while capture.state != .stopped && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-            capture.stop()
+            Self.runToEnd(capture)
             #expect(capture.state == .stopped)
         }
         // the thread lets go of it as it ends, just after `stop` returns
@@ -78,10 +80,7 @@ import Testing
                                          retryMin: 0.1, retryMax: 1, targetRate: 16_000, maxFrames: 3200, configText: conf)
         let log = LogCapture()
         let capture = CaptureThread(options: opts, ring: SampleRing(capacity: 16_000), logger: log.logger)
-        capture.start()
-        let deadline = Date().addingTimeInterval(10)
-        while capture.state != .stopped && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        capture.stop()
+        Self.runToEnd(capture)
         #expect(capture.ring.available == 3200, "it captured from the one channel")
         #expect(log.messages(.warning) == ["channel: 1 is not there: the device opened with 1 channel(s); listening to channel 0"], "\(log.all.map(\.message))")
 
@@ -90,10 +89,7 @@ import Testing
                                         targetRate: 16_000, maxFrames: 1600, configText: "pcm.at8 { type plug; slave { pcm { type null } rate 8000 } }")
         let log8 = LogCapture()
         let c8 = CaptureThread(options: low, ring: SampleRing(capacity: 16_000), logger: log8.logger)
-        c8.start()
-        let end8 = Date().addingTimeInterval(10)
-        while c8.state != .stopped && Date() < end8 { Thread.sleep(forTimeInterval: 0.01) }
-        c8.stop()
+        Self.runToEnd(c8)
         #expect(c8.rate == 8_000 && c8.ring.available > 1000, "\(c8.rate), \(c8.ring.available), \(c8.blockSamples)")
         #expect(log8.messages(.warning).contains { $0.hasPrefix("the device records at 8000 Hz, below the model's 16000 Hz") }, "\(log8.all.map(\.message))")
     }
@@ -115,10 +111,7 @@ import Testing
             let opts = CaptureThread.Options(device: "cap", sampleRate: 16_000, channels: 1, channel: nil, periodMs: 100,
                                              retryMin: 0.1, retryMax: 1, targetRate: 16_000, maxFrames: n, configText: conf)
             let capture = CaptureThread(options: opts, ring: SampleRing(capacity: 2 * n), logger: Logger(label: "test"))
-            capture.start()
-            let deadline = Date().addingTimeInterval(10)
-            while capture.state != .stopped && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-            capture.stop()
+            Self.runToEnd(capture)
             #expect(capture.rate == rate, "\(name): the device's own rate, not ALSA's conversion to 16 kHz")
             #expect(capture.blockSamples == 1600, "\(name): period_ms 100 is 4800 frames at 48 kHz, 1600 samples at 16 kHz: \(capture.blockSamples)")
             var got = [Float](repeating: 0, count: capture.ring.available)
