@@ -128,4 +128,75 @@ import Testing
             else { #expect(abs(rms(middle) - 0.5 / 2.squareRoot()) < 0.01, "the 1 kHz tone is kept: RMS \(rms(middle))") }
         }
     }
+
+    /// A `plug` device over the file plugin, its hardware fixed at `rate`, capturing `x` (`channels` interleaved).
+    static func plugCapture(_ x: [Float], rate: Int, channels: Int = 1, channel: Int? = nil, name: String) throws -> (CaptureThread, URL) {
+        let dir = TestPaths.tempDir("capture-levels-\(name)")
+        let fx = try AlsaFileFixture(x, rate: rate, channels: channels, dir: dir)
+        let conf = "pcm.cap { type plug; slave { pcm { type file; slave.pcm { type null } file \"/dev/null\" infile \"\(fx.raw.path)\" format \"raw\" } rate \(rate) channels \(channels) } }"
+        let opts = CaptureThread.Options(device: "cap", sampleRate: 16_000, channels: channels, channel: channel, periodMs: 100,
+                                         retryMin: 0.1, retryMax: 1, targetRate: 16_000, maxFrames: fx.frames, configText: conf)
+        return (CaptureThread(options: opts, ring: SampleRing(capacity: 2 * 16_000 * (fx.frames / rate + 1)), logger: Logger(label: "test")), dir)
+    }
+
+    /// The liveness warnings the capture's levels give, and the levels.
+    static func livenessOf(_ capture: CaptureThread, _ settings: LivenessSettings) -> ([LivenessEvent], [LevelBlock]) {
+        var mon = LivenessMonitor(settings: settings)
+        var events: [LivenessEvent] = [], blocks: [LevelBlock] = []
+        capture.levels.drain { b in blocks.append(b); mon.observe(block: b) { events.append($0) } }
+        return (events, blocks)
+    }
+
+    /// Deterministic white noise, Gaussian with deviation `sigma`, clipped to ±1 as a converter clips.
+    static func clippedNoise(_ n: Int, sigma: Double) -> [Float] {
+        var state: UInt64 = 0x2545F4914F6CDD1D
+        func uniform() -> Double { state = state &* 6364136223846793005 &+ 1442695040888963407; return (Double(state >> 11) + 0.5) / 9007199254740992 }
+        return (0..<n).map { _ in Float(max(-1, min(1, sigma * (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform())))) }
+    }
+
+    /// The liveness checks count at the device's own rate, before libsoxr. At 44.1 kHz a stuck converter's one
+    /// value comes out of libsoxr varying in its last bits (its phases differ from sample to sample), so a monitor
+    /// of the resampled stream never saw "stuck"; and white noise clipped on 5 % of its samples at 48 kHz is
+    /// clipped on far fewer once resampled (9.5 % became 0.04 %, models/EXPERIMENTS.md).
+    @Test func livenessLevelsAreCountedAtTheDevicesRate() throws {
+        let settings = LivenessSettings(stuckSeconds: 1, clipSeconds: 1, recoverSeconds: 0.5)
+        // a stuck converter at 44.1 kHz: 2 s of one value
+        let (stuck, d1) = try Self.plugCapture([Float](repeating: 0.25, count: 88_200), rate: 44_100, name: "stuck")
+        defer { try? FileManager.default.removeItem(at: d1) }
+        Self.runToEnd(stuck)
+        #expect(stuck.rate == 44_100)
+        var ring = [Float](repeating: 0, count: stuck.ring.available)
+        _ = ring.withUnsafeMutableBufferPointer { stuck.ring.read(into: $0) }
+        let middle = ring[(ring.count / 4)..<(3 * ring.count / 4)]
+        print("44.1 kHz stuck at 0.25: the resampled stream spans \(middle.min() ?? 0)…\(middle.max() ?? 0)")
+        let (e1, b1) = Self.livenessOf(stuck, settings)
+        #expect(b1.count == 20 && b1.allSatisfy { $0.samples == 4410 && $0.constant == 0.25 }, "20 blocks of 4410 frames at 0.25: \(b1.prefix(2))")
+        #expect(e1.map(\.condition) == [.stuck] && e1.first?.kind == .warning, "\(e1)")
+
+        // white noise clipped on ≈ 5 % of its samples at 48 kHz, for 2 s
+        let noise = Self.clippedNoise(96_000, sigma: 1 / 1.96)
+        let (clipped, d2) = try Self.plugCapture(noise, rate: 48_000, name: "clip")
+        defer { try? FileManager.default.removeItem(at: d2) }
+        Self.runToEnd(clipped)
+        let (e2, b2) = Self.livenessOf(clipped, settings)
+        let fraction = b2.map(\.clippedFraction).reduce(0, +) / Float(max(1, b2.count))
+        #expect(b2.count == 20 && abs(fraction - 0.05) < 0.01, "\(b2.count) blocks, \(fraction) clipped")
+        #expect(e2.map(\.condition) == [.clipping], "\(e2)")
+    }
+
+    /// Mixing channels (no `channel:`), a frame clips when any channel is at full scale: one channel overdriven and
+    /// one silent average to half scale, which no check of the mix would call clipped. With `channel:` only that
+    /// channel counts.
+    @Test func oneClippedChannelOfAMixIsClipping() throws {
+        let n = 32_000
+        let x = (0..<n).flatMap { i -> [Float] in [(i / 20) % 2 == 0 ? 1 : -1, 0] }   // left: a square at full scale; right: silent
+        for (channel, want) in [(nil, 32_000), (1, 0), (0, 32_000)] as [(Int?, Int)] {
+            let (capture, dir) = try Self.plugCapture(x, rate: 16_000, channels: 2, channel: channel, name: "mix-\(channel ?? -1)")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            Self.runToEnd(capture)
+            let (_, blocks) = Self.livenessOf(capture, LivenessSettings())
+            let clipped = blocks.map(\.clipped).reduce(0, +)
+            #expect(capture.channels == 2 && blocks.count == 20 && clipped == want, "channel \(channel.map(String.init) ?? "mixed"): \(clipped) clipped of \(blocks.count) blocks")
+        }
+    }
 }

@@ -54,4 +54,25 @@ import Testing
         if let k = long { #expect(k >= 1 && k <= t.count - 3, "beats before and after the silence: gap \(k) of \(gaps)") }
         #expect(gaps.allSatisfy { $0 >= 0.9 }, "at most one beat per interval: \(gaps)")
     }
+
+    /// The whole daemon on a `plug` device whose hardware runs at 48 kHz, 3 s of white noise clipped on ≈ 5 % of its
+    /// samples: the health hook is told the microphone clips. The monitor once counted after libsoxr, where the
+    /// same noise is clipped on ≈ 0.04 % of the samples, far below `clip_fraction`, and said nothing.
+    @Test func aMicrophoneClippingAt48kHzRunsTheHealthHook() throws {
+        let run = try DaemonRun()
+        let x = CaptureThreadTests.clippedNoise(3 * 48_000, sigma: 1 / 1.96)
+        let fx = try AlsaFileFixture(x, rate: 48_000, dir: run.dir)
+        let asound = run.dir.appendingPathComponent("asound-plug.conf")
+        try "pcm.!default { type plug; slave { pcm { type file; slave.pcm { type null } file \"/dev/null\" infile \"\(fx.raw.path)\" format \"raw\" } rate 48000 } }"
+            .write(to: asound, atomically: true, encoding: .utf8)
+        let out = run.dir.appendingPathComponent("health.txt")
+        let hook = try HookFixture.script(run.dir, "health.sh", "{ env | grep '^EARSHOT_' | sort; echo --; } >> '\(out.path)'")
+        let config = try run.writeConfig(extra: "liveness:\n  clip_seconds: 1\nhealth_hook:\n  path: \(hook)")
+        let daemon = try DaemonProcess(args: ["--config", config.path, "--max-frames", String(fx.frames), "--exit-at-end"],
+                                       environment: ["ALSA_CONFIG_PATH": asound.path], dir: run.dir)
+        #expect(daemon.waitExit(timeout: 60) == 0, "stderr:\n\(daemon.stderr)")
+        let notices = ((try? String(contentsOf: out, encoding: .utf8)) ?? "").components(separatedBy: "--\n").filter { !$0.isEmpty }
+        #expect(notices.count == 1 && notices.first.map { $0.contains("EARSHOT_HEALTH=clipping\n") && $0.contains("EARSHOT_PROBLEM=1\n") } == true,
+                "one notice, of clipping: \(notices)\nstderr:\n\(daemon.stderr.suffix(2000))")
+    }
 }

@@ -1,19 +1,18 @@
-/// Watches the captured signal for a dead or broken microphone, in 100 ms blocks, allocation-free:
+/// Watches the captured signal for a dead or broken microphone, in 100 ms blocks (`LevelBlock`), allocation-free:
 /// - silence: every sample of a block rounds to 0 in 16 bit (|x| < 0.5/32768);
 /// - stuck: every sample of a block equals the previous block's single value (non-zero);
 /// - clipping: at least `clip_fraction` of a block's samples have |x| ≥ `clip_level`.
 /// A condition held for its configured time gives a `.warning`; once it has been absent for
 /// `recover_seconds` a `.recovered` follows. The daemon logs both (journal) and shows `statusText` in STATUS=.
 ///
+/// earshotd feeds it the blocks its capture thread counted at the device's own rate (`CaptureLevels`); `observe`
+/// of samples cuts them into blocks itself, at `sampleRate`.
 /// Single-threaded: call `observe` from the detection loop.
 public struct LivenessMonitor: Sendable {
     public private(set) var settings: LivenessSettings
-    public let sampleRate: Int
-    private let blockSize: Int
-    private let blockSeconds: Double
-    // current block
-    private var inBlock = 0, clipped = 0, allSilent = true, allSame = true
-    private var firstValue: Float = 0
+    public var sampleRate: Int { blocks.sampleRate }
+    /// Cuts samples given to `observe(_:onChange:)` into blocks.
+    private var blocks: LevelBlocks
     private var previousConstant: Float? = nil
     private var silence = Tracker(condition: .silence), stuck = Tracker(condition: .stuck), clipping = Tracker(condition: .clipping)
     /// Conditions warned about and not yet recovered.
@@ -26,9 +25,8 @@ public struct LivenessMonitor: Sendable {
     }
 
     public init(settings: LivenessSettings, sampleRate: Int = 16_000) {
-        self.settings = settings; self.sampleRate = sampleRate
-        blockSize = max(1, sampleRate / 10)
-        blockSeconds = Double(blockSize) / Double(sampleRate)
+        self.settings = settings
+        blocks = LevelBlocks(sampleRate: sampleRate)
     }
 
     /// Watches by `settings` from the next block on, with what it has seen kept: a condition warned about still
@@ -38,43 +36,36 @@ public struct LivenessMonitor: Sendable {
         if !new.enabled { self = LivenessMonitor(settings: new, sampleRate: sampleRate) }
     }
 
-    /// Feeds samples; `onChange` is called for each warning or recovery (rarely; on the calling thread).
+    /// Feeds samples at `sampleRate`; `onChange` is called for each warning or recovery (rarely; on the calling thread).
     public mutating func observe(_ samples: UnsafeBufferPointer<Float>, onChange: (LivenessEvent) -> Void) {
         guard settings.enabled else { return }
-        let silentLevel: Float = 0.5 / 32768
-        for x in samples {
-            if inBlock == 0 { firstValue = x }
-            let a = abs(x)
-            if a >= silentLevel { allSilent = false }
-            if x != firstValue { allSame = false }
-            if a >= settings.clipLevel { clipped += 1 }
-            inBlock += 1
-            if inBlock == blockSize { endBlock(onChange) }
-        }
+        var blocks = self.blocks
+        blocks.observe(samples, clipLevel: settings.clipLevel) { observe(block: $0, onChange: onChange) }
+        self.blocks = blocks
     }
 
     public mutating func observe(_ samples: [Float], onChange: (LivenessEvent) -> Void) {
         samples.withUnsafeBufferPointer { observe($0, onChange: onChange) }
     }
 
+    /// Feeds one block, counted elsewhere (earshotd's capture thread, at the device's rate, `clip_level` applied).
+    public mutating func observe(block b: LevelBlock, onChange: (LivenessEvent) -> Void) {
+        guard settings.enabled else { return }
+        let isStuck = !b.silent && b.constant != nil && previousConstant == b.constant
+        // The first stuck block follows one constant block: count that one too.
+        let stuckStart = isStuck && stuck.held == 0
+        let isClipping = Float(b.clipped) >= settings.clipFraction * Float(b.samples)
+        previousConstant = b.constant
+        let r = settings.recoverSeconds
+        silence.step(b.silent, block: b.seconds, limit: settings.silenceSeconds, recover: r, onChange)
+        stuck.step(isStuck, block: stuckStart ? 2 * b.seconds : b.seconds, limit: settings.stuckSeconds, recover: r, onChange)
+        clipping.step(isClipping, block: b.seconds, limit: settings.clipSeconds, recover: r, onChange)
+    }
+
     /// "microphone: digital silence, clipping" or "microphone ok", for STATUS=.
     public var statusText: String {
         active.isEmpty ? "microphone ok"
             : "microphone: " + LivenessCondition.allCases.filter { active.contains($0) }.map { $0 == .silence ? "digital silence" : $0.rawValue }.joined(separator: ", ")
-    }
-
-    private mutating func endBlock(_ onChange: (LivenessEvent) -> Void) {
-        let silent = allSilent
-        let isStuck = !allSilent && allSame && previousConstant == firstValue
-        // The first stuck block follows one constant block: count that one too.
-        let stuckStart = isStuck && stuck.held == 0
-        let isClipping = Float(clipped) >= settings.clipFraction * Float(blockSize)
-        previousConstant = allSame ? firstValue : nil
-        inBlock = 0; clipped = 0; allSilent = true; allSame = true
-        let (b, r) = (blockSeconds, settings.recoverSeconds)
-        silence.step(silent, block: b, limit: settings.silenceSeconds, recover: r, onChange)
-        stuck.step(isStuck, block: stuckStart ? 2 * b : b, limit: settings.stuckSeconds, recover: r, onChange)
-        clipping.step(isClipping, block: b, limit: settings.clipSeconds, recover: r, onChange)
     }
 }
 

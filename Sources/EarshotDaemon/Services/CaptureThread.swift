@@ -6,7 +6,8 @@ import Synchronization
 
 /// The capture side: a dedicated OS thread (never the concurrency pool) that opens the ALSA device, reads
 /// period-sized S16_LE blocks with `snd_pcm_readi`, picks a channel or mixes down, resamples to the model's
-/// rate when the device runs at another, and writes into the lock-free `SampleRing`. A missing or lost
+/// rate when the device runs at another, and writes into the lock-free `SampleRing`. Before resampling, it
+/// counts each 100 ms block's levels (silence, a stuck value, clipping) for the liveness monitor: `levels`. A missing or lost
 /// device is closed, logged once, and retried with exponential back-off; the thread never gives up. A device
 /// that stops delivering without an error (a read that never returns) is the detection loop's to notice:
 /// `secondsSinceProgress`.
@@ -58,6 +59,8 @@ public final class CaptureThread: @unchecked Sendable {
     public let ring: SampleRing
     /// Ring indices where audio was lost before the next sample (overruns, the device reopened).
     public let gaps = CaptureGaps()
+    /// The microphone's 100 ms levels, counted at the device's own rate for the liveness monitor.
+    public let levels = CaptureLevels()
     private let opts: Options
     private let log: Logger
     private let stateValue = Atomic<Int>(State.starting.rawValue)
@@ -171,7 +174,10 @@ public final class CaptureThread: @unchecked Sendable {
         let period = pcm.periodFrames, ch = pcm.channels
         let raw = UnsafeMutablePointer<Int16>.allocate(capacity: period * ch)
         let mono = UnsafeMutablePointer<Float>.allocate(capacity: period)
-        defer { raw.deallocate(); mono.deallocate() }
+        // each frame's largest |sample| over the channels mixed (one channel at full scale clips the mix)
+        let peaks = UnsafeMutablePointer<Float>.allocate(capacity: period)
+        defer { raw.deallocate(); mono.deallocate(); peaks.deallocate() }
+        var levelBlocks = LevelBlocks(sampleRate: pcm.rate)
         let resampler = pcm.rate == opts.targetRate ? nil : try Resampler(inputRate: Double(pcm.rate), outputRate: Double(opts.targetRate))
         let outCap = resampler?.maxOutput(forInput: period) ?? 0
         let out = UnsafeMutablePointer<Float>.allocate(capacity: max(1, outCap))
@@ -205,9 +211,10 @@ public final class CaptureThread: @unchecked Sendable {
             } else {
                 let k = scale / Float(ch)
                 for f in 0..<n {
-                    var s: Int32 = 0
-                    for c in 0..<ch { s += Int32(raw[f * ch + c]) }
+                    var s: Int32 = 0, p: Int32 = 0
+                    for c in 0..<ch { let v = Int32(raw[f * ch + c]); s += v; p = max(p, abs(v)) }
                     mono[f] = Float(s) * k
+                    peaks[f] = Float(p) * scale
                 }
             }
             framesTotal += n
@@ -218,12 +225,19 @@ public final class CaptureThread: @unchecked Sendable {
                 let ahead = due - (MonotonicClock.now - startedAt)
                 if ahead > 0 { Thread.sleep(forTimeInterval: ahead) }
             }
+            let samples: UnsafeBufferPointer<Float>
             if let r = resampler {
                 let m = try r.process(UnsafeBufferPointer(start: mono, count: n), into: UnsafeMutableBufferPointer(start: out, count: outCap))
-                ring.write(UnsafeBufferPointer(start: out, count: m))
+                samples = UnsafeBufferPointer(start: out, count: m)
             } else {
-                ring.write(UnsafeBufferPointer(start: mono, count: n))
+                samples = UnsafeBufferPointer(start: mono, count: n)
             }
+            // The levels at the device's rate (libsoxr smooths clipping away), each block tagged with the ring index
+            // where this read's samples end, and pushed before them (`CaptureLevels`).
+            let mixedPeaks = channel == nil && ch > 1 ? UnsafeBufferPointer(start: peaks, count: n) : nil
+            let end = ring.totalWritten + samples.count
+            levelBlocks.observe(UnsafeBufferPointer(start: mono, count: n), peaks: mixedPeaks, clipLevel: levels.clipLevel) { levels.push($0, at: end) }
+            ring.write(samples)
             progressed()
             onData()
             if opts.pace == 0 && opts.maxFrames != nil {

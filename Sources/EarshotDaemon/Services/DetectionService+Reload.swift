@@ -73,13 +73,14 @@ extension DetectionService {
                 scores.flush(); scores = ScoreLogger(settings: new.scores, context: scoreContext, logger: log, metrics: metrics)
             }
             // new limits keep the microphone's state: a warning in force still gets its "recovered"
-            if rateChanged { liveness = LivenessMonitor(settings: new.liveness, sampleRate: rate) } else if new.liveness != config.liveness { liveness.update(settings: new.liveness) }
+            if new.liveness != config.liveness { liveness.update(settings: new.liveness) }
             if captureChanged {
                 recorder.split(); scores.split(); markClipGap()
                 capture.stop()
                 capture = Self.makeCapture(new, options, model: m, logger: log, wake: wake.continuation)
                 capture.start()
             }
+            capture.levels.clipLevel = new.liveness.clipLevel
             journal = JournalAlertSink(priority: new.priority)
             JournalLogHandler.processLevel = Logger.Level(rawValue: new.logLevel) ?? .info
             if new.metrics != config.metrics {

@@ -113,7 +113,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         recorder = SiteRecorder(settings: config.recording, sampleRate: model.features.sampleRate, logger: logger, metrics: metrics)
         fingerprint = model.scoreFingerprint
         scores = ScoreLogger(settings: config.scores, context: ScoreLogger.Context(model: model.name, fingerprint: fingerprint, sampleRate: model.features.sampleRate, rule: detector.rule, device: config.device, instance: options.instance.name ?? ""), logger: logger, metrics: metrics)
-        liveness = LivenessMonitor(settings: config.liveness, sampleRate: model.features.sampleRate)
+        liveness = LivenessMonitor(settings: config.liveness)
         mutes = MuteWatch(stateDirectory: options.instance.stateDirectory)
         capture = Self.makeCapture(config, options, model: model, logger: logger, wake: wake.continuation)
         for h in [config.hook, config.clipHook, config.healthHook, config.incidentHook, config.heartbeat.hook] {
@@ -165,7 +165,9 @@ public final class DetectionService: Service, @unchecked Sendable {
     static func makeCapture(_ c: DaemonConfig, _ o: RuntimeOptions, model: Model, logger: Logger, wake: AsyncStream<Void>.Continuation) -> CaptureThread {
         let ring = SampleRing(capacity: Int(c.ringSeconds * Double(model.features.sampleRate)))
         let opts = CaptureThread.Options(config: c, targetRate: model.features.sampleRate, maxFrames: o.maxFrames, pace: o.pace, configText: o.alsaConfigText)
-        return CaptureThread(options: opts, ring: ring, logger: logger, onData: { wake.yield() })
+        let capture = CaptureThread(options: opts, ring: ring, logger: logger, onData: { wake.yield() })
+        capture.levels.clipLevel = c.liveness.clipLevel
+        return capture
     }
 
     /// The model and threshold in force, for the metrics file's `earshot_build_info` and `earshot_threshold`.
@@ -234,6 +236,7 @@ public final class DetectionService: Service, @unchecked Sendable {
                     consume(piece)
                 }
                 if lost > 0 { dropped(lost) }
+                watchLevels(upTo: reader.next)
                 let now = MonotonicClock.now
                 let stalledNow = capture.state == .capturing && capture.secondsSinceProgress >= config.stallSeconds
                 if stalledNow != stalled { stalled = stalledNow; stallChanged() }
@@ -358,7 +361,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         retiredClips.removeAll { $0.isIdle }
     }
 
-    /// One contiguous piece of captured audio through clips, site recording, liveness and the detector.
+    /// One contiguous piece of captured audio through clips, site recording and the detector.
     /// (The detector streams across a gap: a splice rarely scores as a shot — models/EXPERIMENTS.md, "Hard cuts
     /// in training windows" — and restarting it would leave it deaf for a window.)
     private func consume(_ block: UnsafeBufferPointer<Float>) {
@@ -374,20 +377,23 @@ public final class DetectionService: Service, @unchecked Sendable {
         if alertRate != nil {
             alertRate!.heard(seconds: Double(block.count) / Double(model.features.sampleRate), muted: mutes.active.map { $0.isActive(at: Date()) } ?? false)
         }
-        if config.liveness.enabled {
-            // collected first: the handler reads `liveness`, which `observe` is mutating. The buffer is moved out
-            // and back, never copied: a copy left two references, so `removeAll(keepingCapacity:)` allocated a
-            // new buffer every block (scripts/check-allocations.sh).
-            var changes: [LivenessEvent] = []
-            swap(&changes, &livenessChanges)
-            liveness.observe(block) { changes.append($0) }
-            for c in changes { livenessChanged(c) }
-            changes.removeAll(keepingCapacity: true)
-            swap(&changes, &livenessChanges)
-        }
         let part = alignment.detectorPart(of: block)
         if !part.isEmpty { detector.process(part) { self.handle($0) } }
         if incidents.current != nil, let i = incidents.close(now: streamSeconds) { incidentOver(i, stopped: false) }
+    }
+
+    /// The microphone's levels the capture thread counted (at the device's own rate, before libsoxr) for the audio
+    /// read so far through the liveness monitor; its warnings and recoveries to the journal and `health_hook:`.
+    private func watchLevels(upTo index: Int) {
+        // collected first: the handler reads `liveness`, which `observe` is mutating. The buffer is moved out
+        // and back, never copied: a copy left two references, so `removeAll(keepingCapacity:)` allocated a
+        // new buffer every block (scripts/check-allocations.sh).
+        var changes: [LivenessEvent] = []
+        swap(&changes, &livenessChanges)
+        capture.levels.drain(upTo: index) { liveness.observe(block: $0) { changes.append($0) } }
+        for c in changes { livenessChanged(c) }
+        changes.removeAll(keepingCapacity: true)
+        swap(&changes, &livenessChanges)
     }
 
     /// Seconds of audio handed to the detector since start: the stream's clock, which events are timed on.

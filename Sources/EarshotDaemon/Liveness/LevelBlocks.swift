@@ -1,0 +1,59 @@
+/// One 100 ms block of the microphone's signal, summed up for `LivenessMonitor`.
+public struct LevelBlock: Sendable, Equatable {
+    /// The block's length in seconds (its samples at the rate they were counted at).
+    public var seconds: Double
+    /// Every sample rounds to 0 in 16 bit (|x| < 0.5/32768).
+    public var silent: Bool
+    /// The block's single value when every sample of it is the same (nil otherwise).
+    public var constant: Float?
+    /// The samples (frames) at or above the clip level, on any channel heard.
+    public var clipped: Int
+    /// The samples (frames) in the block.
+    public var samples: Int
+
+    public init(seconds: Double, silent: Bool, constant: Float?, clipped: Int, samples: Int) {
+        self.seconds = seconds; self.silent = silent; self.constant = constant; self.clipped = clipped; self.samples = samples
+    }
+
+    /// The share of the block's samples at or above the clip level.
+    public var clippedFraction: Float { samples == 0 ? 0 : Float(clipped) / Float(samples) }
+}
+
+/// Cuts a signal into 100 ms `LevelBlock`s at the rate it is recorded at, allocation-free. The capture thread
+/// counts at the device's own rate, before libsoxr: resampling leaves fewer samples at full scale than the device
+/// clipped (crowd audio clipped 5.4 % at 48 kHz is 3.1 % at 16 kHz, white noise 9.5 % is 0.04 %), and at 44.1 kHz
+/// a stuck value comes out varying in its last bits (libsoxr's phases differ from sample to sample).
+public struct LevelBlocks: Sendable {
+    public let sampleRate: Int
+    public let blockSize: Int
+    private let blockSeconds: Double
+    private var inBlock = 0, clipped = 0, allSilent = true, allSame = true
+    private var firstValue: Float = 0
+
+    public init(sampleRate: Int) {
+        self.sampleRate = sampleRate
+        blockSize = max(1, sampleRate / 10)
+        blockSeconds = Double(blockSize) / Double(sampleRate)
+    }
+
+    /// Feeds `samples` (mono) and calls `done` for each block completed. `peaks`, when given, is each frame's
+    /// largest |sample| over the channels mixed into it (one channel at full scale clips the mix even when the
+    /// mean is not); without it the mono sample's own |x| counts.
+    public mutating func observe(_ samples: UnsafeBufferPointer<Float>, peaks: UnsafeBufferPointer<Float>? = nil, clipLevel: Float,
+                                 _ done: (LevelBlock) -> Void) {
+        let silentLevel: Float = 0.5 / 32768
+        for i in 0..<samples.count {
+            let x = samples[i]
+            if inBlock == 0 { firstValue = x }
+            let a = abs(x)
+            if a >= silentLevel { allSilent = false }
+            if x != firstValue { allSame = false }
+            if (peaks?[i] ?? a) >= clipLevel { clipped += 1 }
+            inBlock += 1
+            if inBlock == blockSize {
+                done(LevelBlock(seconds: blockSeconds, silent: allSilent, constant: allSame ? firstValue : nil, clipped: clipped, samples: blockSize))
+                inBlock = 0; clipped = 0; allSilent = true; allSame = true
+            }
+        }
+    }
+}
