@@ -303,4 +303,22 @@ struct HookRunnerTests {
                 && notice.summary.hasPrefix("health_hook for "), "\(notice.summary)")
         #expect(metrics.snapshot.hookGivenUpTotal == 2)
     }
+
+    /// `health_hook:` by default runs one notice at a time, so a problem's notice reaches the hook before its end's,
+    /// even when the first run is slow: with four at once (the old default) a microphone warned about and recovered
+    /// within a hook's run time was told "recovered" first, and a dashboard kept showing the problem.
+    @Test func healthNoticesArriveInOrderByDefault() throws {
+        let dir = TestPaths.tempDir("health-order")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("order.txt")
+        let hook = try HookFixture.script(dir, "health.sh", "[ \"$EARSHOT_PROBLEM\" = 1 ] && sleep 0.5; echo \"$EARSHOT_HEALTH $EARSHOT_PROBLEM\" >> '\(out.path)'")
+        var settings = DaemonConfig().healthHook
+        settings.path = hook
+        let runner = HookRunner(settings: settings, logger: LogCapture().logger)
+        runner.submit(health: HealthNotice(condition: "silence", problem: true, message: "m", device: "d"))
+        runner.submit(health: HealthNotice(condition: "silence", problem: false, message: "m", device: "d"))
+        #expect(runner.waitIdle(timeout: 10))
+        let lines = ((try? String(contentsOf: out, encoding: .utf8)) ?? "").split(separator: "\n")
+        #expect(lines == ["silence 1", "silence 0"], "\(lines)")
+    }
 }
