@@ -1,19 +1,26 @@
 import EarshotDSP
+import EarshotDaemon
 import Foundation
 
 /// Input level per stretch of audio (a second, for `earshot listen`): peak and RMS in dBFS (full scale = 1.0,
-/// so a sine at full scale has an RMS of −3 dBFS), and whether it clipped or was digital silence.
+/// so a sine at full scale has an RMS of −3 dBFS), and whether it clipped or was digital silence. The peak and
+/// clipping are the device's own (`device(_:)`: the capture thread's levels, at the device's rate, on every
+/// channel mixed) when it has them, else the samples' heard.
 struct LevelMeter {
     struct Line {
         /// Seconds of audio up to the end of this line's stretch.
         var end: Double
         var peak: Double, sumSquares: Double, count: Int
+        /// The device's largest |sample| in this stretch, and whether it clipped (nil: no level block came).
+        var devicePeak: Double? = nil, deviceClipped = false
         /// At most 0 dBFS: the device's converter stops at full scale, and a clipped input resampled to the
         /// model's rate overshoots it by a few dB (the resampler rings at the clipped edges) — still CLIPPING.
-        var peakDBFS: Double { LevelMeter.dBFS(min(peak, 1)) }
+        var peakDBFS: Double { LevelMeter.dBFS(min(devicePeak ?? peak, 1)) }
         var rmsDBFS: Double { LevelMeter.dBFS(count > 0 ? (sumSquares / Double(count)).squareRoot() : 0) }
         /// At full scale: the gain is too high for a loud bang (a clipped shot still counts, but loses its shape).
-        var clipped: Bool { peak >= Double(PeakLevel.clipLevel) }
+        /// Resampling smooths a clipped device's samples below full scale (white noise clipped at 48 kHz peaks
+        /// below it at 16 kHz), so the device's count decides when there is one.
+        var clipped: Bool { devicePeak != nil ? deviceClipped : peak >= Double(PeakLevel.clipLevel) }
         var silent: Bool { peak == 0 }
 
         /// `maxScore` nil: no window was scored in this stretch (the first window needs a window's length of
@@ -42,6 +49,12 @@ struct LevelMeter {
     private(set) var loudest = -Double.infinity
 
     init(samplesPerLine: Int) { self.samplesPerLine = samplesPerLine }
+
+    /// The device's levels for samples about to be added (`CaptureLevels`, drained up to what was read).
+    mutating func device(_ b: LevelBlock) {
+        line.devicePeak = max(line.devicePeak ?? 0, Double(b.peak))
+        if b.clipped > 0 { line.deviceClipped = true }
+    }
 
     /// Adds samples; calls `emit` with each completed stretch.
     mutating func add(_ x: UnsafeBufferPointer<Float>, emit: (Line) -> Void) {

@@ -17,7 +17,8 @@ struct ListenCommand: ParsableCommand {
         discussion: """
             Opens the capture device from the config (or --device) exactly as earshotd does — same sample rate, \
             channels, channel choice, resampling, model, threshold and decision rule — and prints, for each \
-            second of audio, the peak and RMS level in dBFS and the highest score ("no window yet" until a \
+            second of audio, the peak and RMS level in dBFS (the peak and CLIPPING as the device recorded \
+            them, before resampling, on any channel mixed) and the highest score ("no window yet" until a \
             window's length of audio, about 1 s, has been heard), then a line for every event \
             earshotd would alert on (no journal entry, no hook). Use it when installing: clap or pop a balloon \
             where a shot could happen, check the level is well above the room's and not CLIPPING, and that the \
@@ -80,6 +81,7 @@ struct ListenCommand: ParsableCommand {
         let ring = SampleRing(capacity: Int(cfg.ringSeconds * Double(rate)))
         let opts = CaptureThread.Options(config: cfg, targetRate: rate, maxFrames: seconds.map { Int(($0 * Double(cfg.sampleRate)).rounded()) })
         let capture = CaptureThread(options: opts, ring: ring, logger: logger, onData: { wake.signal() })
+        capture.levels.clipLevel = cfg.liveness.clipLevel   // CLIPPING where earshotd's liveness counts clipped samples
         // Ctrl-C and SIGTERM end the listening, not the process: the summary still comes, and output is flushed
         let stop = StopRequest()
         let signals = [SIGINT, SIGTERM].map { sig in
@@ -147,6 +149,7 @@ struct ListenCommand: ParsableCommand {
                 continue
             }
             let block = UnsafeBufferPointer(start: buffer, count: n)
+            capture.levels.drain(upTo: ring.readPosition) { meter.device($0) }   // the peak and clipping as the device recorded them
             detector.process(block, report)
             meter.add(block, emit: show)
             consumed += n

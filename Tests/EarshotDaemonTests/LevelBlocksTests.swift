@@ -47,6 +47,7 @@ import Testing
         #expect(!b[1].silent && b[1].constant == 0.25 && b[1].clipped == 0)
         #expect(!b[2].silent && b[2].constant == nil && b[2].clipped == 48 && abs(b[2].clippedFraction - 0.01) < 1e-6, "\(b[2])")
         #expect(b[3].clipped == n / 2, "|x| ≥ clip level counts, below it not: \(b[3].clipped)")
+        #expect(b.map(\.peak) == [0.4 / 32768, 0.25, 1, 0.9], "each block's largest |x|: \(b.map(\.peak))")
     }
 
     @Test("with peaks given, a frame whose mix is below the clip level still counts when one channel was at it")
@@ -54,7 +55,7 @@ import Testing
         let rate = 16_000, n = 1600
         let mix = (0..<n).map { $0 % 2 == 0 ? Float(0.5) : -0.5 }   // one channel ±1, the other silent: the mean is ±0.5
         let peaks = [Float](repeating: 1, count: n)
-        #expect(Self.blocks(mix, rate: rate).first?.clipped == 0)
-        #expect(Self.blocks(mix, peaks: peaks, rate: rate).first?.clipped == n)
+        #expect(Self.blocks(mix, rate: rate).first.map { $0.clipped == 0 && $0.peak == 0.5 } == true)
+        #expect(Self.blocks(mix, peaks: peaks, rate: rate).first.map { $0.clipped == n && $0.peak == 1 } == true)
     }
 }

@@ -8,11 +8,14 @@ public struct LevelBlock: Sendable, Equatable {
     public var constant: Float?
     /// The samples (frames) at or above the clip level, on any channel heard.
     public var clipped: Int
+    /// The largest |sample| on any channel heard.
+    public var peak: Float
     /// The samples (frames) in the block.
     public var samples: Int
 
-    public init(seconds: Double, silent: Bool, constant: Float?, clipped: Int, samples: Int) {
+    public init(seconds: Double, silent: Bool, constant: Float?, clipped: Int, samples: Int, peak: Float = 0) {
         self.seconds = seconds; self.silent = silent; self.constant = constant; self.clipped = clipped; self.samples = samples
+        self.peak = peak
     }
 
     /// The share of the block's samples at or above the clip level.
@@ -28,7 +31,7 @@ public struct LevelBlocks: Sendable {
     public let blockSize: Int
     private let blockSeconds: Double
     private var inBlock = 0, clipped = 0, allSilent = true, allSame = true
-    private var firstValue: Float = 0
+    private var firstValue: Float = 0, peak: Float = 0
 
     public init(sampleRate: Int) {
         self.sampleRate = sampleRate
@@ -48,11 +51,13 @@ public struct LevelBlocks: Sendable {
             let a = abs(x)
             if a >= silentLevel { allSilent = false }
             if x != firstValue { allSame = false }
-            if (peaks?[i] ?? a) >= clipLevel { clipped += 1 }
+            let p = peaks?[i] ?? a
+            if p >= clipLevel { clipped += 1 }
+            if p > peak { peak = p }
             inBlock += 1
             if inBlock == blockSize {
-                done(LevelBlock(seconds: blockSeconds, silent: allSilent, constant: allSame ? firstValue : nil, clipped: clipped, samples: blockSize))
-                inBlock = 0; clipped = 0; allSilent = true; allSame = true
+                done(LevelBlock(seconds: blockSeconds, silent: allSilent, constant: allSame ? firstValue : nil, clipped: clipped, samples: blockSize, peak: peak))
+                inBlock = 0; clipped = 0; allSilent = true; allSame = true; peak = 0
             }
         }
     }
