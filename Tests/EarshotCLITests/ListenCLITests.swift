@@ -111,47 +111,40 @@ struct ListenCLITests {
         #expect(h.stdout.contains("— in the cooldown (10 s): earshotd would count it into the incident, page nobody") && h.stdout.contains("and 1 more in their cooldown"), "\(h.stdout)")
     }
 
+    /// `earshot listen --json` for `seconds` on a device that records `x` at `rate` (the fixture's file plugin,
+    /// `sample_rate: rate`): its status and its level records.
+    static func listenLevels(_ x: [Float], rate: Int, seconds: Int) throws -> (status: Int32, stderr: String, levels: [[String: Any]]) {
+        let f = try fixture()
+        let raw = f.dir.appendingPathComponent("input\(rate).raw")
+        try AudioFileWriter.writeRawS16LE(x, to: raw)
+        let asound = f.dir.appendingPathComponent("asound\(rate).conf")
+        try (try String(contentsOf: f.asound, encoding: .utf8)).replacingOccurrences(of: f.dir.appendingPathComponent("capture.raw").path, with: raw.path)
+            .write(to: asound, atomically: true, encoding: .utf8)
+        let cfg = f.dir.appendingPathComponent("earshot\(rate).yaml")
+        try "device: default\nsample_rate: \(rate)\n".write(to: cfg, atomically: true, encoding: .utf8)
+        let r = try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", "\(seconds)", "--json"],
+                                  environment: ["ALSA_CONFIG_PATH": asound.path, "EARSHOT_MODEL": ""])
+        return (r.status, r.stderr, records(r.stdout).filter { $0["type"] as? String == "level" })
+    }
+
     /// A clipped 44.1 kHz input, resampled to the model's 16 kHz, overshoots full scale by a few dB (the
     /// resampler's ringing at the square edges); the meter shows the device's ceiling, 0 dBFS, and CLIPPING.
     @Test func aResampledClippedInputReadsFullScaleNotMore() throws {
-        let f = try Self.fixture()
-        let x = (0..<44_100).map { ($0 / 30) % 2 == 0 ? Float(1) : -1 }
-        let raw = f.dir.appendingPathComponent("square44.raw")
-        try AudioFileWriter.writeRawS16LE(x, to: raw)
-        let asound = f.dir.appendingPathComponent("asound44.conf")
-        try (try String(contentsOf: f.asound, encoding: .utf8)).replacingOccurrences(of: f.dir.appendingPathComponent("capture.raw").path, with: raw.path)
-            .write(to: asound, atomically: true, encoding: .utf8)
-        let cfg = f.dir.appendingPathComponent("earshot44.yaml")
-        try "device: default\nsample_rate: 44100\n".write(to: cfg, atomically: true, encoding: .utf8)
-        let r = try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", "1", "--json"],
-                                  environment: ["ALSA_CONFIG_PATH": asound.path, "EARSHOT_MODEL": ""])
+        let r = try Self.listenLevels((0..<44_100).map { ($0 / 30) % 2 == 0 ? Float(1) : -1 }, rate: 44_100, seconds: 1)
         #expect(r.status == 0, "\(r.stderr)")
-        let levels = r.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-            .filter { $0["type"] as? String == "level" }
-        #expect(!levels.isEmpty && levels.allSatisfy { ($0["peak_dbfs"] as? Double).map { $0 <= 0 && $0 > -0.01 } == true && $0["clipped"] as? Bool == true }, "\(levels)")
+        #expect(!r.levels.isEmpty && r.levels.allSatisfy { ($0["peak_dbfs"] as? Double).map { $0 <= 0 && $0 > -0.01 } == true && $0["clipped"] as? Bool == true }, "\(r.levels)")
     }
 
     /// White noise clipped on ≈ 1 % of its samples by a 48 kHz converter: libsoxr's low-pass leaves the 16 kHz stream
     /// below full scale, so a meter of the samples heard said no CLIPPING. The meter takes the peak and clipping from
     /// the capture thread's levels at the device's rate: 0 dBFS and CLIPPING, every second.
     @Test func clippingAt48kHzIsShownAsTheDeviceRecordedIt() throws {
-        let f = try Self.fixture()
         var state: UInt64 = 0x2545F4914F6CDD1D
         func uniform() -> Double { state = state &* 6364136223846793005 &+ 1442695040888963407; return (Double(state >> 11) + 0.5) / 9007199254740992 }
         let x = (0..<96_000).map { _ in Float(max(-1, min(1, (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform()) / 2.58))) }
-        let raw = f.dir.appendingPathComponent("noise48.raw")
-        try AudioFileWriter.writeRawS16LE(x, to: raw)
-        let asound = f.dir.appendingPathComponent("asound48.conf")
-        try (try String(contentsOf: f.asound, encoding: .utf8)).replacingOccurrences(of: f.dir.appendingPathComponent("capture.raw").path, with: raw.path)
-            .write(to: asound, atomically: true, encoding: .utf8)
-        let cfg = f.dir.appendingPathComponent("earshot48.yaml")
-        try "device: default\nsample_rate: 48000\n".write(to: cfg, atomically: true, encoding: .utf8)
-        let r = try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", "2", "--json"],
-                                  environment: ["ALSA_CONFIG_PATH": asound.path, "EARSHOT_MODEL": ""])
+        let r = try Self.listenLevels(x, rate: 48_000, seconds: 2)
         #expect(r.status == 0, "\(r.stderr)")
-        let levels = r.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-            .filter { $0["type"] as? String == "level" }
-        #expect(levels.count == 2 && levels.allSatisfy { ($0["peak_dbfs"] as? Double).map { $0 > -0.01 } == true && $0["clipped"] as? Bool == true }, "\(levels)")
+        #expect(r.levels.count == 2 && r.levels.allSatisfy { ($0["peak_dbfs"] as? Double).map { $0 > -0.01 } == true && $0["clipped"] as? Bool == true }, "\(r.levels)")
     }
 
     /// The config's warnings earshotd would log at start (a looser rule than the model's calibration, a sample

@@ -12,18 +12,25 @@ import Testing
         return (fx, try fx.writeConfigFile(in: run.dir))
     }
 
+    /// earshotd over `frames` of the device `asound` defines, with `health_hook:` and `extra` config lines: the
+    /// EARSHOT_ environment of each notice, in order, and the daemon's stderr.
+    static func healthNotices(_ run: DaemonRun, asound: URL, frames: Int, extra: String) throws -> ([String], String) {
+        let out = run.dir.appendingPathComponent("health.txt")
+        let hook = try HookFixture.script(run.dir, "health.sh", "{ env | grep '^EARSHOT_' | sort; echo --; } >> '\(out.path)'")
+        let config = try run.writeConfig(extra: extra + "\nhealth_hook:\n  path: \(hook)")
+        let daemon = try DaemonProcess(args: ["--config", config.path, "--max-frames", String(frames), "--exit-at-end"],
+                                       environment: ["ALSA_CONFIG_PATH": asound.path], dir: run.dir)
+        #expect(daemon.waitExit(timeout: 60) == 0, "stderr:\n\(daemon.stderr)")
+        return (((try? String(contentsOf: out, encoding: .utf8)) ?? "").components(separatedBy: "--\n").filter { !$0.isEmpty }, daemon.stderr)
+    }
+
     /// 3 s of sound, 4 s of digital silence, 3 s of sound through the ALSA file plugin: the health hook runs
     /// once when the silence has lasted `silence_seconds`, and once when sound is back.
     @Test func silentMicrophoneAndItsRecoveryRunTheHealthHook() throws {
         let run = try DaemonRun()
         let (fx, asound) = try Self.soundSilenceSound(run)
-        let out = run.dir.appendingPathComponent("health.txt")
-        let hook = try HookFixture.script(run.dir, "health.sh", "{ env | grep '^EARSHOT_' | sort; echo --; } >> '\(out.path)'")
-        let config = try run.writeConfig(extra: "location: Loading dock\nliveness:\n  silence_seconds: 1\n  recover_seconds: 0.5\nhealth_hook:\n  path: \(hook)")
-        let daemon = try DaemonProcess(args: ["--config", config.path, "--max-frames", String(fx.frames), "--exit-at-end"],
-                                       environment: ["ALSA_CONFIG_PATH": asound.path], dir: run.dir)
-        #expect(daemon.waitExit(timeout: 60) == 0, "stderr:\n\(daemon.stderr)")
-        let notices = ((try? String(contentsOf: out, encoding: .utf8)) ?? "").components(separatedBy: "--\n").filter { !$0.isEmpty }
+        let (notices, _) = try Self.healthNotices(run, asound: asound, frames: fx.frames,
+                                                  extra: "location: Loading dock\nliveness:\n  silence_seconds: 1\n  recover_seconds: 0.5")
         #expect(notices.count == 2, "one notice for the silence, one for its end: \(notices)")
         if notices.count == 2 {
             #expect(notices[0].contains("EARSHOT_HEALTH=silence\n") && notices[0].contains("EARSHOT_PROBLEM=1\n")
@@ -65,14 +72,8 @@ import Testing
         let asound = run.dir.appendingPathComponent("asound-plug.conf")
         try "pcm.!default { type plug; slave { pcm { type file; slave.pcm { type null } file \"/dev/null\" infile \"\(fx.raw.path)\" format \"raw\" } rate 48000 } }"
             .write(to: asound, atomically: true, encoding: .utf8)
-        let out = run.dir.appendingPathComponent("health.txt")
-        let hook = try HookFixture.script(run.dir, "health.sh", "{ env | grep '^EARSHOT_' | sort; echo --; } >> '\(out.path)'")
-        let config = try run.writeConfig(extra: "liveness:\n  clip_seconds: 1\nhealth_hook:\n  path: \(hook)")
-        let daemon = try DaemonProcess(args: ["--config", config.path, "--max-frames", String(fx.frames), "--exit-at-end"],
-                                       environment: ["ALSA_CONFIG_PATH": asound.path], dir: run.dir)
-        #expect(daemon.waitExit(timeout: 60) == 0, "stderr:\n\(daemon.stderr)")
-        let notices = ((try? String(contentsOf: out, encoding: .utf8)) ?? "").components(separatedBy: "--\n").filter { !$0.isEmpty }
+        let (notices, stderr) = try Self.healthNotices(run, asound: asound, frames: fx.frames, extra: "liveness:\n  clip_seconds: 1")
         #expect(notices.count == 1 && notices.first.map { $0.contains("EARSHOT_HEALTH=clipping\n") && $0.contains("EARSHOT_PROBLEM=1\n") } == true,
-                "one notice, of clipping: \(notices)\nstderr:\n\(daemon.stderr.suffix(2000))")
+                "one notice, of clipping: \(notices)\nstderr:\n\(stderr.suffix(2000))")
     }
 }
