@@ -6,7 +6,7 @@ import Testing
     static func block(_ k: Int) -> LevelBlock { LevelBlock(seconds: 0.1, silent: false, constant: Float(k), clipped: k, samples: 4800) }
 
     @Test func blocksAreDrainedOnceInOrderAndTheOldestMakeRoom() {
-        let levels = CaptureLevels()
+        let levels = CaptureLevels(seconds: 6.2)
         for k in 0..<5 { levels.push(Self.block(k), at: 1600 * k) }
         var got: [Int] = []
         levels.drain { got.append($0.clipped) }
@@ -14,16 +14,17 @@ import Testing
         got = []
         levels.drain { got.append($0.clipped) }
         #expect(got.isEmpty, "drained once")
-        let over = CaptureLevels.capacity + 3
+        #expect(levels.capacity == 64, "6.2 s of blocks and two more")
+        let over = levels.capacity + 3
         for k in 0..<over { levels.push(Self.block(k), at: 1600 * k) }
         levels.drain { got.append($0.clipped) }
-        #expect(got == Array(3..<over) && levels.dropped == 3, "the newest \(CaptureLevels.capacity) kept: \(got.prefix(3))…, dropped \(levels.dropped)")
+        #expect(got == Array(3..<over) && levels.dropped == 3, "the newest \(levels.capacity) kept: \(got.prefix(3))…, dropped \(levels.dropped)")
     }
 
     /// A capture running ahead of the loop (unpaced, `--replay`) hands each block over once the loop has read the
     /// samples of the read it ended in: in step with the audio, not all at once.
     @Test func blocksWaitUntilTheLoopHasReadTheirSamples() {
-        let levels = CaptureLevels()
+        let levels = CaptureLevels(seconds: 6.2)
         for k in 1...4 { levels.push(Self.block(k), at: 1600 * k) }
         var got: [Int] = []
         levels.drain(upTo: 1599) { got.append($0.clipped) }
@@ -37,7 +38,7 @@ import Testing
     }
 
     @Test func theClipLevelIsSharedWithTheCaptureThread() {
-        let levels = CaptureLevels()
+        let levels = CaptureLevels(seconds: 6.2)
         #expect(levels.clipLevel == 0.999)
         levels.clipLevel = 0.9
         #expect(levels.clipLevel == 0.9)

@@ -59,8 +59,9 @@ public final class CaptureThread: @unchecked Sendable {
     public let ring: SampleRing
     /// Ring indices where audio was lost before the next sample (overruns, the device reopened).
     public let gaps = CaptureGaps()
-    /// The microphone's 100 ms levels, counted at the device's own rate for the liveness monitor.
-    public let levels = CaptureLevels()
+    /// The microphone's 100 ms levels, counted at the device's own rate for the liveness monitor (as many as
+    /// the ring holds audio).
+    public let levels: CaptureLevels
     private let opts: Options
     private let log: Logger
     private let stateValue = Atomic<Int>(State.starting.rawValue)
@@ -84,6 +85,7 @@ public final class CaptureThread: @unchecked Sendable {
     public init(options: Options, ring: SampleRing, logger: Logger, onData: @escaping @Sendable () -> Void = {}) {
         opts = options
         self.ring = ring
+        levels = CaptureLevels(seconds: Double(ring.capacity) / Double(options.targetRate))
         log = logger
         self.onData = onData
     }
