@@ -51,7 +51,7 @@ struct ListenCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Stop after this many seconds of audio (default: until Ctrl-C or SIGTERM).")
     var seconds: Double?
 
-    @Flag(help: "One JSON object per line: {\"type\":\"level\",…} each second, {\"type\":\"event\",…} per event, {\"type\":\"summary\",…} at the end.")
+    @Flag(help: "One JSON object per line: {\"type\":\"listening\",…} first (device, rate, channels opened), {\"type\":\"level\",…} each second, {\"type\":\"event\",…} per event, {\"type\":\"summary\",…} at the end.")
     var json = false
 
     func validate() throws {
@@ -104,7 +104,13 @@ struct ListenCommand: ParsableCommand {
         if let c = cfg.channel, c >= ch {
             FileHandle.standardError.write(Data("warning: channel: \(c), but \(cfg.device) opened with \(ch) channel(s): listening to channel \(ch - 1), as earshotd would\n".utf8))
         }
-        if !json {
+        if json {
+            // what was opened, as the text's first line says it
+            print(JSONLine.object(["type": JSONLine.quote("listening"), "device": JSONLine.quote(cfg.device), "rate": "\(capture.rate)",
+                                   "resampled_to": capture.rate != rate ? "\(rate)" : "null", "channels": "\(ch)",
+                                   "channel": cfg.channel.map { "\(min($0, ch - 1))" } ?? "null", "model": JSONLine.quote(model.name),
+                                   "threshold": JSONLine.number(detector.rule.threshold)]))
+        } else {
             let heard = cfg.channel.map { "channel \(min($0, ch - 1)) of \(ch)" } ?? (ch == 1 ? "1 channel" : "\(ch) channels mixed")
             print("listening on \(cfg.device) (\(capture.rate) Hz\(capture.rate != rate ? ", resampled to \(rate) Hz" : ""), \(heard)) with \(model.name), threshold \(String(format: "%.4g", detector.rule.threshold))\(seconds.map { String(format: " for %g s", $0) } ?? "; Ctrl-C to stop")")
         }

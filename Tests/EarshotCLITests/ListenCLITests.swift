@@ -48,6 +48,11 @@ struct ListenCLITests {
         let r = try Self.listen(f, json: true)
         #expect(r.status == 0, "\(r.stderr)")
         let records = Self.records(r.stdout)
+        // first, what was opened (the text output's first line)
+        let opened = try #require(records.first)
+        #expect(opened["type"] as? String == "listening" && opened["device"] as? String == "default" && opened["rate"] as? Int == 16_000
+                && opened["resampled_to"] is NSNull && opened["channels"] as? Int == 1 && opened["channel"] is NSNull
+                && (opened["threshold"] as? Double).map { $0 > 0 && $0 < 1 } == true, "\(opened)")
         let levels = records.filter { $0["type"] as? String == "level" }
         #expect(levels.map { $0["end"] as? Double ?? -1 } == [1, 2, 3, 4, 4.2], "one line per second, then the rest: \(levels)")
         if levels.count == 5 {
@@ -74,7 +79,7 @@ struct ListenCLITests {
         try "device: default\n".write(to: cfg, atomically: true, encoding: .utf8)
         let half = try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", "0.5", "--json"], environment: ["ALSA_CONFIG_PATH": quiet.asound.path, "EARSHOT_MODEL": ""])
         let halfRecords = Self.records(half.stdout)
-        #expect(half.status == 0 && halfRecords.count == 2 && halfRecords.first?["max_score"] is NSNull && halfRecords.last?["peak_dbfs"] is NSNull,
+        #expect(half.status == 0 && halfRecords.count == 3 && halfRecords.first?["type"] as? String == "listening" && halfRecords.dropFirst().first?["max_score"] is NSNull && halfRecords.last?["peak_dbfs"] is NSNull,
                 "\(half.stdout) \(half.stderr)")
         let halfText = try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", "0.5"], environment: ["ALSA_CONFIG_PATH": quiet.asound.path, "EARSHOT_MODEL": ""])
         #expect(halfText.stdout.contains("no window yet") && !halfText.stdout.contains("score 0.000") && halfText.stdout.contains("loudest peak: none, digital silence")
@@ -112,8 +117,8 @@ struct ListenCLITests {
     }
 
     /// `earshot listen --json` for `seconds` on a device that records `x` at `rate` (the fixture's file plugin,
-    /// `sample_rate: rate`): its status and its level records.
-    static func listenLevels(_ x: [Float], rate: Int, seconds: Int) throws -> (status: Int32, stderr: String, levels: [[String: Any]]) {
+    /// `sample_rate: rate`): its status, its first record (what it opened) and its level records.
+    static func listenLevels(_ x: [Float], rate: Int, seconds: Int) throws -> (status: Int32, stderr: String, opened: [String: Any], levels: [[String: Any]]) {
         let f = try fixture()
         let raw = f.dir.appendingPathComponent("input\(rate).raw")
         try AudioFileWriter.writeRawS16LE(x, to: raw)
@@ -124,7 +129,8 @@ struct ListenCLITests {
         try "device: default\nsample_rate: \(rate)\n".write(to: cfg, atomically: true, encoding: .utf8)
         let r = try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", "\(seconds)", "--json"],
                                   environment: ["ALSA_CONFIG_PATH": asound.path, "EARSHOT_MODEL": ""])
-        return (r.status, r.stderr, records(r.stdout).filter { $0["type"] as? String == "level" })
+        let all = records(r.stdout)
+        return (r.status, r.stderr, all.first ?? [:], all.filter { $0["type"] as? String == "level" })
     }
 
     /// A clipped 44.1 kHz input, resampled to the model's 16 kHz, overshoots full scale by a few dB (the
@@ -144,6 +150,7 @@ struct ListenCLITests {
         let x = (0..<96_000).map { _ in Float(max(-1, min(1, (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform()) / 2.58))) }
         let r = try Self.listenLevels(x, rate: 48_000, seconds: 2)
         #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.opened["type"] as? String == "listening" && r.opened["rate"] as? Int == 48_000 && r.opened["resampled_to"] as? Int == 16_000, "\(r.opened)")
         #expect(r.levels.count == 2 && r.levels.allSatisfy { ($0["peak_dbfs"] as? Double).map { $0 > -0.01 } == true && $0["clipped"] as? Bool == true }, "\(r.levels)")
     }
 
