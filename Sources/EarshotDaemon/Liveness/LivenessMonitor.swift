@@ -36,7 +36,8 @@ public struct LivenessMonitor: Sendable {
         if !new.enabled { self = LivenessMonitor(settings: new, sampleRate: sampleRate) }
     }
 
-    /// Feeds samples at `sampleRate`; `onChange` is called for each warning or recovery (rarely; on the calling thread).
+    /// Feeds samples at `sampleRate`; `onChange` is called for each warning or recovery (rarely; on the calling
+    /// thread).
     public mutating func observe(_ samples: UnsafeBufferPointer<Float>, onChange: (LivenessEvent) -> Void) {
         guard settings.enabled else { return }
         var blocks = self.blocks

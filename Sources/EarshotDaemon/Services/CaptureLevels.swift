@@ -3,8 +3,9 @@ import Synchronization
 
 /// The microphone's `LevelBlock`s, counted by the capture thread at the device's own rate (before libsoxr) and
 /// handed to the detection loop's `LivenessMonitor` in step with the audio: each block is tagged with the ring
-/// index where the samples of the read it ended in end, and the loop takes a block once it has read them. (Untagged, a capture
-/// running ahead of the loop — unpaced tests, `--replay` — handed a warning and its recovery over at once.)
+/// index where the samples of the read it ended in end, and the loop takes a block once it has read them.
+/// (Untagged, a capture running ahead of the loop — unpaced tests, `--replay` — handed a warning and its recovery
+/// over at once.)
 /// Holds as many blocks as the ring holds audio (and two more): a loop that falls further behind misses the oldest,
 /// as it misses the ring's oldest samples.
 ///
