@@ -178,6 +178,9 @@ import Testing
         let (clipped, d2) = try Self.plugCapture(noise, rate: 48_000, name: "clip")
         defer { try? FileManager.default.removeItem(at: d2) }
         Self.runToEnd(clipped)
+        var heard = [Float](repeating: 0, count: clipped.ring.available)
+        _ = heard.withUnsafeMutableBufferPointer { clipped.ring.read(into: $0) }
+        print("48 kHz white noise, \(noise.filter { abs($0) >= 0.999 }.count) of \(noise.count) samples clipped: \(heard.filter { abs($0) >= 0.999 }.count) of \(heard.count) after libsoxr")
         let (e2, b2) = Self.livenessOf(clipped, settings)
         let fraction = b2.map(\.clippedFraction).reduce(0, +) / Float(max(1, b2.count))
         #expect(b2.count == 20 && abs(fraction - 0.05) < 0.01, "\(b2.count) blocks, \(fraction) clipped")
