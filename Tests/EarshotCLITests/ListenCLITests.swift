@@ -145,9 +145,8 @@ struct ListenCLITests {
     /// below full scale, so a meter of the samples heard said no CLIPPING. The meter takes the peak and clipping from
     /// the capture thread's levels at the device's rate: 0 dBFS and CLIPPING, every second.
     @Test func clippingAt48kHzIsShownAsTheDeviceRecordedIt() throws {
-        var state: UInt64 = 0x2545F4914F6CDD1D
-        func uniform() -> Double { state = state &* 6364136223846793005 &+ 1442695040888963407; return (Double(state >> 11) + 0.5) / 9007199254740992 }
-        let x = (0..<96_000).map { _ in Float(max(-1, min(1, (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform()) / 2.58))) }
+        var rng = SeededRNG(seed: 55)
+        let x = (0..<96_000).map { _ in Float(max(-1, min(1, rng.normal() / 2.58))) }
         let r = try Self.listenLevels(x, rate: 48_000, seconds: 2)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.opened["type"] as? String == "listening" && r.opened["rate"] as? Int == 48_000 && r.opened["resampled_to"] as? Int == 16_000, "\(r.opened)")

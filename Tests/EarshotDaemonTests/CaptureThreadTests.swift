@@ -149,9 +149,8 @@ import Testing
 
     /// Deterministic white noise, Gaussian with deviation `sigma`, clipped to ±1 as a converter clips.
     static func clippedNoise(_ n: Int, sigma: Double) -> [Float] {
-        var state: UInt64 = 0x2545F4914F6CDD1D
-        func uniform() -> Double { state = state &* 6364136223846793005 &+ 1442695040888963407; return (Double(state >> 11) + 0.5) / 9007199254740992 }
-        return (0..<n).map { _ in Float(max(-1, min(1, sigma * (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform())))) }
+        var rng = SeededRNG(seed: 55)
+        return (0..<n).map { _ in Float(max(-1, min(1, sigma * rng.normal()))) }
     }
 
     /// The liveness checks count at the device's own rate, before libsoxr. At 44.1 kHz a stuck converter's one
