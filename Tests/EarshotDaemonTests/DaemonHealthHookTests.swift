@@ -76,4 +76,19 @@ import Testing
         #expect(notices.count == 1 && notices.first.map { $0.contains("EARSHOT_HEALTH=clipping\n") && $0.contains("EARSHOT_PROBLEM=1\n") } == true,
                 "one notice, of clipping: \(notices)\nstderr:\n\(stderr.suffix(2000))")
     }
+
+    /// `liveness.clip_level` reaches the capture thread, which counts the clipped samples: a microphone whose analogue
+    /// stage clips at 0.6 of full scale (a sine flattened there, 16 kHz, 3 s) is clipping at `clip_level: 0.59`, and
+    /// not at the default 0.999.
+    @Test func theConfiguredClipLevelIsWhereTheCaptureCounts() throws {
+        let x = (0..<48_000).map { Float(max(-0.6, min(0.6, 0.9 * sin(2 * Double.pi * 440 * Double($0) / 16_000)))) }
+        for (level, want) in [("0.59", 1), ("0.999", 0)] {
+            let run = try DaemonRun()
+            let fx = try AlsaFileFixture(x, rate: 16_000, dir: run.dir)
+            let (notices, stderr) = try Self.healthNotices(run, asound: try fx.writeConfigFile(in: run.dir), frames: fx.frames,
+                                                           extra: "liveness:\n  clip_seconds: 1\n  clip_level: \(level)")
+            #expect(notices.count == want && notices.allSatisfy { $0.contains("EARSHOT_HEALTH=clipping\n") },
+                    "clip_level \(level): \(notices)\nstderr:\n\(stderr.suffix(2000))")
+        }
+    }
 }

@@ -22,7 +22,6 @@ public final class CaptureLevels: Sendable {
     public let capacity: Int
     private let queue: Mutex<Queue>
     private let clipLevelBits: Atomic<UInt32>
-    private let droppedCount = Atomic<Int>(0)
 
     /// Room for `seconds` of 100 ms blocks (the ring's length), and two more.
     public init(seconds: Double, clipLevel: Float = PeakLevel.clipLevel) {
@@ -38,14 +37,11 @@ public final class CaptureLevels: Sendable {
         set { clipLevelBits.store(newValue.bitPattern, ordering: .relaxed) }
     }
 
-    /// Blocks pushed out unread because the loop was more than `capacity` blocks behind.
-    public var dropped: Int { droppedCount.load(ordering: .relaxed) }
-
     /// Capture thread: one block counted, which ended in the read whose samples go to the ring up to `index`
     /// (before they are written). No allocation (the oldest unread block makes room).
     public func push(_ b: LevelBlock, at index: Int) {
         queue.withLock { q in
-            if q.count == q.items.count { q.head = (q.head + 1) % q.items.count; q.count -= 1; droppedCount.add(1, ordering: .relaxed) }
+            if q.count == q.items.count { q.head = (q.head + 1) % q.items.count; q.count -= 1 }
             q.items[(q.head + q.count) % q.items.count] = (index, b)
             q.count += 1
         }
