@@ -91,4 +91,36 @@ import Testing
                     "clip_level \(level): \(notices)\nstderr:\n\(stderr.suffix(2000))")
         }
     }
+
+    /// A reload that changes `liveness.clip_level` reaches the running capture thread: 60 s of a sine flattened at
+    /// 0.6, paced at 10×, is not clipping at the default level; after SIGHUP with `clip_level: 0.59` it is (one
+    /// notice). Without the reload's hand-over the thread kept counting at 0.999 and no notice came.
+    @Test func aReloadedClipLevelReachesTheCaptureThread() throws {
+        let run = try DaemonRun()
+        let x = (0..<(60 * 16_000)).map { Float(max(-0.6, min(0.6, 0.9 * sin(2 * Double.pi * 440 * Double($0) / 16_000)))) }
+        let fx = try AlsaFileFixture(x, rate: 16_000, dir: run.dir)
+        let out = run.dir.appendingPathComponent("health.txt")
+        let hook = try HookFixture.script(run.dir, "health.sh", "echo \"$EARSHOT_HEALTH $EARSHOT_PROBLEM\" >> '\(out.path)'")
+        let config = run.dir.appendingPathComponent("reload.yaml")
+        func write(_ extra: String) throws {
+            let u = try run.writeConfig(extra: "health_hook:\n  path: \(hook)\nliveness:\n  clip_seconds: 1\n\(extra)", name: "reload-next.yaml")
+            guard rename(u.path, config.path) == 0 else { throw CocoaError(.fileWriteUnknown) }   // atomic: a reload never reads half a file
+        }
+        try write("")
+        let d = try DaemonProcess(args: ["--config", config.path, "--max-frames", String(fx.frames), "--pace", "10", "--exit-at-end"],
+                                  environment: ["ALSA_CONFIG_PATH": try fx.writeConfigFile(in: run.dir).path], dir: run.dir)
+        func waitFor(_ text: String) -> Bool {
+            let end = Date().addingTimeInterval(30)
+            while Date() < end && d.isRunning && !d.stderr.contains(text) { Thread.sleep(forTimeInterval: 0.02) }
+            return d.stderr.contains(text)
+        }
+        #expect(waitFor("earshotd ready"), "stderr:\n\(d.stderr)")
+        Thread.sleep(forTimeInterval: 0.5)   // 5 s of audio at the default level
+        try write("  clip_level: 0.59")
+        d.signal(SIGHUP)
+        #expect(waitFor("configuration reloaded"), "stderr:\n\(d.stderr)")
+        #expect(d.waitExit(timeout: 60) == 0, "stderr:\n\(d.stderr)")
+        let notices = DaemonHookFixture.lines(out)
+        #expect(notices == ["clipping 1"], "\(notices)\nstderr:\n\(d.stderr.suffix(2000))")
+    }
 }
