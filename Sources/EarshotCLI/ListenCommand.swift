@@ -20,9 +20,11 @@ struct ListenCommand: ParsableCommand {
             second of audio, the peak and RMS level in dBFS (the peak and CLIPPING as the device recorded \
             them, before resampling, on any channel mixed) and the highest score ("no window yet" until a \
             window's length of audio, about 1 s, has been heard), then a line for every event \
-            earshotd would alert on (no journal entry, no hook). Use it when installing: clap or pop a balloon \
-            where a shot could happen, check the level is well above the room's and not CLIPPING, and that the \
-            channel with the microphone is the one used. Nothing is alerted or recorded.
+            earshotd would alert on (no journal entry, no hook), and a MICROPHONE line when earshotd's checks \
+            (liveness: digital silence, one stuck value, clipping, with the config's limits) would warn. Use it \
+            when installing: clap or pop a balloon where a shot could happen, check the level is well above the \
+            room's and not CLIPPING, and that the channel with the microphone is the one used. Nothing is \
+            alerted or recorded.
 
             earshotd holds the device while it runs: stop it for the test (sudo systemctl stop earshot), or \
             watch the service's own view instead (systemctl status earshot: last score; journalctl -f).
@@ -51,7 +53,7 @@ struct ListenCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Stop after this many seconds of audio (default: until Ctrl-C or SIGTERM).")
     var seconds: Double?
 
-    @Flag(help: "One JSON object per line: {\"type\":\"listening\",…} first (device, rate, channels opened), {\"type\":\"level\",…} each second, {\"type\":\"event\",…} per event, {\"type\":\"summary\",…} at the end.")
+    @Flag(help: "One JSON object per line: {\"type\":\"listening\",…} first (device, rate, channels opened), {\"type\":\"level\",…} each second, {\"type\":\"event\",…} per event, {\"type\":\"liveness\",…} when the microphone's silence, stuck or clipping check changes, {\"type\":\"summary\",…} at the end.")
     var json = false
 
     func validate() throws {
@@ -117,6 +119,9 @@ struct ListenCommand: ParsableCommand {
 
         let stopAt = seconds.map { Int(($0 * Double(rate)).rounded()) } ?? Int.max
         var meter = LevelMeter(samplesPerLine: rate)
+        // earshotd's microphone checks (silence, a stuck value, clipping) with the config's `liveness:` limits
+        var liveness = LivenessMonitor(settings: cfg.liveness)
+        var livenessChanges: [LivenessEvent] = []
         var maxScore: Float? = nil, events = 0, held = 0
         detector.onScore = { _, s in maxScore = max(maxScore ?? s, s) }
         func report(_ out: DetectorOutput) {
@@ -155,9 +160,21 @@ struct ListenCommand: ParsableCommand {
                 continue
             }
             let block = UnsafeBufferPointer(start: buffer, count: n)
-            capture.levels.drain(upTo: ring.readPosition) { meter.device($0) }   // the peak and clipping as the device recorded them
+            // the peak and clipping as the device recorded them, and the microphone's checks
+            capture.levels.drain(upTo: ring.readPosition) { b in
+                meter.device(b)
+                liveness.observe(block: b) { livenessChanges.append($0) }
+            }
             detector.process(block, report)
             meter.add(block, emit: show)
+            // after the level line of the second they complete
+            for e in livenessChanges {
+                print(json ? JSONLine.object(["type": JSONLine.quote("liveness"), "condition": JSONLine.quote(e.condition.rawValue),
+                                              "problem": e.kind == .warning ? "true" : "false", "seconds": JSONLine.number(e.seconds, 1),
+                                              "message": JSONLine.quote(e.message)])
+                           : "  \(e.kind == .warning ? "MICROPHONE" : "microphone"): \(e.message)\(e.kind == .warning ? " — earshotd would warn (journal, health_hook:)" : "")")
+            }
+            livenessChanges.removeAll(keepingCapacity: true)
             consumed += n
         }
         detector.finish(report)

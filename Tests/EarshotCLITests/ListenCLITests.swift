@@ -117,8 +117,10 @@ struct ListenCLITests {
     }
 
     /// `earshot listen --json` for `seconds` on a device that records `x` at `rate` (the fixture's file plugin,
-    /// `sample_rate: rate`): its status, its first record (what it opened) and its level records.
-    static func listenLevels(_ x: [Float], rate: Int, seconds: Int) throws -> (status: Int32, stderr: String, opened: [String: Any], levels: [[String: Any]]) {
+    /// `sample_rate: rate`, and `extra` config lines): its status, its first record (what it opened), its level records
+    /// and all its records.
+    static func listenLevels(_ x: [Float], rate: Int, seconds: Int, extra: String = "") throws
+        -> (status: Int32, stderr: String, opened: [String: Any], levels: [[String: Any]], records: [[String: Any]]) {
         let f = try fixture()
         let raw = f.dir.appendingPathComponent("input\(rate).raw")
         try AudioFileWriter.writeRawS16LE(x, to: raw)
@@ -126,11 +128,11 @@ struct ListenCLITests {
         try (try String(contentsOf: f.asound, encoding: .utf8)).replacingOccurrences(of: f.dir.appendingPathComponent("capture.raw").path, with: raw.path)
             .write(to: asound, atomically: true, encoding: .utf8)
         let cfg = f.dir.appendingPathComponent("earshot\(rate).yaml")
-        try "device: default\nsample_rate: \(rate)\n".write(to: cfg, atomically: true, encoding: .utf8)
+        try "device: default\nsample_rate: \(rate)\n\(extra)".write(to: cfg, atomically: true, encoding: .utf8)
         let r = try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", "\(seconds)", "--json"],
                                   environment: ["ALSA_CONFIG_PATH": asound.path, "EARSHOT_MODEL": ""])
         let all = records(r.stdout)
-        return (r.status, r.stderr, all.first ?? [:], all.filter { $0["type"] as? String == "level" })
+        return (r.status, r.stderr, all.first ?? [:], all.filter { $0["type"] as? String == "level" }, all)
     }
 
     /// A clipped 44.1 kHz input, resampled to the model's 16 kHz, overshoots full scale by a few dB (the
@@ -151,6 +153,19 @@ struct ListenCLITests {
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.opened["type"] as? String == "listening" && r.opened["rate"] as? Int == 48_000 && r.opened["resampled_to"] as? Int == 16_000, "\(r.opened)")
         #expect(r.levels.count == 2 && r.levels.allSatisfy { ($0["peak_dbfs"] as? Double).map { $0 > -0.01 } == true && $0["clipped"] as? Bool == true }, "\(r.levels)")
+    }
+
+    /// earshotd's microphone checks, with the config's limits: a converter stuck at one value at 44.1 kHz (which
+    /// libsoxr turns into one varying in its last bits) is reported after `stuck_seconds`, in JSON and in words.
+    @Test func aStuckMicrophoneIsReportedAsEarshotdWouldWarn() throws {
+        let stuck = [Float](repeating: 0.25, count: 3 * 44_100)
+        let r = try Self.listenLevels(stuck, rate: 44_100, seconds: 3, extra: "liveness:\n  stuck_seconds: 1\n")
+        #expect(r.status == 0, "\(r.stderr)")
+        let warned = r.records.filter { $0["type"] as? String == "liveness" }
+        #expect(warned.count == 1 && warned.first.map { $0["condition"] as? String == "stuck" && $0["problem"] as? Bool == true
+            && ($0["message"] as? String)?.hasPrefix("Microphone input is stuck at one value") == true } == true, "\(warned)")
+        let quiet = try Self.listenLevels(stuck, rate: 44_100, seconds: 3, extra: "liveness:\n  enabled: false\n")
+        #expect(quiet.records.allSatisfy { $0["type"] as? String != "liveness" }, "liveness off: no check")
     }
 
     /// The config's warnings earshotd would log at start (a looser rule than the model's calibration, a sample
