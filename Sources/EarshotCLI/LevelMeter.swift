@@ -13,6 +13,8 @@ struct LevelMeter {
         var peak: Double, sumSquares: Double, count: Int
         /// The device's largest |sample| in this stretch, and whether it clipped (nil: no level block came).
         var devicePeak: Double? = nil, deviceClipped = false
+        /// |sample| at or above this is clipped: `liveness.clip_level`, as the device's count uses.
+        var clipLevel: Double
         /// At most 0 dBFS: the device's converter stops at full scale, and a clipped input resampled to the
         /// model's rate overshoots it by a few dB (the resampler rings at the clipped edges) — still CLIPPING.
         var peakDBFS: Double { LevelMeter.dBFS(min(devicePeak ?? peak, 1)) }
@@ -20,7 +22,7 @@ struct LevelMeter {
         /// At full scale: the gain is too high for a loud bang (a clipped shot still counts, but loses its shape).
         /// Resampling smooths a clipped device's samples below full scale (white noise clipped at 48 kHz peaks
         /// below it at 16 kHz), so the device's count decides when there is one.
-        var clipped: Bool { devicePeak != nil ? deviceClipped : peak >= Double(PeakLevel.clipLevel) }
+        var clipped: Bool { devicePeak != nil ? deviceClipped : peak >= clipLevel }
         var silent: Bool { peak == 0 }
 
         /// `maxScore` nil: no window was scored in this stretch (the first window needs a window's length of
@@ -43,12 +45,16 @@ struct LevelMeter {
     }
 
     let samplesPerLine: Int
-    private var line = Line(end: 0, peak: 0, sumSquares: 0, count: 0)
+    let clipLevel: Double
+    private var line: Line
     private var total = 0
     /// The loudest peak so far, dBFS (−inf before any sound).
     private(set) var loudest = -Double.infinity
 
-    init(samplesPerLine: Int) { self.samplesPerLine = samplesPerLine }
+    init(samplesPerLine: Int, clipLevel: Float = PeakLevel.clipLevel) {
+        self.samplesPerLine = samplesPerLine; self.clipLevel = Double(clipLevel)
+        line = Line(end: 0, peak: 0, sumSquares: 0, count: 0, clipLevel: Double(clipLevel))
+    }
 
     /// The device's levels for samples about to be added (`CaptureLevels`, drained up to what was read).
     mutating func device(_ b: LevelBlock) {
@@ -74,7 +80,7 @@ struct LevelMeter {
         line.end = Double(total) / Double(samplesPerLine)
         loudest = max(loudest, line.peakDBFS)
         emit(line)
-        line = Line(end: 0, peak: 0, sumSquares: 0, count: 0)
+        line = Line(end: 0, peak: 0, sumSquares: 0, count: 0, clipLevel: clipLevel)
     }
 
     static func dBFS(_ x: Double) -> Double { x > 0 ? 20 * log10(x) : -.infinity }

@@ -118,7 +118,7 @@ struct ListenCommand: ParsableCommand {
         }
 
         let stopAt = seconds.map { Int(($0 * Double(rate)).rounded()) } ?? Int.max
-        var meter = LevelMeter(samplesPerLine: rate)
+        var meter = LevelMeter(samplesPerLine: rate, clipLevel: cfg.liveness.clipLevel)
         // earshotd's microphone checks (silence, a stuck value, clipping) with the config's `liveness:` limits
         var liveness = LivenessMonitor(settings: cfg.liveness)
         var livenessChanges: [LivenessEvent] = []
