@@ -110,10 +110,10 @@ struct ListenCommand: ParsableCommand {
             // what was opened, as the text's first line says it
             print(JSONLine.object(["type": JSONLine.quote("listening"), "device": JSONLine.quote(cfg.device), "rate": "\(capture.rate)",
                                    "resampled_to": capture.rate != rate ? "\(rate)" : "null", "channels": "\(ch)",
-                                   "channel": cfg.channel.map { "\(min($0, ch - 1))" } ?? "null", "model": JSONLine.quote(model.name),
+                                   "channel": opts.channelHeard(opened: ch).map { "\($0)" } ?? "null", "model": JSONLine.quote(model.name),
                                    "threshold": JSONLine.number(detector.rule.threshold)]))
         } else {
-            let heard = cfg.channel.map { "channel \(min($0, ch - 1)) of \(ch)" } ?? (ch == 1 ? "1 channel" : "\(ch) channels mixed")
+            let heard = opts.channelHeard(opened: ch).map { "channel \($0) of \(ch)" } ?? (ch == 1 ? "1 channel" : "\(ch) channels mixed")
             print("listening on \(cfg.device) (\(capture.rate) Hz\(capture.rate != rate ? ", resampled to \(rate) Hz" : ""), \(heard)) with \(model.name), threshold \(String(format: "%.4g", detector.rule.threshold))\(seconds.map { String(format: " for %g s", $0) } ?? "; Ctrl-C to stop")")
         }
 
@@ -168,12 +168,7 @@ struct ListenCommand: ParsableCommand {
             detector.process(block, report)
             meter.add(block, emit: show)
             // after the level line of the second they complete
-            for e in livenessChanges {
-                print(json ? JSONLine.object(["type": JSONLine.quote("liveness"), "condition": JSONLine.quote(e.condition.rawValue),
-                                              "problem": e.kind == .warning ? "true" : "false", "seconds": JSONLine.number(e.seconds, 1),
-                                              "message": JSONLine.quote(e.message)])
-                           : "  \(e.kind == .warning ? "MICROPHONE" : "microphone"): \(e.message)\(e.kind == .warning ? " — earshotd would warn (journal, health_hook:)" : "")")
-            }
+            for e in livenessChanges { print(Self.line(e, json: json)) }
             livenessChanges.removeAll(keepingCapacity: true)
             consumed += n
         }
@@ -189,6 +184,16 @@ struct ListenCommand: ParsableCommand {
                          held > 0 ? " and \(held) more in their cooldown" : "", loudest,
                          capture.overruns > 0 ? " (\(capture.overruns) overrun(s): audio was lost)" : ""))
         }
+    }
+
+    /// A microphone check's warning or recovery: "  MICROPHONE: …" (a warning) or "  microphone: …", or its JSON record.
+    static func line(_ e: LivenessEvent, json: Bool) -> String {
+        let warning = e.kind == .warning
+        if json {
+            return JSONLine.object(["type": JSONLine.quote("liveness"), "condition": JSONLine.quote(e.condition.rawValue),
+                                    "problem": warning ? "true" : "false", "seconds": JSONLine.number(e.seconds, 1), "message": JSONLine.quote(e.message)])
+        }
+        return warning ? "  MICROPHONE: \(e.message) — earshotd would warn (journal, health_hook:)" : "  microphone: \(e.message)"
     }
 
     /// "1:02.35" (minutes:seconds) from stream seconds.

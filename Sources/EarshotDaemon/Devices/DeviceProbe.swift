@@ -78,7 +78,7 @@ public struct DeviceProbe: Sendable {
         case .opened(let rate, let channels, _):
             var s = "opens for capture: \(rate) Hz" + (rate == o.targetRate ? "" : ", resampled to \(o.targetRate) Hz")
             s += ", \(channels) channel" + (channels == 1 ? "" : "s") + (channels == o.channels ? "" : " (\(o.channels) asked)")
-            if channels > 1 { s += o.channel.map { ", channel \(min($0, channels - 1)) taken" } ?? ", averaged" }
+            if channels > 1 { s += o.channelHeard(opened: channels).map { ", channel \($0) taken" } ?? ", averaged" }
             return s
         }
     }

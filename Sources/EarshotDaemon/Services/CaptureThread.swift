@@ -48,6 +48,10 @@ public final class CaptureThread: @unchecked Sendable {
 
         /// The ALSA period asked of the device, in frames: `periodMs` at `sampleRate`, at least 16.
         public var periodFrames: Int { max(16, sampleRate * periodMs / 1000) }
+
+        /// The channel heard of a device opened with `opened` channels: `channel`, or the last when it lacks that
+        /// one; nil when the channels are mixed. The capture thread, check-config and `earshot listen` all say it.
+        public func channelHeard(opened: Int) -> Int? { channel.map { min($0, opened - 1) } }
     }
 
     /// The fix for a device that records below the model's rate: ask for more (`sample_rate:` below it), or, when
@@ -185,7 +189,7 @@ public final class CaptureThread: @unchecked Sendable {
         let out = UnsafeMutablePointer<Float>.allocate(capacity: max(1, outCap))
         defer { out.deallocate() }
         if let r = resampler { log.notice("device runs at \(pcm.rate) Hz; resampling to \(opts.targetRate) Hz with libsoxr", metadata: ["rate": "\(r.inputRate)"]) }
-        let channel = opts.channel.map { min($0, ch - 1) }
+        let channel = opts.channelHeard(opened: ch)
         if let p = LowSampleRate.problem(rate: pcm.rate, modelRate: opts.targetRate) {
             log.warning("the device records at \(pcm.rate) Hz, \(p): \(Self.lowRateFix(asked: opts.sampleRate, modelRate: opts.targetRate))",
                         metadata: ["earshot_device": "\(opts.device)", "rate": "\(pcm.rate)"])
