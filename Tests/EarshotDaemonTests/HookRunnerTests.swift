@@ -321,4 +321,55 @@ struct HookRunnerTests {
         let lines = ((try? String(contentsOf: out, encoding: .utf8)) ?? "").split(separator: "\n")
         #expect(lines == ["silence 1", "silence 0"], "\(lines)")
     }
+
+    /// `incident_hook:` and `health_hook:` (one run at a time) deliver in order even when a run fails: the retry
+    /// keeps the slot, so a step is never overtaken by a later one. mqtt.sh publishes each step to a retained topic,
+    /// and a retried `alert` after the `over` left every dashboard that connected later showing a shooting going on.
+    /// A stop during the wait starts no further attempt, and lets what is queued behind it run.
+    @Test func aRetriedStepKeepsItsPlaceInTheOrder() throws {
+        let dir = TestPaths.tempDir("incident-order")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("order.txt")
+        // the broker is unreachable for the first attempt of the first step only
+        let hook = try HookFixture.script(dir, "incident.sh", """
+            echo "$EARSHOT_INCIDENT_UPDATE $EARSHOT_ATTEMPT" >> '\(out.path)'
+            [ "$EARSHOT_INCIDENT_UPDATE$EARSHOT_ATTEMPT" != alert1 ] || { echo 'Error: Connection refused' >&2; exit 1; }
+            """)
+        let incident = Incident(id: "i1", start: Date(), events: 1, alerts: 1, last: Date())
+        let steps = zip([IncidentUpdate.Kind.alert, .heard, .over], 1...).map {
+            IncidentUpdate(kind: $0, incident: incident, event: $0 == .over ? nil : HookFixture.alert("e\($1)"), seq: $1,
+                           message: "m", device: "default", location: "")
+        }
+        var settings = DaemonConfig().incidentHook
+        settings.path = hook; settings.retryDelay = 0.3
+        #expect(settings.deliversInOrder && DaemonConfig().healthHook.deliversInOrder)
+        let runner = HookRunner(settings: settings, logger: LogCapture().logger)
+        for step in steps { runner.submit(incident: step) }
+        #expect(runner.waitIdle(timeout: 10))
+        let lines = ((try? String(contentsOf: out, encoding: .utf8)) ?? "").split(separator: "\n")
+        #expect(lines == ["alert 1", "alert 2", "heard 1", "over 1"], "\(lines)")
+
+        // the alert hook's retry waits without its slot, so a fresh alert is not held up (givesUpAndNeverBlocksAFreshAlert)
+        #expect(!HookSettings(maxConcurrent: 1).deliversInOrder && !DaemonConfig().clipHook.deliversInOrder)
+        // several at once are in no order anyway: the retry gives its slot up there too
+        var four = DaemonConfig().incidentHook
+        four.maxConcurrent = 4
+        #expect(!four.deliversInOrder)
+
+        // earshotd stops while the first step waits for its retry: no second attempt; the steps behind it still run
+        try? FileManager.default.removeItem(at: out)
+        settings.retryDelay = 5
+        let log = LogCapture()
+        let stopping = HookRunner(settings: settings, logger: log.logger)
+        for step in steps { stopping.submit(incident: step) }
+        Thread.sleep(forTimeInterval: 0.5)
+        let t0 = Date()
+        stopping.beginStop()
+        #expect(stopping.waitIdle(timeout: 10))
+        #expect(Date().timeIntervalSince(t0) < 3, "the stop ends the 5 s wait: \(Date().timeIntervalSince(t0)) s")
+        let after = ((try? String(contentsOf: out, encoding: .utf8)) ?? "").split(separator: "\n")
+        #expect(after == ["alert 1", "heard 1", "over 1"], "\(after)")
+        #expect(log.messages(.error).contains { $0.contains("attempt 2 for") && $0.contains("not started: earshotd is stopping — the step is in the journal only") },
+                "\(log.messages(.error))")
+    }
 }

@@ -37,7 +37,7 @@ elif [ -n "${EARSHOT_HEALTH:-}" ]; then   # run as health_hook: the detector sto
   TOPIC="earshot/$EARSHOT_HOST/health"
 elif [ -n "${EARSHOT_INCIDENT_UPDATE:-}" ]; then   # run as incident_hook: a shooting's steps (alert, heard, over)
   # Retained (-r): a dashboard that connects later gets the latest step at once — "update":"over" means no
-  # shooting now. Keep the step with the highest "seq" of an "incident_id" (a retried step can come late).
+  # shooting now. Steps arrive in order ("seq" 1, 2, 3 … of an "incident_id"; a failed one is retried first).
   pub -q 1 -r -t "earshot/$EARSHOT_HOST/incident" -s
 else
   TOPIC="earshot/$EARSHOT_HOST/alert"

@@ -56,12 +56,14 @@ public struct DaemonConfig: Sendable, Equatable {
     public var clipHook = HookSettings(section: "clip_hook", lostWhenGivenUp: "the clip is on the box only (EARSHOT_CLIP)")
     /// Runs when the detector stops or starts hearing (device lost/back, capture stalled, microphone silent,
     /// stuck or clipping, and their recovery): `health_hook:`, the same keys as `hook:`, one run at a time by default
-    /// so a problem's notice and its end's arrive in order (four at once had a hook told "recovered" first).
-    public var healthHook = HookSettings(maxConcurrent: 1, section: "health_hook", lostWhenGivenUp: "the notice is in the journal only")
+    /// so a problem's notice and its end's arrive in order (four at once had a hook told "recovered" first), a
+    /// failed one retried before the next runs (`HookSettings.deliversInOrder`).
+    public var healthHook = HookSettings(maxConcurrent: 1, section: "health_hook", lostWhenGivenUp: "the notice is in the journal only", inOrder: true)
     /// Runs for every step of an incident — each alert, each gunshot event the cooldown held back, and its end —
     /// for a dashboard or building system that shows a shooting while it goes on (`IncidentUpdate`):
-    /// `incident_hook:`, the keys of `hook:`, one run at a time by default so the steps arrive in order.
-    public var incidentHook = HookSettings(maxConcurrent: 1, section: "incident_hook", lostWhenGivenUp: "the step is in the journal only")
+    /// `incident_hook:`, the keys of `hook:`, one run at a time by default so the steps arrive in order, a failed
+    /// one retried before the next runs (`HookSettings.deliversInOrder`).
+    public var incidentHook = HookSettings(maxConcurrent: 1, section: "incident_hook", lostWhenGivenUp: "the step is in the journal only", inOrder: true)
     /// Runs every `heartbeat.interval` seconds while the detector hears, for an outside dead man's switch.
     public var heartbeat = HeartbeatSettings()
     public var clips = ClipSettings()

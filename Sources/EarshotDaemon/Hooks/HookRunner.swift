@@ -10,7 +10,9 @@ import Synchronization
 /// pool); up to `hook.max_queued` more alerts wait; beyond that an alert's hook is
 /// dropped with a logged error. Exit status and the tail of stderr are logged; failures are counted in
 /// `metrics`. A failed run is tried again up to `hook.retries` times, `hook.retry_delay` seconds later and
-/// doubling (EARSHOT_ATTEMPT counts up); a waiting retry holds no slot, so it never delays a fresh alert's hook.
+/// doubling (EARSHOT_ATTEMPT counts up); a waiting retry holds no slot, so it never delays a fresh alert's hook —
+/// except in a section whose runs must arrive in order (`HookSettings.deliversInOrder`: `health_hook:` and
+/// `incident_hook:` with one run at a time), where the retry keeps its slot and later runs wait behind it.
 ///
 /// Stopping (SIGTERM, `DetectionService`): `beginStop()` ends retries — a failed run is not tried again and a
 /// waiting retry is not started — while runs already going on, queued or submitted by the stop itself (the
@@ -150,8 +152,13 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
         let t = Thread { [self] in
             ThreadName.set("earshot-hook")
             var next: HookPayload? = first
-            while let payload = next {
-                runOne(payload)
+            while var payload = next {
+                // a failed run's retries: on a timer, the slot free meanwhile — or in order, here, the slot kept
+                while let delay = runOne(payload) {
+                    payload.attempt += 1
+                    guard settings.deliversInOrder else { retryLater(payload, after: delay); break }
+                    guard waitToRetry(delay) else { notRetried(payload); break }
+                }
                 next = takeNext()
             }
         }
@@ -167,8 +174,10 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
         return nil
     }
 
-    private func runOne(_ payload: HookPayload) {
-        guard let path = settings.path else { return }
+    /// Runs `payload`'s hook once, counts and logs the outcome; returns the delay before its retry (counted in
+    /// `retrying` until the caller starts or abandons it), nil when it succeeded or no attempt is left.
+    private func runOne(_ payload: HookPayload) -> Double? {
+        guard let path = settings.path else { return nil }
         var result = HookProcess(path: path, settings: settings, cut: { [self] in cutting.load(ordering: .acquiring) }).run(payload)
         result.attempt = payload.attempt
         result.attempts = settings.retries + 1
@@ -206,27 +215,46 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
             logger.error("\(result.summary)", metadata: meta)
         }
         onFinish?(result)
-        if let delay = result.retryIn {
-            var again = payload
-            again.attempt += 1
-            let next = again
-            // A timer, not this worker: the slot is free for other hooks while the retry waits.
-            DispatchQueue.global().asyncAfter(deadline: .now() + delay) { [self] in
-                cond.lock(); let stop = stopping; cond.unlock()
-                if stop {
-                    // earshotd began stopping meanwhile (a process that exits first never gets here): counted
-                    // in `stats.retrying` by the stop's "still waiting to retry" line
-                    var meta: Logger.Metadata = ["MESSAGE_ID": "\(EarshotMessageID.hookOutcome)", "HOOK_SECTION": "\(settings.section)",
-                                                 "HOOK_ATTEMPT": "\(next.attempt)", "HOOK_OUTCOME": "\(HookOutcome.failed)"]
-                    if case let .alert(alert) = next.content { meta["EARSHOT_EVENT_ID"] = "\(alert.eventID)" }
-                    logger.error("\(settings.section) attempt \(next.attempt) for \(next.logID) not started: earshotd is stopping — \(settings.lostWhenGivenUp ?? "nothing is lost")",
-                                 metadata: meta)
-                } else {
-                    _ = submit(next)   // a full queue drops it, logged and counted there
-                }
-                cond.lock(); retrying -= 1; cond.broadcast(); cond.unlock()
+        return result.retryIn
+    }
+
+    /// Submits `next` (a failed run's next attempt) again in `delay` seconds, from a timer: the slot is free for
+    /// other hooks while it waits, and it queues behind whatever came meanwhile.
+    private func retryLater(_ next: HookPayload, after delay: Double) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + delay) { [self] in
+            cond.lock(); let stop = stopping; cond.unlock()
+            if stop {
+                notRetried(next)   // a process that exits first never gets here
+            } else {
+                _ = submit(next)   // a full queue drops it, logged and counted there
             }
+            cond.lock(); retrying -= 1; cond.broadcast(); cond.unlock()
         }
+    }
+
+    /// Waits `delay` seconds on this worker, its slot kept (`HookSettings.deliversInOrder`), then ends the
+    /// wait's count in `retrying`. False when earshotd began stopping meanwhile (`beginStop` wakes it): then no
+    /// attempt is started.
+    private func waitToRetry(_ delay: Double) -> Bool {
+        let deadline = MonotonicClock.now + delay   // monotonic, in slices, as `waitIdle`
+        cond.lock()
+        defer { retrying -= 1; cond.broadcast(); cond.unlock() }
+        while !stopping {
+            let left = deadline - MonotonicClock.now
+            if left <= 0 { return true }
+            _ = cond.wait(until: Date(timeIntervalSinceNow: min(left, 0.25)))
+        }
+        return false
+    }
+
+    /// Logs `next`, a failed run's attempt that earshotd's stop kept from starting (counted in `stats.retrying`
+    /// by the stop's "still waiting to retry" line).
+    private func notRetried(_ next: HookPayload) {
+        var meta: Logger.Metadata = ["MESSAGE_ID": "\(EarshotMessageID.hookOutcome)", "HOOK_SECTION": "\(settings.section)",
+                                     "HOOK_ATTEMPT": "\(next.attempt)", "HOOK_OUTCOME": "\(HookOutcome.failed)"]
+        if case let .alert(alert) = next.content { meta["EARSHOT_EVENT_ID"] = "\(alert.eventID)" }
+        logger.error("\(settings.section) attempt \(next.attempt) for \(next.logID) not started: earshotd is stopping — \(settings.lostWhenGivenUp ?? "nothing is lost")",
+                     metadata: meta)
     }
 }
 

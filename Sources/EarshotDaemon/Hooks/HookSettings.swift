@@ -26,13 +26,23 @@ public struct HookSettings: Sendable, Equatable {
     /// a page lost to a network glitch is a gunshot nobody hears of (default 3, 0…20).
     public var retries: Int = 3
     /// `hook.retry_delay`: seconds before the first retry, doubling for each next one (default 5, 0.1…600).
-    /// A waiting retry holds no `max_concurrent` slot.
+    /// A waiting retry holds no `max_concurrent` slot, unless `deliversInOrder`.
     public var retryDelay: Double = 5
+    /// The section's runs are states that a later one supersedes (`health_hook`: a problem, then its end;
+    /// `incident_hook`: an incident's steps, then its end), so a receiver must get them in the order they
+    /// happened — a dashboard that shows the last one it got, or a retained MQTT topic, would otherwise keep a
+    /// retried "shooting in progress" after its "over". Not a config key: it comes with the section.
+    public var inOrder = false
+
+    /// With one run at a time, a failed run that is retried keeps its slot while it waits, so no later run
+    /// overtakes it: every run arrives in the order it was submitted (later ones wait in the queue, up to
+    /// `max_queued`). With several at once, runs are not in order anyway, and a retry waits without a slot.
+    public var deliversInOrder: Bool { inOrder && maxConcurrent == 1 }
 
     public init(path: String? = nil, timeout: Double = 10, killAfter: Double = 2, maxConcurrent: Int = 4,
                 maxQueued: Int = 32, stderrTailBytes: Int = 4096, retries: Int = 3, retryDelay: Double = 5, section: String = "hook",
-                lostWhenGivenUp: String? = "the alert is in the journal only: page by hand") {
-        self.section = section; self.lostWhenGivenUp = lostWhenGivenUp
+                lostWhenGivenUp: String? = "the alert is in the journal only: page by hand", inOrder: Bool = false) {
+        self.section = section; self.lostWhenGivenUp = lostWhenGivenUp; self.inOrder = inOrder
         self.path = path; self.timeout = timeout; self.killAfter = killAfter
         self.maxConcurrent = maxConcurrent; self.maxQueued = maxQueued; self.stderrTailBytes = stderrTailBytes
         self.retries = retries; self.retryDelay = retryDelay
