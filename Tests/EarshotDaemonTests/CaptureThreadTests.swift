@@ -120,6 +120,21 @@ import Testing
             let ref = try Resampler.resample(x.map { Float(Int16(($0 * 32768).rounded())) / 32768 }, from: Double(rate), to: 16_000)
             let m = min(got.count, ref.count)
             #expect(m > 15_000, "\(name): \(got.count) samples")
+            // Every 100 ms block ends on one grid, a fixed lag behind (`SteadyResampler`), which is where the
+            // detector's windows are lined up to end; libsoxr alone ended them 100–566 samples short, a different
+            // number each time, so windows waited for the next block: 100 ms on every alert. The lag is ≤ 16 ms.
+            let lag = capture.resampleLag
+            #expect(lag > 0 && lag <= 16 * 16, "\(name): \(lag) samples held back")
+            #expect(got.count == 16_000 - lag, "\(name): the ring holds \(got.count) of 16,000 samples after 1 s, lag \(lag)")
+            // each block's levels are tagged with the ring index where its samples end: exactly k·1600 − lag
+            var before = [Int](), at = [Int](), drained = 0
+            for k in 1...10 {
+                capture.levels.drain(upTo: k * 1_600 - lag - 1) { _ in drained += 1 }
+                before.append(drained)
+                capture.levels.drain(upTo: k * 1_600 - lag) { _ in drained += 1 }
+                at.append(drained)
+            }
+            #expect(before == Array(0...9) && at == Array(1...10), "\(name): blocks ending before k·1600 − lag \(before), by it \(at)")
             let diff = zip(got.prefix(m), ref.prefix(m)).map { abs($0 - $1) }.max() ?? 1
             #expect(diff < 1e-4, "\(name): capture and libsoxr differ by \(diff)")
             let rms = { (v: ArraySlice<Float>) in (v.map { Double($0 * $0) }.reduce(0, +) / Double(max(1, v.count))).squareRoot() }

@@ -80,6 +80,10 @@ public final class CaptureThread: @unchecked Sendable {
     private let deviceChannels = Atomic<Int>(0)
     /// Samples per block written to the ring (a period, at the target rate) once open (0 before).
     private let blockSize = Atomic<Int>(0)
+    /// Samples the resampler holds back (`SteadyResampler.lag`), 0 when the device runs at the target rate.
+    private let resampleLagSamples = Atomic<Int>(0)
+    /// The ring's `totalWritten` when the device was last opened (`lastBlockEnd`).
+    private let openedAtSample = Atomic<Int>(0)
     /// Monotonic time (ns) the device was opened or last delivered a block.
     private let progressNs = Atomic<Int>(Int(MonotonicClock.nanoseconds))
     /// Called on this thread after each block written to the ring, and once when the thread stops, so the
@@ -103,6 +107,17 @@ public final class CaptureThread: @unchecked Sendable {
     /// Samples the ring gets per block — one ALSA period, at the target rate (about that when resampling) —
     /// once the device is open, 0 before. `ring.totalWritten` is always at the end of a block.
     public var blockSamples: Int { blockSize.load(ordering: .relaxed) }
+    /// Samples at the target rate that resampling holds back, always the same for a device once open
+    /// (`SteadyResampler.lag`: ≈ 15 ms at 48 kHz), 0 without resampling: after n frames the ring has been written
+    /// ⌊n · target / rate⌋ − `resampleLag` samples.
+    public var resampleLag: Int { resampleLagSamples.load(ordering: .relaxed) }
+    /// The ring index where the last block written ends — nil until the device, since it was (re)opened, has
+    /// written one. The ring's end at the open is no block end of the new stream when it is resampled: its blocks
+    /// end `resampleLag` short of the 100 ms marks (lining windows up with the open's end had each wait a block).
+    public var lastBlockEnd: Int? {
+        let end = ring.totalWritten
+        return end > openedAtSample.load(ordering: .acquiring) ? end : nil
+    }
     public var lastError: String { lastErrorLock.lock(); defer { lastErrorLock.unlock() }; return lastErrorText }
     /// Seconds since the device was opened or last delivered a block (monotonic clock). While `state` is
     /// `.capturing`, a large value means the device stopped delivering inside a read that does not return.
@@ -154,7 +169,8 @@ public final class CaptureThread: @unchecked Sendable {
             delay = opts.retryMin
             deviceRate.store(pcm.rate, ordering: .relaxed)
             deviceChannels.store(pcm.channels, ordering: .relaxed)
-            blockSize.store(Int((Double(pcm.periodFrames) * Double(opts.targetRate) / Double(pcm.rate)).rounded()), ordering: .relaxed)
+            openedAtSample.store(ring.totalWritten, ordering: .releasing)   // before the block size says it is open
+            blockSize.store(Int((Double(pcm.periodFrames) * Double(opts.targetRate) / Double(pcm.rate)).rounded()), ordering: .releasing)
             progressed()
             if opened { gaps.record(ring.totalWritten) }   // reopened after a loss: the audio in between is gone
             opened = true
@@ -184,11 +200,17 @@ public final class CaptureThread: @unchecked Sendable {
         let peaks = UnsafeMutablePointer<Float>.allocate(capacity: period)
         defer { raw.deallocate(); mono.deallocate(); peaks.deallocate() }
         var levelBlocks = LevelBlocks(sampleRate: pcm.rate)
-        let resampler = pcm.rate == opts.targetRate ? nil : try Resampler(inputRate: Double(pcm.rate), outputRate: Double(opts.targetRate))
+        // a steady lag, so every block's end stays on the grid the detector's windows are lined up with
+        let resampler = pcm.rate == opts.targetRate ? nil
+            : try SteadyResampler(inputRate: Double(pcm.rate), outputRate: Double(opts.targetRate), blockFrames: period)
+        resampleLagSamples.store(resampler?.lag ?? 0, ordering: .relaxed)
         let outCap = resampler?.maxOutput(forInput: period) ?? 0
         let out = UnsafeMutablePointer<Float>.allocate(capacity: max(1, outCap))
         defer { out.deallocate() }
-        if let r = resampler { log.notice("device runs at \(pcm.rate) Hz; resampling to \(opts.targetRate) Hz with libsoxr", metadata: ["rate": "\(r.inputRate)"]) }
+        if let r = resampler {
+            log.notice("device runs at \(pcm.rate) Hz; resampling to \(opts.targetRate) Hz with libsoxr, \(String(format: "%.1f", Double(r.lag) / r.outputRate * 1000)) ms held back",
+                       metadata: ["rate": "\(r.inputRate)", "lag_samples": "\(r.lag)"])
+        }
         let channel = opts.channelHeard(opened: ch)
         if let p = LowSampleRate.problem(rate: pcm.rate, modelRate: opts.targetRate) {
             log.warning("the device records at \(pcm.rate) Hz, \(p): \(Self.lowRateFix(asked: opts.sampleRate, modelRate: opts.targetRate))",

@@ -216,8 +216,9 @@ public final class DetectionService: Service, @unchecked Sendable {
                     reload()
                     if reader.ring !== capture.ring { reader = CaptureReader(ring: capture.ring, gaps: capture.gaps) }   // a new device
                 }
-                if alignment.pending, let start = alignment.align(detector, next: reader.next, blockEnd: capture.ring.totalWritten,
-                                                                  block: capture.blockSamples, consumed: samplesConsumed, heard: heard.count) {
+                if alignment.pending, let blockEnd = capture.lastBlockEnd,
+                   let start = alignment.align(detector, next: reader.next, blockEnd: blockEnd, block: capture.blockSamples,
+                                               consumed: samplesConsumed, heard: heard.count) {
                     let (how, n): (String, Int)
                     switch start {
                     case let .skip(k): (how, n) = ("skipped", k); gridOrigin = samplesConsumed + k
@@ -231,7 +232,9 @@ public final class DetectionService: Service, @unchecked Sendable {
                 }
                 // Pieces of contiguous audio; one that starts a new stretch (samples lost since the last one read,
                 // or a gap the capture thread recorded) starts a new recording file and clip exactly there.
-                let (n, lost) = reader.read(into: UnsafeMutableBufferPointer(start: buffer, count: chunk)) { piece, startsStretch in
+                // a detector still to be lined up waits for the open's first block (the capture thread wakes the loop)
+                let waitingForBlock = alignment.pending && capture.blockSamples > 0
+                let (n, lost) = waitingForBlock ? (0, 0) : reader.read(into: UnsafeMutableBufferPointer(start: buffer, count: chunk)) { piece, startsStretch in
                     if startsStretch { recorder.split(); scores.split(); markClipGap() }
                     consume(piece)
                 }

@@ -32,7 +32,8 @@ struct WindowAlignment {
 
     /// Aligns `detector` — its scoring restarted, nothing fed to it yet; its decision state is kept — if capture
     /// is open (`block` > 0): the detector starts at ring index `next` (stream position `consumed`); `blockEnd` is
-    /// a ring index where a block ends (the ring's `totalWritten`); `heard`: samples of the stream before `next`
+    /// a ring index where a block ends (`CaptureThread.lastBlockEnd`: not the ring's end before the open's first
+    /// block, which for a resampled device is no block end); `heard`: samples of the stream before `next`
     /// that can be fed to it (0: start cold). Returns how it starts (for `.warm(n)` the caller feeds it the last
     /// n samples heard), or nil while capture is not open.
     mutating func align(_ detector: Detector, next: Int, blockEnd: Int, block: Int, consumed: Int, heard: Int = 0) -> Start? {

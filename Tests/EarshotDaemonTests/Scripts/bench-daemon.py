@@ -8,12 +8,15 @@ with EARSHOT_BENCH_SHOT (below) a real shot is planted instead, for a model trai
 Capture is alsa-lib's file plugin over a null slave (ALSA_CONFIG_PATH), paced at real time (--pace 1): each
 period is handed on when its last sample would have been recorded, and alert latency is timed from the pacing's
 start (logged by earshotd), so it is what a sound card's listener would see.
+With EARSHOT_BENCH_RATE=44100 or 48000 the device runs at that rate (a `plug` over the file plugin, the recording
+brought to it by sox), so earshotd resamples as it does for most USB microphones.
 Prints `figure value unit` lines."""
 import datetime, json, os, random, socket, struct, subprocess, sys, tempfile, time, math, statistics
 
 exe, ref, energy = sys.argv[1], sys.argv[2], sys.argv[3]
 SEC = int(sys.argv[4]) if len(sys.argv) > 4 else 65
 RATE = 16000
+DEV_RATE = int(os.environ.get("EARSHOT_BENCH_RATE", RATE))   # the capture device's rate
 here = os.path.dirname(os.path.abspath(__file__))
 tmp = tempfile.mkdtemp(prefix="earshot-bench-")
 # A shot every 10 s, each at another point of the 0.1 s hop (0, 1/N, …, (N−1)/N of it for N shots): the latency
@@ -47,11 +50,18 @@ def recording(path):
             if i0 + k < n: x[i0 + k] += 0.8 * rnd.uniform(-1, 1) * math.exp(-k / (RATE / 20))
     with open(path, "wb") as f:
         f.write(struct.pack("<%dh" % n, *[max(-32768, min(32767, round(v * 32768))) for v in x]))
+    if DEV_RATE != RATE:
+        fmt = ["-t", "raw", "-e", "signed", "-b", "16", "-c", "1"]
+        subprocess.run(["sox"] + fmt + ["-r", str(RATE), path] + fmt + ["-r", str(DEV_RATE), path + ".dev"], check=True)
+        os.replace(path + ".dev", path)
+        n = os.path.getsize(path) // 2
     return n
 
 raw = os.path.join(tmp, "capture.raw"); frames = recording(raw)
 asound = os.path.join(tmp, "asound.conf")
-open(asound, "w").write('pcm.!default { type file slave.pcm { type null } file "/dev/null" infile "%s" format "raw" }\n' % raw)
+file_pcm = 'type file slave.pcm { type null } file "/dev/null" infile "%s" format "raw"' % raw
+open(asound, "w").write('pcm.!default { %s }\n' % file_pcm if DEV_RATE == RATE else
+                        'pcm.!default { type plug slave { pcm { %s } rate %d } }\n' % (file_pcm, DEV_RATE))
 
 def config(model):
     p = os.path.join(tmp, os.path.basename(model) + ".yaml")
@@ -90,14 +100,14 @@ def run(model, pace=True, journal_out=None, frames_=frames):
 # 1) exec → READY (reference CNN), 5 cold starts on 1 s of audio
 readys = []
 for _ in range(5):
-    r = run(ref, pace=False, frames_=RATE)
+    r = run(ref, pace=False, frames_=DEV_RATE)
     readys.append((r["ready"] - r["t0"]) * 1e3)
 print("# exec_to_ready runs:", " ".join("%.1f" % v for v in readys))
 print("daemon_exec_to_ready_ms_median %.1f ms" % statistics.median(readys))
 
 # 1b) the same work unpaced (as fast as the file plugin delivers): processing cost without the idle loop,
 #     comparable with the peers' "ms per audio second" (which excludes start-up: subtract the 1 s run's CPU)
-short = [run(ref, pace=False, frames_=RATE) for _ in range(3)]
+short = [run(ref, pace=False, frames_=DEV_RATE) for _ in range(3)]
 startup_cpu = statistics.median(x["user"] + x["sys"] for x in short)
 full = run(ref, pace=False)
 print("# unpaced ref run: user %.2f s sys %.2f s elapsed %.2f s; start-up CPU (1 s audio) %.3f s" % (full["user"], full["sys"], full["elapsed"], startup_cpu))
