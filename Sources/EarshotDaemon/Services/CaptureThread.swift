@@ -104,8 +104,9 @@ public final class CaptureThread: @unchecked Sendable {
     public var rate: Int { deviceRate.load(ordering: .relaxed) }
     /// The channels the device opened with (0 before it opened): `channels:` or what the device had nearest.
     public var channels: Int { deviceChannels.load(ordering: .relaxed) }
-    /// Samples the ring gets per block — one ALSA period, at the target rate (about that when resampling) —
-    /// once the device is open, 0 before. `ring.totalWritten` is always at the end of a block.
+    /// Samples the ring gets per block — one ALSA period, at the target rate (when resampling too: the lag is
+    /// steady, `resampleLag`) — once the device is open, 0 before. `ring.totalWritten` is always at the end of a
+    /// block.
     public var blockSamples: Int { blockSize.load(ordering: .relaxed) }
     /// Samples at the target rate that resampling holds back, always the same for a device once open
     /// (`SteadyResampler.lag`: ≈ 15 ms at 48 kHz), 0 without resampling: after n frames the ring has been written
