@@ -2,7 +2,8 @@
 # The audio hot paths allocate nothing per capture block or CNN window: the release builds of `earshot detect`
 # (libsndfile → features → CNN → decision rule, with every convolution kernel) and of `earshotd` (the real ALSA
 # capture path: alsa-lib's file plugin replays noise through snd_pcm_readi → ring → detection loop, with
-# liveness, evidence clips, metrics, a site recording and the score log on) each run 20 s and 80 s of audio under a malloc
+# liveness, evidence clips, metrics, a site recording and the score log on; and once more on a 48 kHz `plug` device,
+# which the capture thread resamples with libsoxr) each run 20 s and 80 s of audio under a malloc
 # counter (scripts/malloc-count.c, LD_PRELOAD). The 60 s more are 600 capture blocks and 600 windows, so one
 # allocation per block or window adds ≥ 600; start-up, thread timing and a few once-a-second status lines
 # give a few dozen at most, so more than one per second of audio (60) fails.
@@ -25,6 +26,10 @@ for s in $short $long; do
   sox "$work/noise$s.wav" -t raw -e signed -b 16 -L "$work/noise$s.raw"
   printf 'pcm.!default {\n type file\n slave.pcm { type null }\n file "/dev/null"\n infile "%s"\n format "raw"\n}\n' \
     "$work/noise$s.raw" > "$work/asound$s.conf"
+  # the same noise from a device whose hardware runs at 48 kHz (most USB microphones)
+  sox "$work/noise$s.wav" -r 48000 -t raw -e signed -b 16 -L "$work/noise48k$s.raw"
+  printf 'pcm.!default {\n type plug\n slave { pcm { type file slave.pcm { type null } file "/dev/null" infile "%s" format "raw" } rate 48000 }\n}\n' \
+    "$work/noise48k$s.raw" > "$work/asound48k$s.conf"
 done
 cat > "$work/earshot.yaml" <<YAML
 clips: { directory: '$work/clips' }
@@ -65,4 +70,9 @@ a=$(count env ALSA_CONFIG_PATH="$work/asound$short.conf" "$bin/earshotd" --confi
 rm -rf -- "$work/recordings" "$work/clips" "$work/scores"
 b=$(count env ALSA_CONFIG_PATH="$work/asound$long.conf" "$bin/earshotd" --config "$work/earshot.yaml" --max-frames $((16000 * long)) --exit-at-end)
 check "earshotd (ALSA file plugin, liveness, clips, metrics, recording, score log)" "$a" "$b"
+rm -rf -- "$work/recordings" "$work/clips" "$work/scores"
+a=$(count env ALSA_CONFIG_PATH="$work/asound48k$short.conf" "$bin/earshotd" --config "$work/earshot.yaml" --max-frames $((48000 * short)) --exit-at-end)
+rm -rf -- "$work/recordings" "$work/clips" "$work/scores"
+b=$(count env ALSA_CONFIG_PATH="$work/asound48k$long.conf" "$bin/earshotd" --config "$work/earshot.yaml" --max-frames $((48000 * long)) --exit-at-end)
+check "earshotd on a 48 kHz plug device (the same, resampled by libsoxr in the capture thread)" "$a" "$b"
 exit "$failed"

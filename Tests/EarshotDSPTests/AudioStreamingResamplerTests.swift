@@ -72,8 +72,8 @@ import Testing
     }
 
     /// The capture's resampler (`lowLatency`, libsoxr's DFT blocks ≤ 2^10 points) holds back about half of what
-    /// libsoxr's default blocks do, which is that much sooner for every alert from a 44.1/48 kHz microphone —
-    /// for the same output.
+    /// libsoxr's default blocks do, for the same output. The capture holds back the most of it always
+    /// (`SteadyResampler`), so the smaller most is that much sooner for every alert from a 44.1/48 kHz microphone.
     @Test(arguments: [32_000.0, 44_100.0, 48_000.0, 96_000.0])
     func theCapturesResamplerHoldsBackHalfAsMuch(rate: Double) throws {
         let slow = try Self.lag(rate: rate, lowLatency: false), fast = try Self.lag(rate: rate, lowLatency: true)

@@ -362,7 +362,12 @@ struct HookRunnerTests {
         let log = LogCapture()
         let stopping = HookRunner(settings: settings, logger: log.logger)
         for step in steps { stopping.submit(incident: step) }
-        Thread.sleep(forTimeInterval: 0.5)
+        // the first attempt has failed and its retry waits
+        let begun = Date()
+        while !(((try? String(contentsOf: out, encoding: .utf8)) ?? "").contains("alert 1")) && Date().timeIntervalSince(begun) < 5 {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        Thread.sleep(forTimeInterval: 0.3)
         let t0 = Date()
         stopping.beginStop()
         #expect(stopping.waitIdle(timeout: 10))
