@@ -55,8 +55,9 @@ public final class SteadyResampler {
                                                into: UnsafeMutableBufferPointer(start: held + heldCount, count: capacity - heldCount))
             inputTotal += n; at += n
             let due = Int((Double(inputTotal) * outputRate / inputRate).rounded(.down)) - lag - outputTotal
-            // libsoxr ahead of the dry run (a block size it did not see): hand on what would not leave room for
-            // the next block, so nothing is lost
+            // Held is lag − what libsoxr holds back now, so ≤ lag. Were libsoxr ever ahead of ⌊n · out/in⌋ (its
+            // delay compensation is not), the excess is handed on, so `held` never outgrows its buffer. Behind the
+            // dry run's most (a read of another size), the block hands on what it has and ends short of the grid.
             let room = max(0, heldCount - lag)
             let k = min(heldCount, max(due, room), output.count - written)
             guard k > 0 else { continue }
