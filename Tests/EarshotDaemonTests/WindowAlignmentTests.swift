@@ -92,4 +92,71 @@ struct WindowAlignmentTests {
         let cold = try Detector(model: try EnergyModel.make(), rule: DecisionRule(threshold: 0.5))
         #expect(c.align(cold, next: p, blockEnd: p, block: block, consumed: p, heard: 1000) == .skip(cold.alignmentSkip(next: p, blockEnd: p, block: block)))
     }
+
+    /// A device reopened after a loss (or a new capture thread): resampled at 48 kHz its first block is the lag
+    /// (244 samples) short, so the new blocks end 244 samples before the running detector's windows do, and each
+    /// window would wait 1,356 samples (85 ms) for its block. The kept detector is lined up again, warm: its first
+    /// window ends on the first new block end at least a hop after its last one (the rule counts windows), its
+    /// windows score what a detector on that grid since the start scores, and its decision state goes on.
+    @Test func aKeptDetectorIsLinedUpWithAReopenedDevicesBlocks() throws {
+        let (block, p, lag) = (1600, 64_000, 244)
+        let x = DaemonTestSignals.recording(seconds: 9, shots: [5.5], rate: 16_000)
+        func feed(_ d: Detector, _ a: inout WindowAlignment, blocks: [Int], from: Int) -> [ScoredWindow] {
+            var out: [ScoredWindow] = []
+            d.onWindow = { out.append($0) }
+            var i = from
+            x.withUnsafeBufferPointer { all in
+                for n in blocks where i + n <= all.count {
+                    d.process(a.detectorPart(of: UnsafeBufferPointer(rebasing: all[i..<(i + n)]))) { _ in }
+                    i += n
+                }
+            }
+            return out
+        }
+        let d = try Detector(model: try EnergyModel.make(), rule: DecisionRule(threshold: 0.5))
+        var a = WindowAlignment()
+        #expect(a.align(d, next: 0, blockEnd: 0, block: block, consumed: 0) == .skip(288))
+        let before = feed(d, &a, blocks: Array(repeating: block, count: p / block), from: 0)
+        #expect(before.last.map { Int(($0.end * 16_000).rounded()) } == p, "the last window ends at the loss")
+        let next = WindowAlignment.nextWindowEnd(origin: 288, firstWindow: d.firstWindowSamples, hop: d.hopSamples, consumed: p)
+        #expect(next == p + block && WindowAlignment.nextWindowEnd(origin: 288, firstWindow: d.firstWindowSamples, hop: d.hopSamples, consumed: 100) == 288 + d.firstWindowSamples)
+        let scoredBefore = d.windowsScored
+        // reopened: the first block of the new open (ending at p + 1,356) is in the ring
+        a.reopened(notBefore: next)
+        let start = a.align(d, next: p, blockEnd: p + block - lag, block: block, consumed: p, heard: 32_000)
+        let toFirst = 2 * block - lag   // p + 1,356 is less than a hop after p: the block end after it
+        #expect(start == .warm(d.firstWindowSamples - toFirst) && !a.pending)
+        x.withUnsafeBufferPointer { all in d.process(UnsafeBufferPointer(rebasing: all[(p - d.firstWindowSamples + toFirst)..<p])) { _ in } }
+        #expect(d.windowsScored == scoredBefore, "the audio heard again completes no window")
+        let after = feed(d, &a, blocks: [block - lag] + Array(repeating: block, count: 40), from: p)
+        let ends = after.map { Int(($0.end * 16_000).rounded()) }
+        #expect(ends.first == p + toFirst, "first window: \(ends.first ?? -1), the last before ended at \(p)")
+        #expect(!ends.isEmpty && ends.allSatisfy { ($0 - (p + block - lag)) % block == 0 }, "every window ends on a new block end: \(ends.prefix(5))")
+        #expect(d.windowsScored == scoredBefore + after.count, "the decision state goes on")
+        // what a detector on the new grid since the start scores
+        let reference = try Detector(model: try EnergyModel.make(), rule: DecisionRule(threshold: 0.5))
+        var r = WindowAlignment()
+        _ = r.align(reference, next: 0, blockEnd: block - lag, block: block, consumed: 0)
+        let onGrid = feed(reference, &r, blocks: Array(repeating: block, count: x.count / block), from: 0).filter { $0.end > Double(p + toFirst) / 16_000 - 1e-9 }
+        #expect(after.count > 20 && onGrid.count >= after.count)
+        for (w, g) in zip(after, onGrid) { #expect(abs(w.end - g.end) < 1e-9 && abs(w.score - g.score) <= 1e-5, "\(w) vs \(g)") }
+        // too little heard to start warm: the kept detector stays on its grid (restarted cold it would be deaf for a window)
+        let grid = d.windowGrid
+        a.reopened(notBefore: p + 30 * block)
+        #expect(a.align(d, next: p + 30 * block, blockEnd: p + 30 * block + 100, block: block, consumed: p + 30 * block, heard: 1000) == .kept)
+        #expect(d.windowGrid == grid && !a.pending && a.skip == 0)
+    }
+
+    /// A new detector replacing one whose windows come every two blocks (a 200 ms hop over 100 ms periods): its first
+    /// window ends where the old one's next would have, not on the block end just after (two windows 100 ms apart
+    /// would count as two in a row).
+    @Test func aReplacingDetectorScoresNoWindowLessThanAHopAfterTheLast() throws {
+        let d = try Detector(model: try EnergyModel.make(), rule: DecisionRule(threshold: 0.5))
+        var a = WindowAlignment()
+        a.detectorReplaced(notBefore: 64_000 + 3_200)
+        #expect(a.align(d, next: 64_000, blockEnd: 64_000, block: 1_600, consumed: 64_000, heard: 32_000) == .warm(d.firstWindowSamples - 3_200))
+        var b = WindowAlignment()
+        b.detectorReplaced()
+        #expect(b.align(d, next: 64_000, blockEnd: 64_000, block: 1_600, consumed: 64_000, heard: 32_000) == .warm(d.firstWindowSamples - 1_600))
+    }
 }

@@ -84,6 +84,9 @@ public final class CaptureThread: @unchecked Sendable {
     private let resampleLagSamples = Atomic<Int>(0)
     /// The ring's `totalWritten` when the device was last opened (`lastBlockEnd`).
     private let openedAtSample = Atomic<Int>(0)
+    /// `openNumber`; `opensInProcess` numbers every open of every capture thread.
+    private let openNumberValue = Atomic<Int>(0)
+    private static let opensInProcess = Atomic<Int>(0)
     /// Monotonic time (ns) the device was opened or last delivered a block.
     private let progressNs = Atomic<Int>(Int(MonotonicClock.nanoseconds))
     /// Called on this thread after each block written to the ring, and once when the thread stops, so the
@@ -119,6 +122,14 @@ public final class CaptureThread: @unchecked Sendable {
         let end = ring.totalWritten
         return end > openedAtSample.load(ordering: .acquiring) ? end : nil
     }
+    /// The device's current open, numbered across every capture thread of the process (0 before the first): a
+    /// new number means a new stream of blocks — the device reopened after a loss, or a reload made a new
+    /// capture thread — whose blocks end elsewhere in the stream (a resampled device's first block is `resampleLag`
+    /// short), so the detector's windows are lined up again (`WindowAlignment.reopened`). Read it before
+    /// `openedAt` and `lastBlockEnd`: it is stored after them.
+    public var openNumber: Int { openNumberValue.load(ordering: .acquiring) }
+    /// The ring index where the current open's audio begins (what comes before it is the last open's).
+    public var openedAt: Int { openedAtSample.load(ordering: .acquiring) }
     public var lastError: String { lastErrorLock.lock(); defer { lastErrorLock.unlock() }; return lastErrorText }
     /// Seconds since the device was opened or last delivered a block (monotonic clock). While `state` is
     /// `.capturing`, a large value means the device stopped delivering inside a read that does not return.
@@ -171,6 +182,7 @@ public final class CaptureThread: @unchecked Sendable {
             deviceRate.store(pcm.rate, ordering: .relaxed)
             deviceChannels.store(pcm.channels, ordering: .relaxed)
             openedAtSample.store(ring.totalWritten, ordering: .releasing)   // before the block size says it is open
+            openNumberValue.store(Self.opensInProcess.add(1, ordering: .relaxed).newValue, ordering: .releasing)
             blockSize.store(Int((Double(pcm.periodFrames) * Double(opts.targetRate) / Double(pcm.rate)).rounded()), ordering: .releasing)
             progressed()
             if opened { gaps.record(ring.totalWritten) }   // reopened after a loss: the audio in between is gone

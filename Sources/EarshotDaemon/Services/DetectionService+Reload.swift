@@ -41,7 +41,9 @@ extension DetectionService {
                 // and the evidence clip placed by the event's start)
                 d.reset(timeOrigin: -Double(consumed) / Double(rate))
                 d.continueDecisions(from: detector)   // a shot being confirmed is not dropped, one just reported not repeated
-                alignment.detectorReplaced()   // started warm from `heard`, lined up with capture's blocks, before its first sample
+                // started warm from `heard`, lined up with capture's blocks, before its first sample, no window less
+                // than a hop after the old one's last (the rule counts windows; its state goes over)
+                alignment.detectorReplaced(notBefore: rateChanged || alignment.pending ? nil : nextWindowEnd)
                 if rateChanged { heard = HistoryBuffer(capacity: 2 * rate) }   // the audio heard is at the old rate
             }
             let captureChanged = new.captureDiffers(from: config) || rateChanged   // capture resamples to the model's rate

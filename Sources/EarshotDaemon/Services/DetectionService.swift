@@ -70,6 +70,9 @@ public final class DetectionService: Service, @unchecked Sendable {
     /// The stream position (in `samplesConsumed`) where the detector's window grid begins: a window starts every
     /// hop from there. Evidence clips start on it (`clipGrid`).
     var gridOrigin = 0
+    /// The capture open (`CaptureThread.openNumber`) the detector's windows are lined up with: another one lines
+    /// them up again (0 before the first).
+    var alignedOpen = 0
     /// The last 2 s heard (at the model's rate): a detector that a reload makes starts warm from them.
     var heard: HistoryBuffer
     /// Clip recorders a reload replaced, fed until their clips have their post-roll.
@@ -216,19 +219,28 @@ public final class DetectionService: Service, @unchecked Sendable {
                     reload()
                     if reader.ring !== capture.ring { reader = CaptureReader(ring: capture.ring, gaps: capture.gaps) }   // a new device
                 }
+                // the device's blocks started afresh (reopened after a loss, a new capture thread): once the last
+                // open's audio is read, line the running detector up with them too
+                let open = capture.openNumber
+                if !alignment.pending, open != 0, open != alignedOpen, reader.next >= capture.openedAt {
+                    alignment.reopened(notBefore: nextWindowEnd)
+                }
                 if alignment.pending, let blockEnd = capture.lastBlockEnd,
                    let start = alignment.align(detector, next: reader.next, blockEnd: blockEnd, block: capture.blockSamples,
                                                consumed: samplesConsumed, heard: heard.count) {
-                    let (how, n): (String, Int)
+                    alignedOpen = open
+                    var meta: Logger.Metadata = ["block": "\(capture.blockSamples)"]
+                    if alignment.keepsDetector { meta["detector"] = "kept" }
                     switch start {
-                    case let .skip(k): (how, n) = ("skipped", k); gridOrigin = samplesConsumed + k
+                    case let .skip(k): meta["skipped"] = "\(k)"; gridOrigin = samplesConsumed + k
                     case let .warm(k):
                         gridOrigin = samplesConsumed - k
-                        // the new detector hears the last window's worth of audio again: it scores from the next block on
+                        // the detector hears the last window's worth of audio again: it scores from the block lined up on
                         heard.last(k).withUnsafeBufferPointer { detector.process($0) { self.handle($0) } }
-                        (how, n) = ("warmed", k)
+                        meta["warmed"] = "\(k)"
+                    case .kept: meta["kept_grid"] = "too little audio heard to start warm"
                     }
-                    log.info("windows end with capture blocks", metadata: ["block": "\(capture.blockSamples)", how: "\(n)"])
+                    log.info("windows end with capture blocks", metadata: meta)
                 }
                 // Pieces of contiguous audio; one that starts a new stretch (samples lost since the last one read,
                 // or a gap the capture thread recorded) starts a new recording file and clip exactly there.
@@ -408,6 +420,11 @@ public final class DetectionService: Service, @unchecked Sendable {
 
     /// Samples heard since stream second `t` (an event's start: how far back its evidence clip begins).
     func samplesSince(stream t: Double) -> Int { max(0, samplesConsumed - Int(t * Double(model.features.sampleRate))) }
+
+    /// Where the detector's next window ends, in `samplesConsumed`'s count (its grid: `gridOrigin`).
+    var nextWindowEnd: Int {
+        WindowAlignment.nextWindowEnd(origin: gridOrigin, firstWindow: detector.firstWindowSamples, hop: detector.hopSamples, consumed: samplesConsumed)
+    }
 
     /// The detector's window grid in the clip recorder's sample count (`ClipRecorder.begin(grid:)`).
     var clipGrid: (origin: Int, hop: Int) {
