@@ -62,7 +62,9 @@ struct CheckConfigCommand: ParsableCommand {
         for other in ConfiguredDevice.others(naming: config.device, besides: checked, in: running) {
             warnings.append("device: \(config.device) is also \(other.unit)'s (\(other.path)); two earshotd cannot capture from one device at once — if both run, give each its own microphone (earshot devices)")
         }
-        for h in [config.hook, config.clipHook, config.healthHook, config.incidentHook, config.heartbeat.hook] { if let p = h.executableProblem() { warnings.append(p) } }
+        for h in [config.hook, config.clipHook, config.healthHook, config.incidentHook, config.heartbeat.hook] {
+            warnings += [h.executableProblem(), h.orderProblem()].compactMap { $0 }
+        }
         if let m = MuteCommand.note(inst) { warnings.append(m) }
         if let p = config.clips.directoryProblem() { warnings.append(p) }
         if let m = ConvKernel.environmentProblem { warnings.append(m) }

@@ -52,6 +52,12 @@ struct OperatorCLITests {
         let h = try CLIRunner.run(["check-config", hw.path])
         #expect(h.status == 0 && h.stderr.contains("health_hook.path: /nonexistent/health.sh does not exist"), "\(h.stderr)")
         #expect(h.stdout.contains("health hook /nonexistent/health.sh"), "\(h.stdout)")
+        // a health_hook run several at once (a config from before in-order delivery, kept by an upgrade): a warning
+        let many = try Operator.write("health_hook:\n  path: /bin/true\n  max_concurrent: 4\n", to: dir.appendingPathComponent("many.yaml"))
+        let m = try CLIRunner.run(["check-config", many.path])
+        #expect(m.status == 0 && m.stderr.contains("warning: health_hook.max_concurrent: 4 runs several at once, so a receiver can get them out of order")
+                && m.stderr.contains("set max_concurrent: 1"), "\(m.stderr)")
+        #expect(!h.stderr.contains("max_concurrent"), "one at a time by default: \(h.stderr)")
         // a clips directory that cannot be made: a warning naming the key and the fix (earshotd runs, without clips);
         // a directory still to be made is no problem
         let aFile = dir.appendingPathComponent("a-file")

@@ -190,6 +190,30 @@ import Testing
         #expect(error("heartbeat:\n  path: beat.sh\n")?.key.hasPrefix("heartbeat") == true, "a relative path names its section")
     }
 
+    /// health_hook: and incident_hook: deliver in order only one run at a time; a config from before that (its
+    /// health_hook max_concurrent 4, kept by an upgrade) is told so, only where a hook is set.
+    @Test func aSectionInOrderRunningSeveralAtOnceIsAProblem() throws {
+        let old = try DaemonConfig.parse("""
+            hook:
+              path: /usr/local/bin/page
+              max_concurrent: 4
+            health_hook:
+              path: /usr/local/bin/health
+              max_concurrent: 4
+            incident_hook:
+              path: /usr/local/bin/incident
+              max_concurrent: 2
+            """, source: "t.yaml")
+        let health = try #require(old.healthHook.orderProblem())
+        #expect(health.hasPrefix("health_hook.max_concurrent: 4 runs several at once") && health.contains("set max_concurrent: 1"), "\(health)")
+        #expect(old.incidentHook.orderProblem()?.hasPrefix("incident_hook.max_concurrent: 2 ") == true)
+        #expect(old.hook.orderProblem() == nil && old.clipHook.orderProblem() == nil, "alerts are not states: a retry must not hold up the next page")
+        let shipped = try DaemonConfig.parse("health_hook:\n  path: /usr/local/bin/health\nincident_hook:\n  path: /usr/local/bin/incident\n", source: "t.yaml")
+        #expect(shipped.healthHook.orderProblem() == nil && shipped.incidentHook.orderProblem() == nil, "one at a time by default")
+        let unset = try DaemonConfig.parse("health_hook:\n  max_concurrent: 4\n", source: "t.yaml")
+        #expect(unset.healthHook.orderProblem() == nil, "no hook, nothing out of order")
+    }
+
     @Test func clipHookSection() throws {
         let c = try DaemonConfig.parse("clip_hook:\n  path: /usr/local/bin/send-clip\n  timeout: 30\n", source: "t.yaml")
         #expect(c.clipHook.path == "/usr/local/bin/send-clip" && c.clipHook.timeout == 30 && c.clipHook.retries == 3 && c.clipHook.section == "clip_hook")

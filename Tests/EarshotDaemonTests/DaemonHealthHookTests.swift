@@ -123,4 +123,33 @@ import Testing
         let notices = DaemonHookFixture.lines(out)
         #expect(notices == ["clipping 1"], "\(notices)\nstderr:\n\(d.stderr.suffix(2000))")
     }
+
+    /// A health_hook: or incident_hook: run several at once (a config from before in-order delivery, which an upgrade
+    /// keeps) is warned about at start and at the reload that sets it: its notices or steps can arrive out of order.
+    @Test func aSectionInOrderRunSeveralAtOnceIsWarnedAboutAtStartAndReload() throws {
+        let run = try DaemonRun()
+        let fx = try AlsaFileFixture(DaemonTestSignals.recording(seconds: 40, shots: []), rate: 16_000, dir: run.dir)
+        let config = run.dir.appendingPathComponent("order.yaml")
+        func write(_ extra: String) throws {
+            let u = try run.writeConfig(extra: extra, name: "order-next.yaml")
+            guard rename(u.path, config.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        }
+        try write("health_hook:\n  path: /bin/true\n  max_concurrent: 4")
+        let d = try DaemonProcess(args: ["--config", config.path, "--max-frames", String(fx.frames), "--pace", "10", "--exit-at-end"],
+                                  environment: ["ALSA_CONFIG_PATH": try fx.writeConfigFile(in: run.dir).path], dir: run.dir)
+        func waitFor(_ text: String) -> Bool {
+            let end = Date().addingTimeInterval(30)
+            while Date() < end && d.isRunning && !d.stderr.contains(text) { Thread.sleep(forTimeInterval: 0.02) }
+            return d.stderr.contains(text)
+        }
+        #expect(waitFor("earshotd ready"), "stderr:\n\(d.stderr)")
+        #expect(d.stderr.contains("health_hook.max_concurrent: 4 runs several at once, so a receiver can get them out of order"), "at start:\n\(d.stderr)")
+        try write("health_hook:\n  path: /bin/true\nincident_hook:\n  path: /bin/true\n  max_concurrent: 2")
+        d.signal(SIGHUP)
+        #expect(waitFor("configuration reloaded"), "stderr:\n\(d.stderr)")
+        #expect(d.waitExit(timeout: 60) == 0, "stderr:\n\(d.stderr)")
+        let err = d.stderr
+        #expect(err.contains("incident_hook.max_concurrent: 2 runs several at once") && err.components(separatedBy: "health_hook.max_concurrent").count == 2,
+                "the reload warns of the incident_hook, not again of the health_hook (one at a time now):\n\(err)")
+    }
 }

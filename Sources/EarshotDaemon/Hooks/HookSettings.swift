@@ -81,6 +81,15 @@ public struct HookSettings: Sendable, Equatable {
     public static let retriesRange = SettingRange(0...20)
     public static let retryDelayRange = SettingRange(0.1...600, unit: " seconds")
 
+    /// Why the section's runs can arrive out of order, with the fix: a section whose runs must arrive in order
+    /// (`inOrder`) set to run several at once — as health_hook: was in configs written before in-order delivery
+    /// (max_concurrent 4), which an upgrade keeps. Nil when no hook is set or its runs arrive in order.
+    /// Said by `earshot check-config` and by earshotd at start and reload (it never stops detection).
+    public func orderProblem() -> String? {
+        guard inOrder, path != nil, maxConcurrent > 1 else { return nil }
+        return "\(section).max_concurrent: \(maxConcurrent) runs several at once, so a receiver can get them out of order (a retried problem after its \"recovered\", a retried alert after the incident's \"over\": a dashboard or a retained MQTT topic then shows what is no longer so); set max_concurrent: 1 — then they arrive in the order they happened, a failed one retried before the next"
+    }
+
     /// Why the configured hook cannot run right now (missing, a directory, not executable), with the fix;
     /// nil when there is no hook or it looks runnable. Used by `earshot check-config` and `HookRunner`.
     public func executableProblem() -> String? {

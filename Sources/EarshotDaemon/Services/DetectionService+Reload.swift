@@ -55,6 +55,9 @@ extension DetectionService {
             if new.clipHook != config.clipHook { retire(clipHooks); clipHooks = HookRunner(settings: new.clipHook, logger: log, metrics: metrics) }
             if new.healthHook != config.healthHook { retire(healthHooks); healthHooks = HookRunner(settings: new.healthHook, logger: log, metrics: metrics) }
             if new.incidentHook != config.incidentHook { retire(incidentHooks); incidentHooks = HookRunner(settings: new.incidentHook, logger: log, metrics: metrics) }
+            for (h, old) in [(new.healthHook, config.healthHook), (new.incidentHook, config.incidentHook)] where h != old {
+                if let problem = h.orderProblem() { log.warning("\(problem)") }
+            }
             if new.heartbeat != config.heartbeat { retire(heartbeat); heartbeat = HookRunner(settings: new.heartbeat.hook, logger: log, metrics: metrics) }
             if new.clips != config.clips || rateChanged {
                 let old = clips

@@ -121,6 +121,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         capture = Self.makeCapture(config, options, model: model, logger: logger, wake: wake.continuation)
         for h in [config.hook, config.clipHook, config.healthHook, config.incidentHook, config.heartbeat.hook] {
             if let problem = h.executableProblem() { log.error("\(h.section) will fail: \(problem)") }
+            if let problem = h.orderProblem() { log.warning("\(problem)") }
         }
         attachScoreLog()
         alertRate = makeAlertRateWatch()
