@@ -137,7 +137,7 @@ public final class DetectionService: Service, @unchecked Sendable {
     func attachScoreLog() {
         let d = detector
         detector.onWindow = { [unowned self, unowned d] w in
-            scores.append(w, grid: d.windowGrid, streamSeconds: Double(samplesConsumed) / Double(d.sampleRate),
+            scores.append(w, grid: d.windowGrid, streamSeconds: clock.heardBeforeNow,
                           muted: mutes.active.map { $0.isActive(at: Date()) } ?? false)
         }
     }
@@ -415,9 +415,11 @@ public final class DetectionService: Service, @unchecked Sendable {
     /// Seconds of audio handed to the detector since start: the stream's clock, which events are timed on.
     var streamSeconds: Double { Double(samplesConsumed) / Double(model.features.sampleRate) }
 
-    /// The wall-clock time of stream second `t`: counted back from the newest sample heard (the block just read
-    /// arrived whole, now), not from the detector's last complete frame (22–32 ms older).
-    func wallClock(stream t: Double) -> Date { Date().addingTimeInterval(t - streamSeconds) }
+    /// The stream's seconds in wall-clock time, from the audio heard and the capture's resampling lag.
+    var clock: StreamClock { StreamClock(heard: streamSeconds, lag: Double(capture.resampleLag) / Double(model.features.sampleRate)) }
+
+    /// The wall-clock time of stream second `t` (`StreamClock`).
+    func wallClock(stream t: Double) -> Date { clock.wallClock(stream: t) }
 
     /// Samples heard since stream second `t` (an event's start: how far back its evidence clip begins).
     func samplesSince(stream t: Double) -> Int { max(0, samplesConsumed - Int(t * Double(model.features.sampleRate))) }

@@ -10,6 +10,9 @@ period is handed on when its last sample would have been recorded, and alert lat
 start (logged by earshotd), so it is what a sound card's listener would see.
 With EARSHOT_BENCH_RATE=44100 or 48000 the device runs at that rate (a `plug` over the file plugin, the recording
 brought to it by sox), so earshotd resamples as it does for most USB microphones.
+With EARSHOT_BENCH_RELOAD_AT=S the latency run is sent SIGHUP S seconds after READY (before the first shot, at
+5 s), with a config that changes ring_seconds: the detector is kept and a new capture thread opens the device again
+(the recording starts over), as after a device lost and reopened.
 Prints `figure value unit` lines."""
 import datetime, json, os, random, socket, struct, subprocess, sys, tempfile, time, math, statistics
 
@@ -63,9 +66,11 @@ file_pcm = 'type file slave.pcm { type null } file "/dev/null" infile "%s" forma
 open(asound, "w").write('pcm.!default { %s }\n' % file_pcm if DEV_RATE == RATE else
                         'pcm.!default { type plug slave { pcm { %s } rate %d } }\n' % (file_pcm, DEV_RATE))
 
-def config(model):
+RELOAD_AT = float(os.environ.get("EARSHOT_BENCH_RELOAD_AT", "0"))
+
+def config(model, extra=""):
     p = os.path.join(tmp, os.path.basename(model) + ".yaml")
-    open(p, "w").write("device: default\nmodel: %s\ncooldown: 1\nclips:\n  enabled: false\nmetrics:\n  enabled: false\n" % model)
+    open(p, "w").write("device: default\nmodel: %s\ncooldown: 1\nclips:\n  enabled: false\nmetrics:\n  enabled: false\n%s" % (model, extra))
     return p
 
 def notify_socket():
@@ -88,11 +93,16 @@ def run(model, pace=True, journal_out=None, frames_=frames):
         args = ["unshare", "-m", "bash", os.path.join(here, "private-journal.sh"), journal_out] + args
     args = ["/usr/bin/time", "-f", "%U %S %M %e", "-o", tv] + args
     t0 = time.time(); p = subprocess.Popen(args, env=env, stderr=subprocess.DEVNULL); ready = None; msgs = []
+    reload = RELOAD_AT > 0 and journal_out is not None
     while p.poll() is None:
         try:
             m = s.recv(4096).decode(); now = time.time(); msgs.append((now, m))
             if ready is None and "READY=1" in m.split("\n"): ready = now
         except socket.timeout: pass
+        if reload and ready is not None and time.time() >= ready + RELOAD_AT:
+            reload = False
+            config(model, "ring_seconds: 31\n")   # another capture setting: a new capture thread, the detector kept
+            subprocess.run(["pkill", "-HUP", "-x", os.path.basename(exe)[:15]], check=True)
     s.close(); os.unlink(path)
     u, st, maxrss, el = open(tv).read().split()[-4:]
     return dict(t0=t0, ready=ready, msgs=msgs, user=float(u), sys=float(st), maxrss_kb=int(maxrss), elapsed=float(el), rc=p.returncode)
@@ -130,7 +140,8 @@ r = run(energy, journal_out=out)
 # handed on once its last sample "was recorded", as from a sound card. READY comes a variable few tens of ms
 # before that, so timing from READY would add a per-run offset.
 entries = [json.loads(l) for l in open(out)]
-origin = next(int(e["EARSHOT_PACE_ORIGIN_US"]) / 1e6 for e in entries if "EARSHOT_PACE_ORIGIN_US" in e)
+# after a reload (EARSHOT_BENCH_RELOAD_AT) the new capture thread plays the recording from its start: the last origin
+origin = [int(e["EARSHOT_PACE_ORIGIN_US"]) / 1e6 for e in entries if "EARSHOT_PACE_ORIGIN_US" in e][-1]
 print("# paced capture started %.1f ms after READY was received" % ((origin - r["ready"]) * 1e3))
 alerts = [e for e in entries if e.get("MESSAGE_ID") == "88a049a25a974a828bee9f70b35c0a93"]
 # Per alert: latency (journal entry − planted onset), and EARSHOT_START (the event's start as earshotd stamps it:
@@ -138,11 +149,12 @@ alerts = [e for e in entries if e.get("MESSAGE_ID") == "88a049a25a974a828bee9f70
 lat, stamp_err, offset_err = [], [], []
 for a in alerts:
     offset = float(a["EARSHOT_OFFSET"])
-    shot = min(SHOTS, key=lambda t: abs(t + ONSET - offset)) + ONSET
+    heard = int(a["__REALTIME_TIMESTAMP"]) / 1e6 - origin   # the shot before the alert (the stream's offsets include the audio before a reload)
+    shot = max((t for t in SHOTS if t + ONSET < heard), default=SHOTS[0]) + ONSET
     lat.append((int(a["__REALTIME_TIMESTAMP"]) / 1e6 - (origin + shot)) * 1e3)
     st = datetime.datetime.strptime(a["EARSHOT_START"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
     stamp_err.append((st - (origin + shot)) * 1e3)
-    offset_err.append((st - (origin + offset)) * 1e3)
+    if RELOAD_AT <= 0: offset_err.append((st - (origin + offset)) * 1e3)
 if stamp_err:
     print("# EARSHOT_START minus the planted onset, ms: %s" % " ".join("%.0f" % v for v in stamp_err))
     print("# EARSHOT_START minus audio time 0 + EARSHOT_OFFSET (the stamp's own error), ms: %s" % " ".join("%.0f" % v for v in offset_err))
