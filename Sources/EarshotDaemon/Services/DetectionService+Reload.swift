@@ -42,8 +42,9 @@ extension DetectionService {
                 d.reset(timeOrigin: -Double(consumed) / Double(rate))
                 d.continueDecisions(from: detector)   // a shot being confirmed is not dropped, one just reported not repeated
                 // started warm from `heard`, lined up with capture's blocks, before its first sample, no window less
-                // than a hop after the old one's last (the rule counts windows; its state goes over)
-                alignment.detectorReplaced(notBefore: rateChanged || alignment.pending ? nil : nextWindowEnd)
+                // than a hop after the old one's last (the rule counts windows; its state goes over). An alignment
+                // still pending keeps its bound (none at start-up: no window scored yet).
+                alignment.detectorReplaced(notBefore: rateChanged ? nil : alignment.pending ? alignment.notBefore : nextWindowEnd)
                 if rateChanged { heard = HistoryBuffer(capacity: 2 * rate) }   // the audio heard is at the old rate
             }
             let captureChanged = new.captureDiffers(from: config) || rateChanged   // capture resamples to the model's rate
