@@ -24,6 +24,19 @@ import Testing
         return (((try? String(contentsOf: out, encoding: .utf8)) ?? "").components(separatedBy: "--\n").filter { !$0.isEmpty }, daemon.stderr)
     }
 
+    /// Writes `run`'s config with `extra` lines over `config` at once (a rename: a reload never reads half a file).
+    static func replaceConfig(_ config: URL, run: DaemonRun, extra: String) throws {
+        let u = try run.writeConfig(extra: extra, name: config.deletingPathExtension().lastPathComponent + "-next.yaml")
+        guard rename(u.path, config.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+    }
+
+    /// Waits up to 30 s, while `d` runs, for `text` in its stderr.
+    static func wait(_ d: DaemonProcess, for text: String) -> Bool {
+        let end = Date().addingTimeInterval(30)
+        while Date() < end && d.isRunning && !d.stderr.contains(text) { Thread.sleep(forTimeInterval: 0.02) }
+        return d.stderr.contains(text)
+    }
+
     /// 3 s of sound, 4 s of digital silence, 3 s of sound through the ALSA file plugin: the health hook runs
     /// once when the silence has lasted `silence_seconds`, and once when sound is back.
     @Test func silentMicrophoneAndItsRecoveryRunTheHealthHook() throws {
@@ -103,17 +116,12 @@ import Testing
         let hook = try HookFixture.script(run.dir, "health.sh", "echo \"$EARSHOT_HEALTH $EARSHOT_PROBLEM\" >> '\(out.path)'")
         let config = run.dir.appendingPathComponent("reload.yaml")
         func write(_ extra: String) throws {
-            let u = try run.writeConfig(extra: "health_hook:\n  path: \(hook)\nliveness:\n  clip_seconds: 1\n\(extra)", name: "reload-next.yaml")
-            guard rename(u.path, config.path) == 0 else { throw CocoaError(.fileWriteUnknown) }   // atomic: a reload never reads half a file
+            try Self.replaceConfig(config, run: run, extra: "health_hook:\n  path: \(hook)\nliveness:\n  clip_seconds: 1\n\(extra)")
         }
         try write("")
         let d = try DaemonProcess(args: ["--config", config.path, "--max-frames", String(fx.frames), "--pace", "10", "--exit-at-end"],
                                   environment: ["ALSA_CONFIG_PATH": try fx.writeConfigFile(in: run.dir).path], dir: run.dir)
-        func waitFor(_ text: String) -> Bool {
-            let end = Date().addingTimeInterval(30)
-            while Date() < end && d.isRunning && !d.stderr.contains(text) { Thread.sleep(forTimeInterval: 0.02) }
-            return d.stderr.contains(text)
-        }
+        func waitFor(_ text: String) -> Bool { Self.wait(d, for: text) }
         #expect(waitFor("earshotd ready"), "stderr:\n\(d.stderr)")
         Thread.sleep(forTimeInterval: 0.5)   // 5 s of audio at the default level
         try write("  clip_level: 0.59")
@@ -130,21 +138,13 @@ import Testing
         let run = try DaemonRun()
         let fx = try AlsaFileFixture(DaemonTestSignals.recording(seconds: 40, shots: []), rate: 16_000, dir: run.dir)
         let config = run.dir.appendingPathComponent("order.yaml")
-        func write(_ extra: String) throws {
-            let u = try run.writeConfig(extra: extra, name: "order-next.yaml")
-            guard rename(u.path, config.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
-        }
-        try write("health_hook:\n  path: /bin/true\n  max_concurrent: 4")
+        try Self.replaceConfig(config, run: run, extra: "health_hook:\n  path: /bin/true\n  max_concurrent: 4")
         let d = try DaemonProcess(args: ["--config", config.path, "--max-frames", String(fx.frames), "--pace", "10", "--exit-at-end"],
                                   environment: ["ALSA_CONFIG_PATH": try fx.writeConfigFile(in: run.dir).path], dir: run.dir)
-        func waitFor(_ text: String) -> Bool {
-            let end = Date().addingTimeInterval(30)
-            while Date() < end && d.isRunning && !d.stderr.contains(text) { Thread.sleep(forTimeInterval: 0.02) }
-            return d.stderr.contains(text)
-        }
+        func waitFor(_ text: String) -> Bool { Self.wait(d, for: text) }
         #expect(waitFor("earshotd ready"), "stderr:\n\(d.stderr)")
         #expect(d.stderr.contains("health_hook.max_concurrent: 4 runs several at once, so a receiver can get them out of order"), "at start:\n\(d.stderr)")
-        try write("health_hook:\n  path: /bin/true\nincident_hook:\n  path: /bin/true\n  max_concurrent: 2")
+        try Self.replaceConfig(config, run: run, extra: "health_hook:\n  path: /bin/true\nincident_hook:\n  path: /bin/true\n  max_concurrent: 2")
         d.signal(SIGHUP)
         #expect(waitFor("configuration reloaded"), "stderr:\n\(d.stderr)")
         #expect(d.waitExit(timeout: 60) == 0, "stderr:\n\(d.stderr)")
