@@ -41,11 +41,13 @@ import Testing
         let run = try DaemonRun()
         let notify = try NotifySocket()
         let (rec, scores) = (run.dir.appendingPathComponent("recordings"), run.dir.appendingPathComponent("scores"))
+        // each device plays this long at real time (the reload comes 2 s after READY: the rest is margin for a busy machine)
+        let seconds = 8
         var pcms: [String] = []
         for (name, hz) in [("!default", 440.0), ("second", 660.0)] {
             let dir = run.dir.appendingPathComponent(hz == 440 ? "a" : "b")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            let fx = try AlsaFileFixture((0..<(6 * 48_000)).map { Float(0.05 * sin(2 * Double.pi * hz * Double($0) / 48_000)) }, rate: 48_000, dir: dir)
+            let fx = try AlsaFileFixture((0..<(seconds * 48_000)).map { Float(0.05 * sin(2 * Double.pi * hz * Double($0) / 48_000)) }, rate: 48_000, dir: dir)
             pcms.append("pcm.\(name) { type plug; slave { pcm { type file; slave.pcm { type null } file \"/dev/null\" infile \"\(fx.raw.path)\" format \"raw\" } rate 48000 } }")
         }
         let asound = run.dir.appendingPathComponent("asound-two.conf")
@@ -53,7 +55,7 @@ import Testing
         func config(_ device: String) throws -> URL {
             try run.writeConfig(device: device, extra: "recording:\n  enabled: true\n  directory: \(rec.path)", scores: ["directory: \(scores.path)"])
         }
-        let daemon = try DaemonProcess(args: ["--config", try config("default").path, "--max-frames", String(6 * 48_000), "--pace", "1", "--exit-at-end"],
+        let daemon = try DaemonProcess(args: ["--config", try config("default").path, "--max-frames", String(seconds * 48_000), "--pace", "1", "--exit-at-end"],
                                        environment: ["ALSA_CONFIG_PATH": asound.path, "NOTIFY_SOCKET": notify.path], dir: run.dir)
         #expect(notify.wait(timeout: 20, for: DaemonNotifyTests.has("READY=1")) != nil, "stderr:\n\(daemon.stderr)")
         notify.wait(timeout: 2) { _ in false }
