@@ -136,11 +136,16 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
     /// waiting retry no longer counts: it will not run. False if `timeout` seconds passed first.
     @discardableResult
     public func waitIdle(timeout: Double) -> Bool {
-        // the deadline on the monotonic clock, the waits in slices: `NSCondition.wait(until:)` takes a wall-clock
-        // time, so one long wait would end early (or late) when the wall clock steps
         let deadline = MonotonicClock.now + timeout
         cond.lock(); defer { cond.unlock() }
-        while running > 0 || !queue.isEmpty || (retrying > 0 && !stopping) {
+        return waitSliced(until: deadline) { running > 0 || !queue.isEmpty || (retrying > 0 && !stopping) }
+    }
+
+    /// Waits on `cond` (held) while `keepWaiting()`, up to `deadline` on the monotonic clock, in 0.25 s slices:
+    /// `NSCondition.wait(until:)` takes a wall-clock time, so one long wait would end early (or late) when the wall
+    /// clock steps. False when the deadline came first.
+    private func waitSliced(until deadline: Double, while keepWaiting: () -> Bool) -> Bool {
+        while keepWaiting() {
             let left = deadline - MonotonicClock.now
             if left <= 0 { return false }
             _ = cond.wait(until: Date(timeIntervalSinceNow: min(left, 0.25)))
@@ -236,15 +241,10 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
     /// wait's count in `retrying`. False when earshotd began stopping meanwhile (`beginStop` wakes it): then no
     /// attempt is started.
     private func waitToRetry(_ delay: Double) -> Bool {
-        let deadline = MonotonicClock.now + delay   // monotonic, in slices, as `waitIdle`
+        let deadline = MonotonicClock.now + delay
         cond.lock()
         defer { retrying -= 1; cond.broadcast(); cond.unlock() }
-        while !stopping {
-            let left = deadline - MonotonicClock.now
-            if left <= 0 { return true }
-            _ = cond.wait(until: Date(timeIntervalSinceNow: min(left, 0.25)))
-        }
-        return false
+        return !waitSliced(until: deadline) { !stopping }   // the delay over: retry; the stop first: not
     }
 
     /// Logs `next`, a failed run's attempt that earshotd's stop kept from starting (counted in `stats.retrying`
