@@ -31,6 +31,12 @@ struct AlsaFileFixture {
         """
     }
 
+    /// PCM `name` as a `plug` over the file plugin playing this file at its own rate and channels: the plug converts
+    /// nothing, so a capture at another rate resamples by itself (as earshotd does for a 48 kHz microphone).
+    func plugConfigText(name: String = "!default") -> String {
+        "pcm.\(name) { type plug; slave { pcm { type file; slave.pcm { type null } file \"/dev/null\" infile \"\(raw.path)\" format \"raw\" } rate \(rate) channels \(channels) } }"
+    }
+
     func writeConfigFile(in dir: URL) throws -> URL {
         let u = dir.appendingPathComponent("asound-\(rate).conf")
         try configText().write(to: u, atomically: true, encoding: .utf8)

@@ -107,7 +107,7 @@ import Testing
             let dir = TestPaths.tempDir("capture-plug-\(name)")
             defer { try? FileManager.default.removeItem(at: dir) }
             let fx = try AlsaFileFixture(x, rate: rate, dir: dir)
-            let conf = "pcm.cap { type plug; slave { pcm { type file; slave.pcm { type null } file \"/dev/null\" infile \"\(fx.raw.path)\" format \"raw\" } rate \(rate) } }"
+            let conf = fx.plugConfigText(name: "cap")
             let opts = CaptureThread.Options(device: "cap", sampleRate: 16_000, channels: 1, channel: nil, periodMs: 100,
                                              retryMin: 0.1, retryMax: 1, targetRate: 16_000, maxFrames: n, configText: conf)
             let capture = CaptureThread(options: opts, ring: SampleRing(capacity: 2 * n), logger: Logger(label: "test"))
@@ -148,7 +148,7 @@ import Testing
     static func plugCapture(_ x: [Float], rate: Int, channels: Int = 1, channel: Int? = nil, name: String) throws -> (CaptureThread, URL) {
         let dir = TestPaths.tempDir("capture-levels-\(name)")
         let fx = try AlsaFileFixture(x, rate: rate, channels: channels, dir: dir)
-        let conf = "pcm.cap { type plug; slave { pcm { type file; slave.pcm { type null } file \"/dev/null\" infile \"\(fx.raw.path)\" format \"raw\" } rate \(rate) channels \(channels) } }"
+        let conf = fx.plugConfigText(name: "cap")
         let opts = CaptureThread.Options(device: "cap", sampleRate: 16_000, channels: channels, channel: channel, periodMs: 100,
                                          retryMin: 0.1, retryMax: 1, targetRate: 16_000, maxFrames: fx.frames, configText: conf)
         return (CaptureThread(options: opts, ring: SampleRing(capacity: 2 * 16_000 * (fx.frames / rate + 1)), logger: Logger(label: "test")), dir)

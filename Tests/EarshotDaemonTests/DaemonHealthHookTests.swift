@@ -83,8 +83,7 @@ import Testing
         let x = CaptureThreadTests.clippedNoise(3 * 48_000, sigma: 1 / 1.96)
         let fx = try AlsaFileFixture(x, rate: 48_000, dir: run.dir)
         let asound = run.dir.appendingPathComponent("asound-plug.conf")
-        try "pcm.!default { type plug; slave { pcm { type file; slave.pcm { type null } file \"/dev/null\" infile \"\(fx.raw.path)\" format \"raw\" } rate 48000 } }"
-            .write(to: asound, atomically: true, encoding: .utf8)
+        try fx.plugConfigText().write(to: asound, atomically: true, encoding: .utf8)
         let (notices, stderr) = try Self.healthNotices(run, asound: asound, frames: fx.frames, extra: "liveness:\n  clip_seconds: 1")
         #expect(notices.count == 1 && notices.first.map { $0.contains("EARSHOT_HEALTH=clipping\n") && $0.contains("EARSHOT_PROBLEM=1\n") } == true,
                 "one notice, of clipping: \(notices)\nstderr:\n\(stderr.suffix(2000))")

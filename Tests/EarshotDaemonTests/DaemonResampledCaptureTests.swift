@@ -16,8 +16,7 @@ import Testing
         let x = (0..<(2 * 48_000)).map { Float(0.05 * sin(2 * Double.pi * 440 * Double($0) / 48_000)) }
         let fx = try AlsaFileFixture(x, rate: 48_000, dir: run.dir)
         let asound = run.dir.appendingPathComponent("asound-plug.conf")
-        try "pcm.!default { type plug; slave { pcm { type file; slave.pcm { type null } file \"/dev/null\" infile \"\(fx.raw.path)\" format \"raw\" } rate 48000 } }"
-            .write(to: asound, atomically: true, encoding: .utf8)
+        try fx.plugConfigText().write(to: asound, atomically: true, encoding: .utf8)
         let daemon = try DaemonProcess(args: ["--config", try run.writeConfig().path, "--max-frames", String(fx.frames), "--pace", "10", "--exit-at-end"],
                                        environment: ["ALSA_CONFIG_PATH": asound.path], dir: run.dir)
         #expect(daemon.waitExit(timeout: 60) == 0, "stderr:\n\(daemon.stderr)")
@@ -48,7 +47,7 @@ import Testing
             let dir = run.dir.appendingPathComponent(hz == 440 ? "a" : "b")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let fx = try AlsaFileFixture((0..<(seconds * 48_000)).map { Float(0.05 * sin(2 * Double.pi * hz * Double($0) / 48_000)) }, rate: 48_000, dir: dir)
-            pcms.append("pcm.\(name) { type plug; slave { pcm { type file; slave.pcm { type null } file \"/dev/null\" infile \"\(fx.raw.path)\" format \"raw\" } rate 48000 } }")
+            pcms.append(fx.plugConfigText(name: name))
         }
         let asound = run.dir.appendingPathComponent("asound-two.conf")
         try pcms.joined(separator: "\n").write(to: asound, atomically: true, encoding: .utf8)

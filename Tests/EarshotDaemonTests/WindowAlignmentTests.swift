@@ -35,6 +35,21 @@ struct WindowAlignmentTests {
         return (n, at, ends)
     }
 
+    /// `x` from index `from` to `d` in blocks of the given sizes (as far as `x` goes), through `a.detectorPart`:
+    /// the windows it scores.
+    static func feed(_ x: [Float], to d: Detector, _ a: inout WindowAlignment, from: Int, blocks: [Int]) -> [ScoredWindow] {
+        var out: [ScoredWindow] = []
+        d.onWindow = { out.append($0) }
+        var i = from
+        x.withUnsafeBufferPointer { all in
+            for n in blocks where i + n <= all.count {
+                d.process(a.detectorPart(of: UnsafeBufferPointer(rebasing: all[i..<(i + n)]))) { _ in }
+                i += n
+            }
+        }
+        return out
+    }
+
     @Test func atStartUpTheWindowsEndOnBlockEnds() throws {
         let r = try run(next: 0, blockEnd: 0, block: 1600, blocks: 14)
         #expect(r.skip == 288)
@@ -59,17 +74,7 @@ struct WindowAlignmentTests {
         let (block, p) = (1600, 64_000)
         let x = DaemonTestSignals.recording(seconds: 8, shots: [4.5], rate: 16_000)
         func feed(_ d: Detector, _ a: inout WindowAlignment, from: Int) -> [ScoredWindow] {
-            var out: [ScoredWindow] = []
-            d.onWindow = { out.append($0) }
-            var i = from
-            x.withUnsafeBufferPointer { all in
-                while i + block <= all.count {
-                    let part = a.detectorPart(of: UnsafeBufferPointer(rebasing: all[i..<(i + block)]))
-                    d.process(part) { _ in }
-                    i += block
-                }
-            }
-            return out
+            Self.feed(x, to: d, &a, from: from, blocks: Array(repeating: block, count: (x.count - from) / block))
         }
         let running = try Detector(model: try EnergyModel.make(), rule: DecisionRule(threshold: 0.5))
         var a = WindowAlignment()
@@ -102,16 +107,7 @@ struct WindowAlignmentTests {
         let (block, p, lag) = (1600, 64_000, 244)
         let x = DaemonTestSignals.recording(seconds: 9, shots: [5.5], rate: 16_000)
         func feed(_ d: Detector, _ a: inout WindowAlignment, blocks: [Int], from: Int) -> [ScoredWindow] {
-            var out: [ScoredWindow] = []
-            d.onWindow = { out.append($0) }
-            var i = from
-            x.withUnsafeBufferPointer { all in
-                for n in blocks where i + n <= all.count {
-                    d.process(a.detectorPart(of: UnsafeBufferPointer(rebasing: all[i..<(i + n)]))) { _ in }
-                    i += n
-                }
-            }
-            return out
+            Self.feed(x, to: d, &a, from: from, blocks: blocks)
         }
         let d = try Detector(model: try EnergyModel.make(), rule: DecisionRule(threshold: 0.5))
         var a = WindowAlignment()
