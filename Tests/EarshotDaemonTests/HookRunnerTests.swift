@@ -377,4 +377,51 @@ struct HookRunnerTests {
         #expect(log.messages(.error).contains { $0.contains("attempt 2 for") && $0.contains("not started: earshotd is stopping — the step is in the journal only") },
                 "\(log.messages(.error))")
     }
+
+    /// A long outage fills the queue of a section of states (a shooting's steps keep coming while the broker is
+    /// down): the newest step was dropped, so the `over` was lost and a retained topic showed the shooting going
+    /// on for good. Now the oldest queued step that a later one supersedes is dropped instead — a later step of
+    /// the same incident, never its `over` — and with none, the newest, as before (and always for `hook:`).
+    @Test func aFullQueueOfStatesDropsTheOldestSupersededNotTheNewest() throws {
+        let dir = TestPaths.tempDir("incident-full")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (out, go) = (dir.appendingPathComponent("steps.txt"), dir.appendingPathComponent("go"))
+        // the first run waits until the test lets it go: everything after it queues
+        let hook = try HookFixture.script(dir, "incident.sh", """
+            while [ ! -e '\(go.path)' ]; do sleep 0.02; done
+            echo "$EARSHOT_INCIDENT_ID $EARSHOT_INCIDENT_UPDATE $EARSHOT_INCIDENT_SEQ" >> '\(out.path)'
+            """)
+        func step(_ id: String, _ kind: IncidentUpdate.Kind, _ seq: Int) -> IncidentUpdate {
+            IncidentUpdate(kind: kind, incident: Incident(id: id, start: Date(), events: seq, alerts: 1, last: Date()),
+                           event: kind == .over ? nil : HookFixture.alert("\(id)-e\(seq)"), seq: seq, message: "m", device: "default", location: "")
+        }
+        var settings = DaemonConfig().incidentHook
+        settings.path = hook; settings.maxQueued = 2
+        let log = LogCapture()
+        let runner = HookRunner(settings: settings, logger: log.logger)
+        let submitted = [step("A", .alert, 1), step("A", .heard, 2), step("A", .heard, 3), step("A", .over, 4), step("B", .alert, 1), step("B", .heard, 2)]
+            .map { runner.submit(incident: $0) }
+        #expect(submitted == [true, true, true, true, true, true], "each step queued, an older one dropped for it")
+        try Data().write(to: go)
+        #expect(runner.waitIdle(timeout: 10))
+        let lines = ((try? String(contentsOf: out, encoding: .utf8)) ?? "").split(separator: "\n")
+        #expect(lines == ["A alert 1", "A over 4", "B heard 2"], "the first, then the latest state of each incident: \(lines)")
+        #expect(runner.stats.dropped == 3 && log.messages(.error).contains { $0.contains("incident_hook dropped for incident A: heard 2:") && $0.contains("the oldest a later one supersedes (incident A: over 4 queued in its place)") },
+                "\(log.messages(.error))")
+
+        // health notices: a condition told again supersedes; another condition does not
+        let silence = HookPayload(health: HealthNotice(condition: "silence", problem: true, message: "m", device: "d"), host: "h")
+        let back = HookPayload(health: HealthNotice(condition: "silence", problem: false, message: "m", device: "d"), host: "h")
+        let clipping = HookPayload(health: HealthNotice(condition: "clipping", problem: true, message: "m", device: "d"), host: "h")
+        #expect(silence.isSuperseded(by: back) && !silence.isSuperseded(by: clipping) && !clipping.isSuperseded(by: back))
+        #expect(!HookPayload(incident: step("A", .over, 4), host: "h").isSuperseded(by: HookPayload(incident: step("A", .heard, 5), host: "h")))
+
+        // hook: (alerts, each a page) keeps the newest-dropped rule: nothing supersedes a page
+        try? FileManager.default.removeItem(at: go)
+        let pages = HookRunner(settings: HookSettings(path: hook, maxConcurrent: 1, maxQueued: 1), logger: LogCapture().logger)
+        let sent = (1...3).map { pages.submit(HookFixture.alert("e\($0)")) }
+        #expect(sent == [true, true, false])
+        try Data().write(to: go)
+        #expect(pages.waitIdle(timeout: 10))
+    }
 }

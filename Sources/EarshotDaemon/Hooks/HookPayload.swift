@@ -26,6 +26,18 @@ public struct HookPayload: Sendable, Equatable {
         }
     }
 
+    /// Whether `later` makes this run's news stale, for a section whose runs are states (`HookSettings.inOrder`): the
+    /// same microphone or device condition told again (a drill's apart), or a later step of the same incident — never
+    /// its `over`, the step a dashboard must end on. A full queue there drops the oldest run superseded this way
+    /// rather than the newest (`HookRunner`), so a receiver back after an outage ends on the latest state.
+    public func isSuperseded(by later: HookPayload) -> Bool {
+        switch (content, later.content) {
+        case let (.health(a), .health(b)): return a.condition == b.condition && a.test == b.test
+        case let (.incident(a), .incident(b)): return a.kind != .over && a.incident.id == b.incident.id
+        default: return false
+        }
+    }
+
     /// The hook's whole environment: EARSHOT_* plus PATH (the daemon's, or a standard one).
     public func environment(path: String? = ProcessInfo.processInfo.environment["PATH"]) -> [String] {
         var env: [String]

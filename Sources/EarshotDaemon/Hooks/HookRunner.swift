@@ -8,7 +8,8 @@ import Synchronization
 /// missing never delays the detection loop, the journal alert or the next event's hook: at most
 /// `hook.max_concurrent` hooks run at once, each supervised on its own worker thread (never the concurrency
 /// pool); up to `hook.max_queued` more alerts wait; beyond that an alert's hook is
-/// dropped with a logged error. Exit status and the tail of stderr are logged; failures are counted in
+/// dropped with a logged error (in a section of states, the oldest queued run that a later one supersedes goes
+/// instead, if there is one: `HookPayload.isSuperseded`). Exit status and the tail of stderr are logged; failures are counted in
 /// `metrics`. A failed run is tried again up to `hook.retries` times, `hook.retry_delay` seconds later and
 /// doubling (EARSHOT_ATTEMPT counts up); a waiting retry holds no slot, so it never delays a fresh alert's hook —
 /// except in a section whose runs must arrive in order (`HookSettings.deliversInOrder`: `health_hook:` and
@@ -50,7 +51,8 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
     public func send(_ alert: Alert) async { submit(alert) }
 
     /// Starts or queues the hook for `alert` and returns at once. False when no hook is configured or the
-    /// alert was dropped because `max_concurrent` hooks run and `max_queued` wait already.
+    /// alert was dropped because `max_concurrent` hooks run and `max_queued` wait already (a section of states
+    /// drops an older run it supersedes instead, if it has one, and queues this one: true).
     @discardableResult
     public func submit(_ alert: Alert) -> Bool { submit(HookPayload(alert: alert, host: host)) }
 
@@ -82,12 +84,26 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
             cond.unlock()
             return true
         }
+        // full: in a section of states, the oldest run a later one supersedes goes instead of the newest
+        let stale = settings.inOrder ? supersededIndex(before: payload) : nil
+        let dropped = stale.map { queue.remove(at: $0) } ?? payload
+        if stale != nil { queue.append(payload) }
         counts.dropped += 1
         cond.unlock()
         let s = settings.section
-        logger.error("\(s) dropped for \(payload.logID): \(settings.maxConcurrent) hooks running and \(settings.maxQueued) queued; make the hook faster (or background its slow part) or raise \(s).max_concurrent / \(s).max_queued")
+        let why = stale == nil ? "" : ", the oldest a later one supersedes (\(payload.logID) queued in its place)"
+        logger.error("\(s) dropped for \(dropped.logID): \(settings.maxConcurrent) hooks running and \(settings.maxQueued) queued\(why); make the hook faster (or background its slow part) or raise \(s).max_concurrent / \(s).max_queued")
         metrics?.update { $0.hookDroppedTotal += 1; $0.hookFailuresTotal += 1 }
-        return false
+        return stale != nil
+    }
+
+    /// The index of the oldest queued run that a later one — queued, or `next` — supersedes (`HookPayload.isSuperseded`).
+    private func supersededIndex(before next: HookPayload) -> Int? {
+        for i in queue.indices {
+            if queue[i].isSuperseded(by: next) { return i }
+            for j in (i + 1)..<queue.count where queue[i].isSuperseded(by: queue[j]) { return i }
+        }
+        return nil
     }
 
     /// Counters since creation.
