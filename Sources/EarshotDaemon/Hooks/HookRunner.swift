@@ -51,8 +51,7 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
     public func send(_ alert: Alert) async { submit(alert) }
 
     /// Starts or queues the hook for `alert` and returns at once. False when no hook is configured or the
-    /// alert was dropped because `max_concurrent` hooks run and `max_queued` wait already (a section of states
-    /// drops an older run it supersedes instead, if it has one, and queues this one: true).
+    /// alert was dropped because `max_concurrent` hooks run and `max_queued` wait already.
     @discardableResult
     public func submit(_ alert: Alert) -> Bool { submit(HookPayload(alert: alert, host: host)) }
 
@@ -69,6 +68,9 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
     @discardableResult
     public func submit(incident: IncidentUpdate) -> Bool { submit(HookPayload(incident: incident, host: host)) }
 
+    /// False when dropped; a full queue of states (`HookSettings.inOrder`) drops an older run that a later one
+    /// supersedes instead, if it has one, and queues `payload` (true). The oldest queued run is nearly always the
+    /// one (its condition or incident is told again), so the search rarely goes past it.
     private func submit(_ payload: HookPayload) -> Bool {
         guard settings.path != nil else { return false }
         if cutting.load(ordering: .acquiring) { notRun([payload]); return false }
