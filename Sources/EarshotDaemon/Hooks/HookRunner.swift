@@ -94,7 +94,10 @@ public final class HookRunner: AlertSink, @unchecked Sendable {
         cond.unlock()
         let s = settings.section
         let why = stale == nil ? "" : ", the oldest a later one supersedes (\(payload.logID) queued in its place)"
-        logger.error("\(s) dropped for \(dropped.logID): \(settings.maxConcurrent) hooks running and \(settings.maxQueued) queued\(why); make the hook faster (or background its slow part) or raise \(s).max_concurrent / \(s).max_queued")
+        // in order, a run waits for the one before it, retries included: a full queue means the receiver keeps failing
+        let fix = settings.deliversInOrder ? "check the receiver (each failed run's stderr is in the journal), or raise \(s).max_queued"
+            : "make the hook faster (or background its slow part) or raise \(s).max_concurrent / \(s).max_queued"
+        logger.error("\(s) dropped for \(dropped.logID): \(settings.maxConcurrent) hooks running and \(settings.maxQueued) queued\(why); \(fix)")
         metrics?.update { $0.hookDroppedTotal += 1; $0.hookFailuresTotal += 1 }
         return stale != nil
     }
