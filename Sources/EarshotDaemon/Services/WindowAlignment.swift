@@ -68,7 +68,7 @@ struct WindowAlignment {
         guard pending, block > 0 else { return nil }
         pending = false
         // the first block end after `next`, and at or after `notBefore` (mapped from the stream to the ring)
-        let target = max(next + 1, notBefore.map { next + $0 - consumed } ?? next + 1)
+        let target = next + max(1, (notBefore ?? consumed) - consumed)
         var toTarget = (blockEnd - target) % block
         if toTarget < 0 { toTarget += block }
         let toBlockEnd = target - next + toTarget
