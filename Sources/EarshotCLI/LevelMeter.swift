@@ -15,6 +15,8 @@ struct LevelMeter {
         var devicePeak: Double? = nil, deviceClipped = false
         /// |sample| at or above this is clipped: `liveness.clip_level`, as the device's count uses.
         var clipLevel: Double
+        /// A peak below this (and not digital silence) is near silence: `liveness.quiet_dbfs` (0 when its check is off).
+        var quietLevel: Double
         /// At most 0 dBFS: the device's converter stops at full scale, and a clipped input resampled to the
         /// model's rate overshoots it by a few dB (the resampler rings at the clipped edges) — still CLIPPING.
         var peakDBFS: Double { LevelMeter.dBFS(min(devicePeak ?? peak, 1)) }
@@ -24,13 +26,17 @@ struct LevelMeter {
         /// below it at 16 kHz), so the device's count decides when there is one.
         var clipped: Bool { devicePeak != nil ? deviceClipped : peak >= clipLevel }
         var silent: Bool { peak == 0 }
+        /// Only a converter's hiss (a few LSB), as earshotd's liveness check counts it: on the device's peak.
+        var quiet: Bool { !silent && (devicePeak ?? peak) < quietLevel }
 
         /// `maxScore` nil: no window was scored in this stretch (the first window needs a window's length of
         /// audio, ≈ 1 s), shown as "no window yet", not as a score of 0.
         func text(maxScore: Float?, threshold: Float) -> String {
             let level = silent ? "  digital silence: check the input (alsamixer), the cable and channel:" :
                 String(format: "  peak %6.1f dBFS  rms %6.1f dBFS", peakDBFS, rmsDBFS)
-            let mark = clipped ? "  CLIPPING: lower the input gain" : (maxScore ?? 0) >= threshold ? "  ≥ threshold" : ""
+            let mark = clipped ? "  CLIPPING: lower the input gain"
+                : quiet ? "  NEAR SILENCE: only hiss — is the microphone plugged in, its capture gain up (alsamixer)?"
+                : (maxScore ?? 0) >= threshold ? "  ≥ threshold" : ""
             let score = maxScore.map { String(format: "score %.3f", $0) } ?? "score —  (no window yet)"
             return "\(ListenCommand.clock(end))\(level)  \(score)\(mark)"
         }
@@ -40,20 +46,21 @@ struct LevelMeter {
             JSONLine.object(["type": JSONLine.quote("level"), "end": JSONLine.number(end, 2),
                              "peak_dbfs": silent ? "null" : JSONLine.number(peakDBFS, 1),
                              "rms_dbfs": silent ? "null" : JSONLine.number(rmsDBFS, 1),
-                             "clipped": clipped ? "true" : "false", "max_score": maxScore.map { JSONLine.number(Double($0), 4) } ?? "null"])
+                             "clipped": clipped ? "true" : "false", "near_silence": quiet ? "true" : "false", "max_score": maxScore.map { JSONLine.number(Double($0), 4) } ?? "null"])
         }
     }
 
     let samplesPerLine: Int
-    let clipLevel: Double
+    let clipLevel: Double, quietLevel: Double
     private var line: Line
     private var total = 0
     /// The loudest peak so far, dBFS (−inf before any sound).
     private(set) var loudest = -Double.infinity
 
-    init(samplesPerLine: Int, clipLevel: Float = PeakLevel.clipLevel) {
-        self.samplesPerLine = samplesPerLine; self.clipLevel = Double(clipLevel)
-        line = Line(end: 0, peak: 0, sumSquares: 0, count: 0, clipLevel: Double(clipLevel))
+    /// `quietLevel`: `liveness.quiet_dbfs` as a magnitude, 0 to mark no near silence.
+    init(samplesPerLine: Int, clipLevel: Float = PeakLevel.clipLevel, quietLevel: Float = 0) {
+        self.samplesPerLine = samplesPerLine; self.clipLevel = Double(clipLevel); self.quietLevel = Double(quietLevel)
+        line = Line(end: 0, peak: 0, sumSquares: 0, count: 0, clipLevel: Double(clipLevel), quietLevel: Double(quietLevel))
     }
 
     /// The device's levels for samples about to be added (`CaptureLevels`, drained up to what was read).
@@ -80,7 +87,7 @@ struct LevelMeter {
         line.end = Double(total) / Double(samplesPerLine)
         loudest = max(loudest, line.peakDBFS)
         emit(line)
-        line = Line(end: 0, peak: 0, sumSquares: 0, count: 0, clipLevel: clipLevel)
+        line = Line(end: 0, peak: 0, sumSquares: 0, count: 0, clipLevel: clipLevel, quietLevel: quietLevel)
     }
 
     static func dBFS(_ x: Double) -> Double { x > 0 ? 20 * log10(x) : -.infinity }

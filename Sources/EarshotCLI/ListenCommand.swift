@@ -21,7 +21,7 @@ struct ListenCommand: ParsableCommand {
             them, before resampling, on any channel mixed) and the highest score ("no window yet" until a \
             window's length of audio, about 1 s, has been heard), then a line for every event \
             earshotd would alert on (no journal entry, no hook), and a MICROPHONE line when earshotd's checks \
-            (liveness: digital silence, one stuck value, clipping, with the config's limits) would warn. Use it \
+            (liveness: digital silence, near silence, one stuck value, clipping, with the config's limits) would warn. Use it \
             when installing: clap or pop a balloon where a shot could happen, check the level is well above the \
             room's and not CLIPPING, and that the channel with the microphone is the one used. Nothing is \
             alerted or recorded.
@@ -53,7 +53,7 @@ struct ListenCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Stop after this many seconds of audio (default: until Ctrl-C or SIGTERM).")
     var seconds: Double?
 
-    @Flag(help: "One JSON object per line: {\"type\":\"listening\",…} first (device, rate, channels opened), {\"type\":\"level\",…} each second, {\"type\":\"event\",…} per event, {\"type\":\"liveness\",…} when the microphone's silence, stuck or clipping check changes, {\"type\":\"summary\",…} at the end.")
+    @Flag(help: "One JSON object per line: {\"type\":\"listening\",…} first (device, rate, channels opened), {\"type\":\"level\",…} each second, {\"type\":\"event\",…} per event, {\"type\":\"liveness\",…} when the microphone's silence, near-silence, stuck or clipping check changes, {\"type\":\"summary\",…} at the end.")
     var json = false
 
     func validate() throws {
@@ -118,8 +118,9 @@ struct ListenCommand: ParsableCommand {
         }
 
         let stopAt = seconds.map { Int(($0 * Double(rate)).rounded()) } ?? Int.max
-        var meter = LevelMeter(samplesPerLine: rate, clipLevel: cfg.liveness.clipLevel)
-        // earshotd's microphone checks (silence, a stuck value, clipping) with the config's `liveness:` limits
+        var meter = LevelMeter(samplesPerLine: rate, clipLevel: cfg.liveness.clipLevel,
+                               quietLevel: cfg.liveness.quietSeconds > 0 ? cfg.liveness.quietLevel : 0)
+        // earshotd's microphone checks (silence, near silence, a stuck value, clipping) with the config's `liveness:` limits
         var liveness = LivenessMonitor(settings: cfg.liveness)
         var livenessChanges: [LivenessEvent] = []
         var maxScore: Float? = nil, events = 0, held = 0
@@ -179,7 +180,10 @@ struct ListenCommand: ParsableCommand {
             print(JSONLine.object(["type": JSONLine.quote("summary"), "seconds": JSONLine.number(heard, 2), "events": "\(events)", "heard": "\(held)",
                                    "peak_dbfs": JSONLine.number(meter.loudest, 1), "overruns": "\(capture.overruns)"]))
         } else {
-            let loudest = meter.loudest.isFinite ? String(format: "loudest peak %.1f dBFS", meter.loudest) : "loudest peak: none, digital silence (every sample 0)"
+            var loudest = meter.loudest.isFinite ? String(format: "loudest peak %.1f dBFS", meter.loudest) : "loudest peak: none, digital silence (every sample 0)"
+            if meter.loudest.isFinite, meter.loudest < LevelMeter.dBFS(meter.quietLevel) {
+                loudest += ", near silence: only a converter's hiss — is the microphone plugged in, its capture gain up (alsamixer)?"
+            }
             print(String(format: "%.1f s listened: %d event(s) earshotd would alert on%@; %@%@", heard, events,
                          held > 0 ? " and \(held) more in their cooldown" : "", loudest,
                          capture.overruns > 0 ? " (\(capture.overruns) overrun(s): audio was lost)" : ""))

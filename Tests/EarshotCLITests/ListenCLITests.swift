@@ -119,8 +119,8 @@ struct ListenCLITests {
     /// `earshot listen --json` for `seconds` on a device that records `x` at `rate` (the fixture's file plugin,
     /// `sample_rate: rate`, and `extra` config lines): its status, its first record (what it opened), its level records
     /// and all its records.
-    static func listenLevels(_ x: [Float], rate: Int, seconds: Int, extra: String = "") throws
-        -> (status: Int32, stderr: String, opened: [String: Any], levels: [[String: Any]], records: [[String: Any]]) {
+    static func listenLevels(_ x: [Float], rate: Int, seconds: Int, extra: String = "", json: Bool = true) throws
+        -> (status: Int32, stdout: String, stderr: String, opened: [String: Any], levels: [[String: Any]], records: [[String: Any]]) {
         let f = try fixture()
         let raw = f.dir.appendingPathComponent("input\(rate).raw")
         try AudioFileWriter.writeRawS16LE(x, to: raw)
@@ -129,10 +129,10 @@ struct ListenCLITests {
             .write(to: asound, atomically: true, encoding: .utf8)
         let cfg = f.dir.appendingPathComponent("earshot\(rate).yaml")
         try "device: default\nsample_rate: \(rate)\n\(extra)".write(to: cfg, atomically: true, encoding: .utf8)
-        let r = try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", "\(seconds)", "--json"],
+        let r = try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", "\(seconds)"] + (json ? ["--json"] : []),
                                   environment: ["ALSA_CONFIG_PATH": asound.path, "EARSHOT_MODEL": ""])
         let all = records(r.stdout)
-        return (r.status, r.stderr, all.first ?? [:], all.filter { $0["type"] as? String == "level" }, all)
+        return (r.status, r.stdout, r.stderr, all.first ?? [:], all.filter { $0["type"] as? String == "level" }, all)
     }
 
     /// A clipped 44.1 kHz input, resampled to the model's 16 kHz, overshoots full scale by a few dB (the
@@ -166,6 +166,26 @@ struct ListenCLITests {
             && ($0["message"] as? String)?.hasPrefix("Microphone input is stuck at one value") == true } == true, "\(warned)")
         let quiet = try Self.listenLevels(stuck, rate: 44_100, seconds: 3, extra: "liveness:\n  enabled: false\n")
         #expect(quiet.records.allSatisfy { $0["type"] as? String != "liveness" }, "liveness off: no check")
+    }
+
+    /// A 48 kHz converter with nothing plugged in hisses at ±2 LSB: each second is marked near silence (JSON
+    /// `near_silence`, NEAR SILENCE in words) from the device's own peak, the check earshotd runs warns after
+    /// `quiet_seconds`, and the summary says so. A second of sound is not marked.
+    @Test func anUnpluggedMicrophonesHissIsMarkedNearSilence() throws {
+        var state: UInt64 = 7
+        let hiss = (0..<3 * 48_000).map { _ -> Float in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int(state >> 33) % 5 - 2) / 32768
+        }
+        let r = try Self.listenLevels(hiss, rate: 48_000, seconds: 3, extra: "liveness:\n  quiet_seconds: 1\n")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.levels.count == 3 && r.levels.allSatisfy { $0["near_silence"] as? Bool == true && ($0["peak_dbfs"] as? Double).map { $0 < -80 } == true }, "\(r.levels)")
+        let warned = r.records.filter { $0["type"] as? String == "liveness" }
+        #expect(warned.count == 1 && warned.first.map { $0["condition"] as? String == "quiet" && $0["problem"] as? Bool == true } == true, "\(warned)")
+        let text = try Self.listenLevels(hiss, rate: 48_000, seconds: 3, json: false)
+        #expect(text.stdout.components(separatedBy: "NEAR SILENCE").count == 4 && text.stdout.contains("loudest peak -84.3 dBFS, near silence"), "\(text.stdout)")
+        let sound = try Self.listenLevels((0..<48_000).map { Float(sin(Double($0) * 0.05)) * 0.01 }, rate: 48_000, seconds: 1)
+        #expect(sound.levels.count == 1 && sound.levels.allSatisfy { $0["near_silence"] as? Bool == false }, "\(sound.levels)")
     }
 
     /// The config's warnings earshotd would log at start (a looser rule than the model's calibration, a sample

@@ -27,7 +27,7 @@ import Testing
                     "merge_gap", "cooldown", "incident_gap", "hop", "priority", "blas_threads", "log_level", "retry_min", "retry_max",
                     "stall_seconds", "hook", "health_hook", "incident_hook", "heartbeat", "interval", "clips", "liveness", "metrics", "timeout", "kill_after", "max_concurrent", "max_queued", "stderr_tail", "retries", "retry_delay",
                     "enabled", "directory", "pre_roll", "post_roll", "max_count", "max_bytes", "max_age_days",
-                    "silence_seconds", "stuck_seconds", "clip_seconds", "clip_level", "clip_fraction", "recover_seconds", "interval_seconds",
+                    "silence_seconds", "stuck_seconds", "clip_seconds", "clip_level", "clip_fraction", "recover_seconds", "quiet_seconds", "quiet_dbfs", "interval_seconds",
                     "recording", "hours", "file_minutes", "scores", "days", "alert_rate", "expected_per_hour"] {
             #expect(text.range(of: "\n\\s*\(key):", options: .regularExpression) != nil, "config/earshot.yaml lacks '\(key)'")
         }
@@ -305,6 +305,8 @@ import Testing
         liveness("clip_level", .float, 0.5, 1) { $0.clipLevel = Float($1) }
         liveness("clip_fraction", .float, 0.0001, 1) { $0.clipFraction = Float($1) }
         liveness("recover_seconds", .double, 0, 3600) { $0.recoverSeconds = $1 }
+        liveness("quiet_seconds", .double, 0, 86_400) { $0.quietSeconds = $1 }
+        liveness("quiet_dbfs", .double, -90, -40) { $0.quietDBFS = $1 }
         keys.append(RangedKey(path: "metrics.interval_seconds", kind: .double, lo: 1, hi: 3600) { try MetricsSettings(intervalSeconds: $0).validate() })
         return keys
     }()
@@ -314,7 +316,7 @@ import Testing
     /// before, the parser had its own ranges (`clips.max_age_days` 0.001…36500 against 0…3650, so its "0 = keep
     /// forever" was refused), and a value between the two got the other check's message.
     @Test func eachSectionKeyHasOneRangeAndOneMessage() throws {
-        #expect(Self.rangedKeys.count == 4 * 7 + 4 + 5 + 2 + 2 + 1 + 6 + 1)
+        #expect(Self.rangedKeys.count == 4 * 7 + 4 + 5 + 2 + 2 + 1 + 8 + 1)
         for k in Self.rangedKeys {
             for end in [k.lo, k.hi] {
                 let text = k.text(end)
@@ -336,6 +338,7 @@ import Testing
         #expect(error("clips:\n  max_count: 2000000\n")?.description == "t.yaml:2: 'clips.max_count' 2000000 is out of range; set it between 1 and 100000")
         #expect(error("clips:\n  max_bytes: 5000\n")?.description == "t.yaml:2: 'clips.max_bytes' 5000 is out of range; set it between 1000000 and 1000000000000 bytes")
         #expect(error("hook:\n  max_queued: 5000\n")?.description == "t.yaml:2: 'hook.max_queued' 5000 is out of range; set it between 0 and 1024")
+        #expect(error("liveness:\n  quiet_dbfs: -100\n")?.description == "t.yaml:2: 'liveness.quiet_dbfs' -100.0 is out of range; set it between -90.0 and -40.0 dBFS")
     }
 
     /// `clips.max_age_days: 0` is "keep forever", as its message and ClipSettings say: accepted, and no age limit.

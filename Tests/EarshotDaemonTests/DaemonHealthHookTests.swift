@@ -13,11 +13,11 @@ import Testing
     }
 
     /// earshotd over `frames` of the device `asound` defines, with `health_hook:` and `extra` config lines: the
-    /// EARSHOT_ environment of each notice, in order, and the daemon's stderr.
-    static func healthNotices(_ run: DaemonRun, asound: URL, frames: Int, extra: String) throws -> ([String], String) {
+    /// EARSHOT_ environment of each notice, in order, and the daemon's stderr. `metrics`: the section's lines.
+    static func healthNotices(_ run: DaemonRun, asound: URL, frames: Int, extra: String, metrics: [String] = ["enabled: false"]) throws -> ([String], String) {
         let out = run.dir.appendingPathComponent("health.txt")
         let hook = try HookFixture.script(run.dir, "health.sh", "{ env | grep '^EARSHOT_' | sort; echo --; } >> '\(out.path)'")
-        let config = try run.writeConfig(extra: extra + "\nhealth_hook:\n  path: \(hook)")
+        let config = try run.writeConfig(extra: extra + "\nhealth_hook:\n  path: \(hook)", metrics: metrics)
         let daemon = try DaemonProcess(args: ["--config", config.path, "--max-frames", String(frames), "--exit-at-end"],
                                        environment: ["ALSA_CONFIG_PATH": asound.path], dir: run.dir)
         #expect(daemon.waitExit(timeout: 60) == 0, "stderr:\n\(daemon.stderr)")
@@ -51,6 +51,32 @@ import Testing
             #expect(notices[0].contains("EARSHOT_LOCATION=Loading dock\n") && notices[0].contains("EARSHOT_TEST=0\n"), "\(notices[0])")
             #expect(notices[1].contains("EARSHOT_HEALTH=silence\n") && notices[1].contains("EARSHOT_PROBLEM=0\n"), "\(notices[1])")
         }
+    }
+
+    /// 3 s of sound, 4 s of an unplugged analogue microphone's hiss (±2 LSB, never digital silence), 3 s of sound
+    /// through the ALSA file plugin: the health hook runs once when the hiss has lasted `quiet_seconds`
+    /// (EARSHOT_HEALTH=quiet), and once when sound is back; the metrics file counts the warning.
+    @Test func anUnpluggedMicrophonesHissRunsTheHealthHook() throws {
+        let run = try DaemonRun()
+        var x = DaemonTestSignals.recording(seconds: 10, shots: [])
+        var state: UInt64 = 1
+        for i in (3 * 16_000)..<(7 * 16_000) {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            x[i] = Float(Int(state >> 33) % 5 - 2) / 32768
+        }
+        let fx = try AlsaFileFixture(x, rate: 16_000, dir: run.dir)
+        let prom = run.dir.appendingPathComponent("earshot.prom")
+        let (notices, stderr) = try Self.healthNotices(run, asound: try fx.writeConfigFile(in: run.dir), frames: fx.frames,
+                                                       extra: "liveness:\n  quiet_seconds: 1\n  recover_seconds: 0.5", metrics: ["path: \(prom.path)"])
+        #expect(notices.count == 2, "one notice for the hiss, one for its end: \(notices)\nstderr:\n\(stderr.suffix(2000))")
+        if notices.count == 2 {
+            #expect(notices[0].contains("EARSHOT_HEALTH=quiet\n") && notices[0].contains("EARSHOT_PROBLEM=1\n")
+                    && notices[0].contains("EARSHOT_MESSAGE=Microphone input is near silence"), "\(notices[0])")
+            #expect(notices[1].contains("EARSHOT_HEALTH=quiet\n") && notices[1].contains("EARSHOT_PROBLEM=0\n")
+                    && notices[1].contains("recovered from near silence"), "\(notices[1])")
+        }
+        let metrics = (try? String(contentsOf: prom, encoding: .utf8)) ?? ""
+        #expect(metrics.contains("earshot_liveness_warnings_total{condition=\"quiet\"} 1"), "\(metrics)")
     }
 
     /// `heartbeat:` every second at real-time pace over 3 s of sound, 4 s of digital silence, 3 s of sound: it

@@ -96,6 +96,81 @@ struct LivenessMonitorTests {
         #expect(mon.active.isEmpty)
     }
 
+    /// Integer LSB noise of 16 bit, uniform in ±`lsb` (what a converter hisses with nothing at its input).
+    static func hiss(_ lsb: Int) -> (Int, inout Noise) -> Float {
+        { _, n in _ = n.next(); return Float(Int64(bitPattern: n.state >> 33) % Int64(2 * lsb + 1) - Int64(lsb)) / 32768 }
+    }
+
+    /// Gaussian noise at `dBFS` RMS, rounded to 16 bit: a real microphone's own noise in a silent room. −91 dBFS
+    /// RMS is a low-noise MEMS microphone (65 dB SNR, −26 dBFS sensitivity) — about the quietest a site can sound.
+    static func floor(_ dBFS: Double) -> (Int, inout Noise) -> Float {
+        let sigma = pow(10, dBFS / 20) * 32768
+        func uniform(_ n: inout Noise) -> Double { _ = n.next(); return Double(n.state >> 11) / Double(1 << 53) }
+        return { _, n in   // ref: Box & Muller (1958)
+            let u1 = max(1e-300, uniform(&n)), u2 = uniform(&n)
+            return Float(((-2 * log(u1)).squareRoot() * cos(2 * .pi * u2) * sigma).rounded()) / 32768
+        }
+    }
+
+    /// An unplugged analogue microphone hisses at ±1–3 LSB: never digital silence (most samples are not 0), so
+    /// only the near-silence check sees it — after `quiet_seconds`, and recovered when sound is back. Hiss at ±4 LSB
+    /// (−78 dBFS), above `quiet_dbfs`, is not near silence.
+    @Test func anUnpluggedMicrophonesHissIsNearSilence() {
+        let s = LivenessSettings(silenceSeconds: 2, quietSeconds: 3)
+        for lsb in [1, 2, 3] {
+            let events = Self.run(s, [(1, Self.noise), (5, Self.hiss(lsb)), (2, Self.noise)])
+            let got = events.map { "\($0.0.kind.rawValue) \($0.0.condition.rawValue)" }
+            #expect(got == ["warning quiet", "recovered quiet"], "±\(lsb) LSB: \(got)")
+            guard events.count == 2 else { continue }
+            // hiss from 1 s: warned at 4 s, over at 6 s, recovered a second later (recover_seconds 1)
+            #expect(abs(events[0].1 - 4) <= 0.1 && abs(events[1].1 - 7) <= 0.1 && abs(events[1].0.seconds - 5) <= 0.1, "±\(lsb): \(events)")
+            #expect(events[0].0.message.contains("near silence") && events[0].0.message.contains("plugged in"), "\(events[0].0.message)")
+            #expect(events[1].0.message == "Microphone input recovered from near silence after 5.0 s")
+        }
+        #expect(Self.run(s, [(10, Self.hiss(4))]).isEmpty, "±4 LSB is above −80 dBFS")
+        #expect(Self.run(LivenessSettings(silenceSeconds: 2, quietSeconds: 3, quietDBFS: -75), [(5, Self.hiss(4))]).map(\.0.condition) == [.quiet],
+                "±4 LSB is below −75 dBFS")
+        #expect(Self.run(LivenessSettings(quietSeconds: 0), [(120, Self.hiss(1))]).isEmpty, "quiet_seconds 0: the check is off")
+        // turned off by a reload while warned about: its recovery follows (recover_seconds later), with the hiss on
+        var mon = LivenessMonitor(settings: s)
+        var events: [LivenessEvent] = []
+        var noise = Noise()
+        let hiss = (0..<16_000 * 4).map { Self.hiss(2)($0, &noise) }
+        mon.observe(hiss) { events.append($0) }
+        mon.update(settings: LivenessSettings(silenceSeconds: 2, quietSeconds: 0))
+        mon.observe(hiss) { events.append($0) }
+        #expect(events.map(\.kind) == [.warning, .recovered] && mon.active.isEmpty, "\(events)")
+    }
+
+    /// The default limits (60 s below −80 dBFS) against a silent room through a low-noise microphone: ten minutes of
+    /// its own noise at −91 dBFS RMS give no warning (a block of it peaks above −80 dBFS once every few blocks).
+    /// The same minutes at −100 dBFS RMS (a dead input's hiss) do.
+    @Test func aSilentRoomThroughALowNoiseMicrophoneIsNotNearSilence() {
+        #expect(Self.run(LivenessSettings(), [(600, Self.floor(-91))]).isEmpty)
+        let dead = Self.run(LivenessSettings(), [(600, Self.floor(-100))])
+        #expect(dead.map(\.0.condition) == [.quiet] && abs((dead.first?.1 ?? 0) - 60) <= 0.1, "\(dead)")
+    }
+
+    /// Digital silence is quiet too, and warned about sooner: no near-silence warning besides it. When the zeros
+    /// give way to hiss (a mixer unmuted with nothing plugged in), near silence is warned about as soon as the
+    /// silence has recovered, with the whole time counted. A stuck value of 1 LSB is warned about as stuck only.
+    @Test func digitalSilenceOrAStuckValueIsNotWarnedAboutTwice() {
+        let s = LivenessSettings(silenceSeconds: 2, quietSeconds: 4)
+        let events = Self.run(s, [(1, Self.noise), (6, Self.zero), (3, Self.hiss(2)), (2, Self.noise)])
+        let got = events.map { "\($0.0.kind.rawValue) \($0.0.condition.rawValue)" }
+        #expect(got == ["warning silence", "recovered silence", "warning quiet", "recovered quiet"], "\(got)")
+        if events.count == 4 {
+            // silence from 1 s, warned at 3 s, over at 7 s, recovered at 8 s; then near silence at once, held since 1 s
+            #expect(abs(events[1].1 - 8) <= 0.1 && abs(events[2].1 - 8) <= 0.1 && abs(events[2].0.seconds - 7) <= 0.1, "\(events)")
+            #expect(abs(events[3].1 - 11) <= 0.1, "\(events)")
+        }
+        let stuck = Self.run(LivenessSettings(stuckSeconds: 1, quietSeconds: 2), [(1, Self.noise), (10, { _, _ in 1 / 32768 })])
+        #expect(stuck.map(\.0.condition) == [.stuck], "\(stuck.map(\.0))")
+        var mon = LivenessMonitor(settings: s)
+        mon.observe([Float](repeating: 2 / 32768, count: 16_000 * 5).enumerated().map { $0.offset % 2 == 0 ? $0.element : -$0.element }) { _ in }
+        #expect(mon.active == [.quiet] && mon.statusText == "microphone: near silence" && mon.warnings[.quiet] == 1)
+    }
+
     @Test("disabled: nothing is reported")
     func disabled() {
         var mon = LivenessMonitor(settings: LivenessSettings(enabled: false, silenceSeconds: 1))

@@ -303,7 +303,10 @@ public struct DaemonConfig: Sendable, Equatable {
         c.liveness.clipLevel = try lv.float("clip_level", c.liveness.clipLevel, LivenessSettings.clipLevelRange)
         c.liveness.clipFraction = try lv.float("clip_fraction", c.liveness.clipFraction, LivenessSettings.clipFractionRange)
         c.liveness.recoverSeconds = try lv.double("recover_seconds", c.liveness.recoverSeconds, LivenessSettings.recoverSecondsRange)
-        try lv.finish(known: ["enabled", "silence_seconds", "stuck_seconds", "clip_seconds", "clip_level", "clip_fraction", "recover_seconds"])
+        c.liveness.quietSeconds = try lv.double("quiet_seconds", c.liveness.quietSeconds, LivenessSettings.quietSecondsRange)
+        c.liveness.quietDBFS = try lv.double("quiet_dbfs", c.liveness.quietDBFS, LivenessSettings.quietDBFSRange)
+        try lv.finish(known: ["enabled", "silence_seconds", "stuck_seconds", "clip_seconds", "clip_level", "clip_fraction", "recover_seconds",
+                              "quiet_seconds", "quiet_dbfs"])
 
         var mt = try r.section("metrics")
         c.metrics.enabled = try mt.bool("enabled", c.metrics.enabled)

@@ -2,10 +2,24 @@
 public enum LivenessCondition: String, Sendable, CaseIterable {
     /// Every sample exactly zero (rounds to 0 in 16 bit): muted, unplugged analogue input, dead preamp.
     case silence
+    /// No sample above `liveness.quiet_dbfs` (a few LSB): only a converter's hiss — an analogue input with nothing
+    /// plugged in, or its capture gain at zero. Digital silence and a stuck value are their own conditions.
+    case quiet
     /// Every sample the same non-zero value: a stuck ADC or a driver replaying one value.
     case stuck
     /// A large share of the samples at full scale: gain far too high, or a broken input.
     case clipping
+}
+
+extension LivenessCondition {
+    /// In words: "digital silence", "near silence", "stuck", "clipping".
+    public var label: String {
+        switch self {
+        case .silence: "digital silence"
+        case .quiet: "near silence"
+        case .stuck, .clipping: rawValue
+        }
+    }
 }
 
 /// A change of the microphone's liveness, for the journal and STATUS=.
@@ -26,12 +40,14 @@ public struct LivenessEvent: Sendable, Equatable {
         switch (kind, condition) {
         case (.warning, .silence):
             return "Microphone input is digital silence for \(s) s: check the device, its mute switch and mixer levels (alsamixer)"
+        case (.warning, .quiet):
+            return "Microphone input is near silence for \(s) s (no sample above liveness.quiet_dbfs, only a converter's hiss): check that the microphone is plugged in and its capture gain is up (alsamixer)"
         case (.warning, .stuck):
             return "Microphone input is stuck at one value for \(s) s: the device or driver has stopped delivering audio; replug or restart it"
         case (.warning, .clipping):
             return "Microphone input is clipping for \(s) s: lower the capture gain (alsamixer) so loud sounds stay below full scale"
         case (.recovered, _):
-            return "Microphone input recovered from \(condition.rawValue) after \(s) s"
+            return "Microphone input recovered from \(condition.label) after \(s) s"
         }
     }
 }

@@ -1,5 +1,8 @@
 /// Watches the captured signal for a dead or broken microphone, in 100 ms blocks (`LevelBlock`), allocation-free:
 /// - silence: every sample of a block rounds to 0 in 16 bit (|x| < 0.5/32768);
+/// - quiet: a block's peak below `quiet_dbfs` (near silence: a converter's hiss), while neither silence nor stuck
+///   is warned about (they say more); counted from the block's peak, so a dead input that goes from zeros to hiss
+///   is warned about at once when the silence ends;
 /// - stuck: every sample of a block equals the previous block's single value (non-zero);
 /// - clipping: at least `clip_fraction` of a block's samples have |x| ≥ `clip_level`.
 /// A condition held for its configured time gives a `.warning`; once it has been absent for
@@ -14,14 +17,15 @@ public struct LivenessMonitor: Sendable {
     /// Cuts samples given to `observe(_:onChange:)` into blocks.
     private var blocks: LevelBlocks
     private var previousConstant: Float? = nil
-    private var silence = Tracker(condition: .silence), stuck = Tracker(condition: .stuck), clipping = Tracker(condition: .clipping)
+    private var silence = Tracker(condition: .silence), quiet = Tracker(condition: .quiet), stuck = Tracker(condition: .stuck)
+    private var clipping = Tracker(condition: .clipping)
     /// Conditions warned about and not yet recovered.
     public var active: Set<LivenessCondition> {
-        Set([silence, stuck, clipping].filter(\.active).map(\.condition))
+        Set([silence, quiet, stuck, clipping].filter(\.active).map(\.condition))
     }
     /// Warnings given per condition.
     public var warnings: [LivenessCondition: Int] {
-        [.silence: silence.warnings, .stuck: stuck.warnings, .clipping: clipping.warnings]
+        [.silence: silence.warnings, .quiet: quiet.warnings, .stuck: stuck.warnings, .clipping: clipping.warnings]
     }
 
     public init(settings: LivenessSettings, sampleRate: Int = 16_000) {
@@ -60,13 +64,19 @@ public struct LivenessMonitor: Sendable {
         let r = settings.recoverSeconds
         silence.step(b.silent, block: b.seconds, limit: settings.silenceSeconds, recover: r, onChange)
         stuck.step(isStuck, block: stuckStart ? 2 * b.seconds : b.seconds, limit: settings.stuckSeconds, recover: r, onChange)
+        // Digital silence and a stuck value are quiet too, and warned about sooner: no second warning for them. The
+        // quiet time goes on counting, so hiss after them is warned about as soon as they are over. quiet_seconds 0
+        // is off: nothing is quiet (a warning given before the reload recovers) and nothing reaches the limit.
+        let off = settings.quietSeconds == 0
+        let isQuiet = !off && b.peak < settings.quietLevel
+        quiet.step(isQuiet, block: b.seconds, limit: off || silence.active || stuck.active ? .infinity : settings.quietSeconds, recover: r, onChange)
         clipping.step(isClipping, block: b.seconds, limit: settings.clipSeconds, recover: r, onChange)
     }
 
     /// "microphone: digital silence, clipping" or "microphone ok", for STATUS=.
     public var statusText: String {
         active.isEmpty ? "microphone ok"
-            : "microphone: " + LivenessCondition.allCases.filter { active.contains($0) }.map { $0 == .silence ? "digital silence" : $0.rawValue }.joined(separator: ", ")
+            : "microphone: " + LivenessCondition.allCases.filter { active.contains($0) }.map(\.label).joined(separator: ", ")
     }
 }
 

@@ -1,7 +1,9 @@
 import EarshotDSP
+import Foundation
 
 /// `liveness:` section — is the microphone alive? Warnings (journal + STATUS) when the input is digital
-/// silence, stuck at one value, or clipping for longer than these times, and a message when it recovers.
+/// silence, near silence (a converter's hiss only), stuck at one value, or clipping for longer than these times,
+/// and a message when it recovers.
 public struct LivenessSettings: Sendable, Equatable {
     /// `liveness.enabled`: watch the input (default true).
     public var enabled: Bool = true
@@ -9,6 +11,14 @@ public struct LivenessSettings: Sendable, Equatable {
     public var silenceSeconds: Double = 30
     /// `liveness.stuck_seconds`: every sample the same non-zero value for this long → "stuck" (default 10, 1…86400).
     public var stuckSeconds: Double = 10
+    /// `liveness.quiet_seconds`: no sample above `quiet_dbfs` for this long → "near silence" (default 60, 0 = off,
+    /// 0…86400): an analogue input with nothing plugged in, or its capture gain at zero, hisses at a few LSB and is
+    /// never digital silence. Real rooms break it within seconds: a silent room through a low-noise microphone
+    /// (its own noise at −91 dBFS RMS) peaks above −80 dBFS in about one 100 ms block of five.
+    public var quietSeconds: Double = 60
+    /// `liveness.quiet_dbfs`: a 100 ms block whose peak on every channel heard is below this is near silence
+    /// (default −80 dBFS: ±3 LSB of 16 bit; −90…−40).
+    public var quietDBFS: Double = -80
     /// `liveness.clip_seconds`: input clipping without a break for this long → "clipping" (default 5, 0.5…86400).
     public var clipSeconds: Double = 5
     /// `liveness.clip_level`: |sample| at or above this counts as clipped (default 0.999, 0.5…1).
@@ -21,11 +31,15 @@ public struct LivenessSettings: Sendable, Equatable {
     public var recoverSeconds: Double = 1
 
     public init(enabled: Bool = true, silenceSeconds: Double = 30, stuckSeconds: Double = 10, clipSeconds: Double = 5,
-                clipLevel: Float = PeakLevel.clipLevel, clipFraction: Float = 0.01, recoverSeconds: Double = 1) {
+                clipLevel: Float = PeakLevel.clipLevel, clipFraction: Float = 0.01, recoverSeconds: Double = 1,
+                quietSeconds: Double = 60, quietDBFS: Double = -80) {
         self.enabled = enabled; self.silenceSeconds = silenceSeconds; self.stuckSeconds = stuckSeconds
         self.clipSeconds = clipSeconds; self.clipLevel = clipLevel; self.clipFraction = clipFraction
-        self.recoverSeconds = recoverSeconds
+        self.recoverSeconds = recoverSeconds; self.quietSeconds = quietSeconds; self.quietDBFS = quietDBFS
     }
+
+    /// `quiet_dbfs` as a sample magnitude (−80 dBFS: 1e-4, between 3 and 4 LSB of 16 bit).
+    public var quietLevel: Float { Float(pow(10, quietDBFS / 20)) }
 
     public func validate() throws {
         try Self.silenceSecondsRange.check(silenceSeconds, key: "liveness.silence_seconds")
@@ -34,6 +48,8 @@ public struct LivenessSettings: Sendable, Equatable {
         try Self.clipLevelRange.check(clipLevel, key: "liveness.clip_level")
         try Self.clipFractionRange.check(clipFraction, key: "liveness.clip_fraction")
         try Self.recoverSecondsRange.check(recoverSeconds, key: "liveness.recover_seconds")
+        try Self.quietSecondsRange.check(quietSeconds, key: "liveness.quiet_seconds")
+        try Self.quietDBFSRange.check(quietDBFS, key: "liveness.quiet_dbfs")
     }
 
     // Each key's range, for the config parser and `validate()` alike (`SettingRange`). The Float keys are
@@ -44,4 +60,6 @@ public struct LivenessSettings: Sendable, Equatable {
     public static let clipLevelRange = SettingRange<Float>(0.5...1)
     public static let clipFractionRange = SettingRange<Float>(0.0001...1)
     public static let recoverSecondsRange = SettingRange(0...3600.0, unit: " seconds")
+    public static let quietSecondsRange = SettingRange(0...86_400.0, unit: " seconds (0 = off)")
+    public static let quietDBFSRange = SettingRange(-90...(-40.0), unit: " dBFS")
 }

@@ -7,7 +7,7 @@ import Synchronization
 /// The capture side: a dedicated OS thread (never the concurrency pool) that opens the ALSA device, reads
 /// period-sized S16_LE blocks with `snd_pcm_readi`, picks a channel or mixes down, resamples to the model's
 /// rate when the device runs at another, and writes into the lock-free `SampleRing`. Before resampling, it
-/// counts each 100 ms block's levels (silence, a stuck value, clipping) for the liveness monitor: `levels`. A
+/// counts each 100 ms block's levels (silence, peak, a stuck value, clipping) for the liveness monitor: `levels`. A
 /// missing or lost device is closed, logged once, and retried with exponential back-off; the thread never gives
 /// up. A device that stops delivering without an error (a read that never returns) is the detection loop's to
 /// notice: `secondsSinceProgress`.

@@ -27,7 +27,7 @@ public enum Journal {
 public enum EarshotMessageID {
     /// A gunshot alert.
     public static let alert = "88a049a25a974a828bee9f70b35c0a93"
-    /// Microphone liveness warnings (silence, stuck, clipping) and their recovery.
+    /// Microphone liveness warnings (silence, near silence, stuck, clipping) and their recovery.
     public static let liveness = "3b7b7ce1b865428c8096e55142d23ae6"
     /// Capture device lost or missing.
     public static let device = "1ec62e607d75436dbd410aa93ed3cd2a"
