@@ -15,15 +15,16 @@ struct ListenCommand: ParsableCommand {
         commandName: "listen",
         abstract: "Listen on the configured microphone with the daemon's pipeline: input level and score each second, and every event earshotd would alert on.",
         discussion: """
-            Opens the capture device from the config (or --device) exactly as earshotd does — same sample rate, \
+            Opens the capture device from the config (or --device, --channel) exactly as earshotd does — same sample rate, \
             channels, channel choice, resampling, model, threshold and decision rule — and prints, for each \
             second of audio, the peak and RMS level in dBFS (the peak and CLIPPING as the device recorded \
             them, before resampling, on any channel mixed) and the highest score ("no window yet" until a \
             window's length of audio, about 1 s, has been heard), then a line for every event \
             earshotd would alert on (no journal entry, no hook), and a MICROPHONE line when earshotd's checks \
-            (liveness: digital silence, near silence, one stuck value, clipping, with the config's limits) would warn. Use it \
+            (liveness: digital silence, near silence, channels mixed that cancel, one stuck value, clipping, with the \
+            config's limits) would warn. Use it \
             when installing: clap or pop a balloon where a shot could happen, check the level is well above the \
-            room's and not CLIPPING, and that the channel with the microphone is the one used. Nothing is \
+            room's and not CLIPPING, and that the channel with the microphone is the one used (--channel N tries another). Nothing is \
             alerted or recorded.
 
             earshotd holds the device while it runs: stop it for the test (sudo systemctl stop earshot), or \
@@ -50,14 +51,20 @@ struct ListenCommand: ParsableCommand {
     @Option(help: "ALSA capture device instead of the config's device: (see earshot devices).")
     var device: String?
 
+    @Option(help: "Channel to listen to instead of the config's channel: — a 0-based index below the config's channels:, or mix. Try each of a stereo microphone's to find the one to set.")
+    var channel: String?
+
     @Option(parsing: .unconditional, help: "Stop after this many seconds of audio (default: until Ctrl-C or SIGTERM).")
     var seconds: Double?
 
-    @Flag(help: "One JSON object per line: {\"type\":\"listening\",…} first (device, rate, channels opened), {\"type\":\"level\",…} each second, {\"type\":\"event\",…} per event, {\"type\":\"liveness\",…} when the microphone's silence, near-silence, stuck or clipping check changes, {\"type\":\"summary\",…} at the end.")
+    @Flag(help: "One JSON object per line: {\"type\":\"listening\",…} first (device, rate, channels opened), {\"type\":\"level\",…} each second, {\"type\":\"event\",…} per event, {\"type\":\"liveness\",…} when the microphone's silence, near-silence, cancelling, stuck or clipping check changes, {\"type\":\"summary\",…} at the end.")
     var json = false
 
     func validate() throws {
         if let s = seconds, !(s > 0 && s <= 86_400) { throw ValidationError("--seconds \(s): give 0 < seconds ≤ 86400") }
+        if let c = channel, c != "mix", Int(c).map({ $0 >= 0 && $0 < 32 }) != true {
+            throw ValidationError("--channel \(c): give mix or a channel index 0…31")
+        }
     }
 
     func run() throws {
@@ -66,6 +73,12 @@ struct ListenCommand: ParsableCommand {
         do {
             cfg = try DaemonConfig.load(path: config, instance: try Instance(name: instance))
             if let d = device { cfg.device = d }
+            if let c = channel {
+                cfg.channel = Int(c)
+                if let i = cfg.channel, i >= cfg.channels {
+                    throw ValidationError("--channel \(i): the config opens \(cfg.channels) channel(s) (channels:), so 0…\(cfg.channels - 1) or mix; raise channels: to open more")
+                }
+            }
             model = try Model.load(try DefaultModel.resolve(cfg.model))
             detector = try Detector(model: model, rule: cfg.rule(try cfg.threshold(for: model)), threads: 1)
         } catch {

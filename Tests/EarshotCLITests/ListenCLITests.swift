@@ -188,6 +188,33 @@ struct ListenCLITests {
         #expect(sound.levels.count == 1 && sound.levels.allSatisfy { $0["near_silence"] as? Bool == false }, "\(sound.levels)")
     }
 
+    /// A stereo microphone whose second channel is phase-inverted: listening to the mix (the default) warns that the
+    /// channels cancel, as earshotd would; `--channel 0` listens to one, at its full level, without the warning.
+    /// A channel the config does not open is an error naming `channels:`.
+    @Test func aPhaseInvertedChannelIsFoundAndAvoidedWithChannel() throws {
+        let dir = TestPaths.tempDir("listen-channels")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let room = (0..<3 * 16_000).map { Float(sin(Double($0) * 2 * .pi * 200 / 16_000)) * 0.1 }
+        let raw = dir.appendingPathComponent("stereo.raw"), asound = dir.appendingPathComponent("asound.conf"), cfg = dir.appendingPathComponent("earshot.yaml")
+        try AudioFileWriter.writeRawS16LE(room.flatMap { [$0, -$0] }, to: raw)
+        try "pcm.!default { type file; slave.pcm { type null; }; file \"/dev/null\"; infile \"\(raw.path)\"; format \"raw\" }\n"
+            .write(to: asound, atomically: true, encoding: .utf8)
+        try "device: default\nchannels: 2\nliveness:\n  cancel_seconds: 1\n".write(to: cfg, atomically: true, encoding: .utf8)
+        func listen(_ more: [String]) throws -> CLIRunner.Result {
+            try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", "3", "--json"] + more, environment: ["ALSA_CONFIG_PATH": asound.path, "EARSHOT_MODEL": ""])
+        }
+        let mix = try listen([])
+        let warned = Self.records(mix.stdout).filter { $0["type"] as? String == "liveness" }
+        #expect(mix.status == 0 && warned.count == 1 && warned.first?["condition"] as? String == "cancel", "\(mix.stdout)\(mix.stderr)")
+        let one = try listen(["--channel", "0"])
+        let records = Self.records(one.stdout)
+        #expect(one.status == 0 && records.first?["channel"] as? Int == 0 && !records.contains { $0["type"] as? String == "liveness" }, "\(one.stdout)\(one.stderr)")
+        #expect(records.filter { $0["type"] as? String == "level" }.allSatisfy { ($0["rms_dbfs"] as? Double).map { abs($0 + 23) < 0.5 } == true },
+                "a 0.1 sine: −23 dBFS RMS on one channel: \(records)")
+        let bad = try listen(["--channel", "2"])
+        #expect(bad.status == 1 && bad.stderr.contains("--channel 2: the config opens 2 channel(s) (channels:)"), "\(bad.stderr)")
+    }
+
     /// The config's warnings earshotd would log at start (a looser rule than the model's calibration, a sample
     /// rate that costs shots) are printed before listening, on stderr; a config without them prints none.
     @Test func theConfigsWarningsArePrinted() throws {

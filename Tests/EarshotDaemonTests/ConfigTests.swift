@@ -27,7 +27,7 @@ import Testing
                     "merge_gap", "cooldown", "incident_gap", "hop", "priority", "blas_threads", "log_level", "retry_min", "retry_max",
                     "stall_seconds", "hook", "health_hook", "incident_hook", "heartbeat", "interval", "clips", "liveness", "metrics", "timeout", "kill_after", "max_concurrent", "max_queued", "stderr_tail", "retries", "retry_delay",
                     "enabled", "directory", "pre_roll", "post_roll", "max_count", "max_bytes", "max_age_days",
-                    "silence_seconds", "stuck_seconds", "clip_seconds", "clip_level", "clip_fraction", "recover_seconds", "quiet_seconds", "quiet_dbfs", "interval_seconds",
+                    "silence_seconds", "stuck_seconds", "clip_seconds", "clip_level", "clip_fraction", "recover_seconds", "quiet_seconds", "quiet_dbfs", "cancel_seconds", "interval_seconds",
                     "recording", "hours", "file_minutes", "scores", "days", "alert_rate", "expected_per_hour"] {
             #expect(text.range(of: "\n\\s*\(key):", options: .regularExpression) != nil, "config/earshot.yaml lacks '\(key)'")
         }
@@ -307,6 +307,7 @@ import Testing
         liveness("recover_seconds", .double, 0, 3600) { $0.recoverSeconds = $1 }
         liveness("quiet_seconds", .double, 0, 86_400) { $0.quietSeconds = $1 }
         liveness("quiet_dbfs", .double, -90, -40) { $0.quietDBFS = $1 }
+        liveness("cancel_seconds", .double, 1, 86_400) { $0.cancelSeconds = $1 }
         keys.append(RangedKey(path: "metrics.interval_seconds", kind: .double, lo: 1, hi: 3600) { try MetricsSettings(intervalSeconds: $0).validate() })
         return keys
     }()
@@ -316,7 +317,7 @@ import Testing
     /// before, the parser had its own ranges (`clips.max_age_days` 0.001…36500 against 0…3650, so its "0 = keep
     /// forever" was refused), and a value between the two got the other check's message.
     @Test func eachSectionKeyHasOneRangeAndOneMessage() throws {
-        #expect(Self.rangedKeys.count == 4 * 7 + 4 + 5 + 2 + 2 + 1 + 8 + 1)
+        #expect(Self.rangedKeys.count == 4 * 7 + 4 + 5 + 2 + 2 + 1 + 9 + 1)
         for k in Self.rangedKeys {
             for end in [k.lo, k.hi] {
                 let text = k.text(end)

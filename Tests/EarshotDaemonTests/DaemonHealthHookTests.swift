@@ -79,6 +79,25 @@ import Testing
         #expect(metrics.contains("earshot_liveness_warnings_total{condition=\"quiet\"} 1"), "\(metrics)")
     }
 
+    /// A stereo device whose second channel is the first phase-inverted, mixed (`channel: mix`, the default), 4 s
+    /// through the ALSA file plugin: the health hook is told the channels cancel (EARSHOT_HEALTH=cancel), and not
+    /// that the microphone is silent — its channels are not, only their mix. The same device with the second
+    /// channel in phase tells nothing.
+    @Test func aPhaseInvertedChannelInTheMixRunsTheHealthHook() throws {
+        let room = DaemonTestSignals.recording(seconds: 4, shots: [1.5, 3])
+        for (sign, want) in [(Float(-1), ["cancel"]), (1, [])] {
+            let run = try DaemonRun()
+            let fx = try AlsaFileFixture(room.flatMap { [$0, sign * $0] }, rate: 16_000, channels: 2, dir: run.dir)
+            let (notices, stderr) = try Self.healthNotices(run, asound: try fx.writeConfigFile(in: run.dir), frames: fx.frames,
+                                                           extra: "channels: 2\nliveness:\n  cancel_seconds: 1\n  silence_seconds: 1")
+            let got = notices.compactMap { $0.split(separator: "\n").first { $0.hasPrefix("EARSHOT_HEALTH=") }?.dropFirst(15) }.map(String.init)
+            #expect(got == want, "sign \(sign): \(notices)\nstderr:\n\(stderr.suffix(2000))")
+            if sign < 0 {
+                #expect(notices.first?.contains("EARSHOT_MESSAGE=The channels mixed cancel each other") == true && notices.first?.contains("EARSHOT_PROBLEM=1\n") == true, "\(notices)")
+            }
+        }
+    }
+
     /// `heartbeat:` every second at real-time pace over 3 s of sound, 4 s of digital silence, 3 s of sound: it
     /// beats while the detector hears and stops while the microphone is silent, so an outside monitor sees the gap.
     @Test func heartbeatBeatsOnlyWhileHearing() throws {

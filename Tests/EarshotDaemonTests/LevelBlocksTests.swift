@@ -50,6 +50,33 @@ import Testing
         #expect(b.map(\.peak) == [0.4 / 32768, 0.25, 1, 0.9], "each block's largest |x|: \(b.map(\.peak))")
     }
 
+    /// Two channels mixed as the capture thread mixes them: the mono mean, each frame's largest |x|, and Σ x_c² / 4.
+    static func mixed(_ a: [Float], _ b: [Float], rate: Int = 16_000) -> [LevelBlock] {
+        let mono = zip(a, b).map { ($0 + $1) / 2 }, peaks = zip(a, b).map { max(abs($0), abs($1)) }
+        let unrelated = zip(a, b).map { ($0 * $0 + $1 * $1) / 4 }
+        var lb = LevelBlocks(sampleRate: rate)
+        var out: [LevelBlock] = []
+        mono.withUnsafeBufferPointer { m in peaks.withUnsafeBufferPointer { p in unrelated.withUnsafeBufferPointer { u in
+            lb.observe(m, peaks: p, unrelated: u, clipLevel: 0.999) { out.append($0) }
+        } } }
+        return out
+    }
+
+    /// The mix's energy against unrelated channels': 2 for the same sound on both, ≈ 1 for channels that share
+    /// nothing, 0 for one phase-inverted. A mix of exactly opposite channels is all 0 and still no silence: the
+    /// channels are not. One channel alone has no ratio.
+    @Test func theMixRatioSaysWhetherChannelsCancel() {
+        var state: UInt64 = 3
+        func noise() -> Float { state = state &* 6364136223846793005 &+ 1442695040888963407; return Float(Int64(bitPattern: state) >> 40) / Float(1 << 23) * 0.1 }
+        let a = (0..<3_200).map { _ in noise() }, other = (0..<3_200).map { _ in noise() }
+        let same = Self.mixed(a, a), unrelated = Self.mixed(a, other), opposite = Self.mixed(a, a.map { -$0 })
+        #expect(same.count == 2 && same.allSatisfy { abs(($0.mixRatio ?? 0) - 2) < 1e-3 }, "\(same)")
+        #expect(unrelated.allSatisfy { abs(($0.mixRatio ?? 0) - 1) < 0.1 }, "\(unrelated.map(\.mixRatio))")
+        #expect(opposite.allSatisfy { $0.mixRatio == 0 && !$0.silent && $0.peak > 0.05 }, "\(opposite)")
+        #expect(Self.blocks(a, rate: 16_000).allSatisfy { $0.mixRatio == nil })
+        #expect(Self.mixed([Float](repeating: 0, count: 1_600), [Float](repeating: 0, count: 1_600)).first.map { $0.silent && $0.mixRatio == nil } == true)
+    }
+
     @Test("with peaks given, a frame whose mix is below the clip level still counts when one channel was at it")
     func peaksOfTheMixedChannelsCount() {
         let rate = 16_000, n = 1600

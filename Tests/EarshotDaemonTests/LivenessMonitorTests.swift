@@ -171,6 +171,49 @@ struct LivenessMonitorTests {
         #expect(mon.active == [.quiet] && mon.statusText == "microphone: near silence" && mon.warnings[.quiet] == 1)
     }
 
+    /// Two channels of a room's sound (low-passed noise, as most of a room's energy is below 1 kHz), the second
+    /// `sign` × the first `delay` samples later, each with its own microphone noise at −70 dBFS; as the capture
+    /// thread mixes them into blocks.
+    static func pair(seconds: Double, sign: Float, delay: Int, seed: UInt64 = 5) -> [LevelBlock] {
+        var n = Noise(state: seed), own = Noise(state: seed ^ 0xABCDEF)
+        let count = Int(seconds * 16_000)
+        var room = [Float](repeating: 0, count: count + delay), y: Float = 0
+        for i in room.indices { y = 0.9 * y + 0.1 * (n.next() - 0.15) * 4; room[i] = y }
+        let hiss: Float = 3e-4 / 0.15
+        let a = (0..<count).map { room[$0 + delay] + (own.next() - 0.15) * hiss }
+        let b = (0..<count).map { sign * room[$0] + (own.next() - 0.15) * hiss }
+        return LevelBlocksTests.mixed(a, b)
+    }
+
+    /// With `channel: mix`, channels that cancel (the second phase-inverted) warn after `cancel_seconds`; also
+    /// with the microphones 2 samples apart (a laptop's pair, 4 cm, sound from the side). The same pair in phase,
+    /// or two channels that share nothing, do not; neither does a phase-inverted pair in near silence (its own
+    /// noise, which never cancels, is all there is).
+    @Test func channelsThatCancelInTheMixWarn() {
+        func events(_ blocks: [LevelBlock], _ s: LivenessSettings = LivenessSettings(cancelSeconds: 3)) -> [LivenessEvent] {
+            var mon = LivenessMonitor(settings: s)
+            var out: [LivenessEvent] = []
+            for b in blocks { mon.observe(block: b) { out.append($0) } }
+            return out
+        }
+        let inverted = events(Self.pair(seconds: 5, sign: -1, delay: 0))
+        #expect(inverted.map(\.condition) == [.cancel] && abs((inverted.first?.seconds ?? 0) - 3) < 0.01, "\(inverted)")
+        #expect(inverted.first.map { $0.message.hasPrefix("The channels mixed cancel each other for 3.0 s") && $0.message.contains("channel:") } == true)
+        #expect(events(Self.pair(seconds: 5, sign: -1, delay: 2)).map(\.condition) == [.cancel], "2 samples apart")
+        #expect(events(Self.pair(seconds: 10, sign: 1, delay: 2)).isEmpty, "in phase")
+        var x = Noise(state: 11), z = Noise(state: 12)
+        let a = (0..<160_000).map { _ in x.next() - 0.15 }, c = (0..<160_000).map { _ in z.next() - 0.15 }
+        #expect(events(LevelBlocksTests.mixed(a, c)).isEmpty, "nothing in common")
+        let faint = Self.pair(seconds: 5, sign: -1, delay: 0).map { b -> LevelBlock in var b = b; b.peak = 5e-5; return b }
+        #expect(events(faint).isEmpty, "no sound above quiet_dbfs: nothing to tell from")
+        // and back in phase (the channel rewired): recovered
+        var mon = LivenessMonitor(settings: LivenessSettings(cancelSeconds: 1))
+        var got: [LivenessEvent] = []
+        for b in Self.pair(seconds: 2, sign: -1, delay: 0) + Self.pair(seconds: 2, sign: 1, delay: 0) { mon.observe(block: b) { got.append($0) } }
+        #expect(got.map(\.kind) == [.warning, .recovered] && mon.active.isEmpty && mon.warnings[.cancel] == 1, "\(got)")
+        #expect(got.last?.message == "Microphone input recovered from channels cancelling after 2.0 s")
+    }
+
     @Test("disabled: nothing is reported")
     func disabled() {
         var mon = LivenessMonitor(settings: LivenessSettings(enabled: false, silenceSeconds: 1))

@@ -305,8 +305,9 @@ public struct DaemonConfig: Sendable, Equatable {
         c.liveness.recoverSeconds = try lv.double("recover_seconds", c.liveness.recoverSeconds, LivenessSettings.recoverSecondsRange)
         c.liveness.quietSeconds = try lv.double("quiet_seconds", c.liveness.quietSeconds, LivenessSettings.quietSecondsRange)
         c.liveness.quietDBFS = try lv.double("quiet_dbfs", c.liveness.quietDBFS, LivenessSettings.quietDBFSRange)
+        c.liveness.cancelSeconds = try lv.double("cancel_seconds", c.liveness.cancelSeconds, LivenessSettings.cancelSecondsRange)
         try lv.finish(known: ["enabled", "silence_seconds", "stuck_seconds", "clip_seconds", "clip_level", "clip_fraction", "recover_seconds",
-                              "quiet_seconds", "quiet_dbfs"])
+                              "quiet_seconds", "quiet_dbfs", "cancel_seconds"])
 
         var mt = try r.section("metrics")
         c.metrics.enabled = try mt.bool("enabled", c.metrics.enabled)

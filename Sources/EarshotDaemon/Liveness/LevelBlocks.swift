@@ -2,7 +2,7 @@
 public struct LevelBlock: Sendable, Equatable {
     /// The block's length in seconds (its samples at the rate they were counted at).
     public var seconds: Double
-    /// Every sample rounds to 0 in 16 bit (|x| < 0.5/32768).
+    /// Every sample rounds to 0 in 16 bit (|x| < 0.5/32768), on every channel heard.
     public var silent: Bool
     /// The block's single value when every sample of it is the same (nil otherwise).
     public var constant: Float?
@@ -12,10 +12,14 @@ public struct LevelBlock: Sendable, Equatable {
     public var peak: Float
     /// The samples (frames) in the block.
     public var samples: Int
+    /// With channels mixed: the mix's energy over what channels that share nothing would give it (Σ mono² over
+    /// Σ (Σ_c x_c²) / C²) — 1 for unrelated channels, C for the same signal on each, near 0 for channels that
+    /// cancel (one wired or built phase-inverted). nil for one channel, or no energy.
+    public var mixRatio: Float?
 
-    public init(seconds: Double, silent: Bool, constant: Float?, clipped: Int, samples: Int, peak: Float = 0) {
+    public init(seconds: Double, silent: Bool, constant: Float?, clipped: Int, samples: Int, peak: Float = 0, mixRatio: Float? = nil) {
         self.seconds = seconds; self.silent = silent; self.constant = constant; self.clipped = clipped; self.samples = samples
-        self.peak = peak
+        self.peak = peak; self.mixRatio = mixRatio
     }
 
     /// The share of the block's samples at or above the clip level.
@@ -31,7 +35,7 @@ public struct LevelBlocks: Sendable {
     public let blockSize: Int
     private let blockSeconds: Double
     private var inBlock = 0, clipped = 0, allSilent = true, allSame = true
-    private var firstValue: Float = 0, peak: Float = 0
+    private var firstValue: Float = 0, peak: Float = 0, mixSquares: Float = 0, unrelatedSquares: Float = 0
 
     public init(sampleRate: Int) {
         self.sampleRate = sampleRate
@@ -41,23 +45,28 @@ public struct LevelBlocks: Sendable {
 
     /// Feeds `samples` (mono) and calls `done` for each block completed. `peaks`, when given, is each frame's
     /// largest |sample| over the channels mixed into it (one channel at full scale clips the mix even when the
-    /// mean is not); without it the mono sample's own |x| counts.
-    public mutating func observe(_ samples: UnsafeBufferPointer<Float>, peaks: UnsafeBufferPointer<Float>? = nil, clipLevel: Float,
-                                 _ done: (LevelBlock) -> Void) {
+    /// mean is not; a channel not 0 is no silence even when the mix is); without it the mono sample's own |x|
+    /// counts. `unrelated`, when given, is each frame's Σ_c x_c² / C² over the C channels mixed: the mix's
+    /// energy if the channels shared nothing (`LevelBlock.mixRatio`).
+    public mutating func observe(_ samples: UnsafeBufferPointer<Float>, peaks: UnsafeBufferPointer<Float>? = nil,
+                                 unrelated: UnsafeBufferPointer<Float>? = nil, clipLevel: Float, _ done: (LevelBlock) -> Void) {
         let silentLevel: Float = 0.5 / 32768
         for i in 0..<samples.count {
             let x = samples[i]
             if inBlock == 0 { firstValue = x }
             let a = abs(x)
-            if a >= silentLevel { allSilent = false }
             if x != firstValue { allSame = false }
             let p = peaks?[i] ?? a
+            if p >= silentLevel { allSilent = false }
             if p >= clipLevel { clipped += 1 }
             if p > peak { peak = p }
+            if let u = unrelated?[i] { mixSquares += x * x; unrelatedSquares += u }
             inBlock += 1
             if inBlock == blockSize {
-                done(LevelBlock(seconds: blockSeconds, silent: allSilent, constant: allSame ? firstValue : nil, clipped: clipped, samples: blockSize, peak: peak))
-                inBlock = 0; clipped = 0; allSilent = true; allSame = true; peak = 0
+                let ratio: Float? = unrelatedSquares > 0 ? mixSquares / unrelatedSquares : nil
+                done(LevelBlock(seconds: blockSeconds, silent: allSilent, constant: allSame ? firstValue : nil, clipped: clipped, samples: blockSize,
+                                peak: peak, mixRatio: ratio))
+                inBlock = 0; clipped = 0; allSilent = true; allSame = true; peak = 0; mixSquares = 0; unrelatedSquares = 0
             }
         }
     }

@@ -7,6 +7,9 @@ public enum LivenessCondition: String, Sendable, CaseIterable {
     case quiet
     /// Every sample the same non-zero value: a stuck ADC or a driver replaying one value.
     case stuck
+    /// Channels mixed (`channel: mix`) that cancel each other: one is phase-inverted (a laptop's or webcam's pair
+    /// of built-in microphones often is), so the mix the detector hears loses the sound both channels carry.
+    case cancel
     /// A large share of the samples at full scale: gain far too high, or a broken input.
     case clipping
 }
@@ -17,6 +20,7 @@ extension LivenessCondition {
         switch self {
         case .silence: "digital silence"
         case .quiet: "near silence"
+        case .cancel: "channels cancelling"
         case .stuck, .clipping: rawValue
         }
     }
@@ -42,6 +46,8 @@ public struct LivenessEvent: Sendable, Equatable {
             return "Microphone input is digital silence for \(s) s: check the device, its mute switch and mixer levels (alsamixer)"
         case (.warning, .quiet):
             return "Microphone input is near silence for \(s) s (no sample above liveness.quiet_dbfs, only a converter's hiss): check that the microphone is plugged in and its capture gain is up (alsamixer)"
+        case (.warning, .cancel):
+            return "The channels mixed cancel each other for \(s) s (one is phase-inverted): the detector hears their mix, weakened, above all a shot's low frequencies; set channel: to one channel (earshot listen --channel N shows each)"
         case (.warning, .stuck):
             return "Microphone input is stuck at one value for \(s) s: the device or driver has stopped delivering audio; replug or restart it"
         case (.warning, .clipping):

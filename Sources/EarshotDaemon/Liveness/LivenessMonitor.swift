@@ -3,6 +3,8 @@
 /// - quiet: a block's peak below `quiet_dbfs` (near silence: a converter's hiss), while neither silence nor stuck
 ///   is warned about (they say more); counted from the block's peak, so a dead input that goes from zeros to hiss
 ///   is warned about at once when the silence ends;
+/// - cancel: with channels mixed, a block with sound whose mix has less than half the energy of unrelated
+///   channels (`LevelBlock.mixRatio` below `LivenessSettings.cancellingRatio`): one channel phase-inverted;
 /// - stuck: every sample of a block equals the previous block's single value (non-zero);
 /// - clipping: at least `clip_fraction` of a block's samples have |x| ≥ `clip_level`.
 /// A condition held for its configured time gives a `.warning`; once it has been absent for
@@ -18,14 +20,14 @@ public struct LivenessMonitor: Sendable {
     private var blocks: LevelBlocks
     private var previousConstant: Float? = nil
     private var silence = Tracker(condition: .silence), quiet = Tracker(condition: .quiet), stuck = Tracker(condition: .stuck)
-    private var clipping = Tracker(condition: .clipping)
+    private var cancel = Tracker(condition: .cancel), clipping = Tracker(condition: .clipping)
     /// Conditions warned about and not yet recovered.
     public var active: Set<LivenessCondition> {
-        Set([silence, quiet, stuck, clipping].filter(\.active).map(\.condition))
+        Set([silence, quiet, cancel, stuck, clipping].filter(\.active).map(\.condition))
     }
     /// Warnings given per condition.
     public var warnings: [LivenessCondition: Int] {
-        [.silence: silence.warnings, .quiet: quiet.warnings, .stuck: stuck.warnings, .clipping: clipping.warnings]
+        [.silence: silence.warnings, .quiet: quiet.warnings, .cancel: cancel.warnings, .stuck: stuck.warnings, .clipping: clipping.warnings]
     }
 
     public init(settings: LivenessSettings, sampleRate: Int = 16_000) {
@@ -70,6 +72,8 @@ public struct LivenessMonitor: Sendable {
         let off = settings.quietSeconds == 0
         let isQuiet = !off && b.peak < settings.quietLevel
         quiet.step(isQuiet, block: b.seconds, limit: off || silence.active || stuck.active ? .infinity : settings.quietSeconds, recover: r, onChange)
+        let isCancelling = b.peak >= settings.quietLevel && (b.mixRatio ?? .infinity) < LivenessSettings.cancellingRatio
+        cancel.step(isCancelling, block: b.seconds, limit: settings.cancelSeconds, recover: r, onChange)
         clipping.step(isClipping, block: b.seconds, limit: settings.clipSeconds, recover: r, onChange)
     }
 

@@ -19,6 +19,11 @@ public struct LivenessSettings: Sendable, Equatable {
     /// `liveness.quiet_dbfs`: a 100 ms block whose peak on every channel heard is below this is near silence
     /// (default −80 dBFS: ±3 LSB of 16 bit; −90…−40).
     public var quietDBFS: Double = -80
+    /// `liveness.cancel_seconds`: with `channel: mix`, channels that cancel each other for this long → "channels
+    /// cancelling" (default 30, 1…86400): in 100 ms blocks with sound (a peak at or above `quiet_dbfs`), the mix
+    /// has less than half the energy channels with nothing in common would give (a correlation below −0.5 for
+    /// two channels). Channels that share nothing give 1, the same sound on each more.
+    public var cancelSeconds: Double = 30
     /// `liveness.clip_seconds`: input clipping without a break for this long → "clipping" (default 5, 0.5…86400).
     public var clipSeconds: Double = 5
     /// `liveness.clip_level`: |sample| at or above this counts as clipped (default 0.999, 0.5…1).
@@ -32,10 +37,11 @@ public struct LivenessSettings: Sendable, Equatable {
 
     public init(enabled: Bool = true, silenceSeconds: Double = 30, stuckSeconds: Double = 10, clipSeconds: Double = 5,
                 clipLevel: Float = PeakLevel.clipLevel, clipFraction: Float = 0.01, recoverSeconds: Double = 1,
-                quietSeconds: Double = 60, quietDBFS: Double = -80) {
+                quietSeconds: Double = 60, quietDBFS: Double = -80, cancelSeconds: Double = 30) {
         self.enabled = enabled; self.silenceSeconds = silenceSeconds; self.stuckSeconds = stuckSeconds
         self.clipSeconds = clipSeconds; self.clipLevel = clipLevel; self.clipFraction = clipFraction
         self.recoverSeconds = recoverSeconds; self.quietSeconds = quietSeconds; self.quietDBFS = quietDBFS
+        self.cancelSeconds = cancelSeconds
     }
 
     /// `quiet_dbfs` as a sample magnitude (−80 dBFS: 1e-4, between 3 and 4 LSB of 16 bit).
@@ -50,6 +56,7 @@ public struct LivenessSettings: Sendable, Equatable {
         try Self.recoverSecondsRange.check(recoverSeconds, key: "liveness.recover_seconds")
         try Self.quietSecondsRange.check(quietSeconds, key: "liveness.quiet_seconds")
         try Self.quietDBFSRange.check(quietDBFS, key: "liveness.quiet_dbfs")
+        try Self.cancelSecondsRange.check(cancelSeconds, key: "liveness.cancel_seconds")
     }
 
     // Each key's range, for the config parser and `validate()` alike (`SettingRange`). The Float keys are
@@ -62,4 +69,7 @@ public struct LivenessSettings: Sendable, Equatable {
     public static let recoverSecondsRange = SettingRange(0...3600.0, unit: " seconds")
     public static let quietSecondsRange = SettingRange(0...86_400.0, unit: " seconds (0 = off)")
     public static let quietDBFSRange = SettingRange(-90...(-40.0), unit: " dBFS")
+    public static let cancelSecondsRange = SettingRange(1...86_400.0, unit: " seconds")
+    /// A block's mix is cancelling below this `LevelBlock.mixRatio`.
+    public static let cancellingRatio: Float = 0.5
 }

@@ -209,9 +209,11 @@ public final class CaptureThread: @unchecked Sendable {
         let period = pcm.periodFrames, ch = pcm.channels
         let raw = UnsafeMutablePointer<Int16>.allocate(capacity: period * ch)
         let mono = UnsafeMutablePointer<Float>.allocate(capacity: period)
-        // each frame's largest |sample| over the channels mixed (one channel at full scale clips the mix)
+        // each frame's largest |sample| over the channels mixed (one channel at full scale clips the mix), and
+        // Σ x_c² / C²: the mix's energy had the channels nothing in common (channels that cancel give far less)
         let peaks = UnsafeMutablePointer<Float>.allocate(capacity: period)
-        defer { raw.deallocate(); mono.deallocate(); peaks.deallocate() }
+        let unrelated = UnsafeMutablePointer<Float>.allocate(capacity: period)
+        defer { raw.deallocate(); mono.deallocate(); peaks.deallocate(); unrelated.deallocate() }
         var levelBlocks = LevelBlocks(sampleRate: pcm.rate)
         // a steady lag, so every block's end stays on the grid the detector's windows are lined up with
         let resampler = pcm.rate == opts.targetRate ? nil
@@ -252,10 +254,11 @@ public final class CaptureThread: @unchecked Sendable {
             } else {
                 let k = scale / Float(ch)
                 for f in 0..<n {
-                    var s: Int32 = 0, p: Int32 = 0
-                    for c in 0..<ch { let v = Int32(raw[f * ch + c]); s += v; p = max(p, abs(v)) }
+                    var s: Int32 = 0, p: Int32 = 0, q: Int64 = 0
+                    for c in 0..<ch { let v = Int32(raw[f * ch + c]); s += v; p = max(p, abs(v)); q += Int64(v * v) }
                     mono[f] = Float(s) * k
                     peaks[f] = Float(p) * scale
+                    unrelated[f] = Float(q) * k * k
                 }
             }
             framesTotal += n
@@ -275,9 +278,10 @@ public final class CaptureThread: @unchecked Sendable {
             }
             // The levels at the device's rate (libsoxr smooths clipping away), each block tagged with the ring index
             // where this read's samples end, and pushed before them (`CaptureLevels`).
-            let mixedPeaks = channel == nil && ch > 1 ? UnsafeBufferPointer(start: peaks, count: n) : nil
+            let mixed = channel == nil && ch > 1
             let end = ring.totalWritten + samples.count
-            levelBlocks.observe(UnsafeBufferPointer(start: mono, count: n), peaks: mixedPeaks, clipLevel: levels.clipLevel) { levels.push($0, at: end) }
+            levelBlocks.observe(UnsafeBufferPointer(start: mono, count: n), peaks: mixed ? UnsafeBufferPointer(start: peaks, count: n) : nil,
+                                unrelated: mixed ? UnsafeBufferPointer(start: unrelated, count: n) : nil, clipLevel: levels.clipLevel) { levels.push($0, at: end) }
             ring.write(samples)
             progressed()
             onData()
