@@ -185,10 +185,11 @@ struct LivenessMonitorTests {
         return LevelBlocksTests.mixed(a, b)
     }
 
-    /// With `channel: mix`, channels that cancel (the second phase-inverted) warn after `cancel_seconds`; also
-    /// with the microphones 2 samples apart (a laptop's pair, 4 cm, sound from the side). The same pair in phase,
-    /// or two channels that share nothing, do not; neither does a phase-inverted pair in near silence (its own
-    /// noise, which never cancels, is all there is).
+    /// With `channel: mix`, channels that cancel (the second phase-inverted) warn once a `cancel_seconds` window
+    /// says so; also with the microphones 2 samples apart (a laptop's pair, 4 cm, sound from the side). The same pair
+    /// in phase, or two channels that share nothing, do not; neither does a phase-inverted pair in near silence
+    /// (its own noise, which never cancels, is all there is). The warning holds through a quiet spell, and is over
+    /// when the channels are heard in phase, or one channel alone (a reload set `channel:`).
     @Test func channelsThatCancelInTheMixWarn() {
         func events(_ blocks: [LevelBlock], _ s: LivenessSettings = LivenessSettings(cancelSeconds: 3)) -> [LivenessEvent] {
             var mon = LivenessMonitor(settings: s)
@@ -198,7 +199,8 @@ struct LivenessMonitorTests {
         }
         let inverted = events(Self.pair(seconds: 5, sign: -1, delay: 0))
         #expect(inverted.map(\.condition) == [.cancel] && abs((inverted.first?.seconds ?? 0) - 3) < 0.01, "\(inverted)")
-        #expect(inverted.first.map { $0.message.hasPrefix("The channels mixed cancel each other for 3.0 s") && $0.message.contains("channel:") } == true)
+        #expect(inverted.first.map { $0.message.hasPrefix("The channels mixed cancel each other over the last 3.0 s") && $0.message.contains("channel:") } == true)
+        #expect(events(Self.pair(seconds: 2.9, sign: -1, delay: 0)).isEmpty, "not before a whole window has been heard")
         #expect(events(Self.pair(seconds: 5, sign: -1, delay: 2)).map(\.condition) == [.cancel], "2 samples apart")
         #expect(events(Self.pair(seconds: 10, sign: 1, delay: 2)).isEmpty, "in phase")
         var x = Noise(state: 11), z = Noise(state: 12)
@@ -206,12 +208,19 @@ struct LivenessMonitorTests {
         #expect(events(LevelBlocksTests.mixed(a, c)).isEmpty, "nothing in common")
         let faint = Self.pair(seconds: 5, sign: -1, delay: 0).map { b -> LevelBlock in var b = b; b.peak = 5e-5; return b }
         #expect(events(faint).isEmpty, "no sound above quiet_dbfs: nothing to tell from")
-        // and back in phase (the channel rewired): recovered
+        // a quiet spell changes nothing; back in phase (the channel rewired): recovered a window later
         var mon = LivenessMonitor(settings: LivenessSettings(cancelSeconds: 1))
         var got: [LivenessEvent] = []
-        for b in Self.pair(seconds: 2, sign: -1, delay: 0) + Self.pair(seconds: 2, sign: 1, delay: 0) { mon.observe(block: b) { got.append($0) } }
+        let spell = Self.pair(seconds: 2, sign: -1, delay: 0) + faint + Self.pair(seconds: 1, sign: -1, delay: 0, seed: 9)
+        for b in spell + Self.pair(seconds: 2, sign: 1, delay: 0) { mon.observe(block: b) { got.append($0) } }
         #expect(got.map(\.kind) == [.warning, .recovered] && mon.active.isEmpty && mon.warnings[.cancel] == 1, "\(got)")
-        #expect(got.last?.message == "Microphone input recovered from channels cancelling after 2.0 s")
+        #expect(got.last?.message == "Microphone input recovered from channels cancelling after 9.0 s", "from 0 s (warned at 1 s with the window) until the window says in phase at 9 s: \(got)")
+        // one channel heard (no mix ratio): over at once
+        got = []
+        for b in spell + Self.pair(seconds: 0.1, sign: 1, delay: 0).map({ b -> LevelBlock in var b = b; b.mixRatio = nil; return b }) {
+            mon.observe(block: b) { got.append($0) }
+        }
+        #expect(got.map(\.kind) == [.warning, .recovered] && abs((got.last?.seconds ?? 0) - 8.1) < 0.01, "\(got)")
     }
 
     @Test("disabled: nothing is reported")

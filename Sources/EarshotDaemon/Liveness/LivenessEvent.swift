@@ -47,7 +47,7 @@ public struct LivenessEvent: Sendable, Equatable {
         case (.warning, .quiet):
             return "Microphone input is near silence for \(s) s (no sample above liveness.quiet_dbfs, only a converter's hiss): check that the microphone is plugged in and its capture gain is up (alsamixer)"
         case (.warning, .cancel):
-            return "The channels mixed cancel each other for \(s) s (one is phase-inverted): the detector hears their mix, weakened, above all a shot's low frequencies; set channel: to one channel (earshot listen --channel N shows each)"
+            return "The channels mixed cancel each other over the last \(s) s (one is phase-inverted): the detector hears their mix, weakened, above all a shot's low frequencies; set channel: to one channel (earshot listen --channel N shows each)"
         case (.warning, .stuck):
             return "Microphone input is stuck at one value for \(s) s: the device or driver has stopped delivering audio; replug or restart it"
         case (.warning, .clipping):

@@ -3,12 +3,13 @@
 /// - quiet: a block's peak below `quiet_dbfs` (near silence: a converter's hiss), while neither silence nor stuck
 ///   is warned about (they say more); counted from the block's peak, so a dead input that goes from zeros to hiss
 ///   is warned about at once when the silence ends;
-/// - cancel: with channels mixed, a block with sound whose mix has less than half the energy of unrelated
-///   channels (`LevelBlock.mixRatio` below `LivenessSettings.cancellingRatio`): one channel phase-inverted;
+/// - cancel: with channels mixed, the last `cancel_seconds` of blocks with sound say the channels cancel each
+///   other (`MixCancellation`): one is phase-inverted. Over when they say the channels are in phase, or when no
+///   channels are mixed any more (a reload set one channel);
 /// - stuck: every sample of a block equals the previous block's single value (non-zero);
 /// - clipping: at least `clip_fraction` of a block's samples have |x| ≥ `clip_level`.
 /// A condition held for its configured time gives a `.warning`; once it has been absent for
-/// `recover_seconds` a `.recovered` follows. The daemon logs both (journal) and shows `statusText` in STATUS=.
+/// `recover_seconds` a `.recovered` follows (cancel: as its window says). The daemon logs both (journal) and shows `statusText` in STATUS=.
 ///
 /// earshotd feeds it the blocks its capture thread counted at the device's own rate (`CaptureLevels`); `observe`
 /// of samples cuts them into blocks itself, at `sampleRate`.
@@ -21,6 +22,7 @@ public struct LivenessMonitor: Sendable {
     private var previousConstant: Float? = nil
     private var silence = Tracker(condition: .silence), quiet = Tracker(condition: .quiet), stuck = Tracker(condition: .stuck)
     private var cancel = Tracker(condition: .cancel), clipping = Tracker(condition: .clipping)
+    private var mix: MixCancellation
     /// Conditions warned about and not yet recovered.
     public var active: Set<LivenessCondition> {
         Set([silence, quiet, cancel, stuck, clipping].filter(\.active).map(\.condition))
@@ -33,13 +35,18 @@ public struct LivenessMonitor: Sendable {
     public init(settings: LivenessSettings, sampleRate: Int = 16_000) {
         self.settings = settings
         blocks = LevelBlocks(sampleRate: sampleRate)
+        mix = MixCancellation(blocks: Self.windowBlocks(settings))
     }
+
+    /// `cancel_seconds` in 100 ms blocks.
+    private static func windowBlocks(_ s: LivenessSettings) -> Int { Int((s.cancelSeconds * 10).rounded()) }
 
     /// Watches by `settings` from the next block on, with what it has seen kept: a condition warned about still
     /// gets its `.recovered` (earshotd's reload). Disabled, it forgets it all (nothing is watched any more).
     public mutating func update(settings new: LivenessSettings) {
         settings = new
         if !new.enabled { self = LivenessMonitor(settings: new, sampleRate: sampleRate) }
+        else if Self.windowBlocks(new) != mix.blocks { mix = MixCancellation(blocks: Self.windowBlocks(new)) }
     }
 
     /// Feeds samples at `sampleRate`; `onChange` is called for each warning or recovery (rarely; on the calling
@@ -72,8 +79,11 @@ public struct LivenessMonitor: Sendable {
         let off = settings.quietSeconds == 0
         let isQuiet = !off && b.peak < settings.quietLevel
         quiet.step(isQuiet, block: b.seconds, limit: off || silence.active || stuck.active ? .infinity : settings.quietSeconds, recover: r, onChange)
-        let isCancelling = b.peak >= settings.quietLevel && (b.mixRatio ?? .infinity) < LivenessSettings.cancellingRatio
-        cancel.step(isCancelling, block: b.seconds, limit: settings.cancelSeconds, recover: r, onChange)
+        // One channel heard (a block with sound and no mix ratio): nothing mixed, nothing to cancel.
+        if b.mixRatio == nil && !b.silent { mix.reset() } else { mix.add(ratio: b.mixRatio, sounding: b.peak >= settings.quietLevel) }
+        let mixed = b.mixRatio != nil || b.silent
+        cancel.set(cancel.active ? mixed && !mix.tellsInPhase : mix.tellsCancelling, block: b.seconds,
+                   seconds: Double(mix.blocks) * b.seconds, onChange)
         clipping.step(isClipping, block: b.seconds, limit: settings.clipSeconds, recover: r, onChange)
     }
 
@@ -105,6 +115,24 @@ private struct Tracker: Sendable {
             warnings += 1
             episode = held
             onChange(LivenessEvent(condition: condition, kind: .warning, seconds: held))
+        }
+    }
+
+    /// On or off as decided elsewhere (a window's verdict): warned about when it turns on (`seconds`: what the
+    /// verdict covers), recovered when it turns off.
+    mutating func set(_ on: Bool, block: Double, seconds: Double, _ onChange: (LivenessEvent) -> Void) {
+        if active {
+            episode += block
+            if !on {
+                active = false
+                onChange(LivenessEvent(condition: condition, kind: .recovered, seconds: episode))
+                episode = 0
+            }
+        } else if on {
+            active = true
+            warnings += 1
+            episode = seconds
+            onChange(LivenessEvent(condition: condition, kind: .warning, seconds: seconds))
         }
     }
 }

@@ -19,10 +19,10 @@ public struct LivenessSettings: Sendable, Equatable {
     /// `liveness.quiet_dbfs`: a 100 ms block whose peak on every channel heard is below this is near silence
     /// (default −80 dBFS: ±3 LSB of 16 bit; −90…−40).
     public var quietDBFS: Double = -80
-    /// `liveness.cancel_seconds`: with `channel: mix`, channels that cancel each other for this long → "channels
-    /// cancelling" (default 30, 1…86400): in 100 ms blocks with sound (a peak at or above `quiet_dbfs`), the mix
-    /// has less than half the energy channels with nothing in common would give (a correlation below −0.5 for
-    /// two channels). Channels that share nothing give 1, the same sound on each more.
+    /// `liveness.cancel_seconds`: with `channel: mix`, the window that tells whether the channels cancel each other
+    /// → "channels cancelling" (default 30, 1…86400; `MixCancellation`): at least a third of its 100 ms blocks
+    /// with sound (a peak at or above `quiet_dbfs`) have a mix with less than half the energy channels with
+    /// nothing in common would give (a correlation below −0.5 for two channels).
     public var cancelSeconds: Double = 30
     /// `liveness.clip_seconds`: input clipping without a break for this long → "clipping" (default 5, 0.5…86400).
     public var clipSeconds: Double = 5
@@ -70,6 +70,4 @@ public struct LivenessSettings: Sendable, Equatable {
     public static let quietSecondsRange = SettingRange(0...86_400.0, unit: " seconds (0 = off)")
     public static let quietDBFSRange = SettingRange(-90...(-40.0), unit: " dBFS")
     public static let cancelSecondsRange = SettingRange(1...86_400.0, unit: " seconds")
-    /// A block's mix is cancelling below this `LevelBlock.mixRatio`.
-    public static let cancellingRatio: Float = 0.5
 }
