@@ -66,7 +66,7 @@ import Testing
         let lost = try site.judge { $0.deviceUp = false; $0.deviceLossesTotal = 2 }
         #expect(lost.state == .critical && lost.summary == "NOT LISTENING: no audio from hw:1 at North entrance", "\(lost)")
         #expect(lost.problems.first?.contains("2 losses since start") == true)
-        for (condition, state) in [(LivenessCondition.silence, DaemonHealth.State.critical), (.quiet, .critical), (.stuck, .critical), (.clipping, .warning)] {
+        for (condition, state) in [(LivenessCondition.silence, DaemonHealth.State.critical), (.quiet, .critical), (.cancel, .warning), (.stuck, .critical), (.clipping, .warning)] {
             let h = try site.judge { $0.livenessActive = [condition] }
             #expect(h.state == state && h.problems.count == 1, "\(condition): \(h)")
         }
