@@ -1,11 +1,12 @@
 import Foundation
 
 /// A change in whether the detector can hear, for `health_hook:`: the capture device lost or back, the capture
-/// stalled or flowing again, the microphone's signal silent, near silence, stuck or clipping (liveness) or recovered. A
+/// stalled or flowing again, the microphone's signal silent, near silence, cancelling in the mix, stuck or clipping (liveness) or
+/// recovered. A
 /// detector that cannot hear raises no alert, so this is how an operator's paging learns of it.
 public struct HealthNotice: Sendable, Equatable {
     /// What: "device" (unavailable, or open but delivering nothing), a liveness condition ("silence", "quiet",
-    /// "stuck", "clipping"), "muted" (paging paused), "alert_rate" (far more alerts than calibrated) or "heartbeat".
+    /// "cancel", "stuck", "clipping"), "muted" (paging paused), "alert_rate" (far more alerts than calibrated) or "heartbeat".
     public var condition: String
     /// True when the problem starts, false when it is over.
     public var problem: Bool

@@ -15,7 +15,7 @@ public enum LivenessCondition: String, Sendable, CaseIterable {
 }
 
 extension LivenessCondition {
-    /// In words: "digital silence", "near silence", "stuck", "clipping".
+    /// In words: "digital silence", "near silence", "channels cancelling", "stuck", "clipping".
     public var label: String {
         switch self {
         case .silence: "digital silence"

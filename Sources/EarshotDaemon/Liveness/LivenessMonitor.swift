@@ -80,8 +80,8 @@ public struct LivenessMonitor: Sendable {
         let isQuiet = !off && b.peak < settings.quietLevel
         quiet.step(isQuiet, block: b.seconds, limit: off || silence.active || stuck.active ? .infinity : settings.quietSeconds, recover: r, onChange)
         // One channel heard (a block with sound and no mix ratio): nothing mixed, nothing to cancel.
-        if b.mixRatio == nil && !b.silent { mix.reset() } else { mix.add(ratio: b.mixRatio, sounding: b.peak >= settings.quietLevel) }
         let mixed = b.mixRatio != nil || b.silent
+        if mixed { mix.add(ratio: b.mixRatio, sounding: b.peak >= settings.quietLevel) } else { mix.reset() }
         cancel.set(cancel.active ? mixed && !mix.tellsInPhase : mix.tellsCancelling, block: b.seconds,
                    seconds: Double(mix.blocks) * b.seconds, onChange)
         clipping.step(isClipping, block: b.seconds, limit: settings.clipSeconds, recover: r, onChange)

@@ -2,8 +2,8 @@ import EarshotDSP
 import Foundation
 
 /// `liveness:` section — is the microphone alive? Warnings (journal + STATUS) when the input is digital
-/// silence, near silence (a converter's hiss only), stuck at one value, or clipping for longer than these times,
-/// and a message when it recovers.
+/// silence, near silence (a converter's hiss only), channels mixed that cancel, stuck at one value, or clipping for
+/// longer than these times, and a message when it recovers.
 public struct LivenessSettings: Sendable, Equatable {
     /// `liveness.enabled`: watch the input (default true).
     public var enabled: Bool = true
