@@ -12,8 +12,6 @@ func soxrCheck(_ err: soxr_error_t?, _ call: String) throws {
 public final class Resampler {
     public let inputRate: Double
     public let outputRate: Double
-    /// Converting a live stream: libsoxr's filter runs on DFT blocks of at most 2^10 points instead of 2^17.
-    public let lowLatency: Bool
     private let soxr: soxr_t
 
     /// The corresponding C function is `soxr_create` (SOXR_FLOAT32_I in and out, SOXR_HQ; with `lowLatency`,
@@ -32,7 +30,6 @@ public final class Resampler {
         }
         self.inputRate = inputRate
         self.outputRate = outputRate
-        self.lowLatency = lowLatency
         var err: soxr_error_t? = nil
         var io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I)
         var q = soxr_quality_spec(UInt(SOXR_HQ), 0)
