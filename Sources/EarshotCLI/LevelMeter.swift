@@ -13,6 +13,8 @@ struct LevelMeter {
         var peak: Double, sumSquares: Double, count: Int
         /// The device's largest |sample| in this stretch, and whether it clipped (nil: no level block came).
         var devicePeak: Double? = nil, deviceClipped = false
+        /// The device's largest swing from its DC offset in this stretch (`LevelBlock.swing`), for near silence.
+        var deviceSwing: Double? = nil
         /// |sample| at or above this is clipped: `liveness.clip_level`, as the device's count uses.
         var clipLevel: Double
         /// A peak below this (and not digital silence) is near silence: `liveness.quiet_dbfs` (0 when its check is off).
@@ -27,7 +29,7 @@ struct LevelMeter {
         var clipped: Bool { devicePeak != nil ? deviceClipped : peak >= clipLevel }
         var silent: Bool { peak == 0 }
         /// Only a converter's hiss (a few LSB), as earshotd's liveness check counts it: on the device's peak.
-        var quiet: Bool { !silent && (devicePeak ?? peak) < quietLevel }
+        var quiet: Bool { !silent && (deviceSwing ?? peak) < quietLevel }
 
         /// `maxScore` nil: no window was scored in this stretch (the first window needs a window's length of
         /// audio, ≈ 1 s), shown as "no window yet", not as a score of 0.
@@ -56,6 +58,9 @@ struct LevelMeter {
     private var total = 0
     /// The loudest peak so far, dBFS (−inf before any sound).
     private(set) var loudest = -Double.infinity
+    /// Every stretch so far was near silence (`Line.quiet`), and there was one.
+    private(set) var onlyQuiet = false
+    private var stretches = 0
 
     /// `quietLevel`: `liveness.quiet_dbfs` as a magnitude, 0 to mark no near silence.
     init(samplesPerLine: Int, clipLevel: Float = PeakLevel.clipLevel, quietLevel: Float = 0) {
@@ -66,6 +71,7 @@ struct LevelMeter {
     /// The device's levels for samples about to be added (`CaptureLevels`, drained up to what was read).
     mutating func device(_ b: LevelBlock) {
         line.devicePeak = max(line.devicePeak ?? 0, Double(b.peak))
+        line.deviceSwing = max(line.deviceSwing ?? 0, Double(b.swing))
         if b.clipped > 0 { line.deviceClipped = true }
     }
 
@@ -86,6 +92,8 @@ struct LevelMeter {
         guard line.count > 0 else { return }
         line.end = Double(total) / Double(samplesPerLine)
         loudest = max(loudest, line.peakDBFS)
+        onlyQuiet = line.quiet && (stretches == 0 || onlyQuiet)
+        stretches += 1
         emit(line)
         line = Line(end: 0, peak: 0, sumSquares: 0, count: 0, clipLevel: clipLevel, quietLevel: quietLevel)
     }

@@ -194,7 +194,7 @@ struct ListenCommand: ParsableCommand {
                                    "peak_dbfs": JSONLine.number(meter.loudest, 1), "overruns": "\(capture.overruns)"]))
         } else {
             var loudest = meter.loudest.isFinite ? String(format: "loudest peak %.1f dBFS", meter.loudest) : "loudest peak: none, digital silence (every sample 0)"
-            if meter.loudest.isFinite, meter.loudest < LevelMeter.dBFS(meter.quietLevel) {
+            if meter.onlyQuiet {
                 loudest += ", near silence: only a converter's hiss — is the microphone plugged in, its capture gain up (alsamixer)?"
             }
             print(String(format: "%.1f s listened: %d event(s) earshotd would alert on%@; %@%@", heard, events,

@@ -169,8 +169,8 @@ struct ListenCLITests {
     }
 
     /// A 48 kHz converter with nothing plugged in hisses at ±2 LSB: each second is marked near silence (JSON
-    /// `near_silence`, NEAR SILENCE in words) from the device's own peak, the check earshotd runs warns after
-    /// `quiet_seconds`, and the summary says so. A second of sound is not marked.
+    /// `near_silence`, NEAR SILENCE in words) from the device's own samples, the check earshotd runs warns after
+    /// `quiet_seconds`, and the summary says so — also around a DC offset. A second of sound is not marked.
     @Test func anUnpluggedMicrophonesHissIsMarkedNearSilence() throws {
         var state: UInt64 = 7
         let hiss = (0..<3 * 48_000).map { _ -> Float in
@@ -184,6 +184,9 @@ struct ListenCLITests {
         #expect(warned.count == 1 && warned.first.map { $0["condition"] as? String == "quiet" && $0["problem"] as? Bool == true } == true, "\(warned)")
         let text = try Self.listenLevels(hiss, rate: 48_000, seconds: 3, json: false)
         #expect(text.stdout.components(separatedBy: "NEAR SILENCE").count == 4 && text.stdout.contains("loudest peak -84.3 dBFS, near silence"), "\(text.stdout)")
+        // hissing around a converter's DC offset of 50 LSB: its peak is −56 dBFS, its swing still a few LSB
+        let offset = try Self.listenLevels(hiss.map { $0 + 50 / 32768 }, rate: 48_000, seconds: 3, json: false)
+        #expect(offset.stdout.components(separatedBy: "NEAR SILENCE").count == 4 && offset.stdout.contains("loudest peak -56.0 dBFS, near silence"), "\(offset.stdout)")
         let sound = try Self.listenLevels((0..<48_000).map { Float(sin(Double($0) * 0.05)) * 0.01 }, rate: 48_000, seconds: 1)
         #expect(sound.levels.count == 1 && sound.levels.allSatisfy { $0["near_silence"] as? Bool == false }, "\(sound.levels)")
     }

@@ -55,20 +55,28 @@ import Testing
 
     /// 3 s of sound, 4 s of an unplugged analogue microphone's hiss (±2 LSB, never digital silence), 3 s of sound
     /// through the ALSA file plugin: the health hook runs once when the hiss has lasted `quiet_seconds`
-    /// (EARSHOT_HEALTH=quiet), and once when sound is back; the metrics file counts the warning.
-    @Test func anUnpluggedMicrophonesHissRunsTheHealthHook() throws {
+    /// (EARSHOT_HEALTH=quiet), and once when sound is back; the metrics file counts the warning. The same with
+    /// the hiss around a converter's DC offset of 50 LSB (−56 dBFS, above `quiet_dbfs`), and on two channels
+    /// mixed with offsets of +50 and −40 LSB (whose mix, offsets and all, looks like channels that cancel).
+    @Test(arguments: [[0], [50], [50, -40]])
+    func anUnpluggedMicrophonesHissRunsTheHealthHook(offsets: [Int]) throws {
         let run = try DaemonRun()
-        var x = DaemonTestSignals.recording(seconds: 10, shots: [])
+        let room = DaemonTestSignals.recording(seconds: 10, shots: [])
         var state: UInt64 = 1
-        for i in (3 * 16_000)..<(7 * 16_000) {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            x[i] = Float(Int(state >> 33) % 5 - 2) / 32768
+        var x = [Float](repeating: 0, count: room.count * offsets.count)
+        for i in room.indices {
+            for (c, offset) in offsets.enumerated() {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                let hiss = i >= 3 * 16_000 && i < 7 * 16_000
+                x[i * offsets.count + c] = hiss ? Float(offset + Int(state >> 33) % 5 - 2) / 32768 : room[i]
+            }
         }
-        let fx = try AlsaFileFixture(x, rate: 16_000, dir: run.dir)
+        let fx = try AlsaFileFixture(x, rate: 16_000, channels: offsets.count, dir: run.dir)
         let prom = run.dir.appendingPathComponent("earshot.prom")
         let (notices, stderr) = try Self.healthNotices(run, asound: try fx.writeConfigFile(in: run.dir), frames: fx.frames,
-                                                       extra: "liveness:\n  quiet_seconds: 1\n  recover_seconds: 0.5", metrics: ["path: \(prom.path)"])
-        #expect(notices.count == 2, "one notice for the hiss, one for its end: \(notices)\nstderr:\n\(stderr.suffix(2000))")
+                                                       extra: "channels: \(offsets.count)\nliveness:\n  quiet_seconds: 1\n  recover_seconds: 0.5\n  cancel_seconds: 1",
+                                                       metrics: ["path: \(prom.path)"])
+        #expect(notices.count == 2, "\(offsets): one notice for the hiss, one for its end: \(notices)\nstderr:\n\(stderr.suffix(2000))")
         if notices.count == 2 {
             #expect(notices[0].contains("EARSHOT_HEALTH=quiet\n") && notices[0].contains("EARSHOT_PROBLEM=1\n")
                     && notices[0].contains("EARSHOT_MESSAGE=Microphone input is near silence"), "\(notices[0])")
@@ -82,12 +90,17 @@ import Testing
     /// A stereo device whose second channel is the first phase-inverted, mixed (`channel: mix`, the default), 4 s
     /// through the ALSA file plugin: the health hook is told the channels cancel (EARSHOT_HEALTH=cancel), and not
     /// that the microphone is silent — its channels are not, only their mix. The same device with the second
-    /// channel in phase tells nothing.
+    /// channel in phase tells nothing; nor do two unrelated channels with DC offsets of +300 and −300 LSB (their
+    /// offsets cancel in the mix, their sound does not: the ratio is taken without the offsets).
     @Test func aPhaseInvertedChannelInTheMixRunsTheHealthHook() throws {
         let room = DaemonTestSignals.recording(seconds: 4, shots: [1.5, 3])
-        for (sign, want) in [(Float(-1), ["cancel"]), (1, [])] {
+        let other = DaemonTestSignals.recording(seconds: 4, shots: [2], seed: 7)
+        let dc: Float = 300 / 32768
+        var offsets = [Float]()
+        for (a, b) in zip(room, other) { offsets += [a + dc, b - dc] }
+        for (sign, want) in [(Float(-1), ["cancel"]), (1, []), (0, [])] {
             let run = try DaemonRun()
-            let fx = try AlsaFileFixture(room.flatMap { [$0, sign * $0] }, rate: 16_000, channels: 2, dir: run.dir)
+            let fx = try AlsaFileFixture(sign == 0 ? offsets : room.flatMap { [$0, sign * $0] }, rate: 16_000, channels: 2, dir: run.dir)
             let (notices, stderr) = try Self.healthNotices(run, asound: try fx.writeConfigFile(in: run.dir), frames: fx.frames,
                                                            extra: "channels: 2\nliveness:\n  cancel_seconds: 1\n  silence_seconds: 1")
             let got = notices.compactMap { $0.split(separator: "\n").first { $0.hasPrefix("EARSHOT_HEALTH=") }?.dropFirst(15) }.map(String.init)

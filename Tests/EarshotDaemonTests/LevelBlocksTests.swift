@@ -50,14 +50,15 @@ import Testing
         #expect(b.map(\.peak) == [0.4 / 32768, 0.25, 1, 0.9], "each block's largest |x|: \(b.map(\.peak))")
     }
 
-    /// Two channels mixed as the capture thread mixes them: the mono mean, each frame's largest |x|, and Σ x_c² / 4.
+    /// Two channels (without a DC offset) mixed as the capture thread mixes them: the mono mean, each frame's
+    /// largest |x|, and Σ x_c² / 4.
     static func mixed(_ a: [Float], _ b: [Float], rate: Int = 16_000) -> [LevelBlock] {
         let mono = zip(a, b).map { ($0 + $1) / 2 }, peaks = zip(a, b).map { max(abs($0), abs($1)) }
         let unrelated = zip(a, b).map { ($0 * $0 + $1 * $1) / 4 }
         var lb = LevelBlocks(sampleRate: rate)
         var out: [LevelBlock] = []
         mono.withUnsafeBufferPointer { m in peaks.withUnsafeBufferPointer { p in unrelated.withUnsafeBufferPointer { u in
-            lb.observe(m, peaks: p, unrelated: u, clipLevel: 0.999) { out.append($0) }
+            lb.observe(m, peaks: p, mix: (m, u), clipLevel: 0.999) { out.append($0) }
         } } }
         return out
     }

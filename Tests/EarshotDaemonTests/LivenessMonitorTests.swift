@@ -206,7 +206,7 @@ struct LivenessMonitorTests {
         var x = Noise(state: 11), z = Noise(state: 12)
         let a = (0..<160_000).map { _ in x.next() - 0.15 }, c = (0..<160_000).map { _ in z.next() - 0.15 }
         #expect(events(LevelBlocksTests.mixed(a, c)).isEmpty, "nothing in common")
-        let faint = Self.pair(seconds: 5, sign: -1, delay: 0).map { b -> LevelBlock in var b = b; b.peak = 5e-5; return b }
+        let faint = Self.pair(seconds: 5, sign: -1, delay: 0).map { b -> LevelBlock in var b = b; b.peak = 5e-5; b.swing = 5e-5; return b }
         #expect(events(faint).isEmpty, "no sound above quiet_dbfs: nothing to tell from")
         // a quiet spell changes nothing; back in phase (the channel rewired): recovered a window later
         var mon = LivenessMonitor(settings: LivenessSettings(cancelSeconds: 1))

@@ -45,7 +45,7 @@ public struct LivenessEvent: Sendable, Equatable {
         case (.warning, .silence):
             return "Microphone input is digital silence for \(s) s: check the device, its mute switch and mixer levels (alsamixer)"
         case (.warning, .quiet):
-            return "Microphone input is near silence for \(s) s (no sample above liveness.quiet_dbfs, only a converter's hiss): check that the microphone is plugged in, on the channel heard (channel:), and its capture gain is up (alsamixer)"
+            return "Microphone input is near silence for \(s) s (no swing from its resting level above liveness.quiet_dbfs, only a converter's hiss): check that the microphone is plugged in, on the channel heard (channel:), and its capture gain is up (alsamixer)"
         case (.warning, .cancel):
             return "The channels mixed cancel each other over the last \(s) s (one is phase-inverted): the detector hears their mix, weakened, above all a shot's low frequencies; set channel: to one channel (earshot listen --channel N shows each)"
         case (.warning, .stuck):

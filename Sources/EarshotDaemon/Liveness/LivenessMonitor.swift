@@ -1,6 +1,6 @@
 /// Watches the captured signal for a dead or broken microphone, in 100 ms blocks (`LevelBlock`), allocation-free:
 /// - silence: every sample of a block rounds to 0 in 16 bit (|x| < 0.5/32768);
-/// - quiet: a block's peak below `quiet_dbfs` (near silence: a converter's hiss), while neither silence nor stuck
+/// - quiet: a block's swing (its peak, less any DC offset) below `quiet_dbfs` (near silence: a converter's hiss), while neither silence nor stuck
 ///   is warned about (they say more); counted from the block's peak, so a dead input that goes from zeros to hiss
 ///   is warned about at once when the silence ends;
 /// - cancel: with channels mixed, the last `cancel_seconds` of blocks with sound say the channels cancel each
@@ -77,11 +77,11 @@ public struct LivenessMonitor: Sendable {
         // quiet time goes on counting, so hiss after them is warned about as soon as they are over. quiet_seconds 0
         // is off: nothing is quiet (a warning given before the reload recovers) and nothing reaches the limit.
         let off = settings.quietSeconds == 0
-        let isQuiet = !off && b.peak < settings.quietLevel
+        let isQuiet = !off && b.swing < settings.quietLevel
         quiet.step(isQuiet, block: b.seconds, limit: off || silence.active || stuck.active ? .infinity : settings.quietSeconds, recover: r, onChange)
         // One channel heard (a block with sound and no mix ratio): nothing mixed, nothing to cancel.
         let mixed = b.mixRatio != nil || b.silent
-        if mixed { mix.add(ratio: b.mixRatio, sounding: b.peak >= settings.quietLevel) } else { mix.reset() }
+        if mixed { mix.add(ratio: b.mixRatio, sounding: b.swing >= settings.quietLevel) } else { mix.reset() }
         cancel.set(cancel.active ? mixed && !mix.tellsInPhase : mix.tellsCancelling, block: b.seconds,
                    seconds: Double(mix.blocks) * b.seconds, onChange)
         clipping.step(isClipping, block: b.seconds, limit: settings.clipSeconds, recover: r, onChange)

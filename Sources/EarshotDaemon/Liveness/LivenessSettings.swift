@@ -11,12 +11,13 @@ public struct LivenessSettings: Sendable, Equatable {
     public var silenceSeconds: Double = 30
     /// `liveness.stuck_seconds`: every sample the same non-zero value for this long → "stuck" (default 10, 1…86400).
     public var stuckSeconds: Double = 10
-    /// `liveness.quiet_seconds`: no sample above `quiet_dbfs` for this long → "near silence" (default 60, 0 = off,
+    /// `liveness.quiet_seconds`: no swing above `quiet_dbfs` (a sample less its channel's DC offset, `LevelBlock.swing`)
+    /// for this long → "near silence" (default 60, 0 = off,
     /// 0…86400): an analogue input with nothing plugged in, or its capture gain at zero, hisses at a few LSB and is
     /// never digital silence. Real rooms break it within seconds: a silent room through a low-noise microphone
     /// (its own noise at −91 dBFS RMS) peaks above −80 dBFS in about one 100 ms block of five.
     public var quietSeconds: Double = 60
-    /// `liveness.quiet_dbfs`: a 100 ms block whose peak on every channel heard is below this is near silence
+    /// `liveness.quiet_dbfs`: a 100 ms block whose swing on every channel heard is below this is near silence
     /// (default −80 dBFS: ±3 LSB of 16 bit; −90…−40).
     public var quietDBFS: Double = -80
     /// `liveness.cancel_seconds`: with `channel: mix`, the window that tells whether the channels cancel each other

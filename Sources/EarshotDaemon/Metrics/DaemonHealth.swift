@@ -187,7 +187,7 @@ public struct DaemonHealth: Sendable, Equatable, Encodable {
             for condition in LivenessCondition.allCases where c.livenessActive.contains(condition) {
                 switch condition {
                 case .silence: critical.append("the microphone delivers digital silence: check the device, its mute switch and mixer levels (alsamixer)")
-                case .quiet: critical.append("the microphone hears nothing above liveness.quiet_dbfs, only a converter's hiss: check that it is plugged in, on the channel heard (channel:), and its capture gain is up (alsamixer); a site that quiet with a low-noise microphone: lower quiet_dbfs")
+                case .quiet: critical.append("the microphone's signal swings no more than liveness.quiet_dbfs, only a converter's hiss: check that it is plugged in, on the channel heard (channel:), and its capture gain is up (alsamixer); a site that quiet with a low-noise microphone: lower quiet_dbfs")
                 case .cancel: warning.append("the channels mixed cancel each other (one is phase-inverted): the detector hears them weakened; set channel: to one channel (earshot listen --channel N shows each)")
                 case .stuck: critical.append("the microphone delivers one stuck value: the device or driver stopped delivering audio; replug or restart it")
                 case .clipping: warning.append("the microphone input is clipping: lower the capture gain (alsamixer) so loud sounds stay below full scale")

@@ -209,11 +209,22 @@ public final class CaptureThread: @unchecked Sendable {
         let period = pcm.periodFrames, ch = pcm.channels
         let raw = UnsafeMutablePointer<Int16>.allocate(capacity: period * ch)
         let mono = UnsafeMutablePointer<Float>.allocate(capacity: period)
-        // each frame's largest |sample| over the channels mixed (one channel at full scale clips the mix), and
-        // Σ x_c² / C²: the mix's energy had the channels nothing in common (channels that cancel give far less)
+        // Each frame's largest |sample| over the channels mixed (one channel at full scale clips the mix); its
+        // largest swing from a channel's DC offset (a one-pole running mean per channel, ≈ 1,000 samples), which
+        // near silence is judged on, so a dead input hissing around an offset is still near silence; and, less
+        // the offsets, the channels' mix and Σ x_c² / C², the mix's energy had the channels nothing in common
+        // (channels that cancel give far less).
         let peaks = UnsafeMutablePointer<Float>.allocate(capacity: period)
+        let swings = UnsafeMutablePointer<Float>.allocate(capacity: period)
+        let acMix = UnsafeMutablePointer<Float>.allocate(capacity: period)
         let unrelated = UnsafeMutablePointer<Float>.allocate(capacity: period)
-        defer { raw.deallocate(); mono.deallocate(); peaks.deallocate(); unrelated.deallocate() }
+        let dc = UnsafeMutablePointer<Float>.allocate(capacity: ch)
+        dc.initialize(repeating: 0, count: ch)
+        var primed = false
+        defer {
+            raw.deallocate(); mono.deallocate(); peaks.deallocate(); swings.deallocate(); acMix.deallocate(); unrelated.deallocate()
+            dc.deallocate()
+        }
         var levelBlocks = LevelBlocks(sampleRate: pcm.rate)
         // a steady lag, so every block's end stays on the grid the detector's windows are lined up with
         let resampler = pcm.rate == opts.targetRate ? nil
@@ -249,16 +260,32 @@ public final class CaptureThread: @unchecked Sendable {
             let n = try pcm.read(into: raw, frames: want) { overrunCount.add(1, ordering: .relaxed); gaps.record(ring.totalWritten); log.warning("capture overrun (-EPIPE), recovered") }
             if n == 0 { continue }
             let scale: Float = 1 / 32768
+            let follow: Float = 1 / 1024
+            if !primed {   // the offsets start at the first frame's values, not at 0 (no swing of the offset itself)
+                for c in 0..<ch { dc[c] = Float(raw[c]) * scale }
+                primed = true
+            }
             if let c = channel {
-                for f in 0..<n { mono[f] = Float(raw[f * ch + c]) * scale }
-            } else {
-                let k = scale / Float(ch)
                 for f in 0..<n {
-                    var s: Int32 = 0, p: Int32 = 0, q: Int64 = 0
-                    for c in 0..<ch { let v = Int32(raw[f * ch + c]); s += v; p = max(p, abs(v)); q += Int64(v * v) }
+                    let x = Float(raw[f * ch + c]) * scale
+                    mono[f] = x
+                    swings[f] = abs(x - dc[c]); dc[c] += (x - dc[c]) * follow
+                }
+            } else {
+                let k = scale / Float(ch), inv = 1 / Float(ch)
+                for f in 0..<n {
+                    var s: Int32 = 0, p: Int32 = 0, w: Float = 0, a: Float = 0, q: Float = 0
+                    for c in 0..<ch {
+                        let v = Int32(raw[f * ch + c]); s += v; p = max(p, abs(v))
+                        let x = Float(v) * scale, d = x - dc[c]
+                        w = max(w, abs(d)); a += d; q += d * d
+                        dc[c] += d * follow
+                    }
                     mono[f] = Float(s) * k
                     peaks[f] = Float(p) * scale
-                    unrelated[f] = Float(q) * k * k
+                    swings[f] = w
+                    acMix[f] = a * inv
+                    unrelated[f] = q * inv * inv
                 }
             }
             framesTotal += n
@@ -281,7 +308,9 @@ public final class CaptureThread: @unchecked Sendable {
             let mixed = channel == nil && ch > 1
             let end = ring.totalWritten + samples.count
             levelBlocks.observe(UnsafeBufferPointer(start: mono, count: n), peaks: mixed ? UnsafeBufferPointer(start: peaks, count: n) : nil,
-                                unrelated: mixed ? UnsafeBufferPointer(start: unrelated, count: n) : nil, clipLevel: levels.clipLevel) { levels.push($0, at: end) }
+                                swings: UnsafeBufferPointer(start: swings, count: n),
+                                mix: mixed ? (UnsafeBufferPointer(start: acMix, count: n), UnsafeBufferPointer(start: unrelated, count: n)) : nil,
+                                clipLevel: levels.clipLevel) { levels.push($0, at: end) }
             ring.write(samples)
             progressed()
             onData()
