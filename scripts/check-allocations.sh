@@ -2,8 +2,9 @@
 # The audio hot paths allocate nothing per capture block or CNN window: the release builds of `earshot detect`
 # (libsndfile → features → CNN → decision rule, with every convolution kernel) and of `earshotd` (the real ALSA
 # capture path: alsa-lib's file plugin replays noise through snd_pcm_readi → ring → detection loop, with
-# liveness, evidence clips, metrics, a site recording and the score log on; and once more on a 48 kHz `plug` device,
-# which the capture thread resamples with libsoxr) each run 20 s and 80 s of audio under a malloc
+# liveness, evidence clips, metrics, a site recording and the score log on; once more on a 48 kHz `plug` device,
+# which the capture thread resamples with libsoxr; and on two channels mixed, whose levels the capture thread and
+# the liveness monitor's cancelling window count) each run 20 s and 80 s of audio under a malloc
 # counter (scripts/malloc-count.c, LD_PRELOAD). The 60 s more are 600 capture blocks and 600 windows, so one
 # allocation per block or window adds ≥ 600; start-up, thread timing and a few once-a-second status lines
 # give a few dozen at most, so more than one per second of audio (60) fails.
@@ -30,6 +31,10 @@ for s in $short $long; do
   sox "$work/noise$s.wav" -r 48000 -t raw -e signed -b 16 -L "$work/noise48k$s.raw"
   printf 'pcm.!default {\n type plug\n slave { pcm { type file slave.pcm { type null } file "/dev/null" infile "%s" format "raw" } rate 48000 }\n}\n' \
     "$work/noise48k$s.raw" > "$work/asound48k$s.conf"
+  # the same noise on two channels, mixed (channel: mix)
+  sox "$work/noise$s.wav" -c 2 -t raw -e signed -b 16 -L "$work/noise2ch$s.raw"
+  printf 'pcm.!default {\n type file\n slave.pcm { type null }\n file "/dev/null"\n infile "%s"\n format "raw"\n}\n' \
+    "$work/noise2ch$s.raw" > "$work/asound2ch$s.conf"
 done
 cat > "$work/earshot.yaml" <<YAML
 clips: { directory: '$work/clips' }
@@ -37,6 +42,7 @@ metrics: { path: '$work/earshot.prom' }
 recording: { enabled: true, directory: '$work/recordings' }
 scores: { directory: '$work/scores' }
 YAML
+{ cat "$work/earshot.yaml"; echo "channels: 2"; } > "$work/earshot2ch.yaml"
 
 # Runs "$@" under the counter and prints its own count (not a child's), or fails with its stderr.
 count() {
@@ -69,12 +75,12 @@ done
 # earshotd's count moves by dozens from run to run with thread timing (the 48 kHz device's growth was −15 to +51
 # over four CI runs, limit 60): the lesser of two runs of each length keeps that out, while an allocation per block
 # or window still adds ≥ 600 to every run of the longer one.
-daemon() {   # ALSA config, frames: the lesser count of two earshotd runs
-  local x y
+daemon() {   # ALSA config, frames[, earshotd config]: the lesser count of two earshotd runs
+  local x y config=${3:-$work/earshot.yaml}
   rm -rf -- "$work/recordings" "$work/clips" "$work/scores"
-  x=$(count env ALSA_CONFIG_PATH="$1" "$bin/earshotd" --config "$work/earshot.yaml" --max-frames "$2" --exit-at-end) || return 1
+  x=$(count env ALSA_CONFIG_PATH="$1" "$bin/earshotd" --config "$config" --max-frames "$2" --exit-at-end) || return 1
   rm -rf -- "$work/recordings" "$work/clips" "$work/scores"
-  y=$(count env ALSA_CONFIG_PATH="$1" "$bin/earshotd" --config "$work/earshot.yaml" --max-frames "$2" --exit-at-end) || return 1
+  y=$(count env ALSA_CONFIG_PATH="$1" "$bin/earshotd" --config "$config" --max-frames "$2" --exit-at-end) || return 1
   echo $((x < y ? x : y))
 }
 a=$(daemon "$work/asound$short.conf" $((16000 * short)))
@@ -83,4 +89,7 @@ check "earshotd (ALSA file plugin, liveness, clips, metrics, recording, score lo
 a=$(daemon "$work/asound48k$short.conf" $((48000 * short)))
 b=$(daemon "$work/asound48k$long.conf" $((48000 * long)))
 check "earshotd on a 48 kHz plug device (the same, resampled by libsoxr in the capture thread)" "$a" "$b"
+a=$(daemon "$work/asound2ch$short.conf" $((16000 * short)) "$work/earshot2ch.yaml")
+b=$(daemon "$work/asound2ch$long.conf" $((16000 * long)) "$work/earshot2ch.yaml")
+check "earshotd on two channels mixed (the same, with the mix's levels and the cancelling window)" "$a" "$b"
 exit "$failed"
