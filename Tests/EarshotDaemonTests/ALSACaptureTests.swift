@@ -52,6 +52,26 @@ import Testing
         #expect(bad == nil, "frame \(bad ?? -1) differs")
     }
 
+    /// What README's troubleshooting says of `channels: 1` on a two-channel microphone: ALSA's plug layer averages
+    /// the channels before earshotd sees them, so a phase-inverted pair is digital zero and a channel alone is halved.
+    @Test func aPlugDeviceOpenedWithOneChannelAveragesTwo() throws {
+        let dir = TestPaths.tempDir("alsa-plug-mono")
+        let frames = 960
+        for (right, want) in [(Float(-1), [Int16](repeating: 0, count: frames)), (0, (0..<frames).map { Int16($0 * 8) / 2 })] {
+            var inter = [Float](repeating: 0, count: frames * 2)
+            for i in 0..<frames { inter[2 * i] = Float(i * 8) / 32768; inter[2 * i + 1] = right * Float(i * 8) / 32768 }
+            let fx = try AlsaFileFixture(inter, rate: 16_000, channels: 2, dir: dir)
+            let pcm = try PCMCapture(device: "cap", rate: 16_000, channels: 1, periodFrames: 480, configText: fx.plugConfigText(name: "cap"))
+            #expect(pcm.channels == 1)
+            let buf = UnsafeMutablePointer<Int16>.allocate(capacity: 480)
+            defer { buf.deallocate() }
+            var got: [Int16] = []
+            while got.count < frames { got += UnsafeBufferPointer(start: buf, count: try pcm.read(into: buf, frames: min(480, frames - got.count)) { }) }
+            pcm.close()
+            #expect(got == want, "right channel × \(right): \(got.prefix(8)) … against \(want.prefix(8)) …")
+        }
+    }
+
     @Test func badPrivateConfigIsAnALSAError() throws {
         do { _ = try PCMCapture(device: "cap", rate: 16_000, channels: 1, configText: "pcm.cap { type file"); Issue.record("expected a throw") } catch let e as ALSAError {
             #expect(e.call == "snd_config_load", "\(e)")

@@ -43,7 +43,7 @@ public struct LivenessEvent: Sendable, Equatable {
         let s = String(format: "%.1f", seconds)
         switch (kind, condition) {
         case (.warning, .silence):
-            return "Microphone input is digital silence for \(s) s: check the device, its mute switch and mixer levels (alsamixer)"
+            return "Microphone input is digital silence for \(s) s: check the device, its mute switch and mixer levels (alsamixer); a microphone pair opened as one channel is averaged by ALSA, and cancels to zero if one is phase-inverted: try channels: 2"
         case (.warning, .quiet):
             return "Microphone input is near silence for \(s) s (no swing from its resting level above liveness.quiet_dbfs, only a converter's hiss): check that the microphone is plugged in, on the channel heard (channel:), and its capture gain is up (alsamixer)"
         case (.warning, .cancel):
