@@ -5,11 +5,11 @@
 ///
 /// Once a whole window has been seen, the channels cancel when cancelling blocks are at least a third of the
 /// blocks with sound in it (and at least a second of them), and three times the blocks in phase; they no longer do
-/// when the blocks in phase are, in the same way. A quiet spell tells neither and changes nothing. Measured on 300 corpus clips made into a
-/// microphone pair with its own noise at −70 dBFS: one phase-inverted, 95 % of the blocks with sound cancel with the
-/// microphones side by side, 65 % two samples apart (4 cm, sound from the side), 48 % five apart; in phase, 0–2 %;
-/// two unrelated recordings, 0.08 %.
-/// The window is a ring allocated with the settings; `add` allocates nothing.
+/// when the blocks in phase are, in the same way. A quiet spell tells neither and changes nothing.
+/// Measured (scripts/liveness-corpus.py) on 300 corpus clips made into a microphone pair, each with its own noise
+/// at −70 dBFS: one phase-inverted, 95 % of the blocks with sound cancel with the microphones side by side, 65 %
+/// two samples apart (4 cm, sound from the side), 48 % five apart; in phase, 0–2 %; two unrelated recordings,
+/// 0.08 %. The window is a ring allocated with the settings; `add` allocates nothing.
 struct MixCancellation: Sendable {
     /// Per block: 0 no sound, 1 sound that tells nothing, 2 cancelling, 3 in phase.
     private var ring: [UInt8]
@@ -23,7 +23,8 @@ struct MixCancellation: Sendable {
 
     /// Adds one block of channels mixed: `ratio` its `mixRatio`, `sounding` whether it has sound to tell from.
     mutating func add(ratio: Float?, sounding: Bool) {
-        let kind: UInt8 = !sounding || ratio == nil ? 0 : ratio! < Self.cancellingBelow ? 2 : ratio! > Self.inPhaseAbove ? 3 : 1
+        var kind: UInt8 = 0
+        if sounding, let r = ratio { kind = r < Self.cancellingBelow ? 2 : r > Self.inPhaseAbove ? 3 : 1 }
         count(ring[next], -1)
         ring[next] = kind
         count(kind, 1)
