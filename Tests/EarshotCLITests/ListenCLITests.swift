@@ -119,7 +119,7 @@ struct ListenCLITests {
     /// `earshot listen --json` for `seconds` on a device that records `x` at `rate` (the fixture's file plugin,
     /// `sample_rate: rate`, and `extra` config lines): its status, its first record (what it opened), its level records
     /// and all its records.
-    static func listenLevels(_ x: [Float], rate: Int, seconds: Int, extra: String = "", json: Bool = true) throws
+    static func listenLevels(_ x: [Float], rate: Int, seconds: Int, extra: String = "", json: Bool = true, args: [String] = []) throws
         -> (status: Int32, stdout: String, stderr: String, opened: [String: Any], levels: [[String: Any]], records: [[String: Any]]) {
         let f = try fixture()
         let raw = f.dir.appendingPathComponent("input\(rate).raw")
@@ -129,7 +129,7 @@ struct ListenCLITests {
             .write(to: asound, atomically: true, encoding: .utf8)
         let cfg = f.dir.appendingPathComponent("earshot\(rate).yaml")
         try "device: default\nsample_rate: \(rate)\n\(extra)".write(to: cfg, atomically: true, encoding: .utf8)
-        let r = try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", "\(seconds)"] + (json ? ["--json"] : []),
+        let r = try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", "\(seconds)"] + (json ? ["--json"] : []) + args,
                                   environment: ["ALSA_CONFIG_PATH": asound.path, "EARSHOT_MODEL": ""])
         let all = records(r.stdout)
         return (r.status, r.stdout, r.stderr, all.first ?? [:], all.filter { $0["type"] as? String == "level" }, all)
@@ -195,26 +195,16 @@ struct ListenCLITests {
     /// channels cancel, as earshotd would; `--channel 0` listens to one, at its full level, without the warning.
     /// A channel the config does not open is an error naming `channels:`.
     @Test func aPhaseInvertedChannelIsFoundAndAvoidedWithChannel() throws {
-        let dir = TestPaths.tempDir("listen-channels")
-        defer { try? FileManager.default.removeItem(at: dir) }
         let room = (0..<3 * 16_000).map { Float(sin(Double($0) * 2 * .pi * 200 / 16_000)) * 0.1 }
-        let raw = dir.appendingPathComponent("stereo.raw"), asound = dir.appendingPathComponent("asound.conf"), cfg = dir.appendingPathComponent("earshot.yaml")
-        try AudioFileWriter.writeRawS16LE(room.flatMap { [$0, -$0] }, to: raw)
-        try "pcm.!default { type file; slave.pcm { type null; }; file \"/dev/null\"; infile \"\(raw.path)\"; format \"raw\" }\n"
-            .write(to: asound, atomically: true, encoding: .utf8)
-        try "device: default\nchannels: 2\nliveness:\n  cancel_seconds: 1\n".write(to: cfg, atomically: true, encoding: .utf8)
-        func listen(_ more: [String]) throws -> CLIRunner.Result {
-            try CLIRunner.run(["listen", "--config", cfg.path, "--seconds", "3", "--json"] + more, environment: ["ALSA_CONFIG_PATH": asound.path, "EARSHOT_MODEL": ""])
-        }
-        let mix = try listen([])
-        let warned = Self.records(mix.stdout).filter { $0["type"] as? String == "liveness" }
+        let stereo = room.flatMap { [$0, -$0] }, extra = "channels: 2\nliveness:\n  cancel_seconds: 1\n"
+        let mix = try Self.listenLevels(stereo, rate: 16_000, seconds: 3, extra: extra)
+        let warned = mix.records.filter { $0["type"] as? String == "liveness" }
         #expect(mix.status == 0 && warned.count == 1 && warned.first?["condition"] as? String == "cancel", "\(mix.stdout)\(mix.stderr)")
-        let one = try listen(["--channel", "0"])
-        let records = Self.records(one.stdout)
-        #expect(one.status == 0 && records.first?["channel"] as? Int == 0 && !records.contains { $0["type"] as? String == "liveness" }, "\(one.stdout)\(one.stderr)")
-        #expect(records.filter { $0["type"] as? String == "level" }.allSatisfy { ($0["rms_dbfs"] as? Double).map { abs($0 + 23) < 0.5 } == true },
-                "a 0.1 sine: −23 dBFS RMS on one channel: \(records)")
-        let bad = try listen(["--channel", "2"])
+        let one = try Self.listenLevels(stereo, rate: 16_000, seconds: 3, extra: extra, args: ["--channel", "0"])
+        #expect(one.status == 0 && one.opened["channel"] as? Int == 0 && !one.records.contains { $0["type"] as? String == "liveness" }, "\(one.stdout)\(one.stderr)")
+        #expect(one.levels.count == 3 && one.levels.allSatisfy { ($0["rms_dbfs"] as? Double).map { abs($0 + 23) < 0.5 } == true },
+                "a 0.1 sine: −23 dBFS RMS on one channel: \(one.levels)")
+        let bad = try Self.listenLevels(stereo, rate: 16_000, seconds: 3, extra: extra, args: ["--channel", "2"])
         #expect(bad.status == 1 && bad.stderr.contains("--channel 2: the config opens 2 channel(s) (channels:)"), "\(bad.stderr)")
     }
 
