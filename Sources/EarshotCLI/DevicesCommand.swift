@@ -65,6 +65,11 @@ struct DevicesCommand: ParsableCommand {
         for d in devices {
             print("\(d.name)\(state(d.problem))")
             for line in d.description.split(separator: "\n") { print("    \(line)") }
+            if let n = d.channels, n > 1 {
+                print("    records \(n) channels only: earshotd mixes them and warns if they cancel; through plughw: or default with "
+                      + "channels: 1, ALSA averages them first, unseen, and a phase-inverted pair (a laptop's or webcam's built-in "
+                      + "microphones) cancels — set channels: \(n), then earshot listen --channel N to pick one")
+            }
             let users = capturing.filter { $0.device == d.name }
             if !users.isEmpty { print("    used by " + users.map { "\($0.unit) (\($0.path))" }.joined(separator: ", ")) }
             for c in configured where c.device == d.name { if let use = idle[c.unit] { print("    named by \(c.unit) (\(c.path)), \(use.text)") } }

@@ -7,7 +7,8 @@ import Testing
 /// is the test's own (ALSA_CONFIG_PATH); `hw:0` does not exist on this machine.
 struct CheckConfigDeviceCLITests {
     /// A microphone that opens (the file plugin over null), one that takes only MU_LAW (the mulaw plugin over a linear
-    /// slave), and one with a single channel (the multi plugin with one binding); each hinted, so `devices` lists it.
+    /// slave), one with a single channel (the multi plugin with one binding) and one with two only (two bindings);
+    /// each hinted, so `devices` lists it.
     static func pcms(_ dir: URL) throws -> URL {
         try Operator.write("""
             pcm.earshot_test_mic {
@@ -21,6 +22,10 @@ struct CheckConfigDeviceCLITests {
             pcm.one_channel {
                 type multi; slaves.a { pcm { type null } channels 1 } bindings.0 { slave a; channel 0 }
                 hint { show on description "One channel" }
+            }
+            pcm.two_channels {
+                type multi; slaves.a { pcm { type null } channels 2 } bindings.0 { slave a; channel 0 } bindings.1 { slave a; channel 1 }
+                hint { show on description "Two channels only" }
             }
             """, to: dir.appendingPathComponent("asound.conf"))
     }
@@ -65,5 +70,10 @@ struct CheckConfigDeviceCLITests {
         let devices = try CLIRunner.run(["devices", "--config-directory", dir.appendingPathComponent("etc").path], environment: env)
         #expect(devices.stdout.contains("earshot_test_mic  [opens for capture]")
                 && devices.stdout.contains("mulaw_only  [cannot open: snd_pcm_hw_params_set_format(S16_LE) on 'mulaw_only' failed"), "\(devices.stdout)")
+        // a device that records two channels only says what ALSA does with them for channels: 1, and the fix
+        let lines = devices.stdout.components(separatedBy: "\n")
+        let two = lines.firstIndex { $0.hasPrefix("two_channels  [opens for capture]") }
+        #expect(two.map { lines[($0 + 1)...].prefix(3).contains { $0.contains("records 2 channels only") && $0.contains("set channels: 2") } } == true, "\(devices.stdout)")
+        #expect(!lines.contains { $0.contains("records 1 channels") }, "one channel says nothing")
     }
 }

@@ -9,9 +9,12 @@ public struct CaptureDevice: Sendable, Equatable {
     public var description: String
     /// nil when the device opened for capture; otherwise why not (ALSAError text with the fix).
     public var problem: String?
+    /// The channels it opened with when asked for one (nil: not probed, or it did not open). More than one: the
+    /// hardware records only that many, and its `plughw:` / `default` average them for `channels: 1`.
+    public var channels: Int?
 
-    public init(name: String, description: String, problem: String? = nil) {
-        self.name = name; self.description = description; self.problem = problem
+    public init(name: String, description: String, problem: String? = nil, channels: Int? = nil) {
+        self.name = name; self.description = description; self.problem = problem; self.channels = channels
     }
 
     /// alsa-lib's pseudo-devices, hinted on every box with or without a sound card: they open for capture and
@@ -40,7 +43,12 @@ public enum DeviceList {
             let ioid = string(hint, "IOID")
             guard ioid == nil || ioid == "Input" else { continue }
             var d = CaptureDevice(name: name, description: string(hint, "DESC") ?? "")
-            if probe { d.problem = Self.probe(name) }
+            if probe {
+                switch Self.open(name).outcome {
+                case .failed(let e): d.problem = "\(e)"
+                case .opened(_, let channels, _): d.channels = channels
+                }
+            }
             out.append(d)
         }
         return out
@@ -51,10 +59,15 @@ public enum DeviceList {
     /// else the error with its fix. The corresponding C functions are `snd_pcm_open`, `snd_pcm_hw_params_*` and
     /// `snd_pcm_close`.
     public static func probe(_ name: String) -> String? {
+        if case .failed(let e) = open(name).outcome { return "\(e)" }
+        return nil
+    }
+
+    /// `name` opened and closed as earshotd with its built-in settings would (`DeviceProbe`).
+    static func open(_ name: String) -> DeviceProbe {
         var config = DaemonConfig()
         config.device = name
-        if case .failed(let e) = DeviceProbe.open(CaptureThread.Options(config: config, targetRate: config.sampleRate)).outcome { return "\(e)" }
-        return nil
+        return DeviceProbe.open(CaptureThread.Options(config: config, targetRate: config.sampleRate))
     }
 
     /// One hint field, freeing the C string. The corresponding C function is `snd_device_name_get_hint`.
