@@ -135,6 +135,9 @@ import Testing
             #expect(n[0].contains("EARSHOT_HEALTH=device\n") && n[0].contains("EARSHOT_PROBLEM=1\n") && n[0].contains("EARSHOT_MESSAGE=capture stalled: default")
                     && n[0].contains("EARSHOT_DEVICE=default\n") && n[0].contains("\"problem\":true"), "\(n[0])")
             #expect(n[1].contains("EARSHOT_HEALTH=device\n") && n[1].contains("EARSHOT_PROBLEM=0\n") && n[1].contains("\"problem\":false"), "\(n[1])")
+            // how long it was not listening: from its last audio, at least stall_seconds before the stall was told
+            let said = n[1].components(separatedBy: "delivers audio again after ").dropFirst().first.flatMap { Double($0.prefix { $0 != " " }) } ?? -1
+            #expect(said >= 1.5 && n[1].contains(" s not listening (no audio from "), "\(n[1])")
         }
         try fifo.close()   // EOF: the plugin's reads return, so the capture thread sees the stop request
         daemon.signal(SIGTERM)

@@ -10,7 +10,9 @@ final class FifoCapture {
     let asound: URL
     private let writer: FileHandle
 
-    init(dir: URL) throws {
+    /// `sink`: where the plugin writes what it captured (its `file`); `|command` pipes it to a command, whose exit
+    /// makes the plugin's next write fail, so `snd_pcm_readi` returns -EIO: a device lost mid-read.
+    init(dir: URL, sink: String = "/dev/null") throws {
         fifo = dir.appendingPathComponent("capture.fifo")
         guard mkfifo(fifo.path, 0o600) == 0 else { throw DaemonTestError("mkfifo \(fifo.path): errno \(errno)") }
         let fd = open(fifo.path, O_RDWR)   // never blocks, and keeps the FIFO open
@@ -21,7 +23,7 @@ final class FifoCapture {
         pcm.!default {
             type file
             slave.pcm { type null }
-            file "/dev/null"
+            file "\(sink)"
             infile "\(fifo.path)"
             format "raw"
         }

@@ -163,6 +163,7 @@ public final class CaptureThread: @unchecked Sendable {
         var reportedMissing = false
         var framesTotal = 0
         var opened = false
+        var lostAt: Double?   // its last audio before a loss or a failed open (MonotonicClock), until it opens again
         while !stopping {
             let pcm: PCMCapture
             do {
@@ -171,12 +172,18 @@ public final class CaptureThread: @unchecked Sendable {
                 setError("\(error)")
                 if !reportedMissing { log.error("capture device unavailable, retrying", metadata: ["error": "\(error)", "message_id": "\(EarshotMessageID.device)", "earshot_device": "\(opts.device)"]) }
                 reportedMissing = true
+                if lostAt == nil { lostAt = MonotonicClock.now - secondsSinceProgress }
                 stateValue.store(State.retrying.rawValue, ordering: .releasing)
                 sleepInterruptibly(delay)
                 delay = min(opts.retryMax, delay * 2)
                 continue
             }
-            if reportedMissing { log.notice("capture device available again", metadata: ["earshot_device": "\(opts.device)", "message_id": "\(EarshotMessageID.device)"]) }
+            if let t = lostAt {   // reopened at once after a loss too: the journal says the loss is over, and its length
+                let s = MonotonicClock.now - t
+                log.notice("capture device available again after \(String(format: "%.1f", s)) s without audio",
+                           metadata: ["earshot_device": "\(opts.device)", "message_id": "\(EarshotMessageID.device)", "earshot_outage_seconds": "\(String(format: "%.3f", s))"])
+            }
+            lostAt = nil
             reportedMissing = false
             delay = opts.retryMin
             deviceRate.store(pcm.rate, ordering: .relaxed)
@@ -194,6 +201,7 @@ public final class CaptureThread: @unchecked Sendable {
             } catch {
                 setError("\(error)")
                 lossCount.add(1, ordering: .relaxed)
+                lostAt = MonotonicClock.now - secondsSinceProgress   // its last block: a failing read may have blocked first
                 log.error("capture device lost, reopening", metadata: ["error": "\(error)", "message_id": "\(EarshotMessageID.device)", "earshot_device": "\(opts.device)"])
                 stateValue.store(State.retrying.rawValue, ordering: .releasing)
             }

@@ -25,17 +25,27 @@ extension DetectionService {
         notifier.status(statusLine())
     }
 
-    /// The device stopped delivering (lost, missing, stalled) or delivers again: the health hook hears of it.
+    /// The device stopped delivering (lost, missing, stalled) or delivers again: the health hook hears of it; the
+    /// second notice says for how long, and when, earshotd was not listening (what an incident review asks).
     func deviceHealthChanged() {
         let message: String
         if deviceHearing {
-            message = "capture device \(config.device) delivers audio again: earshotd is listening"
+            let now = Date()
+            let outage = deafSince.map { " after \(Self.outage(now.timeIntervalSince($0))) not listening (no audio from \(UTCStamp.clock($0)) to \(UTCStamp.clock(now)) UTC)" } ?? ""
+            message = "capture device \(config.device) delivers audio again\(outage): earshotd is listening"
+            deafSince = nil
         } else if stalled {
             message = "\(stallText) — earshotd is NOT LISTENING until systemd restarts it"
         } else {
             message = "capture device \(config.device) unavailable (\(capture.lastError)) — earshotd is NOT LISTENING and retries; run `earshot devices` and check `device:` in the config, or reconnect the microphone"
         }
+        if !deviceHearing { deafSince = Date().addingTimeInterval(-capture.secondsSinceProgress) }   // its last block
         healthHooks.submit(health: HealthNotice(condition: "device", problem: !deviceHearing, message: message, device: config.device, location: config.location))
+    }
+
+    /// "0.4 s", "9.9 s"; from 10 s on `DaemonHealth.span` ("45 s", "12 min", "2 h 5 min").
+    static func outage(_ seconds: Double) -> String {
+        seconds < 9.95 ? String(format: "%.1f s", max(0, seconds)) : DaemonHealth.span(seconds)
     }
 
     func livenessChanged(_ e: LivenessEvent) {

@@ -42,6 +42,9 @@ public final class DetectionService: Service, @unchecked Sendable {
     private var lastBeat = -Double.infinity
     /// Whether the device was open and delivering when the loop last looked (a change runs the health hook).
     var deviceHearing = true
+    /// Since when the device has not been heard (its last audio), while `deviceHearing` is false: the notice that
+    /// it is heard again says how long earshotd was not listening.
+    var deafSince: Date?
     var clips: ClipRecorder
     var recorder: SiteRecorder
     /// `scores:`: every window's score, for `earshot calibrate --scores`.

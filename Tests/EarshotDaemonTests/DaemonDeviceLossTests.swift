@@ -1,0 +1,104 @@
+import EarshotDSP
+import Foundation
+import Testing
+
+/// A USB microphone unplugged and plugged back in, through the whole earshotd and the real ALSA path: the `file`
+/// plugin reads a FIFO the test feeds (`FifoCapture`) and writes what it captured to a pipe (`file "|sink.sh"`).
+/// - Killing the sink makes the plugin's next write fail: `snd_pcm_readi` returns -EIO, a device lost mid-read.
+/// - The FIFO renamed away makes each reopen fail with ENOENT (`snd_pcm_open`): the device is gone.
+/// - Renamed back, the next retry opens it: plugged in again.
+/// At 16 kHz; at 48 kHz, resampled (a new resampler, its lag measured again); two channels mixed.
+@Suite(.serialized) struct DaemonDeviceLossTests {
+    @Test(arguments: [(16_000, 1), (48_000, 1), (16_000, 2)])
+    func aMicrophoneUnpluggedAndPluggedBackIsHeardAgain(rate: Int, channels: Int) throws {
+        let run = try DaemonRun()
+        let pid = run.dir.appendingPathComponent("sink.pid")
+        // the first sink says who it is, to be killed; the ones after it (each reopen starts one) just read
+        let sink = try HookFixture.script(run.dir, "sink.sh", "[ -e '\(pid.path)' ] && exec cat > /dev/null\necho $$ > '\(pid.path)'\nexec cat > /dev/null")
+        let fifo = try FifoCapture(dir: run.dir, sink: "|\(sink)")
+        #expect(fifo.growBuffer(to: 1 << 20) >= 256 * 1024, "room for the test's seconds of audio in the pipe")
+        let health = run.dir.appendingPathComponent("health.txt")
+        let hook = try HookFixture.script(run.dir, "health.sh", "{ env | grep '^EARSHOT_' | sort; cat; echo --; } >> '\(health.path)'")
+        let prom = run.dir.appendingPathComponent("earshot.prom")
+        let config = try run.writeConfig(sampleRate: rate, extra: "channels: \(channels)\nhealth_hook:\n  path: \(hook)", metrics: ["path: \(prom.path)", "interval_seconds: 1"])
+        let notify = try NotifySocket()
+        let daemon = try DaemonProcess(args: ["--config", config.path, "--pace", "1"],
+                                       environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000", "ALSA_CONFIG_PATH": fifo.asound.path], dir: run.dir)
+        defer { try? fifo.close(); daemon.signal(SIGKILL); _ = daemon.waitExit(timeout: 5) }
+        #expect(notify.wait(timeout: 15, for: DaemonNotifyTests.has("READY=1")) != nil, "READY=1; stderr:\n\(daemon.stderr)")
+
+        // the test model's 16 kHz sound, each sample held for rate / 16 kHz frames (what the resampler keeps of it is
+        // the 16 kHz sound, 0.4 dB down at 8 kHz), the same on every channel
+        func audio(_ seconds: Double, shots: [Double], seed: UInt64) -> [Float] {
+            DaemonTestSignals.recording(seconds: seconds, shots: shots, seed: seed).flatMap { [Float](repeating: $0, count: channels * rate / 16_000) }
+        }
+        func alerts() -> Int { daemon.stderr.components(separatedBy: "ALERT MESSAGE=Gunshot detected on default").count - 1 }
+        func waitFor(_ what: String, timeout: Double = 15, _ ok: () -> Bool) -> Bool {
+            let deadline = Date().addingTimeInterval(timeout)
+            while !ok() && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            return ok()
+        }
+        // the notices the hook has written whole (each ends with "--")
+        func notices() -> [String] { Array(((try? String(contentsOf: health, encoding: .utf8)) ?? "").components(separatedBy: "--\n").dropLast()) }
+        func metric(_ name: String) -> String? {
+            ((try? String(contentsOf: prom, encoding: .utf8)) ?? "").split(separator: "\n").first { $0.hasPrefix(name + " ") }.map { String($0.dropFirst(name.count + 1)) }
+        }
+
+        // 1. Listening: a shot is heard.
+        try fifo.write(audio(4, shots: [1.5], seed: 1))
+        #expect(waitFor("the first alert") { alerts() == 1 }, "a shot before the loss is alerted; stderr:\n\(daemon.stderr)")
+
+        // 2. Unplugged: the device goes (renamed away), the capture fails mid-read (the sink killed).
+        let away = run.dir.appendingPathComponent("capture.fifo.unplugged")
+        try FileManager.default.moveItem(at: fifo.fifo, to: away)
+        let sinkPid = Int32(try String(contentsOf: pid, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        #expect(sinkPid > 0 && kill(sinkPid, SIGKILL) == 0, "the sink killed")
+        try fifo.write(audio(2, shots: [], seed: 2))   // read until the plugin's write fails
+        #expect(waitFor("the loss") { daemon.stderr.contains("capture device lost, reopening") }, "stderr:\n\(daemon.stderr)")
+        let lostSeen = Date()
+        #expect(daemon.stderr.contains("Input/output error"), "the loss names alsa-lib's error: \(daemon.stderr)")
+        #expect(waitFor("the missing device") { daemon.stderr.contains("capture device unavailable, retrying") }, "stderr:\n\(daemon.stderr)")
+        let waiting = notify.wait(timeout: 10) { $0.contains("waiting for capture device default: snd_pcm_open on 'default' failed: No such file or directory") }
+        #expect(waiting != nil, "STATUS says earshotd waits for the device; statuses: \(notify.statuses)")
+        #expect(waitFor("the health notice") { notices().count == 1 }, "the health hook hears of the loss: \(notices())")
+        if let n = notices().first {
+            #expect(n.contains("EARSHOT_HEALTH=device\n") && n.contains("EARSHOT_PROBLEM=1\n") && n.contains("EARSHOT_MESSAGE=capture device default unavailable")
+                    && n.contains("reconnect the microphone"), "\(n)")
+        }
+        #expect(waitFor("the metrics") { metric("earshot_device_up") == "0" && metric("earshot_device_losses_total") == "1" },
+                "the metrics say so: up \(metric("earshot_device_up") ?? "nil"), losses \(metric("earshot_device_losses_total") ?? "nil")")
+        let pings = notify.count("WATCHDOG=1")
+        notify.wait(timeout: 1.5) { _ in false }
+        #expect(notify.count("WATCHDOG=1") - pings >= 2, "the watchdog is still pinged while the device is missing (earshotd is fine; systemd restarting it would not bring the device back)")
+        #expect(daemon.isRunning)
+
+        // 3. Plugged back in: the retry opens it, and a shot is heard again — once.
+        let mark = notify.messages.count
+        try FileManager.default.moveItem(at: away, to: fifo.fifo)
+        let pluggedIn = Date()
+        #expect(waitFor("the device back") { daemon.stderr.contains("capture device available again after ") }, "stderr:\n\(daemon.stderr)")
+        let backSeen = Date()
+        // how long it was away, as the journal says it (from its last audio to the open)
+        let said = daemon.stderr.components(separatedBy: "earshot_outage_seconds=").dropFirst().first.flatMap { Double($0.prefix { !$0.isWhitespace }) } ?? -1
+        let (least, most) = (pluggedIn.timeIntervalSince(lostSeen) - 0.3, backSeen.timeIntervalSince(lostSeen) + 0.5)
+        #expect(said >= least && said <= most, "outage \(said) s, between \(least) and \(most) s: \(daemon.stderr)")
+        #expect(notify.wait(timeout: 10, from: mark) { $0.contains("STATUS=") && $0.contains("listening on default") } != nil, "statuses: \(notify.statuses)")
+        #expect(waitFor("the recovery notice") { notices().count == 2 }, "\(notices())")
+        if notices().count == 2 {
+            let n = notices()[1]
+            #expect(n.contains("EARSHOT_HEALTH=device\n") && n.contains("EARSHOT_PROBLEM=0\n")
+                    && n.contains("EARSHOT_MESSAGE=capture device default delivers audio again after ") && n.contains(" not listening (no audio from "), "\(n)")
+        }
+        try fifo.write(audio(4, shots: [1.5], seed: 3))
+        #expect(waitFor("the second alert") { alerts() == 2 }, "a shot after the device came back is alerted; stderr:\n\(daemon.stderr)")
+        #expect(waitFor("the metrics") { metric("earshot_device_up") == "1" && metric("earshot_device_losses_total") == "1" },
+                "up \(metric("earshot_device_up") ?? "nil"), losses \(metric("earshot_device_losses_total") ?? "nil")")
+        notify.wait(timeout: 2) { _ in false }
+        #expect(alerts() == 2, "no other alert (windows across the gap): \(daemon.stderr)")
+        #expect(daemon.stderr.components(separatedBy: "capture device lost").count - 1 == 1, "one loss")
+
+        try fifo.close()   // EOF: the plugin's reads return, so the capture thread sees the stop request
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitExit(timeout: 10) == 0, "stderr:\n\(daemon.stderr)")
+    }
+}
