@@ -101,6 +101,14 @@ import Testing
         let h = try Site("notes").judge { $0.incidentEvents = 3; $0.hookGivenUpTotal = 1; $0.clipFailuresTotal = 2; $0.droppedSecondsTotal = 1.5 }
         #expect(h.state == .ok, "\(h)")
         #expect(h.notes.count == 4 && h.notes[0] == "INCIDENT going on: 3 gunshot events (sudo earshot incidents --since 1h)", "\(h.notes)")
+        // the microphone was away for a while and is back: how long nothing was heard, in all
+        let away = try Site("away").judge { $0.deviceDownSecondsTotal = 754; $0.deviceLossesTotal = 2 }
+        #expect(away.state == .ok && away.notes == ["the capture device delivered no audio for 12 min in all since start (2 losses): nothing could be detected then — journalctl -u earshot.service says when (\"capture device\")"], "\(away.notes)")
+        #expect(away.details.last?.hasSuffix("capture: 0 overruns, 2 device losses, 12 min without audio") == true, "\(away.details)")
+        #expect(away.counters?.deviceDownSeconds == 754)
+        let blip = try Site("blip").judge { $0.deviceDownSecondsTotal = 0.42; $0.deviceLossesTotal = 1 }
+        #expect(blip.notes.first?.hasPrefix("the capture device delivered no audio for 0.4 s in all since start (1 loss)") == true, "\(blip.notes)")
+        #expect(try Site("never").judge { $0.deviceLossesTotal = 0 }.notes.isEmpty)
     }
 
     @Test func aFileFromAnOlderEarshotdAsksForARestart() throws {

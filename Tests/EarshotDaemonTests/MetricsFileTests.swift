@@ -45,7 +45,7 @@ struct MetricsFileTests {
             $0.eventsTotal = 3; $0.overrunsTotal = 2; $0.deviceLossesTotal = 1; $0.hookFailuresTotal = 4
             $0.lastScore = 0.97; $0.livenessWarningsTotal[.clipping] = 2; $0.livenessActive = [.silence]; $0.deviceUp = true
             $0.siteRecording = true; $0.siteRecordingSecondsTotal = 7200.5; $0.siteRecordingFailuresTotal = 1
-            $0.droppedSecondsTotal = 2.5
+            $0.droppedSecondsTotal = 2.5; $0.deviceDownSecondsTotal = 61.5
             $0.scoreLog = true; $0.scoreLogFailuresTotal = 2
             $0.alertRateExpected = 0.5; $0.alertRateExcess = true
             $0.model = "site \"hall\".safetensors"; $0.threshold = 0.9801
@@ -58,7 +58,7 @@ struct MetricsFileTests {
         #expect(v["earshot_threshold"].map { abs($0 - 0.9801) < 1e-6 } == true)
         #expect(v["earshot_overruns_total"] == 2)
         #expect(v["earshot_device_losses_total"] == 1)
-        #expect(v["earshot_dropped_seconds_total"] == 2.5)
+        #expect(v["earshot_dropped_seconds_total"] == 2.5 && v["earshot_device_down_seconds_total"] == 61.5)
         #expect(v["earshot_hook_failures_total"] == 4)
         #expect(v["earshot_score_log"] == 1 && v["earshot_score_log_failures_total"] == 2)
         #expect(v["earshot_alert_rate_expected_per_hour"] == 0.5 && v["earshot_alert_rate_excess"] == 1)

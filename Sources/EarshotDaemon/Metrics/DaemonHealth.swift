@@ -48,6 +48,8 @@ public struct DaemonHealth: Sendable, Equatable, Encodable {
         public var lastEvent: Date?
         public var lastEventScore: Double
         public var audioSeconds: Double
+        /// Seconds the capture device delivered no audio since start (`earshot_device_down_seconds_total`).
+        public var deviceDownSeconds: Double
         public var uptimeSeconds: Double
         public var model: String
         public var threshold: Double
@@ -212,6 +214,10 @@ public struct DaemonHealth: Sendable, Equatable, Encodable {
             h.notes.append("\(c.hookGivenUpTotal) alert(s) or notice(s) since start whose hook failed every attempt: their page did not go out (\(reach.log) says why)")
         }
         if c.clipFailuresTotal > 0 { h.notes.append("\(c.clipFailuresTotal) evidence clip(s) could not be written since start (\(reach.log) says why)") }
+        if c.deviceDownSecondsTotal > 0 {
+            // was the detector deaf overnight? — what a morning check asks
+            h.notes.append("the capture device delivered no audio for \(outage(c.deviceDownSecondsTotal)) in all since start (\(c.deviceLossesTotal) loss\(c.deviceLossesTotal == 1 ? "" : "es")): nothing could be detected then — \(reach.log) says when (\"capture device\")")
+        }
         if c.droppedSecondsTotal > 0 { h.notes.append(String(format: "%.1f s of captured audio never analysed since start (the detection loop fell behind)", c.droppedSecondsTotal)) }
         h.problems = critical + warning
         h.state = !critical.isEmpty ? .critical : !warning.isEmpty ? .warning : .ok
@@ -220,13 +226,13 @@ public struct DaemonHealth: Sendable, Equatable, Encodable {
         h.details.append("\(span(c.audioSecondsTotal)) of audio analysed; metrics written \(span(age)) ago (\(h.metricsPath))")
         let last = c.lastEventTimestamp > 0 ? String(format: "; last %@, score %.2f", Mute.describe(Date(timeIntervalSince1970: c.lastEventTimestamp)), c.lastEventScore) : ""
         h.details.append("since start: \(c.eventsTotal) alert\(c.eventsTotal == 1 ? "" : "s") (\(c.mutedEventsTotal) muted), \(c.cooldownEventsTotal) held back in cooldowns, \(c.incidentsTotal) incident\(c.incidentsTotal == 1 ? "" : "s")\(last)")
-        h.details.append("hooks: \(c.hookRunsTotal) run\(c.hookRunsTotal == 1 ? "" : "s"), \(c.hookFailuresTotal) failed, \(c.hookRetriesTotal) retried; capture: \(c.overrunsTotal) overrun\(c.overrunsTotal == 1 ? "" : "s"), \(c.deviceLossesTotal) device loss\(c.deviceLossesTotal == 1 ? "" : "es")")
+        h.details.append("hooks: \(c.hookRunsTotal) run\(c.hookRunsTotal == 1 ? "" : "s"), \(c.hookFailuresTotal) failed, \(c.hookRetriesTotal) retried; capture: \(c.overrunsTotal) overrun\(c.overrunsTotal == 1 ? "" : "s"), \(c.deviceLossesTotal) device loss\(c.deviceLossesTotal == 1 ? "" : "es"), \(outage(c.deviceDownSecondsTotal)) without audio")
         h.counters = Counters(running: c.running, deviceUp: c.deviceUp, muted: c.muted,
                               mutedUntil: c.mutedUntil > 0 ? Date(timeIntervalSince1970: c.mutedUntil) : nil,
                               incidentEvents: c.incidentEvents, eventsTotal: c.eventsTotal, cooldownEventsTotal: c.cooldownEventsTotal,
                               incidentsTotal: c.incidentsTotal,
                               lastEvent: c.lastEventTimestamp > 0 ? Date(timeIntervalSince1970: c.lastEventTimestamp) : nil,
-                              lastEventScore: c.lastEventScore, audioSeconds: c.audioSecondsTotal, uptimeSeconds: uptime, model: c.model,
+                              lastEventScore: c.lastEventScore, audioSeconds: c.audioSecondsTotal, deviceDownSeconds: c.deviceDownSecondsTotal, uptimeSeconds: uptime, model: c.model,
                               threshold: c.threshold, hookGivenUpTotal: c.hookGivenUpTotal,
                               liveness: LivenessCondition.allCases.filter { c.livenessActive.contains($0) }.map(\.rawValue))
         return h
@@ -255,5 +261,10 @@ public struct DaemonHealth: Sendable, Equatable, Encodable {
         let (d, h, m) = (s / 86_400, (s % 86_400) / 3600, (s % 3600) / 60)
         if d > 0 { return "\(d) d \(h) h" }
         return h > 0 ? "\(h) h \(m) min" : "\(m) min"
+    }
+
+    /// `span`, to a tenth of a second below 10 s ("0.4 s", "9.9 s"): an outage of the microphone.
+    public static func outage(_ seconds: Double) -> String {
+        seconds < 9.95 ? String(format: "%.1f s", max(0, seconds)) : span(seconds)
     }
 }

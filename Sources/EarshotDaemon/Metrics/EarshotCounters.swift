@@ -22,6 +22,9 @@ public struct EarshotCounters: Sendable, Equatable {
     public var overrunsTotal = 0
     /// Times the capture device disappeared or failed and had to be reopened.
     public var deviceLossesTotal = 0
+    /// Seconds the capture device delivered no audio, so nothing could be detected: missing at start, lost and not
+    /// back yet, or stalled (the outage going on included).
+    public var deviceDownSecondsTotal: Double = 0
     /// Seconds of captured audio never analysed: the detection loop fell more than `ring_seconds` behind.
     public var droppedSecondsTotal: Double = 0
     /// Hook processes started.

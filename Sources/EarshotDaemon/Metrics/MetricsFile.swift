@@ -68,6 +68,7 @@ public final class MetricsFile: Sendable {
         one("earshot_reload_rejected_timestamp_seconds", "gauge", "Unix time of the last reload rejected since the last one accepted (0 = none): earshotd runs an earlier config than its file.", Self.number(c.reloadRejectedAt))
         one("earshot_overruns_total", "counter", "ALSA capture overruns recovered.", "\(c.overrunsTotal)")
         one("earshot_device_losses_total", "counter", "Times the capture device was lost and reopened.", "\(c.deviceLossesTotal)")
+        one("earshot_device_down_seconds_total", "counter", "Seconds the capture device delivered no audio (missing, lost or stalled): nothing could be detected.", "\(c.deviceDownSecondsTotal)")
         one("earshot_dropped_seconds_total", "counter", "Seconds of captured audio never analysed (the detection loop fell more than ring_seconds behind).", "\(c.droppedSecondsTotal)")
         one("earshot_device_up", "gauge", "1 while the capture device is open and delivering audio.", c.deviceUp ? "1" : "0")
         one("earshot_hook_runs_total", "counter", "Hook processes started.", "\(c.hookRunsTotal)")

@@ -78,6 +78,7 @@ public struct MetricsReading: Sendable, Equatable {
         c.overrunsTotal = int("earshot_overruns_total")
         c.deviceLossesTotal = int("earshot_device_losses_total")
         c.droppedSecondsTotal = double("earshot_dropped_seconds_total")
+        c.deviceDownSecondsTotal = double("earshot_device_down_seconds_total")
         c.deviceUp = flag("earshot_device_up")
         c.hookRunsTotal = int("earshot_hook_runs_total")
         c.hookFailuresTotal = int("earshot_hook_failures_total")

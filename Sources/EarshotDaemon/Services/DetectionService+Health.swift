@@ -31,8 +31,9 @@ extension DetectionService {
         let message: String
         if deviceHearing {
             let now = Date()
-            let outage = deafSince.map { " after \(Self.outage(now.timeIntervalSince($0))) not listening (no audio from \(UTCStamp.clock($0)) to \(UTCStamp.clock(now)) UTC)" } ?? ""
+            let outage = deafSince.map { " after \(DaemonHealth.outage(now.timeIntervalSince($0))) not listening (no audio from \(UTCStamp.clock($0)) to \(UTCStamp.clock(now)) UTC)" } ?? ""
             message = "capture device \(config.device) delivers audio again\(outage): earshotd is listening"
+            deafSecondsOver = deafSeconds
             deafSince = nil
         } else if stalled {
             message = "\(stallText) — earshotd is NOT LISTENING until systemd restarts it"
@@ -43,10 +44,6 @@ extension DetectionService {
         healthHooks.submit(health: HealthNotice(condition: "device", problem: !deviceHearing, message: message, device: config.device, location: config.location))
     }
 
-    /// "0.4 s", "9.9 s"; from 10 s on `DaemonHealth.span` ("45 s", "12 min", "2 h 5 min").
-    static func outage(_ seconds: Double) -> String {
-        seconds < 9.95 ? String(format: "%.1f s", max(0, seconds)) : DaemonHealth.span(seconds)
-    }
 
     func livenessChanged(_ e: LivenessEvent) {
         healthHooks.submit(health: HealthNotice(condition: e.condition.rawValue, problem: e.kind == .warning, message: e.message, device: config.device, location: config.location))

@@ -45,6 +45,10 @@ public final class DetectionService: Service, @unchecked Sendable {
     /// Since when the device has not been heard (its last audio), while `deviceHearing` is false: the notice that
     /// it is heard again says how long earshotd was not listening.
     var deafSince: Date?
+    /// Seconds of the outages over (`deafSince` to the device heard again), for `earshot_device_down_seconds_total`.
+    var deafSecondsOver: Double = 0
+    /// Seconds the device delivered no audio since start, the outage going on included.
+    var deafSeconds: Double { deafSecondsOver + (deafSince.map { max(0, Date().timeIntervalSince($0)) } ?? 0) }
     var clips: ClipRecorder
     var recorder: SiteRecorder
     /// `scores:`: every window's score, for `earshot calibrate --scores`.
@@ -277,8 +281,11 @@ public final class DetectionService: Service, @unchecked Sendable {
                     let (o, l) = (capture.overruns, capture.deviceLosses)
                     let rate = Double(model.features.sampleRate)
                     let audio = Double(samplesConsumed) / rate, score = Double(detector.lastScore), lost = Double(samplesDropped) / rate
-                    let up = capture.state == .capturing && !stalled, wall = Date().timeIntervalSince1970
-                    metrics.update { $0.overrunsTotal = o; $0.deviceLossesTotal = l; $0.audioSecondsTotal = audio; $0.lastScore = score; $0.deviceUp = up; $0.droppedSecondsTotal = lost; $0.loopTimestamp = wall }
+                    let up = capture.state == .capturing && !stalled, wall = Date().timeIntervalSince1970, deaf = deafSeconds
+                    metrics.update {
+                        $0.overrunsTotal = o; $0.deviceLossesTotal = l; $0.audioSecondsTotal = audio; $0.lastScore = score; $0.deviceUp = up
+                        $0.droppedSecondsTotal = lost; $0.loopTimestamp = wall; $0.deviceDownSecondsTotal = deaf
+                    }
                 }
                 if n == 0 {
                     if options.exitAtEnd && capture.state == .stopped && capture.ring.available == 0 { break }
@@ -329,8 +336,11 @@ public final class DetectionService: Service, @unchecked Sendable {
         recorder.flush(within: budget.flushLeft)
         scores.flush(within: budget.flushLeft)
         let audio = Double(samplesConsumed) / Double(model.features.sampleRate), score = Double(detector.lastScore)
-        let (o, l) = (capture.overruns, capture.deviceLosses)
-        metrics.update { $0.overrunsTotal = o; $0.deviceLossesTotal = l; $0.audioSecondsTotal = audio; $0.lastScore = score; $0.deviceUp = false; $0.running = false }
+        let (o, l, deaf) = (capture.overruns, capture.deviceLosses, deafSeconds)
+        metrics.update {
+            $0.overrunsTotal = o; $0.deviceLossesTotal = l; $0.audioSecondsTotal = audio; $0.lastScore = score; $0.deviceUp = false; $0.running = false
+            $0.deviceDownSecondsTotal = deaf
+        }
         metrics.writeLogged()   // only when metrics.enabled (a disabled file was written at every stop)
     }
 
