@@ -101,6 +101,9 @@ public final class Detector {
     /// Closes any open event (end of file or stream).
     public func finish(_ emit: (DetectorOutput) -> Void) { tracker.finish(emit) }
 
+    /// The audio ended at `time` (stream seconds) and was scored to its end (`EventTracker.endOfAudio`).
+    public func endOfAudio(at time: Double, _ emit: (DetectorOutput) -> Void) { tracker.endOfAudio(at: time, emit) }
+
     /// `seconds` of real time passed with no audio: the cooldown runs on through them (`EventTracker.passWithoutAudio`).
     public func passWithoutAudio(seconds: Double) { tracker.passWithoutAudio(seconds: seconds) }
 
@@ -119,9 +122,11 @@ public final class Detector {
     /// under this detector's rule: earshotd replacing its detector on a reload (a new model), so a shot the old
     /// one was confirming is not dropped and one it just reported is not reported again. Times must be on the
     /// same base (`reset(timeOrigin:)`).
-    public func continueDecisions(from old: Detector) {
+    /// `scores: false` takes the decision state only, keeping this detector's `lastScore` and `windowsScored`.
+    public func continueDecisions(from old: Detector, scores: Bool = true) {
         tracker = old.tracker
         tracker.update(rule: rule)
+        guard scores else { return }
         lastScore = old.lastScore
         windowsScored = old.windowsScored
     }

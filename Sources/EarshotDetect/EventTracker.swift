@@ -19,6 +19,7 @@ public struct EventTracker: Sendable {
     private var lastSoundEnd = -Double.infinity   // end of the last event or heard event: a heard run must begin after it
     private var nextID = 1
     private var gapWindows: Int
+    private var decidedUntil = -Double.infinity   // the audio before it was decided to its end (`endOfAudio`)
 
     public init(rule: DecisionRule) {
         self.rule = rule
@@ -37,7 +38,9 @@ public struct EventTracker: Sendable {
 
     /// Feeds one window: its score, start/end time, and the onset estimate inside it.
     public mutating func observe(score: Float, windowStart: Double, windowEnd: Double, onset: Double, _ emit: (DetectorOutput) -> Void) {
-        let above = score >= rule.threshold
+        // a window whose sound began before audio that ended and was decided to its end (windows after a gap that
+        // still hold that audio) is that sound: no new run
+        let above = score >= rule.threshold && onset >= decidedUntil
         let centre = (windowStart + windowEnd) / 2
         if var h = heard {
             let over = h.take(above: above, score: score, end: windowEnd, centre: centre, gapWindows: gapWindows)
@@ -106,6 +109,17 @@ public struct EventTracker: Sendable {
 
     /// Closes an open event at end of stream.
     public mutating func finish(_ emit: (DetectorOutput) -> Void) { heard = nil; close(emit) }
+
+    /// The audio ended at `time` and its last windows were scored (earshotd: the device lost or stalled, its end
+    /// mirrored as a file's): the open event closes, a run not yet confirmed is dropped, and windows later fed that
+    /// still hold sound from before `time` (a detector that streams across the gap when audio comes back) start
+    /// nothing: it was decided. Cooldown and counts go on.
+    public mutating func endOfAudio(at time: Double, _ emit: (DetectorOutput) -> Void) {
+        finish(emit)
+        run = 0
+        dips = 0
+        decidedUntil = max(decidedUntil, time)
+    }
 
     private mutating func close(_ emit: (DetectorOutput) -> Void) {
         guard let e = active?.event else { return }

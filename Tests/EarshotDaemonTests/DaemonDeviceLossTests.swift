@@ -57,6 +57,8 @@ import Testing
         #expect(waitFor("the loss") { daemon.stderr.contains("capture device lost, reopening") }, "stderr:\n\(daemon.stderr)")
         let lostSeen = Date()
         #expect(daemon.stderr.contains("Input/output error"), "the loss names alsa-lib's error: \(daemon.stderr)")
+        // what was heard up to the loss is scored to its end (its last half-window mirrored), once
+        #expect(waitFor("the audio's end scored") { daemon.stderr.contains("audio ended (capture device lost): its last 0.40 s scored") }, "\(daemon.stderr)")
         #expect(waitFor("the missing device") { daemon.stderr.contains("capture device unavailable, retrying") }, "stderr:\n\(daemon.stderr)")
         let waiting = notify.wait(timeout: 10) { $0.contains("waiting for capture device default: snd_pcm_open on 'default' failed: No such file or directory") }
         #expect(waiting != nil, "STATUS says earshotd waits for the device; statuses: \(notify.statuses)")
@@ -98,7 +100,7 @@ import Testing
         #expect(abs(down - said) < 0.5, "earshot_device_down_seconds_total \(down), the journal said \(said) s")
         notify.wait(timeout: 2) { _ in false }
         #expect(alerts() == 2, "no other alert (windows across the gap): \(daemon.stderr)")
-        #expect(daemon.stderr.components(separatedBy: "capture device lost").count - 1 == 1, "one loss")
+        #expect(daemon.stderr.components(separatedBy: "capture device lost, reopening").count - 1 == 1, "one loss")
 
         try fifo.close()   // EOF: the plugin's reads return, so the capture thread sees the stop request
         daemon.signal(SIGTERM)

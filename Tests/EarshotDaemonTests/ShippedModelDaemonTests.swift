@@ -51,4 +51,67 @@ import Testing
         let summary = try #require(ShotScores.summary(model: model, rule: config.rule(model.threshold)))
         #expect(ready?["TEST_SHOTS"] == summary && summary.hasPrefix("finds 71.5 % (176 of 246)"), "\(String(describing: ready))")
     }
+
+    /// Corpus shots the shipped model finds only once they sit in a window's middle: with the audio ending 0.1 s
+    /// after each one's peak, none of them alerted before earshotd scored the audio's end mirrored.
+    static let lateShots = ["gunshot/kaggle_AK-12__kaggle_AK-12_3-71.flac", "gunshot/kaggle_MP5__kaggle_MP5_8-87.flac",
+                            "gunshot/belize_katsis_gun__gunshot_96.flac"]
+
+    /// 2 s of the quiet bed, then `file` up to 0.1 s after its loudest sample: the audio ends right after a shot.
+    static func endingOnAShot(_ file: String) throws -> [Float] {
+        let x = try AudioFile.read(TestPaths.corpus.appendingPathComponent(file), sampleRate: 16_000).samples
+        let peak = x.indices.max { abs(x[$0]) < abs(x[$1]) } ?? 0
+        return DaemonTestSignals.recording(seconds: 2, shots: []) + x.prefix(peak + 1_600)
+    }
+
+    /// earshotd stops (here at the recording's end) right after a shot: the shot is alerted, as `earshot detect`
+    /// alerts one at a file's end. Shown able to fail: without the end scored, none of the three alerted.
+    @Test(.enabled(if: present, "models/earshot-default.safetensors is not shipped yet (the trainer adds it)"), arguments: lateShots)
+    func aShotAsTheAudioEndsIsAlerted(file: String) throws {
+        var run = try DaemonRun()
+        run.model = Self.model
+        let audio = try Self.endingOnAShot(file)
+        let fx = try AlsaFileFixture(audio, rate: 16_000, dir: run.dir)
+        let r = try run.journalRun(fx, config: try run.writeConfig())
+        #expect(r.status == 0, "stderr:\n\(r.stderr)")
+        let offsets = DaemonRun.alerts(r.entries).compactMap { $0["EARSHOT_OFFSET"].flatMap(Double.init) }
+        let end = Double(audio.count) / 16_000
+        #expect(offsets.count == 1 && offsets.allSatisfy { $0 > 1.9 && $0 <= end }, "one alert, in the clip (2 s – \(end) s): \(offsets)")
+        #expect(r.entries.contains { ($0["MESSAGE"] ?? "").hasPrefix("audio ended (earshotd stopping): its last 0.40 s scored with its end mirrored") },
+                "\(r.entries.compactMap { $0["MESSAGE"] }.filter { $0.hasPrefix("audio ended") })")
+    }
+
+    /// The device hangs right after a shot (a driver or USB link that stops delivering, as after a blast): the
+    /// shot is alerted when the stall is found, before systemd's watchdog restarts earshotd and the audio is gone.
+    /// When audio comes again, the windows that still hold the shot do not page it a second time.
+    @Test(.enabled(if: present, "models/earshot-default.safetensors is not shipped yet (the trainer adds it)"))
+    func aShotAsTheDeviceStallsIsAlerted() throws {
+        var run = try DaemonRun()
+        run.model = Self.model
+        let fifo = try FifoCapture(dir: run.dir)
+        _ = fifo.growBuffer(to: 1 << 20)
+        let config = try run.writeConfig(extra: "stall_seconds: 1")
+        let daemon = try DaemonProcess(args: ["--config", config.path, "--pace", "1"], environment: ["ALSA_CONFIG_PATH": fifo.asound.path], dir: run.dir)
+        defer { try? fifo.close(); daemon.signal(SIGKILL); _ = daemon.waitExit(timeout: 5) }
+        try fifo.write(try Self.endingOnAShot(Self.lateShots[0]))
+        let deadline = Date().addingTimeInterval(20)
+        while !daemon.stderr.contains("ALERT MESSAGE=Gunshot detected") && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        let err = daemon.stderr
+        #expect(err.contains("ALERT MESSAGE=Gunshot detected"), "the shot alerted: \(err)")
+        let stall = err.range(of: "capture stalled: default")?.lowerBound, alert = err.range(of: "ALERT MESSAGE=")?.lowerBound
+        #expect(stall != nil && alert != nil && stall! < alert!, "alerted once the stall was found: \(err)")
+        #expect(err.contains("audio ended (capture stalled)"), "\(err)")
+        // audio again, after more than the cooldown (1 s): the detector streams across the gap, so its next windows
+        // still hold the shot — decided already, it is not paged again
+        Thread.sleep(forTimeInterval: 1.5)
+        try fifo.write(DaemonTestSignals.recording(seconds: 3, shots: []))
+        let resumed = Date().addingTimeInterval(15)
+        while !daemon.stderr.contains("capture resumed") && Date() < resumed { Thread.sleep(forTimeInterval: 0.1) }
+        #expect(fifo.waitDrained(timeout: 10), "the 3 s were read")
+        Thread.sleep(forTimeInterval: 1)
+        try fifo.close()
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitExit(timeout: 10) == 0, "stderr:\n\(err)")
+        #expect(daemon.stderr.components(separatedBy: "ALERT MESSAGE=").count - 1 == 1, "alerted once, not again when audio came back or earshotd stopped: \(daemon.stderr)")
+    }
 }

@@ -44,6 +44,43 @@ import Testing
         #expect(started(out).count == 2 && started(out).last.map { abs($0.start - 6.2) < 1e-9 } == true, "\(out)")
     }
 
+    /// The audio ended and was scored to its end (earshotd: the device lost or stalled): the open event closes, a
+    /// run not yet confirmed does not go on across the gap, and windows after it whose sound began before the end
+    /// (a detector streaming across the gap sees the old audio again) start nothing — not even once the real time
+    /// without audio has used the cooldown up — while a new sound after it pages.
+    @Test func theEndOfAudioClosesTheEventAndDecidesWhatCameBefore() {
+        func feed(_ t: inout EventTracker, _ windows: [(score: Float, onset: Double)], from i0: Int, _ out: inout [DetectorOutput]) {
+            for (k, w) in windows.enumerated() {
+                let a = Double(i0 + k) * 0.1
+                t.observe(score: w.score, windowStart: a, windowEnd: a + 0.1, onset: w.onset) { out.append($0) }
+            }
+        }
+        let rule = DecisionRule(threshold: 0.5, cooldown: 5)
+        // an event open at the end closes there
+        var t = EventTracker(rule: rule)
+        var out: [DetectorOutput] = []
+        feed(&t, [(0.1, 0), (0.9, 0.1), (0.9, 0.1)], from: 0, &out)
+        t.endOfAudio(at: 0.3) { out.append($0) }
+        #expect(started(out).count == 1 && ended(out).count == 1 && ended(out).allSatisfy { abs($0.end - 0.3) < 1e-9 }, "\(out)")
+        // 20 s without audio use the cooldown up; the windows after the gap that still hold the shot start nothing
+        t.passWithoutAudio(seconds: 20)
+        feed(&t, [(0.9, 0.1), (0.9, 0.1), (0.9, 0.1)], from: 3, &out)
+        #expect(started(out).count == 1, "the shot decided before the gap is not paged again: \(out)")
+        // a new sound after the end pages
+        feed(&t, [(0.9, 0.65), (0.9, 0.65)], from: 6, &out)
+        #expect(started(out).map(\.start) == [0.1, 0.65], "\(out)")
+
+        // a run of one window, not confirmed at the end, does not join a window after the gap into an event
+        var u = EventTracker(rule: rule)
+        var o2: [DetectorOutput] = []
+        feed(&u, [(0.1, 0), (0.9, 0.1)], from: 0, &o2)
+        u.endOfAudio(at: 0.2) { o2.append($0) }
+        feed(&u, [(0.9, 0.25)], from: 2, &o2)
+        #expect(o2.isEmpty, "\(o2)")
+        feed(&u, [(0.9, 0.25)], from: 3, &o2)
+        #expect(started(o2).map(\.start) == [0.25], "two windows after the gap confirm a sound of their own: \(o2)")
+    }
+
     @Test func singleWindowIsNotEnoughWithMinConsecutiveTwo() {
         let o = run([0.1, 0.9, 0.1, 0.1, 0.95, 0.1], DecisionRule(threshold: 0.5))
         #expect(o.isEmpty)

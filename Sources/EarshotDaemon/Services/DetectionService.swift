@@ -45,6 +45,11 @@ public final class DetectionService: Service, @unchecked Sendable {
     /// Since when the device has not been heard (its last audio), while `deviceHearing` is false: the notice that
     /// it is heard again says how long earshotd was not listening.
     var deafSince: Date?
+    /// The device stopped delivering (lost, missing, stalled): the audio's end is scored (`scoreAudioEnd`) once
+    /// the reader has read all of it — unless audio comes back first.
+    var audioEndPending = false
+    /// `samplesConsumed` when the audio's end was last scored: once per stretch of audio.
+    var audioEndScoredAt = 0
     /// Seconds of the outages over (`deafSince` to the device heard again), for `earshot_device_down_seconds_total`.
     var deafSecondsOver: Double = 0
     /// Seconds the device delivered no audio since start, the outage going on included.
@@ -265,7 +270,11 @@ public final class DetectionService: Service, @unchecked Sendable {
                 if stalledNow != stalled { stalled = stalledNow; stallChanged() }
                 if !stalled, now - lastPing >= watchdogEvery { notifier.watchdog(); lastPing = now }
                 let hearing = capture.state == .capturing && !stalled
-                if hearing != deviceHearing, capture.state == .capturing || capture.state == .retrying { deviceHearing = hearing; deviceHealthChanged() }
+                if hearing != deviceHearing, capture.state == .capturing || capture.state == .retrying {
+                    deviceHearing = hearing; deviceHealthChanged()
+                    audioEndPending = !hearing
+                }
+                if audioEndPending, n == 0 { audioEndPending = false; scoreAudioEnd(stalled ? "capture stalled" : "capture device lost") }
                 if hearing, liveness.active.isEmpty, config.heartbeat.hook.path != nil, now - lastBeat >= config.heartbeat.interval {
                     lastBeat = now
                     heartbeat.submit(health: HealthNotice(condition: "heartbeat", problem: false, message: statusLine(), device: config.device, location: config.location))
@@ -320,6 +329,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         let runners = [hooks, clipHooks, healthHooks, incidentHooks, heartbeat] + retiredHooks
         for r in runners { r.beginStop() }
         capture.stop()
+        scoreAudioEnd("earshotd stopping")   // a shot at the very end still pages: runs submitted now still run
         detector.finish { self.handle($0) }
         if let i = incidents.close(now: 0, force: true) { incidentOver(i, stopped: true) }
         for c in retiredClips + [clips] { c.flush(within: max(StopBudget.minimumFlush, budget.hooksLeft)) }   // their clip_hook runs are queued
@@ -470,7 +480,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         incidentHooks.submit(incident: update)
     }
 
-    private func handle(_ out: DetectorOutput) {
+    func handle(_ out: DetectorOutput) {
         switch out {
         case let .started(e):
             let today = Calendar.current.component(.day, from: Date())
