@@ -2,8 +2,8 @@
 """The corpus figures behind earshotd scoring the audio's end when it stops (the device lost or stalled,
 earshotd stopping; README "Troubleshooting", "audio ended"). Needs numpy, sox and a release build
 (swift build -c release --product earshotd --product earshot):
-    python3 scripts/audio-end-corpus.py [CORPUS] [CLIPS]   (default ../shared/corpus, 80 gunshot clips)
-For CLIPS random gunshot clips (seeded): 2 s of quiet (Gaussian, -60 dBFS), then the clip up to d seconds after
+    python3 scripts/audio-end-corpus.py [CORPUS] [CLIPS] [CLASS]   (default ../shared/corpus, 80, gunshot)
+For CLIPS random clips of CLASS (seeded; negative or crowd: the alerts are false alarms): 2 s of quiet (Gaussian, -60 dBFS), then the clip up to d seconds after
 its loudest sample, d = 0.1, 0.25, 0.5, 1.0. The clips with an alert, when
   - the audio ends there: the release earshotd through ALSA's file plugin, to the recording's end (--exit-at-end,
     which scores the end as a lost or stalled device does);
@@ -16,6 +16,7 @@ import numpy as np
 here = os.path.dirname(os.path.abspath(__file__))
 corpus = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "../../shared/corpus")
 count = int(sys.argv[2]) if len(sys.argv) > 2 else 80
+cls = sys.argv[3] if len(sys.argv) > 3 else "gunshot"
 rel = os.path.join(here, "../.build/release")
 model = os.path.join(here, "../models/earshot-default.safetensors")
 tmp = tempfile.mkdtemp(prefix="earshot-audio-end-")
@@ -61,7 +62,7 @@ def detect(x):
 
 ds = [0.1, 0.25, 0.5, 1.0]
 found = {(d, k): 0 for d in ds for k in ("ends", "quiet after", "detect")}
-files = random.sample(sorted(glob.glob(os.path.join(corpus, "gunshot", "*.flac"))), count)
+files = random.sample(sorted(glob.glob(os.path.join(corpus, cls, "*.flac"))), count)
 used = 0
 for f in files:
     x = load(f)
@@ -75,7 +76,7 @@ for f in files:
         found[(d, "ends")] += daemon(audio) > 0
         found[(d, "quiet after")] += daemon(np.concatenate([audio, rng.normal(0, 0.001, 32000).astype(np.float32)])) > 0
         found[(d, "detect")] += detect(audio) > 0
-print(f"{used} gunshot clips; clips with an alert, the audio ending d s after the clip's peak:")
+print(f"{used} {cls} clips; clips with an alert, the audio ending d s after the clip's peak:")
 print("d (s)   ends   quiet after   earshot detect")
 for d in ds:
     print(f"{d:<6}  {found[(d, 'ends')]:>4}   {found[(d, 'quiet after')]:>11}   {found[(d, 'detect')]:>14}")
