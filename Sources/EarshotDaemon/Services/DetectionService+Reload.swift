@@ -51,7 +51,7 @@ extension DetectionService {
             if !sameFile { fingerprint = m.scoreFingerprint }
             model = m; detector = d; modelURL = url; modelStamp = stamp
             if !keep { attachScoreLog() }
-            samplesConsumed = consumed; samplesDropped = lost
+            samplesConsumed = consumed; samplesDropped = lost; audioEndScoredAt = rescaled(audioEndScoredAt)
             if new.hook != config.hook { retire(hooks); hooks = HookRunner(settings: new.hook, logger: log, metrics: metrics) }
             if new.clipHook != config.clipHook { retire(clipHooks); clipHooks = HookRunner(settings: new.clipHook, logger: log, metrics: metrics) }
             if new.healthHook != config.healthHook { retire(healthHooks); healthHooks = HookRunner(settings: new.healthHook, logger: log, metrics: metrics) }
