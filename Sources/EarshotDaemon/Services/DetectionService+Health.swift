@@ -44,7 +44,6 @@ extension DetectionService {
         healthHooks.submit(health: HealthNotice(condition: "device", problem: !deviceHearing, message: message, device: config.device, location: config.location))
     }
 
-
     func livenessChanged(_ e: LivenessEvent) {
         healthHooks.submit(health: HealthNotice(condition: e.condition.rawValue, problem: e.kind == .warning, message: e.message, device: config.device, location: config.location))
         let warning = e.kind == .warning
