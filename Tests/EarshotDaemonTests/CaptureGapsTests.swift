@@ -11,8 +11,8 @@ struct CaptureGapsTests {
         #expect(g.first(in: 100..<101) == 100, "a gap at the range's first sample is in it")
         #expect(g.first(in: 101..<250) == nil, "…and one at its end is not")
         #expect(g.first(in: 101..<1_000) == 250)
-        for k in 1...CaptureGaps.capacity { g.record(1_000 + k) }
-        #expect(g.first(in: 0..<1_000) == nil, "the oldest gaps make room for the last \(CaptureGaps.capacity)")
+        for k in 1...g.capacity { g.record(1_000 + k) }
+        #expect(g.first(in: 0..<1_000) == nil, "the oldest gaps make room for the last \(g.capacity)")
         #expect(g.first(in: 0..<2_000) == 1_001)
     }
 }

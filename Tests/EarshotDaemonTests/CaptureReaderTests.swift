@@ -57,7 +57,9 @@ struct CaptureReaderTests {
 
     static func stress(capacity: Int, seed: UInt64) -> (pieces: Int, fresh: Int, missed: Int, spurious: Int, lost: Int, overrun: Int, discarded: Int) {
         let total = 2_000_000   // counter values stay below 2^24: exact in Float
-        let ring = SampleRing(capacity: capacity), gaps = CaptureGaps()
+        // room for every gap of a round (≈ 300): a reader descheduled between its ring read and its question to the
+        // gaps must still find the gap in what it read (the daemon's 64 hold 6.4 s of overruns in every period)
+        let ring = SampleRing(capacity: capacity), gaps = CaptureGaps(capacity: 1_024)
         let done = Atomic<Bool>(false)
         let producer = Thread {
             var rng = SeededRNG(seed: 5 + seed)

@@ -33,7 +33,7 @@ import Testing
             DaemonTestSignals.recording(seconds: seconds, shots: shots, seed: seed).flatMap { [Float](repeating: $0, count: channels * rate / 16_000) }
         }
         func alerts() -> Int { daemon.stderr.components(separatedBy: "ALERT MESSAGE=Gunshot detected on default").count - 1 }
-        func waitFor(_ what: String, timeout: Double = 15, _ ok: () -> Bool) -> Bool {
+        func waitFor(timeout: Double = 15, _ ok: () -> Bool) -> Bool {
             let deadline = Date().addingTimeInterval(timeout)
             while !ok() && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
             return ok()
@@ -46,7 +46,7 @@ import Testing
 
         // 1. Listening: a shot is heard.
         try fifo.write(audio(4, shots: [1.5], seed: 1))
-        #expect(waitFor("the first alert") { alerts() == 1 }, "a shot before the loss is alerted; stderr:\n\(daemon.stderr)")
+        #expect(waitFor { alerts() == 1 }, "a shot before the loss is alerted; stderr:\n\(daemon.stderr)")
 
         // 2. Unplugged: the device goes (renamed away), the capture fails mid-read (the sink killed).
         let away = run.dir.appendingPathComponent("capture.fifo.unplugged")
@@ -54,20 +54,20 @@ import Testing
         let sinkPid = Int32(try String(contentsOf: pid, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         #expect(sinkPid > 0 && kill(sinkPid, SIGKILL) == 0, "the sink killed")
         try fifo.write(audio(2, shots: [], seed: 2))   // read until the plugin's write fails
-        #expect(waitFor("the loss") { daemon.stderr.contains("capture device lost, reopening") }, "stderr:\n\(daemon.stderr)")
+        #expect(waitFor { daemon.stderr.contains("capture device lost, reopening") }, "stderr:\n\(daemon.stderr)")
         let lostSeen = Date()
         #expect(daemon.stderr.contains("Input/output error"), "the loss names alsa-lib's error: \(daemon.stderr)")
         // what was heard up to the loss is scored to its end (its last half-window mirrored), once
-        #expect(waitFor("the audio's end scored") { daemon.stderr.contains("audio ended (capture device lost): its last 0.40 s scored") }, "\(daemon.stderr)")
-        #expect(waitFor("the missing device") { daemon.stderr.contains("capture device unavailable, retrying") }, "stderr:\n\(daemon.stderr)")
+        #expect(waitFor { daemon.stderr.contains("audio ended (capture device lost): its last 0.40 s scored") }, "\(daemon.stderr)")
+        #expect(waitFor { daemon.stderr.contains("capture device unavailable, retrying") }, "stderr:\n\(daemon.stderr)")
         let waiting = notify.wait(timeout: 10) { $0.contains("waiting for capture device default: snd_pcm_open on 'default' failed: No such file or directory") }
         #expect(waiting != nil, "STATUS says earshotd waits for the device; statuses: \(notify.statuses)")
-        #expect(waitFor("the health notice") { notices().count == 1 }, "the health hook hears of the loss: \(notices())")
+        #expect(waitFor { notices().count == 1 }, "the health hook hears of the loss: \(notices())")
         if let n = notices().first {
             #expect(n.contains("EARSHOT_HEALTH=device\n") && n.contains("EARSHOT_PROBLEM=1\n") && n.contains("EARSHOT_MESSAGE=capture device default unavailable")
                     && n.contains("reconnect the microphone"), "\(n)")
         }
-        #expect(waitFor("the metrics") { metric("earshot_device_up") == "0" && metric("earshot_device_losses_total") == "1" },
+        #expect(waitFor { metric("earshot_device_up") == "0" && metric("earshot_device_losses_total") == "1" },
                 "the metrics say so: up \(metric("earshot_device_up") ?? "nil"), losses \(metric("earshot_device_losses_total") ?? "nil")")
         let pings = notify.count("WATCHDOG=1")
         notify.wait(timeout: 1.5) { _ in false }
@@ -78,22 +78,22 @@ import Testing
         let mark = notify.messages.count
         try FileManager.default.moveItem(at: away, to: fifo.fifo)
         let pluggedIn = Date()
-        #expect(waitFor("the device back") { daemon.stderr.contains("capture device available again after ") }, "stderr:\n\(daemon.stderr)")
+        #expect(waitFor { daemon.stderr.contains("capture device available again after ") }, "stderr:\n\(daemon.stderr)")
         let backSeen = Date()
         // how long it was away, as the journal says it (from its last audio to the open)
         let said = daemon.stderr.components(separatedBy: "earshot_outage_seconds=").dropFirst().first.flatMap { Double($0.prefix { !$0.isWhitespace }) } ?? -1
         let (least, most) = (pluggedIn.timeIntervalSince(lostSeen) - 0.3, backSeen.timeIntervalSince(lostSeen) + 0.5)
         #expect(said >= least && said <= most, "outage \(said) s, between \(least) and \(most) s: \(daemon.stderr)")
         #expect(notify.wait(timeout: 10, from: mark) { $0.contains("STATUS=") && $0.contains("listening on default") } != nil, "statuses: \(notify.statuses)")
-        #expect(waitFor("the recovery notice") { notices().count == 2 }, "\(notices())")
+        #expect(waitFor { notices().count == 2 }, "\(notices())")
         if notices().count == 2 {
             let n = notices()[1]
             #expect(n.contains("EARSHOT_HEALTH=device\n") && n.contains("EARSHOT_PROBLEM=0\n")
                     && n.contains("EARSHOT_MESSAGE=capture device default delivers audio again after ") && n.contains(" not listening (no audio from "), "\(n)")
         }
         try fifo.write(audio(4, shots: [1.5], seed: 3))
-        #expect(waitFor("the second alert") { alerts() == 2 }, "a shot after the device came back is alerted; stderr:\n\(daemon.stderr)")
-        #expect(waitFor("the metrics") { metric("earshot_device_up") == "1" && metric("earshot_device_losses_total") == "1" },
+        #expect(waitFor { alerts() == 2 }, "a shot after the device came back is alerted; stderr:\n\(daemon.stderr)")
+        #expect(waitFor { metric("earshot_device_up") == "1" && metric("earshot_device_losses_total") == "1" },
                 "up \(metric("earshot_device_up") ?? "nil"), losses \(metric("earshot_device_losses_total") ?? "nil")")
         // the time without audio, for `earshot status`: the outage the journal told, and no more since
         let down = metric("earshot_device_down_seconds_total").flatMap(Double.init) ?? -1
