@@ -47,6 +47,27 @@ import Testing
         #expect(stoppedSeen, "the last call comes after the state is .stopped")
     }
 
+    /// The last read of a `--max-frames` run is cut short by the option: its end is no block end, and a detection
+    /// loop that first looks after the whole file was read (a busy box) lines its windows up with the last whole
+    /// block, as an idle one does — else a replayed file's windows moved with the load (a shot at its end alerted
+    /// or not). A file under one period has only that read to go by.
+    @Test(arguments: [(19_680, 19_200), (1_000, 1_000), (3_200, 3_200)])
+    func aReadCutShortByMaxFramesEndsNoBlock(frames: Int, blockEnd: Int) throws {
+        let dir = TestPaths.tempDir("capture-cut")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let rate = 16_000
+        let fx = try AlsaFileFixture((0..<frames).map { Float($0 % 50) / 100 }, rate: rate, dir: dir)
+        let ring = SampleRing(capacity: 4 * frames)
+        let opts = CaptureThread.Options(device: "cap", sampleRate: rate, channels: 1, channel: nil, periodMs: 100,
+                                         retryMin: 0.1, retryMax: 1, targetRate: rate, maxFrames: fx.frames,
+                                         configText: fx.configText(name: "cap"))
+        let capture = CaptureThread(options: opts, ring: ring, logger: Logger(label: "test"))
+        Self.runToEnd(capture)
+        #expect(ring.totalWritten == frames, "the whole file was read")
+        #expect(capture.blockSamples == 1_600)
+        #expect(capture.lastBlockEnd == blockEnd, "blocks of 1,600 samples: the last whole one ends at \(blockEnd)")
+    }
+
     /// A stopped capture thread is freed with its ring (a reload that changes the device makes a new one): under
     /// `--sanitize=address` LeakSanitizer found `earshot listen`'s capture thread, its 2 MB ring and what they
     /// hold leaked at exit — the `Thread` it kept held the block that held it.
