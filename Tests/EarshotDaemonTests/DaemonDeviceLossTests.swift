@@ -20,7 +20,7 @@ import Testing
         let health = run.dir.appendingPathComponent("health.txt")
         let hook = try HookFixture.script(run.dir, "health.sh", "{ env | grep '^EARSHOT_' | sort; cat; echo --; } >> '\(health.path)'")
         let prom = run.dir.appendingPathComponent("earshot.prom")
-        let config = try run.writeConfig(sampleRate: rate, extra: "channels: \(channels)\nhealth_hook:\n  path: \(hook)", metrics: ["path: \(prom.path)", "interval_seconds: 1"])
+        let config = try run.writeConfig(sampleRate: rate, extra: "channels: \(channels)\ndevice_recover_seconds: 1\nhealth_hook:\n  path: \(hook)", metrics: ["path: \(prom.path)", "interval_seconds: 1"])
         let notify = try NotifySocket()
         let daemon = try DaemonProcess(args: ["--config", config.path, "--pace", "1"],
                                        environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000", "ALSA_CONFIG_PATH": fifo.asound.path], dir: run.dir)
@@ -103,6 +103,69 @@ import Testing
         #expect(daemon.stderr.components(separatedBy: "capture device lost, reopening").count - 1 == 1, "one loss")
 
         try fifo.close()   // EOF: the plugin's reads return, so the capture thread sees the stop request
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitExit(timeout: 10) == 0, "stderr:\n\(daemon.stderr)")
+    }
+
+    /// A link that flaps — lost and back three times within `device_recover_seconds` — is one outage for the health
+    /// hook: its loss told at once, its end once the device has held, with the number of losses; not a pair of
+    /// notices per flap. The journal says every loss.
+    @Test func aLinkThatFlapsIsOneOutageForTheHealthHook() throws {
+        let run = try DaemonRun()
+        let pid = run.dir.appendingPathComponent("sink.pid")
+        // each open's sink says who it is (not those of the opens that fail while the device is away): the one to
+        // kill for the next loss
+        let fifoPath = run.dir.appendingPathComponent("capture.fifo").path
+        let sink = try HookFixture.script(run.dir, "sink.sh", "[ -e '\(fifoPath)' ] && echo $$ > '\(pid.path)'\nexec cat > /dev/null")
+        let fifo = try FifoCapture(dir: run.dir, sink: "|\(sink)")
+        #expect(fifo.fifo.path == fifoPath)
+        _ = fifo.growBuffer(to: 1 << 20)
+        let health = run.dir.appendingPathComponent("health.txt")
+        let hook = try HookFixture.script(run.dir, "health.sh", "{ env | grep '^EARSHOT_' | sort; cat; echo --; } >> '\(health.path)'")
+        let hold = 5.0
+        let config = try run.writeConfig(extra: "device_recover_seconds: \(hold)\nhealth_hook:\n  path: \(hook)")
+        let daemon = try DaemonProcess(args: ["--config", config.path, "--pace", "1"], environment: ["ALSA_CONFIG_PATH": fifo.asound.path], dir: run.dir)
+        defer { try? fifo.close(); daemon.signal(SIGKILL); _ = daemon.waitExit(timeout: 5) }
+        func count(_ s: String) -> Int { daemon.stderr.components(separatedBy: s).count - 1 }
+        func waitFor(timeout: Double = 15, _ ok: () -> Bool) -> Bool {
+            let deadline = Date().addingTimeInterval(timeout)
+            while !ok() && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            return ok()
+        }
+        func notices() -> [String] { Array(((try? String(contentsOf: health, encoding: .utf8)) ?? "").components(separatedBy: "--\n").dropLast()) }
+
+        try fifo.write(DaemonTestSignals.recording(seconds: 1, shots: []))
+        #expect(waitFor { count("capturing") >= 1 }, "\(daemon.stderr)")
+        let away = run.dir.appendingPathComponent("capture.fifo.unplugged")
+        var lastBack = Date()
+        var killed: Int32 = 0
+        func sinkPid() -> Int32 { Int32(((try? String(contentsOf: pid, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 }
+        for k in 1...3 {
+            // the current open's sink (it writes its pid as it starts, maybe after the open was logged)
+            #expect(waitFor { sinkPid() > 0 && sinkPid() != killed && kill(sinkPid(), 0) == 0 }, "open \(k)'s sink")
+            try FileManager.default.moveItem(at: fifo.fifo, to: away)
+            killed = sinkPid()
+            #expect(killed > 0 && kill(killed, SIGKILL) == 0, "the sink killed")
+            try fifo.write(DaemonTestSignals.recording(seconds: 1, shots: [], seed: UInt64(k)))   // read until the plugin's write fails
+            #expect(waitFor { count("capture device lost, reopening") == k && count("capture device unavailable, retrying") >= k }, "loss \(k): \(daemon.stderr)")
+            try FileManager.default.moveItem(at: away, to: fifo.fifo)
+            #expect(waitFor { count("capture device available again after ") == k }, "back \(k): \(daemon.stderr)")
+            lastBack = Date()
+        }
+        #expect(notices().count == 1, "while it flaps, the loss only: \(notices())")
+        try fifo.write(DaemonTestSignals.recording(seconds: hold + 2, shots: [], seed: 9))
+        #expect(waitFor(timeout: hold + 15) { notices().count >= 2 }, "\(notices())\n\(daemon.stderr)")
+        let held = Date().timeIntervalSince(lastBack)
+        let n = notices()
+        #expect(n.count == 2, "one outage: its loss and its end: \(n)")
+        if n.count == 2 {
+            #expect(n[0].contains("EARSHOT_HEALTH=device\n") && n[0].contains("EARSHOT_PROBLEM=1\n"), "\(n[0])")
+            #expect(n[1].contains("EARSHOT_HEALTH=device\n") && n[1].contains("EARSHOT_PROBLEM=0\n")
+                    && n[1].contains("EARSHOT_MESSAGE=capture device default delivers audio again after 3 losses from ") && n[1].contains(" not listening in all; a link that keeps dropping"), "\(n[1])")
+        }
+        #expect(held >= hold - 0.5, "told once the device held \(hold) s: \(held) s after it came back")
+        #expect(count("lost again within device_recover_seconds (5 s) of coming back") == 2, "the journal says the losses not told: \(daemon.stderr)")
+        try fifo.close()
         daemon.signal(SIGTERM)
         #expect(daemon.waitExit(timeout: 10) == 0, "stderr:\n\(daemon.stderr)")
     }

@@ -108,7 +108,7 @@ import Testing
         try fifo.write(second)
         let health = run.dir.appendingPathComponent("health.txt")
         let hook = try HookFixture.script(run.dir, "health.sh", "{ env | grep '^EARSHOT_' | sort; cat; echo --; } >> '\(health.path)'")
-        let config = try run.writeConfig(extra: "stall_seconds: 1.5\nhealth_hook:\n  path: \(hook)")
+        let config = try run.writeConfig(extra: "stall_seconds: 1.5\ndevice_recover_seconds: 0.5\nhealth_hook:\n  path: \(hook)")
         let notify = try NotifySocket()
         let daemon = try DaemonProcess(args: ["--config", config.path, "--pace", "1"],
                                        environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000", "ALSA_CONFIG_PATH": fifo.asound.path], dir: run.dir)

@@ -50,6 +50,9 @@ public struct DaemonConfig: Sendable, Equatable {
     /// An open device that delivers nothing for this many seconds has stalled: earshotd says so and stops
     /// pinging the systemd watchdog, so systemd restarts it (`WatchdogSec=`).
     public var stallSeconds = 10.0
+    /// The device must deliver this long without a loss before the health hook is told it is back
+    /// (`DeviceNoticeHold`): a link that flaps pages one outage, not two notices per flap. 0: at once.
+    public var deviceRecoverSeconds = 10.0
     public var hook = HookSettings()
     /// Runs once an alert's evidence clip is written (`clips.post_roll` after the shot), with the alert's data
     /// and EARSHOT_CLIP_READY=1: to send the recording to whoever was paged. `clip_hook:`, the keys of `hook:`.
@@ -240,6 +243,7 @@ public struct DaemonConfig: Sendable, Equatable {
         guard c.stallSeconds >= 2 * Double(c.periodMs) / 1000 else {
             throw r.fail("stall_seconds", "must be at least twice period_ms (\(2 * c.periodMs) ms): the device delivers a block only once per period")
         }
+        c.deviceRecoverSeconds = try r.double("device_recover_seconds", c.deviceRecoverSeconds, 0...3600)
 
         func hookSection(_ name: String, _ s: inout HookSettings) throws -> ConfigReader {
             var h = try r.section(name)
@@ -317,7 +321,7 @@ public struct DaemonConfig: Sendable, Equatable {
 
         try r.finish(known: ["device", "location", "channels", "channel", "sample_rate", "period_ms", "ring_seconds", "model", "threshold", "false_alarms_per_hour", "min_consecutive", "max_dips",
                              "merge_gap", "cooldown", "incident_gap", "hop", "priority", "blas_threads", "log_level", "retry_min", "retry_max",
-                             "stall_seconds", "hook", "clip_hook", "health_hook", "incident_hook", "heartbeat", "clips", "recording", "scores", "alert_rate", "liveness", "metrics"])
+                             "stall_seconds", "device_recover_seconds", "hook", "clip_hook", "health_hook", "incident_hook", "heartbeat", "clips", "recording", "scores", "alert_rate", "liveness", "metrics"])
         // The sections' own cross-field checks (ops' validate()) — mapped to the key's line.
         do {
             try c.hook.validate(); try c.clipHook.validate(); try c.healthHook.validate(); try c.incidentHook.validate(); try c.heartbeat.validate(); try c.clips.validate(); try c.recording.validate(); try c.scores.validate(); try c.alertRate.validate(); try c.liveness.validate(); try c.metrics.validate()

@@ -25,23 +25,48 @@ extension DetectionService {
         notifier.status(statusLine())
     }
 
-    /// The device stopped delivering (lost, missing, stalled) or delivers again: the health hook hears of it; the
-    /// second notice says for how long, and when, earshotd was not listening (what an incident review asks).
+    /// The device stopped delivering (lost, missing, stalled) or delivers again. The health hook hears of a loss at
+    /// once, unless it belongs to an outage told already (a link that flaps: `DeviceNoticeHold`), and of the
+    /// outage's end once the device has delivered for `device_recover_seconds` (`deviceRecoveryDue`).
     func deviceHealthChanged() {
-        let message: String
+        let now = Date()
         if deviceHearing {
-            let now = Date()
-            let outage = deafSince.map { " after \(DaemonHealth.outage(now.timeIntervalSince($0))) not listening (no audio from \(UTCStamp.clock($0)) to \(UTCStamp.clock(now)) UTC)" } ?? ""
-            message = "capture device \(config.device) delivers audio again\(outage): earshotd is listening"
             deafSecondsOver = deafSeconds
             deafSince = nil
-        } else if stalled {
+            deviceNotices.back(at: now, now: MonotonicClock.now)
+            deviceRecoveryDue()   // device_recover_seconds 0: at once
+            return
+        }
+        let since = now.addingTimeInterval(-capture.secondsSinceProgress)   // its last block
+        deafSince = since
+        let message: String
+        if stalled {
             message = "\(stallText) — earshotd is NOT LISTENING until systemd restarts it"
         } else {
             message = "capture device \(config.device) unavailable (\(capture.lastError)) — earshotd is NOT LISTENING and retries; run `earshot devices` and check `device:` in the config, or reconnect the microphone"
         }
-        if !deviceHearing { deafSince = Date().addingTimeInterval(-capture.secondsSinceProgress) }   // its last block
-        healthHooks.submit(health: HealthNotice(condition: "device", problem: !deviceHearing, message: message, device: config.device, location: config.location))
+        if deviceNotices.lost(since: since, deafBefore: deafSecondsOver) {
+            healthHooks.submit(health: HealthNotice(condition: "device", problem: true, message: message, device: config.device, location: config.location))
+        } else if let o = deviceNotices.open {
+            log.notice("capture device \(config.device) lost again within device_recover_seconds (\(String(format: "%g", deviceNotices.recoverSeconds)) s) of coming back, loss \(o.losses) of this outage: health_hook, told of the first, hears of its end when the device holds",
+                       metadata: ["earshot_device": "\(config.device)"])
+        }
+    }
+
+    /// Tells the health hook an outage is over once the device has delivered for `device_recover_seconds`.
+    func deviceRecoveryDue() {
+        if let o = deviceNotices.due(now: MonotonicClock.now) { tellDeviceBack(o) }
+    }
+
+    /// The health hook's notice that an outage is over: how long, and when, earshotd was not listening (what an
+    /// incident review asks), and for a link that flapped how many times it was lost.
+    func tellDeviceBack(_ o: DeviceNoticeHold.Outage) {
+        let back = o.back?.date ?? Date()
+        let deaf = DaemonHealth.outage(max(0, deafSeconds - o.deafBefore))
+        let message = o.losses == 1
+            ? "capture device \(config.device) delivers audio again after \(deaf) not listening (no audio from \(UTCStamp.clock(o.since)) to \(UTCStamp.clock(back)) UTC): earshotd is listening"
+            : "capture device \(config.device) delivers audio again after \(o.losses) losses from \(UTCStamp.clock(o.since)) to \(UTCStamp.clock(back)) UTC (\(deaf) not listening in all; a link that keeps dropping: check the cable, USB port or hub, and dmesg): earshotd is listening"
+        healthHooks.submit(health: HealthNotice(condition: "device", problem: false, message: message, device: config.device, location: config.location))
     }
 
     func livenessChanged(_ e: LivenessEvent) {

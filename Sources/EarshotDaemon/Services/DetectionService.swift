@@ -52,6 +52,8 @@ public final class DetectionService: Service, @unchecked Sendable {
     var audioEndScoredAt = 0
     /// Seconds of the outages over (`deafSince` to the device heard again), for `earshot_device_down_seconds_total`.
     var deafSecondsOver: Double = 0
+    /// The device's outages as the health hook hears of them: one per flapping link (`device_recover_seconds`).
+    var deviceNotices: DeviceNoticeHold
     /// Seconds the device delivered no audio since start, the outage going on included.
     var deafSeconds: Double { deafSecondsOver + (deafSince.map { max(0, Date().timeIntervalSince($0)) } ?? 0) }
     var clips: ClipRecorder
@@ -129,6 +131,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         fingerprint = model.scoreFingerprint
         scores = ScoreLogger(settings: config.scores, context: ScoreLogger.Context(model: model.name, fingerprint: fingerprint, sampleRate: model.features.sampleRate, rule: detector.rule, device: config.device, instance: options.instance.name ?? ""), logger: logger, metrics: metrics)
         liveness = LivenessMonitor(settings: config.liveness)
+        deviceNotices = DeviceNoticeHold(recoverSeconds: config.deviceRecoverSeconds)
         mutes = MuteWatch(stateDirectory: options.instance.stateDirectory)
         capture = Self.makeCapture(config, options, model: model, logger: logger, wake: wake.continuation)
         for h in [config.hook, config.clipHook, config.healthHook, config.incidentHook, config.heartbeat.hook] {
@@ -274,6 +277,7 @@ public final class DetectionService: Service, @unchecked Sendable {
                     deviceHearing = hearing; deviceHealthChanged()
                     audioEndPending = !hearing
                 }
+                if deviceNotices.open != nil { deviceRecoveryDue() }
                 if audioEndPending, n == 0 { audioEndPending = false; scoreAudioEnd(stalled ? "capture stalled" : "capture device lost") }
                 if hearing, liveness.active.isEmpty, config.heartbeat.hook.path != nil, now - lastBeat >= config.heartbeat.interval {
                     lastBeat = now
@@ -330,6 +334,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         for r in runners { r.beginStop() }
         capture.stop()
         scoreAudioEnd("earshotd stopping")   // a shot at the very end still pages: runs submitted now still run
+        if let o = deviceNotices.flush() { tellDeviceBack(o) }   // back, not yet for device_recover_seconds
         detector.finish { self.handle($0) }
         if let i = incidents.close(now: 0, force: true) { incidentOver(i, stopped: true) }
         for c in retiredClips + [clips] { c.flush(within: max(StopBudget.minimumFlush, budget.hooksLeft)) }   // their clip_hook runs are queued
