@@ -9,7 +9,11 @@ its loudest sample, d = 0.1, 0.25, 0.5, 1.0. The clips with an alert, when
     which scores the end as a lost or stalled device does);
   - 2 s of the same quiet go on after it (the stream did not end);
   - the same samples are a file for `earshot detect` (its end mirrored, the same half-window).
-Before 2026-12-07 (earshotd 28188d0^), the first column at d = 0.1 s was 27 of the 80, against 39 with the quiet after."""
+Measured 2026-12-07 (the windows on whole capture blocks, b713aad): ends 38/49/51/53 of 80 at d = 0.1/0.25/0.5/1.0,
+quiet after 39/41/51/53, detect 39/47/54/54; without the end scored (earshotd 28188d0^ with b713aad's grid fix),
+ends 26/36/50/53. 150 negatives: ends 3/4/6/6 (without: 2/4/5/6), quiet after 7/4/5/6, detect 2/3/5/5.
+(Figures taken before b713aad depend on the machine's load: the windows then lined up with the file's end when
+the detection loop first looked after the whole file was read.)"""
 import glob, json, os, random, subprocess, sys, tempfile, wave
 import numpy as np
 

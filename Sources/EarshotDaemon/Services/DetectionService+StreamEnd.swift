@@ -10,8 +10,8 @@ import Logging
 /// middle. When no later audio comes, it was never judged whole: the shooter who pulls the microphone's cable, a
 /// USB link that drops after a blast, a driver that hangs (then systemd's watchdog restarts earshotd and the audio
 /// is gone). Measured with the shipped model (`scripts/audio-end-corpus.py`: 80 corpus gunshot clips, the audio
-/// ending 0.1 s after each clip's peak): 27 alerted with the audio cut there, 39 had quiet gone on after it, and
-/// 40 with its end scored as here (`earshot detect` on the same audio as files: 39).
+/// ending 0.1 s after each clip's peak): 26 alerted with the audio cut there, 39 had quiet gone on after it, and
+/// 38 with its end scored as here (`earshot detect` on the same audio as files: 39).
 ///
 /// So the audio's end is mirrored (`EdgePadding`, as a file's) through a detector of its own, warm from the last
 /// audio heard and on the running detector's window grid, so it scores exactly the windows the running one has
