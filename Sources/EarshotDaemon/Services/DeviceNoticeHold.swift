@@ -13,7 +13,7 @@ import Foundation
 /// The journal, STATUS= and the metrics still say every loss and return as it happens.
 struct DeviceNoticeHold {
     /// An outage the health hook was told of, its end not yet.
-    struct Outage: Equatable {
+    struct Outage {
         /// The first loss's last audio.
         var since: Date
         /// Losses so far (1 for a device lost once).
@@ -24,10 +24,6 @@ struct DeviceNoticeHold {
         /// When the device last came back (wall clock, for the notice) and the monotonic time of it (for the hold);
         /// nil while it is away.
         var back: (date: Date, monotonic: Double)?
-
-        static func == (a: Outage, b: Outage) -> Bool {
-            a.since == b.since && a.losses == b.losses && a.deafBefore == b.deafBefore && a.back?.date == b.back?.date && a.back?.monotonic == b.back?.monotonic
-        }
     }
 
     /// Seconds of steady audio before the end of an outage is told (0: at once); a reload may change it.
