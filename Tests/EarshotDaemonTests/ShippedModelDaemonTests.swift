@@ -55,7 +55,7 @@ import Testing
     /// Corpus shots the shipped model finds only once they sit in a window's middle, whatever the stream's phase
     /// against the window grid: with the audio ending 0.1 s after each one's peak, each was alerted by the end's
     /// scoring, and by no window before it, at all 16 lengths of the quiet before (100-sample steps; release
-    /// build; 4 of 83 corpus clips). The AK-12 clip an earlier version used alerted at 8 of the 16, which the
+    /// build; 4 of 80 corpus clips). The AK-12 clip an earlier version used alerted at 8 of the 16, which the
     /// suite's load chose between (`CaptureThread.lastBlockEnd`).
     static let lateShots = ["gunshot/kaggle_MP5__kaggle_MP5_8-87.flac", "gunshot/belize_katsis_gun__gunshot_96.flac",
                             "gunshot/kaggle_MP5__kaggle_MP5_8-45.flac"]
