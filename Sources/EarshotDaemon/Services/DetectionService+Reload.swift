@@ -80,7 +80,7 @@ extension DetectionService {
             }
             // new limits keep the microphone's state: a warning in force still gets its "recovered"
             if new.liveness != config.liveness { liveness.update(settings: new.liveness) }
-            if new.deviceRecoverSeconds != config.deviceRecoverSeconds { deviceNotices.recoverSeconds = new.deviceRecoverSeconds }
+            deviceNotices.recoverSeconds = new.deviceRecoverSeconds   // an outage held keeps its losses
             if captureChanged {
                 recorder.split(); scores.split(); markClipGap()
                 capture.stop()
