@@ -107,8 +107,8 @@ import Testing
         #expect(daemon.waitExit(timeout: 10) == 0, "stderr:\n\(daemon.stderr)")
     }
 
-    /// A link that flaps — lost and back three times within `device_recover_seconds` — is one outage for the health
-    /// hook: its loss told at once, its end once the device has held, with the number of losses; not a pair of
+    /// A link that flaps — lost (away over a second) and back three times within `device_recover_seconds` — is one
+    /// outage for the health hook: its loss told at once, its end once the device has held, with the number of losses; not a pair of
     /// notices per flap. The journal says every loss.
     @Test func aLinkThatFlapsIsOneOutageForTheHealthHook() throws {
         let run = try DaemonRun()
@@ -148,6 +148,7 @@ import Testing
             #expect(killed > 0 && kill(killed, SIGKILL) == 0, "the sink killed")
             try fifo.write(DaemonTestSignals.recording(seconds: 1, shots: [], seed: UInt64(k)))   // read until the plugin's write fails
             #expect(waitFor { count("capture device lost, reopening") == k && count("capture device unavailable, retrying") >= k }, "loss \(k): \(daemon.stderr)")
+            Thread.sleep(forTimeInterval: 1.3)   // away over a second (`DeviceNoticeHold.awaySeconds`): a loss, not a glitch
             try FileManager.default.moveItem(at: away, to: fifo.fifo)
             #expect(waitFor { count("capture device available again after ") == k }, "back \(k): \(daemon.stderr)")
             lastBack = Date()
@@ -168,5 +169,68 @@ import Testing
         try fifo.close()
         daemon.signal(SIGTERM)
         #expect(daemon.waitExit(timeout: 10) == 0, "stderr:\n\(daemon.stderr)")
+    }
+
+    /// A link that drops for an instant — ALSA reopens it at once, ≈ 0.1 s without audio — is a glitch: one alone
+    /// pages nobody (the loop saw one in ten of them, and paged "NOT LISTENING" for those), but three within five
+    /// minutes are a link that keeps dropping, told once with all three; their seconds count as down time.
+    @Test func glitchesThatKeepComingAreToldOnce() throws {
+        let run = try DaemonRun()
+        let pid = run.dir.appendingPathComponent("sink.pid")
+        let sink = try HookFixture.script(run.dir, "sink.sh", "echo $$ > '\(pid.path)'\nexec cat > /dev/null")
+        let fifo = try FifoCapture(dir: run.dir, sink: "|\(sink)")
+        _ = fifo.growBuffer(to: 1 << 20)
+        let health = run.dir.appendingPathComponent("health.txt")
+        let hook = try HookFixture.script(run.dir, "health.sh", "{ env | grep '^EARSHOT_' | sort; cat; echo --; } >> '\(health.path)'")
+        let prom = run.dir.appendingPathComponent("earshot.prom")
+        let config = try run.writeConfig(extra: "device_recover_seconds: 2\nhealth_hook:\n  path: \(hook)", metrics: ["path: \(prom.path)", "interval_seconds: 1"])
+        let daemon = try DaemonProcess(args: ["--config", config.path, "--pace", "1"], environment: ["ALSA_CONFIG_PATH": fifo.asound.path], dir: run.dir)
+        defer { try? fifo.close(); daemon.signal(SIGKILL); _ = daemon.waitExit(timeout: 5) }
+        func count(_ s: String) -> Int { daemon.stderr.components(separatedBy: s).count - 1 }
+        func waitFor(timeout: Double = 15, _ ok: () -> Bool) -> Bool {
+            let deadline = Date().addingTimeInterval(timeout)
+            while !ok() && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            return ok()
+        }
+        func notices() -> [String] { Array(((try? String(contentsOf: health, encoding: .utf8)) ?? "").components(separatedBy: "--\n").dropLast()) }
+        func metric(_ name: String) -> Double? {
+            ((try? String(contentsOf: prom, encoding: .utf8)) ?? "").split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.dropFirst(name.count + 1)) }
+        }
+        func sinkPid() -> Int32 { Int32(((try? String(contentsOf: pid, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 }
+
+        try fifo.write(DaemonTestSignals.recording(seconds: 1, shots: []))
+        var killed: Int32 = 0
+        for k in 1...3 {
+            #expect(waitFor { sinkPid() > 0 && sinkPid() != killed && kill(sinkPid(), 0) == 0 }, "open \(k)'s sink")
+            killed = sinkPid()
+            #expect(kill(killed, SIGKILL) == 0, "the sink killed")
+            try fifo.write(DaemonTestSignals.recording(seconds: 1, shots: [], seed: UInt64(k)))   // read until the plugin's write fails
+            #expect(waitFor { count("capture device lost, reopening") == k && count("capture device available again after ") == k }, "glitch \(k): \(daemon.stderr)")
+            if k < 3 {
+                Thread.sleep(forTimeInterval: 1.5)   // the loop has looked, however late, and the hold (2 s) not passed
+                #expect(notices().isEmpty, "glitch \(k) alone pages nobody: \(notices())")
+            }
+        }
+        #expect(count("capture device unavailable, retrying") == 0, "each reopened at once: \(daemon.stderr)")
+        #expect(waitFor { notices().count >= 1 }, "\(daemon.stderr)")
+        let first = notices().first ?? ""
+        #expect(first.contains("EARSHOT_HEALTH=device\n") && first.contains("EARSHOT_PROBLEM=1\n")
+                && first.contains("EARSHOT_MESSAGE=capture device default keeps dropping: 3 losses from ") && first.contains("each back within 1 s ("), "\(first)")
+        #expect(count("keeps dropping: 3 losses from ") == 1, "and the journal: \(daemon.stderr)")
+        // the journal's seconds without audio of each; the loop, had it looked during one, counts to when it saw it
+        // back (≤ a block later)
+        let said = daemon.stderr.components(separatedBy: "earshot_outage_seconds=").dropFirst().compactMap { Double($0.prefix { !$0.isWhitespace }) }.reduce(0, +)
+        func down() -> Double { metric("earshot_device_down_seconds_total") ?? -1 }
+        #expect(waitFor { metric("earshot_device_losses_total") == 3 && abs(down() - said) < 0.25 },
+                "the glitches' seconds are down time: \(down()) s, the journal said \(said) s; losses \(metric("earshot_device_losses_total") ?? -1)")
+        try fifo.write(DaemonTestSignals.recording(seconds: 3, shots: [], seed: 9))
+        Thread.sleep(forTimeInterval: 2.5)
+        #expect(notices().count == 1, "its end waits five minutes, not device_recover_seconds: \(notices())")
+        try fifo.close()
+        daemon.signal(SIGTERM)   // a stop tells the end of an outage whose device is back
+        #expect(daemon.waitExit(timeout: 10) == 0, "stderr:\n\(daemon.stderr)")
+        let n = notices()
+        #expect(n.count == 2 && n.last?.contains("EARSHOT_PROBLEM=0\n") == true
+                && n.last?.contains("delivers audio again after 3 losses from ") == true, "\(n)")
     }
 }

@@ -72,6 +72,8 @@ public final class CaptureThread: @unchecked Sendable {
     private let stopFlag = Atomic<Bool>(false)
     private let overrunCount = Atomic<Int>(0)
     private let lossCount = Atomic<Int>(0)
+    /// `secondsAway`, in microseconds.
+    private let awayMicros = Atomic<Int>(0)
     private let lastErrorLock = NSLock()
     private var lastErrorText = ""
     private let done = DispatchSemaphore(value: 0)
@@ -105,7 +107,13 @@ public final class CaptureThread: @unchecked Sendable {
 
     public var state: State { State(rawValue: stateValue.load(ordering: .acquiring)) ?? .stopped }
     public var overruns: Int { overrunCount.load(ordering: .relaxed) }
-    public var deviceLosses: Int { lossCount.load(ordering: .relaxed) }
+    /// Losses of the open device (a failed open is none). Counted after the state turns `.retrying`: read before
+    /// `state`, a loss counted with the state `.capturing` is one the device has reopened after.
+    public var deviceLosses: Int { lossCount.load(ordering: .acquiring) }
+    /// Seconds without audio of the device's outages over — from its last audio before a loss (or a failed open)
+    /// to the open after it — counted at each such open, before `openNumber` changes. The detection loop misses a
+    /// loss that reopens at once (a glitch of ≈ 0.1 s between two of its looks); this says how long it was.
+    public var secondsAway: Double { Double(awayMicros.load(ordering: .relaxed)) / 1e6 }
     public var rate: Int { deviceRate.load(ordering: .relaxed) }
     /// The channels the device opened with (0 before it opened): `channels:` or what the device had nearest.
     public var channels: Int { deviceChannels.load(ordering: .relaxed) }
@@ -188,6 +196,7 @@ public final class CaptureThread: @unchecked Sendable {
             }
             if let t = lostAt {   // reopened at once after a loss too: the journal says the loss is over, and its length
                 let s = MonotonicClock.now - t
+                awayMicros.add(Int((s * 1e6).rounded()), ordering: .relaxed)
                 log.notice("capture device available again after \(String(format: "%.1f", s)) s without audio",
                            metadata: ["earshot_device": "\(opts.device)", "message_id": "\(EarshotMessageID.device)", "earshot_outage_seconds": "\(String(format: "%.3f", s))"])
             }
@@ -208,10 +217,10 @@ public final class CaptureThread: @unchecked Sendable {
                 try capture(pcm, framesTotal: &framesTotal)
             } catch {
                 setError("\(error)")
-                lossCount.add(1, ordering: .relaxed)
                 lostAt = MonotonicClock.now - secondsSinceProgress   // its last block: a failing read may have blocked first
                 log.error("capture device lost, reopening", metadata: ["error": "\(error)", "message_id": "\(EarshotMessageID.device)", "earshot_device": "\(opts.device)"])
                 stateValue.store(State.retrying.rawValue, ordering: .releasing)
+                lossCount.add(1, ordering: .releasing)   // after the state: a loss counted is one whose state is seen
             }
             pcm.close()
             if let max = opts.maxFrames, framesTotal >= max { break }

@@ -25,37 +25,72 @@ extension DetectionService {
         notifier.status(statusLine())
     }
 
-    /// The device stopped delivering (lost, missing, stalled) or delivers again. The health hook hears of a loss at
-    /// once, unless it belongs to an outage told already (a link that flaps: `DeviceNoticeHold`), and of the
-    /// outage's end once the device has delivered for `device_recover_seconds` (`deviceRecoveryDue`).
+    /// The device stopped delivering (lost, missing, stalled) or delivers again. The health hook hears of a loss
+    /// once the device has been away for a second (`deviceNoticesDue`), unless it belongs to an outage told already
+    /// (a link that flaps: `DeviceNoticeHold`), and of the outage's end once the device has delivered for
+    /// `device_recover_seconds`. A loss back sooner is a glitch, as one the loop never saw (`deviceGlitched`).
     func deviceHealthChanged() {
-        let now = Date()
+        let (now, mono) = (Date(), MonotonicClock.now)
+        (lossesHandled, awayHandled) = (capture.deviceLosses, capture.secondsAway)   // this loss is seen: no glitch
         if deviceHearing {
             deafSecondsOver = deafSeconds
             deafSince = nil
-            deviceNotices.back(at: now, now: MonotonicClock.now)
-            deviceRecoveryDue()   // device_recover_seconds 0: at once
+            tell(deviceNotices.back(at: now, now: mono, deafNow: deafSeconds))
+            deviceNoticesDue()   // device_recover_seconds 0: at once
             return
         }
-        let since = now.addingTimeInterval(-capture.secondsSinceProgress)   // its last block
+        let away = capture.secondsSinceProgress
+        let since = now.addingTimeInterval(-away)   // its last block
         deafSince = since
-        let message: String
-        if stalled {
-            message = "\(stallText) — earshotd is NOT LISTENING until systemd restarts it"
-        } else {
-            message = "capture device \(config.device) unavailable (\(capture.lastError)) — earshotd is NOT LISTENING and retries; run `earshot devices` and check `device:` in the config, or reconnect the microphone"
-        }
-        if deviceNotices.lost(since: since, deafBefore: deafSecondsOver) {
+        tell(deviceNotices.lost(since: since, sinceMonotonic: mono - away, deafBefore: deafSecondsOver))
+        deviceNoticesDue()
+    }
+
+    /// `count` losses the loop never saw: the device lost and reopened between two of its looks (a glitch of
+    /// ≈ 0.1 s). Their seconds without audio (`capture.secondsAway`) count as the device's down time, and they
+    /// count towards a link that keeps dropping (`DeviceNoticeHold`).
+    func deviceGlitched(_ count: Int) {
+        let away = capture.secondsAway
+        let seconds = max(0, away - awayHandled)
+        (lossesHandled, awayHandled) = (lossesHandled + count, away)
+        deafSecondsOver += seconds
+        tell(deviceNotices.glitched(count, seconds: seconds, at: Date(), now: MonotonicClock.now, deafNow: deafSeconds))
+    }
+
+    /// Tells the health hook of a loss away for a second, and of an outage's end once the device has held.
+    func deviceNoticesDue() {
+        let now = MonotonicClock.now
+        if deviceNotices.problemDue(now: now) != nil {
+            let message = stalled
+                ? "\(stallText) — earshotd is NOT LISTENING until systemd restarts it"
+                : "capture device \(config.device) unavailable (\(capture.lastError)) — earshotd is NOT LISTENING and retries; run `earshot devices` and check `device:` in the config, or reconnect the microphone"
             healthHooks.submit(health: HealthNotice(condition: "device", problem: true, message: message, device: config.device, location: config.location))
-        } else if let o = deviceNotices.open {
-            log.notice("capture device \(config.device) lost again within device_recover_seconds (\(String(format: "%g", deviceNotices.recoverSeconds)) s) of coming back, loss \(o.losses) of this outage: health_hook, told of the first, hears of its end when the device holds",
+        }
+        if let o = deviceNotices.due(now: now) { tellDeviceBack(o) }
+    }
+
+    /// What a loss comes to: the journal's line for a loss within an outage told, or the health hook's (and the
+    /// journal's) notice of a link that keeps dropping.
+    func tell(_ t: DeviceNoticeHold.Told) {
+        switch t {
+        case .nothing: return
+        case let .again(o):
+            let within = o.byGlitches
+                ? "within \(Self.minutes(deviceNotices.hold(o))) of coming back (a link that keeps dropping)"
+                : "within device_recover_seconds (\(String(format: "%g", deviceNotices.recoverSeconds)) s) of coming back"
+            log.notice("capture device \(config.device) lost again \(within), loss \(o.losses) of this outage: health_hook, told of the first, hears of its end when the device holds",
                        metadata: ["earshot_device": "\(config.device)"])
+        case let .keepsDropping(o):
+            let deaf = DaemonHealth.outage(max(0, deafSeconds - o.deafBefore))
+            let message = "capture device \(config.device) keeps dropping: \(o.losses) losses from \(UTCStamp.clock(o.since)) to \(UTCStamp.clock(o.back?.date ?? Date())) UTC, each back within \(String(format: "%g", DeviceNoticeHold.awaySeconds)) s (\(deaf) not listening in all) — earshotd listens between them, but misses what each loss takes; check the cable, USB port or hub, and dmesg"
+            healthHooks.submit(health: HealthNotice(condition: "device", problem: true, message: message, device: config.device, location: config.location))
+            log.warning("\(message)", metadata: ["message_id": "\(EarshotMessageID.device)", "earshot_device": "\(config.device)"])
         }
     }
 
-    /// Tells the health hook an outage is over once the device has delivered for `device_recover_seconds`.
-    func deviceRecoveryDue() {
-        if let o = deviceNotices.due(now: MonotonicClock.now) { tellDeviceBack(o) }
+    /// "5 minutes", "90 s".
+    static func minutes(_ s: Double) -> String {
+        s >= 60 && s.truncatingRemainder(dividingBy: 60) == 0 ? "\(Int(s / 60)) minute\(s == 60 ? "" : "s")" : "\(String(format: "%g", s)) s"
     }
 
     /// The health hook's notice that an outage is over: how long, and when, earshotd was not listening (what an

@@ -85,6 +85,7 @@ extension DetectionService {
                 recorder.split(); scores.split(); markClipGap()
                 capture.stop()
                 capture = Self.makeCapture(new, options, model: m, logger: log, wake: wake.continuation)
+                (lossesHandled, awayHandled) = (0, 0)   // the new thread counts from 0
                 capture.start()
             }
             capture.levels.clipLevel = new.liveness.clipLevel

@@ -54,6 +54,10 @@ public final class DetectionService: Service, @unchecked Sendable {
     var deafSecondsOver: Double = 0
     /// The device's outages as the health hook hears of them: one per flapping link (`device_recover_seconds`).
     var deviceNotices: DeviceNoticeHold
+    /// `capture.deviceLosses` and `capture.secondsAway` as the loop last took them in: more losses than this, the
+    /// device delivering, are glitches the loop never saw (`deviceGlitched`).
+    var lossesHandled = 0
+    var awayHandled: Double = 0
     /// Seconds the device delivered no audio since start, the outage going on included.
     var deafSeconds: Double { deafSecondsOver + (deafSince.map { max(0, Date().timeIntervalSince($0)) } ?? 0) }
     var clips: ClipRecorder
@@ -272,12 +276,14 @@ public final class DetectionService: Service, @unchecked Sendable {
                 let stalledNow = capture.state == .capturing && capture.secondsSinceProgress >= config.stallSeconds
                 if stalledNow != stalled { stalled = stalledNow; stallChanged() }
                 if !stalled, now - lastPing >= watchdogEvery { notifier.watchdog(); lastPing = now }
+                let counted = capture.deviceLosses   // before the state (`CaptureThread.deviceLosses`)
                 let hearing = capture.state == .capturing && !stalled
+                if counted > lossesHandled, hearing, deviceHearing { deviceGlitched(counted - lossesHandled) }
                 if hearing != deviceHearing, capture.state == .capturing || capture.state == .retrying {
                     deviceHearing = hearing; deviceHealthChanged()
                     audioEndPending = !hearing
                 }
-                if deviceNotices.open != nil { deviceRecoveryDue() }
+                if deviceNotices.open != nil { deviceNoticesDue() }
                 if audioEndPending, n == 0 { audioEndPending = false; scoreAudioEnd(stalled ? "capture stalled" : "capture device lost") }
                 if hearing, liveness.active.isEmpty, config.heartbeat.hook.path != nil, now - lastBeat >= config.heartbeat.interval {
                     lastBeat = now
