@@ -9,6 +9,11 @@ import Testing
 /// - Renamed back, the next retry opens it: plugged in again.
 /// At 16 kHz; at 48 kHz, resampled (a new resampler, its lag measured again); two channels mixed.
 @Suite(.serialized) struct DaemonDeviceLossTests {
+    /// The pid a sink wrote to `file` (0 when none yet).
+    static func pid(in file: URL) -> Int32 {
+        Int32(((try? String(contentsOf: file, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+
     @Test(arguments: [(16_000, 1), (48_000, 1), (16_000, 2)])
     func aMicrophoneUnpluggedAndPluggedBackIsHeardAgain(rate: Int, channels: Int) throws {
         let run = try DaemonRun()
@@ -17,10 +22,9 @@ import Testing
         let sink = try HookFixture.script(run.dir, "sink.sh", "[ -e '\(pid.path)' ] && exec cat > /dev/null\necho $$ > '\(pid.path)'\nexec cat > /dev/null")
         let fifo = try FifoCapture(dir: run.dir, sink: "|\(sink)")
         #expect(fifo.growBuffer(to: 1 << 20) >= 256 * 1024, "room for the test's seconds of audio in the pipe")
-        let health = run.dir.appendingPathComponent("health.txt")
-        let hook = try HookFixture.script(run.dir, "health.sh", "{ env | grep '^EARSHOT_' | sort; cat; echo --; } >> '\(health.path)'")
+        let health = try HealthHookLog(dir: run.dir)
         let prom = run.dir.appendingPathComponent("earshot.prom")
-        let config = try run.writeConfig(sampleRate: rate, extra: "channels: \(channels)\ndevice_recover_seconds: 1\nhealth_hook:\n  path: \(hook)", metrics: ["path: \(prom.path)", "interval_seconds: 1"])
+        let config = try run.writeConfig(sampleRate: rate, extra: "channels: \(channels)\ndevice_recover_seconds: 1\nhealth_hook:\n  path: \(health.hook)", metrics: ["path: \(prom.path)", "interval_seconds: 1"])
         let notify = try NotifySocket()
         let daemon = try DaemonProcess(args: ["--config", config.path, "--pace", "1"],
                                        environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000", "ALSA_CONFIG_PATH": fifo.asound.path], dir: run.dir)
@@ -33,41 +37,34 @@ import Testing
             DaemonTestSignals.recording(seconds: seconds, shots: shots, seed: seed).flatMap { [Float](repeating: $0, count: channels * rate / 16_000) }
         }
         func alerts() -> Int { daemon.stderr.components(separatedBy: "ALERT MESSAGE=Gunshot detected on default").count - 1 }
-        func waitFor(timeout: Double = 15, _ ok: () -> Bool) -> Bool {
-            let deadline = Date().addingTimeInterval(timeout)
-            while !ok() && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-            return ok()
-        }
-        // the notices the hook has written whole (each ends with "--")
-        func notices() -> [String] { Array(((try? String(contentsOf: health, encoding: .utf8)) ?? "").components(separatedBy: "--\n").dropLast()) }
         func metric(_ name: String) -> String? {
             ((try? String(contentsOf: prom, encoding: .utf8)) ?? "").split(separator: "\n").first { $0.hasPrefix(name + " ") }.map { String($0.dropFirst(name.count + 1)) }
         }
 
         // 1. Listening: a shot is heard.
         try fifo.write(audio(4, shots: [1.5], seed: 1))
-        #expect(waitFor { alerts() == 1 }, "a shot before the loss is alerted; stderr:\n\(daemon.stderr)")
+        #expect(waitUntil { alerts() == 1 }, "a shot before the loss is alerted; stderr:\n\(daemon.stderr)")
 
         // 2. Unplugged: the device goes (renamed away), the capture fails mid-read (the sink killed).
         let away = run.dir.appendingPathComponent("capture.fifo.unplugged")
         try FileManager.default.moveItem(at: fifo.fifo, to: away)
-        let sinkPid = Int32(try String(contentsOf: pid, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        let sinkPid = Self.pid(in: pid)
         #expect(sinkPid > 0 && kill(sinkPid, SIGKILL) == 0, "the sink killed")
         try fifo.write(audio(2, shots: [], seed: 2))   // read until the plugin's write fails
-        #expect(waitFor { daemon.stderr.contains("capture device lost, reopening") }, "stderr:\n\(daemon.stderr)")
+        #expect(waitUntil { daemon.stderr.contains("capture device lost, reopening") }, "stderr:\n\(daemon.stderr)")
         let lostSeen = Date()
         #expect(daemon.stderr.contains("Input/output error"), "the loss names alsa-lib's error: \(daemon.stderr)")
         // what was heard up to the loss is scored to its end (its last half-window mirrored), once
-        #expect(waitFor { daemon.stderr.contains("audio ended (capture device lost): its last 0.40 s scored") }, "\(daemon.stderr)")
-        #expect(waitFor { daemon.stderr.contains("capture device unavailable, retrying") }, "stderr:\n\(daemon.stderr)")
+        #expect(waitUntil { daemon.stderr.contains("audio ended (capture device lost): its last 0.40 s scored") }, "\(daemon.stderr)")
+        #expect(waitUntil { daemon.stderr.contains("capture device unavailable, retrying") }, "stderr:\n\(daemon.stderr)")
         let waiting = notify.wait(timeout: 10) { $0.contains("waiting for capture device default: snd_pcm_open on 'default' failed: No such file or directory") }
         #expect(waiting != nil, "STATUS says earshotd waits for the device; statuses: \(notify.statuses)")
-        #expect(waitFor { notices().count == 1 }, "the health hook hears of the loss: \(notices())")
-        if let n = notices().first {
+        #expect(waitUntil { health.notices.count == 1 }, "the health hook hears of the loss: \(health.notices)")
+        if let n = health.notices.first {
             #expect(n.contains("EARSHOT_HEALTH=device\n") && n.contains("EARSHOT_PROBLEM=1\n") && n.contains("EARSHOT_MESSAGE=capture device default unavailable")
                     && n.contains("reconnect the microphone"), "\(n)")
         }
-        #expect(waitFor { metric("earshot_device_up") == "0" && metric("earshot_device_losses_total") == "1" },
+        #expect(waitUntil { metric("earshot_device_up") == "0" && metric("earshot_device_losses_total") == "1" },
                 "the metrics say so: up \(metric("earshot_device_up") ?? "nil"), losses \(metric("earshot_device_losses_total") ?? "nil")")
         let pings = notify.count("WATCHDOG=1")
         notify.wait(timeout: 1.5) { _ in false }
@@ -78,22 +75,22 @@ import Testing
         let mark = notify.messages.count
         try FileManager.default.moveItem(at: away, to: fifo.fifo)
         let pluggedIn = Date()
-        #expect(waitFor { daemon.stderr.contains("capture device available again after ") }, "stderr:\n\(daemon.stderr)")
+        #expect(waitUntil { daemon.stderr.contains("capture device available again after ") }, "stderr:\n\(daemon.stderr)")
         let backSeen = Date()
         // how long it was away, as the journal says it (from its last audio to the open)
         let said = daemon.stderr.components(separatedBy: "earshot_outage_seconds=").dropFirst().first.flatMap { Double($0.prefix { !$0.isWhitespace }) } ?? -1
         let (least, most) = (pluggedIn.timeIntervalSince(lostSeen) - 0.3, backSeen.timeIntervalSince(lostSeen) + 0.5)
         #expect(said >= least && said <= most, "outage \(said) s, between \(least) and \(most) s: \(daemon.stderr)")
         #expect(notify.wait(timeout: 10, from: mark) { $0.contains("STATUS=") && $0.contains("listening on default") } != nil, "statuses: \(notify.statuses)")
-        #expect(waitFor { notices().count == 2 }, "\(notices())")
-        if notices().count == 2 {
-            let n = notices()[1]
+        #expect(waitUntil { health.notices.count == 2 }, "\(health.notices)")
+        if health.notices.count == 2 {
+            let n = health.notices[1]
             #expect(n.contains("EARSHOT_HEALTH=device\n") && n.contains("EARSHOT_PROBLEM=0\n")
                     && n.contains("EARSHOT_MESSAGE=capture device default delivers audio again after ") && n.contains(" not listening (no audio from "), "\(n)")
         }
         try fifo.write(audio(4, shots: [1.5], seed: 3))
-        #expect(waitFor { alerts() == 2 }, "a shot after the device came back is alerted; stderr:\n\(daemon.stderr)")
-        #expect(waitFor { metric("earshot_device_up") == "1" && metric("earshot_device_losses_total") == "1" },
+        #expect(waitUntil { alerts() == 2 }, "a shot after the device came back is alerted; stderr:\n\(daemon.stderr)")
+        #expect(waitUntil { metric("earshot_device_up") == "1" && metric("earshot_device_losses_total") == "1" },
                 "up \(metric("earshot_device_up") ?? "nil"), losses \(metric("earshot_device_losses_total") ?? "nil")")
         // the time without audio, for `earshot status`: the outage the journal told, and no more since
         let down = metric("earshot_device_down_seconds_total").flatMap(Double.init) ?? -1
@@ -120,44 +117,36 @@ import Testing
         let fifo = try FifoCapture(dir: run.dir, sink: "|\(sink)")
         #expect(fifo.fifo.path == fifoPath)
         _ = fifo.growBuffer(to: 1 << 20)
-        let health = run.dir.appendingPathComponent("health.txt")
-        let hook = try HookFixture.script(run.dir, "health.sh", "{ env | grep '^EARSHOT_' | sort; cat; echo --; } >> '\(health.path)'")
+        let health = try HealthHookLog(dir: run.dir)
         let hold = 5.0
-        let config = try run.writeConfig(extra: "device_recover_seconds: \(hold)\nhealth_hook:\n  path: \(hook)")
+        let config = try run.writeConfig(extra: "device_recover_seconds: \(hold)\nhealth_hook:\n  path: \(health.hook)")
         let daemon = try DaemonProcess(args: ["--config", config.path, "--pace", "1"], environment: ["ALSA_CONFIG_PATH": fifo.asound.path], dir: run.dir)
         defer { try? fifo.close(); daemon.signal(SIGKILL); _ = daemon.waitExit(timeout: 5) }
         func count(_ s: String) -> Int { daemon.stderr.components(separatedBy: s).count - 1 }
-        func waitFor(timeout: Double = 15, _ ok: () -> Bool) -> Bool {
-            let deadline = Date().addingTimeInterval(timeout)
-            while !ok() && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-            return ok()
-        }
-        func notices() -> [String] { Array(((try? String(contentsOf: health, encoding: .utf8)) ?? "").components(separatedBy: "--\n").dropLast()) }
 
         try fifo.write(DaemonTestSignals.recording(seconds: 1, shots: []))
-        #expect(waitFor { count("capturing") >= 1 }, "\(daemon.stderr)")
+        #expect(waitUntil { count("capturing") >= 1 }, "\(daemon.stderr)")
         let away = run.dir.appendingPathComponent("capture.fifo.unplugged")
         var lastBack = Date()
         var killed: Int32 = 0
-        func sinkPid() -> Int32 { Int32(((try? String(contentsOf: pid, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 }
         for k in 1...3 {
             // the current open's sink (it writes its pid as it starts, maybe after the open was logged)
-            #expect(waitFor { sinkPid() > 0 && sinkPid() != killed && kill(sinkPid(), 0) == 0 }, "open \(k)'s sink")
+            #expect(waitUntil { Self.pid(in: pid) > 0 && Self.pid(in: pid) != killed && kill(Self.pid(in: pid), 0) == 0 }, "open \(k)'s sink")
             try FileManager.default.moveItem(at: fifo.fifo, to: away)
-            killed = sinkPid()
+            killed = Self.pid(in: pid)
             #expect(killed > 0 && kill(killed, SIGKILL) == 0, "the sink killed")
             try fifo.write(DaemonTestSignals.recording(seconds: 1, shots: [], seed: UInt64(k)))   // read until the plugin's write fails
-            #expect(waitFor { count("capture device lost, reopening") == k && count("capture device unavailable, retrying") >= k }, "loss \(k): \(daemon.stderr)")
+            #expect(waitUntil { count("capture device lost, reopening") == k && count("capture device unavailable, retrying") >= k }, "loss \(k): \(daemon.stderr)")
             Thread.sleep(forTimeInterval: 1.3)   // away over a second (`DeviceNoticeHold.awaySeconds`): a loss, not a glitch
             try FileManager.default.moveItem(at: away, to: fifo.fifo)
-            #expect(waitFor { count("capture device available again after ") == k }, "back \(k): \(daemon.stderr)")
+            #expect(waitUntil { count("capture device available again after ") == k }, "back \(k): \(daemon.stderr)")
             lastBack = Date()
         }
-        #expect(notices().count == 1, "while it flaps, the loss only: \(notices())")
+        #expect(health.notices.count == 1, "while it flaps, the loss only: \(health.notices)")
         try fifo.write(DaemonTestSignals.recording(seconds: hold + 2, shots: [], seed: 9))
-        #expect(waitFor(timeout: hold + 15) { notices().count >= 2 }, "\(notices())\n\(daemon.stderr)")
+        #expect(waitUntil(timeout: hold + 15) { health.notices.count >= 2 }, "\(health.notices)\n\(daemon.stderr)")
         let held = Date().timeIntervalSince(lastBack)
-        let n = notices()
+        let n = health.notices
         #expect(n.count == 2, "one outage: its loss and its end: \(n)")
         if n.count == 2 {
             #expect(n[0].contains("EARSHOT_HEALTH=device\n") && n[0].contains("EARSHOT_PROBLEM=1\n"), "\(n[0])")
@@ -180,40 +169,32 @@ import Testing
         let sink = try HookFixture.script(run.dir, "sink.sh", "echo $$ > '\(pid.path)'\nexec cat > /dev/null")
         let fifo = try FifoCapture(dir: run.dir, sink: "|\(sink)")
         _ = fifo.growBuffer(to: 1 << 20)
-        let health = run.dir.appendingPathComponent("health.txt")
-        let hook = try HookFixture.script(run.dir, "health.sh", "{ env | grep '^EARSHOT_' | sort; cat; echo --; } >> '\(health.path)'")
+        let health = try HealthHookLog(dir: run.dir)
         let prom = run.dir.appendingPathComponent("earshot.prom")
-        let config = try run.writeConfig(extra: "device_recover_seconds: 2\nhealth_hook:\n  path: \(hook)", metrics: ["path: \(prom.path)", "interval_seconds: 1"])
+        let config = try run.writeConfig(extra: "device_recover_seconds: 2\nhealth_hook:\n  path: \(health.hook)", metrics: ["path: \(prom.path)", "interval_seconds: 1"])
         let daemon = try DaemonProcess(args: ["--config", config.path, "--pace", "1"], environment: ["ALSA_CONFIG_PATH": fifo.asound.path], dir: run.dir)
         defer { try? fifo.close(); daemon.signal(SIGKILL); _ = daemon.waitExit(timeout: 5) }
         func count(_ s: String) -> Int { daemon.stderr.components(separatedBy: s).count - 1 }
-        func waitFor(timeout: Double = 15, _ ok: () -> Bool) -> Bool {
-            let deadline = Date().addingTimeInterval(timeout)
-            while !ok() && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-            return ok()
-        }
-        func notices() -> [String] { Array(((try? String(contentsOf: health, encoding: .utf8)) ?? "").components(separatedBy: "--\n").dropLast()) }
         func metric(_ name: String) -> Double? {
             ((try? String(contentsOf: prom, encoding: .utf8)) ?? "").split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.dropFirst(name.count + 1)) }
         }
-        func sinkPid() -> Int32 { Int32(((try? String(contentsOf: pid, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 }
 
         try fifo.write(DaemonTestSignals.recording(seconds: 1, shots: []))
         var killed: Int32 = 0
         for k in 1...3 {
-            #expect(waitFor { sinkPid() > 0 && sinkPid() != killed && kill(sinkPid(), 0) == 0 }, "open \(k)'s sink")
-            killed = sinkPid()
+            #expect(waitUntil { Self.pid(in: pid) > 0 && Self.pid(in: pid) != killed && kill(Self.pid(in: pid), 0) == 0 }, "open \(k)'s sink")
+            killed = Self.pid(in: pid)
             #expect(kill(killed, SIGKILL) == 0, "the sink killed")
             try fifo.write(DaemonTestSignals.recording(seconds: 1, shots: [], seed: UInt64(k)))   // read until the plugin's write fails
-            #expect(waitFor { count("capture device lost, reopening") == k && count("capture device available again after ") == k }, "glitch \(k): \(daemon.stderr)")
+            #expect(waitUntil { count("capture device lost, reopening") == k && count("capture device available again after ") == k }, "glitch \(k): \(daemon.stderr)")
             if k < 3 {
                 Thread.sleep(forTimeInterval: 1.5)   // the loop has looked, however late, and the hold (2 s) not passed
-                #expect(notices().isEmpty, "glitch \(k) alone pages nobody: \(notices())")
+                #expect(health.notices.isEmpty, "glitch \(k) alone pages nobody: \(health.notices)")
             }
         }
         #expect(count("capture device unavailable, retrying") == 0, "each reopened at once: \(daemon.stderr)")
-        #expect(waitFor { notices().count >= 1 }, "\(daemon.stderr)")
-        let first = notices().first ?? ""
+        #expect(waitUntil { health.notices.count >= 1 }, "\(daemon.stderr)")
+        let first = health.notices.first ?? ""
         #expect(first.contains("EARSHOT_HEALTH=device\n") && first.contains("EARSHOT_PROBLEM=1\n")
                 && first.contains("EARSHOT_MESSAGE=capture device default keeps dropping: 3 losses from ") && first.contains("each back within 1 s ("), "\(first)")
         #expect(count("keeps dropping: 3 losses from ") == 1, "and the journal: \(daemon.stderr)")
@@ -221,15 +202,15 @@ import Testing
         // back (≤ a block later)
         let said = daemon.stderr.components(separatedBy: "earshot_outage_seconds=").dropFirst().compactMap { Double($0.prefix { !$0.isWhitespace }) }.reduce(0, +)
         func down() -> Double { metric("earshot_device_down_seconds_total") ?? -1 }
-        #expect(waitFor { metric("earshot_device_losses_total") == 3 && abs(down() - said) < 0.25 },
+        #expect(waitUntil { metric("earshot_device_losses_total") == 3 && abs(down() - said) < 0.25 },
                 "the glitches' seconds are down time: \(down()) s, the journal said \(said) s; losses \(metric("earshot_device_losses_total") ?? -1)")
         try fifo.write(DaemonTestSignals.recording(seconds: 3, shots: [], seed: 9))
         Thread.sleep(forTimeInterval: 2.5)
-        #expect(notices().count == 1, "its end waits five minutes, not device_recover_seconds: \(notices())")
+        #expect(health.notices.count == 1, "its end waits five minutes, not device_recover_seconds: \(health.notices)")
         try fifo.close()
         daemon.signal(SIGTERM)   // a stop tells the end of an outage whose device is back
         #expect(daemon.waitExit(timeout: 10) == 0, "stderr:\n\(daemon.stderr)")
-        let n = notices()
+        let n = health.notices
         #expect(n.count == 2 && n.last?.contains("EARSHOT_PROBLEM=0\n") == true
                 && n.last?.contains("delivers audio again after 3 losses from ") == true, "\(n)")
     }

@@ -106,9 +106,8 @@ import Testing
         let fifo = try FifoCapture(dir: run.dir)
         let second = DaemonTestSignals.recording(seconds: 1, shots: [])   // 32 KB: fits the pipe's 64 KB buffer
         try fifo.write(second)
-        let health = run.dir.appendingPathComponent("health.txt")
-        let hook = try HookFixture.script(run.dir, "health.sh", "{ env | grep '^EARSHOT_' | sort; cat; echo --; } >> '\(health.path)'")
-        let config = try run.writeConfig(extra: "stall_seconds: 1.5\ndevice_recover_seconds: 0.5\nhealth_hook:\n  path: \(hook)")
+        let health = try HealthHookLog(dir: run.dir)
+        let config = try run.writeConfig(extra: "stall_seconds: 1.5\ndevice_recover_seconds: 0.5\nhealth_hook:\n  path: \(health.hook)")
         let notify = try NotifySocket()
         let daemon = try DaemonProcess(args: ["--config", config.path, "--pace", "1"],
                                        environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000", "ALSA_CONFIG_PATH": fifo.asound.path], dir: run.dir)
@@ -125,11 +124,8 @@ import Testing
         let back = notify.wait(timeout: 10, from: mark) { $0.contains("STATUS=listening on default") }
         #expect(back != nil && notify.wait(timeout: 10, from: mark, for: Self.has("WATCHDOG=1")) != nil, "audio again: status and pings come back; statuses: \(notify.statuses)")
         #expect(daemon.stderr.contains("capture resumed: audio from default again"), "\(daemon.stderr)")
-        // the notices the hook has written whole (each ends with "--"; one still being written is not counted)
-        func notices() -> [String] { Array(((try? String(contentsOf: health, encoding: .utf8)) ?? "").components(separatedBy: "--\n").dropLast()) }
-        let deadline = Date().addingTimeInterval(10)
-        while notices().count < 2 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        let n = notices()
+        _ = waitUntil(timeout: 10) { health.notices.count >= 2 }   // whole notices only (`HealthHookLog`)
+        let n = health.notices
         #expect(n.count == 2, "one notice when the capture stalled, one when audio came back: \(n)")
         if n.count == 2 {
             #expect(n[0].contains("EARSHOT_HEALTH=device\n") && n[0].contains("EARSHOT_PROBLEM=1\n") && n[0].contains("EARSHOT_MESSAGE=capture stalled: default")
