@@ -133,6 +133,27 @@ import Testing
         #expect(gaps.allSatisfy { $0 >= 0.9 }, "at most one beat per interval: \(gaps)")
     }
 
+    /// `heartbeat:` every second over 5 s of white noise clipped on ≈ 5 % of its samples: the health hook is told the
+    /// microphone clips (after 1 s), and the beats go on — the detector hears, weakened, and the box is not dead, so
+    /// the dead man's switch stays quiet; a beat's message names the warning.
+    @Test func heartbeatBeatsOnThroughClipping() throws {
+        let run = try DaemonRun()
+        let fx = try AlsaFileFixture(CaptureThreadTests.clippedNoise(5 * 16_000, sigma: 1 / 1.96), rate: 16_000, dir: run.dir)
+        let out = run.dir.appendingPathComponent("beats.txt")
+        let hook = try HookFixture.script(run.dir, "beat.sh", "echo \"$(date +%s.%N) $EARSHOT_HEALTH $EARSHOT_MESSAGE\" >> '\(out.path)'")
+        let health = try HealthHookLog(dir: run.dir)
+        let config = try run.writeConfig(extra: "liveness:\n  clip_seconds: 1\nhealth_hook:\n  path: \(health.hook)\nheartbeat:\n  path: \(hook)\n  interval: 1")
+        let daemon = try DaemonProcess(args: ["--config", config.path, "--max-frames", String(fx.frames), "--pace", "1", "--exit-at-end"],
+                                       environment: ["ALSA_CONFIG_PATH": try fx.writeConfigFile(in: run.dir).path], dir: run.dir)
+        #expect(daemon.waitExit(timeout: 60) == 0, "stderr:\n\(daemon.stderr)")
+        #expect(health.notices.contains { $0.contains("EARSHOT_HEALTH=clipping\n") && $0.contains("EARSHOT_PROBLEM=1\n") }, "\(health.notices)")
+        let beats = ((try? String(contentsOf: out, encoding: .utf8)) ?? "").split(separator: "\n")
+        let t = beats.compactMap { Double($0.prefix { $0 != " " }) }
+        let gaps = zip(t.dropFirst(), t).map { $0 - $1 }
+        #expect(t.count >= 4 && gaps.allSatisfy { $0 < 2 }, "a beat a second, clipping or not: times \(t), gaps \(gaps)")
+        #expect(beats.contains { $0.contains(" heartbeat ") && $0.contains("microphone: clipping") }, "a beat while clipping says so: \(beats)")
+    }
+
     /// The whole daemon on a `plug` device whose hardware runs at 48 kHz, 3 s of white noise clipped on ≈ 5 % of its
     /// samples: the health hook is told the microphone clips. The monitor once counted after libsoxr, where the
     /// same noise is clipped on ≈ 0.04 % of the samples, far below `clip_fraction`, and said nothing.

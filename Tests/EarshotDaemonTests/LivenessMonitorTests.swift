@@ -80,6 +80,25 @@ struct LivenessMonitorTests {
         #expect(events[0].0.message.contains("digital silence") && events[2].0.message.contains("lower the capture gain"))
     }
 
+    /// Silence and a stuck value leave the detector nothing to hear (the heartbeat stops); clipping weakens what it
+    /// hears (the beats go on).
+    @Test func silenceAndAStuckValueHearNothingClippingDoesNot() {
+        let s = LivenessSettings(silenceSeconds: 1, stuckSeconds: 1, clipSeconds: 1, recoverSeconds: 0.5)
+        var noise = Noise()
+        let sound = (0..<16_000).map { _ in noise.next() }
+        let square = (0..<32_000).map { (i: Int) -> Float in (i / 40) % 2 == 0 ? 1 : -1 }
+        for (name, x, deaf) in [("silence", [Float](repeating: 0, count: 32_000), true), ("stuck", [Float](repeating: 0.25, count: 32_000), true),
+                                ("clipping", square, false)] {
+            var mon = LivenessMonitor(settings: s)
+            mon.observe(sound) { _ in }
+            #expect(!mon.hearsNothing, "\(name): sound first")
+            mon.observe(x) { _ in }
+            #expect(mon.active.map(\.rawValue) == [name] && mon.hearsNothing == deaf, "\(name): \(mon.active), hears nothing \(mon.hearsNothing)")
+            mon.observe(sound) { _ in }
+            #expect(mon.active.isEmpty && !mon.hearsNothing, "\(name) over")
+        }
+    }
+
     @Test("a stuck value warns, and the monitor's state and status text follow it")
     func stuck() {
         let s = LivenessSettings(silenceSeconds: 2, stuckSeconds: 1, clipSeconds: 1, recoverSeconds: 0.5)

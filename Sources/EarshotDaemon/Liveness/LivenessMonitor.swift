@@ -27,6 +27,10 @@ public struct LivenessMonitor: Sendable {
     public var active: Set<LivenessCondition> {
         Set([silence, quiet, cancel, stuck, clipping].filter(\.active).map(\.condition))
     }
+    /// A warning in force that leaves the detector nothing to hear — digital silence, near silence, a stuck value —
+    /// as against one that weakens what it hears (clipping, channels cancelling). The heartbeat stops for the
+    /// first kind only. Allocation-free, for the detection loop.
+    public var hearsNothing: Bool { silence.active || quiet.active || stuck.active }
     /// Warnings given per condition.
     public var warnings: [LivenessCondition: Int] {
         [.silence: silence.warnings, .quiet: quiet.warnings, .cancel: cancel.warnings, .stuck: stuck.warnings, .clipping: clipping.warnings]

@@ -285,7 +285,9 @@ public final class DetectionService: Service, @unchecked Sendable {
                 }
                 if deviceNotices.open != nil { deviceNoticesDue() }
                 if audioEndPending, n == 0 { audioEndPending = false; scoreAudioEnd(stalled ? "capture stalled" : "capture device lost") }
-                if hearing, liveness.active.isEmpty, config.heartbeat.hook.path != nil, now - lastBeat >= config.heartbeat.interval {
+                // clipping or channels cancelling weaken what the detector hears, and the health hook says so; the
+                // box is not dead, so the dead man's switch is not tripped (its beat's message names the warning)
+                if config.heartbeat.hook.path != nil, hearing, !liveness.hearsNothing, now - lastBeat >= config.heartbeat.interval {
                     lastBeat = now
                     heartbeat.submit(health: HealthNotice(condition: "heartbeat", problem: false, message: statusLine(), device: config.device, location: config.location))
                 }
