@@ -214,4 +214,45 @@ import Testing
         #expect(n.count == 2 && n.last?.contains("EARSHOT_PROBLEM=0\n") == true
                 && n.last?.contains("delivers audio again after 3 losses from ") == true, "\(n)")
     }
+
+    /// A reload takes a new `device_recover_seconds` into the outage held: the device lost (and told), back, held
+    /// under 60 s — then reloaded with 1 s, its end is told within seconds, with its one loss, not after a minute.
+    @Test func aReloadSetsTheHoldOfTheOutageHeld() throws {
+        let run = try DaemonRun()
+        let pid = run.dir.appendingPathComponent("sink.pid")
+        let fifoPath = run.dir.appendingPathComponent("capture.fifo").path
+        let sink = try HookFixture.script(run.dir, "sink.sh", "[ -e '\(fifoPath)' ] && echo $$ > '\(pid.path)'\nexec cat > /dev/null")
+        let fifo = try FifoCapture(dir: run.dir, sink: "|\(sink)")
+        _ = fifo.growBuffer(to: 1 << 20)
+        let health = try HealthHookLog(dir: run.dir)
+        let config = try run.writeConfig(extra: "device_recover_seconds: 60\nhealth_hook:\n  path: \(health.hook)")
+        let daemon = try DaemonProcess(args: ["--config", config.path, "--pace", "1"], environment: ["ALSA_CONFIG_PATH": fifo.asound.path], dir: run.dir)
+        defer { try? fifo.close(); daemon.signal(SIGKILL); _ = daemon.waitExit(timeout: 5) }
+        func count(_ s: String) -> Int { daemon.stderr.components(separatedBy: s).count - 1 }
+
+        try fifo.write(DaemonTestSignals.recording(seconds: 1, shots: []))
+        #expect(waitUntil { Self.pid(in: pid) > 0 && kill(Self.pid(in: pid), 0) == 0 }, "the sink")
+        let away = run.dir.appendingPathComponent("capture.fifo.unplugged")
+        try FileManager.default.moveItem(at: fifo.fifo, to: away)
+        #expect(kill(Self.pid(in: pid), SIGKILL) == 0, "the sink killed")
+        try fifo.write(DaemonTestSignals.recording(seconds: 1, shots: [], seed: 2))
+        #expect(waitUntil { health.notices.count == 1 }, "the loss told: \(health.notices)\n\(daemon.stderr)")
+        try FileManager.default.moveItem(at: away, to: fifo.fifo)
+        #expect(waitUntil { count("capture device available again after ") == 1 }, "\(daemon.stderr)")
+        try fifo.write(DaemonTestSignals.recording(seconds: 6, shots: [], seed: 3))
+        Thread.sleep(forTimeInterval: 1.5)
+        #expect(health.notices.count == 1, "held 1.5 s of 60: not over")
+
+        try DaemonHealthHookTests.replaceConfig(config, run: run, extra: "device_recover_seconds: 1\nhealth_hook:\n  path: \(health.hook)")
+        daemon.signal(SIGHUP)
+        #expect(waitUntil { count("configuration reloaded") == 1 }, "\(daemon.stderr)")
+        // well before the old hold's 60 s (the audio written lasts 6 s)
+        #expect(waitUntil(timeout: 20) { health.notices.count == 2 }, "its end told under the new hold: \(health.notices)\n\(daemon.stderr)")
+        let n = health.notices
+        #expect(n.count == 2 && n.last?.contains("EARSHOT_PROBLEM=0\n") == true && n.last?.contains("delivers audio again after ") == true
+                && n.last?.contains(" losses ") == false, "\(n)")
+        try fifo.close()
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitExit(timeout: 10) == 0, "stderr:\n\(daemon.stderr)")
+    }
 }
