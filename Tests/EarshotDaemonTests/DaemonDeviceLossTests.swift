@@ -161,7 +161,7 @@ import Testing
     }
 
     /// A link that drops for an instant — ALSA reopens it at once, ≈ 0.1 s without audio — is a glitch: one alone
-    /// pages nobody (the loop saw one in ten of them, and paged "NOT LISTENING" for those), but three within five
+    /// pages nobody (the loop paged "NOT LISTENING" for those it happened to look during), but three within five
     /// minutes are a link that keeps dropping, told once with all three; their seconds count as down time.
     @Test func glitchesThatKeepComingAreToldOnce() throws {
         let run = try DaemonRun()
@@ -172,7 +172,8 @@ import Testing
         let health = try HealthHookLog(dir: run.dir)
         let prom = run.dir.appendingPathComponent("earshot.prom")
         let config = try run.writeConfig(extra: "device_recover_seconds: 2\nhealth_hook:\n  path: \(health.hook)", metrics: ["path: \(prom.path)", "interval_seconds: 1"])
-        let daemon = try DaemonProcess(args: ["--config", config.path, "--pace", "1"], environment: ["ALSA_CONFIG_PATH": fifo.asound.path], dir: run.dir)
+        let notify = try NotifySocket()
+        let daemon = try DaemonProcess(args: ["--config", config.path, "--pace", "1"], environment: ["NOTIFY_SOCKET": notify.path, "ALSA_CONFIG_PATH": fifo.asound.path], dir: run.dir)
         defer { try? fifo.close(); daemon.signal(SIGKILL); _ = daemon.waitExit(timeout: 5) }
         func count(_ s: String) -> Int { daemon.stderr.components(separatedBy: s).count - 1 }
         func metric(_ name: String) -> Double? {
@@ -198,6 +199,8 @@ import Testing
         #expect(first.contains("EARSHOT_HEALTH=device\n") && first.contains("EARSHOT_PROBLEM=1\n")
                 && first.contains("EARSHOT_MESSAGE=capture device default keeps dropping: 3 losses from ") && first.contains("each back within 1 s ("), "\(first)")
         #expect(count("keeps dropping: 3 losses from ") == 1, "and the journal: \(daemon.stderr)")
+        #expect(notify.wait(timeout: 5) { $0.contains("STATUS=listening on default") && $0.contains(" · link keeps dropping: 3 losses since ") } != nil,
+                "and STATUS= (systemctl status), while the outage lasts: \(notify.statuses)")
         // the journal's seconds without audio of each; the loop, had it looked during one, counts to when it saw it
         // back (≤ a block later)
         let said = daemon.stderr.components(separatedBy: "earshot_outage_seconds=").dropFirst().compactMap { Double($0.prefix { !$0.isWhitespace }) }.reduce(0, +)

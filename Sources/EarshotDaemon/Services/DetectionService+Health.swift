@@ -165,7 +165,9 @@ extension DetectionService {
             let mic = liveness.active.isEmpty ? "" : " · \(liveness.statusText)"
             let rec = recorder.isRecording ? " · recording site audio" : ""   // everything heard is kept: say so
             let rate = alertRate?.excess.map { " · more alerts than calibrated (\($0.alerts) in \(Self.hours($0.hours)) h)" } ?? ""
-            return "listening on \(config.device) (\(r) Hz) · \(eventsToday) event\(eventsToday == 1 ? "" : "s") today · last score \(String(format: "%.2f", detector.lastScore))\(mic)\(rate)\(rec)"
+            // an outage of several losses told, its end not yet (`DeviceNoticeHold`): what `systemctl status` should show
+            let link = deviceNotices.open.flatMap { $0.told && $0.losses > 1 ? " · link keeps dropping: \($0.losses) losses since \(UTCStamp.clock($0.since)) UTC" : nil } ?? ""
+            return "listening on \(config.device) (\(r) Hz) · \(eventsToday) event\(eventsToday == 1 ? "" : "s") today · last score \(String(format: "%.2f", detector.lastScore))\(mic)\(link)\(rate)\(rec)"
         case .retrying, .starting:
             return "waiting for capture device \(config.device): \(capture.lastError) — retrying"
         }

@@ -14,7 +14,7 @@ import Foundation
 /// A loss whose device is back within `awaySeconds` is a glitch (ALSA reopens a device that dropped for an
 /// instant in ≈ 0.1 s): alone it is the journal's business. Whether the detection loop happened to look during
 /// it, or not at all (`DetectionService.deviceGlitched`), does not change what the health hook hears — it used to
-/// page "NOT LISTENING" for one glitch in ten, the ones a look fell into. `glitchCount` glitches within
+/// page "NOT LISTENING" for the glitches a look happened to fall into. `glitchCount` glitches within
 /// `glitchWindow` (3 in 5 minutes) are a link that keeps dropping: an outage told at once, whose end is told once
 /// the device has held for the window (or `recoverSeconds`, if longer), so a link dropping every minute is one.
 ///
