@@ -9,6 +9,18 @@ import Testing
 /// - Renamed back, the next retry opens it: plugged in again.
 /// At 16 kHz; at 48 kHz, resampled (a new resampler, its lag measured again); two channels mixed.
 @Suite(.serialized) struct DaemonDeviceLossTests {
+    /// A FIFO to capture from whose every open's sink writes its pid to the file returned — the one to kill for the
+    /// next loss — while the FIFO is there (not those of the opens that fail while it is renamed away).
+    static func killableCapture(_ run: DaemonRun) throws -> (FifoCapture, pid: URL) {
+        let pid = run.dir.appendingPathComponent("sink.pid")
+        let fifoPath = run.dir.appendingPathComponent("capture.fifo").path
+        let sink = try HookFixture.script(run.dir, "sink.sh", "[ -e '\(fifoPath)' ] && echo $$ > '\(pid.path)'\nexec cat > /dev/null")
+        let fifo = try FifoCapture(dir: run.dir, sink: "|\(sink)")
+        guard fifo.fifo.path == fifoPath else { throw DaemonTestError("the FIFO is \(fifo.fifo.path), not \(fifoPath)") }
+        _ = fifo.growBuffer(to: 1 << 20)
+        return (fifo, pid)
+    }
+
     /// The pid a sink wrote to `file` (0 when none yet).
     static func pid(in file: URL) -> Int32 {
         Int32(((try? String(contentsOf: file, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
@@ -105,18 +117,11 @@ import Testing
     }
 
     /// A link that flaps — lost (away over a second) and back three times within `device_recover_seconds` — is one
-    /// outage for the health hook: its loss told at once, its end once the device has held, with the number of losses; not a pair of
-    /// notices per flap. The journal says every loss.
+    /// outage for the health hook: its loss told, its end once the device has held, with the number of losses; not
+    /// a pair of notices per flap. The journal says every loss.
     @Test func aLinkThatFlapsIsOneOutageForTheHealthHook() throws {
         let run = try DaemonRun()
-        let pid = run.dir.appendingPathComponent("sink.pid")
-        // each open's sink says who it is (not those of the opens that fail while the device is away): the one to
-        // kill for the next loss
-        let fifoPath = run.dir.appendingPathComponent("capture.fifo").path
-        let sink = try HookFixture.script(run.dir, "sink.sh", "[ -e '\(fifoPath)' ] && echo $$ > '\(pid.path)'\nexec cat > /dev/null")
-        let fifo = try FifoCapture(dir: run.dir, sink: "|\(sink)")
-        #expect(fifo.fifo.path == fifoPath)
-        _ = fifo.growBuffer(to: 1 << 20)
+        let (fifo, pid) = try Self.killableCapture(run)
         let health = try HealthHookLog(dir: run.dir)
         let hold = 5.0
         let config = try run.writeConfig(extra: "device_recover_seconds: \(hold)\nhealth_hook:\n  path: \(health.hook)")
@@ -165,10 +170,7 @@ import Testing
     /// minutes are a link that keeps dropping, told once with all three; their seconds count as down time.
     @Test func glitchesThatKeepComingAreToldOnce() throws {
         let run = try DaemonRun()
-        let pid = run.dir.appendingPathComponent("sink.pid")
-        let sink = try HookFixture.script(run.dir, "sink.sh", "echo $$ > '\(pid.path)'\nexec cat > /dev/null")
-        let fifo = try FifoCapture(dir: run.dir, sink: "|\(sink)")
-        _ = fifo.growBuffer(to: 1 << 20)
+        let (fifo, pid) = try Self.killableCapture(run)
         let health = try HealthHookLog(dir: run.dir)
         let prom = run.dir.appendingPathComponent("earshot.prom")
         let config = try run.writeConfig(extra: "device_recover_seconds: 2\nhealth_hook:\n  path: \(health.hook)", metrics: ["path: \(prom.path)", "interval_seconds: 1"])
@@ -222,11 +224,7 @@ import Testing
     /// under 60 s — then reloaded with 1 s, its end is told within seconds, with its one loss, not after a minute.
     @Test func aReloadSetsTheHoldOfTheOutageHeld() throws {
         let run = try DaemonRun()
-        let pid = run.dir.appendingPathComponent("sink.pid")
-        let fifoPath = run.dir.appendingPathComponent("capture.fifo").path
-        let sink = try HookFixture.script(run.dir, "sink.sh", "[ -e '\(fifoPath)' ] && echo $$ > '\(pid.path)'\nexec cat > /dev/null")
-        let fifo = try FifoCapture(dir: run.dir, sink: "|\(sink)")
-        _ = fifo.growBuffer(to: 1 << 20)
+        let (fifo, pid) = try Self.killableCapture(run)
         let health = try HealthHookLog(dir: run.dir)
         let config = try run.writeConfig(extra: "device_recover_seconds: 60\nhealth_hook:\n  path: \(health.hook)")
         let daemon = try DaemonProcess(args: ["--config", config.path, "--pace", "1"], environment: ["ALSA_CONFIG_PATH": fifo.asound.path], dir: run.dir)

@@ -76,7 +76,7 @@ extension DetectionService {
         case .nothing: return
         case let .again(o):
             let within = o.byGlitches
-                ? "within \(Self.minutes(deviceNotices.hold(o))) of coming back (a link that keeps dropping)"
+                ? "within \(DaemonHealth.span(deviceNotices.hold(o))) of coming back (a link that keeps dropping)"
                 : "within device_recover_seconds (\(String(format: "%g", deviceNotices.recoverSeconds)) s) of coming back"
             log.notice("capture device \(config.device) lost again \(within), loss \(o.losses) of this outage: health_hook, told of the first, hears of its end when the device holds",
                        metadata: ["earshot_device": "\(config.device)"])
@@ -86,11 +86,6 @@ extension DetectionService {
             healthHooks.submit(health: HealthNotice(condition: "device", problem: true, message: message, device: config.device, location: config.location))
             log.warning("\(message)", metadata: ["message_id": "\(EarshotMessageID.device)", "earshot_device": "\(config.device)"])
         }
-    }
-
-    /// "5 minutes", "90 s".
-    static func minutes(_ s: Double) -> String {
-        s >= 60 && s.truncatingRemainder(dividingBy: 60) == 0 ? "\(Int(s / 60)) minute\(s == 60 ? "" : "s")" : "\(String(format: "%g", s)) s"
     }
 
     /// The health hook's notice that an outage is over: how long, and when, earshotd was not listening (what an

@@ -107,7 +107,7 @@ struct DeviceNoticeHold {
             return .nothing
         }
         open = nil
-        return glitched([Glitch(date: o.since, monotonic: o.sinceMonotonic, seconds: max(0, now - o.sinceMonotonic))],
+        return record([Glitch(date: o.since, monotonic: o.sinceMonotonic, seconds: max(0, now - o.sinceMonotonic))],
                         backAt: date, now: now, deafNow: deafNow)
     }
 
@@ -124,11 +124,12 @@ struct DeviceNoticeHold {
         }
         let each = seconds / Double(count)
         let ago = date.addingTimeInterval(-seconds)
-        return glitched((0..<count).map { _ in Glitch(date: ago, monotonic: now - seconds, seconds: each) },
+        return record((0..<count).map { _ in Glitch(date: ago, monotonic: now - seconds, seconds: each) },
                         backAt: date, now: now, deafNow: deafNow)
     }
 
-    private mutating func glitched(_ new: [Glitch], backAt date: Date, now: Double, deafNow: Double) -> Told {
+    /// Adds glitches to those of the window; at `glitchCount`, the outage of a link that keeps dropping, told.
+    private mutating func record(_ new: [Glitch], backAt date: Date, now: Double, deafNow: Double) -> Told {
         glitches.removeAll { now - $0.monotonic > Self.glitchWindow }
         glitches.append(contentsOf: new)
         guard glitches.count >= Self.glitchCount, let first = glitches.first else { return .nothing }
