@@ -111,8 +111,9 @@ public final class CaptureThread: @unchecked Sendable {
     /// `state`, a loss counted with the state `.capturing` is one the device has reopened after.
     public var deviceLosses: Int { lossCount.load(ordering: .acquiring) }
     /// Seconds without audio of the device's outages over — from its last audio before a loss (or a failed open)
-    /// to the open after it — counted at each such open, before `openNumber` changes. The detection loop misses a
-    /// loss that reopens at once (a glitch of ≈ 0.1 s between two of its looks); this says how long it was.
+    /// to the open after it — counted at each such open, before the state turns `.capturing`. The detection loop
+    /// misses a loss that reopens at once (a glitch of a fraction of a second between two of its looks); this says
+    /// how long it was.
     public var secondsAway: Double { Double(awayMicros.load(ordering: .relaxed)) / 1e6 }
     public var rate: Int { deviceRate.load(ordering: .relaxed) }
     /// The channels the device opened with (0 before it opened): `channels:` or what the device had nearest.

@@ -46,8 +46,8 @@ extension DetectionService {
         deviceNoticesDue()
     }
 
-    /// `count` losses the loop never saw: the device lost and reopened between two of its looks (a glitch of
-    /// ≈ 0.1 s). Their seconds without audio (`capture.secondsAway`) count as the device's down time, and they
+    /// `count` losses the loop never saw: the device lost and reopened between two of its looks (a glitch of a
+    /// fraction of a second). Their seconds without audio (`capture.secondsAway`) count as the device's down time, and they
     /// count towards a link that keeps dropping (`DeviceNoticeHold`).
     func deviceGlitched(_ count: Int) {
         let away = capture.secondsAway

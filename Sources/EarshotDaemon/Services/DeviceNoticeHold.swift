@@ -12,7 +12,7 @@ import Foundation
 ///   losses there were, from when to when, and how long in all earshotd heard nothing.
 ///
 /// A loss whose device is back within `awaySeconds` is a glitch (ALSA reopens a device that dropped for an
-/// instant in ≈ 0.1 s): alone it is the journal's business. Whether the detection loop happened to look during
+/// instant in a fraction of a second: 0.1–0.4 s measured): alone it is the journal's business. Whether the detection loop happened to look during
 /// it, or not at all (`DetectionService.deviceGlitched`), does not change what the health hook hears — it used to
 /// page "NOT LISTENING" for the glitches a look happened to fall into. `glitchCount` glitches within
 /// `glitchWindow` (3 in 5 minutes) are a link that keeps dropping: an outage told at once, whose end is told once
@@ -108,7 +108,7 @@ struct DeviceNoticeHold {
         }
         open = nil
         return record([Glitch(date: o.since, monotonic: o.sinceMonotonic, seconds: max(0, now - o.sinceMonotonic))],
-                        backAt: date, now: now, deafNow: deafNow)
+                      backAt: date, now: now, deafNow: deafNow)
     }
 
     /// Losses the detection loop never saw (lost and reopened between two looks), `seconds` without audio in all,
@@ -125,7 +125,7 @@ struct DeviceNoticeHold {
         let each = seconds / Double(count)
         let ago = date.addingTimeInterval(-seconds)
         return record((0..<count).map { _ in Glitch(date: ago, monotonic: now - seconds, seconds: each) },
-                        backAt: date, now: now, deafNow: deafNow)
+                      backAt: date, now: now, deafNow: deafNow)
     }
 
     /// Adds glitches to those of the window; at `glitchCount`, the outage of a link that keeps dropping, told.
