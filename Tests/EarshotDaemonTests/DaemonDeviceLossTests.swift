@@ -207,6 +207,8 @@ import Testing
         // back (≤ a block later)
         let said = daemon.stderr.components(separatedBy: "earshot_outage_seconds=").dropFirst().compactMap { Double($0.prefix { !$0.isWhitespace }) }.reduce(0, +)
         func down() -> Double { metric("earshot_device_down_seconds_total") ?? -1 }
+        #expect(waitUntil { metric("earshot_device_outage_losses") == 3 && metric("earshot_device_outage_since_timestamp_seconds") ?? 0 > 0 },
+                "the outage in the metrics, for earshot status: \(metric("earshot_device_outage_losses") ?? -1)")
         #expect(waitUntil { metric("earshot_device_losses_total") == 3 && abs(down() - said) < 0.25 },
                 "the glitches' seconds are down time: \(down()) s, the journal said \(said) s; losses \(metric("earshot_device_losses_total") ?? -1)")
         try fifo.write(DaemonTestSignals.recording(seconds: 3, shots: [], seed: 9))

@@ -70,6 +70,11 @@ import Testing
             let h = try site.judge { $0.livenessActive = [condition] }
             #expect(h.state == state && h.problems.count == 1, "\(condition): \(h)")
         }
+        // a link that keeps dropping (an outage of several losses, not yet over) while the device delivers: a warning
+        let since = Date(timeIntervalSince1970: 1_800_000_000)
+        let dropping = try site.judge { $0.deviceOutageLosses = 3; $0.deviceOutageSince = since.timeIntervalSince1970; $0.deviceLossesTotal = 3 }
+        #expect(dropping.state == .warning && dropping.problems == ["the capture device keeps dropping (3 losses since \(Mute.describe(since))): earshotd listens between them, but hears nothing during each — check the cable, USB port or hub, and dmesg"], "\(dropping)")
+        #expect(try site.judge { $0.deviceOutageLosses = 1; $0.deviceOutageSince = since.timeIntervalSince1970 }.state == .ok, "one loss, back and holding: OK")
     }
 
     @Test func mutedOrTooManyAlertsIsAWarning() throws {

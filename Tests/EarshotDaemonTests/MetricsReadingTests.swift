@@ -11,6 +11,7 @@ import Testing
         c.eventsTotal = 11; c.mutedEventsTotal = 2; c.cooldownEventsTotal = 3; c.incidentsTotal = 4; c.incidentEvents = 5
         c.muted = true; c.mutedUntil = 1_800_000_000
         c.overrunsTotal = 6; c.deviceLossesTotal = 7; c.droppedSecondsTotal = 8.5; c.deviceUp = true; c.deviceDownSecondsTotal = 24.75
+        c.deviceOutageLosses = 3; c.deviceOutageSince = 1_790_000_050.5
         c.hookRunsTotal = 12; c.hookFailuresTotal = 13; c.hookTimeoutsTotal = 14; c.hookDroppedTotal = 15; c.hookRetriesTotal = 16; c.hookGivenUpTotal = 17
         c.clipsWrittenTotal = 18; c.clipFailuresTotal = 19
         c.siteRecording = true; c.siteRecordingSecondsTotal = 7200.25; c.siteRecordingFailuresTotal = 20

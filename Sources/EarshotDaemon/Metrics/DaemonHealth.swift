@@ -195,6 +195,10 @@ public struct DaemonHealth: Sendable, Equatable, Encodable {
                 case .clipping: warning.append("the microphone input is clipping: lower the capture gain (alsamixer) so loud sounds stay below full scale")
                 }
             }
+            if c.deviceOutageLosses > 1 {
+                let since = c.deviceOutageSince > 0 ? " since \(Mute.describe(Date(timeIntervalSince1970: c.deviceOutageSince)))" : ""
+                warning.append("the capture device keeps dropping (\(c.deviceOutageLosses) losses\(since)): earshotd listens between them, but hears nothing during each — check the cable, USB port or hub, and dmesg")
+            }
             if c.muted {
                 // who and why from the mute file when it can be read; the metrics say until when
                 let until = c.mutedUntil > 0 ? "until \(Mute.describe(Date(timeIntervalSince1970: c.mutedUntil))) " : ""

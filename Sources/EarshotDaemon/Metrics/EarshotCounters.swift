@@ -66,6 +66,10 @@ public struct EarshotCounters: Sendable, Equatable {
     public var lastEventTimestamp: Double = 0
     /// Capture device open and delivering.
     public var deviceUp = false
+    /// Losses of the outage the health hook was told of and not yet of its end (0: none), and the Unix time of its
+    /// first loss: several are a link that keeps dropping (`DeviceNoticeHold`).
+    public var deviceOutageLosses = 0
+    public var deviceOutageSince: Double = 0
     /// True from the detection loop's start until earshotd stops: the file written as it stops says 0, so a file
     /// left behind is not taken for a running daemon (`earshot status`).
     public var running = false

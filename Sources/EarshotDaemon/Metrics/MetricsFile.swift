@@ -71,6 +71,8 @@ public final class MetricsFile: Sendable {
         one("earshot_device_down_seconds_total", "counter", "Seconds the capture device delivered no audio (missing, lost or stalled): nothing could be detected.", "\(c.deviceDownSecondsTotal)")
         one("earshot_dropped_seconds_total", "counter", "Seconds of captured audio never analysed (the detection loop fell more than ring_seconds behind).", "\(c.droppedSecondsTotal)")
         one("earshot_device_up", "gauge", "1 while the capture device is open and delivering audio.", c.deviceUp ? "1" : "0")
+        one("earshot_device_outage_losses", "gauge", "Losses of the device outage told to health_hook and not yet over (0 = none; more than 1: a link that keeps dropping).", "\(c.deviceOutageLosses)")
+        one("earshot_device_outage_since_timestamp_seconds", "gauge", "Unix time of that outage's first loss (0 = none).", Self.number(c.deviceOutageSince))
         one("earshot_hook_runs_total", "counter", "Hook processes started.", "\(c.hookRunsTotal)")
         one("earshot_hook_failures_total", "counter", "Hook runs that failed (exit status, signal, timeout, spawn error).", "\(c.hookFailuresTotal)")
         one("earshot_hook_timeouts_total", "counter", "Hook runs killed at the timeout.", "\(c.hookTimeoutsTotal)")

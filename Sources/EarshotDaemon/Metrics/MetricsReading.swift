@@ -80,6 +80,8 @@ public struct MetricsReading: Sendable, Equatable {
         c.droppedSecondsTotal = double("earshot_dropped_seconds_total")
         c.deviceDownSecondsTotal = double("earshot_device_down_seconds_total")
         c.deviceUp = flag("earshot_device_up")
+        c.deviceOutageLosses = int("earshot_device_outage_losses")
+        c.deviceOutageSince = double("earshot_device_outage_since_timestamp_seconds")
         c.hookRunsTotal = int("earshot_hook_runs_total")
         c.hookFailuresTotal = int("earshot_hook_failures_total")
         c.hookTimeoutsTotal = int("earshot_hook_timeouts_total")

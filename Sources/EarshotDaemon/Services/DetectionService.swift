@@ -303,9 +303,11 @@ public final class DetectionService: Service, @unchecked Sendable {
                     let rate = Double(model.features.sampleRate)
                     let audio = Double(samplesConsumed) / rate, score = Double(detector.lastScore), lost = Double(samplesDropped) / rate
                     let up = capture.state == .capturing && !stalled, wall = Date().timeIntervalSince1970, deaf = deafSeconds
+                    let outage = deviceNotices.open.flatMap { $0.told ? ($0.losses, $0.since.timeIntervalSince1970) : nil } ?? (0, 0)
                     metrics.update {
                         $0.overrunsTotal = o; $0.deviceLossesTotal = l; $0.audioSecondsTotal = audio; $0.lastScore = score; $0.deviceUp = up
                         $0.droppedSecondsTotal = lost; $0.loopTimestamp = wall; $0.deviceDownSecondsTotal = deaf
+                        ($0.deviceOutageLosses, $0.deviceOutageSince) = outage
                     }
                 }
                 if n == 0 {
