@@ -150,7 +150,7 @@ import Testing
         let beats = ((try? String(contentsOf: out, encoding: .utf8)) ?? "").split(separator: "\n")
         let t = beats.compactMap { Double($0.prefix { $0 != " " }) }
         let gaps = zip(t.dropFirst(), t).map { $0 - $1 }
-        #expect(t.count >= 4 && gaps.allSatisfy { $0 < 2 }, "a beat a second, clipping or not: times \(t), gaps \(gaps)")
+        #expect(t.count >= 4 && gaps.allSatisfy { $0 < 2.5 }, "a beat a second (one dropped while the last still ran leaves 2 s), clipping or not: times \(t), gaps \(gaps)")
         #expect(beats.contains { $0.contains(" heartbeat ") && $0.contains("microphone: clipping") }, "a beat while clipping says so: \(beats)")
     }
 
