@@ -258,4 +258,60 @@ import Testing
         daemon.signal(SIGTERM)
         #expect(daemon.waitExit(timeout: 10) == 0, "stderr:\n\(daemon.stderr)")
     }
+
+    /// A reload onto another device ends the old one's outage: its `PROBLEM=0` names the old device (a monitor
+    /// keyed on the device clears it), and the new device is judged afresh — a missing one told as lost a second
+    /// later, though the old one was away too; a working one told nothing more.
+    @Test func aReloadOntoAnotherDeviceEndsTheOldOnesOutage() throws {
+        let run = try DaemonRun()
+        let (fifo, pid) = try Self.killableCapture(run)
+        let secondDir = run.dir.appendingPathComponent("second")
+        try FileManager.default.createDirectory(at: secondDir, withIntermediateDirectories: true)
+        let second = try FifoCapture(dir: secondDir)   // `device: second`, beside `default`; `third` is not defined
+        defer { try? second.close() }
+        _ = second.growBuffer(to: 1 << 20)
+        let asound = try String(contentsOf: fifo.asound, encoding: .utf8) + "\n"
+            + String(contentsOf: second.asound, encoding: .utf8).replacingOccurrences(of: "pcm.!default", with: "pcm.second")
+        try asound.write(to: fifo.asound, atomically: true, encoding: .utf8)
+        let health = try HealthHookLog(dir: run.dir)
+        let hook = "device_recover_seconds: 1\nhealth_hook:\n  path: \(health.hook)"
+        let config = try run.writeConfig(extra: hook)
+        let daemon = try DaemonProcess(args: ["--config", config.path, "--pace", "1"], environment: ["ALSA_CONFIG_PATH": fifo.asound.path], dir: run.dir)
+        defer { try? fifo.close(); daemon.signal(SIGKILL); _ = daemon.waitExit(timeout: 5) }
+        func count(_ s: String) -> Int { daemon.stderr.components(separatedBy: s).count - 1 }
+
+        try fifo.write(DaemonTestSignals.recording(seconds: 1, shots: []))
+        #expect(waitUntil { Self.pid(in: pid) > 0 && kill(Self.pid(in: pid), 0) == 0 }, "the sink")
+        try FileManager.default.moveItem(at: fifo.fifo, to: run.dir.appendingPathComponent("capture.fifo.unplugged"))
+        #expect(kill(Self.pid(in: pid), SIGKILL) == 0, "the sink killed")
+        try fifo.write(DaemonTestSignals.recording(seconds: 1, shots: [], seed: 2))
+        #expect(waitUntil { health.notices.count == 1 }, "default's loss told: \(health.notices)\n\(daemon.stderr)")
+
+        try DaemonHealthHookTests.replaceConfig(config, run: run, device: "third", extra: hook)
+        daemon.signal(SIGHUP)
+        #expect(waitUntil { health.notices.count >= 3 }, "default's end, third's loss: \(health.notices)\n\(daemon.stderr)")
+        var n = health.notices
+        #expect(n.count == 3, "\(n)")
+        if n.count >= 3 {
+            #expect(n[1].contains("EARSHOT_DEVICE=default\n") && n[1].contains("EARSHOT_PROBLEM=0\n")
+                    && n[1].contains("EARSHOT_MESSAGE=capture device default is no longer used: a reload set device: third, so its outage is over (lost at "), "\(n[1])")
+            #expect(n[2].contains("EARSHOT_DEVICE=third\n") && n[2].contains("EARSHOT_PROBLEM=1\n")
+                    && n[2].contains("EARSHOT_MESSAGE=capture device third unavailable ("), "\(n[2])")
+        }
+
+        try second.write(DaemonTestSignals.recording(seconds: 6, shots: [], seed: 3))
+        try DaemonHealthHookTests.replaceConfig(config, run: run, device: "second", extra: hook)
+        daemon.signal(SIGHUP)
+        #expect(waitUntil { count("configuration reloaded") == 2 && health.notices.count >= 4 }, "third's end: \(health.notices)\n\(daemon.stderr)")
+        Thread.sleep(forTimeInterval: 2.5)   // second delivers: nothing more to tell
+        n = health.notices
+        #expect(n.count == 4 && n.last?.contains("EARSHOT_DEVICE=third\n") == true && n.last?.contains("EARSHOT_PROBLEM=0\n") == true
+                && n.last?.contains("capture device third is no longer used: a reload set device: second") == true, "\(n)")
+        #expect(count("capture device second unavailable") == 0 && second.unread() < 6 * 16_000 * 2, "second is heard: \(daemon.stderr)")
+        try second.close()
+        try fifo.close()
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitExit(timeout: 10) == 0, "stderr:\n\(daemon.stderr)")
+        #expect(health.notices.count == 4, "nothing open for the stop to end: \(health.notices)")
+    }
 }

@@ -24,9 +24,9 @@ import Testing
         return (((try? String(contentsOf: out, encoding: .utf8)) ?? "").components(separatedBy: "--\n").filter { !$0.isEmpty }, daemon.stderr)
     }
 
-    /// Writes `run`'s config with `extra` lines over `config` at once (a rename: a reload never reads half a file).
-    static func replaceConfig(_ config: URL, run: DaemonRun, extra: String) throws {
-        let u = try run.writeConfig(extra: extra, name: config.deletingPathExtension().lastPathComponent + "-next.yaml")
+    /// Writes `run`'s config with `device` and `extra` lines over `config` at once (a rename: a reload never reads half a file).
+    static func replaceConfig(_ config: URL, run: DaemonRun, device: String = "default", extra: String) throws {
+        let u = try run.writeConfig(device: device, extra: extra, name: config.deletingPathExtension().lastPathComponent + "-next.yaml")
         guard rename(u.path, config.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
     }
 

@@ -118,4 +118,22 @@ import Testing
         }
         #expect(h.open == nil && h.glitches.count == 2)
     }
+
+    /// A reload onto another device: the outage told is returned (its end told, naming the old device), and a loss
+    /// not yet told and the glitches go with the old device, so the new one's first glitch is not a third.
+    @Test func anotherDeviceStartsAfresh() {
+        var h = DeviceNoticeHold(recoverSeconds: 10)
+        _ = h.glitched(2, seconds: 0.2, at: t0.addingTimeInterval(10), now: 10, deafNow: 0.2)
+        let told = lose(&h, at: 20)
+        #expect(told)
+        let o = h.replaced()
+        #expect(o?.losses == 1 && o?.since == t0.addingTimeInterval(20) && h.open == nil && h.glitches.isEmpty, "\(String(describing: o))")
+        let next = h.glitched(1, seconds: 0.1, at: t0.addingTimeInterval(30), now: 30, deafNow: 0.3)
+        guard case .nothing = next else { Issue.record("the new device's first glitch: \(next)"); return }
+        _ = h.lost(since: t0.addingTimeInterval(40), sinceMonotonic: 40, deafBefore: 0.3)
+        let untold = h.replaced()
+        #expect(untold == nil && h.open == nil, "a loss not yet told is the old device's, and not told")
+        let new = lose(&h, at: 50)
+        #expect(new, "the new device's loss is told")
+    }
 }

@@ -57,6 +57,24 @@ extension DetectionService {
         tell(deviceNotices.glitched(count, seconds: seconds, at: Date(), now: MonotonicClock.now, deafNow: deafSeconds))
     }
 
+    /// A reload set `device:` to `newDevice` (called with `config` still the old one, before the new capture
+    /// thread starts). The old device's outage told is over: its `PROBLEM=0` names the old device, so a monitor
+    /// that keys alerts on the device clears it. The new device is judged afresh, its losses and glitches counted
+    /// from none: its own loss is told after a second, even if the old one was away.
+    func deviceReplaced(by newDevice: String) {
+        if let o = deviceNotices.replaced() {
+            let deaf = DaemonHealth.outage(max(0, deafSeconds - o.deafBefore))
+            let losses = o.losses == 1 ? "lost at \(UTCStamp.clock(o.since)) UTC" : "\(o.losses) losses since \(UTCStamp.clock(o.since)) UTC"
+            let message = "capture device \(config.device) is no longer used: a reload set device: \(newDevice), so its outage is over (\(losses), \(deaf) not listening in all); earshotd opens \(newDevice) now, and health_hook hears of its losses as of any device's"
+            healthHooks.submit(health: HealthNotice(condition: "device", problem: false, message: message, device: config.device, location: config.location))
+        }
+        if !deviceHearing {   // the old device away: the new one starts as heard, so its failure to open is a change
+            deviceHearing = true
+            deafSecondsOver = deafSeconds
+            deafSince = nil
+        }
+    }
+
     /// Tells the health hook of a loss away for a second, and of an outage's end once the device has held.
     func deviceNoticesDue() {
         let now = MonotonicClock.now

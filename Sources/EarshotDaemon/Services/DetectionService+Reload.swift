@@ -82,6 +82,7 @@ extension DetectionService {
             if new.liveness != config.liveness { liveness.update(settings: new.liveness) }
             deviceNotices.recoverSeconds = new.deviceRecoverSeconds   // an outage held keeps its losses
             if captureChanged {
+                if new.device != config.device { deviceReplaced(by: new.device) }   // same device: its outage goes on
                 recorder.split(); scores.split(); markClipGap()
                 capture.stop()
                 capture = Self.makeCapture(new, options, model: m, logger: log, wake: wake.continuation)

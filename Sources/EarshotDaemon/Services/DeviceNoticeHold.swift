@@ -152,6 +152,13 @@ struct DeviceNoticeHold {
         return o
     }
 
+    /// A reload set another device: the outage told is over for the old one (returned, so its end is told), and a
+    /// loss not yet told and the glitches are forgotten — the new device's losses count from none.
+    mutating func replaced() -> Outage? {
+        defer { open = nil; glitches.removeAll(keepingCapacity: true) }
+        return open.flatMap { $0.told ? $0 : nil }
+    }
+
     /// At a stop: the outage told whose device is back, its end told now even if not yet held (the health hook
     /// would otherwise be left with "NOT LISTENING"), or nil.
     mutating func flush() -> Outage? {
