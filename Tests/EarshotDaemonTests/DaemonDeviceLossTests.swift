@@ -261,7 +261,8 @@ import Testing
 
     /// A reload onto another device ends the old one's outage: its `PROBLEM=0` names the old device (a monitor
     /// keyed on the device clears it), and the new device is judged afresh — a missing one told as lost a second
-    /// later, though the old one was away too; a working one told nothing more.
+    /// later, though the old one was away too; a working one told nothing more. A reload that also sets another
+    /// health hook tells the end to the hook that was told of the outage.
     @Test func aReloadOntoAnotherDeviceEndsTheOldOnesOutage() throws {
         let run = try DaemonRun()
         let (fifo, pid) = try Self.killableCapture(run)
@@ -300,10 +301,14 @@ import Testing
         }
 
         try second.write(DaemonTestSignals.recording(seconds: 6, shots: [], seed: 3))
-        try DaemonHealthHookTests.replaceConfig(config, run: run, device: "second", extra: hook)
+        let newDir = run.dir.appendingPathComponent("new-hook")
+        try FileManager.default.createDirectory(at: newDir, withIntermediateDirectories: true)
+        let newHealth = try HealthHookLog(dir: newDir)
+        try DaemonHealthHookTests.replaceConfig(config, run: run, device: "second", extra: "device_recover_seconds: 1\nhealth_hook:\n  path: \(newHealth.hook)")
         daemon.signal(SIGHUP)
         #expect(waitUntil { count("configuration reloaded") == 2 && health.notices.count >= 4 }, "third's end: \(health.notices)\n\(daemon.stderr)")
         Thread.sleep(forTimeInterval: 2.5)   // second delivers: nothing more to tell
+        #expect(newHealth.notices.isEmpty, "the new hook: nothing in force on second, and third's end went to the old one: \(newHealth.notices)")
         n = health.notices
         #expect(n.count == 4 && n.last?.contains("EARSHOT_DEVICE=third\n") == true && n.last?.contains("EARSHOT_PROBLEM=0\n") == true
                 && n.last?.contains("capture device third is no longer used: a reload set device: second") == true, "\(n)")

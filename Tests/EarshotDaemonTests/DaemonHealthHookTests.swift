@@ -1,3 +1,4 @@
+import EarshotDaemon
 import Foundation
 import Testing
 
@@ -131,6 +132,58 @@ import Testing
         #expect(t.count >= 5 && long != nil && gaps.filter { $0 >= 2.5 }.count == 1, "beat times \(t), gaps \(gaps)")
         if let k = long { #expect(k >= 1 && k <= t.count - 3, "beats before and after the silence: gap \(k) of \(gaps)") }
         #expect(gaps.allSatisfy { $0 >= 0.9 }, "at most one beat per interval: \(gaps)")
+    }
+
+    /// A health hook set by a reload hears of what is wrong already, one `PROBLEM=1` each: here a microphone
+    /// unplugged and paging muted, both from before (it used to hear nothing until the device came back, and then
+    /// only its end). Then the device's end, as usual. A reload that only retunes the same hook tells nothing again.
+    @Test func aHealthHookSetByAReloadHearsWhatIsWrong() throws {
+        let run = try DaemonRun()
+        let state = run.dir.appendingPathComponent("state")
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        try Mute(until: Date().addingTimeInterval(3600), reason: "fireworks show", by: "alice").write(path: Mute.path(stateDirectory: state.path))
+        let (fifo, pid) = try DaemonDeviceLossTests.killableCapture(run)
+        let health = try HealthHookLog(dir: run.dir)
+        let config = try run.writeConfig(extra: "device_recover_seconds: 1")
+        let daemon = try DaemonProcess(args: ["--config", config.path, "--pace", "1"],
+                                       environment: ["ALSA_CONFIG_PATH": fifo.asound.path, "STATE_DIRECTORY": state.path], dir: run.dir)
+        defer { try? fifo.close(); daemon.signal(SIGKILL); _ = daemon.waitExit(timeout: 5) }
+        func count(_ s: String) -> Int { daemon.stderr.components(separatedBy: s).count - 1 }
+
+        try fifo.write(DaemonTestSignals.recording(seconds: 1, shots: []))
+        #expect(waitUntil { DaemonDeviceLossTests.pid(in: pid) > 0 && kill(DaemonDeviceLossTests.pid(in: pid), 0) == 0 }, "the sink")
+        let away = run.dir.appendingPathComponent("capture.fifo.unplugged")
+        try FileManager.default.moveItem(at: fifo.fifo, to: away)
+        #expect(kill(DaemonDeviceLossTests.pid(in: pid), SIGKILL) == 0, "the sink killed")
+        try fifo.write(DaemonTestSignals.recording(seconds: 1, shots: [], seed: 2))
+        #expect(waitUntil { count("capture device unavailable, retrying") == 1 }, "\(daemon.stderr)")
+        Thread.sleep(forTimeInterval: 1.5)   // away over a second: the loss is due (told to no hook)
+
+        try Self.replaceConfig(config, run: run, extra: "device_recover_seconds: 1\nhealth_hook:\n  path: \(health.hook)")
+        daemon.signal(SIGHUP)
+        #expect(waitUntil { health.notices.count >= 2 }, "\(health.notices)\n\(daemon.stderr)")
+        var n = health.notices
+        let note = " (in force when a reload set this health_hook)\n"
+        #expect(n.count == 2 && n.allSatisfy { $0.contains("EARSHOT_PROBLEM=1\n") && $0.contains(note) }, "\(n)")
+        #expect(n.contains { $0.contains("EARSHOT_HEALTH=device\n") && $0.contains("EARSHOT_MESSAGE=capture device default unavailable (") && $0.contains("NOT LISTENING") },
+                "the device: \(n)")
+        #expect(n.contains { $0.contains("EARSHOT_HEALTH=muted\n") && $0.contains("EARSHOT_MESSAGE=Paging muted ") && $0.contains("fireworks show") }, "the mute: \(n)")
+        #expect(count("health_hook_told=device,muted") == 1, "the journal says so: \(daemon.stderr)")
+
+        try FileManager.default.moveItem(at: away, to: fifo.fifo)   // plugged back in
+        try fifo.write(DaemonTestSignals.recording(seconds: 5, shots: [], seed: 3))
+        #expect(waitUntil { health.notices.count >= 3 }, "the device's end: \(health.notices)\n\(daemon.stderr)")
+        n = health.notices
+        #expect(n.count == 3 && n.last?.contains("EARSHOT_HEALTH=device\n") == true && n.last?.contains("EARSHOT_PROBLEM=0\n") == true, "\(n)")
+
+        try Self.replaceConfig(config, run: run, extra: "device_recover_seconds: 1\nhealth_hook:\n  path: \(health.hook)\n  timeout: 20")
+        daemon.signal(SIGHUP)
+        #expect(waitUntil { count("configuration reloaded") == 2 }, "\(daemon.stderr)")
+        Thread.sleep(forTimeInterval: 1)
+        #expect(health.notices.count == 3, "the same hook, retuned, was told already: \(health.notices)")
+        try fifo.close()
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitExit(timeout: 10) == 0, "stderr:\n\(daemon.stderr)")
     }
 
     /// `heartbeat:` every second over 5 s of white noise clipped on ≈ 5 % of its samples: the health hook is told the

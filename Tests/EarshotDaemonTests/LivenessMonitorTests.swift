@@ -99,6 +99,25 @@ struct LivenessMonitorTests {
         }
     }
 
+    /// The warnings in force, for a health hook set by a reload: each as it was given, with the seconds it has
+    /// lasted so far (silence held 1 s to warn, then 2 s more), and none once it is over.
+    @Test func theWarningsInForceSayHowLongTheyHaveLasted() {
+        var mon = LivenessMonitor(settings: LivenessSettings(silenceSeconds: 1, recoverSeconds: 0.5))
+        var noise = Noise()
+        let sound = (0..<16_000).map { _ in noise.next() }
+        mon.observe(sound) { _ in }
+        #expect(mon.inForce.isEmpty)
+        var given: [LivenessEvent] = []
+        mon.observe([Float](repeating: 0, count: 48_000)) { given.append($0) }
+        let now = mon.inForce
+        #expect(given.count == 1 && abs((given.first?.seconds ?? 0) - 1) < 1e-6, "\(given)")
+        #expect(now.count == 1 && now.first?.condition == .silence && now.first?.kind == .warning && abs((now.first?.seconds ?? 0) - 3) < 1e-6,
+                "\(now)")
+        #expect(now.first?.message.hasPrefix("Microphone input is digital silence for 3.0 s: ") == true, "\(now.first?.message ?? "")")
+        mon.observe(sound) { _ in }
+        #expect(mon.inForce.isEmpty)
+    }
+
     @Test("a stuck value warns, and the monitor's state and status text follow it")
     func stuck() {
         let s = LivenessSettings(silenceSeconds: 2, stuckSeconds: 1, clipSeconds: 1, recoverSeconds: 0.5)

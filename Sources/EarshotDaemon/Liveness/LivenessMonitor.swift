@@ -31,6 +31,11 @@ public struct LivenessMonitor: Sendable {
     /// as against one that weakens what it hears (clipping, channels cancelling). The heartbeat stops for the
     /// first kind only. Allocation-free, for the detection loop.
     public var hearsNothing: Bool { silence.active || quiet.active || stuck.active }
+    /// The warnings in force, each as when it was given but with the seconds it has lasted so far: for a health
+    /// hook set by a reload, which was not there to hear them.
+    public var inForce: [LivenessEvent] {
+        [silence, quiet, cancel, stuck, clipping].filter(\.active).map { LivenessEvent(condition: $0.condition, kind: .warning, seconds: $0.episode) }
+    }
     /// Warnings given per condition.
     public var warnings: [LivenessCondition: Int] {
         [.silence: silence.warnings, .quiet: quiet.warnings, .cancel: cancel.warnings, .stuck: stuck.warnings, .clipping: clipping.warnings]

@@ -25,13 +25,18 @@ extension DetectionService {
         guard let change = alertRate?.check() else { return }
         switch change {
         case let .started(f):
-            let source = config.expectedAlertRate(model: model)?.source ?? "alert_rate"
-            let clips = config.clips.enabled ? "listen to the evidence clips in \(config.clips.directory), then " : ""
-            let scores = config.scores.enabled ? "choose this site's threshold from its score log with `earshot calibrate --scores`" : "record the site and choose its threshold with `earshot calibrate`"
-            alertRateNotice(problem: true, f, message: "More alerts than the threshold is calibrated for: \(f.alerts) paged in the last \(Self.hours(f.hours)) h of audio (in \(f.periods) ten-minute periods), where threshold \(String(format: "%.4f", detector.rule.threshold)) should raise about \(Self.rate(f.expectedPerHour)) false alarm(s) per hour (\(source)) — that many by chance: p = \(String(format: "%.1g", f.p)). If they were not gunshots, this site's own sounds set earshotd off: \(clips)\(scores), and mute paging for planned noise (`earshot mute`). Every alert is still paged.")
+            alertRateNotice(problem: true, f, message: excessMessage(f))
         case let .ended(f):
             alertRateNotice(problem: false, f, message: "Alert rate back within the threshold's calibration: \(f.alerts) alert(s) paged in the last \(Self.hours(f.hours)) h of audio, about \(Self.rate(f.expectedPerHour)) false alarm(s) per hour expected")
         }
+    }
+
+    /// The health hook's and the journal's notice of an excess: how many, what was expected, and what to do.
+    func excessMessage(_ f: AlertRateWatch.Finding) -> String {
+        let source = config.expectedAlertRate(model: model)?.source ?? "alert_rate"
+        let clips = config.clips.enabled ? "listen to the evidence clips in \(config.clips.directory), then " : ""
+        let scores = config.scores.enabled ? "choose this site's threshold from its score log with `earshot calibrate --scores`" : "record the site and choose its threshold with `earshot calibrate`"
+        return "More alerts than the threshold is calibrated for: \(f.alerts) paged in the last \(Self.hours(f.hours)) h of audio (in \(f.periods) ten-minute periods), where threshold \(String(format: "%.4f", detector.rule.threshold)) should raise about \(Self.rate(f.expectedPerHour)) false alarm(s) per hour (\(source)) — that many by chance: p = \(String(format: "%.1g", f.p)). If they were not gunshots, this site's own sounds set earshotd off: \(clips)\(scores), and mute paging for planned noise (`earshot mute`). Every alert is still paged."
     }
 
     /// The journal (MESSAGE_ID alert_rate; a warning while in excess), the health hook (condition "alert_rate"),

@@ -79,12 +79,16 @@ extension DetectionService {
     func deviceNoticesDue() {
         let now = MonotonicClock.now
         if deviceNotices.problemDue(now: now) != nil {
-            let message = stalled
-                ? "\(stallText) — earshotd is NOT LISTENING until systemd restarts it"
-                : "capture device \(config.device) unavailable (\(capture.lastError)) — earshotd is NOT LISTENING and retries; run `earshot devices` and check `device:` in the config, or reconnect the microphone"
-            healthHooks.submit(health: HealthNotice(condition: "device", problem: true, message: message, device: config.device, location: config.location))
+            healthHooks.submit(health: HealthNotice(condition: "device", problem: true, message: deviceAwayMessage, device: config.device, location: config.location))
         }
         if let o = deviceNotices.due(now: now) { tellDeviceBack(o) }
+    }
+
+    /// The health hook's notice of a device away (lost, missing or stalled).
+    var deviceAwayMessage: String {
+        stalled
+            ? "\(stallText) — earshotd is NOT LISTENING until systemd restarts it"
+            : "capture device \(config.device) unavailable (\(capture.lastError)) — earshotd is NOT LISTENING and retries; run `earshot devices` and check `device:` in the config, or reconnect the microphone"
     }
 
     /// What a loss comes to: the journal's line for a loss within an outage told, or the health hook's (and the
@@ -99,11 +103,18 @@ extension DetectionService {
             log.notice("capture device \(config.device) lost again \(within), loss \(o.losses) of this outage: health_hook, told of the first, hears of its end when the device holds",
                        metadata: ["earshot_device": "\(config.device)"])
         case let .keepsDropping(o):
-            let deaf = DaemonHealth.outage(max(0, deafSeconds - o.deafBefore))
-            let message = "capture device \(config.device) keeps dropping: \(o.losses) losses from \(UTCStamp.clock(o.since)) to \(UTCStamp.clock(o.back?.date ?? Date())) UTC, each back within \(String(format: "%g", DeviceNoticeHold.awaySeconds)) s (\(deaf) not listening in all) — earshotd listens between them, but misses what each loss takes; check the cable, USB port or hub, and dmesg"
+            let message = keepsDroppingMessage(o)
             healthHooks.submit(health: HealthNotice(condition: "device", problem: true, message: message, device: config.device, location: config.location))
             log.warning("\(message)", metadata: ["message_id": "\(EarshotMessageID.device)", "earshot_device": "\(config.device)"])
         }
+    }
+
+    /// The health hook's notice of outage `o` of several losses, the device back: told at the glitch that makes it,
+    /// or to a health hook a reload sets while it lasts.
+    func keepsDroppingMessage(_ o: DeviceNoticeHold.Outage) -> String {
+        let deaf = DaemonHealth.outage(max(0, deafSeconds - o.deafBefore))
+        let each = o.byGlitches ? ", each back within \(String(format: "%g", DeviceNoticeHold.awaySeconds)) s" : ""
+        return "capture device \(config.device) keeps dropping: \(o.losses) losses from \(UTCStamp.clock(o.since)) to \(UTCStamp.clock(o.back?.date ?? Date())) UTC\(each) (\(deaf) not listening in all) — earshotd listens between them, but misses what each loss takes; check the cable, USB port or hub, and dmesg"
     }
 
     /// The health hook's notice that an outage is over: how long, and when, earshotd was not listening (what an
@@ -143,7 +154,7 @@ extension DetectionService {
             return
         case let .started(mute):
             (problem, m) = (true, mute)
-            message = "Paging muted \(m.summary) — earshotd keeps listening and writes every alert to the journal (EARSHOT_MUTED=1) with its clip, but runs no hook; `earshot unmute` ends it"
+            message = Self.mutedMessage(m)
         case let .ended(mute, expired):
             (problem, m) = (false, mute)
             message = "Paging again: the mute \(expired ? "ended" : "was lifted") (it was \(m.summary)) — alerts run the hook again"
@@ -157,6 +168,10 @@ extension DetectionService {
         let until = mutes.active?.until.timeIntervalSince1970 ?? 0
         metrics.update { $0.muted = until > 0; $0.mutedUntil = until }
         notifier.status(statusLine())
+    }
+
+    static func mutedMessage(_ m: Mute) -> String {
+        "Paging muted \(m.summary) — earshotd keeps listening and writes every alert to the journal (EARSHOT_MUTED=1) with its clip, but runs no hook; `earshot unmute` ends it"
     }
 
     func statusLine() -> String {

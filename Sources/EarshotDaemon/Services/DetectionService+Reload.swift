@@ -48,6 +48,9 @@ extension DetectionService {
                 if rateChanged { heard = HistoryBuffer(capacity: 2 * rate) }   // the audio heard is at the old rate
             }
             let captureChanged = new.captureDiffers(from: config) || rateChanged   // capture resamples to the model's rate
+            // another device: the end of the old one's outage goes to the health hook that was told of it
+            if new.device != config.device { deviceReplaced(by: new.device) }
+            let healthHookSet = new.healthHook.path != config.healthHook.path && new.healthHook.path != nil   // not a new timeout
             if !sameFile { fingerprint = m.scoreFingerprint }
             model = m; detector = d; modelURL = url; modelStamp = stamp
             if !keep { attachScoreLog() }
@@ -82,7 +85,6 @@ extension DetectionService {
             if new.liveness != config.liveness { liveness.update(settings: new.liveness) }
             deviceNotices.recoverSeconds = new.deviceRecoverSeconds   // an outage held keeps its losses
             if captureChanged {
-                if new.device != config.device { deviceReplaced(by: new.device) }   // same device: its outage goes on
                 recorder.split(); scores.split(); markClipGap()
                 capture.stop()
                 capture = Self.makeCapture(new, options, model: m, logger: log, wake: wake.continuation)
@@ -102,11 +104,15 @@ extension DetectionService {
                 restartAlertRateWatch(because: !sameFile ? "another model" : rule != oldRule ? "a new threshold or rule" : "a new rate to hold alerts against")
             }
             publishModel()
+            // a health hook set now hears of what is wrong already (the one it replaced, if any, was told)
+            let inForce = healthHookSet ? problemsInForce() : []
+            for n in inForce { healthHooks.submit(health: n) }
             // as at start: what the new config costs the model (a sample rate below its own, a looser rule than its calibration)
             for problem in new.modelProblems(model: m) { log.warning("\(problem)") }
             var meta: Logger.Metadata = ["model": "\(m.name)", "device": "\(new.device)", "threshold": "\(d.rule.threshold)",
                                          "detector": "\(keep ? "kept" : rateChanged ? "new: scoring from one window (≈ 1 s) on" : "new: scoring from the next block on")"]
             if let s = ShotScores.summary(model: m, rule: d.rule) { meta["test_shots"] = "\(s)" }
+            if !inForce.isEmpty { meta["health_hook_told"] = "\(inForce.map(\.condition).joined(separator: ","))" }
             log.notice("configuration reloaded", metadata: meta)
             reloadRejected = nil
             metrics.update { $0.reloadRejectedAt = 0 }
