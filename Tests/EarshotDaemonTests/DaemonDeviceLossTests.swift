@@ -21,6 +21,18 @@ import Testing
         return (fifo, pid)
     }
 
+    /// Plays 1 s into `fifo` (from `killableCapture`), then unplugs it: the FIFO renamed away (to the URL returned,
+    /// to rename back) and its open's sink killed; 1 s more is written, which the plugin reads until its write fails.
+    static func unplug(_ fifo: FifoCapture, pid: URL, run: DaemonRun) throws -> URL {
+        try fifo.write(DaemonTestSignals.recording(seconds: 1, shots: []))
+        #expect(waitUntil { Self.pid(in: pid) > 0 && kill(Self.pid(in: pid), 0) == 0 }, "the sink")
+        let away = run.dir.appendingPathComponent("capture.fifo.unplugged")
+        try FileManager.default.moveItem(at: fifo.fifo, to: away)
+        #expect(kill(Self.pid(in: pid), SIGKILL) == 0, "the sink killed")
+        try fifo.write(DaemonTestSignals.recording(seconds: 1, shots: [], seed: 2))
+        return away
+    }
+
     /// The pid a sink wrote to `file` (0 when none yet).
     static func pid(in file: URL) -> Int32 {
         Int32(((try? String(contentsOf: file, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
@@ -233,12 +245,7 @@ import Testing
         defer { try? fifo.close(); daemon.signal(SIGKILL); _ = daemon.waitExit(timeout: 5) }
         func count(_ s: String) -> Int { daemon.stderr.components(separatedBy: s).count - 1 }
 
-        try fifo.write(DaemonTestSignals.recording(seconds: 1, shots: []))
-        #expect(waitUntil { Self.pid(in: pid) > 0 && kill(Self.pid(in: pid), 0) == 0 }, "the sink")
-        let away = run.dir.appendingPathComponent("capture.fifo.unplugged")
-        try FileManager.default.moveItem(at: fifo.fifo, to: away)
-        #expect(kill(Self.pid(in: pid), SIGKILL) == 0, "the sink killed")
-        try fifo.write(DaemonTestSignals.recording(seconds: 1, shots: [], seed: 2))
+        let away = try Self.unplug(fifo, pid: pid, run: run)
         #expect(waitUntil { health.notices.count == 1 }, "the loss told: \(health.notices)\n\(daemon.stderr)")
         try FileManager.default.moveItem(at: away, to: fifo.fifo)
         #expect(waitUntil { count("capture device available again after ") == 1 }, "\(daemon.stderr)")
@@ -281,11 +288,7 @@ import Testing
         defer { try? fifo.close(); daemon.signal(SIGKILL); _ = daemon.waitExit(timeout: 5) }
         func count(_ s: String) -> Int { daemon.stderr.components(separatedBy: s).count - 1 }
 
-        try fifo.write(DaemonTestSignals.recording(seconds: 1, shots: []))
-        #expect(waitUntil { Self.pid(in: pid) > 0 && kill(Self.pid(in: pid), 0) == 0 }, "the sink")
-        try FileManager.default.moveItem(at: fifo.fifo, to: run.dir.appendingPathComponent("capture.fifo.unplugged"))
-        #expect(kill(Self.pid(in: pid), SIGKILL) == 0, "the sink killed")
-        try fifo.write(DaemonTestSignals.recording(seconds: 1, shots: [], seed: 2))
+        _ = try Self.unplug(fifo, pid: pid, run: run)
         #expect(waitUntil { health.notices.count == 1 }, "default's loss told: \(health.notices)\n\(daemon.stderr)")
 
         try DaemonHealthHookTests.replaceConfig(config, run: run, device: "third", extra: hook)

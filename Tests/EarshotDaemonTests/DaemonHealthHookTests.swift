@@ -150,12 +150,7 @@ import Testing
         defer { try? fifo.close(); daemon.signal(SIGKILL); _ = daemon.waitExit(timeout: 5) }
         func count(_ s: String) -> Int { daemon.stderr.components(separatedBy: s).count - 1 }
 
-        try fifo.write(DaemonTestSignals.recording(seconds: 1, shots: []))
-        #expect(waitUntil { DaemonDeviceLossTests.pid(in: pid) > 0 && kill(DaemonDeviceLossTests.pid(in: pid), 0) == 0 }, "the sink")
-        let away = run.dir.appendingPathComponent("capture.fifo.unplugged")
-        try FileManager.default.moveItem(at: fifo.fifo, to: away)
-        #expect(kill(DaemonDeviceLossTests.pid(in: pid), SIGKILL) == 0, "the sink killed")
-        try fifo.write(DaemonTestSignals.recording(seconds: 1, shots: [], seed: 2))
+        let away = try DaemonDeviceLossTests.unplug(fifo, pid: pid, run: run)
         #expect(waitUntil { count("capture device unavailable, retrying") == 1 }, "\(daemon.stderr)")
         Thread.sleep(forTimeInterval: 1.5)   // away over a second: the loss is due (told to no hook)
 
