@@ -181,6 +181,38 @@ import Testing
         #expect(daemon.waitExit(timeout: 10) == 0, "stderr:\n\(daemon.stderr)")
     }
 
+    /// A reload that turns liveness off while silence is warned about withdraws the warning: the health hook hears
+    /// `PROBLEM=0` "no longer watching" (it was left with "silence" for good), and the metrics (`earshot status`)
+    /// no longer show it active.
+    @Test func turningLivenessOffWithdrawsAWarningInForce() throws {
+        let run = try DaemonRun()
+        let fifo = try FifoCapture(dir: run.dir)
+        _ = fifo.growBuffer(to: 1 << 20)
+        let health = try HealthHookLog(dir: run.dir)
+        let prom = run.dir.appendingPathComponent("earshot.prom")
+        let metrics = ["path: \(prom.path)", "interval_seconds: 1"]
+        let hook = "health_hook:\n  path: \(health.hook)"
+        let config = try run.writeConfig(extra: "liveness:\n  silence_seconds: 1\n" + hook, metrics: metrics)
+        let daemon = try DaemonProcess(args: ["--config", config.path, "--pace", "1"], environment: ["ALSA_CONFIG_PATH": fifo.asound.path], dir: run.dir)
+        defer { try? fifo.close(); daemon.signal(SIGKILL); _ = daemon.waitExit(timeout: 5) }
+        func silenceActive() -> String? {
+            ((try? String(contentsOf: prom, encoding: .utf8)) ?? "").split(separator: "\n").first { $0.hasPrefix("earshot_liveness_active{condition=\"silence\"} ") }.map { String($0.suffix(1)) }
+        }
+
+        try fifo.write([Float](repeating: 0, count: 16_000 * 8))
+        #expect(waitUntil { health.notices.count == 1 && silenceActive() == "1" }, "silence told: \(health.notices)\n\(daemon.stderr)")
+        try DaemonHealthHookTests.replaceConfig(config, run: run, extra: "liveness:\n  enabled: false\n" + hook)
+        daemon.signal(SIGHUP)
+        #expect(waitUntil { health.notices.count == 2 && silenceActive() == "0" }, "withdrawn: \(health.notices)\n\(daemon.stderr)")
+        let n = health.notices
+        #expect(n.last?.contains("EARSHOT_HEALTH=silence\n") == true && n.last?.contains("EARSHOT_PROBLEM=0\n") == true
+                && n.last?.contains("EARSHOT_MESSAGE=No longer watching the microphone input for digital silence (a reload set liveness: enabled: false)") == true, "\(n)")
+        try fifo.close()
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitExit(timeout: 10) == 0, "stderr:\n\(daemon.stderr)")
+        #expect(health.notices.count == 2, "\(health.notices)")
+    }
+
     /// `heartbeat:` every second over 5 s of white noise clipped on ≈ 5 % of its samples: the health hook is told the
     /// microphone clips (after 1 s), and the beats go on — the detector hears, weakened, and the box is not dead, so
     /// the dead man's switch stays quiet; a beat's message names the warning.

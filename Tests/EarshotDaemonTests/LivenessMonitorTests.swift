@@ -42,7 +42,8 @@ struct LivenessMonitorTests {
     static let constant: (Int, inout Noise) -> Float = { _, _ in 0.25 }
 
     /// New limits (earshotd's reload) keep what the monitor has seen: silence warned about before the update is
-    /// reported recovered after it (a monitor made anew would never say so). Disabled, it watches nothing.
+    /// reported recovered after it (a monitor made anew would never say so). Disabled, it withdraws the warning in
+    /// force (the health hook told of it is not left waiting) and watches nothing.
     @Test func updatedSettingsKeepAWarningInForceUntilItsRecovery() {
         var mon = LivenessMonitor(settings: LivenessSettings(silenceSeconds: 1))
         var events: [LivenessEvent] = []
@@ -51,15 +52,21 @@ struct LivenessMonitorTests {
         let sound = (0..<16_000).map { _ in noise.next() }
         mon.observe(silence) { events.append($0) }
         #expect(events.map(\.kind) == [.warning] && mon.active == [.silence])
-        mon.update(settings: LivenessSettings(silenceSeconds: 3, stuckSeconds: 5))
-        #expect(mon.active == [.silence] && mon.settings.silenceSeconds == 3)
+        mon.update(settings: LivenessSettings(silenceSeconds: 3, stuckSeconds: 5)) { events.append($0) }
+        #expect(events.count == 1 && mon.active == [.silence] && mon.settings.silenceSeconds == 3)
         mon.observe(sound) { events.append($0) }
         #expect(events.map(\.kind) == [.warning, .recovered] && mon.active.isEmpty, "the recovery of the warning given before: \(events)")
         mon.observe(silence) { events.append($0) }
         #expect(events.count == 2, "2 s of silence is below the new 3 s limit: \(events)")
-        mon.update(settings: LivenessSettings(enabled: false))
+        mon.observe(silence) { events.append($0) }
+        #expect(events.count == 3 && mon.active == [.silence], "4 s: warned")
+        mon.update(settings: LivenessSettings(enabled: false)) { events.append($0) }
+        let last = events.last
+        #expect(events.map(\.kind) == [.warning, .recovered, .warning, .withdrawn] && last?.condition == .silence && abs((last?.seconds ?? 0) - 4) < 1e-6,
+                "the warning in force withdrawn, its 4 s: \(events)")
+        #expect(last?.message.hasPrefix("No longer watching the microphone input for digital silence (a reload set liveness: enabled: false): its warning of 4.0 s is withdrawn") == true)
         mon.observe(silence + silence) { events.append($0) }
-        #expect(events.count == 2 && mon.active.isEmpty, "disabled: nothing watched")
+        #expect(events.count == 4 && mon.active.isEmpty, "disabled: nothing watched")
     }
 
     @Test("a silent stretch and a clipped stretch give warnings after the configured times, then recoveries; short ones do not")
@@ -175,7 +182,7 @@ struct LivenessMonitorTests {
         var noise = Noise()
         let hiss = (0..<16_000 * 4).map { Self.hiss(2)($0, &noise) }
         mon.observe(hiss) { events.append($0) }
-        mon.update(settings: LivenessSettings(silenceSeconds: 2, quietSeconds: 0))
+        mon.update(settings: LivenessSettings(silenceSeconds: 2, quietSeconds: 0)) { events.append($0) }
         mon.observe(hiss) { events.append($0) }
         #expect(events.map(\.kind) == [.warning, .recovered] && mon.active.isEmpty, "\(events)")
     }

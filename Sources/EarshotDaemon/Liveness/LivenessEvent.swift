@@ -28,10 +28,11 @@ extension LivenessCondition {
 
 /// A change of the microphone's liveness, for the journal and STATUS=.
 public struct LivenessEvent: Sendable, Equatable {
-    public enum Kind: String, Sendable { case warning, recovered }
+    /// `withdrawn`: a warning in force whose watch a reload turned off (`liveness: enabled: false`), not known to be over.
+    public enum Kind: String, Sendable { case warning, recovered, withdrawn }
     public var condition: LivenessCondition
     public var kind: Kind
-    /// For a warning: how long the condition had lasted; for a recovery: how long the episode lasted.
+    /// For a warning: how long the condition had lasted; for a recovery or a withdrawal: how long the episode lasted.
     public var seconds: Double
 
     public init(condition: LivenessCondition, kind: Kind, seconds: Double) {
@@ -54,6 +55,8 @@ public struct LivenessEvent: Sendable, Equatable {
             return "Microphone input is clipping for \(s) s: lower the capture gain (alsamixer) so loud sounds stay below full scale"
         case (.recovered, _):
             return "Microphone input recovered from \(condition.label) after \(s) s"
+        case (.withdrawn, _):
+            return "No longer watching the microphone input for \(condition.label) (a reload set liveness: enabled: false): its warning of \(s) s is withdrawn, not known to be over — check the microphone before relying on it"
         }
     }
 }

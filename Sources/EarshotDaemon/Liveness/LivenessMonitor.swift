@@ -51,10 +51,16 @@ public struct LivenessMonitor: Sendable {
     private static func windowBlocks(_ s: LivenessSettings) -> Int { Int((s.cancelSeconds * 10).rounded()) }
 
     /// Watches by `settings` from the next block on, with what it has seen kept: a condition warned about still
-    /// gets its `.recovered` (earshotd's reload). Disabled, it forgets it all (nothing is watched any more).
-    public mutating func update(settings new: LivenessSettings) {
+    /// gets its `.recovered` (earshotd's reload). Disabled, it forgets it all (nothing is watched any more): each
+    /// warning in force is `.withdrawn` through `onChange` first, so the health hook told of it is not left waiting.
+    public mutating func update(settings new: LivenessSettings, onChange: (LivenessEvent) -> Void) {
         settings = new
-        if !new.enabled { self = LivenessMonitor(settings: new, sampleRate: sampleRate) }
+        if !new.enabled {
+            for t in [silence, quiet, cancel, stuck, clipping] where t.active {
+                onChange(LivenessEvent(condition: t.condition, kind: .withdrawn, seconds: t.episode))
+            }
+            self = LivenessMonitor(settings: new, sampleRate: sampleRate)
+        }
         else if Self.windowBlocks(new) != mix.blocks { mix = MixCancellation(blocks: Self.windowBlocks(new)) }
     }
 

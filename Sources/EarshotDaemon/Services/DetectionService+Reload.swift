@@ -82,7 +82,11 @@ extension DetectionService {
                 scores.flush(); scores = ScoreLogger(settings: new.scores, context: scoreContext, logger: log, metrics: metrics)
             }
             // new limits keep the microphone's state: a warning in force still gets its "recovered"
-            if new.liveness != config.liveness { liveness.update(settings: new.liveness) }
+            if new.liveness != config.liveness {
+                var withdrawn: [LivenessEvent] = []   // liveness off: warnings in force are withdrawn, not left standing
+                liveness.update(settings: new.liveness) { withdrawn.append($0) }
+                for e in withdrawn { livenessChanged(e) }
+            }
             deviceNotices.recoverSeconds = new.deviceRecoverSeconds   // an outage held keeps its losses
             if captureChanged {
                 recorder.split(); scores.split(); markClipGap()
