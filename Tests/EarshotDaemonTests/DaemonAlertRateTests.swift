@@ -53,7 +53,9 @@ import Testing
                     && m.contains("earshot calibrate") && m.contains("Every alert is still paged"), "\(m)")
         }
         let health = DaemonHookFixture.lines(s.healthOut)
-        #expect(health.count == 1 && health.first?.hasPrefix("alert_rate 1 More alerts than the threshold is calibrated for") == true, "\(health)")
+        #expect(health.count == 2 && health.first?.hasPrefix("alert_rate 1 More alerts than the threshold is calibrated for") == true, "\(health)")
+        #expect(health.last?.hasPrefix("alert_rate 0 earshotd is stopping: more alerts than the threshold is calibrated for (") == true,
+                "in force at the end: withdrawn by the stop (the next start's watch begins afresh): \(health)")
         #expect(metric(s, "earshot_alert_rate_excess") == "1" && metric(s, "earshot_alert_rate_expected_per_hour") == "1")
     }
 

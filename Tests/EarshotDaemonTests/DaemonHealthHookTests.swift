@@ -1,4 +1,4 @@
-import EarshotDaemon
+@testable import EarshotDaemon
 import Foundation
 import Testing
 
@@ -99,7 +99,7 @@ import Testing
         let dc: Float = 300 / 32768
         var offsets = [Float]()
         for (a, b) in zip(room, other) { offsets += [a + dc, b - dc] }
-        for (sign, want) in [(Float(-1), ["cancel"]), (1, []), (0, [])] {
+        for (sign, want) in [(Float(-1), ["cancel", "cancel"]), (1, []), (0, [])] {   // in force at the end: withdrawn by the stop
             let run = try DaemonRun()
             let fx = try AlsaFileFixture(sign == 0 ? offsets : room.flatMap { [$0, sign * $0] }, rate: 16_000, channels: 2, dir: run.dir)
             let (notices, stderr) = try Self.healthNotices(run, asound: try fx.writeConfigFile(in: run.dir), frames: fx.frames,
@@ -108,6 +108,7 @@ import Testing
             #expect(got == want, "sign \(sign): \(notices)\nstderr:\n\(stderr.suffix(2000))")
             if sign < 0 {
                 #expect(notices.first?.contains("EARSHOT_MESSAGE=The channels mixed cancel each other") == true && notices.first?.contains("EARSHOT_PROBLEM=1\n") == true, "\(notices)")
+                #expect(notices.last?.contains("EARSHOT_MESSAGE=earshotd is stopping: microphone input: channels cancelling for ") == true && notices.last?.contains("EARSHOT_PROBLEM=0\n") == true, "\(notices)")
             }
         }
     }
@@ -213,6 +214,81 @@ import Testing
         #expect(health.notices.count == 2, "\(health.notices)")
     }
 
+    /// A stop withdraws the problems in force, one `PROBLEM=0` each: no earshotd watches them any more, and after a
+    /// restart nobody would tell their end (here digital silence and paging muted; the device's is in
+    /// DaemonNotifyTests.missingDeviceKeepsRetryingAndIsReady).
+    @Test func aStopWithdrawsTheProblemsInForce() throws {
+        let run = try DaemonRun()
+        let state = run.dir.appendingPathComponent("state")
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        try Mute(until: Date().addingTimeInterval(3600), reason: "fireworks show", by: "alice").write(path: Mute.path(stateDirectory: state.path))
+        let fifo = try FifoCapture(dir: run.dir)
+        _ = fifo.growBuffer(to: 1 << 20)
+        let health = try HealthHookLog(dir: run.dir)
+        let config = try run.writeConfig(extra: "liveness:\n  silence_seconds: 1\nhealth_hook:\n  path: \(health.hook)")
+        let daemon = try DaemonProcess(args: ["--config", config.path, "--pace", "1"],
+                                       environment: ["ALSA_CONFIG_PATH": fifo.asound.path, "STATE_DIRECTORY": state.path], dir: run.dir)
+        defer { try? fifo.close(); daemon.signal(SIGKILL); _ = daemon.waitExit(timeout: 5) }
+
+        try fifo.write([Float](repeating: 0, count: 16_000 * 8))
+        #expect(waitUntil { health.notices.count == 2 }, "muted, then silence: \(health.notices)\n\(daemon.stderr)")
+        let ledger = state.appendingPathComponent(HealthLedger.fileName)
+        let told = (try? String(contentsOf: ledger, encoding: .utf8)) ?? ""
+        #expect(told.contains("\"condition\":\"muted\"") && told.contains("\"condition\":\"silence\""), "the ledger, for a start after a kill: \(told)")
+        try fifo.close()
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitExit(timeout: 10) == 0, "stderr:\n\(daemon.stderr)")
+        let n = health.notices
+        #expect(n.count == 4, "\(n)")
+        let ends = n.dropFirst(2)
+        #expect(ends.allSatisfy { $0.contains("EARSHOT_PROBLEM=0\n") && $0.contains("— withdrawn, not known to be over; earshotd tells it again after it starts if it goes on\n") },
+                "\(ends)")
+        #expect(ends.contains { $0.contains("EARSHOT_HEALTH=silence\n") && $0.contains("EARSHOT_MESSAGE=earshotd is stopping: microphone input: digital silence for ") }, "\(ends)")
+        #expect(ends.contains { $0.contains("EARSHOT_HEALTH=muted\n") && $0.contains("EARSHOT_MESSAGE=earshotd is stopping: paging muted until ") }, "\(ends)")
+        #expect(daemon.stderr.contains("health_hook: 2 problem(s) in force withdrawn as earshotd stops (silence, muted)"), "\(daemon.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: ledger.path), "all withdrawn: nothing left for the next start")
+    }
+
+    /// An earshotd killed (or crashed, or restarted by systemd's watchdog after a stall) cannot withdraw what it
+    /// told: the next one, started on the same state directory, does, from the ledger — here digital silence, over
+    /// by then. Nothing else is told, and nothing is left.
+    @Test func aKilledEarshotdsProblemsAreWithdrawnAtTheNextStart() throws {
+        let run = try DaemonRun()
+        let state = run.dir.appendingPathComponent("state")
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        let fifo = try FifoCapture(dir: run.dir)
+        defer { try? fifo.close() }
+        _ = fifo.growBuffer(to: 1 << 20)
+        let health = try HealthHookLog(dir: run.dir)
+        let config = try run.writeConfig(extra: "liveness:\n  silence_seconds: 1\nhealth_hook:\n  path: \(health.hook)")
+        func start() throws -> DaemonProcess {
+            try DaemonProcess(args: ["--config", config.path, "--pace", "1"], environment: ["ALSA_CONFIG_PATH": fifo.asound.path, "STATE_DIRECTORY": state.path], dir: run.dir)
+        }
+
+        let first = try start()
+        defer { first.signal(SIGKILL); _ = first.waitExit(timeout: 5) }
+        try fifo.write([Float](repeating: 0, count: 16_000 * 2))
+        #expect(waitUntil { health.notices.count == 1 && fifo.unread() == 0 }, "silence told: \(health.notices)\n\(first.stderr)")
+        first.signal(SIGKILL)
+        _ = first.waitExit(timeout: 5)
+
+        try fifo.write(DaemonTestSignals.recording(seconds: 4, shots: []))
+        let second = try start()
+        defer { second.signal(SIGKILL); _ = second.waitExit(timeout: 5) }
+        #expect(waitUntil { health.notices.count == 2 }, "\(health.notices)\n\(second.stderr)")
+        let n = health.notices
+        #expect(n.last?.contains("EARSHOT_HEALTH=silence\n") == true && n.last?.contains("EARSHOT_PROBLEM=0\n") == true
+                && n.last?.contains("EARSHOT_MESSAGE=earshotd started again after it ended without a stop (killed, crashed, or restarted by systemd's watchdog): the silence problem told at ") == true,
+                "\(n)")
+        #expect(second.stderr.contains("health_hook: 1 problem(s) told before earshotd last ended without a stop withdrawn (silence)"), "\(second.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: state.appendingPathComponent(HealthLedger.fileName).path), "taken")
+        Thread.sleep(forTimeInterval: 1.5)
+        try fifo.close()
+        second.signal(SIGTERM)
+        #expect(second.waitExit(timeout: 10) == 0, "stderr:\n\(second.stderr)")
+        #expect(health.notices.count == 2, "sound: nothing else told, at the stop neither: \(health.notices)")
+    }
+
     /// `heartbeat:` every second over 5 s of white noise clipped on ≈ 5 % of its samples: the health hook is told the
     /// microphone clips (after 1 s), and the beats go on — the detector hears, weakened, and the box is not dead, so
     /// the dead man's switch stays quiet; a beat's message names the warning.
@@ -244,8 +320,9 @@ import Testing
         let asound = run.dir.appendingPathComponent("asound-plug.conf")
         try fx.plugConfigText().write(to: asound, atomically: true, encoding: .utf8)
         let (notices, stderr) = try Self.healthNotices(run, asound: asound, frames: fx.frames, extra: "liveness:\n  clip_seconds: 1")
-        #expect(notices.count == 1 && notices.first.map { $0.contains("EARSHOT_HEALTH=clipping\n") && $0.contains("EARSHOT_PROBLEM=1\n") } == true,
-                "one notice, of clipping: \(notices)\nstderr:\n\(stderr.suffix(2000))")
+        #expect(notices.count == 2 && notices.first.map { $0.contains("EARSHOT_HEALTH=clipping\n") && $0.contains("EARSHOT_PROBLEM=1\n") } == true
+                && notices.last.map { $0.contains("EARSHOT_HEALTH=clipping\n") && $0.contains("EARSHOT_PROBLEM=0\n") } == true,
+                "one notice of clipping, withdrawn at the end (`withdrawnAtStop`): \(notices)\nstderr:\n\(stderr.suffix(2000))")
     }
 
     /// `liveness.clip_level` reaches the capture thread, which counts the clipped samples: a microphone whose analogue
@@ -253,7 +330,7 @@ import Testing
     /// not at the default 0.999.
     @Test func theConfiguredClipLevelIsWhereTheCaptureCounts() throws {
         let x = (0..<48_000).map { Float(max(-0.6, min(0.6, 0.9 * sin(2 * Double.pi * 440 * Double($0) / 16_000)))) }
-        for (level, want) in [("0.59", 1), ("0.999", 0)] {
+        for (level, want) in [("0.59", 2), ("0.999", 0)] {   // clipping, and its withdrawal at the end
             let run = try DaemonRun()
             let fx = try AlsaFileFixture(x, rate: 16_000, dir: run.dir)
             let (notices, stderr) = try Self.healthNotices(run, asound: try fx.writeConfigFile(in: run.dir), frames: fx.frames,
@@ -287,7 +364,7 @@ import Testing
         #expect(waitFor("configuration reloaded"), "stderr:\n\(d.stderr)")
         #expect(d.waitExit(timeout: 60) == 0, "stderr:\n\(d.stderr)")
         let notices = DaemonHookFixture.lines(out)
-        #expect(notices == ["clipping 1"], "\(notices)\nstderr:\n\(d.stderr.suffix(2000))")
+        #expect(notices == ["clipping 1", "clipping 0"], "clipping, withdrawn at the end: \(notices)\nstderr:\n\(d.stderr.suffix(2000))")
     }
 
     /// A health_hook: or incident_hook: run several at once (a config from before in-order delivery, which an upgrade

@@ -18,8 +18,10 @@ import Testing
         #expect(DaemonHookFixture.lines(s.clipOut).isEmpty, "no clip hook either: \(DaemonHookFixture.lines(s.clipOut))")
         #expect(DaemonHookFixture.lines(s.incidentOut).isEmpty, "nor the incident hook: \(DaemonHookFixture.lines(s.incidentOut))")
         let health = DaemonHookFixture.lines(s.healthOut)
-        #expect(health.count == 1 && health.first?.hasPrefix("muted 1 Paging muted until ") == true
+        #expect(health.count == 2 && health.first?.hasPrefix("muted 1 Paging muted until ") == true
                 && health.first?.contains("by alice: fireworks show") == true, "\(health)")
+        #expect(health.last?.hasPrefix("muted 0 earshotd is stopping: paging muted until ") == true && health.last?.contains("— withdrawn, not known to be over") == true,
+                "the stop withdraws it (told again after a start): \(health)")
         #expect(err.contains("Paging muted until "), "said in the log/journal:\n\(err)")
         let prom = (try? String(contentsOfFile: s.state.path + "/earshot.prom", encoding: .utf8)) ?? ""
         #expect(prom.contains("earshot_muted 1\n") && prom.contains("earshot_muted_events_total 2\n") && prom.contains("earshot_events_total 2\n"), "\(prom)")

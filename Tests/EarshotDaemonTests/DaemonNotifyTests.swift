@@ -159,6 +159,10 @@ import Testing
                 && told.contains("EARSHOT_MESSAGE=capture device hw:0 unavailable"), "the health hook ran once: \(told)")
         #expect(live.daemon.stderr.contains("health_hook for health: device problem exited with status 0"), "its run is logged as the health hook's: \(live.daemon.stderr)")
         #expect(live.stop() == 0)
+        let all = (try? String(contentsOf: health, encoding: .utf8)) ?? ""
+        #expect(all.components(separatedBy: "EARSHOT_PROBLEM=0\n").count - 1 == 1
+                && all.contains("EARSHOT_MESSAGE=earshotd is stopping: capture device hw:0 unavailable — withdrawn, not known to be over"),
+                "the stop withdraws it, not left open for good: \(all)")
     }
 
     /// A reload that lowers `sample_rate:` below the model's warns as a start with it does (the device is reopened

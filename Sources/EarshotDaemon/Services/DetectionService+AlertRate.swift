@@ -42,7 +42,7 @@ extension DetectionService {
     /// The journal (MESSAGE_ID alert_rate; a warning while in excess), the health hook (condition "alert_rate"),
     /// the metrics and STATUS=.
     private func alertRateNotice(problem: Bool, _ f: AlertRateWatch.Finding, message: String) {
-        healthHooks.submit(health: HealthNotice(condition: "alert_rate", problem: problem, message: message, device: config.device, location: config.location))
+        tellHealth(HealthNotice(condition: "alert_rate", problem: problem, message: message, device: config.device, location: config.location))
         try? Journal.send([("MESSAGE", message), ("MESSAGE_ID", EarshotMessageID.alertRate), ("PRIORITY", problem ? "4" : "5"),
                            ("SYSLOG_IDENTIFIER", "earshotd"), ("EARSHOT_DEVICE", config.device), ("EARSHOT_ALERT_RATE_EXCESS", problem ? "1" : "0"),
                            ("EARSHOT_ALERTS", "\(f.alerts)"), ("EARSHOT_HOURS", Self.hours(f.hours)), ("EARSHOT_EXPECTED_PER_HOUR", Self.rate(f.expectedPerHour)),

@@ -66,7 +66,7 @@ extension DetectionService {
             let deaf = DaemonHealth.outage(max(0, deafSeconds - o.deafBefore))
             let losses = o.losses == 1 ? "lost at \(UTCStamp.clock(o.since)) UTC" : "\(o.losses) losses since \(UTCStamp.clock(o.since)) UTC"
             let message = "capture device \(config.device) is no longer used: a reload set device: \(newDevice), so its outage is over (\(losses), \(deaf) not listening in all); earshotd opens \(newDevice) now, and health_hook hears of its losses as of any device's"
-            healthHooks.submit(health: HealthNotice(condition: "device", problem: false, message: message, device: config.device, location: config.location))
+            tellHealth(HealthNotice(condition: "device", problem: false, message: message, device: config.device, location: config.location))
         }
         if !deviceHearing {   // the old device away: the new one starts as heard, so its failure to open is a change
             deviceHearing = true
@@ -79,7 +79,7 @@ extension DetectionService {
     func deviceNoticesDue() {
         let now = MonotonicClock.now
         if deviceNotices.problemDue(now: now) != nil {
-            healthHooks.submit(health: HealthNotice(condition: "device", problem: true, message: deviceAwayMessage, device: config.device, location: config.location))
+            tellHealth(HealthNotice(condition: "device", problem: true, message: deviceAwayMessage, device: config.device, location: config.location))
         }
         if let o = deviceNotices.due(now: now) { tellDeviceBack(o) }
     }
@@ -104,7 +104,7 @@ extension DetectionService {
                        metadata: ["earshot_device": "\(config.device)"])
         case let .keepsDropping(o):
             let message = keepsDroppingMessage(o)
-            healthHooks.submit(health: HealthNotice(condition: "device", problem: true, message: message, device: config.device, location: config.location))
+            tellHealth(HealthNotice(condition: "device", problem: true, message: message, device: config.device, location: config.location))
             log.warning("\(message)", metadata: ["message_id": "\(EarshotMessageID.device)", "earshot_device": "\(config.device)"])
         }
     }
@@ -125,11 +125,11 @@ extension DetectionService {
         let message = o.losses == 1
             ? "capture device \(config.device) delivers audio again after \(deaf) not listening (no audio from \(UTCStamp.clock(o.since)) to \(UTCStamp.clock(back)) UTC): earshotd is listening"
             : "capture device \(config.device) delivers audio again after \(o.losses) losses from \(UTCStamp.clock(o.since)) to \(UTCStamp.clock(back)) UTC (\(deaf) not listening in all; a link that keeps dropping: check the cable, USB port or hub, and dmesg): earshotd is listening"
-        healthHooks.submit(health: HealthNotice(condition: "device", problem: false, message: message, device: config.device, location: config.location))
+        tellHealth(HealthNotice(condition: "device", problem: false, message: message, device: config.device, location: config.location))
     }
 
     func livenessChanged(_ e: LivenessEvent) {
-        healthHooks.submit(health: HealthNotice(condition: e.condition.rawValue, problem: e.kind == .warning, message: e.message, device: config.device, location: config.location))
+        tellHealth(HealthNotice(condition: e.condition.rawValue, problem: e.kind == .warning, message: e.message, device: config.device, location: config.location))
         let warning = e.kind == .warning
         try? Journal.send([("MESSAGE", e.message), ("MESSAGE_ID", EarshotMessageID.liveness), ("PRIORITY", warning ? "4" : "5"),
                            ("SYSLOG_IDENTIFIER", "earshotd"), ("EARSHOT_DEVICE", config.device), ("EARSHOT_LIVENESS", e.condition.rawValue)]
@@ -160,7 +160,7 @@ extension DetectionService {
             message = "Paging again: the mute \(expired ? "ended" : "was lifted") (it was \(m.summary)) — alerts run the hook again"
         }
         let fields = [("EARSHOT_MUTE_UNTIL", UTCStamp.rfc3339(m.until)), ("EARSHOT_MUTE_REASON", m.reason), ("EARSHOT_MUTE_BY", m.by)]
-        healthHooks.submit(health: HealthNotice(condition: "muted", problem: problem, message: message, device: config.device, location: config.location))
+        tellHealth(HealthNotice(condition: "muted", problem: problem, message: message, device: config.device, location: config.location))
         try? Journal.send([("MESSAGE", message), ("MESSAGE_ID", EarshotMessageID.mute), ("PRIORITY", problem ? "4" : "5"),
                            ("SYSLOG_IDENTIFIER", "earshotd"), ("EARSHOT_DEVICE", config.device), ("EARSHOT_MUTED", problem ? "1" : "0")]
                           + fields + (config.location.isEmpty ? [] : [("EARSHOT_LOCATION", config.location)]))

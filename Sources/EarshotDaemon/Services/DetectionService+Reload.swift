@@ -109,8 +109,8 @@ extension DetectionService {
             }
             publishModel()
             // a health hook set now hears of what is wrong already (the one it replaced, if any, was told)
-            let inForce = healthHookSet ? problemsInForce() : []
-            for n in inForce { healthHooks.submit(health: n) }
+            let inForce = healthHookSet ? toldToNewHook() : []
+            for n in inForce { tellHealth(n) }
             // as at start: what the new config costs the model (a sample rate below its own, a looser rule than its calibration)
             for problem in new.modelProblems(model: m) { log.warning("\(problem)") }
             var meta: Logger.Metadata = ["model": "\(m.name)", "device": "\(new.device)", "threshold": "\(d.rule.threshold)",

@@ -54,6 +54,10 @@ public final class DetectionService: Service, @unchecked Sendable {
     var deafSecondsOver: Double = 0
     /// The device's outages as the health hook hears of them: one per flapping link (`device_recover_seconds`).
     var deviceNotices: DeviceNoticeHold
+    /// The problems told to the health hook and not yet over, in the state directory for the next start.
+    var healthLedger: HealthLedger
+    /// A ledger write failed and the journal said so (once).
+    var healthLedgerProblemSaid = false
     /// `capture.deviceLosses` and `capture.secondsAway` as the loop last took them in: more losses than this, the
     /// device delivering, are glitches the loop never saw (`deviceGlitched`).
     var lossesHandled = 0
@@ -136,6 +140,7 @@ public final class DetectionService: Service, @unchecked Sendable {
         scores = ScoreLogger(settings: config.scores, context: ScoreLogger.Context(model: model.name, fingerprint: fingerprint, sampleRate: model.features.sampleRate, rule: detector.rule, device: config.device, instance: options.instance.name ?? ""), logger: logger, metrics: metrics)
         liveness = LivenessMonitor(settings: config.liveness)
         deviceNotices = DeviceNoticeHold(recoverSeconds: config.deviceRecoverSeconds)
+        healthLedger = HealthLedger(stateDirectory: options.instance.stateDirectory)
         mutes = MuteWatch(stateDirectory: options.instance.stateDirectory)
         capture = Self.makeCapture(config, options, model: model, logger: logger, wake: wake.continuation)
         for h in [config.hook, config.clipHook, config.healthHook, config.incidentHook, config.heartbeat.hook] {
@@ -210,6 +215,7 @@ public final class DetectionService: Service, @unchecked Sendable {
 
     private func loop() async throws {
         publishModel()
+        withdrawLeftovers()   // what an earshotd killed or crashed here left told, before anything is told again
         for c in mutes.poll() { muteChanged(c) }   // a mute set before a restart holds from the first sample
         capture.start()
         // READY once the model is loaded and the device is open — or its first retry is scheduled.
@@ -334,9 +340,10 @@ public final class DetectionService: Service, @unchecked Sendable {
     }
 
     /// The graceful stop after the loop, within one deadline (`StopBudget`): the detector's last event and the
-    /// incident it ends are told, the clips in their post-roll written (their `clip_hook:` queued), hook runs
-    /// finished, no failed one retried; hooks still running at the deadline are killed and named in the journal;
-    /// then the writers' last flushes, bounded too, and the metrics file with `earshot_running 0`.
+    /// incident it ends are told, the health hook's problems in force withdrawn (`withdrawnAtStop`), the clips in
+    /// their post-roll written (their `clip_hook:` queued), hook runs finished, no failed one retried; hooks still
+    /// running at the deadline are killed and named in the journal; then the writers' last flushes, bounded too,
+    /// and the metrics file with `earshot_running 0`.
     private func stop() {
         let budget = StopBudget()
         announceStop()
@@ -345,6 +352,11 @@ public final class DetectionService: Service, @unchecked Sendable {
         capture.stop()
         scoreAudioEnd("earshotd stopping")   // a shot at the very end still pages: runs submitted now still run
         if let o = deviceNotices.flush() { tellDeviceBack(o) }   // back, not yet for device_recover_seconds
+        let withdrawn = withdrawnAtStop()   // no earshotd watches them any more: the health hook is not left with them
+        if !withdrawn.isEmpty, config.healthHook.path != nil {
+            log.notice("health_hook: \(withdrawn.count) problem(s) in force withdrawn as earshotd stops (\(withdrawn.map(\.condition).joined(separator: ", "))); told again after it starts if they go on")
+            for n in withdrawn { tellHealth(n) }
+        }
         detector.finish { self.handle($0) }
         if let i = incidents.close(now: 0, force: true) { incidentOver(i, stopped: true) }
         for c in retiredClips + [clips] { c.flush(within: max(StopBudget.minimumFlush, budget.hooksLeft)) }   // their clip_hook runs are queued
