@@ -36,4 +36,28 @@ import Testing
         let left = try FileManager.default.contentsOfDirectory(atPath: tmp.path)
         #expect(left.isEmpty, "left in TMPDIR: \(left)")
     }
+
+    /// A replay's health notices are drills too, as its alerts are (a recording's silence is not the site's
+    /// microphone): `EARSHOT_TEST=1`, "[REPLAY] …", the silence it ends in withdrawn at its end. And it leaves the
+    /// ledger of the service whose state directory it shares alone: neither taken (withdrawn) nor written over.
+    @Test func aReplaysHealthNoticesAreDrillsAndLeaveTheServicesLedger() throws {
+        let run = try DaemonRun()
+        var x = DaemonTestSignals.recording(seconds: 5, shots: [])
+        for i in (2 * 16_000)..<(5 * 16_000) { x[i] = 0 }   // ends in 3 s of digital silence: in force at its end
+        let wav = run.dir.appendingPathComponent("replay.wav")
+        try AudioFileWriter.writeWAV16(x, sampleRate: 16_000, to: wav)
+        let state = run.dir.appendingPathComponent("state")
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        let ledger = state.appendingPathComponent(HealthLedger.fileName)
+        let planted = #"[{"condition":"device","device":"hw:1","location":"","since":"2026-12-08T00:00:00Z"}]"#
+        try planted.write(to: ledger, atomically: true, encoding: .utf8)
+        let health = try HealthHookLog(dir: run.dir)
+        let config = try run.writeConfig(extra: "liveness:\n  silence_seconds: 1\nhealth_hook:\n  path: \(health.hook)")
+        let d = try DaemonProcess(args: ["--config", config.path, "--replay", wav.path, "--pace", "8"], environment: ["STATE_DIRECTORY": state.path], dir: run.dir)
+        #expect(d.waitExit(timeout: 60) == 0, "stderr:\n\(d.stderr)")
+        let n = health.notices
+        #expect(n.count == 2 && n.allSatisfy { $0.contains("EARSHOT_HEALTH=silence\n") && $0.contains("EARSHOT_TEST=1\n") && $0.contains("EARSHOT_MESSAGE=[REPLAY] ") }, "\(n)")
+        #expect(n.first?.contains("EARSHOT_PROBLEM=1\n") == true && n.last?.contains("EARSHOT_MESSAGE=[REPLAY] earshotd is stopping: microphone input: digital silence") == true, "\(n)")
+        #expect((try? String(contentsOf: ledger, encoding: .utf8)) == planted, "the service's ledger, untouched")
+    }
 }

@@ -8,10 +8,15 @@ import Foundation
 ///   the alert-rate watch starts afresh, and a microphone fixed meanwhile is simply heard — nobody told their end;
 /// - at a start, those an earshotd that ended without a stop left told (`HealthLedger`) are withdrawn.
 extension DetectionService {
-    /// Tells the health hook `n` (a problem or its end) and keeps the ledger of what is told and not over.
+    /// Tells the health hook `n` (a problem or its end) and keeps the ledger of what is told and not over. A replay
+    /// (`earshotd --replay`) tells its notices as drills (`EARSHOT_TEST=1`, "[REPLAY] …": a recording's silence is
+    /// not the site's microphone, as its shots are no real alert) and keeps no ledger: it shares the service's
+    /// state directory, and must neither take the service's ledger nor write over it.
     func tellHealth(_ n: HealthNotice) {
+        var n = n
+        if options.replayOf != nil { n.test = true; n.message = "[REPLAY] " + n.message }
         healthHooks.submit(health: n)
-        guard config.healthHook.path != nil, let problem = healthLedger.record(n) else { return }
+        guard options.replayOf == nil, config.healthHook.path != nil, let problem = healthLedger.record(n) else { return }
         if !healthLedgerProblemSaid {
             healthLedgerProblemSaid = true
             log.warning("health_hook: \(problem) — should earshotd end without a stop, the problems told would not be withdrawn at its next start; check the state directory's owner and free space")
@@ -21,6 +26,7 @@ extension DetectionService {
     /// At a start: the problems an earshotd that ended without a stop (killed, crashed, restarted by systemd's
     /// watchdog after a stall) left told, one `PROBLEM=0` each, withdrawn; told again if they go on.
     func withdrawLeftovers() {
+        guard options.replayOf == nil else { return }   // the service's, not a replay's
         let (left, problem) = healthLedger.takeLeftovers()
         if let problem { log.warning("health_hook: \(problem)") }
         guard !left.isEmpty, config.healthHook.path != nil else { return }
